@@ -1,0 +1,2 @@
+#include "mt.h"
+MT_DEFINE_GLOBALS
