@@ -1,0 +1,143 @@
+/*
+ * ml_text.c — is this text something the ledger may store?
+ *
+ * Two kinds of check, both pure and allocation-free:
+ *
+ *  - ml_utf8_valid walks the bytes once against the table of well-formed
+ *    sequences in RFC 3629 section 4. Because that table lists the allowed
+ *    second byte for each lead byte, overlong forms (C0, C1, E0 80..9F,
+ *    F0 80..8F), UTF-16 surrogates (ED A0..BF) and code points above
+ *    U+10FFFF (F4 90.., F5..FF) are all rejected by the same range test.
+ *    A NUL byte is rejected as well: nothing the ledger stores contains
+ *    one, and C strings built from stored text could not carry it.
+ *
+ *  - The identifier checks match DOMAIN.md's regular expressions exactly,
+ *    written out as loops over a byte class: nothing more (a grant id
+ *    "a//b" or "a/" fits its expression and is accepted), nothing less.
+ *
+ * Callers: the event decoder (every string field), the CLI and the daemon
+ * before they send or store text. Each call reads s[0..len) and nothing
+ * beyond it; len is the bound of every loop.
+ */
+#include "ml_text.h"
+
+#include "ml_limits.h"
+
+/* One well-formed UTF-8 sequence: its lead byte range, how many bytes,
+ * and the range its second byte must fall in (RFC 3629, section 4). The
+ * third and fourth bytes are always 80..BF. */
+struct ml_utf8_row {
+	unsigned char lead_lo, lead_hi;
+	unsigned char second_lo, second_hi;
+	unsigned char length_bytes;
+};
+
+static const struct ml_utf8_row ml_utf8_rows[] = {
+	{0xC2, 0xDF, 0x80, 0xBF, 2},
+	{0xE0, 0xE0, 0xA0, 0xBF, 3}, /* no overlongs below U+0800 */
+	{0xE1, 0xEC, 0x80, 0xBF, 3},
+	{0xED, 0xED, 0x80, 0x9F, 3}, /* no surrogates D800..DFFF */
+	{0xEE, 0xEF, 0x80, 0xBF, 3},
+	{0xF0, 0xF0, 0x90, 0xBF, 4}, /* no overlongs below U+10000 */
+	{0xF1, 0xF3, 0x80, 0xBF, 4},
+	{0xF4, 0xF4, 0x80, 0x8F, 4}, /* nothing above U+10FFFF */
+};
+
+static bool ml_utf8_is_continuation(unsigned char byte)
+{
+	return byte >= 0x80 && byte <= 0xBF;
+}
+
+/* Length of the well-formed multi-byte sequence at s[0..avail), or 0 when
+ * the bytes there are not one. s[0] is known to be ≥ 0x80. */
+static size_t ml_utf8_sequence_bytes(const unsigned char *s, size_t avail)
+{
+	const size_t row_count = sizeof ml_utf8_rows / sizeof ml_utf8_rows[0];
+	for (size_t r = 0; r < row_count; r++) {
+		const struct ml_utf8_row *row = &ml_utf8_rows[r];
+		if (s[0] < row->lead_lo || s[0] > row->lead_hi)
+			continue;
+		if (avail < row->length_bytes)
+			return 0; /* truncated */
+		if (s[1] < row->second_lo || s[1] > row->second_hi)
+			return 0;
+		for (size_t k = 2; k < row->length_bytes; k++) {
+			if (!ml_utf8_is_continuation(s[k]))
+				return 0;
+		}
+		return row->length_bytes;
+	}
+	return 0; /* 80..C1 or F5..FF: never a lead byte */
+}
+
+bool ml_utf8_valid(const char *s, size_t len)
+{
+	if (s == NULL)
+		return len == 0;
+	const unsigned char *bytes = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		if (bytes[i] == 0x00)
+			return false;
+		if (bytes[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t seq_bytes = ml_utf8_sequence_bytes(bytes + i, len - i);
+		if (seq_bytes == 0)
+			return false;
+		i += seq_bytes;
+	}
+	return true;
+}
+
+static bool ml_is_lower_or_digit(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* True when s[0..len) is 1..len_max bytes, the first lower-case or digit,
+ * the rest lower-case, digit or one of the bytes in extra. */
+static bool ml_id_valid(const char *s, size_t len, size_t len_max,
+			const char *extra)
+{
+	if (s == NULL || len == 0 || len > len_max)
+		return false;
+	if (!ml_is_lower_or_digit(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		if (ml_is_lower_or_digit(s[i]))
+			continue;
+		bool found = false;
+		for (const char *e = extra; *e != '\0'; e++)
+			found = found || (s[i] == *e);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+bool ml_party_id_valid(const char *s, size_t len)
+{
+	return ml_id_valid(s, len, ML_PARTY_ID_MAX, "._-");
+}
+
+bool ml_grant_id_valid(const char *s, size_t len)
+{
+	return ml_id_valid(s, len, ML_GRANT_ID_MAX, "._/-");
+}
+
+bool ml_event_id_valid(const char *s, size_t len)
+{
+	if (s == NULL || len == 0 || len > ML_EVENT_ID_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool ok = (c >= 'A' && c <= 'Z') || ml_is_lower_or_digit(c) ||
+			  c == '.' || c == '_' || c == ':' || c == '/' ||
+			  c == '-';
+		if (!ok)
+			return false;
+	}
+	return true;
+}

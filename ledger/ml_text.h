@@ -1,0 +1,24 @@
+/*
+ * ml_text.h — checks on text: UTF-8, identifier syntax.
+ *
+ * Every string the ledger stores is valid UTF-8 without NUL (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). Identifiers
+ * follow DOMAIN.md:
+ *   party  [a-z0-9][a-z0-9._-]{0,63}
+ *   grant  [a-z0-9][a-z0-9._/-]{0,127}
+ *   event  [A-Za-z0-9._:/-]{1,128}
+ */
+#ifndef ML_TEXT_H
+#define ML_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when s[0..len) is valid UTF-8 and contains no NUL byte. */
+bool ml_utf8_valid(const char *s, size_t len);
+
+bool ml_party_id_valid(const char *s, size_t len);
+bool ml_grant_id_valid(const char *s, size_t len);
+bool ml_event_id_valid(const char *s, size_t len);
+
+#endif /* ML_TEXT_H */
