@@ -1,0 +1,195 @@
+/*
+ * ml_buf.c — bounded growable buffers and a block arena.
+ *
+ * Both are small on purpose. A buffer doubles its allocation from 256
+ * bytes, never past max_bytes + 1 (the NUL). An arena allocates blocks of
+ * at least 64 KiB and serves requests from the newest block; a request
+ * larger than a block gets a block of its own.
+ */
+#include "ml_buf.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_error.h"
+
+#define ML_BUF_CAP_MIN 256
+#define ML_ARENA_BLOCK_BYTES (64u * 1024u)
+
+void ml_buf_init(struct ml_buf *b, size_t max_bytes)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max_bytes = max_bytes;
+}
+
+void ml_buf_free(struct ml_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void ml_buf_reset(struct ml_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+static int ml_buf_reserve(struct ml_buf *b, size_t extra)
+{
+	if (extra > b->max_bytes - b->len)
+		return ML_E_TOO_LARGE;
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : ML_BUF_CAP_MIN;
+	while (cap < need)
+		cap *= 2;
+	if (cap > b->max_bytes + 1)
+		cap = b->max_bytes + 1;
+	char *p = realloc(b->data, cap);
+	if (p == NULL)
+		return ML_E_NOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len)
+{
+	int rc = ml_buf_reserve(b, len);
+	if (rc != 0)
+		return rc;
+	if (len > 0)
+		memcpy(b->data + b->len, bytes, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int ml_buf_add_str(struct ml_buf *b, const char *s)
+{
+	return ml_buf_add(b, s, strlen(s));
+}
+
+int ml_buf_add_char(struct ml_buf *b, char c)
+{
+	if (b->len + 2 <= b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return ml_buf_add(b, &c, 1);
+}
+
+int ml_buf_add_u64(struct ml_buf *b, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[sizeof tmp - 1 - n] = (char)('0' + v % 10);
+		v /= 10;
+		n++;
+	} while (v != 0);
+	return ml_buf_add(b, tmp + sizeof tmp - n, n);
+}
+
+int ml_buf_add_i64(struct ml_buf *b, int64_t v)
+{
+	if (v >= 0)
+		return ml_buf_add_u64(b, (uint64_t)v);
+	int rc = ml_buf_add_char(b, '-');
+	if (rc != 0)
+		return rc;
+	/* Negate in unsigned arithmetic so INT64_MIN is exact. */
+	return ml_buf_add_u64(b, (uint64_t)0 - (uint64_t)v);
+}
+
+int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return ML_E_ARG;
+	int rc = ml_buf_reserve(b, (size_t)n);
+	if (rc != 0)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+struct ml_arena_block {
+	struct ml_arena_block *next;
+	size_t size;
+	size_t used;
+	_Alignas(8) unsigned char bytes[];
+};
+
+void ml_arena_init(struct ml_arena *a, size_t max_bytes)
+{
+	a->head = NULL;
+	a->used_bytes = 0;
+	a->max_bytes = max_bytes;
+}
+
+void ml_arena_free(struct ml_arena *a)
+{
+	if (a == NULL)
+		return;
+	struct ml_arena_block *blk = a->head;
+	while (blk != NULL) {
+		struct ml_arena_block *next = blk->next;
+		free(blk);
+		blk = next;
+	}
+	a->head = NULL;
+	a->used_bytes = 0;
+}
+
+void *ml_arena_alloc(struct ml_arena *a, size_t len)
+{
+	size_t need = (len + 7u) & ~(size_t)7u;
+	if (need < len || need > a->max_bytes - a->used_bytes)
+		return NULL;
+	struct ml_arena_block *blk = a->head;
+	if (blk == NULL || blk->size - blk->used < need) {
+		size_t size = need > ML_ARENA_BLOCK_BYTES ? need
+							  : ML_ARENA_BLOCK_BYTES;
+		blk = malloc(sizeof *blk + size);
+		if (blk == NULL)
+			return NULL;
+		blk->size = size;
+		blk->used = 0;
+		blk->next = a->head;
+		a->head = blk;
+	}
+	void *p = blk->bytes + blk->used;
+	blk->used += need;
+	a->used_bytes += need;
+	memset(p, 0, need);
+	return p;
+}
+
+char *ml_arena_strdup(struct ml_arena *a, const char *s, size_t len)
+{
+	char *p = ml_arena_alloc(a, len + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}

@@ -1,0 +1,60 @@
+/*
+ * ml_buf.h — growable byte buffers with a ceiling, and an arena.
+ *
+ * ml_buf is curl's dynbuf idea: a buffer that grows by doubling but is
+ * given, when created, the most it may ever hold; reaching that is the
+ * error ML_E_TOO_LARGE (a caller answers 413), never an unbounded realloc.
+ * The bytes are always NUL-terminated so text can be used as a C string.
+ *
+ * ml_arena hands out stable pointers (a decoded event's strings point into
+ * it) from a chain of blocks; everything is freed at once. It has a
+ * ceiling too.
+ */
+#ifndef ML_BUF_H
+#define ML_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ml_buf {
+	char *data;       /* NUL-terminated; NULL until the first append */
+	size_t len;       /* bytes used, not counting the NUL */
+	size_t cap;       /* bytes allocated */
+	size_t max_bytes; /* ceiling on len */
+};
+
+/* Starts an empty buffer that may hold up to max_bytes. */
+void ml_buf_init(struct ml_buf *b, size_t max_bytes);
+/* Frees the memory; the buffer is empty and usable again. NULL is fine. */
+void ml_buf_free(struct ml_buf *b);
+/* Empties the buffer, keeping its memory. */
+void ml_buf_reset(struct ml_buf *b);
+/* Appends bytes. Returns 0, ML_E_TOO_LARGE or ML_E_NOMEM (the buffer is
+ * then unchanged). */
+int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len);
+int ml_buf_add_str(struct ml_buf *b, const char *s);
+int ml_buf_add_char(struct ml_buf *b, char c);
+/* Appends a decimal integer. */
+int ml_buf_add_i64(struct ml_buf *b, int64_t v);
+int ml_buf_add_u64(struct ml_buf *b, uint64_t v);
+/* Appends printf-formatted text. */
+int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct ml_arena_block;
+struct ml_arena {
+	struct ml_arena_block *head;
+	size_t used_bytes;   /* total handed out, for the ceiling */
+	size_t max_bytes;
+};
+
+void ml_arena_init(struct ml_arena *a, size_t max_bytes);
+/* Frees every block. NULL is fine. */
+void ml_arena_free(struct ml_arena *a);
+/* Copies len bytes and a NUL; returns the copy or NULL when out of memory
+ * or past the ceiling. */
+char *ml_arena_strdup(struct ml_arena *a, const char *s, size_t len);
+/* len bytes of zeroed, 8-byte aligned memory, or NULL. */
+void *ml_arena_alloc(struct ml_arena *a, size_t len);
+
+#endif /* ML_BUF_H */

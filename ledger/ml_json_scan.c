@@ -1,0 +1,159 @@
+/*
+ * ml_json_scan.c — the lexical check a request body passes before cJSON.
+ *
+ * cJSON is a fine parser but a lenient one: it keeps raw control bytes in
+ * strings, cuts a string short at an escaped \u0000, does not check UTF-8
+ * and turns 650000.5 or 1e3 into a double without saying the text had a
+ * fraction. The contract wants all of those refused, so this one pass
+ * over the bytes refuses them first:
+ *
+ *   - the whole body must be valid UTF-8 without NUL bytes;
+ *   - inside strings, no byte below 0x20 and no \u0000 escape;
+ *   - outside strings, a number may only be an integer (no '.', 'e', 'E');
+ *   - arrays and objects nest at most ML_JSON_DEPTH_MAX deep.
+ *
+ * To name where a non-integer number sits, the scan follows just enough
+ * structure: the index of the current element of a top-level array and
+ * the last key seen in the event object (depth 1 for a single object,
+ * depth 2 inside a batch array). It is not a parser: anything it lets
+ * through that is not JSON, cJSON refuses next.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "ml_json.h"
+#include "ml_text.h"
+
+#define ML_JSON_DEPTH_MAX 64
+
+struct ml_scan {
+	const char *body;
+	size_t len;
+	size_t pos;
+	int depth;
+	bool batch;          /* top level is an array */
+	int32_t index;       /* element of the top-level array */
+	const char *key;     /* last key at event depth */
+	size_t key_len;
+	const char *str;     /* last string seen (candidate key) */
+	size_t str_len;
+	int str_depth;
+};
+
+static int ml_scan_event_depth(const struct ml_scan *s)
+{
+	return s->batch ? 2 : 1;
+}
+
+/* Skips a string starting at the opening quote; checks its bytes. */
+static int ml_scan_string(struct ml_scan *s, struct ml_errinfo *err)
+{
+	size_t start = ++s->pos;
+	while (s->pos < s->len) {
+		unsigned char c = (unsigned char)s->body[s->pos];
+		if (c == '"') {
+			s->str = s->body + start;
+			s->str_len = s->pos - start;
+			s->str_depth = s->depth;
+			s->pos++;
+			return 0;
+		}
+		if (c < 0x20)
+			return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+				       "a control character (0x%02x) inside a "
+				       "JSON string must be escaped", c);
+		if (c == '\\') {
+			if (s->pos + 5 < s->len && s->body[s->pos + 1] == 'u' &&
+			    memcmp(s->body + s->pos + 2, "0000", 4) == 0)
+				return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+					       "\\u0000 (NUL) is not allowed "
+					       "in a string");
+			s->pos++;
+		}
+		s->pos++;
+	}
+	return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+		       "unterminated string");
+}
+
+static int ml_scan_number(struct ml_scan *s, struct ml_errinfo *err)
+{
+	size_t start = s->pos;
+	bool fraction = false;
+	while (s->pos < s->len) {
+		char c = s->body[s->pos];
+		if (c == '.' || c == 'e' || c == 'E')
+			fraction = true;
+		else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
+			break;
+		s->pos++;
+	}
+	if (!fraction)
+		return 0;
+	char field[ML_FIELD_NAME_MAX] = "";
+	if (s->key != NULL && s->key_len < sizeof field) {
+		memcpy(field, s->key, s->key_len);
+		field[s->key_len] = '\0';
+	}
+	int n = (int)(s->pos - start > 40 ? 40 : s->pos - start);
+	return ml_fail(err, ML_E_INVALID_FIELD, s->batch ? s->index : 0, field,
+		       "%s%s%.*s is not an integer: amounts are whole öre and "
+		       "counts whole numbers",
+		       field, field[0] ? ": " : "", n, s->body + start);
+}
+
+static int ml_scan_open(struct ml_scan *s, char c, struct ml_errinfo *err)
+{
+	if (s->depth == 0 && c == '[')
+		s->batch = true;
+	if (++s->depth > ML_JSON_DEPTH_MAX)
+		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+			       "JSON nested deeper than %d levels",
+			       ML_JSON_DEPTH_MAX);
+	if (s->depth == ml_scan_event_depth(s))
+		s->key = NULL;
+	s->pos++;
+	return 0;
+}
+
+static void ml_scan_punct(struct ml_scan *s, char c)
+{
+	if (c == ']' || c == '}')
+		s->depth--;
+	else if (c == ',' && s->batch && s->depth == 1)
+		s->index++;
+	else if (c == ':' && s->str != NULL &&
+		 s->str_depth == ml_scan_event_depth(s) &&
+		 s->depth == s->str_depth) {
+		s->key = s->str;
+		s->key_len = s->str_len;
+	}
+	s->pos++;
+}
+
+int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
+{
+	if (!ml_utf8_valid(body, len))
+		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+			       "the body is not valid UTF-8 or contains a NUL "
+			       "byte");
+	struct ml_scan s;
+	memset(&s, 0, sizeof s);
+	s.body = body;
+	s.len = len;
+	while (s.pos < s.len) {
+		char c = body[s.pos];
+		int rc = 0;
+		if (c == '"')
+			rc = ml_scan_string(&s, err);
+		else if (c == '-' || (c >= '0' && c <= '9'))
+			rc = ml_scan_number(&s, err);
+		else if (c == '{' || c == '[')
+			rc = ml_scan_open(&s, c, err);
+		else
+			ml_scan_punct(&s, c);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
