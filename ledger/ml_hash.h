@@ -1,0 +1,26 @@
+/*
+ * ml_hash.h — the hash chain's one formula.
+ *
+ * hash = SHA-256(prev_hash_bytes ‖ canonical) (DOMAIN.md), with OpenSSL's
+ * EVP interface. A hasher keeps its fetched SHA-256 implementation and a
+ * digest context so that hashing a million events allocates nothing per
+ * event. One hasher per thread.
+ */
+#ifndef ML_HASH_H
+#define ML_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ml_hasher;
+
+/* Returns 0 or ML_E_NOMEM (OpenSSL could not give a SHA-256). */
+int ml_hasher_new(struct ml_hasher **out);
+/* NULL is fine. */
+void ml_hasher_free(struct ml_hasher *h);
+
+/* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM. */
+int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
+		  const char *canonical, size_t len, uint8_t out[32]);
+
+#endif /* ML_HASH_H */

@@ -1,0 +1,306 @@
+/*
+ * ml_ledger.c — transactions around the log and the state.
+ *
+ * A write transaction (struct ml_wtxn) carries the head it has reached;
+ * each batch runs in a nested LMDB transaction and a copy of that head, so
+ * a failed batch is undone by aborting the child and forgetting the copy.
+ * The state (ml_state.h) sees every event before the log stores it and
+ * may refuse it; both write inside the same child transaction.
+ *
+ * The rwlock is not for LMDB (which needs none) but for growing the map:
+ * mdb_env_set_mapsize may only run while this process has no transaction
+ * open, so every transaction holds the lock shared and ml_ledger_grow
+ * takes it exclusively.
+ */
+#include "ml_ledger.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_date.h"
+#include "ml_state.h"
+
+struct ml_ledger {
+	struct ml_store *st;
+	struct ml_state *state;
+	pthread_rwlock_t txn_lock;
+	int64_t (*clock_us)(void *arg);
+	void *clock_arg;
+	struct ml_log_writer writer; /* used by the one writer */
+	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
+};
+
+struct ml_wtxn {
+	struct ml_ledger *lg;
+	MDB_txn *txn;
+	struct ml_log_head head;
+};
+
+static int64_t ml_default_clock(void *arg)
+{
+	(void)arg;
+	return ml_time_now_us();
+}
+
+int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
+		   struct ml_ledger **out, struct ml_errinfo *err)
+{
+	struct ml_open_opts defaults = {0};
+	if (opts == NULL)
+		opts = &defaults;
+	struct ml_ledger *lg = calloc(1, sizeof *lg);
+	if (lg == NULL)
+		return ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
+	pthread_rwlock_init(&lg->txn_lock, NULL);
+	pthread_mutex_init(&lg->writer_lock, NULL);
+	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
+	lg->clock_arg = opts->clock_arg;
+	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
+			       opts->map_bytes_max, &lg->st, err);
+	if (rc == 0)
+		rc = ml_log_writer_init(&lg->writer, lg->st);
+	if (rc == 0)
+		rc = ml_state_new(lg->st, &lg->state);
+	if (rc != 0) {
+		if (err != NULL && err->code == 0)
+			ml_fail(err, rc, -1, NULL, "cannot open %s: %s", dir,
+				ml_strerror(rc));
+		ml_ledger_close(lg);
+		return rc;
+	}
+	*out = lg;
+	return 0;
+}
+
+void ml_ledger_close(struct ml_ledger *lg)
+{
+	if (lg == NULL)
+		return;
+	ml_state_free(lg->state);
+	ml_log_writer_free(&lg->writer);
+	ml_store_close(lg->st);
+	pthread_mutex_destroy(&lg->writer_lock);
+	pthread_rwlock_destroy(&lg->txn_lock);
+	free(lg);
+}
+
+struct ml_store *ml_ledger_store(struct ml_ledger *lg)
+{
+	return lg->st;
+}
+
+int ml_ledger_write_begin(struct ml_ledger *lg, struct ml_wtxn **out)
+{
+	struct ml_wtxn *wt = calloc(1, sizeof *wt);
+	if (wt == NULL)
+		return ML_E_NOMEM;
+	wt->lg = lg;
+	pthread_mutex_lock(&lg->writer_lock);
+	pthread_rwlock_rdlock(&lg->txn_lock);
+	int rc = ml_store_txn_begin(lg->st, NULL, false, &wt->txn);
+	if (rc == 0)
+		rc = ml_log_head_read(lg->st, wt->txn, &wt->head);
+	if (rc != 0) {
+		ml_ledger_write_abort(wt);
+		return rc;
+	}
+	*out = wt;
+	return 0;
+}
+
+static void ml_wtxn_release(struct ml_wtxn *wt)
+{
+	pthread_rwlock_unlock(&wt->lg->txn_lock);
+	pthread_mutex_unlock(&wt->lg->writer_lock);
+	free(wt);
+}
+
+int ml_ledger_write_commit(struct ml_wtxn *wt)
+{
+	int rc = ml_error_from_mdb(mdb_txn_commit(wt->txn));
+	ml_wtxn_release(wt);
+	return rc;
+}
+
+void ml_ledger_write_abort(struct ml_wtxn *wt)
+{
+	if (wt == NULL)
+		return;
+	if (wt->txn != NULL)
+		mdb_txn_abort(wt->txn);
+	ml_wtxn_release(wt);
+}
+
+void ml_ledger_write_head(const struct ml_wtxn *wt, struct ml_log_head *head)
+{
+	*head = wt->head;
+}
+
+/* A re-send of a stored id: same content → duplicate, else id_conflict. */
+static int ml_append_resend(struct ml_wtxn *wt, MDB_txn *txn,
+			    const struct ml_event *ev, uint64_t seq, int32_t i,
+			    struct ml_append_result *res,
+			    struct ml_errinfo *err)
+{
+	bool same = false;
+	struct ml_event stored;
+	int rc = ml_log_same_content(&wt->lg->writer, txn, seq, ev, &same);
+	if (rc == 0 && !same)
+		return ml_fail(err, ML_E_ID_CONFLICT, i, "id",
+			       "id: '%.*s' is already stored as seq %llu with "
+			       "different content",
+			       (int)ev->id.len, ev->id.ptr,
+			       (unsigned long long)seq);
+	if (rc == 0)
+		rc = ml_log_get(wt->lg->st, txn, seq, &stored);
+	if (rc != 0)
+		return rc;
+	res->seq = seq;
+	res->duplicate = true;
+	res->recorded_at_us = stored.recorded_at_us;
+	memcpy(res->hash, stored.hash, 32);
+	return 0;
+}
+
+static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
+			 struct ml_log_head *head, struct ml_event *ev,
+			 int32_t i, const struct ml_append_opts *opts,
+			 struct ml_append_result *res, struct ml_errinfo *err)
+{
+	struct ml_ledger *lg = wt->lg;
+	memset(res, 0, sizeof *res);
+	if (ev->id.ptr != NULL) {
+		uint64_t seq = 0;
+		int rc = ml_log_find_id(lg->st, txn, ev->id, &seq);
+		if (rc != 0)
+			return rc;
+		if (seq != 0)
+			return ml_append_resend(wt, txn, ev, seq, i, res, err);
+	}
+	ev->present &= ~ML_STORED_FIELDS;
+	ev->seq = head->seq + 1;
+	ev->recorded_by = ml_str_c(opts->recorded_by ? opts->recorded_by
+						     : "unknown");
+	int rc = ml_state_apply(lg->state, txn, ev, i, err);
+	if (rc == 0)
+		rc = ml_log_put(&lg->writer, txn, head, ev,
+				lg->clock_us(lg->clock_arg));
+	if (rc != 0)
+		return rc;
+	res->seq = ev->seq;
+	res->recorded_at_us = ev->recorded_at_us;
+	memcpy(res->hash, ev->hash, 32);
+	return 0;
+}
+
+static int ml_append_check(struct ml_wtxn *wt, size_t n,
+			   const struct ml_append_opts *opts,
+			   struct ml_errinfo *err)
+{
+	if (n == 0 || n > ML_BATCH_EVENTS_MAX)
+		return ml_fail(err, n ? ML_E_TOO_LARGE : ML_E_INVALID_JSON, -1,
+			       NULL, "a batch has 1 ..= %d events, not %zu",
+			       ML_BATCH_EVENTS_MAX, n);
+	if (opts->check_head && opts->expected_head != wt->head.seq)
+		return ml_fail(err, ML_E_HEAD_MOVED, -1, NULL,
+			       "the head is seq %llu, not the expected %llu",
+			       (unsigned long long)wt->head.seq,
+			       (unsigned long long)opts->expected_head);
+	return 0;
+}
+
+int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
+		     const struct ml_append_opts *opts,
+		     struct ml_append_result *results, struct ml_errinfo *err)
+{
+	struct ml_append_opts none = {0};
+	if (opts == NULL)
+		opts = &none;
+	ml_errinfo_clear(err);
+	int rc = ml_append_check(wt, n, opts, err);
+	MDB_txn *child = NULL;
+	if (rc == 0)
+		rc = ml_store_txn_begin(wt->lg->st, wt->txn, false, &child);
+	if (rc != 0)
+		return rc;
+	struct ml_log_head head = wt->head;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_append_one(wt, child, &head, &events[i], (int32_t)i,
+				   opts, &results[i], err);
+	if (rc != 0 || opts->dry_run) {
+		mdb_txn_abort(child);
+		if (rc != 0 && err != NULL && err->code == 0)
+			ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
+				ml_strerror(rc));
+		return rc;
+	}
+	rc = ml_error_from_mdb(mdb_txn_commit(child));
+	if (rc == 0)
+		wt->head = head;
+	return rc;
+}
+
+int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
+			   size_t n, const struct ml_append_opts *opts,
+			   struct ml_append_result *results,
+			   struct ml_errinfo *err)
+{
+	bool dry_run = opts != NULL && opts->dry_run;
+	for (;;) {
+		struct ml_wtxn *wt = NULL;
+		int rc = ml_ledger_write_begin(lg, &wt);
+		if (rc == 0)
+			rc = ml_ledger_append(wt, events, n, opts, results, err);
+		if (rc == 0 && !dry_run)
+			rc = ml_ledger_write_commit(wt); /* frees wt */
+		else if (wt != NULL)
+			ml_ledger_write_abort(wt);
+		if (rc != ML_E_MAP_FULL)
+			return rc;
+		rc = ml_ledger_grow(lg);
+		if (rc != 0)
+			return ml_fail(err, rc, -1, NULL,
+				       "the ledger is full: its map reached the "
+				       "maximum of %llu bytes",
+				       (unsigned long long)lg->st->map_bytes_max);
+		ml_errinfo_clear(err);
+	}
+}
+
+int ml_ledger_grow(struct ml_ledger *lg)
+{
+	pthread_rwlock_wrlock(&lg->txn_lock);
+	int rc = ml_store_grow(lg->st);
+	pthread_rwlock_unlock(&lg->txn_lock);
+	return rc;
+}
+
+int ml_ledger_read_begin(struct ml_ledger *lg, MDB_txn **out)
+{
+	pthread_rwlock_rdlock(&lg->txn_lock);
+	int rc = ml_store_txn_begin(lg->st, NULL, true, out);
+	if (rc != 0)
+		pthread_rwlock_unlock(&lg->txn_lock);
+	return rc;
+}
+
+void ml_ledger_read_end(struct ml_ledger *lg, MDB_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&lg->txn_lock);
+}
+
+int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn,
+		   struct ml_log_head *head)
+{
+	return ml_log_head_read(lg->st, txn, head);
+}
+
+int ml_ledger_event(struct ml_ledger *lg, MDB_txn *txn, uint64_t seq,
+		    struct ml_event *ev)
+{
+	return ml_log_get(lg->st, txn, seq, ev);
+}

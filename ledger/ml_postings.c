@@ -1,0 +1,120 @@
+/*
+ * ml_postings.c — what each event type does to accounts and edges.
+ *
+ * This is DOMAIN.md's table "effect on the (grant, party) accounts" as
+ * code, and the only place it is written down: appending, correcting and
+ * verifying all ask this function. Order matters: rules are checked
+ * posting by posting in this order, so the first posting that breaks a
+ * rule names the error (a decline checks its edge first, so declining
+ * more than was allocated reads "not_allocated", not "over_allocation").
+ */
+#include "ml_state_internal.h"
+
+static void ml_add(struct ml_postings *out, bool edge, uint32_t g,
+		   uint32_t a, uint32_t b, enum ml_field field, int b0,
+		   int64_t d0, int b1, int64_t d1)
+{
+	struct ml_posting *p = &out->p[out->n++];
+	p->edge = edge;
+	p->post_parent = false;
+	p->grant_no = g;
+	p->a_no = a;
+	p->b_no = b;
+	p->field = field;
+	p->post.bucket[0] = (int8_t)b0;
+	p->post.delta[0] = d0;
+	p->post.bucket[1] = (int8_t)b1;
+	p->post.delta[1] = d1;
+}
+
+static void ml_postings_grant(const struct ml_resolved *r,
+			      struct ml_postings *out)
+{
+	int64_t d = r->total_delta_ore;
+	if (d == 0)
+		return;
+	ml_add(out, false, r->grant, r->payer, 0, ML_F_TOTAL, ML_B_ALLOCATED,
+	       d, ML_B_RECEIVED, d);
+	if (r->parent != 0) {
+		ml_add(out, false, r->parent, r->payer, 0, ML_F_TOTAL,
+		       ML_B_ALLOCATED, -d, ML_B_RECEIVED, -d);
+		out->p[out->n - 1].post_parent = true;
+	}
+}
+
+static void ml_postings_move(const struct ml_event *ev,
+			     const struct ml_resolved *r,
+			     struct ml_postings *out)
+{
+	uint32_t g = r->grant;
+	int64_t a = ev->amount_ore;
+	switch (ev->type) {
+	case ML_TYPE_ALLOCATION:
+		ml_add(out, false, g, r->from, 0, ML_F_FROM,
+		       ML_B_ALLOCATED_OUT, a, -1, 0);
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED, a, -1,
+		       0);
+		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_ALLOCATED,
+		       a, -1, 0);
+		break;
+	case ML_TYPE_DECLINE: /* from declines what to allocated to it */
+		ml_add(out, true, g, r->to, r->from, ML_F_AMOUNT,
+		       ML_B_ALLOCATED, -a, -1, 0);
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED,
+		       -a, -1, 0);
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED_OUT,
+		       -a, -1, 0);
+		break;
+	case ML_TYPE_PAYOUT:
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_PAID_OUT, a,
+		       -1, 0);
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_RECEIVED, a, -1,
+		       0);
+		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_PAID_OUT,
+		       a, -1, 0);
+		break;
+	case ML_TYPE_REPAYMENT:
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_REPAID, a,
+		       -1, 0);
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_RETURNED, a, -1,
+		       0);
+		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_REPAID, a,
+		       -1, 0);
+		break;
+	default: /* requisition, invoice */
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_CLAIMED, a, -1,
+		       0);
+		break;
+	}
+}
+
+void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
+		    struct ml_postings *out)
+{
+	out->n = 0;
+	switch (ev->type) {
+	case ML_TYPE_GRANT:
+		ml_postings_grant(r, out);
+		break;
+	case ML_TYPE_EXPENSE:
+		ml_add(out, false, r->grant, r->party, 0, ML_F_PARTY,
+		       ML_B_SPENT, ev->amount_ore, -1, 0);
+		break;
+	case ML_TYPE_CARRYOVER:
+		ml_add(out, false, r->grant, r->party, 0, ML_F_PARTY,
+		       ML_B_CARRIED_OUT, ev->amount_ore, -1, 0);
+		ml_add(out, false, r->to_grant, r->party, 0, ML_F_TO_GRANT,
+		       ML_B_CARRIED_IN, ev->amount_ore, -1, 0);
+		break;
+	case ML_TYPE_ALLOCATION:
+	case ML_TYPE_DECLINE:
+	case ML_TYPE_REQUISITION:
+	case ML_TYPE_INVOICE:
+	case ML_TYPE_PAYOUT:
+	case ML_TYPE_REPAYMENT:
+		ml_postings_move(ev, r, out);
+		break;
+	default: /* party, report, correction, close: no money */
+		break;
+	}
+}

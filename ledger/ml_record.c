@@ -1,0 +1,235 @@
+/*
+ * ml_record.c — encoding and checked decoding of binary event records.
+ *
+ * Header (little-endian), 88 bytes:
+ *    0 u8  version (ML_RECORD_VERSION)
+ *    1 u8  type
+ *    2 u8  flags: bit 0 = settles given as an event id
+ *    3 u8  zero
+ *    4 u32 date (day number)
+ *    8 u64 mask of present fields (ML_BIT(ML_F_*))
+ *   16 i64 recorded_at (µs since the epoch)
+ *   24 32  prev_hash
+ *   56 32  hash
+ * then, in enum ml_field order, each present field that is not in the
+ * header: strings as u16 length + bytes; amounts, seqs i64/u64; dates,
+ * years u32; booleans u8.
+ */
+#include "ml_record.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "ml_error.h"
+
+#define ML_HEADER_FIELDS                                                     \
+	(ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE) | ML_BIT(ML_F_SEQ) |          \
+	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_HASH) |                      \
+	 ML_BIT(ML_F_PREV_HASH))
+#define ML_FLAG_SETTLES_ID 1u
+
+static_assert(ML_F_COUNT <= 64, "the present mask is 64 bits");
+static_assert(ML_RECORD_HEADER_BYTES == 24 + 32 + 32, "header layout");
+
+static void ml_put_le(unsigned char *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t ml_get_le(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int ml_add_le(struct ml_buf *out, uint64_t v, int bytes)
+{
+	unsigned char tmp[8];
+	ml_put_le(tmp, v, bytes);
+	return ml_buf_add(out, tmp, (size_t)bytes);
+}
+
+/* Width of a field's fixed-size value, or 0 for a length-prefixed string. */
+static int ml_field_width(enum ml_field f, const struct ml_event *ev)
+{
+	switch (ml_fields[f].kind) {
+	case ML_V_AMOUNT:
+	case ML_V_SEQ:
+		return 8;
+	case ML_V_DATE:
+	case ML_V_YEAR:
+		return 4;
+	case ML_V_BOOL:
+		return 1;
+	case ML_V_SETTLES:
+		return ev->settles_seq != 0 ? 8 : 0;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t ml_field_fixed(const struct ml_event *ev, enum ml_field f)
+{
+	const char *p = (const char *)ev + ml_fields[f].offset;
+	switch (ml_fields[f].kind) {
+	case ML_V_AMOUNT:
+		return (uint64_t) * (const int64_t *)p;
+	case ML_V_SEQ:
+		return *(const uint64_t *)p;
+	case ML_V_DATE:
+		return (uint32_t) * (const ml_day *)p;
+	case ML_V_YEAR:
+		return (uint32_t) * (const int32_t *)p;
+	case ML_V_BOOL:
+		return *(const bool *)p ? 1 : 0;
+	case ML_V_SETTLES:
+		return ev->settles_seq;
+	default:
+		return 0;
+	}
+}
+
+static int ml_encode_header(const struct ml_event *ev, struct ml_buf *out)
+{
+	unsigned char h[ML_RECORD_HEADER_BYTES];
+	h[0] = ML_RECORD_VERSION;
+	h[1] = (unsigned char)ev->type;
+	h[2] = (ev->present & ML_BIT(ML_F_SETTLES)) && ev->settles_seq == 0
+		       ? ML_FLAG_SETTLES_ID
+		       : 0;
+	h[3] = 0;
+	ml_put_le(h + 4, (uint32_t)ev->date, 4);
+	ml_put_le(h + 8, ev->present, 8);
+	ml_put_le(h + 16, (uint64_t)ev->recorded_at_us, 8);
+	memcpy(h + 24, ev->prev_hash, 32);
+	memcpy(h + 56, ev->hash, 32);
+	return ml_buf_add(out, h, sizeof h);
+}
+
+int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
+{
+	int rc = ml_encode_header(ev, out);
+	uint64_t body = ev->present & ~ML_HEADER_FIELDS;
+	for (int f = 0; rc == 0 && f < ML_F_COUNT; f++) {
+		if (!(body & ML_BIT(f)))
+			continue;
+		int width = ml_field_width((enum ml_field)f, ev);
+		if (width > 0) {
+			rc = ml_add_le(out, ml_field_fixed(ev, f), width);
+			continue;
+		}
+		const struct ml_str *s =
+			(const struct ml_str *)((const char *)ev +
+						ml_fields[f].offset);
+		if (s->len > UINT16_MAX)
+			return ML_E_TOO_LARGE;
+		rc = ml_add_le(out, s->len, 2);
+		if (rc == 0)
+			rc = ml_buf_add(out, s->ptr, s->len);
+	}
+	return rc;
+}
+
+static void ml_set_fixed(struct ml_event *ev, enum ml_field f, uint64_t v)
+{
+	char *p = (char *)ev + ml_fields[f].offset;
+	switch (ml_fields[f].kind) {
+	case ML_V_AMOUNT:
+		*(int64_t *)p = (int64_t)v;
+		break;
+	case ML_V_SEQ:
+		*(uint64_t *)p = v;
+		break;
+	case ML_V_DATE:
+		*(ml_day *)p = (ml_day)(uint32_t)v;
+		break;
+	case ML_V_YEAR:
+		*(int32_t *)p = (int32_t)(uint32_t)v;
+		break;
+	case ML_V_BOOL:
+		*(bool *)p = v != 0;
+		break;
+	case ML_V_SETTLES:
+		ev->settles_seq = v;
+		break;
+	default:
+		break;
+	}
+}
+
+static int ml_decode_header(const unsigned char *r, size_t len,
+			    struct ml_event *ev, unsigned *flags)
+{
+	if (len < ML_RECORD_HEADER_BYTES || r[0] != ML_RECORD_VERSION ||
+	    r[1] <= ML_TYPE_NONE || r[1] >= ML_TYPE_COUNT || r[3] != 0)
+		return ML_E_CORRUPT;
+	ev->type = (enum ml_type)r[1];
+	*flags = r[2];
+	ev->date = (ml_day)(uint32_t)ml_get_le(r + 4, 4);
+	ev->present = ml_get_le(r + 8, 8);
+	ev->recorded_at_us = (int64_t)ml_get_le(r + 16, 8);
+	memcpy(ev->prev_hash, r + 24, 32);
+	memcpy(ev->hash, r + 56, 32);
+	const struct ml_type_schema *sc = &ml_types[ev->type];
+	uint64_t allowed = sc->required | sc->optional | ML_STORED_FIELDS;
+	if ((ev->present & ~allowed) != 0 ||
+	    (ev->present & sc->required) != sc->required ||
+	    ev->date < 0 || ev->date > ML_DAY_MAX)
+		return ML_E_CORRUPT;
+	return 0;
+}
+
+int ml_record_decode(const void *rec, size_t len, uint64_t seq,
+		     struct ml_event *ev)
+{
+	const unsigned char *r = rec;
+	unsigned flags = 0;
+	memset(ev, 0, sizeof *ev);
+	if (ml_decode_header(r, len, ev, &flags) != 0)
+		return ML_E_CORRUPT;
+	ev->seq = seq;
+	size_t pos = ML_RECORD_HEADER_BYTES;
+	uint64_t body = ev->present & ~ML_HEADER_FIELDS;
+	for (int f = 0; f < ML_F_COUNT; f++) {
+		if (!(body & ML_BIT(f)))
+			continue;
+		bool by_id = f == ML_F_SETTLES && (flags & ML_FLAG_SETTLES_ID);
+		int width = by_id ? 0 : ml_field_width((enum ml_field)f, ev);
+		if (f == ML_F_SETTLES && !by_id)
+			width = 8;
+		if (width > 0) {
+			if (len - pos < (size_t)width)
+				return ML_E_CORRUPT;
+			ml_set_fixed(ev, f, ml_get_le(r + pos, width));
+			pos += (size_t)width;
+			continue;
+		}
+		if (len - pos < 2)
+			return ML_E_CORRUPT;
+		size_t n = (size_t)ml_get_le(r + pos, 2);
+		if (len - pos - 2 < n)
+			return ML_E_CORRUPT;
+		struct ml_str *s = (struct ml_str *)((char *)ev +
+						     ml_fields[f].offset);
+		s->ptr = (const char *)r + pos + 2;
+		s->len = (uint32_t)n;
+		pos += 2 + n;
+	}
+	return pos == len ? 0 : ML_E_CORRUPT;
+}
+
+int ml_record_peek(const void *rec, size_t len, enum ml_type *type,
+		   ml_day *date, int64_t *recorded_at_us)
+{
+	const unsigned char *r = rec;
+	if (len < ML_RECORD_HEADER_BYTES || r[0] != ML_RECORD_VERSION ||
+	    r[1] <= ML_TYPE_NONE || r[1] >= ML_TYPE_COUNT)
+		return ML_E_CORRUPT;
+	*type = (enum ml_type)r[1];
+	*date = (ml_day)(uint32_t)ml_get_le(r + 4, 4);
+	*recorded_at_us = (int64_t)ml_get_le(r + 16, 8);
+	return 0;
+}

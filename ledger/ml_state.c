@@ -1,0 +1,464 @@
+/*
+ * ml_state.c — the state's lookups: names, definitions, balances, indexes.
+ *
+ * Keys (all integers big-endian so that LMDB's byte order is numeric
+ * order):
+ *   names    kind ‖ id                 → no (u32)
+ *   nums     kind ‖ no                 → row struct ‖ id bytes
+ *   defs     kind ‖ no ‖ date ‖ seq    → (empty)
+ *   corr     seq                       → correcting seq (u64)
+ *   close    grant no                  → last closed day (u32)
+ *   reports  grant ‖ party ‖ seq       → date (u32)
+ *   claims   grant ‖ party ‖ seq       → date (u32) ‖ claim_by (u32)
+ * The rows (ml_party_row, ml_grant_row) are stored as host-order structs
+ * followed by the id, so a number can be turned back into its id.
+ */
+#include "ml_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_entries.h"
+#include "ml_state_internal.h"
+
+const char *const ml_bucket_names[ML_BUCKETS] = {
+	"allocated", "allocated_out", "claimed",    "received",
+	"paid_out",  "spent",         "repaid",     "returned",
+	"carried_in", "carried_out",  "entries",
+};
+
+int64_t ml_totals_held(const struct ml_totals *t)
+{
+	const int64_t *v = t->v;
+	return v[ML_B_RECEIVED] + v[ML_B_RETURNED] + v[ML_B_CARRIED_IN] -
+	       v[ML_B_PAID_OUT] - v[ML_B_SPENT] - v[ML_B_REPAID] -
+	       v[ML_B_CARRIED_OUT];
+}
+
+int64_t ml_totals_unallocated(const struct ml_totals *t)
+{
+	const int64_t *v = t->v;
+	return v[ML_B_ALLOCATED] + v[ML_B_CARRIED_IN] - v[ML_B_ALLOCATED_OUT] -
+	       v[ML_B_CARRIED_OUT];
+}
+
+int ml_state_new(struct ml_store *st, struct ml_state **out)
+{
+	struct ml_state *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return ML_E_NOMEM;
+	s->st = st;
+	*out = s;
+	return 0;
+}
+
+void ml_state_free(struct ml_state *s)
+{
+	free(s);
+}
+
+size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no)
+{
+	k[0] = (unsigned char)kind;
+	ml_be32_put(k + 1, no);
+	return 5;
+}
+
+int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		    struct ml_str id, uint32_t *no)
+{
+	unsigned char key[1 + ML_GRANT_ID_MAX];
+	*no = 0;
+	if (id.ptr == NULL || id.len > ML_GRANT_ID_MAX)
+		return 0;
+	key[0] = (unsigned char)k;
+	memcpy(key + 1, id.ptr, id.len);
+	MDB_val kv = {1 + id.len, key}, val;
+	int rc = mdb_get(txn, st->dbi[ML_DB_NAMES], &kv, &val);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size != 4)
+		return ML_E_CORRUPT;
+	*no = ml_be32_get(val.mv_data);
+	return 0;
+}
+
+/* The nums value of (k, no): row bytes then id. */
+int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		     uint32_t no, size_t row_size, void *row,
+		     struct ml_str *id)
+{
+	unsigned char key[5];
+	MDB_val kv = {ml_key_num(key, k, no), key}, val;
+	int rc = mdb_get(txn, st->dbi[ML_DB_NUMS], &kv, &val);
+	if (rc == MDB_NOTFOUND)
+		return ML_E_NOT_FOUND;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size <= row_size)
+		return ML_E_CORRUPT;
+	if (row != NULL)
+		memcpy(row, val.mv_data, row_size);
+	if (id != NULL) {
+		id->ptr = (const char *)val.mv_data + row_size;
+		id->len = (uint32_t)(val.mv_size - row_size);
+	}
+	return 0;
+}
+
+static size_t ml_row_size(enum ml_name_kind k)
+{
+	return k == ML_NAME_PARTY ? sizeof(struct ml_party_row)
+				  : sizeof(struct ml_grant_row);
+}
+
+int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		  uint32_t no, struct ml_str *id)
+{
+	return ml_state_num_get(st, txn, k, no, ml_row_size(k), NULL, id);
+}
+
+int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		   uint32_t *count)
+{
+	unsigned char key[5];
+	MDB_val kv = {ml_key_num(key, (enum ml_name_kind)(k + 1), 0), key};
+	MDB_val val;
+	MDB_cursor *cur;
+	*count = 0;
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_NUMS], &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &kv, &val, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &kv, &val, MDB_LAST);
+	if (rc == 0 && kv.mv_size == 5 &&
+	    ((unsigned char *)kv.mv_data)[0] == (unsigned char)k)
+		*count = ml_be32_get((unsigned char *)kv.mv_data + 1);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
+		   struct ml_party_row *row)
+{
+	return ml_state_num_get(st, txn, ML_NAME_PARTY, no, sizeof *row, row,
+				NULL);
+}
+
+int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
+		   struct ml_grant_row *row)
+{
+	return ml_state_num_get(st, txn, ML_NAME_GRANT, no, sizeof *row, row,
+				NULL);
+}
+
+int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
+			     struct ml_grant_row *row)
+{
+	int rc = ml_state_grant(st, txn, no, row);
+	uint32_t up = row->parent_no;
+	/* Posts nest at most as deep as there are grants; bound the walk. */
+	for (uint32_t hops = 0; rc == 0 && up != 0 && hops < ML_GRANTS_MAX;
+	     hops++) {
+		struct ml_grant_row p;
+		rc = ml_state_grant(st, txn, up, &p);
+		if (rc != 0)
+			break;
+		ml_grant_inherit(row, &p);
+		up = p.parent_no;
+	}
+	return rc;
+}
+
+void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p)
+{
+	if (row->use_by == ML_DAY_NONE)
+		row->use_by = p->use_by;
+	if (row->report_by == ML_DAY_NONE)
+		row->report_by = p->report_by;
+	if (row->repay_by == ML_DAY_NONE)
+		row->repay_by = p->repay_by;
+	if (row->carry_over < 0)
+		row->carry_over = p->carry_over;
+}
+
+int ml_state_def_at(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		    uint32_t no, const struct ml_view *v, uint64_t *seq)
+{
+	unsigned char key[17];
+	ml_key_num(key, k, no);
+	ml_be32_put(key + 5, (uint32_t)(v->as_of + 1));
+	ml_be64_put(key + 9, 0);
+	MDB_val kv = {17, key}, val;
+	MDB_cursor *cur;
+	*seq = 0;
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_DEFS], &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	rc = mdb_cursor_get(cur, &kv, &val, rc == 0 ? MDB_PREV : MDB_LAST);
+	/* Walk back over definitions recorded after the known point. */
+	while (rc == 0 && kv.mv_size == 17 && memcmp(kv.mv_data, key, 5) == 0) {
+		uint64_t s = ml_be64_get((unsigned char *)kv.mv_data + 9);
+		if (!v->known || s <= v->known_seq) {
+			*seq = s;
+			break;
+		}
+		rc = mdb_cursor_get(cur, &kv, &val, MDB_PREV);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+void ml_acct_prefix(unsigned char *p, uint32_t grant_no, uint32_t party_no)
+{
+	ml_be32_put(p, grant_no);
+	ml_be32_put(p + 4, party_no);
+}
+
+void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
+		    uint32_t to_no)
+{
+	ml_be32_put(p, grant_no);
+	ml_be32_put(p + 4, from_no);
+	ml_be32_put(p + 8, to_no);
+}
+
+static int ml_view_totals(MDB_txn *txn, MDB_dbi dbi, const unsigned char *p,
+			  size_t plen, const struct ml_view *v,
+			  struct ml_totals *out, bool *exists)
+{
+	if (v->known)
+		return ml_entries_known(txn, dbi, p, plen, v->as_of,
+					v->known_seq, out, exists);
+	return ml_entries_at(txn, dbi, p, plen, v->as_of, out, exists);
+}
+
+int ml_state_account(struct ml_store *st, MDB_txn *txn,
+		     const struct ml_view *v, uint32_t grant_no,
+		     uint32_t party_no, struct ml_totals *out, bool *exists)
+{
+	unsigned char p[8];
+	ml_acct_prefix(p, grant_no, party_no);
+	return ml_view_totals(txn, st->dbi[ML_DB_ACCT], p, 8, v, out, exists);
+}
+
+int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+		  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
+		  struct ml_totals *out, bool *exists)
+{
+	unsigned char p[12];
+	ml_edge_prefix(p, grant_no, from_no, to_no);
+	return ml_view_totals(txn, st->dbi[ML_DB_EDGE], p, 12, v, out, exists);
+}
+
+/* The first key ≥ start whose first 4 bytes are grant_no; copies the
+ * 4-byte words after the grant into words[]. *found false at the end. */
+static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
+			  size_t slen, uint32_t grant_no, uint32_t *words,
+			  int nwords, bool *found)
+{
+	MDB_cursor *cur;
+	*found = false;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	MDB_val kv = {slen, (void *)start}, val;
+	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
+	    ml_be32_get(kv.mv_data) == grant_no) {
+		for (int i = 0; i < nwords; i++)
+			words[i] = ml_be32_get((unsigned char *)kv.mv_data +
+					       4 + 4 * i);
+		*found = true;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+int ml_state_next_account(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, uint32_t *party_no)
+{
+	if (*party_no == UINT32_MAX) {
+		*party_no = 0;
+		return 0;
+	}
+	unsigned char start[8];
+	ml_acct_prefix(start, grant_no, *party_no + 1);
+	uint32_t w[1];
+	bool found;
+	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACCT], start, 8, grant_no,
+				w, 1, &found);
+	*party_no = found ? w[0] : 0;
+	return rc;
+}
+
+int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+		       uint32_t *from_no, uint32_t *to_no)
+{
+	unsigned char start[12];
+	uint32_t from = *from_no, to = *to_no;
+	if (to == UINT32_MAX) {
+		from++;
+		to = 0;
+	} else {
+		to++;
+	}
+	ml_edge_prefix(start, grant_no, from, to);
+	uint32_t w[2];
+	bool found;
+	int rc = ml_next_prefix(txn, st->dbi[ML_DB_EDGE], start, 12, grant_no,
+				w, 2, &found);
+	*from_no = found ? w[0] : 0;
+	*to_no = found ? w[1] : 0;
+	return rc;
+}
+
+int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, uint32_t party_no,
+			  ml_day last_day, ml_entry_fn fn, void *arg)
+{
+	unsigned char p[8];
+	ml_acct_prefix(p, grant_no, party_no);
+	return ml_entries_scan(txn, st->dbi[ML_DB_ACCT], p, 8, 0, last_day, fn,
+			       arg);
+}
+
+int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+			  uint64_t *by)
+{
+	unsigned char k[8];
+	ml_be64_put(k, seq);
+	MDB_val kv = {8, k}, val;
+	*by = 0;
+	int rc = mdb_get(txn, st->dbi[ML_DB_CORR], &kv, &val);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size != 8)
+		return ML_E_CORRUPT;
+	*by = ml_be64_get(val.mv_data);
+	return 0;
+}
+
+/* Does view v see event seq dated day, not corrected as far as v knows? */
+int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+		   uint64_t seq, ml_day day, bool *counts)
+{
+	uint64_t by = 0;
+	*counts = false;
+	if (day > v->as_of || (v->known && seq > v->known_seq))
+		return 0;
+	int rc = ml_state_corrected_by(st, txn, seq, &by);
+	if (rc == 0)
+		*counts = by == 0 || (v->known && by > v->known_seq);
+	return rc;
+}
+
+/* Walks index db (grant ‖ party ‖ seq → date ‖ …) for (g, p), calling fn
+ * with each entry the view counts. */
+typedef int (*ml_index_fn)(const unsigned char *val, size_t len, void *arg);
+
+static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
+			 const struct ml_view *v, uint32_t g, uint32_t p,
+			 ml_index_fn fn, void *arg)
+{
+	unsigned char start[16];
+	ml_acct_prefix(start, g, p);
+	ml_be64_put(start + 8, 0);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->dbi[db], &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	MDB_val kv = {16, start}, val;
+	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	while (rc == 0 && kv.mv_size == 16 && memcmp(kv.mv_data, start, 8) == 0) {
+		bool counts = false;
+		uint64_t seq = ml_be64_get((unsigned char *)kv.mv_data + 8);
+		ml_day day = val.mv_size >= 4 ? (ml_day)ml_be32_get(val.mv_data)
+					      : 0;
+		rc = ml_view_counts(st, txn, v, seq, day, &counts);
+		if (rc == 0 && counts)
+			rc = fn(val.mv_data, val.mv_size, arg);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, &kv, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+static int ml_report_seen(const unsigned char *val, size_t len, void *arg)
+{
+	(void)val;
+	(void)len;
+	*(bool *)arg = true;
+	return 0;
+}
+
+int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
+			const struct ml_view *v, uint32_t grant_no,
+			uint32_t party_no, bool *has)
+{
+	*has = false;
+	return ml_index_walk(st, txn, ML_DB_REPORTS, v, grant_no, party_no,
+			     ml_report_seen, has);
+}
+
+static int ml_claim_seen(const unsigned char *val, size_t len, void *arg)
+{
+	if (len != 8)
+		return ML_E_CORRUPT;
+	ml_day *latest = arg;
+	ml_day c = (ml_day)ml_be32_get(val + 4);
+	if (c > *latest)
+		*latest = c;
+	return 0;
+}
+
+int ml_state_claim_by(struct ml_store *st, MDB_txn *txn,
+		      const struct ml_view *v, uint32_t grant_no,
+		      uint32_t party_no, ml_day *claim_by)
+{
+	*claim_by = ML_DAY_NONE;
+	return ml_index_walk(st, txn, ML_DB_CLAIMS, v, grant_no, party_no,
+			     ml_claim_seen, claim_by);
+}
+
+static int ml_close_get(struct ml_store *st, MDB_txn *txn, uint32_t g,
+			ml_day *day)
+{
+	unsigned char k[4];
+	ml_be32_put(k, g);
+	MDB_val kv = {4, k}, val;
+	int rc = mdb_get(txn, st->dbi[ML_DB_CLOSE], &kv, &val);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	ml_day d = (ml_day)ml_be32_get(val.mv_data);
+	if (d > *day)
+		*day = d;
+	return 0;
+}
+
+int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, ml_day *day)
+{
+	*day = ML_DAY_NONE;
+	int rc = ml_close_get(st, txn, 0, day);
+	for (uint32_t hops = 0; rc == 0 && grant_no != 0 && hops < ML_GRANTS_MAX;
+	     hops++) {
+		struct ml_grant_row row;
+		rc = ml_close_get(st, txn, grant_no, day);
+		if (rc == 0)
+			rc = ml_state_grant(st, txn, grant_no, &row);
+		grant_no = row.parent_no;
+	}
+	return rc;
+}

@@ -1,0 +1,209 @@
+/*
+ * ml_state.h — projections: accounts with running totals at every date.
+ *
+ * Every money event posts amounts to buckets of (grant, party) accounts
+ * and (grant, from, to) edges (DOMAIN.md "Event types"). The state keeps,
+ * per account, one entry per event that touched it, keyed
+ *
+ *     acct: grant no (4) ‖ party no (4) ‖ date (4) ‖ seq (8)   big-endian
+ *     edge: grant no (4) ‖ from no (4) ‖ to no (4) ‖ date (4) ‖ seq (8)
+ *
+ * and each entry carries the event's own postings AND the account's
+ * running totals after it in (date, seq) order. So:
+ *
+ *   - the balance at the end of date D is the totals of the last entry at
+ *     or before (D, ∞): one cursor seek, O(log n), no replay;
+ *   - an event dated in the past is inserted at its place and the totals
+ *     of the entries after it in the same account are rewritten: cost
+ *     proportional to that account's later entries only, and the walk
+ *     that rewrites them is the same walk that checks the rules on every
+ *     later date (the lowest later value is found on the way);
+ *   - a correction marks the corrected entries (corrected_by = its seq),
+ *     removes their postings from the running totals from their date on,
+ *     and keeps the postings themselves, so "as known at T" can still see
+ *     them: a known-at balance scans one account's entries up to D,
+ *     summing the postings of events recorded by T and not corrected by T.
+ *
+ * Entries are kept in the same LMDB write transaction as the log record,
+ * so the state is never behind the log. ml_verify rebuilds all of it from
+ * the log alone and compares.
+ *
+ * Parties and grants are interned as numbers 1, 2, 3 … (0 = none) in the
+ * order they were first defined; keys hold numbers, not strings.
+ */
+#ifndef ML_STATE_H
+#define ML_STATE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ml_error.h"
+#include "ml_event.h"
+#include "ml_store.h"
+
+/* The buckets of an account (DOMAIN.md), and a count of live entries. An
+ * edge uses ALLOCATED (net allocation from → to), PAID_OUT (payouts) and
+ * REPAID (repayments from → to). */
+enum ml_bucket {
+	ML_B_ALLOCATED,
+	ML_B_ALLOCATED_OUT,
+	ML_B_CLAIMED,
+	ML_B_RECEIVED,
+	ML_B_PAID_OUT,
+	ML_B_SPENT,
+	ML_B_REPAID,
+	ML_B_RETURNED,
+	ML_B_CARRIED_IN,
+	ML_B_CARRIED_OUT,
+	ML_B_ENTRIES, /* events that count (not corrected) */
+	ML_BUCKETS
+};
+
+extern const char *const ml_bucket_names[ML_BUCKETS];
+
+struct ml_totals {
+	int64_t v[ML_BUCKETS]; /* öre; ENTRIES is a count */
+};
+
+/* held = received + returned + carried_in − paid_out − spent − repaid −
+ * carried_out; unallocated = allocated + carried_in − allocated_out −
+ * carried_out. Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
+ * overflow int64 before 9 × 10^3 × 10^15 … the state refuses an event
+ * whose posting would overflow a bucket, so these never wrap. */
+int64_t ml_totals_held(const struct ml_totals *t);
+int64_t ml_totals_unallocated(const struct ml_totals *t);
+
+#define ML_DAY_NONE (-1)
+
+/* The current (latest recorded) definition of a party. */
+struct ml_party_row {
+	uint64_t def_seq;   /* seq of the latest definition */
+	uint32_t parent_no; /* 0 = a legal entity */
+	uint32_t kind;      /* index into ml_party_kinds */
+};
+
+/* The current definition of a grant, as given (not inherited). */
+struct ml_grant_row {
+	uint64_t def_seq;
+	uint32_t payer_no;
+	uint32_t parent_no; /* 0 = not a post */
+	int64_t total_ore;
+	ml_day use_by, report_by, repay_by; /* ML_DAY_NONE when not given */
+	int32_t carry_over;                 /* -1 not given, 0, 1 */
+	int32_t year;                       /* 0 when not given */
+	ml_day date;                        /* of the latest definition */
+	uint32_t pad;
+};
+
+/* What a query sees: events dated ≤ as_of, and, when known, only those
+ * recorded at or before known_seq (corrections recorded later unseen). */
+struct ml_view {
+	ml_day as_of;
+	bool known;
+	uint64_t known_seq;
+};
+
+/* One entry of an account or edge, as a scan returns it. */
+struct ml_entry_info {
+	ml_day date;
+	uint64_t seq;
+	uint64_t corrected_by; /* 0 = counts */
+	int64_t delta[2];      /* postings of the event on this account */
+	int8_t bucket[2];      /* -1 = none */
+	struct ml_totals totals; /* running totals after it */
+};
+
+struct ml_state;
+
+int ml_state_new(struct ml_store *st, struct ml_state **out);
+void ml_state_free(struct ml_state *s);
+
+/* Checks ev (whose seq is already assigned) against the ledger in txn and,
+ * if it breaks no rule on any date, applies it: interns definitions,
+ * writes entries and indexes. On error nothing was written that the
+ * caller will keep (the caller aborts its nested transaction) and err
+ * names the rule, index, field and values. */
+int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
+		   int32_t index, struct ml_errinfo *err);
+
+/* --- lookups (any transaction; returned strings live until it ends) --- */
+
+enum ml_name_kind { ML_NAME_PARTY = 'p', ML_NAME_GRANT = 'g' };
+
+/* *no = the number of id, or 0 when not defined. */
+int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		    struct ml_str id, uint32_t *no);
+/* The id of number no; ML_E_NOT_FOUND. */
+int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		  uint32_t no, struct ml_str *id);
+/* How many parties or grants are defined (numbers are 1 ..= count). */
+int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		   uint32_t *count);
+int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
+		   struct ml_party_row *row);
+int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
+		   struct ml_grant_row *row);
+/* The grant's row with use_by, report_by, repay_by and carry_over
+ * inherited from its parents where it gives none. */
+int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
+			     struct ml_grant_row *row);
+
+/* *seq = the definition of (k, no) that a view sees: the latest dated
+ * ≤ as_of (and recorded ≤ known_seq when known); 0 when none. */
+int ml_state_def_at(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+		    uint32_t no, const struct ml_view *v, uint64_t *seq);
+
+/* --- balances --- */
+
+/* Totals of account (grant_no, party_no) in view v. *exists is false when
+ * no counting entry is visible (all totals then 0). */
+int ml_state_account(struct ml_store *st, MDB_txn *txn,
+		     const struct ml_view *v, uint32_t grant_no,
+		     uint32_t party_no, struct ml_totals *out, bool *exists);
+
+/* Totals of edge (grant_no, from_no → to_no) in view v. */
+int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+		  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
+		  struct ml_totals *out, bool *exists);
+
+/* Walks accounts of grant_no in party order: *party_no = the next party
+ * after *party_no (start with 0) that has any entry; 0 when done. */
+int ml_state_next_account(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, uint32_t *party_no);
+
+/* Walks edges of grant_no: the next (from, to) after (*from, *to) (start
+ * with 0, 0); *from = 0 when done. */
+int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+		       uint32_t *from_no, uint32_t *to_no);
+
+/* Calls fn for every entry of account (grant, party) dated ≤ last_day,
+ * in (date, seq) order, until fn returns non-zero (which is returned). */
+typedef int (*ml_entry_fn)(const struct ml_entry_info *e, void *arg);
+int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, uint32_t party_no,
+			  ml_day last_day, ml_entry_fn fn, void *arg);
+
+/* --- other indexes --- */
+
+/* *by = the seq of the correction of seq, or 0. */
+int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+			  uint64_t *by);
+
+/* Is a counting report for (grant_no, party_no) visible in v? */
+int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
+			const struct ml_view *v, uint32_t grant_no,
+			uint32_t party_no, bool *has);
+
+/* The latest claim_by of the counting allocations to (grant, party)
+ * visible in v, or ML_DAY_NONE. */
+int ml_state_claim_by(struct ml_store *st, MDB_txn *txn,
+		      const struct ml_view *v, uint32_t grant_no,
+		      uint32_t party_no, ml_day *claim_by);
+
+/* The last closed day for grant_no (its own, its parents' and the global
+ * close; ML_DAY_NONE when open). grant_no 0 asks for the global close. */
+int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
+			  uint32_t grant_no, ml_day *day);
+
+#endif /* ML_STATE_H */

@@ -1,0 +1,326 @@
+/*
+ * ml_store.c — opening, locking, checking and growing the environment.
+ *
+ * Opening a directory goes: create it if allowed; take medel.lock (flock,
+ * non-blocking); open LMDB; then in one write transaction either find the
+ * format record and check its version, or, if the file holds nothing at
+ * all, create every database and write the record. A file that holds data
+ * but no format record is not a medel ledger and is refused untouched.
+ */
+#include "ml_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ml_limits.h"
+
+static const char *const ml_db_names[ML_DB_COUNT] = {
+	[ML_DB_META] = "meta",     [ML_DB_LOG] = "log",
+	[ML_DB_IDS] = "ids",       [ML_DB_NAMES] = "names",
+	[ML_DB_NUMS] = "nums",     [ML_DB_DEFS] = "defs",
+	[ML_DB_ACCT] = "acct",     [ML_DB_EDGE] = "edge",
+	[ML_DB_CORR] = "corr",     [ML_DB_CLOSE] = "close",
+	[ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
+};
+
+static const char ml_format_key[] = "format";
+
+void ml_be32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+void ml_be64_put(unsigned char *p, uint64_t v)
+{
+	ml_be32_put(p, (uint32_t)(v >> 32));
+	ml_be32_put(p + 4, (uint32_t)v);
+}
+
+uint32_t ml_be32_get(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+uint64_t ml_be64_get(const unsigned char *p)
+{
+	return (uint64_t)ml_be32_get(p) << 32 | ml_be32_get(p + 4);
+}
+
+static int ml_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+	return n > 0 && (size_t)n < size ? 0 : ML_E_ARG;
+}
+
+static int ml_store_lock(struct ml_store *st, unsigned flags,
+			 struct ml_errinfo *err)
+{
+	char path[4096];
+	if (ml_path(path, sizeof path, st->dir, "medel.lock") != 0)
+		return ml_fail(err, ML_E_ARG, -1, NULL, "path too long");
+	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0)
+		return ml_fail(err, ML_E_IO, -1, NULL, "cannot open %s: %s",
+			       path, strerror(errno));
+	bool exclusive = flags & ML_OPEN_EXCLUSIVE;
+	if (flock(st->lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return ml_fail(err, ML_E_IO, -1, NULL, "cannot lock %s: %s",
+			       path, strerror(errno));
+	if (!exclusive)
+		return ml_fail(err, ML_E_LOCKED, -1, NULL,
+			       "a running medeld holds the ledger in %s: use "
+			       "the daemon (medel --socket %s/medeld.sock) "
+			       "instead of --db",
+			       st->dir, st->dir);
+	return ml_fail(err, ML_E_LOCKED, -1, NULL,
+		       "the ledger in %s is held by another process (a "
+		       "running medeld, or medel --db)",
+		       st->dir);
+}
+
+static int ml_store_prepare_dir(const char *dir, unsigned flags,
+				struct ml_errinfo *err)
+{
+	char path[4096];
+	if (ml_path(path, sizeof path, dir, "data.mdb") != 0)
+		return ml_fail(err, ML_E_ARG, -1, NULL, "path too long");
+	struct stat sb;
+	if (flags & ML_OPEN_NO_CREATE) {
+		if (stat(path, &sb) != 0)
+			return ml_fail(err, ML_E_FORMAT, -1, NULL,
+				       "%s is not a medel ledger (no data.mdb)",
+				       dir);
+		return 0;
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return ml_fail(err, ML_E_IO, -1, NULL, "cannot create %s: %s",
+			       dir, strerror(errno));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return ml_fail(err, ML_E_IO, -1, NULL, "%s is not a directory",
+			       dir);
+	return 0;
+}
+
+static int ml_format_create(struct ml_store *st, MDB_txn *txn)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < ML_DB_COUNT; i++)
+		rc = mdb_dbi_open(txn, ml_db_names[i], MDB_CREATE, &st->dbi[i]);
+	unsigned char v[4];
+	ml_be32_put(v, ML_FORMAT_VERSION);
+	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
+	MDB_val val = {sizeof v, v};
+	if (rc == 0)
+		rc = mdb_put(txn, st->dbi[ML_DB_META], &key, &val, 0);
+	return rc;
+}
+
+static int ml_format_check(struct ml_store *st, MDB_txn *txn,
+			   struct ml_errinfo *err)
+{
+	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
+	MDB_val val;
+	int rc = mdb_get(txn, st->dbi[ML_DB_META], &key, &val);
+	if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != 4))
+		return ml_fail(err, ML_E_FORMAT, -1, NULL,
+			       "%s is not a medel ledger (no format record)",
+			       st->dir);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	uint32_t version = ml_be32_get(val.mv_data);
+	if (version != ML_FORMAT_VERSION)
+		return ml_fail(err, ML_E_FORMAT, -1, NULL,
+			       "%s has ledger format version %u; this medel "
+			       "knows version %u",
+			       st->dir, version, ML_FORMAT_VERSION);
+	for (int i = 0; i < ML_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, ml_db_names[i], 0, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND)
+			return ml_fail(err, ML_E_FORMAT, -1, NULL,
+				       "%s lacks the database '%s'", st->dir,
+				       ml_db_names[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Is the main database empty (a new file)? */
+static int ml_main_empty(MDB_txn *txn, bool *empty)
+{
+	MDB_dbi main_dbi;
+	MDB_stat ms;
+	int rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+	if (rc == 0)
+		rc = mdb_stat(txn, main_dbi, &ms);
+	if (rc == 0)
+		*empty = ms.ms_entries == 0;
+	return rc;
+}
+
+static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
+{
+	MDB_txn *txn = NULL;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc != 0)
+		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			       "cannot begin a transaction: %s",
+			       mdb_strerror(rc));
+	MDB_dbi meta;
+	rc = mdb_dbi_open(txn, ml_db_names[ML_DB_META], 0, &meta);
+	if (rc == MDB_NOTFOUND) {
+		bool empty = false;
+		rc = ml_main_empty(txn, &empty);
+		if (rc == 0 && !empty)
+			rc = ml_fail(err, ML_E_FORMAT, -1, NULL,
+				     "%s holds an LMDB file that is not a "
+				     "medel ledger",
+				     st->dir);
+		else if (rc == 0)
+			rc = ml_format_create(st, txn);
+	} else if (rc == 0) {
+		st->dbi[ML_DB_META] = meta;
+		rc = ml_format_check(st, txn, err);
+	}
+	if (rc != 0 && ml_error_norm(rc) != rc)
+		rc = ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			     "cannot prepare the ledger: %s", mdb_strerror(rc));
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			       "cannot commit the format record: %s",
+			       mdb_strerror(rc));
+	return 0;
+}
+
+static int ml_store_env(struct ml_store *st, struct ml_errinfo *err)
+{
+	int rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, ML_DBS_MAX);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, st->map_bytes);
+	if (rc == 0)
+		rc = mdb_env_open(st->env, st->dir, MDB_NOTLS, 0600);
+	MDB_envinfo info;
+	if (rc == 0)
+		rc = mdb_env_info(st->env, &info);
+	if (rc != 0)
+		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			       "cannot open the ledger in %s: %s", st->dir,
+			       mdb_strerror(rc));
+	st->map_bytes = info.me_mapsize;
+	return 0;
+}
+
+int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
+		  uint64_t map_bytes_max, struct ml_store **out,
+		  struct ml_errinfo *err)
+{
+	ml_errinfo_clear(err);
+	int rc = ml_store_prepare_dir(dir, flags, err);
+	if (rc != 0)
+		return rc;
+	struct ml_store *st = calloc(1, sizeof *st);
+	if (st == NULL || (st->dir = strdup(dir)) == NULL) {
+		free(st);
+		return ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
+	}
+	st->lock_fd = -1;
+	st->map_bytes_max = map_bytes_max ? map_bytes_max
+					  : ML_MAP_BYTES_DEFAULT_MAX;
+	st->map_bytes = map_bytes_initial ? map_bytes_initial
+					  : ML_MAP_BYTES_INITIAL;
+	if (st->map_bytes > st->map_bytes_max)
+		st->map_bytes = st->map_bytes_max;
+	rc = ml_store_lock(st, flags, err);
+	if (rc == 0)
+		rc = ml_store_env(st, err);
+	if (rc == 0)
+		rc = ml_store_format(st, err);
+	if (rc != 0) {
+		ml_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void ml_store_close(struct ml_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	free(st->dir);
+	free(st);
+}
+
+int ml_store_grow(struct ml_store *st)
+{
+	if (st->map_bytes >= st->map_bytes_max)
+		return ML_E_MAP_FULL;
+	uint64_t next = st->map_bytes * 2;
+	if (next > st->map_bytes_max)
+		next = st->map_bytes_max;
+	int rc = mdb_env_set_mapsize(st->env, next);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	st->map_bytes = next;
+	return 0;
+}
+
+int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
+		       MDB_txn **out)
+{
+	int rc = mdb_txn_begin(st->env, parent, rdonly ? MDB_RDONLY : 0, out);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size and retry. */
+		rc = mdb_env_set_mapsize(st->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(st->env, parent,
+					   rdonly ? MDB_RDONLY : 0, out);
+		MDB_envinfo info;
+		if (rc == 0 && mdb_env_info(st->env, &info) == 0)
+			st->map_bytes = info.me_mapsize;
+	}
+	return ml_error_from_mdb(rc);
+}
+
+int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
+		   uint64_t *map_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	int rc = mdb_env_info(st->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(st->env, &ms);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	*used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	*map_bytes = info.me_mapsize;
+	return 0;
+}
+
+int ml_store_copy_fd(struct ml_store *st, int fd)
+{
+	return ml_error_from_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+}

@@ -1,0 +1,112 @@
+/*
+ * ml_store.h — the LMDB environment that holds one ledger.
+ *
+ * A ledger is a directory: LMDB's data.mdb and lock.mdb, and medel.lock,
+ * which says who has the ledger open. Inside data.mdb, named databases:
+ *
+ *   meta     "format" → format version (u32), so a later medel can refuse
+ *            or migrate an older file and an older medel refuses a newer.
+ *   log      seq (u64 BE) → event record (ml_record.h). Append-only,
+ *            written with MDB_APPEND.
+ *   ids      event id → seq (u64 BE): the idempotency index.
+ *   names    kind byte ('p' party, 'g' grant) + id → number (u32 BE).
+ *   nums     kind byte + number → the current definition (ml_state.h).
+ *   defs     kind byte + number + date + seq → (empty): every definition,
+ *            for "definitions as of D".
+ *   acct     grant no + party no + date + seq → account entry: the
+ *            event's postings and the account's running totals after it.
+ *   edge     grant no + from no + to no + date + seq → edge entry.
+ *   corr     corrected seq → correcting seq.
+ *   close    grant no (0 = every grant) → last closed day.
+ *   reports  grant no + party no + seq → date of a report.
+ *   claims   grant no + party no + seq → claim_by of an allocation.
+ * (docs/architecture.md explains each and why.)
+ *
+ * Concurrency is LMDB's: one writer, many readers that never wait. The
+ * environment is opened MDB_NOTLS so a read transaction may be used by
+ * any one thread at a time. Between processes, medel.lock is flock()ed:
+ * exclusively by medeld (ML_OPEN_EXCLUSIVE), shared by embedded medel,
+ * so neither opens a ledger the other holds.
+ *
+ * The map starts at ML_MAP_BYTES_INITIAL (or the file's size) and doubles
+ * when a write fills it (ml_store_grow), up to map_bytes_max.
+ */
+#ifndef ML_STORE_H
+#define ML_STORE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ml_error.h"
+
+#define ML_FORMAT_VERSION 1
+
+enum ml_db {
+	ML_DB_META,
+	ML_DB_LOG,
+	ML_DB_IDS,
+	ML_DB_NAMES,
+	ML_DB_NUMS,
+	ML_DB_DEFS,
+	ML_DB_ACCT,
+	ML_DB_EDGE,
+	ML_DB_CORR,
+	ML_DB_CLOSE,
+	ML_DB_REPORTS,
+	ML_DB_CLAIMS,
+	ML_DB_COUNT
+};
+
+/* Open flags. */
+#define ML_OPEN_EXCLUSIVE 1u /* medeld: no other process may open it */
+#define ML_OPEN_NO_CREATE 2u /* refuse a directory that is not a ledger */
+
+struct ml_store {
+	MDB_env *env;
+	MDB_dbi dbi[ML_DB_COUNT];
+	char *dir;
+	int lock_fd;            /* medel.lock, flock()ed while open */
+	uint64_t map_bytes;     /* current map size */
+	uint64_t map_bytes_max; /* ceiling for ml_store_grow */
+};
+
+/* Opens (creating if needed, unless ML_OPEN_NO_CREATE) the ledger in dir.
+ * map_bytes_initial 0 means ML_MAP_BYTES_INITIAL, map_bytes_max 0 means
+ * ML_MAP_BYTES_DEFAULT_MAX (an existing file keeps at least its size). Errors: ML_E_LOCKED
+ * (another process holds it; the message says which kind), ML_E_FORMAT
+ * (not a medel ledger, or an unknown format version), ML_E_IO, ML_E_NOMEM,
+ * ML_E_STORAGE. On success *out is owned by the caller: ml_store_close. */
+int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
+		  uint64_t map_bytes_max, struct ml_store **out,
+		  struct ml_errinfo *err);
+
+/* Closes the environment and releases the lock. NULL is fine. No
+ * transaction may be open. */
+void ml_store_close(struct ml_store *st);
+
+/* Doubles the map (capped at map_bytes_max). No transaction of this
+ * process may be open. Returns 0, or ML_E_MAP_FULL when already at the
+ * ceiling, or ML_E_STORAGE. */
+int ml_store_grow(struct ml_store *st);
+
+/* Begins a transaction (read-only when rdonly), optionally nested in
+ * parent. Returns 0 or an ML_E_* code. */
+int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
+		       MDB_txn **out);
+
+/* Bytes of the map in use (last page used × page size) and the map size. */
+int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
+		   uint64_t *map_bytes);
+
+/* Writes a compacted consistent copy of the data file to fd while writes
+ * go on (mdb_env_copyfd2 with MDB_CP_COMPACT). */
+int ml_store_copy_fd(struct ml_store *st, int fd);
+
+/* Big-endian key helpers. */
+void ml_be32_put(unsigned char *p, uint32_t v);
+void ml_be64_put(unsigned char *p, uint64_t v);
+uint32_t ml_be32_get(const unsigned char *p);
+uint64_t ml_be64_get(const unsigned char *p);
+
+#endif /* ML_STORE_H */

@@ -1,0 +1,36 @@
+/*
+ * tl.h — helpers for tests that need a ledger: a fresh temporary
+ * directory, appending events written as JSON, and reading balances.
+ */
+#ifndef TL_H
+#define TL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ml_ledger.h"
+
+/* A new empty directory under $MEDEL_TEST_TMP (or /tmp); static storage
+ * per call site is the caller's: buf must hold 4096 bytes. */
+char *tl_tmpdir(char *buf, const char *tag);
+
+/* Removes a directory tree made by tl_tmpdir. */
+void tl_rmtree(const char *dir);
+
+/* Opens a ledger in a fresh temporary directory (aborts the test program
+ * on failure: there is nothing to test without it). */
+struct ml_ledger *tl_open(char *dir_buf, const char *tag);
+
+/* Appends the events in json (an object or array) as one batch. Returns
+ * the ML code; err, when not NULL, gets the details; seq_out (may be
+ * NULL) the last seq stored. */
+int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
+	      uint64_t *seq_out);
+
+/* The head seq. */
+uint64_t tl_head(struct ml_ledger *lg);
+
+/* The head hash as lower-case hex (65 bytes). */
+void tl_head_hash(struct ml_ledger *lg, char *hex);
+
+#endif /* TL_H */
