@@ -74,6 +74,8 @@ static int ml_correct_open(struct ml_apply *a, const struct ml_event *e,
 	if (rc == 0)
 		rc = ml_check_open(a, r->grant, e->date, ML_F_CORRECTS);
 	if (rc == 0 && r->to_grant != 0)
+		rc = ml_check_open(a, r->to_grant, a->ev->date, ML_F_DATE);
+	if (rc == 0 && r->to_grant != 0)
 		rc = ml_check_open(a, r->to_grant, e->date, ML_F_CORRECTS);
 	return rc;
 }
