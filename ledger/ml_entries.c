@@ -1,228 +1,304 @@
 /*
- * ml_entries.c — inserting, retracting and reading running-total entries.
+ * ml_entries.c — day totals and event postings (see ml_entries.h).
  *
- * Value layout (host byte order; an LMDB file is not portable between
- * byte orders anyway), 120 bytes:
+ * Values are packed: most accounts use 3–5 of the 11 counters, so a fixed
+ * layout would be mostly zeros.
  *
- *     int64 totals[ML_BUCKETS]   running totals after this entry
- *     int64 delta[2]             this event's postings here
- *     int8  bucket[2]            their buckets (-1 = unused)
- *     6 bytes zero
- *     uint64 corrected_by        0, or the correcting event's seq
+ *   day record    u16 LE mask of the non-zero totals (bit = bucket),
+ *                 then a zigzag varint per non-zero total in bucket order
+ *   event record  u8 flags (bit 0: corrected, corrected_by follows),
+ *                 2 × (u8 bucket or 0xff, zigzag varint delta),
+ *                 varint corrected_by when flagged
  *
- * A change at (date, seq) touches that entry and every later one of the
- * same prefix. The walk that rewrites them checks the totals at the end
- * of each date (the last entry of the date), so "every rule holds at the
- * end of every date from the event's on" costs nothing beyond the rewrite.
- * Most events are dated at or after the account's last entry: the walk is
- * then one entry long.
+ * Every day record after a change is rewritten and checked in date order,
+ * so the first day that breaks a rule is the one reported.
  */
 #include "ml_entries.h"
 
-#include <assert.h>
 #include <string.h>
 
 #include "ml_money.h"
 #include "ml_store.h"
 
-struct ml_entry_disk {
-	int64_t totals[ML_BUCKETS];
-	int64_t delta[2];
-	int8_t bucket[2];
-	uint8_t zero[6];
-	uint64_t corrected_by;
-};
+#define ML_EVT_CORRECTED 1u
+#define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10)
+#define ML_EVT_PACKED_MAX (1 + 2 * 11 + 10)
 
-static_assert(sizeof(struct ml_entry_disk) == 120, "entry layout");
-
-static size_t ml_entry_key(unsigned char *k, const unsigned char *prefix,
-			   size_t plen, ml_day date, uint64_t seq)
+static size_t ml_varint_put(unsigned char *p, uint64_t v)
 {
-	memcpy(k, prefix, plen);
-	ml_be32_put(k + plen, (uint32_t)date);
-	ml_be64_put(k + plen + 4, seq);
-	return plen + 12;
-}
-
-static bool ml_same_prefix(const MDB_val *key, const unsigned char *prefix,
-			   size_t plen)
-{
-	return key->mv_size == plen + 12 &&
-	       memcmp(key->mv_data, prefix, plen) == 0;
-}
-
-int ml_entry_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-		    struct ml_entry_info *e)
-{
-	struct ml_entry_disk d;
-	if (val->mv_size != sizeof d || key->mv_size != plen + 12)
-		return ML_E_CORRUPT;
-	memcpy(&d, val->mv_data, sizeof d);
-	const unsigned char *k = key->mv_data;
-	e->date = (ml_day)ml_be32_get(k + plen);
-	e->seq = ml_be64_get(k + plen + 4);
-	e->corrected_by = d.corrected_by;
-	memcpy(e->totals.v, d.totals, sizeof d.totals);
-	for (int i = 0; i < 2; i++) {
-		e->delta[i] = d.delta[i];
-		e->bucket[i] = d.bucket[i];
-		if (d.bucket[i] < -1 || d.bucket[i] >= ML_B_ENTRIES)
-			return ML_E_CORRUPT;
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
 	}
-	return 0;
+	p[n++] = (unsigned char)v;
+	return n;
 }
 
-/* t += sign × postings of p, and the entry count by sign. */
-static int ml_totals_apply(int64_t *t, const int8_t bucket[2],
-			   const int64_t delta[2], int sign)
+static bool ml_varint_get(const unsigned char **p, const unsigned char *end,
+			  uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+		unsigned char b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t ml_zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t ml_unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static size_t ml_day_pack(const int64_t *t, unsigned char *out)
+{
+	size_t n = 2;
+	unsigned mask = 0;
+	for (int b = 0; b < ML_BUCKETS; b++) {
+		if (t[b] == 0)
+			continue;
+		mask |= 1u << b;
+		n += ml_varint_put(out + n, ml_zigzag(t[b]));
+	}
+	out[0] = (unsigned char)mask;
+	out[1] = (unsigned char)(mask >> 8);
+	return n;
+}
+
+static int ml_day_unpack(const MDB_val *val, int64_t *t)
+{
+	const unsigned char *p = val->mv_data, *end = p + val->mv_size;
+	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
+	if (val->mv_size < 2)
+		return ML_E_CORRUPT;
+	unsigned mask = p[0] | (unsigned)p[1] << 8;
+	p += 2;
+	for (int b = 0; b < ML_BUCKETS; b++) {
+		uint64_t v;
+		if (!(mask & (1u << b)))
+			continue;
+		if (!ml_varint_get(&p, end, &v))
+			return ML_E_CORRUPT;
+		t[b] = ml_unzigzag(v);
+	}
+	return p == end && mask < (1u << ML_BUCKETS) ? 0 : ML_E_CORRUPT;
+}
+
+static size_t ml_evt_pack(const struct ml_post *p, uint64_t corrected_by,
+			  unsigned char *out)
+{
+	size_t n = 1;
+	out[0] = corrected_by ? ML_EVT_CORRECTED : 0;
+	for (int i = 0; i < 2; i++) {
+		out[n++] = p->bucket[i] < 0 ? 0xff : (unsigned char)p->bucket[i];
+		n += ml_varint_put(out + n, ml_zigzag(p->delta[i]));
+	}
+	if (corrected_by)
+		n += ml_varint_put(out + n, corrected_by);
+	return n;
+}
+
+static int ml_evt_unpack(const MDB_val *val, struct ml_post *p,
+			 uint64_t *corrected_by)
+{
+	const unsigned char *q = val->mv_data, *end = q + val->mv_size;
+	uint64_t v;
+	*corrected_by = 0;
+	if (val->mv_size < 5)
+		return ML_E_CORRUPT;
+	unsigned flags = *q++;
+	for (int i = 0; i < 2; i++) {
+		unsigned b = *q++;
+		if ((b != 0xff && b >= ML_B_ENTRIES) ||
+		    !ml_varint_get(&q, end, &v))
+			return ML_E_CORRUPT;
+		p->bucket[i] = b == 0xff ? -1 : (int8_t)b;
+		p->delta[i] = ml_unzigzag(v);
+	}
+	if ((flags & ML_EVT_CORRECTED) && !ml_varint_get(&q, end, corrected_by))
+		return ML_E_CORRUPT;
+	return q == end ? 0 : ML_E_CORRUPT;
+}
+
+static size_t ml_key(unsigned char *k, const struct ml_series *s, ml_day date,
+		     uint64_t seq, bool evt)
+{
+	memcpy(k, s->prefix, s->plen);
+	ml_be32_put(k + s->plen, (uint32_t)date);
+	if (!evt)
+		return s->plen + 4;
+	ml_be64_put(k + s->plen + 4, seq);
+	return s->plen + 12;
+}
+
+static bool ml_in_series(const MDB_val *key, const struct ml_series *s,
+			 size_t extra)
+{
+	return key->mv_size == s->plen + extra &&
+	       memcmp(key->mv_data, s->prefix, s->plen) == 0;
+}
+
+/* t += sign × postings, and the count of counting events by sign. */
+static int ml_totals_apply(int64_t *t, const struct ml_post *p, int sign)
 {
 	for (int i = 0; i < 2; i++) {
-		if (bucket[i] < 0)
+		if (p->bucket[i] < 0)
 			continue;
-		int64_t d = sign > 0 ? delta[i] : -delta[i];
-		if (ml_add_overflows(t[bucket[i]], d, &t[bucket[i]]))
+		int64_t d = sign > 0 ? p->delta[i] : -p->delta[i];
+		if (ml_add_overflows(t[p->bucket[i]], d, &t[p->bucket[i]]))
 			return ML_E_AMOUNT_RANGE;
 	}
 	t[ML_B_ENTRIES] += sign;
 	return 0;
 }
 
-/* Walks from the cursor's current entry to the end of the prefix adding
- * sign × p to each entry's totals, checking every end of day. */
-static int ml_entries_walk(MDB_cursor *cur, const unsigned char *prefix,
-			   size_t plen, const struct ml_post *p, int sign,
-			   ml_check_fn check, void *ctx)
+/* Puts a day record. When the cursor is on that record already
+ * (old_size > 0) and the packed size is unchanged, it is overwritten in
+ * place without a search. Otherwise it is put by key, copied first: a
+ * key returned by LMDB points into the page the put may move (a value
+ * whose size changes is deleted and reinserted). */
+static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
+		      size_t old_size)
 {
-	MDB_val key, val;
-	int rc = mdb_cursor_get(cur, &key, &val, MDB_GET_CURRENT);
-	struct ml_entry_disk d;
-	ml_day pending_day = -1;
-	struct ml_totals pending;
-	while (rc == 0 && ml_same_prefix(&key, prefix, plen)) {
-		ml_day day = (ml_day)ml_be32_get((unsigned char *)key.mv_data +
-						 plen);
-		if (pending_day >= 0 && day != pending_day) {
-			int crc = check(&pending, pending_day, ctx);
-			if (crc != 0)
-				return crc;
-		}
-		if (val.mv_size != sizeof d)
-			return ML_E_CORRUPT;
-		memcpy(&d, val.mv_data, sizeof d);
-		rc = ml_totals_apply(d.totals, p->bucket, p->delta, sign);
-		if (rc != 0)
-			return rc;
-		MDB_val nv = {sizeof d, &d};
-		rc = mdb_cursor_put(cur, &key, &nv, MDB_CURRENT);
-		if (rc != 0)
-			return ml_error_from_mdb(rc);
-		memcpy(pending.v, d.totals, sizeof d.totals);
-		pending_day = day;
-		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return ml_error_from_mdb(rc);
-	return pending_day >= 0 ? check(&pending, pending_day, ctx) : 0;
+	unsigned char buf[ML_DAY_PACKED_MAX], kbuf[ML_PREFIX_MAX + 4];
+	MDB_val val = {ml_day_pack(t, buf), buf};
+	if (val.mv_size == old_size)
+		return ml_error_from_mdb(
+			mdb_cursor_put(cur, key, &val, MDB_CURRENT));
+	if (key->mv_size > sizeof kbuf)
+		return ML_E_CORRUPT;
+	memcpy(kbuf, key->mv_data, key->mv_size);
+	MDB_val k = {key->mv_size, kbuf};
+	return ml_error_from_mdb(mdb_cursor_put(cur, &k, &val, 0));
 }
 
-/* Totals of the last entry of prefix strictly before key k. */
-static int ml_entries_before(MDB_cursor *cur, const unsigned char *k,
-			     size_t klen, size_t plen, int64_t *totals)
+/* From the cursor on the day record just written (whose totals are t):
+ * checks that day, then adds sign × p to every later day of the series,
+ * checking each. */
+static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
+			const struct ml_post *p, int sign, ml_check_fn check,
+			void *ctx)
 {
-	memset(totals, 0, sizeof(int64_t) * ML_BUCKETS);
+	MDB_val key, val;
+	struct ml_totals now;
+	memcpy(now.v, t, sizeof now.v);
+	int rc = check(&now, day, ctx);
+	if (rc == 0)
+		rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+	while (rc == 0 && ml_in_series(&key, s, 4)) {
+		day = (ml_day)ml_be32_get((unsigned char *)key.mv_data +
+					  s->plen);
+		rc = ml_day_unpack(&val, now.v);
+		if (rc == 0)
+			rc = ml_totals_apply(now.v, p, sign);
+		if (rc == 0)
+			rc = ml_day_put(s->day, &key, now.v, val.mv_size);
+		if (rc == 0)
+			rc = check(&now, day, ctx);
+		if (rc == 0)
+			rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+	}
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+/* The series' totals at the end of the last day before k's day; sets
+ * *exact_size to the size of k's own day record when it exists (the
+ * cursor is then on it), else 0. */
+static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
+		       const unsigned char *k, size_t klen, int64_t *t,
+		       size_t *exact_size)
+{
 	MDB_val key = {klen, (void *)k}, val;
+	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
+	*exact_size = 0;
 	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (rc == 0 && key.mv_size == klen && memcmp(key.mv_data, k, klen) == 0) {
+		*exact_size = val.mv_size;
+		return ml_day_unpack(&val, t);
+	}
 	if (rc == 0)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-	if (rc == MDB_NOTFOUND)
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 4)))
 		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	if (!ml_same_prefix(&key, k, plen))
-		return 0;
-	if (val.mv_size != sizeof(struct ml_entry_disk))
-		return ML_E_CORRUPT;
-	memcpy(totals, val.mv_data, sizeof(int64_t) * ML_BUCKETS);
-	return 0;
+	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
 }
 
-int ml_entries_insert(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		      size_t plen, ml_day date, uint64_t seq,
+/* Folds sign × p into the day record of date and all later ones. */
+static int ml_days_fold(const struct ml_series *s, ml_day date,
+			const struct ml_post *p, int sign, ml_check_fn check,
+			void *ctx)
+{
+	unsigned char k[ML_PREFIX_MAX + 4];
+	size_t klen = ml_key(k, s, date, 0, false);
+	int64_t t[ML_BUCKETS];
+	size_t exact_size;
+	int rc = ml_day_seek(s, s->day, k, klen, t, &exact_size);
+	if (rc == 0 && exact_size == 0 && sign < 0)
+		rc = ML_E_CORRUPT; /* a retracted event's day must exist */
+	if (rc == 0)
+		rc = ml_totals_apply(t, p, sign);
+	MDB_val key = {klen, k};
+	if (rc == 0)
+		rc = ml_day_put(s->day, &key, t, exact_size);
+	if (rc == 0)
+		rc = ml_days_walk(s, t, date, p, sign, check, ctx);
+	return rc;
+}
+
+int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
 		      const struct ml_post *p, ml_check_fn check, void *ctx)
 {
-	unsigned char k[ML_ENTRY_KEY_MAX];
-	size_t klen = ml_entry_key(k, prefix, plen, date, seq);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
+	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
+	MDB_val key = {ml_key(k, s, date, seq, true), k};
+	MDB_val val = {ml_evt_pack(p, 0, buf), buf};
+	int rc = mdb_cursor_put(s->evt, &key, &val, MDB_NOOVERWRITE);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	struct ml_entry_disk d;
-	memset(&d, 0, sizeof d);
-	rc = ml_entries_before(cur, k, klen, plen, d.totals);
-	d.bucket[0] = p->bucket[0];
-	d.bucket[1] = p->bucket[1];
-	d.delta[0] = p->delta[0];
-	d.delta[1] = p->delta[1];
-	MDB_val key = {klen, k}, val = {sizeof d, &d};
+	return ml_days_fold(s, date, p, +1, check, ctx);
+}
+
+int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
+		       uint64_t by_seq, ml_check_fn check, void *ctx)
+{
+	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
+	MDB_val key = {ml_key(k, s, date, seq, true), k}, val;
+	struct ml_post p;
+	uint64_t by = 0;
+	int rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_KEY);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? ML_E_NOT_FOUND : ml_error_norm(rc);
+	rc = ml_evt_unpack(&val, &p, &by);
+	if (rc == 0 && by != 0)
+		rc = ML_E_CORRUPT; /* corr said it was not corrected */
+	MDB_val kk = {key.mv_size, k}, nv = {ml_evt_pack(&p, by_seq, buf), buf};
 	if (rc == 0)
-		rc = ml_error_from_mdb(
-			mdb_cursor_put(cur, &key, &val, MDB_NOOVERWRITE));
-	/* The new entry holds the totals before it; the walk adds p to it
-	 * and to everything after it. */
+		rc = ml_error_from_mdb(mdb_cursor_put(s->evt, &kk, &nv, 0));
 	if (rc == 0)
-		rc = ml_error_from_mdb(
-			mdb_cursor_get(cur, &key, &val, MDB_SET_KEY));
-	if (rc == 0)
-		rc = ml_entries_walk(cur, prefix, plen, p, +1, check, ctx);
-	mdb_cursor_close(cur);
+		rc = ml_days_fold(s, date, &p, -1, check, ctx);
 	return rc;
 }
 
-int ml_entries_retract(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		       size_t plen, ml_day date, uint64_t seq, uint64_t by_seq,
-		       ml_check_fn check, void *ctx)
+int ml_entries_at(const struct ml_series *s, ml_day as_of,
+		  struct ml_totals *out, bool *exists)
 {
-	unsigned char k[ML_ENTRY_KEY_MAX];
-	size_t klen = ml_entry_key(k, prefix, plen, date, seq);
+	unsigned char k[ML_PREFIX_MAX + 4];
+	size_t klen = ml_key(k, s, as_of, 0, false);
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
+	int rc = mdb_cursor_open(s->txn, s->day_dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	MDB_val key = {klen, k}, val;
-	struct ml_entry_disk d;
-	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
-	if (rc == 0 && val.mv_size != sizeof d)
-		rc = ML_E_CORRUPT;
-	if (rc == 0) {
-		memcpy(&d, val.mv_data, sizeof d);
-		d.corrected_by = by_seq;
-		MDB_val nv = {sizeof d, &d};
-		rc = ml_error_from_mdb(mdb_cursor_put(cur, &key, &nv,
-						      MDB_CURRENT));
-	} else {
-		rc = rc == MDB_NOTFOUND ? ML_E_NOT_FOUND : ml_error_norm(rc);
-	}
-	struct ml_post p = {{d.bucket[0], d.bucket[1]},
-			    {d.delta[0], d.delta[1]}};
-	if (rc == 0)
-		rc = ml_entries_walk(cur, prefix, plen, &p, -1, check, ctx);
-	mdb_cursor_close(cur);
-	return rc;
-}
-
-int ml_entries_at(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		  size_t plen, ml_day as_of, struct ml_totals *out,
-		  bool *exists)
-{
-	unsigned char k[ML_ENTRY_KEY_MAX];
-	size_t klen = ml_entry_key(k, prefix, plen, as_of + 1, 0);
-	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	rc = ml_entries_before(cur, k, klen, plen, out->v);
+	size_t exact_size;
+	rc = ml_day_seek(s, cur, k, klen, out->v, &exact_size);
 	mdb_cursor_close(cur);
 	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
 	return rc;
@@ -240,36 +316,49 @@ static int ml_known_add(const struct ml_entry_info *e, void *arg)
 		return 0;
 	if (e->corrected_by != 0 && e->corrected_by <= k->known_seq)
 		return 0;
-	return ml_totals_apply(k->out->v, e->bucket, e->delta, +1);
+	struct ml_post p = {{e->bucket[0], e->bucket[1]},
+			    {e->delta[0], e->delta[1]}};
+	return ml_totals_apply(k->out->v, &p, +1);
 }
 
-int ml_entries_known(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		     size_t plen, ml_day as_of, uint64_t known_seq,
-		     struct ml_totals *out, bool *exists)
+int ml_entries_known(const struct ml_series *s, ml_day as_of,
+		     uint64_t known_seq, struct ml_totals *out, bool *exists)
 {
 	memset(out, 0, sizeof *out);
 	struct ml_known_sum k = {known_seq, out};
-	int rc = ml_entries_scan(txn, dbi, prefix, plen, 0, as_of,
-				 ml_known_add, &k);
+	int rc = ml_entries_scan(s, 0, as_of, ml_known_add, &k);
 	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
 	return rc;
 }
 
-int ml_entries_scan(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		    size_t plen, ml_day first_day, ml_day last_day,
-		    ml_entry_fn fn, void *arg)
+static int ml_evt_decode(const struct ml_series *s, const MDB_val *key,
+			 const MDB_val *val, struct ml_entry_info *e)
 {
-	unsigned char k[ML_ENTRY_KEY_MAX];
-	size_t klen = ml_entry_key(k, prefix, plen, first_day, 0);
+	struct ml_post p;
+	int rc = ml_evt_unpack(val, &p, &e->corrected_by);
+	const unsigned char *k = key->mv_data;
+	e->date = (ml_day)ml_be32_get(k + s->plen);
+	e->seq = ml_be64_get(k + s->plen + 4);
+	for (int i = 0; i < 2; i++) {
+		e->bucket[i] = p.bucket[i];
+		e->delta[i] = p.delta[i];
+	}
+	return rc;
+}
+
+int ml_entries_scan(const struct ml_series *s, ml_day first_day,
+		    ml_day last_day, ml_entry_fn fn, void *arg)
+{
+	unsigned char k[ML_EVT_KEY_MAX];
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
+	int rc = mdb_cursor_open(s->txn, s->evt_dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	MDB_val key = {klen, k}, val;
+	MDB_val key = {ml_key(k, s, first_day, 0, true), k}, val;
 	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	while (rc == 0 && ml_same_prefix(&key, prefix, plen)) {
+	while (rc == 0 && ml_in_series(&key, s, 12)) {
 		struct ml_entry_info e;
-		rc = ml_entry_decode(&key, &val, plen, &e);
+		rc = ml_evt_decode(s, &key, &val, &e);
 		if (rc != 0 || e.date > last_day)
 			break;
 		rc = fn(&e, arg);

@@ -1,13 +1,25 @@
 /*
- * ml_entries.h — running-total entries of accounts and edges (internal).
+ * ml_entries.h — day totals and event postings of accounts and edges
+ * (internal to the state).
  *
- * An account or edge is a key prefix (acct: grant ‖ party, edge: grant ‖
- * from ‖ to); its entries follow it in the key, ordered by date then seq.
- * Each entry stores the postings its event made here and the totals after
- * it. These functions keep that invariant when an entry is inserted at
- * its (date, seq) place or retracted by a correction, and call a check on
- * the totals at the end of every date from the change on, stopping at the
- * first date that breaks a rule. See ml_state.h for the why.
+ * An account (grant ‖ party) or edge (grant ‖ from ‖ to) is a key prefix
+ * in two databases:
+ *
+ *   day   prefix ‖ date          → running totals at the end of that date
+ *   evt   prefix ‖ date ‖ seq    → one event's postings here (and whether
+ *                                   a correction withdrew them)
+ *
+ * The day records answer "balance at the end of D" with one seek. The
+ * event records keep what each event did, for "as known at T" (which
+ * must see events recorded by T and ignore corrections recorded after),
+ * for corrections, and for the trace's activities.
+ *
+ * An insert writes its event record, folds its postings into its day's
+ * record and into every later day's record of the prefix, and checks the
+ * totals at the end of each of those days — those are exactly the dates
+ * DOMAIN.md's rules are checked on. A back-dated event therefore costs
+ * one rewrite per later *day* with activity, not per later event: a hot
+ * account (a payer with hundreds of events a day) stays cheap.
  */
 #ifndef ML_ENTRIES_H
 #define ML_ENTRIES_H
@@ -19,7 +31,17 @@
 #include "ml_state.h"
 
 #define ML_PREFIX_MAX 12 /* grant ‖ from ‖ to */
-#define ML_ENTRY_KEY_MAX (ML_PREFIX_MAX + 4 + 8)
+#define ML_EVT_KEY_MAX (ML_PREFIX_MAX + 4 + 8)
+
+/* One account or edge in one transaction. Writers set the cursors (the
+ * batch's); readers leave them NULL and the functions open their own. */
+struct ml_series {
+	MDB_txn *txn;
+	MDB_dbi day_dbi, evt_dbi;
+	MDB_cursor *day, *evt;
+	unsigned char prefix[ML_PREFIX_MAX];
+	size_t plen;
+};
 
 /* The postings one event makes on one account: at most two buckets (a
  * grant's payer gets allocated and received). */
@@ -32,41 +54,31 @@ struct ml_post {
  * (having filled the caller's errinfo). */
 typedef int (*ml_check_fn)(const struct ml_totals *t, ml_day day, void *ctx);
 
-/* Inserts the entry (prefix, date, seq) with postings p, rewrites the
- * totals of later entries, and checks every end-of-day state from date on.
- * Returns 0, the check's error, ML_E_AMOUNT_RANGE (a total would
- * overflow) or a storage error. On error the transaction holds partial
- * writes: the caller aborts it. */
-int ml_entries_insert(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		      size_t plen, ml_day date, uint64_t seq,
+/* Adds event (date, seq)'s postings p: its event record, its day and
+ * every later day of the series, checking each day's end. Returns 0, the
+ * check's error, ML_E_AMOUNT_RANGE (a total would overflow) or a storage
+ * error; on error the caller aborts its transaction. */
+int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
 		      const struct ml_post *p, ml_check_fn check, void *ctx);
 
-/* Marks entry (prefix, date, seq) corrected by by_seq, removes its
- * postings from the totals from it on, and checks as above.
- * ML_E_NOT_FOUND when the entry does not exist. */
-int ml_entries_retract(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		       size_t plen, ml_day date, uint64_t seq, uint64_t by_seq,
-		       ml_check_fn check, void *ctx);
+/* Marks event (date, seq) corrected by by_seq and withdraws its postings
+ * from its day on, checking as above. ML_E_NOT_FOUND when the series has
+ * no such event. */
+int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
+		       uint64_t by_seq, ml_check_fn check, void *ctx);
 
-/* Totals at the end of as_of (last entry ≤ (as_of, ∞)). *exists is false
- * when no counting entry is there. O(log n). */
-int ml_entries_at(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		  size_t plen, ml_day as_of, struct ml_totals *out,
-		  bool *exists);
+/* Totals at the end of as_of; *exists when a counting event is there. */
+int ml_entries_at(const struct ml_series *s, ml_day as_of,
+		  struct ml_totals *out, bool *exists);
 
-/* Sums postings of entries dated ≤ as_of that a known-at view sees:
- * recorded ≤ known_seq and not corrected by then. O(entries ≤ as_of). */
-int ml_entries_known(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		     size_t plen, ml_day as_of, uint64_t known_seq,
-		     struct ml_totals *out, bool *exists);
+/* Totals of the events dated ≤ as_of recorded by known_seq and not
+ * corrected by then: a scan of the series' event records. */
+int ml_entries_known(const struct ml_series *s, ml_day as_of,
+		     uint64_t known_seq, struct ml_totals *out, bool *exists);
 
-/* Calls fn for each entry dated first_day ..= last_day in order. */
-int ml_entries_scan(MDB_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-		    size_t plen, ml_day first_day, ml_day last_day,
-		    ml_entry_fn fn, void *arg);
-
-/* Decodes one entry from its key and value. ML_E_CORRUPT on a bad size. */
-int ml_entry_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-		    struct ml_entry_info *e);
+/* Calls fn for each event record dated first_day ..= last_day, in (date,
+ * seq) order, until fn returns non-zero (returned). */
+int ml_entries_scan(const struct ml_series *s, ml_day first_day,
+		    ml_day last_day, ml_entry_fn fn, void *arg);
 
 #endif /* ML_ENTRIES_H */

@@ -101,6 +101,8 @@ int ml_ledger_write_begin(struct ml_ledger *lg, struct ml_wtxn **out)
 	int rc = ml_store_txn_begin(lg->st, NULL, false, &wt->txn);
 	if (rc == 0)
 		rc = ml_log_head_read(lg->st, wt->txn, &wt->head);
+	if (rc == 0)
+		rc = ml_state_write_begin(lg->state, wt->txn);
 	if (rc != 0) {
 		ml_ledger_write_abort(wt);
 		return rc;
@@ -225,9 +227,11 @@ int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 	if (rc != 0)
 		return rc;
 	struct ml_log_head head = wt->head;
+	rc = ml_state_batch_begin(wt->lg->state, child);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_append_one(wt, child, &head, &events[i], (int32_t)i,
 				   opts, &results[i], err);
+	ml_state_batch_end(wt->lg->state);
 	if (rc != 0 || opts->dry_run) {
 		mdb_txn_abort(child);
 		if (rc != 0 && err != NULL && err->code == 0)

@@ -32,7 +32,7 @@ int ml_need(struct ml_apply *a, enum ml_name_kind k, enum ml_field f,
 	const struct ml_str *id =
 		(const struct ml_str *)((const char *)a->ev +
 					ml_fields[f].offset);
-	int rc = ml_state_lookup(a->st, a->txn, k, *id, no);
+	int rc = ml_state_lookup_cached(a->s, a->txn, k, *id, no);
 	if (rc != 0 || *no != 0)
 		return rc;
 	bool party = k == ML_NAME_PARTY;
@@ -141,25 +141,23 @@ static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
 			ml_day date, uint64_t seq, int sign)
 {
 	struct ml_check_ctx c = {a, p, false};
-	unsigned char prefix[ML_PREFIX_MAX];
-	size_t plen = p->edge ? 12 : 8;
-	MDB_dbi dbi = a->st->dbi[p->edge ? ML_DB_EDGE : ML_DB_ACCT];
+	struct ml_series s;
 	if (p->edge) {
-		ml_edge_prefix(prefix, p->grant_no, p->a_no, p->b_no);
+		ml_series_edge(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
+			       p->b_no);
 	} else {
-		struct ml_grant_row g;
-		int rc = ml_state_grant(a->st, a->txn, p->grant_no, &g);
+		uint32_t payer, parent;
+		int rc = ml_state_grant_tree(a->s, a->txn, p->grant_no, &payer,
+					     &parent);
 		if (rc != 0)
 			return rc;
-		c.payer = g.payer_no == p->a_no;
-		ml_acct_prefix(prefix, p->grant_no, p->a_no);
+		c.payer = payer == p->a_no;
+		ml_series_acct(&s, a->st, a->txn, a->s, p->grant_no, p->a_no);
 	}
 	ml_check_fn check = p->edge ? ml_check_edge : ml_check_acct;
 	if (sign > 0)
-		return ml_entries_insert(a->txn, dbi, prefix, plen, date, seq,
-					 &p->post, check, &c);
-	return ml_entries_retract(a->txn, dbi, prefix, plen, date, seq,
-				  a->ev->seq, check, &c);
+		return ml_entries_insert(&s, date, seq, &p->post, check, &c);
+	return ml_entries_retract(&s, date, seq, a->ev->seq, check, &c);
 }
 
 int ml_apply_postings(struct ml_apply *a, const struct ml_postings *ps,
@@ -331,6 +329,9 @@ int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
 {
 	struct ml_apply a;
 	memset(&a, 0, sizeof a);
+	if (s->batch_txn != txn)
+		return ML_E_ARG; /* ml_state_batch_begin was not called */
+	a.s = s;
 	a.st = s->st;
 	a.txn = txn;
 	a.ev = ev;
@@ -381,11 +382,10 @@ int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
 	int rc = ml_state_next_account(a->st, a->txn, g, &p);
 	while (rc == 0 && p != 0 && !*found) {
 		struct ml_bucket_find f = {bucket, false, 0};
-		unsigned char prefix[8];
-		ml_acct_prefix(prefix, g, p);
-		rc = ml_entries_scan(a->txn, a->st->dbi[ML_DB_ACCT], prefix, 8,
-				     after_day + 1, ML_DAY_MAX, ml_bucket_seen,
-				     &f);
+		struct ml_series s;
+		ml_series_acct(&s, a->st, a->txn, NULL, g, p);
+		rc = ml_entries_scan(&s, after_day + 1, ML_DAY_MAX,
+				     ml_bucket_seen, &f);
 		if (rc == 0 && f.found) {
 			*found = true;
 			*party_no = p;

@@ -107,10 +107,9 @@ static int ml_correct_repayments(struct ml_apply *a, const struct ml_event *e,
 				 const struct ml_resolved *r)
 {
 	struct ml_repay_check c = {a, r->grant, r->to, r->from};
-	unsigned char prefix[12];
-	ml_edge_prefix(prefix, r->grant, r->to, r->from);
-	return ml_entries_scan(a->txn, a->st->dbi[ML_DB_EDGE], prefix, 12,
-			       e->date, ML_DAY_MAX, ml_repay_still_ok, &c);
+	struct ml_series s;
+	ml_series_edge(&s, a->st, a->txn, NULL, r->grant, r->to, r->from);
+	return ml_entries_scan(&s, e->date, ML_DAY_MAX, ml_repay_still_ok, &c);
 }
 
 static int ml_corr_put(struct ml_apply *a)

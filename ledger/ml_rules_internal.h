@@ -14,6 +14,7 @@
 #include "ml_state_internal.h"
 
 struct ml_apply {
+	struct ml_state *s;
 	struct ml_store *st;
 	MDB_txn *txn;
 	struct ml_event *ev;

@@ -48,13 +48,115 @@ int ml_state_new(struct ml_store *st, struct ml_state **out)
 	if (s == NULL)
 		return ML_E_NOMEM;
 	s->st = st;
+	int rc = ml_cache_new(&s->cache);
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
 }
 
 void ml_state_free(struct ml_state *s)
 {
+	if (s == NULL)
+		return;
+	ml_cache_free(s->cache);
 	free(s);
+}
+
+int ml_state_write_begin(struct ml_state *s, MDB_txn *txn)
+{
+	int rc = ml_state_count(s->st, txn, ML_NAME_PARTY,
+				&s->committed_parties);
+	if (rc == 0)
+		rc = ml_state_count(s->st, txn, ML_NAME_GRANT,
+				    &s->committed_grants);
+	return rc;
+}
+
+int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
+			   enum ml_name_kind k, struct ml_str id,
+			   uint32_t *no)
+{
+	if (ml_cache_name(s->cache, (char)k, id, no))
+		return 0;
+	int rc = ml_state_lookup(s->st, txn, k, id, no);
+	uint32_t committed = k == ML_NAME_PARTY ? s->committed_parties
+						: s->committed_grants;
+	if (rc == 0 && *no != 0 && *no <= committed)
+		ml_cache_put_name(s->cache, (char)k, id, *no);
+	return rc;
+}
+
+int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
+			uint32_t *payer, uint32_t *parent)
+{
+	if (ml_cache_grant(s->cache, no, payer, parent))
+		return 0;
+	struct ml_grant_row row;
+	int rc = ml_state_grant(s->st, txn, no, &row);
+	if (rc != 0)
+		return rc;
+	*payer = row.payer_no;
+	*parent = row.parent_no;
+	if (no <= s->committed_grants)
+		ml_cache_put_grant(s->cache, no, *payer, *parent);
+	return 0;
+}
+
+static const enum ml_db ml_series_dbs[4] = {ML_DB_ACCT, ML_DB_ACCT_EV,
+					     ML_DB_EDGE, ML_DB_EDGE_EV};
+
+int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
+{
+	int rc = 0;
+	s->batch_txn = txn;
+	for (int i = 0; rc == 0 && i < 4; i++)
+		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
+				     &s->cur[i]);
+	if (rc != 0)
+		ml_state_batch_end(s);
+	return ml_error_from_mdb(rc);
+}
+
+void ml_state_batch_end(struct ml_state *s)
+{
+	for (int i = 0; i < 4; i++) {
+		if (s->cur[i] != NULL)
+			mdb_cursor_close(s->cur[i]);
+		s->cur[i] = NULL;
+	}
+	s->batch_txn = NULL;
+}
+
+static void ml_series_init(struct ml_series *out, struct ml_store *st,
+			   MDB_txn *txn, const struct ml_state *s, int first)
+{
+	bool writing = s != NULL && s->batch_txn == txn;
+	out->txn = txn;
+	out->day_dbi = st->dbi[ml_series_dbs[first]];
+	out->evt_dbi = st->dbi[ml_series_dbs[first + 1]];
+	out->day = writing ? s->cur[first] : NULL;
+	out->evt = writing ? s->cur[first + 1] : NULL;
+}
+
+void ml_series_acct(struct ml_series *out, struct ml_store *st,
+		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
+		    uint32_t party_no)
+{
+	ml_series_init(out, st, txn, s, 0);
+	ml_acct_prefix(out->prefix, grant_no, party_no);
+	out->plen = 8;
+}
+
+void ml_series_edge(struct ml_series *out, struct ml_store *st,
+		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
+		    uint32_t from_no, uint32_t to_no)
+{
+	ml_series_init(out, st, txn, s, 2);
+	ml_edge_prefix(out->prefix, grant_no, from_no, to_no);
+	out->plen = 12;
 }
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no)
@@ -229,32 +331,30 @@ void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
 	ml_be32_put(p + 8, to_no);
 }
 
-static int ml_view_totals(MDB_txn *txn, MDB_dbi dbi, const unsigned char *p,
-			  size_t plen, const struct ml_view *v,
+static int ml_view_totals(const struct ml_series *s, const struct ml_view *v,
 			  struct ml_totals *out, bool *exists)
 {
 	if (v->known)
-		return ml_entries_known(txn, dbi, p, plen, v->as_of,
-					v->known_seq, out, exists);
-	return ml_entries_at(txn, dbi, p, plen, v->as_of, out, exists);
+		return ml_entries_known(s, v->as_of, v->known_seq, out, exists);
+	return ml_entries_at(s, v->as_of, out, exists);
 }
 
 int ml_state_account(struct ml_store *st, MDB_txn *txn,
 		     const struct ml_view *v, uint32_t grant_no,
 		     uint32_t party_no, struct ml_totals *out, bool *exists)
 {
-	unsigned char p[8];
-	ml_acct_prefix(p, grant_no, party_no);
-	return ml_view_totals(txn, st->dbi[ML_DB_ACCT], p, 8, v, out, exists);
+	struct ml_series s;
+	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
+	return ml_view_totals(&s, v, out, exists);
 }
 
 int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 		  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
 		  struct ml_totals *out, bool *exists)
 {
-	unsigned char p[12];
-	ml_edge_prefix(p, grant_no, from_no, to_no);
-	return ml_view_totals(txn, st->dbi[ML_DB_EDGE], p, 12, v, out, exists);
+	struct ml_series s;
+	ml_series_edge(&s, st, txn, NULL, grant_no, from_no, to_no);
+	return ml_view_totals(&s, v, out, exists);
 }
 
 /* The first key ≥ start whose first 4 bytes are grant_no; copies the
@@ -323,10 +423,9 @@ int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
 			  uint32_t grant_no, uint32_t party_no,
 			  ml_day last_day, ml_entry_fn fn, void *arg)
 {
-	unsigned char p[8];
-	ml_acct_prefix(p, grant_no, party_no);
-	return ml_entries_scan(txn, st->dbi[ML_DB_ACCT], p, 8, 0, last_day, fn,
-			       arg);
+	struct ml_series s;
+	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
+	return ml_entries_scan(&s, 0, last_day, fn, arg);
 }
 
 int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
@@ -450,8 +549,14 @@ static int ml_close_get(struct ml_store *st, MDB_txn *txn, uint32_t g,
 int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
 			  uint32_t grant_no, ml_day *day)
 {
+	MDB_stat ms;
 	*day = ML_DAY_NONE;
-	int rc = ml_close_get(st, txn, 0, day);
+	/* Most ledgers close rarely: an empty close database answers at
+	 * once, without walking the grant's parents. */
+	int rc = mdb_stat(txn, st->dbi[ML_DB_CLOSE], &ms);
+	if (rc != 0 || ms.ms_entries == 0)
+		return ml_error_from_mdb(rc);
+	rc = ml_close_get(st, txn, 0, day);
 	for (uint32_t hops = 0; rc == 0 && grant_no != 0 && hops < ML_GRANTS_MAX;
 	     hops++) {
 		struct ml_grant_row row;

@@ -3,26 +3,26 @@
  *
  * Every money event posts amounts to buckets of (grant, party) accounts
  * and (grant, from, to) edges (DOMAIN.md "Event types"). The state keeps,
- * per account, one entry per event that touched it, keyed
+ * per account and edge, two ordered series (ml_entries.h):
  *
- *     acct: grant no (4) ‖ party no (4) ‖ date (4) ‖ seq (8)   big-endian
- *     edge: grant no (4) ‖ from no (4) ‖ to no (4) ‖ date (4) ‖ seq (8)
+ *     day:  grant no ‖ party no ‖ date          → running totals at the
+ *                                                  end of that date
+ *     evt:  grant no ‖ party no ‖ date ‖ seq    → the event's postings
+ *   (edges: grant no ‖ from no ‖ to no ‖ …; all big-endian)
  *
- * and each entry carries the event's own postings AND the account's
- * running totals after it in (date, seq) order. So:
- *
- *   - the balance at the end of date D is the totals of the last entry at
- *     or before (D, ∞): one cursor seek, O(log n), no replay;
- *   - an event dated in the past is inserted at its place and the totals
- *     of the entries after it in the same account are rewritten: cost
- *     proportional to that account's later entries only, and the walk
- *     that rewrites them is the same walk that checks the rules on every
- *     later date (the lowest later value is found on the way);
- *   - a correction marks the corrected entries (corrected_by = its seq),
- *     removes their postings from the running totals from their date on,
- *     and keeps the postings themselves, so "as known at T" can still see
- *     them: a known-at balance scans one account's entries up to D,
- *     summing the postings of events recorded by T and not corrected by T.
+ * So:
+ *   - the balance at the end of date D is the day record at or before D:
+ *     one cursor seek, O(log n), no replay;
+ *   - an event dated in the past rewrites the day records after it in
+ *     the same account — one per later day with activity, however many
+ *     events those days hold — and the walk that rewrites them is the
+ *     walk that checks the rules at the end of every later date (the
+ *     lowest later value is found on the way);
+ *   - a correction marks the corrected event records (corrected_by = its
+ *     seq), withdraws their postings from the day totals from their date
+ *     on, and keeps the postings themselves, so "as known at T" can still
+ *     see them: a known-at balance scans one account's event records up
+ *     to D, summing those recorded by T and not corrected by T.
  *
  * Entries are kept in the same LMDB write transaction as the log record,
  * so the state is never behind the log. ml_verify rebuilds all of it from
@@ -104,20 +104,29 @@ struct ml_view {
 	uint64_t known_seq;
 };
 
-/* One entry of an account or edge, as a scan returns it. */
+/* What one event did to an account or edge, as a scan returns it. */
 struct ml_entry_info {
 	ml_day date;
 	uint64_t seq;
 	uint64_t corrected_by; /* 0 = counts */
 	int64_t delta[2];      /* postings of the event on this account */
 	int8_t bucket[2];      /* -1 = none */
-	struct ml_totals totals; /* running totals after it */
 };
 
 struct ml_state;
 
 int ml_state_new(struct ml_store *st, struct ml_state **out);
 void ml_state_free(struct ml_state *s);
+
+/* Called when a write transaction begins (txn): notes what is committed,
+ * so that only committed facts are cached. */
+int ml_state_write_begin(struct ml_state *s, MDB_txn *txn);
+
+/* Brackets the events of one batch applied in txn: cursors are opened
+ * once for the batch and closed by batch_end, which must run before txn
+ * commits or aborts. */
+int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn);
+void ml_state_batch_end(struct ml_state *s);
 
 /* Checks ev (whose seq is already assigned) against the ledger in txn and,
  * if it breaks no rule on any date, applies it: interns definitions,

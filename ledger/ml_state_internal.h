@@ -4,12 +4,29 @@
 #ifndef ML_STATE_INTERNAL_H
 #define ML_STATE_INTERNAL_H
 
+#include "ml_cache.h"
 #include "ml_entries.h"
 #include "ml_state.h"
 
+/* The state of one ledger. Its cursors belong to the batch being
+ * applied (ml_state_batch_begin/end): opening one per posting would cost
+ * a malloc each. */
 struct ml_state {
 	struct ml_store *st;
+	struct ml_cache *cache;     /* committed, immutable facts */
+	uint32_t committed_parties; /* counts when the write txn began */
+	uint32_t committed_grants;
+	MDB_txn *batch_txn;
+	MDB_cursor *cur[4]; /* acct, acct_ev, edge, edge_ev */
 };
+
+/* The number of a name, through the cache (writer only). */
+int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
+			   enum ml_name_kind k, struct ml_str id,
+			   uint32_t *no);
+/* A grant's payer and parent, through the cache (writer only). */
+int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
+			uint32_t *payer, uint32_t *parent);
 
 /* Numbers an event's names resolve to (0 = not named by the event). */
 struct ml_resolved {
@@ -39,6 +56,14 @@ void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no);
 void ml_acct_prefix(unsigned char *p, uint32_t grant_no, uint32_t party_no);
+/* The series of an account or edge in txn, with the batch's cursors when
+ * s (the state) is given and applying a batch, else without. */
+void ml_series_acct(struct ml_series *out, struct ml_store *st,
+		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
+		    uint32_t party_no);
+void ml_series_edge(struct ml_series *out, struct ml_store *st,
+		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
+		    uint32_t from_no, uint32_t to_no);
 void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
 		    uint32_t to_no);
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,

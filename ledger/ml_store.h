@@ -13,9 +13,11 @@
  *   nums     kind byte + number → the current definition (ml_state.h).
  *   defs     kind byte + number + date + seq → (empty): every definition,
  *            for "definitions as of D".
- *   acct     grant no + party no + date + seq → account entry: the
- *            event's postings and the account's running totals after it.
- *   edge     grant no + from no + to no + date + seq → edge entry.
+ *   acct     grant no + party no + date → the account's totals at the
+ *            end of that date (ml_entries.h).
+ *   acct_ev  grant no + party no + date + seq → one event's postings.
+ *   edge     grant no + from no + to no + date → the edge's day totals.
+ *   edge_ev  grant no + from no + to no + date + seq → postings.
  *   corr     corrected seq → correcting seq.
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
@@ -50,7 +52,9 @@ enum ml_db {
 	ML_DB_NUMS,
 	ML_DB_DEFS,
 	ML_DB_ACCT,
+	ML_DB_ACCT_EV,
 	ML_DB_EDGE,
+	ML_DB_EDGE_EV,
 	ML_DB_CORR,
 	ML_DB_CLOSE,
 	ML_DB_REPORTS,
