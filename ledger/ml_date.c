@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ml_error.h"
@@ -187,14 +188,34 @@ int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
 	return 0;
 }
 
-/* Formats any day count since 1970 whose year is 0000 ..= 9999. */
+/* Writes v as exactly n decimal digits (v ≥ 0, < 10^n). */
+static void ml_put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* Formats any day count since 1970 whose year is 0000 ..= 9999. Digits
+ * are written directly: this runs for every date of every event encoded,
+ * and snprintf would be most of the cost. */
 static void ml_format_epoch_day(int64_t epoch_days, char *buf,
 				size_t buf_size)
 {
 	int64_t year;
 	int month, mday;
+	char text[ML_DATE_TEXT_MAX];
 	ml_civil_from_days(epoch_days, &year, &month, &mday);
-	snprintf(buf, buf_size, "%04d-%02d-%02d", (int)year, month, mday);
+	ml_put_digits(text, (int)year, 4);
+	text[4] = '-';
+	ml_put_digits(text + 5, month, 2);
+	text[7] = '-';
+	ml_put_digits(text + 8, mday, 2);
+	text[10] = '\0';
+	size_t n = buf_size - 1 < 10 ? buf_size - 1 : 10;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
 }
 
 /* First and last day (since 1970) that four year digits can show. */
@@ -288,11 +309,23 @@ char *ml_time_format(int64_t us, char *buf, size_t buf_size)
 	int64_t us_of_day;
 	int64_t epoch_days = ml_split_us(us, &us_of_day);
 	int64_t seconds = us_of_day / ML_US_PER_SECOND;
-	char date[ML_DATE_TEXT_MAX];
-	ml_format_epoch_day(epoch_days, date, sizeof date);
-	snprintf(buf, buf_size, "%sT%02d:%02d:%02d.%06dZ", date,
-		 (int)(seconds / 3600), (int)(seconds / 60 % 60),
-		 (int)(seconds % 60), (int)(us_of_day % ML_US_PER_SECOND));
+	char text[ML_TIME_TEXT_MAX];
+	/* Digits written directly: this formats every event's recorded_at
+	 * for its hash, and snprintf was most of that cost. */
+	ml_format_epoch_day(epoch_days, text, ML_DATE_TEXT_MAX);
+	text[10] = 'T';
+	ml_put_digits(text + 11, (int)(seconds / 3600), 2);
+	text[13] = ':';
+	ml_put_digits(text + 14, (int)(seconds / 60 % 60), 2);
+	text[16] = ':';
+	ml_put_digits(text + 17, (int)(seconds % 60), 2);
+	text[19] = '.';
+	ml_put_digits(text + 20, (int)(us_of_day % ML_US_PER_SECOND), 6);
+	text[26] = 'Z';
+	text[27] = '\0';
+	size_t n = buf_size - 1 < 27 ? buf_size - 1 : 27;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
 	return buf;
 }
 

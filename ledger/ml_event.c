@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define F(name, kind, max, member)                                          \
-	{ name, kind, max, offsetof(struct ml_event, member) }
+	{ name, sizeof name - 1, kind, max, offsetof(struct ml_event, member) }
 
 const struct ml_field_info ml_fields[ML_F_COUNT] = {
 	[ML_F_ACTIVITY] = F("activity", ML_V_TEXT, ML_ACTIVITY_MAX, activity),

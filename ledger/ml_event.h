@@ -117,6 +117,7 @@ enum ml_value_kind {
 
 struct ml_field_info {
 	const char *name;         /* JSON key */
+	uint32_t name_len;        /* strlen(name) */
 	enum ml_value_kind kind;
 	uint32_t max_bytes;       /* for strings; 0 otherwise */
 	size_t offset;            /* of the value in struct ml_event */

@@ -32,34 +32,27 @@ void ml_hex32(const uint8_t bytes[32], char *hex)
 	hex[64] = '\0';
 }
 
-/* The escape for byte c, or NULL when it is written raw. */
-static const char *ml_json_escape(unsigned char c, char tmp[7])
+/* For each byte: 0 = written raw, else the second character of its
+ * two-character escape, or 'u' for \u00xx. DOMAIN.md: only '"', '\\'
+ * and the bytes below 0x20 are escaped; 0x7f and UTF-8 go out raw. */
+static const char ml_escape_of[256] = {
+	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
+	[0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
+	[0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u',
+	[0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u',
+	[0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u',
+	[0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+};
+
+static int ml_write_escape(struct ml_buf *out, unsigned char c)
 {
-	switch (c) {
-	case '"':
-		return "\\\"";
-	case '\\':
-		return "\\\\";
-	case '\b':
-		return "\\b";
-	case '\f':
-		return "\\f";
-	case '\n':
-		return "\\n";
-	case '\r':
-		return "\\r";
-	case '\t':
-		return "\\t";
-	default:
-		break;
-	}
-	if (c >= 0x20)
-		return NULL;
-	memcpy(tmp, "\\u00", 4);
-	tmp[4] = ml_hex_digits[c >> 4];
-	tmp[5] = ml_hex_digits[c & 15];
-	tmp[6] = '\0';
-	return tmp;
+	char esc[6] = {'\\', ml_escape_of[c], '0', '0', 0, 0};
+	if (esc[1] != 'u')
+		return ml_buf_add(out, esc, 2);
+	esc[4] = ml_hex_digits[c >> 4];
+	esc[5] = ml_hex_digits[c & 15];
+	return ml_buf_add(out, esc, 6);
 }
 
 int ml_json_write_string(struct ml_buf *out, const char *s, size_t len)
@@ -67,13 +60,12 @@ int ml_json_write_string(struct ml_buf *out, const char *s, size_t len)
 	int rc = ml_buf_add_char(out, '"');
 	size_t run = 0; /* start of the pending run of raw bytes */
 	for (size_t i = 0; rc == 0 && i < len; i++) {
-		char tmp[7];
-		const char *esc = ml_json_escape((unsigned char)s[i], tmp);
-		if (esc == NULL)
+		unsigned char c = (unsigned char)s[i];
+		if (ml_escape_of[c] == 0)
 			continue;
 		rc = ml_buf_add(out, s + run, i - run);
 		if (rc == 0)
-			rc = ml_buf_add_str(out, esc);
+			rc = ml_write_escape(out, c);
 		run = i + 1;
 	}
 	if (rc == 0)
@@ -134,6 +126,17 @@ static int ml_write_value(struct ml_buf *out, const struct ml_event *ev,
 	}
 }
 
+/* "name": — field names need no escaping, so they are copied whole. */
+static int ml_write_key(struct ml_buf *out, const struct ml_field_info *fi)
+{
+	char key[ML_FIELD_NAME_MAX + 3];
+	key[0] = '"';
+	memcpy(key + 1, fi->name, fi->name_len);
+	key[fi->name_len + 1] = '"';
+	key[fi->name_len + 2] = ':';
+	return ml_buf_add(out, key, fi->name_len + 3);
+}
+
 static uint64_t ml_form_mask(const struct ml_event *ev, enum ml_json_form f)
 {
 	uint64_t mask = ev->present | ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE);
@@ -157,10 +160,7 @@ int ml_json_write_event(const struct ml_event *ev, enum ml_json_form form,
 			rc = ml_buf_add_char(out, ',');
 		first = false;
 		if (rc == 0)
-			rc = ml_json_write_string(out, ml_fields[f].name,
-						  strlen(ml_fields[f].name));
-		if (rc == 0)
-			rc = ml_buf_add_char(out, ':');
+			rc = ml_write_key(out, &ml_fields[f]);
 		if (rc == 0)
 			rc = ml_write_value(out, ev, (enum ml_field)f);
 	}
