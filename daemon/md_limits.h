@@ -1,0 +1,123 @@
+/*
+ * md_limits.h — every limit of medeld and its request router in one place.
+ *
+ * Each MD_<THING>_MAX bounds one queue, buffer, count or wait, and says
+ * why it has that value. Limits that come from the contract (API.md) are
+ * the ledger's (ml_limits.h) and are only re-exported here under the
+ * daemon's name where the daemon enforces them itself.
+ */
+#ifndef MD_LIMITS_H
+#define MD_LIMITS_H
+
+#include "ml_limits.h"
+
+/* --- HTTP (set on every evhttp explicitly, STYLE.md) --- */
+
+/* A POST body: 8 MiB (API.md). evhttp refuses a longer body with its own
+ * 413 before medeld sees the request. */
+#define MD_BODY_BYTES_MAX ML_BODY_BYTES_MAX
+
+/* Request line and headers together. A client of this API sends a
+ * handful of short headers; 16 KiB is what nginx allows by default for
+ * large headers and leaves room for a long query string. */
+#define MD_HEADERS_BYTES_MAX (16 * 1024)
+
+/* The raw query string of a request. The longest legal one names a grant
+ * (128 bytes, ×3 if fully percent-encoded) and a dozen short values. */
+#define MD_QUERY_BYTES_MAX 2048
+
+/* Distinct parameters in one query: more than any endpoint takes, so a
+ * query longer than this is refused as bad_query before it is walked. */
+#define MD_QUERY_PARAMS_MAX 16
+
+/* Seconds a connection may take to send a request or to take a response
+ * before evhttp drops it. It also bounds how long a connection may sit
+ * idle between requests. */
+#define MD_IO_TIMEOUT_S 120
+
+/* GET /v1/events?wait=S: S ≤ 60 (API.md). */
+#define MD_WAIT_S_MAX 60
+
+/* Requests parked in a long-poll at once, per event loop. Each holds a
+ * connection and a small record; beyond this a new one is answered at
+ * once with what there is (an empty page), never refused. */
+#define MD_WAITERS_MAX 4096
+
+/* Slow reads (GET /v1/verify) run on helper threads, at most this many at
+ * once; another one is answered 503 unavailable. Verify re-reads the whole
+ * log: two at once already keep both cores of a small server busy. */
+#define MD_OFFLOADS_MAX 2
+
+/* A read answer built in memory (GET /v1/events with limit=10000 of the
+ * largest events is the biggest). Past it the answer is 413 too_large. */
+#define MD_ANSWER_BYTES_MAX (96u * 1024u * 1024u)
+
+/* The memory one POST's decoded batch may take: its events (10 000 ×
+ * ~400 bytes of struct), their strings (at most the body's 8 MiB) and the
+ * results. Twice the worst case measured, so only a bug reaches it. */
+#define MD_APPEND_ARENA_BYTES_MAX (48u * 1024u * 1024u)
+
+/* X-Request-Id: a client's own id is kept when it is 1 ..= this many
+ * bytes of [A-Za-z0-9._:-]; otherwise medeld makes one. */
+#define MD_REQUEST_ID_MAX 64
+
+/* --- group commit (md_writer.h) --- */
+
+/* Batches waiting for the writer. A POST beyond this is answered 503
+ * unavailable at once instead of queueing without end: at ~1 000 commits
+ * per second this is seconds of backlog already. */
+#define MD_WRITE_QUEUE_MAX 4096
+
+/* Batches and events in one transaction. A group this large takes one
+ * fsync for all of them; the event bound keeps one transaction's dirty
+ * pages (and the time other writers wait for it) moderate. */
+#define MD_GROUP_BATCHES_MAX 1024
+#define MD_GROUP_EVENTS_MAX  100000
+
+/* --- streaming (md_stream.h: backup, later export) --- */
+
+/* Bytes read from a producer's pipe and sent as one chunk. */
+#define MD_STREAM_CHUNK_BYTES_MAX (256u * 1024u)
+
+/* Streams (backups, exports) running at once, over all event loops. */
+#define MD_STREAMS_MAX 4
+
+/* --- tokens (md_auth.h) --- */
+
+/* Lines of a tokens file and bytes per line. A team's readers, writers
+ * and admins fit many times over; a bigger file is a mistake. */
+#define MD_TOKENS_MAX     1024
+#define MD_TOKEN_LINE_MAX 512
+/* A presented bearer token: 1 ..= 256 printable ASCII bytes. */
+#define MD_TOKEN_BYTES_MAX 256
+/* A token's name is what the ledger records as recorded_by. */
+#define MD_TOKEN_NAME_MAX ML_RECORDED_BY_MAX
+
+/* --- Unix socket peers --- */
+
+/* uid → user name lookups remembered per event loop: a workstation has
+ * a few users; getpwuid_r reads /etc/passwd, too slow per request. */
+#define MD_PEER_CACHE_MAX 8
+/* A user name as recorded_by ("uid:4294967295" when it has none). */
+#define MD_PEER_NAME_MAX ML_RECORDED_BY_MAX
+
+/* --- process --- */
+
+/* Event-loop threads (--threads). Reads are CPU-bound LMDB lookups; more
+ * loops than cores only adds switching. */
+#define MD_THREADS_MAX 16
+
+/* After SIGTERM, in-flight requests get this long to finish; then the
+ * loops stop anyway (the writer still commits what it holds). */
+#define MD_SHUTDOWN_GRACE_S 30
+
+/* listen(2) backlog. */
+#define MD_LISTEN_BACKLOG_MAX 1024
+
+/* One log line (a request line is ~200 bytes; messages are truncated). */
+#define MD_LOG_LINE_MAX 2048
+
+/* Paths: data directory, socket, tokens file. */
+#define MD_PATH_MAX 4096
+
+#endif /* MD_LIMITS_H */
