@@ -1,0 +1,47 @@
+/*
+ * md_listen.h — the sockets medeld listens on, and who is on the other end.
+ *
+ * The Unix socket is always there (default <data>/medeld.sock, --socket
+ * PATH to move it), created with mode 0600: only its owner (and root) can
+ * connect, and whoever connects has full access (API.md). A socket file
+ * left by a medeld that died is handled: if connecting to it is refused
+ * (ECONNREFUSED) nobody is listening and it is replaced; if something
+ * answers, another server owns it and medeld refuses to start; a path
+ * that exists and is not a socket is never touched.
+ *
+ * TCP is only opened with --listen HOST:PORT ("127.0.0.1:8080",
+ * "[::1]:8080"; port 0 picks a free port, reported by md_listen_tcp's
+ * bound_out, which the tests use). Every TCP request then needs a token
+ * (md_auth.h).
+ *
+ * Both return plain listening descriptors (non-blocking, close-on-exec);
+ * md_server hands a dup() of each to every event loop's evhttp.
+ */
+#ifndef MD_LISTEN_H
+#define MD_LISTEN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "md_limits.h"
+
+/* Binds and listens on the Unix socket path (mode 0600). Returns the fd,
+ * or -1 with the reason in why; *ino_out gets the socket file's inode. */
+int md_listen_unix(const char *path, ino_t *ino_out, char *why,
+                   size_t why_size);
+
+/* Removes the socket file if it is still ours (the same inode): a second
+ * medeld that replaced it keeps its own. */
+void md_listen_unix_remove(const char *path, ino_t ino);
+
+/* Binds and listens on "HOST:PORT". Returns the fd, or -1 with why.
+ * bound_out (≥ 64 bytes) gets the address actually bound. */
+int md_listen_tcp(const char *host_port, char *bound_out, size_t bound_size,
+                  char *why, size_t why_size);
+
+/* The user name of a Unix socket peer (SO_PEERCRED + getpwuid_r), or
+ * "uid:N" when the uid has none; *uid_out gets the uid. Returns 0 or -1. */
+int md_peer_uid(int fd, uid_t *uid_out);
+void md_user_name(uid_t uid, char *name, size_t name_size);
+
+#endif /* MD_LISTEN_H */

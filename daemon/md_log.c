@@ -1,0 +1,187 @@
+/*
+ * md_log.c — key=value lines on stderr.
+ *
+ * Called from every thread of medeld: the event loops (one line per
+ * request), the writer (commit failures, map growth) and main (start,
+ * stop). The only shared state is the level, set once before threads
+ * start. Each line is assembled on the caller's stack and written with a
+ * single write(2); POSIX makes a write of ≤ PIPE_BUF bytes to a pipe
+ * atomic, and our lines are short, so concurrent lines do not mix.
+ *
+ * Quoting: a value made only of [A-Za-z0-9._:/@+,-] (with at least one
+ * character) is written bare. Anything else is quoted; '"' and '\' are
+ * escaped with a backslash and bytes below 0x20 or 0x7f as \xNN, so a
+ * request path chosen by a client cannot forge a second line or a key.
+ * Bytes ≥ 0x80 (UTF-8 of Swedish party names) are kept as they are.
+ */
+#include "md_log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ml_date.h"
+
+static enum md_log_level md_level = MD_LOG_INFO;
+
+static const char *const md_level_names[] = {"error", "warn", "info", "debug"};
+
+int md_log_level_parse(const char *s, enum md_log_level *out)
+{
+	for (int i = 0; i <= MD_LOG_DEBUG; i++) {
+		if (strcmp(s, md_level_names[i]) == 0) {
+			*out = (enum md_log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void md_log_set_level(enum md_log_level level)
+{
+	md_level = level;
+}
+
+bool md_log_enabled(enum md_log_level level)
+{
+	return level <= md_level;
+}
+
+/* Appends raw bytes; marks the line cut when they do not fit (room is
+ * kept for "…\n"). */
+static void md_put(struct md_logline *l, const char *s, size_t n)
+{
+	size_t limit = sizeof l->buf - 8;
+	size_t room = l->len < limit ? limit - l->len : 0;
+	if (n > room) {
+		n = room;
+		l->cut = true;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static bool md_safe_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("._:/@+,-", c) != NULL;
+}
+
+static bool md_safe(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || !md_safe_byte((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void md_put_quoted(struct md_logline *l, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	md_put(l, "\"", 1);
+	for (size_t i = 0; i < n && !l->cut; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+			md_put(l, esc, 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			md_put(l, esc, 4);
+		} else {
+			md_put(l, (const char *)&s[i], 1);
+		}
+	}
+	md_put(l, "\"", 1);
+}
+
+void md_logline_start(struct md_logline *l, enum md_log_level level,
+                      const char *event)
+{
+	char ts[ML_TIME_TEXT_MAX];
+	l->level = level;
+	l->len = 0;
+	l->cut = false;
+	ml_time_format(ml_time_now_us(), ts, sizeof ts);
+	md_put(l, "ts=", 3);
+	md_put(l, ts, strlen(ts));
+	md_logline_str(l, "level", md_level_names[level]);
+	md_logline_str(l, "event", event);
+}
+
+void md_logline_mem(struct md_logline *l, const char *key, const char *value,
+                    size_t len)
+{
+	md_put(l, " ", 1);
+	md_put(l, key, strlen(key));
+	md_put(l, "=", 1);
+	if (value == NULL)
+		md_put(l, "-", 1);
+	else if (md_safe(value, len))
+		md_put(l, value, len);
+	else
+		md_put_quoted(l, value, len);
+}
+
+void md_logline_str(struct md_logline *l, const char *key, const char *value)
+{
+	md_logline_mem(l, key, value, value != NULL ? strlen(value) : 0);
+}
+
+void md_logline_u64(struct md_logline *l, const char *key, uint64_t value)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)value);
+	md_logline_mem(l, key, num, (size_t)n);
+}
+
+void md_logline_i64(struct md_logline *l, const char *key, int64_t value)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%lld", (long long)value);
+	md_logline_mem(l, key, num, (size_t)n);
+}
+
+void md_logline_end(struct md_logline *l)
+{
+	if (!md_log_enabled(l->level))
+		return;
+	if (l->cut) {
+		memcpy(l->buf + l->len, "\xe2\x80\xa6", 3); /* … */
+		l->len += 3;
+	}
+	l->buf[l->len++] = '\n';
+	const char *p = l->buf;
+	size_t left = l->len;
+	while (left > 0) {
+		ssize_t w = write(STDERR_FILENO, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* stderr is gone: nothing better to do */
+		p += w;
+		left -= (size_t)w;
+	}
+}
+
+void md_log(enum md_log_level level, const char *event, const char *fmt, ...)
+{
+	if (!md_log_enabled(level))
+		return;
+	char msg[MD_LOG_LINE_MAX / 2];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof msg)
+		n = (int)sizeof msg - 1;
+	struct md_logline l;
+	md_logline_start(&l, level, event);
+	md_logline_mem(&l, "msg", msg, (size_t)n);
+	md_logline_end(&l);
+}

@@ -1,0 +1,452 @@
+/*
+ * md_request.c — one HTTP request from evhttp to its answer.
+ *
+ * evhttp calls md_req_on_unix / md_req_on_tcp on a loop's thread with a
+ * complete request. We copy what we need (path, query) into a struct
+ * md_req, decide who is asking (the socket peer's user, or the bearer
+ * token's name), and send the request to whoever answers its route:
+ *
+ *   the router (md_api_handle)       reads, healthz, POST (→ the writer)
+ *   a helper thread + the router     slow reads (verify)
+ *   this file                        /metrics
+ *   md_backup.c / md_stream.c        /v1/backup (and later /v1/export)
+ *
+ * Answers leave through md_req_reply, which adds X-Request-Id, counts the
+ * request in /metrics and writes its log line, then frees the md_req: one
+ * answer per request, one line per answer. Work finished on another thread
+ * comes back through md_req_done_push → md_loop_on_done on the loop.
+ *
+ * Volumes: this is the hot path of the read benchmark (tens of thousands
+ * of requests per second on one core), so nothing here allocates more
+ * than the md_req and the answer, and peer names are cached.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/keyvalq_struct.h>
+
+#include "ml_date.h"
+
+#include "md_listen.h"
+#include "md_log.h"
+#include "md_params.h"
+#include "md_server_int.h"
+#include "md_stream.h"
+
+static int64_t md_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A client's X-Request-Id is kept when it is 1 ..= 64 of [A-Za-z0-9._:-]. */
+static bool md_id_valid(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		          c == ':' || c == '-';
+		if (!ok || n >= MD_REQUEST_ID_MAX)
+			return false;
+	}
+	return n > 0;
+}
+
+static void md_req_set_id(struct md_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
+	const char *given = evhttp_find_header(h, "X-Request-Id");
+	struct md_server *s = r->loop->srv;
+	if (given != NULL && md_id_valid(given)) {
+		snprintf(r->id, sizeof r->id, "%s", given);
+		return;
+	}
+	uint64_t n = atomic_fetch_add(&s->next_id, 1);
+	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)s->id_seed,
+	         (unsigned long long)n);
+}
+
+static struct md_req *md_req_new(struct md_loop *l,
+                                 struct evhttp_request *evreq, enum md_via via)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(evreq);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	if (path == NULL || path[0] == '\0')
+		path = "/";
+	size_t plen = strlen(path) + 1, qlen = query ? strlen(query) + 1 : 0;
+	struct md_req *r = calloc(1, sizeof *r + plen + qlen);
+	if (r == NULL)
+		return NULL;
+	r->path = (char *)(r + 1);
+	memcpy(r->path, path, plen);
+	if (query != NULL) {
+		r->query = r->path + plen;
+		memcpy(r->query, query, qlen);
+	}
+	r->loop = l;
+	r->evreq = evreq;
+	r->via = via;
+	r->state = MD_REQ_NEW;
+	r->start_us = md_mono_us();
+	r->method = evhttp_request_get_command(evreq) == EVHTTP_REQ_POST
+	                ? "POST"
+	                : "GET";
+	memcpy(r->who, "-", 2);
+	uint64_t seq;
+	r->route = md_api_route(r->method, r->path, &r->method_ok, &seq);
+	md_response_init(&r->resp);
+	md_req_set_id(r);
+	l->inflight++;
+	return r;
+}
+
+/* --- answering ----------------------------------------------------------- */
+
+void md_req_headers(struct md_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
+	evhttp_add_header(h, "X-Request-Id", r->id);
+	if (r->loop->stopping)
+		evhttp_add_header(h, "Connection", "close");
+}
+
+void md_req_finish(struct md_req *r, int status, uint64_t bytes)
+{
+	struct md_loop *l = r->loop;
+	int64_t us = md_mono_us() - r->start_us;
+	md_metrics_request(l->srv->o.metrics, r->route, status, us);
+	struct md_logline line;
+	md_logline_start(&line, MD_LOG_INFO, "request");
+	md_logline_str(&line, "method", r->method);
+	md_logline_str(&line, "path", r->path);
+	if (r->query != NULL)
+		md_logline_str(&line, "query", r->query);
+	md_logline_i64(&line, "status", status);
+	md_logline_i64(&line, "us", us);
+	md_logline_u64(&line, "bytes", bytes);
+	md_logline_str(&line, "id", r->id);
+	md_logline_str(&line, "who", r->who);
+	md_logline_str(&line, "via", r->via == MD_VIA_UNIX ? "unix" : "tcp");
+	md_logline_end(&line);
+	md_response_free(&r->resp);
+	md_append_free(r->append);
+	free(r);
+	l->inflight--;
+	md_loop_check_idle(l);
+}
+
+static void md_free_body(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+void md_req_reply(struct md_req *r)
+{
+	struct evbuffer *out = evbuffer_new();
+	struct ml_buf *b = &r->resp.body;
+	int status = r->resp.status ? r->resp.status : 500;
+	uint64_t bytes = b->len;
+	if (out == NULL) {
+		evhttp_send_error(r->evreq, 500, NULL);
+		md_req_finish(r, 500, 0);
+		return;
+	}
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
+	evhttp_add_header(h, "Content-Type", r->resp.content_type);
+	if (r->resp.allow != NULL)
+		evhttp_add_header(h, "Allow", r->resp.allow);
+	md_req_headers(r);
+	/* Hand the body's memory to libevent instead of copying it. */
+	if (b->len > 0 && evbuffer_add_reference(out, b->data, b->len,
+	                                         md_free_body, NULL) == 0)
+		ml_buf_init(b, b->max_bytes);
+	else if (b->len > 0)
+		evbuffer_add(out, b->data, b->len);
+	evhttp_send_reply(r->evreq, status, NULL, out);
+	evbuffer_free(out);
+	md_req_finish(r, status, bytes);
+}
+
+void md_req_fail(struct md_req *r, int code, const char *fmt, ...)
+{
+	char message[ML_MESSAGE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	md_response_error(&r->resp, code, -1, NULL, "%s", message);
+	md_req_reply(r);
+}
+
+/* --- work finished elsewhere -------------------------------------------- */
+
+void md_req_done_push(struct md_req *r)
+{
+	struct md_loop *l = r->loop;
+	pthread_mutex_lock(&l->done_lock);
+	r->next = NULL;
+	if (l->done_tail != NULL)
+		l->done_tail->next = r;
+	else
+		l->done_head = r;
+	l->done_tail = r;
+	pthread_mutex_unlock(&l->done_lock);
+	event_active(l->done_ev, EV_READ, 0);
+}
+
+void md_loop_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_loop *l = arg;
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&l->done_lock);
+	struct md_req *r = l->done_head;
+	l->done_head = l->done_tail = NULL;
+	pthread_mutex_unlock(&l->done_lock);
+	while (r != NULL) {
+		struct md_req *next = r->next;
+		r->next = NULL;
+		if (r->state == MD_REQ_APPEND) {
+			md_api_append_answer(r->append, &r->resp);
+			r->append = NULL;
+			md_req_reply(r);
+		} else if (r->state == MD_REQ_OFFLOAD) {
+			atomic_fetch_sub(&l->srv->offloads, 1);
+			md_req_reply(r);
+		} else {
+			md_stream_produced(r);
+		}
+		r = next;
+	}
+}
+
+void md_loop_check_idle(struct md_loop *l)
+{
+	if (l->stopping && l->inflight == 0)
+		event_base_loopexit(l->base, NULL);
+}
+
+/* --- who is asking ------------------------------------------------------ */
+
+static void md_peer_name(struct md_loop *l, uid_t uid, char *out, size_t size)
+{
+	for (unsigned i = 0; i < l->peers_used; i++) {
+		if (l->peers[i].uid == uid) {
+			snprintf(out, size, "%s", l->peers[i].name);
+			return;
+		}
+	}
+	struct md_peer *p = &l->peers[l->peers_next];
+	l->peers_next = (l->peers_next + 1) % MD_PEER_CACHE_MAX;
+	if (l->peers_used < MD_PEER_CACHE_MAX)
+		l->peers_used++;
+	p->uid = uid;
+	md_user_name(uid, p->name, sizeof p->name);
+	snprintf(out, size, "%s", p->name);
+}
+
+/* Sets r->who and r->role. Returns -1 when a TCP request has no valid
+ * token. */
+static int md_req_identify(struct md_req *r)
+{
+	struct md_loop *l = r->loop;
+	if (r->via == MD_VIA_UNIX) {
+		struct evhttp_connection *c =
+		    evhttp_request_get_connection(r->evreq);
+		struct bufferevent *bev =
+		    c ? evhttp_connection_get_bufferevent(c) : NULL;
+		uid_t uid;
+		r->role = MD_ROLE_ADMIN;
+		if (bev != NULL &&
+		    md_peer_uid(bufferevent_getfd(bev), &uid) == 0)
+			md_peer_name(l, uid, r->who, sizeof r->who);
+		else
+			snprintf(r->who, sizeof r->who, "unknown");
+		return 0;
+	}
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
+	const char *auth = evhttp_find_header(h, "Authorization");
+	if (l->srv->o.auth == NULL ||
+	    md_auth_check(l->srv->o.auth, auth, &r->role, r->who,
+	                  sizeof r->who) != 0)
+		return -1;
+	return 0;
+}
+
+/* --- dispatch ----------------------------------------------------------- */
+
+static void md_req_fill_api(struct md_req *r, bool may_wait)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->evreq);
+	size_t len = in ? evbuffer_get_length(in) : 0;
+	r->api_req.method = r->method;
+	r->api_req.path = r->path;
+	r->api_req.query = r->query;
+	r->api_req.body = len ? (const char *)evbuffer_pullup(in, -1) : NULL;
+	r->api_req.body_bytes = r->api_req.body ? len : 0;
+	r->api_req.caller.name = r->who;
+	r->api_req.caller.role = r->role;
+	r->api_req.may_wait = may_wait;
+	r->api_req.user = r;
+}
+
+static void md_req_metrics(struct md_req *r)
+{
+	struct md_server *s = r->loop->srv;
+	struct md_gauges g = {0};
+	MDB_txn *txn = NULL;
+	g.head_seq = atomic_load(&s->head_seq);
+	g.waiting_requests = atomic_load(&s->waiting);
+	g.write_queue_batches = md_writer_queued(s->writer);
+	g.map_max_bytes = ml_ledger_store(s->o.lg)->map_bytes_max;
+	/* A read transaction holds off map growth while we look at it. */
+	if (ml_ledger_read_begin(s->o.lg, &txn) == 0) {
+		ml_store_usage(ml_ledger_store(s->o.lg), &g.map_used_bytes,
+		               &g.map_size_bytes);
+		ml_ledger_read_end(s->o.lg, txn);
+	}
+	int rc = md_metrics_render(s->o.metrics, &g, &r->resp.body);
+	if (rc != 0) {
+		md_req_fail(r, rc, "cannot render the metrics: %s",
+		            ml_strerror(rc));
+		return;
+	}
+	r->resp.status = 200;
+	r->resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
+	md_req_reply(r);
+}
+
+/* Routes the router leaves to medeld: /metrics, backup, export. */
+static void md_req_dispatch_own(struct md_req *r)
+{
+	const struct md_route_info *info = md_route_info(r->route);
+	struct md_params p;
+	struct ml_errinfo err;
+	if (r->role < info->role) {
+		md_req_fail(r, ML_E_FORBIDDEN, "%s may not use %s %s", r->who,
+		            info->method, info->path);
+		return;
+	}
+	int rc = md_params_parse(r->query, info->params, &p, &err);
+	if (rc != 0) {
+		md_response_errinfo(&r->resp, rc, &err);
+		md_req_reply(r);
+	} else if (r->route == MD_ROUTE_METRICS) {
+		md_req_metrics(r);
+	} else if (r->route == MD_ROUTE_BACKUP) {
+		md_backup_start(r);
+	} else {
+		md_req_fail(r, ML_E_NOT_FOUND,
+		            "GET /v1/export is not in this build of medeld");
+	}
+}
+
+static void *md_offload_main(void *arg)
+{
+	struct md_req *r = arg;
+	struct md_server *s = r->loop->srv;
+	md_api_handle(&s->api, &r->api_req, &r->resp);
+	atomic_fetch_sub(&s->busy_threads, 1);
+	md_req_done_push(r);
+	return NULL;
+}
+
+/* A slow read (verify) on a helper thread, so the loop keeps serving. */
+static void md_req_offload(struct md_req *r)
+{
+	struct md_server *s = r->loop->srv;
+	pthread_t t;
+	pthread_attr_t attr;
+	if (atomic_fetch_add(&s->offloads, 1) >= MD_OFFLOADS_MAX) {
+		atomic_fetch_sub(&s->offloads, 1);
+		md_req_fail(r, ML_E_UNAVAILABLE,
+		            "%d slow requests (verify) are running already; "
+		            "try again when they are done",
+		            MD_OFFLOADS_MAX);
+		return;
+	}
+	md_req_fill_api(r, false);
+	r->state = MD_REQ_OFFLOAD;
+	atomic_fetch_add(&s->busy_threads, 1);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&t, &attr, md_offload_main, r);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		atomic_fetch_sub(&s->busy_threads, 1);
+		atomic_fetch_sub(&s->offloads, 1);
+		r->state = MD_REQ_NEW;
+		md_req_fail(r, ML_E_NOMEM, "cannot start a thread: %s",
+		            strerror(rc));
+	}
+}
+
+static void md_req_route(struct md_req *r)
+{
+	struct md_server *s = r->loop->srv;
+	const struct md_route_info *info = md_route_info(r->route);
+	bool known = r->route != MD_ROUTE_NONE && r->method_ok;
+	if (known && !info->router) {
+		md_req_dispatch_own(r);
+		return;
+	}
+	if (known && info->slow) {
+		md_req_offload(r);
+		return;
+	}
+	md_req_fill_api(r, !r->loop->stopping);
+	switch (md_api_handle(&s->api, &r->api_req, &r->resp)) {
+	case MD_API_DONE:
+		md_req_reply(r);
+		break;
+	case MD_API_PENDING:
+		r->state = MD_REQ_APPEND; /* the writer answers */
+		break;
+	case MD_API_WAIT:
+		md_wait_park(r);
+		break;
+	}
+}
+
+static void md_req_start(struct evhttp_request *evreq, struct md_loop *l,
+                         enum md_via via)
+{
+	struct md_req *r = md_req_new(l, evreq, via);
+	if (r == NULL) {
+		evhttp_send_error(evreq, 500, NULL);
+		return;
+	}
+	if (atomic_load(&l->srv->stopping)) {
+		md_req_fail(r, ML_E_UNAVAILABLE, "medeld is shutting down");
+		return;
+	}
+	if (md_req_identify(r) != 0) {
+		md_req_fail(r, ML_E_UNAUTHORIZED,
+		            "this request needs Authorization: Bearer <token> "
+		            "with a valid token");
+		return;
+	}
+	md_req_route(r);
+}
+
+void md_req_on_unix(struct evhttp_request *evreq, void *loop)
+{
+	md_req_start(evreq, loop, MD_VIA_UNIX);
+}
+
+void md_req_on_tcp(struct evhttp_request *evreq, void *loop)
+{
+	md_req_start(evreq, loop, MD_VIA_TCP);
+}

@@ -1,0 +1,324 @@
+/*
+ * md_server.c — building the event loops, running them, stopping them.
+ *
+ * md_main calls md_server_new once the ledger is open and the sockets are
+ * bound, then md_server_run, which returns after a SIGTERM/SIGINT once
+ * every in-flight request was answered and the writer has committed what
+ * it held. What each loop does with a request is md_request.c's business;
+ * here are only the loops' plumbing and the glue between the router, the
+ * writer and the loops:
+ *
+ *   md_server_append     the router's append function: queue with the
+ *                        writer (MD_APPEND_QUEUED) or refuse with 503;
+ *   md_server_done       the writer finished a batch: back to its loop;
+ *   md_server_committed  the head moved: wake every loop's long-polls.
+ *
+ * Each evhttp gets its limits set explicitly (body, headers, timeout,
+ * methods) and the loops run with EVLOOP_NO_EXIT_ON_EMPTY, so a loop
+ * whose only pending work is a queued append does not return early; a
+ * loop ends only through event_base_loopexit (idle while stopping, or the
+ * grace timer).
+ */
+#include "md_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "md_log.h"
+#include "md_server_int.h"
+
+/* --- glue between router, writer and loops ------------------------------ */
+
+static enum md_append_status md_server_append(void *arg, struct md_append *a)
+{
+	struct md_server *s = arg;
+	int rc = md_writer_submit(s->writer, a);
+	if (rc == 0)
+		return MD_APPEND_QUEUED;
+	a->rc = rc;
+	if (atomic_load(&s->stopping))
+		ml_fail(&a->err, rc, -1, NULL, "medeld is shutting down");
+	else
+		ml_fail(&a->err, rc, -1, NULL,
+		        "%d batches are waiting to be written; try again",
+		        MD_WRITE_QUEUE_MAX);
+	return MD_APPEND_DONE;
+}
+
+static void md_server_done(struct md_append *a, void *arg)
+{
+	struct md_req *r = a->user;
+	(void)arg;
+	r->append = a;
+	md_req_done_push(r);
+}
+
+static void md_server_committed(uint64_t head_seq, void *arg)
+{
+	struct md_server *s = arg;
+	atomic_store(&s->head_seq, head_seq);
+	for (unsigned i = 0; i < s->loop_count; i++)
+		event_active(s->loops[i].commit_ev, EV_READ, 0);
+}
+
+/* --- loops -------------------------------------------------------------- */
+
+static void md_loop_on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_loop *l = arg;
+	(void)fd;
+	(void)what;
+	l->stopping = true;
+	if (l->bound_unix != NULL)
+		evhttp_del_accept_socket(l->http_unix, l->bound_unix);
+	if (l->bound_tcp != NULL)
+		evhttp_del_accept_socket(l->http_tcp, l->bound_tcp);
+	l->bound_unix = l->bound_tcp = NULL;
+	md_wait_flush(l);
+	md_loop_check_idle(l);
+}
+
+/* An evhttp with medeld's limits, accepting on a dup of fd. */
+static struct evhttp *md_loop_http(struct md_loop *l, int fd,
+                                   void (*cb)(struct evhttp_request *, void *),
+                                   struct evhttp_bound_socket **bound)
+{
+	struct evhttp *h = evhttp_new(l->base);
+	if (h == NULL)
+		return NULL;
+	evhttp_set_max_body_size(h, MD_BODY_BYTES_MAX);
+	evhttp_set_max_headers_size(h, MD_HEADERS_BYTES_MAX);
+	evhttp_set_timeout(h, MD_IO_TIMEOUT_S);
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_gencb(h, cb, l);
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	*bound = copy >= 0 ? evhttp_accept_socket_with_handle(h, copy) : NULL;
+	if (*bound == NULL) {
+		if (copy >= 0)
+			close(copy);
+		evhttp_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
+{
+	l->srv = s;
+	l->index = i;
+	pthread_mutex_init(&l->done_lock, NULL);
+	l->base = event_base_new();
+	if (l->base == NULL)
+		return -1;
+	l->done_ev = event_new(l->base, -1, 0, md_loop_on_done, l);
+	l->commit_ev = event_new(l->base, -1, 0, md_loop_on_commit, l);
+	l->stop_ev = event_new(l->base, -1, 0, md_loop_on_stop, l);
+	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL)
+		return -1;
+	if (s->o.unix_fd >= 0 &&
+	    (l->http_unix = md_loop_http(l, s->o.unix_fd, md_req_on_unix,
+	                                 &l->bound_unix)) == NULL)
+		return -1;
+	if (s->o.tcp_fd >= 0 &&
+	    (l->http_tcp = md_loop_http(l, s->o.tcp_fd, md_req_on_tcp,
+	                                &l->bound_tcp)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void md_loop_free(struct md_loop *l)
+{
+	if (l->srv == NULL)
+		return;
+	if (l->http_unix != NULL)
+		evhttp_free(l->http_unix);
+	if (l->http_tcp != NULL)
+		evhttp_free(l->http_tcp);
+	/* Requests handed back after a forced stop: drop them. */
+	for (struct md_req *r = l->done_head, *next; r != NULL; r = next) {
+		next = r->next;
+		md_append_free(r->append);
+		md_response_free(&r->resp);
+		free(r);
+	}
+	if (l->done_ev != NULL)
+		event_free(l->done_ev);
+	if (l->commit_ev != NULL)
+		event_free(l->commit_ev);
+	if (l->stop_ev != NULL)
+		event_free(l->stop_ev);
+	if (l->base != NULL)
+		event_base_free(l->base);
+	pthread_mutex_destroy(&l->done_lock);
+}
+
+static void *md_loop_main(void *arg)
+{
+	struct md_loop *l = arg;
+	event_base_loop(l->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/* --- signals and the stop ----------------------------------------------- */
+
+static void md_server_on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_server *s = arg;
+	(void)fd;
+	(void)what;
+	atomic_store(&s->forced, true);
+	md_log(MD_LOG_ERROR, "stop",
+	       "requests still in flight after %d s; stopping anyway",
+	       MD_SHUTDOWN_GRACE_S);
+	for (unsigned i = 0; i < s->loop_count; i++)
+		event_base_loopexit(s->loops[i].base, NULL);
+}
+
+static void md_server_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct md_server *s = arg;
+	char why[256];
+	struct timeval grace = {.tv_sec = MD_SHUTDOWN_GRACE_S, .tv_usec = 0};
+	(void)what;
+	if (sig == SIGHUP) {
+		if (s->o.auth == NULL)
+			md_log(MD_LOG_INFO, "tokens", "SIGHUP: no tokens file");
+		else if (md_auth_reload(s->o.auth, why, sizeof why) != 0)
+			md_log(MD_LOG_ERROR, "tokens",
+			       "reload failed, old tokens kept: %s", why);
+		else
+			md_log(MD_LOG_INFO, "tokens", "reloaded %zu tokens",
+			       md_auth_count(s->o.auth));
+		return;
+	}
+	if (atomic_exchange(&s->stopping, true))
+		return;
+	md_log(MD_LOG_INFO, "stop", "%s: finishing in-flight requests",
+	       sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	for (unsigned i = 0; i < s->loop_count; i++)
+		event_active(s->loops[i].stop_ev, EV_READ, 0);
+	evtimer_add(s->grace, &grace);
+}
+
+static int md_server_signals(struct md_server *s)
+{
+	struct event_base *b = s->loops[0].base;
+	s->sig_term = evsignal_new(b, SIGTERM, md_server_on_signal, s);
+	s->sig_int = evsignal_new(b, SIGINT, md_server_on_signal, s);
+	s->sig_hup = evsignal_new(b, SIGHUP, md_server_on_signal, s);
+	s->grace = evtimer_new(b, md_server_on_grace, s);
+	if (s->sig_term == NULL || s->sig_int == NULL || s->sig_hup == NULL ||
+	    s->grace == NULL || evsignal_add(s->sig_term, NULL) != 0 ||
+	    evsignal_add(s->sig_int, NULL) != 0 ||
+	    evsignal_add(s->sig_hup, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* --- life cycle --------------------------------------------------------- */
+
+int md_server_new(const struct md_server_opts *opts, struct md_server **out,
+                  char *why, size_t why_size)
+{
+	struct md_server *s = calloc(1, sizeof *s);
+	if (s == NULL) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	s->o = *opts;
+	s->loop_count = opts->threads;
+	md_api_init(&s->api, opts->lg, md_server_append, s);
+	if (getrandom(&s->id_seed, sizeof s->id_seed, 0) < 0)
+		s->id_seed = (uint64_t)getpid() * 2654435761u;
+	for (unsigned i = 0; i < s->loop_count; i++) {
+		if (md_loop_init(s, &s->loops[i], i) != 0) {
+			snprintf(why, why_size,
+			         "cannot set up event loop %u: %s", i,
+			         strerror(errno));
+			goto fail;
+		}
+	}
+	if (md_server_signals(s) != 0) {
+		snprintf(why, why_size, "cannot set up the signal handlers");
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	md_server_free(s);
+	return -1;
+}
+
+/* The writer and loops 1 ..: started with the stop signals blocked, so
+ * that only the main thread (loop 0, which owns them) receives them. */
+static int md_server_threads(struct md_server *s)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	struct md_writer_opts w = {
+	    .lg = s->o.lg,
+	    .metrics = s->o.metrics,
+	    .done = md_server_done,
+	    .done_arg = s,
+	    .committed = md_server_committed,
+	    .committed_arg = s,
+	};
+	int rc = md_writer_start(&w, &s->writer);
+	for (unsigned i = 1; rc == 0 && i < s->loop_count; i++)
+		if (pthread_create(&s->loops[i].thread, NULL, md_loop_main,
+		                   &s->loops[i]) != 0)
+			rc = -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int md_server_run(struct md_server *s)
+{
+	MDB_txn *txn = NULL;
+	struct ml_log_head head = {0};
+	if (ml_ledger_read_begin(s->o.lg, &txn) == 0) {
+		ml_ledger_head(s->o.lg, txn, &head);
+		ml_ledger_read_end(s->o.lg, txn);
+	}
+	atomic_store(&s->head_seq, head.seq);
+	if (md_server_threads(s) != 0) {
+		md_log(MD_LOG_ERROR, "start", "cannot start the threads");
+		return 1;
+	}
+	event_base_loop(s->loops[0].base, EVLOOP_NO_EXIT_ON_EMPTY);
+	for (unsigned i = 1; i < s->loop_count; i++)
+		pthread_join(s->loops[i].thread, NULL);
+	md_writer_stop(s->writer); /* commits whatever is still queued */
+	s->writer = NULL;
+	if (atomic_load(&s->forced) || atomic_load(&s->busy_threads) > 0)
+		return 1;
+	return 0;
+}
+
+void md_server_free(struct md_server *s)
+{
+	if (s == NULL)
+		return;
+	md_writer_stop(s->writer);
+	if (s->sig_term != NULL)
+		event_free(s->sig_term);
+	if (s->sig_int != NULL)
+		event_free(s->sig_int);
+	if (s->sig_hup != NULL)
+		event_free(s->sig_hup);
+	if (s->grace != NULL)
+		event_free(s->grace);
+	for (unsigned i = 0; i < s->loop_count; i++)
+		md_loop_free(&s->loops[i]);
+	free(s);
+}

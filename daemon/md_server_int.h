@@ -1,0 +1,142 @@
+/*
+ * md_server_int.h — the structures md_server's files share (md_server.c,
+ * md_request.c, md_wait.c, md_stream.c, md_backup.c). Nothing outside the
+ * daemon includes it; md_server.h is the public face.
+ *
+ * Ownership in one paragraph: a struct md_req is made for every request
+ * evhttp hands us and freed by md_req_reply (or md_stream's end), the one
+ * place that sends an answer. Between the two it is in exactly one state
+ * (enum md_req_state) and, when waiting for another thread (the writer, an
+ * offloaded read, a stream's producer), on its loop's `done` list, which
+ * is the only structure other threads touch (under done_lock, followed by
+ * event_active on done_ev). Everything else in a loop is used by that
+ * loop's thread alone.
+ */
+#ifndef MD_SERVER_INT_H
+#define MD_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "md_api.h"
+#include "md_auth.h"
+#include "md_limits.h"
+#include "md_metrics.h"
+#include "md_server.h"
+#include "md_writer.h"
+
+struct md_loop;
+struct md_stream;
+
+enum md_via { MD_VIA_UNIX, MD_VIA_TCP };
+
+enum md_req_state {
+	MD_REQ_NEW,     /* being dispatched on its loop */
+	MD_REQ_APPEND,  /* queued with the writer */
+	MD_REQ_WAITING, /* a parked long-poll (md_wait.c) */
+	MD_REQ_OFFLOAD, /* a slow read on a helper thread */
+	MD_REQ_STREAM   /* answering with a stream (md_stream.c) */
+};
+
+struct md_req {
+	struct md_loop *loop;
+	struct evhttp_request *evreq;
+	enum md_via via;
+	enum md_req_state state;
+	enum md_route route;
+	bool method_ok;   /* the route takes this method */
+	int64_t start_us; /* monotonic, for the latency */
+	char id[MD_REQUEST_ID_MAX + 1];
+	char who[MD_TOKEN_NAME_MAX + 1]; /* token name or peer user; "-" */
+	enum md_role role;
+	const char *method;         /* "GET" / "POST" (static) */
+	char *path;                 /* copies, in this allocation */
+	char *query;                /* NULL when none */
+	struct md_request api_req;  /* what md_api_handle is given */
+	struct md_response resp;    /* answer being built */
+	struct md_append *append;   /* MD_REQ_APPEND: the finished batch */
+	struct event *timer;        /* MD_REQ_WAITING: the wait's end */
+	struct md_stream *stream;   /* MD_REQ_STREAM */
+	struct md_req *prev, *next; /* on the done list or the waiters */
+};
+
+/* A small uid → user name cache (getpwuid_r reads /etc/passwd). */
+struct md_peer {
+	uid_t uid;
+	char name[MD_PEER_NAME_MAX + 1];
+};
+
+struct md_loop {
+	struct md_server *srv;
+	unsigned index;
+	pthread_t thread; /* loops 1 ..; loop 0 runs on main */
+	struct event_base *base;
+	struct evhttp *http_unix, *http_tcp;
+	struct evhttp_bound_socket *bound_unix, *bound_tcp;
+	struct event *done_ev;   /* other threads finished something */
+	struct event *commit_ev; /* the head moved: wake long-polls */
+	struct event *stop_ev;   /* shutdown begins */
+	pthread_mutex_t done_lock;
+	struct md_req *done_head, *done_tail; /* guarded by done_lock */
+	struct md_req *waiters; /* parked long-polls, a doubly linked list */
+	size_t waiting;         /* ≤ MD_WAITERS_MAX */
+	size_t inflight;        /* requests taken and not yet answered */
+	bool stopping;
+	struct md_peer peers[MD_PEER_CACHE_MAX];
+	unsigned peers_used, peers_next;
+};
+
+struct md_server {
+	struct md_server_opts o;
+	struct md_api api;
+	struct md_writer *writer;
+	unsigned loop_count;
+	struct md_loop loops[MD_THREADS_MAX];
+	struct event *sig_term, *sig_int, *sig_hup, *grace;
+	atomic_bool stopping;
+	atomic_bool forced;        /* the grace period ran out */
+	_Atomic uint64_t head_seq; /* the last committed head */
+	_Atomic uint64_t waiting;  /* over all loops, for /metrics */
+	atomic_int streams;        /* ≤ MD_STREAMS_MAX */
+	atomic_int offloads;       /* ≤ MD_OFFLOADS_MAX */
+	atomic_int busy_threads;   /* producers and offloads still running */
+	_Atomic uint64_t next_id;  /* request id counter */
+	uint64_t id_seed;          /* random per process */
+};
+
+/* md_request.c */
+void md_req_on_unix(struct evhttp_request *evreq, void *loop);
+void md_req_on_tcp(struct evhttp_request *evreq, void *loop);
+/* Sends r's answer (resp, or body_override when not NULL), logs, counts
+ * and frees r. The one place medeld calls evhttp_send_reply. */
+void md_req_reply(struct md_req *r);
+/* Fills r->resp with an error and replies. */
+void md_req_fail(struct md_req *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Another thread finished r: queue it for its loop (thread-safe). */
+void md_req_done_push(struct md_req *r);
+/* done_ev's callback: finishes everything other threads handed back. */
+void md_loop_on_done(evutil_socket_t fd, short what, void *loop);
+/* Called after each answer during shutdown: exits the loop when idle. */
+void md_loop_check_idle(struct md_loop *l);
+/* The common headers: X-Request-Id, and Connection: close when stopping. */
+void md_req_headers(struct md_req *r);
+/* Counts and logs an answered request; frees r. */
+void md_req_finish(struct md_req *r, int status, uint64_t bytes);
+
+/* md_wait.c */
+void md_wait_park(struct md_req *r);
+void md_loop_on_commit(evutil_socket_t fd, short what, void *loop);
+/* Answers every parked long-poll now (shutdown). */
+void md_wait_flush(struct md_loop *l);
+
+/* md_backup.c */
+void md_backup_start(struct md_req *r);
+
+#endif /* MD_SERVER_INT_H */
