@@ -1,0 +1,234 @@
+/*
+ * bench_append — appends N generated events (default 1 000 000) in
+ * batches of 1 000 through the ledger library, one durable commit per
+ * batch, and then writes the very same binary records with raw mdb_put
+ * (MDB_APPEND, one commit per 1 000) into a fresh environment: the
+ * baseline. Prints events/s for both and the ratio.
+ *
+ * "Through the library" is ml_ledger_append: idempotency lookup, every
+ * rule on every later date, projections, canonical JSON, SHA-256, record
+ * and id index. JSON decoding of the batch is timed separately (a client
+ * of the library may hand it events already decoded).
+ *
+ *   bench_append [EVENTS] [BATCH]      (BENCH_DIR sets the directory)
+ */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_common.h"
+#include "ml_json.h"
+#include "ml_ledger.h"
+
+#define BATCH_JSON_MAX (4u * 1024 * 1024)
+
+struct totals {
+	uint64_t parse_ns, append_ns, raw_ns;
+	uint64_t events;
+};
+
+static int append_batch(struct ml_ledger *lg, struct ml_event *ev, size_t n,
+			struct ml_append_result *res)
+{
+	struct ml_append_opts opts = {.recorded_by = "bench"};
+	struct ml_errinfo err;
+	for (;;) {
+		struct ml_wtxn *wt;
+		int rc = ml_ledger_write_begin(lg, &wt);
+		if (rc == 0)
+			rc = ml_ledger_append(wt, ev, n, &opts, res, &err);
+		if (rc == 0)
+			rc = ml_ledger_write_commit(wt);
+		else
+			ml_ledger_write_abort(wt);
+		if (rc != ML_E_MAP_FULL) {
+			if (rc != 0)
+				fprintf(stderr, "append: %s\n", err.message);
+			return rc;
+		}
+		if (ml_ledger_grow(lg) != 0)
+			return ML_E_MAP_FULL;
+	}
+}
+
+struct raw_env {
+	MDB_env *env;
+	MDB_dbi dbi;
+	char dir[4096];
+	char *buf;     /* copies of one batch's records */
+	MDB_val *vals;
+};
+
+static int raw_open(struct raw_env *r, uint32_t batch)
+{
+	MDB_txn *txn;
+	bench_tmpdir(r->dir, "raw");
+	r->buf = malloc((size_t)ML_RECORD_BYTES_MAX * batch);
+	r->vals = calloc(batch, sizeof *r->vals);
+	int rc = r->buf && r->vals ? mdb_env_create(&r->env) : ENOMEM;
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(r->env, 4);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(r->env, 64ull << 30);
+	if (rc == 0)
+		rc = mdb_env_open(r->env, r->dir, 0, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(r->env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "log", MDB_CREATE, &r->dbi);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	return rc;
+}
+
+static void raw_close(struct raw_env *r)
+{
+	mdb_env_close(r->env);
+	bench_rmtree(r->dir);
+	free(r->buf);
+	free(r->vals);
+}
+
+/* Copies records first .. first + n - 1 out of the library's log. */
+static int raw_load(struct ml_ledger *lg, struct raw_env *r, uint64_t first,
+		    uint32_t n)
+{
+	MDB_txn *src;
+	struct ml_store *st = ml_ledger_store(lg);
+	size_t used = 0;
+	int rc = ml_ledger_read_begin(lg, &src);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		unsigned char k[8];
+		ml_be64_put(k, first + i);
+		MDB_val key = {8, k}, val;
+		rc = mdb_get(src, st->dbi[ML_DB_LOG], &key, &val);
+		if (rc != 0)
+			break;
+		memcpy(r->buf + used, val.mv_data, val.mv_size);
+		r->vals[i].mv_data = r->buf + used;
+		r->vals[i].mv_size = val.mv_size;
+		used += val.mv_size;
+	}
+	ml_ledger_read_end(lg, src);
+	return rc;
+}
+
+/* The baseline: the same n records, raw, in one durable commit. */
+static int raw_put(struct raw_env *r, uint64_t first, uint32_t n)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(r->env, NULL, 0, &txn);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		unsigned char k[8];
+		ml_be64_put(k, first + i);
+		MDB_val key = {8, k};
+		rc = mdb_put(txn, r->dbi, &key, &r->vals[i], MDB_APPEND);
+	}
+	return rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
+}
+
+static size_t make_batch(struct bench_gen *g, char *json, uint32_t n)
+{
+	size_t len = (size_t)snprintf(json, BATCH_JSON_MAX, "[");
+	bench_gen_batch(g);
+	for (uint32_t i = 0; i < n; i++)
+		len += (size_t)snprintf(json + len, BATCH_JSON_MAX - len, "%s%s",
+					i ? "," : "", bench_gen_next(g));
+	len += (size_t)snprintf(json + len, BATCH_JSON_MAX - len, "]");
+	return len;
+}
+
+/* One batch: decode (timed apart), append through the library, then
+ * the same records raw — interleaved, so both see the same disk. */
+static int run_batch(struct ml_ledger *lg, struct raw_env *r,
+		     const char *json, size_t len,
+		     struct ml_append_result *res, struct totals *t, bool timed)
+{
+	struct ml_arena arena;
+	struct ml_event *ev;
+	size_t count = 0;
+	struct ml_errinfo err;
+	ml_arena_init(&arena, 64u * 1024 * 1024);
+	uint64_t t0 = bench_now_ns();
+	int rc = ml_json_parse_batch(json, len, &arena, &ev, &count, &err);
+	uint64_t t1 = bench_now_ns();
+	if (rc == 0)
+		rc = append_batch(lg, ev, count, res);
+	uint64_t t2 = bench_now_ns();
+	ml_arena_free(&arena);
+	if (rc != 0 || !timed)
+		return rc;
+	rc = raw_load(lg, r, res[0].seq, (uint32_t)count);
+	uint64_t t3 = bench_now_ns();
+	if (rc == 0)
+		rc = raw_put(r, res[0].seq, (uint32_t)count);
+	t->raw_ns += bench_now_ns() - t3;
+	t->parse_ns += t1 - t0;
+	t->append_ns += t2 - t1;
+	t->events += count;
+	return rc;
+}
+
+static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
+	       struct totals *t)
+{
+	struct bench_gen g;
+	struct raw_env r;
+	bench_gen_init(&g, 42, 300, 8);
+	char *json = malloc(BATCH_JSON_MAX);
+	struct ml_append_result *res = calloc(ML_BATCH_EVENTS_MAX, sizeof *res);
+	int rc = json && res ? raw_open(&r, batch) : ML_E_NOMEM;
+	if (rc == 0) {
+		bench_gen_setup(&g, json, BATCH_JSON_MAX);
+		rc = run_batch(lg, &r, json, strlen(json), res, t, false);
+	}
+	for (uint32_t done = 0; rc == 0 && done < events; done += batch) {
+		uint32_t n = events - done < batch ? events - done : batch;
+		size_t len = make_batch(&g, json, n);
+		rc = run_batch(lg, &r, json, len, res, t, true);
+	}
+	if (json && res)
+		raw_close(&r);
+	free(json);
+	free(res);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t events = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10)
+				   : 1000000;
+	uint32_t batch = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000;
+	char dir[4096];
+	struct ml_ledger *lg;
+	struct ml_errinfo err;
+	struct totals t = {0};
+	if (batch == 0 || batch > ML_BATCH_EVENTS_MAX)
+		batch = 1000;
+	bench_tmpdir(dir, "append");
+	if (ml_ledger_open(dir, NULL, &lg, &err) != 0) {
+		fprintf(stderr, "open: %s\n", err.message);
+		return 1;
+	}
+	int rc = run(lg, events, batch, &t);
+	const char *spread = getenv("BENCH_SPREAD");
+	double lib = t.events / (t.append_ns / 1e9);
+	double raw = t.events / (t.raw_ns / 1e9);
+	printf("events            %llu in batches of %u (one commit each), "
+	       "%s batches\n",
+	       (unsigned long long)t.events, batch,
+	       spread ? spread : "clustered");
+	printf("json decode       %10.0f events/s\n",
+	       t.events / (t.parse_ns / 1e9));
+	printf("ledger append     %10.0f events/s  (rules, projections, hash, "
+	       "log, ids)\n", lib);
+	printf("raw mdb_put       %10.0f events/s  (same records, MDB_APPEND, "
+	       "interleaved)\n", raw);
+	printf("ratio             %10.3f  (ledger / raw)\n", lib / raw);
+	ml_ledger_close(lg);
+	bench_rmtree(dir);
+	return rc == 0 ? 0 : 1;
+}
