@@ -1,0 +1,182 @@
+/*
+ * ml_answer.c — what every answer shares: the query's defaults, the view,
+ * exact integers in cJSON, resolving filter names and sorting by id.
+ *
+ * The answers (ml_answer_*.c) each read one snapshot through the state's
+ * query primitives (ml_state.h) and build the JSON document of API.md.
+ * A view is as_of plus, for known_at, the last seq recorded at or before
+ * that time: recorded_at grows with seq, so "recorded ≤ T" is "seq ≤
+ * known_seq" (one binary search over the log, ml_log_seq_at_time).
+ *
+ * Money goes into cJSON as a raw decimal string (ml_json_add_int): cJSON
+ * keeps numbers as doubles and would print 10^15 as 1e+15 and lose
+ * anything above 2^53. Ids and names come from LMDB pages as byte ranges
+ * without a NUL; ml_json_add_str copies them. All ordering is by id in
+ * code point (byte) order, never by interned number, which is the order
+ * of first definition.
+ */
+#include "ml_answer_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_date.h"
+#include "ml_log.h"
+
+void ml_query_init(struct ml_query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->as_of = ml_date_today();
+}
+
+cJSON *ml_json_add_int(cJSON *obj, const char *name, int64_t v)
+{
+	char text[24]; /* "-9223372036854775808" + NUL */
+	snprintf(text, sizeof text, "%" PRId64, v);
+	cJSON *item = cJSON_CreateRaw(text);
+	if (item == NULL)
+		return NULL;
+	if (!cJSON_AddItemToObject(obj, name, item)) {
+		cJSON_Delete(item);
+		return NULL;
+	}
+	return item;
+}
+
+cJSON *ml_json_add_date(cJSON *obj, const char *name, ml_day day)
+{
+	char text[ML_DATE_TEXT_MAX];
+	return cJSON_AddStringToObject(obj, name,
+				       ml_date_format(day, text, sizeof text));
+}
+
+int ml_json_print(const cJSON *doc, struct ml_buf *out)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	if (text == NULL)
+		return ML_E_NOMEM;
+	int rc = ml_buf_add_str(out, text);
+	cJSON_free(text);
+	return rc;
+}
+
+cJSON *ml_json_add_str(cJSON *obj, const char *name, struct ml_str s)
+{
+	char *z = malloc((size_t)s.len + 1);
+	if (z == NULL)
+		return NULL;
+	if (s.len > 0)
+		memcpy(z, s.ptr, s.len);
+	z[s.len] = '\0';
+	cJSON *item = cJSON_AddStringToObject(obj, name, z);
+	free(z);
+	return item;
+}
+
+cJSON *ml_json_push_object(cJSON *arr)
+{
+	cJSON *obj = cJSON_CreateObject();
+	if (obj != NULL && !cJSON_AddItemToArray(arr, obj)) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	return obj;
+}
+
+int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
+		 struct ml_ans *a, struct ml_errinfo *err)
+{
+	memset(a, 0, sizeof *a);
+	a->lg = lg;
+	a->st = ml_ledger_store(lg);
+	a->txn = txn;
+	a->q = q;
+	a->err = err;
+	ml_errinfo_clear(err);
+	if (q->as_of < 0 || q->as_of > ML_DAY_MAX)
+		return ml_fail(err, ML_E_BAD_QUERY, -1, "as_of",
+			       "as_of: outside 1900-01-01 ..= 2199-12-31");
+	a->v.as_of = q->as_of;
+	a->v.known = q->has_known_at;
+	if (!q->has_known_at)
+		return 0;
+	int rc = ml_log_seq_at_time(a->st, txn, q->known_at_us,
+				    &a->v.known_seq);
+	if (rc != 0)
+		return ml_fail(err, rc, -1, NULL, "reading the log: %s",
+			       ml_strerror(rc));
+	return 0;
+}
+
+int ml_ans_find(struct ml_ans *a, enum ml_name_kind k, const char *id,
+		const char *param, uint32_t *no)
+{
+	const char *what = k == ML_NAME_PARTY ? "party" : "grant";
+	int rc = ml_state_lookup(a->st, a->txn, k, ml_str_c(id), no);
+	if (rc != 0)
+		return ml_fail(a->err, rc, -1, param, "%s: %s", param,
+			       ml_strerror(rc));
+	if (*no == 0)
+		return ml_fail(a->err, ML_E_NOT_FOUND, -1, param,
+			       "%s: no %s '%.*s'", param, what,
+			       (int)strnlen(id, ML_GRANT_ID_MAX + 1), id);
+	return 0;
+}
+
+int ml_str_cmp(struct ml_str x, struct ml_str y)
+{
+	uint32_t n = x.len < y.len ? x.len : y.len;
+	int c = n > 0 ? memcmp(x.ptr, y.ptr, n) : 0;
+	if (c != 0)
+		return c;
+	return x.len < y.len ? -1 : x.len > y.len ? 1 : 0;
+}
+
+int ml_named_cmp(const void *x, const void *y)
+{
+	const struct ml_named *a = x, *b = y;
+	return ml_str_cmp(a->id, b->id);
+}
+
+int ml_ans_named(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
+		 struct ml_named *n)
+{
+	n->no = no;
+	int rc = ml_state_name(a->st, a->txn, k, no, &n->id);
+	if (rc == ML_E_NOT_FOUND)
+		rc = ML_E_CORRUPT; /* a number in use always has a name */
+	if (rc != 0)
+		return ml_fail(a->err, rc, -1, NULL,
+			       "reading the name of %s number %u: %s",
+			       k == ML_NAME_PARTY ? "party" : "grant", no,
+			       ml_strerror(rc));
+	return 0;
+}
+
+bool ml_ans_add_known(const struct ml_ans *a, cJSON *obj, bool null_if_absent)
+{
+	if (!a->q->has_known_at)
+		return !null_if_absent ||
+		       cJSON_AddNullToObject(obj, "known_at") != NULL;
+	char text[ML_TIME_TEXT_MAX];
+	ml_time_format(a->q->known_at_us, text, sizeof text);
+	return cJSON_AddStringToObject(obj, "known_at", text) != NULL;
+}
+
+cJSON *ml_ans_doc_as_of(const struct ml_ans *a)
+{
+	cJSON *doc = cJSON_CreateObject();
+	if (doc != NULL && ml_json_add_date(doc, "as_of", a->v.as_of) == NULL) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+int ml_ans_nomem(struct ml_ans *a)
+{
+	return ml_fail(a->err, ML_E_NOMEM, -1, NULL,
+		       "out of memory building the answer");
+}

@@ -1,0 +1,230 @@
+/*
+ * ml_answer_balances.c — GET /v1/balances: the accounts as of a date.
+ *
+ * One row per existing (grant, party) account in the view, sorted by
+ * grant id then party id (rules.md "Answers"), each with the ten buckets
+ * and the two derived values in API.md's key order. Filters:
+ *
+ *   grant   that grant only; with posts, every grant below it too;
+ *   party   that party only: one seek per grant (ml_state_account), so a
+ *           ledger of a million events answers for one party in
+ *           (grants) seeks, with no replay;
+ *   rollup  with party: one row per grant summing the party and every
+ *           descendant in the party tree the view sees; the row is
+ *           labelled with the named party. It exists when any member's
+ *           account exists. Transfers inside the subtree are NOT
+ *           cancelled here (a balance is a plain sum; the repayments
+ *           answer is the one that nets them).
+ *
+ * Without a party filter each grant's accounts are walked with
+ * ml_state_next_account, one seek per account. A known_at view makes each
+ * account read a scan of its entries up to as_of (ml_state.h): that replay
+ * is only paid when known_at is asked for.
+ *
+ * posts without grant and rollup without party are refused as bad_query:
+ * they would silently mean nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer_internal.h"
+#include "ml_money.h"
+
+/* Adds {"grant","party",…12 amounts} to rows. */
+static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
+		      struct ml_str party, const struct ml_totals *t)
+{
+	static const enum ml_bucket order[] = {
+		ML_B_ALLOCATED, ML_B_ALLOCATED_OUT, ML_B_CLAIMED,
+		ML_B_RECEIVED,  ML_B_PAID_OUT,      ML_B_SPENT,
+		ML_B_REPAID,    ML_B_RETURNED,      ML_B_CARRIED_IN,
+		ML_B_CARRIED_OUT,
+	};
+	/* row belongs to rows: freed with the document on failure. */
+	cJSON *row = ml_json_push_object(rows);
+	bool ok = row != NULL && ml_json_add_str(row, "grant", grant) != NULL;
+	ok = ok && ml_json_add_str(row, "party", party) != NULL;
+	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++) {
+		ok = ml_json_add_int(row, ml_bucket_names[order[i]],
+				     t->v[order[i]]) != NULL;
+		/* API.md puts unallocated right after allocated_out. */
+		if (ok && order[i] == ML_B_ALLOCATED_OUT)
+			ok = ml_json_add_int(row, "unallocated",
+					     ml_totals_unallocated(t)) != NULL;
+	}
+	ok = ok && ml_json_add_int(row, "held", ml_totals_held(t)) != NULL;
+	return ok ? 0 : ml_ans_nomem(a);
+}
+
+static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,
+		       struct ml_totals *t, bool *exists)
+{
+	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, t, exists);
+	if (rc != 0)
+		return ml_fail(a->err, rc, -1, NULL, "reading an account: %s",
+			       ml_strerror(rc));
+	return 0;
+}
+
+/* Every existing account of grant g, sorted by party id. */
+static int ml_bal_all(struct ml_ans *a, const struct ml_named *g,
+		      cJSON *rows)
+{
+	struct ml_named *parties = NULL;
+	size_t n = 0;
+	int rc = ml_ans_grant_parties(a, g->no, &parties, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct ml_totals t;
+		bool exists = false;
+		rc = ml_bal_read(a, g->no, parties[i].no, &t, &exists);
+		if (rc == 0 && exists)
+			rc = ml_bal_row(a, rows, g->id, parties[i].id, &t);
+	}
+	free(parties);
+	return rc;
+}
+
+/* The named party's accounts in g summed over members[0..n). */
+static int ml_bal_rollup(struct ml_ans *a, const struct ml_named *g,
+			 const struct ml_named *party, const uint32_t *members,
+			 size_t n, cJSON *rows)
+{
+	struct ml_totals sum;
+	bool any = false;
+	memset(&sum, 0, sizeof sum);
+	for (size_t i = 0; i < n; i++) {
+		struct ml_totals t;
+		bool exists = false;
+		int rc = ml_bal_read(a, g->no, members[i], &t, &exists);
+		if (rc != 0)
+			return rc;
+		any = any || exists;
+		for (int b = 0; exists && b < ML_BUCKETS; b++) {
+			if (ml_add_overflows(sum.v[b], t.v[b], &sum.v[b]))
+				return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1,
+					       "rollup",
+					       "rollup: the sum exceeds 2^63 "
+					       "öre");
+		}
+	}
+	return any ? ml_bal_row(a, rows, g->id, party->id, &sum) : 0;
+}
+
+/* Party numbers of party and every descendant (malloc'ed). */
+static int ml_bal_members(struct ml_ans *a, uint32_t party, uint32_t **out,
+			  size_t *n)
+{
+	struct ml_tree t;
+	*out = NULL;
+	*n = 0;
+	int rc = ml_tree_load(a, &t);
+	if (rc != 0)
+		return rc;
+	uint32_t *m = calloc((size_t)t.count + 1, sizeof *m);
+	for (uint32_t p = 1; m != NULL && p <= t.count; p++) {
+		if (ml_tree_under(&t, p, party))
+			m[(*n)++] = p;
+	}
+	ml_tree_free(&t);
+	if (m == NULL)
+		return ml_ans_nomem(a);
+	*out = m;
+	return 0;
+}
+
+static int ml_bal_check(struct ml_ans *a)
+{
+	if (a->q->posts && a->q->grant == NULL)
+		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "posts",
+			       "posts: needs grant");
+	if (a->q->rollup && a->q->party == NULL)
+		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "rollup",
+			       "rollup: needs party");
+	return 0;
+}
+
+/* {"as_of","known_at","head_seq","rows":[]}; *rows = the array. */
+static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
+{
+	struct ml_log_head head;
+	int rc = ml_ledger_head(a->lg, a->txn, &head);
+	if (rc != 0)
+		return ml_fail(a->err, rc, -1, NULL, "reading the head: %s",
+			       ml_strerror(rc));
+	*doc = ml_ans_doc_as_of(a);
+	bool ok = *doc != NULL && ml_ans_add_known(a, *doc, true);
+	ok = ok && ml_json_add_int(*doc, "head_seq", (int64_t)head.seq);
+	*rows = ok ? cJSON_AddArrayToObject(*doc, "rows") : NULL;
+	return *rows != NULL ? 0 : ml_ans_nomem(a);
+}
+
+struct ml_bal_sel {
+	struct ml_named *grants;
+	size_t grant_count;
+	struct ml_named party; /* no 0 = every party */
+	uint32_t *members;     /* rollup: party and its descendants */
+	size_t member_count;
+};
+
+static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
+{
+	const struct ml_query *q = a->q;
+	uint32_t top = 0;
+	int rc = ml_bal_check(a);
+	if (rc == 0 && q->grant != NULL)
+		rc = ml_ans_find(a, ML_NAME_GRANT, q->grant, "grant", &top);
+	if (rc == 0 && q->party != NULL)
+		rc = ml_ans_find(a, ML_NAME_PARTY, q->party, "party",
+				 &s->party.no);
+	if (rc == 0 && s->party.no != 0)
+		rc = ml_ans_named(a, ML_NAME_PARTY, s->party.no, &s->party);
+	if (rc == 0 && q->rollup)
+		rc = ml_bal_members(a, s->party.no, &s->members,
+				    &s->member_count);
+	if (rc == 0)
+		rc = ml_ans_grant_list(a, top, q->posts, &s->grants,
+				       &s->grant_count);
+	return rc;
+}
+
+static int ml_bal_grant(struct ml_ans *a, const struct ml_bal_sel *s,
+			const struct ml_named *g, cJSON *rows)
+{
+	if (s->party.no == 0)
+		return ml_bal_all(a, g, rows);
+	if (s->members != NULL)
+		return ml_bal_rollup(a, g, &s->party, s->members,
+				     s->member_count, rows);
+	struct ml_totals t;
+	bool exists = false;
+	int rc = ml_bal_read(a, g->no, s->party.no, &t, &exists);
+	if (rc == 0 && exists)
+		rc = ml_bal_row(a, rows, g->id, s->party.id, &t);
+	return rc;
+}
+
+int ml_answer_balances(struct ml_ledger *lg, MDB_txn *txn,
+		       const struct ml_query *q, cJSON **out,
+		       struct ml_errinfo *err)
+{
+	struct ml_ans a;
+	struct ml_bal_sel s;
+	cJSON *doc = NULL, *rows = NULL;
+	memset(&s, 0, sizeof s);
+	*out = NULL;
+	int rc = ml_ans_begin(lg, txn, q, &a, err);
+	if (rc == 0)
+		rc = ml_bal_select(&a, &s);
+	if (rc == 0)
+		rc = ml_bal_doc(&a, &doc, &rows);
+	for (size_t i = 0; rc == 0 && i < s.grant_count; i++)
+		rc = ml_bal_grant(&a, &s, &s.grants[i], rows);
+	free(s.grants);
+	free(s.members);
+	if (rc != 0) {
+		cJSON_Delete(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}

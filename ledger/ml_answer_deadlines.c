@@ -1,0 +1,251 @@
+/*
+ * ml_answer_deadlines.c — GET /v1/deadlines: what is due soon or late.
+ *
+ * rules.md "Answers": as of D an item is listed when its date is at most
+ * 30 days ahead (due, 0 ≤ date − D ≤ 30) or has passed (overdue,
+ * date < D); days = |date − D|. Three kinds, over every grant the view
+ * knows, with its definition as the view sees it (inherited deadlines):
+ *
+ *   claim   an account (G, R), R not G's payer, with an unclaimed amount
+ *           allocated − max(claimed, received) > 0 and a counting
+ *           allocation with claim_by; the date is the latest claim_by,
+ *           the amount the unclaimed sum. Per account, not per legal
+ *           entity: the claim_by was set on the allocation to R.
+ *   report  a legal entity L (not the payer's) whose subtree received
+ *           money in G from outside it (received > 0 with transfers
+ *           between members cancelled, as in repayments), G has a
+ *           report_by, and no party of the subtree has a counting report
+ *           of G dated ≤ D. Amount 0.
+ *   repay   a legal entity (not the payer's) with money outstanding in G
+ *           when D > use_by and G has a repay_by; the date is repay_by,
+ *           the amount what is outstanding.
+ *
+ * Items are sorted by date, then kind (by name: claim, repay, report),
+ * grant id and party id. Cost: every grant's accounts (one seek each, a
+ * scan each in a known view) and, for grants with report_by or a passed
+ * use_by, its edges and a report lookup per member of a receiving legal
+ * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS below), from
+ * rules.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer_internal.h"
+
+/* rules.md: a date at most 30 days ahead is due. */
+#define ML_DEADLINE_WINDOW_DAYS 30
+
+/* In name order, so sorting by kind sorts by its name. */
+enum ml_dl_kind { ML_DL_CLAIM, ML_DL_REPAY, ML_DL_REPORT };
+static const char *const ml_dl_names[] = {"claim", "repay", "report"};
+
+struct ml_dl_item {
+	ml_day date;
+	enum ml_dl_kind kind;
+	struct ml_str grant, party;
+	int64_t amount_ore;
+};
+
+struct ml_dl_list {
+	struct ml_dl_item *v;
+	size_t n, cap;
+};
+
+/* Adds an item if its date is inside the window. */
+static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
+		      enum ml_dl_kind kind, struct ml_str grant,
+		      struct ml_str party, int64_t amount_ore)
+{
+	if (date - a->v.as_of > ML_DEADLINE_WINDOW_DAYS)
+		return 0;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? 2 * l->cap : 32;
+		void *nv = realloc(l->v, ncap * sizeof *l->v);
+		if (nv == NULL)
+			return ml_ans_nomem(a);
+		l->v = nv;
+		l->cap = ncap;
+	}
+	struct ml_dl_item *it = &l->v[l->n++];
+	it->date = date;
+	it->kind = kind;
+	it->grant = grant;
+	it->party = party;
+	it->amount_ore = amount_ore;
+	return 0;
+}
+
+static int ml_dl_cmp(const void *x, const void *y)
+{
+	const struct ml_dl_item *a = x, *b = y;
+	if (a->date != b->date)
+		return a->date < b->date ? -1 : 1;
+	if (a->kind != b->kind)
+		return (int)a->kind - (int)b->kind;
+	int c = ml_str_cmp(a->grant, b->grant);
+	return c != 0 ? c : ml_str_cmp(a->party, b->party);
+}
+
+/* One claim item for account (g, p) if it has an unclaimed amount and a
+ * claim_by. */
+static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
+		       struct ml_dl_list *l)
+{
+	struct ml_totals t;
+	bool exists = false;
+	int rc = ml_state_account(a->st, a->txn, &a->v, g->no, p, &t, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	const int64_t *v = t.v;
+	int64_t taken = v[ML_B_CLAIMED] > v[ML_B_RECEIVED] ? v[ML_B_CLAIMED]
+							   : v[ML_B_RECEIVED];
+	int64_t unclaimed = v[ML_B_ALLOCATED] - taken;
+	if (unclaimed <= 0)
+		return 0;
+	ml_day claim_by = ML_DAY_NONE;
+	struct ml_named party;
+	rc = ml_state_claim_by(a->st, a->txn, &a->v, g->no, p, &claim_by);
+	if (rc != 0 || claim_by == ML_DAY_NONE)
+		return rc;
+	rc = ml_ans_named(a, ML_NAME_PARTY, p, &party);
+	if (rc == 0)
+		rc = ml_dl_push(a, l, claim_by, ML_DL_CLAIM, g->id, party.id,
+				unclaimed);
+	return rc;
+}
+
+static int ml_dl_claims(struct ml_ans *a, const struct ml_named *g,
+			uint32_t payer_no, struct ml_dl_list *l)
+{
+	uint32_t p = 0;
+	int rc = ml_state_next_account(a->st, a->txn, g->no, &p);
+	while (rc == 0 && p != 0) {
+		if (p != payer_no)
+			rc = ml_dl_claim(a, g, p, l);
+		if (rc == 0)
+			rc = ml_state_next_account(a->st, a->txn, g->no, &p);
+	}
+	return rc;
+}
+
+/* Has any party of le's subtree a counting report of g in the view? */
+static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t,
+			  uint32_t g, uint32_t le, bool *has)
+{
+	*has = false;
+	int rc = 0;
+	for (uint32_t m = t->first[le], hops = 0;
+	     rc == 0 && !*has && m != 0 && hops <= t->count;
+	     m = t->next[m], hops++)
+		rc = ml_state_has_report(a->st, a->txn, &a->v, g, m, has);
+	return rc;
+}
+
+/* Report and repay items of grant g for each legal entity. */
+static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
+			  const struct ml_named *g,
+			  const struct ml_grant_row *eff, struct ml_dl_list *l)
+{
+	bool repay = eff->repay_by != ML_DAY_NONE &&
+		     eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
+	bool report = eff->report_by != ML_DAY_NONE;
+	if (!repay && !report)
+		return 0;
+	struct ml_entity_sum *sums = NULL;
+	size_t n = 0;
+	int rc = ml_entity_sums(a, t, g->no, eff->payer_no, &sums, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct ml_entity_sum *s = &sums[i];
+		bool has = true;
+		if (report && s->received_ore > 0)
+			rc = ml_dl_reported(a, t, g->no, s->entity_no, &has);
+		if (rc == 0 && !has)
+			rc = ml_dl_push(a, l, eff->report_by, ML_DL_REPORT,
+					g->id, s->entity_id, 0);
+		if (rc == 0 && repay && s->outstanding_ore > 0)
+			rc = ml_dl_push(a, l, eff->repay_by, ML_DL_REPAY,
+					g->id, s->entity_id,
+					s->outstanding_ore);
+	}
+	free(sums);
+	return rc;
+}
+
+static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
+		       const struct ml_named *g, struct ml_dl_list *l)
+{
+	struct ml_grant_row eff;
+	bool known = false;
+	int rc = ml_ans_grant(a, g->no, &eff, &known);
+	if (rc == 0 && known)
+		rc = ml_dl_claims(a, g, eff.payer_no, l);
+	if (rc == 0 && known)
+		rc = ml_dl_entities(a, t, g, &eff, l);
+	return rc;
+}
+
+static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
+		       cJSON *items)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ml_dl_item *it = &l->v[i];
+		bool overdue = it->date < a->v.as_of;
+		int64_t days = overdue ? a->v.as_of - it->date
+				       : it->date - a->v.as_of;
+		cJSON *o = ml_json_push_object(items);
+		bool ok = o != NULL &&
+			  cJSON_AddStringToObject(o, "kind",
+						  ml_dl_names[it->kind]);
+		ok = ok && ml_json_add_str(o, "grant", it->grant);
+		ok = ok && ml_json_add_str(o, "party", it->party);
+		ok = ok && ml_json_add_date(o, "due", it->date);
+		ok = ok && ml_json_add_int(o, "amount", it->amount_ore);
+		ok = ok && cJSON_AddStringToObject(o, "status",
+						   overdue ? "overdue" : "due");
+		if (!ok || ml_json_add_int(o, "days", days) == NULL)
+			return ml_ans_nomem(a);
+	}
+	return 0;
+}
+
+int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
+			const struct ml_query *q, cJSON **out,
+			struct ml_errinfo *err)
+{
+	struct ml_ans a;
+	struct ml_tree t;
+	struct ml_dl_list l = {NULL, 0, 0};
+	struct ml_named *grants = NULL;
+	size_t n = 0;
+	cJSON *doc = NULL, *items = NULL;
+	memset(&t, 0, sizeof t);
+	*out = NULL;
+	int rc = ml_ans_begin(lg, txn, q, &a, err);
+	if (rc == 0)
+		rc = ml_tree_load(&a, &t);
+	if (rc == 0)
+		rc = ml_ans_grant_list(&a, 0, false, &grants, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_dl_grant(&a, &t, &grants[i], &l);
+	if (rc == 0 && l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, ml_dl_cmp);
+	if (rc == 0) {
+		doc = ml_ans_doc_as_of(&a);
+		items = doc ? cJSON_AddArrayToObject(doc, "items") : NULL;
+		rc = items != NULL && ml_ans_add_known(&a, doc, false)
+			     ? ml_dl_write(&a, &l, items)
+			     : ml_ans_nomem(&a);
+	}
+	free(l.v);
+	free(grants);
+	ml_tree_free(&t);
+	if (rc != 0) {
+		cJSON_Delete(doc);
+		if (err->code == 0)
+			ml_fail(err, rc, -1, NULL, "deadlines: %s",
+				ml_strerror(rc));
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}

@@ -1,0 +1,134 @@
+/*
+ * ml_answer_internal.h — what the answer files share (not public).
+ *
+ * An answer runs in one read transaction with one view (as_of, and the
+ * known_at cutoff as a seq). struct ml_ans carries both, plus the error
+ * info to fill. The helpers here resolve filter names, sort by id, add
+ * strings to cJSON, and read the party tree and grant definitions as the
+ * view sees them (ml_answer_view.c).
+ */
+#ifndef ML_ANSWER_INTERNAL_H
+#define ML_ANSWER_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ml_answer.h"
+#include "ml_state.h"
+#include "ml_store.h"
+
+/* One answer's context. Everything points into the caller's objects. */
+struct ml_ans {
+	struct ml_ledger *lg;
+	struct ml_store *st;
+	MDB_txn *txn;
+	const struct ml_query *q;
+	struct ml_view v;
+	struct ml_errinfo *err;
+};
+
+/* A party or grant number with its id (pointing into the LMDB page; lives
+ * until the transaction ends). */
+struct ml_named {
+	uint32_t no;
+	struct ml_str id;
+};
+
+/* --- ml_answer.c --- */
+
+/* Fills a and the view: as_of from q; when q->has_known_at, known_seq =
+ * the last seq recorded at or before known_at. */
+int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
+		 struct ml_ans *a, struct ml_errinfo *err);
+
+/* *no = the number of the party or grant id named by query parameter
+ * param; ML_E_NOT_FOUND ("grant: no grant 'x'") when it was never
+ * defined. */
+int ml_ans_find(struct ml_ans *a, enum ml_name_kind k, const char *id,
+		const char *param, uint32_t *no);
+
+/* Code point (byte) order of two ids; a prefix sorts first. */
+int ml_str_cmp(struct ml_str x, struct ml_str y);
+/* qsort comparator for struct ml_named by id. */
+int ml_named_cmp(const void *x, const void *y);
+/* *n = (no, its id). */
+int ml_ans_named(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
+		 struct ml_named *n);
+
+/* Adds a string member from a non-terminated ml_str (NULL on failure). */
+cJSON *ml_json_add_str(cJSON *obj, const char *name, struct ml_str s);
+/* A new object appended to array arr (owned by it), or NULL. */
+cJSON *ml_json_push_object(cJSON *arr);
+/* Adds "known_at": its RFC 3339 text when the query gave one; null too
+ * when null_if_absent. Returns false on failure. */
+bool ml_ans_add_known(const struct ml_ans *a, cJSON *obj, bool null_if_absent);
+/* A new object with "as_of" first, or NULL. */
+cJSON *ml_ans_doc_as_of(const struct ml_ans *a);
+/* Failure of a cJSON allocation, named for the error info. */
+int ml_ans_nomem(struct ml_ans *a);
+
+/* --- ml_answer_view.c: definitions as the view sees them --- */
+
+/* *seq = the definition of (k, no) that answers use: the latest recorded
+ * (in a known view, the latest recorded ≤ known_seq); 0 when none. */
+int ml_ans_def_latest(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
+		      uint64_t *seq);
+
+/* Grant no's definition in the view with use_by, report_by, repay_by and
+ * carry_over inherited from its parents. *known is false when the view
+ * does not know the grant yet (then row is unspecified). */
+int ml_ans_grant(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
+		 bool *known);
+
+/* Is grant no equal to top or a post somewhere below it? */
+int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top,
+		       bool *under);
+
+/* The grants to answer for, sorted by id: every grant when top is 0,
+ * else top and, when below, every post under it. *out is malloc'ed (free
+ * it, even when *n is 0). */
+int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
+		      struct ml_named **out, size_t *n);
+
+/* The parties with any entry in grant g (in any view), sorted by id.
+ * *out is malloc'ed (free it, even when *n is 0). */
+int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
+			 size_t *n);
+
+/* The party tree as the view sees it (latest definitions). Arrays are
+ * indexed by party number 1 ..= count (index 0 unused). */
+struct ml_tree {
+	uint32_t count;
+	uint32_t *parent; /* 0 = a legal entity */
+	uint32_t *root;   /* the party's legal entity (itself for a root) */
+	uint32_t *first;  /* [r]: first member of r's subtree, 0 = none */
+	uint32_t *next;   /* [p]: next member of p's subtree, 0 = last */
+};
+
+int ml_tree_load(struct ml_ans *a, struct ml_tree *t);
+void ml_tree_free(struct ml_tree *t);
+/* Is p equal to top or below it in t? */
+bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top);
+
+/* --- ml_answer_repayments.c: legal entities' sums in one grant --- */
+
+/* One legal entity's subtree summed over one grant (DOCS rules.md
+ * "Repayments"): transfers between members cancelled. */
+struct ml_entity_sum {
+	uint32_t entity_no;      /* the legal entity */
+	struct ml_str entity_id; /* its id */
+	int64_t received_ore, paid_out_ore, repaid_ore, spent_ore;
+	int64_t outstanding_ore; /* Σ held */
+};
+
+/* The sums of every legal entity other than the payer's whose subtree
+ * has an existing account in grant_no, sorted by the entity's id. *out
+ * is malloc'ed (free it); *n its length. */
+int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
+		   uint32_t grant_no, uint32_t payer_no,
+		   struct ml_entity_sum **out, size_t *n);
+
+#endif /* ML_ANSWER_INTERNAL_H */

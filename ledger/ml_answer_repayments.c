@@ -1,0 +1,295 @@
+/*
+ * ml_answer_repayments.c — GET /v1/repayments: what each legal entity
+ * still holds of a grant, and whether it must be repaid yet.
+ *
+ * rules.md "Answers": for grant=G, G and every post below it; for
+ * year=Y, every grant whose effective use_by (inherited, as the view sees
+ * the definitions) falls in Y. For each grant and each legal entity L —
+ * the root of a party's parent chain — other than the payer's legal
+ * entity, whose subtree has an existing account in the grant, one row:
+ *
+ *   received = Σ received over the subtree − payouts between members
+ *   paid_out = Σ paid_out − payouts between members
+ *   repaid   = Σ repaid − repayments between members
+ *   spent    = Σ spent;   outstanding = Σ held
+ *
+ * and its status: open while as_of ≤ use_by (or no use_by); then ok when
+ * nothing is outstanding, due while there is no repay_by or as_of ≤
+ * repay_by, overdue after. Rows are sorted by grant id then legal entity
+ * id; total_outstanding sums them.
+ *
+ * Transfers between members are found on the grant's edges: an edge
+ * whose two ends have the same legal entity is internal. The subtree
+ * sums (ml_entity_sums) are shared with the deadlines answer. Cost per
+ * grant: one seek per account and per edge (a scan of each in a known
+ * view), plus the party tree once.
+ *
+ * Giving both grant and year, or neither, is a bad_query. A grant the
+ * view does not know yet (known_at before its first definition) is left
+ * out. "known_at" is added at the end of the document when asked for.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer_internal.h"
+#include "ml_money.h"
+
+static bool ml_sum_add(int64_t *acc, int64_t v)
+{
+	return !ml_add_overflows(*acc, v, acc);
+}
+
+/* Adds account (g, p)'s view totals to s; *exists as the account's. */
+static int ml_sum_account(struct ml_ans *a, uint32_t g, uint32_t p,
+			  struct ml_entity_sum *s, bool *exists)
+{
+	struct ml_totals t;
+	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, exists);
+	if (rc != 0 || !*exists)
+		return rc;
+	const int64_t *v = t.v;
+	bool ok = ml_sum_add(&s->received_ore, v[ML_B_RECEIVED]) &&
+		  ml_sum_add(&s->paid_out_ore, v[ML_B_PAID_OUT]) &&
+		  ml_sum_add(&s->repaid_ore, v[ML_B_REPAID]) &&
+		  ml_sum_add(&s->spent_ore, v[ML_B_SPENT]) &&
+		  ml_sum_add(&s->outstanding_ore, ml_totals_held(&t));
+	return ok ? 0 : ML_E_AMOUNT_RANGE;
+}
+
+/* Removes transfers along edges inside one legal entity's subtree. */
+static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
+			   uint32_t g, const uint32_t *slot,
+			   struct ml_entity_sum *sums)
+{
+	uint32_t from = 0, to = 0;
+	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	while (rc == 0 && from != 0) {
+		if (from > t->count || to > t->count)
+			return ML_E_CORRUPT;
+		uint32_t le = t->root[from];
+		if (le == t->root[to] && slot[le] != 0) {
+			struct ml_entity_sum *s = &sums[slot[le] - 1];
+			struct ml_totals e;
+			bool exists = false;
+			rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to,
+					   &e, &exists);
+			if (rc == 0) {
+				s->received_ore -= e.v[ML_B_PAID_OUT];
+				s->paid_out_ore -= e.v[ML_B_PAID_OUT];
+				s->repaid_ore -= e.v[ML_B_REPAID];
+			}
+		}
+		if (rc == 0)
+			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	}
+	return rc;
+}
+
+static int ml_sums_collect(struct ml_ans *a, const struct ml_tree *t,
+			   uint32_t g, uint32_t payer_le, uint32_t *slot,
+			   struct ml_entity_sum *sums, size_t *n)
+{
+	uint32_t p = 0;
+	int rc = ml_state_next_account(a->st, a->txn, g, &p);
+	while (rc == 0 && p != 0) {
+		if (p > t->count)
+			return ML_E_CORRUPT;
+		uint32_t le = t->root[p];
+		struct ml_entity_sum probe;
+		memset(&probe, 0, sizeof probe);
+		bool exists = false;
+		if (le != payer_le) {
+			struct ml_entity_sum *s =
+				slot[le] ? &sums[slot[le] - 1] : &probe;
+			rc = ml_sum_account(a, g, p, s, &exists);
+		}
+		if (rc == 0 && exists && slot[le] == 0) {
+			probe.entity_no = le;
+			sums[*n] = probe;
+			slot[le] = (uint32_t)++*n;
+		}
+		if (rc == 0)
+			rc = ml_state_next_account(a->st, a->txn, g, &p);
+	}
+	return rc;
+}
+
+static int ml_sum_cmp(const void *x, const void *y)
+{
+	const struct ml_entity_sum *a = x, *b = y;
+	return ml_str_cmp(a->entity_id, b->entity_id);
+}
+
+int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
+		   uint32_t grant_no, uint32_t payer_no,
+		   struct ml_entity_sum **out, size_t *n)
+{
+	size_t size = (size_t)t->count + 1;
+	uint32_t *slot = calloc(size, sizeof *slot); /* entity → index + 1 */
+	struct ml_entity_sum *sums = calloc(size, sizeof *sums);
+	int rc = slot && sums ? 0 : ML_E_NOMEM;
+	*n = 0;
+	uint32_t payer_le = payer_no <= t->count ? t->root[payer_no] : 0;
+	if (rc == 0)
+		rc = ml_sums_collect(a, t, grant_no, payer_le, slot, sums, n);
+	if (rc == 0)
+		rc = ml_sum_internal(a, t, grant_no, slot, sums);
+	for (size_t i = 0; rc == 0 && i < *n; i++)
+		rc = ml_state_name(a->st, a->txn, ML_NAME_PARTY,
+				   sums[i].entity_no, &sums[i].entity_id);
+	if (rc == 0 && *n > 1)
+		qsort(sums, *n, sizeof *sums, ml_sum_cmp);
+	free(slot);
+	if (rc != 0) {
+		free(sums);
+		*n = 0;
+		if (a->err->code == 0)
+			ml_fail(a->err, rc, -1, NULL,
+				"summing legal entities: %s", ml_strerror(rc));
+		return rc;
+	}
+	*out = sums;
+	return 0;
+}
+
+/* --- the answer --- */
+
+static const char *ml_repay_status(ml_day as_of, const struct ml_grant_row *g,
+				   int64_t outstanding_ore)
+{
+	if (g->use_by == ML_DAY_NONE || as_of <= g->use_by)
+		return "open";
+	if (outstanding_ore == 0)
+		return "ok";
+	if (g->repay_by == ML_DAY_NONE || as_of <= g->repay_by)
+		return "due";
+	return "overdue";
+}
+
+struct ml_repay_doc {
+	cJSON *doc, *grants, *rows;
+	int64_t total_ore;
+};
+
+static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
+			const struct ml_named *g,
+			const struct ml_grant_row *eff,
+			const struct ml_entity_sum *s)
+{
+	if (ml_add_overflows(d->total_ore, s->outstanding_ore, &d->total_ore))
+		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+			       "total_outstanding exceeds 2^63 öre");
+	cJSON *o = ml_json_push_object(d->rows);
+	bool ok = o != NULL && ml_json_add_str(o, "grant", g->id);
+	ok = ok && ml_json_add_str(o, "party", s->entity_id);
+	ok = ok && ml_json_add_int(o, "received", s->received_ore);
+	ok = ok && ml_json_add_int(o, "spent", s->spent_ore);
+	ok = ok && ml_json_add_int(o, "paid_out", s->paid_out_ore);
+	ok = ok && ml_json_add_int(o, "repaid", s->repaid_ore);
+	ok = ok && ml_json_add_int(o, "outstanding", s->outstanding_ore);
+	const char *status =
+		ml_repay_status(a->v.as_of, eff, s->outstanding_ore);
+	ok = ok && cJSON_AddStringToObject(o, "status", status);
+	return ok ? 0 : ml_ans_nomem(a);
+}
+
+static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
+			  const struct ml_named *g, struct ml_repay_doc *d)
+{
+	struct ml_grant_row eff;
+	bool known = false;
+	int rc = ml_ans_grant(a, g->no, &eff, &known);
+	if (rc != 0 || !known)
+		return rc;
+	bool in_year = eff.use_by != ML_DAY_NONE;
+	if (in_year) {
+		int y, m, day;
+		ml_date_to_ymd(eff.use_by, &y, &m, &day);
+		in_year = y == a->q->year;
+	}
+	if (a->q->year != 0 && !in_year)
+		return 0;
+	cJSON *o = ml_json_push_object(d->grants);
+	bool ok = o != NULL && ml_json_add_str(o, "grant", g->id);
+	if (ok && eff.use_by != ML_DAY_NONE)
+		ok = ml_json_add_date(o, "use_by", eff.use_by) != NULL;
+	if (ok && eff.repay_by != ML_DAY_NONE)
+		ok = ml_json_add_date(o, "repay_by", eff.repay_by) != NULL;
+	if (!ok)
+		return ml_ans_nomem(a);
+	struct ml_entity_sum *sums = NULL;
+	size_t n = 0;
+	rc = ml_entity_sums(a, t, g->no, eff.payer_no, &sums, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_repay_row(a, d, g, &eff, &sums[i]);
+	free(sums);
+	return rc;
+}
+
+/* The grants asked for (sorted by id); year filtering is per grant. */
+static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
+			   size_t *n)
+{
+	const struct ml_query *q = a->q;
+	uint32_t top = 0;
+	*grants = NULL;
+	*n = 0;
+	if (q->grant == NULL && q->year == 0)
+		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "grant",
+			       "grant: repayments need a grant or a year");
+	if (q->grant != NULL && q->year != 0)
+		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "year",
+			       "year: give a grant or a year, not both");
+	int rc = 0;
+	if (q->grant != NULL)
+		rc = ml_ans_find(a, ML_NAME_GRANT, q->grant, "grant", &top);
+	if (rc == 0)
+		rc = ml_ans_grant_list(a, top, true, grants, n);
+	return rc;
+}
+
+static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
+{
+	d->doc = ml_ans_doc_as_of(a);
+	d->grants = d->doc ? cJSON_AddArrayToObject(d->doc, "grants") : NULL;
+	d->rows = d->grants ? cJSON_AddArrayToObject(d->doc, "rows") : NULL;
+	return d->rows != NULL ? 0 : ml_ans_nomem(a);
+}
+
+int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
+			 const struct ml_query *q, cJSON **out,
+			 struct ml_errinfo *err)
+{
+	struct ml_ans a;
+	struct ml_tree t;
+	struct ml_repay_doc d = {NULL, NULL, NULL, 0};
+	struct ml_named *grants = NULL;
+	size_t n = 0;
+	memset(&t, 0, sizeof t);
+	*out = NULL;
+	int rc = ml_ans_begin(lg, txn, q, &a, err);
+	if (rc == 0)
+		rc = ml_repay_select(&a, &grants, &n);
+	if (rc == 0)
+		rc = ml_tree_load(&a, &t);
+	if (rc == 0)
+		rc = ml_repay_doc_new(&a, &d);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_repay_grant(&a, &t, &grants[i], &d);
+	bool ok = rc == 0 &&
+		  ml_json_add_int(d.doc, "total_outstanding", d.total_ore) &&
+		  ml_ans_add_known(&a, d.doc, false);
+	if (rc == 0 && !ok)
+		rc = ml_ans_nomem(&a);
+	free(grants);
+	ml_tree_free(&t);
+	if (rc != 0) {
+		cJSON_Delete(d.doc);
+		if (err->code == 0)
+			ml_fail(err, rc, -1, NULL, "repayments: %s",
+				ml_strerror(rc));
+		return rc;
+	}
+	*out = d.doc;
+	return 0;
+}

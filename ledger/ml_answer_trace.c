@@ -1,0 +1,292 @@
+/*
+ * ml_answer_trace.c — GET /v1/trace: where one grant's money went.
+ *
+ * A node per existing account of the grant in the view, sorted by party
+ * id, with the money buckets and held (so every node balances: received
+ * + returned + carried_in = paid_out + spent + repaid + carried_out +
+ * held), and its activities: the counting expenses of that party in the
+ * grant dated ≤ as_of, summed per (activity, unit) and sorted by activity
+ * then unit, an absent unit first (rules.md "Answers"). Edges: per (from,
+ * to) with payouts a "payout" edge, with repayments a "repayment" edge,
+ * sorted by from, to, kind.
+ *
+ * Activities need the expense events' text: the account's entries up to
+ * as_of are scanned (ml_state_scan_account) and each counting expense
+ * read from the log. An expense counts in the view when it was recorded
+ * by known_seq (known views) and is not corrected, or its correction was
+ * recorded after known_seq. The strings point into LMDB pages of the read
+ * transaction, which stay put until it ends. Cost: the grant's accounts
+ * and edges, one seek each, plus each account's entries and one log read
+ * per expense: a trace is a full report of one grant.
+ *
+ * The grant is required (bad_query), and only that grant is traced, not
+ * its posts (each post has its own trace).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer_internal.h"
+#include "ml_log.h"
+#include "ml_money.h"
+
+struct ml_activity {
+	struct ml_str activity, unit; /* unit.ptr NULL when not given */
+	int64_t amount_ore;
+};
+
+struct ml_act_list {
+	struct ml_ans *a;
+	struct ml_activity *v;
+	size_t n, cap;
+};
+
+static bool ml_entry_counts(const struct ml_view *v,
+			    const struct ml_entry_info *e)
+{
+	if (v->known && e->seq > v->known_seq)
+		return false;
+	return e->corrected_by == 0 ||
+	       (v->known && e->corrected_by > v->known_seq);
+}
+
+static int ml_act_push(struct ml_act_list *l, const struct ml_event *ev,
+		       int64_t amount_ore)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? 2 * l->cap : 16;
+		void *nv = realloc(l->v, ncap * sizeof *l->v);
+		if (nv == NULL)
+			return ML_E_NOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	struct ml_activity *x = &l->v[l->n++];
+	x->activity = ev->activity;
+	x->unit = ev->unit;
+	x->amount_ore = amount_ore;
+	return 0;
+}
+
+static int ml_act_seen(const struct ml_entry_info *e, void *arg)
+{
+	struct ml_act_list *l = arg;
+	if (!ml_entry_counts(&l->a->v, e))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (e->bucket[i] != ML_B_SPENT)
+			continue;
+		struct ml_event ev;
+		int rc = ml_log_get(l->a->st, l->a->txn, e->seq, &ev);
+		if (rc == 0 && ev.type != ML_TYPE_EXPENSE)
+			rc = ML_E_CORRUPT;
+		if (rc == 0)
+			rc = ml_act_push(l, &ev, e->delta[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int ml_act_cmp(const void *x, const void *y)
+{
+	const struct ml_activity *a = x, *b = y;
+	int c = ml_str_cmp(a->activity, b->activity);
+	return c != 0 ? c : ml_str_cmp(a->unit, b->unit);
+}
+
+/* Sorts and sums equal (activity, unit) into "activities". */
+static int ml_act_write(struct ml_ans *a, struct ml_act_list *l,
+			cJSON *node)
+{
+	cJSON *arr = cJSON_AddArrayToObject(node, "activities");
+	if (arr == NULL)
+		return ml_ans_nomem(a);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, ml_act_cmp);
+	for (size_t i = 0; i < l->n;) {
+		int64_t sum = 0;
+		size_t j = i;
+		for (; j < l->n && ml_act_cmp(&l->v[i], &l->v[j]) == 0; j++) {
+			if (ml_add_overflows(sum, l->v[j].amount_ore, &sum))
+				return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1,
+					       NULL, "an activity's sum "
+					       "exceeds 2^63 öre");
+		}
+		cJSON *o = ml_json_push_object(arr);
+		bool ok = o != NULL &&
+			  ml_json_add_str(o, "activity", l->v[i].activity);
+		if (ok && l->v[i].unit.ptr != NULL)
+			ok = ml_json_add_str(o, "unit", l->v[i].unit) != NULL;
+		if (!ok || ml_json_add_int(o, "amount", sum) == NULL)
+			return ml_ans_nomem(a);
+		i = j;
+	}
+	return 0;
+}
+
+static int ml_trace_node(struct ml_ans *a, uint32_t g,
+			 const struct ml_named *p, cJSON *nodes)
+{
+	static const enum ml_bucket order[] = {
+		ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN, ML_B_PAID_OUT,
+		ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
+	};
+	struct ml_totals t;
+	bool exists = false;
+	int rc = ml_state_account(a->st, a->txn, &a->v, g, p->no, &t, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	cJSON *node = ml_json_push_object(nodes);
+	bool ok = node != NULL && ml_json_add_str(node, "party", p->id);
+	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++)
+		ok = ml_json_add_int(node, ml_bucket_names[order[i]],
+				     t.v[order[i]]) != NULL;
+	ok = ok && ml_json_add_int(node, "held", ml_totals_held(&t));
+	if (!ok)
+		return ml_ans_nomem(a);
+	struct ml_act_list l = {a, NULL, 0, 0};
+	rc = ml_state_scan_account(a->st, a->txn, g, p->no, a->v.as_of,
+				   ml_act_seen, &l);
+	if (rc == 0)
+		rc = ml_act_write(a, &l, node);
+	free(l.v);
+	return rc;
+}
+
+static int ml_trace_nodes(struct ml_ans *a, uint32_t g, cJSON *nodes)
+{
+	struct ml_named *v = NULL;
+	size_t n = 0;
+	int rc = ml_ans_grant_parties(a, g, &v, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_trace_node(a, g, &v[i], nodes);
+	free(v);
+	return rc;
+}
+
+/* --- edges --- */
+
+struct ml_edge_out {
+	struct ml_named from, to;
+	int kind; /* 0 payout, 1 repayment: their names' order */
+	int64_t amount_ore;
+};
+
+static int ml_edge_cmp(const void *x, const void *y)
+{
+	const struct ml_edge_out *a = x, *b = y;
+	int c = ml_str_cmp(a->from.id, b->from.id);
+	if (c == 0)
+		c = ml_str_cmp(a->to.id, b->to.id);
+	return c != 0 ? c : a->kind - b->kind;
+}
+
+struct ml_edge_list {
+	struct ml_edge_out *v;
+	size_t n, cap;
+};
+
+static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l,
+			uint32_t from, uint32_t to, int kind, int64_t amount)
+{
+	if (amount <= 0)
+		return 0;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? 2 * l->cap : 64;
+		void *nv = realloc(l->v, ncap * sizeof *l->v);
+		if (nv == NULL)
+			return ML_E_NOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	struct ml_edge_out *e = &l->v[l->n];
+	e->kind = kind;
+	e->amount_ore = amount;
+	int rc = ml_ans_named(a, ML_NAME_PARTY, from, &e->from);
+	if (rc == 0)
+		rc = ml_ans_named(a, ML_NAME_PARTY, to, &e->to);
+	l->n += rc == 0;
+	return rc;
+}
+
+static int ml_edges_write(struct ml_ans *a, const struct ml_edge_list *l,
+			  cJSON *edges)
+{
+	static const char *const kinds[] = {"payout", "repayment"};
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ml_edge_out *e = &l->v[i];
+		cJSON *o = ml_json_push_object(edges);
+		bool ok = o != NULL && ml_json_add_str(o, "from", e->from.id);
+		ok = ok && ml_json_add_str(o, "to", e->to.id);
+		ok = ok && cJSON_AddStringToObject(o, "kind", kinds[e->kind]);
+		if (!ok || !ml_json_add_int(o, "amount", e->amount_ore))
+			return ml_ans_nomem(a);
+	}
+	return 0;
+}
+
+static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
+{
+	struct ml_edge_list l = {NULL, 0, 0};
+	uint32_t from = 0, to = 0;
+	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	while (rc == 0 && from != 0) {
+		struct ml_totals t;
+		bool exists = false;
+		rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to, &t,
+				   &exists);
+		if (rc == 0)
+			rc = ml_edge_push(a, &l, from, to, 0,
+					  t.v[ML_B_PAID_OUT]);
+		if (rc == 0)
+			rc = ml_edge_push(a, &l, from, to, 1, t.v[ML_B_REPAID]);
+		if (rc == 0)
+			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	}
+	if (rc == 0 && l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, ml_edge_cmp);
+	if (rc == 0)
+		rc = ml_edges_write(a, &l, edges);
+	free(l.v);
+	return rc;
+}
+
+int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
+		    const struct ml_query *q, cJSON **out,
+		    struct ml_errinfo *err)
+{
+	struct ml_ans a;
+	struct ml_named g = {0, {NULL, 0}};
+	cJSON *doc = NULL, *nodes = NULL, *edges = NULL;
+	*out = NULL;
+	int rc = ml_ans_begin(lg, txn, q, &a, err);
+	if (rc == 0 && q->grant == NULL)
+		rc = ml_fail(err, ML_E_BAD_QUERY, -1, "grant",
+			     "grant: a trace needs a grant");
+	if (rc == 0)
+		rc = ml_ans_find(&a, ML_NAME_GRANT, q->grant, "grant", &g.no);
+	if (rc == 0)
+		rc = ml_ans_named(&a, ML_NAME_GRANT, g.no, &g);
+	if (rc == 0) {
+		doc = cJSON_CreateObject();
+		bool ok = doc != NULL && ml_json_add_str(doc, "grant", g.id);
+		ok = ok && ml_json_add_date(doc, "as_of", a.v.as_of);
+		nodes = ok ? cJSON_AddArrayToObject(doc, "nodes") : NULL;
+		edges = nodes ? cJSON_AddArrayToObject(doc, "edges") : NULL;
+		ok = edges != NULL && ml_ans_add_known(&a, doc, false);
+		rc = ok ? 0 : ml_ans_nomem(&a);
+	}
+	if (rc == 0)
+		rc = ml_trace_nodes(&a, g.no, nodes);
+	if (rc == 0)
+		rc = ml_trace_edges(&a, g.no, edges);
+	if (rc != 0) {
+		cJSON_Delete(doc);
+		if (err->code == 0)
+			ml_fail(err, rc, -1, NULL, "trace: %s",
+				ml_strerror(rc));
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
