@@ -28,24 +28,25 @@ struct ml_cache_grant {
 struct ml_cache {
 	struct ml_cache_slot *slots;
 	uint32_t cap, used; /* cap is a power of two */
+	uint32_t used_max;
 	struct ml_arena keys;
 	struct ml_cache_grant *grants;
 	uint32_t grants_cap;
 };
 
-int ml_cache_new(struct ml_cache **out)
+int ml_cache_new(uint32_t entries_max, struct ml_cache **out)
 {
 	struct ml_cache *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return ML_E_NOMEM;
+	c->used_max = entries_max;
 	c->cap = 1024;
 	c->slots = calloc(c->cap, sizeof *c->slots);
 	if (c->slots == NULL) {
 		free(c);
 		return ML_E_NOMEM;
 	}
-	ml_arena_init(&c->keys, (size_t)ML_CACHE_ENTRIES_MAX *
-					(ML_GRANT_ID_MAX + 2));
+	ml_arena_init(&c->keys, (size_t)entries_max * (ML_GRANT_ID_MAX + 8));
 	*out = c;
 	return 0;
 }
@@ -119,7 +120,7 @@ static bool ml_grow(struct ml_cache *c)
 void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
 		       uint32_t no)
 {
-	if (id.ptr == NULL || c->used >= ML_CACHE_ENTRIES_MAX)
+	if (id.ptr == NULL || c->used >= c->used_max)
 		return;
 	if (c->used * 2 >= c->cap && !ml_grow(c))
 		return;

@@ -11,8 +11,9 @@
  * Other processes can only add facts, never change these, so the cache
  * stays true across processes too.
  *
- * Bounded: at most ML_CACHE_ENTRIES_MAX names; past that, lookups simply
- * go to LMDB. Not thread-safe: the writer alone uses it.
+ * Bounded: at most entries_max names (the writer's cache uses
+ * ML_CACHE_ENTRIES_MAX); past that, lookups simply go to LMDB. verify
+ * uses one sized to hold every name. Not thread-safe.
  */
 #ifndef ML_CACHE_H
 #define ML_CACHE_H
@@ -26,7 +27,7 @@
 
 struct ml_cache;
 
-int ml_cache_new(struct ml_cache **out);
+int ml_cache_new(uint32_t entries_max, struct ml_cache **out);
 void ml_cache_free(struct ml_cache *c);
 
 /* kind is 'p' or 'g'. True and *no when cached. */

@@ -331,14 +331,21 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 	return rc;
 }
 
-static int ml_evt_decode(const struct ml_series *s, const MDB_val *key,
-			 const MDB_val *val, struct ml_entry_info *e)
+int ml_series_day_decode(const MDB_val *val, int64_t *totals)
+{
+	return ml_day_unpack(val, totals);
+}
+
+int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
+			 struct ml_entry_info *e)
 {
 	struct ml_post p;
+	if (key->mv_size != plen + 12)
+		return ML_E_CORRUPT;
 	int rc = ml_evt_unpack(val, &p, &e->corrected_by);
 	const unsigned char *k = key->mv_data;
-	e->date = (ml_day)ml_be32_get(k + s->plen);
-	e->seq = ml_be64_get(k + s->plen + 4);
+	e->date = (ml_day)ml_be32_get(k + plen);
+	e->seq = ml_be64_get(k + plen + 4);
 	for (int i = 0; i < 2; i++) {
 		e->bucket[i] = p.bucket[i];
 		e->delta[i] = p.delta[i];
@@ -358,7 +365,7 @@ int ml_entries_scan(const struct ml_series *s, ml_day first_day,
 	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	while (rc == 0 && ml_in_series(&key, s, 12)) {
 		struct ml_entry_info e;
-		rc = ml_evt_decode(s, &key, &val, &e);
+		rc = ml_series_evt_decode(&key, &val, s->plen, &e);
 		if (rc != 0 || e.date > last_day)
 			break;
 		rc = fn(&e, arg);

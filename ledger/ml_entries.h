@@ -81,4 +81,9 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
 		    ml_day last_day, ml_entry_fn fn, void *arg);
 
+/* Decoders for verify, which walks the databases itself. */
+int ml_series_day_decode(const MDB_val *val, int64_t *totals);
+int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
+			 struct ml_entry_info *e);
+
 #endif /* ML_ENTRIES_H */

@@ -48,7 +48,7 @@ int ml_state_new(struct ml_store *st, struct ml_state **out)
 	if (s == NULL)
 		return ML_E_NOMEM;
 	s->st = st;
-	int rc = ml_cache_new(&s->cache);
+	int rc = ml_cache_new(ML_CACHE_ENTRIES_MAX, &s->cache);
 	if (rc != 0) {
 		free(s);
 		return rc;

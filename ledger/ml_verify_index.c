@@ -1,0 +1,231 @@
+/*
+ * ml_verify_index.c — the small indexes against the replay.
+ *
+ * corr, close, names, nums and the id count are compared key by key with
+ * the replay's arrays; reports, claims and defs are sorted rows (the
+ * replay produced them in seq order; the databases hold them in key
+ * order) compared one to one. Each mismatch is the first difference.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_verify_internal.h"
+
+typedef int (*mv_row_fn)(const MDB_val *k, const MDB_val *v, void *arg);
+
+/* Calls fn for every key of db in order; returns the count in *n. */
+static int mv_each(MDB_txn *txn, MDB_dbi dbi, mv_row_fn fn, void *arg,
+		   uint64_t *n)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	*n = 0;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (mrc == 0 && rc == 0) {
+		rc = fn(&k, &v, arg);
+		(*n)++;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+struct mv_ctx {
+	struct mv_expect *x;
+	struct mv_diff *d;
+	struct mv_rows *rows;
+	size_t next;
+	bool claims;
+};
+
+static int mv_corr_row(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct mv_ctx *c = arg;
+	uint64_t t = k->mv_size == 8 ? ml_be64_get(k->mv_data) : 0;
+	uint64_t by = v->mv_size == 8 ? ml_be64_get(v->mv_data) : 0;
+	if (t == 0 || t > c->x->head || c->x->corrected_by[t] != by)
+		return mv_differ(c->d, "index", t,
+				 "the corrections index says seq %llu was "
+				 "corrected by %llu; the log disagrees",
+				 (unsigned long long)t, (unsigned long long)by);
+	return 0;
+}
+
+static int mv_close_row(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct mv_ctx *c = arg;
+	uint32_t g = k->mv_size == 4 ? ml_be32_get(k->mv_data) : UINT32_MAX;
+	ml_day day = v->mv_size == 4 ? (ml_day)ml_be32_get(v->mv_data) : -2;
+	if (g > c->x->grants || c->x->closed[g] != day)
+		return mv_differ(c->d, "index", 0,
+				 "the close index for grant %u disagrees with "
+				 "the log", g);
+	return 0;
+}
+
+static int mv_row_cmp(const void *a, const void *b)
+{
+	const struct mv_row *x = a, *y = b;
+	if (x->g != y->g)
+		return x->g < y->g ? -1 : 1;
+	if (x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* reports and claims: key grant ‖ party ‖ seq; value date [‖ claim_by]. */
+static int mv_gps_row(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct mv_ctx *c = arg;
+	const unsigned char *kp = k->mv_data, *vp = v->mv_data;
+	size_t vlen = c->claims ? 8 : 4;
+	const struct mv_row *want = c->next < c->rows->n
+					    ? &c->rows->v[c->next]
+					    : NULL;
+	c->next++;
+	if (want == NULL || k->mv_size != 16 || v->mv_size != vlen ||
+	    ml_be32_get(kp) != want->g || ml_be32_get(kp + 4) != want->p ||
+	    ml_be64_get(kp + 8) != want->seq ||
+	    (ml_day)ml_be32_get(vp) != want->date ||
+	    (c->claims && (ml_day)ml_be32_get(vp + 4) != want->extra))
+		return mv_differ(c->d, "index", want ? want->seq : 0,
+				 "the %s index disagrees with the log",
+				 c->claims ? "claims" : "reports");
+	return 0;
+}
+
+/* defs: key kind ‖ no ‖ date ‖ seq, rows sorted the same way. */
+static int mv_defs_row(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct mv_ctx *c = arg;
+	const unsigned char *kp = k->mv_data;
+	(void)v;
+	const struct mv_row *want = c->next < c->rows->n
+					    ? &c->rows->v[c->next]
+					    : NULL;
+	c->next++;
+	if (want == NULL || k->mv_size != 17 || kp[0] != want->g ||
+	    ml_be32_get(kp + 1) != want->p ||
+	    (ml_day)ml_be32_get(kp + 5) != want->date ||
+	    ml_be64_get(kp + 9) != want->seq)
+		return mv_differ(c->d, "index", want ? want->seq : 0,
+				 "the definitions index disagrees with the "
+				 "log");
+	return 0;
+}
+
+static int mv_def_cmp(const void *a, const void *b)
+{
+	const struct mv_row *x = a, *y = b;
+	if (x->g != y->g)
+		return x->g < y->g ? -1 : 1;
+	if (x->p != y->p)
+		return x->p < y->p ? -1 : 1;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int mv_rows_db(MDB_txn *txn, MDB_dbi dbi, struct mv_ctx *c,
+		      mv_row_fn fn, uint64_t *checked)
+{
+	uint64_t n;
+	c->next = 0;
+	int rc = mv_each(txn, dbi, fn, c, &n);
+	if (rc == 0 && c->d->kind[0] == 0 && n != c->rows->n)
+		mv_differ(c->d, "index", 0,
+			  "an index holds %llu rows; the log implies %zu",
+			  (unsigned long long)n, c->rows->n);
+	*checked += n;
+	return rc > 0 ? 0 : rc;
+}
+
+static int mv_name_row(const MDB_val *k, const MDB_val *v, void *arg)
+{
+	struct mv_ctx *c = arg;
+	uint32_t no = 0;
+	const char *kp = k->mv_data;
+	struct ml_str id = {kp + 1, (uint32_t)(k->mv_size - 1)};
+	if (k->mv_size < 2 || v->mv_size != 4 ||
+	    !ml_cache_name(c->x->names, kp[0], id, &no) ||
+	    no != ml_be32_get(v->mv_data))
+		return mv_differ(c->d, "index", 0,
+				 "the names index has '%.*s', which the log "
+				 "does not number so",
+				 (int)(k->mv_size > 1 ? k->mv_size - 1 : 0),
+				 kp + 1);
+	return 0;
+}
+
+static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+		   struct mv_diff *d)
+{
+	for (uint32_t no = 1; no <= x->parties; no++) {
+		struct ml_party_row row;
+		int rc = ml_state_party(st, txn, no, &row);
+		if (rc != 0 || row.def_seq != x->party[no].def_seq ||
+		    row.parent_no != x->party[no].parent)
+			return mv_differ(d, "index", x->party[no].def_seq,
+					 "party number %u's row disagrees with "
+					 "its latest definition", no);
+	}
+	for (uint32_t no = 1; no <= x->grants; no++) {
+		struct ml_grant_row row;
+		const struct mv_def *g = &x->grant[no];
+		int rc = ml_state_grant(st, txn, no, &row);
+		if (rc != 0 || row.def_seq != g->def_seq ||
+		    row.payer_no != g->payer || row.parent_no != g->parent ||
+		    row.total_ore != g->total_ore)
+			return mv_differ(d, "index", g->def_seq,
+					 "grant number %u's row disagrees with "
+					 "its latest definition", no);
+	}
+	return 0;
+}
+
+int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
+		       struct mv_expect *x, struct mv_diff *d,
+		       uint64_t *checked)
+{
+	struct mv_ctx c = {x, d, NULL, 0, false};
+	uint64_t n = 0;
+	int rc = mv_each(txn, st->dbi[ML_DB_CORR], mv_corr_row, &c, &n);
+	if (rc == 0 && d->kind[0] == 0 && n != x->corrections)
+		mv_differ(d, "index", 0, "the corrections index is incomplete");
+	*checked += n;
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_each(txn, st->dbi[ML_DB_CLOSE], mv_close_row, &c, &n);
+	qsort(x->reports.v, x->reports.n, sizeof *x->reports.v, mv_row_cmp);
+	qsort(x->claims.v, x->claims.n, sizeof *x->claims.v, mv_row_cmp);
+	qsort(x->defs.v, x->defs.n, sizeof *x->defs.v, mv_def_cmp);
+	c.rows = &x->reports;
+	if (rc <= 0 && d->kind[0] == 0)
+		rc = mv_rows_db(txn, st->dbi[ML_DB_REPORTS], &c, mv_gps_row,
+				checked);
+	c.rows = &x->claims;
+	c.claims = true;
+	if (rc <= 0 && d->kind[0] == 0)
+		rc = mv_rows_db(txn, st->dbi[ML_DB_CLAIMS], &c, mv_gps_row,
+				checked);
+	c.rows = &x->defs;
+	if (rc <= 0 && d->kind[0] == 0)
+		rc = mv_rows_db(txn, st->dbi[ML_DB_DEFS], &c, mv_defs_row,
+				checked);
+	if (rc <= 0 && d->kind[0] == 0)
+		rc = mv_each(txn, st->dbi[ML_DB_NAMES], mv_name_row, &c, &n);
+	if (rc <= 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
+		mv_differ(d, "index", 0, "the names index is incomplete");
+	if (rc <= 0 && d->kind[0] == 0)
+		mv_nums(st, txn, x, d);
+	MDB_stat ms;
+	if (rc <= 0 && d->kind[0] == 0 &&
+	    mdb_stat(txn, st->dbi[ML_DB_IDS], &ms) == 0 &&
+	    ms.ms_entries != x->ids)
+		mv_differ(d, "index", 0,
+			  "the id index holds %zu ids; the log has %llu",
+			  ms.ms_entries, (unsigned long long)x->ids);
+	return rc > 0 ? 0 : rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * ml_verify_internal.h — what verify's three parts share.
+ *
+ * ml_verify.c runs them: a second thread re-hashes the chain while the
+ * calling thread replays the log into an in-memory "expectation"
+ * (ml_verify_replay.c) and then walks every stored projection in key
+ * order against it (ml_verify_compare.c). The expectation holds, per
+ * event, the postings it must have made (a compressed array indexed by
+ * seq), which event corrected it, and the definitions, closes, reports
+ * and claims the indexes must hold.
+ */
+#ifndef ML_VERIFY_INTERNAL_H
+#define ML_VERIFY_INTERNAL_H
+
+#include "ml_answer.h"
+#include "ml_state_internal.h"
+
+/* One posting group an event must have made. */
+struct mv_posting {
+	bool edge;
+	bool matched; /* its event record was found */
+	uint32_t grant, a, b;
+	struct ml_post post;
+};
+
+/* One row an index (reports, claims, defs) must hold. */
+struct mv_row {
+	uint32_t g, p;   /* defs: kind and number */
+	uint64_t seq;
+	ml_day date, extra; /* claims: claim_by */
+};
+
+struct mv_rows {
+	struct mv_row *v;
+	size_t n, cap;
+};
+
+/* Per grant or party number: what its latest definition says. */
+struct mv_def {
+	uint64_t def_seq;
+	uint32_t payer, parent;
+	int64_t total_ore;
+};
+
+struct mv_expect {
+	uint64_t head;
+	uint64_t *first;            /* postings of seq s: [first[s], first[s+1]) */
+	struct mv_posting *posts;
+	uint64_t nposts, posts_cap;
+	uint64_t *corrected_by;     /* by seq */
+	ml_day *date;               /* by seq */
+	uint64_t corrections, ids;
+	struct ml_cache *names;
+	struct mv_def *party, *grant; /* by number */
+	uint32_t parties, grants, party_cap, grant_cap;
+	ml_day *closed;             /* by grant number, [0] = every grant */
+	struct mv_rows reports, claims, defs;
+};
+
+/* The first difference found (kind empty when none). */
+struct mv_diff {
+	char kind[16];
+	uint64_t seq;
+	char message[ML_MESSAGE_MAX];
+};
+
+/* Records a difference unless one was found already. Returns 1. */
+int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Replays seq 1 ..= head of txn's log into x; a log that cannot be
+ * replayed (an event naming an undefined party, say) is a difference. */
+int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+	      struct mv_diff *d, ml_progress_fn progress, void *arg);
+void mv_expect_free(struct mv_expect *x);
+
+/* The small indexes: corr, close, reports, claims, names, nums, defs,
+ * ids (count). */
+int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
+		       struct mv_expect *x, struct mv_diff *d,
+		       uint64_t *checked);
+
+/* Compares every projection and index of txn with x. Counts the records
+ * it compared in *checked. */
+int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+	       struct mv_diff *d, uint64_t *checked);
+
+#endif /* ML_VERIFY_INTERNAL_H */

@@ -1,0 +1,265 @@
+/*
+ * test_verify.c — verify passes on a ledger that used every kind of
+ * event, and finds what was changed behind the ledger's back: a flipped
+ * byte in a stored event, a tampered day total, a tampered event entry,
+ * a lost correction mark, an id missing from the index.
+ */
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer.h"
+#include "mt.h"
+#include "tl.h"
+
+static const char *const ledger_events[] = {
+	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
+	"\"name\":\"Kammarkollegiet\",\"kind\":\"state\"},"
+	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo\","
+	"\"name\":\"Malmö stad\",\"kind\":\"municipality\"},"
+	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo-asn\","
+	"\"name\":\"ASN\",\"kind\":\"committee\",\"parent\":\"malmo\"},"
+	"{\"type\":\"grant\",\"date\":\"2019-01-01\",\"grant\":\"g19\","
+	"\"name\":\"2019\",\"payer\":\"kk\",\"total\":50000000,"
+	"\"carry_over\":true},"
+	"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g20\","
+	"\"name\":\"2020\",\"payer\":\"kk\",\"total\":100000000,"
+	"\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"},"
+	"{\"type\":\"grant\",\"date\":\"2020-01-02\",\"grant\":\"g20/post\","
+	"\"name\":\"Post\",\"payer\":\"kk\",\"total\":10000000,"
+	"\"parent\":\"g20\"}]",
+	"{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g20\","
+	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,"
+	"\"claim_by\":\"2020-06-30\",\"id\":\"a1\"}",
+	"{\"type\":\"requisition\",\"date\":\"2020-02-02\",\"grant\":\"g20\","
+	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000}",
+	"{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g20\","
+	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,\"id\":\"p1\"}",
+	"{\"type\":\"allocation\",\"date\":\"2020-03-02\",\"grant\":\"g20\","
+	"\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
+	"{\"type\":\"payout\",\"date\":\"2020-03-03\",\"grant\":\"g20\","
+	"\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
+	"{\"type\":\"expense\",\"date\":\"2020-06-30\",\"grant\":\"g20\","
+	"\"party\":\"malmo-asn\",\"activity\":\"Norr\",\"amount\":650000}",
+	"{\"type\":\"expense\",\"date\":\"2020-05-30\",\"grant\":\"g20\","
+	"\"party\":\"malmo-asn\",\"activity\":\"Söder\",\"amount\":999}",
+	"{\"type\":\"correction\",\"date\":\"2020-07-01\",\"corrects\":12,"
+	"\"note\":\"fel belopp\"}",
+	"{\"type\":\"allocation\",\"date\":\"2019-02-01\",\"grant\":\"g19\","
+	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
+	"{\"type\":\"payout\",\"date\":\"2019-02-02\",\"grant\":\"g19\","
+	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
+	"{\"type\":\"carryover\",\"date\":\"2019-12-31\",\"grant\":\"g19\","
+	"\"to_grant\":\"g20\",\"party\":\"malmo\",\"amount\":300}",
+	"{\"type\":\"report\",\"date\":\"2021-01-20\",\"grant\":\"g20\","
+	"\"party\":\"malmo\",\"spent\":650000}",
+	"{\"type\":\"repayment\",\"date\":\"2021-03-01\",\"grant\":\"g20\","
+	"\"from\":\"malmo\",\"to\":\"kk\",\"amount\":1000}",
+	"{\"type\":\"close\",\"date\":\"2019-12-31\",\"grant\":\"g19\"}",
+	"{\"type\":\"grant\",\"date\":\"2020-06-01\",\"grant\":\"g20\","
+	"\"name\":\"2020 (ändrad)\",\"payer\":\"kk\",\"total\":120000000,"
+	"\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"}",
+};
+
+static void build(char *dir, struct ml_ledger **lg)
+{
+	*lg = tl_open(dir, "verify");
+	size_t n = sizeof ledger_events / sizeof ledger_events[0];
+	for (size_t i = 0; i < n; i++) {
+		struct ml_errinfo err;
+		if (tl_append(*lg, ledger_events[i], &err, NULL) != 0)
+			MT_FAIL_AT("event %zu: %s", i, err.message);
+	}
+}
+
+static void progress(uint64_t done, uint64_t total, void *arg)
+{
+	(void)done;
+	(void)total;
+	(*(int *)arg)++;
+}
+
+/* Runs verify; returns ok and copies the difference's kind and seq. */
+static bool run_verify(struct ml_ledger *lg, char *kind, uint64_t *seq)
+{
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	int calls = 0;
+	if (ml_ledger_read_begin(lg, &txn) != 0)
+		return false;
+	int rc = ml_answer_verify(lg, txn, &doc, progress, &calls, &err);
+	ml_ledger_read_end(lg, txn);
+	if (rc != 0) {
+		MT_FAIL_AT("verify failed to run: %s", err.message);
+		return false;
+	}
+	bool ok = cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	cJSON *diff = cJSON_GetObjectItem(doc, "difference");
+	kind[0] = '\0';
+	*seq = 0;
+	if (diff != NULL) {
+		snprintf(kind, 16, "%s",
+			 cJSON_GetObjectItem(diff, "kind")->valuestring);
+		/* Integers are raw (exact) members in the built tree. */
+		cJSON *s = cJSON_GetObjectItem(diff, "seq");
+		*seq = s ? strtoull(s->valuestring, NULL, 10) : 0;
+		fprintf(stderr, "  verify: %s\n",
+			cJSON_GetObjectItem(diff, "message")->valuestring);
+	}
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* Opens the ledger's LMDB file directly (the ledger closed) and lets fn
+ * change database name. */
+typedef void (*tamper_fn)(MDB_txn *txn, MDB_dbi dbi);
+
+static void tamper(const char *dir, const char *name, tamper_fn fn)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_mapsize(env, 1 << 30);
+	if (mdb_env_open(env, dir, 0, 0600) != 0 ||
+	    mdb_txn_begin(env, NULL, 0, &txn) != 0 ||
+	    mdb_dbi_open(txn, name, 0, &dbi) != 0) {
+		MT_FAIL_AT("cannot open %s in %s", name, dir);
+		return;
+	}
+	fn(txn, dbi);
+	MT_CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* Replaces the value at the n-th key (0 = first) with a changed copy. */
+static void change_nth(MDB_txn *txn, MDB_dbi dbi, int nth, size_t at,
+		       unsigned char xor_with)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	mdb_cursor_open(txn, dbi, &cur);
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (int i = 0; rc == 0 && i < nth; i++)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	if (rc != 0 || at >= v.mv_size) {
+		MT_FAIL_AT("no value %d/%zu to change", nth, at);
+		mdb_cursor_close(cur);
+		return;
+	}
+	unsigned char buf[4096];
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[at] ^= xor_with;
+	MDB_val nv = {v.mv_size, buf};
+	MT_CHECK_INT(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+	mdb_cursor_close(cur);
+}
+
+static void flip_event_9(MDB_txn *txn, MDB_dbi dbi)
+{
+	/* seq 9 is the payout p1: the last byte of its record is in a
+	 * string (to); flipping a letter keeps the record decodable. */
+	MDB_cursor *cur;
+	MDB_val k, v;
+	mdb_cursor_open(txn, dbi, &cur);
+	unsigned char key[8] = {0, 0, 0, 0, 0, 0, 0, 9};
+	k.mv_size = 8;
+	k.mv_data = key;
+	MT_REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) == 0);
+	mdb_cursor_close(cur);
+	change_nth(txn, dbi, 8, v.mv_size - 1, 0x20);
+}
+
+static void bump_day_total(MDB_txn *txn, MDB_dbi dbi)
+{
+	/* The last byte of a day record is the last varint of a total. */
+	MDB_cursor *cur;
+	MDB_val k, v;
+	mdb_cursor_open(txn, dbi, &cur);
+	MT_REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0);
+	mdb_cursor_close(cur);
+	MDB_stat ms;
+	mdb_stat(txn, dbi, &ms);
+	change_nth(txn, dbi, (int)ms.ms_entries - 1, v.mv_size - 1, 0x02);
+}
+
+static void change_event_entry(MDB_txn *txn, MDB_dbi dbi)
+{
+	change_nth(txn, dbi, 2, 2, 0x04); /* the first delta's varint */
+}
+
+static void drop_correction(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k, v;
+	MDB_cursor *cur;
+	mdb_cursor_open(txn, dbi, &cur);
+	MT_REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0);
+	MT_CHECK_INT(mdb_cursor_del(cur, 0), 0);
+	mdb_cursor_close(cur);
+}
+
+static void drop_id(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k = {2, "p1"};
+	MT_CHECK_INT(mdb_del(txn, dbi, &k, NULL), 0);
+}
+
+struct tamper_case {
+	const char *db;
+	tamper_fn fn;
+	const char *kind;
+	uint64_t seq; /* 0 = any */
+};
+
+static const struct tamper_case cases[] = {
+	{"log", flip_event_9, "chain", 9},
+	{"acct", bump_day_total, "projection", 0},
+	{"acct_ev", change_event_entry, "projection", 0},
+	{"corr", drop_correction, "index", 0},
+	{"ids", drop_id, "index", 0},
+};
+
+static void test_verify_ok(void)
+{
+	char dir[4096], kind[16];
+	uint64_t seq;
+	struct ml_ledger *lg;
+	build(dir, &lg);
+	MT_CHECK(run_verify(lg, kind, &seq));
+	MT_CHECK_STR(kind, "");
+	ml_ledger_close(lg);
+	tl_rmtree(dir);
+}
+
+static void test_verify_finds_tampering(void)
+{
+	size_t n = sizeof cases / sizeof cases[0];
+	for (size_t i = 0; i < n; i++) {
+		char dir[4096], kind[16];
+		uint64_t seq;
+		struct ml_ledger *lg;
+		struct ml_errinfo err;
+		build(dir, &lg);
+		ml_ledger_close(lg);
+		tamper(dir, cases[i].db, cases[i].fn);
+		MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
+		bool ok = run_verify(lg, kind, &seq);
+		if (ok || strcmp(kind, cases[i].kind) != 0 ||
+		    (cases[i].seq != 0 && seq != cases[i].seq))
+			MT_FAIL_AT("tampering %s: ok=%d kind=%s seq=%llu",
+				   cases[i].db, ok, kind,
+				   (unsigned long long)seq);
+		ml_ledger_close(lg);
+		tl_rmtree(dir);
+	}
+}
+
+int main(void)
+{
+	MT_RUN(test_verify_ok);
+	MT_RUN(test_verify_finds_tampering);
+	return MT_EXIT();
+}
