@@ -134,15 +134,42 @@ static int md_tcp_bound(int fd, char *out, size_t size)
 	return 0;
 }
 
+/* "HOST:PORT" → a socket address. libevent parses the host (and "[v6]");
+ * the port is ours, so that 0 (any free port) is allowed. */
+static int md_tcp_addr(const char *host_port, struct sockaddr_storage *ss,
+                       int *len)
+{
+	const char *colon = strrchr(host_port, ':');
+	char with_port[128];
+	unsigned long port = 0;
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) > 5)
+		return -1;
+	for (const char *p = colon + 1; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		port = port * 10 + (unsigned long)(*p - '0');
+	}
+	int n = snprintf(with_port, sizeof with_port, "%.*s:1",
+	                 (int)(colon - host_port), host_port);
+	if (port > 65535 || n < 0 || (size_t)n >= sizeof with_port)
+		return -1;
+	*len = (int)sizeof *ss;
+	memset(ss, 0, sizeof *ss);
+	if (evutil_parse_sockaddr_port(with_port, (struct sockaddr *)ss, len))
+		return -1;
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
 int md_listen_tcp(const char *host_port, char *bound_out, size_t bound_size,
                   char *why, size_t why_size)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof ss, one = 1;
-	memset(&ss, 0, sizeof ss);
-	if (evutil_parse_sockaddr_port(host_port, (struct sockaddr *)&ss,
-	                               &len) != 0 ||
-	    strchr(host_port, ':') == NULL) {
+	int len = 0, one = 1;
+	if (md_tcp_addr(host_port, &ss, &len) != 0) {
 		snprintf(why, why_size,
 		         "--listen '%s' is not HOST:PORT (e.g. 127.0.0.1:8080)",
 		         host_port);

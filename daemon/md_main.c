@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,14 @@ int main(int argc, char **argv)
 	}
 	md_log_start(&o, &st);
 	rc = md_server_run(st.srv);
+	/* A second SIGTERM must not kill the clean-up half way (freeing the
+	 * server's signal events restores the default handlers): from here
+	 * on the stop signals stay blocked. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	md_log(rc == 0 ? MD_LOG_INFO : MD_LOG_ERROR, "stop",
 	       rc == 0 ? "stopped cleanly" : "stopped with requests cut off");
 	md_stop(&st, rc == 0);

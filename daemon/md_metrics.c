@@ -151,21 +151,25 @@ static int md_render_hist(struct ml_buf *o, const char *name,
 	}
 	cum += md_get(&h->bucket[nbounds]);
 	uint64_t sum = md_get(&h->sum);
-	size_t n = labels[0] ? strlen(labels) - 1 : 0; /* without ',' */
+	/* `route="x",` → `{route="x"}`; no labels → nothing. */
+	char set[80] = "";
+	size_t n = strlen(labels);
+	if (n > 0)
+		snprintf(set, sizeof set, "{%.*s}", (int)n - 1, labels);
 	rc = rc ? rc
 	        : ml_buf_addf(o, "%s_bucket{%sle=\"+Inf\"} %llu\n", name,
 	                      labels, (unsigned long long)cum);
 	if (seconds)
 		rc = rc ? rc
-		        : ml_buf_addf(o, "%s_sum{%.*s} %.6f\n", name, (int)n,
-		                      labels, (double)sum / 1e6);
+		        : ml_buf_addf(o, "%s_sum%s %.6f\n", name, set,
+		                      (double)sum / 1e6);
 	else
 		rc = rc ? rc
-		        : ml_buf_addf(o, "%s_sum{%.*s} %llu\n", name, (int)n,
-		                      labels, (unsigned long long)sum);
+		        : ml_buf_addf(o, "%s_sum%s %llu\n", name, set,
+		                      (unsigned long long)sum);
 	return rc ? rc
-	          : ml_buf_addf(o, "%s_count{%.*s} %llu\n", name, (int)n,
-	                        labels, (unsigned long long)md_get(&h->count));
+	          : ml_buf_addf(o, "%s_count%s %llu\n", name, set,
+	                        (unsigned long long)md_get(&h->count));
 }
 
 static int md_render_requests(struct md_metrics *m, struct ml_buf *o)

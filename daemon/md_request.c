@@ -112,12 +112,36 @@ static struct md_req *md_req_new(struct md_loop *l,
 
 /* --- answering ----------------------------------------------------------- */
 
+/* A connection answered while stopping has closed: its answer is out. */
+static void md_loop_on_drained(struct evhttp_connection *c, void *arg)
+{
+	struct md_loop *l = arg;
+	(void)c;
+	l->draining--;
+	md_loop_check_idle(l);
+}
+
 void md_req_headers(struct md_req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
 	evhttp_add_header(h, "X-Request-Id", r->id);
 	if (r->loop->stopping)
 		evhttp_add_header(h, "Connection", "close");
+}
+
+void md_req_drain(struct md_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
+	struct evhttp_connection *c = evhttp_request_get_connection(r->evreq);
+	if (!r->loop->stopping || c == NULL)
+		return;
+	/* evhttp reads the output headers again when the answer is written
+	 * (evhttp_send_done): with Connection: close there it closes the
+	 * connection, even for a stream whose headers left before. */
+	if (evhttp_find_header(h, "Connection") == NULL)
+		evhttp_add_header(h, "Connection", "close");
+	r->loop->draining++;
+	evhttp_connection_set_closecb(c, md_loop_on_drained, r->loop);
 }
 
 void md_req_finish(struct md_req *r, int status, uint64_t bytes)
@@ -168,6 +192,7 @@ void md_req_reply(struct md_req *r)
 	if (r->resp.allow != NULL)
 		evhttp_add_header(h, "Allow", r->resp.allow);
 	md_req_headers(r);
+	md_req_drain(r);
 	/* Hand the body's memory to libevent instead of copying it. */
 	if (b->len > 0 && evbuffer_add_reference(out, b->data, b->len,
 	                                         md_free_body, NULL) == 0)
@@ -234,7 +259,7 @@ void md_loop_on_done(evutil_socket_t fd, short what, void *arg)
 
 void md_loop_check_idle(struct md_loop *l)
 {
-	if (l->stopping && l->inflight == 0)
+	if (l->stopping && l->inflight == 0 && l->draining == 0)
 		event_base_loopexit(l->base, NULL);
 }
 

@@ -87,6 +87,7 @@ struct md_loop {
 	struct md_req *waiters; /* parked long-polls, a doubly linked list */
 	size_t waiting;         /* ≤ MD_WAITERS_MAX */
 	size_t inflight;        /* requests taken and not yet answered */
+	size_t draining;        /* stopping: answered, connection not closed */
 	bool stopping;
 	struct md_peer peers[MD_PEER_CACHE_MAX];
 	unsigned peers_used, peers_next;
@@ -127,6 +128,11 @@ void md_loop_on_done(evutil_socket_t fd, short what, void *loop);
 void md_loop_check_idle(struct md_loop *l);
 /* The common headers: X-Request-Id, and Connection: close when stopping. */
 void md_req_headers(struct md_req *r);
+/* Call right before the answer's last bytes go to evhttp (send_reply or
+ * send_reply_end). While stopping it makes evhttp close the connection
+ * once they are written, and keeps the loop running until then: exiting
+ * earlier would lose the answer. Takes over the connection's closecb. */
+void md_req_drain(struct md_req *r);
 /* Counts and logs an answered request; frees r. */
 void md_req_finish(struct md_req *r, int status, uint64_t bytes);
 

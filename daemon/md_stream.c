@@ -120,6 +120,7 @@ static void md_stream_end(struct md_stream *s)
 			md_stream_begin(s);
 		if (c != NULL)
 			evhttp_connection_set_closecb(c, NULL, NULL);
+		md_req_drain(r);
 		evhttp_send_reply_end(r->evreq);
 	}
 	md_stream_free(s);

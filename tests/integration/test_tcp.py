@@ -1,0 +1,86 @@
+"""TCP with bearer tokens: who may do what, recorded_by from the token's
+name, and SIGHUP reloading the tokens file (401 and 403 themselves are in
+test_errors.py with the rest of the error table)."""
+import os
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from medeld import MedeldTestCase, setup_ledger  # noqa: E402
+
+TOKENS = [("read", "reader", "r-secret"), ("write", "storsthlm-import",
+                                            "w-secret"),
+          ("admin", "controller", "a-secret")]
+EXPENSE = {"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
+           "party": "malmo-asn", "activity": "Över TCP", "amount": 100}
+
+
+class Tcp(MedeldTestCase):
+    def setUp(self):
+        self.d = self.start_medeld(tokens=TOKENS)
+        setup_ledger(self.d)
+
+    def test_roles(self):
+        self.assertAnswer(self.d.get("/v1/balances", token="r-secret"), 200)
+        self.assertAnswer(self.d.get("/healthz", token="r-secret"), 200)
+        self.assertAnswer(self.d.get("/metrics", token="r-secret"), 200)
+        self.assertAnswer(self.d.post("/v1/events", EXPENSE,
+                                      token="r-secret"), 403, "forbidden")
+        self.assertAnswer(self.d.post("/v1/events", EXPENSE,
+                                      token="w-secret"), 201)
+        close = {"type": "close", "date": "2019-12-31", "grant": "ph-2019"}
+        self.assertAnswer(self.d.post("/v1/events", close, token="w-secret"),
+                          403, "forbidden")
+        self.assertAnswer(self.d.post("/v1/events", close, token="a-secret"),
+                          201)
+        b = self.d.get("/v1/backup", token="a-secret")
+        self.assertAnswer(b, 200)
+        self.assertGreater(len(b.body), 4096)
+
+    def test_recorded_by_is_the_token_name(self):
+        a = self.d.post("/v1/events", EXPENSE, token="w-secret")
+        self.assertAnswer(a, 201)
+        seq = a.json()["events"][0]["seq"]
+        e = self.d.get(f"/v1/events/{seq}", token="r-secret").json()
+        self.assertEqual(e["recorded_by"], "storsthlm-import")
+        self.assertRegex(self.d.log(), r"path=/v1/events status=201 .*"
+                         r"who=storsthlm-import via=tcp")
+
+    def test_tokens_never_logged(self):
+        self.d.get("/v1/balances", token="r-secret")
+        self.d.get("/v1/balances", token="not-a-valid-one")
+        log = self.d.log()
+        self.assertNotIn("r-secret", log)
+        self.assertNotIn("not-a-valid-one", log)
+        self.assertNotIn("Authorization", log)
+
+    def test_sighup_reloads_tokens(self):
+        self.assertAnswer(self.d.get("/healthz", token="new-secret"), 401,
+                          "unauthorized")
+        self.d.write_tokens(TOKENS[1:] + [("read", "newcomer",
+                                            "new-secret")])
+        mark = self.d.line_count()
+        self.d.signal(signal.SIGHUP)
+        self.assertIsNotNone(self.d.wait_line(r"event=tokens .*reloaded 3",
+                                              start=mark))
+        self.assertAnswer(self.d.get("/healthz", token="new-secret"), 200)
+        self.assertAnswer(self.d.get("/healthz", token="r-secret"), 401,
+                          "unauthorized")
+
+    def test_bad_tokens_file_on_reload_keeps_the_old(self):
+        with open(self.d.tokens_path, "a") as f:
+            f.write("superuser someone 1234\n")
+        mark = self.d.line_count()
+        self.d.signal(signal.SIGHUP)
+        line = self.d.wait_line(r"event=tokens .*reload failed", start=mark)
+        self.assertIsNotNone(line)
+        self.assertIn("line 5", line)
+        self.assertAnswer(self.d.get("/healthz", token="r-secret"), 200)
+
+    def test_unix_socket_needs_no_token(self):
+        self.assertAnswer(self.d.get("/v1/balances"), 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
