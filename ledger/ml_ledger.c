@@ -174,7 +174,8 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 	memset(res, 0, sizeof *res);
 	if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
-		int rc = ml_log_find_id(lg->st, txn, ev->id, &seq);
+		int rc = ml_log_claim_id(lg->st, txn, ev->id, head->seq + 1,
+					 &seq);
 		if (rc != 0)
 			return rc;
 		if (seq != 0)
@@ -212,6 +213,24 @@ static int ml_append_check(struct ml_wtxn *wt, size_t n,
 	return 0;
 }
 
+/* Appends events[0..n) in txn, advancing *head; nothing is undone here. */
+static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
+			    struct ml_log_head *head, struct ml_event *events,
+			    size_t n, const struct ml_append_opts *opts,
+			    struct ml_append_result *results,
+			    struct ml_errinfo *err)
+{
+	int rc = ml_state_batch_begin(wt->lg->state, txn);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_append_one(wt, txn, head, &events[i], (int32_t)i, opts,
+				   &results[i], err);
+	ml_state_batch_end(wt->lg->state);
+	if (rc != 0 && err != NULL && err->code == 0)
+		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
+			ml_strerror(rc));
+	return rc;
+}
+
 int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 		     const struct ml_append_opts *opts,
 		     struct ml_append_result *results, struct ml_errinfo *err)
@@ -227,19 +246,34 @@ int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 	if (rc != 0)
 		return rc;
 	struct ml_log_head head = wt->head;
-	rc = ml_state_batch_begin(wt->lg->state, child);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_append_one(wt, child, &head, &events[i], (int32_t)i,
-				   opts, &results[i], err);
-	ml_state_batch_end(wt->lg->state);
+	rc = ml_append_events(wt, child, &head, events, n, opts, results, err);
 	if (rc != 0 || opts->dry_run) {
 		mdb_txn_abort(child);
-		if (rc != 0 && err != NULL && err->code == 0)
-			ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
-				ml_strerror(rc));
 		return rc;
 	}
 	rc = ml_error_from_mdb(mdb_txn_commit(child));
+	if (rc == 0)
+		wt->head = head;
+	return rc;
+}
+
+/* The same for a transaction that holds this one batch only: no nested
+ * transaction is needed, because on failure the whole transaction is
+ * aborted by the caller. */
+static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events,
+			  size_t n, const struct ml_append_opts *opts,
+			  struct ml_append_result *results,
+			  struct ml_errinfo *err)
+{
+	struct ml_append_opts none = {0};
+	if (opts == NULL)
+		opts = &none;
+	ml_errinfo_clear(err);
+	int rc = ml_append_check(wt, n, opts, err);
+	struct ml_log_head head = wt->head;
+	if (rc == 0)
+		rc = ml_append_events(wt, wt->txn, &head, events, n, opts,
+				      results, err);
 	if (rc == 0)
 		wt->head = head;
 	return rc;
@@ -255,7 +289,7 @@ int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
 		struct ml_wtxn *wt = NULL;
 		int rc = ml_ledger_write_begin(lg, &wt);
 		if (rc == 0)
-			rc = ml_ledger_append(wt, events, n, opts, results, err);
+			rc = ml_append_solo(wt, events, n, opts, results, err);
 		if (rc == 0 && !dry_run)
 			rc = ml_ledger_write_commit(wt); /* frees wt */
 		else if (wt != NULL)

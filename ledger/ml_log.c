@@ -77,6 +77,22 @@ int ml_log_find_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
 	return 0;
 }
 
+int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
+		    uint64_t seq, uint64_t *existing)
+{
+	unsigned char v[8];
+	ml_be64_put(v, seq);
+	MDB_val key = {id.len, (void *)id.ptr}, val = {8, v};
+	*existing = 0;
+	int rc = mdb_put(txn, st->dbi[ML_DB_IDS], &key, &val, MDB_NOOVERWRITE);
+	if (rc != MDB_KEYEXIST)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size != 8)
+		return ML_E_CORRUPT;
+	*existing = ml_be64_get(val.mv_data);
+	return 0;
+}
+
 int ml_log_get(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 	       struct ml_event *ev)
 {
@@ -142,12 +158,6 @@ int ml_log_put(struct ml_log_writer *w, MDB_txn *txn, struct ml_log_head *head,
 	MDB_val key = {8, k};
 	MDB_val val = {w->rec.len, w->rec.data};
 	rc = mdb_put(txn, w->st->dbi[ML_DB_LOG], &key, &val, MDB_APPEND);
-	if (rc == 0 && ev->id.ptr != NULL) {
-		MDB_val idkey = {ev->id.len, (void *)ev->id.ptr};
-		MDB_val idval = {8, k};
-		rc = mdb_put(txn, w->st->dbi[ML_DB_IDS], &idkey, &idval,
-			     MDB_NOOVERWRITE);
-	}
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	head->seq = ev->seq;

@@ -51,6 +51,12 @@ int ml_log_head_read(struct ml_store *st, MDB_txn *txn,
 int ml_log_find_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
 		   uint64_t *seq_out);
 
+/* Claims id for seq in the id index: *existing = 0 when the id was free
+ * (it now maps to seq), else the seq already stored under it (nothing
+ * written). The lookup and the insert are one MDB_NOOVERWRITE put. */
+int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
+		    uint64_t seq, uint64_t *existing);
+
 /* Is stored event seq the same submission as ev (same fields and values,
  * ignoring what the ledger added)? Used for idempotent re-sends. */
 int ml_log_same_content(struct ml_log_writer *w, MDB_txn *txn, uint64_t seq,
@@ -59,7 +65,7 @@ int ml_log_same_content(struct ml_log_writer *w, MDB_txn *txn, uint64_t seq,
 /* Stores *ev as event head->seq + 1. Fills ev's seq, recorded_at (≥ now_us
  * and > head's), recorded_by, prev_hash and hash (ev->recorded_by must
  * point to memory that lives until this returns), writes the record and
- * the id index, and advances *head. Errors: ML_E_MAP_FULL (abort, grow,
+ * advances *head. The id, if any, was claimed with ml_log_claim_id. Errors: ML_E_MAP_FULL (abort, grow,
  * retry), ML_E_TOO_LARGE, ML_E_NOMEM, ML_E_STORAGE. */
 int ml_log_put(struct ml_log_writer *w, MDB_txn *txn, struct ml_log_head *head,
 	       struct ml_event *ev, int64_t now_us);

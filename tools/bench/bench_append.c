@@ -35,23 +35,10 @@ static int append_batch(struct ml_ledger *lg, struct ml_event *ev, size_t n,
 {
 	struct ml_append_opts opts = {.recorded_by = "bench"};
 	struct ml_errinfo err;
-	for (;;) {
-		struct ml_wtxn *wt;
-		int rc = ml_ledger_write_begin(lg, &wt);
-		if (rc == 0)
-			rc = ml_ledger_append(wt, ev, n, &opts, res, &err);
-		if (rc == 0)
-			rc = ml_ledger_write_commit(wt);
-		else
-			ml_ledger_write_abort(wt);
-		if (rc != ML_E_MAP_FULL) {
-			if (rc != 0)
-				fprintf(stderr, "append: %s\n", err.message);
-			return rc;
-		}
-		if (ml_ledger_grow(lg) != 0)
-			return ML_E_MAP_FULL;
-	}
+	int rc = ml_ledger_append_batch(lg, ev, n, &opts, res, &err);
+	if (rc != 0)
+		fprintf(stderr, "append: %s\n", err.message);
+	return rc;
 }
 
 struct raw_env {
