@@ -1,0 +1,61 @@
+/*
+ * ml_export.h — the whole log (or one grant's part) in formats other
+ * tools read: JSON Lines, CSV for Swedish spreadsheets, a hledger/ledger
+ * journal, a beancount file.
+ *
+ * An export is a cursor over a fixed set of events — those stored when it
+ * began — produced in parts of bounded size. It does not hold a read
+ * transaction between parts: each ml_export_next takes any read
+ * transaction of the same ledger, so a daemon streaming to a slow client
+ * never pins an old snapshot (the log is append-only: the events ≤ the
+ * head seen at begin are the same in every later snapshot).
+ *
+ * JSON Lines and CSV follow the log (seq order). The journal formats are
+ * sorted by date (then seq), as hledger and ledger expect, and name
+ * accounts so that the balance of each (grant, party, bucket) read back
+ * with `hledger bal -e D` equals `medel balance --as-of D-1` (the tools'
+ * end dates are exclusive). docs/cli.md documents the account naming.
+ */
+#ifndef ML_EXPORT_H
+#define ML_EXPORT_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ml_buf.h"
+#include "ml_error.h"
+#include "ml_ledger.h"
+
+enum ml_export_format {
+	ML_EXPORT_JSONL,
+	ML_EXPORT_CSV,
+	ML_EXPORT_LEDGER,
+	ML_EXPORT_BEANCOUNT
+};
+
+/* "jsonl", "csv", "ledger", "beancount" → *f. ML_E_BAD_QUERY otherwise. */
+int ml_export_format_from_name(const char *name, enum ml_export_format *f);
+
+/* The HTTP Content-Type of a format ("application/x-ndjson", …). */
+const char *ml_export_content_type(enum ml_export_format f);
+
+struct ml_export;
+
+/* Begins an export of every event stored in txn's snapshot, or only
+ * those of grant (and its posts) when grant is not NULL (ML_E_NOT_FOUND
+ * when no such grant). *out is the caller's until ml_export_end. */
+int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn,
+		    enum ml_export_format f, const char *grant,
+		    struct ml_export **out, struct ml_errinfo *err);
+
+/* Appends the next part, roughly max_bytes, to out, reading with txn (any
+ * read transaction of the ledger, opened after begin). *done is true
+ * when nothing is left. */
+int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
+		   size_t max_bytes, bool *done);
+
+/* Frees x. NULL is fine. */
+void ml_export_end(struct ml_export *x);
+
+#endif /* ML_EXPORT_H */
