@@ -114,6 +114,57 @@ static unsigned md_parse_count(const char *s, unsigned max)
 	return i > 0 && s[i] == '\0' && n <= max ? n : 0;
 }
 
+/* One option c with its argument. 0 ok, 1 --help/--version done, 2 a
+ * usage error (already reported). */
+static int md_parse_option(int c, const char *arg, struct md_options *o)
+{
+	switch (c) {
+	case 'd':
+		o->data = arg;
+		return 0;
+	case 's':
+		o->socket = arg;
+		return 0;
+	case 'l':
+		o->listen = arg;
+		return 0;
+	case 't':
+		o->tokens = arg;
+		return 0;
+	case 'm':
+		o->map_bytes_max = md_parse_size(arg);
+		if (o->map_bytes_max >= (1u << 20))
+			return 0;
+		fprintf(stderr,
+		        "medeld: --map-size '%s' is not a size of at "
+		        "least 1M\n",
+		        arg);
+		return 2;
+	case 'T':
+		o->threads = md_parse_count(arg, MD_THREADS_MAX);
+		if (o->threads != 0)
+			return 0;
+		fprintf(stderr, "medeld: --threads must be 1..%d\n",
+		        MD_THREADS_MAX);
+		return 2;
+	case 'L':
+		if (md_log_level_parse(arg, &o->level) == 0)
+			return 0;
+		fprintf(stderr, "medeld: --log-level must be error, warn, info "
+		                "or debug\n");
+		return 2;
+	case 'h':
+		md_usage(stdout);
+		return 1;
+	case 'V':
+		printf("medeld %s\n", MEDEL_VERSION);
+		return 1;
+	default:
+		md_usage(stderr);
+		return 2;
+	}
+}
+
 /* 0 ok, 1 --help/--version done, 2 usage error. */
 static int md_parse_args(int argc, char **argv, struct md_options *o)
 {
@@ -128,58 +179,11 @@ static int md_parse_args(int argc, char **argv, struct md_options *o)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o->data = optarg;
-			break;
-		case 's':
-			o->socket = optarg;
-			break;
-		case 'l':
-			o->listen = optarg;
-			break;
-		case 't':
-			o->tokens = optarg;
-			break;
-		case 'm':
-			o->map_bytes_max = md_parse_size(optarg);
-			if (o->map_bytes_max < (1u << 20)) {
-				fprintf(stderr,
-				        "medeld: --map-size '%s' is not "
-				        "a size of at least 1M\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case 'T':
-			o->threads = md_parse_count(optarg, MD_THREADS_MAX);
-			if (o->threads == 0) {
-				fprintf(stderr,
-				        "medeld: --threads must be 1..%d\n",
-				        MD_THREADS_MAX);
-				return 2;
-			}
-			break;
-		case 'L':
-			if (md_log_level_parse(optarg, &o->level) != 0) {
-				fprintf(stderr, "medeld: --log-level must be "
-				                "error, warn, info or debug\n");
-				return 2;
-			}
-			break;
-		case 'h':
-			md_usage(stdout);
-			return 1;
-		case 'V':
-			printf("medeld %s\n", MEDEL_VERSION);
-			return 1;
-		default:
-			md_usage(stderr);
-			return 2;
-		}
-	}
+	int c, rc = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "", longs, NULL)) != -1)
+		rc = md_parse_option(c, optarg, o);
+	if (rc != 0)
+		return rc;
 	if (optind < argc) {
 		fprintf(stderr, "medeld: unexpected argument '%s'\n",
 		        argv[optind]);
