@@ -203,6 +203,26 @@ static int ml_grant_under(struct ml_apply *a, uint32_t h, uint32_t no,
 	return 0;
 }
 
+/* The refusal of a redefinition that money already moved against. */
+static int ml_tightening_error(struct ml_apply *a, uint32_t h, uint32_t party,
+			       ml_day day, bool spent)
+{
+	char d[ML_DATE_TEXT_MAX];
+	struct ml_str g = ml_name_of(a, ML_NAME_GRANT, h);
+	struct ml_str p = ml_name_of(a, ML_NAME_PARTY, party);
+	ml_date_format(day, d, sizeof d);
+	if (spent)
+		return ml_fail(a->err, ML_E_USE_BY_PASSED, a->index, "use_by",
+			       "use_by: %.*s spent money of %.*s on %s, after "
+			       "the new use_by",
+			       (int)p.len, p.ptr, (int)g.len, g.ptr, d);
+	return ml_fail(a->err, ML_E_CARRY_OVER_NOT_ALLOWED, a->index,
+		       "carry_over",
+		       "carry_over: %.*s carried money of %.*s over on %s; "
+		       "carry_over cannot be withdrawn",
+		       (int)p.len, p.ptr, (int)g.len, g.ptr, d);
+}
+
 /* After a new row for no is written: no expense or carry-over in no or
  * the posts inheriting from it may break the new use_by / carry_over. */
 static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
@@ -222,20 +242,12 @@ static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
 			rc = ml_find_bucket_after(a, h, ML_B_SPENT, eff.use_by,
 						  &found, &party, &day);
 		if (rc == 0 && found)
-			return ml_fail(a->err, ML_E_USE_BY_PASSED, a->index,
-				       "use_by",
-				       "use_by: money of grant %u was already "
-				       "spent after the new use_by",
-				       h);
+			return ml_tightening_error(a, h, party, day, true);
 		if (rc == 0 && eff.carry_over != 1)
 			rc = ml_find_bucket_after(a, h, ML_B_CARRIED_OUT, -1,
 						  &found, &party, &day);
 		if (rc == 0 && found)
-			return ml_fail(a->err, ML_E_CARRY_OVER_NOT_ALLOWED,
-				       a->index, "carry_over",
-				       "carry_over: money of grant %u was "
-				       "already carried over",
-				       h);
+			return ml_tightening_error(a, h, party, day, false);
 	}
 	return rc;
 }
