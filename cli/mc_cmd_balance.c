@@ -1,0 +1,210 @@
+/*
+ * mc_cmd_balance.c — `medel balance`: every account's figures on a date.
+ *
+ * GET /v1/balances with the options as its parameters. For people the
+ * rows are grouped under their grant (a grant id is long; repeating it
+ * on every row would push the amounts off the screen), and a figure that
+ * is zero on every row is left out, so Malmö's balances show allocated,
+ * received, paid out, spent and held, not twelve columns of which seven
+ * are empty. held is always shown: it is the question most often asked.
+ * --csv gives every figure of every row; --json the API's document.
+ */
+#include <string.h>
+
+#include "ml_money.h"
+
+#include "mc_cli.h"
+#include "mc_csv.h"
+#include "mc_table.h"
+
+/* The API's figures, in its order, and their names for people. */
+static const char *const mc_figures[] = {
+    "allocated", "allocated_out", "unallocated", "claimed",
+    "received",  "paid_out",      "spent",       "repaid",
+    "returned",  "carried_in",    "carried_out", "held"};
+static const char *const mc_figure_labels[] = {
+    "allocated", "alloc. out", "unallocated", "claimed",
+    "received",  "paid out",   "spent",       "repaid",
+    "returned",  "carried in", "carried out", "held"};
+#define MC_FIGURES 12
+#define MC_HELD    11
+
+static int mc_balance_csv(struct mc_ctx *ctx, const cJSON *rows)
+{
+	struct mc_csv_out w;
+	const char *header[2 + MC_FIGURES] = {"grant", "party"};
+	int64_t v[MC_FIGURES];
+	const cJSON *row;
+	memcpy(header + 2, mc_figures, sizeof mc_figures);
+	mc_csv_begin(&w, stdout);
+	mc_csv_header(&w, header, 2 + MC_FIGURES);
+	cJSON_ArrayForEach(row, rows)
+	{
+		if (mc_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
+			return mc_bad_answer(ctx, "a balance row");
+		mc_csv_cell(&w, mc_json_str(row, "grant"));
+		mc_csv_cell(&w, mc_json_str(row, "party"));
+		for (size_t i = 0; i < MC_FIGURES; i++)
+			mc_csv_amount(&w, v[i]);
+		mc_csv_end_row(&w);
+	}
+	return MC_EXIT_OK;
+}
+
+/* Which figures are not zero on some row (held always is shown). */
+static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
+{
+	int64_t v[MC_FIGURES];
+	const cJSON *row;
+	memset(used, 0, MC_FIGURES * sizeof *used);
+	used[MC_HELD] = true;
+	cJSON_ArrayForEach(row, rows)
+	{
+		if (mc_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
+			return mc_bad_answer(ctx, "a balance row");
+		for (size_t i = 0; i < MC_FIGURES; i++)
+			used[i] = used[i] || v[i] != 0;
+	}
+	return MC_EXIT_OK;
+}
+
+/* One party's row of the used figures. */
+static int mc_balance_row(struct mc_ctx *ctx, struct mc_table *t,
+                          const cJSON *row, const bool *used)
+{
+	char money[MC_FIGURES][ML_MONEY_TEXT_MAX];
+	const char *cells[1 + MC_FIGURES], *styles[1 + MC_FIGURES];
+	int64_t v[MC_FIGURES];
+	size_t n = 0;
+	mc_json_ints(row, mc_figures, MC_FIGURES, v);
+	styles[n] = NULL;
+	cells[n++] = mc_json_str(row, "party");
+	for (size_t i = 0; i < MC_FIGURES; i++) {
+		if (!used[i])
+			continue;
+		styles[n] = v[i] < 0 ? mc_style(ctx, MC_STYLE_RED) : NULL;
+		cells[n++] = ml_money_format(v[i], money[i], sizeof money[i]);
+	}
+	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
+}
+
+static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
+                            const cJSON *rows)
+{
+	bool used[MC_FIGURES];
+	const char *last = "";
+	const cJSON *row;
+	size_t n = 1;
+	int rc = mc_balance_used(ctx, rows, used);
+	if (rc != MC_EXIT_OK)
+		return rc;
+	for (size_t i = 0; i < MC_FIGURES; i++)
+		n += used[i];
+	struct mc_table *t = mc_table_new(n);
+	if (t == NULL)
+		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
+		               "out of memory");
+	mc_table_column(t, 0, "party", MC_LEFT);
+	for (size_t i = 0, c = 1; i < MC_FIGURES; i++)
+		if (used[i])
+			mc_table_column(t, c++, mc_figure_labels[i], MC_RIGHT);
+	cJSON_ArrayForEach(row, rows)
+	{
+		const char *grant = mc_json_str(row, "grant");
+		if (grant != NULL && strcmp(grant, last) != 0)
+			rc = mc_table_heading(t, grant,
+			                      mc_style(ctx, MC_STYLE_BOLD));
+		last = grant ? grant : last;
+		rc = rc ? rc : mc_balance_row(ctx, t, row, used);
+		if (rc != 0)
+			break;
+	}
+	const char *known = mc_json_str(doc, "known_at");
+	printf("Balances as of %s%s%s\n", mc_json_str(doc, "as_of"),
+	       known ? ", as known at " : "", known ? known : "");
+	if (rc == 0)
+		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
+	mc_table_free(t);
+	return rc == 0 ? MC_EXIT_OK
+	               : mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
+	                         "the table is too large to show: use --csv");
+}
+
+static int mc_balance_print(struct mc_ctx *ctx, const struct mc_reply *r)
+{
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *rows = mc_json_array(doc, "rows");
+	int exit;
+	if (rows == NULL || mc_json_str(doc, "as_of") == NULL)
+		exit = mc_bad_answer(ctx, "no rows");
+	else if (ctx->out == MC_OUT_CSV)
+		exit = mc_balance_csv(ctx, rows);
+	else if (cJSON_GetArraySize(rows) == 0) {
+		printf("No accounts as of %s.\n", mc_json_str(doc, "as_of"));
+		exit = MC_EXIT_OK;
+	} else
+		exit = mc_balance_table(ctx, doc, rows);
+	cJSON_Delete(doc);
+	return exit;
+}
+
+static int mc_balance_run(struct mc_ctx *ctx, int argc, char **argv)
+{
+	struct mc_opt o[] = {
+	    {"as-of", MC_OPT_VALUE, NULL}, {"known-at", MC_OPT_VALUE, NULL},
+	    {"grant", MC_OPT_VALUE, NULL}, {"posts", MC_OPT_FLAG, NULL},
+	    {"party", MC_OPT_VALUE, NULL}, {"rollup", MC_OPT_FLAG, NULL}};
+	struct mc_query q;
+	struct mc_reply r;
+	size_t n_pos = 0;
+	int exit = mc_args_parse(ctx, argc, argv, o, 6, NULL, 0, &n_pos);
+	if (exit == MC_EXIT_OK)
+		exit = mc_check_date(ctx, "as-of", o[0].value);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	mc_query_init(&q);
+	mc_query_add(&q, "as_of", o[0].value);
+	mc_query_add(&q, "known_at", o[1].value);
+	mc_query_add(&q, "grant", o[2].value);
+	mc_query_add(&q, "posts", o[3].value);
+	mc_query_add(&q, "party", o[4].value);
+	mc_query_add(&q, "rollup", o[5].value);
+	if (q.overflow)
+		return mc_usage(ctx, "the options are too long");
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	exit = mc_ctx_get(ctx, "/v1/balances", q.text, &r);
+	if (exit == MC_EXIT_OK)
+		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
+		                               : mc_balance_print(ctx, &r);
+	mc_reply_free(&r);
+	return exit;
+}
+
+const struct mc_command mc_cmd_balance = {
+    "balance",
+    "every account's figures as of a date (and as known at a time)",
+    "usage: medel balance [--as-of DATE] [--known-at TIME] [--grant G\n"
+    "                     [--posts]] [--party P [--rollup]]\n"
+    "\n"
+    "Shows, for each grant and party with an account, what it was\n"
+    "allocated, passed on, claimed, received, paid out, spent, repaid,\n"
+    "got back, carried in or out, what it may still allocate\n"
+    "(unallocated) and what it holds, counting every event dated on or\n"
+    "before DATE (default: today). Figures that are zero on every row are\n"
+    "left out of the table (--csv and --json have them all).\n"
+    "\n"
+    "  --as-of DATE    the end of this day, YYYY-MM-DD\n"
+    "  --known-at TIME only what the ledger knew then (RFC 3339, or a date\n"
+    "                  meaning the end of that day, UTC): later corrections\n"
+    "                  are not yet seen\n"
+    "  --grant G       one grant; --posts adds the posts below it\n"
+    "  --party P       one party; --rollup sums it and every party below\n"
+    "\n"
+    "Examples:\n"
+    "  medel balance --as-of 2020-12-31 --grant psykisk-halsa-2020\n"
+    "  medel balance --as-of 2013-12-31 --party stockholm --rollup\n"
+    "  medel balance --as-of 2021-04-01 --known-at 2021-04-15 \\\n"
+    "      --party malmo-asn\n"
+    "  medel --csv balance --as-of 2020-12-31 > saldon-2020.csv\n",
+    mc_balance_run,
+};

@@ -1,0 +1,278 @@
+/*
+ * mc_cmd_log.c — `medel log`: the events, optionally filtered, and with
+ * --follow the new ones as they arrive.
+ *
+ * GET /v1/events pages through the log (MC_LOG_PAGE_EVENTS_MAX a page,
+ * `after` = the page's next_after) until the log ends or --limit events
+ * are shown. --follow then keeps asking with wait=MC_FOLLOW_WAIT_S: medeld
+ * holds the request until something newer is stored (the API's
+ * catch-up subscription); embedded, mc_embed polls the directory. Each
+ * page is flushed as soon as it is printed.
+ *
+ * --json prints the API's documents as they are: one GET's body (the
+ * API's own paging: --after, --limit ≤ 10 000, default 1000), or with
+ * --follow one body per line as pages arrive.
+ *
+ * The human form is one line per event with fixed columns (the log can
+ * be endless, so it cannot be measured first): seq, date, type, amount,
+ * then who and what in words.
+ */
+#include <string.h>
+
+#include "ml_money.h"
+
+#include "mc_cli.h"
+#include "mc_csv.h"
+
+struct mc_log {
+	struct mc_opt opts[6];
+	uint64_t after, limit; /* limit 0 = no limit */
+	bool follow;
+	struct mc_csv_out csv;
+};
+
+static const char *const mc_log_columns[] = {
+    "seq",  "date",     "type",     "id",     "grant",       "from",
+    "to",   "party",    "to_grant", "amount", "activity",    "unit",
+    "name", "corrects", "ref",      "note",   "recorded_at", "recorded_by"};
+#define MC_LOG_COLUMNS (sizeof mc_log_columns / sizeof mc_log_columns[0])
+
+/* The money an event shows: amount, a grant's total, a report's spent. */
+static bool mc_event_money(const cJSON *ev, int64_t *ore)
+{
+	return mc_json_int(ev, "amount", ore) == 0 ||
+	       mc_json_int(ev, "total", ore) == 0 ||
+	       mc_json_int(ev, "spent", ore) == 0;
+}
+
+static void mc_log_csv_row(struct mc_log *l, const cJSON *ev)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < MC_LOG_COLUMNS; i++) {
+		const char *col = mc_log_columns[i];
+		if (strcmp(col, "amount") == 0) {
+			if (mc_event_money(ev, &n))
+				mc_csv_amount(&l->csv, n);
+			else
+				mc_csv_cell(&l->csv, NULL);
+		} else if (strcmp(col, "seq") == 0 ||
+		           strcmp(col, "corrects") == 0) {
+			if (mc_json_int(ev, col, &n) == 0)
+				mc_csv_int(&l->csv, n);
+			else
+				mc_csv_cell(&l->csv, NULL);
+		} else {
+			mc_csv_cell(&l->csv, mc_json_str(ev, col));
+		}
+	}
+	mc_csv_end_row(&l->csv);
+}
+
+/* "malmo → malmo-asn  psykisk-halsa-2020" and the like. */
+static void mc_log_what(const struct mc_ctx *ctx, const cJSON *ev,
+                        const char *type, struct ml_buf *w)
+{
+	const char *arrow = ctx->utf8 ? " \xe2\x86\x92 " : " -> ";
+	const char *grant = mc_json_str(ev, "grant");
+	const char *from = mc_json_str(ev, "from");
+	const char *party = mc_json_str(ev, "party");
+	const char *name = mc_json_str(ev, "name");
+	int64_t corrects = 0;
+	if (from != NULL)
+		ml_buf_addf(w, "%s%s%s  ", from, arrow,
+		            mc_json_str(ev, "to") ? mc_json_str(ev, "to") : "");
+	else if (party != NULL)
+		ml_buf_addf(w, "%s  ", party);
+	if (strcmp(type, "correction") == 0 &&
+	    mc_json_int(ev, "corrects", &corrects) == 0)
+		ml_buf_addf(w, "corrects %lld: %s", (long long)corrects,
+		            mc_json_str(ev, "note") ? mc_json_str(ev, "note")
+		                                    : "");
+	if (grant != NULL)
+		ml_buf_add_str(w, grant);
+	else if (strcmp(type, "close") == 0)
+		ml_buf_add_str(w, "every grant");
+	if (mc_json_str(ev, "to_grant") != NULL)
+		ml_buf_addf(w, "%s%s", arrow, mc_json_str(ev, "to_grant"));
+	if (mc_json_str(ev, "activity") != NULL)
+		ml_buf_addf(w, "  %s", mc_json_str(ev, "activity"));
+	if (mc_json_str(ev, "unit") != NULL)
+		ml_buf_addf(w, " (%s)", mc_json_str(ev, "unit"));
+	if (name != NULL && strcmp(type, "correction") != 0)
+		ml_buf_addf(w, "%s\"%s\"", w->len ? "  " : "", name);
+}
+
+static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
+{
+	char money[ML_MONEY_TEXT_MAX] = "";
+	struct ml_buf what;
+	int64_t seq = 0, ore = 0;
+	const char *type = mc_json_str(ev, "type");
+	const char *date = mc_json_str(ev, "date");
+	type = type ? type : "?";
+	mc_json_int(ev, "seq", &seq);
+	if (mc_event_money(ev, &ore))
+		ml_money_format(ore, money, sizeof money);
+	ml_buf_init(&what, 64 * 1024);
+	mc_log_what(ctx, ev, type, &what);
+	bool corr = strcmp(type, "correction") == 0;
+	printf("%8lld  %-10s  %s%-11s%s  %17s  %s\n", (long long)seq,
+	       date ? date : "", corr ? mc_style(ctx, MC_STYLE_YELLOW) : "",
+	       type, corr ? mc_style(ctx, MC_STYLE_RESET) : "", money,
+	       what.len ? what.data : "");
+	ml_buf_free(&what);
+}
+
+/* Prints one page; *count gets its events, *next its next_after. */
+static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
+                       const struct mc_reply *r, uint64_t *count,
+                       uint64_t *next)
+{
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *events = mc_json_array(doc, "events");
+	int64_t next_after = 0;
+	const cJSON *ev;
+	if (events == NULL || mc_json_int(doc, "next_after", &next_after)) {
+		cJSON_Delete(doc);
+		return mc_bad_answer(ctx, "no events or next_after");
+	}
+	*count = 0;
+	if (ctx->out == MC_OUT_JSON)
+		mc_print_body(ctx, r);
+	cJSON_ArrayForEach(ev, events)
+	{
+		if (ctx->out == MC_OUT_CSV)
+			mc_log_csv_row(l, ev);
+		else if (ctx->out == MC_OUT_HUMAN)
+			mc_log_line(ctx, ev);
+		++*count;
+	}
+	*next = (uint64_t)next_after;
+	cJSON_Delete(doc);
+	return MC_EXIT_OK;
+}
+
+/* One GET /v1/events: after, a page of at most want, maybe waiting. */
+static int mc_log_get(struct mc_ctx *ctx, struct mc_log *l, uint64_t want,
+                      bool wait, struct mc_reply *r)
+{
+	struct mc_query q;
+	char after[24], limit[24], wait_s[8];
+	snprintf(after, sizeof after, "%llu", (unsigned long long)l->after);
+	snprintf(limit, sizeof limit, "%llu", (unsigned long long)want);
+	snprintf(wait_s, sizeof wait_s, "%d", MC_FOLLOW_WAIT_S);
+	mc_query_init(&q);
+	mc_query_add(&q, "after", l->after ? after : NULL);
+	mc_query_add(&q, "limit", want ? limit : NULL);
+	mc_query_add(&q, "grant", l->opts[0].value);
+	mc_query_add(&q, "party", l->opts[1].value);
+	mc_query_add(&q, "type", l->opts[2].value);
+	mc_query_add(&q, "wait", wait ? wait_s : NULL);
+	if (q.overflow)
+		return mc_usage(ctx, "the filters are too long");
+	struct mc_call call = {.method = "GET",
+	                       .path = "/v1/events",
+	                       .query = q.text,
+	                       .slow = wait,
+	                       .long_poll = wait,
+	                       .out_fd = -1};
+	return mc_ctx_call(ctx, &call, r);
+}
+
+/* Pages until the end (or the limit), then, following, waits for more. */
+static int mc_log_loop(struct mc_ctx *ctx, struct mc_log *l)
+{
+	struct mc_reply r;
+	uint64_t shown = 0, count = 0, next = 0;
+	int exit = MC_EXIT_OK;
+	bool waiting = false;
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	while (exit == MC_EXIT_OK && (l->limit == 0 || shown < l->limit)) {
+		uint64_t want = MC_LOG_PAGE_EVENTS_MAX;
+		if (l->limit != 0 && l->limit - shown < want)
+			want = l->limit - shown;
+		if (ctx->out == MC_OUT_JSON && !l->follow)
+			want = l->limit; /* one GET, the API's own paging */
+		exit = mc_log_get(ctx, l, want, waiting, &r);
+		if (exit != MC_EXIT_OK)
+			break;
+		exit = mc_log_page(ctx, l, &r, &count, &next);
+		shown += count;
+		l->after = next;
+		fflush(stdout);
+		if ((count < want || want == 0) && !l->follow)
+			break;
+		waiting = l->follow && count < want;
+	}
+	mc_reply_free(&r);
+	return exit;
+}
+
+static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
+{
+	if (ctx->out == MC_OUT_CSV) {
+		mc_csv_begin(&l->csv, stdout);
+		mc_csv_header(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
+	} else if (ctx->out == MC_OUT_HUMAN) {
+		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
+		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",
+		       "amount", "what", mc_style(ctx, MC_STYLE_RESET));
+	}
+}
+
+static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
+{
+	struct mc_log l = {.opts = {{"grant", MC_OPT_VALUE, NULL},
+	                            {"party", MC_OPT_VALUE, NULL},
+	                            {"type", MC_OPT_VALUE, NULL},
+	                            {"after", MC_OPT_VALUE, NULL},
+	                            {"limit", MC_OPT_VALUE, NULL},
+	                            {"follow", MC_OPT_FLAG, NULL}}};
+	size_t n_pos = 0;
+	int exit = mc_args_parse(ctx, argc, argv, l.opts, 6, NULL, 0, &n_pos);
+	if (exit == MC_EXIT_OK && l.opts[3].value != NULL)
+		exit = mc_check_count(ctx, "after", l.opts[3].value, UINT64_MAX,
+		                      &l.after);
+	if (exit == MC_EXIT_OK && l.opts[4].value != NULL)
+		exit = mc_check_count(ctx, "limit", l.opts[4].value, UINT64_MAX,
+		                      &l.limit);
+	if (exit == MC_EXIT_OK && l.opts[4].value != NULL && l.limit == 0)
+		exit = mc_usage(ctx, "--limit must be at least 1");
+	if (exit == MC_EXIT_OK && ctx->out == MC_OUT_JSON && !l.follow &&
+	    l.limit > MC_LOG_PAGE_EVENTS_MAX)
+		exit = mc_usage(ctx,
+		                "with --json, --limit is the API's page "
+		                "size: at most %d (page with --after)",
+		                MC_LOG_PAGE_EVENTS_MAX);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	l.follow = l.opts[5].value != NULL;
+	int conn_exit = MC_EXIT_OK;
+	if (mc_ctx_conn(ctx, false, &conn_exit) == NULL)
+		return conn_exit;
+	mc_log_header(ctx, &l);
+	return mc_log_loop(ctx, &l);
+}
+
+const struct mc_command mc_cmd_log = {
+    "log",
+    "the events, filtered; --follow keeps printing new ones",
+    "usage: medel log [--grant G] [--party P] [--type TYPE] [--after SEQ]\n"
+    "                 [--limit N] [--follow]\n"
+    "\n"
+    "Prints the events in seq order, one a line: seq, date, type, amount\n"
+    "and who/what. --grant, --party and --type keep only matching events\n"
+    "(a party matches as from, to or party). --after SEQ starts after that\n"
+    "seq; --limit N stops after N events. --follow keeps running and\n"
+    "prints each new event as it is stored (Ctrl-C stops it).\n"
+    "\n"
+    "--csv gives every field as a column; --json prints the API's page\n"
+    "(GET /v1/events: at most --limit, default 1000, events after\n"
+    "--after) exactly, or with --follow one page document per line.\n"
+    "\n"
+    "Examples:\n"
+    "  medel log --grant psykisk-halsa-2020 --type expense\n"
+    "  medel log --party malmo-asn --csv > asn.csv\n"
+    "  medel log --after 118 --follow\n",
+    mc_log_run,
+};

@@ -1,0 +1,396 @@
+/*
+ * mc_cmd_repay.c — `medel repayments` and `medel deadlines`: what must be
+ * repaid, reported or claimed, and by when.
+ *
+ * `repayments --year 2020 --as-of 2021-04-01 --csv` is the year-end
+ * job's file: one row per grant and legal entity with what it received,
+ * spent, passed on (paid_out), repaid and still holds (outstanding), the
+ * due date (the grant's repay_by) and the status. The legal entity's
+ * name is added from GET /v1/parties (as of the same date), because the
+ * file goes to people: "Södertälje kommun", not "sodertalje".
+ *
+ * For people, repayments are grouped under their grant with its use_by
+ * and repay_by, statuses coloured (overdue red, due yellow, ok green),
+ * and the total outstanding last. Deadlines are one table in date order
+ * with "in 16 days" / "1 day overdue".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_money.h"
+
+#include "mc_cli.h"
+#include "mc_csv.h"
+#include "mc_table.h"
+
+static const char *const mc_repay_figures[] = {"received", "spent", "paid_out",
+                                               "repaid", "outstanding"};
+#define MC_REPAY_FIGURES 5
+
+/* The grants of a repayments answer, for their dates. */
+static const cJSON *mc_repay_grant(const cJSON *doc, const char *grant)
+{
+	const cJSON *g;
+	cJSON_ArrayForEach(g, mc_json_array(doc, "grants"))
+	{
+		const char *id = mc_json_str(g, "grant");
+		if (id != NULL && grant != NULL && strcmp(id, grant) == 0)
+			return g;
+	}
+	return NULL;
+}
+
+static const char *mc_party_name(const cJSON *parties, const char *id)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, mc_json_array(parties, "parties"))
+	{
+		const char *pid = mc_json_str(p, "party");
+		if (pid != NULL && id != NULL && strcmp(pid, id) == 0)
+			return mc_json_str(p, "name");
+	}
+	return NULL;
+}
+
+static int mc_repay_csv(struct mc_ctx *ctx, const cJSON *doc,
+                        const cJSON *parties)
+{
+	static const char *const header[] = {
+	    "grant",    "party",  "name",        "received", "spent",
+	    "paid_out", "repaid", "outstanding", "repay_by", "status"};
+	struct mc_csv_out w;
+	int64_t v[MC_REPAY_FIGURES];
+	const cJSON *row;
+	mc_csv_begin(&w, stdout);
+	mc_csv_header(&w, header, 10);
+	cJSON_ArrayForEach(row, mc_json_array(doc, "rows"))
+	{
+		const char *grant = mc_json_str(row, "grant");
+		const char *party = mc_json_str(row, "party");
+		if (mc_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v))
+			return mc_bad_answer(ctx, "a repayment row");
+		mc_csv_cell(&w, grant);
+		mc_csv_cell(&w, party);
+		mc_csv_cell(&w, mc_party_name(parties, party));
+		for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+			mc_csv_amount(&w, v[i]);
+		mc_csv_cell(
+		    &w, mc_json_str(mc_repay_grant(doc, grant), "repay_by"));
+		mc_csv_cell(&w, mc_json_str(row, "status"));
+		mc_csv_end_row(&w);
+	}
+	return MC_EXIT_OK;
+}
+
+/* "psykisk-halsa-2020  use by 2020-12-31, repay by 2021-03-31" */
+static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
+                            const cJSON *doc, const char *grant)
+{
+	const cJSON *g = mc_repay_grant(doc, grant);
+	const char *use_by = mc_json_str(g, "use_by");
+	const char *repay_by = mc_json_str(g, "repay_by");
+	struct ml_buf h;
+	ml_buf_init(&h, 1024);
+	ml_buf_add_str(&h, grant);
+	if (use_by != NULL)
+		ml_buf_addf(&h, "  use by %s", use_by);
+	if (repay_by != NULL)
+		ml_buf_addf(&h, "%s repay by %s", use_by ? "," : " ", repay_by);
+	if (use_by == NULL && repay_by == NULL)
+		ml_buf_add_str(&h, "  (no use_by: never due)");
+	int rc = mc_table_heading(t, h.data, mc_style(ctx, MC_STYLE_BOLD));
+	ml_buf_free(&h);
+	return rc;
+}
+
+static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
+                        const cJSON *row)
+{
+	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX];
+	const char *cells[2 + MC_REPAY_FIGURES];
+	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
+	int64_t v[MC_REPAY_FIGURES];
+	if (mc_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
+		return ML_E_CORRUPT;
+	const char *status = mc_json_str(row, "status");
+	cells[0] = mc_json_str(row, "party");
+	for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+		cells[1 + i] = ml_money_format(v[i], money[i], sizeof money[i]);
+	cells[1 + MC_REPAY_FIGURES] = status;
+	styles[1 + MC_REPAY_FIGURES] = status ? mc_status_style(status) : NULL;
+	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
+}
+
+static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
+{
+	static const char *const labels[] = {"received", "spent", "paid out",
+	                                     "repaid", "outstanding"};
+	struct mc_table *t = mc_table_new(2 + MC_REPAY_FIGURES);
+	const char *last = "";
+	const cJSON *row;
+	int rc = t ? 0 : ML_E_NOMEM;
+	int64_t total = 0;
+	for (size_t i = 0; t && i < MC_REPAY_FIGURES; i++)
+		mc_table_column(t, 1 + i, labels[i], MC_RIGHT);
+	if (t != NULL) {
+		mc_table_column(t, 0, "party", MC_LEFT);
+		mc_table_column(t, 1 + MC_REPAY_FIGURES, "status", MC_LEFT);
+	}
+	cJSON_ArrayForEach(row, mc_json_array(doc, "rows"))
+	{
+		const char *grant = mc_json_str(row, "grant");
+		if (rc == 0 && grant != NULL && strcmp(grant, last) != 0)
+			rc = mc_repay_heading(ctx, t, doc, grant);
+		last = grant ? grant : last;
+		rc = rc ? rc : mc_repay_row(ctx, t, row);
+	}
+	if (rc == 0 && mc_json_int(doc, "total_outstanding", &total) != 0)
+		rc = ML_E_CORRUPT;
+	if (rc == 0) {
+		char money[ML_MONEY_TEXT_MAX];
+		printf("Repayments as of %s\n", mc_json_str(doc, "as_of"));
+		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
+		printf("Total outstanding: %s\n",
+		       ml_money_format(total, money, sizeof money));
+	}
+	mc_table_free(t);
+	return rc == 0 ? MC_EXIT_OK : mc_bad_answer(ctx, "a repayment row");
+}
+
+/* The parties as of the answer's date, for names. */
+static int mc_repay_parties(struct mc_ctx *ctx, const char *as_of, cJSON **out)
+{
+	struct mc_query q;
+	struct mc_reply r;
+	mc_query_init(&q);
+	mc_query_add(&q, "as_of", as_of);
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	int exit = mc_ctx_get(ctx, "/v1/parties", q.text, &r);
+	if (exit == MC_EXIT_OK)
+		*out = mc_json_parse(&r);
+	mc_reply_free(&r);
+	return exit;
+}
+
+static int mc_repay_print(struct mc_ctx *ctx, const struct mc_reply *r)
+{
+	cJSON *doc = mc_json_parse(r), *parties = NULL;
+	int exit = MC_EXIT_OK;
+	if (mc_json_array(doc, "rows") == NULL ||
+	    mc_json_str(doc, "as_of") == NULL)
+		exit = mc_bad_answer(ctx, "no rows");
+	else if (ctx->out == MC_OUT_CSV) {
+		exit =
+		    mc_repay_parties(ctx, mc_json_str(doc, "as_of"), &parties);
+		if (exit == MC_EXIT_OK)
+			exit = mc_repay_csv(ctx, doc, parties);
+	} else if (cJSON_GetArraySize(mc_json_array(doc, "rows")) == 0)
+		printf("No repayments as of %s: no legal entity has money in "
+		       "these grants.\n",
+		       mc_json_str(doc, "as_of"));
+	else
+		exit = mc_repay_table(ctx, doc);
+	cJSON_Delete(parties);
+	cJSON_Delete(doc);
+	return exit;
+}
+
+/* The options every view answer takes, into q. */
+static int mc_view_query(struct mc_ctx *ctx, const struct mc_opt *as_of,
+                         const struct mc_opt *known_at, struct mc_query *q)
+{
+	int exit = mc_check_date(ctx, "as-of", as_of->value);
+	mc_query_add(q, "as_of", as_of->value);
+	mc_query_add(q, "known_at", known_at->value);
+	return exit;
+}
+
+static int mc_repay_run(struct mc_ctx *ctx, int argc, char **argv)
+{
+	struct mc_opt o[] = {{"grant", MC_OPT_VALUE, NULL},
+	                     {"year", MC_OPT_VALUE, NULL},
+	                     {"as-of", MC_OPT_VALUE, NULL},
+	                     {"known-at", MC_OPT_VALUE, NULL}};
+	struct mc_query q;
+	struct mc_reply r;
+	size_t n_pos = 0;
+	mc_query_init(&q);
+	int exit = mc_args_parse(ctx, argc, argv, o, 4, NULL, 0, &n_pos);
+	if (exit == MC_EXIT_OK && (o[0].value == NULL) == (o[1].value == NULL))
+		exit = mc_usage(ctx, "repayments needs --grant G or --year Y "
+		                     "(one of them)");
+	mc_query_add(&q, "grant", o[0].value);
+	mc_query_add(&q, "year", o[1].value);
+	if (exit == MC_EXIT_OK)
+		exit = mc_view_query(ctx, &o[2], &o[3], &q);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	exit = mc_ctx_get(ctx, "/v1/repayments", q.text, &r);
+	if (exit == MC_EXIT_OK)
+		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
+		                               : mc_repay_print(ctx, &r);
+	mc_reply_free(&r);
+	return exit;
+}
+
+const struct mc_command mc_cmd_repayments = {
+    "repayments",
+    "what each legal entity must repay, by when, and what is overdue",
+    "usage: medel repayments (--grant G | --year Y) [--as-of DATE]\n"
+    "                        [--known-at TIME]\n"
+    "\n"
+    "For a grant (and its posts), or every grant whose use_by falls in\n"
+    "year Y: one row per grant and legal entity (a municipality, region\n"
+    "or association, its committees and units summed, payments between\n"
+    "them left out) with what it received, spent, paid out to others,\n"
+    "repaid, what it still holds (outstanding) and the status as of DATE\n"
+    "(default: today): open (the year of use is not over), ok (nothing\n"
+    "outstanding), due (outstanding, repay_by not passed), overdue.\n"
+    "\n"
+    "--csv is the year-end file for Excel: grant;party;name;received;\n"
+    "spent;paid_out;repaid;outstanding;repay_by;status.\n"
+    "\n"
+    "Examples:\n"
+    "  medel repayments --year 2020 --as-of 2021-04-01\n"
+    "  medel repayments --year 2020 --as-of 2021-04-01 --csv > "
+    "aterbetalning-2020.csv\n"
+    "  medel repayments --grant psykisk-halsa-2020 --as-of 2021-03-01\n",
+    mc_repay_run,
+};
+
+/* --- deadlines ------------------------------------------------------------ */
+
+static int mc_deadlines_csv(struct mc_ctx *ctx, const cJSON *items)
+{
+	static const char *const header[] = {
+	    "due", "kind", "grant", "party", "amount", "status", "days"};
+	struct mc_csv_out w;
+	const cJSON *it;
+	int64_t amount = 0, days = 0;
+	mc_csv_begin(&w, stdout);
+	mc_csv_header(&w, header, 7);
+	cJSON_ArrayForEach(it, items)
+	{
+		if (mc_json_int(it, "amount", &amount) ||
+		    mc_json_int(it, "days", &days))
+			return mc_bad_answer(ctx, "a deadline");
+		mc_csv_cell(&w, mc_json_str(it, "due"));
+		mc_csv_cell(&w, mc_json_str(it, "kind"));
+		mc_csv_cell(&w, mc_json_str(it, "grant"));
+		mc_csv_cell(&w, mc_json_str(it, "party"));
+		mc_csv_amount(&w, amount);
+		mc_csv_cell(&w, mc_json_str(it, "status"));
+		mc_csv_int(&w, days);
+		mc_csv_end_row(&w);
+	}
+	return MC_EXIT_OK;
+}
+
+static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
+                           const cJSON *it)
+{
+	char money[ML_MONEY_TEXT_MAX] = "", when[48];
+	int64_t amount = 0, days = 0;
+	if (mc_json_int(it, "amount", &amount) ||
+	    mc_json_int(it, "days", &days))
+		return ML_E_CORRUPT;
+	const char *status = mc_json_str(it, "status");
+	bool overdue = status != NULL && strcmp(status, "overdue") == 0;
+	if (overdue)
+		snprintf(when, sizeof when, "%lld day%s overdue",
+		         (long long)days, days == 1 ? "" : "s");
+	else if (days == 0)
+		snprintf(when, sizeof when, "today");
+	else
+		snprintf(when, sizeof when, "in %lld day%s", (long long)days,
+		         days == 1 ? "" : "s");
+	if (amount != 0)
+		ml_money_format(amount, money, sizeof money);
+	const char *cells[] = {
+	    mc_json_str(it, "due"),   when,  mc_json_str(it, "kind"),
+	    mc_json_str(it, "party"), money, mc_json_str(it, "grant")};
+	const char *styles[6] = {NULL};
+	styles[1] = status ? mc_status_style(status) : NULL;
+	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
+}
+
+static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
+                              const cJSON *items)
+{
+	static const char *const labels[] = {"due",   "when",   "what",
+	                                     "party", "amount", "grant"};
+	struct mc_table *t = mc_table_new(6);
+	const cJSON *it;
+	int rc = t ? 0 : ML_E_NOMEM;
+	for (size_t i = 0; t && i < 6; i++)
+		mc_table_column(t, i, labels[i], i == 4 ? MC_RIGHT : MC_LEFT);
+	cJSON_ArrayForEach(it, items)
+	{
+		rc = rc ? rc : mc_deadline_row(ctx, t, it);
+	}
+	if (rc == 0) {
+		printf("Deadlines as of %s\n", mc_json_str(doc, "as_of"));
+		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
+	}
+	mc_table_free(t);
+	return rc == 0 ? MC_EXIT_OK : mc_bad_answer(ctx, "a deadline");
+}
+
+static int mc_deadlines_print(struct mc_ctx *ctx, const struct mc_reply *r)
+{
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *items = mc_json_array(doc, "items");
+	int exit = MC_EXIT_OK;
+	if (items == NULL || mc_json_str(doc, "as_of") == NULL)
+		exit = mc_bad_answer(ctx, "no items");
+	else if (ctx->out == MC_OUT_CSV)
+		exit = mc_deadlines_csv(ctx, items);
+	else if (cJSON_GetArraySize(items) == 0)
+		printf("Nothing is due within 30 days or overdue as of %s.\n",
+		       mc_json_str(doc, "as_of"));
+	else
+		exit = mc_deadlines_table(ctx, doc, items);
+	cJSON_Delete(doc);
+	return exit;
+}
+
+static int mc_deadlines_run(struct mc_ctx *ctx, int argc, char **argv)
+{
+	struct mc_opt o[] = {{"as-of", MC_OPT_VALUE, NULL},
+	                     {"known-at", MC_OPT_VALUE, NULL}};
+	struct mc_query q;
+	struct mc_reply r;
+	size_t n_pos = 0;
+	mc_query_init(&q);
+	int exit = mc_args_parse(ctx, argc, argv, o, 2, NULL, 0, &n_pos);
+	if (exit == MC_EXIT_OK)
+		exit = mc_view_query(ctx, &o[0], &o[1], &q);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	exit = mc_ctx_get(ctx, "/v1/deadlines", q.text, &r);
+	if (exit == MC_EXIT_OK)
+		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
+		                               : mc_deadlines_print(ctx, &r);
+	mc_reply_free(&r);
+	return exit;
+}
+
+const struct mc_command mc_cmd_deadlines = {
+    "deadlines",
+    "claims, reports and repayments due within 30 days or overdue",
+    "usage: medel deadlines [--as-of DATE] [--known-at TIME]\n"
+    "\n"
+    "Lists, as of DATE (default: today), every deadline that is due (at\n"
+    "most 30 days ahead) or overdue: claim (money allocated with a\n"
+    "claim_by that is not yet requisitioned or invoiced, and how much),\n"
+    "report (a legal entity that received money in a grant with\n"
+    "report_by and has not reported), repay (money outstanding after\n"
+    "use_by in a grant with repay_by, and how much).\n"
+    "\n"
+    "Examples:\n"
+    "  medel deadlines --as-of 2020-11-20\n"
+    "  medel deadlines --as-of 2021-03-16 --csv > bevakning.csv\n",
+    mc_deadlines_run,
+};

@@ -1,0 +1,114 @@
+/*
+ * mc_cmd_trace.c — `medel trace GRANT`: where a grant's money went.
+ *
+ * GET /v1/trace?grant=G, then one of the renderers of mc_trace.h:
+ * a tree (default), json (the API's body), csv (every flow), dot
+ * (Graphviz) or svg (a flow picture for a browser). --json and --csv
+ * given globally choose those formats when --format is not given.
+ */
+#include <string.h>
+
+#include "mc_trace.h"
+
+static const char *mc_trace_format(const struct mc_ctx *ctx, const char *given)
+{
+	if (given != NULL)
+		return given;
+	if (ctx->out == MC_OUT_JSON)
+		return "json";
+	return ctx->out == MC_OUT_CSV ? "csv" : "tree";
+}
+
+static int mc_trace_render(struct mc_ctx *ctx, const char *format,
+                           const struct mc_reply *r)
+{
+	struct mc_trace t;
+	char why[ML_MESSAGE_MAX];
+	int exit = MC_EXIT_OK;
+	if (strcmp(format, "json") == 0)
+		return mc_print_body(ctx, r);
+	if (mc_trace_load(r, &t, why, sizeof why) != 0) {
+		mc_trace_free(&t);
+		return mc_bad_answer(ctx, why);
+	}
+	if (strcmp(format, "csv") == 0)
+		mc_trace_csv(&t);
+	else if (strcmp(format, "dot") == 0)
+		mc_trace_dot(&t, stdout);
+	else if (strcmp(format, "svg") == 0) {
+		if (mc_trace_svg(&t, stdout, why, sizeof why) != 0)
+			exit = mc_fail(ctx, MC_EXIT_REFUSED, "too_large", "%s",
+			               why);
+	} else
+		exit = mc_trace_tree(ctx, &t);
+	mc_trace_free(&t);
+	return exit;
+}
+
+static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
+{
+	static const char *const formats[] = {"tree", "json", "csv", "dot",
+	                                      "svg"};
+	struct mc_opt o[] = {{"as-of", MC_OPT_VALUE, NULL},
+	                     {"known-at", MC_OPT_VALUE, NULL},
+	                     {"format", MC_OPT_VALUE, NULL}};
+	char *pos[1];
+	size_t n_pos = 0;
+	struct mc_query q;
+	struct mc_reply r;
+	int exit = mc_args_parse(ctx, argc, argv, o, 3, pos, 1, &n_pos);
+	if (exit == MC_EXIT_OK && n_pos != 1)
+		exit = mc_usage(ctx, "trace needs a GRANT");
+	if (exit == MC_EXIT_OK)
+		exit = mc_check_date(ctx, "as-of", o[0].value);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	const char *format = mc_trace_format(ctx, o[2].value);
+	bool known = false;
+	for (size_t i = 0; i < 5; i++)
+		known = known || strcmp(format, formats[i]) == 0;
+	if (!known)
+		return mc_usage(ctx,
+		                "--format must be tree, json, csv, dot or "
+		                "svg, not '%s'",
+		                format);
+	mc_query_init(&q);
+	mc_query_add(&q, "grant", pos[0]);
+	mc_query_add(&q, "as_of", o[0].value);
+	mc_query_add(&q, "known_at", o[1].value);
+	if (q.overflow)
+		return mc_usage(ctx, "the grant id is too long");
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	exit = mc_ctx_get(ctx, "/v1/trace", q.text, &r);
+	if (exit == MC_EXIT_OK)
+		exit = mc_trace_render(ctx, format, &r);
+	mc_reply_free(&r);
+	return exit;
+}
+
+const struct mc_command mc_cmd_trace = {
+    "trace",
+    "where a grant's money went: a tree, or csv, dot, svg",
+    "usage: medel trace GRANT [--as-of DATE] [--known-at TIME]\n"
+    "                   [--format tree|json|csv|dot|svg]\n"
+    "\n"
+    "Follows the grant's money from its payer through every payout to\n"
+    "the parties that spent it, as of DATE (default: today): what each\n"
+    "party received, passed on, spent on each activity, repaid, carried\n"
+    "over and still holds, with each amount's share of the grant's pool.\n"
+    "A post is a grant of its own: trace the post to see its flows.\n"
+    "\n"
+    "  tree  (default) an indented tree; plain ASCII when the locale is\n"
+    "        not UTF-8\n"
+    "  json  the API's answer; csv every flow, one a row\n"
+    "  dot   for Graphviz: medel trace G --format dot | dot -Tpng > g.png\n"
+    "  svg   a flow picture (band widths proportional to the amounts,\n"
+    "        spending by activity at the right) to open in a browser\n"
+    "\n"
+    "Examples:\n"
+    "  medel trace psykisk-halsa-2020/lansgemensamma/sammanhallen-vard \\\n"
+    "      --as-of 2021-04-01\n"
+    "  medel trace psykisk-halsa-2020 --as-of 2020-12-31 --format svg \\\n"
+    "      > malmo-2020.svg && xdg-open malmo-2020.svg\n",
+    mc_trace_run,
+};

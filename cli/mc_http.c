@@ -1,0 +1,277 @@
+/*
+ * mc_http.c — medeld over HTTP, with libcurl.
+ *
+ * libcurl because it speaks HTTP/1.1 over a Unix socket
+ * (CURLOPT_UNIX_SOCKET_PATH), which libevent 2.1's client cannot. One
+ * easy handle serves the whole run, so consecutive requests (the pages
+ * of `log`, a `--follow`) reuse one connection.
+ *
+ * An answer's body is collected in the reply (ceiling MC_ANSWER_BYTES_MAX,
+ * past it the transfer is stopped) unless the call streams: then a 200
+ * body goes straight from the write callback to the call's descriptor,
+ * and only an error body is kept. A stream medeld cuts after its 200
+ * (its producer failed) arrives as a transfer curl calls partial: that
+ * is reported as such, never taken as a complete, shorter file.
+ *
+ * What cannot be answered (no socket, connection refused, a time-out)
+ * becomes status 0 with an error document of our own whose message says
+ * where medel looked and why it looked there.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mc_conn.h"
+
+struct mc_http {
+	CURL *curl;
+	char base[MC_URL_BYTES_MAX]; /* "http://localhost" or the URL */
+	char auth[MC_TOKEN_BYTES_MAX + 32];
+	const char *socket; /* NULL for a URL */
+	const char *where;  /* the socket path or the URL */
+	const char *from;   /* what chose it */
+};
+
+/* What the write callback needs. */
+struct mc_sink {
+	struct mc_http *h;
+	const struct mc_call *call;
+	struct mc_reply *r;
+	bool checked;    /* the status was looked at */
+	bool streaming;  /* a 200 stream: bytes go to call->out_fd */
+	bool too_large;  /* the body passed its ceiling */
+	int write_errno; /* a failed write to out_fd */
+};
+
+static bool mc_token_ok(const char *t)
+{
+	size_t n = strlen(t);
+	if (n == 0 || n > MC_TOKEN_BYTES_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] <= 0x20 || t[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static int mc_http_setup(struct mc_http *h, const struct mc_target *t,
+                         struct mc_reply *failure)
+{
+	const char *base = t->via == MC_VIA_URL ? t->url : "http://localhost";
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= sizeof h->base) {
+		mc_reply_error(failure, 0, "usage", "the URL '%s' is not one",
+		               base);
+		return -2;
+	}
+	memcpy(h->base, base, n);
+	h->base[n] = '\0';
+	if (t->token != NULL && !mc_token_ok(t->token)) {
+		mc_reply_error(failure, 0, "usage",
+		               "the token must be 1 to %d printable ASCII "
+		               "characters without spaces",
+		               MC_TOKEN_BYTES_MAX);
+		return -2;
+	}
+	if (t->token != NULL)
+		snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s",
+		         t->token);
+	h->socket = t->via == MC_VIA_SOCKET ? t->socket : NULL;
+	h->where = h->socket ? h->socket : t->url;
+	h->from = t->from;
+	return 0;
+}
+
+int mc_http_open(const struct mc_target *t, struct mc_http **out,
+                 struct mc_reply *failure)
+{
+	struct mc_http *h = calloc(1, sizeof *h);
+	if (h == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		free(h);
+		mc_reply_error(failure, 0, "internal",
+		               "cannot start the HTTP client");
+		return -1;
+	}
+	int rc = mc_http_setup(h, t, failure);
+	if (rc != 0)
+		goto fail;
+	h->curl = curl_easy_init();
+	if (h->curl == NULL) {
+		mc_reply_error(failure, 0, "internal",
+		               "cannot start the HTTP client");
+		rc = -1;
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	free(h);
+	curl_global_cleanup();
+	return rc;
+}
+
+void mc_http_close(struct mc_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+	curl_global_cleanup();
+}
+
+static int mc_write_fd(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static size_t mc_on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct mc_sink *s = arg;
+	size_t len = size * nmemb;
+	if (!s->checked) {
+		long code = 0;
+		curl_easy_getinfo(s->h->curl, CURLINFO_RESPONSE_CODE, &code);
+		s->streaming = s->call->out_fd >= 0 && code == 200;
+		s->checked = true;
+	}
+	if (s->streaming) {
+		if (mc_write_fd(s->call->out_fd, p, len) != 0) {
+			s->write_errno = errno ? errno : EIO;
+			return 0;
+		}
+		s->r->streamed_bytes += len;
+		mc_progress_update(s->call->progress, s->r->streamed_bytes, 0);
+		return len;
+	}
+	if (ml_buf_add(&s->r->body, p, len) != 0) {
+		s->too_large = true;
+		return 0;
+	}
+	return len;
+}
+
+static int mc_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                          curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct mc_sink *s = arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	mc_progress_update(s->call->progress, s->r->streamed_bytes, 0);
+	return 0;
+}
+
+/* The options of one call; the header list is the caller's to free. */
+static int mc_http_options(struct mc_http *h, const struct mc_call *call,
+                           struct mc_sink *sink, struct curl_slist **headers)
+{
+	char url[MC_URL_BYTES_MAX];
+	bool q = call->query != NULL && call->query[0] != '\0';
+	int n = snprintf(url, sizeof url, "%s%s%s%s", h->base, call->path,
+	                 q ? "?" : "", q ? call->query : "");
+	if (n < 0 || (size_t)n >= sizeof url)
+		return -1;
+	CURL *c = h->curl;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (h->socket != NULL)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)MC_CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT,
+	                 call->slow ? 0L : (long)MC_REQUEST_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, call->progress ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, mc_on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, sink);
+	*headers = curl_slist_append(*headers, "Expect:");
+	if (h->auth[0] != '\0')
+		*headers = curl_slist_append(*headers, h->auth);
+	if (strcmp(call->method, "POST") == 0) {
+		*headers = curl_slist_append(*headers,
+		                             "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		                 call->body ? call->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                 (curl_off_t)call->body_bytes);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
+	return *headers != NULL ? 0 : -1;
+}
+
+/* Why the transfer failed, in words, into r. */
+static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
+                           CURLcode res, struct mc_reply *r)
+{
+	long os_errno = 0;
+	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	struct stat sb;
+	if (s->write_errno != 0)
+		mc_reply_error(r, 0, "io", "cannot write the output: %s",
+		               strerror(s->write_errno));
+	else if (s->too_large)
+		mc_reply_error(r, 0, "too_large",
+		               "the answer is larger than %u bytes: ask for "
+		               "less",
+		               (unsigned)r->body.max_bytes);
+	else if (s->streaming)
+		mc_reply_error(r, 0, "unavailable",
+		               "medeld stopped the stream after %llu bytes "
+		               "(%s): the output is incomplete",
+		               (unsigned long long)r->streamed_bytes,
+		               curl_easy_strerror(res));
+	else if (h->socket != NULL && stat(h->socket, &sb) != 0)
+		mc_reply_error(r, 0, "unreachable",
+		               "no medeld socket at %s (%s): start medeld, or "
+		               "use --db DIR",
+		               h->socket, h->from);
+	else
+		mc_reply_error(r, 0, "unreachable",
+		               "cannot reach medeld at %s (%s): %s%s%s",
+		               h->where, h->from, curl_easy_strerror(res),
+		               os_errno ? ": " : "",
+		               os_errno ? strerror((int)os_errno) : "");
+}
+
+int mc_http_call(struct mc_http *h, const struct mc_call *call,
+                 struct mc_reply *r)
+{
+	struct mc_sink sink = {.h = h, .call = call, .r = r};
+	struct curl_slist *headers = NULL;
+	if (mc_http_options(h, call, &sink, &headers) != 0) {
+		curl_slist_free_all(headers);
+		mc_reply_error(r, 0, "too_large",
+		               "the request URL is too long");
+		return -1;
+	}
+	CURLcode res = curl_easy_perform(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	if (res != CURLE_OK) {
+		mc_http_failed(h, &sink, res, r);
+		return -1;
+	}
+	long code = 0;
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
+	r->status = (int)code;
+	return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * mc_limits.h — every limit of the medel command line in one place.
+ *
+ * Each MC_<THING>_MAX bounds one buffer, count or wait of the CLI and
+ * says why it has that value. Limits the contract sets (a batch, a body,
+ * a page of events) are the ledger's or the daemon's and are re-exported
+ * here under the CLI's name, so the CLI refuses exactly what the ledger
+ * would refuse — and does so before it sends anything, the same way
+ * embedded and through the daemon.
+ */
+#ifndef MC_LIMITS_H
+#define MC_LIMITS_H
+
+#include "md_limits.h"
+#include "ml_limits.h"
+
+/* --- input ------------------------------------------------------------ */
+
+/* One batch file for `append` (and the body `import-csv` builds): the
+ * API's 8 MiB POST body. A JSON Lines file is wrapped in "[", "," and "]",
+ * one byte per line more; the check is on the body actually sent. */
+#define MC_BATCH_BYTES_MAX ML_BODY_BYTES_MAX
+
+/* Events in one batch: 10 000 (API.md POST /v1/events). */
+#define MC_BATCH_EVENTS_MAX ML_BATCH_EVENTS_MAX
+
+/* A spreadsheet for `import-csv`: as many data rows as one batch holds,
+ * columns for every field an event can have and some slack for a
+ * misnamed one (the ledger names it), and a cell as long as the longest
+ * field (meta, 4 KiB) with room for its quoting. */
+#define MC_CSV_ROWS_MAX       ML_BATCH_EVENTS_MAX
+#define MC_CSV_COLUMNS_MAX    64
+#define MC_CSV_CELL_BYTES_MAX (2u * ML_META_MAX)
+
+/* Fields given as flags to `record`: one per event field at most. */
+#define MC_RECORD_FIELDS_MAX 48
+
+/* --- talking to the ledger -------------------------------------------- */
+
+/* An answer read into memory: what the router may build (96 MiB). */
+#define MC_ANSWER_BYTES_MAX MD_ANSWER_BYTES_MAX
+
+/* The error document of a failed stream (export, backup): a JSON error
+ * object is a few hundred bytes; 64 KiB is generous. */
+#define MC_ERROR_BODY_BYTES_MAX (64u * 1024u)
+
+/* A query string the CLI builds: the daemon's own bound. */
+#define MC_QUERY_BYTES_MAX MD_QUERY_BYTES_MAX
+
+/* A URL (base + path + query) and a Unix socket path. sun_path holds
+ * 108 bytes on Linux; curl checks that itself. */
+#define MC_URL_BYTES_MAX  (MC_QUERY_BYTES_MAX + 2048)
+#define MC_PATH_BYTES_MAX MD_PATH_MAX
+
+/* A bearer token: the daemon's bound. */
+#define MC_TOKEN_BYTES_MAX MD_TOKEN_BYTES_MAX
+
+/* Seconds to connect, and for an ordinary request to be answered. Slow
+ * requests (verify, export, backup, a long-poll) have no total limit: a
+ * large ledger's verify takes as long as it takes. */
+#define MC_CONNECT_TIMEOUT_S 10
+#define MC_REQUEST_TIMEOUT_S 300
+
+/* `log --follow`: seconds each long-poll may be held (API.md: ≤ 60), and
+ * how often embedded mode, which has no daemon to wake it, looks again. */
+#define MC_FOLLOW_WAIT_S MD_WAIT_S_MAX
+#define MC_EMBED_POLL_MS 200
+
+/* `log` pages: as many events per request as the API allows. */
+#define MC_LOG_PAGE_EVENTS_MAX ML_EVENTS_LIMIT_MAX
+
+/* `export` embedded: bytes asked of ml_export_next per part. */
+#define MC_EXPORT_PART_BYTES_MAX (256u * 1024u)
+
+/* --- reading answers -------------------------------------------------- */
+
+/* cJSON holds numbers as doubles; integers are exact up to 2^53 − 1.
+ * Every amount (≤ 10^15 öre) and any realistic sum is far below; a
+ * number beyond it is refused rather than shown wrong. */
+#define MC_JSON_INT_MAX 9007199254740991LL
+
+/* --- output ----------------------------------------------------------- */
+
+/* Rows of a human table held in memory before it is aligned (the answer
+ * bounds them anyway: 96 MiB of JSON is under a million rows), and the
+ * bytes of text its cells may take. */
+#define MC_TABLE_ROWS_MAX       1000000
+#define MC_TABLE_COLUMNS_MAX    16
+#define MC_TABLE_TEXT_BYTES_MAX (256u * 1024u * 1024u)
+
+/* Display columns of a free-text label (an activity, a party name) in a
+ * table or tree before it is cut with "…". */
+#define MC_LABEL_COLS_MAX 60
+
+/* The trace: parties (nodes), flows (edges) and activities a tree or a
+ * picture is drawn from, and how deep the tree may nest. A grant's chain
+ * is a handful of levels; 64 is far beyond any real one and keeps the
+ * recursion bounded even on a malformed answer. */
+#define MC_TRACE_NODES_MAX      10000
+#define MC_TRACE_EDGES_MAX      100000
+#define MC_TRACE_ACTIVITIES_MAX 100000
+#define MC_TREE_DEPTH_MAX       64
+
+/* The SVG picture: columns of nodes (depths of the chain plus the
+ * sources and sinks), and sinks drawn at the right before the smallest
+ * are merged into one "other" band so the picture stays readable. */
+#define MC_SVG_COLUMNS_MAX 32
+#define MC_SVG_SINKS_MAX   80
+
+/* Progress on stderr: at most this often. */
+#define MC_PROGRESS_INTERVAL_MS 100
+
+#endif /* MC_LIMITS_H */

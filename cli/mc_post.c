@@ -1,0 +1,235 @@
+/*
+ * mc_post.c — POST /v1/events for the writing commands, and events built
+ * from what people type (mc_post.h).
+ *
+ * The answer is printed from its JSON alone, so a re-send prints the
+ * stored seqs exactly as a first send did, and embedded and daemon runs
+ * print the same lines.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "ml_event.h"
+#include "ml_json.h"
+#include "ml_money.h"
+
+#include "mc_post.h"
+
+int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
+                 const char *expected_head)
+{
+	memset(p, 0, sizeof *p);
+	p->dry_run = dry_run;
+	if (expected_head == NULL)
+		return MC_EXIT_OK;
+	p->check_head = true;
+	return mc_check_count(ctx, "expected-head", expected_head, UINT64_MAX,
+	                      &p->expected_head);
+}
+
+static const char *const mc_post_columns[] = {"seq", "id", "duplicate",
+                                              "recorded_at", "hash"};
+
+static void mc_post_csv(struct mc_post *p, const cJSON *ev)
+{
+	int64_t seq = 0;
+	if (!p->csv_started) {
+		mc_csv_begin(&p->csv, stdout);
+		mc_csv_header(&p->csv, mc_post_columns, 5);
+		p->csv_started = true;
+	}
+	mc_json_int(ev, "seq", &seq);
+	mc_csv_int(&p->csv, seq);
+	mc_csv_cell(&p->csv, mc_json_str(ev, "id"));
+	mc_csv_cell(&p->csv, mc_json_bool(ev, "duplicate") ? "true" : "false");
+	mc_csv_cell(&p->csv, mc_json_str(ev, "recorded_at"));
+	mc_csv_cell(&p->csv, mc_json_str(ev, "hash"));
+	mc_csv_end_row(&p->csv);
+}
+
+/* Prints the answer of a stored (or checked) batch. */
+static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
+                         const struct mc_reply *r)
+{
+	if (ctx->out == MC_OUT_JSON)
+		return mc_print_body(ctx, r);
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *events = mc_json_array(doc, "events");
+	const cJSON *ev;
+	int64_t head = 0;
+	if (events == NULL ||
+	    mc_json_int(cJSON_GetObjectItemCaseSensitive(doc, "head"), "seq",
+	                &head) != 0) {
+		cJSON_Delete(doc);
+		return mc_bad_answer(ctx, "no events or head");
+	}
+	cJSON_ArrayForEach(ev, events)
+	{
+		int64_t seq = 0;
+		mc_json_int(ev, "seq", &seq);
+		if (ctx->out == MC_OUT_CSV)
+			mc_post_csv(p, ev);
+		else
+			printf("%lld%s\n", (long long)seq,
+			       p->dry_run                      ? " dry-run"
+			       : mc_json_bool(ev, "duplicate") ? " duplicate"
+			                                       : "");
+	}
+	if (p->check_head && !p->dry_run)
+		p->expected_head = (uint64_t)head;
+	cJSON_Delete(doc);
+	return MC_EXIT_OK;
+}
+
+int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
+                  size_t len, mc_locate_fn locate, void *locate_arg)
+{
+	struct mc_query q;
+	struct mc_reply r;
+	char head[24];
+	int exit = MC_EXIT_OK;
+	struct mc_conn *c = mc_ctx_conn(ctx, true, &exit);
+	if (c == NULL)
+		return exit;
+	if (len > MC_BATCH_BYTES_MAX)
+		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
+		               "the batch is %zu bytes; one batch may be at "
+		               "most %u bytes (8 MiB): split it",
+		               len, (unsigned)MC_BATCH_BYTES_MAX);
+	mc_query_init(&q);
+	mc_query_add(&q, "dry_run", p->dry_run ? "1" : NULL);
+	snprintf(head, sizeof head, "%llu",
+	         (unsigned long long)p->expected_head);
+	mc_query_add(&q, "expected_head", p->check_head ? head : NULL);
+	struct mc_call call = {.method = "POST",
+	                       .path = "/v1/events",
+	                       .query = q.text,
+	                       .body = body,
+	                       .body_bytes = len,
+	                       .out_fd = -1};
+	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_conn_call(c, &call, &r);
+	if (r.status == 200 || r.status == 201)
+		exit = mc_post_print(ctx, p, &r);
+	else
+		exit = mc_report(ctx, &r, "POST", locate, locate_arg);
+	mc_reply_free(&r);
+	return exit;
+}
+
+/* --- events from typed text --------------------------------------------- */
+
+const char *mc_field_name(const char *given, char *buf, size_t size)
+{
+	size_t n = 0;
+	for (; given[n] != '\0' && n + 1 < size; n++) {
+		char c = (char)tolower((unsigned char)given[n]);
+		buf[n] = c == '-' ? '_' : c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* An integer of 1 ..= 19 digits. */
+static bool mc_digits(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	return n > 0 && n <= 18 && s[n] == '\0';
+}
+
+static int mc_value_bool(struct ml_buf *out, const char *t, char *why,
+                         size_t why_size)
+{
+	static const char *const yes[] = {"true", "yes", "ja", "1"};
+	static const char *const no[] = {"false", "no", "nej", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(t, yes[i]) == 0)
+			return ml_buf_add_str(out, "true");
+		if (strcasecmp(t, no[i]) == 0)
+			return ml_buf_add_str(out, "false");
+	}
+	snprintf(why, why_size, "'%.40s' is not true or false (ja/nej)", t);
+	return -1;
+}
+
+static int mc_value_meta(struct ml_buf *out, const char *t, char *why,
+                         size_t why_size)
+{
+	cJSON *v = cJSON_Parse(t);
+	bool ok = cJSON_IsObject(v);
+	cJSON_Delete(v);
+	if (!ok) {
+		snprintf(why, why_size, "meta must be a JSON object");
+		return -1;
+	}
+	return ml_buf_add_str(out, t);
+}
+
+/* The value of a field of kind k, typed from text t. */
+static int mc_value(struct ml_buf *out, enum ml_value_kind k, const char *t,
+                    char *why, size_t why_size)
+{
+	int64_t ore = 0;
+	switch (k) {
+	case ML_V_AMOUNT:
+		if (ml_money_parse(t, &ore, why, why_size) != 0)
+			return -1;
+		return ml_buf_add_i64(out, ore);
+	case ML_V_YEAR:
+	case ML_V_SEQ:
+		if (mc_digits(t))
+			return ml_buf_add_str(out, t);
+		snprintf(why, why_size, "'%.40s' is not a whole number", t);
+		return -1;
+	case ML_V_SETTLES:
+		if (mc_digits(t))
+			return ml_buf_add_str(out, t);
+		return ml_json_write_string(out, t, strlen(t));
+	case ML_V_BOOL:
+		return mc_value_bool(out, t, why, why_size);
+	case ML_V_META:
+		return mc_value_meta(out, t, why, why_size);
+	default:
+		return ml_json_write_string(out, t, strlen(t));
+	}
+}
+
+/* t without leading and trailing ASCII blanks, into buf. */
+static const char *mc_trim(const char *t, char *buf, size_t size)
+{
+	while (*t == ' ' || *t == '\t')
+		t++;
+	size_t n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int mc_field_add(struct ml_buf *out, bool *first, const char *name,
+                 const char *text, char *why, size_t why_size)
+{
+	char trimmed[MC_CSV_CELL_BYTES_MAX + 1];
+	enum ml_field f = ml_field_from_name(name, strlen(name));
+	enum ml_value_kind k = f < ML_F_COUNT ? ml_fields[f].kind : ML_V_TEXT;
+	bool typed = k == ML_V_AMOUNT || k == ML_V_YEAR || k == ML_V_SEQ ||
+	             k == ML_V_SETTLES || k == ML_V_BOOL;
+	const char *t = typed ? mc_trim(text, trimmed, sizeof trimmed) : text;
+	why[0] = '\0';
+	int rc = ml_buf_add_str(out, *first ? "" : ",");
+	rc = rc ? rc : ml_json_write_string(out, name, strlen(name));
+	rc = rc ? rc : ml_buf_add_char(out, ':');
+	if (rc != 0) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	*first = false;
+	if (mc_value(out, k, t, why, why_size) == 0)
+		return 0;
+	if (why[0] == '\0')
+		snprintf(why, why_size, "out of memory");
+	return -1;
+}

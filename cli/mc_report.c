@@ -1,0 +1,183 @@
+/*
+ * mc_report.c — errors, exit statuses and the last word on output.
+ *
+ * Every failure, whether the ledger's answer or medel's own finding,
+ * leaves as one line on stderr, "medel: CODE: message", or with --json
+ * as an API error object, so a script reads failures one way whatever
+ * caused them. The exit status is decided here from the answer's HTTP
+ * status alone, which is the same embedded and through medeld:
+ *
+ *   0    2xx
+ *   1    4xx: the ledger refused (a rule, not found, a conflict, bad data
+ *        in a file), except as below
+ *   2    400 to a GET: a query parameter medel passed on from an option
+ *        was refused (a date that is not one, a year out of range)
+ *   3    no answer (status 0), 401 (no valid token: the ledger cannot be
+ *        used), and 5xx (unavailable, locked, a damaged ledger)
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "ml_json.h"
+
+#include "mc_cli.h"
+
+const char *mc_style(const struct mc_ctx *ctx, const char *style)
+{
+	return ctx->colour ? style : "";
+}
+
+const char *mc_status_style(const char *status)
+{
+	if (strcmp(status, "overdue") == 0)
+		return MC_STYLE_RED;
+	if (strcmp(status, "due") == 0)
+		return MC_STYLE_YELLOW;
+	if (strcmp(status, "ok") == 0)
+		return MC_STYLE_GREEN;
+	return NULL;
+}
+
+static int mc_exit_for(int status, const char *method)
+{
+	if (status == 0 || status == 401 || status >= 500)
+		return MC_EXIT_UNREACHABLE;
+	if (status == 400 && strcmp(method, "GET") == 0)
+		return MC_EXIT_USAGE;
+	return status >= 400 ? MC_EXIT_REFUSED : MC_EXIT_OK;
+}
+
+/* An error document {"error":{code, message}} on stderr (--json). */
+static void mc_json_error(const char *code, const char *message)
+{
+	struct ml_buf b;
+	ml_buf_init(&b, 4 * ML_MESSAGE_MAX);
+	int rc = ml_buf_add_str(&b, "{\"error\":{\"code\":");
+	rc = rc ? rc : ml_json_write_string(&b, code, strlen(code));
+	rc = rc ? rc : ml_buf_add_str(&b, ",\"message\":");
+	rc = rc ? rc : ml_json_write_string(&b, message, strlen(message));
+	rc = rc ? rc : ml_buf_add_str(&b, "}}\n");
+	if (rc == 0)
+		fputs(b.data, stderr);
+	ml_buf_free(&b);
+}
+
+/* A body that is not an API error document: its first line. */
+static void mc_report_raw(struct mc_ctx *ctx, const struct mc_reply *r)
+{
+	char code[32], line[160];
+	size_t n = 0;
+	const char *p = r->body.data ? r->body.data : "";
+	for (; p[n] != '\0' && p[n] != '\n' && n + 1 < sizeof line; n++)
+		line[n] = (p[n] >= 0x20 && p[n] < 0x7f) ? p[n] : '?';
+	line[n] = '\0';
+	snprintf(code, sizeof code, "http_%d", r->status);
+	if (ctx->out == MC_OUT_JSON)
+		mc_json_error(code, line);
+	else
+		fprintf(stderr, "medel: %s: %s\n", code, line);
+}
+
+/* "medel: CODE: [where: ]message[ (field F)]" from an error object. */
+static void mc_report_human(const cJSON *e, mc_locate_fn locate, void *arg)
+{
+	const char *code = mc_json_str(e, "code");
+	const char *message = mc_json_str(e, "message");
+	const char *field = mc_json_str(e, "field");
+	int64_t index = -1;
+	struct ml_buf where;
+	ml_buf_init(&where, 1024);
+	if (mc_json_int(e, "index", &index) != 0)
+		index = -1;
+	if (locate != NULL)
+		locate(arg, index, field, &where);
+	else if (index >= 0)
+		ml_buf_addf(&where, "event %lld of the batch",
+		            (long long)index + 1);
+	fprintf(stderr, "medel: %s: %s%s%s", code ? code : "error",
+	        where.len ? where.data : "", where.len ? ": " : "",
+	        message ? message : "(no message)");
+	if (field != NULL && locate == NULL)
+		fprintf(stderr, " (field %s)", field);
+	fputc('\n', stderr);
+	ml_buf_free(&where);
+}
+
+int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, const char *method,
+              mc_locate_fn locate, void *locate_arg)
+{
+	int exit = mc_exit_for(r->status, method);
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	fflush(stdout);
+	if (!cJSON_IsObject(e))
+		mc_report_raw(ctx, r);
+	else if (ctx->out == MC_OUT_JSON)
+		fprintf(stderr, "%.*s\n", (int)r->body.len, r->body.data);
+	else
+		mc_report_human(e, locate, locate_arg);
+	cJSON_Delete(doc);
+	return exit == MC_EXIT_OK ? MC_EXIT_REFUSED : exit;
+}
+
+static int mc_vfail(struct mc_ctx *ctx, int exit, const char *code,
+                    const char *fmt, va_list ap)
+{
+	char message[2 * ML_MESSAGE_MAX];
+	vsnprintf(message, sizeof message, fmt, ap);
+	fflush(stdout);
+	if (ctx->out == MC_OUT_JSON)
+		mc_json_error(code, message);
+	else
+		fprintf(stderr, "medel: %s: %s\n", code, message);
+	return exit;
+}
+
+int mc_fail(struct mc_ctx *ctx, int exit, const char *code, const char *fmt,
+            ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = mc_vfail(ctx, exit, code, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int mc_usage(struct mc_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mc_vfail(ctx, MC_EXIT_USAGE, "usage", fmt, ap);
+	va_end(ap);
+	if (ctx->out != MC_OUT_JSON)
+		fprintf(stderr, "(see medel %s%s--help)\n",
+		        ctx->command ? ctx->command : "",
+		        ctx->command ? " " : "");
+	return MC_EXIT_USAGE;
+}
+
+int mc_bad_answer(struct mc_ctx *ctx, const char *what)
+{
+	return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
+	               "the ledger's answer could not be read (%s)", what);
+}
+
+int mc_print_body(struct mc_ctx *ctx, const struct mc_reply *r)
+{
+	(void)ctx;
+	if (r->body.len > 0)
+		fwrite(r->body.data, 1, r->body.len, stdout);
+	fputc('\n', stdout);
+	return MC_EXIT_OK;
+}
+
+int mc_finish_output(struct mc_ctx *ctx, int exit)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return exit;
+	if (exit != MC_EXIT_OK)
+		return exit;
+	return mc_fail(ctx, MC_EXIT_REFUSED, "io",
+	               "cannot write the output (disk full, or the reader "
+	               "went away)");
+}

@@ -1,0 +1,220 @@
+/*
+ * mc_table.c — aligned tables (mc_table.h).
+ *
+ * Rows are kept as offsets into one text buffer (cells NUL-separated),
+ * so a table of a hundred thousand balances is two allocations that
+ * double, not a million small ones. Printing walks them twice: once for
+ * the widths, once to write.
+ */
+#include "mc_table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_buf.h"
+#include "ml_error.h"
+
+#include "mc_text.h"
+
+#define MC_STYLE_RESET_TEXT "\033[0m"
+
+struct mc_row {
+	size_t text_at;  /* offset of the first cell in t->text */
+	size_t style_at; /* offset of the first style, or SIZE_MAX */
+	bool heading;    /* one cell spanning the table */
+};
+
+struct mc_table {
+	size_t n_cols;
+	const char *headers[MC_TABLE_COLUMNS_MAX];
+	enum mc_align align[MC_TABLE_COLUMNS_MAX];
+	struct mc_row *rows;
+	size_t n_rows, cap_rows;
+	struct ml_buf text; /* cells and styles, each NUL-terminated */
+};
+
+struct mc_table *mc_table_new(size_t n_cols)
+{
+	if (n_cols == 0 || n_cols > MC_TABLE_COLUMNS_MAX)
+		return NULL;
+	struct mc_table *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	t->n_cols = n_cols;
+	for (size_t i = 0; i < n_cols; i++)
+		t->headers[i] = "";
+	ml_buf_init(&t->text, MC_TABLE_TEXT_BYTES_MAX);
+	return t;
+}
+
+void mc_table_free(struct mc_table *t)
+{
+	if (t == NULL)
+		return;
+	ml_buf_free(&t->text);
+	free(t->rows);
+	free(t);
+}
+
+void mc_table_column(struct mc_table *t, size_t col, const char *header,
+                     enum mc_align align)
+{
+	if (col >= t->n_cols)
+		return;
+	t->headers[col] = header;
+	t->align[col] = align;
+}
+
+static int mc_table_grow(struct mc_table *t)
+{
+	if (t->n_rows < t->cap_rows)
+		return 0;
+	if (t->n_rows >= MC_TABLE_ROWS_MAX)
+		return ML_E_TOO_LARGE;
+	size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
+	struct mc_row *rows = realloc(t->rows, cap * sizeof *rows);
+	if (rows == NULL)
+		return ML_E_NOMEM;
+	t->rows = rows;
+	t->cap_rows = cap;
+	return 0;
+}
+
+/* Appends n strings, each with its NUL (NULL → ""). */
+static int mc_table_strings(struct mc_table *t, const char *const *s, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *v = s[i] ? s[i] : "";
+		rc = ml_buf_add(&t->text, v, strlen(v) + 1);
+	}
+	return rc;
+}
+
+int mc_table_row(struct mc_table *t, const char *const *cells,
+                 const char *const *styles)
+{
+	int rc = mc_table_grow(t);
+	if (rc != 0)
+		return rc;
+	struct mc_row *r = &t->rows[t->n_rows];
+	r->heading = false;
+	r->text_at = t->text.len;
+	r->style_at = SIZE_MAX;
+	rc = mc_table_strings(t, cells, t->n_cols);
+	if (rc == 0 && styles != NULL) {
+		r->style_at = t->text.len;
+		rc = mc_table_strings(t, styles, t->n_cols);
+	}
+	if (rc == 0)
+		t->n_rows++;
+	return rc;
+}
+
+int mc_table_heading(struct mc_table *t, const char *text, const char *style)
+{
+	int rc = mc_table_grow(t);
+	if (rc != 0)
+		return rc;
+	struct mc_row *r = &t->rows[t->n_rows];
+	const char *cells[2] = {text, style};
+	r->heading = true;
+	r->text_at = t->text.len;
+	r->style_at = SIZE_MAX;
+	rc = mc_table_strings(t, cells, 2);
+	if (rc == 0)
+		t->n_rows++;
+	return rc;
+}
+
+/* The n strings starting at offset at, into out[0..n). */
+static void mc_table_split(const struct mc_table *t, size_t at,
+                           const char **out, size_t n)
+{
+	const char *p = t->text.data + at;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = p;
+		p += strlen(p) + 1;
+	}
+}
+
+static void mc_table_widths(const struct mc_table *t, size_t *w)
+{
+	const char *cells[MC_TABLE_COLUMNS_MAX];
+	for (size_t c = 0; c < t->n_cols; c++)
+		w[c] = mc_text_cols(t->headers[c], strlen(t->headers[c]));
+	for (size_t i = 0; i < t->n_rows; i++) {
+		if (t->rows[i].heading)
+			continue;
+		mc_table_split(t, t->rows[i].text_at, cells, t->n_cols);
+		for (size_t c = 0; c < t->n_cols; c++) {
+			size_t n = mc_text_cols(cells[c], strlen(cells[c]));
+			if (n > w[c])
+				w[c] = n;
+		}
+	}
+}
+
+static void mc_pad(FILE *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fputc(' ', f);
+}
+
+/* One line of cells; the last column is not padded on the right. */
+static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
+                          const char *const *cells, const char *const *styles)
+{
+	for (size_t c = 0; c < t->n_cols; c++) {
+		size_t n = mc_text_cols(cells[c], strlen(cells[c]));
+		size_t gap = w[c] > n ? w[c] - n : 0;
+		bool last = c + 1 == t->n_cols;
+		bool styled = styles != NULL && styles[c][0] != '\0';
+		if (c > 0)
+			mc_pad(f, 2);
+		if (t->align[c] == MC_RIGHT)
+			mc_pad(f, gap);
+		if (styled)
+			fputs(styles[c], f);
+		fputs(cells[c], f);
+		if (styled)
+			fputs(MC_STYLE_RESET_TEXT, f);
+		if (t->align[c] == MC_LEFT && !last)
+			mc_pad(f, gap);
+	}
+	fputc('\n', f);
+}
+
+void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
+                    size_t row_indent, const char *header_style)
+{
+	size_t w[MC_TABLE_COLUMNS_MAX];
+	const char *cells[MC_TABLE_COLUMNS_MAX];
+	const char *styles[MC_TABLE_COLUMNS_MAX];
+	const char *hstyles[MC_TABLE_COLUMNS_MAX];
+	mc_table_widths(t, w);
+	for (size_t c = 0; c < t->n_cols; c++)
+		hstyles[c] = header_style ? header_style : "";
+	mc_pad(f, indent + row_indent);
+	mc_table_line(t, f, w, t->headers, hstyles);
+	for (size_t i = 0; i < t->n_rows; i++) {
+		const struct mc_row *r = &t->rows[i];
+		if (r->heading) {
+			mc_table_split(t, r->text_at, cells, 2);
+			mc_pad(f, indent);
+			if (cells[1][0] != '\0')
+				fprintf(f, "%s%s%s\n", cells[1], cells[0],
+				        MC_STYLE_RESET_TEXT);
+			else
+				fprintf(f, "%s\n", cells[0]);
+			continue;
+		}
+		mc_table_split(t, r->text_at, cells, t->n_cols);
+		if (r->style_at != SIZE_MAX)
+			mc_table_split(t, r->style_at, styles, t->n_cols);
+		mc_pad(f, indent + row_indent);
+		mc_table_line(t, f, w, cells,
+		              r->style_at != SIZE_MAX ? styles : NULL);
+	}
+}
