@@ -61,6 +61,15 @@
  * bytes of [A-Za-z0-9._:-]; otherwise medeld makes one. */
 #define MD_REQUEST_ID_MAX 64
 
+/* --- answer cache (md_cache.h) --- */
+
+/* Answers remembered per event loop, and their bytes together: a
+ * dashboard's worth of distinct queries. Every commit empties it. */
+#define MD_CACHE_ENTRIES_MAX 256
+#define MD_CACHE_BYTES_MAX   (8u * 1024u * 1024u)
+/* A bigger answer is not kept (building it dwarfs copying it anyway). */
+#define MD_CACHE_ENTRY_BYTES_MAX (256u * 1024u)
+
 /* --- group commit (md_writer.h) --- */
 
 /* Batches waiting for the writer. A POST beyond this is answered 503

@@ -418,9 +418,51 @@ static void md_req_offload(struct md_req *r)
 	}
 }
 
-static void md_req_route(struct md_req *r)
+/* Answers r from its loop's cache (md_cache.h); false on a miss. */
+static bool md_req_from_cache(struct md_req *r, uint64_t head_seq,
+                              int32_t today)
+{
+	size_t len = 0;
+	const char *body = md_cache_get(r->loop->cache, head_seq, today,
+	                                r->path, r->query, &len);
+	if (body == NULL || ml_buf_add(&r->resp.body, body, len) != 0)
+		return false;
+	r->resp.status = 200;
+	md_req_reply(r);
+	return true;
+}
+
+/* What the router answers (reads, through the cache where the route
+ * allows; POSTs, to the writer). */
+static void md_req_api(struct md_req *r)
 {
 	struct md_server *s = r->loop->srv;
+	bool cached = r->method_ok && md_cache_route(r->route);
+	/* The head is read BEFORE the answer is built: see md_cache.h. */
+	uint64_t head_seq = atomic_load(&s->head_seq);
+	int32_t today = ml_date_today();
+	if (cached && md_req_from_cache(r, head_seq, today))
+		return;
+	md_req_fill_api(r, !r->loop->stopping);
+	switch (md_api_handle(&s->api, &r->api_req, &r->resp)) {
+	case MD_API_DONE:
+		if (cached && r->resp.status == 200)
+			md_cache_put(r->loop->cache, head_seq, today, r->path,
+			             r->query, r->resp.body.data,
+			             r->resp.body.len);
+		md_req_reply(r);
+		break;
+	case MD_API_PENDING:
+		r->state = MD_REQ_APPEND; /* the writer answers */
+		break;
+	case MD_API_WAIT:
+		md_wait_park(r);
+		break;
+	}
+}
+
+static void md_req_route(struct md_req *r)
+{
 	const struct md_route_info *info = md_route_info(r->route);
 	bool known = r->route != MD_ROUTE_NONE && r->method_ok;
 	if (known && !info->router) {
@@ -431,18 +473,7 @@ static void md_req_route(struct md_req *r)
 		md_req_offload(r);
 		return;
 	}
-	md_req_fill_api(r, !r->loop->stopping);
-	switch (md_api_handle(&s->api, &r->api_req, &r->resp)) {
-	case MD_API_DONE:
-		md_req_reply(r);
-		break;
-	case MD_API_PENDING:
-		r->state = MD_REQ_APPEND; /* the writer answers */
-		break;
-	case MD_API_WAIT:
-		md_wait_park(r);
-		break;
-	}
+	md_req_api(r);
 }
 
 static void md_req_start(struct evhttp_request *evreq, struct md_loop *l,

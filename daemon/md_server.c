@@ -114,7 +114,8 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->index = i;
 	pthread_mutex_init(&l->done_lock, NULL);
 	l->base = event_base_new();
-	if (l->base == NULL)
+	l->cache = md_cache_new();
+	if (l->base == NULL || l->cache == NULL)
 		return -1;
 	l->done_ev = event_new(l->base, -1, 0, md_loop_on_done, l);
 	l->commit_ev = event_new(l->base, -1, 0, md_loop_on_commit, l);
@@ -155,6 +156,7 @@ static void md_loop_free(struct md_loop *l)
 		event_free(l->stop_ev);
 	if (l->base != NULL)
 		event_base_free(l->base);
+	md_cache_free(l->cache);
 	pthread_mutex_destroy(&l->done_lock);
 }
 

@@ -26,6 +26,7 @@
 
 #include "md_api.h"
 #include "md_auth.h"
+#include "md_cache.h"
 #include "md_limits.h"
 #include "md_metrics.h"
 #include "md_server.h"
@@ -91,6 +92,7 @@ struct md_loop {
 	bool stopping;
 	struct md_peer peers[MD_PEER_CACHE_MAX];
 	unsigned peers_used, peers_next;
+	struct md_cache *cache; /* recent answers (md_cache.h) */
 };
 
 struct md_server {

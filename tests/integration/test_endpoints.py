@@ -177,6 +177,21 @@ class Endpoints(MedeldTestCase):
         self.assertAnswer(k, 200)
         self.assertEqual(k.json()["rows"], [])
 
+    def test_answers_follow_commits(self):
+        """Repeated reads may be served from medeld's answer cache; a
+        commit must show in the very next read (read-your-writes)."""
+        q = "/v1/balances?as_of=2020-12-31&party=malmo-asn&grant=ph-2020"
+        for i in range(3):
+            first = self.d.get(q).json()["rows"][0]["spent"]
+            self.assertEqual(self.d.get(q).json()["rows"][0]["spent"], first)
+            e = {"type": "expense", "date": "2020-08-01", "grant": "ph-2020",
+                 "party": "malmo-asn", "activity": "Cache", "amount": 7}
+            self.assertAnswer(self.d.post("/v1/events", e), 201)
+            self.assertEqual(self.d.get(q).json()["rows"][0]["spent"],
+                             first + 7)
+        e1 = self.d.get("/v1/events/1")
+        self.assertEqual(self.d.get("/v1/events/1").body, e1.body)
+
     def test_trace(self):
         a = self.d.get("/v1/trace?grant=ph-2020&as_of=2020-12-31")
         self.assertAnswer(a, 200)

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""medeld benchmarks with wrk on loopback, each beside its baseline.
+
+  (a) reads: GET /v1/balances?party=P at 64 connections, and nginx serving
+      a static file of exactly the same size in the same run; the ratio
+      medeld / nginx (target ≥ 0.40). Both over TCP, both writing an
+      access log, medeld checking a bearer token on every request.
+  (b) durable appends: single-event POSTs from 1 and from 64 concurrent
+      connections (wrk + medeld_append.lua, unique ids, a write token);
+      events/s and the ratio 64 / 1 (target ≥ 5, from group commit).
+  (c) threads: (a)'s medeld side again with --threads 2, to see whether a
+      second event loop pays on this machine.
+
+Needs wrk and nginx (tools/bootstrap --bench). Builds a Release medeld in
+build-bench/ unless --medeld is given. Works in tools/bench/out/ (on disk,
+so fsync is real; git ignores it). Prints the numbers and the command
+lines, and writes them as Markdown to tools/bench/out/medeld.md.
+
+  tools/bench/medeld_bench.py [--duration 10] [--medeld PATH]
+"""
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(HERE, "out")
+READ_TOKEN, WRITE_TOKEN = "bench-read-token", "bench-write-token"
+START_TIMEOUT_S = 30
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def build_medeld():
+    build = os.path.join(ROOT, "build-bench")
+    sh(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release"],
+       stdout=subprocess.DEVNULL)
+    sh(["cmake", "--build", build, "-j2", "--target", "medeld"],
+       stdout=subprocess.DEVNULL)
+    return os.path.join(build, "daemon", "medeld")
+
+
+class Medeld:
+    def __init__(self, binary, data, threads):
+        self.binary, self.data, self.threads = binary, data, threads
+        self.log_path = os.path.join(OUT, f"medeld-{threads}.log")
+        tokens = os.path.join(OUT, "tokens")
+        with open(tokens, "w") as f:
+            for role, name, tok in (("read", "bench-reader", READ_TOKEN),
+                                    ("write", "bench-writer", WRITE_TOKEN)):
+                f.write(f"{role} {name} "
+                        f"{hashlib.sha256(tok.encode()).hexdigest()}\n")
+        self.cmd = [binary, "--data", data, "--listen", "127.0.0.1:0",
+                    "--tokens", tokens, "--threads", str(threads)]
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.cmd, stderr=self.log,
+                                     stdout=subprocess.DEVNULL)
+        self.port = self.wait_port()
+
+    def wait_port(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            with open(self.log_path) as f:
+                m = re.search(r"event=start .* tcp=127\.0\.0\.1:(\d+)",
+                              f.read())
+            if m:
+                return int(m.group(1))
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)  # polling a file for a line, not a race
+        raise SystemExit("medeld did not start: see " + self.log_path)
+
+    def request(self, method, path, body=None, token=READ_TOKEN):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        h = {"Authorization": "Bearer " + token}
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        out = (r.status, r.read())
+        c.close()
+        return out
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(60)
+        self.log.close()
+        if rc != 0:
+            raise SystemExit(f"medeld exited {rc}")
+
+
+def ledger_events():
+    """A ledger of realistic shape: 290 municipalities with two
+    committees each, 12 grants, allocations, payouts and expenses — about
+    12 000 events. malmo-asn has an account in every grant."""
+    ev = [{"type": "party", "date": "2012-01-01", "party": "kammarkollegiet",
+           "name": "Kammarkollegiet", "kind": "state"}]
+    munis = [f"kommun-{i:03d}" for i in range(289)] + ["malmo"]
+    for m in munis:
+        ev.append({"type": "party", "date": "2012-01-01", "party": m,
+                   "name": m.title(), "kind": "municipality"})
+        for c in ("asn", "fsn"):
+            ev.append({"type": "party", "date": "2012-01-01",
+                       "party": f"{m}-{c}", "name": f"{m} {c}",
+                       "kind": "committee", "parent": m})
+    for y in range(2012, 2024):
+        g = f"ph-{y}"
+        ev.append({"type": "grant", "date": f"{y}-01-15", "grant": g,
+                   "name": f"Psykisk hälsa {y}", "payer": "kammarkollegiet",
+                   "total": 10**12, "use_by": f"{y}-12-31"})
+        for m in munis:
+            for t in ("allocation", "payout"):
+                ev.append({"type": t, "date": f"{y}-03-01", "grant": g,
+                           "from": "kammarkollegiet", "to": m,
+                           "amount": 1000000000})
+        for t in ("allocation", "payout"):
+            ev.append({"type": t, "date": f"{y}-04-01", "grant": g,
+                       "from": "malmo", "to": "malmo-asn",
+                       "amount": 450000000})
+        for i in range(5):
+            ev.append({"type": "expense", "date": f"{y}-06-0{i + 1}",
+                       "grant": g, "party": "malmo-asn",
+                       "activity": f"Stadsdel {i}", "amount": 65000000})
+    return ev
+
+
+def load(d):
+    events = ledger_events()
+    for i in range(0, len(events), 5000):
+        st, body = d.request("POST", "/v1/events",
+                             json.dumps(events[i:i + 5000]), WRITE_TOKEN)
+        if st != 201:
+            raise SystemExit(f"loading failed: {st} {body[:300]}")
+    return len(events)
+
+
+NGINX_CONF = """
+worker_processes {workers};
+daemon off;
+pid {out}/nginx.pid;
+error_log {out}/nginx.error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log {out}/nginx.access.log;
+    keepalive_requests 1000000;
+    default_type application/json;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ root {out}/www; }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, body, workers=1):
+        os.makedirs(os.path.join(OUT, "www"), exist_ok=True)
+        with open(os.path.join(OUT, "www", "balances.json"), "wb") as f:
+            f.write(body)
+        self.port = free_port()
+        conf = os.path.join(OUT, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.format(workers=workers, out=OUT,
+                                      port=self.port))
+        self.cmd = ["nginx", "-c", conf, "-p", OUT]
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port)).close()
+                return
+            except OSError:
+                time.sleep(0.05)  # waiting for nginx to listen
+        raise SystemExit("nginx did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGQUIT)
+        self.proc.wait(30)
+
+
+def wrk(url, connections, duration, script, threads=2, env=None):
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s",
+           "--latency", "-s", os.path.join(HERE, script), url]
+    p = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                       env=dict(os.environ, **(env or {})))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", p.stdout).group(1))
+    p99 = re.search(r"99%\s+(\S+)", p.stdout).group(1)
+    return rps, p99, p.stdout, " ".join(cmd)
+
+
+def bench_reads(d, nginx, party, duration, rounds=2):
+    """Interleaved rounds, so all see the same machine; best of each.
+    medeld twice: the same query again and again (answered from its
+    answer cache after the first), and a different as_of every request
+    (MEDEL_BENCH_VARY=1: every answer built from LMDB)."""
+    murl = f"http://127.0.0.1:{d.port}/v1/balances?party={party}"
+    nurl = f"http://127.0.0.1:{nginx.port}/balances.json"
+    runs = (("nginx", nurl, {}),
+            ("medeld", murl, {"MEDEL_BENCH_TOKEN": READ_TOKEN}),
+            ("medeld-built", murl, {"MEDEL_BENCH_TOKEN": READ_TOKEN,
+                                    "MEDEL_BENCH_VARY": "1"}))
+    best = {name: (0, "") for name, _, _ in runs}
+    cmds = {}
+    for _ in range(rounds):
+        for name, url, env in runs:
+            rps, p99, out, cmd = wrk(url, 64, duration, "medeld_get.lua",
+                                     env=env)
+            if "non200=0" not in out:
+                raise SystemExit(f"{name} answered non-200:\n{out}")
+            best[name] = max(best[name], (rps, p99))
+            cmds[name] = " ".join(f"{k}={'…' if 'TOKEN' in k else v}"
+                                  for k, v in env.items()) + " " + cmd
+    return best, cmds
+
+
+def bench_appends(d, duration):
+    url = f"http://127.0.0.1:{d.port}/v1/events"
+    res, cmds = {}, {}
+    for conns, threads in ((1, 1), (64, 2)):
+        env = {"MEDEL_BENCH_TOKEN": WRITE_TOKEN,
+               "MEDEL_BENCH_RUN": f"c{conns}-{int(time.time())}"}
+        rps, p99, out, cmd = wrk(url, conns, duration, "medeld_append.lua",
+                                 threads=threads, env=env)
+        m = re.search(r"created=(\d+) other=(\d+) seconds=([\d.]+)", out)
+        created, other, secs = int(m.group(1)), int(m.group(2)), \
+            float(m.group(3))
+        if other:
+            raise SystemExit(f"{other} appends were not 201:\n{out}")
+        res[conns] = (created / secs, p99)
+        cmds[conns] = "MEDEL_BENCH_TOKEN=… MEDEL_BENCH_RUN=… " + cmd
+    return res, cmds
+
+
+def commit_shape(d):
+    st, body = d.request("GET", "/metrics")
+    text = body.decode()
+    s = float(re.search(r"^medeld_commit_batches_sum (\S+)", text,
+                        re.M).group(1))
+    n = float(re.search(r"^medeld_commit_batches_count (\S+)", text,
+                        re.M).group(1))
+    return s, n
+
+
+def machine():
+    cpus = os.cpu_count()
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        m = re.search(r"model name\s*:\s*(.*)", f.read())
+        model = m.group(1) if m else "?"
+    load1 = os.getloadavg()[0]
+    return f"{cpus} × {model}, load average {load1:.2f} at start"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--medeld")
+    args = ap.parse_args()
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    binary = args.medeld or build_medeld()
+    data = os.path.join(OUT, "data")
+    lines = [f"machine: {machine()}", f"medeld: {binary}"]
+
+    d = Medeld(binary, data, 1)
+    nginx = d2 = None
+    try:
+        n = load(d)
+        st, body = d.request("GET", "/v1/balances?party=malmo-asn")
+        lines.append(f"ledger: {n} events; balances answer {len(body)} "
+                     "bytes")
+        nginx = Nginx(body)
+        reads, rcmds = bench_reads(d, nginx, "malmo-asn", args.duration)
+        appends, acmds = bench_appends(d, args.duration)
+        batches, commits = commit_shape(d)
+        d.stop()
+        d = None
+        d2 = Medeld(binary, data, 2)
+        reads2, _ = bench_reads(d2, nginx, "malmo-asn", args.duration)
+        d2.stop()
+        d2 = None
+        nginx.stop()
+    finally:  # never leave a server behind
+        for server in (d, d2, nginx):
+            if server is not None and server.proc.poll() is None:
+                server.proc.kill()
+                server.proc.wait()
+
+    m1, n1 = reads["medeld"][0], reads["nginx"][0]
+    b1 = reads["medeld-built"][0]
+    m2, n2, b2 = (reads2["medeld"][0], reads2["nginx"][0],
+                  reads2["medeld-built"][0])
+    a1, a64 = appends[1][0], appends[64][0]
+    lines += [
+        "",
+        "(a) GET /v1/balances?party=malmo-asn, 64 connections, "
+        f"{args.duration} s, best of 2 interleaved rounds:",
+        f"    nginx, same-size static file    {n1:8.0f} req/s  p99 "
+        f"{reads['nginx'][1]}",
+        f"    medeld, same query (cached)     {m1:8.0f} req/s  p99 "
+        f"{reads['medeld'][1]}  ratio {m1 / n1:.2f}",
+        f"    medeld, as_of varies (built)    {b1:8.0f} req/s  p99 "
+        f"{reads['medeld-built'][1]}  ratio {b1 / n1:.2f}",
+        "    (target: ratio >= 0.40)",
+        f"    {rcmds['nginx']}",
+        f"    {rcmds['medeld']}",
+        f"    {rcmds['medeld-built']}",
+        "(b) single-event durable appends over TCP with a write token:",
+        f"    1 connection        {a1:10.0f} events/s  p99 {appends[1][1]}",
+        f"    64 connections      {a64:10.0f} events/s  p99 {appends[64][1]}",
+        f"    ratio               {a64 / a1:10.2f}  (target >= 5)",
+        f"    group commit: {batches:.0f} batches in {commits:.0f} commits",
+        f"    1:  {acmds[1]}",
+        f"    64: {acmds[64]}",
+        "(c) (a) again with medeld --threads 2:",
+        f"    nginx {n2:.0f}; medeld cached {m2:.0f} ({m2 / m1:.2f}x one "
+        f"loop); built {b2:.0f} ({b2 / b1:.2f}x one loop)",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    with open(os.path.join(OUT, "medeld.md"), "w") as f:
+        f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
