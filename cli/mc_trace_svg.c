@@ -33,15 +33,16 @@
 #include "mc_text.h"
 #include "mc_trace.h"
 
-#define MC_SVG_WIDTH_PX   1400.0
-#define MC_SVG_TOP_PX     84.0
-#define MC_SVG_LEFT_PX    40.0
-#define MC_SVG_LABELS_PX  440.0
-#define MC_SVG_BAR_PX     14.0
-#define MC_SVG_TALLEST_PX 560.0
-#define MC_SVG_ROW_PX     20.0
-#define MC_SVG_GAP_PX     8.0
-#define MC_SVG_LABEL_COLS 56
+#define MC_SVG_WIDTH_PX     1500.0
+#define MC_SVG_TOP_PX       84.0
+#define MC_SVG_LEFT_PX      40.0
+#define MC_SVG_LABELS_PX    540.0
+#define MC_SVG_BAR_PX       14.0
+#define MC_SVG_TALLEST_PX   560.0
+#define MC_SVG_ROW_PX       20.0
+#define MC_SVG_PARTY_ROW_PX 32.0
+#define MC_SVG_GAP_PX       8.0
+#define MC_SVG_LABEL_COLS   44
 
 enum mc_box_kind {
 	MC_BOX_PARTY,
@@ -131,45 +132,63 @@ static int mc_cmp_box(const void *a, const void *b)
 	return x->ref < y->ref ? -1 : x->ref > y->ref;
 }
 
-/* Orders each column by where its money comes from: a party after the
- * first party that pays it, a sink after its party. Columns in order,
- * so every source's place is known when its column is sorted. */
-static void mc_svg_order(struct mc_svg *s)
+/* Sorts the boxes and renumbers party_box. */
+static void mc_svg_sort(struct mc_svg *s)
 {
-	const struct mc_trace *t = s->t;
-	for (int c = 0; c < s->cols; c++) {
-		for (size_t i = 0; i < s->n_boxes; i++) {
-			struct mc_box *b = &s->boxes[i];
-			if (b->col != c)
-				continue;
-			if (b->kind != MC_BOX_PARTY) {
-				b->key =
-				    s->boxes[s->party_box[b->node]].y * 8.0 +
-				    (double)b->kind;
-				continue;
-			}
-			b->key = b->node == t->payer ? -1.0 : 1e12;
-			for (size_t e = 0; e < t->n_edges; e++) {
-				const struct mc_trace_edge *x = &t->edges[e];
-				size_t from = s->party_box[x->from];
-				if (x->to != b->node || x->repayment ||
-				    from == SIZE_MAX || s->boxes[from].col >= c)
-					continue;
-				if (s->boxes[from].y < b->key)
-					b->key = s->boxes[from].y;
-			}
-		}
-		qsort(s->boxes, s->n_boxes, sizeof *s->boxes, mc_cmp_box);
-		for (size_t i = 0; i < s->n_boxes; i++) {
-			s->boxes[i].y = (double)i; /* rank, for later keys */
-			if (s->boxes[i].kind == MC_BOX_PARTY)
-				s->party_box[s->boxes[i].node] = i;
-		}
-	}
+	qsort(s->boxes, s->n_boxes, sizeof *s->boxes, mc_cmp_box);
+	for (size_t i = 0; i < s->n_boxes; i++)
+		if (s->boxes[i].kind == MC_BOX_PARTY)
+			s->party_box[s->boxes[i].node] = i;
 }
 
-/* Scale, then x, y and h of every box. */
-static void mc_svg_place(struct mc_svg *s)
+/* The key of a party in column c: the payer first, then each party after
+ * the highest party (already placed, in an earlier column) that pays
+ * it, parties nobody pays last. */
+static double mc_svg_party_key(const struct mc_svg *s, const struct mc_box *b,
+                               int c)
+{
+	const struct mc_trace *t = s->t;
+	double key = b->node == t->payer ? -1.0 : 1e12;
+	for (size_t e = 0; e < t->n_edges; e++) {
+		const struct mc_trace_edge *x = &t->edges[e];
+		size_t from = s->party_box[x->from];
+		if (x->to != b->node || x->repayment || from == SIZE_MAX ||
+		    s->boxes[from].col >= c)
+			continue;
+		double y = s->boxes[from].y + s->boxes[from].h / 2;
+		key = y < key ? y : key;
+	}
+	return key;
+}
+
+/* Places column c's boxes top down, in their sorted order. */
+static void mc_svg_place_column(struct mc_svg *s, int c)
+{
+	double span =
+	    MC_SVG_WIDTH_PX - MC_SVG_LEFT_PX - MC_SVG_LABELS_PX - MC_SVG_BAR_PX;
+	double y = MC_SVG_TOP_PX;
+	for (size_t i = 0; i < s->n_boxes; i++) {
+		struct mc_box *b = &s->boxes[i];
+		if (b->col != c)
+			continue;
+		double h = (double)b->ore * s->scale;
+		double min = b->kind == MC_BOX_PARTY ? MC_SVG_PARTY_ROW_PX
+		                                     : MC_SVG_ROW_PX;
+		b->h = h < 1.5 ? 1.5 : h;
+		double row = b->h > min ? b->h : min;
+		b->x = MC_SVG_LEFT_PX +
+		       span * (double)b->col / (double)(s->cols - 1);
+		b->y = y + (row - b->h) / 2.0;
+		y += row + MC_SVG_GAP_PX;
+	}
+	if (y + 70.0 > s->height)
+		s->height = y + 70.0;
+}
+
+/* Orders and places the columns left to right: a party below the one
+ * that pays it, a sink beside the party it comes from, so bands cross
+ * as little as the chain allows. */
+static void mc_svg_layout(struct mc_svg *s)
 {
 	double sum[MC_SVG_COLUMNS_MAX] = {0}, max = 1.0;
 	for (size_t i = 0; i < s->n_boxes; i++)
@@ -177,25 +196,22 @@ static void mc_svg_place(struct mc_svg *s)
 	for (int c = 0; c < s->cols; c++)
 		max = sum[c] > max ? sum[c] : max;
 	s->scale = MC_SVG_TALLEST_PX / max;
-	double span =
-	    MC_SVG_WIDTH_PX - MC_SVG_LEFT_PX - MC_SVG_LABELS_PX - MC_SVG_BAR_PX;
-	double y[MC_SVG_COLUMNS_MAX];
-	for (int c = 0; c < s->cols; c++)
-		y[c] = MC_SVG_TOP_PX;
 	s->height = MC_SVG_TOP_PX;
-	for (size_t i = 0; i < s->n_boxes; i++) {
-		struct mc_box *b = &s->boxes[i];
-		double h = (double)b->ore * s->scale;
-		b->h = h < 1.5 ? 1.5 : h;
-		double row = b->h > MC_SVG_ROW_PX ? b->h : MC_SVG_ROW_PX;
-		b->x = MC_SVG_LEFT_PX +
-		       span * (double)b->col / (double)(s->cols - 1);
-		b->y = y[b->col] + (row - b->h) / 2.0;
-		y[b->col] += row + MC_SVG_GAP_PX;
-		if (y[b->col] > s->height)
-			s->height = y[b->col];
+	for (int c = 0; c < s->cols; c++) {
+		for (size_t i = 0; i < s->n_boxes; i++) {
+			struct mc_box *b = &s->boxes[i];
+			const struct mc_box *p =
+			    &s->boxes[s->party_box[b->node]];
+			if (b->col != c)
+				continue;
+			b->key =
+			    b->kind == MC_BOX_PARTY
+			        ? mc_svg_party_key(s, b, c)
+			        : (p->y + p->h / 2) * 8.0 + (double)b->kind;
+		}
+		mc_svg_sort(s);
+		mc_svg_place_column(s, c);
 	}
-	s->height += 70.0;
 }
 
 /* One band from box a's right side to box b's left side. */
@@ -326,15 +342,17 @@ static void mc_svg_label(struct mc_svg *s, const struct mc_box *b)
 	double y = b->y + b->h / 2 + 4;
 	ml_money_format(b->ore, money, sizeof money);
 	if (b->kind == MC_BOX_PARTY) {
+		double x = b->x + MC_SVG_BAR_PX + 5;
 		fprintf(s->f,
 		        "<text x=\"%.1f\" y=\"%.1f\" class=\"label "
 		        "party\"><tspan font-weight=\"bold\">",
-		        b->x + MC_SVG_BAR_PX + 5, y);
+		        x, y - 7);
 		mc_xml_text(s->f, t->nodes[b->node].party);
 		fprintf(s->f,
-		        "</tspan> %s<tspan class=\"amount\" "
-		        "data-kind=\"party\">%s</tspan></text>\n",
-		        b->node == t->payer ? "pool " : "",
+		        "</tspan><tspan x=\"%.1f\" dy=\"14\">%s<tspan "
+		        "class=\"amount\" data-kind=\"party\">%s</tspan>"
+		        "</tspan></text>\n",
+		        x, b->node == t->payer ? "pool " : "",
 		        ml_money_format(mc_trace_inflow(t, b->node), money,
 		                        sizeof money));
 		return;
@@ -459,8 +477,7 @@ int mc_trace_svg(const struct mc_trace *t, FILE *f, char *why, size_t why_size)
 		for (size_t i = 0; i < s.n_boxes; i++)
 			if (s.boxes[i].kind == MC_BOX_PARTY)
 				s.party_box[s.boxes[i].node] = i;
-		mc_svg_order(&s);
-		mc_svg_place(&s);
+		mc_svg_layout(&s);
 		mc_svg_draw(&s);
 	}
 	free(s.boxes);

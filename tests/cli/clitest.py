@@ -1,0 +1,85 @@
+"""Helpers for medel's command-line tests: run medel, start medeld.
+
+Standard library only. $MEDEL and $MEDELD name the binaries under test
+(ctest sets them), $MEDEL_SOURCE_DIR the source tree (for the worked
+examples). medeld is started with the integration tests' Medeld class
+(tests/integration/medeld.py), on a directory the test chose.
+
+Every run gets the same environment: a UTF-8 locale (unless a test asks
+otherwise), no NO_COLOR games (stdout is a pipe, so there is no colour),
+and no MEDEL_* variables leaking in from the caller's shell.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("MEDEL_SOURCE_DIR",
+                        os.path.abspath(os.path.join(HERE, "..", "..")))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
+from medeld import Medeld  # noqa: E402
+
+MEDEL = os.environ.get("MEDEL", "medel")
+EXAMPLES = [os.path.join(SOURCE, "docs", "examples", f)
+            for f in ("malmo-2020.jsonl", "storsthlm-2020.jsonl",
+                      "stockholm-2012.jsonl")]
+STORSTHLM = "psykisk-halsa-2020/lansgemensamma/sammanhallen-vard"
+
+
+class Run:
+    def __init__(self, args, rc, out, err):
+        self.args, self.rc, self.out, self.err = args, rc, out, err
+
+    @property
+    def text(self):
+        return self.out.decode("utf-8")
+
+    def __repr__(self):
+        return (f"<medel {' '.join(self.args)} rc={self.rc} "
+                f"out={self.out[:400]!r} err={self.err[:400]!r}>")
+
+
+def env(extra=None):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("MEDEL_")
+         or k == "MEDEL_SOURCE_DIR"}
+    e["LANG"] = "C.UTF-8"
+    e.pop("LC_ALL", None)
+    e.pop("LC_CTYPE", None)
+    e.update(extra or {})
+    return e
+
+
+def medel(*args, stdin=None, extra_env=None, cwd=None, timeout=120):
+    p = subprocess.run([MEDEL, *args], input=stdin, capture_output=True,
+                       env=env(extra_env), cwd=cwd, timeout=timeout)
+    return Run(list(args), p.returncode, p.stdout, p.stderr)
+
+
+def load_examples(db):
+    r = medel("--db", db, "append", *EXAMPLES)
+    assert r.rc == 0, r
+    return r
+
+
+def tmpdir(test, prefix="medel-cli-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    test.addCleanup(shutil.rmtree, d, True)
+    return d
+
+
+def daemon_on(test, data):
+    """A medeld on data (a copy the test made), stopped at the end."""
+    sock = os.path.join(tempfile.mkdtemp(prefix="medel-sock-"), "m.sock")
+    test.addCleanup(shutil.rmtree, os.path.dirname(sock), True)
+    d = Medeld(data=data, socket_path=sock)
+    test.addCleanup(d.cleanup)
+    d.start()
+    return d
+
+
+def copy_ledger(src, dst):
+    os.makedirs(dst, exist_ok=True)
+    shutil.copyfile(os.path.join(src, "data.mdb"),
+                    os.path.join(dst, "data.mdb"))
