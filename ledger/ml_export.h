@@ -14,7 +14,9 @@
  * sorted by date (then seq), as hledger and ledger expect, and name
  * accounts so that the balance of each (grant, party, bucket) read back
  * with `hledger bal -e D` equals `medel balance --as-of D-1` (the tools'
- * end dates are exclusive). docs/cli.md documents the account naming.
+ * end dates are exclusive). ml_export.c's opening comment and
+ * docs/export.md describe every format: columns, account naming, how
+ * transactions balance, how corrections appear.
  */
 #ifndef ML_EXPORT_H
 #define ML_EXPORT_H
@@ -44,14 +46,25 @@ struct ml_export;
 
 /* Begins an export of every event stored in txn's snapshot, or only
  * those of grant (and its posts) when grant is not NULL (ML_E_NOT_FOUND
- * when no such grant). *out is the caller's until ml_export_end. */
+ * when no such grant). The journal formats and a grant filter read the
+ * whole log here once (memory: 16 bytes per exported event); JSON Lines
+ * and CSV of the whole log read nothing until ml_export_next. Errors:
+ * ML_E_NOT_FOUND, ML_E_BAD_QUERY (f out of range), ML_E_NOMEM, storage
+ * errors; err (may be NULL) says which. *out is the caller's until
+ * ml_export_end; it holds no transaction. */
 int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn,
 		    enum ml_export_format f, const char *grant,
 		    struct ml_export **out, struct ml_errinfo *err);
 
 /* Appends the next part, roughly max_bytes, to out, reading with txn (any
- * read transaction of the ledger, opened after begin). *done is true
- * when nothing is left. */
+ * read transaction of the ledger, opened after begin). A part is made of
+ * whole pieces (the header, one event, one beancount open): at least one,
+ * then more while under max_bytes, so it may pass max_bytes by one
+ * piece (an event is at most a few KiB). How parts are cut never changes
+ * the bytes. *done is true when nothing is left. On an error (out's
+ * ceiling: ML_E_TOO_LARGE; ML_E_NOMEM; storage) out keeps only the whole
+ * pieces written before it and x stands after them, so a call with more
+ * room goes on from there. */
 int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
 		   size_t max_bytes, bool *done);
 

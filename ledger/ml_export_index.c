@@ -1,0 +1,323 @@
+/*
+ * ml_export_index.c — the one pass over the log an export makes at begin.
+ *
+ * JSON Lines and CSV of the whole log need no pass: they walk seq 1 ..=
+ * head as they write. Everything else reads every event up to the head
+ * once, in the begin transaction, and keeps only what the parts need
+ * later (the parts read the events again, each in its own transaction):
+ *
+ *   items   (date, seq) of every exported event, 16 bytes each. A
+ *           correction is placed at the date of the event it corrects
+ *           (the journals reverse it there). Journals sort them by
+ *           (date, seq); the other formats keep seq order.
+ *   deltas  for each grant definition, new total − previous total: the
+ *           state posts this difference (rules.md "Redefinitions"), and
+ *           "previous" means previous in the log, which a date-sorted
+ *           journal cannot see when it gets there. Computed here from a
+ *           running total per grant number, in log order, exactly as the
+ *           state and verify compute it.
+ *   accts   beancount only: every (grant, party) the exported events
+ *           post to, with the buckets used, so each gets an `open`.
+ *
+ * The grant filter keeps an event when the grant or to_grant it names is
+ * the filter's grant or a post below it (a definition of such a grant
+ * included), and a correction when the event it corrects is kept. Party
+ * definitions and closes of other grants are left out. Which grants are
+ * below the filter is decided once, over grant numbers: a post's parent
+ * is defined before it, so its number is smaller and one ascending walk
+ * settles every grant.
+ *
+ * Memory: 16 bytes per event for items, 24 per grant definition, 16 per
+ * account (beancount) and 9 per grant during the pass. Postings come
+ * from ml_postings_of, the ledger's one statement of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_export_internal.h"
+
+_Static_assert(sizeof(struct ml_export_item) == 16,
+               "the index costs 16 bytes per event");
+
+struct ex_pass {
+	struct ml_export *x;
+	MDB_txn *txn;
+	struct ml_store *st;
+	uint32_t grant_count;
+	int64_t *totals; /* [grant_count + 1]: current total, -1 = undefined */
+	bool *under;     /* [grant_count + 1]: at or below the filter grant */
+};
+
+static int ex_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+                     struct ml_str id, uint32_t *no)
+{
+	*no = 0;
+	if (id.ptr == NULL)
+		return 0;
+	int rc = ml_state_lookup(st, txn, k, id, no);
+	/* A stored event names only what is defined at or before it. */
+	if (rc == 0 && *no == 0)
+		rc = ML_E_CORRUPT;
+	return rc;
+}
+
+int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
+                      const struct ml_event *ev, struct ml_resolved *r)
+{
+	struct ml_store *st = ml_ledger_store(x->lg);
+	memset(r, 0, sizeof *r);
+	if (ev->type == ML_TYPE_PARTY || ev->type == ML_TYPE_CORRECTION)
+		return 0;
+	int rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->grant, &r->grant);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->to_grant,
+		               &r->to_grant);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, ev->from, &r->from);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, ev->to, &r->to);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, ev->party, &r->party);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, ev->payer, &r->payer);
+	if (rc == 0 && ev->type == ML_TYPE_GRANT)
+		rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->parent, &r->parent);
+	if (rc == 0 && ev->type == ML_TYPE_GRANT) {
+		const struct ml_export_delta *d =
+		    ml_export_delta_of(x, ev->seq);
+		r->total_delta_ore = d != NULL ? d->delta_ore : 0;
+	}
+	return rc;
+}
+
+const struct ml_export_delta *ml_export_delta_of(const struct ml_export *x,
+                                                 uint64_t seq)
+{
+	uint64_t lo = 0, hi = x->delta_count;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (x->deltas[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < x->delta_count && x->deltas[lo].seq == seq)
+		return &x->deltas[lo];
+	return NULL;
+}
+
+/* The item of seq among items[0..n), which are in seq order; NULL. */
+static const struct ml_export_item *ex_item_of(const struct ml_export *x,
+                                               uint64_t seq)
+{
+	uint64_t lo = 0, hi = x->item_count;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (x->items[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < x->item_count && x->items[lo].seq == seq)
+		return &x->items[lo];
+	return NULL;
+}
+
+/* under[h] for every grant number h: h is the filter grant or a post
+ * (at any depth) below it. */
+static int ex_mark_under(struct ex_pass *p)
+{
+	for (uint32_t h = 1; h <= p->grant_count; h++) {
+		struct ml_grant_row row;
+		int rc = ml_state_grant(p->st, p->txn, h, &row);
+		if (rc != 0)
+			return rc;
+		if (row.parent_no >= h)
+			return ML_E_CORRUPT;
+		p->under[h] = h == p->x->grant_no ||
+		              (row.parent_no != 0 && p->under[row.parent_no]);
+	}
+	return 0;
+}
+
+static bool ex_is_under(const struct ex_pass *p, uint32_t grant_no)
+{
+	return grant_no != 0 && grant_no <= p->grant_count &&
+	       p->under[grant_no];
+}
+
+static int ex_delta_add(struct ml_export *x, uint64_t seq, int64_t delta,
+                        bool is_new)
+{
+	if (x->delta_count == x->delta_cap) {
+		uint64_t cap = x->delta_cap ? x->delta_cap * 2 : 64;
+		void *d = realloc(x->deltas, cap * sizeof *x->deltas);
+		if (d == NULL)
+			return ML_E_NOMEM;
+		x->deltas = d;
+		x->delta_cap = cap;
+	}
+	x->deltas[x->delta_count++] =
+	    (struct ml_export_delta){seq, delta, is_new};
+	return 0;
+}
+
+static int ex_acct_cmp(const void *a, const void *b)
+{
+	const struct ml_export_acct *p = a, *q = b;
+	if (p->grant_no != q->grant_no)
+		return p->grant_no < q->grant_no ? -1 : 1;
+	if (p->party_no != q->party_no)
+		return p->party_no < q->party_no ? -1 : 1;
+	return 0;
+}
+
+/* Sorts accts and merges duplicates (their bucket masks or-ed). */
+static void ex_accts_compact(struct ml_export *x)
+{
+	if (x->acct_count == 0)
+		return;
+	qsort(x->accts, x->acct_count, sizeof *x->accts, ex_acct_cmp);
+	uint64_t w = 0;
+	for (uint64_t i = 1; i < x->acct_count; i++) {
+		if (ex_acct_cmp(&x->accts[w], &x->accts[i]) == 0)
+			x->accts[w].bucket_mask |= x->accts[i].bucket_mask;
+		else
+			x->accts[++w] = x->accts[i];
+	}
+	x->acct_count = w + 1;
+}
+
+static int ex_acct_add(struct ml_export *x, uint32_t g, uint32_t p,
+                       uint32_t mask)
+{
+	if (x->acct_count == x->acct_cap) {
+		ex_accts_compact(x);
+		/* Grow only when compacting freed less than half. */
+		if (x->acct_count * 2 >= x->acct_cap) {
+			uint64_t cap = x->acct_cap ? x->acct_cap * 2 : 256;
+			void *a = realloc(x->accts, cap * sizeof *x->accts);
+			if (a == NULL)
+				return ML_E_NOMEM;
+			x->accts = a;
+			x->acct_cap = cap;
+		}
+	}
+	x->accts[x->acct_count++] = (struct ml_export_acct){g, p, mask, 0};
+	return 0;
+}
+
+/* Notes every account ev posts to, with the buckets it uses. */
+static int ex_accts_of(struct ml_export *x, const struct ml_event *ev,
+                       const struct ml_resolved *r)
+{
+	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
+	int n = ml_export_lines(ev, r, 1, lines);
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = ex_acct_add(x, lines[i].grant_no, lines[i].party_no,
+		                 1u << lines[i].bucket);
+	return rc;
+}
+
+/* Is ev in the export? A correction: when its target is (at *date). */
+static bool ex_keeps(const struct ex_pass *p, const struct ml_event *ev,
+                     const struct ml_resolved *r, ml_day *date)
+{
+	*date = ev->date;
+	if (ev->type == ML_TYPE_CORRECTION) {
+		const struct ml_export_item *t = ex_item_of(p->x, ev->corrects);
+		if (t != NULL)
+			*date = t->date;
+		return t != NULL;
+	}
+	if (!p->x->filtered)
+		return true;
+	if (ev->type == ML_TYPE_PARTY)
+		return false;
+	return ex_is_under(p, r->grant) || ex_is_under(p, r->to_grant);
+}
+
+/* The grant definition's change of total, in log order. */
+static int ex_grant_delta(struct ex_pass *p, const struct ml_event *ev,
+                          struct ml_resolved *r, bool *is_new)
+{
+	if (r->grant == 0 || r->grant > p->grant_count)
+		return ML_E_CORRUPT;
+	int64_t *cur = &p->totals[r->grant];
+	*is_new = *cur < 0;
+	r->total_delta_ore = ev->total_ore - (*is_new ? 0 : *cur);
+	*cur = ev->total_ore;
+	return 0;
+}
+
+static int ex_pass_event(struct ex_pass *p, uint64_t seq)
+{
+	struct ml_export *x = p->x;
+	struct ml_event ev;
+	struct ml_resolved r;
+	bool is_new = false;
+	ml_day date;
+	int rc = ml_ledger_event(x->lg, p->txn, seq, &ev);
+	if (rc == ML_E_NOT_FOUND)
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ml_export_resolve(x, p->txn, &ev, &r);
+	if (rc == 0 && ev.type == ML_TYPE_GRANT)
+		rc = ex_grant_delta(p, &ev, &r, &is_new);
+	if (rc != 0 || !ex_keeps(p, &ev, &r, &date))
+		return rc;
+	x->items[x->item_count++] = (struct ml_export_item){date, 0, seq};
+	if (ev.type == ML_TYPE_GRANT)
+		rc = ex_delta_add(x, seq, r.total_delta_ore, is_new);
+	if (rc == 0 && x->format == ML_EXPORT_BEANCOUNT)
+		rc = ex_accts_of(x, &ev, &r);
+	return rc;
+}
+
+static int ex_item_cmp(const void *a, const void *b)
+{
+	const struct ml_export_item *p = a, *q = b;
+	if (p->date != q->date)
+		return p->date < q->date ? -1 : 1;
+	if (p->seq != q->seq)
+		return p->seq < q->seq ? -1 : 1;
+	return 0;
+}
+
+static int ex_pass_alloc(struct ex_pass *p)
+{
+	struct ml_export *x = p->x;
+	int rc = ml_state_count(p->st, p->txn, ML_NAME_GRANT, &p->grant_count);
+	if (rc != 0)
+		return rc;
+	if (x->head_seq > SIZE_MAX / sizeof *x->items)
+		return ML_E_NOMEM;
+	x->items = malloc((x->head_seq ? x->head_seq : 1) * sizeof *x->items);
+	p->totals = malloc((p->grant_count + 1u) * sizeof *p->totals);
+	p->under = calloc(p->grant_count + 1u, sizeof *p->under);
+	if (x->items == NULL || p->totals == NULL || p->under == NULL)
+		return ML_E_NOMEM;
+	for (uint32_t h = 0; h <= p->grant_count; h++)
+		p->totals[h] = -1;
+	return x->filtered ? ex_mark_under(p) : 0;
+}
+
+int ml_export_index(struct ml_export *x, MDB_txn *txn)
+{
+	struct ex_pass p = {x, txn, ml_ledger_store(x->lg), 0, NULL, NULL};
+	int rc = ex_pass_alloc(&p);
+	x->indexed = true;
+	for (uint64_t seq = 1; rc == 0 && seq <= x->head_seq; seq++)
+		rc = ex_pass_event(&p, seq);
+	free(p.totals);
+	free(p.under);
+	if (rc != 0)
+		return rc;
+	bool journal =
+	    x->format == ML_EXPORT_LEDGER || x->format == ML_EXPORT_BEANCOUNT;
+	if (journal)
+		qsort(x->items, x->item_count, sizeof *x->items, ex_item_cmp);
+	ex_accts_compact(x);
+	return 0;
+}
