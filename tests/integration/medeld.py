@@ -22,6 +22,8 @@ import time
 import unittest
 
 MEDELD = os.environ.get("MEDELD", "medeld")
+if os.sep in MEDELD:
+    MEDELD = os.path.abspath(MEDELD)
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 60
 
@@ -59,8 +61,15 @@ class Answer:
 class Medeld:
     """One medeld process on its own directory."""
 
-    def __init__(self, data=None, args=(), tokens=None, socket_path=None):
+    def __init__(self, data=None, args=(), tokens=None, socket_path=None,
+                 tcp_listen="127.0.0.1:0", as_documented=False):
+        """as_documented: run `medeld` with no --data/--socket, from the
+        temporary directory, so its defaults (./medel-data) are used."""
         self.tmp = tempfile.mkdtemp(prefix="medeld-it-")
+        self.as_documented = as_documented
+        self.tcp_listen = tcp_listen
+        if as_documented:
+            data = os.path.join(self.tmp, "medel-data")
         self.data = data or os.path.join(self.tmp, "data")
         self.socket = socket_path or os.path.join(self.data, "medeld.sock")
         self.args = list(args)
@@ -87,15 +96,18 @@ class Medeld:
 
     # --- process --------------------------------------------------------
     def command(self):
-        cmd = [MEDELD, "--data", self.data, "--socket", self.socket]
+        cmd = [MEDELD]
+        if not self.as_documented:
+            cmd += ["--data", self.data, "--socket", self.socket]
         if self.tokens_path:
-            cmd += ["--listen", "127.0.0.1:0", "--tokens", self.tokens_path]
+            cmd += ["--listen", self.tcp_listen, "--tokens",
+                    self.tokens_path]
         return cmd + self.args
 
     def start(self):
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, cwd=self.tmp)
         self.reader = threading.Thread(target=self._read_stderr,
                                        args=(self.proc,), daemon=True)
         self.reader.start()
