@@ -150,7 +150,13 @@ class Socket(MedeldTestCase):
 
 class SigtermUnderLoad(MedeldTestCase):
     def test_every_201_is_on_disk_after_restart(self):
-        d = Medeld()
+        self.run_load([])
+
+    def test_the_same_with_two_loops(self):
+        self.run_load(["--threads", "2"])
+
+    def run_load(self, args):
+        d = Medeld(args=args)
         self.addCleanup(d.cleanup)
         d.start()
         setup_ledger(d)
@@ -212,6 +218,40 @@ class SigtermUnderLoad(MedeldTestCase):
         self.assertIs(again.get("/v1/verify").json()["ok"], True)
         commits = again.metric("medeld_commits_total")
         self.assertEqual(commits, 0)  # a fresh process: nothing yet
+
+
+class TwoLoops(MedeldTestCase):
+    """--threads 2: a commit answered on one loop wakes long-polls parked
+    on the other, and SIGTERM drains both."""
+
+    def test_long_polls_on_both_loops_wake(self):
+        import time
+        d = self.start_medeld(args=["--threads", "2"])
+        head = setup_ledger(d)
+        results = []
+
+        def poll():
+            results.append(d.get(f"/v1/events?after={head}&wait=60",
+                                 timeout=90))
+
+        polls = [threading.Thread(target=poll) for _ in range(16)]
+        for t in polls:
+            t.start()
+        deadline = time.monotonic() + 20
+        while d.metric("medeld_waiting_requests") != 16:
+            self.assertLess(time.monotonic(), deadline)
+        e = {"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
+             "party": "malmo-asn", "activity": "Två", "amount": 1,
+             "id": "two-loops"}
+        self.assertAnswer(d.post("/v1/events", e), 201)
+        for t in polls:
+            t.join(30)
+            self.assertFalse(t.is_alive())
+        self.assertEqual(len(results), 16)
+        for a in results:
+            self.assertEqual(a.json()["events"][0]["id"], "two-loops")
+        log = d.log()
+        self.assertIn("threads=2", log)
 
 
 class Writes(MedeldTestCase):
