@@ -324,12 +324,8 @@ static int ml_check_between(struct ml_decode *d)
 	if (ev->to_grant.ptr != NULL && ml_str_eq(ev->to_grant, ev->grant))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO_GRANT,
 			      "must differ from 'grant'");
-	if (ev->type == ML_TYPE_GRANT && ml_str_eq(ev->parent, ev->grant))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_PARENT,
-			      "a grant cannot be its own parent");
-	if (ev->type == ML_TYPE_PARTY && ml_str_eq(ev->parent, ev->party))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_PARENT,
-			      "a party cannot be its own parent");
+	/* A party or grant naming itself as parent is left to the ledger:
+	 * it is a cycle (or an undefined parent), a rule, not a form. */
 	return 0;
 }
 

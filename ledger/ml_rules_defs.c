@@ -223,12 +223,12 @@ static int ml_tightening_error(struct ml_apply *a, uint32_t h, uint32_t party,
 		       (int)p.len, p.ptr, (int)g.len, g.ptr, d);
 }
 
-/* After a new row for no is written: no expense or carry-over in no or
- * the posts inheriting from it may break the new use_by / carry_over. */
-static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
+/* One pass of the tightening check over no and its posts: use_by
+ * (spent after it) or carry_over (carried out without it). */
+static int ml_grant_tightening_pass(struct ml_apply *a, uint32_t no,
+				    uint32_t count, bool use_by)
 {
-	uint32_t count;
-	int rc = ml_state_count(a->st, a->txn, ML_NAME_GRANT, &count);
+	int rc = 0;
 	for (uint32_t h = 1; rc == 0 && h <= count; h++) {
 		bool under, found = false;
 		uint32_t party = 0;
@@ -238,17 +238,29 @@ static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
 		if (rc != 0 || !under)
 			continue;
 		rc = ml_state_grant_effective(a->st, a->txn, h, &eff);
-		if (rc == 0 && eff.use_by != ML_DAY_NONE)
+		if (rc == 0 && use_by && eff.use_by != ML_DAY_NONE)
 			rc = ml_find_bucket_after(a, h, ML_B_SPENT, eff.use_by,
 						  &found, &party, &day);
-		if (rc == 0 && found)
-			return ml_tightening_error(a, h, party, day, true);
-		if (rc == 0 && eff.carry_over != 1)
+		if (rc == 0 && !use_by && eff.carry_over != 1)
 			rc = ml_find_bucket_after(a, h, ML_B_CARRIED_OUT, -1,
 						  &found, &party, &day);
 		if (rc == 0 && found)
-			return ml_tightening_error(a, h, party, day, false);
+			return ml_tightening_error(a, h, party, day, use_by);
 	}
+	return rc;
+}
+
+/* After a new row for no is written: no expense or carry-over in no or
+ * the posts inheriting from it may break the new use_by / carry_over.
+ * use_by is checked over all of them first, then carry_over (rules.md). */
+static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
+{
+	uint32_t count;
+	int rc = ml_state_count(a->st, a->txn, ML_NAME_GRANT, &count);
+	if (rc == 0)
+		rc = ml_grant_tightening_pass(a, no, count, true);
+	if (rc == 0)
+		rc = ml_grant_tightening_pass(a, no, count, false);
 	return rc;
 }
 
@@ -266,13 +278,14 @@ static int ml_grant_prepare(struct ml_apply *a, uint32_t *no, bool *is_new,
 	memset(old, 0, sizeof *old);
 	if (rc == 0 && !*is_new)
 		rc = ml_state_grant(a->st, a->txn, *no, old);
+	/* rules.md: existence, then closed periods, then the type's rules. */
+	if (rc == 0)
+		rc = ml_check_open(a, *is_new ? parent : *no, ev->date,
+				   ML_F_DATE);
 	if (rc == 0 && !*is_new)
 		rc = ml_grant_same_tree(a, *no, old, row);
 	if (rc == 0 && parent != 0)
 		rc = ml_post_payer(a, parent, payer);
-	if (rc == 0)
-		rc = ml_check_open(a, *is_new ? parent : *no, ev->date,
-				   ML_F_DATE);
 	a->r.grant = *no;
 	a->r.payer = payer;
 	a->r.parent = parent;
