@@ -6,6 +6,11 @@
  * share the cache's head. Lookups hash the key (FNV-1a) and compare hash,
  * length and bytes over at most MD_CACHE_ENTRIES_MAX slots: a few hundred
  * nanoseconds, against the tens of microseconds an answer takes to build.
+ *
+ * Slots keep their memory when the head moves or an entry is replaced
+ * (realloc only when an answer outgrows it), so a stream of queries that
+ * always miss does not churn the allocator: the cost of a miss is one
+ * pass over the slots and one copy of the answer.
  */
 #include "md_cache.h"
 
@@ -13,19 +18,22 @@
 #include <string.h>
 
 struct md_cache_entry {
-	char *key; /* "path?query", NULL when the slot is free */
+	bool live; /* holds an answer at the cache's head */
+	char *key; /* "path?query"; memory kept when not live */
 	size_t key_len;
-	uint64_t hash; /* of key and today */
+	size_t key_cap; /* bytes allocated for key */
+	uint64_t hash;  /* of key and today */
 	int32_t today;
 	char *body;
 	size_t len;
+	size_t cap;    /* bytes allocated for body */
 	uint64_t used; /* tick of the last hit, for LRU */
 };
 
 struct md_cache {
 	uint64_t head_seq; /* every entry is an answer at this head */
 	uint64_t tick;
-	size_t bytes; /* ≤ MD_CACHE_BYTES_MAX */
+	size_t bytes; /* allocated by all slots, ≤ MD_CACHE_BYTES_MAX */
 	struct md_cache_entry e[MD_CACHE_ENTRIES_MAX];
 };
 
@@ -34,26 +42,29 @@ struct md_cache *md_cache_new(void)
 	return calloc(1, sizeof(struct md_cache));
 }
 
-static void md_cache_drop(struct md_cache *c, struct md_cache_entry *e)
+/* Empties a slot and gives its memory back. */
+static void md_cache_release(struct md_cache *c, struct md_cache_entry *e)
 {
-	c->bytes -= e->len + e->key_len;
+	c->bytes -= e->cap + e->key_cap;
 	free(e->key);
 	free(e->body);
 	memset(e, 0, sizeof *e);
 }
 
+/* A new head makes every answer stale; slots keep their memory, so a
+ * steady stream of queries does not churn the allocator. */
 static void md_cache_flush(struct md_cache *c)
 {
 	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++)
-		if (c->e[i].key != NULL)
-			md_cache_drop(c, &c->e[i]);
+		c->e[i].live = false;
 }
 
 void md_cache_free(struct md_cache *c)
 {
 	if (c == NULL)
 		return;
-	md_cache_flush(c);
+	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++)
+		md_cache_release(c, &c->e[i]);
 	free(c);
 }
 
@@ -102,7 +113,7 @@ static struct md_cache_entry *md_cache_find(struct md_cache *c, const char *key,
 {
 	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
 		struct md_cache_entry *e = &c->e[i];
-		if (e->key != NULL && e->hash == hash && e->today == today &&
+		if (e->live && e->hash == hash && e->today == today &&
 		    e->key_len == n && memcmp(e->key, key, n) == 0)
 			return e;
 	}
@@ -130,26 +141,35 @@ const char *md_cache_get(struct md_cache *c, uint64_t head_seq, int32_t today,
 	return e->body;
 }
 
-/* A free slot, evicting least recently used entries until `need` more
- * bytes fit. */
-static struct md_cache_entry *md_cache_room(struct md_cache *c, size_t need)
+/* The slot to fill: an empty one, else the least recently used. One
+ * pass over the slots. */
+static struct md_cache_entry *md_cache_victim(struct md_cache *c)
 {
-	struct md_cache_entry *free_slot = NULL;
-	for (;;) {
-		struct md_cache_entry *lru = NULL;
-		for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
-			struct md_cache_entry *e = &c->e[i];
-			if (e->key == NULL)
-				free_slot = free_slot ? free_slot : e;
-			else if (lru == NULL || e->used < lru->used)
-				lru = e;
-		}
-		if (free_slot != NULL && c->bytes + need <= MD_CACHE_BYTES_MAX)
-			return free_slot;
-		if (lru == NULL)
-			return NULL;
-		md_cache_drop(c, lru); /* bounded: one entry fewer each time */
+	struct md_cache_entry *lru = &c->e[0];
+	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
+		struct md_cache_entry *e = &c->e[i];
+		if (!e->live)
+			return e;
+		if (e->used < lru->used)
+			lru = e;
 	}
+	return lru;
+}
+
+/* Makes *p hold at least need bytes, keeping c->bytes exact. */
+static int md_cache_fit(struct md_cache *c, char **p, size_t *cap, size_t need)
+{
+	if (*cap >= need)
+		return 0;
+	if (c->bytes - *cap + need > MD_CACHE_BYTES_MAX)
+		return -1;
+	char *q = realloc(*p, need);
+	if (q == NULL)
+		return -1;
+	c->bytes = c->bytes - *cap + need;
+	*p = q;
+	*cap = need;
+	return 0;
 }
 
 void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
@@ -158,21 +178,18 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
 {
 	char key[MD_QUERY_BYTES_MAX + 512];
 	size_t n = md_cache_key(path, query, key, sizeof key);
-	if (head_seq != c->head_seq || n == 0 || len > MD_CACHE_ENTRY_BYTES_MAX)
+	if (head_seq != c->head_seq || n == 0 || len == 0 ||
+	    len > MD_CACHE_ENTRY_BYTES_MAX)
 		return;
 	uint64_t hash = md_fnv(md_fnv(14695981039346656037ull, key, n),
 	                       (const char *)&today, sizeof today);
 	if (md_cache_find(c, key, n, hash, today) != NULL)
 		return;
-	struct md_cache_entry *e = md_cache_room(c, len + n);
-	if (e == NULL)
-		return;
-	e->key = malloc(n);
-	e->body = malloc(len ? len : 1);
-	if (e->key == NULL || e->body == NULL) {
-		free(e->key);
-		free(e->body);
-		memset(e, 0, sizeof *e);
+	struct md_cache_entry *e = md_cache_victim(c);
+	e->live = false;
+	if (md_cache_fit(c, &e->key, &e->key_cap, n) != 0 ||
+	    md_cache_fit(c, &e->body, &e->cap, len) != 0) {
+		md_cache_release(c, e); /* over the ceiling: give it back */
 		return;
 	}
 	memcpy(e->key, key, n);
@@ -182,5 +199,5 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
 	e->hash = hash;
 	e->today = today;
 	e->used = ++c->tick;
-	c->bytes += len + n;
+	e->live = true;
 }
