@@ -120,6 +120,11 @@
  * loops stop anyway (the writer still commits what it holds). */
 #define MD_SHUTDOWN_GRACE_S 30
 
+/* accept(2) failing for want of descriptors or memory leaves the
+ * connection queued, and a level-triggered listener would spin on it:
+ * the loop stops accepting for this long, then tries again. */
+#define MD_ACCEPT_PAUSE_MS 100
+
 /* listen(2) backlog. */
 #define MD_LISTEN_BACKLOG_MAX 1024
 

@@ -30,8 +30,14 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <event2/listener.h>
+
 #include "md_log.h"
 #include "md_server_int.h"
+
+/* The one server of this process, for libevent callbacks that carry no
+ * argument of ours (the listeners' error callback). */
+static struct md_server *md_the_server;
 
 /* --- glue between router, writer and loops ------------------------------ */
 
@@ -75,6 +81,7 @@ static void md_loop_on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	l->stopping = true;
+	evtimer_del(l->resume_ev);
 	if (l->bound_unix != NULL)
 		evhttp_del_accept_socket(l->http_unix, l->bound_unix);
 	if (l->bound_tcp != NULL)
@@ -82,6 +89,57 @@ static void md_loop_on_stop(evutil_socket_t fd, short what, void *arg)
 	l->bound_unix = l->bound_tcp = NULL;
 	md_wait_flush(l);
 	md_loop_check_idle(l);
+}
+
+/* The loop whose evhttp is http. */
+static struct md_loop *md_loop_of(const void *http)
+{
+	struct md_server *s = md_the_server;
+	for (unsigned i = 0; s != NULL && i < s->loop_count; i++)
+		if (s->loops[i].http_unix == http ||
+		    s->loops[i].http_tcp == http)
+			return &s->loops[i];
+	return NULL;
+}
+
+static void md_loop_listen(struct md_loop *l, bool on)
+{
+	struct evhttp_bound_socket *b[2] = {l->bound_unix, l->bound_tcp};
+	for (int i = 0; i < 2; i++) {
+		struct evconnlistener *lev =
+		    b[i] ? evhttp_bound_socket_get_listener(b[i]) : NULL;
+		if (lev != NULL && on)
+			evconnlistener_enable(lev);
+		else if (lev != NULL)
+			evconnlistener_disable(lev);
+	}
+}
+
+static void md_loop_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	md_loop_listen(arg, true);
+}
+
+/* accept() failed (EMFILE, ENFILE, ENOBUFS, ENOMEM): pause this loop's
+ * listeners for MD_ACCEPT_PAUSE_MS instead of spinning on the queued
+ * connection; requests already accepted go on. */
+static void md_on_accept_error(struct evconnlistener *lev, void *http)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct md_loop *l = md_loop_of(http);
+	struct timeval pause = {0, MD_ACCEPT_PAUSE_MS * 1000};
+	(void)lev;
+	if (l == NULL || evtimer_pending(l->resume_ev, NULL))
+		return;
+	if (l->accept_pauses++ % 50 == 0) /* a starved loop logs 1 line/5 s */
+		md_log(MD_LOG_WARN, "accept",
+		       "accept: %s; not accepting for %d ms (%llu times)",
+		       evutil_socket_error_to_string(err), MD_ACCEPT_PAUSE_MS,
+		       (unsigned long long)l->accept_pauses);
+	md_loop_listen(l, false);
+	evtimer_add(l->resume_ev, &pause);
 }
 
 /* An evhttp with medeld's limits, accepting on a dup of fd. */
@@ -105,6 +163,8 @@ static struct evhttp *md_loop_http(struct md_loop *l, int fd,
 		evhttp_free(h);
 		return NULL;
 	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(*bound),
+	                            md_on_accept_error);
 	return h;
 }
 
@@ -137,7 +197,9 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->done_ev = event_new(l->base, -1, 0, md_loop_on_done, l);
 	l->commit_ev = event_new(l->base, -1, 0, md_loop_on_commit, l);
 	l->stop_ev = event_new(l->base, -1, 0, md_loop_on_stop, l);
-	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL)
+	l->resume_ev = evtimer_new(l->base, md_loop_on_resume, l);
+	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL ||
+	    l->resume_ev == NULL)
 		return -1;
 	if (s->o.unix_fd >= 0 &&
 	    (l->http_unix = md_loop_http(l, s->o.unix_fd, md_req_on_unix,
@@ -171,6 +233,8 @@ static void md_loop_free(struct md_loop *l)
 		event_free(l->commit_ev);
 	if (l->stop_ev != NULL)
 		event_free(l->stop_ev);
+	if (l->resume_ev != NULL)
+		event_free(l->resume_ev);
 	if (l->base != NULL)
 		event_base_free(l->base);
 	md_cache_free(l->cache);
@@ -252,6 +316,7 @@ int md_server_new(const struct md_server_opts *opts, struct md_server **out,
 	}
 	s->o = *opts;
 	s->loop_count = opts->threads;
+	md_the_server = s;
 	md_api_init(&s->api, opts->lg, md_server_append, s);
 	if (getrandom(&s->id_seed, sizeof s->id_seed, 0) < 0)
 		s->id_seed = (uint64_t)getpid() * 2654435761u;
@@ -339,5 +404,7 @@ void md_server_free(struct md_server *s)
 		event_free(s->grace);
 	for (unsigned i = 0; i < s->loop_count; i++)
 		md_loop_free(&s->loops[i]);
+	if (md_the_server == s)
+		md_the_server = NULL;
 	free(s);
 }

@@ -83,6 +83,8 @@ struct md_loop {
 	struct event *done_ev;   /* other threads finished something */
 	struct event *commit_ev; /* the head moved: wake long-polls */
 	struct event *stop_ev;   /* shutdown begins */
+	struct event *resume_ev; /* accepting again after an accept error */
+	uint64_t accept_pauses;  /* how often accept() failed (logged 1/50) */
 	pthread_mutex_t done_lock;
 	struct md_req *done_head, *done_tail; /* guarded by done_lock */
 	struct md_req *waiters; /* parked long-polls, a doubly linked list */

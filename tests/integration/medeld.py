@@ -62,11 +62,13 @@ class Medeld:
     """One medeld process on its own directory."""
 
     def __init__(self, data=None, args=(), tokens=None, socket_path=None,
-                 tcp_listen="127.0.0.1:0", as_documented=False):
+                 tcp_listen="127.0.0.1:0", as_documented=False,
+                 nofile=None):
         """as_documented: run `medeld` with no --data/--socket, from the
         temporary directory, so its defaults (./medel-data) are used."""
         self.tmp = tempfile.mkdtemp(prefix="medeld-it-")
         self.as_documented = as_documented
+        self.nofile = nofile  # RLIMIT_NOFILE for medeld, when given
         self.tcp_listen = tcp_listen
         if as_documented:
             data = os.path.join(self.tmp, "medel-data")
@@ -105,9 +107,16 @@ class Medeld:
         return cmd + self.args
 
     def start(self):
+        def limits():
+            if self.nofile is not None:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE,
+                                   (self.nofile, self.nofile))
+
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, cwd=self.tmp)
+                                     stderr=subprocess.PIPE, cwd=self.tmp,
+                                     preexec_fn=limits)
         self.reader = threading.Thread(target=self._read_stderr,
                                        args=(self.proc,), daemon=True)
         self.reader.start()

@@ -220,6 +220,24 @@ class SigtermUnderLoad(MedeldTestCase):
         self.assertEqual(commits, 0)  # a fresh process: nothing yet
 
 
+class OutOfDescriptors(MedeldTestCase):
+    def test_accept_pauses_and_recovers(self):
+        d = self.start_medeld(nofile=48)
+        mark = d.line_count()
+        held = []
+        for _ in range(64):  # more than medeld has descriptors for
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.socket)  # queued in the backlog if not accepted
+            held.append(s)
+        self.assertIsNotNone(d.wait_line(r"event=accept .*not accepting",
+                                         30, start=mark))
+        for s in held:
+            s.close()
+        # Descriptors are free again: the next request is served (the
+        # listener comes back by itself after MD_ACCEPT_PAUSE_MS).
+        self.assertAnswer(d.get("/healthz", timeout=30), 200)
+
+
 class TwoLoops(MedeldTestCase):
     """--threads 2: a commit answered on one loop wakes long-polls parked
     on the other, and SIGTERM drains both."""
