@@ -241,19 +241,21 @@ int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 	ml_errinfo_clear(err);
 	int rc = ml_append_check(wt, n, opts, err);
 	MDB_txn *child = NULL;
+	struct ml_log_head head = wt->head;
 	if (rc == 0)
 		rc = ml_store_txn_begin(wt->lg->st, wt->txn, false, &child);
-	if (rc != 0)
-		return rc;
-	struct ml_log_head head = wt->head;
-	rc = ml_append_events(wt, child, &head, events, n, opts, results, err);
-	if (rc != 0 || opts->dry_run) {
-		mdb_txn_abort(child);
-		return rc;
-	}
-	rc = ml_error_from_mdb(mdb_txn_commit(child));
 	if (rc == 0)
+		rc = ml_append_events(wt, child, &head, events, n, opts,
+				      results, err);
+	if (child != NULL && (rc != 0 || opts->dry_run))
+		mdb_txn_abort(child);
+	else if (child != NULL)
+		rc = ml_error_from_mdb(mdb_txn_commit(child));
+	if (rc == 0 && !opts->dry_run)
 		wt->head = head;
+	if (rc != 0 && err != NULL && err->code == 0)
+		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
+			ml_strerror(rc));
 	return rc;
 }
 
@@ -279,23 +281,33 @@ static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events,
 	return rc;
 }
 
+/* One attempt: begin, append, commit. */
+static int ml_append_batch_once(struct ml_ledger *lg, struct ml_event *events,
+				size_t n, const struct ml_append_opts *opts,
+				struct ml_append_result *results,
+				struct ml_errinfo *err)
+{
+	bool dry_run = opts != NULL && opts->dry_run;
+	struct ml_wtxn *wt = NULL;
+	int rc = ml_ledger_write_begin(lg, &wt);
+	if (rc == 0)
+		rc = ml_append_solo(wt, events, n, opts, results, err);
+	if (rc == 0 && !dry_run)
+		return ml_ledger_write_commit(wt); /* frees wt */
+	if (wt != NULL)
+		ml_ledger_write_abort(wt);
+	return rc;
+}
+
 int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
 			   size_t n, const struct ml_append_opts *opts,
 			   struct ml_append_result *results,
 			   struct ml_errinfo *err)
 {
-	bool dry_run = opts != NULL && opts->dry_run;
-	for (;;) {
-		struct ml_wtxn *wt = NULL;
-		int rc = ml_ledger_write_begin(lg, &wt);
-		if (rc == 0)
-			rc = ml_append_solo(wt, events, n, opts, results, err);
-		if (rc == 0 && !dry_run)
-			rc = ml_ledger_write_commit(wt); /* frees wt */
-		else if (wt != NULL)
-			ml_ledger_write_abort(wt);
-		if (rc != ML_E_MAP_FULL)
-			return rc;
+	int rc;
+	ml_errinfo_clear(err);
+	while ((rc = ml_append_batch_once(lg, events, n, opts, results,
+					  err)) == ML_E_MAP_FULL) {
 		rc = ml_ledger_grow(lg);
 		if (rc != 0)
 			return ml_fail(err, rc, -1, NULL,
@@ -304,6 +316,12 @@ int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
 				       (unsigned long long)lg->st->map_bytes_max);
 		ml_errinfo_clear(err);
 	}
+	/* Failures of the transaction itself (begin, commit) have no event
+	 * to blame; they still get a sentence. */
+	if (rc != 0 && err != NULL && err->code == 0)
+		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
+			ml_strerror(rc));
+	return rc;
 }
 
 int ml_ledger_grow(struct ml_ledger *lg)

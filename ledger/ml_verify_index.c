@@ -186,6 +186,12 @@ static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	return 0;
 }
 
+static void mv_sort(struct mv_rows *r, int (*cmp)(const void *, const void *))
+{
+	if (r->n > 1) /* qsort wants a valid pointer even for nothing */
+		qsort(r->v, r->n, sizeof *r->v, cmp);
+}
+
 int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
 		       struct mv_expect *x, struct mv_diff *d,
 		       uint64_t *checked)
@@ -198,9 +204,9 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
 	*checked += n;
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_each(txn, st->dbi[ML_DB_CLOSE], mv_close_row, &c, &n);
-	qsort(x->reports.v, x->reports.n, sizeof *x->reports.v, mv_row_cmp);
-	qsort(x->claims.v, x->claims.n, sizeof *x->claims.v, mv_row_cmp);
-	qsort(x->defs.v, x->defs.n, sizeof *x->defs.v, mv_def_cmp);
+	mv_sort(&x->reports, mv_row_cmp);
+	mv_sort(&x->claims, mv_row_cmp);
+	mv_sort(&x->defs, mv_def_cmp);
 	c.rows = &x->reports;
 	if (rc <= 0 && d->kind[0] == 0)
 		rc = mv_rows_db(txn, st->dbi[ML_DB_REPORTS], &c, mv_gps_row,

@@ -70,6 +70,10 @@ int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
 	struct ml_append_result *res = NULL;
 	if (rc == 0) {
 		res = calloc(n, sizeof *res);
+		if (res == NULL)
+			rc = ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
+	}
+	if (rc == 0) {
 		struct ml_append_opts opts = {.recorded_by = "test"};
 		rc = ml_ledger_append_batch(lg, events, n, &opts, res, err);
 	}
