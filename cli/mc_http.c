@@ -17,7 +17,6 @@
  * becomes status 0 with an error document of our own whose message says
  * where medel looked and why it looked there.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +25,10 @@
 #include <unistd.h>
 
 #include "mc_conn.h"
+#include "mc_curl.h"
 
 struct mc_http {
+	const struct mc_curl *f; /* libcurl, loaded by mc_curl_load */
 	CURL *curl;
 	char base[MC_URL_BYTES_MAX]; /* "http://localhost" or the URL */
 	char auth[MC_TOKEN_BYTES_MAX + 32];
@@ -91,38 +92,45 @@ static int mc_http_setup(struct mc_http *h, const struct mc_target *t,
 int mc_http_open(const struct mc_target *t, struct mc_http **out,
                  struct mc_reply *failure)
 {
+	char why[256];
+	const struct mc_curl *f = mc_curl_load(why, sizeof why);
+	if (f == NULL) {
+		mc_reply_error(failure, 0, "unreachable", "%s", why);
+		return -1;
+	}
 	struct mc_http *h = calloc(1, sizeof *h);
-	if (h == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	if (h == NULL || f->global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		free(h);
 		mc_reply_error(failure, 0, "internal",
 		               "cannot start the HTTP client");
 		return -1;
 	}
+	h->f = f;
 	int rc = mc_http_setup(h, t, failure);
-	if (rc != 0)
-		goto fail;
-	h->curl = curl_easy_init();
-	if (h->curl == NULL) {
-		mc_reply_error(failure, 0, "internal",
-		               "cannot start the HTTP client");
-		rc = -1;
-		goto fail;
+	if (rc == 0) {
+		h->curl = f->easy_init();
+		if (h->curl == NULL)
+			mc_reply_error(failure, 0, "internal",
+			               "cannot start the HTTP client");
+		rc = h->curl ? 0 : -1;
+	}
+	if (rc != 0) {
+		free(h);
+		f->global_cleanup();
+		return rc;
 	}
 	*out = h;
 	return 0;
-fail:
-	free(h);
-	curl_global_cleanup();
-	return rc;
 }
 
 void mc_http_close(struct mc_http *h)
 {
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
+	const struct mc_curl *f = h->f;
+	f->easy_cleanup(h->curl);
 	free(h);
-	curl_global_cleanup();
+	f->global_cleanup();
 }
 
 static int mc_write_fd(int fd, const char *p, size_t len)
@@ -145,7 +153,8 @@ static size_t mc_on_data(char *p, size_t size, size_t nmemb, void *arg)
 	size_t len = size * nmemb;
 	if (!s->checked) {
 		long code = 0;
-		curl_easy_getinfo(s->h->curl, CURLINFO_RESPONSE_CODE, &code);
+		s->h->f->easy_getinfo(s->h->curl, CURLINFO_RESPONSE_CODE,
+		                      &code);
 		s->streaming = s->call->out_fd >= 0 && code == 200;
 		s->checked = true;
 	}
@@ -188,33 +197,34 @@ static int mc_http_options(struct mc_http *h, const struct mc_call *call,
 	if (n < 0 || (size_t)n >= sizeof url)
 		return -1;
 	CURL *c = h->curl;
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	h->f->easy_setopt(c, CURLOPT_URL, url);
 	if (h->socket != NULL)
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)MC_CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT,
-	                 call->slow ? 0L : (long)MC_REQUEST_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, call->progress ? 0L : 1L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, mc_on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, sink);
-	*headers = curl_slist_append(*headers, "Expect:");
+		h->f->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
+	h->f->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	h->f->easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+	                  (long)MC_CONNECT_TIMEOUT_S);
+	h->f->easy_setopt(c, CURLOPT_TIMEOUT,
+	                  call->slow ? 0L : (long)MC_REQUEST_TIMEOUT_S);
+	h->f->easy_setopt(c, CURLOPT_WRITEFUNCTION, mc_on_data);
+	h->f->easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	h->f->easy_setopt(c, CURLOPT_NOPROGRESS, call->progress ? 0L : 1L);
+	h->f->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, mc_on_progress);
+	h->f->easy_setopt(c, CURLOPT_XFERINFODATA, sink);
+	*headers = h->f->slist_append(*headers, "Expect:");
 	if (h->auth[0] != '\0')
-		*headers = curl_slist_append(*headers, h->auth);
+		*headers = h->f->slist_append(*headers, h->auth);
 	if (strcmp(call->method, "POST") == 0) {
-		*headers = curl_slist_append(*headers,
-		                             "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-		                 call->body ? call->body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)call->body_bytes);
+		*headers = h->f->slist_append(*headers,
+		                              "Content-Type: application/json");
+		h->f->easy_setopt(c, CURLOPT_POST, 1L);
+		h->f->easy_setopt(c, CURLOPT_POSTFIELDS,
+		                  call->body ? call->body : "");
+		h->f->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                  (curl_off_t)call->body_bytes);
 	} else {
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+		h->f->easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
+	h->f->easy_setopt(c, CURLOPT_HTTPHEADER, *headers);
 	return *headers != NULL ? 0 : -1;
 }
 
@@ -223,7 +233,7 @@ static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
                            CURLcode res, struct mc_reply *r)
 {
 	long os_errno = 0;
-	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
+	h->f->easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &os_errno);
 	struct stat sb;
 	if (s->write_errno != 0)
 		mc_reply_error(r, 0, "io", "cannot write the output: %s",
@@ -238,7 +248,7 @@ static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
 		               "medeld stopped the stream after %llu bytes "
 		               "(%s): the output is incomplete",
 		               (unsigned long long)r->streamed_bytes,
-		               curl_easy_strerror(res));
+		               h->f->easy_strerror(res));
 	else if (h->socket != NULL && stat(h->socket, &sb) != 0)
 		mc_reply_error(r, 0, "unreachable",
 		               "no medeld socket at %s (%s): start medeld, or "
@@ -247,7 +257,7 @@ static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
 	else
 		mc_reply_error(r, 0, "unreachable",
 		               "cannot reach medeld at %s (%s): %s%s%s",
-		               h->where, h->from, curl_easy_strerror(res),
+		               h->where, h->from, h->f->easy_strerror(res),
 		               os_errno ? ": " : "",
 		               os_errno ? strerror((int)os_errno) : "");
 }
@@ -258,20 +268,20 @@ int mc_http_call(struct mc_http *h, const struct mc_call *call,
 	struct mc_sink sink = {.h = h, .call = call, .r = r};
 	struct curl_slist *headers = NULL;
 	if (mc_http_options(h, call, &sink, &headers) != 0) {
-		curl_slist_free_all(headers);
+		h->f->slist_free_all(headers);
 		mc_reply_error(r, 0, "too_large",
 		               "the request URL is too long");
 		return -1;
 	}
-	CURLcode res = curl_easy_perform(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
+	CURLcode res = h->f->easy_perform(h->curl);
+	h->f->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	h->f->slist_free_all(headers);
 	if (res != CURLE_OK) {
 		mc_http_failed(h, &sink, res, r);
 		return -1;
 	}
 	long code = 0;
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
+	h->f->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
 	r->status = (int)code;
 	return 0;
 }
