@@ -83,13 +83,20 @@
 #define MD_GROUP_BATCHES_MAX 1024
 #define MD_GROUP_EVENTS_MAX  100000
 
-/* --- streaming (md_stream.h: backup, later export) --- */
+/* --- streaming (md_stream.h: backup, export) --- */
 
 /* Bytes read from a producer's pipe and sent as one chunk. */
 #define MD_STREAM_CHUNK_BYTES_MAX (256u * 1024u)
 
 /* Streams (backups, exports) running at once, over all event loops. */
 #define MD_STREAMS_MAX 4
+
+/* An export is read in parts of about this many bytes, each in its own
+ * read transaction (md_export.c): small enough that no snapshot is held
+ * for long, big enough that opening transactions costs nothing. A part
+ * passes it by at most one event (a few KiB); the ceiling is far above. */
+#define MD_EXPORT_PART_BYTES     (64u * 1024u)
+#define MD_EXPORT_PART_BYTES_MAX (1024u * 1024u)
 
 /* --- tokens (md_auth.h) --- */
 

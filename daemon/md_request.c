@@ -9,7 +9,7 @@
  *   the router (md_api_handle)       reads, healthz, POST (→ the writer)
  *   a helper thread + the router     slow reads (verify)
  *   this file                        /metrics
- *   md_backup.c / md_stream.c        /v1/backup (and later /v1/export)
+ *   md_backup.c, md_export.c         /v1/backup, /v1/export (md_stream.c)
  *
  * Answers leave through md_req_reply, which adds X-Request-Id, counts the
  * request in /metrics and writes its log line, then frees the md_req: one
@@ -373,8 +373,7 @@ static void md_req_dispatch_own(struct md_req *r)
 	} else if (r->route == MD_ROUTE_BACKUP) {
 		md_backup_start(r);
 	} else {
-		md_req_fail(r, ML_E_NOT_FOUND,
-		            "GET /v1/export is not in this build of medeld");
+		md_export_start(r, &p);
 	}
 }
 

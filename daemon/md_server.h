@@ -37,27 +37,15 @@
  * After MD_SHUTDOWN_GRACE_S the loops stop anyway.
  *
  * ---------------------------------------------------------------------
- * Streaming answers (GET /v1/backup now; GET /v1/export next)
+ * Streaming answers (GET /v1/backup, GET /v1/export)
  * ---------------------------------------------------------------------
  * md_stream.h turns any "producer" — a function that writes a whole body
  * to a file descriptor on its own thread — into a chunked HTTP answer
  * with back-pressure (one chunk in flight), a 200 sent only once the
  * first bytes exist (so a producer that fails at once still gets a proper
  * JSON error), and a cut connection (no final chunk) if it fails later.
- * To add GET /v1/export:
- *
- *   1. write  int md_export_produce(int fd, void *arg)  that opens its
- *      own read transaction (ml_ledger_read_begin … read_end), writes the
- *      chosen format to fd with write(2), and returns 0 or an ML_E_* code;
- *      arg carries the ledger and the parsed md_params (format, grant);
- *   2. in md_request.c's md_req_dispatch_own, for MD_ROUTE_EXPORT, parse
- *      the query with md_params_parse(…, md_route_info(route)->params …),
- *      fill a struct md_stream_spec {content_type, filename, produce,
- *      arg, arg_free} and call md_stream_start(r, &spec);
- *   3. md_backup.c is the worked example (35 lines).
- *
- * The route, its allowed parameters (format, grant) and its role are
- * already in md_api.c's table; today it answers 404.
+ * md_backup.c (one LMDB copy) and md_export.c (ml_export parts, each in
+ * a fresh read transaction) are its two producers.
  */
 #ifndef MD_SERVER_H
 #define MD_SERVER_H

@@ -149,4 +149,8 @@ void md_wait_flush(struct md_loop *l);
 /* md_backup.c */
 void md_backup_start(struct md_req *r);
 
+/* md_export.c: answers GET /v1/export (400, 404, or a stream). */
+struct md_params;
+void md_export_start(struct md_req *r, const struct md_params *p);
+
 #endif /* MD_SERVER_INT_H */

@@ -1,6 +1,6 @@
 /*
  * md_stream.h — answers too big to build in memory, streamed from a
- * producer thread: GET /v1/backup now, GET /v1/export next.
+ * producer thread: GET /v1/backup and GET /v1/export.
  *
  * A producer is a function that writes the whole body to a file
  * descriptor, on its own thread, and returns 0 or an ML_E_* code:
