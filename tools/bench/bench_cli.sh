@@ -17,7 +17,7 @@
 #      medel's --as-of D counts events dated ≤ D, the tools' -e D+1 is
 #      exclusive, so they answer the same question; a cross-check prints
 #      one figure from each;
-#   4. hyperfine runs the three commands (warm cache, --warmup 3) and
+#   4. hyperfine runs the three commands (no shell, warm cache, --warmup 3) and
 #      writes its table to tools/bench/out/bench_cli.md.
 # The ratio asked for is medel at least 100 times faster than ledger.
 set -eu
@@ -30,7 +30,7 @@ AS_OF=2002-06-30
 END=2002-07-01           # the tools' exclusive end: the day after AS_OF
 PARTY=m17
 OUT=tools/bench/out
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/medel-bench-cli-XXXXXX")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/medel-clibench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
 for tool in hyperfine hledger ledger; do
@@ -39,7 +39,7 @@ for tool in hyperfine hledger ledger; do
 done
 [ -x "$MEDEL" ] && [ -x "$GEN" ] ||
 	{ echo "bench_cli: build $MEDEL and $GEN first" >&2; exit 1; }
-mkdir -p "$OUT" "$WORK/batches"
+mkdir -p "$WORK/batches"
 
 echo "== generating and appending $EVENTS events" >&2
 "$GEN" "$EVENTS" >"$WORK/events.jsonl"
@@ -57,8 +57,10 @@ hledger -f "$WORK/medel.journal" bal -e $END "medel:g0:$PARTY:held" \
 ledger -f "$WORK/medel.journal" bal -e $END "medel:g0:$PARTY:held" \
 	2>&1 | sed 's/^/ledger:  /' >&2
 
-hyperfine --warmup 3 --export-markdown "$OUT/bench_cli.md" \
+hyperfine -N --warmup 3 --export-markdown "$WORK/bench_cli.md" \
 	-n medel "$MEDEL --db $WORK/db balance --as-of $AS_OF --party $PARTY" \
 	-n hledger "hledger -f $WORK/medel.journal bal -e $END :$PARTY:" \
 	-n ledger "ledger -f $WORK/medel.journal bal -e $END :$PARTY:"
+mkdir -p "$OUT"
+cp "$WORK/bench_cli.md" "$OUT/bench_cli.md"
 cat "$OUT/bench_cli.md"
