@@ -1,0 +1,79 @@
+"""medel over TCP with tokens, and the connection order of CLI.md.
+
+A medeld with --listen and a tokens file: a read token may read (same
+bytes as embedded), not write (403 → exit 1); a wrong token cannot use
+the ledger (401 → exit 3). --url beats --socket, MEDEL_URL beats
+MEDEL_SOCKET, and --db beats everything.
+"""
+import os
+import unittest
+
+from clitest import (Medeld, copy_ledger, load_examples, medel, tmpdir)
+
+
+class Url(unittest.TestCase):
+    def setUp(self):
+        root = tmpdir(self)
+        self.db = os.path.join(root, "embedded")
+        load_examples(self.db)
+        copy = os.path.join(root, "daemon")
+        copy_ledger(self.db, copy)
+        self.d = Medeld(data=copy, tokens=[("read", "controller", "r-tok"),
+                                           ("write", "job", "w-tok")])
+        self.addCleanup(self.d.cleanup)
+        self.d.start()
+        self.url = f"http://127.0.0.1:{self.d.port}"
+
+    def test_read_token(self):
+        args = ["repayments", "--year", "2020", "--as-of", "2021-04-01"]
+        a = medel("--db", self.db, *args)
+        b = medel("--url", self.url, "--token", "r-tok", *args)
+        c = medel(*args, extra_env={"MEDEL_URL": self.url,
+                                    "MEDEL_TOKEN": "r-tok"})
+        self.assertEqual((a.rc, a.out, a.err), (b.rc, b.out, b.err))
+        self.assertEqual((a.rc, a.out, a.err), (c.rc, c.out, c.err))
+
+    def test_roles(self):
+        rec = ["record", "report", "--grant", "psykisk-halsa-2020",
+               "--party", "malmo", "--date", "2021-01-29"]
+        r = medel("--url", self.url, "--token", "r-tok", *rec)
+        self.assertEqual(r.rc, 1, r)
+        self.assertTrue(r.err.startswith(b"medel: forbidden: "), r)
+        w = medel("--url", self.url, "--token", "w-tok", *rec)
+        self.assertEqual((w.rc, w.out), (0, b"119\n"), w)
+        log = medel("--url", self.url, "--token", "r-tok", "--csv", "log",
+                    "--after", "118")
+        self.assertTrue(log.out.endswith(b";job\r\n"), log)  # recorded_by
+        bad = medel("--url", self.url, "--token", "nope", "verify")
+        self.assertEqual(bad.rc, 3, bad)
+        self.assertTrue(bad.err.startswith(b"medel: unauthorized: "), bad)
+
+    def test_order(self):
+        sock = self.d.socket
+        # --db first, then --url, then --socket
+        r = medel("--socket", "/nonexistent.sock", "--db", self.db,
+                  "verify")
+        self.assertEqual(r.rc, 0, r)
+        r = medel("--socket", "/nonexistent.sock", "--url", self.url,
+                  "--token", "r-tok", "verify")
+        self.assertEqual(r.rc, 0, r)
+        # --socket beats the environment
+        r = medel("--socket", sock, "verify",
+                  extra_env={"MEDEL_URL": "http://127.0.0.1:9"})
+        self.assertEqual(r.rc, 0, r)
+        # MEDEL_URL beats MEDEL_SOCKET
+        r = medel("verify", extra_env={"MEDEL_URL": "http://127.0.0.1:9",
+                                       "MEDEL_SOCKET": sock})
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn(b"MEDEL_URL", r.err)
+        r = medel("verify", extra_env={"MEDEL_SOCKET": sock})
+        self.assertEqual(r.rc, 0, r)
+
+    def test_locked(self):
+        r = medel("--db", self.d.data, "balance")
+        self.assertEqual(r.rc, 3, r)
+        self.assertIn(b"use the daemon", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
