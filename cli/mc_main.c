@@ -186,12 +186,8 @@ static int mc_dispatch(struct mc_ctx *ctx, const struct mc_globals *g,
 	}
 	if (name == NULL || cmd == NULL) {
 		if (name != NULL)
-			mc_usage(ctx, "unknown command '%s'", name);
-		else
-			mc_usage(ctx, "no command given");
-		if (ctx->out != MC_OUT_JSON)
-			mc_print_usage(stderr);
-		return MC_EXIT_USAGE;
+			return mc_usage(ctx, "unknown command '%s'", name);
+		return mc_usage(ctx, "no command given");
 	}
 	ctx->command = cmd->name;
 	if (g->help) {
