@@ -13,14 +13,17 @@
  * left with its own label. Because each party balances (rules.md), the
  * bands leaving a bar fill it exactly as the bands arriving do.
  *
- * The payer's own "held" is what others repaid to it; those repayments
- * are already drawn as "repaid → payer" at the right, so the payer shows
- * only what it holds beyond them (held − returned).
+ * The payer's bar is only what left it. What it still holds of its pool
+ * is said in its label ("keeps … (not drawn)"), not drawn: a national
+ * grant's pool is thousands of times what one county's chain received,
+ * and drawing it would shrink the chain to hairlines. What others repaid
+ * to the payer is drawn once, as "repaid → payer" at the right.
  *
  * Labels: every bar and box carries its amount in kronor
  * (ml_money_format), as text of class "amount" with data-kind "party",
- * "sink" or "source", so a reader (or a test) can check that the sinks
- * add up to the pool plus what entered from outside. Text is escaped
+ * "sink", "source" or "kept", so a reader (or a test) can check that the
+ * sinks and what the payer keeps add up to the pool plus what entered
+ * from outside. Text is escaped
  * (mc_xml_text); activity names are cut to 56 columns. Sizes: the tallest
  * column is drawn 560 px high, each bar at least 1.5 px and each row at
  * least 20 px so labels never overlap; the canvas grows to fit.
@@ -75,14 +78,31 @@ struct mc_svg {
 };
 
 /* The money a party passes on, which sets its bar's height. */
+/* What the payer still holds of its pool (beyond repayments it got
+ * back): money that never entered the chain drawn here. */
+static int64_t mc_svg_kept(const struct mc_trace *t)
+{
+	if (t->payer >= t->n_nodes)
+		return 0;
+	const int64_t *f = t->nodes[t->payer].fig;
+	int64_t kept = f[MC_N_HELD] - f[MC_N_RETURNED];
+	return kept > 0 ? kept : 0;
+}
+
+/* The money a party passes on, which sets its bar's height. The payer's
+ * bar is only what left it: a national grant's pool is thousands of
+ * times what one county's chain received, and drawing all of it would
+ * shrink the chain to hairlines; what it keeps is said in its label. */
 static int64_t mc_svg_through(const struct mc_trace *t, size_t i)
 {
 	const int64_t *f = t->nodes[i].fig;
-	int64_t held = f[MC_N_HELD] - (i == t->payer ? f[MC_N_RETURNED] : 0);
 	int64_t out = f[MC_N_PAID_OUT] + f[MC_N_SPENT] + f[MC_N_REPAID] +
-	              f[MC_N_CARRIED_OUT] + (held > 0 ? held : 0);
-	int64_t in = mc_trace_inflow(t, i) + f[MC_N_CARRIED_IN] +
-	             (i == t->payer ? 0 : f[MC_N_RETURNED]);
+	              f[MC_N_CARRIED_OUT];
+	if (i == t->payer)
+		return out;
+	out += f[MC_N_HELD] > 0 ? f[MC_N_HELD] : 0;
+	int64_t in =
+	    mc_trace_inflow(t, i) + f[MC_N_CARRIED_IN] + f[MC_N_RETURNED];
 	return out > in ? out : in;
 }
 
@@ -113,9 +133,8 @@ static void mc_svg_sinks(struct mc_svg *s, size_t i)
 			mc_svg_add(s, MC_BOX_REPAID, i, e,
 			           t->edges[e].amount_ore);
 	mc_svg_add(s, MC_BOX_CARRIED_OUT, i, 0, n->fig[MC_N_CARRIED_OUT]);
-	int64_t held =
-	    n->fig[MC_N_HELD] - (i == t->payer ? n->fig[MC_N_RETURNED] : 0);
-	mc_svg_add(s, MC_BOX_HELD, i, 0, held);
+	if (i != t->payer)
+		mc_svg_add(s, MC_BOX_HELD, i, 0, n->fig[MC_N_HELD]);
 }
 
 static int mc_cmp_box(const void *a, const void *b)
@@ -351,10 +370,20 @@ static void mc_svg_label(struct mc_svg *s, const struct mc_box *b)
 		fprintf(s->f,
 		        "</tspan><tspan x=\"%.1f\" dy=\"14\">%s<tspan "
 		        "class=\"amount\" data-kind=\"party\">%s</tspan>"
-		        "</tspan></text>\n",
+		        "</tspan>",
 		        x, b->node == t->payer ? "pool " : "",
 		        ml_money_format(mc_trace_inflow(t, b->node), money,
 		                        sizeof money));
+		if (b->node == t->payer && mc_svg_kept(t) > 0)
+			fprintf(s->f,
+			        "<tspan x=\"%.1f\" dy=\"14\" fill=\"#555\">"
+			        "keeps <tspan class=\"amount\" "
+			        "data-kind=\"kept\">%s</tspan> (not drawn)"
+			        "</tspan>",
+			        x,
+			        ml_money_format(mc_svg_kept(t), money,
+			                        sizeof money));
+		fputs("</text>\n", s->f);
 		return;
 	}
 	struct ml_buf what;

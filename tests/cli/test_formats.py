@@ -185,7 +185,7 @@ class Formats(unittest.TestCase):
         root = ET.fromstring(r.out)
         self.assertTrue(root.tag.endswith("svg"))
         ns = "{http://www.w3.org/2000/svg}"
-        amounts = {"party": [], "sink": [], "source": []}
+        amounts = {"party": [], "sink": [], "source": [], "kept": []}
         for t in root.iter(ns + "tspan"):
             if t.get("class") == "amount":
                 amounts[t.get("data-kind")].append(ore(t.text))
@@ -196,8 +196,10 @@ class Formats(unittest.TestCase):
         carried = sum(n["carried_in"] for n in trace["nodes"])
         self.assertEqual(pool, 2680000000)
         self.assertEqual(sum(amounts["source"]), carried)
-        # where the money ended = the pool + what came from outside
-        self.assertEqual(sum(amounts["sink"]), pool + carried)
+        # where the money ended (+ what the payer keeps, not drawn)
+        # = the pool + what came from outside
+        self.assertEqual(sum(amounts["sink"]) + sum(amounts["kept"]),
+                         pool + carried)
         # every party's label is what came to it: the pool, or payouts
         paid_in = {}
         for e in trace["edges"]:
@@ -207,11 +209,28 @@ class Formats(unittest.TestCase):
         self.assertEqual(sorted(amounts["party"]), want)
         spent = sum(a["amount"] for n in trace["nodes"]
                     for a in n["activities"])
-        self.assertIn(spent, [spent])
+        sinks = root.findall(f".//{ns}text[@class='label sink']")
+        self.assertEqual(len(sinks), len(amounts["sink"]))
+        self.assertGreater(spent, 0)
         self.assertEqual(len(root.findall(f".//{ns}path")),
                          len([e for e in trace["edges"]
                               if e["kind"] == "payout"]) +
                          len(amounts["sink"]) + len(amounts["source"]))
+
+    def test_svg_national_grant(self):
+        """The payer keeps most of a national pool: said, not drawn."""
+        r = self.m("trace", "psykisk-halsa-2020", "--as-of", "2021-04-01",
+                   "--format", "svg")
+        root = ET.fromstring(r.out)
+        ns = "{http://www.w3.org/2000/svg}"
+        got = {}
+        for t in root.iter(ns + "tspan"):
+            if t.get("class") == "amount":
+                got.setdefault(t.get("data-kind"), []).append(ore(t.text))
+        self.assertEqual(got["kept"], [167920469300])
+        self.assertEqual(got["source"], [32000000])  # malmo got back
+        self.assertEqual(sum(got["sink"]) + sum(got["kept"]),
+                         168920000000 + 32000000)
 
     def test_dot(self):
         r = self.m("trace", STORSTHLM, "--as-of", "2021-04-01", "--format",
