@@ -47,11 +47,9 @@ static void mc_progress_draw(struct mc_progress *p, int64_t now_ms)
 		        p->label, what, (unsigned long long)p->total,
 		        100.0 * (double)p->done / (double)p->total, secs);
 	else if (p->done == 0)
-		fprintf(stderr, "\r%s... %.0f s\033[K", p->label,
-		        secs);
+		fprintf(stderr, "\r%s... %.0f s\033[K", p->label, secs);
 	else
-		fprintf(stderr, "\r%s %s, %.0f s\033[K", p->label, what,
-		        secs);
+		fprintf(stderr, "\r%s %s, %.0f s\033[K", p->label, what, secs);
 	p->shown = true;
 }
 
