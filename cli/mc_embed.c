@@ -186,7 +186,7 @@ static enum ml_export_format mc_embed_format(enum md_format f)
 		return ML_EXPORT_LEDGER;
 	case MD_FORMAT_BEANCOUNT:
 		return ML_EXPORT_BEANCOUNT;
-	default:
+	default: /* MD_FORMAT_JSONL; NONE is refused before */
 		return ML_EXPORT_JSONL;
 	}
 }
@@ -294,6 +294,12 @@ static int mc_embed_stream(struct mc_embed *e, enum md_route route,
 	}
 	if (route == MD_ROUTE_BACKUP)
 		return mc_embed_backup(e, call, r);
+	if (p.format == MD_FORMAT_NONE) { /* as medeld's md_export.c */
+		ml_fail(&err, ML_E_BAD_QUERY, -1, "format",
+		        "format is required: jsonl, csv, ledger or beancount");
+		mc_embed_error(r, ML_E_BAD_QUERY, &err);
+		return 0;
+	}
 	return mc_embed_export(e, &p, call, r);
 }
 
