@@ -100,7 +100,7 @@ static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im,
 		                 why, sizeof why) == 0)
 			continue;
 		struct ml_buf where;
-		ml_buf_init(&where, 512);
+		ml_buf_init(&where, MC_LINE_BYTES_MAX);
 		mc_import_where(im, in->row, c, &where);
 		rc = mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field", "%s: %s",
 		             where.data, why);

@@ -113,7 +113,7 @@ static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
 	mc_json_int(ev, "seq", &seq);
 	if (mc_event_money(ev, &ore))
 		ml_money_format(ore, money, sizeof money);
-	ml_buf_init(&what, 64 * 1024);
+	ml_buf_init(&what, MC_LINE_BYTES_MAX);
 	mc_log_what(ctx, ev, type, &what);
 	bool corr = strcmp(type, "correction") == 0;
 	printf("%8lld  %-10s  %s%-11s%s  %17s  %s\n", (long long)seq,

@@ -90,7 +90,7 @@ static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
 	const char *use_by = mc_json_str(g, "use_by");
 	const char *repay_by = mc_json_str(g, "repay_by");
 	struct ml_buf h;
-	ml_buf_init(&h, 1024);
+	ml_buf_init(&h, MC_LINE_BYTES_MAX);
 	ml_buf_add_str(&h, grant);
 	if (use_by != NULL)
 		ml_buf_addf(&h, "  use by %s", use_by);

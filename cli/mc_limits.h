@@ -88,6 +88,12 @@
 #define MC_TABLE_COLUMNS_MAX    16
 #define MC_TABLE_TEXT_BYTES_MAX (256u * 1024u * 1024u)
 
+/* One line of human output built in memory before it is printed: a log
+ * line's words, a tree label, a table heading, where an error is. The
+ * longest is an event's text fields together (activity 500, unit 200,
+ * names, ids, a note of 1000 bytes) — 8 KiB holds it with room. */
+#define MC_LINE_BYTES_MAX (8u * 1024u)
+
 /* Display columns of a free-text label (an activity, a party name) in a
  * table or tree before it is cut with "…". */
 #define MC_LABEL_COLS_MAX 60

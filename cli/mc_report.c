@@ -86,7 +86,7 @@ static void mc_report_human(const cJSON *e, mc_locate_fn locate, void *arg)
 	const char *field = mc_json_str(e, "field");
 	int64_t index = -1;
 	struct ml_buf where;
-	ml_buf_init(&where, 1024);
+	ml_buf_init(&where, MC_LINE_BYTES_MAX);
 	if (mc_json_int(e, "index", &index) != 0)
 		index = -1;
 	if (locate != NULL)

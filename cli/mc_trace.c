@@ -336,7 +336,7 @@ static void mc_tree_line(struct mc_tree *tr, const char *connector,
 {
 	char money[ML_MONEY_TEXT_MAX], share[24];
 	struct ml_buf label;
-	ml_buf_init(&label, 64 * 1024);
+	ml_buf_init(&label, MC_LINE_BYTES_MAX);
 	int rc = ml_buf_add(&label, tr->prefix.data ? tr->prefix.data : "",
 	                    tr->prefix.len);
 	rc = rc ? rc : ml_buf_add_str(&label, connector);
@@ -416,7 +416,7 @@ static void mc_tree_items_draw(struct mc_tree *tr, size_t n, int depth)
 			continue;
 		}
 		struct ml_buf text;
-		ml_buf_init(&text, 64 * 1024);
+		ml_buf_init(&text, MC_LINE_BYTES_MAX);
 		mc_item_text(tr, n, &items[i], &text);
 		mc_tree_line(tr, conn, text.data ? text.data : "",
 		             items[i].amount_ore, false);

@@ -57,13 +57,13 @@ enum mc_box_kind {
 
 struct mc_box {
 	enum mc_box_kind kind;
-	size_t node; /* the party (for a sink: the one it comes from) */
-	size_t ref;  /* activity or edge index */
-	int col;
-	int64_t ore;
-	double key; /* order within the column */
-	double x, y, h;
-	double in_px, out_px; /* band space used on each side */
+	size_t node;    /* the party (for a sink: the one it comes from) */
+	size_t ref;     /* activity or edge index */
+	int col;        /* 0 = the payer's … cols − 1 = the sinks */
+	int64_t ore;    /* the money it stands for */
+	double key;     /* order within the column */
+	double x, y, h; /* px: left, top, height */
+	double in_px, out_px; /* px of band already attached on each side */
 };
 
 struct mc_svg {
@@ -338,7 +338,7 @@ static void mc_sink_text(const struct mc_svg *s, const struct mc_box *b,
 	const struct mc_trace *t = s->t;
 	const struct mc_trace_activity *a = &t->nodes[b->node].acts[b->ref];
 	struct ml_buf what;
-	ml_buf_init(&what, 4096);
+	ml_buf_init(&what, MC_LINE_BYTES_MAX);
 	if (b->kind == MC_BOX_SPENT && a->unit != NULL)
 		ml_buf_addf(&what, "%s (%s)", a->activity, a->unit);
 	else if (b->kind == MC_BOX_SPENT)
@@ -387,7 +387,7 @@ static void mc_svg_label(struct mc_svg *s, const struct mc_box *b)
 		return;
 	}
 	struct ml_buf what;
-	ml_buf_init(&what, 4096);
+	ml_buf_init(&what, MC_LINE_BYTES_MAX);
 	mc_sink_text(s, b, &what);
 	fprintf(s->f,
 	        "<text x=\"%.1f\" y=\"%.1f\" class=\"label sink\">"
