@@ -1,6 +1,7 @@
 """medeld's life: what it refuses to start on, its socket, and SIGTERM
 under load — every event answered 201 is on disk after a restart."""
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -36,6 +37,7 @@ DUMP_HEADER = "VERSION=3\nformat=bytevalue\ntype=btree\n"
 class Refusals(MedeldTestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="medeld-lc-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def test_a_dir_held_by_another_medeld(self):
         d = self.start_medeld()
@@ -99,6 +101,7 @@ class Refusals(MedeldTestCase):
 class Socket(MedeldTestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="medeld-sock-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def test_socket_mode_is_0600(self):
         d = self.start_medeld()
