@@ -27,8 +27,8 @@
 #include "ml_ledger.h"
 #include "ml_state.h"
 
-/* A query's parameters, validated (ml_params.h builds it from a query
- * string). Strings are NUL-terminated and owned by the caller. */
+/* A query's parameters, validated (daemon/md_params.h builds it from a
+ * query string). Strings are NUL-terminated and owned by the caller. */
 struct ml_query {
 	ml_day as_of;          /* default: today */
 	bool has_known_at;     /* known_at given */
@@ -100,7 +100,9 @@ int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
 		     ml_progress_fn progress, void *progress_arg,
 		     struct ml_errinfo *err);
 
-/* Adds an exact integer member (cJSON prints large doubles lossily). */
+/* Adds an exact integer member (cJSON prints large doubles lossily).
+ * name is not copied: it must be a string literal or live as long as
+ * obj (a static table entry). */
 cJSON *ml_json_add_int(cJSON *obj, const char *name, int64_t v);
 /* Adds a date member "YYYY-MM-DD". */
 cJSON *ml_json_add_date(cJSON *obj, const char *name, ml_day day);

@@ -99,12 +99,16 @@ int ml_store_grow(struct ml_store *st);
 int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
 		       MDB_txn **out);
 
-/* Bytes of the map in use (last page used × page size) and the map size. */
+/* Bytes of the map in use (last page used × page size) and the map size.
+ * Call it inside an ml_ledger_read_begin transaction: that keeps
+ * ml_ledger_grow from remapping the file meanwhile. */
 int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
 		   uint64_t *map_bytes);
 
 /* Writes a compacted consistent copy of the data file to fd while writes
- * go on (mdb_env_copyfd2 with MDB_CP_COMPACT). */
+ * go on (mdb_env_copyfd2 with MDB_CP_COMPACT). The caller must hold an
+ * ml_ledger_read_begin transaction for the whole copy, so the map is not
+ * grown (remapped) under LMDB's copy thread. */
 int ml_store_copy_fd(struct ml_store *st, int fd);
 
 /* Big-endian key helpers. */
