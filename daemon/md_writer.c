@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "ml_date.h"
 
@@ -168,9 +169,28 @@ static void md_group_committed(struct md_writer *w, struct md_append *first,
 	}
 }
 
+/* A full disk shows up in two ways. A write the filesystem refuses
+ * outright is ENOSPC (ML_E_UNAVAILABLE already). But LMDB writes its dirty
+ * pages in runs (pwritev), and a run the filesystem accepts only in part,
+ * because it filled on the way, is a short write that mdb_page_flush
+ * reports as EIO ("short write, filesystem full?"), which the ledger maps
+ * to ML_E_IO, a 500. So an ML_E_IO with the ledger's filesystem (next to)
+ * empty is taken for what it is: the disk is full, answer 503 and try
+ * again with the next group. Nothing of the failed commit is referenced
+ * by LMDB's meta page, so the ledger is as it was before the group. */
+static int md_storage_rc(struct md_writer *w, int rc)
+{
+	struct statvfs sv;
+	if (rc != ML_E_IO ||
+	    statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
+		return rc;
+	uint64_t free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return free_bytes < MD_DISK_FULL_BYTES ? ML_E_UNAVAILABLE : rc;
+}
+
 /* Runs the n batches from `first` as one group, growing the map and
  * running them again while it fills. Returns 0 or the error that stops
- * it (a full map at the ceiling, a storage error). */
+ * it (a full map at the ceiling, a full disk, a storage error). */
 static int md_group_attempts(struct md_writer *w, struct md_append *first,
                              size_t n)
 {
@@ -183,7 +203,9 @@ static int md_group_attempts(struct md_writer *w, struct md_append *first,
 			return 0;
 		}
 		md_metrics_commit_failed(w->o.metrics);
-		if (rc != ML_E_MAP_FULL || ml_ledger_grow(w->o.lg) != 0)
+		if (rc != ML_E_MAP_FULL)
+			return md_storage_rc(w, rc);
+		if (ml_ledger_grow(w->o.lg) != 0)
 			return rc;
 		md_metrics_grow(w->o.metrics);
 		md_log(MD_LOG_INFO, "map_grow", "the map grew to %llu bytes",
@@ -219,8 +241,8 @@ static void *md_writer_main(void *arg)
 {
 	struct md_writer *w = arg;
 	struct md_append *group;
-	size_t n;
-	while ((n = md_writer_take(w, &group)) > 0) {
+	for (size_t n = md_writer_take(w, &group); n > 0;
+	     n = md_writer_take(w, &group)) {
 		md_group_run(w, group, n);
 		while (group != NULL) {
 			struct md_append *next = group->next;
