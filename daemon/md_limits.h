@@ -83,6 +83,14 @@
 #define MD_GROUP_BATCHES_MAX 1024
 #define MD_GROUP_EVENTS_MAX  100000
 
+/* A commit that fails with an input/output error while the filesystem
+ * holding the ledger has less than this free is a full disk (503), not a
+ * broken one (500): LMDB reports a write the filesystem cut short for
+ * lack of space as EIO, not ENOSPC (md_writer.c). A short write leaves
+ * less than a page free; 1 MiB leaves room for other writers on the same
+ * disk and is still far below any disk that merely failed. */
+#define MD_DISK_FULL_BYTES (1024u * 1024u)
+
 /* --- streaming (md_stream.h: backup, export) --- */
 
 /* Bytes read from a producer's pipe and sent as one chunk. */

@@ -60,7 +60,7 @@ cJSON *ml_json_add_date(cJSON *obj, const char *name, ml_day day)
 {
 	char text[ML_DATE_TEXT_MAX];
 	return cJSON_AddStringToObject(obj, name,
-				       ml_date_format(day, text, sizeof text));
+	                               ml_date_format(day, text, sizeof text));
 }
 
 int ml_json_print(const cJSON *doc, struct ml_buf *out)
@@ -97,7 +97,7 @@ cJSON *ml_json_push_object(cJSON *arr)
 }
 
 int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
-		 struct ml_ans *a, struct ml_errinfo *err)
+                 struct ml_ans *a, struct ml_errinfo *err)
 {
 	memset(a, 0, sizeof *a);
 	a->lg = lg;
@@ -108,31 +108,31 @@ int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
 	ml_errinfo_clear(err);
 	if (q->as_of < 0 || q->as_of > ML_DAY_MAX)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, "as_of",
-			       "as_of: outside 1900-01-01 ..= 2199-12-31");
+		               "as_of: outside 1900-01-01 ..= 2199-12-31");
 	a->v.as_of = q->as_of;
 	a->v.known = q->has_known_at;
 	if (!q->has_known_at)
 		return 0;
-	int rc = ml_log_seq_at_time(a->st, txn, q->known_at_us,
-				    &a->v.known_seq);
+	int rc =
+	    ml_log_seq_at_time(a->st, txn, q->known_at_us, &a->v.known_seq);
 	if (rc != 0)
 		return ml_fail(err, rc, -1, NULL, "reading the log: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	return 0;
 }
 
 int ml_ans_find(struct ml_ans *a, enum ml_name_kind k, const char *id,
-		const char *param, uint32_t *no)
+                const char *param, uint32_t *no)
 {
 	const char *what = k == ML_NAME_PARTY ? "party" : "grant";
 	int rc = ml_state_lookup(a->st, a->txn, k, ml_str_c(id), no);
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, param, "%s: %s", param,
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	if (*no == 0)
 		return ml_fail(a->err, ML_E_NOT_FOUND, -1, param,
-			       "%s: no %s '%.*s'", param, what,
-			       (int)strnlen(id, ML_GRANT_ID_MAX + 1), id);
+		               "%s: no %s '%.*s'", param, what,
+		               (int)strnlen(id, ML_GRANT_ID_MAX + 1), id);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ int ml_named_cmp(const void *x, const void *y)
 }
 
 int ml_ans_named(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
-		 struct ml_named *n)
+                 struct ml_named *n)
 {
 	n->no = no;
 	int rc = ml_state_name(a->st, a->txn, k, no, &n->id);
@@ -160,9 +160,9 @@ int ml_ans_named(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
 		rc = ML_E_CORRUPT; /* a number in use always has a name */
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, NULL,
-			       "reading the name of %s number %u: %s",
-			       k == ML_NAME_PARTY ? "party" : "grant", no,
-			       ml_strerror(rc));
+		               "reading the name of %s number %u: %s",
+		               k == ML_NAME_PARTY ? "party" : "grant", no,
+		               ml_strerror(rc));
 	return 0;
 }
 
@@ -189,5 +189,5 @@ cJSON *ml_ans_doc_as_of(const struct ml_ans *a)
 int ml_ans_nomem(struct ml_ans *a)
 {
 	return ml_fail(a->err, ML_E_NOMEM, -1, NULL,
-		       "out of memory building the answer");
+	               "out of memory building the answer");
 }

@@ -30,14 +30,14 @@
 /* A query's parameters, validated (daemon/md_params.h builds it from a
  * query string). Strings are NUL-terminated and owned by the caller. */
 struct ml_query {
-	ml_day as_of;          /* default: today */
-	bool has_known_at;     /* known_at given */
-	int64_t known_at_us;   /* only events recorded ≤ this */
-	const char *grant;     /* NULL = every grant */
-	bool posts;            /* include the grant's posts */
-	const char *party;     /* NULL = every party */
-	bool rollup;           /* sum the party's descendants */
-	int32_t year;          /* repayments: grants whose use_by is in it */
+	ml_day as_of;        /* default: today */
+	bool has_known_at;   /* known_at given */
+	int64_t known_at_us; /* only events recorded ≤ this */
+	const char *grant;   /* NULL = every grant */
+	bool posts;          /* include the grant's posts */
+	const char *party;   /* NULL = every party */
+	bool rollup;         /* sum the party's descendants */
+	int32_t year;        /* repayments: grants whose use_by is in it */
 };
 
 /* Sets the defaults: as_of today, nothing else. */
@@ -45,50 +45,50 @@ void ml_query_init(struct ml_query *q);
 
 /* GET /v1/balances. */
 int ml_answer_balances(struct ml_ledger *lg, MDB_txn *txn,
-		       const struct ml_query *q, cJSON **out,
-		       struct ml_errinfo *err);
+                       const struct ml_query *q, cJSON **out,
+                       struct ml_errinfo *err);
 
 /* GET /v1/trace (q->grant required). */
 int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
-		    const struct ml_query *q, cJSON **out,
-		    struct ml_errinfo *err);
+                    const struct ml_query *q, cJSON **out,
+                    struct ml_errinfo *err);
 
 /* GET /v1/repayments (q->grant or q->year). */
 int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
-			 const struct ml_query *q, cJSON **out,
-			 struct ml_errinfo *err);
+                         const struct ml_query *q, cJSON **out,
+                         struct ml_errinfo *err);
 
 /* GET /v1/deadlines. */
 int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
-			const struct ml_query *q, cJSON **out,
-			struct ml_errinfo *err);
+                        const struct ml_query *q, cJSON **out,
+                        struct ml_errinfo *err);
 
 /* GET /v1/parties and /v1/grants: definitions as of q->as_of. */
 int ml_answer_parties(struct ml_ledger *lg, MDB_txn *txn,
-		      const struct ml_query *q, cJSON **out,
-		      struct ml_errinfo *err);
+                      const struct ml_query *q, cJSON **out,
+                      struct ml_errinfo *err);
 int ml_answer_grants(struct ml_ledger *lg, MDB_txn *txn,
-		     const struct ml_query *q, cJSON **out,
-		     struct ml_errinfo *err);
+                     const struct ml_query *q, cJSON **out,
+                     struct ml_errinfo *err);
 
 /* GET /v1/events: filters and paging. */
 struct ml_events_query {
-	uint64_t after;         /* seq; events after it */
-	uint32_t limit;         /* 1 ..= ML_EVENTS_LIMIT_MAX */
-	const char *grant;      /* NULL = any */
-	const char *party;      /* NULL = any */
-	enum ml_type type;      /* ML_TYPE_NONE = any */
+	uint64_t after;    /* seq; events after it */
+	uint32_t limit;    /* 1 ..= ML_EVENTS_LIMIT_MAX */
+	const char *grant; /* NULL = any */
+	const char *party; /* NULL = any */
+	enum ml_type type; /* ML_TYPE_NONE = any */
 };
 
 /* Appends {"events":[…],"next_after":N} to out; *count_out = events
  * written. Streams stored events in their canonical stored form. */
 int ml_answer_events(struct ml_ledger *lg, MDB_txn *txn,
-		     const struct ml_events_query *q, struct ml_buf *out,
-		     uint32_t *count_out);
+                     const struct ml_events_query *q, struct ml_buf *out,
+                     uint32_t *count_out);
 
 /* Does event ev match the grant / party / type filters of q? */
 bool ml_event_matches(const struct ml_event *ev,
-		      const struct ml_events_query *q);
+                      const struct ml_events_query *q);
 
 /* GET /v1/verify: re-hashes the chain and rebuilds every projection from
  * the log alone, in memory, comparing with what is stored. Returns 0 with
@@ -97,8 +97,8 @@ bool ml_event_matches(const struct ml_event *ev,
  * every 65 536 events with (done, total). */
 typedef void (*ml_progress_fn)(uint64_t done, uint64_t total, void *arg);
 int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
-		     ml_progress_fn progress, void *progress_arg,
-		     struct ml_errinfo *err);
+                     ml_progress_fn progress, void *progress_arg,
+                     struct ml_errinfo *err);
 
 /* Adds an exact integer member (cJSON prints large doubles lossily).
  * name is not copied: it must be a string literal or live as long as

@@ -32,13 +32,12 @@
 
 /* Adds {"grant","party",…12 amounts} to rows. */
 static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
-		      struct ml_str party, const struct ml_totals *t)
+                      struct ml_str party, const struct ml_totals *t)
 {
 	static const enum ml_bucket order[] = {
-		ML_B_ALLOCATED, ML_B_ALLOCATED_OUT, ML_B_CLAIMED,
-		ML_B_RECEIVED,  ML_B_PAID_OUT,      ML_B_SPENT,
-		ML_B_REPAID,    ML_B_RETURNED,      ML_B_CARRIED_IN,
-		ML_B_CARRIED_OUT,
+	    ML_B_ALLOCATED,  ML_B_ALLOCATED_OUT, ML_B_CLAIMED, ML_B_RECEIVED,
+	    ML_B_PAID_OUT,   ML_B_SPENT,         ML_B_REPAID,  ML_B_RETURNED,
+	    ML_B_CARRIED_IN, ML_B_CARRIED_OUT,
 	};
 	/* row belongs to rows: freed with the document on failure. */
 	cJSON *row = ml_json_push_object(rows);
@@ -46,29 +45,28 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 	ok = ok && ml_json_add_str(row, "party", party) != NULL;
 	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++) {
 		ok = ml_json_add_int(row, ml_bucket_names[order[i]],
-				     t->v[order[i]]) != NULL;
+		                     t->v[order[i]]) != NULL;
 		/* API.md puts unallocated right after allocated_out. */
 		if (ok && order[i] == ML_B_ALLOCATED_OUT)
 			ok = ml_json_add_int(row, "unallocated",
-					     ml_totals_unallocated(t)) != NULL;
+			                     ml_totals_unallocated(t)) != NULL;
 	}
 	ok = ok && ml_json_add_int(row, "held", ml_totals_held(t)) != NULL;
 	return ok ? 0 : ml_ans_nomem(a);
 }
 
 static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,
-		       struct ml_totals *t, bool *exists)
+                       struct ml_totals *t, bool *exists)
 {
 	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, t, exists);
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading an account: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	return 0;
 }
 
 /* Every existing account of grant g, sorted by party id. */
-static int ml_bal_all(struct ml_ans *a, const struct ml_named *g,
-		      cJSON *rows)
+static int ml_bal_all(struct ml_ans *a, const struct ml_named *g, cJSON *rows)
 {
 	struct ml_named *parties = NULL;
 	size_t n = 0;
@@ -86,8 +84,8 @@ static int ml_bal_all(struct ml_ans *a, const struct ml_named *g,
 
 /* The named party's accounts in g summed over members[0..n). */
 static int ml_bal_rollup(struct ml_ans *a, const struct ml_named *g,
-			 const struct ml_named *party, const uint32_t *members,
-			 size_t n, cJSON *rows)
+                         const struct ml_named *party, const uint32_t *members,
+                         size_t n, cJSON *rows)
 {
 	struct ml_totals sum;
 	bool any = false;
@@ -102,9 +100,9 @@ static int ml_bal_rollup(struct ml_ans *a, const struct ml_named *g,
 		for (int b = 0; exists && b < ML_BUCKETS; b++) {
 			if (ml_add_overflows(sum.v[b], t.v[b], &sum.v[b]))
 				return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1,
-					       "rollup",
-					       "rollup: the sum exceeds 2^63 "
-					       "öre");
+				               "rollup",
+				               "rollup: the sum exceeds 2^63 "
+				               "öre");
 		}
 	}
 	return any ? ml_bal_row(a, rows, g->id, party->id, &sum) : 0;
@@ -112,7 +110,7 @@ static int ml_bal_rollup(struct ml_ans *a, const struct ml_named *g,
 
 /* Party numbers of party and every descendant (malloc'ed). */
 static int ml_bal_members(struct ml_ans *a, uint32_t party, uint32_t **out,
-			  size_t *n)
+                          size_t *n)
 {
 	struct ml_tree t;
 	*out = NULL;
@@ -136,10 +134,10 @@ static int ml_bal_check(struct ml_ans *a)
 {
 	if (a->q->posts && a->q->grant == NULL)
 		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "posts",
-			       "posts: needs grant");
+		               "posts: needs grant");
 	if (a->q->rollup && a->q->party == NULL)
 		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "rollup",
-			       "rollup: needs party");
+		               "rollup: needs party");
 	return 0;
 }
 
@@ -150,7 +148,7 @@ static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
 	int rc = ml_ledger_head(a->lg, a->txn, &head);
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading the head: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	*doc = ml_ans_doc_as_of(a);
 	bool ok = *doc != NULL && ml_ans_add_known(a, *doc, true);
 	ok = ok && ml_json_add_int(*doc, "head_seq", (int64_t)head.seq);
@@ -175,26 +173,26 @@ static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
 		rc = ml_ans_find(a, ML_NAME_GRANT, q->grant, "grant", &top);
 	if (rc == 0 && q->party != NULL)
 		rc = ml_ans_find(a, ML_NAME_PARTY, q->party, "party",
-				 &s->party.no);
+		                 &s->party.no);
 	if (rc == 0 && s->party.no != 0)
 		rc = ml_ans_named(a, ML_NAME_PARTY, s->party.no, &s->party);
 	if (rc == 0 && q->rollup)
 		rc = ml_bal_members(a, s->party.no, &s->members,
-				    &s->member_count);
+		                    &s->member_count);
 	if (rc == 0)
 		rc = ml_ans_grant_list(a, top, q->posts, &s->grants,
-				       &s->grant_count);
+		                       &s->grant_count);
 	return rc;
 }
 
 static int ml_bal_grant(struct ml_ans *a, const struct ml_bal_sel *s,
-			const struct ml_named *g, cJSON *rows)
+                        const struct ml_named *g, cJSON *rows)
 {
 	if (s->party.no == 0)
 		return ml_bal_all(a, g, rows);
 	if (s->members != NULL)
 		return ml_bal_rollup(a, g, &s->party, s->members,
-				     s->member_count, rows);
+		                     s->member_count, rows);
 	struct ml_totals t;
 	bool exists = false;
 	int rc = ml_bal_read(a, g->no, s->party.no, &t, &exists);
@@ -204,8 +202,8 @@ static int ml_bal_grant(struct ml_ans *a, const struct ml_bal_sel *s,
 }
 
 int ml_answer_balances(struct ml_ledger *lg, MDB_txn *txn,
-		       const struct ml_query *q, cJSON **out,
-		       struct ml_errinfo *err)
+                       const struct ml_query *q, cJSON **out,
+                       struct ml_errinfo *err)
 {
 	struct ml_ans a;
 	struct ml_bal_sel s;

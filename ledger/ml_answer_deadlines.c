@@ -53,8 +53,8 @@ struct ml_dl_list {
 
 /* Adds an item if its date is inside the window. */
 static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
-		      enum ml_dl_kind kind, struct ml_str grant,
-		      struct ml_str party, int64_t amount_ore)
+                      enum ml_dl_kind kind, struct ml_str grant,
+                      struct ml_str party, int64_t amount_ore)
 {
 	if (date - a->v.as_of > ML_DEADLINE_WINDOW_DAYS)
 		return 0;
@@ -89,7 +89,7 @@ static int ml_dl_cmp(const void *x, const void *y)
 /* One claim item for account (g, p) if it has an unclaimed amount and a
  * claim_by. */
 static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
-		       struct ml_dl_list *l)
+                       struct ml_dl_list *l)
 {
 	struct ml_totals t;
 	bool exists = false;
@@ -98,7 +98,7 @@ static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
 		return rc;
 	const int64_t *v = t.v;
 	int64_t taken = v[ML_B_CLAIMED] > v[ML_B_RECEIVED] ? v[ML_B_CLAIMED]
-							   : v[ML_B_RECEIVED];
+	                                                   : v[ML_B_RECEIVED];
 	int64_t unclaimed = v[ML_B_ALLOCATED] - taken;
 	if (unclaimed <= 0)
 		return 0;
@@ -110,12 +110,12 @@ static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
 	rc = ml_ans_named(a, ML_NAME_PARTY, p, &party);
 	if (rc == 0)
 		rc = ml_dl_push(a, l, claim_by, ML_DL_CLAIM, g->id, party.id,
-				unclaimed);
+		                unclaimed);
 	return rc;
 }
 
 static int ml_dl_claims(struct ml_ans *a, const struct ml_named *g,
-			uint32_t payer_no, struct ml_dl_list *l)
+                        uint32_t payer_no, struct ml_dl_list *l)
 {
 	uint32_t p = 0;
 	int rc = ml_state_next_account(a->st, a->txn, g->no, &p);
@@ -129,8 +129,8 @@ static int ml_dl_claims(struct ml_ans *a, const struct ml_named *g,
 }
 
 /* Has any party of le's subtree a counting report of g in the view? */
-static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t,
-			  uint32_t g, uint32_t le, bool *has)
+static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
+                          uint32_t le, bool *has)
 {
 	*has = false;
 	int rc = 0;
@@ -143,11 +143,11 @@ static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t,
 
 /* Report and repay items of grant g for each legal entity. */
 static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
-			  const struct ml_named *g,
-			  const struct ml_grant_row *eff, struct ml_dl_list *l)
+                          const struct ml_named *g,
+                          const struct ml_grant_row *eff, struct ml_dl_list *l)
 {
 	bool repay = eff->repay_by != ML_DAY_NONE &&
-		     eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
+	             eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
 	bool report = eff->report_by != ML_DAY_NONE;
 	if (!repay && !report)
 		return 0;
@@ -161,18 +161,17 @@ static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
 			rc = ml_dl_reported(a, t, g->no, s->entity_no, &has);
 		if (rc == 0 && !has)
 			rc = ml_dl_push(a, l, eff->report_by, ML_DL_REPORT,
-					g->id, s->entity_id, 0);
+			                g->id, s->entity_id, 0);
 		if (rc == 0 && repay && s->outstanding_ore > 0)
-			rc = ml_dl_push(a, l, eff->repay_by, ML_DL_REPAY,
-					g->id, s->entity_id,
-					s->outstanding_ore);
+			rc = ml_dl_push(a, l, eff->repay_by, ML_DL_REPAY, g->id,
+			                s->entity_id, s->outstanding_ore);
 	}
 	free(sums);
 	return rc;
 }
 
 static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
-		       const struct ml_named *g, struct ml_dl_list *l)
+                       const struct ml_named *g, struct ml_dl_list *l)
 {
 	struct ml_grant_row eff;
 	bool known = false;
@@ -185,23 +184,22 @@ static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
 }
 
 static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
-		       cJSON *items)
+                       cJSON *items)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ml_dl_item *it = &l->v[i];
 		bool overdue = it->date < a->v.as_of;
-		int64_t days = overdue ? a->v.as_of - it->date
-				       : it->date - a->v.as_of;
+		int64_t days =
+		    overdue ? a->v.as_of - it->date : it->date - a->v.as_of;
 		cJSON *o = ml_json_push_object(items);
-		bool ok = o != NULL &&
-			  cJSON_AddStringToObject(o, "kind",
-						  ml_dl_names[it->kind]);
+		bool ok = o != NULL && cJSON_AddStringToObject(
+		                           o, "kind", ml_dl_names[it->kind]);
 		ok = ok && ml_json_add_str(o, "grant", it->grant);
 		ok = ok && ml_json_add_str(o, "party", it->party);
 		ok = ok && ml_json_add_date(o, "due", it->date);
 		ok = ok && ml_json_add_int(o, "amount", it->amount_ore);
 		ok = ok && cJSON_AddStringToObject(o, "status",
-						   overdue ? "overdue" : "due");
+		                                   overdue ? "overdue" : "due");
 		if (!ok || ml_json_add_int(o, "days", days) == NULL)
 			return ml_ans_nomem(a);
 	}
@@ -209,8 +207,8 @@ static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
 }
 
 int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
-			const struct ml_query *q, cJSON **out,
-			struct ml_errinfo *err)
+                        const struct ml_query *q, cJSON **out,
+                        struct ml_errinfo *err)
 {
 	struct ml_ans a;
 	struct ml_tree t;
@@ -233,8 +231,8 @@ int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
 		doc = ml_ans_doc_as_of(&a);
 		items = doc ? cJSON_AddArrayToObject(doc, "items") : NULL;
 		rc = items != NULL && ml_ans_add_known(&a, doc, false)
-			     ? ml_dl_write(&a, &l, items)
-			     : ml_ans_nomem(&a);
+		         ? ml_dl_write(&a, &l, items)
+		         : ml_ans_nomem(&a);
 	}
 	free(l.v);
 	free(grants);
@@ -243,7 +241,7 @@ int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
 		cJSON_Delete(doc);
 		if (err->code == 0)
 			ml_fail(err, rc, -1, NULL, "deadlines: %s",
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		return rc;
 	}
 	*out = doc;

@@ -35,7 +35,7 @@ static int ml_def_cmp(const void *x, const void *y)
 
 /* Every id of kind k with a definition the view sees, sorted by id. */
 static int ml_defs_list(struct ml_ans *a, enum ml_name_kind k,
-			struct ml_def **out, size_t *n)
+                        struct ml_def **out, size_t *n)
 {
 	uint32_t count = 0;
 	*out = NULL;
@@ -62,7 +62,7 @@ static int ml_defs_list(struct ml_ans *a, enum ml_name_kind k,
 		*n = 0;
 		if (a->err->code == 0)
 			ml_fail(a->err, rc, -1, NULL, "listing definitions: %s",
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		return rc;
 	}
 	*out = v;
@@ -75,8 +75,8 @@ static bool ml_add_opt_str(cJSON *o, const char *name, struct ml_str s)
 }
 
 static bool ml_add_opt_date(cJSON *o, const char *name,
-			    const struct ml_event *ev, enum ml_field f,
-			    ml_day day)
+                            const struct ml_event *ev, enum ml_field f,
+                            ml_day day)
 {
 	return !(ev->present & ML_BIT(f)) ||
 	       ml_json_add_date(o, name, day) != NULL;
@@ -102,10 +102,10 @@ static bool ml_grant_entry(cJSON *o, const struct ml_event *ev)
 	if (ok && (ev->present & ML_BIT(ML_F_YEAR)))
 		ok = ml_json_add_int(o, "year", ev->year) != NULL;
 	ok = ok && ml_add_opt_date(o, "use_by", ev, ML_F_USE_BY, ev->use_by);
-	ok = ok && ml_add_opt_date(o, "report_by", ev, ML_F_REPORT_BY,
-				   ev->report_by);
-	ok = ok && ml_add_opt_date(o, "repay_by", ev, ML_F_REPAY_BY,
-				   ev->repay_by);
+	ok = ok &&
+	     ml_add_opt_date(o, "report_by", ev, ML_F_REPORT_BY, ev->report_by);
+	ok = ok &&
+	     ml_add_opt_date(o, "repay_by", ev, ML_F_REPAY_BY, ev->repay_by);
 	if (ok && (ev->present & ML_BIT(ML_F_CARRY_OVER)))
 		ok = cJSON_AddBoolToObject(o, "carry_over", ev->carry_over) !=
 		     NULL;
@@ -114,8 +114,8 @@ static bool ml_grant_entry(cJSON *o, const struct ml_event *ev)
 
 /* The answer for parties (k = ML_NAME_PARTY) or grants. */
 static int ml_answer_defs(struct ml_ledger *lg, MDB_txn *txn,
-			  const struct ml_query *q, enum ml_name_kind k,
-			  cJSON **out, struct ml_errinfo *err)
+                          const struct ml_query *q, enum ml_name_kind k,
+                          cJSON **out, struct ml_errinfo *err)
 {
 	struct ml_ans a;
 	struct ml_def *defs = NULL;
@@ -134,16 +134,16 @@ static int ml_answer_defs(struct ml_ledger *lg, MDB_txn *txn,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct ml_event ev;
 		rc = ml_log_get(a.st, txn, defs[i].seq, &ev);
-		enum ml_type want = k == ML_NAME_PARTY ? ML_TYPE_PARTY
-						       : ML_TYPE_GRANT;
+		enum ml_type want =
+		    k == ML_NAME_PARTY ? ML_TYPE_PARTY : ML_TYPE_GRANT;
 		if (rc == 0 && ev.type != want)
 			rc = ML_E_CORRUPT;
 		if (rc != 0)
 			break;
 		cJSON *o = ml_json_push_object(list);
-		bool ok = o != NULL && (k == ML_NAME_PARTY
-						? ml_party_entry(o, &ev)
-						: ml_grant_entry(o, &ev));
+		bool ok =
+		    o != NULL && (k == ML_NAME_PARTY ? ml_party_entry(o, &ev)
+		                                     : ml_grant_entry(o, &ev));
 		ok = ok && ml_json_add_int(o, "defined_seq", (int64_t)ev.seq);
 		ok = ok && ml_json_add_date(o, "date", ev.date);
 		rc = ok ? 0 : ml_ans_nomem(&a);
@@ -155,7 +155,7 @@ static int ml_answer_defs(struct ml_ledger *lg, MDB_txn *txn,
 		cJSON_Delete(doc);
 		if (err->code == 0)
 			ml_fail(err, rc, -1, NULL, "reading definitions: %s",
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		return rc;
 	}
 	*out = doc;
@@ -163,15 +163,15 @@ static int ml_answer_defs(struct ml_ledger *lg, MDB_txn *txn,
 }
 
 int ml_answer_parties(struct ml_ledger *lg, MDB_txn *txn,
-		      const struct ml_query *q, cJSON **out,
-		      struct ml_errinfo *err)
+                      const struct ml_query *q, cJSON **out,
+                      struct ml_errinfo *err)
 {
 	return ml_answer_defs(lg, txn, q, ML_NAME_PARTY, out, err);
 }
 
 int ml_answer_grants(struct ml_ledger *lg, MDB_txn *txn,
-		     const struct ml_query *q, cJSON **out,
-		     struct ml_errinfo *err)
+                     const struct ml_query *q, cJSON **out,
+                     struct ml_errinfo *err)
 {
 	return ml_answer_defs(lg, txn, q, ML_NAME_GRANT, out, err);
 }

@@ -36,18 +36,18 @@
 #include "ml_log.h"
 
 static bool ml_names_match(const struct ml_event *ev,
-			   const struct ml_events_query *q)
+                           const struct ml_events_query *q)
 {
 	if (q->grant != NULL) {
 		bool post = ev->type == ML_TYPE_GRANT &&
-			    ml_str_eq_c(ev->parent, q->grant);
+		            ml_str_eq_c(ev->parent, q->grant);
 		if (!ml_str_eq_c(ev->grant, q->grant) &&
 		    !ml_str_eq_c(ev->to_grant, q->grant) && !post)
 			return false;
 	}
 	if (q->party != NULL) {
 		bool child = ev->type == ML_TYPE_PARTY &&
-			     ml_str_eq_c(ev->parent, q->party);
+		             ml_str_eq_c(ev->parent, q->party);
 		if (!ml_str_eq_c(ev->party, q->party) &&
 		    !ml_str_eq_c(ev->from, q->party) &&
 		    !ml_str_eq_c(ev->to, q->party) &&
@@ -58,7 +58,7 @@ static bool ml_names_match(const struct ml_event *ev,
 }
 
 bool ml_event_matches(const struct ml_event *ev,
-		      const struct ml_events_query *q)
+                      const struct ml_events_query *q)
 {
 	if (q->type != ML_TYPE_NONE && ev->type != q->type)
 		return false;
@@ -69,8 +69,8 @@ bool ml_event_matches(const struct ml_event *ev,
 
 /* ml_event_matches, with a correction judged by the event it corrects. */
 static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
-			       const struct ml_event *ev,
-			       const struct ml_events_query *q, bool *match)
+                               const struct ml_event *ev,
+                               const struct ml_events_query *q, bool *match)
 {
 	*match = ml_event_matches(ev, q);
 	bool names = q->grant != NULL || q->party != NULL;
@@ -85,8 +85,8 @@ static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
 }
 
 int ml_answer_events(struct ml_ledger *lg, MDB_txn *txn,
-		     const struct ml_events_query *q, struct ml_buf *out,
-		     uint32_t *count_out)
+                     const struct ml_events_query *q, struct ml_buf *out,
+                     uint32_t *count_out)
 {
 	struct ml_store *st = ml_ledger_store(lg);
 	struct ml_log_head head;

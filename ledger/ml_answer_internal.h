@@ -42,13 +42,13 @@ struct ml_named {
 /* Fills a and the view: as_of from q; when q->has_known_at, known_seq =
  * the last seq recorded at or before known_at. */
 int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
-		 struct ml_ans *a, struct ml_errinfo *err);
+                 struct ml_ans *a, struct ml_errinfo *err);
 
 /* *no = the number of the party or grant id named by query parameter
  * param; ML_E_NOT_FOUND ("grant: no grant 'x'") when it was never
  * defined. */
 int ml_ans_find(struct ml_ans *a, enum ml_name_kind k, const char *id,
-		const char *param, uint32_t *no);
+                const char *param, uint32_t *no);
 
 /* Code point (byte) order of two ids; a prefix sorts first. */
 int ml_str_cmp(struct ml_str x, struct ml_str y);
@@ -56,7 +56,7 @@ int ml_str_cmp(struct ml_str x, struct ml_str y);
 int ml_named_cmp(const void *x, const void *y);
 /* *n = (no, its id). */
 int ml_ans_named(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
-		 struct ml_named *n);
+                 struct ml_named *n);
 
 /* Adds a string member from a non-terminated ml_str (NULL on failure). */
 cJSON *ml_json_add_str(cJSON *obj, const char *name, struct ml_str s);
@@ -75,28 +75,28 @@ int ml_ans_nomem(struct ml_ans *a);
 /* *seq = the definition of (k, no) that answers use: the latest recorded
  * (in a known view, the latest recorded ≤ known_seq); 0 when none. */
 int ml_ans_def_latest(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
-		      uint64_t *seq);
+                      uint64_t *seq);
 
 /* Grant no's definition in the view with use_by, report_by, repay_by and
  * carry_over inherited from its parents. *known is false when the view
  * does not know the grant yet (then row is unspecified). */
 int ml_ans_grant(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
-		 bool *known);
+                 bool *known);
 
 /* Is grant no equal to top or a post somewhere below it? */
 int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top,
-		       bool *under);
+                       bool *under);
 
 /* The grants to answer for, sorted by id: every grant when top is 0,
  * else top and, when below, every post under it. *out is malloc'ed (free
  * it, even when *n is 0). */
 int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
-		      struct ml_named **out, size_t *n);
+                      struct ml_named **out, size_t *n);
 
 /* The parties with any entry in grant g (in any view), sorted by id.
  * *out is malloc'ed (free it, even when *n is 0). */
 int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
-			 size_t *n);
+                         size_t *n);
 
 /* The party tree as the view sees it (latest definitions). Arrays are
  * indexed by party number 1 ..= count (index 0 unused). */
@@ -127,8 +127,7 @@ struct ml_entity_sum {
 /* The sums of every legal entity other than the payer's whose subtree
  * has an existing account in grant_no, sorted by the entity's id. *out
  * is malloc'ed (free it); *n its length. */
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
-		   uint32_t grant_no, uint32_t payer_no,
-		   struct ml_entity_sum **out, size_t *n);
+int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
+                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n);
 
 #endif /* ML_ANSWER_INTERNAL_H */

@@ -41,7 +41,7 @@ static bool ml_sum_add(int64_t *acc, int64_t v)
 
 /* Adds account (g, p)'s view totals to s; *exists as the account's. */
 static int ml_sum_account(struct ml_ans *a, uint32_t g, uint32_t p,
-			  struct ml_entity_sum *s, bool *exists)
+                          struct ml_entity_sum *s, bool *exists)
 {
 	struct ml_totals t;
 	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, exists);
@@ -49,17 +49,17 @@ static int ml_sum_account(struct ml_ans *a, uint32_t g, uint32_t p,
 		return rc;
 	const int64_t *v = t.v;
 	bool ok = ml_sum_add(&s->received_ore, v[ML_B_RECEIVED]) &&
-		  ml_sum_add(&s->paid_out_ore, v[ML_B_PAID_OUT]) &&
-		  ml_sum_add(&s->repaid_ore, v[ML_B_REPAID]) &&
-		  ml_sum_add(&s->spent_ore, v[ML_B_SPENT]) &&
-		  ml_sum_add(&s->outstanding_ore, ml_totals_held(&t));
+	          ml_sum_add(&s->paid_out_ore, v[ML_B_PAID_OUT]) &&
+	          ml_sum_add(&s->repaid_ore, v[ML_B_REPAID]) &&
+	          ml_sum_add(&s->spent_ore, v[ML_B_SPENT]) &&
+	          ml_sum_add(&s->outstanding_ore, ml_totals_held(&t));
 	return ok ? 0 : ML_E_AMOUNT_RANGE;
 }
 
 /* Removes transfers along edges inside one legal entity's subtree. */
 static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
-			   uint32_t g, const uint32_t *slot,
-			   struct ml_entity_sum *sums)
+                           uint32_t g, const uint32_t *slot,
+                           struct ml_entity_sum *sums)
 {
 	uint32_t from = 0, to = 0;
 	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
@@ -72,7 +72,7 @@ static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
 			struct ml_totals e;
 			bool exists = false;
 			rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to,
-					   &e, &exists);
+			                   &e, &exists);
 			if (rc == 0) {
 				s->received_ore -= e.v[ML_B_PAID_OUT];
 				s->paid_out_ore -= e.v[ML_B_PAID_OUT];
@@ -86,8 +86,8 @@ static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
 }
 
 static int ml_sums_collect(struct ml_ans *a, const struct ml_tree *t,
-			   uint32_t g, uint32_t payer_le, uint32_t *slot,
-			   struct ml_entity_sum *sums, size_t *n)
+                           uint32_t g, uint32_t payer_le, uint32_t *slot,
+                           struct ml_entity_sum *sums, size_t *n)
 {
 	uint32_t p = 0;
 	int rc = ml_state_next_account(a->st, a->txn, g, &p);
@@ -100,13 +100,13 @@ static int ml_sums_collect(struct ml_ans *a, const struct ml_tree *t,
 		bool exists = false;
 		if (le != payer_le) {
 			struct ml_entity_sum *s =
-				slot[le] ? &sums[slot[le] - 1] : &probe;
+			    slot[le] ? &sums[slot[le] - 1] : &probe;
 			rc = ml_sum_account(a, g, p, s, &exists);
 		}
 		if (rc == 0 && exists && slot[le] == 0) {
 			probe.entity_no = le;
 			sums[*n] = probe;
-			slot[le] = (uint32_t)++*n;
+			slot[le] = (uint32_t)++ * n;
 		}
 		if (rc == 0)
 			rc = ml_state_next_account(a->st, a->txn, g, &p);
@@ -120,9 +120,8 @@ static int ml_sum_cmp(const void *x, const void *y)
 	return ml_str_cmp(a->entity_id, b->entity_id);
 }
 
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
-		   uint32_t grant_no, uint32_t payer_no,
-		   struct ml_entity_sum **out, size_t *n)
+int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
+                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n)
 {
 	size_t size = (size_t)t->count + 1;
 	uint32_t *slot = calloc(size, sizeof *slot); /* entity → index + 1 */
@@ -136,7 +135,7 @@ int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
 		rc = ml_sum_internal(a, t, grant_no, slot, sums);
 	for (size_t i = 0; rc == 0 && i < *n; i++)
 		rc = ml_state_name(a->st, a->txn, ML_NAME_PARTY,
-				   sums[i].entity_no, &sums[i].entity_id);
+		                   sums[i].entity_no, &sums[i].entity_id);
 	if (rc == 0 && *n > 1)
 		qsort(sums, *n, sizeof *sums, ml_sum_cmp);
 	free(slot);
@@ -145,7 +144,7 @@ int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
 		*n = 0;
 		if (a->err->code == 0)
 			ml_fail(a->err, rc, -1, NULL,
-				"summing legal entities: %s", ml_strerror(rc));
+			        "summing legal entities: %s", ml_strerror(rc));
 		return rc;
 	}
 	*out = sums;
@@ -155,7 +154,7 @@ int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t,
 /* --- the answer --- */
 
 static const char *ml_repay_status(ml_day as_of, const struct ml_grant_row *g,
-				   int64_t outstanding_ore)
+                                   int64_t outstanding_ore)
 {
 	if (g->use_by == ML_DAY_NONE || as_of <= g->use_by)
 		return "open";
@@ -172,13 +171,13 @@ struct ml_repay_doc {
 };
 
 static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
-			const struct ml_named *g,
-			const struct ml_grant_row *eff,
-			const struct ml_entity_sum *s)
+                        const struct ml_named *g,
+                        const struct ml_grant_row *eff,
+                        const struct ml_entity_sum *s)
 {
 	if (ml_add_overflows(d->total_ore, s->outstanding_ore, &d->total_ore))
 		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
-			       "total_outstanding exceeds 2^63 öre");
+		               "total_outstanding exceeds 2^63 öre");
 	cJSON *o = ml_json_push_object(d->rows);
 	bool ok = o != NULL && ml_json_add_str(o, "grant", g->id);
 	ok = ok && ml_json_add_str(o, "party", s->entity_id);
@@ -188,13 +187,13 @@ static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
 	ok = ok && ml_json_add_int(o, "repaid", s->repaid_ore);
 	ok = ok && ml_json_add_int(o, "outstanding", s->outstanding_ore);
 	const char *status =
-		ml_repay_status(a->v.as_of, eff, s->outstanding_ore);
+	    ml_repay_status(a->v.as_of, eff, s->outstanding_ore);
 	ok = ok && cJSON_AddStringToObject(o, "status", status);
 	return ok ? 0 : ml_ans_nomem(a);
 }
 
 static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
-			  const struct ml_named *g, struct ml_repay_doc *d)
+                          const struct ml_named *g, struct ml_repay_doc *d)
 {
 	struct ml_grant_row eff;
 	bool known = false;
@@ -228,7 +227,7 @@ static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
 
 /* The grants asked for (sorted by id); year filtering is per grant. */
 static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
-			   size_t *n)
+                           size_t *n)
 {
 	const struct ml_query *q = a->q;
 	uint32_t top = 0;
@@ -236,10 +235,10 @@ static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
 	*n = 0;
 	if (q->grant == NULL && q->year == 0)
 		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "grant",
-			       "grant: repayments need a grant or a year");
+		               "grant: repayments need a grant or a year");
 	if (q->grant != NULL && q->year != 0)
 		return ml_fail(a->err, ML_E_BAD_QUERY, -1, "year",
-			       "year: give a grant or a year, not both");
+		               "year: give a grant or a year, not both");
 	int rc = 0;
 	if (q->grant != NULL)
 		rc = ml_ans_find(a, ML_NAME_GRANT, q->grant, "grant", &top);
@@ -257,8 +256,8 @@ static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
 }
 
 int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
-			 const struct ml_query *q, cJSON **out,
-			 struct ml_errinfo *err)
+                         const struct ml_query *q, cJSON **out,
+                         struct ml_errinfo *err)
 {
 	struct ml_ans a;
 	struct ml_tree t;
@@ -277,8 +276,8 @@ int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_repay_grant(&a, &t, &grants[i], &d);
 	bool ok = rc == 0 &&
-		  ml_json_add_int(d.doc, "total_outstanding", d.total_ore) &&
-		  ml_ans_add_known(&a, d.doc, false);
+	          ml_json_add_int(d.doc, "total_outstanding", d.total_ore) &&
+	          ml_ans_add_known(&a, d.doc, false);
 	if (rc == 0 && !ok)
 		rc = ml_ans_nomem(&a);
 	free(grants);
@@ -287,7 +286,7 @@ int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
 		cJSON_Delete(d.doc);
 		if (err->code == 0)
 			ml_fail(err, rc, -1, NULL, "repayments: %s",
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		return rc;
 	}
 	*out = d.doc;

@@ -41,7 +41,7 @@ struct ml_act_list {
 };
 
 static bool ml_entry_counts(const struct ml_view *v,
-			    const struct ml_entry_info *e)
+                            const struct ml_entry_info *e)
 {
 	if (v->known && e->seq > v->known_seq)
 		return false;
@@ -50,7 +50,7 @@ static bool ml_entry_counts(const struct ml_view *v,
 }
 
 static int ml_act_push(struct ml_act_list *l, const struct ml_event *ev,
-		       int64_t amount_ore)
+                       int64_t amount_ore)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 16;
@@ -95,8 +95,7 @@ static int ml_act_cmp(const void *x, const void *y)
 }
 
 /* Sorts and sums equal (activity, unit) into "activities". */
-static int ml_act_write(struct ml_ans *a, struct ml_act_list *l,
-			cJSON *node)
+static int ml_act_write(struct ml_ans *a, struct ml_act_list *l, cJSON *node)
 {
 	cJSON *arr = cJSON_AddArrayToObject(node, "activities");
 	if (arr == NULL)
@@ -109,12 +108,13 @@ static int ml_act_write(struct ml_ans *a, struct ml_act_list *l,
 		for (; j < l->n && ml_act_cmp(&l->v[i], &l->v[j]) == 0; j++) {
 			if (ml_add_overflows(sum, l->v[j].amount_ore, &sum))
 				return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1,
-					       NULL, "an activity's sum "
-					       "exceeds 2^63 öre");
+				               NULL,
+				               "an activity's sum "
+				               "exceeds 2^63 öre");
 		}
 		cJSON *o = ml_json_push_object(arr);
 		bool ok = o != NULL &&
-			  ml_json_add_str(o, "activity", l->v[i].activity);
+		          ml_json_add_str(o, "activity", l->v[i].activity);
 		if (ok && l->v[i].unit.ptr != NULL)
 			ok = ml_json_add_str(o, "unit", l->v[i].unit) != NULL;
 		if (!ok || ml_json_add_int(o, "amount", sum) == NULL)
@@ -124,12 +124,12 @@ static int ml_act_write(struct ml_ans *a, struct ml_act_list *l,
 	return 0;
 }
 
-static int ml_trace_node(struct ml_ans *a, uint32_t g,
-			 const struct ml_named *p, cJSON *nodes)
+static int ml_trace_node(struct ml_ans *a, uint32_t g, const struct ml_named *p,
+                         cJSON *nodes)
 {
 	static const enum ml_bucket order[] = {
-		ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN, ML_B_PAID_OUT,
-		ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
+	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
+	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
 	};
 	struct ml_totals t;
 	bool exists = false;
@@ -140,13 +140,13 @@ static int ml_trace_node(struct ml_ans *a, uint32_t g,
 	bool ok = node != NULL && ml_json_add_str(node, "party", p->id);
 	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++)
 		ok = ml_json_add_int(node, ml_bucket_names[order[i]],
-				     t.v[order[i]]) != NULL;
+		                     t.v[order[i]]) != NULL;
 	ok = ok && ml_json_add_int(node, "held", ml_totals_held(&t));
 	if (!ok)
 		return ml_ans_nomem(a);
 	struct ml_act_list l = {a, NULL, 0, 0};
 	rc = ml_state_scan_account(a->st, a->txn, g, p->no, a->v.as_of,
-				   ml_act_seen, &l);
+	                           ml_act_seen, &l);
 	if (rc == 0)
 		rc = ml_act_write(a, &l, node);
 	free(l.v);
@@ -186,8 +186,8 @@ struct ml_edge_list {
 	size_t n, cap;
 };
 
-static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l,
-			uint32_t from, uint32_t to, int kind, int64_t amount)
+static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l, uint32_t from,
+                        uint32_t to, int kind, int64_t amount)
 {
 	if (amount <= 0)
 		return 0;
@@ -210,7 +210,7 @@ static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l,
 }
 
 static int ml_edges_write(struct ml_ans *a, const struct ml_edge_list *l,
-			  cJSON *edges)
+                          cJSON *edges)
 {
 	static const char *const kinds[] = {"payout", "repayment"};
 	for (size_t i = 0; i < l->n; i++) {
@@ -234,10 +234,10 @@ static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
 		struct ml_totals t;
 		bool exists = false;
 		rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to, &t,
-				   &exists);
+		                   &exists);
 		if (rc == 0)
 			rc = ml_edge_push(a, &l, from, to, 0,
-					  t.v[ML_B_PAID_OUT]);
+			                  t.v[ML_B_PAID_OUT]);
 		if (rc == 0)
 			rc = ml_edge_push(a, &l, from, to, 1, t.v[ML_B_REPAID]);
 		if (rc == 0)
@@ -252,8 +252,8 @@ static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
 }
 
 int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
-		    const struct ml_query *q, cJSON **out,
-		    struct ml_errinfo *err)
+                    const struct ml_query *q, cJSON **out,
+                    struct ml_errinfo *err)
 {
 	struct ml_ans a;
 	struct ml_named g = {0, {NULL, 0}};
@@ -262,7 +262,7 @@ int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0 && q->grant == NULL)
 		rc = ml_fail(err, ML_E_BAD_QUERY, -1, "grant",
-			     "grant: a trace needs a grant");
+		             "grant: a trace needs a grant");
 	if (rc == 0)
 		rc = ml_ans_find(&a, ML_NAME_GRANT, q->grant, "grant", &g.no);
 	if (rc == 0)
@@ -284,7 +284,7 @@ int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
 		cJSON_Delete(doc);
 		if (err->code == 0)
 			ml_fail(err, rc, -1, NULL, "trace: %s",
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		return rc;
 	}
 	*out = doc;

@@ -28,7 +28,7 @@
 #include "ml_log.h"
 
 static int ml_current_def_seq(struct ml_ans *a, enum ml_name_kind k,
-			      uint32_t no, uint64_t *seq)
+                              uint32_t no, uint64_t *seq)
 {
 	if (k == ML_NAME_PARTY) {
 		struct ml_party_row p;
@@ -43,7 +43,7 @@ static int ml_current_def_seq(struct ml_ans *a, enum ml_name_kind k,
 }
 
 int ml_ans_def_latest(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
-		      uint64_t *seq)
+                      uint64_t *seq)
 {
 	int rc = ml_current_def_seq(a, k, no, seq);
 	if (rc != 0 || !a->v.known || *seq <= a->v.known_seq)
@@ -83,14 +83,14 @@ static void ml_inherit(struct ml_grant_row *row, const struct ml_grant_row *p)
 
 /* The fields a grant definition event gives, over row. */
 static void ml_grant_from_event(struct ml_grant_row *row,
-				const struct ml_event *ev)
+                                const struct ml_event *ev)
 {
 	uint64_t p = ev->present;
 	row->def_seq = ev->seq;
 	row->total_ore = ev->total_ore;
 	row->use_by = p & ML_BIT(ML_F_USE_BY) ? ev->use_by : ML_DAY_NONE;
-	row->report_by = p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by
-						     : ML_DAY_NONE;
+	row->report_by =
+	    p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by : ML_DAY_NONE;
 	row->repay_by = p & ML_BIT(ML_F_REPAY_BY) ? ev->repay_by : ML_DAY_NONE;
 	row->carry_over = p & ML_BIT(ML_F_CARRY_OVER) ? ev->carry_over : -1;
 	row->year = p & ML_BIT(ML_F_YEAR) ? ev->year : 0;
@@ -99,7 +99,7 @@ static void ml_grant_from_event(struct ml_grant_row *row,
 
 /* Grant no's own definition (not inherited) in the view. */
 static int ml_grant_own(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
-			bool *known)
+                        bool *known)
 {
 	int rc = ml_state_grant(a->st, a->txn, no, row);
 	*known = rc == 0;
@@ -118,7 +118,7 @@ static int ml_grant_own(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
 }
 
 int ml_ans_grant(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
-		 bool *known)
+                 bool *known)
 {
 	int rc = ml_grant_own(a, no, row, known);
 	uint32_t up = rc == 0 && *known ? row->parent_no : 0;
@@ -135,8 +135,7 @@ int ml_ans_grant(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
 	return rc;
 }
 
-int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top,
-		       bool *under)
+int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top, bool *under)
 {
 	*under = false;
 	for (uint32_t hops = 0; no != 0; hops++) {
@@ -173,7 +172,7 @@ static int ml_party_parent(struct ml_ans *a, uint32_t no, uint32_t *parent)
 	rc = ml_log_get(a->st, a->txn, seq, &ev);
 	if (rc == 0 && ev.parent.ptr != NULL)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, ev.parent,
-				     parent);
+		                     parent);
 	return rc;
 }
 
@@ -224,7 +223,7 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t)
 	if (rc != 0) {
 		ml_tree_free(t);
 		return ml_fail(a->err, rc, -1, NULL,
-			       "reading the party tree: %s", ml_strerror(rc));
+		               "reading the party tree: %s", ml_strerror(rc));
 	}
 	return 0;
 }
@@ -254,7 +253,7 @@ bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top)
 /* --- choosing grants --- */
 
 int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
-		      struct ml_named **out, size_t *n)
+                      struct ml_named **out, size_t *n)
 {
 	uint32_t count = 0;
 	*out = NULL;
@@ -280,7 +279,7 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
 		if (a->err->code != 0)
 			return rc;
 		return ml_fail(a->err, rc, -1, NULL, "listing grants: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	}
 	if (used > 1)
 		qsort(list, used, sizeof *list, ml_named_cmp);
@@ -290,7 +289,7 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
 }
 
 int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
-			 size_t *n)
+                         size_t *n)
 {
 	struct ml_named *v = NULL;
 	size_t cap = 0;
@@ -317,6 +316,6 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 	*out = v;
 	if (rc != 0 && a->err->code == 0)
 		return ml_fail(a->err, rc, -1, NULL, "walking accounts: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	return rc;
 }

@@ -16,7 +16,7 @@
 
 #include "ml_error.h"
 
-#define ML_BUF_CAP_MIN 256
+#define ML_BUF_CAP_MIN       256
 #define ML_ARENA_BLOCK_BYTES (64u * 1024u)
 
 void ml_buf_init(struct ml_buf *b, size_t max_bytes)
@@ -167,8 +167,8 @@ void *ml_arena_alloc(struct ml_arena *a, size_t len)
 		return NULL;
 	struct ml_arena_block *blk = a->head;
 	if (blk == NULL || blk->size - blk->used < need) {
-		size_t size = need > ML_ARENA_BLOCK_BYTES ? need
-							  : ML_ARENA_BLOCK_BYTES;
+		size_t size =
+		    need > ML_ARENA_BLOCK_BYTES ? need : ML_ARENA_BLOCK_BYTES;
 		blk = malloc(sizeof *blk + size);
 		if (blk == NULL)
 			return NULL;

@@ -39,12 +39,12 @@ int ml_buf_add_i64(struct ml_buf *b, int64_t v);
 int ml_buf_add_u64(struct ml_buf *b, uint64_t v);
 /* Appends printf-formatted text. */
 int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 struct ml_arena_block;
 struct ml_arena {
 	struct ml_arena_block *head;
-	size_t used_bytes;   /* total handed out, for the ceiling */
+	size_t used_bytes; /* total handed out, for the ceiling */
 	size_t max_bytes;
 };
 

@@ -72,7 +72,7 @@ static uint64_t ml_hash_key(char kind, const char *s, uint32_t len)
 }
 
 static struct ml_cache_slot *ml_find(const struct ml_cache *c, char kind,
-				     const char *s, uint32_t len)
+                                     const char *s, uint32_t len)
 {
 	uint32_t mask = c->cap - 1;
 	uint32_t i = (uint32_t)ml_hash_key(kind, s, len) & mask;
@@ -87,7 +87,7 @@ static struct ml_cache_slot *ml_find(const struct ml_cache *c, char kind,
 }
 
 bool ml_cache_name(const struct ml_cache *c, char kind, struct ml_str id,
-		   uint32_t *no)
+                   uint32_t *no)
 {
 	if (id.ptr == NULL)
 		return false;
@@ -102,7 +102,8 @@ static bool ml_grow(struct ml_cache *c)
 {
 	uint32_t old_cap = c->cap;
 	struct ml_cache_slot *old = c->slots;
-	struct ml_cache_slot *slots = calloc((size_t)old_cap * 2, sizeof *slots);
+	struct ml_cache_slot *slots =
+	    calloc((size_t)old_cap * 2, sizeof *slots);
 	if (slots == NULL)
 		return false;
 	c->slots = slots;
@@ -111,14 +112,14 @@ static bool ml_grow(struct ml_cache *c)
 		if (old[i].key == NULL)
 			continue;
 		*ml_find(c, old[i].key[0], old[i].key + 1, old[i].len - 1) =
-			old[i];
+		    old[i];
 	}
 	free(old);
 	return true;
 }
 
 void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
-		       uint32_t no)
+                       uint32_t no)
 {
 	if (id.ptr == NULL || c->used >= c->used_max)
 		return;
@@ -139,7 +140,7 @@ void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
 }
 
 bool ml_cache_grant(const struct ml_cache *c, uint32_t no, uint32_t *payer,
-		    uint32_t *parent)
+                    uint32_t *parent)
 {
 	if (no >= c->grants_cap || c->grants[no].payer == 0)
 		return false;
@@ -149,7 +150,7 @@ bool ml_cache_grant(const struct ml_cache *c, uint32_t no, uint32_t *payer,
 }
 
 void ml_cache_put_grant(struct ml_cache *c, uint32_t no, uint32_t payer,
-			uint32_t parent)
+                        uint32_t parent)
 {
 	if (no == 0 || no > ML_GRANTS_MAX)
 		return;
@@ -160,8 +161,7 @@ void ml_cache_put_grant(struct ml_cache *c, uint32_t no, uint32_t payer,
 		struct ml_cache_grant *g = realloc(c->grants, cap * sizeof *g);
 		if (g == NULL)
 			return;
-		memset(g + c->grants_cap, 0,
-		       (cap - c->grants_cap) * sizeof *g);
+		memset(g + c->grants_cap, 0, (cap - c->grants_cap) * sizeof *g);
 		c->grants = g;
 		c->grants_cap = cap;
 	}

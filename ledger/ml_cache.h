@@ -32,15 +32,15 @@ void ml_cache_free(struct ml_cache *c);
 
 /* kind is 'p' or 'g'. True and *no when cached. */
 bool ml_cache_name(const struct ml_cache *c, char kind, struct ml_str id,
-		   uint32_t *no);
+                   uint32_t *no);
 /* Remembers id → no (no-op when full or out of memory). */
 void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
-		       uint32_t no);
+                       uint32_t no);
 
 /* True and the grant's payer and parent when cached. */
 bool ml_cache_grant(const struct ml_cache *c, uint32_t no, uint32_t *payer,
-		    uint32_t *parent);
+                    uint32_t *parent);
 void ml_cache_put_grant(struct ml_cache *c, uint32_t no, uint32_t payer,
-			uint32_t parent);
+                        uint32_t parent);
 
 #endif /* ML_CACHE_H */

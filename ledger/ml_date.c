@@ -37,8 +37,8 @@
 
 /* Days from 1900-01-01 to 1970-01-01. */
 #define ML_DAY_EPOCH_OFFSET 25567
-#define ML_US_PER_SECOND 1000000LL
-#define ML_US_PER_DAY (86400LL * ML_US_PER_SECOND)
+#define ML_US_PER_SECOND    1000000LL
+#define ML_US_PER_DAY       (86400LL * ML_US_PER_SECOND)
 /* Quoted input in a reason is cut after this many bytes. */
 #define ML_DATE_QUOTE_MAX 40
 
@@ -51,27 +51,27 @@ static int64_t ml_days_from_civil(int64_t year, int month, int mday)
 	int64_t month_from_march = month > 2 ? month - 3 : month + 9;
 	int64_t day_of_year = (153 * month_from_march + 2) / 5 + mday - 1;
 	int64_t day_of_era = year_of_era * 365 + year_of_era / 4 -
-			     year_of_era / 100 + day_of_year; /* ..= 146096 */
+	                     year_of_era / 100 + day_of_year; /* ..= 146096 */
 	return era * 146097 + day_of_era - 719468;
 }
 
 /* Inverse of ml_days_from_civil. */
 static void ml_civil_from_days(int64_t days, int64_t *year, int *month,
-			       int *mday)
+                               int *mday)
 {
 	days += 719468;
 	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
 	int64_t day_of_era = days - era * 146097; /* 0 ..= 146096 */
 	int64_t year_of_era = (day_of_era - day_of_era / 1460 +
-			       day_of_era / 36524 - day_of_era / 146096) /
-			      365; /* 0 ..= 399 */
-	int64_t day_of_year = day_of_era - (365 * year_of_era +
-					    year_of_era / 4 -
-					    year_of_era / 100);
+	                       day_of_era / 36524 - day_of_era / 146096) /
+	                      365; /* 0 ..= 399 */
+	int64_t day_of_year =
+	    day_of_era -
+	    (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
 	int64_t month_from_march = (5 * day_of_year + 2) / 153; /* 0..11 */
 	*mday = (int)(day_of_year - (153 * month_from_march + 2) / 5 + 1);
 	*month = (int)(month_from_march < 10 ? month_from_march + 3
-					     : month_from_march - 9);
+	                                     : month_from_march - 9);
 	*year = year_of_era + era * 400 + (*month <= 2);
 }
 
@@ -83,7 +83,7 @@ static bool ml_is_leap_year(int year)
 static int ml_days_in_month(int year, int month)
 {
 	static const int days_by_month[12] = {31, 28, 31, 30, 31, 30,
-					      31, 31, 30, 31, 30, 31};
+	                                      31, 31, 30, 31, 30, 31};
 	if (month == 2 && ml_is_leap_year(year))
 		return 29;
 	return days_by_month[month - 1];
@@ -93,11 +93,11 @@ static int ml_days_in_month(int year, int month)
  * ML_DATE_QUOTE_MAX bytes, and any byte that is not printable ASCII shows
  * as '?' (a date or time has none, so nothing real is hidden). */
 static void ml_date_why(char *why, size_t why_size, const char *text,
-			size_t len, const char *reason_fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+                        size_t len, const char *reason_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static void ml_date_why(char *why, size_t why_size, const char *text,
-			size_t len, const char *reason_fmt, ...)
+                        size_t len, const char *reason_fmt, ...)
 {
 	if (why == NULL || why_size == 0)
 		return;
@@ -113,8 +113,8 @@ static void ml_date_why(char *why, size_t why_size, const char *text,
 	va_start(ap, reason_fmt);
 	vsnprintf(reason, sizeof reason, reason_fmt, ap);
 	va_end(ap);
-	snprintf(why, why_size, "'%s%s' %s", quoted,
-		 len > shown ? "..." : "", reason);
+	snprintf(why, why_size, "'%s%s' %s", quoted, len > shown ? "..." : "",
+	         reason);
 }
 
 /* Reads count ASCII digits at s into *value; false if any is not one. */
@@ -134,37 +134,37 @@ static bool ml_read_digits(const char *s, size_t count, int *value)
  * 0000 ..= 9999. Returns 0 or ML_E_INVALID_FIELD with why (which quotes
  * text[0..len), the caller's whole input). */
 static int ml_read_ymd(const char *text, size_t len, int *year, int *month,
-		       int *mday, char *why, size_t why_size)
+                       int *mday, char *why, size_t why_size)
 {
 	if (!ml_read_digits(text, 4, year) || text[4] != '-' ||
 	    !ml_read_digits(text + 5, 2, month) || text[7] != '-' ||
 	    !ml_read_digits(text + 8, 2, mday)) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a date of the form YYYY-MM-DD");
+		            "is not a date of the form YYYY-MM-DD");
 		return ML_E_INVALID_FIELD;
 	}
 	if (*month < 1 || *month > 12) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a date: there is no month %02d", *month);
+		            "is not a date: there is no month %02d", *month);
 		return ML_E_INVALID_FIELD;
 	}
 	int month_days = ml_days_in_month(*year, *month);
 	if (*mday < 1) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a date: there is no day 00");
+		            "is not a date: there is no day 00");
 		return ML_E_INVALID_FIELD;
 	}
 	if (*mday > month_days) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a date: %04d-%02d has only %d days", *year,
-			    *month, month_days);
+		            "is not a date: %04d-%02d has only %d days", *year,
+		            *month, month_days);
 		return ML_E_INVALID_FIELD;
 	}
 	return 0;
 }
 
 int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
-		  size_t why_size)
+                  size_t why_size)
 {
 	if (why != NULL && why_size > 0)
 		why[0] = '\0';
@@ -172,7 +172,7 @@ int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
 		return ML_E_ARG;
 	if (len != ML_DATE_TEXT_MAX - 1) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a date of the form YYYY-MM-DD");
+		            "is not a date of the form YYYY-MM-DD");
 		return ML_E_INVALID_FIELD;
 	}
 	int year, month, mday;
@@ -181,7 +181,7 @@ int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
 		return rc;
 	if (year < ML_YEAR_MIN || year > ML_YEAR_MAX) {
 		ml_date_why(why, why_size, text, len,
-			    "is outside 1900-01-01 ..= 2199-12-31");
+		            "is outside 1900-01-01 ..= 2199-12-31");
 		return ML_E_DATE_RANGE;
 	}
 	*day_out = ml_date_from_ymd(year, month, mday);
@@ -200,8 +200,7 @@ static void ml_put_digits(char *p, int v, int n)
 /* Formats any day count since 1970 whose year is 0000 ..= 9999. Digits
  * are written directly: this runs for every date of every event encoded,
  * and snprintf would be most of the cost. */
-static void ml_format_epoch_day(int64_t epoch_days, char *buf,
-				size_t buf_size)
+static void ml_format_epoch_day(int64_t epoch_days, char *buf, size_t buf_size)
 {
 	int64_t year;
 	int month, mday;
@@ -253,7 +252,7 @@ void ml_date_to_ymd(ml_day day, int *year, int *month, int *mday)
 	int64_t civil_year;
 	int civil_month, civil_mday;
 	ml_civil_from_days((int64_t)day - ML_DAY_EPOCH_OFFSET, &civil_year,
-			   &civil_month, &civil_mday);
+	                   &civil_month, &civil_mday);
 	if (year != NULL)
 		*year = (int)civil_year;
 	if (month != NULL)
@@ -278,8 +277,8 @@ static int64_t ml_split_us(int64_t us, int64_t *us_of_day)
 ml_day ml_date_today(void)
 {
 	int64_t us_of_day;
-	int64_t day = ml_split_us(ml_time_now_us(), &us_of_day) +
-		      ML_DAY_EPOCH_OFFSET;
+	int64_t day =
+	    ml_split_us(ml_time_now_us(), &us_of_day) + ML_DAY_EPOCH_OFFSET;
 	if (day < 0)
 		return 0;
 	if (day > ML_DAY_MAX)
@@ -340,8 +339,7 @@ struct ml_clock {
 
 /* Reads "[.f{1,6}]" at text[*pos..len) into fraction_us. */
 static int ml_read_fraction(const char *text, size_t len, size_t *pos,
-			    struct ml_clock *clock, char *why,
-			    size_t why_size)
+                            struct ml_clock *clock, char *why, size_t why_size)
 {
 	if (*pos >= len || text[*pos] != '.')
 		return 0;
@@ -356,7 +354,7 @@ static int ml_read_fraction(const char *text, size_t len, size_t *pos,
 	if (digit_count == 0 ||
 	    (*pos < len && text[*pos] >= '0' && text[*pos] <= '9')) {
 		ml_date_why(why, why_size, text, len,
-			    "needs 1 to 6 digits after the '.' of the time");
+		            "needs 1 to 6 digits after the '.' of the time");
 		return ML_E_INVALID_FIELD;
 	}
 	for (size_t i = digit_count; i < 6; i++)
@@ -367,7 +365,7 @@ static int ml_read_fraction(const char *text, size_t len, size_t *pos,
 
 /* Reads the zone "Z" or "±hh:mm", which must end the text. */
 static int ml_read_zone(const char *text, size_t len, size_t pos,
-			struct ml_clock *clock, char *why, size_t why_size)
+                        struct ml_clock *clock, char *why, size_t why_size)
 {
 	int hours, minutes;
 	if (len - pos == 1 && (text[pos] == 'Z' || text[pos] == 'z')) {
@@ -375,8 +373,7 @@ static int ml_read_zone(const char *text, size_t len, size_t pos,
 		return 0;
 	}
 	if (len - pos == 6 && (text[pos] == '+' || text[pos] == '-') &&
-	    ml_read_digits(text + pos + 1, 2, &hours) &&
-	    text[pos + 3] == ':' &&
+	    ml_read_digits(text + pos + 1, 2, &hours) && text[pos + 3] == ':' &&
 	    ml_read_digits(text + pos + 4, 2, &minutes) && hours <= 23 &&
 	    minutes <= 59) {
 		int64_t offset = hours * 3600 + minutes * 60;
@@ -384,13 +381,13 @@ static int ml_read_zone(const char *text, size_t len, size_t pos,
 		return 0;
 	}
 	ml_date_why(why, why_size, text, len,
-		    "needs a time zone 'Z' or '+hh:mm' / '-hh:mm' at its end");
+	            "needs a time zone 'Z' or '+hh:mm' / '-hh:mm' at its end");
 	return ML_E_INVALID_FIELD;
 }
 
 /* Reads "Thh:mm:ss[.f][zone]" at text[10..len). */
 static int ml_read_clock(const char *text, size_t len, struct ml_clock *clock,
-			 char *why, size_t why_size)
+                         char *why, size_t why_size)
 {
 	int hours, minutes, seconds;
 	if (len < 19 || (text[10] != 'T' && text[10] != 't') ||
@@ -398,15 +395,15 @@ static int ml_read_clock(const char *text, size_t len, struct ml_clock *clock,
 	    !ml_read_digits(text + 14, 2, &minutes) || text[16] != ':' ||
 	    !ml_read_digits(text + 17, 2, &seconds)) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a time of the form "
-			    "YYYY-MM-DDThh:mm:ss[.ffffff]Z or a date "
-			    "YYYY-MM-DD");
+		            "is not a time of the form "
+		            "YYYY-MM-DDThh:mm:ss[.ffffff]Z or a date "
+		            "YYYY-MM-DD");
 		return ML_E_INVALID_FIELD;
 	}
 	if (hours > 23 || minutes > 59 || seconds > 59) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a time of day: 00:00:00 to 23:59:59 "
-			    "(leap seconds are not accepted)");
+		            "is not a time of day: 00:00:00 to 23:59:59 "
+		            "(leap seconds are not accepted)");
 		return ML_E_INVALID_FIELD;
 	}
 	clock->second_of_day = hours * 3600 + minutes * 60 + seconds;
@@ -419,7 +416,7 @@ static int ml_read_clock(const char *text, size_t len, struct ml_clock *clock,
 }
 
 int ml_time_parse(const char *text, size_t len, int64_t *us_out, char *why,
-		  size_t why_size)
+                  size_t why_size)
 {
 	if (why != NULL && why_size > 0)
 		why[0] = '\0';
@@ -427,8 +424,8 @@ int ml_time_parse(const char *text, size_t len, int64_t *us_out, char *why,
 		return ML_E_ARG;
 	if (len < ML_DATE_TEXT_MAX - 1) {
 		ml_date_why(why, why_size, text, len,
-			    "is not a time YYYY-MM-DDThh:mm:ss[.ffffff]Z "
-			    "or a date YYYY-MM-DD");
+		            "is not a time YYYY-MM-DDThh:mm:ss[.ffffff]Z "
+		            "or a date YYYY-MM-DD");
 		return ML_E_INVALID_FIELD;
 	}
 	int year, month, mday;
@@ -444,10 +441,10 @@ int ml_time_parse(const char *text, size_t len, int64_t *us_out, char *why,
 	rc = ml_read_clock(text, len, &clock, why, why_size);
 	if (rc != 0)
 		return rc;
-	*us_out = day_us +
-		  (clock.second_of_day - clock.offset_seconds) *
-			  ML_US_PER_SECOND +
-		  clock.fraction_us;
+	*us_out =
+	    day_us +
+	    (clock.second_of_day - clock.offset_seconds) * ML_US_PER_SECOND +
+	    clock.fraction_us;
 	return 0;
 }
 

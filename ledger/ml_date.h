@@ -33,7 +33,7 @@ typedef int32_t ml_day;
  * calendar are checked first: 1899-02-30 is ML_E_INVALID_FIELD). ML_E_ARG
  * if text or day_out is NULL. */
 int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
-		  size_t why_size);
+                  size_t why_size);
 
 /* Formats a day number (0 ..= ML_DAY_MAX) as "YYYY-MM-DD" into buf
  * (≥ ML_DATE_TEXT_MAX bytes). Returns buf. Any day of the years
@@ -69,7 +69,7 @@ char *ml_time_format(int64_t us, char *buf, size_t buf_size);
  * event date). Returns 0 or ML_E_INVALID_FIELD with why; ML_E_ARG if
  * text or us_out is NULL. */
 int ml_time_parse(const char *text, size_t len, int64_t *us_out, char *why,
-		  size_t why_size);
+                  size_t why_size);
 
 /* Microseconds since the epoch at 00:00:00Z of a day number. */
 int64_t ml_day_start_us(ml_day day);

@@ -20,7 +20,7 @@
 #include "ml_money.h"
 #include "ml_store.h"
 
-#define ML_EVT_CORRECTED 1u
+#define ML_EVT_CORRECTED  1u
 #define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10)
 #define ML_EVT_PACKED_MAX (1 + 2 * 11 + 10)
 
@@ -36,7 +36,7 @@ static size_t ml_varint_put(unsigned char *p, uint64_t v)
 }
 
 static bool ml_varint_get(const unsigned char **p, const unsigned char *end,
-			  uint64_t *v)
+                          uint64_t *v)
 {
 	*v = 0;
 	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
@@ -93,12 +93,13 @@ static int ml_day_unpack(const MDB_val *val, int64_t *t)
 }
 
 static size_t ml_evt_pack(const struct ml_post *p, uint64_t corrected_by,
-			  unsigned char *out)
+                          unsigned char *out)
 {
 	size_t n = 1;
 	out[0] = corrected_by ? ML_EVT_CORRECTED : 0;
 	for (int i = 0; i < 2; i++) {
-		out[n++] = p->bucket[i] < 0 ? 0xff : (unsigned char)p->bucket[i];
+		out[n++] =
+		    p->bucket[i] < 0 ? 0xff : (unsigned char)p->bucket[i];
 		n += ml_varint_put(out + n, ml_zigzag(p->delta[i]));
 	}
 	if (corrected_by)
@@ -107,7 +108,7 @@ static size_t ml_evt_pack(const struct ml_post *p, uint64_t corrected_by,
 }
 
 static int ml_evt_unpack(const MDB_val *val, struct ml_post *p,
-			 uint64_t *corrected_by)
+                         uint64_t *corrected_by)
 {
 	const unsigned char *q = val->mv_data, *end = q + val->mv_size;
 	uint64_t v;
@@ -129,7 +130,7 @@ static int ml_evt_unpack(const MDB_val *val, struct ml_post *p,
 }
 
 static size_t ml_key(unsigned char *k, const struct ml_series *s, ml_day date,
-		     uint64_t seq, bool evt)
+                     uint64_t seq, bool evt)
 {
 	memcpy(k, s->prefix, s->plen);
 	ml_be32_put(k + s->plen, (uint32_t)date);
@@ -140,7 +141,7 @@ static size_t ml_key(unsigned char *k, const struct ml_series *s, ml_day date,
 }
 
 static bool ml_in_series(const MDB_val *key, const struct ml_series *s,
-			 size_t extra)
+                         size_t extra)
 {
 	return key->mv_size == s->plen + extra &&
 	       memcmp(key->mv_data, s->prefix, s->plen) == 0;
@@ -166,13 +167,13 @@ static int ml_totals_apply(int64_t *t, const struct ml_post *p, int sign)
  * key returned by LMDB points into the page the put may move (a value
  * whose size changes is deleted and reinserted). */
 static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
-		      size_t old_size)
+                      size_t old_size)
 {
 	unsigned char buf[ML_DAY_PACKED_MAX], kbuf[ML_PREFIX_MAX + 4];
 	MDB_val val = {ml_day_pack(t, buf), buf};
 	if (val.mv_size == old_size)
 		return ml_error_from_mdb(
-			mdb_cursor_put(cur, key, &val, MDB_CURRENT));
+		    mdb_cursor_put(cur, key, &val, MDB_CURRENT));
 	if (key->mv_size > sizeof kbuf)
 		return ML_E_CORRUPT;
 	memcpy(kbuf, key->mv_data, key->mv_size);
@@ -184,8 +185,8 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
  * checks that day, then adds sign × p to every later day of the series,
  * checking each. */
 static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
-			const struct ml_post *p, int sign, ml_check_fn check,
-			void *ctx)
+                        const struct ml_post *p, int sign, ml_check_fn check,
+                        void *ctx)
 {
 	MDB_val key, val;
 	struct ml_totals now;
@@ -194,8 +195,8 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
 	if (rc == 0)
 		rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
 	while (rc == 0 && ml_in_series(&key, s, 4)) {
-		day = (ml_day)ml_be32_get((unsigned char *)key.mv_data +
-					  s->plen);
+		day =
+		    (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen);
 		rc = ml_day_unpack(&val, now.v);
 		if (rc == 0)
 			rc = ml_totals_apply(now.v, p, sign);
@@ -213,14 +214,15 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
  * *exact_size to the size of k's own day record when it exists (the
  * cursor is then on it), else 0. */
 static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
-		       const unsigned char *k, size_t klen, int64_t *t,
-		       size_t *exact_size)
+                       const unsigned char *k, size_t klen, int64_t *t,
+                       size_t *exact_size)
 {
 	MDB_val key = {klen, (void *)k}, val;
 	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
 	*exact_size = 0;
 	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	if (rc == 0 && key.mv_size == klen && memcmp(key.mv_data, k, klen) == 0) {
+	if (rc == 0 && key.mv_size == klen &&
+	    memcmp(key.mv_data, k, klen) == 0) {
 		*exact_size = val.mv_size;
 		return ml_day_unpack(&val, t);
 	}
@@ -235,8 +237,8 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 
 /* Folds sign × p into the day record of date and all later ones. */
 static int ml_days_fold(const struct ml_series *s, ml_day date,
-			const struct ml_post *p, int sign, ml_check_fn check,
-			void *ctx)
+                        const struct ml_post *p, int sign, ml_check_fn check,
+                        void *ctx)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, date, 0, false);
@@ -256,7 +258,7 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 }
 
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
-		      const struct ml_post *p, ml_check_fn check, void *ctx)
+                      const struct ml_post *p, ml_check_fn check, void *ctx)
 {
 	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
 	MDB_val key = {ml_key(k, s, date, seq, true), k};
@@ -268,7 +270,7 @@ int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
 }
 
 int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
-		       uint64_t by_seq, ml_check_fn check, void *ctx)
+                       uint64_t by_seq, ml_check_fn check, void *ctx)
 {
 	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
 	MDB_val key = {ml_key(k, s, date, seq, true), k}, val;
@@ -289,7 +291,7 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 }
 
 int ml_entries_at(const struct ml_series *s, ml_day as_of,
-		  struct ml_totals *out, bool *exists)
+                  struct ml_totals *out, bool *exists)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, as_of, 0, false);
@@ -317,12 +319,12 @@ static int ml_known_add(const struct ml_entry_info *e, void *arg)
 	if (e->corrected_by != 0 && e->corrected_by <= k->known_seq)
 		return 0;
 	struct ml_post p = {{e->bucket[0], e->bucket[1]},
-			    {e->delta[0], e->delta[1]}};
+	                    {e->delta[0], e->delta[1]}};
 	return ml_totals_apply(k->out->v, &p, +1);
 }
 
 int ml_entries_known(const struct ml_series *s, ml_day as_of,
-		     uint64_t known_seq, struct ml_totals *out, bool *exists)
+                     uint64_t known_seq, struct ml_totals *out, bool *exists)
 {
 	memset(out, 0, sizeof *out);
 	struct ml_known_sum k = {known_seq, out};
@@ -337,7 +339,7 @@ int ml_series_day_decode(const MDB_val *val, int64_t *totals)
 }
 
 int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-			 struct ml_entry_info *e)
+                         struct ml_entry_info *e)
 {
 	struct ml_post p;
 	if (key->mv_size != plen + 12)
@@ -354,7 +356,7 @@ int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
 }
 
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
-		    ml_day last_day, ml_entry_fn fn, void *arg)
+                    ml_day last_day, ml_entry_fn fn, void *arg)
 {
 	unsigned char k[ML_EVT_KEY_MAX];
 	MDB_cursor *cur;

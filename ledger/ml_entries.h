@@ -30,7 +30,7 @@
 
 #include "ml_state.h"
 
-#define ML_PREFIX_MAX 12 /* grant ‖ from ‖ to */
+#define ML_PREFIX_MAX  12 /* grant ‖ from ‖ to */
 #define ML_EVT_KEY_MAX (ML_PREFIX_MAX + 4 + 8)
 
 /* One account or edge in one transaction. Writers set the cursors (the
@@ -59,31 +59,31 @@ typedef int (*ml_check_fn)(const struct ml_totals *t, ml_day day, void *ctx);
  * check's error, ML_E_AMOUNT_RANGE (a total would overflow) or a storage
  * error; on error the caller aborts its transaction. */
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
-		      const struct ml_post *p, ml_check_fn check, void *ctx);
+                      const struct ml_post *p, ml_check_fn check, void *ctx);
 
 /* Marks event (date, seq) corrected by by_seq and withdraws its postings
  * from its day on, checking as above. ML_E_NOT_FOUND when the series has
  * no such event. */
 int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
-		       uint64_t by_seq, ml_check_fn check, void *ctx);
+                       uint64_t by_seq, ml_check_fn check, void *ctx);
 
 /* Totals at the end of as_of; *exists when a counting event is there. */
 int ml_entries_at(const struct ml_series *s, ml_day as_of,
-		  struct ml_totals *out, bool *exists);
+                  struct ml_totals *out, bool *exists);
 
 /* Totals of the events dated ≤ as_of recorded by known_seq and not
  * corrected by then: a scan of the series' event records. */
 int ml_entries_known(const struct ml_series *s, ml_day as_of,
-		     uint64_t known_seq, struct ml_totals *out, bool *exists);
+                     uint64_t known_seq, struct ml_totals *out, bool *exists);
 
 /* Calls fn for each event record dated first_day ..= last_day, in (date,
  * seq) order, until fn returns non-zero (returned). */
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
-		    ml_day last_day, ml_entry_fn fn, void *arg);
+                    ml_day last_day, ml_entry_fn fn, void *arg);
 
 /* Decoders for verify, which walks the databases itself. */
 int ml_series_day_decode(const MDB_val *val, int64_t *totals);
 int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-			 struct ml_entry_info *e);
+                         struct ml_entry_info *e);
 
 #endif /* ML_ENTRIES_H */

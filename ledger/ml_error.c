@@ -19,7 +19,7 @@ struct ml_error_row {
 
 static const struct ml_error_row ml_error_rows[] = {
 #define ML_X_ROW(name, value, wire, status, text) {value, wire, status, text},
-	ML_ERROR_TABLE(ML_X_ROW)
+    ML_ERROR_TABLE(ML_X_ROW)
 #undef ML_X_ROW
 };
 
@@ -66,15 +66,15 @@ void ml_errinfo_clear(struct ml_errinfo *info)
 	info->message[0] = '\0';
 }
 
-int ml_fail(struct ml_errinfo *info, int code, int32_t index,
-	    const char *field, const char *fmt, ...)
+int ml_fail(struct ml_errinfo *info, int code, int32_t index, const char *field,
+            const char *fmt, ...)
 {
 	if (info == NULL)
 		return code;
 	info->code = code;
 	info->index = index;
 	snprintf(info->field, sizeof info->field, "%s",
-		 field != NULL ? field : "");
+	         field != NULL ? field : "");
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(info->message, sizeof info->message, fmt, ap);

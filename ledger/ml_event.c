@@ -11,96 +11,94 @@
 
 #include <string.h>
 
-#define F(name, kind, max, member)                                          \
-	{ name, sizeof name - 1, kind, max, offsetof(struct ml_event, member) }
+#define F(name, kind, max, member)                                             \
+	{                                                                      \
+		name, sizeof name - 1, kind, max,                              \
+		    offsetof(struct ml_event, member)                          \
+	}
 
 const struct ml_field_info ml_fields[ML_F_COUNT] = {
-	[ML_F_ACTIVITY] = F("activity", ML_V_TEXT, ML_ACTIVITY_MAX, activity),
-	[ML_F_AMOUNT] = F("amount", ML_V_AMOUNT, 0, amount_ore),
-	[ML_F_CARRY_OVER] = F("carry_over", ML_V_BOOL, 0, carry_over),
-	[ML_F_CLAIM_BY] = F("claim_by", ML_V_DATE, 0, claim_by),
-	[ML_F_CORRECTS] = F("corrects", ML_V_SEQ, 0, corrects),
-	[ML_F_DATE] = F("date", ML_V_DATE, 0, date),
-	[ML_F_DUE] = F("due", ML_V_DATE, 0, due),
-	[ML_F_FROM] = F("from", ML_V_PARTY_ID, ML_PARTY_ID_MAX, from),
-	[ML_F_GRANT] = F("grant", ML_V_GRANT_ID, ML_GRANT_ID_MAX, grant),
-	[ML_F_HASH] = F("hash", ML_V_HASH, 0, hash),
-	[ML_F_ID] = F("id", ML_V_EVENT_ID, ML_EVENT_ID_MAX, id),
-	[ML_F_INVOICE_NO] = F("invoice_no", ML_V_TEXT, ML_INVOICE_NO_MAX,
-			      invoice_no),
-	[ML_F_KIND] = F("kind", ML_V_KIND, 0, kind),
-	[ML_F_META] = F("meta", ML_V_META, ML_META_MAX, meta),
-	[ML_F_NAME] = F("name", ML_V_TEXT, ML_NAME_MAX, name),
-	[ML_F_NOTE] = F("note", ML_V_TEXT, ML_NOTE_MAX, note),
-	[ML_F_ORG_NO] = F("org_no", ML_V_TEXT, ML_ORG_NO_MAX, org_no),
-	[ML_F_PARENT] = F("parent", ML_V_PARENT, ML_GRANT_ID_MAX, parent),
-	[ML_F_PARTY] = F("party", ML_V_PARTY_ID, ML_PARTY_ID_MAX, party),
-	[ML_F_PAYER] = F("payer", ML_V_PARTY_ID, ML_PARTY_ID_MAX, payer),
-	[ML_F_PREV_HASH] = F("prev_hash", ML_V_HASH, 0, prev_hash),
-	[ML_F_RECORDED_AT] = F("recorded_at", ML_V_TIME, 0, recorded_at_us),
-	[ML_F_RECORDED_BY] = F("recorded_by", ML_V_TEXT, ML_RECORDED_BY_MAX,
-			       recorded_by),
-	[ML_F_REF] = F("ref", ML_V_TEXT, ML_REF_MAX, ref),
-	[ML_F_REPAY_BY] = F("repay_by", ML_V_DATE, 0, repay_by),
-	[ML_F_REPORT_BY] = F("report_by", ML_V_DATE, 0, report_by),
-	[ML_F_SEQ] = F("seq", ML_V_SEQ, 0, seq),
-	[ML_F_SETTLES] = F("settles", ML_V_SETTLES, ML_EVENT_ID_MAX,
-			   settles_id),
-	[ML_F_SPENT] = F("spent", ML_V_AMOUNT, 0, spent_ore),
-	[ML_F_TO] = F("to", ML_V_PARTY_ID, ML_PARTY_ID_MAX, to),
-	[ML_F_TO_GRANT] = F("to_grant", ML_V_GRANT_ID, ML_GRANT_ID_MAX,
-			    to_grant),
-	[ML_F_TOTAL] = F("total", ML_V_AMOUNT, 0, total_ore),
-	[ML_F_TYPE] = F("type", ML_V_TYPE, 0, type),
-	[ML_F_UNIT] = F("unit", ML_V_TEXT, ML_UNIT_MAX, unit),
-	[ML_F_USE_BY] = F("use_by", ML_V_DATE, 0, use_by),
-	[ML_F_YEAR] = F("year", ML_V_YEAR, 0, year),
+    [ML_F_ACTIVITY] = F("activity", ML_V_TEXT, ML_ACTIVITY_MAX, activity),
+    [ML_F_AMOUNT] = F("amount", ML_V_AMOUNT, 0, amount_ore),
+    [ML_F_CARRY_OVER] = F("carry_over", ML_V_BOOL, 0, carry_over),
+    [ML_F_CLAIM_BY] = F("claim_by", ML_V_DATE, 0, claim_by),
+    [ML_F_CORRECTS] = F("corrects", ML_V_SEQ, 0, corrects),
+    [ML_F_DATE] = F("date", ML_V_DATE, 0, date),
+    [ML_F_DUE] = F("due", ML_V_DATE, 0, due),
+    [ML_F_FROM] = F("from", ML_V_PARTY_ID, ML_PARTY_ID_MAX, from),
+    [ML_F_GRANT] = F("grant", ML_V_GRANT_ID, ML_GRANT_ID_MAX, grant),
+    [ML_F_HASH] = F("hash", ML_V_HASH, 0, hash),
+    [ML_F_ID] = F("id", ML_V_EVENT_ID, ML_EVENT_ID_MAX, id),
+    [ML_F_INVOICE_NO] =
+        F("invoice_no", ML_V_TEXT, ML_INVOICE_NO_MAX, invoice_no),
+    [ML_F_KIND] = F("kind", ML_V_KIND, 0, kind),
+    [ML_F_META] = F("meta", ML_V_META, ML_META_MAX, meta),
+    [ML_F_NAME] = F("name", ML_V_TEXT, ML_NAME_MAX, name),
+    [ML_F_NOTE] = F("note", ML_V_TEXT, ML_NOTE_MAX, note),
+    [ML_F_ORG_NO] = F("org_no", ML_V_TEXT, ML_ORG_NO_MAX, org_no),
+    [ML_F_PARENT] = F("parent", ML_V_PARENT, ML_GRANT_ID_MAX, parent),
+    [ML_F_PARTY] = F("party", ML_V_PARTY_ID, ML_PARTY_ID_MAX, party),
+    [ML_F_PAYER] = F("payer", ML_V_PARTY_ID, ML_PARTY_ID_MAX, payer),
+    [ML_F_PREV_HASH] = F("prev_hash", ML_V_HASH, 0, prev_hash),
+    [ML_F_RECORDED_AT] = F("recorded_at", ML_V_TIME, 0, recorded_at_us),
+    [ML_F_RECORDED_BY] =
+        F("recorded_by", ML_V_TEXT, ML_RECORDED_BY_MAX, recorded_by),
+    [ML_F_REF] = F("ref", ML_V_TEXT, ML_REF_MAX, ref),
+    [ML_F_REPAY_BY] = F("repay_by", ML_V_DATE, 0, repay_by),
+    [ML_F_REPORT_BY] = F("report_by", ML_V_DATE, 0, report_by),
+    [ML_F_SEQ] = F("seq", ML_V_SEQ, 0, seq),
+    [ML_F_SETTLES] = F("settles", ML_V_SETTLES, ML_EVENT_ID_MAX, settles_id),
+    [ML_F_SPENT] = F("spent", ML_V_AMOUNT, 0, spent_ore),
+    [ML_F_TO] = F("to", ML_V_PARTY_ID, ML_PARTY_ID_MAX, to),
+    [ML_F_TO_GRANT] = F("to_grant", ML_V_GRANT_ID, ML_GRANT_ID_MAX, to_grant),
+    [ML_F_TOTAL] = F("total", ML_V_AMOUNT, 0, total_ore),
+    [ML_F_TYPE] = F("type", ML_V_TYPE, 0, type),
+    [ML_F_UNIT] = F("unit", ML_V_TEXT, ML_UNIT_MAX, unit),
+    [ML_F_USE_BY] = F("use_by", ML_V_DATE, 0, use_by),
+    [ML_F_YEAR] = F("year", ML_V_YEAR, 0, year),
 };
 #undef F
 
-#define B(f) ML_BIT(ML_F_##f)
+#define B(f)       ML_BIT(ML_F_##f)
 #define COMMON_REQ (B(TYPE) | B(DATE))
 #define COMMON_OPT (B(ID) | B(REF) | B(NOTE) | B(META))
-#define MOVE (B(GRANT) | B(FROM) | B(TO) | B(AMOUNT))
+#define MOVE       (B(GRANT) | B(FROM) | B(TO) | B(AMOUNT))
 
 const struct ml_type_schema ml_types[ML_TYPE_COUNT] = {
-	[ML_TYPE_PARTY] = {"party", COMMON_REQ | B(PARTY) | B(NAME) | B(KIND),
-			   COMMON_OPT | B(PARENT) | B(ORG_NO)},
-	[ML_TYPE_GRANT] = {"grant",
-			   COMMON_REQ | B(GRANT) | B(NAME) | B(PAYER) |
-				   B(TOTAL),
-			   COMMON_OPT | B(PARENT) | B(YEAR) | B(USE_BY) |
-				   B(REPORT_BY) | B(REPAY_BY) |
-				   B(CARRY_OVER)},
-	[ML_TYPE_ALLOCATION] = {"allocation", COMMON_REQ | MOVE,
-				COMMON_OPT | B(CLAIM_BY)},
-	[ML_TYPE_DECLINE] = {"decline", COMMON_REQ | MOVE, COMMON_OPT},
-	[ML_TYPE_REQUISITION] = {"requisition", COMMON_REQ | MOVE, COMMON_OPT},
-	[ML_TYPE_INVOICE] = {"invoice", COMMON_REQ | MOVE | B(INVOICE_NO),
-			     COMMON_OPT | B(DUE)},
-	[ML_TYPE_PAYOUT] = {"payout", COMMON_REQ | MOVE,
-			    COMMON_OPT | B(SETTLES)},
-	[ML_TYPE_EXPENSE] = {"expense",
-			     COMMON_REQ | B(GRANT) | B(PARTY) | B(ACTIVITY) |
-				     B(AMOUNT),
-			     COMMON_OPT | B(UNIT)},
-	[ML_TYPE_REPAYMENT] = {"repayment", COMMON_REQ | MOVE, COMMON_OPT},
-	[ML_TYPE_CARRYOVER] = {"carryover",
-			       COMMON_REQ | B(GRANT) | B(TO_GRANT) |
-				       B(PARTY) | B(AMOUNT),
-			       COMMON_OPT},
-	[ML_TYPE_REPORT] = {"report", COMMON_REQ | B(GRANT) | B(PARTY),
-			    COMMON_OPT | B(SPENT)},
-	[ML_TYPE_CORRECTION] = {"correction",
-				COMMON_REQ | B(CORRECTS) | B(NOTE),
-				B(ID) | B(REF) | B(META)},
-	[ML_TYPE_CLOSE] = {"close", COMMON_REQ, COMMON_OPT | B(GRANT)},
+    [ML_TYPE_PARTY] = {"party", COMMON_REQ | B(PARTY) | B(NAME) | B(KIND),
+                       COMMON_OPT | B(PARENT) | B(ORG_NO)},
+    [ML_TYPE_GRANT] = {"grant",
+                       COMMON_REQ | B(GRANT) | B(NAME) | B(PAYER) | B(TOTAL),
+                       COMMON_OPT | B(PARENT) | B(YEAR) | B(USE_BY) |
+                           B(REPORT_BY) | B(REPAY_BY) | B(CARRY_OVER)},
+    [ML_TYPE_ALLOCATION] = {"allocation", COMMON_REQ | MOVE,
+                            COMMON_OPT | B(CLAIM_BY)},
+    [ML_TYPE_DECLINE] = {"decline", COMMON_REQ | MOVE, COMMON_OPT},
+    [ML_TYPE_REQUISITION] = {"requisition", COMMON_REQ | MOVE, COMMON_OPT},
+    [ML_TYPE_INVOICE] = {"invoice", COMMON_REQ | MOVE | B(INVOICE_NO),
+                         COMMON_OPT | B(DUE)},
+    [ML_TYPE_PAYOUT] = {"payout", COMMON_REQ | MOVE, COMMON_OPT | B(SETTLES)},
+    [ML_TYPE_EXPENSE] = {"expense",
+                         COMMON_REQ | B(GRANT) | B(PARTY) | B(ACTIVITY) |
+                             B(AMOUNT),
+                         COMMON_OPT | B(UNIT)},
+    [ML_TYPE_REPAYMENT] = {"repayment", COMMON_REQ | MOVE, COMMON_OPT},
+    [ML_TYPE_CARRYOVER] = {"carryover",
+                           COMMON_REQ | B(GRANT) | B(TO_GRANT) | B(PARTY) |
+                               B(AMOUNT),
+                           COMMON_OPT},
+    [ML_TYPE_REPORT] = {"report", COMMON_REQ | B(GRANT) | B(PARTY),
+                        COMMON_OPT | B(SPENT)},
+    [ML_TYPE_CORRECTION] = {"correction", COMMON_REQ | B(CORRECTS) | B(NOTE),
+                            B(ID) | B(REF) | B(META)},
+    [ML_TYPE_CLOSE] = {"close", COMMON_REQ, COMMON_OPT | B(GRANT)},
 };
 #undef B
 
 const char *const ml_party_kinds[ML_PARTY_KIND_COUNT] = {
-	"state",        "association", "county_association", "region",
-	"municipality", "committee",   "unit",               "other",
+    "state",  "association",  "county_association",
+    "region", "municipality", "committee",
+    "unit",   "other",
 };
 
 static bool ml_name_is(const char *name, const char *s, size_t len)

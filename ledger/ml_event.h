@@ -90,46 +90,46 @@ enum ml_field {
 };
 
 #define ML_BIT(f) (UINT64_C(1) << (f))
-#define ML_STORED_FIELDS                                                     \
-	(ML_BIT(ML_F_HASH) | ML_BIT(ML_F_PREV_HASH) |                        \
-	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_RECORDED_BY) |               \
+#define ML_STORED_FIELDS                                                       \
+	(ML_BIT(ML_F_HASH) | ML_BIT(ML_F_PREV_HASH) |                          \
+	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_RECORDED_BY) |                 \
 	 ML_BIT(ML_F_SEQ))
 
 /* How a field's value is written and checked. */
 enum ml_value_kind {
-	ML_V_TEXT,      /* UTF-8 string, 1 ..= max bytes */
-	ML_V_PARTY_ID,  /* DOMAIN.md party id */
-	ML_V_GRANT_ID,  /* DOMAIN.md grant id */
-	ML_V_EVENT_ID,  /* DOMAIN.md event id */
-	ML_V_PARENT,    /* party id for a party, grant id for a grant */
-	ML_V_KIND,      /* one of the party kinds */
-	ML_V_TYPE,      /* one of the event types */
-	ML_V_AMOUNT,    /* integer öre 1 ..= 10^15 */
-	ML_V_DATE,      /* "YYYY-MM-DD" */
-	ML_V_YEAR,      /* integer 1900 ..= 2199 */
-	ML_V_BOOL,      /* true / false */
-	ML_V_SEQ,       /* integer ≥ 1 */
-	ML_V_SETTLES,   /* seq (integer) or event id (string) */
-	ML_V_META,      /* JSON object, integers only, ≤ 4 KiB canonical */
-	ML_V_TIME,      /* RFC 3339 µs (stored) */
-	ML_V_HASH       /* 64 lower-case hex (stored) */
+	ML_V_TEXT,     /* UTF-8 string, 1 ..= max bytes */
+	ML_V_PARTY_ID, /* DOMAIN.md party id */
+	ML_V_GRANT_ID, /* DOMAIN.md grant id */
+	ML_V_EVENT_ID, /* DOMAIN.md event id */
+	ML_V_PARENT,   /* party id for a party, grant id for a grant */
+	ML_V_KIND,     /* one of the party kinds */
+	ML_V_TYPE,     /* one of the event types */
+	ML_V_AMOUNT,   /* integer öre 1 ..= 10^15 */
+	ML_V_DATE,     /* "YYYY-MM-DD" */
+	ML_V_YEAR,     /* integer 1900 ..= 2199 */
+	ML_V_BOOL,     /* true / false */
+	ML_V_SEQ,      /* integer ≥ 1 */
+	ML_V_SETTLES,  /* seq (integer) or event id (string) */
+	ML_V_META,     /* JSON object, integers only, ≤ 4 KiB canonical */
+	ML_V_TIME,     /* RFC 3339 µs (stored) */
+	ML_V_HASH      /* 64 lower-case hex (stored) */
 };
 
 struct ml_field_info {
-	const char *name;         /* JSON key */
-	uint32_t name_len;        /* strlen(name) */
+	const char *name;  /* JSON key */
+	uint32_t name_len; /* strlen(name) */
 	enum ml_value_kind kind;
-	uint32_t max_bytes;       /* for strings; 0 otherwise */
-	size_t offset;            /* of the value in struct ml_event */
+	uint32_t max_bytes; /* for strings; 0 otherwise */
+	size_t offset;      /* of the value in struct ml_event */
 };
 
 /* The table, indexed by enum ml_field. */
 extern const struct ml_field_info ml_fields[ML_F_COUNT];
 
 struct ml_type_schema {
-	const char *name;   /* "payout" */
-	uint64_t required;  /* ML_BIT mask, includes type and date */
-	uint64_t optional;  /* ML_BIT mask */
+	const char *name;  /* "payout" */
+	uint64_t required; /* ML_BIT mask, includes type and date */
+	uint64_t optional; /* ML_BIT mask */
 };
 
 /* Indexed by enum ml_type; [ML_TYPE_NONE] is all zero. */

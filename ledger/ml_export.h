@@ -52,9 +52,9 @@ struct ml_export;
  * ML_E_NOT_FOUND, ML_E_BAD_QUERY (f out of range), ML_E_NOMEM, storage
  * errors; err (may be NULL) says which. *out is the caller's until
  * ml_export_end; it holds no transaction. */
-int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn,
-		    enum ml_export_format f, const char *grant,
-		    struct ml_export **out, struct ml_errinfo *err);
+int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn, enum ml_export_format f,
+                    const char *grant, struct ml_export **out,
+                    struct ml_errinfo *err);
 
 /* Appends the next part, roughly max_bytes, to out, reading with txn (any
  * read transaction of the ledger, opened after begin). A part is made of
@@ -66,7 +66,7 @@ int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn,
  * pieces written before it and x stands after them, so a call with more
  * room goes on from there. */
 int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
-		   size_t max_bytes, bool *done);
+                   size_t max_bytes, bool *done);
 
 /* Frees x. NULL is fine. */
 void ml_export_end(struct ml_export *x);

@@ -42,7 +42,7 @@ void ml_hasher_free(struct ml_hasher *h)
 }
 
 int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
-		  const char *canonical, size_t len, uint8_t out[32])
+                  const char *canonical, size_t len, uint8_t out[32])
 {
 	unsigned int out_len = 0;
 	if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1 ||

@@ -21,6 +21,6 @@ void ml_hasher_free(struct ml_hasher *h);
 
 /* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM. */
 int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
-		  const char *canonical, size_t len, uint8_t out[32]);
+                  const char *canonical, size_t len, uint8_t out[32]);
 
 #endif /* ML_HASH_H */

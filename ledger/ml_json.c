@@ -36,13 +36,13 @@ void ml_hex32(const uint8_t bytes[32], char *hex)
  * two-character escape, or 'u' for \u00xx. DOMAIN.md: only '"', '\\'
  * and the bytes below 0x20 are escaped; 0x7f and UTF-8 go out raw. */
 static const char ml_escape_of[256] = {
-	['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't',
-	[0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
-	[0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u',
-	[0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u',
-	[0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u',
-	[0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
-	[0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+    ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',  ['\t'] = 't',
+    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u',  [0x04] = 'u',
+    [0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u',  [0x0e] = 'u',
+    [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u',  [0x13] = 'u',
+    [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',  [0x18] = 'u',
+    [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u',  [0x1d] = 'u',
+    [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
 static int ml_write_escape(struct ml_buf *out, unsigned char c)
@@ -87,7 +87,7 @@ static int ml_write_date(struct ml_buf *out, ml_day day)
 }
 
 static int ml_write_value(struct ml_buf *out, const struct ml_event *ev,
-			  enum ml_field f)
+                          enum ml_field f)
 {
 	const struct ml_field_info *fi = &ml_fields[f];
 	const char *p = (const char *)ev + fi->offset;
@@ -105,7 +105,7 @@ static int ml_write_value(struct ml_buf *out, const struct ml_event *ev,
 		return ml_buf_add_str(out, *(const bool *)p ? "true" : "false");
 	case ML_V_TYPE:
 		return ml_json_write_string(out, ml_types[ev->type].name,
-					    strlen(ml_types[ev->type].name));
+		                            strlen(ml_types[ev->type].name));
 	case ML_V_TIME:
 		ml_time_format(*(const int64_t *)p, text, sizeof text);
 		return ml_json_write_string(out, text, strlen(text));
@@ -118,7 +118,7 @@ static int ml_write_value(struct ml_buf *out, const struct ml_event *ev,
 		if (ev->settles_seq != 0)
 			return ml_buf_add_u64(out, ev->settles_seq);
 		return ml_json_write_string(out, ev->settles_id.ptr,
-					    ev->settles_id.len);
+		                            ev->settles_id.len);
 	default: {
 		const struct ml_str *str = (const struct ml_str *)p;
 		return ml_json_write_string(out, str->ptr, str->len);
@@ -148,7 +148,7 @@ static uint64_t ml_form_mask(const struct ml_event *ev, enum ml_json_form f)
 }
 
 int ml_json_write_event(const struct ml_event *ev, enum ml_json_form form,
-			struct ml_buf *out)
+                        struct ml_buf *out)
 {
 	uint64_t mask = ml_form_mask(ev, form);
 	int rc = ml_buf_add_char(out, '{');

@@ -53,8 +53,8 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err);
  * ML_E_TOO_LARGE (body or batch too big), and every decode error of
  * ml_json_decode_event, with err naming index and field. */
 int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
-			struct ml_event **events_out, size_t *count_out,
-			struct ml_errinfo *err);
+                        struct ml_event **events_out, size_t *count_out,
+                        struct ml_errinfo *err);
 
 /* Decodes one cJSON object into *ev, copying strings into arena.
  * index is reported in err. Errors: ML_E_INVALID_JSON (not an object,
@@ -62,13 +62,13 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
  * ML_E_UNKNOWN_TYPE, ML_E_INVALID_FIELD, ML_E_AMOUNT_RANGE,
  * ML_E_DATE_RANGE, ML_E_NOMEM. */
 int ml_json_decode_event(const cJSON *obj, int32_t index,
-			 struct ml_arena *arena, struct ml_event *ev,
-			 struct ml_errinfo *err);
+                         struct ml_arena *arena, struct ml_event *ev,
+                         struct ml_errinfo *err);
 
 /* Appends the event as JSON in the given form to out. Returns 0,
  * ML_E_TOO_LARGE or ML_E_NOMEM. */
 int ml_json_write_event(const struct ml_event *ev, enum ml_json_form form,
-			struct ml_buf *out);
+                        struct ml_buf *out);
 
 /* Appends s[0..len) as a JSON string with DOMAIN.md's escaping. */
 int ml_json_write_string(struct ml_buf *out, const char *s, size_t len);
@@ -77,7 +77,7 @@ int ml_json_write_string(struct ml_buf *out, const char *s, size_t len);
  * integers only (|n| ≤ 2^53), depth ≤ ML_META_DEPTH_MAX, no duplicate
  * keys. Used for meta. Errors ML_E_INVALID_FIELD with a reason in why. */
 int ml_json_canonical_value(const cJSON *item, struct ml_buf *out, char *why,
-			    size_t why_size);
+                            size_t why_size);
 
 /* Lower-case hex of 32 bytes into hex (≥ 65 bytes, NUL-terminated). */
 void ml_hex32(const uint8_t bytes[32], char *hex);

@@ -15,8 +15,8 @@
 
 #include "ml_json.h"
 
-static int ml_canon(const cJSON *item, int depth, struct ml_buf *out,
-		    char *why, size_t why_size);
+static int ml_canon(const cJSON *item, int depth, struct ml_buf *out, char *why,
+                    size_t why_size);
 
 static int ml_key_cmp(const void *a, const void *b)
 {
@@ -26,33 +26,34 @@ static int ml_key_cmp(const void *a, const void *b)
 }
 
 static int ml_canon_number(const cJSON *item, struct ml_buf *out, char *why,
-			   size_t why_size)
+                           size_t why_size)
 {
 	double v = item->valuedouble;
 	if (!isfinite(v) || v != floor(v) ||
 	    fabs(v) > (double)ML_META_INT_MAX) {
 		snprintf(why, why_size,
-			 "numbers must be integers within ±2^53");
+		         "numbers must be integers within ±2^53");
 		return ML_E_INVALID_FIELD;
 	}
 	return ml_buf_add_i64(out, (int64_t)v);
 }
 
 static int ml_canon_members(const cJSON **kids, int n, int depth,
-			    struct ml_buf *out, char *why, size_t why_size)
+                            struct ml_buf *out, char *why, size_t why_size)
 {
 	int rc = ml_buf_add_char(out, '{');
 	for (int i = 0; rc == 0 && i < n; i++) {
-		if (i > 0 && strcmp(kids[i - 1]->string, kids[i]->string) == 0) {
+		if (i > 0 &&
+		    strcmp(kids[i - 1]->string, kids[i]->string) == 0) {
 			snprintf(why, why_size, "key '%.40s' appears twice",
-				 kids[i]->string);
+			         kids[i]->string);
 			return ML_E_INVALID_FIELD;
 		}
 		if (i > 0)
 			rc = ml_buf_add_char(out, ',');
 		if (rc == 0)
 			rc = ml_json_write_string(out, kids[i]->string,
-						  strlen(kids[i]->string));
+			                          strlen(kids[i]->string));
 		if (rc == 0)
 			rc = ml_buf_add_char(out, ':');
 		if (rc == 0)
@@ -62,7 +63,7 @@ static int ml_canon_members(const cJSON **kids, int n, int depth,
 }
 
 static int ml_canon_object(const cJSON *item, int depth, struct ml_buf *out,
-			   char *why, size_t why_size)
+                           char *why, size_t why_size)
 {
 	int n = cJSON_GetArraySize(item);
 	if ((size_t)n > out->max_bytes / 4 + 1) {
@@ -82,7 +83,7 @@ static int ml_canon_object(const cJSON *item, int depth, struct ml_buf *out,
 }
 
 static int ml_canon_array(const cJSON *item, int depth, struct ml_buf *out,
-			  char *why, size_t why_size)
+                          char *why, size_t why_size)
 {
 	int rc = ml_buf_add_char(out, '[');
 	const cJSON *k;
@@ -100,12 +101,12 @@ static int ml_canon_array(const cJSON *item, int depth, struct ml_buf *out,
 	return rc == 0 ? ml_buf_add_char(out, ']') : rc;
 }
 
-static int ml_canon(const cJSON *item, int depth, struct ml_buf *out,
-		    char *why, size_t why_size)
+static int ml_canon(const cJSON *item, int depth, struct ml_buf *out, char *why,
+                    size_t why_size)
 {
 	if (depth > ML_META_DEPTH_MAX) {
 		snprintf(why, why_size, "nested deeper than %d levels",
-			 ML_META_DEPTH_MAX);
+		         ML_META_DEPTH_MAX);
 		return ML_E_INVALID_FIELD;
 	}
 	if (cJSON_IsObject(item))
@@ -114,12 +115,12 @@ static int ml_canon(const cJSON *item, int depth, struct ml_buf *out,
 		return ml_canon_array(item, depth, out, why, why_size);
 	if (cJSON_IsString(item))
 		return ml_json_write_string(out, item->valuestring,
-					    strlen(item->valuestring));
+		                            strlen(item->valuestring));
 	if (cJSON_IsNumber(item))
 		return ml_canon_number(item, out, why, why_size);
 	if (cJSON_IsBool(item))
-		return ml_buf_add_str(out, cJSON_IsTrue(item) ? "true"
-							      : "false");
+		return ml_buf_add_str(out,
+		                      cJSON_IsTrue(item) ? "true" : "false");
 	if (cJSON_IsNull(item))
 		return ml_buf_add_str(out, "null");
 	snprintf(why, why_size, "holds a value that is not JSON");
@@ -127,7 +128,7 @@ static int ml_canon(const cJSON *item, int depth, struct ml_buf *out,
 }
 
 int ml_json_canonical_value(const cJSON *item, struct ml_buf *out, char *why,
-			    size_t why_size)
+                            size_t why_size)
 {
 	return ml_canon(item, 1, out, why, why_size);
 }

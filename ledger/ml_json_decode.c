@@ -34,10 +34,10 @@ struct ml_decode {
 };
 
 static int ml_bad(struct ml_decode *d, int code, enum ml_field f,
-		  const char *why)
+                  const char *why)
 {
 	return ml_fail(d->err, code, d->index, ml_fields[f].name, "%s: %s",
-		       ml_fields[f].name, why);
+	               ml_fields[f].name, why);
 }
 
 /* An integer JSON number within ±2^53, or false. */
@@ -53,7 +53,7 @@ static bool ml_json_integer(const cJSON *item, int64_t *out)
 }
 
 static int ml_take_string(struct ml_decode *d, const cJSON *item,
-			  enum ml_field f, struct ml_str *out)
+                          enum ml_field f, struct ml_str *out)
 {
 	const struct ml_field_info *fi = &ml_fields[f];
 	char why[ML_WHY_MAX];
@@ -64,7 +64,7 @@ static int ml_take_string(struct ml_decode *d, const cJSON *item,
 		return ml_bad(d, ML_E_INVALID_FIELD, f, "must not be empty");
 	if (fi->max_bytes && len > fi->max_bytes) {
 		snprintf(why, sizeof why, "is %zu bytes; at most %u", len,
-			 (unsigned)fi->max_bytes);
+		         (unsigned)fi->max_bytes);
 		return ml_bad(d, ML_E_INVALID_FIELD, f, why);
 	}
 	if (!ml_utf8_valid(item->valuestring, len))
@@ -78,7 +78,7 @@ static int ml_take_string(struct ml_decode *d, const cJSON *item,
 }
 
 static bool ml_id_syntax_ok(enum ml_value_kind kind, enum ml_type type,
-			    const struct ml_str *s)
+                            const struct ml_str *s)
 {
 	switch (kind) {
 	case ML_V_PARTY_ID:
@@ -88,8 +88,9 @@ static bool ml_id_syntax_ok(enum ml_value_kind kind, enum ml_type type,
 	case ML_V_EVENT_ID:
 		return ml_event_id_valid(s->ptr, s->len);
 	case ML_V_PARENT:
-		return type == ML_TYPE_PARTY ? ml_party_id_valid(s->ptr, s->len)
-					     : ml_grant_id_valid(s->ptr, s->len);
+		return type == ML_TYPE_PARTY
+		           ? ml_party_id_valid(s->ptr, s->len)
+		           : ml_grant_id_valid(s->ptr, s->len);
 	case ML_V_KIND:
 		return ml_party_kind_valid(s->ptr, s->len);
 	default:
@@ -115,7 +116,7 @@ static const char *ml_id_rule(enum ml_value_kind kind, enum ml_type type)
 }
 
 static int ml_decode_text(struct ml_decode *d, const cJSON *item,
-			  enum ml_field f)
+                          enum ml_field f)
 {
 	const struct ml_field_info *fi = &ml_fields[f];
 	struct ml_str *dst = (struct ml_str *)((char *)d->ev + fi->offset);
@@ -124,12 +125,12 @@ static int ml_decode_text(struct ml_decode *d, const cJSON *item,
 		return rc;
 	if (!ml_id_syntax_ok(fi->kind, d->ev->type, dst))
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
-			      ml_id_rule(fi->kind, d->ev->type));
+		              ml_id_rule(fi->kind, d->ev->type));
 	return 0;
 }
 
 static int ml_decode_amount(struct ml_decode *d, const cJSON *item,
-			    enum ml_field f)
+                            enum ml_field f)
 {
 	int64_t v;
 	/* A report may state that nothing was spent; amounts that move
@@ -137,23 +138,22 @@ static int ml_decode_amount(struct ml_decode *d, const cJSON *item,
 	int64_t min_ore = f == ML_F_SPENT ? 0 : ML_AMOUNT_MIN_ORE;
 	if (!cJSON_IsNumber(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
-			      "must be an integer number of öre");
-	if (!ml_json_integer(item, &v) || v < min_ore ||
-	    v > ML_AMOUNT_MAX_ORE)
+		              "must be an integer number of öre");
+	if (!ml_json_integer(item, &v) || v < min_ore || v > ML_AMOUNT_MAX_ORE)
 		return ml_bad(d, ML_E_AMOUNT_RANGE, f,
-			      "must be 1 ..= 1000000000000000 öre "
-			      "(0,01 kr ..= 10 000 000 000 000 kr)");
+		              "must be 1 ..= 1000000000000000 öre "
+		              "(0,01 kr ..= 10 000 000 000 000 kr)");
 	*(int64_t *)((char *)d->ev + ml_fields[f].offset) = v;
 	return 0;
 }
 
 static int ml_decode_date(struct ml_decode *d, const cJSON *item,
-			  enum ml_field f)
+                          enum ml_field f)
 {
 	char why[ML_WHY_MAX];
 	if (!cJSON_IsString(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
-			      "must be a date string YYYY-MM-DD");
+		              "must be a date string YYYY-MM-DD");
 	const char *s = item->valuestring;
 	ml_day day;
 	int rc = ml_date_parse(s, strlen(s), &day, why, sizeof why);
@@ -164,25 +164,24 @@ static int ml_decode_date(struct ml_decode *d, const cJSON *item,
 }
 
 static int ml_decode_year(struct ml_decode *d, const cJSON *item,
-			  enum ml_field f)
+                          enum ml_field f)
 {
 	int64_t v;
 	if (!ml_json_integer(item, &v))
 		return ml_bad(d, ML_E_INVALID_FIELD, f, "must be an integer");
 	if (v < ML_YEAR_MIN || v > ML_YEAR_MAX)
-		return ml_bad(d, ML_E_DATE_RANGE, f,
-			      "must be 1900 ..= 2199");
+		return ml_bad(d, ML_E_DATE_RANGE, f, "must be 1900 ..= 2199");
 	d->ev->year = (int32_t)v;
 	return 0;
 }
 
 static int ml_decode_seq(struct ml_decode *d, const cJSON *item,
-			 enum ml_field f, uint64_t *out)
+                         enum ml_field f, uint64_t *out)
 {
 	int64_t v;
 	if (!ml_json_integer(item, &v) || v < 1)
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
-			      "must be an event's seq, an integer ≥ 1");
+		              "must be an event's seq, an integer ≥ 1");
 	*out = (uint64_t)v;
 	return 0;
 }
@@ -191,16 +190,16 @@ static int ml_decode_settles(struct ml_decode *d, const cJSON *item)
 {
 	if (cJSON_IsNumber(item))
 		return ml_decode_seq(d, item, ML_F_SETTLES,
-				     &d->ev->settles_seq);
+		                     &d->ev->settles_seq);
 	if (!cJSON_IsString(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_SETTLES,
-			      "must be the seq (integer) or id (string) of "
-			      "a requisition or invoice");
+		              "must be the seq (integer) or id (string) of "
+		              "a requisition or invoice");
 	int rc = ml_take_string(d, item, ML_F_SETTLES, &d->ev->settles_id);
-	if (rc == 0 && !ml_event_id_valid(d->ev->settles_id.ptr,
-					  d->ev->settles_id.len))
+	if (rc == 0 &&
+	    !ml_event_id_valid(d->ev->settles_id.ptr, d->ev->settles_id.len))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_SETTLES,
-			      ml_id_rule(ML_V_EVENT_ID, d->ev->type));
+		              ml_id_rule(ML_V_EVENT_ID, d->ev->type));
 	return rc;
 }
 
@@ -209,7 +208,7 @@ static int ml_decode_meta(struct ml_decode *d, const cJSON *item)
 	char why[ML_WHY_MAX] = "";
 	if (!cJSON_IsObject(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_META,
-			      "must be a JSON object");
+		              "must be a JSON object");
 	struct ml_buf text;
 	ml_buf_init(&text, ML_META_MAX);
 	int rc = ml_json_canonical_value(item, &text, why, sizeof why);
@@ -231,7 +230,7 @@ static int ml_decode_meta(struct ml_decode *d, const cJSON *item)
 }
 
 static int ml_decode_value(struct ml_decode *d, const cJSON *item,
-			   enum ml_field f)
+                           enum ml_field f)
 {
 	switch (ml_fields[f].kind) {
 	case ML_V_AMOUNT:
@@ -243,7 +242,7 @@ static int ml_decode_value(struct ml_decode *d, const cJSON *item,
 	case ML_V_BOOL:
 		if (!cJSON_IsBool(item))
 			return ml_bad(d, ML_E_INVALID_FIELD, f,
-				      "must be true or false");
+			              "must be true or false");
 		d->ev->carry_over = cJSON_IsTrue(item);
 		return 0;
 	case ML_V_SEQ:
@@ -264,39 +263,39 @@ static int ml_decode_type(struct ml_decode *d, const cJSON *obj)
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "type");
 	if (item == NULL)
 		return ml_fail(d->err, ML_E_MISSING_FIELD, d->index, "type",
-			       "type: every event needs a type");
+		               "type: every event needs a type");
 	if (!cJSON_IsString(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TYPE,
-			      "must be a string");
+		              "must be a string");
 	const char *s = item->valuestring;
 	d->ev->type = ml_type_from_name(s, strlen(s));
 	if (d->ev->type == ML_TYPE_NONE)
 		return ml_fail(d->err, ML_E_UNKNOWN_TYPE, d->index, "type",
-			       "type: '%.40s' is not an event type (party, "
-			       "grant, allocation, decline, requisition, "
-			       "invoice, payout, expense, repayment, "
-			       "carryover, report, correction, close)",
-			       s);
+		               "type: '%.40s' is not an event type (party, "
+		               "grant, allocation, decline, requisition, "
+		               "invoice, payout, expense, repayment, "
+		               "carryover, report, correction, close)",
+		               s);
 	return 0;
 }
 
 static int ml_check_member(struct ml_decode *d, const cJSON *m,
-			   enum ml_field *f_out)
+                           enum ml_field *f_out)
 {
 	const char *key = m->string;
 	enum ml_field f = ml_field_from_name(key, strlen(key));
 	const struct ml_type_schema *sc = &ml_types[d->ev->type];
 	if (f != ML_F_COUNT && (ML_STORED_FIELDS & ML_BIT(f)))
 		return ml_fail(d->err, ML_E_UNKNOWN_FIELD, d->index, key,
-			       "%s: is set by the ledger, not by the client",
-			       key);
+		               "%s: is set by the ledger, not by the client",
+		               key);
 	if (f == ML_F_COUNT || !((sc->required | sc->optional) & ML_BIT(f)))
 		return ml_fail(d->err, ML_E_UNKNOWN_FIELD, d->index, key,
-			       "%.60s: a %s event has no such field", key,
-			       sc->name);
+		               "%.60s: a %s event has no such field", key,
+		               sc->name);
 	if (d->ev->present & ML_BIT(f))
 		return ml_fail(d->err, ML_E_INVALID_JSON, d->index, key,
-			       "%s: the field appears twice", key);
+		               "%s: the field appears twice", key);
 	*f_out = f;
 	return 0;
 }
@@ -308,9 +307,9 @@ static int ml_check_required(struct ml_decode *d)
 	for (int f = 0; f < ML_F_COUNT; f++) {
 		if (missing & ML_BIT(f))
 			return ml_fail(d->err, ML_E_MISSING_FIELD, d->index,
-				       ml_fields[f].name,
-				       "%s: a %s event needs this field",
-				       ml_fields[f].name, sc->name);
+			               ml_fields[f].name,
+			               "%s: a %s event needs this field",
+			               ml_fields[f].name, sc->name);
 	}
 	return 0;
 }
@@ -320,24 +319,24 @@ static int ml_check_between(struct ml_decode *d)
 	const struct ml_event *ev = d->ev;
 	if (ev->from.ptr != NULL && ml_str_eq(ev->from, ev->to))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO,
-			      "must differ from 'from'");
+		              "must differ from 'from'");
 	if (ev->to_grant.ptr != NULL && ml_str_eq(ev->to_grant, ev->grant))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO_GRANT,
-			      "must differ from 'grant'");
+		              "must differ from 'grant'");
 	/* A party or grant naming itself as parent is left to the ledger:
 	 * it is a cycle (or an undefined parent), a rule, not a form. */
 	return 0;
 }
 
 int ml_json_decode_event(const cJSON *obj, int32_t index,
-			 struct ml_arena *arena, struct ml_event *ev,
-			 struct ml_errinfo *err)
+                         struct ml_arena *arena, struct ml_event *ev,
+                         struct ml_errinfo *err)
 {
 	struct ml_decode d = {ev, arena, index, err};
 	memset(ev, 0, sizeof *ev);
 	if (!cJSON_IsObject(obj))
 		return ml_fail(err, ML_E_INVALID_JSON, index, NULL,
-			       "event %d is not a JSON object", (int)index);
+		               "event %d is not a JSON object", (int)index);
 	int rc = ml_decode_type(&d, obj);
 	const cJSON *m;
 	cJSON_ArrayForEach(m, obj)
@@ -359,29 +358,29 @@ int ml_json_decode_event(const cJSON *obj, int32_t index,
 }
 
 int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
-			struct ml_event **events_out, size_t *count_out,
-			struct ml_errinfo *err)
+                        struct ml_event **events_out, size_t *count_out,
+                        struct ml_errinfo *err)
 {
 	if (len > ML_BODY_BYTES_MAX)
 		return ml_fail(err, ML_E_TOO_LARGE, -1, NULL,
-			       "the body is %zu bytes; at most %u", len,
-			       ML_BODY_BYTES_MAX);
+		               "the body is %zu bytes; at most %u", len,
+		               ML_BODY_BYTES_MAX);
 	int rc = ml_json_prescan(body, len, err);
 	if (rc != 0)
 		return rc;
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	if (root == NULL)
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-			       "the body is not valid JSON");
+		               "the body is not valid JSON");
 	bool batch = cJSON_IsArray(root);
 	int n = batch ? cJSON_GetArraySize(root) : 1;
 	if (n == 0)
 		rc = ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-			     "the batch is empty");
+		             "the batch is empty");
 	else if (n > ML_BATCH_EVENTS_MAX)
 		rc = ml_fail(err, ML_E_TOO_LARGE, -1, NULL,
-			     "the batch has %d events; at most %d", n,
-			     ML_BATCH_EVENTS_MAX);
+		             "the batch has %d events; at most %d", n,
+		             ML_BATCH_EVENTS_MAX);
 	struct ml_event *events = NULL;
 	if (rc == 0) {
 		events = ml_arena_alloc(arena, sizeof *events * (size_t)n);

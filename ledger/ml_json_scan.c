@@ -31,11 +31,11 @@ struct ml_scan {
 	size_t len;
 	size_t pos;
 	int depth;
-	bool batch;          /* top level is an array */
-	int32_t index;       /* element of the top-level array */
-	const char *key;     /* last key at event depth */
+	bool batch;      /* top level is an array */
+	int32_t index;   /* element of the top-level array */
+	const char *key; /* last key at event depth */
 	size_t key_len;
-	const char *str;     /* last string seen (candidate key) */
+	const char *str; /* last string seen (candidate key) */
 	size_t str_len;
 	int str_depth;
 };
@@ -60,20 +60,20 @@ static int ml_scan_string(struct ml_scan *s, struct ml_errinfo *err)
 		}
 		if (c < 0x20)
 			return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-				       "a control character (0x%02x) inside a "
-				       "JSON string must be escaped", c);
+			               "a control character (0x%02x) inside a "
+			               "JSON string must be escaped",
+			               c);
 		if (c == '\\') {
 			if (s->pos + 5 < s->len && s->body[s->pos + 1] == 'u' &&
 			    memcmp(s->body + s->pos + 2, "0000", 4) == 0)
 				return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-					       "\\u0000 (NUL) is not allowed "
-					       "in a string");
+				               "\\u0000 (NUL) is not allowed "
+				               "in a string");
 			s->pos++;
 		}
 		s->pos++;
 	}
-	return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-		       "unterminated string");
+	return ml_fail(err, ML_E_INVALID_JSON, -1, NULL, "unterminated string");
 }
 
 static int ml_scan_number(struct ml_scan *s, struct ml_errinfo *err)
@@ -97,9 +97,9 @@ static int ml_scan_number(struct ml_scan *s, struct ml_errinfo *err)
 	}
 	int n = (int)(s->pos - start > 40 ? 40 : s->pos - start);
 	return ml_fail(err, ML_E_INVALID_FIELD, s->batch ? s->index : 0, field,
-		       "%s%s%.*s is not an integer: amounts are whole öre and "
-		       "counts whole numbers",
-		       field, field[0] ? ": " : "", n, s->body + start);
+	               "%s%s%.*s is not an integer: amounts are whole öre and "
+	               "counts whole numbers",
+	               field, field[0] ? ": " : "", n, s->body + start);
 }
 
 static int ml_scan_open(struct ml_scan *s, char c, struct ml_errinfo *err)
@@ -108,8 +108,8 @@ static int ml_scan_open(struct ml_scan *s, char c, struct ml_errinfo *err)
 		s->batch = true;
 	if (++s->depth > ML_JSON_DEPTH_MAX)
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-			       "JSON nested deeper than %d levels",
-			       ML_JSON_DEPTH_MAX);
+		               "JSON nested deeper than %d levels",
+		               ML_JSON_DEPTH_MAX);
 	if (s->depth == ml_scan_event_depth(s))
 		s->key = NULL;
 	s->pos++;
@@ -123,8 +123,8 @@ static void ml_scan_punct(struct ml_scan *s, char c)
 	else if (c == ',' && s->batch && s->depth == 1)
 		s->index++;
 	else if (c == ':' && s->str != NULL &&
-		 s->str_depth == ml_scan_event_depth(s) &&
-		 s->depth == s->str_depth) {
+	         s->str_depth == ml_scan_event_depth(s) &&
+	         s->depth == s->str_depth) {
 		s->key = s->str;
 		s->key_len = s->str_len;
 	}
@@ -135,8 +135,8 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
 {
 	if (!ml_utf8_valid(body, len))
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
-			       "the body is not valid UTF-8 or contains a NUL "
-			       "byte");
+		               "the body is not valid UTF-8 or contains a NUL "
+		               "byte");
 	struct ml_scan s;
 	memset(&s, 0, sizeof s);
 	s.body = body;

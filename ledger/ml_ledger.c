@@ -44,7 +44,7 @@ static int64_t ml_default_clock(void *arg)
 }
 
 int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
-		   struct ml_ledger **out, struct ml_errinfo *err)
+                   struct ml_ledger **out, struct ml_errinfo *err)
 {
 	struct ml_open_opts defaults = {0};
 	if (opts == NULL)
@@ -57,7 +57,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
-			       opts->map_bytes_max, &lg->st, err);
+	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
 		rc = ml_log_writer_init(&lg->writer, lg->st);
 	if (rc == 0)
@@ -65,7 +65,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	if (rc != 0) {
 		if (err != NULL && err->code == 0)
 			ml_fail(err, rc, -1, NULL, "cannot open %s: %s", dir,
-				ml_strerror(rc));
+			        ml_strerror(rc));
 		ml_ledger_close(lg);
 		return rc;
 	}
@@ -141,19 +141,19 @@ void ml_ledger_write_head(const struct ml_wtxn *wt, struct ml_log_head *head)
 
 /* A re-send of a stored id: same content → duplicate, else id_conflict. */
 static int ml_append_resend(struct ml_wtxn *wt, MDB_txn *txn,
-			    const struct ml_event *ev, uint64_t seq, int32_t i,
-			    struct ml_append_result *res,
-			    struct ml_errinfo *err)
+                            const struct ml_event *ev, uint64_t seq, int32_t i,
+                            struct ml_append_result *res,
+                            struct ml_errinfo *err)
 {
 	bool same = false;
 	struct ml_event stored;
 	int rc = ml_log_same_content(&wt->lg->writer, txn, seq, ev, &same);
 	if (rc == 0 && !same)
 		return ml_fail(err, ML_E_ID_CONFLICT, i, "id",
-			       "id: '%.*s' is already stored as seq %llu with "
-			       "different content",
-			       (int)ev->id.len, ev->id.ptr,
-			       (unsigned long long)seq);
+		               "id: '%.*s' is already stored as seq %llu with "
+		               "different content",
+		               (int)ev->id.len, ev->id.ptr,
+		               (unsigned long long)seq);
 	if (rc == 0)
 		rc = ml_log_get(wt->lg->st, txn, seq, &stored);
 	if (rc != 0)
@@ -166,16 +166,16 @@ static int ml_append_resend(struct ml_wtxn *wt, MDB_txn *txn,
 }
 
 static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
-			 struct ml_log_head *head, struct ml_event *ev,
-			 int32_t i, const struct ml_append_opts *opts,
-			 struct ml_append_result *res, struct ml_errinfo *err)
+                         struct ml_log_head *head, struct ml_event *ev,
+                         int32_t i, const struct ml_append_opts *opts,
+                         struct ml_append_result *res, struct ml_errinfo *err)
 {
 	struct ml_ledger *lg = wt->lg;
 	memset(res, 0, sizeof *res);
 	if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
-		int rc = ml_log_claim_id(lg->st, txn, ev->id, head->seq + 1,
-					 &seq);
+		int rc =
+		    ml_log_claim_id(lg->st, txn, ev->id, head->seq + 1, &seq);
 		if (rc != 0)
 			return rc;
 		if (seq != 0)
@@ -183,12 +183,12 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 	}
 	ev->present &= ~ML_STORED_FIELDS;
 	ev->seq = head->seq + 1;
-	ev->recorded_by = ml_str_c(opts->recorded_by ? opts->recorded_by
-						     : "unknown");
+	ev->recorded_by =
+	    ml_str_c(opts->recorded_by ? opts->recorded_by : "unknown");
 	int rc = ml_state_apply(lg->state, txn, ev, i, err);
 	if (rc == 0)
 		rc = ml_log_put(&lg->writer, txn, head, ev,
-				lg->clock_us(lg->clock_arg));
+		                lg->clock_us(lg->clock_arg));
 	if (rc != 0)
 		return rc;
 	res->seq = ev->seq;
@@ -198,42 +198,42 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 }
 
 static int ml_append_check(struct ml_wtxn *wt, size_t n,
-			   const struct ml_append_opts *opts,
-			   struct ml_errinfo *err)
+                           const struct ml_append_opts *opts,
+                           struct ml_errinfo *err)
 {
 	if (n == 0 || n > ML_BATCH_EVENTS_MAX)
 		return ml_fail(err, n ? ML_E_TOO_LARGE : ML_E_INVALID_JSON, -1,
-			       NULL, "a batch has 1 ..= %d events, not %zu",
-			       ML_BATCH_EVENTS_MAX, n);
+		               NULL, "a batch has 1 ..= %d events, not %zu",
+		               ML_BATCH_EVENTS_MAX, n);
 	if (opts->check_head && opts->expected_head != wt->head.seq)
 		return ml_fail(err, ML_E_HEAD_MOVED, -1, NULL,
-			       "the head is seq %llu, not the expected %llu",
-			       (unsigned long long)wt->head.seq,
-			       (unsigned long long)opts->expected_head);
+		               "the head is seq %llu, not the expected %llu",
+		               (unsigned long long)wt->head.seq,
+		               (unsigned long long)opts->expected_head);
 	return 0;
 }
 
 /* Appends events[0..n) in txn, advancing *head; nothing is undone here. */
 static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
-			    struct ml_log_head *head, struct ml_event *events,
-			    size_t n, const struct ml_append_opts *opts,
-			    struct ml_append_result *results,
-			    struct ml_errinfo *err)
+                            struct ml_log_head *head, struct ml_event *events,
+                            size_t n, const struct ml_append_opts *opts,
+                            struct ml_append_result *results,
+                            struct ml_errinfo *err)
 {
 	int rc = ml_state_batch_begin(wt->lg->state, txn);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_append_one(wt, txn, head, &events[i], (int32_t)i, opts,
-				   &results[i], err);
+		                   &results[i], err);
 	ml_state_batch_end(wt->lg->state);
 	if (rc != 0 && err != NULL && err->code == 0)
 		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
-			ml_strerror(rc));
+		        ml_strerror(rc));
 	return rc;
 }
 
 int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
-		     const struct ml_append_opts *opts,
-		     struct ml_append_result *results, struct ml_errinfo *err)
+                     const struct ml_append_opts *opts,
+                     struct ml_append_result *results, struct ml_errinfo *err)
 {
 	struct ml_append_opts none = {0};
 	if (opts == NULL)
@@ -246,7 +246,7 @@ int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 		rc = ml_store_txn_begin(wt->lg->st, wt->txn, false, &child);
 	if (rc == 0)
 		rc = ml_append_events(wt, child, &head, events, n, opts,
-				      results, err);
+		                      results, err);
 	if (child != NULL && (rc != 0 || opts->dry_run))
 		mdb_txn_abort(child);
 	else if (child != NULL)
@@ -255,17 +255,17 @@ int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
 		wt->head = head;
 	if (rc != 0 && err != NULL && err->code == 0)
 		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
-			ml_strerror(rc));
+		        ml_strerror(rc));
 	return rc;
 }
 
 /* The same for a transaction that holds this one batch only: no nested
  * transaction is needed, because on failure the whole transaction is
  * aborted by the caller. */
-static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events,
-			  size_t n, const struct ml_append_opts *opts,
-			  struct ml_append_result *results,
-			  struct ml_errinfo *err)
+static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events, size_t n,
+                          const struct ml_append_opts *opts,
+                          struct ml_append_result *results,
+                          struct ml_errinfo *err)
 {
 	struct ml_append_opts none = {0};
 	if (opts == NULL)
@@ -275,7 +275,7 @@ static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events,
 	struct ml_log_head head = wt->head;
 	if (rc == 0)
 		rc = ml_append_events(wt, wt->txn, &head, events, n, opts,
-				      results, err);
+		                      results, err);
 	if (rc == 0)
 		wt->head = head;
 	return rc;
@@ -283,9 +283,9 @@ static int ml_append_solo(struct ml_wtxn *wt, struct ml_event *events,
 
 /* One attempt: begin, append, commit. */
 static int ml_append_batch_once(struct ml_ledger *lg, struct ml_event *events,
-				size_t n, const struct ml_append_opts *opts,
-				struct ml_append_result *results,
-				struct ml_errinfo *err)
+                                size_t n, const struct ml_append_opts *opts,
+                                struct ml_append_result *results,
+                                struct ml_errinfo *err)
 {
 	bool dry_run = opts != NULL && opts->dry_run;
 	struct ml_wtxn *wt = NULL;
@@ -300,27 +300,28 @@ static int ml_append_batch_once(struct ml_ledger *lg, struct ml_event *events,
 }
 
 int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
-			   size_t n, const struct ml_append_opts *opts,
-			   struct ml_append_result *results,
-			   struct ml_errinfo *err)
+                           size_t n, const struct ml_append_opts *opts,
+                           struct ml_append_result *results,
+                           struct ml_errinfo *err)
 {
-	int rc;
 	ml_errinfo_clear(err);
-	while ((rc = ml_append_batch_once(lg, events, n, opts, results,
-					  err)) == ML_E_MAP_FULL) {
+	int rc = ml_append_batch_once(lg, events, n, opts, results, err);
+	while (rc == ML_E_MAP_FULL) {
 		rc = ml_ledger_grow(lg);
 		if (rc != 0)
-			return ml_fail(err, rc, -1, NULL,
-				       "the ledger is full: its map reached the "
-				       "maximum of %llu bytes",
-				       (unsigned long long)lg->st->map_bytes_max);
+			return ml_fail(
+			    err, rc, -1, NULL,
+			    "the ledger is full: its map reached the "
+			    "maximum of %llu bytes",
+			    (unsigned long long)lg->st->map_bytes_max);
 		ml_errinfo_clear(err);
+		rc = ml_append_batch_once(lg, events, n, opts, results, err);
 	}
 	/* Failures of the transaction itself (begin, commit) have no event
 	 * to blame; they still get a sentence. */
 	if (rc != 0 && err != NULL && err->code == 0)
 		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
-			ml_strerror(rc));
+		        ml_strerror(rc));
 	return rc;
 }
 
@@ -349,14 +350,13 @@ void ml_ledger_read_end(struct ml_ledger *lg, MDB_txn *txn)
 	pthread_rwlock_unlock(&lg->txn_lock);
 }
 
-int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn,
-		   struct ml_log_head *head)
+int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn, struct ml_log_head *head)
 {
 	return ml_log_head_read(lg->st, txn, head);
 }
 
 int ml_ledger_event(struct ml_ledger *lg, MDB_txn *txn, uint64_t seq,
-		    struct ml_event *ev)
+                    struct ml_event *ev)
 {
 	return ml_log_get(lg->st, txn, seq, ev);
 }

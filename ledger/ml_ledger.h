@@ -46,8 +46,8 @@ struct ml_ledger;
 struct ml_wtxn;
 
 struct ml_open_opts {
-	unsigned flags;         /* ML_OPEN_EXCLUSIVE, ML_OPEN_NO_CREATE */
-	uint64_t map_bytes_max; /* 0 = ML_MAP_BYTES_DEFAULT_MAX */
+	unsigned flags;             /* ML_OPEN_EXCLUSIVE, ML_OPEN_NO_CREATE */
+	uint64_t map_bytes_max;     /* 0 = ML_MAP_BYTES_DEFAULT_MAX */
 	uint64_t map_bytes_initial; /* 0 = ML_MAP_BYTES_INITIAL */
 	/* Clock for recorded_at; NULL = ml_time_now_us. Tests inject one. */
 	int64_t (*clock_us)(void *arg);
@@ -57,7 +57,7 @@ struct ml_open_opts {
 /* Opens the ledger in dir. Errors as ml_store_open. *out is the caller's
  * until ml_ledger_close. */
 int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
-		   struct ml_ledger **out, struct ml_errinfo *err);
+                   struct ml_ledger **out, struct ml_errinfo *err);
 
 /* Closes it. No transaction may be open. NULL is fine. */
 void ml_ledger_close(struct ml_ledger *lg);
@@ -92,8 +92,8 @@ int ml_ledger_write_begin(struct ml_ledger *lg, struct ml_wtxn **out);
  * error is ML_E_MAP_FULL or a storage error. events' seq, recorded_* and
  * hash fields are overwritten. */
 int ml_ledger_append(struct ml_wtxn *wt, struct ml_event *events, size_t n,
-		     const struct ml_append_opts *opts,
-		     struct ml_append_result *results, struct ml_errinfo *err);
+                     const struct ml_append_opts *opts,
+                     struct ml_append_result *results, struct ml_errinfo *err);
 
 /* Commits (one fsync) and frees wt. On error nothing of wt is stored. */
 int ml_ledger_write_commit(struct ml_wtxn *wt);
@@ -107,9 +107,9 @@ void ml_ledger_write_head(const struct ml_wtxn *wt, struct ml_log_head *head);
 /* One batch in its own transaction, growing the map and retrying when it
  * fills. */
 int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
-			   size_t n, const struct ml_append_opts *opts,
-			   struct ml_append_result *results,
-			   struct ml_errinfo *err);
+                           size_t n, const struct ml_append_opts *opts,
+                           struct ml_append_result *results,
+                           struct ml_errinfo *err);
 
 /* Doubles the map. Waits until no transaction of this process is open.
  * ML_E_MAP_FULL at the ceiling. */
@@ -122,10 +122,10 @@ void ml_ledger_read_end(struct ml_ledger *lg, MDB_txn *txn);
 
 /* The head in a read transaction. */
 int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn,
-		   struct ml_log_head *head);
+                   struct ml_log_head *head);
 
 /* One stored event; strings live until txn ends. ML_E_NOT_FOUND. */
 int ml_ledger_event(struct ml_ledger *lg, MDB_txn *txn, uint64_t seq,
-		    struct ml_event *ev);
+                    struct ml_event *ev);
 
 #endif /* ML_LEDGER_H */

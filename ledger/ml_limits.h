@@ -27,14 +27,14 @@
  * The other text fields have no limit in the contract; ours keep a record
  * small and a table readable: a party or grant name of 200 bytes holds any
  * Swedish authority's full name, an activity 500 bytes holds a sentence. */
-#define ML_REF_MAX 128
-#define ML_NOTE_MAX 1000
-#define ML_META_MAX 4096
-#define ML_NAME_MAX 200
-#define ML_ACTIVITY_MAX 500
-#define ML_UNIT_MAX 200
-#define ML_INVOICE_NO_MAX 64
-#define ML_ORG_NO_MAX 32
+#define ML_REF_MAX         128
+#define ML_NOTE_MAX        1000
+#define ML_META_MAX        4096
+#define ML_NAME_MAX        200
+#define ML_ACTIVITY_MAX    500
+#define ML_UNIT_MAX        200
+#define ML_INVOICE_NO_MAX  64
+#define ML_ORG_NO_MAX      32
 #define ML_RECORDED_BY_MAX 64
 
 /* meta nesting: deep enough for any real structure, shallow enough that a
@@ -48,17 +48,17 @@
 
 /* One batch: ≤ 10 000 events, body ≤ 8 MiB (API.md POST /v1/events). */
 #define ML_BATCH_EVENTS_MAX 10000
-#define ML_BODY_BYTES_MAX (8u * 1024u * 1024u)
+#define ML_BODY_BYTES_MAX   (8u * 1024u * 1024u)
 
 /* An event's encodings: the canonical JSON of the largest legal event is
  * under 8 KiB (meta 4 KiB + note 1000 + activity 500 + ids and escapes,
  * where one control byte escapes to six). 32 KiB leaves room for the
  * worst case of every text field escaped. */
-#define ML_EVENT_JSON_MAX (32u * 1024u)
+#define ML_EVENT_JSON_MAX   (32u * 1024u)
 #define ML_RECORD_BYTES_MAX (16u * 1024u)
 
 /* Reading the log: GET /v1/events limit ≤ 10 000, default 1000. */
-#define ML_EVENTS_LIMIT_MAX 10000
+#define ML_EVENTS_LIMIT_MAX     10000
 #define ML_EVENTS_LIMIT_DEFAULT 1000
 
 /* Parties and grants that exist at once: interned as 32-bit numbers. A
@@ -66,7 +66,7 @@
  * decades stays far below this; the bound makes every array sized by it
  * safe to allocate. */
 #define ML_PARTIES_MAX 1000000
-#define ML_GRANTS_MAX 1000000
+#define ML_GRANTS_MAX  1000000
 
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
@@ -75,14 +75,14 @@
 
 /* LMDB map: starts small, doubles on MDB_MAP_FULL up to the maximum the
  * operator allows (medeld --map-size), by default 1 TiB of address space. */
-#define ML_MAP_BYTES_INITIAL (64ull * 1024 * 1024)
+#define ML_MAP_BYTES_INITIAL     (64ull * 1024 * 1024)
 #define ML_MAP_BYTES_DEFAULT_MAX (1024ull * 1024 * 1024 * 1024)
 
 /* Named LMDB databases in the environment (see docs/architecture.md). */
 #define ML_DBS_MAX 16
 
 /* Human-readable messages: one sentence naming the values involved. */
-#define ML_MESSAGE_MAX 512
+#define ML_MESSAGE_MAX    512
 #define ML_FIELD_NAME_MAX 64
 
 #endif /* ML_LIMITS_H */

@@ -34,7 +34,7 @@ void ml_log_writer_free(struct ml_log_writer *w)
 }
 
 int ml_log_head_read(struct ml_store *st, MDB_txn *txn,
-		     struct ml_log_head *head)
+                     struct ml_log_head *head)
 {
 	memset(head, 0, sizeof *head);
 	MDB_cursor *cur;
@@ -62,7 +62,7 @@ int ml_log_head_read(struct ml_store *st, MDB_txn *txn,
 }
 
 int ml_log_find_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
-		   uint64_t *seq_out)
+                   uint64_t *seq_out)
 {
 	MDB_val key = {id.len, (void *)id.ptr}, val;
 	int rc = mdb_get(txn, st->dbi[ML_DB_IDS], &key, &val);
@@ -78,7 +78,7 @@ int ml_log_find_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
 }
 
 int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
-		    uint64_t seq, uint64_t *existing)
+                    uint64_t seq, uint64_t *existing)
 {
 	unsigned char v[8];
 	ml_be64_put(v, seq);
@@ -94,7 +94,7 @@ int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
 }
 
 int ml_log_get(struct ml_store *st, MDB_txn *txn, uint64_t seq,
-	       struct ml_event *ev)
+               struct ml_event *ev)
 {
 	unsigned char k[8];
 	ml_be64_put(k, seq);
@@ -108,7 +108,7 @@ int ml_log_get(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 }
 
 int ml_log_same_content(struct ml_log_writer *w, MDB_txn *txn, uint64_t seq,
-			const struct ml_event *ev, bool *same)
+                        const struct ml_event *ev, bool *same)
 {
 	struct ml_event stored;
 	int rc = ml_log_get(w->st, txn, seq, &stored);
@@ -122,30 +122,28 @@ int ml_log_same_content(struct ml_log_writer *w, MDB_txn *txn, uint64_t seq,
 	if (rc != 0)
 		return rc;
 	*same = w->cmp.len == 2 * stored_len &&
-		memcmp(w->cmp.data, w->cmp.data + stored_len, stored_len) == 0;
+	        memcmp(w->cmp.data, w->cmp.data + stored_len, stored_len) == 0;
 	return 0;
 }
 
 static int ml_log_seal(struct ml_log_writer *w, const struct ml_log_head *head,
-		       struct ml_event *ev, int64_t now_us)
+                       struct ml_event *ev, int64_t now_us)
 {
 	ev->seq = head->seq + 1;
-	ev->recorded_at_us = now_us > head->recorded_at_us
-				     ? now_us
-				     : head->recorded_at_us + 1;
-	ev->present |= ML_STORED_FIELDS | ML_BIT(ML_F_TYPE) |
-		       ML_BIT(ML_F_DATE);
+	ev->recorded_at_us =
+	    now_us > head->recorded_at_us ? now_us : head->recorded_at_us + 1;
+	ev->present |= ML_STORED_FIELDS | ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE);
 	memcpy(ev->prev_hash, head->hash, 32);
 	ml_buf_reset(&w->canon);
 	int rc = ml_json_write_event(ev, ML_JSON_CANONICAL, &w->canon);
 	if (rc == 0)
 		rc = ml_hash_event(w->hasher, ev->prev_hash, w->canon.data,
-				   w->canon.len, ev->hash);
+		                   w->canon.len, ev->hash);
 	return rc;
 }
 
 int ml_log_put(struct ml_log_writer *w, MDB_txn *txn, struct ml_log_head *head,
-	       struct ml_event *ev, int64_t now_us)
+               struct ml_event *ev, int64_t now_us)
 {
 	int rc = ml_log_seal(w, head, ev, now_us);
 	ml_buf_reset(&w->rec);
@@ -167,21 +165,22 @@ int ml_log_put(struct ml_log_writer *w, MDB_txn *txn, struct ml_log_head *head,
 }
 
 static int ml_log_time_of(struct ml_store *st, MDB_txn *txn, uint64_t seq,
-			  int64_t *t_us)
+                          int64_t *t_us)
 {
 	unsigned char k[8];
 	ml_be64_put(k, seq);
 	MDB_val key = {8, k}, val;
 	int rc = mdb_get(txn, st->dbi[ML_DB_LOG], &key, &val);
 	if (rc != 0)
-		return rc == MDB_NOTFOUND ? ML_E_CORRUPT : ml_error_from_mdb(rc);
+		return rc == MDB_NOTFOUND ? ML_E_CORRUPT
+		                          : ml_error_from_mdb(rc);
 	enum ml_type type;
 	ml_day date;
 	return ml_record_peek(val.mv_data, val.mv_size, &type, &date, t_us);
 }
 
 int ml_log_seq_at_time(struct ml_store *st, MDB_txn *txn, int64_t t_us,
-		       uint64_t *seq_out)
+                       uint64_t *seq_out)
 {
 	struct ml_log_head head;
 	int rc = ml_log_head_read(st, txn, &head);

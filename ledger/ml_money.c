@@ -39,9 +39,9 @@
 
 /* Quoted input in a reason is cut after this many bytes. */
 #define ML_MONEY_QUOTE_MAX 40
-#define ML_ORE_PER_KR 100
+#define ML_ORE_PER_KR      100
 /* Digits of a uint64_t in decimal, and room for them with separators. */
-#define ML_MONEY_DIGITS_MAX 20
+#define ML_MONEY_DIGITS_MAX  20
 #define ML_MONEY_GROUPED_MAX (ML_MONEY_DIGITS_MAX + ML_MONEY_DIGITS_MAX / 3)
 
 /* Where the scan of one amount is, and what it has found so far. */
@@ -52,7 +52,7 @@ struct ml_money_scan {
 	const char *fraction; /* first digit after the comma, or NULL */
 	size_t fraction_digits;
 	int64_t ore_per_unit; /* 100 (kr), 100 000 (tkr), 10^8 (mkr) */
-	int ore_places;	      /* fraction digits worth öre: 2, 5 or 8 */
+	int ore_places;       /* fraction digits worth öre: 2, 5 or 8 */
 	char *why;
 	size_t why_size;
 };
@@ -94,7 +94,7 @@ static size_t ml_quotable_bytes(const char *s)
 
 /* Writes "'<text>' <reason>" into the scan's why and returns code. */
 static int ml_money_reject(const struct ml_money_scan *scan, int code,
-			   const char *reason)
+                           const char *reason)
 {
 	if (scan->why == NULL || scan->why_size == 0)
 		return code;
@@ -111,7 +111,7 @@ static int ml_money_reject(const struct ml_money_scan *scan, int code,
 	}
 	quoted[out] = '\0';
 	snprintf(scan->why, scan->why_size, "'%s%s' %s", quoted,
-		 *s != '\0' ? "..." : "", reason);
+	         *s != '\0' ? "..." : "", reason);
 	return code;
 }
 
@@ -121,25 +121,25 @@ static int ml_reject_start(const struct ml_money_scan *scan)
 	const unsigned char *u = (const unsigned char *)scan->at;
 	if (u[0] == '\0')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "is empty: an amount needs digits");
+		                       "is empty: an amount needs digits");
 	if (u[0] == '+' || u[0] == '-' ||
 	    (u[0] == 0xE2 && u[1] == 0x88 && u[2] == 0x92)) /* U+2212 */
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has a sign: write the amount "
-				       "without + or -");
+		                       "has a sign: write the amount "
+		                       "without + or -");
 	if (u[0] == '.')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "is ambiguous: write 0,5 for a "
-				       "decimal");
+		                       "is ambiguous: write 0,5 for a "
+		                       "decimal");
 	if (u[0] == ',')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "needs a digit before the comma "
-				       "(write 0,50)");
+		                       "needs a digit before the comma "
+		                       "(write 0,50)");
 	if (ml_space_bytes(scan->at) > 0)
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "starts with a space");
+		                       "starts with a space");
 	return ml_money_reject(scan, ML_E_INVALID_FIELD,
-			       "does not start with a digit");
+	                       "does not start with a digit");
 }
 
 /* Reads a run of digits into scan->whole (saturating) and returns how
@@ -176,11 +176,11 @@ static int ml_scan_whole(struct ml_money_scan *scan)
 	}
 	size_t space = ml_space_bytes(scan->at);
 	bool misgrouped = (!first_group && group_digits != 3) ||
-			  (space > 0 && ml_is_digit(scan->at[space]));
+	                  (space > 0 && ml_is_digit(scan->at[space]));
 	if (misgrouped)
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has digits grouped other than in "
-				       "threes: write 650 000 or 650000");
+		                       "has digits grouped other than in "
+		                       "threes: write 650 000 or 650000");
 	return 0;
 }
 
@@ -196,14 +196,14 @@ static int ml_scan_fraction(struct ml_money_scan *scan)
 	scan->fraction_digits = (size_t)(scan->at - scan->fraction);
 	if (scan->fraction_digits == 0)
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "needs digits after the comma");
+		                       "needs digits after the comma");
 	if (*scan->at == ',')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has more than one comma");
+		                       "has more than one comma");
 	size_t space = ml_space_bytes(scan->at);
 	if (space > 0 && ml_is_digit(scan->at[space]))
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has a space among the decimals");
+		                       "has a space among the decimals");
 	return 0;
 }
 
@@ -248,16 +248,16 @@ static int ml_scan_unit(struct ml_money_scan *scan)
 	scan->ore_places = 2;
 	if (*scan->at == '.')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "is ambiguous: write 1,5 for a decimal "
-				       "or 1 500 for thousands");
+		                       "is ambiguous: write 1,5 for a decimal "
+		                       "or 1 500 for thousands");
 	size_t space = ml_space_bytes(scan->at);
 	if (space > 0 && scan->at[space] == '\0')
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "ends with a space");
+		                       "ends with a space");
 	if (space > 0 && ml_space_bytes(scan->at + space) > 0)
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has more than one space before the "
-				       "unit");
+		                       "has more than one space before the "
+		                       "unit");
 	const char *word = scan->at + space;
 	size_t word_bytes = 0;
 	while (word[word_bytes] != '\0' &&
@@ -267,22 +267,22 @@ static int ml_scan_unit(struct ml_money_scan *scan)
 		return 0; /* the end: no unit means kr */
 	if (word[word_bytes] != '\0' || !ml_set_unit(scan, word, word_bytes))
 		return ml_money_reject(scan, ML_E_INVALID_FIELD,
-				       "has an unknown unit or trailing text: "
-				       "after the number write nothing, kr, "
-				       "tkr or mkr");
+		                       "has an unknown unit or trailing text: "
+		                       "after the number write nothing, kr, "
+		                       "tkr or mkr");
 	return 0;
 }
 
 /* Öre that the fraction digits are worth; false if they do not come to
  * whole öre (a non-zero digit beyond the unit's öre places). */
 static bool ml_fraction_ore(const struct ml_money_scan *scan,
-			    int64_t *fraction_ore)
+                            int64_t *fraction_ore)
 {
 	int64_t ore = 0;
 	for (int place = 0; place < scan->ore_places; place++) {
 		size_t i = (size_t)place;
-		int digit = i < scan->fraction_digits ? scan->fraction[i] - '0'
-						      : 0;
+		int digit =
+		    i < scan->fraction_digits ? scan->fraction[i] - '0' : 0;
 		ore = ore * 10 + digit;
 	}
 	for (size_t i = (size_t)scan->ore_places; i < scan->fraction_digits;
@@ -295,14 +295,14 @@ static bool ml_fraction_ore(const struct ml_money_scan *scan,
 }
 
 int ml_money_parse(const char *text, int64_t *ore_out, char *why,
-		   size_t why_size)
+                   size_t why_size)
 {
 	if (why != NULL && why_size > 0)
 		why[0] = '\0';
 	if (text == NULL || ore_out == NULL)
 		return ML_E_ARG;
 	struct ml_money_scan scan = {
-		.text = text, .at = text, .why = why, .why_size = why_size};
+	    .text = text, .at = text, .why = why, .why_size = why_size};
 	int rc = ml_scan_whole(&scan);
 	if (rc == 0)
 		rc = ml_scan_fraction(&scan);
@@ -313,16 +313,16 @@ int ml_money_parse(const char *text, int64_t *ore_out, char *why,
 	int64_t fraction_ore = 0;
 	if (!ml_fraction_ore(&scan, &fraction_ore))
 		return ml_money_reject(&scan, ML_E_INVALID_FIELD,
-				       "does not come to whole öre");
+		                       "does not come to whole öre");
 	int64_t ore;
 	bool overflow = scan.whole > (uint64_t)ML_AMOUNT_MAX_ORE ||
-			__builtin_mul_overflow((int64_t)scan.whole,
-					       scan.ore_per_unit, &ore) ||
-			__builtin_add_overflow(ore, fraction_ore, &ore);
+	                __builtin_mul_overflow((int64_t)scan.whole,
+	                                       scan.ore_per_unit, &ore) ||
+	                __builtin_add_overflow(ore, fraction_ore, &ore);
 	if (overflow || ore > ML_AMOUNT_MAX_ORE)
 		return ml_money_reject(&scan, ML_E_AMOUNT_RANGE,
-				       "is more than 10 000 000 000 000 kr "
-				       "(10^15 öre)");
+		                       "is more than 10 000 000 000 000 kr "
+		                       "(10^15 öre)");
 	*ore_out = ore;
 	return 0;
 }
@@ -363,8 +363,7 @@ char *ml_money_format(int64_t ore, char *buf, size_t buf_size)
 	if (ore_part == 0)
 		snprintf(buf, buf_size, "%s%s kr", sign, kronor);
 	else
-		snprintf(buf, buf_size, "%s%s,%02u kr", sign, kronor,
-			 ore_part);
+		snprintf(buf, buf_size, "%s%s,%02u kr", sign, kronor, ore_part);
 	return buf;
 }
 
@@ -374,8 +373,8 @@ char *ml_money_format_csv(int64_t ore, char *buf, size_t buf_size)
 		return buf;
 	uint64_t magnitude_ore = ml_magnitude(ore);
 	snprintf(buf, buf_size, "%s%llu,%02u", ore < 0 ? "-" : "",
-		 (unsigned long long)(magnitude_ore / ML_ORE_PER_KR),
-		 (unsigned)(magnitude_ore % ML_ORE_PER_KR));
+	         (unsigned long long)(magnitude_ore / ML_ORE_PER_KR),
+	         (unsigned)(magnitude_ore % ML_ORE_PER_KR));
 	return buf;
 }
 

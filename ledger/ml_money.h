@@ -45,7 +45,7 @@
  * *ore_out is written only on success. ML_E_ARG if text or ore_out is
  * NULL. */
 int ml_money_parse(const char *text, int64_t *ore_out, char *why,
-		   size_t why_size);
+                   size_t why_size);
 
 /* Formats ore as "22 949 683 kr" / "4 570 307,50 kr" / "-120 000 kr" into
  * buf (≥ ML_MONEY_TEXT_MAX bytes; a smaller buffer gets a truncated,

@@ -10,9 +10,9 @@
  */
 #include "ml_state_internal.h"
 
-static void ml_add(struct ml_postings *out, bool edge, uint32_t g,
-		   uint32_t a, uint32_t b, enum ml_field field, int b0,
-		   int64_t d0, int b1, int64_t d1)
+static void ml_add(struct ml_postings *out, bool edge, uint32_t g, uint32_t a,
+                   uint32_t b, enum ml_field field, int b0, int64_t d0, int b1,
+                   int64_t d1)
 {
 	struct ml_posting *p = &out->p[out->n++];
 	p->edge = edge;
@@ -28,13 +28,13 @@ static void ml_add(struct ml_postings *out, bool edge, uint32_t g,
 }
 
 static void ml_postings_grant(const struct ml_resolved *r,
-			      struct ml_postings *out)
+                              struct ml_postings *out)
 {
 	int64_t d = r->total_delta_ore;
 	if (d == 0)
 		return;
-	ml_add(out, false, r->grant, r->payer, 0, ML_F_TOTAL, ML_B_ALLOCATED,
-	       d, ML_B_RECEIVED, d);
+	ml_add(out, false, r->grant, r->payer, 0, ML_F_TOTAL, ML_B_ALLOCATED, d,
+	       ML_B_RECEIVED, d);
 	if (r->parent != 0) {
 		ml_add(out, false, r->parent, r->payer, 0, ML_F_TOTAL,
 		       ML_B_ALLOCATED, -d, ML_B_RECEIVED, -d);
@@ -43,39 +43,39 @@ static void ml_postings_grant(const struct ml_resolved *r,
 }
 
 static void ml_postings_move(const struct ml_event *ev,
-			     const struct ml_resolved *r,
-			     struct ml_postings *out)
+                             const struct ml_resolved *r,
+                             struct ml_postings *out)
 {
 	uint32_t g = r->grant;
 	int64_t a = ev->amount_ore;
 	switch (ev->type) {
 	case ML_TYPE_ALLOCATION:
-		ml_add(out, false, g, r->from, 0, ML_F_FROM,
-		       ML_B_ALLOCATED_OUT, a, -1, 0);
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED_OUT,
+		       a, -1, 0);
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED, a, -1,
 		       0);
-		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_ALLOCATED,
-		       a, -1, 0);
+		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_ALLOCATED, a,
+		       -1, 0);
 		break;
 	case ML_TYPE_DECLINE: /* from declines what to allocated to it */
 		ml_add(out, true, g, r->to, r->from, ML_F_AMOUNT,
 		       ML_B_ALLOCATED, -a, -1, 0);
-		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED,
-		       -a, -1, 0);
-		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED_OUT,
-		       -a, -1, 0);
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED, -a,
+		       -1, 0);
+		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED_OUT, -a,
+		       -1, 0);
 		break;
 	case ML_TYPE_PAYOUT:
 		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_PAID_OUT, a,
 		       -1, 0);
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_RECEIVED, a, -1,
 		       0);
-		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_PAID_OUT,
-		       a, -1, 0);
+		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_PAID_OUT, a,
+		       -1, 0);
 		break;
 	case ML_TYPE_REPAYMENT:
-		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_REPAID, a,
-		       -1, 0);
+		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_REPAID, a, -1,
+		       0);
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_RETURNED, a, -1,
 		       0);
 		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_REPAID, a,
@@ -89,7 +89,7 @@ static void ml_postings_move(const struct ml_event *ev,
 }
 
 void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
-		    struct ml_postings *out)
+                    struct ml_postings *out)
 {
 	out->n = 0;
 	switch (ev->type) {

@@ -22,9 +22,9 @@
 
 #include "ml_error.h"
 
-#define ML_HEADER_FIELDS                                                     \
-	(ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE) | ML_BIT(ML_F_SEQ) |          \
-	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_HASH) |                      \
+#define ML_HEADER_FIELDS                                                       \
+	(ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE) | ML_BIT(ML_F_SEQ) |            \
+	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_HASH) |                        \
 	 ML_BIT(ML_F_PREV_HASH))
 #define ML_FLAG_SETTLES_ID 1u
 
@@ -98,8 +98,8 @@ static int ml_encode_header(const struct ml_event *ev, struct ml_buf *out)
 	h[0] = ML_RECORD_VERSION;
 	h[1] = (unsigned char)ev->type;
 	h[2] = (ev->present & ML_BIT(ML_F_SETTLES)) && ev->settles_seq == 0
-		       ? ML_FLAG_SETTLES_ID
-		       : 0;
+	           ? ML_FLAG_SETTLES_ID
+	           : 0;
 	h[3] = 0;
 	ml_put_le(h + 4, (uint32_t)ev->date, 4);
 	ml_put_le(h + 8, ev->present, 8);
@@ -122,8 +122,8 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
 			continue;
 		}
 		const struct ml_str *s =
-			(const struct ml_str *)((const char *)ev +
-						ml_fields[f].offset);
+		    (const struct ml_str *)((const char *)ev +
+		                            ml_fields[f].offset);
 		if (s->len > UINT16_MAX)
 			return ML_E_TOO_LARGE;
 		rc = ml_add_le(out, s->len, 2);
@@ -161,7 +161,7 @@ static void ml_set_fixed(struct ml_event *ev, enum ml_field f, uint64_t v)
 }
 
 static int ml_decode_header(const unsigned char *r, size_t len,
-			    struct ml_event *ev, unsigned *flags)
+                            struct ml_event *ev, unsigned *flags)
 {
 	if (len < ML_RECORD_HEADER_BYTES || r[0] != ML_RECORD_VERSION ||
 	    r[1] <= ML_TYPE_NONE || r[1] >= ML_TYPE_COUNT || r[3] != 0)
@@ -176,14 +176,14 @@ static int ml_decode_header(const unsigned char *r, size_t len,
 	const struct ml_type_schema *sc = &ml_types[ev->type];
 	uint64_t allowed = sc->required | sc->optional | ML_STORED_FIELDS;
 	if ((ev->present & ~allowed) != 0 ||
-	    (ev->present & sc->required) != sc->required ||
-	    ev->date < 0 || ev->date > ML_DAY_MAX)
+	    (ev->present & sc->required) != sc->required || ev->date < 0 ||
+	    ev->date > ML_DAY_MAX)
 		return ML_E_CORRUPT;
 	return 0;
 }
 
 int ml_record_decode(const void *rec, size_t len, uint64_t seq,
-		     struct ml_event *ev)
+                     struct ml_event *ev)
 {
 	const unsigned char *r = rec;
 	unsigned flags = 0;
@@ -212,8 +212,8 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 		size_t n = (size_t)ml_get_le(r + pos, 2);
 		if (len - pos - 2 < n)
 			return ML_E_CORRUPT;
-		struct ml_str *s = (struct ml_str *)((char *)ev +
-						     ml_fields[f].offset);
+		struct ml_str *s =
+		    (struct ml_str *)((char *)ev + ml_fields[f].offset);
 		s->ptr = (const char *)r + pos + 2;
 		s->len = (uint32_t)n;
 		pos += 2 + n;
@@ -222,7 +222,7 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 }
 
 int ml_record_peek(const void *rec, size_t len, enum ml_type *type,
-		   ml_day *date, int64_t *recorded_at_us)
+                   ml_day *date, int64_t *recorded_at_us)
 {
 	const unsigned char *r = rec;
 	if (len < ML_RECORD_HEADER_BYTES || r[0] != ML_RECORD_VERSION ||

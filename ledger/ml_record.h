@@ -22,7 +22,7 @@
 #include "ml_buf.h"
 #include "ml_event.h"
 
-#define ML_RECORD_VERSION 1
+#define ML_RECORD_VERSION      1
 #define ML_RECORD_HEADER_BYTES 88
 
 /* Encodes a stored event (type, date, fields, recorded_at, recorded_by,
@@ -34,11 +34,11 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out);
  * point into rec and live as long as it does (for an LMDB value: until the
  * transaction ends). Returns 0 or ML_E_CORRUPT. */
 int ml_record_decode(const void *rec, size_t len, uint64_t seq,
-		     struct ml_event *ev);
+                     struct ml_event *ev);
 
 /* Reads only the header fields a scan needs, without decoding the rest.
  * Returns 0 or ML_E_CORRUPT. */
 int ml_record_peek(const void *rec, size_t len, enum ml_type *type,
-		   ml_day *date, int64_t *recorded_at_us);
+                   ml_day *date, int64_t *recorded_at_us);
 
 #endif /* ML_RECORD_H */

@@ -17,8 +17,7 @@
 #include "ml_money.h"
 #include "ml_rules_internal.h"
 
-struct ml_str ml_name_of(struct ml_apply *a, enum ml_name_kind k,
-			 uint32_t no)
+struct ml_str ml_name_of(struct ml_apply *a, enum ml_name_kind k, uint32_t no)
 {
 	struct ml_str id = {"?", 1};
 	if (no != 0)
@@ -27,25 +26,24 @@ struct ml_str ml_name_of(struct ml_apply *a, enum ml_name_kind k,
 }
 
 int ml_need(struct ml_apply *a, enum ml_name_kind k, enum ml_field f,
-	    uint32_t *no)
+            uint32_t *no)
 {
 	const struct ml_str *id =
-		(const struct ml_str *)((const char *)a->ev +
-					ml_fields[f].offset);
+	    (const struct ml_str *)((const char *)a->ev + ml_fields[f].offset);
 	int rc = ml_state_lookup_cached(a->s, a->txn, k, *id, no);
 	if (rc != 0 || *no != 0)
 		return rc;
 	bool party = k == ML_NAME_PARTY;
 	return ml_fail(a->err, party ? ML_E_UNKNOWN_PARTY : ML_E_UNKNOWN_GRANT,
-		       a->index, ml_fields[f].name,
-		       "%s: %s '%.*s' is not defined; define it with a %s "
-		       "event first",
-		       ml_fields[f].name, party ? "party" : "grant",
-		       (int)id->len, id->ptr, party ? "party" : "grant");
+	               a->index, ml_fields[f].name,
+	               "%s: %s '%.*s' is not defined; define it with a %s "
+	               "event first",
+	               ml_fields[f].name, party ? "party" : "grant",
+	               (int)id->len, id->ptr, party ? "party" : "grant");
 }
 
 int ml_check_open(struct ml_apply *a, uint32_t g, ml_day date,
-		  enum ml_field field)
+                  enum ml_field field)
 {
 	ml_day closed;
 	int rc = ml_state_closed_until(a->st, a->txn, g, &closed);
@@ -53,13 +51,12 @@ int ml_check_open(struct ml_apply *a, uint32_t g, ml_day date,
 		return rc;
 	char d1[ML_DATE_TEXT_MAX], d2[ML_DATE_TEXT_MAX];
 	struct ml_str gid = ml_name_of(a, ML_NAME_GRANT, g);
-	return ml_fail(a->err, ML_E_PERIOD_CLOSED, a->index,
-		       ml_fields[field].name,
-		       "%s: %s is inside the period closed up to %s%s%.*s",
-		       ml_fields[field].name,
-		       ml_date_format(date, d1, sizeof d1),
-		       ml_date_format(closed, d2, sizeof d2),
-		       g ? " for " : "", g ? (int)gid.len : 0, gid.ptr);
+	return ml_fail(
+	    a->err, ML_E_PERIOD_CLOSED, a->index, ml_fields[field].name,
+	    "%s: %s is inside the period closed up to %s%s%.*s",
+	    ml_fields[field].name, ml_date_format(date, d1, sizeof d1),
+	    ml_date_format(closed, d2, sizeof d2), g ? " for " : "",
+	    g ? (int)gid.len : 0, gid.ptr);
 }
 
 /* --- the rules checked on every end of day --- */
@@ -72,16 +69,16 @@ struct ml_check_ctx {
 
 /* Reports a broken rule: "<party> would <phrase> of <grant> on <day>". */
 static int ml_report(struct ml_check_ctx *c, int code, ml_day day,
-		     const char *phrase)
+                     const char *phrase)
 {
 	struct ml_apply *a = c->a;
 	char d[ML_DATE_TEXT_MAX];
 	struct ml_str party = ml_name_of(a, ML_NAME_PARTY, c->p->a_no);
 	struct ml_str grant = ml_name_of(a, ML_NAME_GRANT, c->p->grant_no);
 	return ml_fail(a->err, code, a->index, ml_fields[c->p->field].name,
-		       "%.*s would %s of %.*s on %s", (int)party.len,
-		       party.ptr, phrase, (int)grant.len, grant.ptr,
-		       ml_date_format(day, d, sizeof d));
+	               "%.*s would %s of %.*s on %s", (int)party.len, party.ptr,
+	               phrase, (int)grant.len, grant.ptr,
+	               ml_date_format(day, d, sizeof d));
 }
 
 static int ml_check_acct(const struct ml_totals *t, ml_day day, void *arg)
@@ -93,26 +90,27 @@ static int ml_check_acct(const struct ml_totals *t, ml_day day, void *arg)
 	char m1[ML_MONEY_TEXT_MAX], m2[ML_MONEY_TEXT_MAX], phrase[160];
 	int code = 0;
 	if (held < 0) {
-		code = post ? ML_E_POST_EXCEEDS_PARENT : ML_E_INSUFFICIENT_FUNDS;
+		code =
+		    post ? ML_E_POST_EXCEEDS_PARENT : ML_E_INSUFFICIENT_FUNDS;
 		snprintf(phrase, sizeof phrase, "hold %s",
-			 ml_money_format(held, m1, sizeof m1));
+		         ml_money_format(held, m1, sizeof m1));
 	} else if (free_ore < 0) {
 		code = post ? ML_E_POST_EXCEEDS_PARENT : ML_E_OVER_ALLOCATION;
 		snprintf(phrase, sizeof phrase,
-			 "have allocated %s more than it may allocate",
-			 ml_money_format(-free_ore, m1, sizeof m1));
+		         "have allocated %s more than it may allocate",
+		         ml_money_format(-free_ore, m1, sizeof m1));
 	} else if (!c->payer && v[ML_B_RECEIVED] > v[ML_B_ALLOCATED]) {
 		code = ML_E_NOT_ALLOCATED;
 		snprintf(phrase, sizeof phrase,
-			 "have received %s but been allocated only %s",
-			 ml_money_format(v[ML_B_RECEIVED], m1, sizeof m1),
-			 ml_money_format(v[ML_B_ALLOCATED], m2, sizeof m2));
+		         "have received %s but been allocated only %s",
+		         ml_money_format(v[ML_B_RECEIVED], m1, sizeof m1),
+		         ml_money_format(v[ML_B_ALLOCATED], m2, sizeof m2));
 	} else if (!c->payer && v[ML_B_CLAIMED] > v[ML_B_ALLOCATED]) {
 		code = ML_E_OVER_CLAIM;
 		snprintf(phrase, sizeof phrase,
-			 "have claimed %s but been allocated only %s",
-			 ml_money_format(v[ML_B_CLAIMED], m1, sizeof m1),
-			 ml_money_format(v[ML_B_ALLOCATED], m2, sizeof m2));
+		         "have claimed %s but been allocated only %s",
+		         ml_money_format(v[ML_B_CLAIMED], m1, sizeof m1),
+		         ml_money_format(v[ML_B_ALLOCATED], m2, sizeof m2));
 	}
 	return code != 0 ? ml_report(c, code, day, phrase) : 0;
 }
@@ -128,27 +126,27 @@ static int ml_check_edge(const struct ml_totals *t, ml_day day, void *arg)
 	struct ml_str to = ml_name_of(a, ML_NAME_PARTY, c->p->b_no);
 	struct ml_str grant = ml_name_of(a, ML_NAME_GRANT, c->p->grant_no);
 	return ml_fail(a->err, ML_E_NOT_ALLOCATED, a->index,
-		       ml_fields[c->p->field].name,
-		       "%.*s would decline %s more than %.*s allocated to it "
-		       "of %.*s on %s",
-		       (int)to.len, to.ptr,
-		       ml_money_format(-t->v[ML_B_ALLOCATED], m, sizeof m),
-		       (int)from.len, from.ptr, (int)grant.len, grant.ptr,
-		       ml_date_format(day, d, sizeof d));
+	               ml_fields[c->p->field].name,
+	               "%.*s would decline %s more than %.*s allocated to it "
+	               "of %.*s on %s",
+	               (int)to.len, to.ptr,
+	               ml_money_format(-t->v[ML_B_ALLOCATED], m, sizeof m),
+	               (int)from.len, from.ptr, (int)grant.len, grant.ptr,
+	               ml_date_format(day, d, sizeof d));
 }
 
 static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
-			ml_day date, uint64_t seq, int sign)
+                        ml_day date, uint64_t seq, int sign)
 {
 	struct ml_check_ctx c = {a, p, false};
 	struct ml_series s;
 	if (p->edge) {
 		ml_series_edge(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
-			       p->b_no);
+		               p->b_no);
 	} else {
 		uint32_t payer, parent;
 		int rc = ml_state_grant_tree(a->s, a->txn, p->grant_no, &payer,
-					     &parent);
+		                             &parent);
 		if (rc != 0)
 			return rc;
 		c.payer = payer == p->a_no;
@@ -161,14 +159,14 @@ static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
 }
 
 int ml_apply_postings(struct ml_apply *a, const struct ml_postings *ps,
-		      ml_day date, uint64_t seq, int sign)
+                      ml_day date, uint64_t seq, int sign)
 {
 	for (int i = 0; i < ps->n; i++) {
 		int rc = ml_apply_one(a, &ps->p[i], date, seq, sign);
 		if (rc == ML_E_AMOUNT_RANGE && a->err->code == 0)
 			return ml_fail(a->err, rc, a->index, "amount",
-				       "amount: a balance would exceed what "
-				       "the ledger can count (2^63 öre)");
+			               "amount: a balance would exceed what "
+			               "the ledger can count (2^63 öre)");
 		if (rc != 0)
 			return rc;
 	}
@@ -205,11 +203,11 @@ static int ml_rule_use_by(struct ml_apply *a)
 		return rc;
 	char d1[ML_DATE_TEXT_MAX], d2[ML_DATE_TEXT_MAX];
 	return ml_fail(a->err, ML_E_USE_BY_PASSED, a->index, "date",
-		       "date: an expense of %.*s dated %s is after its use_by "
-		       "%s",
-		       (int)a->ev->grant.len, a->ev->grant.ptr,
-		       ml_date_format(a->ev->date, d1, sizeof d1),
-		       ml_date_format(g.use_by, d2, sizeof d2));
+	               "date: an expense of %.*s dated %s is after its use_by "
+	               "%s",
+	               (int)a->ev->grant.len, a->ev->grant.ptr,
+	               ml_date_format(a->ev->date, d1, sizeof d1),
+	               ml_date_format(g.use_by, d2, sizeof d2));
 }
 
 static int ml_rule_carry_over(struct ml_apply *a)
@@ -219,13 +217,13 @@ static int ml_rule_carry_over(struct ml_apply *a)
 	if (rc != 0 || g.carry_over == 1)
 		return rc;
 	return ml_fail(a->err, ML_E_CARRY_OVER_NOT_ALLOWED, a->index, "grant",
-		       "grant: %.*s does not allow carry-over (carry_over is "
-		       "not true)",
-		       (int)a->ev->grant.len, a->ev->grant.ptr);
+	               "grant: %.*s does not allow carry-over (carry_over is "
+	               "not true)",
+	               (int)a->ev->grant.len, a->ev->grant.ptr);
 }
 
 int ml_repayment_target_ok(struct ml_apply *a, uint32_t g, uint32_t from,
-			   uint32_t to, ml_day day, bool *ok)
+                           uint32_t to, ml_day day, bool *ok)
 {
 	struct ml_grant_row row;
 	int rc = ml_state_grant(a->st, a->txn, g, &row);
@@ -244,15 +242,15 @@ static int ml_rule_repayment(struct ml_apply *a)
 {
 	bool ok;
 	int rc = ml_repayment_target_ok(a, a->r.grant, a->r.from, a->r.to,
-					a->ev->date, &ok);
+	                                a->ev->date, &ok);
 	if (rc != 0 || ok)
 		return rc;
 	const struct ml_event *ev = a->ev;
 	return ml_fail(a->err, ML_E_BAD_REPAYMENT_TARGET, a->index, "to",
-		       "to: %.*s is neither the payer of %.*s nor has it paid "
-		       "%.*s anything in it by that date",
-		       (int)ev->to.len, ev->to.ptr, (int)ev->grant.len,
-		       ev->grant.ptr, (int)ev->from.len, ev->from.ptr);
+	               "to: %.*s is neither the payer of %.*s nor has it paid "
+	               "%.*s anything in it by that date",
+	               (int)ev->to.len, ev->to.ptr, (int)ev->grant.len,
+	               ev->grant.ptr, (int)ev->from.len, ev->from.ptr);
 }
 
 static int ml_rule_settles(struct ml_apply *a)
@@ -265,18 +263,18 @@ static int ml_rule_settles(struct ml_apply *a)
 	struct ml_event target;
 	if (rc == 0 && (seq == 0 || seq >= ev->seq))
 		return ml_fail(a->err, ML_E_UNKNOWN_EVENT, a->index, "settles",
-			       "settles: no such requisition or invoice");
+		               "settles: no such requisition or invoice");
 	if (rc == 0)
 		rc = ml_log_get(a->st, a->txn, seq, &target);
 	if (rc != 0)
 		return rc;
 	bool claim = target.type == ML_TYPE_REQUISITION ||
-		     target.type == ML_TYPE_INVOICE;
+	             target.type == ML_TYPE_INVOICE;
 	if (!claim || !ml_str_eq(target.grant, ev->grant))
 		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "settles",
-			       "settles: seq %llu is not a requisition or "
-			       "invoice of this grant",
-			       (unsigned long long)seq);
+		               "settles: seq %llu is not a requisition or "
+		               "invoice of this grant",
+		               (unsigned long long)seq);
 	return 0;
 }
 
@@ -307,7 +305,7 @@ static int ml_claims_put(struct ml_apply *a)
 	ml_be32_put(v + 4, (uint32_t)a->ev->claim_by);
 	MDB_val kv = {16, k}, vv = {8, v};
 	return ml_error_from_mdb(
-		mdb_put(a->txn, a->st->dbi[ML_DB_CLAIMS], &kv, &vv, 0));
+	    mdb_put(a->txn, a->st->dbi[ML_DB_CLAIMS], &kv, &vv, 0));
 }
 
 static int ml_apply_money(struct ml_apply *a)
@@ -325,7 +323,7 @@ static int ml_apply_money(struct ml_apply *a)
 }
 
 int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
-		   int32_t index, struct ml_errinfo *err)
+                   int32_t index, struct ml_errinfo *err)
 {
 	struct ml_apply a;
 	memset(&a, 0, sizeof a);
@@ -374,8 +372,8 @@ static int ml_bucket_seen(const struct ml_entry_info *e, void *arg)
 }
 
 int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
-			 ml_day after_day, bool *found, uint32_t *party_no,
-			 ml_day *day)
+                         ml_day after_day, bool *found, uint32_t *party_no,
+                         ml_day *day)
 {
 	uint32_t p = 0;
 	*found = false;
@@ -385,7 +383,7 @@ int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
 		struct ml_series s;
 		ml_series_acct(&s, a->st, a->txn, NULL, g, p);
 		rc = ml_entries_scan(&s, after_day + 1, ML_DAY_MAX,
-				     ml_bucket_seen, &f);
+		                     ml_bucket_seen, &f);
 		if (rc == 0 && f.found) {
 			*found = true;
 			*party_no = p;

@@ -18,57 +18,56 @@ static int ml_correct_target(struct ml_apply *a, struct ml_event *e)
 {
 	uint64_t seq = a->ev->corrects;
 	int rc = seq < a->ev->seq ? ml_log_get(a->st, a->txn, seq, e)
-				  : ML_E_NOT_FOUND;
+	                          : ML_E_NOT_FOUND;
 	if (rc == ML_E_NOT_FOUND)
 		return ml_fail(a->err, ML_E_UNKNOWN_EVENT, a->index, "corrects",
-			       "corrects: there is no event with seq %llu",
-			       (unsigned long long)seq);
+		               "corrects: there is no event with seq %llu",
+		               (unsigned long long)seq);
 	if (rc != 0)
 		return rc;
 	if (!ml_type_is_money(e->type) && e->type != ML_TYPE_REPORT)
 		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",
-			       "corrects: seq %llu is a %s event; only money "
-			       "events and reports are corrected (a definition "
-			       "is changed by a new definition)",
-			       (unsigned long long)seq, ml_types[e->type].name);
+		               "corrects: seq %llu is a %s event; only money "
+		               "events and reports are corrected (a definition "
+		               "is changed by a new definition)",
+		               (unsigned long long)seq, ml_types[e->type].name);
 	uint64_t by = 0;
 	rc = ml_state_corrected_by(a->st, a->txn, seq, &by);
 	if (rc == 0 && by != 0)
 		return ml_fail(a->err, ML_E_ALREADY_CORRECTED, a->index,
-			       "corrects",
-			       "corrects: seq %llu was already corrected by "
-			       "seq %llu",
-			       (unsigned long long)seq,
-			       (unsigned long long)by);
+		               "corrects",
+		               "corrects: seq %llu was already corrected by "
+		               "seq %llu",
+		               (unsigned long long)seq, (unsigned long long)by);
 	return rc;
 }
 
 /* Numbers of E's names: all defined, since E was accepted. */
 static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
-			      struct ml_resolved *r)
+                              struct ml_resolved *r)
 {
 	memset(r, 0, sizeof *r);
-	int rc = ml_state_lookup(a->st, a->txn, ML_NAME_GRANT, e->grant,
-				 &r->grant);
+	int rc =
+	    ml_state_lookup(a->st, a->txn, ML_NAME_GRANT, e->grant, &r->grant);
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_GRANT, e->to_grant,
-				     &r->to_grant);
+		                     &r->to_grant);
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->from,
-				     &r->from);
+		                     &r->from);
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->to,
-				     &r->to);
+		                     &r->to);
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->party,
-				     &r->party);
+		                     &r->party);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
 	return rc;
 }
 
 static int ml_correct_open(struct ml_apply *a, const struct ml_event *e,
-			   const struct ml_resolved *r)
+                           const struct ml_resolved *r)
 {
 	int rc = ml_check_open(a, r->grant, a->ev->date, ML_F_DATE);
 	if (rc == 0)
@@ -92,19 +91,19 @@ static int ml_repay_still_ok(const struct ml_entry_info *e, void *arg)
 		return 0;
 	bool ok;
 	int rc = ml_repayment_target_ok(c->a, c->grant, c->repayer, c->target,
-					e->date, &ok);
+	                                e->date, &ok);
 	if (rc != 0 || ok)
 		return rc;
 	return ml_fail(c->a->err, ML_E_BAD_REPAYMENT_TARGET, c->a->index,
-		       "corrects",
-		       "corrects: without this payout, the repayment of seq "
-		       "%llu would go to a party that never paid the repayer",
-		       (unsigned long long)e->seq);
+	               "corrects",
+	               "corrects: without this payout, the repayment of seq "
+	               "%llu would go to a party that never paid the repayer",
+	               (unsigned long long)e->seq);
 }
 
 /* After undoing payout from → to: repayments to → from still allowed? */
 static int ml_correct_repayments(struct ml_apply *a, const struct ml_event *e,
-				 const struct ml_resolved *r)
+                                 const struct ml_resolved *r)
 {
 	struct ml_repay_check c = {a, r->grant, r->to, r->from};
 	struct ml_series s;
@@ -118,8 +117,8 @@ static int ml_corr_put(struct ml_apply *a)
 	ml_be64_put(k, a->ev->corrects);
 	ml_be64_put(v, a->ev->seq);
 	MDB_val kv = {8, k}, vv = {8, v};
-	return ml_error_from_mdb(mdb_put(a->txn, a->st->dbi[ML_DB_CORR], &kv,
-					 &vv, MDB_NOOVERWRITE));
+	return ml_error_from_mdb(
+	    mdb_put(a->txn, a->st->dbi[ML_DB_CORR], &kv, &vv, MDB_NOOVERWRITE));
 }
 
 int ml_apply_correction(struct ml_apply *a)

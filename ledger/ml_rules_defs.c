@@ -27,15 +27,16 @@ int ml_defs_put(struct ml_apply *a, enum ml_name_kind k, uint32_t no)
 	ml_be64_put(key + 9, a->ev->seq);
 	MDB_val kv = {17, key}, val = {0, NULL};
 	return ml_error_from_mdb(
-		mdb_put(a->txn, a->st->dbi[ML_DB_DEFS], &kv, &val, 0));
+	    mdb_put(a->txn, a->st->dbi[ML_DB_DEFS], &kv, &val, 0));
 }
 
 /* Writes the nums row (and, for a new number, the names entry). */
 static int ml_num_put(struct ml_apply *a, enum ml_name_kind k, uint32_t no,
-		      bool is_new, const void *row, size_t row_size,
-		      struct ml_str id)
+                      bool is_new, const void *row, size_t row_size,
+                      struct ml_str id)
 {
-	unsigned char key[5], buf[sizeof(struct ml_grant_row) + ML_GRANT_ID_MAX];
+	unsigned char key[5],
+	    buf[sizeof(struct ml_grant_row) + ML_GRANT_ID_MAX];
 	memcpy(buf, row, row_size);
 	memcpy(buf + row_size, id.ptr, id.len);
 	MDB_val kv = {ml_key_num(key, k, no), key};
@@ -48,14 +49,14 @@ static int ml_num_put(struct ml_apply *a, enum ml_name_kind k, uint32_t no,
 		ml_be32_put(nv, no);
 		MDB_val nkv = {1 + id.len, nk}, nvv = {4, nv};
 		rc = mdb_put(a->txn, a->st->dbi[ML_DB_NAMES], &nkv, &nvv,
-			     MDB_NOOVERWRITE);
+		             MDB_NOOVERWRITE);
 	}
 	return ml_error_from_mdb(rc);
 }
 
 /* The number for a definition: the existing one, or the next free. */
 static int ml_number_for(struct ml_apply *a, enum ml_name_kind k,
-			 struct ml_str id, uint32_t *no, bool *is_new)
+                         struct ml_str id, uint32_t *no, bool *is_new)
 {
 	int rc = ml_state_lookup(a->st, a->txn, k, id, no);
 	*is_new = rc == 0 && *no == 0;
@@ -66,9 +67,9 @@ static int ml_number_for(struct ml_apply *a, enum ml_name_kind k,
 	uint32_t max = k == ML_NAME_PARTY ? ML_PARTIES_MAX : ML_GRANTS_MAX;
 	if (rc == 0 && count >= max)
 		return ml_fail(a->err, ML_E_TOO_LARGE, a->index, NULL,
-			       "the ledger already has %u definitions of that "
-			       "kind",
-			       count);
+		               "the ledger already has %u definitions of that "
+		               "kind",
+		               count);
 	*no = count + 1;
 	return rc;
 }
@@ -86,7 +87,7 @@ static uint32_t ml_kind_index(struct ml_str kind)
 
 /* Would making parent the parent of no close a cycle? */
 static int ml_party_cycle(struct ml_apply *a, uint32_t no, uint32_t parent,
-			  bool *cycle)
+                          bool *cycle)
 {
 	*cycle = false;
 	for (uint32_t up = parent, hops = 0; up != 0 && hops <= ML_PARTIES_MAX;
@@ -118,15 +119,15 @@ int ml_apply_party(struct ml_apply *a)
 		rc = ml_party_cycle(a, no, parent, &cycle);
 	if (rc == 0 && cycle)
 		return ml_fail(a->err, ML_E_PARENT_CYCLE, a->index, "parent",
-			       "parent: %.*s under %.*s would make %.*s its "
-			       "own ancestor",
-			       (int)ev->party.len, ev->party.ptr,
-			       (int)ev->parent.len, ev->parent.ptr,
-			       (int)ev->party.len, ev->party.ptr);
+		               "parent: %.*s under %.*s would make %.*s its "
+		               "own ancestor",
+		               (int)ev->party.len, ev->party.ptr,
+		               (int)ev->parent.len, ev->parent.ptr,
+		               (int)ev->party.len, ev->party.ptr);
 	struct ml_party_row row = {ev->seq, parent, ml_kind_index(ev->kind)};
 	if (rc == 0)
 		rc = ml_num_put(a, ML_NAME_PARTY, no, is_new, &row, sizeof row,
-				ev->party);
+		                ev->party);
 	if (rc == 0)
 		rc = ml_defs_put(a, ML_NAME_PARTY, no);
 	return rc;
@@ -135,7 +136,7 @@ int ml_apply_party(struct ml_apply *a)
 /* --- grants --- */
 
 static void ml_grant_row_of(const struct ml_event *ev, uint32_t payer,
-			    uint32_t parent, struct ml_grant_row *row)
+                            uint32_t parent, struct ml_grant_row *row)
 {
 	memset(row, 0, sizeof *row);
 	row->def_seq = ev->seq;
@@ -144,8 +145,8 @@ static void ml_grant_row_of(const struct ml_event *ev, uint32_t payer,
 	row->total_ore = ev->total_ore;
 	uint64_t p = ev->present;
 	row->use_by = p & ML_BIT(ML_F_USE_BY) ? ev->use_by : ML_DAY_NONE;
-	row->report_by = p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by
-						     : ML_DAY_NONE;
+	row->report_by =
+	    p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by : ML_DAY_NONE;
 	row->repay_by = p & ML_BIT(ML_F_REPAY_BY) ? ev->repay_by : ML_DAY_NONE;
 	row->carry_over = p & ML_BIT(ML_F_CARRY_OVER) ? ev->carry_over : -1;
 	row->year = p & ML_BIT(ML_F_YEAR) ? ev->year : 0;
@@ -153,8 +154,8 @@ static void ml_grant_row_of(const struct ml_event *ev, uint32_t payer,
 }
 
 static int ml_grant_same_tree(struct ml_apply *a, uint32_t no,
-			      const struct ml_grant_row *old,
-			      const struct ml_grant_row *row)
+                              const struct ml_grant_row *old,
+                              const struct ml_grant_row *row)
 {
 	if (old->payer_no == row->payer_no && old->parent_no == row->parent_no)
 		return 0;
@@ -162,14 +163,13 @@ static int ml_grant_same_tree(struct ml_apply *a, uint32_t no,
 	struct ml_str parent = ml_name_of(a, ML_NAME_GRANT, old->parent_no);
 	struct ml_str id = ml_name_of(a, ML_NAME_GRANT, no);
 	bool payer_changed = old->payer_no != row->payer_no;
-	return ml_fail(a->err, ML_E_EXISTS, a->index,
-		       payer_changed ? "payer" : "parent",
-		       "%s: grant %.*s exists with payer %.*s and parent "
-		       "%.*s; a new definition may not change them",
-		       payer_changed ? "payer" : "parent", (int)id.len, id.ptr,
-		       (int)payer.len, payer.ptr,
-		       old->parent_no ? (int)parent.len : 4,
-		       old->parent_no ? parent.ptr : "none");
+	return ml_fail(
+	    a->err, ML_E_EXISTS, a->index, payer_changed ? "payer" : "parent",
+	    "%s: grant %.*s exists with payer %.*s and parent "
+	    "%.*s; a new definition may not change them",
+	    payer_changed ? "payer" : "parent", (int)id.len, id.ptr,
+	    (int)payer.len, payer.ptr, old->parent_no ? (int)parent.len : 4,
+	    old->parent_no ? parent.ptr : "none");
 }
 
 static int ml_post_payer(struct ml_apply *a, uint32_t parent, uint32_t payer)
@@ -180,13 +180,13 @@ static int ml_post_payer(struct ml_apply *a, uint32_t parent, uint32_t payer)
 		return rc;
 	struct ml_str want = ml_name_of(a, ML_NAME_PARTY, p.payer_no);
 	return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "payer",
-		       "payer: a post has its parent grant's payer (%.*s)",
-		       (int)want.len, want.ptr);
+	               "payer: a post has its parent grant's payer (%.*s)",
+	               (int)want.len, want.ptr);
 }
 
 /* Is grant h no (or a post below it) affected by a change of no? */
 static int ml_grant_under(struct ml_apply *a, uint32_t h, uint32_t no,
-			  bool *under)
+                          bool *under)
 {
 	*under = false;
 	for (uint32_t hops = 0; h != 0 && hops <= ML_GRANTS_MAX; hops++) {
@@ -205,7 +205,7 @@ static int ml_grant_under(struct ml_apply *a, uint32_t h, uint32_t no,
 
 /* The refusal of a redefinition that money already moved against. */
 static int ml_tightening_error(struct ml_apply *a, uint32_t h, uint32_t party,
-			       ml_day day, bool spent)
+                               ml_day day, bool spent)
 {
 	char d[ML_DATE_TEXT_MAX];
 	struct ml_str g = ml_name_of(a, ML_NAME_GRANT, h);
@@ -213,20 +213,20 @@ static int ml_tightening_error(struct ml_apply *a, uint32_t h, uint32_t party,
 	ml_date_format(day, d, sizeof d);
 	if (spent)
 		return ml_fail(a->err, ML_E_USE_BY_PASSED, a->index, "use_by",
-			       "use_by: %.*s spent money of %.*s on %s, after "
-			       "the new use_by",
-			       (int)p.len, p.ptr, (int)g.len, g.ptr, d);
+		               "use_by: %.*s spent money of %.*s on %s, after "
+		               "the new use_by",
+		               (int)p.len, p.ptr, (int)g.len, g.ptr, d);
 	return ml_fail(a->err, ML_E_CARRY_OVER_NOT_ALLOWED, a->index,
-		       "carry_over",
-		       "carry_over: %.*s carried money of %.*s over on %s; "
-		       "carry_over cannot be withdrawn",
-		       (int)p.len, p.ptr, (int)g.len, g.ptr, d);
+	               "carry_over",
+	               "carry_over: %.*s carried money of %.*s over on %s; "
+	               "carry_over cannot be withdrawn",
+	               (int)p.len, p.ptr, (int)g.len, g.ptr, d);
 }
 
 /* One pass of the tightening check over no and its posts: use_by
  * (spent after it) or carry_over (carried out without it). */
 static int ml_grant_tightening_pass(struct ml_apply *a, uint32_t no,
-				    uint32_t count, bool use_by)
+                                    uint32_t count, bool use_by)
 {
 	int rc = 0;
 	for (uint32_t h = 1; rc == 0 && h <= count; h++) {
@@ -240,10 +240,10 @@ static int ml_grant_tightening_pass(struct ml_apply *a, uint32_t no,
 		rc = ml_state_grant_effective(a->st, a->txn, h, &eff);
 		if (rc == 0 && use_by && eff.use_by != ML_DAY_NONE)
 			rc = ml_find_bucket_after(a, h, ML_B_SPENT, eff.use_by,
-						  &found, &party, &day);
+			                          &found, &party, &day);
 		if (rc == 0 && !use_by && eff.carry_over != 1)
 			rc = ml_find_bucket_after(a, h, ML_B_CARRIED_OUT, -1,
-						  &found, &party, &day);
+			                          &found, &party, &day);
 		if (rc == 0 && found)
 			return ml_tightening_error(a, h, party, day, use_by);
 	}
@@ -265,7 +265,7 @@ static int ml_grant_tightening(struct ml_apply *a, uint32_t no)
 }
 
 static int ml_grant_prepare(struct ml_apply *a, uint32_t *no, bool *is_new,
-			    struct ml_grant_row *row, struct ml_grant_row *old)
+                            struct ml_grant_row *row, struct ml_grant_row *old)
 {
 	struct ml_event *ev = a->ev;
 	uint32_t payer = 0, parent = 0;
@@ -281,7 +281,7 @@ static int ml_grant_prepare(struct ml_apply *a, uint32_t *no, bool *is_new,
 	/* rules.md: existence, then closed periods, then the type's rules. */
 	if (rc == 0)
 		rc = ml_check_open(a, *is_new ? parent : *no, ev->date,
-				   ML_F_DATE);
+		                   ML_F_DATE);
 	if (rc == 0 && !*is_new)
 		rc = ml_grant_same_tree(a, *no, old, row);
 	if (rc == 0 && parent != 0)
@@ -301,11 +301,11 @@ int ml_apply_grant(struct ml_apply *a)
 	int rc = ml_grant_prepare(a, &no, &is_new, &row, &old);
 	if (rc == 0)
 		rc = ml_num_put(a, ML_NAME_GRANT, no, is_new, &row, sizeof row,
-				a->ev->grant);
+		                a->ev->grant);
 	if (rc == 0)
 		rc = ml_defs_put(a, ML_NAME_GRANT, no);
 	bool tighter = !is_new && (row.use_by != old.use_by ||
-				   row.carry_over != old.carry_over);
+	                           row.carry_over != old.carry_over);
 	if (rc == 0 && tighter)
 		rc = ml_grant_tightening(a, no);
 	struct ml_postings ps;
@@ -331,7 +331,7 @@ int ml_apply_close(struct ml_apply *a)
 	MDB_val kv = {4, k}, vv = {4, v};
 	if (rc == 0)
 		rc = ml_error_from_mdb(
-			mdb_put(a->txn, a->st->dbi[ML_DB_CLOSE], &kv, &vv, 0));
+		    mdb_put(a->txn, a->st->dbi[ML_DB_CLOSE], &kv, &vv, 0));
 	return rc;
 }
 
@@ -348,7 +348,7 @@ int ml_apply_report(struct ml_apply *a)
 	ml_be32_put(v, (uint32_t)a->ev->date);
 	MDB_val kv = {16, k}, vv = {4, v};
 	if (rc == 0)
-		rc = ml_error_from_mdb(mdb_put(
-			a->txn, a->st->dbi[ML_DB_REPORTS], &kv, &vv, 0));
+		rc = ml_error_from_mdb(
+		    mdb_put(a->txn, a->st->dbi[ML_DB_REPORTS], &kv, &vv, 0));
 	return rc;
 }

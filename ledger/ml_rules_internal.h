@@ -26,21 +26,20 @@ struct ml_apply {
 /* Resolves the id in field f to a number; unknown_party/unknown_grant
  * naming the field when it is not defined. */
 int ml_need(struct ml_apply *a, enum ml_name_kind k, enum ml_field f,
-	    uint32_t *no);
+            uint32_t *no);
 
 /* period_closed unless date is after the closed period of grant g (0 =
  * only the global close). field is reported. */
 int ml_check_open(struct ml_apply *a, uint32_t g, ml_day date,
-		  enum ml_field field);
+                  enum ml_field field);
 
 /* Inserts (sign > 0) or retracts (sign < 0, by a->ev->seq) the postings
  * of event seq dated date, checking every rule on every later date. */
 int ml_apply_postings(struct ml_apply *a, const struct ml_postings *ps,
-		      ml_day date, uint64_t seq, int sign);
+                      ml_day date, uint64_t seq, int sign);
 
 /* Id text of a number, for messages ("?" when unknown). */
-struct ml_str ml_name_of(struct ml_apply *a, enum ml_name_kind k,
-			 uint32_t no);
+struct ml_str ml_name_of(struct ml_apply *a, enum ml_name_kind k, uint32_t no);
 
 /* Puts kind ‖ no ‖ date ‖ seq into defs. */
 int ml_defs_put(struct ml_apply *a, enum ml_name_kind k, uint32_t no);
@@ -54,12 +53,12 @@ int ml_apply_correction(struct ml_apply *a);
 /* First counting entry of grant g (any party) in bucket dated after
  * after_day: *found, and its party and date. */
 int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
-			 ml_day after_day, bool *found, uint32_t *party_no,
-			 ml_day *day);
+                         ml_day after_day, bool *found, uint32_t *party_no,
+                         ml_day *day);
 
 /* Is the repayment from → to in grant g on day allowed (to is the payer
  * or paid from in g on or before day)? */
 int ml_repayment_target_ok(struct ml_apply *a, uint32_t g, uint32_t from,
-			   uint32_t to, ml_day day, bool *ok);
+                           uint32_t to, ml_day day, bool *ok);
 
 #endif /* ML_RULES_INTERNAL_H */

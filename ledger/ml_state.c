@@ -22,9 +22,9 @@
 #include "ml_state_internal.h"
 
 const char *const ml_bucket_names[ML_BUCKETS] = {
-	"allocated", "allocated_out", "claimed",    "received",
-	"paid_out",  "spent",         "repaid",     "returned",
-	"carried_in", "carried_out",  "entries",
+    "allocated",  "allocated_out", "claimed", "received",
+    "paid_out",   "spent",         "repaid",  "returned",
+    "carried_in", "carried_out",   "entries",
 };
 
 int64_t ml_totals_held(const struct ml_totals *t)
@@ -67,30 +67,29 @@ void ml_state_free(struct ml_state *s)
 
 int ml_state_write_begin(struct ml_state *s, MDB_txn *txn)
 {
-	int rc = ml_state_count(s->st, txn, ML_NAME_PARTY,
-				&s->committed_parties);
+	int rc =
+	    ml_state_count(s->st, txn, ML_NAME_PARTY, &s->committed_parties);
 	if (rc == 0)
 		rc = ml_state_count(s->st, txn, ML_NAME_GRANT,
-				    &s->committed_grants);
+		                    &s->committed_grants);
 	return rc;
 }
 
 int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
-			   enum ml_name_kind k, struct ml_str id,
-			   uint32_t *no)
+                           enum ml_name_kind k, struct ml_str id, uint32_t *no)
 {
 	if (ml_cache_name(s->cache, (char)k, id, no))
 		return 0;
 	int rc = ml_state_lookup(s->st, txn, k, id, no);
-	uint32_t committed = k == ML_NAME_PARTY ? s->committed_parties
-						: s->committed_grants;
+	uint32_t committed =
+	    k == ML_NAME_PARTY ? s->committed_parties : s->committed_grants;
 	if (rc == 0 && *no != 0 && *no <= committed)
 		ml_cache_put_name(s->cache, (char)k, id, *no);
 	return rc;
 }
 
 int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
-			uint32_t *payer, uint32_t *parent)
+                        uint32_t *payer, uint32_t *parent)
 {
 	if (ml_cache_grant(s->cache, no, payer, parent))
 		return 0;
@@ -106,7 +105,7 @@ int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
 }
 
 static const enum ml_db ml_series_dbs[4] = {ML_DB_ACCT, ML_DB_ACCT_EV,
-					     ML_DB_EDGE, ML_DB_EDGE_EV};
+                                            ML_DB_EDGE, ML_DB_EDGE_EV};
 
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
 {
@@ -114,7 +113,7 @@ int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
 	s->batch_txn = txn;
 	for (int i = 0; rc == 0 && i < 4; i++)
 		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
-				     &s->cur[i]);
+		                     &s->cur[i]);
 	if (rc != 0)
 		ml_state_batch_end(s);
 	return ml_error_from_mdb(rc);
@@ -131,7 +130,7 @@ void ml_state_batch_end(struct ml_state *s)
 }
 
 static void ml_series_init(struct ml_series *out, struct ml_store *st,
-			   MDB_txn *txn, const struct ml_state *s, int first)
+                           MDB_txn *txn, const struct ml_state *s, int first)
 {
 	bool writing = s != NULL && s->batch_txn == txn;
 	out->txn = txn;
@@ -141,18 +140,18 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->evt = writing ? s->cur[first + 1] : NULL;
 }
 
-void ml_series_acct(struct ml_series *out, struct ml_store *st,
-		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
-		    uint32_t party_no)
+void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                    const struct ml_state *s, uint32_t grant_no,
+                    uint32_t party_no)
 {
 	ml_series_init(out, st, txn, s, 0);
 	ml_acct_prefix(out->prefix, grant_no, party_no);
 	out->plen = 8;
 }
 
-void ml_series_edge(struct ml_series *out, struct ml_store *st,
-		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
-		    uint32_t from_no, uint32_t to_no)
+void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                    const struct ml_state *s, uint32_t grant_no,
+                    uint32_t from_no, uint32_t to_no)
 {
 	ml_series_init(out, st, txn, s, 2);
 	ml_edge_prefix(out->prefix, grant_no, from_no, to_no);
@@ -167,7 +166,7 @@ size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no)
 }
 
 int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		    struct ml_str id, uint32_t *no)
+                    struct ml_str id, uint32_t *no)
 {
 	unsigned char key[1 + ML_GRANT_ID_MAX];
 	*no = 0;
@@ -189,8 +188,7 @@ int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 
 /* The nums value of (k, no): row bytes then id. */
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		     uint32_t no, size_t row_size, void *row,
-		     struct ml_str *id)
+                     uint32_t no, size_t row_size, void *row, struct ml_str *id)
 {
 	unsigned char key[5];
 	MDB_val kv = {ml_key_num(key, k, no), key}, val;
@@ -213,17 +211,17 @@ int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 static size_t ml_row_size(enum ml_name_kind k)
 {
 	return k == ML_NAME_PARTY ? sizeof(struct ml_party_row)
-				  : sizeof(struct ml_grant_row);
+	                          : sizeof(struct ml_grant_row);
 }
 
 int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		  uint32_t no, struct ml_str *id)
+                  uint32_t no, struct ml_str *id)
 {
 	return ml_state_num_get(st, txn, k, no, ml_row_size(k), NULL, id);
 }
 
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		   uint32_t *count)
+                   uint32_t *count)
 {
 	unsigned char key[5];
 	MDB_val kv = {ml_key_num(key, (enum ml_name_kind)(k + 1), 0), key};
@@ -246,21 +244,21 @@ int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 }
 
 int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
-		   struct ml_party_row *row)
+                   struct ml_party_row *row)
 {
 	return ml_state_num_get(st, txn, ML_NAME_PARTY, no, sizeof *row, row,
-				NULL);
+	                        NULL);
 }
 
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
-		   struct ml_grant_row *row)
+                   struct ml_grant_row *row)
 {
 	return ml_state_num_get(st, txn, ML_NAME_GRANT, no, sizeof *row, row,
-				NULL);
+	                        NULL);
 }
 
 int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
-			     struct ml_grant_row *row)
+                             struct ml_grant_row *row)
 {
 	int rc = ml_state_grant(st, txn, no, row);
 	uint32_t up = row->parent_no;
@@ -290,7 +288,7 @@ void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p)
 }
 
 int ml_state_def_at(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		    uint32_t no, const struct ml_view *v, uint64_t *seq)
+                    uint32_t no, const struct ml_view *v, uint64_t *seq)
 {
 	unsigned char key[17];
 	ml_key_num(key, k, no);
@@ -324,7 +322,7 @@ void ml_acct_prefix(unsigned char *p, uint32_t grant_no, uint32_t party_no)
 }
 
 void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
-		    uint32_t to_no)
+                    uint32_t to_no)
 {
 	ml_be32_put(p, grant_no);
 	ml_be32_put(p + 4, from_no);
@@ -332,16 +330,16 @@ void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
 }
 
 static int ml_view_totals(const struct ml_series *s, const struct ml_view *v,
-			  struct ml_totals *out, bool *exists)
+                          struct ml_totals *out, bool *exists)
 {
 	if (v->known)
 		return ml_entries_known(s, v->as_of, v->known_seq, out, exists);
 	return ml_entries_at(s, v->as_of, out, exists);
 }
 
-int ml_state_account(struct ml_store *st, MDB_txn *txn,
-		     const struct ml_view *v, uint32_t grant_no,
-		     uint32_t party_no, struct ml_totals *out, bool *exists)
+int ml_state_account(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+                     uint32_t grant_no, uint32_t party_no,
+                     struct ml_totals *out, bool *exists)
 {
 	struct ml_series s;
 	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
@@ -349,8 +347,8 @@ int ml_state_account(struct ml_store *st, MDB_txn *txn,
 }
 
 int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
-		  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
-		  struct ml_totals *out, bool *exists)
+                  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
+                  struct ml_totals *out, bool *exists)
 {
 	struct ml_series s;
 	ml_series_edge(&s, st, txn, NULL, grant_no, from_no, to_no);
@@ -360,8 +358,8 @@ int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 /* The first key ≥ start whose first 4 bytes are grant_no; copies the
  * 4-byte words after the grant into words[]. *found false at the end. */
 static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
-			  size_t slen, uint32_t grant_no, uint32_t *words,
-			  int nwords, bool *found)
+                          size_t slen, uint32_t grant_no, uint32_t *words,
+                          int nwords, bool *found)
 {
 	MDB_cursor *cur;
 	*found = false;
@@ -373,16 +371,16 @@ static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
 	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
 	    ml_be32_get(kv.mv_data) == grant_no) {
 		for (int i = 0; i < nwords; i++)
-			words[i] = ml_be32_get((unsigned char *)kv.mv_data +
-					       4 + 4 * i);
+			words[i] = ml_be32_get((unsigned char *)kv.mv_data + 4 +
+			                       4 * i);
 		*found = true;
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
-int ml_state_next_account(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, uint32_t *party_no)
+int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          uint32_t *party_no)
 {
 	if (*party_no == UINT32_MAX) {
 		*party_no = 0;
@@ -392,14 +390,14 @@ int ml_state_next_account(struct ml_store *st, MDB_txn *txn,
 	ml_acct_prefix(start, grant_no, *party_no + 1);
 	uint32_t w[1];
 	bool found;
-	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACCT], start, 8, grant_no,
-				w, 1, &found);
+	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACCT], start, 8, grant_no, w,
+	                        1, &found);
 	*party_no = found ? w[0] : 0;
 	return rc;
 }
 
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
-		       uint32_t *from_no, uint32_t *to_no)
+                       uint32_t *from_no, uint32_t *to_no)
 {
 	unsigned char start[12];
 	uint32_t from = *from_no, to = *to_no;
@@ -413,15 +411,15 @@ int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	uint32_t w[2];
 	bool found;
 	int rc = ml_next_prefix(txn, st->dbi[ML_DB_EDGE], start, 12, grant_no,
-				w, 2, &found);
+	                        w, 2, &found);
 	*from_no = found ? w[0] : 0;
 	*to_no = found ? w[1] : 0;
 	return rc;
 }
 
-int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, uint32_t party_no,
-			  ml_day last_day, ml_entry_fn fn, void *arg)
+int ml_state_scan_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          uint32_t party_no, ml_day last_day, ml_entry_fn fn,
+                          void *arg)
 {
 	struct ml_series s;
 	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
@@ -429,7 +427,7 @@ int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
 }
 
 int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
-			  uint64_t *by)
+                          uint64_t *by)
 {
 	unsigned char k[8];
 	ml_be64_put(k, seq);
@@ -448,7 +446,7 @@ int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 
 /* Does view v see event seq dated day, not corrected as far as v knows? */
 int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
-		   uint64_t seq, ml_day day, bool *counts)
+                   uint64_t seq, ml_day day, bool *counts)
 {
 	uint64_t by = 0;
 	*counts = false;
@@ -465,8 +463,8 @@ int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 typedef int (*ml_index_fn)(const unsigned char *val, size_t len, void *arg);
 
 static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
-			 const struct ml_view *v, uint32_t g, uint32_t p,
-			 ml_index_fn fn, void *arg)
+                         const struct ml_view *v, uint32_t g, uint32_t p,
+                         ml_index_fn fn, void *arg)
 {
 	unsigned char start[16];
 	ml_acct_prefix(start, g, p);
@@ -477,11 +475,12 @@ static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 		return ml_error_from_mdb(rc);
 	MDB_val kv = {16, start}, val;
 	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
-	while (rc == 0 && kv.mv_size == 16 && memcmp(kv.mv_data, start, 8) == 0) {
+	while (rc == 0 && kv.mv_size == 16 &&
+	       memcmp(kv.mv_data, start, 8) == 0) {
 		bool counts = false;
 		uint64_t seq = ml_be64_get((unsigned char *)kv.mv_data + 8);
-		ml_day day = val.mv_size >= 4 ? (ml_day)ml_be32_get(val.mv_data)
-					      : 0;
+		ml_day day =
+		    val.mv_size >= 4 ? (ml_day)ml_be32_get(val.mv_data) : 0;
 		rc = ml_view_counts(st, txn, v, seq, day, &counts);
 		if (rc == 0 && counts)
 			rc = fn(val.mv_data, val.mv_size, arg);
@@ -501,12 +500,12 @@ static int ml_report_seen(const unsigned char *val, size_t len, void *arg)
 }
 
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
-			const struct ml_view *v, uint32_t grant_no,
-			uint32_t party_no, bool *has)
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, bool *has)
 {
 	*has = false;
 	return ml_index_walk(st, txn, ML_DB_REPORTS, v, grant_no, party_no,
-			     ml_report_seen, has);
+	                     ml_report_seen, has);
 }
 
 static int ml_claim_seen(const unsigned char *val, size_t len, void *arg)
@@ -521,16 +520,16 @@ static int ml_claim_seen(const unsigned char *val, size_t len, void *arg)
 }
 
 int ml_state_claim_by(struct ml_store *st, MDB_txn *txn,
-		      const struct ml_view *v, uint32_t grant_no,
-		      uint32_t party_no, ml_day *claim_by)
+                      const struct ml_view *v, uint32_t grant_no,
+                      uint32_t party_no, ml_day *claim_by)
 {
 	*claim_by = ML_DAY_NONE;
 	return ml_index_walk(st, txn, ML_DB_CLAIMS, v, grant_no, party_no,
-			     ml_claim_seen, claim_by);
+	                     ml_claim_seen, claim_by);
 }
 
 static int ml_close_get(struct ml_store *st, MDB_txn *txn, uint32_t g,
-			ml_day *day)
+                        ml_day *day)
 {
 	unsigned char k[4];
 	ml_be32_put(k, g);
@@ -546,8 +545,8 @@ static int ml_close_get(struct ml_store *st, MDB_txn *txn, uint32_t g,
 	return 0;
 }
 
-int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, ml_day *day)
+int ml_state_closed_until(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          ml_day *day)
 {
 	MDB_stat ms;
 	*day = ML_DAY_NONE;
@@ -557,8 +556,8 @@ int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
 	if (rc != 0 || ms.ms_entries == 0)
 		return ml_error_from_mdb(rc);
 	rc = ml_close_get(st, txn, 0, day);
-	for (uint32_t hops = 0; rc == 0 && grant_no != 0 && hops < ML_GRANTS_MAX;
-	     hops++) {
+	for (uint32_t hops = 0;
+	     rc == 0 && grant_no != 0 && hops < ML_GRANTS_MAX; hops++) {
 		struct ml_grant_row row;
 		rc = ml_close_get(st, txn, grant_no, day);
 		if (rc == 0)

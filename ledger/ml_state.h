@@ -134,7 +134,7 @@ void ml_state_batch_end(struct ml_state *s);
  * caller will keep (the caller aborts its nested transaction) and err
  * names the rule, index, field and values. */
 int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
-		   int32_t index, struct ml_errinfo *err);
+                   int32_t index, struct ml_errinfo *err);
 
 /* --- lookups (any transaction; returned strings live until it ends) --- */
 
@@ -142,77 +142,77 @@ enum ml_name_kind { ML_NAME_PARTY = 'p', ML_NAME_GRANT = 'g' };
 
 /* *no = the number of id, or 0 when not defined. */
 int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		    struct ml_str id, uint32_t *no);
+                    struct ml_str id, uint32_t *no);
 /* The id of number no; ML_E_NOT_FOUND. */
 int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		  uint32_t no, struct ml_str *id);
+                  uint32_t no, struct ml_str *id);
 /* How many parties or grants are defined (numbers are 1 ..= count). */
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		   uint32_t *count);
+                   uint32_t *count);
 int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
-		   struct ml_party_row *row);
+                   struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
-		   struct ml_grant_row *row);
+                   struct ml_grant_row *row);
 /* The grant's row with use_by, report_by, repay_by and carry_over
  * inherited from its parents where it gives none. */
 int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
-			     struct ml_grant_row *row);
+                             struct ml_grant_row *row);
 
 /* *seq = the definition of (k, no) that a view sees: the latest dated
  * ≤ as_of (and recorded ≤ known_seq when known); 0 when none. */
 int ml_state_def_at(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		    uint32_t no, const struct ml_view *v, uint64_t *seq);
+                    uint32_t no, const struct ml_view *v, uint64_t *seq);
 
 /* --- balances --- */
 
 /* Totals of account (grant_no, party_no) in view v. *exists is false when
  * no counting entry is visible (all totals then 0). */
-int ml_state_account(struct ml_store *st, MDB_txn *txn,
-		     const struct ml_view *v, uint32_t grant_no,
-		     uint32_t party_no, struct ml_totals *out, bool *exists);
+int ml_state_account(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+                     uint32_t grant_no, uint32_t party_no,
+                     struct ml_totals *out, bool *exists);
 
 /* Totals of edge (grant_no, from_no → to_no) in view v. */
 int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
-		  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
-		  struct ml_totals *out, bool *exists);
+                  uint32_t grant_no, uint32_t from_no, uint32_t to_no,
+                  struct ml_totals *out, bool *exists);
 
 /* Walks accounts of grant_no in party order: *party_no = the next party
  * after *party_no (start with 0) that has any entry; 0 when done. */
-int ml_state_next_account(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, uint32_t *party_no);
+int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          uint32_t *party_no);
 
 /* Walks edges of grant_no: the next (from, to) after (*from, *to) (start
  * with 0, 0); *from = 0 when done. */
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
-		       uint32_t *from_no, uint32_t *to_no);
+                       uint32_t *from_no, uint32_t *to_no);
 
 /* Calls fn for every entry of account (grant, party) dated ≤ last_day,
  * in (date, seq) order, until fn returns non-zero (which is returned). */
 typedef int (*ml_entry_fn)(const struct ml_entry_info *e, void *arg);
-int ml_state_scan_account(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, uint32_t party_no,
-			  ml_day last_day, ml_entry_fn fn, void *arg);
+int ml_state_scan_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          uint32_t party_no, ml_day last_day, ml_entry_fn fn,
+                          void *arg);
 
 /* --- other indexes --- */
 
 /* *by = the seq of the correction of seq, or 0. */
 int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
-			  uint64_t *by);
+                          uint64_t *by);
 
 /* Is a counting report for (grant_no, party_no) visible in v? */
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
-			const struct ml_view *v, uint32_t grant_no,
-			uint32_t party_no, bool *has);
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, bool *has);
 
 /* The latest claim_by of the counting allocations to (grant, party)
  * visible in v, or ML_DAY_NONE. */
 int ml_state_claim_by(struct ml_store *st, MDB_txn *txn,
-		      const struct ml_view *v, uint32_t grant_no,
-		      uint32_t party_no, ml_day *claim_by);
+                      const struct ml_view *v, uint32_t grant_no,
+                      uint32_t party_no, ml_day *claim_by);
 
 /* The last closed day for grant_no (its own, its parents' and the global
  * close; ML_DAY_NONE when open). grant_no 0 asks for the global close. */
-int ml_state_closed_until(struct ml_store *st, MDB_txn *txn,
-			  uint32_t grant_no, ml_day *day);
+int ml_state_closed_until(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          ml_day *day);
 
 #endif /* ML_STATE_H */

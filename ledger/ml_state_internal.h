@@ -22,11 +22,10 @@ struct ml_state {
 
 /* The number of a name, through the cache (writer only). */
 int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
-			   enum ml_name_kind k, struct ml_str id,
-			   uint32_t *no);
+                           enum ml_name_kind k, struct ml_str id, uint32_t *no);
 /* A grant's payer and parent, through the cache (writer only). */
 int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
-			uint32_t *payer, uint32_t *parent);
+                        uint32_t *payer, uint32_t *parent);
 
 /* Numbers an event's names resolve to (0 = not named by the event). */
 struct ml_resolved {
@@ -52,25 +51,25 @@ struct ml_postings {
 
 /* The postings of ev given its resolved numbers (pure). */
 void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
-		    struct ml_postings *out);
+                    struct ml_postings *out);
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no);
 void ml_acct_prefix(unsigned char *p, uint32_t grant_no, uint32_t party_no);
 /* The series of an account or edge in txn, with the batch's cursors when
  * s (the state) is given and applying a batch, else without. */
-void ml_series_acct(struct ml_series *out, struct ml_store *st,
-		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
-		    uint32_t party_no);
-void ml_series_edge(struct ml_series *out, struct ml_store *st,
-		    MDB_txn *txn, const struct ml_state *s, uint32_t grant_no,
-		    uint32_t from_no, uint32_t to_no);
+void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                    const struct ml_state *s, uint32_t grant_no,
+                    uint32_t party_no);
+void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                    const struct ml_state *s, uint32_t grant_no,
+                    uint32_t from_no, uint32_t to_no);
 void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
-		    uint32_t to_no);
+                    uint32_t to_no);
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-		     uint32_t no, size_t row_size, void *row,
-		     struct ml_str *id);
+                     uint32_t no, size_t row_size, void *row,
+                     struct ml_str *id);
 void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p);
 int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
-		   uint64_t seq, ml_day day, bool *counts);
+                   uint64_t seq, ml_day day, bool *counts);
 
 #endif /* ML_STATE_INTERNAL_H */

@@ -21,13 +21,13 @@
 #include "ml_limits.h"
 
 static const char *const ml_db_names[ML_DB_COUNT] = {
-	[ML_DB_META] = "meta",     [ML_DB_LOG] = "log",
-	[ML_DB_IDS] = "ids",       [ML_DB_NAMES] = "names",
-	[ML_DB_NUMS] = "nums",     [ML_DB_DEFS] = "defs",
-	[ML_DB_ACCT] = "acct",     [ML_DB_ACCT_EV] = "acct_ev",
-	[ML_DB_EDGE] = "edge",     [ML_DB_EDGE_EV] = "edge_ev",
-	[ML_DB_CORR] = "corr",     [ML_DB_CLOSE] = "close",
-	[ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
+    [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
+    [ML_DB_IDS] = "ids",         [ML_DB_NAMES] = "names",
+    [ML_DB_NUMS] = "nums",       [ML_DB_DEFS] = "defs",
+    [ML_DB_ACCT] = "acct",       [ML_DB_ACCT_EV] = "acct_ev",
+    [ML_DB_EDGE] = "edge",       [ML_DB_EDGE_EV] = "edge_ev",
+    [ML_DB_CORR] = "corr",       [ML_DB_CLOSE] = "close",
+    [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
 };
 
 static const char ml_format_key[] = "format";
@@ -64,7 +64,7 @@ static int ml_path(char *buf, size_t size, const char *dir, const char *name)
 }
 
 static int ml_store_lock(struct ml_store *st, unsigned flags,
-			 struct ml_errinfo *err)
+                         struct ml_errinfo *err)
 {
 	char path[4096];
 	if (ml_path(path, sizeof path, st->dir, "medel.lock") != 0)
@@ -72,27 +72,27 @@ static int ml_store_lock(struct ml_store *st, unsigned flags,
 	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0)
 		return ml_fail(err, ML_E_IO, -1, NULL, "cannot open %s: %s",
-			       path, strerror(errno));
+		               path, strerror(errno));
 	bool exclusive = flags & ML_OPEN_EXCLUSIVE;
 	if (flock(st->lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
 		return ml_fail(err, ML_E_IO, -1, NULL, "cannot lock %s: %s",
-			       path, strerror(errno));
+		               path, strerror(errno));
 	if (!exclusive)
 		return ml_fail(err, ML_E_LOCKED, -1, NULL,
-			       "a running medeld holds the ledger in %s: use "
-			       "the daemon (medel --socket %s/medeld.sock) "
-			       "instead of --db",
-			       st->dir, st->dir);
+		               "a running medeld holds the ledger in %s: use "
+		               "the daemon (medel --socket %s/medeld.sock) "
+		               "instead of --db",
+		               st->dir, st->dir);
 	return ml_fail(err, ML_E_LOCKED, -1, NULL,
-		       "the ledger in %s is held by another process (a "
-		       "running medeld, or medel --db)",
-		       st->dir);
+	               "the ledger in %s is held by another process (a "
+	               "running medeld, or medel --db)",
+	               st->dir);
 }
 
 static int ml_store_prepare_dir(const char *dir, unsigned flags,
-				struct ml_errinfo *err)
+                                struct ml_errinfo *err)
 {
 	char path[4096];
 	if (ml_path(path, sizeof path, dir, "data.mdb") != 0)
@@ -101,16 +101,16 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 	if (flags & ML_OPEN_NO_CREATE) {
 		if (stat(path, &sb) != 0)
 			return ml_fail(err, ML_E_FORMAT, -1, NULL,
-				       "%s is not a medel ledger (no data.mdb)",
-				       dir);
+			               "%s is not a medel ledger (no data.mdb)",
+			               dir);
 		return 0;
 	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return ml_fail(err, ML_E_IO, -1, NULL, "cannot create %s: %s",
-			       dir, strerror(errno));
+		               dir, strerror(errno));
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return ml_fail(err, ML_E_IO, -1, NULL, "%s is not a directory",
-			       dir);
+		               dir);
 	return 0;
 }
 
@@ -129,29 +129,29 @@ static int ml_format_create(struct ml_store *st, MDB_txn *txn)
 }
 
 static int ml_format_check(struct ml_store *st, MDB_txn *txn,
-			   struct ml_errinfo *err)
+                           struct ml_errinfo *err)
 {
 	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
 	MDB_val val;
 	int rc = mdb_get(txn, st->dbi[ML_DB_META], &key, &val);
 	if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != 4))
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
-			       "%s is not a medel ledger (no format record)",
-			       st->dir);
+		               "%s is not a medel ledger (no format record)",
+		               st->dir);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	uint32_t version = ml_be32_get(val.mv_data);
 	if (version != ML_FORMAT_VERSION)
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
-			       "%s has ledger format version %u; this medel "
-			       "knows version %u",
-			       st->dir, version, ML_FORMAT_VERSION);
+		               "%s has ledger format version %u; this medel "
+		               "knows version %u",
+		               st->dir, version, ML_FORMAT_VERSION);
 	for (int i = 0; i < ML_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, ml_db_names[i], 0, &st->dbi[i]);
 		if (rc == MDB_NOTFOUND)
 			return ml_fail(err, ML_E_FORMAT, -1, NULL,
-				       "%s lacks the database '%s'", st->dir,
-				       ml_db_names[i]);
+			               "%s lacks the database '%s'", st->dir,
+			               ml_db_names[i]);
 		if (rc != 0)
 			return rc;
 	}
@@ -177,8 +177,8 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc != 0)
 		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
-			       "cannot begin a transaction: %s",
-			       mdb_strerror(rc));
+		               "cannot begin a transaction: %s",
+		               mdb_strerror(rc));
 	MDB_dbi meta;
 	rc = mdb_dbi_open(txn, ml_db_names[ML_DB_META], 0, &meta);
 	if (rc == MDB_NOTFOUND) {
@@ -186,9 +186,9 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 		rc = ml_main_empty(txn, &empty);
 		if (rc == 0 && !empty)
 			rc = ml_fail(err, ML_E_FORMAT, -1, NULL,
-				     "%s holds an LMDB file that is not a "
-				     "medel ledger",
-				     st->dir);
+			             "%s holds an LMDB file that is not a "
+			             "medel ledger",
+			             st->dir);
 		else if (rc == 0)
 			rc = ml_format_create(st, txn);
 	} else if (rc == 0) {
@@ -197,7 +197,7 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 	}
 	if (rc != 0 && ml_error_norm(rc) != rc)
 		rc = ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
-			     "cannot prepare the ledger: %s", mdb_strerror(rc));
+		             "cannot prepare the ledger: %s", mdb_strerror(rc));
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -205,8 +205,8 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 	rc = mdb_txn_commit(txn);
 	if (rc != 0)
 		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
-			       "cannot commit the format record: %s",
-			       mdb_strerror(rc));
+		               "cannot commit the format record: %s",
+		               mdb_strerror(rc));
 	return 0;
 }
 
@@ -224,15 +224,15 @@ static int ml_store_env(struct ml_store *st, struct ml_errinfo *err)
 		rc = mdb_env_info(st->env, &info);
 	if (rc != 0)
 		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
-			       "cannot open the ledger in %s: %s", st->dir,
-			       mdb_strerror(rc));
+		               "cannot open the ledger in %s: %s", st->dir,
+		               mdb_strerror(rc));
 	st->map_bytes = info.me_mapsize;
 	return 0;
 }
 
 int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
-		  uint64_t map_bytes_max, struct ml_store **out,
-		  struct ml_errinfo *err)
+                  uint64_t map_bytes_max, struct ml_store **out,
+                  struct ml_errinfo *err)
 {
 	ml_errinfo_clear(err);
 	int rc = ml_store_prepare_dir(dir, flags, err);
@@ -244,10 +244,10 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
 		return ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
 	}
 	st->lock_fd = -1;
-	st->map_bytes_max = map_bytes_max ? map_bytes_max
-					  : ML_MAP_BYTES_DEFAULT_MAX;
-	st->map_bytes = map_bytes_initial ? map_bytes_initial
-					  : ML_MAP_BYTES_INITIAL;
+	st->map_bytes_max =
+	    map_bytes_max ? map_bytes_max : ML_MAP_BYTES_DEFAULT_MAX;
+	st->map_bytes =
+	    map_bytes_initial ? map_bytes_initial : ML_MAP_BYTES_INITIAL;
 	if (st->map_bytes > st->map_bytes_max)
 		st->map_bytes = st->map_bytes_max;
 	rc = ml_store_lock(st, flags, err);
@@ -290,7 +290,7 @@ int ml_store_grow(struct ml_store *st)
 }
 
 int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
-		       MDB_txn **out)
+                       MDB_txn **out)
 {
 	int rc = mdb_txn_begin(st->env, parent, rdonly ? MDB_RDONLY : 0, out);
 	if (rc == MDB_MAP_RESIZED) {
@@ -298,7 +298,7 @@ int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
 		rc = mdb_env_set_mapsize(st->env, 0);
 		if (rc == 0)
 			rc = mdb_txn_begin(st->env, parent,
-					   rdonly ? MDB_RDONLY : 0, out);
+			                   rdonly ? MDB_RDONLY : 0, out);
 		MDB_envinfo info;
 		if (rc == 0 && mdb_env_info(st->env, &info) == 0)
 			st->map_bytes = info.me_mapsize;
@@ -307,7 +307,7 @@ int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
 }
 
 int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
-		   uint64_t *map_bytes)
+                   uint64_t *map_bytes)
 {
 	MDB_envinfo info;
 	MDB_stat ms;

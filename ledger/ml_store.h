@@ -82,8 +82,8 @@ struct ml_store {
  * (not a medel ledger, or an unknown format version), ML_E_IO, ML_E_NOMEM,
  * ML_E_STORAGE. On success *out is owned by the caller: ml_store_close. */
 int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
-		  uint64_t map_bytes_max, struct ml_store **out,
-		  struct ml_errinfo *err);
+                  uint64_t map_bytes_max, struct ml_store **out,
+                  struct ml_errinfo *err);
 
 /* Closes the environment and releases the lock. NULL is fine. No
  * transaction may be open. */
@@ -97,13 +97,13 @@ int ml_store_grow(struct ml_store *st);
 /* Begins a transaction (read-only when rdonly), optionally nested in
  * parent. Returns 0 or an ML_E_* code. */
 int ml_store_txn_begin(struct ml_store *st, MDB_txn *parent, bool rdonly,
-		       MDB_txn **out);
+                       MDB_txn **out);
 
 /* Bytes of the map in use (last page used × page size) and the map size.
  * Call it inside an ml_ledger_read_begin transaction: that keeps
  * ml_ledger_grow from remapping the file meanwhile. */
 int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
-		   uint64_t *map_bytes);
+                   uint64_t *map_bytes);
 
 /* Writes a compacted consistent copy of the data file to fd while writes
  * go on (mdb_env_copyfd2 with MDB_CP_COMPACT). The caller must hold an

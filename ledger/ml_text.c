@@ -33,14 +33,14 @@ struct ml_utf8_row {
 };
 
 static const struct ml_utf8_row ml_utf8_rows[] = {
-	{0xC2, 0xDF, 0x80, 0xBF, 2},
-	{0xE0, 0xE0, 0xA0, 0xBF, 3}, /* no overlongs below U+0800 */
-	{0xE1, 0xEC, 0x80, 0xBF, 3},
-	{0xED, 0xED, 0x80, 0x9F, 3}, /* no surrogates D800..DFFF */
-	{0xEE, 0xEF, 0x80, 0xBF, 3},
-	{0xF0, 0xF0, 0x90, 0xBF, 4}, /* no overlongs below U+10000 */
-	{0xF1, 0xF3, 0x80, 0xBF, 4},
-	{0xF4, 0xF4, 0x80, 0x8F, 4}, /* nothing above U+10FFFF */
+    {0xC2, 0xDF, 0x80, 0xBF, 2},
+    {0xE0, 0xE0, 0xA0, 0xBF, 3}, /* no overlongs below U+0800 */
+    {0xE1, 0xEC, 0x80, 0xBF, 3},
+    {0xED, 0xED, 0x80, 0x9F, 3}, /* no surrogates D800..DFFF */
+    {0xEE, 0xEF, 0x80, 0xBF, 3},
+    {0xF0, 0xF0, 0x90, 0xBF, 4}, /* no overlongs below U+10000 */
+    {0xF1, 0xF3, 0x80, 0xBF, 4},
+    {0xF4, 0xF4, 0x80, 0x8F, 4}, /* nothing above U+10FFFF */
 };
 
 static bool ml_utf8_is_continuation(unsigned char byte)
@@ -99,7 +99,7 @@ static bool ml_is_lower_or_digit(char c)
 /* True when s[0..len) is 1..len_max bytes, the first lower-case or digit,
  * the rest lower-case, digit or one of the bytes in extra. */
 static bool ml_id_valid(const char *s, size_t len, size_t len_max,
-			const char *extra)
+                        const char *extra)
 {
 	if (s == NULL || len == 0 || len > len_max)
 		return false;
@@ -134,8 +134,8 @@ bool ml_event_id_valid(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		bool ok = (c >= 'A' && c <= 'Z') || ml_is_lower_or_digit(c) ||
-			  c == '.' || c == '_' || c == ':' || c == '/' ||
-			  c == '-';
+		          c == '.' || c == '_' || c == ':' || c == '/' ||
+		          c == '-';
 		if (!ok)
 			return false;
 	}

@@ -30,21 +30,21 @@ struct mv_chain {
 };
 
 static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
-			struct ml_buf *buf, const MDB_val *key,
-			const MDB_val *val, uint64_t s, uint8_t prev[32])
+                        struct ml_buf *buf, const MDB_val *key,
+                        const MDB_val *val, uint64_t s, uint8_t prev[32])
 {
 	struct ml_event ev;
 	uint8_t hash[32];
 	if (key->mv_size != 8 || ml_be64_get(key->mv_data) != s ||
 	    ml_record_decode(val->mv_data, val->mv_size, s, &ev) != 0)
 		return mv_differ(&c->diff, "chain", s,
-				 "seq %llu is missing or cannot be decoded",
-				 (unsigned long long)s);
+		                 "seq %llu is missing or cannot be decoded",
+		                 (unsigned long long)s);
 	if (memcmp(ev.prev_hash, prev, 32) != 0)
 		return mv_differ(&c->diff, "chain", s,
-				 "seq %llu's prev_hash is not seq %llu's hash",
-				 (unsigned long long)s,
-				 (unsigned long long)s - 1);
+		                 "seq %llu's prev_hash is not seq %llu's hash",
+		                 (unsigned long long)s,
+		                 (unsigned long long)s - 1);
 	ml_buf_reset(buf);
 	int rc = ml_json_write_event(&ev, ML_JSON_CANONICAL, buf);
 	if (rc == 0)
@@ -53,9 +53,9 @@ static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
 		return rc;
 	if (memcmp(hash, ev.hash, 32) != 0)
 		return mv_differ(&c->diff, "chain", s,
-				 "seq %llu does not hash to its stored hash: "
-				 "its content was changed",
-				 (unsigned long long)s);
+		                 "seq %llu does not hash to its stored hash: "
+		                 "its content was changed",
+		                 (unsigned long long)s);
 	memcpy(prev, ev.hash, 32);
 	return 0;
 }
@@ -71,14 +71,14 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
 		rc = ml_error_from_mdb(
-			mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
+		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
 	int mrc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= c->head; s++) {
 		if (mrc != 0) {
 			rc = mv_differ(&c->diff, "chain", s,
-				       "seq %llu is missing",
-				       (unsigned long long)s);
+			               "seq %llu is missing",
+			               (unsigned long long)s);
 			break;
 		}
 		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev);
@@ -103,7 +103,7 @@ static void *mv_chain_thread(void *arg)
 }
 
 static cJSON *mv_answer(const struct ml_log_head *head, uint64_t checked,
-			const struct mv_diff *d)
+                        const struct mv_diff *d)
 {
 	char hex[65];
 	cJSON *doc = cJSON_CreateObject();
@@ -128,8 +128,8 @@ static cJSON *mv_answer(const struct ml_log_head *head, uint64_t checked,
 }
 
 int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
-		     ml_progress_fn progress, void *progress_arg,
-		     struct ml_errinfo *err)
+                     ml_progress_fn progress, void *progress_arg,
+                     struct ml_errinfo *err)
 {
 	struct ml_store *st = ml_ledger_store(lg);
 	struct ml_log_head head;
@@ -143,8 +143,8 @@ int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
-	bool threaded = rc == 0 &&
-			pthread_create(&thread, NULL, mv_chain_thread, &chain) == 0;
+	bool threaded = rc == 0 && pthread_create(&thread, NULL,
+	                                          mv_chain_thread, &chain) == 0;
 	if (rc == 0 && !threaded)
 		mv_chain_run(&chain, txn);
 	if (rc == 0)
@@ -158,7 +158,7 @@ int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
 		rc = chain.rc;
 	if (rc != 0)
 		return ml_fail(err, rc, -1, NULL, "verify could not run: %s",
-			       ml_strerror(rc));
+		               ml_strerror(rc));
 	/* The chain's difference has the lower seq: the log itself. */
 	const struct mv_diff *first = chain.diff.kind[0] ? &chain.diff : &d;
 	*out = mv_answer(&head, checked, first);

@@ -41,7 +41,7 @@ static void mv_key_words(const MDB_val *k, uint32_t *w, int n)
 
 /* The expected posting of seq on this walk's series, or NULL. */
 static struct mv_posting *mv_find(struct mv_walk *w, uint64_t seq,
-				  const uint32_t *words)
+                                  const uint32_t *words)
 {
 	struct mv_expect *x = w->x;
 	if (seq == 0 || seq > x->head)
@@ -67,24 +67,25 @@ static bool mv_post_eq(const struct ml_post *a, const struct ml_entry_info *e)
 
 /* Checks one event record and folds it into the running totals. */
 static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
-			   const uint32_t *words)
+                           const uint32_t *words)
 {
 	struct mv_posting *p = mv_find(w, e->seq, words);
 	const char *what = w->edge ? "edge" : "account";
 	if (p == NULL || p->matched || !mv_post_eq(&p->post, e) ||
 	    w->x->date[e->seq] != e->date)
 		return mv_differ(w->d, "projection", e->seq,
-				 "the %s entry of seq %llu (grant %u, party "
-				 "%u) is not what the log says",
-				 what, (unsigned long long)e->seq, words[0],
-				 words[1]);
+		                 "the %s entry of seq %llu (grant %u, party "
+		                 "%u) is not what the log says",
+		                 what, (unsigned long long)e->seq, words[0],
+		                 words[1]);
 	if (e->corrected_by != w->x->corrected_by[e->seq])
-		return mv_differ(w->d, "projection", e->seq,
-				 "the %s entry of seq %llu says corrected by "
-				 "%llu; the log says %llu",
-				 what, (unsigned long long)e->seq,
-				 (unsigned long long)e->corrected_by,
-				 (unsigned long long)w->x->corrected_by[e->seq]);
+		return mv_differ(
+		    w->d, "projection", e->seq,
+		    "the %s entry of seq %llu says corrected by "
+		    "%llu; the log says %llu",
+		    what, (unsigned long long)e->seq,
+		    (unsigned long long)e->corrected_by,
+		    (unsigned long long)w->x->corrected_by[e->seq]);
 	p->matched = true;
 	if (e->corrected_by != 0)
 		return 0;
@@ -104,27 +105,27 @@ static void mv_conserve(struct mv_walk *w, uint32_t grant)
 	struct ml_totals tt;
 	memcpy(tt.v, t, sizeof tt.v);
 	w->grant_sum[grant] += ml_totals_held(&tt) + t[ML_B_SPENT] -
-			       t[ML_B_CARRIED_IN] + t[ML_B_CARRIED_OUT];
+	                       t[ML_B_CARRIED_IN] + t[ML_B_CARRIED_OUT];
 }
 
 /* The day record for the date just finished must hold w->totals. */
 static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
-			 ml_day date)
+                         ml_day date)
 {
 	size_t klen = w->plen + 4;
 	int64_t stored[ML_BUCKETS];
 	bool key_ok = w->drc == 0 && w->dkey.mv_size == klen &&
-		      memcmp(w->dkey.mv_data, evkey, klen) == 0;
+	              memcmp(w->dkey.mv_data, evkey, klen) == 0;
 	if (!key_ok || ml_series_day_decode(&w->dval, stored) != 0 ||
 	    memcmp(stored, w->totals, sizeof stored) != 0) {
 		uint32_t words[2];
 		mv_key_words(&(MDB_val){klen, (void *)evkey}, words, 2);
 		char d[ML_DATE_TEXT_MAX];
 		return mv_differ(w->d, "projection", 0,
-				 "the %s totals of grant %u, party %u on %s "
-				 "differ from the log",
-				 w->edge ? "edge" : "account", words[0],
-				 words[1], ml_date_format(date, d, sizeof d));
+		                 "the %s totals of grant %u, party %u on %s "
+		                 "differ from the log",
+		                 w->edge ? "edge" : "account", words[0],
+		                 words[1], ml_date_format(date, d, sizeof d));
 	}
 	w->checked++;
 	w->drc = mdb_cursor_get(w->day, &w->dkey, &w->dval, MDB_NEXT);
@@ -142,7 +143,7 @@ static int mv_walk_all(struct mv_walk *w)
 		if (w->ekey.mv_size != w->plen + 12 ||
 		    ml_series_evt_decode(&w->ekey, &w->eval, w->plen, &e) != 0)
 			return mv_differ(w->d, "projection", 0,
-					 "an event entry cannot be decoded");
+			                 "an event entry cannot be decoded");
 		if (memcmp(w->ekey.mv_data, w->prefix, w->plen) != 0) {
 			mv_key_words(&(MDB_val){w->plen, w->prefix}, words, 1);
 			mv_conserve(w, words[0]);
@@ -155,8 +156,8 @@ static int mv_walk_all(struct mv_walk *w)
 			return 1;
 		w->checked++;
 		w->erc = mdb_cursor_get(w->evt, &w->ekey, &w->eval, MDB_NEXT);
-		bool date_ends = w->erc != 0 ||
-				 memcmp(w->ekey.mv_data, cur, klen) != 0;
+		bool date_ends =
+		    w->erc != 0 || memcmp(w->ekey.mv_data, cur, klen) != 0;
 		if (date_ends && mv_day_record(w, cur, e.date) != 0)
 			return 1;
 	}
@@ -164,13 +165,13 @@ static int mv_walk_all(struct mv_walk *w)
 	mv_conserve(w, words[0]);
 	if (w->d->kind[0] == 0 && w->drc == 0)
 		return mv_differ(w->d, "projection", 0,
-				 "a day total has no event behind it");
+		                 "a day total has no event behind it");
 	return 0;
 }
 
 static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-		     struct mv_diff *d, bool edge, int64_t *grant_sum,
-		     uint64_t *checked)
+                     struct mv_diff *d, bool edge, int64_t *grant_sum,
+                     uint64_t *checked)
 {
 	struct mv_walk w;
 	memset(&w, 0, sizeof w);
@@ -180,11 +181,11 @@ static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	w.plen = edge ? 12 : 8;
 	w.grant_sum = grant_sum;
 	memset(w.prefix, 0xff, sizeof w.prefix);
-	int rc = mdb_cursor_open(txn, st->dbi[edge ? ML_DB_EDGE_EV
-						   : ML_DB_ACCT_EV], &w.evt);
+	int rc = mdb_cursor_open(
+	    txn, st->dbi[edge ? ML_DB_EDGE_EV : ML_DB_ACCT_EV], &w.evt);
 	if (rc == 0)
-		rc = mdb_cursor_open(txn, st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT],
-				     &w.day);
+		rc = mdb_cursor_open(
+		    txn, st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT], &w.day);
 	if (rc == 0) {
 		w.erc = mdb_cursor_get(w.evt, &w.ekey, &w.eval, MDB_FIRST);
 		w.drc = mdb_cursor_get(w.day, &w.dkey, &w.dval, MDB_FIRST);
@@ -204,11 +205,11 @@ static int mv_all_matched(struct mv_expect *x, struct mv_diff *d)
 		for (uint64_t i = x->first[s]; i < x->first[s + 1]; i++) {
 			if (!x->posts[i].matched)
 				return mv_differ(d, "projection", s,
-						 "seq %llu has no entry for "
-						 "grant %u, party %u",
-						 (unsigned long long)s,
-						 x->posts[i].grant,
-						 x->posts[i].a);
+				                 "seq %llu has no entry for "
+				                 "grant %u, party %u",
+				                 (unsigned long long)s,
+				                 x->posts[i].grant,
+				                 x->posts[i].a);
 		}
 	}
 	return 0;
@@ -216,7 +217,7 @@ static int mv_all_matched(struct mv_expect *x, struct mv_diff *d)
 
 /* Σ held + Σ spent = own pool + carried in − carried out, per grant. */
 static void mv_conservation(struct mv_expect *x, const int64_t *sum,
-			    struct mv_diff *d)
+                            struct mv_diff *d)
 {
 	for (uint32_t g = 1; g <= x->grants; g++) {
 		int64_t pool = x->grant[g].total_ore;
@@ -226,16 +227,16 @@ static void mv_conservation(struct mv_expect *x, const int64_t *sum,
 		}
 		if (sum[g] != pool) {
 			mv_differ(d, "conservation", 0,
-				  "grant %u: held + spent − carried in + "
-				  "carried out is %lld öre, its own pool %lld",
-				  g, (long long)sum[g], (long long)pool);
+			          "grant %u: held + spent − carried in + "
+			          "carried out is %lld öre, its own pool %lld",
+			          g, (long long)sum[g], (long long)pool);
 			return;
 		}
 	}
 }
 
 int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-	       struct mv_diff *d, uint64_t *checked)
+               struct mv_diff *d, uint64_t *checked)
 {
 	int64_t *sum = calloc((size_t)x->grants + 1, sizeof *sum);
 	if (sum == NULL)

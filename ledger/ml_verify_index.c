@@ -15,7 +15,7 @@ typedef int (*mv_row_fn)(const MDB_val *k, const MDB_val *v, void *arg);
 
 /* Calls fn for every key of db in order; returns the count in *n. */
 static int mv_each(MDB_txn *txn, MDB_dbi dbi, mv_row_fn fn, void *arg,
-		   uint64_t *n)
+                   uint64_t *n)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -48,9 +48,9 @@ static int mv_corr_row(const MDB_val *k, const MDB_val *v, void *arg)
 	uint64_t by = v->mv_size == 8 ? ml_be64_get(v->mv_data) : 0;
 	if (t == 0 || t > c->x->head || c->x->corrected_by[t] != by)
 		return mv_differ(c->d, "index", t,
-				 "the corrections index says seq %llu was "
-				 "corrected by %llu; the log disagrees",
-				 (unsigned long long)t, (unsigned long long)by);
+		                 "the corrections index says seq %llu was "
+		                 "corrected by %llu; the log disagrees",
+		                 (unsigned long long)t, (unsigned long long)by);
 	return 0;
 }
 
@@ -61,8 +61,9 @@ static int mv_close_row(const MDB_val *k, const MDB_val *v, void *arg)
 	ml_day day = v->mv_size == 4 ? (ml_day)ml_be32_get(v->mv_data) : -2;
 	if (g > c->x->grants || c->x->closed[g] != day)
 		return mv_differ(c->d, "index", 0,
-				 "the close index for grant %u disagrees with "
-				 "the log", g);
+		                 "the close index for grant %u disagrees with "
+		                 "the log",
+		                 g);
 	return 0;
 }
 
@@ -82,9 +83,8 @@ static int mv_gps_row(const MDB_val *k, const MDB_val *v, void *arg)
 	struct mv_ctx *c = arg;
 	const unsigned char *kp = k->mv_data, *vp = v->mv_data;
 	size_t vlen = c->claims ? 8 : 4;
-	const struct mv_row *want = c->next < c->rows->n
-					    ? &c->rows->v[c->next]
-					    : NULL;
+	const struct mv_row *want =
+	    c->next < c->rows->n ? &c->rows->v[c->next] : NULL;
 	c->next++;
 	if (want == NULL || k->mv_size != 16 || v->mv_size != vlen ||
 	    ml_be32_get(kp) != want->g || ml_be32_get(kp + 4) != want->p ||
@@ -92,8 +92,8 @@ static int mv_gps_row(const MDB_val *k, const MDB_val *v, void *arg)
 	    (ml_day)ml_be32_get(vp) != want->date ||
 	    (c->claims && (ml_day)ml_be32_get(vp + 4) != want->extra))
 		return mv_differ(c->d, "index", want ? want->seq : 0,
-				 "the %s index disagrees with the log",
-				 c->claims ? "claims" : "reports");
+		                 "the %s index disagrees with the log",
+		                 c->claims ? "claims" : "reports");
 	return 0;
 }
 
@@ -103,17 +103,16 @@ static int mv_defs_row(const MDB_val *k, const MDB_val *v, void *arg)
 	struct mv_ctx *c = arg;
 	const unsigned char *kp = k->mv_data;
 	(void)v;
-	const struct mv_row *want = c->next < c->rows->n
-					    ? &c->rows->v[c->next]
-					    : NULL;
+	const struct mv_row *want =
+	    c->next < c->rows->n ? &c->rows->v[c->next] : NULL;
 	c->next++;
 	if (want == NULL || k->mv_size != 17 || kp[0] != want->g ||
 	    ml_be32_get(kp + 1) != want->p ||
 	    (ml_day)ml_be32_get(kp + 5) != want->date ||
 	    ml_be64_get(kp + 9) != want->seq)
 		return mv_differ(c->d, "index", want ? want->seq : 0,
-				 "the definitions index disagrees with the "
-				 "log");
+		                 "the definitions index disagrees with the "
+		                 "log");
 	return 0;
 }
 
@@ -129,16 +128,16 @@ static int mv_def_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int mv_rows_db(MDB_txn *txn, MDB_dbi dbi, struct mv_ctx *c,
-		      mv_row_fn fn, uint64_t *checked)
+static int mv_rows_db(MDB_txn *txn, MDB_dbi dbi, struct mv_ctx *c, mv_row_fn fn,
+                      uint64_t *checked)
 {
 	uint64_t n;
 	c->next = 0;
 	int rc = mv_each(txn, dbi, fn, c, &n);
 	if (rc == 0 && c->d->kind[0] == 0 && n != c->rows->n)
 		mv_differ(c->d, "index", 0,
-			  "an index holds %llu rows; the log implies %zu",
-			  (unsigned long long)n, c->rows->n);
+		          "an index holds %llu rows; the log implies %zu",
+		          (unsigned long long)n, c->rows->n);
 	*checked += n;
 	return rc > 0 ? 0 : rc;
 }
@@ -153,15 +152,15 @@ static int mv_name_row(const MDB_val *k, const MDB_val *v, void *arg)
 	    !ml_cache_name(c->x->names, kp[0], id, &no) ||
 	    no != ml_be32_get(v->mv_data))
 		return mv_differ(c->d, "index", 0,
-				 "the names index has '%.*s', which the log "
-				 "does not number so",
-				 (int)(k->mv_size > 1 ? k->mv_size - 1 : 0),
-				 kp + 1);
+		                 "the names index has '%.*s', which the log "
+		                 "does not number so",
+		                 (int)(k->mv_size > 1 ? k->mv_size - 1 : 0),
+		                 kp + 1);
 	return 0;
 }
 
 static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-		   struct mv_diff *d)
+                   struct mv_diff *d)
 {
 	for (uint32_t no = 1; no <= x->parties; no++) {
 		struct ml_party_row row;
@@ -169,8 +168,9 @@ static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		if (rc != 0 || row.def_seq != x->party[no].def_seq ||
 		    row.parent_no != x->party[no].parent)
 			return mv_differ(d, "index", x->party[no].def_seq,
-					 "party number %u's row disagrees with "
-					 "its latest definition", no);
+			                 "party number %u's row disagrees with "
+			                 "its latest definition",
+			                 no);
 	}
 	for (uint32_t no = 1; no <= x->grants; no++) {
 		struct ml_grant_row row;
@@ -180,8 +180,9 @@ static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		    row.payer_no != g->payer || row.parent_no != g->parent ||
 		    row.total_ore != g->total_ore)
 			return mv_differ(d, "index", g->def_seq,
-					 "grant number %u's row disagrees with "
-					 "its latest definition", no);
+			                 "grant number %u's row disagrees with "
+			                 "its latest definition",
+			                 no);
 	}
 	return 0;
 }
@@ -192,9 +193,8 @@ static void mv_sort(struct mv_rows *r, int (*cmp)(const void *, const void *))
 		qsort(r->v, r->n, sizeof *r->v, cmp);
 }
 
-int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
-		       struct mv_expect *x, struct mv_diff *d,
-		       uint64_t *checked)
+int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                       struct mv_diff *d, uint64_t *checked)
 {
 	struct mv_ctx c = {x, d, NULL, 0, false};
 	uint64_t n = 0;
@@ -210,16 +210,16 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
 	c.rows = &x->reports;
 	if (rc <= 0 && d->kind[0] == 0)
 		rc = mv_rows_db(txn, st->dbi[ML_DB_REPORTS], &c, mv_gps_row,
-				checked);
+		                checked);
 	c.rows = &x->claims;
 	c.claims = true;
 	if (rc <= 0 && d->kind[0] == 0)
 		rc = mv_rows_db(txn, st->dbi[ML_DB_CLAIMS], &c, mv_gps_row,
-				checked);
+		                checked);
 	c.rows = &x->defs;
 	if (rc <= 0 && d->kind[0] == 0)
 		rc = mv_rows_db(txn, st->dbi[ML_DB_DEFS], &c, mv_defs_row,
-				checked);
+		                checked);
 	if (rc <= 0 && d->kind[0] == 0)
 		rc = mv_each(txn, st->dbi[ML_DB_NAMES], mv_name_row, &c, &n);
 	if (rc <= 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
@@ -231,7 +231,7 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
 	    mdb_stat(txn, st->dbi[ML_DB_IDS], &ms) == 0 &&
 	    ms.ms_entries != x->ids)
 		mv_differ(d, "index", 0,
-			  "the id index holds %zu ids; the log has %llu",
-			  ms.ms_entries, (unsigned long long)x->ids);
+		          "the id index holds %zu ids; the log has %llu",
+		          ms.ms_entries, (unsigned long long)x->ids);
 	return rc > 0 ? 0 : rc;
 }

@@ -25,7 +25,7 @@ struct mv_posting {
 
 /* One row an index (reports, claims, defs) must hold. */
 struct mv_row {
-	uint32_t g, p;   /* defs: kind and number */
+	uint32_t g, p; /* defs: kind and number */
 	uint64_t seq;
 	ml_day date, extra; /* claims: claim_by */
 };
@@ -44,16 +44,16 @@ struct mv_def {
 
 struct mv_expect {
 	uint64_t head;
-	uint64_t *first;            /* postings of seq s: [first[s], first[s+1]) */
+	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
 	struct mv_posting *posts;
 	uint64_t nposts, posts_cap;
-	uint64_t *corrected_by;     /* by seq */
-	ml_day *date;               /* by seq */
+	uint64_t *corrected_by; /* by seq */
+	ml_day *date;           /* by seq */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
 	struct mv_def *party, *grant; /* by number */
 	uint32_t parties, grants, party_cap, grant_cap;
-	ml_day *closed;             /* by grant number, [0] = every grant */
+	ml_day *closed; /* by grant number, [0] = every grant */
 	struct mv_rows reports, claims, defs;
 };
 
@@ -66,23 +66,22 @@ struct mv_diff {
 
 /* Records a difference unless one was found already. Returns 1. */
 int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
-	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Replays seq 1 ..= head of txn's log into x; a log that cannot be
  * replayed (an event naming an undefined party, say) is a difference. */
 int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-	      struct mv_diff *d, ml_progress_fn progress, void *arg);
+              struct mv_diff *d, ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);
 
 /* The small indexes: corr, close, reports, claims, names, nums, defs,
  * ids (count). */
-int mv_compare_indexes(struct ml_store *st, MDB_txn *txn,
-		       struct mv_expect *x, struct mv_diff *d,
-		       uint64_t *checked);
+int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                       struct mv_diff *d, uint64_t *checked);
 
 /* Compares every projection and index of txn with x. Counts the records
  * it compared in *checked. */
 int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-	       struct mv_diff *d, uint64_t *checked);
+               struct mv_diff *d, uint64_t *checked);
 
 #endif /* ML_VERIFY_INTERNAL_H */

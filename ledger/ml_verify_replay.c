@@ -20,7 +20,7 @@
 #include "ml_verify_internal.h"
 
 int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
-	      const char *fmt, ...)
+              const char *fmt, ...)
 {
 	if (d->kind[0] != '\0')
 		return 1;
@@ -89,7 +89,7 @@ static int mv_setup(struct mv_expect *x, uint64_t head)
 	int rc = x->first && x->corrected_by && x->date ? 0 : ML_E_NOMEM;
 	if (rc == 0)
 		rc = ml_cache_new(2 * ML_PARTIES_MAX + 2 * ML_GRANTS_MAX,
-				  &x->names);
+		                  &x->names);
 	uint32_t cap = 0;
 	if (rc == 0)
 		rc = mv_grow((void **)&x->closed, &cap, 64, sizeof *x->closed);
@@ -100,7 +100,7 @@ static int mv_setup(struct mv_expect *x, uint64_t head)
 
 /* The number of id in field f of ev, or a difference. */
 static int mv_need(struct mv_expect *x, const struct ml_event *ev, char kind,
-		   struct ml_str id, uint32_t *no, struct mv_diff *d)
+                   struct ml_str id, uint32_t *no, struct mv_diff *d)
 {
 	*no = 0;
 	if (id.ptr == NULL)
@@ -108,14 +108,14 @@ static int mv_need(struct mv_expect *x, const struct ml_event *ev, char kind,
 	if (ml_cache_name(x->names, kind, id, no))
 		return 0;
 	return mv_differ(d, "record", ev->seq,
-			 "seq %llu names %s '%.*s', which no earlier event "
-			 "defines",
-			 (unsigned long long)ev->seq,
-			 kind == 'p' ? "party" : "grant", (int)id.len, id.ptr);
+	                 "seq %llu names %s '%.*s', which no earlier event "
+	                 "defines",
+	                 (unsigned long long)ev->seq,
+	                 kind == 'p' ? "party" : "grant", (int)id.len, id.ptr);
 }
 
 static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
-		     uint32_t *no)
+                     uint32_t *no)
 {
 	if (ml_cache_name(x->names, kind, id, no))
 		return 0;
@@ -129,7 +129,7 @@ static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
 }
 
 static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
-			   const struct ml_resolved *r)
+                           const struct ml_resolved *r)
 {
 	struct ml_postings ps;
 	ml_postings_of(ev, r, &ps);
@@ -154,7 +154,7 @@ static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
 }
 
 static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
-		    struct mv_diff *d)
+                    struct mv_diff *d)
 {
 	struct ml_resolved r;
 	memset(&r, 0, sizeof r);
@@ -168,7 +168,7 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 		cap = c;
 	if (rc == 0 && cap)
 		rc = mv_grow((void **)&x->closed, &cap, r.grant,
-			     sizeof *x->closed);
+		             sizeof *x->closed);
 	if (rc != 0)
 		return rc;
 	struct mv_def *g = &x->grant[r.grant];
@@ -180,7 +180,7 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 }
 
 static int mv_party(struct mv_expect *x, const struct ml_event *ev,
-		    struct mv_diff *d)
+                    struct mv_diff *d)
 {
 	uint32_t no = 0, parent = 0;
 	int rc = mv_need(x, ev, 'p', ev->parent, &parent, d);
@@ -194,7 +194,7 @@ static int mv_party(struct mv_expect *x, const struct ml_event *ev,
 }
 
 static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
-		      struct ml_resolved *r, struct mv_diff *d)
+                      struct ml_resolved *r, struct mv_diff *d)
 {
 	memset(r, 0, sizeof *r);
 	int rc = mv_need(x, ev, 'g', ev->grant, &r->grant, d);
@@ -210,7 +210,7 @@ static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
 }
 
 static int mv_other(struct mv_expect *x, const struct ml_event *ev,
-		    struct mv_diff *d)
+                    struct mv_diff *d)
 {
 	struct ml_resolved r;
 	int rc = mv_resolve(x, ev, &r, d);
@@ -222,33 +222,35 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 		return 0;
 	}
 	if (ev->type == ML_TYPE_REPORT)
-		return mv_row_add(&x->reports, (struct mv_row){
-			r.grant, r.party, ev->seq, ev->date, 0});
+		return mv_row_add(
+		    &x->reports,
+		    (struct mv_row){r.grant, r.party, ev->seq, ev->date, 0});
 	if (ev->type == ML_TYPE_ALLOCATION &&
 	    (ev->present & ML_BIT(ML_F_CLAIM_BY)))
-		rc = mv_row_add(&x->claims, (struct mv_row){
-			r.grant, r.to, ev->seq, ev->date, ev->claim_by});
+		rc = mv_row_add(&x->claims,
+		                (struct mv_row){r.grant, r.to, ev->seq,
+		                                ev->date, ev->claim_by});
 	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
 }
 
 static int mv_correction(struct mv_expect *x, const struct ml_event *ev,
-			 struct mv_diff *d)
+                         struct mv_diff *d)
 {
 	uint64_t t = ev->corrects;
 	if (t == 0 || t >= ev->seq || x->corrected_by[t] != 0)
 		return mv_differ(d, "record", ev->seq,
-				 "seq %llu corrects seq %llu, which cannot be "
-				 "corrected (missing, later, or corrected "
-				 "already)",
-				 (unsigned long long)ev->seq,
-				 (unsigned long long)t);
+		                 "seq %llu corrects seq %llu, which cannot be "
+		                 "corrected (missing, later, or corrected "
+		                 "already)",
+		                 (unsigned long long)ev->seq,
+		                 (unsigned long long)t);
 	x->corrected_by[t] = ev->seq;
 	x->corrections++;
 	return 0;
 }
 
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-		  const struct ml_event *ev, struct mv_diff *d)
+                  const struct ml_event *ev, struct mv_diff *d)
 {
 	x->first[ev->seq] = x->nposts;
 	x->date[ev->seq] = ev->date;
@@ -260,11 +262,11 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 			return rc;
 		if (seq != ev->seq)
 			return mv_differ(d, "index", ev->seq,
-					 "id '%.*s' of seq %llu maps to seq "
-					 "%llu in the id index",
-					 (int)ev->id.len, ev->id.ptr,
-					 (unsigned long long)ev->seq,
-					 (unsigned long long)seq);
+			                 "id '%.*s' of seq %llu maps to seq "
+			                 "%llu in the id index",
+			                 (int)ev->id.len, ev->id.ptr,
+			                 (unsigned long long)ev->seq,
+			                 (unsigned long long)seq);
 	}
 	switch (ev->type) {
 	case ML_TYPE_PARTY:
@@ -279,7 +281,7 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 }
 
 int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-	      struct mv_diff *d, ml_progress_fn progress, void *arg)
+              struct mv_diff *d, ml_progress_fn progress, void *arg)
 {
 	struct ml_log_head head;
 	int rc = ml_log_head_read(st, txn, &head);
@@ -288,15 +290,18 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	MDB_cursor *cur = NULL;
 	if (rc == 0)
 		rc = ml_error_from_mdb(
-			mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
+		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
 	int mrc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= head.seq && d->kind[0] == 0; s++) {
 		struct ml_event ev;
-		if (mrc != 0 || key.mv_size != 8 || ml_be64_get(key.mv_data) != s ||
+		if (mrc != 0 || key.mv_size != 8 ||
+		    ml_be64_get(key.mv_data) != s ||
 		    ml_record_decode(val.mv_data, val.mv_size, s, &ev) != 0) {
-			mv_differ(d, "record", s, "seq %llu is missing or cannot "
-				  "be decoded", (unsigned long long)s);
+			mv_differ(d, "record", s,
+			          "seq %llu is missing or cannot "
+			          "be decoded",
+			          (unsigned long long)s);
 			break;
 		}
 		rc = mv_one(st, txn, x, &ev, d);

@@ -28,7 +28,7 @@ char *tl_tmpdir(char *buf, const char *tag)
 }
 
 static int tl_rm_one(const char *path, const struct stat *sb, int flag,
-		     struct FTW *ftw)
+                     struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;
@@ -48,14 +48,14 @@ struct ml_ledger *tl_open(char *dir_buf, const char *tag)
 	tl_tmpdir(dir_buf, tag);
 	if (ml_ledger_open(dir_buf, NULL, &lg, &err) != 0) {
 		fprintf(stderr, "cannot open a ledger in %s: %s\n", dir_buf,
-			err.message);
+		        err.message);
 		exit(2);
 	}
 	return lg;
 }
 
 int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
-	      uint64_t *seq_out)
+              uint64_t *seq_out)
 {
 	struct ml_errinfo local;
 	if (err == NULL)
@@ -65,13 +65,14 @@ int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
 	ml_arena_init(&arena, 64u * 1024 * 1024);
 	struct ml_event *events = NULL;
 	size_t n = 0;
-	int rc = ml_json_parse_batch(json, strlen(json), &arena, &events, &n,
-				     err);
+	int rc =
+	    ml_json_parse_batch(json, strlen(json), &arena, &events, &n, err);
 	struct ml_append_result *res = NULL;
 	if (rc == 0) {
 		res = calloc(n, sizeof *res);
 		if (res == NULL)
-			rc = ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
+			rc =
+			    ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
 	}
 	if (rc == 0) {
 		struct ml_append_opts opts = {.recorded_by = "test"};

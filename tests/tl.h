@@ -25,7 +25,7 @@ struct ml_ledger *tl_open(char *dir_buf, const char *tag);
  * the ML code; err, when not NULL, gets the details; seq_out (may be
  * NULL) the last seq stored. */
 int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
-	      uint64_t *seq_out);
+              uint64_t *seq_out);
 
 /* The head seq. */
 uint64_t tl_head(struct ml_ledger *lg);

@@ -80,27 +80,29 @@ static void *cjson_malloc(size_t n)
 }
 
 /* --- LMDB --- */
-#define FAULT_MDB(ret, name, params, args)                                   \
-	ret __real_##name params;                                            \
-	ret __wrap_##name params                                             \
-	{                                                                    \
-		if (!fault_alloc && fault_take())                            \
-			return EIO;                                          \
-		return __real_##name args;                                   \
+#define FAULT_MDB(ret, name, params, args)                                     \
+	ret __real_##name params;                                              \
+	ret __wrap_##name params                                               \
+	{                                                                      \
+		if (!fault_alloc && fault_take())                              \
+			return EIO;                                            \
+		return __real_##name args;                                     \
 	}
 
-FAULT_MDB(int, mdb_put, (MDB_txn *t, MDB_dbi d, MDB_val *k, MDB_val *v,
-			 unsigned f), (t, d, k, v, f))
-FAULT_MDB(int, mdb_get, (MDB_txn *t, MDB_dbi d, MDB_val *k, MDB_val *v),
-	  (t, d, k, v))
-FAULT_MDB(int, mdb_cursor_open, (MDB_txn *t, MDB_dbi d, MDB_cursor **c),
-	  (t, d, c))
-FAULT_MDB(int, mdb_cursor_get, (MDB_cursor *c, MDB_val *k, MDB_val *v,
-				MDB_cursor_op o), (c, k, v, o))
-FAULT_MDB(int, mdb_cursor_put, (MDB_cursor *c, MDB_val *k, MDB_val *v,
-				unsigned f), (c, k, v, f))
-FAULT_MDB(int, mdb_txn_begin, (MDB_env *e, MDB_txn *p, unsigned f,
-			       MDB_txn **t), (e, p, f, t))
+FAULT_MDB(int, mdb_put,
+          (MDB_txn * t, MDB_dbi d, MDB_val *k, MDB_val *v, unsigned f),
+          (t, d, k, v, f))
+FAULT_MDB(int, mdb_get, (MDB_txn * t, MDB_dbi d, MDB_val *k, MDB_val *v),
+          (t, d, k, v))
+FAULT_MDB(int, mdb_cursor_open, (MDB_txn * t, MDB_dbi d, MDB_cursor **c),
+          (t, d, c))
+FAULT_MDB(int, mdb_cursor_get,
+          (MDB_cursor * c, MDB_val *k, MDB_val *v, MDB_cursor_op o),
+          (c, k, v, o))
+FAULT_MDB(int, mdb_cursor_put,
+          (MDB_cursor * c, MDB_val *k, MDB_val *v, unsigned f), (c, k, v, f))
+FAULT_MDB(int, mdb_txn_begin,
+          (MDB_env * e, MDB_txn *p, unsigned f, MDB_txn **t), (e, p, f, t))
 /* A failed commit frees its transaction (lmdb.h: "the transaction handle
  * is freed ... whether it succeeds or fails"); so does the fake one. */
 int __real_mdb_txn_commit(MDB_txn *t);
@@ -112,48 +114,48 @@ int __wrap_mdb_txn_commit(MDB_txn *t)
 	}
 	return __real_mdb_txn_commit(t);
 }
-FAULT_MDB(int, mdb_stat, (MDB_txn *t, MDB_dbi d, MDB_stat *s), (t, d, s))
+FAULT_MDB(int, mdb_stat, (MDB_txn * t, MDB_dbi d, MDB_stat *s), (t, d, s))
 
 /* --- the ledger under test --- */
 
 static const char setup_json[] =
-	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
-	"\"name\":\"K\",\"kind\":\"state\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"m\","
-	"\"name\":\"Malmö\",\"kind\":\"municipality\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"asn\","
-	"\"name\":\"ASN\",\"kind\":\"committee\",\"parent\":\"m\"},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g\","
-	"\"name\":\"G\",\"payer\":\"kk\",\"total\":1000000,"
-	"\"use_by\":\"2020-12-31\",\"report_by\":\"2021-01-31\","
-	"\"repay_by\":\"2021-03-31\"},"
-	"{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g\","
-	"\"from\":\"kk\",\"to\":\"m\",\"amount\":50000,\"id\":\"a1\","
-	"\"claim_by\":\"2020-03-01\"},"
-	"{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g\","
-	"\"from\":\"kk\",\"to\":\"m\",\"amount\":50000}]";
+    "[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
+    "\"name\":\"K\",\"kind\":\"state\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"m\","
+    "\"name\":\"Malmö\",\"kind\":\"municipality\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"asn\","
+    "\"name\":\"ASN\",\"kind\":\"committee\",\"parent\":\"m\"},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g\","
+    "\"name\":\"G\",\"payer\":\"kk\",\"total\":1000000,"
+    "\"use_by\":\"2020-12-31\",\"report_by\":\"2021-01-31\","
+    "\"repay_by\":\"2021-03-31\"},"
+    "{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"to\":\"m\",\"amount\":50000,\"id\":\"a1\","
+    "\"claim_by\":\"2020-03-01\"},"
+    "{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"to\":\"m\",\"amount\":50000}]";
 
 /* The batch that is appended with faults: a bit of everything. */
 static const char batch_json[] =
-	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"fsn\","
-	"\"name\":\"FSN\",\"kind\":\"committee\",\"parent\":\"m\"},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-02\",\"grant\":\"g/post\","
-	"\"name\":\"Post\",\"payer\":\"kk\",\"total\":1000,\"parent\":\"g\"},"
-	"{\"type\":\"allocation\",\"date\":\"2020-03-02\",\"grant\":\"g\","
-	"\"from\":\"m\",\"to\":\"asn\",\"amount\":20000,\"id\":\"a2\"},"
-	"{\"type\":\"payout\",\"date\":\"2020-03-03\",\"grant\":\"g\","
-	"\"from\":\"m\",\"to\":\"asn\",\"amount\":20000},"
-	"{\"type\":\"expense\",\"date\":\"2020-06-30\",\"grant\":\"g\","
-	"\"party\":\"asn\",\"activity\":\"Norr\",\"amount\":1500},"
-	"{\"type\":\"expense\",\"date\":\"2020-04-30\",\"grant\":\"g\","
-	"\"party\":\"asn\",\"activity\":\"Söder\",\"amount\":500},"
-	"{\"type\":\"correction\",\"date\":\"2020-07-01\",\"corrects\":11,"
-	"\"note\":\"fel\"},"
-	"{\"type\":\"report\",\"date\":\"2021-01-10\",\"grant\":\"g\","
-	"\"party\":\"m\"},"
-	"{\"type\":\"repayment\",\"date\":\"2021-02-01\",\"grant\":\"g\","
-	"\"from\":\"asn\",\"to\":\"m\",\"amount\":100},"
-	"{\"type\":\"close\",\"date\":\"2019-12-31\"}]";
+    "[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"fsn\","
+    "\"name\":\"FSN\",\"kind\":\"committee\",\"parent\":\"m\"},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-02\",\"grant\":\"g/post\","
+    "\"name\":\"Post\",\"payer\":\"kk\",\"total\":1000,\"parent\":\"g\"},"
+    "{\"type\":\"allocation\",\"date\":\"2020-03-02\",\"grant\":\"g\","
+    "\"from\":\"m\",\"to\":\"asn\",\"amount\":20000,\"id\":\"a2\"},"
+    "{\"type\":\"payout\",\"date\":\"2020-03-03\",\"grant\":\"g\","
+    "\"from\":\"m\",\"to\":\"asn\",\"amount\":20000},"
+    "{\"type\":\"expense\",\"date\":\"2020-06-30\",\"grant\":\"g\","
+    "\"party\":\"asn\",\"activity\":\"Norr\",\"amount\":1500},"
+    "{\"type\":\"expense\",\"date\":\"2020-04-30\",\"grant\":\"g\","
+    "\"party\":\"asn\",\"activity\":\"Söder\",\"amount\":500},"
+    "{\"type\":\"correction\",\"date\":\"2020-07-01\",\"corrects\":11,"
+    "\"note\":\"fel\"},"
+    "{\"type\":\"report\",\"date\":\"2021-01-10\",\"grant\":\"g\","
+    "\"party\":\"m\"},"
+    "{\"type\":\"repayment\",\"date\":\"2021-02-01\",\"grant\":\"g\","
+    "\"from\":\"asn\",\"to\":\"m\",\"amount\":100},"
+    "{\"type\":\"close\",\"date\":\"2019-12-31\"}]";
 
 static struct ml_ledger *fresh(char *dir)
 {
@@ -172,8 +174,8 @@ static bool verify_ok(struct ml_ledger *lg)
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
 	bool ok = ml_ledger_read_begin(lg, &txn) == 0 &&
-		  ml_answer_verify(lg, txn, &doc, NULL, NULL, &err) == 0 &&
-		  cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	          ml_answer_verify(lg, txn, &doc, NULL, NULL, &err) == 0 &&
+	          cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
 	cJSON_Delete(doc);
 	ml_ledger_read_end(lg, txn);
 	return ok;
@@ -199,16 +201,17 @@ static bool append_with_fault(long n, bool alloc)
 	} else if (fired) {
 		if (err.message[0] == '\0')
 			MT_FAIL_AT("call %ld (%s) failed the append without a "
-				   "message (rc %d)",
-				   n, alloc ? "alloc" : "lmdb", rc);
+			           "message (rc %d)",
+			           n, alloc ? "alloc" : "lmdb", rc);
 		tl_head_hash(lg, after);
 		if (strcmp(before, after) != 0)
 			MT_FAIL_AT("call %ld (%s): a failed append moved the "
-				   "head", n, alloc ? "alloc" : "lmdb");
+			           "head",
+			           n, alloc ? "alloc" : "lmdb");
 	}
 	if (!verify_ok(lg))
 		MT_FAIL_AT("call %ld (%s): verify fails after the fault", n,
-			   alloc ? "alloc" : "lmdb");
+		           alloc ? "alloc" : "lmdb");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 	return fired;
@@ -219,9 +222,9 @@ static bool append_with_fault(long n, bool alloc)
 static int group_commit(struct ml_ledger *lg, int *stored)
 {
 	static const char *const batches[2] = {
-		batch_json,
-		"{\"type\":\"expense\",\"date\":\"2020-07-30\",\"grant\":"
-		"\"g\",\"party\":\"m\",\"activity\":\"x\",\"amount\":1}"};
+	    batch_json,
+	    "{\"type\":\"expense\",\"date\":\"2020-07-30\",\"grant\":"
+	    "\"g\",\"party\":\"m\",\"activity\":\"x\",\"amount\":1}"};
 	struct ml_wtxn *wt = NULL;
 	struct ml_errinfo err;
 	int rc = ml_ledger_write_begin(lg, &wt);
@@ -233,13 +236,14 @@ static int group_commit(struct ml_ledger *lg, int *stored)
 		struct ml_append_result res[16];
 		ml_arena_init(&arena, 1 << 20);
 		int brc = ml_json_parse_batch(batches[b], strlen(batches[b]),
-					      &arena, &ev, &n, &err);
+		                              &arena, &ev, &n, &err);
 		if (brc == 0)
 			brc = ml_ledger_append(wt, ev, n, NULL, res, &err);
 		if (brc == 0)
 			*stored += (int)n;
 		else if (err.message[0] == '\0')
-			MT_FAIL_AT("a batch failed (%d) without a message", brc);
+			MT_FAIL_AT("a batch failed (%d) without a message",
+			           brc);
 		ml_arena_free(&arena);
 	}
 	if (rc == 0)
@@ -260,7 +264,7 @@ static bool group_with_fault(long n, bool alloc)
 	uint64_t after = tl_head(lg);
 	if (rc == 0 && after != before + (uint64_t)stored)
 		MT_FAIL_AT("call %ld: committed %d events, head moved by %llu",
-			   n, stored, (unsigned long long)(after - before));
+		           n, stored, (unsigned long long)(after - before));
 	if (rc != 0 && after != before)
 		MT_FAIL_AT("call %ld: a failed commit moved the head", n);
 	if (!verify_ok(lg))
@@ -270,13 +274,12 @@ static bool group_with_fault(long n, bool alloc)
 	return fault_fired;
 }
 
-typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *,
-			 const struct ml_query *, cJSON **,
-			 struct ml_errinfo *);
+typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *, const struct ml_query *,
+                         cJSON **, struct ml_errinfo *);
 
 static int answer_verify(struct ml_ledger *lg, MDB_txn *txn,
-			 const struct ml_query *q, cJSON **out,
-			 struct ml_errinfo *err)
+                         const struct ml_query *q, cJSON **out,
+                         struct ml_errinfo *err)
 {
 	(void)q;
 	return ml_answer_verify(lg, txn, out, NULL, NULL, err);
@@ -286,9 +289,9 @@ static int answer_verify(struct ml_ledger *lg, MDB_txn *txn,
 static bool answers_with_fault(struct ml_ledger *lg, long n, bool alloc)
 {
 	static const answer_fn fns[] = {
-		ml_answer_balances, ml_answer_trace, ml_answer_repayments,
-		ml_answer_deadlines, ml_answer_parties, ml_answer_grants,
-		answer_verify};
+	    ml_answer_balances,  ml_answer_trace,   ml_answer_repayments,
+	    ml_answer_deadlines, ml_answer_parties, ml_answer_grants,
+	    answer_verify};
 	struct ml_query q;
 	ml_query_init(&q);
 	q.grant = "g";
@@ -322,7 +325,7 @@ static void test_append_faults(void)
 		for (n = 1; n < 100000 && append_with_fault(n, alloc); n++)
 			;
 		fprintf(stderr, "  append: %ld %s calls failed in turn\n",
-			n - 1, alloc ? "allocation" : "LMDB");
+		        n - 1, alloc ? "allocation" : "LMDB");
 		MT_CHECK(n > 10); /* the faults really reached the ledger */
 	}
 }
@@ -334,7 +337,7 @@ static void test_group_commit_faults(void)
 		for (n = 1; n < 100000 && group_with_fault(n, alloc); n++)
 			;
 		fprintf(stderr, "  group commit: %ld %s calls failed in turn\n",
-			n - 1, alloc ? "allocation" : "LMDB");
+		        n - 1, alloc ? "allocation" : "LMDB");
 		MT_CHECK(n > 10);
 	}
 }
@@ -349,7 +352,7 @@ static void test_answer_faults(void)
 		for (n = 1; n < 100000 && answers_with_fault(lg, n, alloc); n++)
 			;
 		fprintf(stderr, "  answers: %ld %s calls failed in turn\n",
-			n - 1, alloc ? "allocation" : "LMDB");
+		        n - 1, alloc ? "allocation" : "LMDB");
 		MT_CHECK(n > 10);
 	}
 	MT_CHECK(verify_ok(lg));

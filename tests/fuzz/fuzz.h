@@ -18,11 +18,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define fuzz_fail(...)                                                       \
-	do {                                                                 \
-		fprintf(stderr, "fuzz property broken: " __VA_ARGS__);       \
-		fputc('\n', stderr);                                         \
-		abort();                                                     \
+#define fuzz_fail(...)                                                         \
+	do {                                                                   \
+		fprintf(stderr, "fuzz property broken: " __VA_ARGS__);         \
+		fputc('\n', stderr);                                           \
+		abort();                                                       \
 	} while (0)
 
 #endif /* FUZZ_H */

@@ -25,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ml_money_parse(forms[i], &back, why, sizeof why) != 0 ||
 		    back != ore)
 			fuzz_fail("'%s' → %lld öre → '%s' does not parse back "
-				  "(%s)",
-				  text, (long long)ore, forms[i], why);
+			          "(%s)",
+			          text, (long long)ore, forms[i], why);
 	}
 	return 0;
 }

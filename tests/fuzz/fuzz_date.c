@@ -17,16 +17,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ml_date_format(day, out, sizeof out);
 		if (size != 10 || memcmp(out, text, 10) != 0)
 			fuzz_fail("date '%.*s' formats as '%s'", (int)size,
-				  text, out);
+			          text, out);
 	}
 	int64_t us, back;
 	if (ml_time_parse(text, size, &us, why, sizeof why) == 0) {
 		ml_time_format(us, out, sizeof out);
-		if (ml_time_parse(out, strlen(out), &back, why, sizeof why) != 0 ||
+		if (ml_time_parse(out, strlen(out), &back, why, sizeof why) !=
+		        0 ||
 		    back != us)
 			fuzz_fail("time '%.*s' → %lld → '%s' does not parse "
-				  "back",
-				  (int)size, text, (long long)us, out);
+			          "back",
+			          (int)size, text, (long long)us, out);
 	}
 	return 0;
 }

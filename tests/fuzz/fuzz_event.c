@@ -17,24 +17,24 @@
 #include "ml_ledger.h"
 
 static const char fuzz_setup[] =
-	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
-	"\"name\":\"K\",\"kind\":\"state\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"a\","
-	"\"name\":\"A\",\"kind\":\"municipality\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"b\","
-	"\"name\":\"B\",\"kind\":\"committee\",\"parent\":\"a\"},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g\","
-	"\"name\":\"G\",\"payer\":\"kk\",\"total\":100000,"
-	"\"use_by\":\"2020-12-31\",\"carry_over\":true},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g/p\","
-	"\"name\":\"P\",\"payer\":\"kk\",\"total\":1000,\"parent\":\"g\"},"
-	"{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g\","
-	"\"from\":\"kk\",\"to\":\"a\",\"amount\":5000,\"id\":\"x1\"},"
-	"{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g\","
-	"\"from\":\"kk\",\"to\":\"a\",\"amount\":4000},"
-	"{\"type\":\"expense\",\"date\":\"2020-04-01\",\"grant\":\"g\","
-	"\"party\":\"a\",\"activity\":\"x\",\"amount\":100},"
-	"{\"type\":\"close\",\"date\":\"2020-01-15\"}]";
+    "[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
+    "\"name\":\"K\",\"kind\":\"state\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"a\","
+    "\"name\":\"A\",\"kind\":\"municipality\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"b\","
+    "\"name\":\"B\",\"kind\":\"committee\",\"parent\":\"a\"},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g\","
+    "\"name\":\"G\",\"payer\":\"kk\",\"total\":100000,"
+    "\"use_by\":\"2020-12-31\",\"carry_over\":true},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g/p\","
+    "\"name\":\"P\",\"payer\":\"kk\",\"total\":1000,\"parent\":\"g\"},"
+    "{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"to\":\"a\",\"amount\":5000,\"id\":\"x1\"},"
+    "{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"to\":\"a\",\"amount\":4000},"
+    "{\"type\":\"expense\",\"date\":\"2020-04-01\",\"grant\":\"g\","
+    "\"party\":\"a\",\"activity\":\"x\",\"amount\":100},"
+    "{\"type\":\"close\",\"date\":\"2020-01-15\"}]";
 
 static struct ml_ledger *fuzz_ledger;
 static char fuzz_dir[] = "/tmp/medel-fuzz-XXXXXX";
@@ -43,7 +43,7 @@ static char fuzz_dir[] = "/tmp/medel-fuzz-XXXXXX";
 static void fuzz_cleanup(void)
 {
 	static const char *const files[] = {"data.mdb", "lock.mdb",
-					    "medel.lock"};
+	                                    "medel.lock"};
 	char path[sizeof fuzz_dir + 16];
 	ml_ledger_close(fuzz_ledger);
 	for (int i = 0; i < 3; i++) {
@@ -61,12 +61,12 @@ static struct ml_ledger *fuzz_open(void)
 	struct ml_event *ev;
 	size_t n;
 	struct ml_append_result res[16];
-	if (mkdtemp(dir) == NULL || ml_ledger_open(dir, NULL, &fuzz_ledger,
-						   &err) != 0)
+	if (mkdtemp(dir) == NULL ||
+	    ml_ledger_open(dir, NULL, &fuzz_ledger, &err) != 0)
 		abort();
 	ml_arena_init(&arena, 1 << 20);
-	if (ml_json_parse_batch(fuzz_setup, strlen(fuzz_setup), &arena, &ev,
-				&n, &err) != 0 ||
+	if (ml_json_parse_batch(fuzz_setup, strlen(fuzz_setup), &arena, &ev, &n,
+	                        &err) != 0 ||
 	    ml_ledger_append_batch(fuzz_ledger, ev, n, NULL, res, &err) != 0)
 		fuzz_fail("setup: %s", err.message);
 	ml_arena_free(&arena);
@@ -88,7 +88,7 @@ static void fuzz_round_trip(const struct ml_event *ev)
 		fuzz_fail("cannot encode a decoded event");
 	if (ml_json_parse_batch(a.data, a.len, &arena, &again, &n, &err) != 0)
 		fuzz_fail("canonical %s does not decode: %s", a.data,
-			  err.message);
+		          err.message);
 	ml_json_write_event(again, ML_JSON_SUBMITTED, &b);
 	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
 		fuzz_fail("canonical form moved: %s → %s", a.data, b.data);
@@ -111,7 +111,7 @@ static void fuzz_dry_run(struct ml_event *ev, size_t n)
 	int rc = ml_ledger_append_batch(lg, ev, n, &opts, res, &err);
 	if (rc != 0 && err.message[0] == '\0')
 		fuzz_fail("append refused (%s) without a reason",
-			  ml_error_name(rc));
+		          ml_error_name(rc));
 	ml_ledger_read_begin(lg, &txn);
 	ml_ledger_head(lg, txn, &after);
 	ml_ledger_read_end(lg, txn);
@@ -129,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ml_errinfo_clear(&err);
 	ml_arena_init(&arena, 64u * 1024 * 1024);
 	int rc = ml_json_parse_batch((const char *)data, size, &arena, &ev, &n,
-				     &err);
+	                             &err);
 	if (rc != 0 && rc != ML_E_NOMEM && err.message[0] == '\0')
 		fuzz_fail("refused (%s) without a reason", ml_error_name(rc));
 	for (size_t i = 0; rc == 0 && i < n; i++)

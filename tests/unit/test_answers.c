@@ -30,9 +30,8 @@
 #include "mt.h"
 #include "tl.h"
 
-typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *,
-			 const struct ml_query *, cJSON **,
-			 struct ml_errinfo *);
+typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *, const struct ml_query *,
+                         cJSON **, struct ml_errinfo *);
 
 static char *sq(const char *s)
 {
@@ -85,7 +84,7 @@ static int64_t recorded_at(struct ml_ledger *lg, uint64_t seq)
 /* Runs fn and returns its document printed (malloc'ed), or NULL with
  * *rc and err set. */
 static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
-		 int *rc_out, struct ml_errinfo *err)
+                 int *rc_out, struct ml_errinfo *err)
 {
 	MDB_txn *txn;
 	cJSON *doc = NULL;
@@ -107,152 +106,151 @@ static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
 	return text;
 }
 
-#define CHECK_ANSWER(lg, fn, q, want_sq)                                     \
-	do {                                                                 \
-		int rc_ = 0;                                                 \
-		struct ml_errinfo err_;                                      \
-		char *got_ = run((lg), (fn), (q), &rc_, &err_);              \
-		char *want_ = sq(want_sq);                                   \
-		if (rc_ != 0)                                                \
-			MT_FAIL_AT("answer failed (%d): %s", rc_,            \
-				   err_.message);                            \
-		else                                                         \
-			MT_CHECK_STR(got_, want_);                           \
-		free(got_);                                                  \
-		free(want_);                                                 \
+#define CHECK_ANSWER(lg, fn, q, want_sq)                                       \
+	do {                                                                   \
+		int rc_ = 0;                                                   \
+		struct ml_errinfo err_;                                        \
+		char *got_ = run((lg), (fn), (q), &rc_, &err_);                \
+		char *want_ = sq(want_sq);                                     \
+		if (rc_ != 0)                                                  \
+			MT_FAIL_AT("answer failed (%d): %s", rc_,              \
+			           err_.message);                              \
+		else                                                           \
+			MT_CHECK_STR(got_, want_);                             \
+		free(got_);                                                    \
+		free(want_);                                                   \
 	} while (0)
 
 /* The answer must contain every one of the single-quoted fragments. */
-#define CHECK_CONTAINS(lg, fn, q, ...)                                       \
-	do {                                                                 \
-		int rc_ = 0;                                                 \
-		struct ml_errinfo err_;                                      \
-		char *got_ = run((lg), (fn), (q), &rc_, &err_);              \
-		const char *parts_[] = {__VA_ARGS__};                        \
-		if (rc_ != 0)                                                \
-			MT_FAIL_AT("answer failed (%d): %s", rc_,            \
-				   err_.message);                            \
-		for (size_t i_ = 0;                                          \
-		     got_ && i_ < sizeof parts_ / sizeof parts_[0]; i_++) {  \
-			char *want_ = sq(parts_[i_]);                        \
-			if (strstr(got_, want_) == NULL)                     \
-				MT_FAIL_AT("%s\n  lacks %s", got_, want_);   \
-			free(want_);                                         \
-		}                                                            \
-		free(got_);                                                  \
+#define CHECK_CONTAINS(lg, fn, q, ...)                                         \
+	do {                                                                   \
+		int rc_ = 0;                                                   \
+		struct ml_errinfo err_;                                        \
+		char *got_ = run((lg), (fn), (q), &rc_, &err_);                \
+		const char *parts_[] = {__VA_ARGS__};                          \
+		if (rc_ != 0)                                                  \
+			MT_FAIL_AT("answer failed (%d): %s", rc_,              \
+			           err_.message);                              \
+		for (size_t i_ = 0;                                            \
+		     got_ && i_ < sizeof parts_ / sizeof parts_[0]; i_++) {    \
+			char *want_ = sq(parts_[i_]);                          \
+			if (strstr(got_, want_) == NULL)                       \
+				MT_FAIL_AT("%s\n  lacks %s", got_, want_);     \
+			free(want_);                                           \
+		}                                                              \
+		free(got_);                                                    \
 	} while (0)
 
-#define CHECK_ERROR(lg, fn, q, code_, field_, message_)                       \
-	do {                                                                 \
-		int rc_ = 0;                                                 \
-		struct ml_errinfo err_;                                      \
-		char *got_ = run((lg), (fn), (q), &rc_, &err_);              \
-		MT_CHECK(got_ == NULL);                                      \
-		MT_CHECK_INT(rc_, code_);                                    \
-		MT_CHECK_INT(err_.code, code_);                              \
-		MT_CHECK_STR(err_.field, field_);                            \
-		if (message_ != NULL)                                        \
-			MT_CHECK_STR(err_.message, message_);                \
-		free(got_);                                                  \
+#define CHECK_ERROR(lg, fn, q, code_, field_, message_)                        \
+	do {                                                                   \
+		int rc_ = 0;                                                   \
+		struct ml_errinfo err_;                                        \
+		char *got_ = run((lg), (fn), (q), &rc_, &err_);                \
+		MT_CHECK(got_ == NULL);                                        \
+		MT_CHECK_INT(rc_, code_);                                      \
+		MT_CHECK_INT(err_.code, code_);                                \
+		MT_CHECK_STR(err_.field, field_);                              \
+		if (message_ != NULL)                                          \
+			MT_CHECK_STR(err_.message, message_);                  \
+		free(got_);                                                    \
 	} while (0)
 
 /* ------------------------------------------------------------ ledger 1 */
 
 static const char *const malmo_events[] = {
-	/* 1–8 */
-	"{'type':'party','date':'2020-01-01','party':'kammarkollegiet',"
-	"'name':'Kammarkollegiet','kind':'state'}",
-	"{'type':'party','date':'2020-01-01','party':'skr','name':'SKR',"
-	"'kind':'association'}",
-	"{'type':'party','date':'2020-01-01','party':'malmo',"
-	"'name':'Malmö stad','kind':'municipality'}",
-	"{'type':'party','date':'2020-01-01','party':'malmo-asn',"
-	"'name':'Arbetsmarknads- och socialnämnden','kind':'committee',"
-	"'parent':'malmo'}",
-	"{'type':'party','date':'2020-01-01','party':'malmo-fsn',"
-	"'name':'Funktionsstödsnämnden','kind':'committee','parent':'malmo'}",
-	"{'type':'party','date':'2020-01-01','party':'lund',"
-	"'name':'Lunds kommun','kind':'municipality'}",
-	"{'type':'party','date':'2020-01-01','party':'storsthlm',"
-	"'name':'Storsthlm','kind':'county_association'}",
-	"{'type':'party','date':'2020-01-01','party':'solna',"
-	"'name':'Solna stad','kind':'municipality'}",
-	/* 9 */
-	"{'type':'grant','date':'2020-02-06','grant':'ph-2020',"
-	"'name':'Psykisk hälsa 2020','payer':'kammarkollegiet',"
-	"'total':10000000,'year':2020,'use_by':'2020-12-31',"
-	"'report_by':'2021-01-31','repay_by':'2021-03-31'}",
-	/* 10–11 */
-	"{'type':'allocation','date':'2020-02-10','grant':'ph-2020',"
-	"'from':'kammarkollegiet','to':'skr','amount':6000000}",
-	"{'type':'payout','date':'2020-02-15','grant':'ph-2020',"
-	"'from':'kammarkollegiet','to':'skr','amount':6000000}",
-	/* 12–14 */
-	"{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
-	"'from':'skr','to':'malmo','amount':3000000,'claim_by':'2020-04-30'}",
-	"{'type':'requisition','date':'2020-03-05','grant':'ph-2020',"
-	"'from':'skr','to':'malmo','amount':3000000}",
-	"{'type':'payout','date':'2020-03-20','grant':'ph-2020',"
-	"'from':'skr','to':'malmo','amount':3000000}",
-	/* 15–17 */
-	"{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
-	"'from':'skr','to':'lund','amount':2000000,'claim_by':'2020-05-31'}",
-	"{'type':'requisition','date':'2020-05-10','grant':'ph-2020',"
-	"'from':'skr','to':'lund','amount':500000}",
-	"{'type':'payout','date':'2020-05-12','grant':'ph-2020',"
-	"'from':'skr','to':'lund','amount':500000}",
-	/* 18–21 */
-	"{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
-	"'from':'malmo','to':'malmo-asn','amount':1500000}",
-	"{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
-	"'from':'malmo','to':'malmo-fsn','amount':1000000}",
-	"{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
-	"'from':'malmo','to':'malmo-asn','amount':1500000}",
-	"{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
-	"'from':'malmo','to':'malmo-fsn','amount':1000000}",
-	/* 22–26 */
-	"{'type':'expense','date':'2020-06-30','grant':'ph-2020',"
-	"'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
-	"'unit':'Norr','amount':650000}",
-	"{'type':'expense','date':'2020-06-30','grant':'ph-2020',"
-	"'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
-	"'unit':'Öster','amount':650000}",
-	"{'type':'expense','date':'2020-09-30','grant':'ph-2020',"
-	"'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
-	"'unit':'Norr','amount':100000}",
-	"{'type':'expense','date':'2020-10-15','grant':'ph-2020',"
-	"'party':'malmo-asn','activity':'Mental Health First Aid',"
-	"'amount':80000}",
-	"{'type':'expense','date':'2020-11-01','grant':'ph-2020',"
-	"'party':'malmo-fsn','activity':'Särskilt stöd','amount':900000}",
-	/* 27–30 */
-	"{'type':'repayment','date':'2020-12-15','grant':'ph-2020',"
-	"'from':'malmo-fsn','to':'malmo','amount':100000}",
-	"{'type':'expense','date':'2020-12-01','grant':'ph-2020',"
-	"'party':'malmo','activity':'Gemensamma insatser','amount':400000}",
-	"{'type':'expense','date':'2020-06-01','grant':'ph-2020',"
-	"'party':'lund','activity':'Utbildning','amount':300000}",
-	"{'type':'repayment','date':'2020-12-20','grant':'ph-2020',"
-	"'from':'lund','to':'kammarkollegiet','amount':200000}",
-	/* 31–33 */
-	"{'type':'report','date':'2021-01-10','grant':'ph-2020',"
-	"'party':'malmo-asn'}",
-	"{'type':'report','date':'2021-01-12','grant':'ph-2020',"
-	"'party':'lund'}",
-	"{'type':'correction','date':'2021-01-20','corrects':32,"
-	"'note':'Fel part'}",
-	/* 34–35 */
-	"{'type':'expense','date':'2020-07-01','grant':'ph-2020',"
-	"'party':'malmo-asn','activity':'Felbokning','amount':10000}",
-	"{'type':'correction','date':'2020-08-01','corrects':34,"
-	"'note':'Dubbelbokad'}",
+    /* 1–8 */
+    "{'type':'party','date':'2020-01-01','party':'kammarkollegiet',"
+    "'name':'Kammarkollegiet','kind':'state'}",
+    "{'type':'party','date':'2020-01-01','party':'skr','name':'SKR',"
+    "'kind':'association'}",
+    "{'type':'party','date':'2020-01-01','party':'malmo',"
+    "'name':'Malmö stad','kind':'municipality'}",
+    "{'type':'party','date':'2020-01-01','party':'malmo-asn',"
+    "'name':'Arbetsmarknads- och socialnämnden','kind':'committee',"
+    "'parent':'malmo'}",
+    "{'type':'party','date':'2020-01-01','party':'malmo-fsn',"
+    "'name':'Funktionsstödsnämnden','kind':'committee','parent':'malmo'}",
+    "{'type':'party','date':'2020-01-01','party':'lund',"
+    "'name':'Lunds kommun','kind':'municipality'}",
+    "{'type':'party','date':'2020-01-01','party':'storsthlm',"
+    "'name':'Storsthlm','kind':'county_association'}",
+    "{'type':'party','date':'2020-01-01','party':'solna',"
+    "'name':'Solna stad','kind':'municipality'}",
+    /* 9 */
+    "{'type':'grant','date':'2020-02-06','grant':'ph-2020',"
+    "'name':'Psykisk hälsa 2020','payer':'kammarkollegiet',"
+    "'total':10000000,'year':2020,'use_by':'2020-12-31',"
+    "'report_by':'2021-01-31','repay_by':'2021-03-31'}",
+    /* 10–11 */
+    "{'type':'allocation','date':'2020-02-10','grant':'ph-2020',"
+    "'from':'kammarkollegiet','to':'skr','amount':6000000}",
+    "{'type':'payout','date':'2020-02-15','grant':'ph-2020',"
+    "'from':'kammarkollegiet','to':'skr','amount':6000000}",
+    /* 12–14 */
+    "{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
+    "'from':'skr','to':'malmo','amount':3000000,'claim_by':'2020-04-30'}",
+    "{'type':'requisition','date':'2020-03-05','grant':'ph-2020',"
+    "'from':'skr','to':'malmo','amount':3000000}",
+    "{'type':'payout','date':'2020-03-20','grant':'ph-2020',"
+    "'from':'skr','to':'malmo','amount':3000000}",
+    /* 15–17 */
+    "{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
+    "'from':'skr','to':'lund','amount':2000000,'claim_by':'2020-05-31'}",
+    "{'type':'requisition','date':'2020-05-10','grant':'ph-2020',"
+    "'from':'skr','to':'lund','amount':500000}",
+    "{'type':'payout','date':'2020-05-12','grant':'ph-2020',"
+    "'from':'skr','to':'lund','amount':500000}",
+    /* 18–21 */
+    "{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-asn','amount':1500000}",
+    "{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-fsn','amount':1000000}",
+    "{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-asn','amount':1500000}",
+    "{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-fsn','amount':1000000}",
+    /* 22–26 */
+    "{'type':'expense','date':'2020-06-30','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
+    "'unit':'Norr','amount':650000}",
+    "{'type':'expense','date':'2020-06-30','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
+    "'unit':'Öster','amount':650000}",
+    "{'type':'expense','date':'2020-09-30','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Socialpsykiatriskt team',"
+    "'unit':'Norr','amount':100000}",
+    "{'type':'expense','date':'2020-10-15','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Mental Health First Aid',"
+    "'amount':80000}",
+    "{'type':'expense','date':'2020-11-01','grant':'ph-2020',"
+    "'party':'malmo-fsn','activity':'Särskilt stöd','amount':900000}",
+    /* 27–30 */
+    "{'type':'repayment','date':'2020-12-15','grant':'ph-2020',"
+    "'from':'malmo-fsn','to':'malmo','amount':100000}",
+    "{'type':'expense','date':'2020-12-01','grant':'ph-2020',"
+    "'party':'malmo','activity':'Gemensamma insatser','amount':400000}",
+    "{'type':'expense','date':'2020-06-01','grant':'ph-2020',"
+    "'party':'lund','activity':'Utbildning','amount':300000}",
+    "{'type':'repayment','date':'2020-12-20','grant':'ph-2020',"
+    "'from':'lund','to':'kammarkollegiet','amount':200000}",
+    /* 31–33 */
+    "{'type':'report','date':'2021-01-10','grant':'ph-2020',"
+    "'party':'malmo-asn'}",
+    "{'type':'report','date':'2021-01-12','grant':'ph-2020',"
+    "'party':'lund'}",
+    "{'type':'correction','date':'2021-01-20','corrects':32,"
+    "'note':'Fel part'}",
+    /* 34–35 */
+    "{'type':'expense','date':'2020-07-01','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Felbokning','amount':10000}",
+    "{'type':'correction','date':'2020-08-01','corrects':34,"
+    "'note':'Dubbelbokad'}",
 };
 
 static struct ml_ledger *malmo_open(char *dir)
 {
 	struct ml_ledger *lg = tl_open(dir, "answers-malmo");
-	for (size_t i = 0; i < sizeof malmo_events / sizeof *malmo_events;
-	     i++)
+	for (size_t i = 0; i < sizeof malmo_events / sizeof *malmo_events; i++)
 		add(lg, malmo_events[i]);
 	return lg;
 }
@@ -263,35 +261,35 @@ static void malmo_close(struct ml_ledger *lg, const char *dir)
 	tl_rmtree(dir);
 }
 
-#define ROW_KK                                                               \
-	"{'grant':'ph-2020','party':'kammarkollegiet','allocated':10000000," \
-	"'allocated_out':6000000,'unallocated':4000000,'claimed':0,"         \
-	"'received':10000000,'paid_out':6000000,'spent':0,'repaid':0,"       \
+#define ROW_KK                                                                 \
+	"{'grant':'ph-2020','party':'kammarkollegiet','allocated':10000000,"   \
+	"'allocated_out':6000000,'unallocated':4000000,'claimed':0,"           \
+	"'received':10000000,'paid_out':6000000,'spent':0,'repaid':0,"         \
 	"'returned':200000,'carried_in':0,'carried_out':0,'held':4200000}"
-#define ROW_LUND                                                             \
-	"{'grant':'ph-2020','party':'lund','allocated':2000000,"             \
-	"'allocated_out':0,'unallocated':2000000,'claimed':500000,"          \
-	"'received':500000,'paid_out':0,'spent':300000,'repaid':200000,"     \
+#define ROW_LUND                                                               \
+	"{'grant':'ph-2020','party':'lund','allocated':2000000,"               \
+	"'allocated_out':0,'unallocated':2000000,'claimed':500000,"            \
+	"'received':500000,'paid_out':0,'spent':300000,'repaid':200000,"       \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':0}"
-#define ROW_MALMO                                                            \
-	"{'grant':'ph-2020','party':'malmo','allocated':3000000,"            \
-	"'allocated_out':2500000,'unallocated':500000,'claimed':3000000,"    \
-	"'received':3000000,'paid_out':2500000,'spent':400000,'repaid':0,"   \
+#define ROW_MALMO                                                              \
+	"{'grant':'ph-2020','party':'malmo','allocated':3000000,"              \
+	"'allocated_out':2500000,'unallocated':500000,'claimed':3000000,"      \
+	"'received':3000000,'paid_out':2500000,'spent':400000,'repaid':0,"     \
 	"'returned':100000,'carried_in':0,'carried_out':0,'held':200000}"
-#define ROW_ASN                                                              \
-	"{'grant':'ph-2020','party':'malmo-asn','allocated':1500000,"        \
-	"'allocated_out':0,'unallocated':1500000,'claimed':0,"               \
-	"'received':1500000,'paid_out':0,'spent':1480000,'repaid':0,"        \
+#define ROW_ASN                                                                \
+	"{'grant':'ph-2020','party':'malmo-asn','allocated':1500000,"          \
+	"'allocated_out':0,'unallocated':1500000,'claimed':0,"                 \
+	"'received':1500000,'paid_out':0,'spent':1480000,'repaid':0,"          \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':20000}"
-#define ROW_FSN                                                              \
-	"{'grant':'ph-2020','party':'malmo-fsn','allocated':1000000,"        \
-	"'allocated_out':0,'unallocated':1000000,'claimed':0,"               \
-	"'received':1000000,'paid_out':0,'spent':900000,'repaid':100000,"    \
+#define ROW_FSN                                                                \
+	"{'grant':'ph-2020','party':'malmo-fsn','allocated':1000000,"          \
+	"'allocated_out':0,'unallocated':1000000,'claimed':0,"                 \
+	"'received':1000000,'paid_out':0,'spent':900000,'repaid':100000,"      \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':0}"
-#define ROW_SKR                                                              \
-	"{'grant':'ph-2020','party':'skr','allocated':6000000,"              \
-	"'allocated_out':5000000,'unallocated':1000000,'claimed':0,"         \
-	"'received':6000000,'paid_out':3500000,'spent':0,'repaid':0,"        \
+#define ROW_SKR                                                                \
+	"{'grant':'ph-2020','party':'skr','allocated':6000000,"                \
+	"'allocated_out':5000000,'unallocated':1000000,'claimed':0,"           \
+	"'received':6000000,'paid_out':3500000,'spent':0,'repaid':0,"          \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':2500000}"
 
 static void test_balances(void)
@@ -300,46 +298,46 @@ static void test_balances(void)
 	struct ml_ledger *lg = malmo_open(dir);
 	struct ml_query q = qy("2021-01-15");
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[" ROW_KK "," ROW_LUND "," ROW_MALMO "," ROW_ASN
-		     "," ROW_FSN "," ROW_SKR "]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[" ROW_KK "," ROW_LUND "," ROW_MALMO "," ROW_ASN
+	             "," ROW_FSN "," ROW_SKR "]}");
 	q.party = "lund";
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[" ROW_LUND "]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[" ROW_LUND "]}");
 	q.grant = "ph-2020";
 	q.party = "malmo-asn";
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[" ROW_ASN "]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[" ROW_ASN "]}");
 
 	/* Before the grant's date nothing exists; between events the
 	 * totals are those at the end of that day. */
 	q = qy("2020-02-05");
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2020-02-05','known_at':null,'head_seq':35,"
-		     "'rows':[]}");
+	             "{'as_of':'2020-02-05','known_at':null,'head_seq':35,"
+	             "'rows':[]}");
 	q = qy("2020-03-10");
 	q.party = "malmo";
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
-		     "'rows':[{'grant':'ph-2020','party':'malmo',"
-		     "'allocated':3000000,'allocated_out':0,"
-		     "'unallocated':3000000,'claimed':3000000,'received':0,"
-		     "'paid_out':0,'spent':0,'repaid':0,'returned':0,"
-		     "'carried_in':0,'carried_out':0,'held':0}]}");
+	             "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
+	             "'rows':[{'grant':'ph-2020','party':'malmo',"
+	             "'allocated':3000000,'allocated_out':0,"
+	             "'unallocated':3000000,'claimed':3000000,'received':0,"
+	             "'paid_out':0,'spent':0,'repaid':0,'returned':0,"
+	             "'carried_in':0,'carried_out':0,'held':0}]}");
 	q.party = "malmo-asn"; /* allocated on 2020-04-01: no account yet */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
-		     "'rows':[]}");
+	             "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
+	             "'rows':[]}");
 	q = qy("2020-03-10");
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'party':'kammarkollegiet','allocated':10000000,"
-		       "'allocated_out':6000000",
-		       "'party':'lund','allocated':2000000,",
-		       "'party':'skr','allocated':6000000,'allocated_out':"
-		       "5000000,'unallocated':1000000,'claimed':0,"
-		       "'received':6000000,'paid_out':0,");
+	               "'party':'kammarkollegiet','allocated':10000000,"
+	               "'allocated_out':6000000",
+	               "'party':'lund','allocated':2000000,",
+	               "'party':'skr','allocated':6000000,'allocated_out':"
+	               "5000000,'unallocated':1000000,'claimed':0,"
+	               "'received':6000000,'paid_out':0,");
 	malmo_close(lg, dir);
 }
 
@@ -352,29 +350,29 @@ static void test_balances_rollup(void)
 	q.rollup = true;
 	/* malmo + malmo-asn + malmo-fsn, internal transfers included. */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[{'grant':'ph-2020','party':'malmo',"
-		     "'allocated':5500000,'allocated_out':2500000,"
-		     "'unallocated':3000000,'claimed':3000000,"
-		     "'received':5500000,'paid_out':2500000,'spent':2780000,"
-		     "'repaid':100000,'returned':100000,'carried_in':0,"
-		     "'carried_out':0,'held':220000}]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[{'grant':'ph-2020','party':'malmo',"
+	             "'allocated':5500000,'allocated_out':2500000,"
+	             "'unallocated':3000000,'claimed':3000000,"
+	             "'received':5500000,'paid_out':2500000,'spent':2780000,"
+	             "'repaid':100000,'returned':100000,'carried_in':0,"
+	             "'carried_out':0,'held':220000}]}");
 	q.party = "malmo-fsn"; /* a leaf: its own row */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[" ROW_FSN "]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[" ROW_FSN "]}");
 	q.party = "solna"; /* no account anywhere in its subtree */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-		     "'rows':[]}");
+	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	             "'rows':[]}");
 	/* As of 2020-03-31 the committees have no accounts yet: the row
 	 * is malmo's own. */
 	q = qy("2020-03-31");
 	q.party = "malmo";
 	q.rollup = true;
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'rows':[{'grant':'ph-2020','party':'malmo',"
-		       "'allocated':3000000,'allocated_out':0,");
+	               "'rows':[{'grant':'ph-2020','party':'malmo',"
+	               "'allocated':3000000,'allocated_out':0,");
 	malmo_close(lg, dir);
 }
 
@@ -390,40 +388,40 @@ static void test_balances_known_at(void)
 	q.known_at_us = recorded_at(lg, 34);
 	ml_time_format(q.known_at_us, t, sizeof t);
 	snprintf(frag, sizeof frag, "'known_at':'%s','head_seq':35", t);
-	CHECK_CONTAINS(lg, ml_answer_balances, &q, frag,
-		       "'spent':1490000,", "'held':10000}");
+	CHECK_CONTAINS(lg, ml_answer_balances, &q, frag, "'spent':1490000,",
+	               "'held':10000}");
 	/* One microsecond before it: not yet recorded. */
 	q.known_at_us = recorded_at(lg, 34) - 1;
 	CHECK_CONTAINS(lg, ml_answer_balances, &q, "'spent':1480000,",
-		       "'held':20000}");
+	               "'held':20000}");
 	/* Once the correction is recorded it no longer counts. */
 	q.known_at_us = recorded_at(lg, 35);
 	CHECK_CONTAINS(lg, ml_answer_balances, &q, "'spent':1480000,",
-		       "'held':20000}");
+	               "'held':20000}");
 	/* As of a date before the expense's own date, it never shows. */
 	q = qy("2020-06-30");
 	q.party = "malmo-asn";
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
 	CHECK_CONTAINS(lg, ml_answer_balances, &q, "'spent':1300000,",
-		       "'held':200000}");
+	               "'held':200000}");
 	/* Before anything was recorded: no rows, same head. */
 	q = qy("2021-01-15");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 1) - 1;
 	ml_time_format(q.known_at_us, t, sizeof t);
 	snprintf(frag, sizeof frag,
-		 "{'as_of':'2021-01-15','known_at':'%s','head_seq':35,"
-		 "'rows':[]}",
-		 t);
+	         "{'as_of':'2021-01-15','known_at':'%s','head_seq':35,"
+	         "'rows':[]}",
+	         t);
 	CHECK_ANSWER(lg, ml_answer_balances, &q, frag);
 	/* Known at the grant's payout (11): the rest is not yet there. */
 	q.known_at_us = recorded_at(lg, 11);
 	q.party = "skr";
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'party':'skr','allocated':6000000,'allocated_out':0,"
-		       "'unallocated':6000000,'claimed':0,'received':6000000,"
-		       "'paid_out':0,");
+	               "'party':'skr','allocated':6000000,'allocated_out':0,"
+	               "'unallocated':6000000,'claimed':0,'received':6000000,"
+	               "'paid_out':0,");
 	malmo_close(lg, dir);
 }
 
@@ -434,73 +432,69 @@ static void test_errors(void)
 	struct ml_query q = qy("2021-01-15");
 	q.grant = "nope";
 	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_NOT_FOUND, "grant",
-		    "grant: no grant 'nope'");
+	            "grant: no grant 'nope'");
 	CHECK_ERROR(lg, ml_answer_trace, &q, ML_E_NOT_FOUND, "grant",
-		    "grant: no grant 'nope'");
+	            "grant: no grant 'nope'");
 	CHECK_ERROR(lg, ml_answer_repayments, &q, ML_E_NOT_FOUND, "grant",
-		    "grant: no grant 'nope'");
+	            "grant: no grant 'nope'");
 	q = qy("2021-01-15");
 	q.party = "ghost";
 	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_NOT_FOUND, "party",
-		    "party: no party 'ghost'");
+	            "party: no party 'ghost'");
 	q.party = "malmo"; /* a grant id is not a party id */
 	q.grant = "malmo";
-	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_NOT_FOUND, "grant",
-		    NULL);
+	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_NOT_FOUND, "grant", NULL);
 	q = qy("2021-01-15");
 	CHECK_ERROR(lg, ml_answer_trace, &q, ML_E_BAD_QUERY, "grant", NULL);
 	CHECK_ERROR(lg, ml_answer_repayments, &q, ML_E_BAD_QUERY, "grant",
-		    NULL);
+	            NULL);
 	q.grant = "ph-2020";
 	q.year = 2020;
-	CHECK_ERROR(lg, ml_answer_repayments, &q, ML_E_BAD_QUERY, "year",
-		    NULL);
+	CHECK_ERROR(lg, ml_answer_repayments, &q, ML_E_BAD_QUERY, "year", NULL);
 	q = qy("2021-01-15");
 	q.rollup = true;
-	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_BAD_QUERY, "rollup",
-		    NULL);
+	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_BAD_QUERY, "rollup", NULL);
 	q = qy("2021-01-15");
 	q.posts = true;
-	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_BAD_QUERY, "posts",
-		    NULL);
+	CHECK_ERROR(lg, ml_answer_balances, &q, ML_E_BAD_QUERY, "posts", NULL);
 	malmo_close(lg, dir);
 }
 
-#define NODE_KK                                                              \
-	"{'party':'kammarkollegiet','received':10000000,'returned':200000,"  \
-	"'carried_in':0,'paid_out':6000000,'spent':0,'repaid':0,"            \
+#define NODE_KK                                                                \
+	"{'party':'kammarkollegiet','received':10000000,'returned':200000,"    \
+	"'carried_in':0,'paid_out':6000000,'spent':0,'repaid':0,"              \
 	"'carried_out':0,'held':4200000,'activities':[]}"
-#define NODE_LUND                                                            \
-	"{'party':'lund','received':500000,'returned':0,'carried_in':0,"     \
-	"'paid_out':0,'spent':300000,'repaid':200000,'carried_out':0,"       \
+#define NODE_LUND                                                              \
+	"{'party':'lund','received':500000,'returned':0,'carried_in':0,"       \
+	"'paid_out':0,'spent':300000,'repaid':200000,'carried_out':0,"         \
 	"'held':0,'activities':[{'activity':'Utbildning','amount':300000}]}"
-#define NODE_MALMO                                                           \
-	"{'party':'malmo','received':3000000,'returned':100000,"             \
-	"'carried_in':0,'paid_out':2500000,'spent':400000,'repaid':0,"       \
-	"'carried_out':0,'held':200000,'activities':[{'activity':"           \
+#define NODE_MALMO                                                             \
+	"{'party':'malmo','received':3000000,'returned':100000,"               \
+	"'carried_in':0,'paid_out':2500000,'spent':400000,'repaid':0,"         \
+	"'carried_out':0,'held':200000,'activities':[{'activity':"             \
 	"'Gemensamma insatser','amount':400000}]}"
-#define ACT_ASN                                                              \
-	"{'activity':'Mental Health First Aid','amount':80000},"             \
-	"{'activity':'Socialpsykiatriskt team','unit':'Norr',"               \
-	"'amount':750000},{'activity':'Socialpsykiatriskt team',"            \
+#define ACT_ASN                                                                \
+	"{'activity':'Mental Health First Aid','amount':80000},"               \
+	"{'activity':'Socialpsykiatriskt team','unit':'Norr',"                 \
+	"'amount':750000},{'activity':'Socialpsykiatriskt team',"              \
 	"'unit':'Öster','amount':650000}]}"
-#define NODE_FSN                                                             \
-	"{'party':'malmo-fsn','received':1000000,'returned':0,"              \
-	"'carried_in':0,'paid_out':0,'spent':900000,'repaid':100000,"        \
-	"'carried_out':0,'held':0,'activities':[{'activity':"                \
+#define NODE_FSN                                                               \
+	"{'party':'malmo-fsn','received':1000000,'returned':0,"                \
+	"'carried_in':0,'paid_out':0,'spent':900000,'repaid':100000,"          \
+	"'carried_out':0,'held':0,'activities':[{'activity':"                  \
 	"'Särskilt stöd','amount':900000}]}"
-#define NODE_SKR                                                             \
-	"{'party':'skr','received':6000000,'returned':0,'carried_in':0,"     \
-	"'paid_out':3500000,'spent':0,'repaid':0,'carried_out':0,"           \
+#define NODE_SKR                                                               \
+	"{'party':'skr','received':6000000,'returned':0,'carried_in':0,"       \
+	"'paid_out':3500000,'spent':0,'repaid':0,'carried_out':0,"             \
 	"'held':2500000,'activities':[]}"
-#define EDGES_MALMO                                                          \
-	"'edges':[{'from':'kammarkollegiet','to':'skr','kind':'payout',"     \
-	"'amount':6000000},{'from':'lund','to':'kammarkollegiet',"           \
-	"'kind':'repayment','amount':200000},{'from':'malmo','to':"          \
-	"'malmo-asn','kind':'payout','amount':1500000},{'from':'malmo',"     \
-	"'to':'malmo-fsn','kind':'payout','amount':1000000},{'from':"        \
-	"'malmo-fsn','to':'malmo','kind':'repayment','amount':100000},"      \
-	"{'from':'skr','to':'lund','kind':'payout','amount':500000},"        \
+#define EDGES_MALMO                                                            \
+	"'edges':[{'from':'kammarkollegiet','to':'skr','kind':'payout',"       \
+	"'amount':6000000},{'from':'lund','to':'kammarkollegiet',"             \
+	"'kind':'repayment','amount':200000},{'from':'malmo','to':"            \
+	"'malmo-asn','kind':'payout','amount':1500000},{'from':'malmo',"       \
+	"'to':'malmo-fsn','kind':'payout','amount':1000000},{'from':"          \
+	"'malmo-fsn','to':'malmo','kind':'repayment','amount':100000},"        \
+	"{'from':'skr','to':'lund','kind':'payout','amount':500000},"          \
 	"{'from':'skr','to':'malmo','kind':'payout','amount':3000000}]"
 
 static void test_trace(void)
@@ -510,64 +504,64 @@ static void test_trace(void)
 	struct ml_query q = qy("2021-01-15");
 	q.grant = "ph-2020";
 	CHECK_ANSWER(lg, ml_answer_trace, &q,
-		     "{'grant':'ph-2020','as_of':'2021-01-15','nodes':["
-		     NODE_KK "," NODE_LUND "," NODE_MALMO
-		     ",{'party':'malmo-asn','received':1500000,'returned':0,"
-		     "'carried_in':0,'paid_out':0,'spent':1480000,'repaid':0,"
-		     "'carried_out':0,'held':20000,'activities':[" ACT_ASN
-		     "," NODE_FSN "," NODE_SKR "]," EDGES_MALMO "}");
+	             "{'grant':'ph-2020','as_of':'2021-01-15','nodes':[" NODE_KK
+	             "," NODE_LUND "," NODE_MALMO
+	             ",{'party':'malmo-asn','received':1500000,'returned':0,"
+	             "'carried_in':0,'paid_out':0,'spent':1480000,'repaid':0,"
+	             "'carried_out':0,'held':20000,'activities':[" ACT_ASN
+	             "," NODE_FSN "," NODE_SKR "]," EDGES_MALMO "}");
 	/* Before the first event of the grant. */
 	q.as_of = day("2020-01-31");
 	CHECK_ANSWER(lg, ml_answer_trace, &q,
-		     "{'grant':'ph-2020','as_of':'2020-01-31','nodes':[],"
-		     "'edges':[]}");
+	             "{'grant':'ph-2020','as_of':'2020-01-31','nodes':[],"
+	             "'edges':[]}");
 	/* Mid-year: two expenses, no later ones; only the payouts so far. */
 	q.as_of = day("2020-06-30");
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "{'party':'malmo-asn','received':1500000,'returned':0,"
-		       "'carried_in':0,'paid_out':0,'spent':1300000,"
-		       "'repaid':0,'carried_out':0,'held':200000,"
-		       "'activities':[{'activity':'Socialpsykiatriskt team',"
-		       "'unit':'Norr','amount':650000},{'activity':"
-		       "'Socialpsykiatriskt team','unit':'Öster','amount':"
-		       "650000}]}",
-		       "'edges':[{'from':'kammarkollegiet','to':'skr',"
-		       "'kind':'payout','amount':6000000},{'from':'malmo',"
-		       "'to':'malmo-asn','kind':'payout','amount':1500000},"
-		       "{'from':'malmo','to':'malmo-fsn','kind':'payout',"
-		       "'amount':1000000},{'from':'skr','to':'lund','kind':"
-		       "'payout','amount':500000},{'from':'skr','to':'malmo',"
-		       "'kind':'payout','amount':3000000}]}");
+	               "{'party':'malmo-asn','received':1500000,'returned':0,"
+	               "'carried_in':0,'paid_out':0,'spent':1300000,"
+	               "'repaid':0,'carried_out':0,'held':200000,"
+	               "'activities':[{'activity':'Socialpsykiatriskt team',"
+	               "'unit':'Norr','amount':650000},{'activity':"
+	               "'Socialpsykiatriskt team','unit':'Öster','amount':"
+	               "650000}]}",
+	               "'edges':[{'from':'kammarkollegiet','to':'skr',"
+	               "'kind':'payout','amount':6000000},{'from':'malmo',"
+	               "'to':'malmo-asn','kind':'payout','amount':1500000},"
+	               "{'from':'malmo','to':'malmo-fsn','kind':'payout',"
+	               "'amount':1000000},{'from':'skr','to':'lund','kind':"
+	               "'payout','amount':500000},{'from':'skr','to':'malmo',"
+	               "'kind':'payout','amount':3000000}]}");
 	/* Known before the double expense's correction: it counts, as
 	 * an activity of its own. */
 	q.as_of = day("2021-01-15");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "{'party':'malmo-asn','received':1500000,'returned':0,"
-		       "'carried_in':0,'paid_out':0,'spent':1490000,"
-		       "'repaid':0,'carried_out':0,'held':10000,"
-		       "'activities':[{'activity':'Felbokning','amount':"
-		       "10000}," ACT_ASN,
-		       EDGES_MALMO ",'known_at':'");
+	               "{'party':'malmo-asn','received':1500000,'returned':0,"
+	               "'carried_in':0,'paid_out':0,'spent':1490000,"
+	               "'repaid':0,'carried_out':0,'held':10000,"
+	               "'activities':[{'activity':'Felbokning','amount':"
+	               "10000}," ACT_ASN,
+	               EDGES_MALMO ",'known_at':'");
 	q.known_at_us = recorded_at(lg, 35);
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "'spent':1480000,'repaid':0,'carried_out':0,"
-		       "'held':20000,'activities':[" ACT_ASN);
+	               "'spent':1480000,'repaid':0,'carried_out':0,"
+	               "'held':20000,'activities':[" ACT_ASN);
 	malmo_close(lg, dir);
 }
 
-#define REPAY_ROWS(lund, malmo, skr)                                         \
-	"'rows':[{'grant':'ph-2020','party':'lund','received':500000,"       \
-	"'spent':300000,'paid_out':0,'repaid':200000,'outstanding':0,"       \
-	"'status':'" lund "'},{'grant':'ph-2020','party':'malmo',"           \
-	"'received':3000000,'spent':2780000,'paid_out':0,'repaid':0,"        \
-	"'outstanding':220000,'status':'" malmo "'},{'grant':'ph-2020',"     \
-	"'party':'skr','received':6000000,'spent':0,'paid_out':3500000,"     \
-	"'repaid':0,'outstanding':2500000,'status':'" skr "'}],"             \
+#define REPAY_ROWS(lund, malmo, skr)                                           \
+	"'rows':[{'grant':'ph-2020','party':'lund','received':500000,"         \
+	"'spent':300000,'paid_out':0,'repaid':200000,'outstanding':0,"         \
+	"'status':'" lund "'},{'grant':'ph-2020','party':'malmo',"             \
+	"'received':3000000,'spent':2780000,'paid_out':0,'repaid':0,"          \
+	"'outstanding':220000,'status':'" malmo "'},{'grant':'ph-2020',"       \
+	"'party':'skr','received':6000000,'spent':0,'paid_out':3500000,"       \
+	"'repaid':0,'outstanding':2500000,'status':'" skr "'}],"               \
 	"'total_outstanding':2720000"
-#define REPAY_GRANTS                                                         \
-	"'grants':[{'grant':'ph-2020','use_by':'2020-12-31',"                \
+#define REPAY_GRANTS                                                           \
+	"'grants':[{'grant':'ph-2020','use_by':'2020-12-31',"                  \
 	"'repay_by':'2021-03-31'}],"
 
 static void test_repayments(void)
@@ -580,54 +574,54 @@ static void test_repayments(void)
 	 * repayment to Malmö cancel; Kammarkollegiet (the payer) has no
 	 * row; Lund spent and repaid everything: ok. */
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-01-15'," REPAY_GRANTS
-		     REPAY_ROWS("ok", "due", "due") "}");
+	             "{'as_of':'2021-01-15'," REPAY_GRANTS REPAY_ROWS(
+	                 "ok", "due", "due") "}");
 	q.as_of = day("2020-12-31"); /* use_by not passed: open */
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2020-12-31'," REPAY_GRANTS
-		     REPAY_ROWS("open", "open", "open") "}");
+	             "{'as_of':'2020-12-31'," REPAY_GRANTS REPAY_ROWS(
+	                 "open", "open", "open") "}");
 	q.as_of = day("2021-03-31"); /* the repay_by day itself: due */
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-03-31'," REPAY_GRANTS
-		     REPAY_ROWS("ok", "due", "due") "}");
+	             "{'as_of':'2021-03-31'," REPAY_GRANTS REPAY_ROWS(
+	                 "ok", "due", "due") "}");
 	q.as_of = day("2021-04-01");
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-04-01'," REPAY_GRANTS
-		     REPAY_ROWS("ok", "overdue", "overdue") "}");
+	             "{'as_of':'2021-04-01'," REPAY_GRANTS REPAY_ROWS(
+	                 "ok", "overdue", "overdue") "}");
 	/* By year of use_by. */
 	q = qy("2021-01-15");
 	q.year = 2020;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-01-15'," REPAY_GRANTS
-		     REPAY_ROWS("ok", "due", "due") "}");
+	             "{'as_of':'2021-01-15'," REPAY_GRANTS REPAY_ROWS(
+	                 "ok", "due", "due") "}");
 	q.year = 2021;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-01-15','grants':[],'rows':[],"
-		     "'total_outstanding':0}");
+	             "{'as_of':'2021-01-15','grants':[],'rows':[],"
+	             "'total_outstanding':0}");
 	/* Mid-year: Lund has not repaid yet, Malmö's committees hold
 	 * more. Known before the double expense was corrected, ASN held
 	 * 10 000 less. */
 	q = qy("2020-10-31");
 	q.grant = "ph-2020";
 	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-		       "{'grant':'ph-2020','party':'lund','received':500000,"
-		       "'spent':300000,'paid_out':0,'repaid':0,"
-		       "'outstanding':200000,'status':'open'}",
-		       "{'grant':'ph-2020','party':'malmo','received':3000000,"
-		       "'spent':1480000,'paid_out':0,'repaid':0,"
-		       "'outstanding':1520000,'status':'open'}");
+	               "{'grant':'ph-2020','party':'lund','received':500000,"
+	               "'spent':300000,'paid_out':0,'repaid':0,"
+	               "'outstanding':200000,'status':'open'}",
+	               "{'grant':'ph-2020','party':'malmo','received':3000000,"
+	               "'spent':1480000,'paid_out':0,'repaid':0,"
+	               "'outstanding':1520000,'status':'open'}");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
 	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-		       "'party':'malmo','received':3000000,'spent':1490000,"
-		       "'paid_out':0,'repaid':0,'outstanding':1510000,",
-		       "'total_outstanding':4210000,'known_at':'");
+	               "'party':'malmo','received':3000000,'spent':1490000,"
+	               "'paid_out':0,'repaid':0,'outstanding':1510000,",
+	               "'total_outstanding':4210000,'known_at':'");
 	malmo_close(lg, dir);
 }
 
-#define ITEM(kind, party, due, amount, status, days)                         \
-	"{'kind':'" kind "','grant':'ph-2020','party':'" party "','due':'"   \
-	due "','amount':" amount ",'status':'" status "','days':" days "}"
+#define ITEM(kind, party, due, amount, status, days)                           \
+	"{'kind':'" kind "','grant':'ph-2020','party':'" party "','due':'" due \
+	"','amount':" amount ",'status':'" status "','days':" days "}"
 
 static void test_deadlines(void)
 {
@@ -637,77 +631,84 @@ static void test_deadlines(void)
 	/* Lund's claim is overdue; reports are due in 16 days from SKR
 	 * and Lund (its report was corrected); Malmö's subtree reported
 	 * through ASN. The repay_by is 75 days away: not listed. */
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-01-15','items':["
-		     ITEM("claim", "lund", "2020-05-31", "1500000", "overdue",
-			  "229") ","
-		     ITEM("report", "lund", "2021-01-31", "0", "due", "16") ","
-		     ITEM("report", "skr", "2021-01-31", "0", "due", "16")
-		     "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2021-01-15','items':[" ITEM(
+	        "claim", "lund", "2020-05-31", "1500000", "overdue",
+	        "229") "," ITEM("report", "lund", "2021-01-31", "0", "due",
+	                        "16") "," ITEM("report", "skr", "2021-01-31",
+	                                       "0", "due", "16") "]}");
 	/* Known before the correction of Lund's report: it counts. */
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 32);
 	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
-		       "'items':[" ITEM("claim", "lund", "2020-05-31",
-					"1500000", "overdue", "229") ","
-		       ITEM("report", "skr", "2021-01-31", "0", "due", "16")
-		       "],'known_at':'");
+	               "'items':[" ITEM(
+	                   "claim", "lund", "2020-05-31", "1500000", "overdue",
+	                   "229") "," ITEM("report", "skr", "2021-01-31", "0",
+	                                   "due", "16") "],'known_at':'");
 	/* Before ASN's report date Malmö must report too. */
 	q = qy("2021-01-05");
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-01-05','items':["
-		     ITEM("claim", "lund", "2020-05-31", "1500000", "overdue",
-			  "219") ","
-		     ITEM("report", "lund", "2021-01-31", "0", "due", "26") ","
-		     ITEM("report", "malmo", "2021-01-31", "0", "due", "26")
-		     "," ITEM("report", "skr", "2021-01-31", "0", "due", "26")
-		     "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2021-01-05','items':[" ITEM(
+	        "claim", "lund", "2020-05-31", "1500000", "overdue",
+	        "219") "," ITEM("report", "lund", "2021-01-31", "0", "due",
+	                        "26") "," ITEM("report", "malmo", "2021-01-31",
+	                                       "0", "due",
+	                                       "26") "," ITEM("report", "skr",
+	                                                      "2021-01-31", "0",
+	                                                      "due",
+	                                                      "26") "]}");
 	/* After use_by, within 30 days of repay_by. */
 	q = qy("2021-03-10");
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-03-10','items':["
-		     ITEM("claim", "lund", "2020-05-31", "1500000", "overdue",
-			  "283") ","
-		     ITEM("report", "lund", "2021-01-31", "0", "overdue",
-			  "38") ","
-		     ITEM("report", "skr", "2021-01-31", "0", "overdue", "38")
-		     "," ITEM("repay", "malmo", "2021-03-31", "220000", "due",
-			      "21") ","
-		     ITEM("repay", "skr", "2021-03-31", "2500000", "due", "21")
-		     "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2021-03-10','items':[" ITEM(
+	        "claim", "lund", "2020-05-31", "1500000", "overdue",
+	        "283") "," ITEM("report", "lund", "2021-01-31", "0", "overdue",
+	                        "38") "," ITEM("report", "skr", "2021-01-31",
+	                                       "0", "overdue",
+	                                       "38") "," ITEM("repay", "malmo",
+	                                                      "2021-03-31",
+	                                                      "220000", "due",
+	                                                      "21") "," ITEM("repay",
+	                                                                     "skr",
+	                                                                     "2021-03-31",
+	                                                                     "2500000",
+	                                                                     "due",
+	                                                                     "21") "]}");
 	q = qy("2021-04-02");
 	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
-		       ITEM("repay", "malmo", "2021-03-31", "220000",
-			    "overdue", "2") ","
-		       ITEM("repay", "skr", "2021-03-31", "2500000",
-			    "overdue", "2") "]}");
+	               ITEM("repay", "malmo", "2021-03-31", "220000", "overdue",
+	                    "2") "," ITEM("repay", "skr", "2021-03-31",
+	                                  "2500000", "overdue", "2") "]}");
 	/* The 30-day window, on Lund's claim_by (2020-05-31). */
 	q = qy("2020-04-30");
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2020-04-30','items':[]}");
+	             "{'as_of':'2020-04-30','items':[]}");
 	q = qy("2020-05-01");
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2020-05-01','items':["
-		     ITEM("claim", "lund", "2020-05-31", "2000000", "due",
-			  "30") "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2020-05-01','items':[" ITEM(
+	        "claim", "lund", "2020-05-31", "2000000", "due", "30") "]}");
 	q = qy("2020-05-31");
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2020-05-31','items':["
-		     ITEM("claim", "lund", "2020-05-31", "1500000", "due",
-			  "0") "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2020-05-31','items':[" ITEM(
+	        "claim", "lund", "2020-05-31", "1500000", "due", "0") "]}");
 	/* Malmö's claim_by 2020-04-30 passed unclaimed? It was claimed in
 	 * full on 2020-03-05: never an item. Before that, 2020-03-01 is
 	 * 60 days ahead of it: outside the window. */
 	q = qy("2020-03-01");
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2020-03-01','items':[]}");
+	             "{'as_of':'2020-03-01','items':[]}");
 	malmo_close(lg, dir);
 }
 
 /* --- events --- */
 
 static char *events_text(struct ml_ledger *lg, const struct ml_events_query *q,
-			 uint32_t *count, int *rc)
+                         uint32_t *count, int *rc)
 {
 	MDB_txn *txn;
 	struct ml_buf b;
@@ -725,8 +726,8 @@ static char *events_text(struct ml_ledger *lg, const struct ml_events_query *q,
 }
 
 /* What the listing of seqs[0..n) must be, from each stored event. */
-static char *events_want(struct ml_ledger *lg, const uint64_t *seqs,
-			 size_t n, uint64_t next_after)
+static char *events_want(struct ml_ledger *lg, const uint64_t *seqs, size_t n,
+                         uint64_t next_after)
 {
 	MDB_txn *txn;
 	struct ml_buf b;
@@ -743,27 +744,27 @@ static char *events_want(struct ml_ledger *lg, const uint64_t *seqs,
 	}
 	ml_ledger_read_end(lg, txn);
 	ml_buf_addf(&b, "],\"next_after\":%llu}",
-		    (unsigned long long)next_after);
+	            (unsigned long long)next_after);
 	char *text = strdup(b.data);
 	ml_buf_free(&b);
 	return text;
 }
 
-#define CHECK_EVENTS(lg, q, next_after, ...)                                 \
-	do {                                                                 \
-		const uint64_t seqs_[] = {__VA_ARGS__};                      \
-		size_t n_ = sizeof seqs_ / sizeof seqs_[0];                  \
-		if (n_ == 1 && seqs_[0] == 0)                                \
-			n_ = 0;                                              \
-		uint32_t count_ = 99999;                                     \
-		int rc_ = 0;                                                 \
-		char *got_ = events_text((lg), (q), &count_, &rc_);          \
-		char *want_ = events_want((lg), seqs_, n_, (next_after));    \
-		MT_CHECK_INT(rc_, 0);                                        \
-		MT_CHECK_INT(count_, n_);                                    \
-		MT_CHECK_STR(got_, want_);                                   \
-		free(got_);                                                  \
-		free(want_);                                                 \
+#define CHECK_EVENTS(lg, q, next_after, ...)                                   \
+	do {                                                                   \
+		const uint64_t seqs_[] = {__VA_ARGS__};                        \
+		size_t n_ = sizeof seqs_ / sizeof seqs_[0];                    \
+		if (n_ == 1 && seqs_[0] == 0)                                  \
+			n_ = 0;                                                \
+		uint32_t count_ = 99999;                                       \
+		int rc_ = 0;                                                   \
+		char *got_ = events_text((lg), (q), &count_, &rc_);            \
+		char *want_ = events_want((lg), seqs_, n_, (next_after));      \
+		MT_CHECK_INT(rc_, 0);                                          \
+		MT_CHECK_INT(count_, n_);                                      \
+		MT_CHECK_STR(got_, want_);                                     \
+		free(got_);                                                    \
+		free(want_);                                                   \
 	} while (0)
 
 static struct ml_events_query eq(uint64_t after, uint32_t limit)
@@ -810,9 +811,9 @@ static void test_events(void)
 	/* grant: everything but the party definitions. */
 	q = eq(0, 1000);
 	q.grant = "ph-2020";
-	CHECK_EVENTS(lg, &q, 35, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-		     20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
-		     34, 35);
+	CHECK_EVENTS(lg, &q, 35, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+	             21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+	             35);
 	q.grant = "nope";
 	CHECK_EVENTS(lg, &q, 0, 0);
 
@@ -910,82 +911,81 @@ static void test_event_matches(void)
 /* ------------------------------------------------------------ ledger 2 */
 
 static const char *const sthlm_events[] = {
-	/* 1–4 */
-	"{'type':'party','date':'2019-01-01','party':'kammarkollegiet',"
-	"'name':'Kammarkollegiet','kind':'state'}",
-	"{'type':'party','date':'2019-01-01','party':'storsthlm',"
-	"'name':'Storsthlm','kind':'county_association'}",
-	"{'type':'party','date':'2019-01-01','party':'solna',"
-	"'name':'Solna stad','kind':'municipality','org_no':'212000-0278'}",
-	"{'type':'party','date':'2020-05-01','party':'sthlm-x',"
-	"'name':'Enhet X','kind':'unit'}",
-	/* 5–8 */
-	"{'type':'grant','date':'2019-02-01','grant':'ph-2019',"
-	"'name':'Psykisk hälsa 2019','payer':'kammarkollegiet',"
-	"'total':5000000,'year':2019,'use_by':'2019-12-31',"
-	"'carry_over':true}",
-	"{'type':'allocation','date':'2019-03-01','grant':'ph-2019',"
-	"'from':'kammarkollegiet','to':'storsthlm','amount':1000000}",
-	"{'type':'payout','date':'2019-03-05','grant':'ph-2019',"
-	"'from':'kammarkollegiet','to':'storsthlm','amount':1000000}",
-	"{'type':'expense','date':'2019-10-01','grant':'ph-2019',"
-	"'party':'storsthlm','activity':'Samordning','amount':600000}",
-	/* 9–11 */
-	"{'type':'grant','date':'2020-02-06','grant':'ph-2020',"
-	"'name':'Psykisk hälsa 2020','payer':'kammarkollegiet',"
-	"'total':8000000,'year':2020,'use_by':'2020-12-31',"
-	"'report_by':'2021-01-31','repay_by':'2021-03-31'}",
-	"{'type':'carryover','date':'2020-01-15','grant':'ph-2019',"
-	"'to_grant':'ph-2020','party':'storsthlm','amount':400000}",
-	"{'type':'grant','date':'2020-02-10','grant':'ph-2020/lansgemensamma',"
-	"'name':'Länsgemensamma','payer':'kammarkollegiet','total':2000000,"
-	"'parent':'ph-2020'}",
-	/* 12–18 */
-	"{'type':'allocation','date':'2020-02-15',"
-	"'grant':'ph-2020/lansgemensamma','from':'kammarkollegiet',"
-	"'to':'storsthlm','amount':2000000}",
-	"{'type':'payout','date':'2020-02-20','grant':'ph-2020/lansgemensamma',"
-	"'from':'kammarkollegiet','to':'storsthlm','amount':2000000}",
-	"{'type':'allocation','date':'2020-03-01',"
-	"'grant':'ph-2020/lansgemensamma','from':'storsthlm','to':'solna',"
-	"'amount':500000}",
-	"{'type':'payout','date':'2020-03-05','grant':'ph-2020/lansgemensamma',"
-	"'from':'storsthlm','to':'solna','amount':500000}",
-	"{'type':'allocation','date':'2020-05-02',"
-	"'grant':'ph-2020/lansgemensamma','from':'storsthlm',"
-	"'to':'sthlm-x','amount':100000}",
-	"{'type':'payout','date':'2020-05-03','grant':'ph-2020/lansgemensamma',"
-	"'from':'storsthlm','to':'sthlm-x','amount':100000}",
-	"{'type':'expense','date':'2020-09-01',"
-	"'grant':'ph-2020/lansgemensamma','party':'solna',"
-	"'activity':'Suicidprevention','amount':450000}",
-	/* 19–20: Storsthlm passes on what it carried over */
-	"{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
-	"'from':'storsthlm','to':'solna','amount':300000}",
-	"{'type':'payout','date':'2020-03-10','grant':'ph-2020',"
-	"'from':'storsthlm','to':'solna','amount':300000}",
-	/* 21: the 2020 grant grows and its deadlines move */
-	"{'type':'grant','date':'2020-06-01','grant':'ph-2020',"
-	"'name':'Psykisk hälsa 2020 (ändrad)','payer':'kammarkollegiet',"
-	"'total':9000000,'year':2020,'use_by':'2021-06-30',"
-	"'report_by':'2021-01-31','repay_by':'2021-09-30'}",
-	/* 22–23: sthlm-x moves under Solna (back-dated), then Storsthlm */
-	"{'type':'party','date':'2020-01-01','party':'sthlm-x',"
-	"'name':'Enhet X (Solna)','kind':'unit','parent':'solna'}",
-	"{'type':'party','date':'2020-03-01','party':'sthlm-x',"
-	"'name':'Enhet X (Storsthlm)','kind':'unit','parent':'storsthlm'}",
+    /* 1–4 */
+    "{'type':'party','date':'2019-01-01','party':'kammarkollegiet',"
+    "'name':'Kammarkollegiet','kind':'state'}",
+    "{'type':'party','date':'2019-01-01','party':'storsthlm',"
+    "'name':'Storsthlm','kind':'county_association'}",
+    "{'type':'party','date':'2019-01-01','party':'solna',"
+    "'name':'Solna stad','kind':'municipality','org_no':'212000-0278'}",
+    "{'type':'party','date':'2020-05-01','party':'sthlm-x',"
+    "'name':'Enhet X','kind':'unit'}",
+    /* 5–8 */
+    "{'type':'grant','date':'2019-02-01','grant':'ph-2019',"
+    "'name':'Psykisk hälsa 2019','payer':'kammarkollegiet',"
+    "'total':5000000,'year':2019,'use_by':'2019-12-31',"
+    "'carry_over':true}",
+    "{'type':'allocation','date':'2019-03-01','grant':'ph-2019',"
+    "'from':'kammarkollegiet','to':'storsthlm','amount':1000000}",
+    "{'type':'payout','date':'2019-03-05','grant':'ph-2019',"
+    "'from':'kammarkollegiet','to':'storsthlm','amount':1000000}",
+    "{'type':'expense','date':'2019-10-01','grant':'ph-2019',"
+    "'party':'storsthlm','activity':'Samordning','amount':600000}",
+    /* 9–11 */
+    "{'type':'grant','date':'2020-02-06','grant':'ph-2020',"
+    "'name':'Psykisk hälsa 2020','payer':'kammarkollegiet',"
+    "'total':8000000,'year':2020,'use_by':'2020-12-31',"
+    "'report_by':'2021-01-31','repay_by':'2021-03-31'}",
+    "{'type':'carryover','date':'2020-01-15','grant':'ph-2019',"
+    "'to_grant':'ph-2020','party':'storsthlm','amount':400000}",
+    "{'type':'grant','date':'2020-02-10','grant':'ph-2020/lansgemensamma',"
+    "'name':'Länsgemensamma','payer':'kammarkollegiet','total':2000000,"
+    "'parent':'ph-2020'}",
+    /* 12–18 */
+    "{'type':'allocation','date':'2020-02-15',"
+    "'grant':'ph-2020/lansgemensamma','from':'kammarkollegiet',"
+    "'to':'storsthlm','amount':2000000}",
+    "{'type':'payout','date':'2020-02-20','grant':'ph-2020/lansgemensamma',"
+    "'from':'kammarkollegiet','to':'storsthlm','amount':2000000}",
+    "{'type':'allocation','date':'2020-03-01',"
+    "'grant':'ph-2020/lansgemensamma','from':'storsthlm','to':'solna',"
+    "'amount':500000}",
+    "{'type':'payout','date':'2020-03-05','grant':'ph-2020/lansgemensamma',"
+    "'from':'storsthlm','to':'solna','amount':500000}",
+    "{'type':'allocation','date':'2020-05-02',"
+    "'grant':'ph-2020/lansgemensamma','from':'storsthlm',"
+    "'to':'sthlm-x','amount':100000}",
+    "{'type':'payout','date':'2020-05-03','grant':'ph-2020/lansgemensamma',"
+    "'from':'storsthlm','to':'sthlm-x','amount':100000}",
+    "{'type':'expense','date':'2020-09-01',"
+    "'grant':'ph-2020/lansgemensamma','party':'solna',"
+    "'activity':'Suicidprevention','amount':450000}",
+    /* 19–20: Storsthlm passes on what it carried over */
+    "{'type':'allocation','date':'2020-03-01','grant':'ph-2020',"
+    "'from':'storsthlm','to':'solna','amount':300000}",
+    "{'type':'payout','date':'2020-03-10','grant':'ph-2020',"
+    "'from':'storsthlm','to':'solna','amount':300000}",
+    /* 21: the 2020 grant grows and its deadlines move */
+    "{'type':'grant','date':'2020-06-01','grant':'ph-2020',"
+    "'name':'Psykisk hälsa 2020 (ändrad)','payer':'kammarkollegiet',"
+    "'total':9000000,'year':2020,'use_by':'2021-06-30',"
+    "'report_by':'2021-01-31','repay_by':'2021-09-30'}",
+    /* 22–23: sthlm-x moves under Solna (back-dated), then Storsthlm */
+    "{'type':'party','date':'2020-01-01','party':'sthlm-x',"
+    "'name':'Enhet X (Solna)','kind':'unit','parent':'solna'}",
+    "{'type':'party','date':'2020-03-01','party':'sthlm-x',"
+    "'name':'Enhet X (Storsthlm)','kind':'unit','parent':'storsthlm'}",
 };
 
 static struct ml_ledger *sthlm_open(char *dir)
 {
 	struct ml_ledger *lg = tl_open(dir, "answers-sthlm");
-	for (size_t i = 0; i < sizeof sthlm_events / sizeof *sthlm_events;
-	     i++)
+	for (size_t i = 0; i < sizeof sthlm_events / sizeof *sthlm_events; i++)
 		add(lg, sthlm_events[i]);
 	return lg;
 }
 
-#define B0 "'claimed':0,"
+#define B0        "'claimed':0,"
 #define ZERO_REST "'spent':0,'repaid':0,'returned':0,"
 
 static void test_posts(void)
@@ -999,97 +999,98 @@ static void test_posts(void)
 	 * 2 000 000 + the redefinition's 1 000 000. Storsthlm passes on
 	 * carried-in money. Rows by grant id, then party id. */
 	CHECK_ANSWER(
-		lg, ml_answer_balances, &q,
-		"{'as_of':'2020-12-31','known_at':null,'head_seq':23,'rows':["
-		"{'grant':'ph-2020','party':'kammarkollegiet','allocated':"
-		"7000000,'allocated_out':0,'unallocated':7000000," B0
-		"'received':7000000,'paid_out':0," ZERO_REST
-		"'carried_in':0,'carried_out':0,'held':7000000},"
-		"{'grant':'ph-2020','party':'solna','allocated':300000,"
-		"'allocated_out':0,'unallocated':300000," B0
-		"'received':300000,'paid_out':0," ZERO_REST
-		"'carried_in':0,'carried_out':0,'held':300000},"
-		"{'grant':'ph-2020','party':'storsthlm','allocated':0,"
-		"'allocated_out':300000,'unallocated':100000," B0
-		"'received':0,'paid_out':300000," ZERO_REST
-		"'carried_in':400000,'carried_out':0,'held':100000},"
-		"{'grant':'ph-2020/lansgemensamma','party':'kammarkollegiet',"
-		"'allocated':2000000,'allocated_out':2000000,'unallocated':0,"
-		B0 "'received':2000000,'paid_out':2000000," ZERO_REST
-		"'carried_in':0,'carried_out':0,'held':0},"
-		"{'grant':'ph-2020/lansgemensamma','party':'solna',"
-		"'allocated':500000,'allocated_out':0,'unallocated':500000,"
-		B0 "'received':500000,'paid_out':0,'spent':450000,'repaid':0,"
-		"'returned':0,'carried_in':0,'carried_out':0,'held':50000},"
-		"{'grant':'ph-2020/lansgemensamma','party':'sthlm-x',"
-		"'allocated':100000,'allocated_out':0,'unallocated':100000,"
-		B0 "'received':100000,'paid_out':0," ZERO_REST
-		"'carried_in':0,'carried_out':0,'held':100000},"
-		"{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-		"'allocated':2000000,'allocated_out':600000,"
-		"'unallocated':1400000," B0 "'received':2000000,"
-		"'paid_out':600000," ZERO_REST
-		"'carried_in':0,'carried_out':0,'held':1400000}]}");
+	    lg, ml_answer_balances, &q,
+	    "{'as_of':'2020-12-31','known_at':null,'head_seq':23,'rows':["
+	    "{'grant':'ph-2020','party':'kammarkollegiet','allocated':"
+	    "7000000,'allocated_out':0,'unallocated':7000000," B0
+	    "'received':7000000,'paid_out':0," ZERO_REST
+	    "'carried_in':0,'carried_out':0,'held':7000000},"
+	    "{'grant':'ph-2020','party':'solna','allocated':300000,"
+	    "'allocated_out':0,'unallocated':300000," B0
+	    "'received':300000,'paid_out':0," ZERO_REST
+	    "'carried_in':0,'carried_out':0,'held':300000},"
+	    "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
+	    "'allocated_out':300000,'unallocated':100000," B0
+	    "'received':0,'paid_out':300000," ZERO_REST
+	    "'carried_in':400000,'carried_out':0,'held':100000},"
+	    "{'grant':'ph-2020/lansgemensamma','party':'kammarkollegiet',"
+	    "'allocated':2000000,'allocated_out':2000000,'unallocated':0," B0
+	    "'received':2000000,'paid_out':2000000," ZERO_REST
+	    "'carried_in':0,'carried_out':0,'held':0},"
+	    "{'grant':'ph-2020/lansgemensamma','party':'solna',"
+	    "'allocated':500000,'allocated_out':0,'unallocated':500000," B0
+	    "'received':500000,'paid_out':0,'spent':450000,'repaid':0,"
+	    "'returned':0,'carried_in':0,'carried_out':0,'held':50000},"
+	    "{'grant':'ph-2020/lansgemensamma','party':'sthlm-x',"
+	    "'allocated':100000,'allocated_out':0,'unallocated':100000," B0
+	    "'received':100000,'paid_out':0," ZERO_REST
+	    "'carried_in':0,'carried_out':0,'held':100000},"
+	    "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
+	    "'allocated':2000000,'allocated_out':600000,"
+	    "'unallocated':1400000," B0 "'received':2000000,"
+	    "'paid_out':600000," ZERO_REST
+	    "'carried_in':0,'carried_out':0,'held':1400000}]}");
 	/* Without posts=1 only the grant itself. */
 	q.posts = false;
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'head_seq':23,'rows':[{'grant':'ph-2020','party':"
-		       "'kammarkollegiet'",
-		       "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
-		       "'allocated_out':300000,'unallocated':100000,"
-		       "'claimed':0,'received':0,'paid_out':300000,'spent':0,"
-		       "'repaid':0,'returned':0,'carried_in':400000,"
-		       "'carried_out':0,'held':100000}]}");
+	               "'head_seq':23,'rows':[{'grant':'ph-2020','party':"
+	               "'kammarkollegiet'",
+	               "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
+	               "'allocated_out':300000,'unallocated':100000,"
+	               "'claimed':0,'received':0,'paid_out':300000,'spent':0,"
+	               "'repaid':0,'returned':0,'carried_in':400000,"
+	               "'carried_out':0,'held':100000}]}");
 	/* Before the redefinition's date the pool is 6 000 000. */
 	q = qy("2020-05-31");
 	q.grant = "ph-2020";
 	q.party = "kammarkollegiet";
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'rows':[{'grant':'ph-2020','party':'kammarkollegiet',"
-		       "'allocated':6000000,'allocated_out':0,"
-		       "'unallocated':6000000,'claimed':0,'received':6000000,"
-		       "'paid_out':0,");
+	               "'rows':[{'grant':'ph-2020','party':'kammarkollegiet',"
+	               "'allocated':6000000,'allocated_out':0,"
+	               "'unallocated':6000000,'claimed':0,'received':6000000,"
+	               "'paid_out':0,");
 	/* A post of a post's parent, asked for the post alone. */
 	q = qy("2020-12-31");
 	q.grant = "ph-2020/lansgemensamma";
 	q.posts = true;
 	q.party = "sthlm-x";
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "'rows':[{'grant':'ph-2020/lansgemensamma','party':"
-		       "'sthlm-x','allocated':100000,");
+	               "'rows':[{'grant':'ph-2020/lansgemensamma','party':"
+	               "'sthlm-x','allocated':100000,");
 	/* Rollup with the current tree: sthlm-x is under Storsthlm. */
 	q = qy("2020-12-31");
 	q.party = "storsthlm";
 	q.rollup = true;
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "{'grant':'ph-2019','party':'storsthlm',"
-		       "'allocated':1000000,",
-		       "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-		       "'allocated':2100000,'allocated_out':600000,"
-		       "'unallocated':1500000,'claimed':0,'received':2100000,"
-		       "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
-		       "'carried_in':0,'carried_out':0,'held':1500000}]}");
+	               "{'grant':'ph-2019','party':'storsthlm',"
+	               "'allocated':1000000,",
+	               "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
+	               "'allocated':2100000,'allocated_out':600000,"
+	               "'unallocated':1500000,'claimed':0,'received':2100000,"
+	               "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
+	               "'carried_in':0,'carried_out':0,'held':1500000}]}");
 	/* Known when sthlm-x was under Solna (22): Solna's rollup has it. */
 	q.party = "solna";
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 22);
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-		       "{'grant':'ph-2020/lansgemensamma','party':'solna',"
-		       "'allocated':600000,'allocated_out':0,"
-		       "'unallocated':600000,'claimed':0,'received':600000,"
-		       "'paid_out':0,'spent':450000,'repaid':0,'returned':0,"
-		       "'carried_in':0,'carried_out':0,'held':150000}]");
+	               "{'grant':'ph-2020/lansgemensamma','party':'solna',"
+	               "'allocated':600000,'allocated_out':0,"
+	               "'unallocated':600000,'claimed':0,'received':600000,"
+	               "'paid_out':0,'spent':450000,'repaid':0,'returned':0,"
+	               "'carried_in':0,'carried_out':0,'held':150000}]");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
 
-#define GRANTS_2020(use_by, repay_by)                                        \
-	"'grants':[{'grant':'ph-2020','use_by':'" use_by "','repay_by':'"    \
-	repay_by "'},{'grant':'ph-2020/lansgemensamma','use_by':'" use_by    \
+#define GRANTS_2020(use_by, repay_by)                                          \
+	"'grants':[{'grant':'ph-2020','use_by':'" use_by                       \
+	"','repay_by':'" repay_by                                              \
+	"'},{'grant':'ph-2020/lansgemensamma','use_by':'" use_by               \
 	"','repay_by':'" repay_by "'}],"
-#define RROW(grant, party, received, spent, paid_out, outstanding, status)   \
-	"{'grant':'" grant "','party':'" party "','received':" received      \
-	",'spent':" spent ",'paid_out':" paid_out ",'repaid':0,"             \
+#define RROW(grant, party, received, spent, paid_out, outstanding, status)     \
+	"{'grant':'" grant "','party':'" party "','received':" received        \
+	",'spent':" spent ",'paid_out':" paid_out ",'repaid':0,"               \
 	"'outstanding':" outstanding ",'status':'" status "'}"
 #define POST "ph-2020/lansgemensamma"
 
@@ -1102,22 +1103,25 @@ static void test_repayments_views(void)
 	/* Now: use_by moved into 2021 (post inherits); sthlm-x is under
 	 * Storsthlm, so Storsthlm's payout to it cancels. */
 	q.year = 2021;
-	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-02-01',"
-		     GRANTS_2020("2021-06-30", "2021-09-30") "'rows':["
-		     RROW("ph-2020", "solna", "300000", "0", "0", "300000",
-			  "open") ","
-		     RROW("ph-2020", "storsthlm", "0", "0", "300000",
-			  "100000", "open") ","
-		     RROW(POST, "solna", "500000", "450000", "0", "50000",
-			  "open") ","
-		     RROW(POST, "storsthlm", "2000000", "0", "500000",
-			  "1500000", "open")
-		     "],'total_outstanding':1950000}");
+	CHECK_ANSWER(
+	    lg, ml_answer_repayments, &q,
+	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
+	        "ph-2020", "solna", "300000", "0", "0", "300000",
+	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
+	                         "100000",
+	                         "open") "," RROW(POST, "solna", "500000",
+	                                          "450000", "0", "50000",
+	                                          "open") "," RROW(POST,
+	                                                           "storsthlm",
+	                                                           "2000000",
+	                                                           "0",
+	                                                           "500000",
+	                                                           "1500000",
+	                                                           "open") "],'total_outstanding':1950000}");
 	q.year = 2020;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-02-01','grants':[],'rows':[],"
-		     "'total_outstanding':0}");
+	             "{'as_of':'2021-02-01','grants':[],'rows':[],"
+	             "'total_outstanding':0}");
 	/* Known at 22: the latest party definition recorded by then is
 	 * the back-dated one (sthlm-x under Solna), though a definition
 	 * with a later date (4, no parent) exists. */
@@ -1125,61 +1129,71 @@ static void test_repayments_views(void)
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 22);
 	ml_time_format(q.known_at_us, t, sizeof t);
-	snprintf(want, sizeof want,
-		 "{'as_of':'2021-02-01',"
-		 GRANTS_2020("2021-06-30", "2021-09-30") "'rows':["
-		 RROW("ph-2020", "solna", "300000", "0", "0", "300000",
-		      "open") ","
-		 RROW("ph-2020", "storsthlm", "0", "0", "300000", "100000",
-		      "open") ","
-		 RROW(POST, "solna", "600000", "450000", "0", "150000",
-		      "open") ","
-		 RROW(POST, "storsthlm", "2000000", "0", "600000", "1400000",
-		      "open") "],'total_outstanding':1950000,'known_at':'%s'}",
-		 t);
+	snprintf(
+	    want, sizeof want,
+	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
+	        "ph-2020", "solna", "300000", "0", "0", "300000",
+	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
+	                         "100000",
+	                         "open") "," RROW(POST, "solna", "600000",
+	                                          "450000", "0", "150000",
+	                                          "open") "," RROW(POST,
+	                                                           "storsthlm",
+	                                                           "2000000",
+	                                                           "0",
+	                                                           "600000",
+	                                                           "1400000",
+	                                                           "open") "],'total_outstanding':1950000,'known_at':'%s'}",
+	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* Known at 20: ph-2020 still has its first definition (use_by
 	 * 2020), sthlm-x is a legal entity of its own. */
 	q.year = 2020;
 	q.known_at_us = recorded_at(lg, 20);
 	ml_time_format(q.known_at_us, t, sizeof t);
-	snprintf(want, sizeof want,
-		 "{'as_of':'2021-02-01',"
-		 GRANTS_2020("2020-12-31", "2021-03-31") "'rows':["
-		 RROW("ph-2020", "solna", "300000", "0", "0", "300000",
-		      "due") ","
-		 RROW("ph-2020", "storsthlm", "0", "0", "300000", "100000",
-		      "due") ","
-		 RROW(POST, "solna", "500000", "450000", "0", "50000",
-		      "due") ","
-		 RROW(POST, "sthlm-x", "100000", "0", "0", "100000", "due")
-		 "," RROW(POST, "storsthlm", "2000000", "0", "600000",
-			  "1400000", "due")
-		 "],'total_outstanding':1950000,'known_at':'%s'}",
-		 t);
+	snprintf(
+	    want, sizeof want,
+	    "{'as_of':'2021-02-01'," GRANTS_2020("2020-12-31", "2021-03-31") "'rows':[" RROW(
+	        "ph-2020", "solna", "300000", "0", "0", "300000",
+	        "due") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
+	                        "100000",
+	                        "due") "," RROW(POST, "solna", "500000",
+	                                        "450000", "0", "50000",
+	                                        "due") "," RROW(POST, "sthlm-x",
+	                                                        "100000", "0",
+	                                                        "0", "100000",
+	                                                        "due") "," RROW(POST,
+	                                                                        "storsthlm",
+	                                                                        "2000000",
+	                                                                        "0",
+	                                                                        "600000",
+	                                                                        "1400000",
+	                                                                        "due") "],'total_outstanding':1950000,'known_at':'%s'}",
+	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* A grant with no repay_by, all used or carried: ok. */
 	q = qy("2020-12-31");
 	q.grant = "ph-2019";
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2020-12-31','grants':[{'grant':'ph-2019',"
-		     "'use_by':'2019-12-31'}],'rows':["
-		     RROW("ph-2019", "storsthlm", "1000000", "600000", "0",
-			  "0", "ok") "],'total_outstanding':0}");
+	             "{'as_of':'2020-12-31','grants':[{'grant':'ph-2019',"
+	             "'use_by':'2019-12-31'}],'rows':[" RROW(
+	                 "ph-2019", "storsthlm", "1000000", "600000", "0", "0",
+	                 "ok") "],'total_outstanding':0}");
 	/* grant=G covers its posts. */
 	q.grant = "ph-2020";
 	q.as_of = day("2021-07-01");
 	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-		       GRANTS_2020("2021-06-30", "2021-09-30"),
-		       RROW(POST, "storsthlm", "2000000", "0", "500000",
-			    "1500000", "due") "],'total_outstanding':1950000}");
+	               GRANTS_2020("2021-06-30", "2021-09-30"),
+	               RROW(POST, "storsthlm", "2000000", "0", "500000",
+	                    "1500000", "due") "],'total_outstanding':1950000}");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
 
-#define DITEM(kind, grant, party, due, amount, status, days)                 \
-	"{'kind':'" kind "','grant':'" grant "','party':'" party "','due':'" \
-	due "','amount':" amount ",'status':'" status "','days':" days "}"
+#define DITEM(kind, grant, party, due, amount, status, days)                   \
+	"{'kind':'" kind "','grant':'" grant "','party':'" party               \
+	"','due':'" due "','amount':" amount ",'status':'" status              \
+	"','days':" days "}"
 
 static void test_deadlines_views(void)
 {
@@ -1190,50 +1204,70 @@ static void test_deadlines_views(void)
 	/* Storsthlm received nothing in ph-2020 from outside (only
 	 * carried in): no report for it there. */
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-01-15','items':["
-		     DITEM("report", "ph-2020", "solna", "2021-01-31", "0",
-			   "due", "16") ","
-		     DITEM("report", POST, "solna", "2021-01-31", "0", "due",
-			   "16") ","
-		     DITEM("report", POST, "storsthlm", "2021-01-31", "0",
-			   "due", "16") "]}");
+	             "{'as_of':'2021-01-15','items':[" DITEM(
+	                 "report", "ph-2020", "solna", "2021-01-31", "0", "due",
+	                 "16") "," DITEM("report", POST, "solna", "2021-01-31",
+	                                 "0", "due",
+	                                 "16") "," DITEM("report", POST,
+	                                                 "storsthlm",
+	                                                 "2021-01-31", "0",
+	                                                 "due", "16") "]}");
 	/* Known at 20: use_by 2020-12-31, repay_by 2021-03-31. */
 	q = qy("2021-03-10");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 20);
 	ml_time_format(q.known_at_us, t, sizeof t);
-	snprintf(want, sizeof want,
-		 "{'as_of':'2021-03-10','items':["
-		 DITEM("report", "ph-2020", "solna", "2021-01-31", "0",
-		       "overdue", "38") ","
-		 DITEM("report", POST, "solna", "2021-01-31", "0", "overdue",
-		       "38") ","
-		 DITEM("report", POST, "sthlm-x", "2021-01-31", "0",
-		       "overdue", "38") ","
-		 DITEM("report", POST, "storsthlm", "2021-01-31", "0",
-		       "overdue", "38") ","
-		 DITEM("repay", "ph-2020", "solna", "2021-03-31", "300000",
-		       "due", "21") ","
-		 DITEM("repay", "ph-2020", "storsthlm", "2021-03-31",
-		       "100000", "due", "21") ","
-		 DITEM("repay", POST, "solna", "2021-03-31", "50000", "due",
-		       "21") ","
-		 DITEM("repay", POST, "sthlm-x", "2021-03-31", "100000",
-		       "due", "21") ","
-		 DITEM("repay", POST, "storsthlm", "2021-03-31", "1400000",
-		       "due", "21") "],'known_at':'%s'}",
-		 t);
+	snprintf(
+	    want, sizeof want,
+	    "{'as_of':'2021-03-10','items':[" DITEM("report", "ph-2020", "solna", "2021-01-31", "0", "overdue", "38") "," DITEM(
+	        "report", POST, "solna", "2021-01-31", "0", "overdue",
+	        "38") "," DITEM("report", POST, "sthlm-x", "2021-01-31", "0",
+	                        "overdue",
+	                        "38") "," DITEM("report", POST, "storsthlm",
+	                                        "2021-01-31", "0", "overdue",
+	                                        "38") "," DITEM("repay",
+	                                                        "ph-2020",
+	                                                        "solna",
+	                                                        "2021-03-31",
+	                                                        "300000", "due",
+	                                                        "21") "," DITEM("repay",
+	                                                                        "ph-2020",
+	                                                                        "storsthlm",
+	                                                                        "2021-03-31",
+	                                                                        "100000",
+	                                                                        "due",
+	                                                                        "21") "," DITEM("repay",
+	                                                                                        POST,
+	                                                                                        "solna",
+	                                                                                        "2021-03-31",
+	                                                                                        "50000",
+	                                                                                        "due",
+	                                                                                        "21") "," DITEM("repay",
+	                                                                                                        POST,
+	                                                                                                        "sthlm-x",
+	                                                                                                        "2021-03-31",
+	                                                                                                        "100000",
+	                                                                                                        "due",
+	                                                                                                        "21") "," DITEM("repay",
+	                                                                                                                        POST,
+	                                                                                                                        "storsthlm",
+	                                                                                                                        "2021-03-31",
+	                                                                                                                        "1400000",
+	                                                                                                                        "due",
+	                                                                                                                        "21") "],'known_at':'%s'}",
+	    t);
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q, want);
 	/* Now: use_by is 2021-06-30, so no repay items yet. */
 	q = qy("2021-03-10");
-	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-03-10','items':["
-		     DITEM("report", "ph-2020", "solna", "2021-01-31", "0",
-			   "overdue", "38") ","
-		     DITEM("report", POST, "solna", "2021-01-31", "0",
-			   "overdue", "38") ","
-		     DITEM("report", POST, "storsthlm", "2021-01-31", "0",
-			   "overdue", "38") "]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_deadlines, &q,
+	    "{'as_of':'2021-03-10','items':[" DITEM(
+	        "report", "ph-2020", "solna", "2021-01-31", "0", "overdue",
+	        "38") "," DITEM("report", POST, "solna", "2021-01-31", "0",
+	                        "overdue",
+	                        "38") "," DITEM("report", POST, "storsthlm",
+	                                        "2021-01-31", "0", "overdue",
+	                                        "38") "]}");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
@@ -1245,36 +1279,36 @@ static void test_trace_carry(void)
 	struct ml_query q = qy("2020-12-31");
 	q.grant = "ph-2019";
 	CHECK_ANSWER(lg, ml_answer_trace, &q,
-		     "{'grant':'ph-2019','as_of':'2020-12-31','nodes':["
-		     "{'party':'kammarkollegiet','received':5000000,"
-		     "'returned':0,'carried_in':0,'paid_out':1000000,"
-		     "'spent':0,'repaid':0,'carried_out':0,'held':4000000,"
-		     "'activities':[]},{'party':'storsthlm','received':"
-		     "1000000,'returned':0,'carried_in':0,'paid_out':0,"
-		     "'spent':600000,'repaid':0,'carried_out':400000,"
-		     "'held':0,'activities':[{'activity':'Samordning',"
-		     "'amount':600000}]}],'edges':[{'from':'kammarkollegiet',"
-		     "'to':'storsthlm','kind':'payout','amount':1000000}]}");
+	             "{'grant':'ph-2019','as_of':'2020-12-31','nodes':["
+	             "{'party':'kammarkollegiet','received':5000000,"
+	             "'returned':0,'carried_in':0,'paid_out':1000000,"
+	             "'spent':0,'repaid':0,'carried_out':0,'held':4000000,"
+	             "'activities':[]},{'party':'storsthlm','received':"
+	             "1000000,'returned':0,'carried_in':0,'paid_out':0,"
+	             "'spent':600000,'repaid':0,'carried_out':400000,"
+	             "'held':0,'activities':[{'activity':'Samordning',"
+	             "'amount':600000}]}],'edges':[{'from':'kammarkollegiet',"
+	             "'to':'storsthlm','kind':'payout','amount':1000000}]}");
 	q.grant = "ph-2020";
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "{'party':'storsthlm','received':0,'returned':0,"
-		       "'carried_in':400000,'paid_out':300000,'spent':0,"
-		       "'repaid':0,'carried_out':0,'held':100000,"
-		       "'activities':[]}",
-		       "'edges':[{'from':'storsthlm','to':'solna','kind':"
-		       "'payout','amount':300000}]}");
+	               "{'party':'storsthlm','received':0,'returned':0,"
+	               "'carried_in':400000,'paid_out':300000,'spent':0,"
+	               "'repaid':0,'carried_out':0,'held':100000,"
+	               "'activities':[]}",
+	               "'edges':[{'from':'storsthlm','to':'solna','kind':"
+	               "'payout','amount':300000}]}");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
 
-#define G2019                                                                \
-	"{'grant':'ph-2019','name':'Psykisk hälsa 2019','payer':"            \
-	"'kammarkollegiet','total':5000000,'year':2019,'use_by':"            \
-	"'2019-12-31','carry_over':true,'defined_seq':5,'date':"             \
+#define G2019                                                                  \
+	"{'grant':'ph-2019','name':'Psykisk hälsa 2019','payer':"             \
+	"'kammarkollegiet','total':5000000,'year':2019,'use_by':"              \
+	"'2019-12-31','carry_over':true,'defined_seq':5,'date':"               \
 	"'2019-02-01'}"
-#define GPOST                                                                \
-	"{'grant':'ph-2020/lansgemensamma','name':'Länsgemensamma',"         \
-	"'payer':'kammarkollegiet','total':2000000,'parent':'ph-2020',"      \
+#define GPOST                                                                  \
+	"{'grant':'ph-2020/lansgemensamma','name':'Länsgemensamma',"          \
+	"'payer':'kammarkollegiet','total':2000000,'parent':'ph-2020',"        \
 	"'defined_seq':11,'date':'2020-02-10'}"
 
 static void test_grants_listing(void)
@@ -1283,43 +1317,43 @@ static void test_grants_listing(void)
 	struct ml_ledger *lg = sthlm_open(dir);
 	struct ml_query q = qy("2020-03-01");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
-		     "{'as_of':'2020-03-01','grants':[" G2019 ","
-		     "{'grant':'ph-2020','name':'Psykisk hälsa 2020','payer':"
-		     "'kammarkollegiet','total':8000000,'year':2020,"
-		     "'use_by':'2020-12-31','report_by':'2021-01-31',"
-		     "'repay_by':'2021-03-31','defined_seq':9,'date':"
-		     "'2020-02-06'}," GPOST "]}");
+	             "{'as_of':'2020-03-01','grants':[" G2019 ","
+	             "{'grant':'ph-2020','name':'Psykisk hälsa 2020','payer':"
+	             "'kammarkollegiet','total':8000000,'year':2020,"
+	             "'use_by':'2020-12-31','report_by':'2021-01-31',"
+	             "'repay_by':'2021-03-31','defined_seq':9,'date':"
+	             "'2020-02-06'}," GPOST "]}");
 	q = qy("2020-07-01");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
-		     "{'as_of':'2020-07-01','grants':[" G2019 ","
-		     "{'grant':'ph-2020','name':'Psykisk hälsa 2020 (ändrad)',"
-		     "'payer':'kammarkollegiet','total':9000000,'year':2020,"
-		     "'use_by':'2021-06-30','report_by':'2021-01-31',"
-		     "'repay_by':'2021-09-30','defined_seq':21,'date':"
-		     "'2020-06-01'}," GPOST "]}");
+	             "{'as_of':'2020-07-01','grants':[" G2019 ","
+	             "{'grant':'ph-2020','name':'Psykisk hälsa 2020 (ändrad)',"
+	             "'payer':'kammarkollegiet','total':9000000,'year':2020,"
+	             "'use_by':'2021-06-30','report_by':'2021-01-31',"
+	             "'repay_by':'2021-09-30','defined_seq':21,'date':"
+	             "'2020-06-01'}," GPOST "]}");
 	/* Known before the redefinition was recorded. */
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 20);
 	CHECK_CONTAINS(lg, ml_answer_grants, &q,
-		       "'total':8000000,'year':2020,'use_by':'2020-12-31',");
+	               "'total':8000000,'year':2020,'use_by':'2020-12-31',");
 	q = qy("2019-06-01");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
-		     "{'as_of':'2019-06-01','grants':[" G2019 "]}");
+	             "{'as_of':'2019-06-01','grants':[" G2019 "]}");
 	q = qy("1900-01-01");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
-		     "{'as_of':'1900-01-01','grants':[]}");
+	             "{'as_of':'1900-01-01','grants':[]}");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
 
-#define P_KK                                                                 \
-	"{'party':'kammarkollegiet','name':'Kammarkollegiet','kind':"        \
+#define P_KK                                                                   \
+	"{'party':'kammarkollegiet','name':'Kammarkollegiet','kind':"          \
 	"'state','defined_seq':1,'date':'2019-01-01'}"
-#define P_SOLNA                                                              \
-	"{'party':'solna','name':'Solna stad','kind':'municipality',"        \
+#define P_SOLNA                                                                \
+	"{'party':'solna','name':'Solna stad','kind':'municipality',"          \
 	"'org_no':'212000-0278','defined_seq':3,'date':'2019-01-01'}"
-#define P_STORSTHLM                                                          \
-	"{'party':'storsthlm','name':'Storsthlm','kind':"                    \
+#define P_STORSTHLM                                                            \
+	"{'party':'storsthlm','name':'Storsthlm','kind':"                      \
 	"'county_association','defined_seq':2,'date':'2019-01-01'}"
 
 static void test_parties_listing(void)
@@ -1328,37 +1362,37 @@ static void test_parties_listing(void)
 	struct ml_ledger *lg = sthlm_open(dir);
 	struct ml_query q = qy("2019-06-01");
 	CHECK_ANSWER(lg, ml_answer_parties, &q,
-		     "{'as_of':'2019-06-01','parties':[" P_KK "," P_SOLNA
-		     "," P_STORSTHLM "]}");
+	             "{'as_of':'2019-06-01','parties':[" P_KK "," P_SOLNA
+	             "," P_STORSTHLM "]}");
 	/* sthlm-x: defined (4) on 2020-05-01, then (22) back-dated to
 	 * 2020-01-01 under Solna, then (23) on 2020-03-01 under
 	 * Storsthlm. As of D: the latest dated ≤ D. */
 	q = qy("2020-02-01");
 	CHECK_ANSWER(lg, ml_answer_parties, &q,
-		     "{'as_of':'2020-02-01','parties':[" P_KK "," P_SOLNA
-		     ",{'party':'sthlm-x','name':'Enhet X (Solna)','kind':"
-		     "'unit','parent':'solna','defined_seq':22,'date':"
-		     "'2020-01-01'}," P_STORSTHLM "]}");
+	             "{'as_of':'2020-02-01','parties':[" P_KK "," P_SOLNA
+	             ",{'party':'sthlm-x','name':'Enhet X (Solna)','kind':"
+	             "'unit','parent':'solna','defined_seq':22,'date':"
+	             "'2020-01-01'}," P_STORSTHLM "]}");
 	q = qy("2020-04-01");
 	CHECK_CONTAINS(lg, ml_answer_parties, &q,
-		       "{'party':'sthlm-x','name':'Enhet X (Storsthlm)',"
-		       "'kind':'unit','parent':'storsthlm','defined_seq':23,"
-		       "'date':'2020-03-01'}");
+	               "{'party':'sthlm-x','name':'Enhet X (Storsthlm)',"
+	               "'kind':'unit','parent':'storsthlm','defined_seq':23,"
+	               "'date':'2020-03-01'}");
 	q = qy("2020-06-01");
 	CHECK_CONTAINS(lg, ml_answer_parties, &q,
-		       "{'party':'sthlm-x','name':'Enhet X','kind':'unit',"
-		       "'defined_seq':4,'date':'2020-05-01'}");
+	               "{'party':'sthlm-x','name':'Enhet X','kind':'unit',"
+	               "'defined_seq':4,'date':'2020-05-01'}");
 	/* Known before 23 was recorded. */
 	q = qy("2020-04-01");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 22);
 	CHECK_CONTAINS(lg, ml_answer_parties, &q,
-		       "{'party':'sthlm-x','name':'Enhet X (Solna)',"
-		       "'kind':'unit','parent':'solna','defined_seq':22,");
+	               "{'party':'sthlm-x','name':'Enhet X (Solna)',"
+	               "'kind':'unit','parent':'solna','defined_seq':22,");
 	/* … and before 22: only the 2020-05-01 definition exists. */
 	q.known_at_us = recorded_at(lg, 21);
 	CHECK_CONTAINS(lg, ml_answer_parties, &q,
-		       "'parties':[" P_KK "," P_SOLNA "," P_STORSTHLM "],");
+	               "'parties':[" P_KK "," P_SOLNA "," P_STORSTHLM "],");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
@@ -1388,65 +1422,64 @@ static void test_corrections(void)
 	char dir[4096];
 	struct ml_ledger *lg = tl_open(dir, "answers-corr");
 	add(lg, "[{'type':'party','date':'2020-01-01','party':'kk',"
-		"'name':'KK','kind':'state'},"
-		"{'type':'party','date':'2020-01-01','party':'a','name':'A',"
-		"'kind':'municipality'},"
-		"{'type':'party','date':'2020-01-01','party':'c','name':'C',"
-		"'kind':'municipality'},"
-		"{'type':'grant','date':'2020-01-01','grant':'g','name':'G',"
-		"'payer':'kk','total':1000}]");
+	        "'name':'KK','kind':'state'},"
+	        "{'type':'party','date':'2020-01-01','party':'a','name':'A',"
+	        "'kind':'municipality'},"
+	        "{'type':'party','date':'2020-01-01','party':'c','name':'C',"
+	        "'kind':'municipality'},"
+	        "{'type':'grant','date':'2020-01-01','grant':'g','name':'G',"
+	        "'payer':'kk','total':1000}]");
 	add(lg, "{'type':'allocation','date':'2020-02-01','grant':'g',"
-		"'from':'kk','to':'a','amount':100}");
+	        "'from':'kk','to':'a','amount':100}");
 	add(lg, "{'type':'payout','date':'2020-02-02','grant':'g',"
-		"'from':'kk','to':'a','amount':100}"); /* 6 */
+	        "'from':'kk','to':'a','amount':100}"); /* 6 */
 	add(lg, "{'type':'correction','date':'2020-03-01','corrects':6,"
-		"'note':'fel'}");
+	        "'note':'fel'}");
 	add(lg, "{'type':'allocation','date':'2020-02-01','grant':'g',"
-		"'from':'kk','to':'c','amount':50,'claim_by':'2020-02-20'}");
+	        "'from':'kk','to':'c','amount':50,'claim_by':'2020-02-20'}");
 	add(lg, "{'type':'correction','date':'2020-03-01','corrects':8,"
-		"'note':'fel'}"); /* 9 */
+	        "'note':'fel'}"); /* 9 */
 	struct ml_query q = qy("2020-12-31");
 	q.grant = "g";
 	CHECK_ANSWER(lg, ml_answer_trace, &q,
-		     "{'grant':'g','as_of':'2020-12-31','nodes':["
-		     "{'party':'a','received':0,'returned':0,'carried_in':0,"
-		     "'paid_out':0,'spent':0,'repaid':0,'carried_out':0,"
-		     "'held':0,'activities':[]},{'party':'kk','received':1000,"
-		     "'returned':0,'carried_in':0,'paid_out':0,'spent':0,"
-		     "'repaid':0,'carried_out':0,'held':1000,'activities':[]}"
-		     "],'edges':[]}");
+	             "{'grant':'g','as_of':'2020-12-31','nodes':["
+	             "{'party':'a','received':0,'returned':0,'carried_in':0,"
+	             "'paid_out':0,'spent':0,'repaid':0,'carried_out':0,"
+	             "'held':0,'activities':[]},{'party':'kk','received':1000,"
+	             "'returned':0,'carried_in':0,'paid_out':0,'spent':0,"
+	             "'repaid':0,'carried_out':0,'held':1000,'activities':[]}"
+	             "],'edges':[]}");
 	/* Known before the payout's correction (7): it counts. */
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 6);
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "'nodes':[{'party':'a','received':100,'returned':0,"
-		       "'carried_in':0,'paid_out':0,'spent':0,'repaid':0,"
-		       "'carried_out':0,'held':100,'activities':[]},"
-		       "{'party':'kk','received':1000,'returned':0,"
-		       "'carried_in':0,'paid_out':100,",
-		       "'edges':[{'from':'kk','to':'a','kind':'payout',"
-		       "'amount':100}],'known_at':'");
+	               "'nodes':[{'party':'a','received':100,'returned':0,"
+	               "'carried_in':0,'paid_out':0,'spent':0,'repaid':0,"
+	               "'carried_out':0,'held':100,'activities':[]},"
+	               "{'party':'kk','received':1000,'returned':0,"
+	               "'carried_in':0,'paid_out':100,",
+	               "'edges':[{'from':'kk','to':'a','kind':'payout',"
+	               "'amount':100}],'known_at':'");
 	/* Known between C's allocation (8) and its correction (9). */
 	q.known_at_us = recorded_at(lg, 8);
-	CHECK_CONTAINS(lg, ml_answer_trace, &q,
-		       "{'party':'a','received':0,",
-		       "{'party':'c','received':0,", "'edges':[],");
+	CHECK_CONTAINS(lg, ml_answer_trace, &q, "{'party':'a','received':0,",
+	               "{'party':'c','received':0,", "'edges':[],");
 	/* The corrected allocation's claim_by no longer counts. */
 	q = qy("2020-02-25");
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2020-02-25','items':[]}");
+	             "{'as_of':'2020-02-25','items':[]}");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 8);
 	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
-		       "'items':[{'kind':'claim','grant':'g','party':'c',"
-		       "'due':'2020-02-20','amount':50,'status':'overdue',"
-		       "'days':5}]");
+	               "'items':[{'kind':'claim','grant':'g','party':'c',"
+	               "'due':'2020-02-20','amount':50,'status':'overdue',"
+	               "'days':5}]");
 	/* A's unclaimed allocation has no claim_by: never an item. */
 	q = qy("2020-12-31");
 	q.party = "c";
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2020-12-31','known_at':null,'head_seq':9,"
-		     "'rows':[]}");
+	             "{'as_of':'2020-12-31','known_at':null,'head_seq':9,"
+	             "'rows':[]}");
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
@@ -1469,10 +1502,10 @@ static void test_json_helpers(void)
 	ml_buf_add_str(&b, "x");
 	MT_CHECK_INT(ml_json_print(doc, &b), 0);
 	MT_CHECK_STR(b.data, "x{\"a\":1000000000000000,"
-			     "\"b\":-9223372036854775808,"
-			     "\"c\":9223372036854775807,\"d\":0,"
-			     "\"e\":9007199254740993,\"f\":\"1900-01-01\","
-			     "\"g\":\"2199-12-31\"}");
+	                     "\"b\":-9223372036854775808,"
+	                     "\"c\":9223372036854775807,\"d\":0,"
+	                     "\"e\":9007199254740993,\"f\":\"1900-01-01\","
+	                     "\"g\":\"2199-12-31\"}");
 	/* The ceiling of the buffer is respected. */
 	struct ml_buf small;
 	ml_buf_init(&small, 8);
@@ -1495,18 +1528,18 @@ static void test_empty(void)
 	struct ml_ledger *lg = tl_open(dir, "answers-empty");
 	struct ml_query q = qy("2021-01-01");
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
-		     "{'as_of':'2021-01-01','known_at':null,'head_seq':0,"
-		     "'rows':[]}");
+	             "{'as_of':'2021-01-01','known_at':null,'head_seq':0,"
+	             "'rows':[]}");
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
-		     "{'as_of':'2021-01-01','items':[]}");
+	             "{'as_of':'2021-01-01','items':[]}");
 	CHECK_ANSWER(lg, ml_answer_parties, &q,
-		     "{'as_of':'2021-01-01','parties':[]}");
+	             "{'as_of':'2021-01-01','parties':[]}");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
-		     "{'as_of':'2021-01-01','grants':[]}");
+	             "{'as_of':'2021-01-01','grants':[]}");
 	q.year = 2020;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
-		     "{'as_of':'2021-01-01','grants':[],'rows':[],"
-		     "'total_outstanding':0}");
+	             "{'as_of':'2021-01-01','grants':[],'rows':[],"
+	             "'total_outstanding':0}");
 	struct ml_events_query e = eq(0, 10);
 	CHECK_EVENTS(lg, &e, 0, 0);
 	ml_ledger_close(lg);

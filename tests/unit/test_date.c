@@ -68,22 +68,23 @@ static void test_calendar_edges(void)
 static void test_bad_date_forms(void)
 {
 	static const char *const bad[] = {
-		"",
-		"2020-1-01",
-		"2020-01-1",
-		"20200101",
-		"2020/01/01",
-		"2020-01-01 ",
-		" 2020-01-01",
-		"2020-01-01T00",
-		"2020-0a-01",
-		"+020-01-01",
-		"-020-01-01",
-		"\xEF\xBC\x92" "020-01-01", /* full-width digit two */
-		"2020-01-01Z",
-		"2020_01_01",
-		"2020-01--1",
-		"2020-1--01",
+	    "",
+	    "2020-1-01",
+	    "2020-01-1",
+	    "20200101",
+	    "2020/01/01",
+	    "2020-01-01 ",
+	    " 2020-01-01",
+	    "2020-01-01T00",
+	    "2020-0a-01",
+	    "+020-01-01",
+	    "-020-01-01",
+	    "\xEF\xBC\x92"
+	    "020-01-01", /* full-width digit two */
+	    "2020-01-01Z",
+	    "2020_01_01",
+	    "2020-01--1",
+	    "2020-1--01",
 	};
 	ml_day day = 7;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -94,11 +95,11 @@ static void test_bad_date_forms(void)
 	/* len is what counts, not a NUL: an embedded NUL is a bad byte. */
 	char why[200];
 	MT_CHECK_INT(ml_date_parse("2020-01-0\0", 10, &day, why, sizeof why),
-		     ML_E_INVALID_FIELD);
+	             ML_E_INVALID_FIELD);
 	MT_CHECK_INT(ml_date_parse("2020-01-011", 10, &day, why, sizeof why),
-		     0);
+	             0);
 	MT_CHECK_INT(ml_date_parse("2020-01-01", 9, &day, why, sizeof why),
-		     ML_E_INVALID_FIELD);
+	             ML_E_INVALID_FIELD);
 	ml_date_parse("2020-02-30", 10, &day, why, sizeof why);
 	MT_CHECK(strstr(why, "2020-02-30") != NULL);
 	MT_CHECK(strstr(why, "29") != NULL);
@@ -113,7 +114,7 @@ static int naive_days_in_month(int year, int month)
 		return leap ? 29 : 28;
 	}
 	return (month == 4 || month == 6 || month == 9 || month == 11) ? 30
-								       : 31;
+	                                                               : 31;
 }
 
 /* Walks the calendar one day at a time and checks every legal day. */
@@ -123,20 +124,19 @@ static void test_every_day(void)
 	for (ml_day day = 0; day <= ML_DAY_MAX; day++) {
 		char expect[32], text[ML_DATE_TEXT_MAX];
 		snprintf(expect, sizeof expect, "%04d-%02d-%02d", year, month,
-			 mday);
+		         mday);
 		ml_date_format(day, text, sizeof text);
 		ml_day back = -1;
 		int y, m, d;
 		ml_date_to_ymd(day, &y, &m, &d);
-		bool ok = strcmp(text, expect) == 0 &&
-			  ml_date_parse(text, strlen(text), &back, NULL, 0) ==
-				  0 &&
-			  back == day && y == year && m == month &&
-			  d == mday &&
-			  ml_date_from_ymd(year, month, mday) == day;
+		bool ok =
+		    strcmp(text, expect) == 0 &&
+		    ml_date_parse(text, strlen(text), &back, NULL, 0) == 0 &&
+		    back == day && y == year && m == month && d == mday &&
+		    ml_date_from_ymd(year, month, mday) == day;
 		if (!ok) {
 			MT_FAIL_AT("day %d: '%s' expected '%s', back %d", day,
-				   text, expect, back);
+			           text, expect, back);
 			return;
 		}
 		if (++mday > naive_days_in_month(year, month)) {
@@ -179,47 +179,45 @@ struct time_case {
 };
 
 static const struct time_case time_cases[] = {
-	{"1970-01-01T00:00:00Z", 0},
-	{"1970-01-01T00:00:00.000001Z", 1},
-	{"1969-12-31T23:59:59.999999Z", -1},
-	{"1969-07-20T20:17:40Z", -14182940LL * US_PER_S},
-	{"1900-01-01T00:00:00Z", -2208988800LL * US_PER_S},
-	{"2021-01-15T09:30:00Z", 1610703000LL * US_PER_S},
-	{"2021-01-15T09:30:00.000000Z", 1610703000LL * US_PER_S},
-	{"2021-01-15t09:30:00z", 1610703000LL * US_PER_S},
-	{"2021-01-15T10:30:00+01:00", 1610703000LL * US_PER_S},
-	{"2021-01-15T04:00:00-05:30", 1610703000LL * US_PER_S},
-	{"2021-01-16T09:29:00+23:59", 1610703000LL * US_PER_S},
-	{"2021-01-15T09:30:00-00:00", 1610703000LL * US_PER_S},
-	{"2021-01-15T09:30:00.5Z", 1610703000LL * US_PER_S + 500000},
-	{"2021-01-15T09:30:00.12Z", 1610703000LL * US_PER_S + 120000},
-	{"2021-01-15T09:30:00.123Z", 1610703000LL * US_PER_S + 123000},
-	{"2021-01-15T09:30:00.1234Z", 1610703000LL * US_PER_S + 123400},
-	{"2021-01-15T09:30:00.12345Z", 1610703000LL * US_PER_S + 123450},
-	{"2021-01-15T09:30:00.123456Z", 1610703000LL * US_PER_S + 123456},
-	{"2021-01-15T10:30:00.123456+01:00",
-	 1610703000LL * US_PER_S + 123456},
-	{"1970-01-01T00:30:00+01:00", -1800 * US_PER_S},
-	{"2020-12-31", 1609459200LL * US_PER_S - 1},
-	{"1899-12-31", -2208988800LL * US_PER_S - 1},
-	{"2000-02-29T12:00:00Z", 951825600LL * US_PER_S},
-	{"0000-01-01T00:00:00Z", -62167219200LL * US_PER_S},
-	{"9999-12-31T23:59:59.999999Z", 253402300800LL * US_PER_S - 1},
+    {"1970-01-01T00:00:00Z", 0},
+    {"1970-01-01T00:00:00.000001Z", 1},
+    {"1969-12-31T23:59:59.999999Z", -1},
+    {"1969-07-20T20:17:40Z", -14182940LL * US_PER_S},
+    {"1900-01-01T00:00:00Z", -2208988800LL * US_PER_S},
+    {"2021-01-15T09:30:00Z", 1610703000LL * US_PER_S},
+    {"2021-01-15T09:30:00.000000Z", 1610703000LL * US_PER_S},
+    {"2021-01-15t09:30:00z", 1610703000LL * US_PER_S},
+    {"2021-01-15T10:30:00+01:00", 1610703000LL * US_PER_S},
+    {"2021-01-15T04:00:00-05:30", 1610703000LL * US_PER_S},
+    {"2021-01-16T09:29:00+23:59", 1610703000LL * US_PER_S},
+    {"2021-01-15T09:30:00-00:00", 1610703000LL * US_PER_S},
+    {"2021-01-15T09:30:00.5Z", 1610703000LL * US_PER_S + 500000},
+    {"2021-01-15T09:30:00.12Z", 1610703000LL * US_PER_S + 120000},
+    {"2021-01-15T09:30:00.123Z", 1610703000LL * US_PER_S + 123000},
+    {"2021-01-15T09:30:00.1234Z", 1610703000LL * US_PER_S + 123400},
+    {"2021-01-15T09:30:00.12345Z", 1610703000LL * US_PER_S + 123450},
+    {"2021-01-15T09:30:00.123456Z", 1610703000LL * US_PER_S + 123456},
+    {"2021-01-15T10:30:00.123456+01:00", 1610703000LL * US_PER_S + 123456},
+    {"1970-01-01T00:30:00+01:00", -1800 * US_PER_S},
+    {"2020-12-31", 1609459200LL * US_PER_S - 1},
+    {"1899-12-31", -2208988800LL * US_PER_S - 1},
+    {"2000-02-29T12:00:00Z", 951825600LL * US_PER_S},
+    {"0000-01-01T00:00:00Z", -62167219200LL * US_PER_S},
+    {"9999-12-31T23:59:59.999999Z", 253402300800LL * US_PER_S - 1},
 };
 
 static void test_time_parse(void)
 {
-	for (size_t i = 0; i < sizeof time_cases / sizeof time_cases[0];
-	     i++) {
+	for (size_t i = 0; i < sizeof time_cases / sizeof time_cases[0]; i++) {
 		const char *text = time_cases[i].text;
 		int64_t us = 42;
 		char why[200] = "";
-		int rc = ml_time_parse(text, strlen(text), &us, why,
-				       sizeof why);
+		int rc =
+		    ml_time_parse(text, strlen(text), &us, why, sizeof why);
 		if (rc != 0 || us != time_cases[i].us)
 			MT_FAIL_AT("'%s': rc %d us %lld, expected %lld (%s)",
-				   text, rc, (long long)us,
-				   (long long)time_cases[i].us, why);
+			           text, rc, (long long)us,
+			           (long long)time_cases[i].us, why);
 	}
 }
 
@@ -227,23 +225,23 @@ static void test_time_format(void)
 {
 	char buf[ML_TIME_TEXT_MAX];
 	MT_CHECK_STR(ml_time_format(0, buf, sizeof buf),
-		     "1970-01-01T00:00:00.000000Z");
+	             "1970-01-01T00:00:00.000000Z");
 	MT_CHECK_STR(ml_time_format(-1, buf, sizeof buf),
-		     "1969-12-31T23:59:59.999999Z");
+	             "1969-12-31T23:59:59.999999Z");
 	MT_CHECK_STR(ml_time_format(1610703000LL * US_PER_S, buf, sizeof buf),
-		     "2021-01-15T09:30:00.000000Z");
-	MT_CHECK_STR(ml_time_format(1610703000LL * US_PER_S + 7, buf,
-				    sizeof buf),
-		     "2021-01-15T09:30:00.000007Z");
-	MT_CHECK_STR(ml_time_format(-14182940LL * US_PER_S - 250000, buf,
-				    sizeof buf),
-		     "1969-07-20T20:17:39.750000Z");
+	             "2021-01-15T09:30:00.000000Z");
+	MT_CHECK_STR(
+	    ml_time_format(1610703000LL * US_PER_S + 7, buf, sizeof buf),
+	    "2021-01-15T09:30:00.000007Z");
+	MT_CHECK_STR(
+	    ml_time_format(-14182940LL * US_PER_S - 250000, buf, sizeof buf),
+	    "1969-07-20T20:17:39.750000Z");
 	MT_CHECK_STR(ml_time_format(-86400LL * US_PER_S, buf, sizeof buf),
-		     "1969-12-31T00:00:00.000000Z");
+	             "1969-12-31T00:00:00.000000Z");
 	MT_CHECK_STR(ml_time_format(INT64_MIN, buf, sizeof buf),
-		     "0000-01-01T00:00:00.000000Z");
+	             "0000-01-01T00:00:00.000000Z");
 	MT_CHECK_STR(ml_time_format(INT64_MAX, buf, sizeof buf),
-		     "9999-12-31T23:59:59.999999Z");
+	             "9999-12-31T23:59:59.999999Z");
 	MT_CHECK_INT(strlen(buf), ML_TIME_TEXT_MAX - 1);
 	char small[11];
 	MT_CHECK_STR(ml_time_format(0, small, sizeof small), "1970-01-01");
@@ -277,12 +275,12 @@ static void test_time_round_trip(void)
 		memcpy(shifted + 26, "+02:00", 7);
 		int64_t back_shifted = 0;
 		int rc_shifted = ml_time_parse(shifted, strlen(shifted),
-					       &back_shifted, NULL, 0);
+		                               &back_shifted, NULL, 0);
 		if (rc != 0 || back != us || rc_shifted != 0 ||
 		    back_shifted != us) {
 			MT_FAIL_AT("%lld -> '%s' / '%s' -> %lld / %lld",
-				   (long long)us, text, shifted,
-				   (long long)back, (long long)back_shifted);
+			           (long long)us, text, shifted,
+			           (long long)back, (long long)back_shifted);
 			return;
 		}
 	}
@@ -291,49 +289,49 @@ static void test_time_round_trip(void)
 static void test_bad_times(void)
 {
 	static const char *const bad[] = {
-		"",
-		"2021",
-		"2021-01-15T",
-		"2021-01-15T09:30",
-		"2021-01-15T09:30:00",
-		"2021-01-15 09:30:00Z",
-		"2021-01-15T24:00:00Z",
-		"2021-01-15T09:60:00Z",
-		"2021-01-15T23:59:60Z",
-		"2021-01-15T9:30:00Z",
-		"2021-01-15T09:30:00.Z",
-		"2021-01-15T09:30:00.1234567Z",
-		"2021-01-15T09:30:00,5Z",
-		"2021-01-15T09:30:00+01",
-		"2021-01-15T09:30:00+0100",
-		"2021-01-15T09:30:00+24:00",
-		"2021-01-15T09:30:00+01:60",
-		"2021-01-15T09:30:00Zjunk",
-		"2021-01-15T09:30:00ZZ",
-		"2021-01-15T09:30:00 Z",
-		"2021-02-30T00:00:00Z",
-		"2021-13-01T00:00:00Z",
-		"2021-01-15X09:30:00Z",
-		"2021-01-15T09-30-00Z",
-		"2021-01-15T09:30:00.12a4Z",
-		"2021-01-15T09:30:00UTC",
-		"2021-01-150",
-		"2021-02-29",
-		"1e10",
-		"-001-01-01T00:00:00Z",
+	    "",
+	    "2021",
+	    "2021-01-15T",
+	    "2021-01-15T09:30",
+	    "2021-01-15T09:30:00",
+	    "2021-01-15 09:30:00Z",
+	    "2021-01-15T24:00:00Z",
+	    "2021-01-15T09:60:00Z",
+	    "2021-01-15T23:59:60Z",
+	    "2021-01-15T9:30:00Z",
+	    "2021-01-15T09:30:00.Z",
+	    "2021-01-15T09:30:00.1234567Z",
+	    "2021-01-15T09:30:00,5Z",
+	    "2021-01-15T09:30:00+01",
+	    "2021-01-15T09:30:00+0100",
+	    "2021-01-15T09:30:00+24:00",
+	    "2021-01-15T09:30:00+01:60",
+	    "2021-01-15T09:30:00Zjunk",
+	    "2021-01-15T09:30:00ZZ",
+	    "2021-01-15T09:30:00 Z",
+	    "2021-02-30T00:00:00Z",
+	    "2021-13-01T00:00:00Z",
+	    "2021-01-15X09:30:00Z",
+	    "2021-01-15T09-30-00Z",
+	    "2021-01-15T09:30:00.12a4Z",
+	    "2021-01-15T09:30:00UTC",
+	    "2021-01-150",
+	    "2021-02-29",
+	    "1e10",
+	    "-001-01-01T00:00:00Z",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t us = 42;
 		char why[200] = "";
-		int rc = ml_time_parse(bad[i], strlen(bad[i]), &us, why,
-				       sizeof why);
+		int rc =
+		    ml_time_parse(bad[i], strlen(bad[i]), &us, why, sizeof why);
 		if (rc != ML_E_INVALID_FIELD || us != 42 || why[0] == '\0')
 			MT_FAIL_AT("'%s': rc %d us %lld why '%s'", bad[i], rc,
-				   (long long)us, why);
+			           (long long)us, why);
 	}
 	int64_t us;
 	MT_CHECK_INT(ml_time_parse("2021-01-15T09:30:00Z\0", 21, &us, NULL, 0),
-		     ML_E_INVALID_FIELD);
+	             ML_E_INVALID_FIELD);
 	MT_CHECK_INT(ml_time_parse(NULL, 0, &us, NULL, 0), ML_E_ARG);
 }
 

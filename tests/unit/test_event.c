@@ -22,7 +22,7 @@ static const struct canon_case canon_cases[] = {
 };
 
 static int decode_one(const char *json, struct ml_arena *arena,
-		      struct ml_event **ev, struct ml_errinfo *err)
+                      struct ml_event **ev, struct ml_errinfo *err)
 {
 	size_t n = 0;
 	ml_errinfo_clear(err);
@@ -38,7 +38,8 @@ static void test_field_table_sorted(void)
 		MT_CHECK(strcmp(ml_fields[f - 1].name, ml_fields[f].name) < 0);
 	for (int t = ML_TYPE_NONE + 1; t < ML_TYPE_COUNT; t++)
 		MT_CHECK(ml_type_from_name(ml_types[t].name,
-					   strlen(ml_types[t].name)) == (enum ml_type)t);
+		                           strlen(ml_types[t].name)) ==
+		         (enum ml_type)t);
 }
 
 static void test_canonical_every_type(void)
@@ -60,7 +61,8 @@ static void test_canonical_every_type(void)
 		seen[ev->type] = true;
 		struct ml_buf out;
 		ml_buf_init(&out, 1 << 16);
-		MT_CHECK_INT(ml_json_write_event(ev, ML_JSON_SUBMITTED, &out), 0);
+		MT_CHECK_INT(ml_json_write_event(ev, ML_JSON_SUBMITTED, &out),
+		             0);
 		MT_CHECK_STR(out.data, canon_cases[i].canonical);
 		ml_buf_free(&out);
 		ml_arena_free(&arena);
@@ -77,8 +79,8 @@ static void test_record_round_trip(void)
 		ml_arena_init(&arena, 1 << 20);
 		struct ml_event *ev = NULL;
 		struct ml_errinfo err;
-		MT_REQUIRE(decode_one(canon_cases[i].input, &arena, &ev, &err) ==
-			   0);
+		MT_REQUIRE(
+		    decode_one(canon_cases[i].input, &arena, &ev, &err) == 0);
 		ev->seq = 1000 + i;
 		ev->recorded_at_us = 1610703000123456LL + (int64_t)i;
 		ev->recorded_by = ml_str_c("anna");
@@ -93,15 +95,15 @@ static void test_record_round_trip(void)
 		ml_buf_init(&b, 1 << 16);
 		MT_CHECK_INT(ml_record_encode(ev, &rec), 0);
 		struct ml_event back;
-		MT_CHECK_INT(ml_record_decode(rec.data, rec.len, ev->seq, &back),
-			     0);
+		MT_CHECK_INT(
+		    ml_record_decode(rec.data, rec.len, ev->seq, &back), 0);
 		ml_json_write_event(ev, ML_JSON_STORED, &a);
 		ml_json_write_event(&back, ML_JSON_STORED, &b);
 		MT_CHECK_STR(b.data, a.data);
 		/* Every truncation of a record is refused, never read past. */
 		for (size_t cut = 0; cut < rec.len; cut++)
 			MT_CHECK(ml_record_decode(rec.data, cut, 1, &back) ==
-				 ML_E_CORRUPT);
+			         ML_E_CORRUPT);
 		ml_buf_free(&rec);
 		ml_buf_free(&a);
 		ml_buf_free(&b);
@@ -116,7 +118,7 @@ static void test_stored_form(void)
 	struct ml_event *ev = NULL;
 	struct ml_errinfo err;
 	MT_REQUIRE(decode_one("{\"type\":\"close\",\"date\":\"2020-12-31\"}",
-			      &arena, &ev, &err) == 0);
+	                      &arena, &ev, &err) == 0);
 	ev->seq = 7;
 	ev->recorded_at_us = 0;
 	ev->recorded_by = ml_str_c("root");
@@ -127,9 +129,9 @@ static void test_stored_form(void)
 	ml_buf_init(&out, 1 << 16);
 	ml_json_write_event(ev, ML_JSON_CANONICAL, &out);
 	MT_CHECK_STR(out.data,
-		     "{\"date\":\"2020-12-31\",\"recorded_at\":"
-		     "\"1970-01-01T00:00:00.000000Z\",\"recorded_by\":\"root\","
-		     "\"seq\":7,\"type\":\"close\"}");
+	             "{\"date\":\"2020-12-31\",\"recorded_at\":"
+	             "\"1970-01-01T00:00:00.000000Z\",\"recorded_by\":\"root\","
+	             "\"seq\":7,\"type\":\"close\"}");
 	ml_buf_reset(&out);
 	ml_json_write_event(ev, ML_JSON_STORED, &out);
 	MT_CHECK(strstr(out.data, "\"hash\":\"abababab") != NULL);
@@ -144,89 +146,82 @@ struct bad_case {
 	const char *field;
 };
 
-#define PAY "\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\"," \
-	    "\"from\":\"a\",\"to\":\"b\""
+#define PAY                                                                    \
+	"\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\","         \
+	"\"from\":\"a\",\"to\":\"b\""
 
 static const struct bad_case bad_cases[] = {
-	{"", ML_E_INVALID_JSON, ""},
-	{"{", ML_E_INVALID_JSON, ""},
-	{"[]", ML_E_INVALID_JSON, ""},
-	{"42", ML_E_INVALID_JSON, ""},
-	{"[42]", ML_E_INVALID_JSON, ""},
-	{"{\"date\":\"2020-01-01\"}", ML_E_MISSING_FIELD, "type"},
-	{"{\"type\":7,\"date\":\"2020-01-01\"}", ML_E_INVALID_FIELD, "type"},
-	{"{\"type\":\"gift\",\"date\":\"2020-01-01\"}", ML_E_UNKNOWN_TYPE,
-	 "type"},
-	{"{" PAY "}", ML_E_MISSING_FIELD, "amount"},
-	{"{" PAY ",\"amount\":0}", ML_E_AMOUNT_RANGE, "amount"},
-	{"{" PAY ",\"amount\":-5}", ML_E_AMOUNT_RANGE, "amount"},
-	{"{" PAY ",\"amount\":1000000000000001}", ML_E_AMOUNT_RANGE, "amount"},
-	{"{" PAY ",\"amount\":9223372036854775808}", ML_E_AMOUNT_RANGE,
-	 "amount"},
-	{"{" PAY ",\"amount\":650000.5}", ML_E_INVALID_FIELD, "amount"},
-	{"{" PAY ",\"amount\":1e3}", ML_E_INVALID_FIELD, "amount"},
-	{"{" PAY ",\"amount\":\"650000\"}", ML_E_INVALID_FIELD, "amount"},
-	{"{" PAY ",\"amount\":1,\"party\":\"x\"}", ML_E_UNKNOWN_FIELD, "party"},
-	{"{" PAY ",\"amount\":1,\"colour\":\"red\"}", ML_E_UNKNOWN_FIELD,
-	 "colour"},
-	{"{" PAY ",\"amount\":1,\"seq\":4}", ML_E_UNKNOWN_FIELD, "seq"},
-	{"{" PAY ",\"amount\":1,\"hash\":\"00\"}", ML_E_UNKNOWN_FIELD, "hash"},
-	{"{" PAY ",\"amount\":1,\"amount\":2}", ML_E_INVALID_JSON, "amount"},
-	{"{\"type\":\"payout\",\"date\":\"2020-02-30\",\"grant\":\"g\","
-	 "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_INVALID_FIELD, "date"},
-	{"{\"type\":\"payout\",\"date\":\"1899-12-31\",\"grant\":\"g\","
-	 "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_DATE_RANGE, "date"},
-	{"{\"type\":\"payout\",\"date\":\"2200-01-01\",\"grant\":\"g\","
-	 "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_DATE_RANGE, "date"},
-	{"{\"type\":\"payout\",\"date\":20200101,\"grant\":\"g\","
-	 "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_INVALID_FIELD, "date"},
-	{"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"G\","
-	 "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_INVALID_FIELD, "grant"},
-	{"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\","
-	 "\"from\":\"a b\",\"to\":\"b\",\"amount\":1}",
-	 ML_E_INVALID_FIELD, "from"},
-	{"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\","
-	 "\"from\":\"a\",\"to\":\"a\",\"amount\":1}",
-	 ML_E_INVALID_FIELD, "to"},
-	{"{" PAY ",\"amount\":1,\"note\":\"\"}", ML_E_INVALID_FIELD, "note"},
-	{"{" PAY ",\"amount\":1,\"note\":\"a\\u0000b\"}", ML_E_INVALID_JSON,
-	 ""},
-	{"{" PAY ",\"amount\":1,\"note\":\"a\001b\"}", ML_E_INVALID_JSON, ""},
-	{"{" PAY ",\"amount\":1,\"note\":\"\xc3\x28\"}", ML_E_INVALID_JSON,
-	 ""},
-	{"{" PAY ",\"amount\":1,\"meta\":[1]}", ML_E_INVALID_FIELD, "meta"},
-	{"{" PAY ",\"amount\":1,\"meta\":{\"a\":1.5}}", ML_E_INVALID_FIELD,
-	 "meta"},
-	{"{" PAY ",\"amount\":1,\"meta\":{\"a\":1,\"a\":2}}",
-	 ML_E_INVALID_FIELD, "meta"},
-	{"{" PAY ",\"amount\":1,\"meta\":{\"a\":9007199254740993}}",
-	 ML_E_INVALID_FIELD, "meta"},
-	{"{" PAY ",\"amount\":1,\"settles\":0}", ML_E_INVALID_FIELD,
-	 "settles"},
-	{"{" PAY ",\"amount\":1,\"settles\":true}", ML_E_INVALID_FIELD,
-	 "settles"},
-	{"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"x\","
-	 "\"name\":\"X\",\"kind\":\"company\"}",
-	 ML_E_INVALID_FIELD, "kind"},
-	{"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"x\","
-	 "\"name\":\"X\",\"payer\":\"k\",\"total\":1,\"carry_over\":1}",
-	 ML_E_INVALID_FIELD, "carry_over"},
-	{"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"x\","
-	 "\"name\":\"X\",\"payer\":\"k\",\"total\":1,\"year\":1850}",
-	 ML_E_DATE_RANGE, "year"},
-	{"{\"type\":\"correction\",\"date\":\"2020-01-01\",\"corrects\":3}",
-	 ML_E_MISSING_FIELD, "note"},
-	{"{\"type\":\"expense\",\"date\":\"2020-01-01\",\"grant\":\"g\","
-	 "\"party\":\"p\",\"amount\":5}",
-	 ML_E_MISSING_FIELD, "activity"},
-	{"[{\"type\":\"close\",\"date\":\"2020-12-31\"},{\"type\":\"close\","
-	 "\"date\":\"2020-12-31\",\"amount\":0.5}]",
-	 ML_E_INVALID_FIELD, "amount"},
+    {"", ML_E_INVALID_JSON, ""},
+    {"{", ML_E_INVALID_JSON, ""},
+    {"[]", ML_E_INVALID_JSON, ""},
+    {"42", ML_E_INVALID_JSON, ""},
+    {"[42]", ML_E_INVALID_JSON, ""},
+    {"{\"date\":\"2020-01-01\"}", ML_E_MISSING_FIELD, "type"},
+    {"{\"type\":7,\"date\":\"2020-01-01\"}", ML_E_INVALID_FIELD, "type"},
+    {"{\"type\":\"gift\",\"date\":\"2020-01-01\"}", ML_E_UNKNOWN_TYPE, "type"},
+    {"{" PAY "}", ML_E_MISSING_FIELD, "amount"},
+    {"{" PAY ",\"amount\":0}", ML_E_AMOUNT_RANGE, "amount"},
+    {"{" PAY ",\"amount\":-5}", ML_E_AMOUNT_RANGE, "amount"},
+    {"{" PAY ",\"amount\":1000000000000001}", ML_E_AMOUNT_RANGE, "amount"},
+    {"{" PAY ",\"amount\":9223372036854775808}", ML_E_AMOUNT_RANGE, "amount"},
+    {"{" PAY ",\"amount\":650000.5}", ML_E_INVALID_FIELD, "amount"},
+    {"{" PAY ",\"amount\":1e3}", ML_E_INVALID_FIELD, "amount"},
+    {"{" PAY ",\"amount\":\"650000\"}", ML_E_INVALID_FIELD, "amount"},
+    {"{" PAY ",\"amount\":1,\"party\":\"x\"}", ML_E_UNKNOWN_FIELD, "party"},
+    {"{" PAY ",\"amount\":1,\"colour\":\"red\"}", ML_E_UNKNOWN_FIELD, "colour"},
+    {"{" PAY ",\"amount\":1,\"seq\":4}", ML_E_UNKNOWN_FIELD, "seq"},
+    {"{" PAY ",\"amount\":1,\"hash\":\"00\"}", ML_E_UNKNOWN_FIELD, "hash"},
+    {"{" PAY ",\"amount\":1,\"amount\":2}", ML_E_INVALID_JSON, "amount"},
+    {"{\"type\":\"payout\",\"date\":\"2020-02-30\",\"grant\":\"g\","
+     "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
+     ML_E_INVALID_FIELD, "date"},
+    {"{\"type\":\"payout\",\"date\":\"1899-12-31\",\"grant\":\"g\","
+     "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
+     ML_E_DATE_RANGE, "date"},
+    {"{\"type\":\"payout\",\"date\":\"2200-01-01\",\"grant\":\"g\","
+     "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
+     ML_E_DATE_RANGE, "date"},
+    {"{\"type\":\"payout\",\"date\":20200101,\"grant\":\"g\","
+     "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
+     ML_E_INVALID_FIELD, "date"},
+    {"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"G\","
+     "\"from\":\"a\",\"to\":\"b\",\"amount\":1}",
+     ML_E_INVALID_FIELD, "grant"},
+    {"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\","
+     "\"from\":\"a b\",\"to\":\"b\",\"amount\":1}",
+     ML_E_INVALID_FIELD, "from"},
+    {"{\"type\":\"payout\",\"date\":\"2020-04-01\",\"grant\":\"g\","
+     "\"from\":\"a\",\"to\":\"a\",\"amount\":1}",
+     ML_E_INVALID_FIELD, "to"},
+    {"{" PAY ",\"amount\":1,\"note\":\"\"}", ML_E_INVALID_FIELD, "note"},
+    {"{" PAY ",\"amount\":1,\"note\":\"a\\u0000b\"}", ML_E_INVALID_JSON, ""},
+    {"{" PAY ",\"amount\":1,\"note\":\"a\001b\"}", ML_E_INVALID_JSON, ""},
+    {"{" PAY ",\"amount\":1,\"note\":\"\xc3\x28\"}", ML_E_INVALID_JSON, ""},
+    {"{" PAY ",\"amount\":1,\"meta\":[1]}", ML_E_INVALID_FIELD, "meta"},
+    {"{" PAY ",\"amount\":1,\"meta\":{\"a\":1.5}}", ML_E_INVALID_FIELD, "meta"},
+    {"{" PAY ",\"amount\":1,\"meta\":{\"a\":1,\"a\":2}}", ML_E_INVALID_FIELD,
+     "meta"},
+    {"{" PAY ",\"amount\":1,\"meta\":{\"a\":9007199254740993}}",
+     ML_E_INVALID_FIELD, "meta"},
+    {"{" PAY ",\"amount\":1,\"settles\":0}", ML_E_INVALID_FIELD, "settles"},
+    {"{" PAY ",\"amount\":1,\"settles\":true}", ML_E_INVALID_FIELD, "settles"},
+    {"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"x\","
+     "\"name\":\"X\",\"kind\":\"company\"}",
+     ML_E_INVALID_FIELD, "kind"},
+    {"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"x\","
+     "\"name\":\"X\",\"payer\":\"k\",\"total\":1,\"carry_over\":1}",
+     ML_E_INVALID_FIELD, "carry_over"},
+    {"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"x\","
+     "\"name\":\"X\",\"payer\":\"k\",\"total\":1,\"year\":1850}",
+     ML_E_DATE_RANGE, "year"},
+    {"{\"type\":\"correction\",\"date\":\"2020-01-01\",\"corrects\":3}",
+     ML_E_MISSING_FIELD, "note"},
+    {"{\"type\":\"expense\",\"date\":\"2020-01-01\",\"grant\":\"g\","
+     "\"party\":\"p\",\"amount\":5}",
+     ML_E_MISSING_FIELD, "activity"},
+    {"[{\"type\":\"close\",\"date\":\"2020-12-31\"},{\"type\":\"close\","
+     "\"date\":\"2020-12-31\",\"amount\":0.5}]",
+     ML_E_INVALID_FIELD, "amount"},
 };
 
 static void test_bad_events(void)
@@ -241,11 +236,12 @@ static void test_bad_events(void)
 		ml_errinfo_clear(&err);
 		const char *j = bad_cases[i].json;
 		int rc = ml_json_parse_batch(j, strlen(j), &arena, &ev, &count,
-					     &err);
+		                             &err);
 		if (rc != bad_cases[i].code ||
 		    strcmp(err.field, bad_cases[i].field) != 0)
-			MT_FAIL_AT("case %zu (%s): got %s field '%s' (%s)", i, j,
-				   ml_error_name(rc), err.field, err.message);
+			MT_FAIL_AT("case %zu (%s): got %s field '%s' (%s)", i,
+			           j, ml_error_name(rc), err.field,
+			           err.message);
 		MT_CHECK(err.message[0] != '\0');
 		ml_arena_free(&arena);
 	}
@@ -259,10 +255,10 @@ static void test_batch_index(void)
 	size_t n = 0;
 	struct ml_errinfo err;
 	const char *j = "[{\"type\":\"close\",\"date\":\"2020-12-31\"},"
-			"{\"type\":\"close\",\"date\":\"2020-12-31\"},"
-			"{\"type\":\"close\",\"date\":\"2020-13-01\"}]";
+	                "{\"type\":\"close\",\"date\":\"2020-12-31\"},"
+	                "{\"type\":\"close\",\"date\":\"2020-13-01\"}]";
 	MT_CHECK_INT(ml_json_parse_batch(j, strlen(j), &arena, &ev, &n, &err),
-		     ML_E_INVALID_FIELD);
+	             ML_E_INVALID_FIELD);
 	MT_CHECK_INT(err.index, 2);
 	MT_CHECK_STR(err.field, "date");
 	ml_arena_free(&arena);

@@ -13,14 +13,14 @@
 #include "mt.h"
 #include "tl.h"
 
-#define SETUP                                                                \
-	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":"            \
-	"\"kammarkollegiet\",\"name\":\"Kammarkollegiet\",\"kind\":"         \
-	"\"state\"},"                                                        \
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo\","   \
-	"\"name\":\"Malmö stad\",\"kind\":\"municipality\"},"                \
-	"{\"type\":\"grant\",\"date\":\"2020-02-06\",\"grant\":\"ph-2020\"," \
-	"\"name\":\"Psykisk hälsa 2020\",\"payer\":\"kammarkollegiet\","     \
+#define SETUP                                                                  \
+	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":"              \
+	"\"kammarkollegiet\",\"name\":\"Kammarkollegiet\",\"kind\":"           \
+	"\"state\"},"                                                          \
+	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo\","     \
+	"\"name\":\"Malmö stad\",\"kind\":\"municipality\"},"                 \
+	"{\"type\":\"grant\",\"date\":\"2020-02-06\",\"grant\":\"ph-2020\","   \
+	"\"name\":\"Psykisk hälsa 2020\",\"payer\":\"kammarkollegiet\","      \
 	"\"total\":100000000000}]"
 
 /* Writes every stored event as JSON Lines to path. */
@@ -55,21 +55,23 @@ static void append_chain(struct ml_ledger *lg, int count)
 	for (int i = 0; i < count; i++) {
 		/* Swedish letters, quotes, control characters and a DEL. */
 		if (i % 2 == 0)
-			snprintf(json, sizeof json,
-				 "{\"type\":\"party\",\"date\":\"2020-03-%02d\","
-				 "\"party\":\"u%d\",\"name\":\"Enhet \\\"%d\\\" "
-				 "åäö ÅÄÖ\",\"kind\":\"unit\",\"parent\":"
-				 "\"malmo\",\"note\":\"rad\\n\\t\\u0001\\u001f"
-				 "\x7f€\"}",
-				 1 + i % 28, i, i);
+			snprintf(
+			    json, sizeof json,
+			    "{\"type\":\"party\",\"date\":\"2020-03-%02d\","
+			    "\"party\":\"u%d\",\"name\":\"Enhet \\\"%d\\\" "
+			    "åäö ÅÄÖ\",\"kind\":\"unit\",\"parent\":"
+			    "\"malmo\",\"note\":\"rad\\n\\t\\u0001\\u001f"
+			    "\x7f€\"}",
+			    1 + i % 28, i, i);
 		else
-			snprintf(json, sizeof json,
-				 "{\"type\":\"allocation\",\"date\":"
-				 "\"2020-04-%02d\",\"grant\":\"ph-2020\","
-				 "\"from\":\"kammarkollegiet\",\"to\":\"malmo\","
-				 "\"amount\":%d,\"id\":\"alloc:%d\","
-				 "\"meta\":{\"rad\":%d,\"ä\":[1,-2]}}",
-				 1 + i % 30, 100 + i, i, i);
+			snprintf(
+			    json, sizeof json,
+			    "{\"type\":\"allocation\",\"date\":"
+			    "\"2020-04-%02d\",\"grant\":\"ph-2020\","
+			    "\"from\":\"kammarkollegiet\",\"to\":\"malmo\","
+			    "\"amount\":%d,\"id\":\"alloc:%d\","
+			    "\"meta\":{\"rad\":%d,\"ä\":[1,-2]}}",
+			    1 + i % 30, 100 + i, i, i);
 		struct ml_errinfo err;
 		if (tl_append(lg, json, &err, NULL) != 0)
 			MT_FAIL_AT("event %d: %s", i, err.message);
@@ -86,13 +88,13 @@ static void test_chain_python(void)
 	snprintf(path, sizeof path, "%s/chain.jsonl", dir);
 	MT_REQUIRE(dump_jsonl(lg, path) == 0);
 	snprintf(cmd, sizeof cmd, "python3 %s/tests/tools/check_chain.py %s",
-		 MEDEL_SOURCE_DIR, path);
+	         MEDEL_SOURCE_DIR, path);
 	MT_CHECK_INT(system(cmd), 0);
 	/* The checker can fail: a changed byte breaks the chain. */
 	snprintf(cmd, sizeof cmd,
-		 "sed -i '500s/Enhet/Enhat/' %s && python3 "
-		 "%s/tests/tools/check_chain.py %s >/dev/null",
-		 path, MEDEL_SOURCE_DIR, path);
+	         "sed -i '500s/Enhet/Enhat/' %s && python3 "
+	         "%s/tests/tools/check_chain.py %s >/dev/null",
+	         path, MEDEL_SOURCE_DIR, path);
 	MT_CHECK(system(cmd) != 0);
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
@@ -104,24 +106,25 @@ static void test_idempotent_resend(void)
 	struct ml_ledger *lg = tl_open(dir, "idem");
 	MT_REQUIRE(tl_append(lg, SETUP, NULL, NULL) == 0);
 	const char *ev = "{\"type\":\"allocation\",\"date\":\"2020-03-01\","
-			 "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
-			 "\"to\":\"malmo\",\"amount\":500,\"id\":\"a-1\"}";
+	                 "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
+	                 "\"to\":\"malmo\",\"amount\":500,\"id\":\"a-1\"}";
 	uint64_t seq1 = 0, seq2 = 0;
 	MT_CHECK_INT(tl_append(lg, ev, NULL, &seq1), 0);
 	tl_head_hash(lg, hash_before);
 	/* The same content again, fields in another order: a duplicate. */
 	const char *again = "{\"id\":\"a-1\",\"amount\":500,\"to\":\"malmo\","
-			    "\"from\":\"kammarkollegiet\",\"grant\":"
-			    "\"ph-2020\",\"date\":\"2020-03-01\",\"type\":"
-			    "\"allocation\"}";
+	                    "\"from\":\"kammarkollegiet\",\"grant\":"
+	                    "\"ph-2020\",\"date\":\"2020-03-01\",\"type\":"
+	                    "\"allocation\"}";
 	MT_CHECK_INT(tl_append(lg, again, NULL, &seq2), 0);
 	MT_CHECK_INT(seq2, seq1);
 	MT_CHECK_INT(tl_head(lg), seq1);
 	/* Same id, other content: a conflict, nothing stored. */
 	struct ml_errinfo err;
-	const char *other = "{\"type\":\"allocation\",\"date\":\"2020-03-01\","
-			    "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
-			    "\"to\":\"malmo\",\"amount\":501,\"id\":\"a-1\"}";
+	const char *other =
+	    "{\"type\":\"allocation\",\"date\":\"2020-03-01\","
+	    "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
+	    "\"to\":\"malmo\",\"amount\":501,\"id\":\"a-1\"}";
 	MT_CHECK_INT(tl_append(lg, other, &err, NULL), ML_E_ID_CONFLICT);
 	MT_CHECK_STR(err.field, "id");
 	tl_head_hash(lg, hash_after);
@@ -138,14 +141,14 @@ static void test_batch_atomic(void)
 	tl_head_hash(lg, before);
 	struct ml_errinfo err;
 	const char *batch =
-		"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"x\","
-		"\"name\":\"X\",\"kind\":\"unit\",\"id\":\"x-def\"},"
-		"{\"type\":\"allocation\",\"date\":\"2020-03-01\",\"grant\":"
-		"\"ph-2020\",\"from\":\"kammarkollegiet\",\"to\":\"x\","
-		"\"amount\":5},"
-		"{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":"
-		"\"ph-2020\",\"from\":\"kammarkollegiet\",\"to\":\"nobody\","
-		"\"amount\":5}]";
+	    "[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"x\","
+	    "\"name\":\"X\",\"kind\":\"unit\",\"id\":\"x-def\"},"
+	    "{\"type\":\"allocation\",\"date\":\"2020-03-01\",\"grant\":"
+	    "\"ph-2020\",\"from\":\"kammarkollegiet\",\"to\":\"x\","
+	    "\"amount\":5},"
+	    "{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":"
+	    "\"ph-2020\",\"from\":\"kammarkollegiet\",\"to\":\"nobody\","
+	    "\"amount\":5}]";
 	MT_CHECK_INT(tl_append(lg, batch, &err, NULL), ML_E_UNKNOWN_PARTY);
 	MT_CHECK_INT(err.index, 2);
 	MT_CHECK_STR(err.field, "to");
@@ -154,11 +157,11 @@ static void test_batch_atomic(void)
 	MT_CHECK_INT(tl_head(lg), 3);
 	/* Nothing of the batch is visible: its id is free, x unknown. */
 	MT_CHECK_INT(tl_append(lg,
-			       "{\"type\":\"expense\",\"date\":\"2020-03-01\","
-			       "\"grant\":\"ph-2020\",\"party\":\"x\","
-			       "\"activity\":\"a\",\"amount\":1}",
-			       &err, NULL),
-		     ML_E_UNKNOWN_PARTY);
+	                       "{\"type\":\"expense\",\"date\":\"2020-03-01\","
+	                       "\"grant\":\"ph-2020\",\"party\":\"x\","
+	                       "\"activity\":\"a\",\"amount\":1}",
+	                       &err, NULL),
+	             ML_E_UNKNOWN_PARTY);
 	ml_ledger_close(lg);
 	tl_rmtree(dir);
 }
@@ -178,14 +181,15 @@ static void test_reopen(void)
 	MT_CHECK_STR(after, before);
 	/* Re-sending an id after reopening is still a duplicate. */
 	uint64_t seq = 0;
-	MT_CHECK_INT(tl_append(lg,
-			       "{\"type\":\"allocation\",\"date\":\"2020-04-02\","
-			       "\"grant\":\"ph-2020\",\"from\":"
-			       "\"kammarkollegiet\",\"to\":\"malmo\","
-			       "\"amount\":101,\"id\":\"alloc:1\","
-			       "\"meta\":{\"rad\":1,\"ä\":[1,-2]}}",
-			       &err, &seq),
-		     0);
+	MT_CHECK_INT(
+	    tl_append(lg,
+	              "{\"type\":\"allocation\",\"date\":\"2020-04-02\","
+	              "\"grant\":\"ph-2020\",\"from\":"
+	              "\"kammarkollegiet\",\"to\":\"malmo\","
+	              "\"amount\":101,\"id\":\"alloc:1\","
+	              "\"meta\":{\"rad\":1,\"ä\":[1,-2]}}",
+	              &err, &seq),
+	    0);
 	MT_CHECK_INT(seq, 5);
 	MT_CHECK_INT(tl_head(lg), 53);
 	ml_ledger_close(lg);
@@ -204,7 +208,7 @@ static void test_recorded_at_increases(void)
 	char dir[4096];
 	int64_t t = 1600000000000000LL;
 	struct ml_open_opts opts = {.clock_us = backwards_clock,
-				    .clock_arg = &t};
+	                            .clock_arg = &t};
 	struct ml_ledger *lg = NULL;
 	struct ml_errinfo err;
 	tl_tmpdir(dir, "clock");
@@ -223,7 +227,7 @@ static void test_recorded_at_increases(void)
 		/* The time → seq search finds each event at its own time. */
 		uint64_t found = 0;
 		ml_log_seq_at_time(ml_ledger_store(lg), txn, ev.recorded_at_us,
-				   &found);
+		                   &found);
 		MT_CHECK_INT(found, s);
 	}
 	ml_ledger_read_end(lg, txn);
@@ -299,7 +303,7 @@ static void test_map_growth(void)
 	struct ml_errinfo err;
 	struct ml_ledger *lg = NULL;
 	struct ml_open_opts opts = {.map_bytes_initial = 256 * 1024,
-				    .map_bytes_max = 4 * 1024 * 1024};
+	                            .map_bytes_max = 4 * 1024 * 1024};
 	tl_tmpdir(dir, "grow");
 	MT_REQUIRE(ml_ledger_open(dir, &opts, &lg, &err) == 0);
 	MT_REQUIRE(tl_append(lg, SETUP, NULL, NULL) == 0);
@@ -308,10 +312,10 @@ static void test_map_growth(void)
 	char json[512];
 	for (int i = 0; rc == 0 && i < 100000; i++) {
 		snprintf(json, sizeof json,
-			 "{\"type\":\"allocation\",\"date\":\"2020-04-01\","
-			 "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
-			 "\"to\":\"malmo\",\"amount\":1,\"note\":\"%0200d\"}",
-			 i);
+		         "{\"type\":\"allocation\",\"date\":\"2020-04-01\","
+		         "\"grant\":\"ph-2020\",\"from\":\"kammarkollegiet\","
+		         "\"to\":\"malmo\",\"amount\":1,\"note\":\"%0200d\"}",
+		         i);
 		rc = tl_append(lg, json, &err, NULL);
 		if (rc == 0)
 			stored++;
@@ -320,8 +324,8 @@ static void test_map_growth(void)
 	MT_CHECK_INT(rc, ML_E_MAP_FULL);
 	MT_CHECK(stored > 2000);
 	if (stored <= 2000)
-		fprintf(stderr, "stored %llu: %s\n",
-			(unsigned long long)stored, err.message);
+		fprintf(stderr, "stored %llu: %s\n", (unsigned long long)stored,
+		        err.message);
 	MT_CHECK_INT(tl_head(lg), stored);
 	ml_ledger_close(lg);
 	MT_REQUIRE(ml_ledger_open(dir, &opts, &lg, &err) == 0);

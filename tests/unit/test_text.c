@@ -21,18 +21,18 @@ static void test_utf8_good(void)
 	MT_CHECK(ml_utf8_valid("", 0));
 	MT_CHECK(ml_utf8_valid(NULL, 0));
 	MT_CHECK(utf8("Malmö stad"));
-	MT_CHECK(utf8("\xC3\xA5\xC3\xA4\xC3\xB6"));	/* åäö */
-	MT_CHECK(utf8("\xC3\x85\xC3\x84\xC3\x96"));	/* ÅÄÖ */
+	MT_CHECK(utf8("\xC3\xA5\xC3\xA4\xC3\xB6")); /* åäö */
+	MT_CHECK(utf8("\xC3\x85\xC3\x84\xC3\x96")); /* ÅÄÖ */
 	MT_CHECK(utf8("Insatser inom området psykisk hälsa 2020"));
-	MT_CHECK(utf8("\xF0\x9F\x98\x80"));		/* U+1F600 emoji */
-	MT_CHECK(utf8("\xC2\x80"));			/* U+0080 */
-	MT_CHECK(utf8("\xDF\xBF"));			/* U+07FF */
-	MT_CHECK(utf8("\xE0\xA0\x80"));			/* U+0800 */
-	MT_CHECK(utf8("\xED\x9F\xBF"));			/* U+D7FF */
-	MT_CHECK(utf8("\xEE\x80\x80"));			/* U+E000 */
-	MT_CHECK(utf8("\xEF\xBF\xBF"));			/* U+FFFF */
-	MT_CHECK(utf8("\xF0\x90\x80\x80"));		/* U+10000 */
-	MT_CHECK(utf8("\xF4\x8F\xBF\xBF"));		/* U+10FFFF */
+	MT_CHECK(utf8("\xF0\x9F\x98\x80"));                 /* U+1F600 emoji */
+	MT_CHECK(utf8("\xC2\x80"));                         /* U+0080 */
+	MT_CHECK(utf8("\xDF\xBF"));                         /* U+07FF */
+	MT_CHECK(utf8("\xE0\xA0\x80"));                     /* U+0800 */
+	MT_CHECK(utf8("\xED\x9F\xBF"));                     /* U+D7FF */
+	MT_CHECK(utf8("\xEE\x80\x80"));                     /* U+E000 */
+	MT_CHECK(utf8("\xEF\xBF\xBF"));                     /* U+FFFF */
+	MT_CHECK(utf8("\xF0\x90\x80\x80"));                 /* U+10000 */
+	MT_CHECK(utf8("\xF4\x8F\xBF\xBF"));                 /* U+10FFFF */
 	MT_CHECK(utf8("\xE2\x80\xAF\xE2\x80\x89\xC2\xA0")); /* spaces */
 	MT_CHECK(utf8("\x01\x1F\x7F")); /* control bytes are valid UTF-8 */
 	/* Only len counts: bytes after it are not read. */
@@ -43,36 +43,40 @@ static void test_utf8_good(void)
 static void test_utf8_bad(void)
 {
 	MT_CHECK(!ml_utf8_valid(NULL, 1));
-	MT_CHECK(!utf8("\xC0\xAF"));		/* overlong '/' */
-	MT_CHECK(!utf8("\xC1\xBF"));		/* overlong U+007F */
-	MT_CHECK(!utf8("\xC0\x80"));		/* overlong NUL */
-	MT_CHECK(!utf8("\xE0\x80\xAF"));	/* overlong, 3 bytes */
-	MT_CHECK(!utf8("\xE0\x9F\xBF"));	/* overlong U+07FF */
-	MT_CHECK(!utf8("\xF0\x80\x80\xAF"));	/* overlong, 4 bytes */
-	MT_CHECK(!utf8("\xF0\x8F\xBF\xBF"));	/* overlong U+FFFF */
-	MT_CHECK(!utf8("\xED\xA0\x80"));	/* U+D800 surrogate */
-	MT_CHECK(!utf8("\xED\xBF\xBF"));	/* U+DFFF surrogate */
+	MT_CHECK(!utf8("\xC0\xAF"));                 /* overlong '/' */
+	MT_CHECK(!utf8("\xC1\xBF"));                 /* overlong U+007F */
+	MT_CHECK(!utf8("\xC0\x80"));                 /* overlong NUL */
+	MT_CHECK(!utf8("\xE0\x80\xAF"));             /* overlong, 3 bytes */
+	MT_CHECK(!utf8("\xE0\x9F\xBF"));             /* overlong U+07FF */
+	MT_CHECK(!utf8("\xF0\x80\x80\xAF"));         /* overlong, 4 bytes */
+	MT_CHECK(!utf8("\xF0\x8F\xBF\xBF"));         /* overlong U+FFFF */
+	MT_CHECK(!utf8("\xED\xA0\x80"));             /* U+D800 surrogate */
+	MT_CHECK(!utf8("\xED\xBF\xBF"));             /* U+DFFF surrogate */
 	MT_CHECK(!utf8("\xED\xA0\xBD\xED\xB8\x80")); /* CESU-8 pair */
-	MT_CHECK(!utf8("\xF4\x90\x80\x80"));	/* U+110000 */
+	MT_CHECK(!utf8("\xF4\x90\x80\x80"));         /* U+110000 */
 	MT_CHECK(!utf8("\xF5\x80\x80\x80"));
 	MT_CHECK(!utf8("\xF7\xBF\xBF\xBF"));
-	MT_CHECK(!utf8("\xF8\x88\x80\x80\x80"));	/* 5-byte form */
+	MT_CHECK(!utf8("\xF8\x88\x80\x80\x80"));     /* 5-byte form */
 	MT_CHECK(!utf8("\xFC\x84\x80\x80\x80\x80")); /* 6-byte form */
 	MT_CHECK(!utf8("\xFE"));
 	MT_CHECK(!utf8("\xFF"));
-	MT_CHECK(!utf8("\x80"));		/* stray continuation */
+	MT_CHECK(!utf8("\x80")); /* stray continuation */
 	MT_CHECK(!utf8("a\xBF"));
-	MT_CHECK(!utf8("\xC3\xA5\xA5"));	/* å plus a stray byte */
-	MT_CHECK(!utf8("\xC3"));		/* truncated */
+	MT_CHECK(!utf8("\xC3\xA5\xA5")); /* å plus a stray byte */
+	MT_CHECK(!utf8("\xC3"));         /* truncated */
 	MT_CHECK(!utf8("Malm\xC3"));
 	MT_CHECK(!utf8("\xE2\x80"));
 	MT_CHECK(!utf8("\xF0\x9F\x98"));
-	MT_CHECK(!utf8("\xC3" "a"));		/* lead then ASCII */
-	MT_CHECK(!utf8("\xE2\x80" "a"));
-	MT_CHECK(!utf8("\xF0\x9F\x98" "a"));
-	MT_CHECK(!utf8("\xE9" "t\xE9"));	/* Latin-1 "été" */
+	MT_CHECK(!utf8("\xC3"
+	               "a")); /* lead then ASCII */
+	MT_CHECK(!utf8("\xE2\x80"
+	               "a"));
+	MT_CHECK(!utf8("\xF0\x9F\x98"
+	               "a"));
+	MT_CHECK(!utf8("\xE9"
+	               "t\xE9"));                        /* Latin-1 "été" */
 	MT_CHECK(!ml_utf8_valid("\xF0\x9F\x98\x80", 3)); /* cut by len */
-	MT_CHECK(!ml_utf8_valid("a\0b", 3));	/* NUL */
+	MT_CHECK(!ml_utf8_valid("a\0b", 3));             /* NUL */
 	MT_CHECK(!ml_utf8_valid("\0", 1));
 }
 
@@ -110,16 +114,15 @@ static void test_utf8_every_code_point(void)
 		unsigned char buf[4];
 		size_t n = encode(cp, buf);
 		bool expect = cp != 0 && cp <= 0x10FFFF &&
-			      !(cp >= 0xD800 && cp <= 0xDFFF);
+		              !(cp >= 0xD800 && cp <= 0xDFFF);
 		if (ml_utf8_valid((const char *)buf, n) != expect) {
-			MT_FAIL_AT("U+%04X: expected %d", (unsigned)cp,
-				   expect);
+			MT_FAIL_AT("U+%04X: expected %d", (unsigned)cp, expect);
 			failures++;
 		}
 		for (size_t cut = 1; cut < n; cut++) {
 			if (ml_utf8_valid((const char *)buf, cut)) {
 				MT_FAIL_AT("U+%04X cut to %zu bytes accepted",
-					   (unsigned)cp, cut);
+				           (unsigned)cp, cut);
 				failures++;
 			}
 		}
@@ -134,8 +137,8 @@ static void test_utf8_every_byte_pair(void)
 		for (unsigned b = 0; b < 256; b++) {
 			char s[2] = {(char)a, (char)b};
 			bool ascii = a >= 1 && a < 0x80 && b >= 1 && b < 0x80;
-			bool two = a >= 0xC2 && a <= 0xDF && b >= 0x80 &&
-				   b <= 0xBF;
+			bool two =
+			    a >= 0xC2 && a <= 0xDF && b >= 0x80 && b <= 0xBF;
 			if (ml_utf8_valid(s, 2) != (ascii || two))
 				MT_FAIL_AT("%02X %02X", a, b);
 		}

@@ -14,52 +14,52 @@
 #include "tl.h"
 
 static const char *const ledger_events[] = {
-	"[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
-	"\"name\":\"Kammarkollegiet\",\"kind\":\"state\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo\","
-	"\"name\":\"Malmö stad\",\"kind\":\"municipality\"},"
-	"{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo-asn\","
-	"\"name\":\"ASN\",\"kind\":\"committee\",\"parent\":\"malmo\"},"
-	"{\"type\":\"grant\",\"date\":\"2019-01-01\",\"grant\":\"g19\","
-	"\"name\":\"2019\",\"payer\":\"kk\",\"total\":50000000,"
-	"\"carry_over\":true},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g20\","
-	"\"name\":\"2020\",\"payer\":\"kk\",\"total\":100000000,"
-	"\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"},"
-	"{\"type\":\"grant\",\"date\":\"2020-01-02\",\"grant\":\"g20/post\","
-	"\"name\":\"Post\",\"payer\":\"kk\",\"total\":10000000,"
-	"\"parent\":\"g20\"}]",
-	"{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g20\","
-	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,"
-	"\"claim_by\":\"2020-06-30\",\"id\":\"a1\"}",
-	"{\"type\":\"requisition\",\"date\":\"2020-02-02\",\"grant\":\"g20\","
-	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000}",
-	"{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g20\","
-	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,\"id\":\"p1\"}",
-	"{\"type\":\"allocation\",\"date\":\"2020-03-02\",\"grant\":\"g20\","
-	"\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
-	"{\"type\":\"payout\",\"date\":\"2020-03-03\",\"grant\":\"g20\","
-	"\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
-	"{\"type\":\"expense\",\"date\":\"2020-06-30\",\"grant\":\"g20\","
-	"\"party\":\"malmo-asn\",\"activity\":\"Norr\",\"amount\":650000}",
-	"{\"type\":\"expense\",\"date\":\"2020-05-30\",\"grant\":\"g20\","
-	"\"party\":\"malmo-asn\",\"activity\":\"Söder\",\"amount\":999}",
-	"{\"type\":\"correction\",\"date\":\"2020-07-01\",\"corrects\":12,"
-	"\"note\":\"fel belopp\"}",
-	"{\"type\":\"allocation\",\"date\":\"2019-02-01\",\"grant\":\"g19\","
-	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
-	"{\"type\":\"payout\",\"date\":\"2019-02-02\",\"grant\":\"g19\","
-	"\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
-	"{\"type\":\"carryover\",\"date\":\"2019-12-31\",\"grant\":\"g19\","
-	"\"to_grant\":\"g20\",\"party\":\"malmo\",\"amount\":300}",
-	"{\"type\":\"report\",\"date\":\"2021-01-20\",\"grant\":\"g20\","
-	"\"party\":\"malmo\",\"spent\":650000}",
-	"{\"type\":\"repayment\",\"date\":\"2021-03-01\",\"grant\":\"g20\","
-	"\"from\":\"malmo\",\"to\":\"kk\",\"amount\":1000}",
-	"{\"type\":\"close\",\"date\":\"2019-12-31\",\"grant\":\"g19\"}",
-	"{\"type\":\"grant\",\"date\":\"2020-06-01\",\"grant\":\"g20\","
-	"\"name\":\"2020 (ändrad)\",\"payer\":\"kk\",\"total\":120000000,"
-	"\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"}",
+    "[{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"kk\","
+    "\"name\":\"Kammarkollegiet\",\"kind\":\"state\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo\","
+    "\"name\":\"Malmö stad\",\"kind\":\"municipality\"},"
+    "{\"type\":\"party\",\"date\":\"2020-01-01\",\"party\":\"malmo-asn\","
+    "\"name\":\"ASN\",\"kind\":\"committee\",\"parent\":\"malmo\"},"
+    "{\"type\":\"grant\",\"date\":\"2019-01-01\",\"grant\":\"g19\","
+    "\"name\":\"2019\",\"payer\":\"kk\",\"total\":50000000,"
+    "\"carry_over\":true},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-01\",\"grant\":\"g20\","
+    "\"name\":\"2020\",\"payer\":\"kk\",\"total\":100000000,"
+    "\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"},"
+    "{\"type\":\"grant\",\"date\":\"2020-01-02\",\"grant\":\"g20/post\","
+    "\"name\":\"Post\",\"payer\":\"kk\",\"total\":10000000,"
+    "\"parent\":\"g20\"}]",
+    "{\"type\":\"allocation\",\"date\":\"2020-02-01\",\"grant\":\"g20\","
+    "\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,"
+    "\"claim_by\":\"2020-06-30\",\"id\":\"a1\"}",
+    "{\"type\":\"requisition\",\"date\":\"2020-02-02\",\"grant\":\"g20\","
+    "\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000}",
+    "{\"type\":\"payout\",\"date\":\"2020-03-01\",\"grant\":\"g20\","
+    "\"from\":\"kk\",\"to\":\"malmo\",\"amount\":60000000,\"id\":\"p1\"}",
+    "{\"type\":\"allocation\",\"date\":\"2020-03-02\",\"grant\":\"g20\","
+    "\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
+    "{\"type\":\"payout\",\"date\":\"2020-03-03\",\"grant\":\"g20\","
+    "\"from\":\"malmo\",\"to\":\"malmo-asn\",\"amount\":45000000}",
+    "{\"type\":\"expense\",\"date\":\"2020-06-30\",\"grant\":\"g20\","
+    "\"party\":\"malmo-asn\",\"activity\":\"Norr\",\"amount\":650000}",
+    "{\"type\":\"expense\",\"date\":\"2020-05-30\",\"grant\":\"g20\","
+    "\"party\":\"malmo-asn\",\"activity\":\"Söder\",\"amount\":999}",
+    "{\"type\":\"correction\",\"date\":\"2020-07-01\",\"corrects\":12,"
+    "\"note\":\"fel belopp\"}",
+    "{\"type\":\"allocation\",\"date\":\"2019-02-01\",\"grant\":\"g19\","
+    "\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
+    "{\"type\":\"payout\",\"date\":\"2019-02-02\",\"grant\":\"g19\","
+    "\"from\":\"kk\",\"to\":\"malmo\",\"amount\":500}",
+    "{\"type\":\"carryover\",\"date\":\"2019-12-31\",\"grant\":\"g19\","
+    "\"to_grant\":\"g20\",\"party\":\"malmo\",\"amount\":300}",
+    "{\"type\":\"report\",\"date\":\"2021-01-20\",\"grant\":\"g20\","
+    "\"party\":\"malmo\",\"spent\":650000}",
+    "{\"type\":\"repayment\",\"date\":\"2021-03-01\",\"grant\":\"g20\","
+    "\"from\":\"malmo\",\"to\":\"kk\",\"amount\":1000}",
+    "{\"type\":\"close\",\"date\":\"2019-12-31\",\"grant\":\"g19\"}",
+    "{\"type\":\"grant\",\"date\":\"2020-06-01\",\"grant\":\"g20\","
+    "\"name\":\"2020 (ändrad)\",\"payer\":\"kk\",\"total\":120000000,"
+    "\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"}",
 };
 
 static void build(char *dir, struct ml_ledger **lg)
@@ -101,12 +101,12 @@ static bool run_verify(struct ml_ledger *lg, char *kind, uint64_t *seq)
 	*seq = 0;
 	if (diff != NULL) {
 		snprintf(kind, 16, "%s",
-			 cJSON_GetObjectItem(diff, "kind")->valuestring);
+		         cJSON_GetObjectItem(diff, "kind")->valuestring);
 		/* Integers are raw (exact) members in the built tree. */
 		cJSON *s = cJSON_GetObjectItem(diff, "seq");
 		*seq = s ? strtoull(s->valuestring, NULL, 10) : 0;
 		fprintf(stderr, "  verify: %s\n",
-			cJSON_GetObjectItem(diff, "message")->valuestring);
+		        cJSON_GetObjectItem(diff, "message")->valuestring);
 	}
 	cJSON_Delete(doc);
 	return ok;
@@ -137,7 +137,7 @@ static void tamper(const char *dir, const char *name, tamper_fn fn)
 
 /* Replaces the value at the n-th key (0 = first) with a changed copy. */
 static void change_nth(MDB_txn *txn, MDB_dbi dbi, int nth, size_t at,
-		       unsigned char xor_with)
+                       unsigned char xor_with)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -215,11 +215,11 @@ struct tamper_case {
 };
 
 static const struct tamper_case cases[] = {
-	{"log", flip_event_9, "chain", 9},
-	{"acct", bump_day_total, "projection", 0},
-	{"acct_ev", change_event_entry, "projection", 0},
-	{"corr", drop_correction, "index", 0},
-	{"ids", drop_id, "index", 0},
+    {"log", flip_event_9, "chain", 9},
+    {"acct", bump_day_total, "projection", 0},
+    {"acct_ev", change_event_entry, "projection", 0},
+    {"corr", drop_correction, "index", 0},
+    {"ids", drop_id, "index", 0},
 };
 
 static void test_verify_ok(void)
@@ -250,8 +250,8 @@ static void test_verify_finds_tampering(void)
 		if (ok || strcmp(kind, cases[i].kind) != 0 ||
 		    (cases[i].seq != 0 && seq != cases[i].seq))
 			MT_FAIL_AT("tampering %s: ok=%d kind=%s seq=%llu",
-				   cases[i].db, ok, kind,
-				   (unsigned long long)seq);
+			           cases[i].db, ok, kind,
+			           (unsigned long long)seq);
 		ml_ledger_close(lg);
 		tl_rmtree(dir);
 	}

@@ -31,7 +31,7 @@ struct totals {
 };
 
 static int append_batch(struct ml_ledger *lg, struct ml_event *ev, size_t n,
-			struct ml_append_result *res)
+                        struct ml_append_result *res)
 {
 	struct ml_append_opts opts = {.recorded_by = "bench"};
 	struct ml_errinfo err;
@@ -45,7 +45,7 @@ struct raw_env {
 	MDB_env *env;
 	MDB_dbi dbi;
 	char dir[4096];
-	char *buf;     /* copies of one batch's records */
+	char *buf; /* copies of one batch's records */
 	MDB_val *vals;
 };
 
@@ -81,7 +81,7 @@ static void raw_close(struct raw_env *r)
 
 /* Copies records first .. first + n - 1 out of the library's log. */
 static int raw_load(struct ml_ledger *lg, struct raw_env *r, uint64_t first,
-		    uint32_t n)
+                    uint32_t n)
 {
 	MDB_txn *src;
 	struct ml_store *st = ml_ledger_store(lg);
@@ -122,17 +122,18 @@ static size_t make_batch(struct bench_gen *g, char *json, uint32_t n)
 	size_t len = (size_t)snprintf(json, BATCH_JSON_MAX, "[");
 	bench_gen_batch(g);
 	for (uint32_t i = 0; i < n; i++)
-		len += (size_t)snprintf(json + len, BATCH_JSON_MAX - len, "%s%s",
-					i ? "," : "", bench_gen_next(g));
+		len +=
+		    (size_t)snprintf(json + len, BATCH_JSON_MAX - len, "%s%s",
+		                     i ? "," : "", bench_gen_next(g));
 	len += (size_t)snprintf(json + len, BATCH_JSON_MAX - len, "]");
 	return len;
 }
 
 /* One batch: decode (timed apart), append through the library, then
  * the same records raw — interleaved, so both see the same disk. */
-static int run_batch(struct ml_ledger *lg, struct raw_env *r,
-		     const char *json, size_t len,
-		     struct ml_append_result *res, struct totals *t, bool timed)
+static int run_batch(struct ml_ledger *lg, struct raw_env *r, const char *json,
+                     size_t len, struct ml_append_result *res, struct totals *t,
+                     bool timed)
 {
 	struct ml_arena arena;
 	struct ml_event *ev;
@@ -160,7 +161,7 @@ static int run_batch(struct ml_ledger *lg, struct raw_env *r,
 }
 
 static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
-	       struct totals *t)
+               struct totals *t)
 {
 	struct bench_gen g;
 	struct raw_env r;
@@ -186,8 +187,8 @@ static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
 
 int main(int argc, char **argv)
 {
-	uint32_t events = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10)
-				   : 1000000;
+	uint32_t events =
+	    argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
 	uint32_t batch = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000;
 	char dir[4096];
 	struct ml_ledger *lg;
@@ -211,9 +212,11 @@ int main(int argc, char **argv)
 	printf("json decode       %10.0f events/s\n",
 	       t.events / (t.parse_ns / 1e9));
 	printf("ledger append     %10.0f events/s  (rules, projections, hash, "
-	       "log, ids)\n", lib);
+	       "log, ids)\n",
+	       lib);
 	printf("raw mdb_put       %10.0f events/s  (same records, MDB_APPEND, "
-	       "interleaved)\n", raw);
+	       "interleaved)\n",
+	       raw);
 	printf("ratio             %10.3f  (ledger / raw)\n", lib / raw);
 	ml_ledger_close(lg);
 	bench_rmtree(dir);

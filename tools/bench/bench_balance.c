@@ -23,14 +23,15 @@
 #include "ml_json.h"
 #include "ml_state.h"
 
-#define BATCH 1000
+#define BATCH    1000
 #define JSON_MAX (4u * 1024 * 1024)
 
 struct result {
 	uint64_t events;
 	int64_t entries, payer_entries; /* events on the two accounts */
 	double med_ns, p99_ns, payer_med_ns, payer_p99_ns;
-	double known_med_ns, known_p99_ns, payer_known_med_ns, payer_known_p99_ns;
+	double known_med_ns, known_p99_ns, payer_known_med_ns,
+	    payer_known_p99_ns;
 	double verify_rate;
 };
 
@@ -49,10 +50,11 @@ static int build(struct ml_ledger *lg, uint64_t events)
 		struct ml_errinfo err;
 		ml_arena_init(&arena, 64u * 1024 * 1024);
 		rc = ml_json_parse_batch(json, strlen(json), &arena, &ev, &n,
-					 &err);
+		                         &err);
 		struct ml_append_opts opts = {.recorded_by = "bench"};
 		if (rc == 0)
-			rc = ml_ledger_append_batch(lg, ev, n, &opts, res, &err);
+			rc =
+			    ml_ledger_append_batch(lg, ev, n, &opts, res, &err);
 		if (rc != 0)
 			fprintf(stderr, "build: %s\n", err.message);
 		ml_arena_free(&arena);
@@ -61,9 +63,9 @@ static int build(struct ml_ledger *lg, uint64_t events)
 		size_t len = (size_t)snprintf(json, JSON_MAX, "[");
 		bench_gen_batch(&g);
 		for (int i = 0; i < BATCH; i++)
-			len += (size_t)snprintf(json + len, JSON_MAX - len,
-						"%s%s", i ? "," : "",
-						bench_gen_next(&g));
+			len +=
+			    (size_t)snprintf(json + len, JSON_MAX - len, "%s%s",
+			                     i ? "," : "", bench_gen_next(&g));
 		snprintf(json + len, JSON_MAX - len, "]");
 	}
 	free(json);
@@ -80,24 +82,24 @@ static int cmp_u64(const void *a, const void *b)
 /* Times `queries` balance lookups of (grant, party) at random dates, as
  * known at a random seq when known is set; fills median and p99. */
 static int time_queries(struct ml_ledger *lg, MDB_txn *txn, uint32_t grant,
-			uint32_t party, uint64_t head, bool known,
-			uint32_t queries, double *med, double *p99)
+                        uint32_t party, uint64_t head, bool known,
+                        uint32_t queries, double *med, double *p99)
 {
 	uint64_t *ns = malloc(queries * sizeof *ns);
 	struct bench_gen g;
 	bench_gen_init(&g, 99, 1, 1);
 	int rc = ns ? 0 : ML_E_NOMEM;
 	for (uint32_t i = 0; rc == 0 && i < queries; i++) {
-		struct ml_view v = {
-			/* generated dates run 2001 .. 2016 */
-			.as_of = 36890 + (ml_day)(bench_rand(&g) % 5800),
-			.known = known,
-			.known_seq = 1 + bench_rand(&g) % head};
+		struct ml_view v = {/* generated dates run 2001 .. 2016 */
+		                    .as_of =
+		                        36890 + (ml_day)(bench_rand(&g) % 5800),
+		                    .known = known,
+		                    .known_seq = 1 + bench_rand(&g) % head};
 		struct ml_totals t;
 		bool exists;
 		uint64_t t0 = bench_now_ns();
 		rc = ml_state_account(ml_ledger_store(lg), txn, &v, grant,
-				      party, &t, &exists);
+		                      party, &t, &exists);
 		ns[i] = bench_now_ns() - t0;
 	}
 	if (rc == 0) {
@@ -110,7 +112,7 @@ static int time_queries(struct ml_ledger *lg, MDB_txn *txn, uint32_t grant,
 }
 
 static int time_verify(struct ml_ledger *lg, MDB_txn *txn, uint64_t head,
-		       double *rate)
+                       double *rate)
 {
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
@@ -147,7 +149,7 @@ static int measure(uint64_t events, uint32_t queries, struct result *r)
 	ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c("g3"), &grant);
 	ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c("m150"), &party);
 	ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c("kammarkollegiet"),
-			&payer);
+	                &payer);
 	r->events = head.seq;
 	struct ml_view all = {ML_DAY_MAX, false, 0};
 	struct ml_totals t, tp;
@@ -157,18 +159,18 @@ static int measure(uint64_t events, uint32_t queries, struct result *r)
 	r->entries = t.v[ML_B_ENTRIES];
 	r->payer_entries = tp.v[ML_B_ENTRIES];
 	rc = time_queries(lg, txn, grant, party, head.seq, false, queries,
-			  &r->med_ns, &r->p99_ns);
+	                  &r->med_ns, &r->p99_ns);
 	if (rc == 0)
 		rc = time_queries(lg, txn, grant, payer, head.seq, false,
-				  queries, &r->payer_med_ns, &r->payer_p99_ns);
+		                  queries, &r->payer_med_ns, &r->payer_p99_ns);
 	if (rc == 0)
 		rc = time_queries(lg, txn, grant, party, head.seq, true,
-				  queries / 10, &r->known_med_ns,
-				  &r->known_p99_ns);
+		                  queries / 10, &r->known_med_ns,
+		                  &r->known_p99_ns);
 	if (rc == 0)
 		rc = time_queries(lg, txn, grant, payer, head.seq, true,
-				  queries / 100 + 1, &r->payer_known_med_ns,
-				  &r->payer_known_p99_ns);
+		                  queries / 100 + 1, &r->payer_known_med_ns,
+		                  &r->payer_known_p99_ns);
 	if (rc == 0)
 		rc = time_verify(lg, txn, head.seq, &r->verify_rate);
 	ml_ledger_read_end(lg, txn);
@@ -194,21 +196,22 @@ static void print(const struct result *r)
 
 int main(int argc, char **argv)
 {
-	uint32_t queries = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10)
-				    : 100000;
+	uint32_t queries =
+	    argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
 	uint64_t sizes[] = {100000, 1000000, 10000000};
 	int nsizes = getenv("BENCH_10M") ? 3 : 2;
 	struct result r[3];
 	for (int i = 0; i < nsizes; i++) {
 		if (measure(sizes[i], queries, &r[i]) != 0) {
 			fprintf(stderr, "measuring %llu events failed\n",
-				(unsigned long long)sizes[i]);
+			        (unsigned long long)sizes[i]);
 			return 1;
 		}
 		print(&r[i]);
 	}
 	printf("median ratio 1M / 100k: %.2f (account), %.2f (payer)\n",
-	       r[1].med_ns / r[0].med_ns, r[1].payer_med_ns / r[0].payer_med_ns);
+	       r[1].med_ns / r[0].med_ns,
+	       r[1].payer_med_ns / r[0].payer_med_ns);
 	if (nsizes == 3)
 		printf("median ratio 10M / 100k: %.2f (account)\n",
 		       r[2].med_ns / r[0].med_ns);

@@ -24,7 +24,7 @@ void bench_rmtree(const char *dir);
  * BACKDATE_EVERY dated up to 60 days back. Deterministic for a seed. */
 struct bench_gen {
 	uint64_t rng;
-	uint32_t n;         /* events generated so far */
+	uint32_t n; /* events generated so far */
 	uint32_t parties;
 	uint32_t grants;
 	const char *idkey; /* how the event's number is written */
@@ -34,7 +34,7 @@ struct bench_gen {
 };
 
 void bench_gen_init(struct bench_gen *g, uint64_t seed, uint32_t parties,
-		    uint32_t grants);
+                    uint32_t grants);
 /* The definitions (parties, grants) as one JSON array. */
 const char *bench_gen_setup(struct bench_gen *g, char *buf, size_t size);
 /* Starts a batch: in the default (clustered) mode a batch is what a
