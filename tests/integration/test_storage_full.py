@@ -1,0 +1,198 @@
+"""Storage full: medeld answers 503 unavailable, keeps serving reads,
+stays consistent, and takes writes again when there is room.
+
+Two ways to run out of room:
+
+- the LMDB map reaches its ceiling (--map-size 2M): writes answer 503
+  until medeld is restarted with a larger --map-size;
+- the filesystem fills: a 4 MiB tmpfs mounted by the test (needs root and
+  permission to mount; skipped, with the reason printed, otherwise) with
+  a filler file beside the ledger. Deleting the filler frees space and the
+  very same medeld, not restarted, accepts writes again.
+
+Run: MEDELD=build/daemon/medeld python3 tests/integration/test_storage_full.py
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from medeld import Medeld, MedeldTestCase, setup_ledger
+
+# Batches tried in turn, each size until one is refused, so the filesystem
+# ends up full to the last page: big batches fail on a write the
+# filesystem cuts short (LMDB's EIO), single events on ENOSPC.
+FILL_SIZES = (500, 50, 5, 1)
+FILL_POSTS_MAX = 400  # per size: 4 MiB holds ~12 000 events in all
+TMPFS_SIZE = "4m"
+FILLER_BYTES = 1024 * 1024
+
+
+def expense(eid):
+    return {"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
+            "party": "malmo-asn", "activity": "Fyll", "amount": 1,
+            "id": eid}
+
+
+class StorageFullCase(MedeldTestCase):
+    def fill(self, d, prefix, sizes=FILL_SIZES):
+        """Posts batches of each size until one is refused; returns the
+        refusals (they must all be 503 unavailable) and the events
+        acknowledged."""
+        refused, acked = [], {}
+        for size in sizes:
+            for i in range(FILL_POSTS_MAX):
+                batch = [expense(f"{prefix}-{size}-{i}-{j}")
+                         for j in range(size)]
+                a = d.post("/v1/events", batch)
+                if a.status == 201:
+                    for e in a.json()["events"]:
+                        acked[e["id"]] = (e["seq"], e["hash"])
+                    continue
+                self.assertAnswer(a, 503, "unavailable")
+                refused.append(a)
+                break
+            else:
+                self.fail(f"{FILL_POSTS_MAX} batches of {size} all fit")
+        return refused, acked
+
+    def check_reads(self, d, head):
+        """Every kind of read answers while writes cannot."""
+        self.assertEqual(d.head(), head)
+        seq = head[0]
+        self.assertAnswer(d.get("/v1/balances?party=malmo-asn"), 200)
+        self.assertAnswer(d.get("/v1/balances?grant=ph-2020&posts=1"), 200)
+        self.assertAnswer(d.get("/v1/trace?grant=ph-2020"), 200)
+        self.assertAnswer(d.get("/v1/repayments?year=2020"), 200)
+        self.assertAnswer(d.get("/v1/parties"), 200)
+        evs = d.get(f"/v1/events?after={seq - 5}")
+        self.assertAnswer(evs, 200)
+        self.assertEqual(evs.json()["events"][-1]["hash"], head[1])
+        one = d.get(f"/v1/events/{seq}")
+        self.assertAnswer(one, 200)
+        self.assertEqual(one.json()["hash"], head[1])
+        self.assertAnswer(d.get("/metrics"), 200)
+        verify = d.get("/v1/verify")
+        self.assertAnswer(verify, 200)
+        self.assertIs(verify.json()["ok"], True, verify)
+
+    def check_stored(self, d, acked):
+        """Every acknowledged event is there with its seq and hash."""
+        stored, after = {}, 0
+        while True:
+            page = d.get(f"/v1/events?after={after}&limit=10000").json()
+            for e in page["events"]:
+                stored[e.get("id")] = (e["seq"], e["hash"])
+            if not page["events"]:
+                break
+            after = page["next_after"]
+        for eid, seq_hash in acked.items():
+            self.assertEqual(stored.get(eid), seq_hash, eid)
+
+
+class MapCeiling(StorageFullCase):
+    def test_full_map_503_then_a_larger_map_takes_writes(self):
+        d = Medeld(args=["--map-size", "2M"])
+        self.addCleanup(d.cleanup)
+        d.start()
+        setup_ledger(d)
+        refused, acked = self.fill(d, "m", sizes=(500, 1))
+        self.assertIn("map", refused[0].json()["error"]["message"])
+        head = d.head()
+        self.check_reads(d, head)
+        again = d.post("/v1/events", [expense("m-again")])
+        self.assertAnswer(again, 503, "unavailable")
+        self.assertEqual(d.head(), head)
+        self.assertGreater(d.metric("medeld_commit_failures_total"), 0)
+        self.assertEqual(d.stop(), 0, d.log()[-2000:])
+
+        # The same directory with a larger ceiling: writes go in again.
+        bigger = Medeld(data=d.data, args=["--map-size", "64M"])
+        self.addCleanup(bigger.cleanup)
+        bigger.start()
+        self.addCleanup(self.check_stop, bigger)
+        self.assertEqual(bigger.head(), head)
+        a = bigger.post("/v1/events", [expense(f"m-big-{j}")
+                                       for j in range(500)])
+        self.assertAnswer(a, 201)
+        self.assertEqual(bigger.head()[0], head[0] + 500)
+        self.check_stored(bigger, acked)
+        self.assertIs(bigger.get("/v1/verify").json()["ok"], True)
+
+
+class TinyFilesystem(StorageFullCase):
+    def mount_tmpfs(self):
+        """A TMPFS_SIZE tmpfs of the test's own, unmounted at the end (after
+        medeld has stopped: cleanups run last-in first-out)."""
+        if os.geteuid() != 0:
+            self.skip("mounting a tmpfs needs root")
+        top = tempfile.mkdtemp(prefix="medeld-full-")
+        self.addCleanup(os.rmdir, top)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                            f"size={TMPFS_SIZE},mode=0700", "tmpfs", top],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skip("cannot mount a tmpfs: " + (r.stderr.strip() or
+                                                  f"exit {r.returncode}"))
+        self.addCleanup(subprocess.run, ["umount", top], check=True)
+        return top
+
+    def skip(self, reason):
+        print(f"\nskipped: {reason}", file=sys.stderr)
+        self.skipTest(reason)
+
+    def free_bytes(self, path):
+        st = os.statvfs(path)
+        return st.f_bavail * st.f_frsize
+
+    def test_full_disk_503_reads_go_on_and_freed_space_takes_writes(self):
+        top = self.mount_tmpfs()
+        filler = os.path.join(top, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"\xa5" * FILLER_BYTES)
+        d = self.start_medeld(data=os.path.join(top, "data"))
+        setup_ledger(d)
+
+        refused, acked = self.fill(d, "t")
+        self.assertEqual(len(refused), len(FILL_SIZES))
+        for a in refused:
+            self.assertIn("disk is full", a.json()["error"]["message"])
+        self.assertLess(self.free_bytes(top), 64 * 1024)
+        head = d.head()
+        self.check_reads(d, head)
+        again = d.post("/v1/events", [expense("t-again")])
+        self.assertAnswer(again, 503, "unavailable")
+        self.assertEqual(d.head(), head)
+        self.assertNotIn("input/output error", d.log())
+        self.assertIn("failed: shutting down or storage full", d.log())
+
+        # Space returns; the same process, not restarted, takes writes.
+        os.unlink(filler)
+        self.assertGreater(self.free_bytes(top), FILLER_BYTES // 2)
+        one = d.post("/v1/events", [expense("t-after-0")])
+        self.assertAnswer(one, 201)
+        acked["t-after-0"] = (one.json()["events"][0]["seq"],
+                              one.json()["events"][0]["hash"])
+        self.assertEqual(acked["t-after-0"][0], head[0] + 1)
+        many = d.post("/v1/events", [expense(f"t-after-{j}")
+                                     for j in range(1, 501)])
+        self.assertAnswer(many, 201)
+        for e in many.json()["events"]:
+            acked[e["id"]] = (e["seq"], e["hash"])
+        self.assertEqual(d.head()[0], head[0] + 501)
+        self.assertIs(d.get("/v1/verify").json()["ok"], True)
+        self.check_stored(d, acked)
+        self.assertEqual(d.stop(), 0, d.log()[-2000:])
+
+        # And a restart finds all of it.
+        later = Medeld(data=d.data)
+        self.addCleanup(later.cleanup)
+        later.start()
+        self.addCleanup(self.check_stop, later)
+        self.check_stored(later, acked)
+        self.assertIs(later.get("/v1/verify").json()["ok"], True)
+
+
+if __name__ == "__main__":
+    unittest.main()
