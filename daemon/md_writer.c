@@ -181,8 +181,7 @@ static void md_group_committed(struct md_writer *w, struct md_append *first,
 static int md_storage_rc(struct md_writer *w, int rc)
 {
 	struct statvfs sv;
-	if (rc != ML_E_IO ||
-	    statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
+	if (rc != ML_E_IO || statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
 		return rc;
 	uint64_t free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return free_bytes < MD_DISK_FULL_BYTES ? ML_E_UNAVAILABLE : rc;
