@@ -2,7 +2,7 @@
 """The bad-input corpus: every refusal medeld owes a client, case by case.
 
 Each tests/bad-input/cases/NNNN-CATEGORY-what.case holds one request and
-the answer API.md promises for it (cases/README.md describes the format).
+the answer API.md promises for it (README.md here describes the format).
 This driver starts a real medeld per ledger setup (tests/integration/
 medeld.py's harness: a temporary directory, the Unix socket, loopback TCP
 with three tokens), loads the setup, and for each case:
@@ -13,12 +13,15 @@ with three tokens), loads the setup, and for each case:
   3. checks the status, the error code (and field, index, message text,
      Allow header when the case names them), that the body is API.md's
      error document {"error":{"code","message"[,"index"][,"field"]}} with
-     Content-Type application/json and an X-Request-Id,
+     Content-Type application/json and an X-Request-Id, and that a 422
+     names the event's index and the field,
   4. reads /healthz again: the head_hash must not have moved.
 
 After the cases of a setup it also checks that the Unix socket is mode
-0600, that no token ever reached medeld's log in plain text, and that
-medeld exits 0 on SIGTERM (it did not crash on anything it was sent).
+0600, presents every token (and a wrong one) in six forms of Authorization
+header, stops medeld and checks that it exited 0 (it did not crash on
+anything it was sent; under ASan: no error, no leak) and that no token is
+in its log or in any file of its data directory.
 
 A case may carry `known-bug: CHECKS -- why` for a disagreement between
 medeld and API.md that has been reported: the listed checks may fail
@@ -475,29 +478,6 @@ def run_case(d, case, show=False):
     return failed
 
 
-class Daemon:
-    """The medeld of one setup; started again when a case changed its
-    ledger (a bug), so the cases after it still meet the setup."""
-
-    def __init__(self, setup):
-        self.setup = setup
-        self.d = start_daemon(setup)
-        self.problems = []
-        self.old_logs = []  # of the medelds restarted before this one
-
-    def stop(self):
-        rc = self.d.stop()
-        self.old_logs.append(self.d.log())
-        if rc != 0:
-            self.problems.append(f"medeld exited {rc} on SIGTERM:\n" +
-                                 "\n".join(self.d.log().splitlines()[-20:]))
-        self.d.cleanup()
-
-    def restart(self):
-        self.stop()
-        self.d = start_daemon(self.setup)
-
-
 # --- a daemon per setup -----------------------------------------------------
 
 def start_daemon(setup):
@@ -523,30 +503,14 @@ def start_daemon(setup):
     return d
 
 
-def daemon_checks(d, setup, old_logs=()):
-    """Checks on the daemon as a whole: (name, problem or None)."""
-    out = []
-    mode = stat.S_IMODE(os.stat(d.socket).st_mode)
-    out.append((f"{setup}: Unix socket mode is 0600",
-                None if mode == 0o600 else f"mode is {mode:04o}"))
-    # Tokens in every form a client might send them, then the log.
-    for tok in [t[2] for t in TOKENS.values()] + [WRONG_TOKEN]:
-        for auth in (f"Bearer {tok}", f"bearer {tok}", f"Token {tok}", tok,
-                     f"Bearer  {tok}"):
-            exchange(d, "tcp", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
-                               b"Authorization: " + auth.encode() +
-                     b"\r\nConnection: close\r\n\r\n")
-    log = "\n".join(list(old_logs) + [d.log()])
-    leaked = [t for t in [t[2] for t in TOKENS.values()] + [WRONG_TOKEN]
-              if t in log]
-    out.append((f"{setup}: no token in medeld's log "
-                f"({log.count(chr(10)) + 1} lines)",
-                f"log holds {leaked}" if leaked else None))
-    # Nor in any file medeld keeps (the LMDB data file holds recorded_by,
-    # the token's name, never the token).
-    toks = [t[2].encode() for t in TOKENS.values()] + [WRONG_TOKEN.encode()]
+ALL_TOKENS = [t[2] for t in TOKENS.values()] + [WRONG_TOKEN]
+
+
+def files_holding(directory, needles):
+    """[(file name, needle)] for each needle found in a file below
+    directory (sockets skipped), read in chunks that overlap."""
     found = []
-    for root, _, files in os.walk(d.data):
+    for root, _, files in os.walk(directory):
         for name in files:
             path = os.path.join(root, name)
             if stat.S_ISSOCK(os.lstat(path).st_mode):
@@ -558,12 +522,53 @@ def daemon_checks(d, setup, old_logs=()):
                     if not chunk:
                         break
                     buf = tail + chunk
-                    found += [f"{name}: {t.decode()}" for t in toks
-                              if t in buf]
-                    tail = buf[-64:]
-    out.append((f"{setup}: no token in medeld's data directory",
-                f"found {sorted(set(found))}" if found else None))
-    return out
+                    found += [(name, n.decode()) for n in needles
+                              if n in buf]
+                    tail = buf[-256:]
+    return sorted(set(found))
+
+
+class Daemon:
+    """The medeld of one setup; started again when a case changed its
+    ledger (a bug), so the cases after it still meet the setup. Each
+    medeld, when stopped, must exit 0 and must have written no token to
+    its log or its data directory."""
+
+    def __init__(self, setup):
+        self.setup = setup
+        self.d = start_daemon(setup)
+        self.problems = []
+        self.log_lines = 0
+
+    def present_tokens(self):
+        """Every token in the forms a client might send it."""
+        for tok in ALL_TOKENS:
+            for auth in (f"Bearer {tok}", f"bearer {tok}", f"Token {tok}",
+                         tok, f"Bearer  {tok}", f"Bearer {tok}x"):
+                exchange(self.d, "tcp",
+                         b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                         b"Authorization: " + auth.encode() +
+                         b"\r\nConnection: close\r\n\r\n")
+
+    def stop(self):
+        d = self.d
+        rc = d.stop()  # its stderr has been read to the end
+        log = d.log()
+        self.log_lines += log.count("\n") + 1
+        if rc != 0:
+            self.problems.append(("exit", f"medeld exited {rc} on SIGTERM:"
+                                  "\n" + "\n".join(log.splitlines()[-20:])))
+        leaked = [t for t in ALL_TOKENS if t in log]
+        if leaked:
+            self.problems.append(("log", f"the log holds {leaked}"))
+        found = files_holding(d.data, [t.encode() for t in ALL_TOKENS])
+        if found:
+            self.problems.append(("data", f"data files hold {found}"))
+        d.cleanup()
+
+    def restart(self):
+        self.stop()
+        self.d = start_daemon(self.setup)
 
 
 def main():
@@ -613,22 +618,27 @@ def main():
                     print(f"        (medeld restarted on a fresh {setup} "
                           "ledger for the cases after this one)")
                     daemon.restart()
-            for name, problem in daemon_checks(daemon.d, setup, daemon.old_logs):
-                verdict = "PASS" if problem is None else "FAIL"
-                counts[verdict] += 1
-                print(f"{verdict:5} {name}" +
-                      (f": {problem}" if problem else ""), flush=True)
-                if problem:
-                    failures.append(name)
+            mode = stat.S_IMODE(os.stat(daemon.d.socket).st_mode)
+            ok = mode == 0o600
+            counts["PASS" if ok else "FAIL"] += 1
+            print(f"{'PASS' if ok else 'FAIL':5} {setup}: the Unix socket is "
+                  f"mode 0600" + ("" if ok else f" (it is {mode:04o})"))
+            if not ok:
+                failures.append(f"{setup}: socket mode")
+            daemon.present_tokens()
         finally:
             daemon.stop()
-        verdict = "FAIL" if daemon.problems else "PASS"
-        counts[verdict] += 1
-        print(f"{verdict:5} {setup}: medeld exits 0 on SIGTERM after its "
-              "cases", flush=True)
-        for p in daemon.problems:
-            print("        " + p.replace("\n", "\n        "))
-            failures.append(f"{setup}: exit status")
+        for key, what in (("exit", "medeld exits 0 on SIGTERM"),
+                          ("log", f"no token in medeld's log "
+                                  f"({daemon.log_lines} lines)"),
+                          ("data", "no token in medeld's data directory")):
+            problems = [p for k, p in daemon.problems if k == key]
+            verdict = "FAIL" if problems else "PASS"
+            counts[verdict] += 1
+            print(f"{verdict:5} {setup}: {what}", flush=True)
+            for p in problems:
+                print("        " + p.replace("\n", "\n        "))
+                failures.append(f"{setup}: {key}")
     cats = ", ".join(f"{k} {v}" for k, v in sorted(by_category.items()))
     print(f"\n{len(cases)} cases ({cats})")
     print(f"{counts['PASS']} passed, {counts['FAIL']} failed, "
