@@ -368,10 +368,21 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
 	int rc = ml_json_prescan(body, len, err);
 	if (rc != 0)
 		return rc;
-	cJSON *root = cJSON_ParseWithLength(body, len);
+	/* cJSON stops after the first value; whatever follows it (a second
+	 * event on another line, a comment) must be refused, not dropped. */
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
 	if (root == NULL)
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
 		               "the body is not valid JSON");
+	while (end < body + len && strchr(" \t\r\n", *end) && *end != '\0')
+		end++;
+	if (end < body + len) {
+		cJSON_Delete(root);
+		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
+		               "the body holds more than one JSON value (send "
+		               "several events as one array)");
+	}
 	bool batch = cJSON_IsArray(root);
 	int n = batch ? cJSON_GetArraySize(root) : 1;
 	if (n == 0)

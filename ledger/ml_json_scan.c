@@ -9,7 +9,9 @@
  *
  *   - the whole body must be valid UTF-8 without NUL bytes;
  *   - inside strings, no byte below 0x20 and no \u0000 escape;
- *   - outside strings, a number may only be an integer (no '.', 'e', 'E');
+ *   - outside strings, a number must follow RFC 8259's grammar (cJSON
+ *     takes 01000 and 1000.) and may only be an integer (no fraction or
+ *     exponent);
  *   - arrays and objects nest at most ML_JSON_DEPTH_MAX deep.
  *
  * To name where a non-integer number sits, the scan follows just enough
@@ -76,27 +78,86 @@ static int ml_scan_string(struct ml_scan *s, struct ml_errinfo *err)
 	return ml_fail(err, ML_E_INVALID_JSON, -1, NULL, "unterminated string");
 }
 
-static int ml_scan_number(struct ml_scan *s, struct ml_errinfo *err)
+static bool ml_is_digit(char c)
 {
-	size_t start = s->pos;
-	bool fraction = false;
-	while (s->pos < s->len) {
-		char c = s->body[s->pos];
-		if (c == '.' || c == 'e' || c == 'E')
-			fraction = true;
-		else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
-			break;
-		s->pos++;
-	}
-	if (!fraction)
-		return 0;
-	char field[ML_FIELD_NAME_MAX] = "";
-	if (s->key != NULL && s->key_len < sizeof field) {
+	return c >= '0' && c <= '9';
+}
+
+static size_t ml_scan_digits(const struct ml_scan *s, size_t pos)
+{
+	while (pos < s->len && ml_is_digit(s->body[pos]))
+		pos++;
+	return pos;
+}
+
+/* The event field the scan is in, for error reports. */
+static void ml_scan_field(const struct ml_scan *s, char *field, size_t size)
+{
+	field[0] = '\0';
+	if (s->key != NULL && s->key_len < size) {
 		memcpy(field, s->key, s->key_len);
 		field[s->key_len] = '\0';
 	}
-	int n = (int)(s->pos - start > 40 ? 40 : s->pos - start);
-	return ml_fail(err, ML_E_INVALID_FIELD, s->batch ? s->index : 0, field,
+}
+
+/* The end of the number at pos by RFC 8259's grammar
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or 0 when malformed (a
+ * leading zero, "1.", "0x10"); *fraction when it has a fraction or an
+ * exponent. */
+static size_t ml_scan_number_end(const struct ml_scan *s, size_t p,
+                                 bool *fraction)
+{
+	*fraction = false;
+	if (p < s->len && s->body[p] == '-')
+		p++;
+	if (p >= s->len || !ml_is_digit(s->body[p]))
+		return 0;
+	p = s->body[p] == '0' ? p + 1 : ml_scan_digits(s, p);
+	if (p < s->len && s->body[p] == '.') {
+		size_t q = ml_scan_digits(s, p + 1);
+		if (q == p + 1)
+			return 0;
+		*fraction = true;
+		p = q;
+	}
+	if (p < s->len && (s->body[p] == 'e' || s->body[p] == 'E')) {
+		p++;
+		if (p < s->len && (s->body[p] == '+' || s->body[p] == '-'))
+			p++;
+		size_t q = ml_scan_digits(s, p);
+		if (q == p)
+			return 0;
+		*fraction = true;
+		p = q;
+	}
+	bool delimited = p == s->len || strchr(" \t\r\n,]}", s->body[p]);
+	return delimited ? p : 0;
+}
+
+static int ml_scan_number(struct ml_scan *s, struct ml_errinfo *err)
+{
+	size_t start = s->pos;
+	bool fraction;
+	size_t end = ml_scan_number_end(s, start, &fraction);
+	char field[ML_FIELD_NAME_MAX];
+	ml_scan_field(s, field, sizeof field);
+	int32_t index = s->batch ? s->index : 0;
+	if (end == 0) {
+		size_t n = start;
+		while (n < s->len && n - start < 40 &&
+		       !strchr(" \t\r\n,]}", s->body[n]))
+			n++;
+		return ml_fail(err, ML_E_INVALID_JSON, index, field,
+		               "%s%s'%.*s' is not a JSON number (no leading "
+		               "zeros, hex, or bare '.')",
+		               field, field[0] ? ": " : "", (int)(n - start),
+		               s->body + start);
+	}
+	s->pos = end;
+	if (!fraction)
+		return 0;
+	int n = (int)(end - start > 40 ? 40 : end - start);
+	return ml_fail(err, ML_E_INVALID_FIELD, index, field,
 	               "%s%s%.*s is not an integer: amounts are whole öre and "
 	               "counts whole numbers",
 	               field, field[0] ? ": " : "", n, s->body + start);
