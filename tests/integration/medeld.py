@@ -7,11 +7,19 @@ sleeping), and speaks HTTP/1.1 over the Unix socket (http.client with a
 socket subclass) or loopback TCP. Every answer is checked for an
 X-Request-Id. stop() sends SIGTERM and returns the exit status; a test
 registers it with addCleanup so medeld is stopped whatever happens.
+
+$MEDELD_WRAPPER, when set, is a command line put before medeld's: tools/
+memcheck runs the suite with MEDELD_WRAPPER="valgrind --leak-check=full
+--error-exitcode=99 ...", so every medeld a test starts runs under
+memcheck, and one that leaks or touches bad memory exits 99 instead of 0.
+A wrapped medeld is slower: the start and stop timeouts are multiplied by
+$MEDELD_TIMEOUT_SCALE (default 10 when wrapped, 1 otherwise).
 """
 import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -24,8 +32,11 @@ import unittest
 MEDELD = os.environ.get("MEDELD", "medeld")
 if os.sep in MEDELD:
     MEDELD = os.path.abspath(MEDELD)
-START_TIMEOUT_S = 20
-STOP_TIMEOUT_S = 60
+WRAPPER = shlex.split(os.environ.get("MEDELD_WRAPPER", ""))
+TIMEOUT_SCALE = float(os.environ.get("MEDELD_TIMEOUT_SCALE",
+                                     "10" if WRAPPER else "1"))
+START_TIMEOUT_S = 20 * TIMEOUT_SCALE
+STOP_TIMEOUT_S = 60 * TIMEOUT_SCALE
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -98,7 +109,7 @@ class Medeld:
 
     # --- process --------------------------------------------------------
     def command(self):
-        cmd = [MEDELD]
+        cmd = WRAPPER + [MEDELD]
         if not self.as_documented:
             cmd += ["--data", self.data, "--socket", self.socket]
         if self.tokens_path:
