@@ -387,17 +387,25 @@ static int md_admit(const struct md_request *req, enum md_route route,
 {
 	const struct md_route_info *info = md_route_info(route);
 	char shown[160], message[ML_MESSAGE_MAX];
-	if (route == MD_ROUTE_NONE || !info->router) {
+	if (route == MD_ROUTE_NONE) {
 		md_response_error(
 		    r, ML_E_NOT_FOUND, -1, NULL, "no such endpoint: %s",
 		    md_shown_path(req->path, shown, sizeof shown));
 		return -1;
 	}
+	/* A known path with another method is 405, even for the routes the
+	 * embedding program serves itself (metrics, export, backup). */
 	if (!method_ok) {
 		snprintf(message, sizeof message, "%s takes %s only",
 		         info->path, info->method);
 		md_error_doc(r, 405, "method_not_allowed", -1, NULL, message);
 		r->allow = info->method;
+		return -1;
+	}
+	if (!info->router) {
+		md_response_error(
+		    r, ML_E_NOT_FOUND, -1, NULL, "no such endpoint: %s",
+		    md_shown_path(req->path, shown, sizeof shown));
 		return -1;
 	}
 	if (req->caller.role == MD_ROLE_NONE) {

@@ -75,6 +75,35 @@ static void md_req_set_id(struct md_req *r)
 	         (unsigned long long)n);
 }
 
+/* The method's name. evhttp is told to accept every method it knows
+ * (md_server.c), so that a PUT or DELETE gets the router's JSON 405
+ * rather than libevent's own text/html 501. */
+static const char *md_method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "UNKNOWN";
+	}
+}
+
 static struct md_req *md_req_new(struct md_loop *l,
                                  struct evhttp_request *evreq, enum md_via via)
 {
@@ -98,9 +127,7 @@ static struct md_req *md_req_new(struct md_loop *l,
 	r->via = via;
 	r->state = MD_REQ_NEW;
 	r->start_us = md_mono_us();
-	r->method = evhttp_request_get_command(evreq) == EVHTTP_REQ_POST
-	                ? "POST"
-	                : "GET";
+	r->method = md_method_name(evhttp_request_get_command(evreq));
 	memcpy(r->who, "-", 2);
 	uint64_t seq;
 	r->route = md_api_route(r->method, r->path, &r->method_ok, &seq);

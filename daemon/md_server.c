@@ -153,7 +153,12 @@ static struct evhttp *md_loop_http(struct md_loop *l, int fd,
 	evhttp_set_max_body_size(h, MD_BODY_BYTES_MAX);
 	evhttp_set_max_headers_size(h, MD_HEADERS_BYTES_MAX);
 	evhttp_set_timeout(h, MD_IO_TIMEOUT_S);
-	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	/* Every method evhttp knows reaches the router, which answers 405
+	 * with API.md's JSON for all but each route's own. */
+	evhttp_set_allowed_methods(
+	    h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	           EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h, cb, l);
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	*bound = copy >= 0 ? evhttp_accept_socket_with_handle(h, copy) : NULL;
