@@ -67,36 +67,6 @@ int ml_ans_def_latest(struct ml_ans *a, enum ml_name_kind k, uint32_t no,
 	return rc;
 }
 
-/* rules.md "Inheritance": what the post does not give, its nearest
- * ancestor's (applied from the parent up, the first given wins). */
-static void ml_inherit(struct ml_grant_row *row, const struct ml_grant_row *p)
-{
-	if (row->use_by == ML_DAY_NONE)
-		row->use_by = p->use_by;
-	if (row->report_by == ML_DAY_NONE)
-		row->report_by = p->report_by;
-	if (row->repay_by == ML_DAY_NONE)
-		row->repay_by = p->repay_by;
-	if (row->carry_over < 0)
-		row->carry_over = p->carry_over;
-}
-
-/* The fields a grant definition event gives, over row. */
-static void ml_grant_from_event(struct ml_grant_row *row,
-                                const struct ml_event *ev)
-{
-	uint64_t p = ev->present;
-	row->def_seq = ev->seq;
-	row->total_ore = ev->total_ore;
-	row->use_by = p & ML_BIT(ML_F_USE_BY) ? ev->use_by : ML_DAY_NONE;
-	row->report_by =
-	    p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by : ML_DAY_NONE;
-	row->repay_by = p & ML_BIT(ML_F_REPAY_BY) ? ev->repay_by : ML_DAY_NONE;
-	row->carry_over = p & ML_BIT(ML_F_CARRY_OVER) ? ev->carry_over : -1;
-	row->year = p & ML_BIT(ML_F_YEAR) ? ev->year : 0;
-	row->date = ev->date;
-}
-
 /* Grant no's own definition (not inherited) in the view. */
 static int ml_grant_own(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
                         bool *known)
@@ -113,7 +83,8 @@ static int ml_grant_own(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
 		return rc;
 	rc = ml_log_get(a->st, a->txn, seq, &ev);
 	if (rc == 0)
-		ml_grant_from_event(row, &ev);
+		ml_grant_row_from_event(&ev, row->payer_no, row->parent_no,
+		                        row);
 	return rc;
 }
 
@@ -129,7 +100,7 @@ int ml_ans_grant(struct ml_ans *a, uint32_t no, struct ml_grant_row *row,
 			return ML_E_CORRUPT;
 		rc = ml_grant_own(a, up, &p, &p_known);
 		if (rc == 0 && p_known)
-			ml_inherit(row, &p);
+			ml_grant_inherit(row, &p);
 		up = p_known ? p.parent_no : 0;
 	}
 	return rc;

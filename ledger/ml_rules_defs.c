@@ -135,24 +135,6 @@ int ml_apply_party(struct ml_apply *a)
 
 /* --- grants --- */
 
-static void ml_grant_row_of(const struct ml_event *ev, uint32_t payer,
-                            uint32_t parent, struct ml_grant_row *row)
-{
-	memset(row, 0, sizeof *row);
-	row->def_seq = ev->seq;
-	row->payer_no = payer;
-	row->parent_no = parent;
-	row->total_ore = ev->total_ore;
-	uint64_t p = ev->present;
-	row->use_by = p & ML_BIT(ML_F_USE_BY) ? ev->use_by : ML_DAY_NONE;
-	row->report_by =
-	    p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by : ML_DAY_NONE;
-	row->repay_by = p & ML_BIT(ML_F_REPAY_BY) ? ev->repay_by : ML_DAY_NONE;
-	row->carry_over = p & ML_BIT(ML_F_CARRY_OVER) ? ev->carry_over : -1;
-	row->year = p & ML_BIT(ML_F_YEAR) ? ev->year : 0;
-	row->date = ev->date;
-}
-
 static int ml_grant_same_tree(struct ml_apply *a, uint32_t no,
                               const struct ml_grant_row *old,
                               const struct ml_grant_row *row)
@@ -274,7 +256,7 @@ static int ml_grant_prepare(struct ml_apply *a, uint32_t *no, bool *is_new,
 		rc = ml_need(a, ML_NAME_GRANT, ML_F_PARENT, &parent);
 	if (rc == 0)
 		rc = ml_number_for(a, ML_NAME_GRANT, ev->grant, no, is_new);
-	ml_grant_row_of(ev, payer, parent, row);
+	ml_grant_row_from_event(ev, payer, parent, row);
 	memset(old, 0, sizeof *old);
 	if (rc == 0 && !*is_new)
 		rc = ml_state_grant(a->st, a->txn, *no, old);

@@ -275,6 +275,24 @@ int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
 	return rc;
 }
 
+void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer,
+                             uint32_t parent, struct ml_grant_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->def_seq = ev->seq;
+	row->payer_no = payer;
+	row->parent_no = parent;
+	row->total_ore = ev->total_ore;
+	uint64_t p = ev->present;
+	row->use_by = p & ML_BIT(ML_F_USE_BY) ? ev->use_by : ML_DAY_NONE;
+	row->report_by =
+	    p & ML_BIT(ML_F_REPORT_BY) ? ev->report_by : ML_DAY_NONE;
+	row->repay_by = p & ML_BIT(ML_F_REPAY_BY) ? ev->repay_by : ML_DAY_NONE;
+	row->carry_over = p & ML_BIT(ML_F_CARRY_OVER) ? ev->carry_over : -1;
+	row->year = p & ML_BIT(ML_F_YEAR) ? ev->year : 0;
+	row->date = ev->date;
+}
+
 void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p)
 {
 	if (row->use_by == ML_DAY_NONE)

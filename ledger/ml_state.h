@@ -153,6 +153,15 @@ int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_grant_row *row);
+/* The row a grant definition event gives (payer and parent already
+ * resolved to numbers). */
+void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer_no,
+                             uint32_t parent_no, struct ml_grant_row *row);
+
+/* rules.md "Inheritance": fills what row does not give from its parent's
+ * row p (call from the nearest parent up: the first given wins). */
+void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p);
+
 /* The grant's row with use_by, report_by, repay_by and carry_over
  * inherited from its parents where it gives none. */
 int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,

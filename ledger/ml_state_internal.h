@@ -68,7 +68,6 @@ void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                      uint32_t no, size_t row_size, void *row,
                      struct ml_str *id);
-void ml_grant_inherit(struct ml_grant_row *row, const struct ml_grant_row *p);
 int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
                    uint64_t seq, ml_day day, bool *counts);
 
