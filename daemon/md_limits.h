@@ -83,13 +83,18 @@
 #define MD_GROUP_BATCHES_MAX 1024
 #define MD_GROUP_EVENTS_MAX  100000
 
-/* A commit that fails with an input/output error while the filesystem
- * holding the ledger has less than this free is a full disk (503), not a
- * broken one (500): LMDB reports a write the filesystem cut short for
- * lack of space as EIO, not ENOSPC (md_writer.c). A short write leaves
- * less than a page free; 1 MiB leaves room for other writers on the same
- * disk and is still far below any disk that merely failed. */
-#define MD_DISK_FULL_BYTES (1024u * 1024u)
+/* The disk is full when less than MD_DISK_FULL_BYTES plus
+ * MD_DISK_EVENT_BYTES per event of the group would be left free: the
+ * writer then answers 503 without writing (md_writer.c). Refusing before
+ * the filesystem does matters on copy-on-write filesystems: on a btrfs
+ * that LMDB fills, the next write to LMDB's memory-mapped lock file
+ * cannot be given a block and medeld dies of SIGBUS. An event takes about
+ * 300 bytes of data.mdb (a 2.3-million-event soak: 675 MiB); a commit on
+ * a copy-on-write filesystem rewrites every page it touches, so 2 KiB an
+ * event leaves a wide margin. The same floor tells a full disk from a
+ * broken one when a commit fails with EIO (a short write). */
+#define MD_DISK_FULL_BYTES  (1024u * 1024u)
+#define MD_DISK_EVENT_BYTES 2048u
 
 /* --- streaming (md_stream.h: backup, export) --- */
 

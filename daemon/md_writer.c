@@ -169,30 +169,48 @@ static void md_group_committed(struct md_writer *w, struct md_append *first,
 	}
 }
 
-/* A full disk shows up in two ways. A write the filesystem refuses
- * outright is ENOSPC (ML_E_UNAVAILABLE already). But LMDB writes its dirty
- * pages in runs (pwritev), and a run the filesystem accepts only in part,
- * because it filled on the way, is a short write that mdb_page_flush
- * reports as EIO ("short write, filesystem full?"), which the ledger maps
- * to ML_E_IO, a 500. So an ML_E_IO with the ledger's filesystem (next to)
- * empty is taken for what it is: the disk is full, answer 503 and try
- * again with the next group. Nothing of the failed commit is referenced
- * by LMDB's meta page, so the ledger is as it was before the group. */
-static int md_storage_rc(struct md_writer *w, int rc)
+/* Would `events` more events leave the ledger's filesystem (next to)
+ * full? (MD_DISK_FULL_BYTES, MD_DISK_EVENT_BYTES.) A filesystem that
+ * cannot be asked is taken to have room: the commit will say. */
+static bool md_disk_full(struct md_writer *w, uint64_t events)
 {
 	struct statvfs sv;
-	if (rc != ML_E_IO || statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
-		return rc;
+	if (statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
+		return false;
 	uint64_t free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
-	return free_bytes < MD_DISK_FULL_BYTES ? ML_E_UNAVAILABLE : rc;
+	return free_bytes < MD_DISK_FULL_BYTES + events * MD_DISK_EVENT_BYTES;
+}
+
+/* A disk that fills anyway (another process took the space) shows up in
+ * two ways. A write the filesystem refuses outright is ENOSPC
+ * (ML_E_UNAVAILABLE already). But LMDB writes its dirty pages in runs
+ * (pwritev), and a run the filesystem accepts only in part, because it
+ * filled on the way, is a short write that mdb_page_flush reports as EIO
+ * ("short write, filesystem full?"), which the ledger maps to ML_E_IO, a
+ * 500. So an ML_E_IO with the ledger's filesystem (next to) empty is
+ * taken for what it is: the disk is full, answer 503 and try again with
+ * the next group. Nothing of the failed commit is referenced by LMDB's
+ * meta page, so the ledger is as it was before the group. */
+static int md_storage_rc(struct md_writer *w, int rc)
+{
+	return rc == ML_E_IO && md_disk_full(w, 0) ? ML_E_UNAVAILABLE : rc;
 }
 
 /* Runs the n batches from `first` as one group, growing the map and
  * running them again while it fills. Returns 0 or the error that stops
- * it (a full map at the ceiling, a full disk, a storage error). */
+ * it (a full map at the ceiling, a full disk, a storage error). A group
+ * the disk has no room for is not begun. */
 static int md_group_attempts(struct md_writer *w, struct md_append *first,
                              size_t n)
 {
+	uint64_t events = 0;
+	struct md_append *a = first;
+	for (size_t i = 0; i < n; i++, a = a->next)
+		events += a->count;
+	if (md_disk_full(w, events)) {
+		md_metrics_commit_failed(w->o.metrics);
+		return ML_E_UNAVAILABLE;
+	}
 	int rc = 0;
 	for (int tries = 0; tries < MD_GROW_ATTEMPTS_MAX; tries++) {
 		int64_t start_us = ml_time_now_us();

@@ -6,13 +6,18 @@ Two ways to run out of room:
 - the LMDB map reaches its ceiling (--map-size 2M): writes answer 503
   until medeld is restarted with a larger --map-size;
 - the filesystem fills: a 4 MiB tmpfs mounted by the test (needs root and
-  permission to mount; skipped, with the reason printed, otherwise) with
-  a filler file beside the ledger. Deleting the filler frees space and the
-  very same medeld, not restarted, accepts writes again.
+  permission to mount; skipped, with the reason printed, otherwise), and
+  a 128 MiB btrfs on a loop device where mkfs.btrfs is installed, with
+  a filler file beside the ledger. medeld refuses a group that would
+  leave less than MD_DISK_FULL_BYTES (1 MiB) + MD_DISK_EVENT_BYTES (2 KiB)
+  per event free, so it stops short of the last megabyte. Deleting the
+  filler frees space and the very same medeld, not restarted, accepts
+  writes again.
 
 Run: MEDELD=build/daemon/medeld python3 tests/integration/test_storage_full.py
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,12 +26,17 @@ import unittest
 from medeld import Medeld, MedeldTestCase, setup_ledger
 
 # Batches tried in turn, each size until one is refused, so the filesystem
-# ends up full to the last page: big batches fail on a write the
-# filesystem cuts short (LMDB's EIO), single events on ENOSPC.
+# ends up as full as medeld lets it get.
 FILL_SIZES = (500, 50, 5, 1)
 FILL_POSTS_MAX = 400  # per size: 4 MiB holds ~12 000 events in all
 TMPFS_SIZE = "4m"
 FILLER_BYTES = 1024 * 1024
+DISK_FULL_BYTES = 1024 * 1024  # daemon/md_limits.h MD_DISK_FULL_BYTES
+# btrfs: the smallest image mkfs.btrfs makes comfortably, filled but for
+# 9 MiB; batches up to 10 000 events (a group the size of a whole batch).
+BTRFS_IMAGE_BYTES = 128 * 1024 * 1024
+BTRFS_LEFT_BYTES = 9 * 1024 * 1024
+BTRFS_FILL_SIZES = (10000, 2000, 500, 50, 5, 1)
 
 
 def expense(eid):
@@ -122,19 +132,19 @@ class MapCeiling(StorageFullCase):
 
 
 class TinyFilesystem(StorageFullCase):
-    def mount_tmpfs(self):
-        """A TMPFS_SIZE tmpfs of the test's own, unmounted at the end (after
-        medeld has stopped: cleanups run last-in first-out)."""
+    def mount(self, what, *argv):
+        """Mounts a filesystem of the test's own (mount ARGV DIR), unmounted
+        at the end (after medeld has stopped: cleanups run last-in
+        first-out); skips, saying why, where that is not allowed."""
         if os.geteuid() != 0:
-            self.skip("mounting a tmpfs needs root")
+            self.skip(f"mounting a {what} needs root")
         top = tempfile.mkdtemp(prefix="medeld-full-")
         self.addCleanup(os.rmdir, top)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
-                            f"size={TMPFS_SIZE},mode=0700", "tmpfs", top],
-                           capture_output=True, text=True)
+        r = subprocess.run(["mount", *argv, top], capture_output=True,
+                           text=True)
         if r.returncode != 0:
-            self.skip("cannot mount a tmpfs: " + (r.stderr.strip() or
-                                                  f"exit {r.returncode}"))
+            self.skip(f"cannot mount a {what}: " +
+                      (r.stderr.strip() or f"exit {r.returncode}"))
         self.addCleanup(subprocess.run, ["umount", top], check=True)
         return top
 
@@ -146,19 +156,45 @@ class TinyFilesystem(StorageFullCase):
         st = os.statvfs(path)
         return st.f_bavail * st.f_frsize
 
-    def test_full_disk_503_reads_go_on_and_freed_space_takes_writes(self):
-        top = self.mount_tmpfs()
+    def test_full_tmpfs_503_reads_go_on_and_freed_space_takes_writes(self):
+        top = self.mount("tmpfs", "-t", "tmpfs", "-o",
+                         f"size={TMPFS_SIZE},mode=0700", "tmpfs")
+        self.full_disk(top, FILLER_BYTES, FILL_SIZES)
+
+    def test_full_btrfs_the_same(self):
+        """btrfs copies on write: had medeld filled it, LMDB's next write
+        to its memory-mapped lock file would find no block and medeld
+        would die of SIGBUS (it did, before md_writer refused groups the
+        disk has no room for)."""
+        if shutil.which("mkfs.btrfs") is None:
+            self.skip("no mkfs.btrfs (Debian package btrfs-progs)")
+        image = os.path.join(tempfile.mkdtemp(prefix="medeld-btrfs-"),
+                             "image")
+        self.addCleanup(shutil.rmtree, os.path.dirname(image))
+        with open(image, "wb") as f:
+            f.truncate(BTRFS_IMAGE_BYTES)
+        r = subprocess.run(["mkfs.btrfs", "-q", "-f", image],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skip("mkfs.btrfs failed: " + r.stderr.strip())
+        top = self.mount("btrfs", "-o", "loop", image)
+        filler = self.free_bytes(top) - BTRFS_LEFT_BYTES
+        self.full_disk(top, filler, BTRFS_FILL_SIZES)
+
+    def full_disk(self, top, filler_bytes, sizes):
         filler = os.path.join(top, "filler")
         with open(filler, "wb") as f:
-            f.write(b"\xa5" * FILLER_BYTES)
+            f.write(b"\xa5" * filler_bytes)
+        os.sync()  # btrfs counts the filler's blocks once it is written
         d = self.start_medeld(data=os.path.join(top, "data"))
         setup_ledger(d)
 
-        refused, acked = self.fill(d, "t")
-        self.assertEqual(len(refused), len(FILL_SIZES))
+        refused, acked = self.fill(d, "t", sizes)
+        self.assertEqual(len(refused), len(sizes))
         for a in refused:
             self.assertIn("disk is full", a.json()["error"]["message"])
-        self.assertLess(self.free_bytes(top), 64 * 1024)
+        os.sync()
+        self.assertLess(self.free_bytes(top), 2 * DISK_FULL_BYTES)
         head = d.head()
         self.check_reads(d, head)
         again = d.post("/v1/events", [expense("t-again")])
@@ -169,7 +205,8 @@ class TinyFilesystem(StorageFullCase):
 
         # Space returns; the same process, not restarted, takes writes.
         os.unlink(filler)
-        self.assertGreater(self.free_bytes(top), FILLER_BYTES // 2)
+        os.sync()  # btrfs frees the blocks when its transaction commits
+        self.assertGreater(self.free_bytes(top), filler_bytes // 2)
         one = d.post("/v1/events", [expense("t-after-0")])
         self.assertAnswer(one, 201)
         acked["t-after-0"] = (one.json()["events"][0]["seq"],
