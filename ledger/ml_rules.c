@@ -81,21 +81,40 @@ static int ml_report(struct ml_check_ctx *c, int code, ml_day day,
 	               ml_date_format(day, d, sizeof d));
 }
 
+/* A post that does not fit: "post G/P (500 000,01 kr) does not fit in G:
+ * its payer kk would be 100 000,01 kr short on 2020-02-10". */
+static int ml_report_post(struct ml_check_ctx *c, ml_day day, int64_t short_ore)
+{
+	struct ml_apply *a = c->a;
+	char d[ML_DATE_TEXT_MAX], m1[ML_MONEY_TEXT_MAX], m2[ML_MONEY_TEXT_MAX];
+	struct ml_str payer = ml_name_of(a, ML_NAME_PARTY, c->p->a_no);
+	struct ml_str parent = ml_name_of(a, ML_NAME_GRANT, c->p->grant_no);
+	return ml_fail(a->err, ML_E_POST_EXCEEDS_PARENT, a->index, "total",
+	               "total: post %.*s (%s) does not fit in %.*s: its payer "
+	               "%.*s would be %s short on %s",
+	               (int)a->ev->grant.len, a->ev->grant.ptr,
+	               ml_money_format(a->ev->total_ore, m1, sizeof m1),
+	               (int)parent.len, parent.ptr, (int)payer.len, payer.ptr,
+	               ml_money_format(short_ore, m2, sizeof m2),
+	               ml_date_format(day, d, sizeof d));
+}
+
 static int ml_check_acct(const struct ml_totals *t, ml_day day, void *arg)
 {
 	struct ml_check_ctx *c = arg;
 	const int64_t *v = t->v;
-	bool post = c->p->post_parent;
 	int64_t held = ml_totals_held(t), free_ore = ml_totals_unallocated(t);
 	char m1[ML_MONEY_TEXT_MAX], m2[ML_MONEY_TEXT_MAX], phrase[160];
 	int code = 0;
+	if (c->p->post_parent && (held < 0 || free_ore < 0))
+		return ml_report_post(c, day,
+		                      held < free_ore ? -held : -free_ore);
 	if (held < 0) {
-		code =
-		    post ? ML_E_POST_EXCEEDS_PARENT : ML_E_INSUFFICIENT_FUNDS;
+		code = ML_E_INSUFFICIENT_FUNDS;
 		snprintf(phrase, sizeof phrase, "hold %s",
 		         ml_money_format(held, m1, sizeof m1));
 	} else if (free_ore < 0) {
-		code = post ? ML_E_POST_EXCEEDS_PARENT : ML_E_OVER_ALLOCATION;
+		code = ML_E_OVER_ALLOCATION;
 		snprintf(phrase, sizeof phrase,
 		         "have allocated %s more than it may allocate",
 		         ml_money_format(-free_ore, m1, sizeof m1));

@@ -1,0 +1,198 @@
+/*
+ * test_rules.c — every rule of docs/rules.md, one refusal each, with the
+ * exact code, batch index, field and sentence a controller reads, and
+ * the proof that a refusal changes nothing (the head hash stays).
+ *
+ * The model test (test_model.c) checks that the ledger decides like a
+ * naive replay on 20 000 random events; this file pins down what each
+ * refusal says.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mt.h"
+#include "tl.h"
+
+/* Money flows kammarkollegiet → malmo → malmo-asn in ph-2020 (use_by
+ * 2020-12-31, no carry-over); ph-2019 may carry over; a post; a close. */
+static const char setup[] =
+    "[{'type':'party','date':'2020-01-01','party':'kk','name':'K',"
+    "'kind':'state'},"
+    "{'type':'party','date':'2020-01-01','party':'malmo','name':'M',"
+    "'kind':'municipality'},"
+    "{'type':'party','date':'2020-01-01','party':'malmo-asn','name':'ASN',"
+    "'kind':'committee','parent':'malmo'},"
+    "{'type':'party','date':'2020-01-01','party':'lund','name':'L',"
+    "'kind':'municipality'},"
+    "{'type':'grant','date':'2020-02-06','grant':'ph-2020','name':'P',"
+    "'payer':'kk','total':100000000,'use_by':'2020-12-31'},"
+    "{'type':'grant','date':'2019-02-01','grant':'ph-2019','name':'Q',"
+    "'payer':'kk','total':5000000,'carry_over':true},"
+    "{'type':'grant','date':'2020-02-07','grant':'ph-2020/post','name':'R',"
+    "'payer':'kk','total':10000000,'parent':'ph-2020'},"
+    "{'type':'allocation','date':'2020-02-10','grant':'ph-2020',"
+    "'from':'kk','to':'malmo','amount':50000000},"
+    "{'type':'payout','date':'2020-03-01','grant':'ph-2020','from':'kk',"
+    "'to':'malmo','amount':50000000},"
+    "{'type':'allocation','date':'2020-03-10','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-asn','amount':10000000},"
+    "{'type':'payout','date':'2020-03-15','grant':'ph-2020',"
+    "'from':'malmo','to':'malmo-asn','amount':10000000},"
+    "{'type':'expense','date':'2020-06-01','grant':'ph-2020',"
+    "'party':'malmo-asn','activity':'Personal','amount':2000000},"
+    "{'type':'close','date':'2019-12-31','grant':'ph-2019'}]";
+
+struct rule_case {
+	const char *name;
+	const char *json; /* single quotes stand for double quotes */
+	int code;
+	int index;
+	const char *field;
+	const char *message;
+};
+
+static const struct rule_case cases[] = {
+    {"unknown party",
+     "{'type':'expense','date':'2020-06-02','grant':"
+     "'ph-2020','party':'nobody','activity':'x','amount':1}",
+     ML_E_UNKNOWN_PARTY, 0, "party",
+     "party: party 'nobody' is not defined; define it with a party event "
+     "first"},
+    {"unknown grant",
+     "[{'type':'close','date':'2021-01-01'},"
+     "{'type':'expense','date':'2021-06-02','grant':'ph-2030','party':"
+     "'malmo','activity':'x','amount':1}]",
+     ML_E_UNKNOWN_GRANT, 1, "grant",
+     "grant: grant 'ph-2030' is not defined; define it with a grant event "
+     "first"},
+    {"unknown event",
+     "{'type':'correction','date':'2020-07-01',"
+     "'corrects':99,'note':'fel'}",
+     ML_E_UNKNOWN_EVENT, 0, "corrects",
+     "corrects: there is no event with seq 99"},
+    {"exists",
+     "{'type':'grant','date':'2020-02-06','grant':'ph-2020',"
+     "'name':'P','payer':'malmo','total':100000000}",
+     ML_E_EXISTS, 0, "payer",
+     "payer: grant ph-2020 exists with payer kk and parent none; a new "
+     "definition may not change them"},
+    {"parent cycle",
+     "{'type':'party','date':'2020-01-01','party':'malmo',"
+     "'name':'M','kind':'municipality','parent':'malmo-asn'}",
+     ML_E_PARENT_CYCLE, 0, "parent",
+     "parent: malmo under malmo-asn would make malmo its own ancestor"},
+    {"insufficient funds",
+     "{'type':'expense','date':'2020-06-30','grant':"
+     "'ph-2020','party':'malmo-asn','activity':'x','amount':12000000}",
+     ML_E_INSUFFICIENT_FUNDS, 0, "party",
+     "malmo-asn would hold -40 000 kr of ph-2020 on 2020-06-30"},
+    {"insufficient funds on a later date",
+     "{'type':'payout','date':"
+     "'2020-03-20','grant':'ph-2020','from':'malmo-asn','to':'lund',"
+     "'amount':9000000}",
+     ML_E_INSUFFICIENT_FUNDS, 0, "from",
+     "malmo-asn would hold -10 000 kr of ph-2020 on 2020-06-01"},
+    {"over allocation",
+     "{'type':'allocation','date':'2020-04-01','grant':"
+     "'ph-2020','from':'malmo','to':'lund','amount':45000000}",
+     ML_E_OVER_ALLOCATION, 0, "from",
+     "malmo would have allocated 50 000 kr more than it may allocate of "
+     "ph-2020 on 2020-04-01"},
+    {"not allocated",
+     "{'type':'payout','date':'2020-04-01','grant':"
+     "'ph-2020','from':'kk','to':'lund','amount':100}",
+     ML_E_NOT_ALLOCATED, 0, "to",
+     "lund would have received 1 kr but been allocated only 0 kr of "
+     "ph-2020 on 2020-04-01"},
+    {"declined beyond the allocation",
+     "{'type':'decline','date':"
+     "'2020-04-01','grant':'ph-2020','from':'malmo-asn','to':'malmo',"
+     "'amount':10000001}",
+     ML_E_NOT_ALLOCATED, 0, "amount",
+     "malmo-asn would decline 0,01 kr more than malmo allocated to it of "
+     "ph-2020 on 2020-04-01"},
+    {"over claim",
+     "{'type':'requisition','date':'2020-04-01','grant':"
+     "'ph-2020','from':'kk','to':'malmo','amount':50000001}",
+     ML_E_OVER_CLAIM, 0, "to",
+     "malmo would have claimed 500 000,01 kr but been allocated only "
+     "500 000 kr of ph-2020 on 2020-04-01"},
+    {"use_by passed",
+     "{'type':'expense','date':'2021-01-05','grant':"
+     "'ph-2020','party':'malmo-asn','activity':'x','amount':1}",
+     ML_E_USE_BY_PASSED, 0, "date",
+     "date: an expense of ph-2020 dated 2021-01-05 is after its use_by "
+     "2020-12-31"},
+    {"bad repayment target",
+     "{'type':'repayment','date':'2020-05-01',"
+     "'grant':'ph-2020','from':'malmo-asn','to':'lund','amount':1}",
+     ML_E_BAD_REPAYMENT_TARGET, 0, "to",
+     "to: lund is neither the payer of ph-2020 nor has it paid malmo-asn "
+     "anything in it by that date"},
+    {"carry-over not allowed",
+     "{'type':'carryover','date':'2020-12-31',"
+     "'grant':'ph-2020','to_grant':'ph-2019','party':'malmo','amount':1}",
+     ML_E_CARRY_OVER_NOT_ALLOWED, 0, "grant",
+     "grant: ph-2020 does not allow carry-over (carry_over is not true)"},
+    {"period closed",
+     "{'type':'allocation','date':'2019-06-01','grant':"
+     "'ph-2019','from':'kk','to':'malmo','amount':1}",
+     ML_E_PERIOD_CLOSED, 0, "date",
+     "date: 2019-06-01 is inside the period closed up to 2019-12-31 for "
+     "ph-2019"},
+    {"already corrected",
+     "[{'type':'correction','date':'2020-07-01',"
+     "'corrects':12,'note':'fel'},{'type':'correction','date':"
+     "'2020-07-02','corrects':12,'note':'igen'}]",
+     ML_E_ALREADY_CORRECTED, 1, "corrects",
+     "corrects: seq 12 was already corrected by seq 14"},
+    {"post exceeds parent",
+     "{'type':'grant','date':'2020-02-08','grant':"
+     "'ph-2020/big','name':'B','payer':'kk','total':50000001,'parent':"
+     "'ph-2020'}",
+     ML_E_POST_EXCEEDS_PARENT, 0, "total",
+     "total: post ph-2020/big (500 000,01 kr) does not fit in ph-2020: its "
+     "payer kk would be 100 000,01 kr short on 2020-02-10"},
+};
+
+/* Single quotes to double quotes (the cases read better with them). */
+static void dq(const char *in, char *out, size_t size)
+{
+	size_t i = 0;
+	for (; in[i] != '\0' && i + 1 < size; i++)
+		out[i] = in[i] == '\'' ? '"' : in[i];
+	out[i] = '\0';
+}
+
+static void test_each_rule(void)
+{
+	char dir[4096], json[4096], before[65], after[65];
+	struct ml_ledger *lg = tl_open(dir, "rules");
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	MT_CHECK_INT(tl_head(lg), 13);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct rule_case *c = &cases[i];
+		struct ml_errinfo err;
+		dq(c->json, json, sizeof json);
+		tl_head_hash(lg, before);
+		int rc = tl_append(lg, json, &err, NULL);
+		tl_head_hash(lg, after);
+		if (rc != c->code || err.index != c->index ||
+		    strcmp(err.field, c->field) != 0 ||
+		    strcmp(err.message, c->message) != 0)
+			MT_FAIL_AT("%s: got %s [%d] '%s' \"%s\"", c->name,
+			           ml_error_name(rc), err.index, err.field,
+			           err.message);
+		if (strcmp(before, after) != 0)
+			MT_FAIL_AT("%s: the refusal moved the head", c->name);
+	}
+	ml_ledger_close(lg);
+	tl_rmtree(dir);
+}
+
+int main(void)
+{
+	MT_RUN(test_each_rule);
+	return MT_EXIT();
+}
