@@ -53,8 +53,10 @@ static const struct md_route_info md_routes[MD_ROUTE_COUNT] = {
     [MD_ROUTE_BALANCES] = {"balances", "GET", "/v1/balances",
                            VIEW | P(GRANT) | P(POSTS) | P(PARTY) | P(ROLLUP),
                            MD_ROLE_READ, true, false},
+    /* slow: a trace reads every expense of the grant (its activities),
+     * seconds on a large ledger, so it runs off the event loop. */
     [MD_ROUTE_TRACE] = {"trace", "GET", "/v1/trace", VIEW | P(GRANT),
-                        MD_ROLE_READ, true, false},
+                        MD_ROLE_READ, true, true},
     [MD_ROUTE_REPAYMENTS] = {"repayments", "GET", "/v1/repayments",
                              VIEW | P(GRANT) | P(YEAR), MD_ROLE_READ, true,
                              false},

@@ -43,10 +43,12 @@
  * once with what there is (an empty page), never refused. */
 #define MD_WAITERS_MAX 4096
 
-/* Slow reads (GET /v1/verify) run on helper threads, at most this many at
- * once; another one is answered 503 unavailable. Verify re-reads the whole
- * log: two at once already keep both cores of a small server busy. */
-#define MD_OFFLOADS_MAX 2
+/* Slow reads (GET /v1/verify, and GET /v1/trace when its answer is not
+ * cached) run on helper threads, at most this many at once; another one
+ * is answered 503 unavailable. Verify re-reads the whole log and a trace
+ * every expense of its grant: four at once already keep both cores of a
+ * small server busy. */
+#define MD_OFFLOADS_MAX 4
 
 /* A read answer built in memory (GET /v1/events with limit=10000 of the
  * largest events is the biggest). Past it the answer is 413 too_large. */

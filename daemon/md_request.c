@@ -276,6 +276,11 @@ void md_loop_on_done(evutil_socket_t fd, short what, void *arg)
 			md_req_reply(r);
 		} else if (r->state == MD_REQ_OFFLOAD) {
 			atomic_fetch_sub(&l->srv->offloads, 1);
+			if (r->cache_put && r->resp.status == 200)
+				md_cache_put(l->cache, r->cache_head_seq,
+				             r->cache_today, r->path, r->query,
+				             r->resp.body.data,
+				             r->resp.body.len);
 			md_req_reply(r);
 		} else {
 			md_stream_produced(r);
@@ -423,8 +428,8 @@ static void md_req_offload(struct md_req *r)
 	if (atomic_fetch_add(&s->offloads, 1) >= MD_OFFLOADS_MAX) {
 		atomic_fetch_sub(&s->offloads, 1);
 		md_req_fail(r, ML_E_UNAVAILABLE,
-		            "%d slow requests (verify) are running already; "
-		            "try again when they are done",
+		            "%d slow requests (verify, trace) are running "
+		            "already; try again when they are done",
 		            MD_OFFLOADS_MAX);
 		return;
 	}
@@ -496,6 +501,15 @@ static void md_req_route(struct md_req *r)
 		return;
 	}
 	if (known && info->slow) {
+		/* A slow read that is cacheable (trace) is answered from the
+		 * cache when it can be; otherwise its answer is cached when
+		 * the helper thread hands it back. */
+		r->cache_put = md_cache_route(r->route);
+		r->cache_head_seq = atomic_load(&r->loop->srv->head_seq);
+		r->cache_today = ml_date_today();
+		if (r->cache_put &&
+		    md_req_from_cache(r, r->cache_head_seq, r->cache_today))
+			return;
 		md_req_offload(r);
 		return;
 	}

@@ -65,6 +65,11 @@ struct md_req {
 	struct event *timer;        /* MD_REQ_WAITING: the wait's end */
 	struct md_stream *stream;   /* MD_REQ_STREAM */
 	struct md_req *prev, *next; /* on the done list or the waiters */
+	/* An offloaded cacheable read: the key its answer goes into the
+	 * loop's cache under, read before it was built (md_cache.h). */
+	bool cache_put;
+	uint64_t cache_head_seq;
+	int32_t cache_today;
 };
 
 /* A small uid → user name cache (getpwuid_r reads /etc/passwd). */
