@@ -28,9 +28,21 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_json.h"
 #include "ml_money.h"
 
-/* Adds {"grant","party",…12 amounts} to rows. */
+/* Appends "key":integer to a row's text. */
+static int ml_bal_int(struct ml_buf *b, const char *key, int64_t v)
+{
+	int rc = ml_buf_addf(b, ",\"%s\":", key);
+	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
+}
+
+/* Adds {"grant","party",…12 amounts} to rows. A row is written as text
+ * and added as one raw item: the bytes are the same as fourteen cJSON
+ * members would print, at a fraction of the allocations (a balances
+ * answer is medeld's most frequent read). Readers of the tree see rows
+ * as raw JSON; medel and the tests read the printed document. */
 static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
                       struct ml_str party, const struct ml_totals *t)
 {
@@ -39,20 +51,33 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 	    ML_B_PAID_OUT,   ML_B_SPENT,         ML_B_REPAID,  ML_B_RETURNED,
 	    ML_B_CARRIED_IN, ML_B_CARRIED_OUT,
 	};
-	/* row belongs to rows: freed with the document on failure. */
-	cJSON *row = ml_json_push_object(rows);
-	bool ok = row != NULL && ml_json_add_str(row, "grant", grant) != NULL;
-	ok = ok && ml_json_add_str(row, "party", party) != NULL;
-	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++) {
-		ok = ml_json_add_int(row, ml_bucket_names[order[i]],
-		                     t->v[order[i]]) != NULL;
+	struct ml_buf b;
+	ml_buf_init(&b, 4096);
+	int rc = ml_buf_add_str(&b, "{\"grant\":");
+	if (rc == 0)
+		rc = ml_json_write_string(&b, grant.ptr, grant.len);
+	if (rc == 0)
+		rc = ml_buf_add_str(&b, ",\"party\":");
+	if (rc == 0)
+		rc = ml_json_write_string(&b, party.ptr, party.len);
+	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
+		rc = ml_bal_int(&b, ml_bucket_names[order[i]], t->v[order[i]]);
 		/* API.md puts unallocated right after allocated_out. */
-		if (ok && order[i] == ML_B_ALLOCATED_OUT)
-			ok = ml_json_add_int(row, "unallocated",
-			                     ml_totals_unallocated(t)) != NULL;
+		if (rc == 0 && order[i] == ML_B_ALLOCATED_OUT)
+			rc = ml_bal_int(&b, "unallocated",
+			                ml_totals_unallocated(t));
 	}
-	ok = ok && ml_json_add_int(row, "held", ml_totals_held(t)) != NULL;
-	return ok ? 0 : ml_ans_nomem(a);
+	if (rc == 0)
+		rc = ml_bal_int(&b, "held", ml_totals_held(t));
+	if (rc == 0)
+		rc = ml_buf_add_char(&b, '}');
+	cJSON *row = rc == 0 ? cJSON_CreateRaw(b.data) : NULL;
+	ml_buf_free(&b);
+	if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
+		cJSON_Delete(row);
+		return ml_ans_nomem(a);
+	}
+	return 0;
 }
 
 static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,

@@ -207,6 +207,13 @@ static cJSON *ex_ask_q(struct ml_ledger *lg, ex_answer_fn fn,
 		cJSON_Delete(doc);
 		return NULL;
 	}
+	/* Read the answer as a client does: its printed bytes, parsed.
+	 * (The built tree may hold pre-printed raw parts, e.g. balance
+	 * rows.) Every amount here is below 2^53, exact as a double. */
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	doc = text != NULL ? cJSON_Parse(text) : NULL;
+	free(text);
 	return doc;
 }
 
