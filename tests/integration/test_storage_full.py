@@ -46,12 +46,18 @@ def expense(eid):
 
 
 class StorageFullCase(MedeldTestCase):
-    def fill(self, d, prefix, sizes=FILL_SIZES):
+    def fill(self, d, prefix, sizes=FILL_SIZES, settle=None):
         """Posts batches of each size until one is refused; returns the
-        refusals (they must all be 503 unavailable) and the events
-        acknowledged."""
+        refusals (they must all be 503 unavailable; one per size) and the
+        events acknowledged.
+
+        settle, where given, runs after a refusal and the size is tried
+        again: btrfs counts blocks freed by copy-on-write only once its
+        transaction commits (os.sync), so a refusal counts only when it
+        comes right after a settle."""
         refused, acked = [], {}
         for size in sizes:
+            settled = settle is None
             for i in range(FILL_POSTS_MAX):
                 batch = [expense(f"{prefix}-{size}-{i}-{j}")
                          for j in range(size)]
@@ -59,8 +65,13 @@ class StorageFullCase(MedeldTestCase):
                 if a.status == 201:
                     for e in a.json()["events"]:
                         acked[e["id"]] = (e["seq"], e["hash"])
+                    settled = settle is None
                     continue
                 self.assertAnswer(a, 503, "unavailable")
+                if not settled:
+                    settle()
+                    settled = True
+                    continue
                 refused.append(a)
                 break
             else:
@@ -189,7 +200,7 @@ class TinyFilesystem(StorageFullCase):
         d = self.start_medeld(data=os.path.join(top, "data"))
         setup_ledger(d)
 
-        refused, acked = self.fill(d, "t", sizes)
+        refused, acked = self.fill(d, "t", sizes, settle=os.sync)
         self.assertEqual(len(refused), len(sizes))
         for a in refused:
             self.assertIn("disk is full", a.json()["error"]["message"])
