@@ -64,17 +64,8 @@ int ml_log_head_read(struct ml_store *st, MDB_txn *txn,
 int ml_log_find_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
                    uint64_t *seq_out)
 {
-	MDB_val key = {id.len, (void *)id.ptr}, val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_IDS], &key, &val);
-	*seq_out = 0;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	if (val.mv_size != 8)
-		return ML_E_CORRUPT;
-	*seq_out = ml_be64_get(val.mv_data);
-	return 0;
+	MDB_val key = {id.len, (void *)id.ptr};
+	return ml_store_get_be(st, txn, ML_DB_IDS, key, 8, seq_out, NULL);
 }
 
 int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,

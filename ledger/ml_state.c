@@ -174,16 +174,11 @@ int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 		return 0;
 	key[0] = (unsigned char)k;
 	memcpy(key + 1, id.ptr, id.len);
-	MDB_val kv = {1 + id.len, key}, val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_NAMES], &kv, &val);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	if (val.mv_size != 4)
-		return ML_E_CORRUPT;
-	*no = ml_be32_get(val.mv_data);
-	return 0;
+	MDB_val kv = {1 + id.len, key};
+	uint64_t v;
+	int rc = ml_store_get_be(st, txn, ML_DB_NAMES, kv, 4, &v, NULL);
+	*no = (uint32_t)v;
+	return rc;
 }
 
 /* The nums value of (k, no): row bytes then id. */
@@ -449,17 +444,8 @@ int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 {
 	unsigned char k[8];
 	ml_be64_put(k, seq);
-	MDB_val kv = {8, k}, val;
-	*by = 0;
-	int rc = mdb_get(txn, st->dbi[ML_DB_CORR], &kv, &val);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	if (val.mv_size != 8)
-		return ML_E_CORRUPT;
-	*by = ml_be64_get(val.mv_data);
-	return 0;
+	MDB_val kv = {8, k};
+	return ml_store_get_be(st, txn, ML_DB_CORR, kv, 8, by, NULL);
 }
 
 /* Does view v see event seq dated day, not corrected as far as v knows? */
@@ -551,16 +537,14 @@ static int ml_close_get(struct ml_store *st, MDB_txn *txn, uint32_t g,
 {
 	unsigned char k[4];
 	ml_be32_put(k, g);
-	MDB_val kv = {4, k}, val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_CLOSE], &kv, &val);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	ml_day d = (ml_day)ml_be32_get(val.mv_data);
-	if (d > *day)
+	MDB_val kv = {4, k};
+	uint64_t v;
+	bool found;
+	int rc = ml_store_get_be(st, txn, ML_DB_CLOSE, kv, 4, &v, &found);
+	ml_day d = (ml_day)(uint32_t)v;
+	if (rc == 0 && found && d > *day)
 		*day = d;
-	return 0;
+	return rc;
 }
 
 int ml_state_closed_until(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,

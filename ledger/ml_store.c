@@ -46,6 +46,24 @@ void ml_be64_put(unsigned char *p, uint64_t v)
 	ml_be32_put(p + 4, (uint32_t)v);
 }
 
+int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
+                    MDB_val key, size_t size, uint64_t *value, bool *found)
+{
+	MDB_val val;
+	int rc = mdb_get(txn, st->dbi[db], &key, &val);
+	*value = 0;
+	if (found != NULL)
+		*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size != size || (size != 4 && size != 8))
+		return ML_E_CORRUPT;
+	*value = size == 4 ? ml_be32_get(val.mv_data) : ml_be64_get(val.mv_data);
+	return 0;
+}
+
 uint32_t ml_be32_get(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |

@@ -111,6 +111,12 @@ int ml_store_usage(struct ml_store *st, uint64_t *used_bytes,
  * grown (remapped) under LMDB's copy thread. */
 int ml_store_copy_fd(struct ml_store *st, int fd);
 
+/* The big-endian number of size bytes (4 or 8) stored under key in db,
+ * 0 with *found false when there is none; ML_E_CORRUPT when the value
+ * has another size. found may be NULL where 0 already means none. */
+int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
+                    MDB_val key, size_t size, uint64_t *value, bool *found);
+
 /* Big-endian key helpers. */
 void ml_be32_put(unsigned char *p, uint32_t v);
 void ml_be64_put(unsigned char *p, uint64_t v);

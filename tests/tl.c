@@ -43,15 +43,27 @@ void tl_rmtree(const char *dir)
 
 struct ml_ledger *tl_open(char *dir_buf, const char *tag)
 {
+	return tl_open_with(dir_buf, tag, NULL);
+}
+
+struct ml_ledger *tl_open_with(char *dir_buf, const char *tag,
+                               const struct ml_open_opts *opts)
+{
 	struct ml_ledger *lg = NULL;
 	struct ml_errinfo err;
 	tl_tmpdir(dir_buf, tag);
-	if (ml_ledger_open(dir_buf, NULL, &lg, &err) != 0) {
+	if (ml_ledger_open(dir_buf, opts, &lg, &err) != 0) {
 		fprintf(stderr, "cannot open a ledger in %s: %s\n", dir_buf,
 		        err.message);
 		exit(2);
 	}
 	return lg;
+}
+
+void tl_close(struct ml_ledger *lg, const char *dir)
+{
+	ml_ledger_close(lg);
+	tl_rmtree(dir);
 }
 
 int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,

@@ -21,6 +21,13 @@ void tl_rmtree(const char *dir);
  * on failure: there is nothing to test without it). */
 struct ml_ledger *tl_open(char *dir_buf, const char *tag);
 
+/* The same with open options (a fixed clock, say). */
+struct ml_ledger *tl_open_with(char *dir_buf, const char *tag,
+                               const struct ml_open_opts *opts);
+
+/* Closes lg and removes its directory. */
+void tl_close(struct ml_ledger *lg, const char *dir);
+
 /* Appends the events in json (an object or array) as one batch. Returns
  * the ML code; err, when not NULL, gets the details; seq_out (may be
  * NULL) the last seq stored. */

@@ -337,3 +337,37 @@ def setup_ledger(d, testcase=None):
         if a.status != 201:
             raise AssertionError(f"setup failed: {a}")
     return d.head()[0]
+
+
+def expenses(prefix, n, amount=1, activity="Test"):
+    """n expenses of malmo-asn on ph-2020 (set up by setup_ledger), with
+    ids PREFIX-0 … PREFIX-(n-1)."""
+    return [{"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
+             "party": "malmo-asn", "activity": f"{activity} {prefix}",
+             "amount": amount, "id": f"{prefix}-{i}"} for i in range(n)]
+
+
+def while_writing(testcase, d, read):
+    """Loads 15 000 expenses, then calls read() while a thread keeps
+    posting batches of 20; read starts only after the thread's first
+    commit, so the two really overlap. Returns read()'s result."""
+    for i in range(3):
+        testcase.assertAnswer(d.post("/v1/events",
+                                     expenses(f"bulk{i}", 5000)), 201)
+    stop, first = threading.Event(), threading.Event()
+
+    def writer():
+        n = 0
+        while not stop.is_set():
+            if d.post("/v1/events", expenses(f"w{n}", 20)).status == 201:
+                first.set()
+            n += 1
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    testcase.assertTrue(first.wait(60), "the writer never committed")
+    try:
+        return read()
+    finally:
+        stop.set()
+        t.join(60)

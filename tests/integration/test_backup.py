@@ -4,17 +4,11 @@ same head and verifies)."""
 import os
 import socket
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from medeld import Medeld, MedeldTestCase, setup_ledger  # noqa: E402
-
-
-def expenses(prefix, n, amount=1):
-    return [{"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
-             "party": "malmo-asn", "activity": "Backup " + prefix,
-             "amount": amount, "id": f"{prefix}-{i}"} for i in range(n)]
+from medeld import (  # noqa: E402
+    Medeld, MedeldTestCase, expenses, setup_ledger, while_writing)
 
 
 class Backup(MedeldTestCase):
@@ -52,29 +46,8 @@ class Backup(MedeldTestCase):
         self.assertAnswer(copy.post("/v1/events", expenses("after", 1)), 201)
 
     def test_backup_while_writes_go_on(self):
-        for i in range(3):
-            self.assertAnswer(self.d.post("/v1/events",
-                                          expenses(f"bulk{i}", 5000)), 201)
-        stop = threading.Event()
-        stored = []
-
-        def writer():
-            n = 0
-            while not stop.is_set():
-                a = self.d.post("/v1/events", expenses(f"w{n}", 20))
-                if a.status == 201:
-                    stored.append(a.json()["head"]["seq"])
-                n += 1
-
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        # The backup starts only once the writer has committed at least
-        # once, so the two really overlap.
-        while not stored:
-            pass
-        a = self.d.get("/v1/backup", timeout=120)
-        stop.set()
-        t.join(60)
+        a = while_writing(self, self.d,
+                          lambda: self.d.get("/v1/backup", timeout=120))
         self.assertAnswer(a, 200)
         copy = self.restore(a.body)
         seq, _ = copy.head()

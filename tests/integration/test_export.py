@@ -9,17 +9,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from medeld import MedeldTestCase, setup_ledger  # noqa: E402
-
-
-def expenses(prefix, n, amount=1):
-    return [{"type": "expense", "date": "2020-07-01", "grant": "ph-2020",
-             "party": "malmo-asn", "activity": "Export " + prefix,
-             "amount": amount, "id": f"{prefix}-{i}"} for i in range(n)]
+from medeld import (  # noqa: E402
+    MedeldTestCase, expenses, setup_ledger, while_writing)
 
 
 def jsonl_events(body):
@@ -82,27 +76,8 @@ class Export(MedeldTestCase):
                 self.assertEqual(a.json()["error"]["code"], code)
 
     def test_export_while_writes_go_on(self):
-        for i in range(3):
-            self.assertAnswer(self.d.post("/v1/events",
-                                          expenses(f"bulk{i}", 5000)), 201)
-        stop = threading.Event()
-        stored = []
-
-        def writer():
-            n = 0
-            while not stop.is_set():
-                a = self.d.post("/v1/events", expenses(f"w{n}", 20))
-                if a.status == 201:
-                    stored.append(a.json()["head"]["seq"])
-                n += 1
-
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        while not stored:
-            pass
-        a = self.export("format=jsonl", timeout=120)
-        stop.set()
-        t.join(60)
+        a = while_writing(self, self.d,
+                          lambda: self.export("format=jsonl", timeout=120))
         evs = jsonl_events(a.body)
         n = len(evs)
         self.assertGreater(n, 15000)

@@ -68,22 +68,8 @@ static int64_t ex_time(const char *date)
 
 static struct ml_ledger *ex_open(char *dir, const char *tag)
 {
-	struct ml_ledger *lg = NULL;
-	struct ml_errinfo err;
 	struct ml_open_opts opts = {.clock_us = ex_clock};
-	tl_tmpdir(dir, tag);
-	if (ml_ledger_open(dir, &opts, &lg, &err) != 0) {
-		fprintf(stderr, "cannot open a ledger in %s: %s\n", dir,
-		        err.message);
-		exit(2);
-	}
-	return lg;
-}
-
-static void ex_close(struct ml_ledger *lg, const char *dir)
-{
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	return tl_open_with(dir, tag, &opts);
 }
 
 /* ---- loading the files ---------------------------------------------- */
@@ -571,7 +557,7 @@ static void test_malmo(void)
 	malmo_check_repayments(lg);
 	malmo_check_deadlines(lg);
 	malmo_check_refusals(lg);
-	ex_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* As of 2021-04-01 Malmö is "ok". In May 2021 the controller finds that
@@ -630,7 +616,7 @@ static void test_malmo_known_at(void)
 	cJSON_Delete(then);
 	cJSON_Delete(tr_now);
 	cJSON_Delete(tr_then);
-	ex_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* ---- Storsthlm 2020 ------------------------------------------------- */
@@ -829,7 +815,7 @@ static void test_storsthlm(void)
 	storsthlm_check_repayments(lg);
 	storsthlm_check_deadlines(lg);
 	storsthlm_check_distribution(lg);
-	ex_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* ---- Stockholm 2012 ------------------------------------------------- */
@@ -901,7 +887,7 @@ static void test_stockholm_2012(void)
 	                       NULL, NULL, NULL, NULL);
 	MT_CHECK(n != NULL && jcount(n, "activities") == 5);
 	cJSON_Delete(doc);
-	ex_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* ---- all three in one ledger ---------------------------------------- */
@@ -965,7 +951,7 @@ static void test_all_in_one(void)
 	MT_CHECK_INT(ex_load_lines(lg, "storsthlm-2020.jsonl", &dups), 0);
 	MT_CHECK_INT(dups, STORSTHLM_LINES);
 	all_check_answers(lg);
-	ex_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 int main(void)

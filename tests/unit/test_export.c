@@ -41,22 +41,8 @@ static int64_t tx_clock(void *arg)
 
 static struct ml_ledger *tx_open(char *dir, const char *tag)
 {
-	struct ml_ledger *lg = NULL;
-	struct ml_errinfo err;
 	struct ml_open_opts opts = {.clock_us = tx_clock};
-	tl_tmpdir(dir, tag);
-	if (ml_ledger_open(dir, &opts, &lg, &err) != 0) {
-		fprintf(stderr, "cannot open a ledger in %s: %s\n", dir,
-		        err.message);
-		exit(2);
-	}
-	return lg;
-}
-
-static void tx_close(struct ml_ledger *lg, const char *dir)
-{
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	return tl_open_with(dir, tag, &opts);
 }
 
 /* Appends each line of text (JSON Lines) as its own batch. */
@@ -547,7 +533,7 @@ static void test_small_exact(void)
 		}
 		ml_buf_free(&out);
 	}
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 static void tx_append_between(struct ml_ledger *lg, int part)
@@ -587,7 +573,7 @@ static void test_parts(void)
 		ml_buf_free(&whole);
 		ml_buf_free(&parts);
 		ml_buf_free(&after);
-		tx_close(lg, dir);
+		tl_close(lg, dir);
 	}
 }
 
@@ -639,7 +625,7 @@ static void test_grant_filter(void)
 		             ML_E_NOT_FOUND);
 		ml_buf_free(&out);
 	}
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* An empty ledger; a format out of range; a full output buffer undoes
@@ -668,7 +654,7 @@ static void test_edges(void)
 	    ML_E_BAD_QUERY);
 	MT_CHECK(x == NULL);
 	ml_ledger_read_end(lg, txn);
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 
 	lg = tx_small_open(dir);
 	struct ml_buf whole, small, rest;
@@ -693,7 +679,7 @@ static void test_edges(void)
 	ml_buf_free(&whole);
 	ml_buf_free(&small);
 	ml_buf_free(&rest);
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 /* ---- balances read back by the tools -------------------------------- */
@@ -1308,7 +1294,7 @@ static void test_tools_every_type(void)
 	tx_cross_check(lg, "every-type", NULL, false);
 	tx_cross_check(lg, "every-type-ph-2020", "ph-2020", false);
 	tx_cross_check(lg, "every-type-post", "ph-2020/lans_x.y", false);
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 static char *tx_read_file(const char *path)
@@ -1348,7 +1334,7 @@ static void test_tools_examples(void)
 		tx_cross_check(lg, "examples-ph-2020", "psykisk-halsa-2020",
 		               true);
 	}
-	tx_close(lg, dir);
+	tl_close(lg, dir);
 }
 
 int main(void)
