@@ -60,7 +60,8 @@ int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 		return ml_error_from_mdb(rc);
 	if (val.mv_size != size || (size != 4 && size != 8))
 		return ML_E_CORRUPT;
-	*value = size == 4 ? ml_be32_get(val.mv_data) : ml_be64_get(val.mv_data);
+	*value =
+	    size == 4 ? ml_be32_get(val.mv_data) : ml_be64_get(val.mv_data);
 	return 0;
 }
 
