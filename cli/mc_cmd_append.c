@@ -139,19 +139,16 @@ static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
 	int rc = mc_read_all(f, &b->text, &b->len);
 	if (!std)
 		fclose(f);
+	bool read = rc == 0;
+	if (read)
+		rc = mc_batch_body(b);
 	if (rc == ML_E_TOO_LARGE)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
 		               "%s is larger than one batch may be (8 MiB): "
 		               "split it",
 		               b->name);
-	if (rc != 0)
+	if (rc != 0 && !read)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "io", "cannot read %s",
-		               b->name);
-	rc = mc_batch_body(b);
-	if (rc == ML_E_TOO_LARGE)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "%s is larger than one batch may be (8 MiB): "
-		               "split it",
 		               b->name);
 	if (rc != 0)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "internal",

@@ -79,6 +79,17 @@ def daemon_on(test, data):
     return d
 
 
+def examples_twice(test):
+    """The worked examples loaded into a fresh ledger, and a byte copy of
+    it for a medeld to serve: (embedded dir, copy dir)."""
+    root = tmpdir(test)
+    db = os.path.join(root, "embedded")
+    load_examples(db)
+    copy = os.path.join(root, "daemon")
+    copy_ledger(db, copy)
+    return db, copy
+
+
 def copy_ledger(src, dst):
     os.makedirs(dst, exist_ok=True)
     shutil.copyfile(os.path.join(src, "data.mdb"),

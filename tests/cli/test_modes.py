@@ -12,8 +12,8 @@ moments); the reads after them are compared again.
 import os
 import unittest
 
-from clitest import (STORSTHLM, copy_ledger, daemon_on, load_examples,
-                     medel, tmpdir)
+from clitest import (STORSTHLM, daemon_on, examples_twice, medel,
+                     tmpdir)
 
 READS = [
     ["balance", "--as-of", "2020-12-31"],
@@ -98,11 +98,7 @@ class Modes(unittest.TestCase):
         cls.cases = []
 
     def setUp(self):
-        root = tmpdir(self)
-        self.db = os.path.join(root, "embedded")
-        load_examples(self.db)
-        copy = os.path.join(root, "daemon")
-        copy_ledger(self.db, copy)
+        self.db, copy = examples_twice(self)
         self.medeld = daemon_on(self, copy)
         self.malmo = os.path.join(os.environ.get("MEDEL_SOURCE_DIR", "."),
                                   "docs", "examples", "malmo-2020.jsonl")

@@ -8,16 +8,12 @@ MEDEL_SOCKET, and --db beats everything.
 import os
 import unittest
 
-from clitest import (Medeld, copy_ledger, load_examples, medel, tmpdir)
+from clitest import Medeld, examples_twice, medel
 
 
 class Url(unittest.TestCase):
     def setUp(self):
-        root = tmpdir(self)
-        self.db = os.path.join(root, "embedded")
-        load_examples(self.db)
-        copy = os.path.join(root, "daemon")
-        copy_ledger(self.db, copy)
+        self.db, copy = examples_twice(self)
         self.d = Medeld(data=copy, tokens=[("read", "controller", "r-tok"),
                                            ("write", "job", "w-tok")])
         self.addCleanup(self.d.cleanup)
