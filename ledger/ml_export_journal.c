@@ -331,6 +331,13 @@ static int ex_desc_opt(struct ml_buf *d, const char *label, struct ml_str v)
 	return rc == 0 ? ex_add_str(d, v) : rc;
 }
 
+/* ", ref R, id I": the tail every described event ends with. */
+static int ex_desc_ref_id(struct ml_buf *d, const struct ml_event *ev)
+{
+	int rc = ex_desc_opt(d, ", ref ", ev->ref);
+	return rc == 0 ? ex_desc_opt(d, ", id ", ev->id) : rc;
+}
+
 /* The description of ev; with_text adds its free text (activity, unit,
  * invoice number, ref, id), which only transaction lines may carry. */
 static int ex_describe(struct ml_buf *d, const struct ml_export *x,
@@ -345,11 +352,7 @@ static int ex_describe(struct ml_buf *d, const struct ml_export *x,
 		rc = ex_desc_opt(d, ", unit ", ev->unit);
 	if (rc == 0)
 		rc = ex_desc_opt(d, ", invoice ", ev->invoice_no);
-	if (rc == 0)
-		rc = ex_desc_opt(d, ", ref ", ev->ref);
-	if (rc == 0)
-		rc = ex_desc_opt(d, ", id ", ev->id);
-	return rc;
+	return rc == 0 ? ex_desc_ref_id(d, ev) : rc;
 }
 
 /* "reverses seq E (…E…), correction of DATE: NOTE, ref …, id …". */
@@ -371,11 +374,7 @@ static int ex_describe_reversal(struct ml_buf *d, const struct ml_export *x,
 	if (rc != 0 || !with_text)
 		return rc;
 	rc = ex_desc_opt(d, ": ", c->note);
-	if (rc == 0)
-		rc = ex_desc_opt(d, ", ref ", c->ref);
-	if (rc == 0)
-		rc = ex_desc_opt(d, ", id ", c->id);
-	return rc;
+	return rc == 0 ? ex_desc_ref_id(d, c) : rc;
 }
 
 /* --- writers ------------------------------------------------------- */
