@@ -151,20 +151,20 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
                            struct ml_errinfo *err)
 {
 	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
-	MDB_val val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_META], &key, &val);
-	if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != 4))
+	uint64_t version;
+	bool found;
+	int rc = ml_store_get_be(st, txn, ML_DB_META, key, 4, &version, &found);
+	if (rc == ML_E_CORRUPT || (rc == 0 && !found))
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
 		               "%s is not a medel ledger (no format record)",
 		               st->dir);
 	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	uint32_t version = ml_be32_get(val.mv_data);
+		return rc;
 	if (version != ML_FORMAT_VERSION)
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
 		               "%s has ledger format version %u; this medel "
 		               "knows version %u",
-		               st->dir, version, ML_FORMAT_VERSION);
+		               st->dir, (unsigned)version, ML_FORMAT_VERSION);
 	for (int i = 0; i < ML_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, ml_db_names[i], 0, &st->dbi[i]);
 		if (rc == MDB_NOTFOUND)

@@ -212,8 +212,7 @@ static bool append_with_fault(long n, bool alloc)
 	if (!verify_ok(lg))
 		MT_FAIL_AT("call %ld (%s): verify fails after the fault", n,
 		           alloc ? "alloc" : "lmdb");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 	return fired;
 }
 
@@ -269,8 +268,7 @@ static bool group_with_fault(long n, bool alloc)
 		MT_FAIL_AT("call %ld: a failed commit moved the head", n);
 	if (!verify_ok(lg))
 		MT_FAIL_AT("call %ld: verify fails after the fault", n);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 	return fault_fired;
 }
 
@@ -356,8 +354,7 @@ static void test_answer_faults(void)
 		MT_CHECK(n > 10);
 	}
 	MT_CHECK(verify_ok(lg));
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 int main(void)

@@ -257,8 +257,7 @@ static struct ml_ledger *malmo_open(char *dir)
 
 static void malmo_close(struct ml_ledger *lg, const char *dir)
 {
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 #define ROW_KK                                                                 \
@@ -1079,8 +1078,7 @@ static void test_posts(void)
 	               "'unallocated':600000,'claimed':0,'received':600000,"
 	               "'paid_out':0,'spent':450000,'repaid':0,'returned':0,"
 	               "'carried_in':0,'carried_out':0,'held':150000}]");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 #define GRANTS_2020(use_by, repay_by)                                          \
@@ -1186,8 +1184,7 @@ static void test_repayments_views(void)
 	               GRANTS_2020("2021-06-30", "2021-09-30"),
 	               RROW(POST, "storsthlm", "2000000", "0", "500000",
 	                    "1500000", "due") "],'total_outstanding':1950000}");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 #define DITEM(kind, grant, party, due, amount, status, days)                   \
@@ -1268,8 +1265,7 @@ static void test_deadlines_views(void)
 	                        "38") "," DITEM("report", POST, "storsthlm",
 	                                        "2021-01-31", "0", "overdue",
 	                                        "38") "]}");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_trace_carry(void)
@@ -1297,8 +1293,7 @@ static void test_trace_carry(void)
 	               "'activities':[]}",
 	               "'edges':[{'from':'storsthlm','to':'solna','kind':"
 	               "'payout','amount':300000}]}");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 #define G2019                                                                  \
@@ -1342,8 +1337,7 @@ static void test_grants_listing(void)
 	q = qy("1900-01-01");
 	CHECK_ANSWER(lg, ml_answer_grants, &q,
 	             "{'as_of':'1900-01-01','grants':[]}");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 #define P_KK                                                                   \
@@ -1393,8 +1387,7 @@ static void test_parties_listing(void)
 	q.known_at_us = recorded_at(lg, 21);
 	CHECK_CONTAINS(lg, ml_answer_parties, &q,
 	               "'parties':[" P_KK "," P_SOLNA "," P_STORSTHLM "],");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_events_grant_tree(void)
@@ -1411,8 +1404,7 @@ static void test_events_grant_tree(void)
 	q.grant = NULL;
 	q.party = "solna"; /* and the definition of a unit under it */
 	CHECK_EVENTS(lg, &q, 22, 3, 14, 15, 18, 19, 20, 22);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 /* A corrected payout leaves the trace's edges; an account whose only
@@ -1480,8 +1472,7 @@ static void test_corrections(void)
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
 	             "{'as_of':'2020-12-31','known_at':null,'head_seq':9,"
 	             "'rows':[]}");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -1542,8 +1533,7 @@ static void test_empty(void)
 	             "'total_outstanding':0}");
 	struct ml_events_query e = eq(0, 10);
 	CHECK_EVENTS(lg, &e, 0, 0);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 int main(void)

@@ -96,8 +96,7 @@ static void test_chain_python(void)
 	         "%s/tests/tools/check_chain.py %s >/dev/null",
 	         path, MEDEL_SOURCE_DIR, path);
 	MT_CHECK(system(cmd) != 0);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_idempotent_resend(void)
@@ -129,8 +128,7 @@ static void test_idempotent_resend(void)
 	MT_CHECK_STR(err.field, "id");
 	tl_head_hash(lg, hash_after);
 	MT_CHECK_STR(hash_after, hash_before);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_batch_atomic(void)
@@ -162,8 +160,7 @@ static void test_batch_atomic(void)
 	                       "\"activity\":\"a\",\"amount\":1}",
 	                       &err, NULL),
 	             ML_E_UNKNOWN_PARTY);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_reopen(void)
@@ -192,8 +189,7 @@ static void test_reopen(void)
 	    0);
 	MT_CHECK_INT(seq, 5);
 	MT_CHECK_INT(tl_head(lg), 53);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static int64_t backwards_clock(void *arg)
@@ -231,8 +227,7 @@ static void test_recorded_at_increases(void)
 		MT_CHECK_INT(found, s);
 	}
 	ml_ledger_read_end(lg, txn);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_format_refusals(void)
@@ -293,8 +288,7 @@ static void test_lock(void)
 	MT_CHECK(strstr(err.message, "use the daemon") != NULL);
 	ml_ledger_close(a);
 	MT_CHECK_INT(ml_ledger_open(dir, NULL, &b, &err), 0);
-	ml_ledger_close(b);
-	tl_rmtree(dir);
+	tl_close(b, dir);
 }
 
 static void test_map_growth(void)
@@ -330,8 +324,7 @@ static void test_map_growth(void)
 	ml_ledger_close(lg);
 	MT_REQUIRE(ml_ledger_open(dir, &opts, &lg, &err) == 0);
 	MT_CHECK_INT(tl_head(lg), stored);
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 int main(void)

@@ -187,8 +187,7 @@ static void test_each_rule(void)
 		if (strcmp(before, after) != 0)
 			MT_FAIL_AT("%s: the refusal moved the head", c->name);
 	}
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 int main(void)

@@ -230,8 +230,7 @@ static void test_verify_ok(void)
 	build(dir, &lg);
 	MT_CHECK(run_verify(lg, kind, &seq));
 	MT_CHECK_STR(kind, "");
-	ml_ledger_close(lg);
-	tl_rmtree(dir);
+	tl_close(lg, dir);
 }
 
 static void test_verify_finds_tampering(void)
@@ -252,8 +251,7 @@ static void test_verify_finds_tampering(void)
 			MT_FAIL_AT("tampering %s: ok=%d kind=%s seq=%llu",
 			           cases[i].db, ok, kind,
 			           (unsigned long long)seq);
-		ml_ledger_close(lg);
-		tl_rmtree(dir);
+		tl_close(lg, dir);
 	}
 }
 
