@@ -19,9 +19,9 @@
 
 #include "ml_money.h"
 #include "ml_store.h"
+#include "ml_tails.h"
 
 #define ML_EVT_CORRECTED  1u
-#define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10)
 #define ML_EVT_PACKED_MAX (1 + 2 * 11 + 10)
 
 static size_t ml_varint_put(unsigned char *p, uint64_t v)
@@ -186,17 +186,19 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
  * checking each. */
 static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
                         const struct ml_post *p, int sign, ml_check_fn check,
-                        void *ctx)
+                        void *ctx, bool *later)
 {
 	MDB_val key, val;
 	struct ml_totals now;
 	memcpy(now.v, t, sizeof now.v);
+	*later = false;
 	int rc = check(&now, day, ctx);
 	if (rc == 0)
 		rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
 	while (rc == 0 && ml_in_series(&key, s, 4)) {
 		day =
 		    (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen);
+		*later = true;
 		rc = ml_day_unpack(&val, now.v);
 		if (rc == 0)
 			rc = ml_totals_apply(now.v, p, sign);
@@ -235,7 +237,9 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
 }
 
-/* Folds sign × p into the day record of date and all later ones. */
+/* Folds sign × p into the day record of date and all later ones, in the
+ * database; the series' tail, if any, must have been dropped. When date
+ * turns out to be the series' last day, a writer's tails remember it. */
 static int ml_days_fold(const struct ml_series *s, ml_day date,
                         const struct ml_post *p, int sign, ml_check_fn check,
                         void *ctx)
@@ -244,6 +248,7 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	size_t klen = ml_key(k, s, date, 0, false);
 	int64_t t[ML_BUCKETS];
 	size_t exact_size;
+	bool later = true;
 	int rc = ml_day_seek(s, s->day, k, klen, t, &exact_size);
 	if (rc == 0 && exact_size == 0 && sign < 0)
 		rc = ML_E_CORRUPT; /* a retracted event's day must exist */
@@ -253,8 +258,42 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	if (rc == 0)
 		rc = ml_day_put(s->day, &key, t, exact_size);
 	if (rc == 0)
-		rc = ml_days_walk(s, t, date, p, sign, check, ctx);
+		rc = ml_days_walk(s, t, date, p, sign, check, ctx, &later);
+	if (rc == 0 && !later && s->tails != NULL)
+		rc = ml_tails_add(s->tails, s, date, t);
 	return rc;
+}
+
+/* The same for a series whose tail is in memory and date on or after its
+ * day: the only day to change and check is date's. A record left behind
+ * for an earlier day is written first. */
+static int ml_tail_fold(const struct ml_series *s, struct ml_tail *tail,
+                        ml_day date, const struct ml_post *p, ml_check_fn check,
+                        void *ctx)
+{
+	struct ml_totals now;
+	int rc = 0;
+	if (date != tail->day) {
+		rc = ml_tails_write(s->tails, tail);
+		tail->day = date;
+	}
+	memcpy(now.v, tail->totals, sizeof now.v);
+	if (rc == 0)
+		rc = ml_totals_apply(now.v, p, +1);
+	if (rc == 0)
+		rc = check(&now, date, ctx);
+	if (rc != 0)
+		return rc;
+	memcpy(tail->totals, now.v, sizeof now.v);
+	tail->dirty = true;
+	return 0;
+}
+
+/* Before the database path: the series' tail, if any, written and
+ * forgotten. */
+static int ml_tail_drop(const struct ml_series *s)
+{
+	return s->tails != NULL ? ml_tails_drop(s->tails, s) : 0;
 }
 
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
@@ -266,7 +305,11 @@ int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
 	int rc = mdb_cursor_put(s->evt, &key, &val, MDB_NOOVERWRITE);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	return ml_days_fold(s, date, p, +1, check, ctx);
+	struct ml_tail *tail = s->tails ? ml_tails_find(s->tails, s) : NULL;
+	if (tail != NULL && date >= tail->day)
+		return ml_tail_fold(s, tail, date, p, check, ctx);
+	rc = ml_tail_drop(s);
+	return rc != 0 ? rc : ml_days_fold(s, date, p, +1, check, ctx);
 }
 
 int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
@@ -276,7 +319,9 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 	MDB_val key = {ml_key(k, s, date, seq, true), k}, val;
 	struct ml_post p;
 	uint64_t by = 0;
-	int rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_KEY);
+	int rc = ml_tail_drop(s);
+	if (rc == 0)
+		rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_KEY);
 	if (rc != 0)
 		return rc == MDB_NOTFOUND ? ML_E_NOT_FOUND : ml_error_norm(rc);
 	rc = ml_evt_unpack(&val, &p, &by);
@@ -296,7 +341,10 @@ int ml_entries_at(const struct ml_series *s, ml_day as_of,
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, as_of, 0, false);
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(s->txn, s->day_dbi, &cur);
+	int rc = ml_tail_drop(s);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(s->txn, s->day_dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	size_t exact_size;
@@ -336,6 +384,11 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 int ml_series_day_decode(const MDB_val *val, int64_t *totals)
 {
 	return ml_day_unpack(val, totals);
+}
+
+size_t ml_series_day_encode(const int64_t *totals, unsigned char *out)
+{
+	return ml_day_pack(totals, out);
 }
 
 int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,

@@ -30,15 +30,20 @@
 
 #include "ml_state.h"
 
-#define ML_PREFIX_MAX  12 /* grant ‖ from ‖ to */
-#define ML_EVT_KEY_MAX (ML_PREFIX_MAX + 4 + 8)
+#define ML_PREFIX_MAX     12 /* grant ‖ from ‖ to */
+#define ML_EVT_KEY_MAX    (ML_PREFIX_MAX + 4 + 8)
+#define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10) /* mask, varints */
 
-/* One account or edge in one transaction. Writers set the cursors (the
- * batch's); readers leave them NULL and the functions open their own. */
+struct ml_tails;
+
+/* One account or edge in one transaction. Writers set the cursors and
+ * the tails (the batch's, ml_tails.h); readers leave them NULL and the
+ * functions open their own cursors. */
 struct ml_series {
 	MDB_txn *txn;
 	MDB_dbi day_dbi, evt_dbi;
 	MDB_cursor *day, *evt;
+	struct ml_tails *tails;
 	unsigned char prefix[ML_PREFIX_MAX];
 	size_t plen;
 };
@@ -81,8 +86,10 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
                     ml_day last_day, ml_entry_fn fn, void *arg);
 
-/* Decoders for verify, which walks the databases itself. */
+/* Decoders for verify, which walks the databases itself; the day
+ * record's encoder for the tails (out: ML_DAY_PACKED_MAX bytes). */
 int ml_series_day_decode(const MDB_val *val, int64_t *totals);
+size_t ml_series_day_encode(const int64_t *totals, unsigned char *out);
 int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
                          struct ml_entry_info *e);
 

@@ -224,6 +224,8 @@ static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_append_one(wt, txn, head, &events[i], (int32_t)i, opts,
 		                   &results[i], err);
+	if (rc == 0)
+		rc = ml_state_batch_flush(wt->lg->state);
 	ml_state_batch_end(wt->lg->state);
 	if (rc != 0 && err != NULL && err->code == 0)
 		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",

@@ -252,7 +252,9 @@ int ml_repayment_target_ok(struct ml_apply *a, uint32_t g, uint32_t from,
 	struct ml_view v = {day, false, 0};
 	struct ml_totals t;
 	bool exists;
-	rc = ml_state_edge(a->st, a->txn, &v, g, to, from, &t, &exists);
+	rc = ml_state_batch_flush(a->s); /* day totals read outside the batch */
+	if (rc == 0)
+		rc = ml_state_edge(a->st, a->txn, &v, g, to, from, &t, &exists);
 	*ok = rc == 0 && t.v[ML_B_PAID_OUT] > 0;
 	return rc;
 }

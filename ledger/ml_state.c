@@ -49,8 +49,10 @@ int ml_state_new(struct ml_store *st, struct ml_state **out)
 		return ML_E_NOMEM;
 	s->st = st;
 	int rc = ml_cache_new(ML_CACHE_ENTRIES_MAX, &s->cache);
+	if (rc == 0)
+		rc = ml_tails_new(&s->tails);
 	if (rc != 0) {
-		free(s);
+		ml_state_free(s);
 		return rc;
 	}
 	*out = s;
@@ -62,6 +64,7 @@ void ml_state_free(struct ml_state *s)
 	if (s == NULL)
 		return;
 	ml_cache_free(s->cache);
+	ml_tails_free(s->tails);
 	free(s);
 }
 
@@ -116,11 +119,19 @@ int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
 		                     &s->cur[i]);
 	if (rc != 0)
 		ml_state_batch_end(s);
+	else
+		ml_tails_begin(s->tails, s->cur[0], s->cur[2]);
 	return ml_error_from_mdb(rc);
+}
+
+int ml_state_batch_flush(struct ml_state *s)
+{
+	return s != NULL && s->batch_txn != NULL ? ml_tails_flush(s->tails) : 0;
 }
 
 void ml_state_batch_end(struct ml_state *s)
 {
+	ml_tails_reset(s->tails);
 	for (int i = 0; i < 4; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
@@ -138,6 +149,7 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->evt_dbi = st->dbi[ml_series_dbs[first + 1]];
 	out->day = writing ? s->cur[first] : NULL;
 	out->evt = writing ? s->cur[first + 1] : NULL;
+	out->tails = writing ? s->tails : NULL;
 }
 
 void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,

@@ -124,8 +124,11 @@ int ml_state_write_begin(struct ml_state *s, MDB_txn *txn);
 
 /* Brackets the events of one batch applied in txn: cursors are opened
  * once for the batch and closed by batch_end, which must run before txn
- * commits or aborts. */
+ * commits or aborts. Some day records are kept in memory meanwhile
+ * (ml_tails.h): batch_flush writes them, and must succeed before txn
+ * commits; batch_end alone forgets them (for an aborted batch). */
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn);
+int ml_state_batch_flush(struct ml_state *s);
 void ml_state_batch_end(struct ml_state *s);
 
 /* Checks ev (whose seq is already assigned) against the ledger in txn and,

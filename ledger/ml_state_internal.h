@@ -7,10 +7,13 @@
 #include "ml_cache.h"
 #include "ml_entries.h"
 #include "ml_state.h"
+#include "ml_tails.h"
 
-/* The state of one ledger. Its cursors belong to the batch being
- * applied (ml_state_batch_begin/end): opening one per posting would cost
- * a malloc each. */
+/* The state of one ledger. Its cursors and tails belong to the batch
+ * being applied (ml_state_batch_begin/end): opening a cursor per posting
+ * would cost a malloc each, and the tails hold the day records the batch
+ * has not written yet — a read of day totals inside a batch calls
+ * ml_state_batch_flush first, or goes through the batch's series. */
 struct ml_state {
 	struct ml_store *st;
 	struct ml_cache *cache;     /* committed, immutable facts */
@@ -18,6 +21,7 @@ struct ml_state {
 	uint32_t committed_grants;
 	MDB_txn *batch_txn;
 	MDB_cursor *cur[4]; /* acct, acct_ev, edge, edge_ev */
+	struct ml_tails *tails;
 };
 
 /* The number of a name, through the cache (writer only). */
