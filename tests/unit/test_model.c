@@ -48,6 +48,12 @@
  * closed day, party parents, corrected_by of sampled events, and per
  * account the visible reports and latest claim_by.
  *
+ * Finally the stored events are appended again, in their order, to a
+ * second ledger in wide batches of random size (up to 2 000 events), and
+ * every projection and index of the two must be byte for byte the same:
+ * the batch path (day records held in memory per series until the batch
+ * ends, ml_tails.h) against the one-event-at-a-time path the model saw.
+ *
  * MEDEL_MODEL_SEED and MEDEL_MODEL_EVENTS override the seed and the number
  * of events. Cost: O(postings of the touched accounts) per candidate.
  */
@@ -63,6 +69,7 @@
 #include "ml_json.h"
 #include "ml_ledger.h"
 #include "ml_state.h"
+#include "ml_store.h"
 #include "mt.h"
 #include "tl.h"
 
@@ -2409,6 +2416,92 @@ static void open_ledger(struct run *r, char *dir)
 		die(err.message, rc);
 }
 
+#define WIDE_BATCH_MAX 2000
+
+/* Every record of db in a and b equal, in order. */
+static void compare_db(struct ml_ledger *a, MDB_txn *ta, struct ml_ledger *b,
+                       MDB_txn *tb, enum ml_db db, const char *name)
+{
+	MDB_cursor *ca, *cb;
+	MDB_val ka, va, kb, vb;
+	MT_REQUIRE(mdb_cursor_open(ta, ml_ledger_store(a)->dbi[db], &ca) == 0);
+	MT_REQUIRE(mdb_cursor_open(tb, ml_ledger_store(b)->dbi[db], &cb) == 0);
+	int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
+	int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+	long n = 0;
+	while (ra == 0 && rb == 0 && ka.mv_size == kb.mv_size &&
+	       va.mv_size == vb.mv_size &&
+	       memcmp(ka.mv_data, kb.mv_data, ka.mv_size) == 0 &&
+	       memcmp(va.mv_data, vb.mv_data, va.mv_size) == 0) {
+		n++;
+		ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+		rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+	}
+	if (ra != MDB_NOTFOUND || rb != MDB_NOTFOUND)
+		printf("wide batches: %s differs after %ld equal records\n",
+		       name, n);
+	MT_CHECK(ra == MDB_NOTFOUND && rb == MDB_NOTFOUND);
+	mdb_cursor_close(ca);
+	mdb_cursor_close(cb);
+}
+
+/* Appends seq first ..= last of a's events to b in one batch. */
+static void replay_batch(struct ml_ledger *a, MDB_txn *ta, struct ml_ledger *b,
+                         uint64_t first, uint64_t last, struct ml_event *evs,
+                         struct ml_append_result *res)
+{
+	struct ml_errinfo err;
+	for (uint64_t s = first; s <= last; s++)
+		MT_REQUIRE(ml_ledger_event(a, ta, s, &evs[s - first]) == 0);
+	int rc = ml_ledger_append_batch(b, evs, (size_t)(last - first + 1),
+	                                NULL, res, &err);
+	if (rc != 0)
+		printf("wide batches: seq %" PRIu64 "..%" PRIu64 ": %s\n",
+		       first, last, err.message);
+	MT_REQUIRE(rc == 0);
+}
+
+static void replay_wide(struct run *r)
+{
+	static const enum ml_db dbs[] = {
+	    ML_DB_IDS,  ML_DB_NAMES,   ML_DB_NUMS,    ML_DB_DEFS,
+	    ML_DB_ACCT, ML_DB_ACCT_EV, ML_DB_EDGE,    ML_DB_EDGE_EV,
+	    ML_DB_CORR, ML_DB_CLOSE,   ML_DB_REPORTS, ML_DB_CLAIMS};
+	static const char *const names[] = {
+	    "ids",  "names",   "nums", "defs",  "acct",    "acct_ev",
+	    "edge", "edge_ev", "corr", "close", "reports", "claims"};
+	struct ml_event *evs = calloc(WIDE_BATCH_MAX, sizeof *evs);
+	struct ml_append_result *res = calloc(WIDE_BATCH_MAX, sizeof *res);
+	struct ml_ledger *b;
+	char dir[4096];
+	MT_REQUIRE(evs != NULL && res != NULL);
+	struct run other = *r;
+	open_ledger(&other, dir);
+	b = other.lg;
+	MDB_txn *ta, *tb;
+	struct ml_log_head head;
+	MT_REQUIRE(ml_ledger_read_begin(r->lg, &ta) == 0);
+	MT_REQUIRE(ml_ledger_head(r->lg, ta, &head) == 0);
+	long batches = 0;
+	for (uint64_t s = 1; s <= head.seq; batches++) {
+		uint64_t n = 1 + (uint64_t)rnd(&r->cpgen, WIDE_BATCH_MAX);
+		uint64_t last = s + n - 1 <= head.seq ? s + n - 1 : head.seq;
+		replay_batch(r->lg, ta, b, s, last, evs, res);
+		s = last + 1;
+	}
+	printf("wide batches: %" PRIu64 " events again in %ld batches\n",
+	       head.seq, batches);
+	MT_REQUIRE(ml_ledger_read_begin(b, &tb) == 0);
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+		compare_db(r->lg, ta, b, tb, dbs[i], names[i]);
+	ml_ledger_read_end(b, tb);
+	ml_ledger_read_end(r->lg, ta);
+	ml_ledger_close(b);
+	tl_rmtree(dir);
+	free(evs);
+	free(res);
+}
+
 static void test_model(void)
 {
 	struct run *r = &R;
@@ -2442,6 +2535,7 @@ static void test_model(void)
 	print_summary(r);
 	if (count >= EVENTS_DEFAULT) /* fewer cannot be asked to hit all */
 		check_coverage(r);
+	replay_wide(r);
 	ml_ledger_close(r->lg);
 	tl_rmtree(dir);
 	ml_buf_free(&r->json);

@@ -190,8 +190,35 @@ static void test_each_rule(void)
 	tl_close(lg, dir);
 }
 
+/* A rule that reads totals another event of the same batch changed must
+ * see them, although the batch keeps its last day records in memory
+ * (ml_tails.h): lund may repay malmo because malmo paid it the day
+ * before, in the same batch. */
+static void test_rule_sees_its_batch(void)
+{
+	char dir[4096], json[4096];
+	struct ml_ledger *lg = tl_open(dir, "rules-batch");
+	struct ml_errinfo err;
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq("[{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+	   "'from':'malmo','to':'lund','amount':100000},"
+	   "{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
+	   "'from':'malmo','to':'lund','amount':100000},"
+	   "{'type':'repayment','date':'2020-04-03','grant':'ph-2020',"
+	   "'from':'lund','to':'malmo','amount':100}]",
+	   json, sizeof json);
+	int rc = tl_append(lg, json, &err, NULL);
+	if (rc != 0)
+		MT_FAIL_AT("got %s [%d] \"%s\"", ml_error_name(rc), err.index,
+		           err.message);
+	MT_CHECK_INT(tl_head(lg), 16);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_each_rule);
+	MT_RUN(test_rule_sees_its_batch);
 	return MT_EXIT();
 }
