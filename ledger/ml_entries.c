@@ -6,9 +6,7 @@
  *
  *   day record    u16 LE mask of the non-zero totals (bit = bucket),
  *                 then a zigzag varint per non-zero total in bucket order
- *   event record  u8 flags (bit 0: corrected, corrected_by follows),
- *                 2 × (u8 bucket or 0xff, zigzag varint delta),
- *                 varint corrected_by when flagged
+ *   event chunk   see ml_chunk.h
  *
  * Every day record after a change is rewritten and checked in date order,
  * so the first day that breaks a rule is the one reported.
@@ -20,43 +18,6 @@
 #include "ml_money.h"
 #include "ml_store.h"
 #include "ml_tails.h"
-
-#define ML_EVT_CORRECTED  1u
-#define ML_EVT_PACKED_MAX (1 + 2 * 11 + 10)
-
-static size_t ml_varint_put(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-static bool ml_varint_get(const unsigned char **p, const unsigned char *end,
-                          uint64_t *v)
-{
-	*v = 0;
-	for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-		unsigned char b = *(*p)++;
-		*v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return true;
-	}
-	return false;
-}
-
-static uint64_t ml_zigzag(int64_t v)
-{
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t ml_unzigzag(uint64_t v)
-{
-	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
 
 static size_t ml_day_pack(const int64_t *t, unsigned char *out)
 {
@@ -92,52 +53,21 @@ static int ml_day_unpack(const MDB_val *val, int64_t *t)
 	return p == end && mask < (1u << ML_BUCKETS) ? 0 : ML_E_CORRUPT;
 }
 
-static size_t ml_evt_pack(const struct ml_post *p, uint64_t corrected_by,
-                          unsigned char *out)
+size_t ml_series_key(unsigned char *k, const unsigned char *prefix, size_t plen,
+                     ml_day date, uint64_t seq, bool evt)
 {
-	size_t n = 1;
-	out[0] = corrected_by ? ML_EVT_CORRECTED : 0;
-	for (int i = 0; i < 2; i++) {
-		out[n++] =
-		    p->bucket[i] < 0 ? 0xff : (unsigned char)p->bucket[i];
-		n += ml_varint_put(out + n, ml_zigzag(p->delta[i]));
-	}
-	if (corrected_by)
-		n += ml_varint_put(out + n, corrected_by);
-	return n;
-}
-
-static int ml_evt_unpack(const MDB_val *val, struct ml_post *p,
-                         uint64_t *corrected_by)
-{
-	const unsigned char *q = val->mv_data, *end = q + val->mv_size;
-	uint64_t v;
-	*corrected_by = 0;
-	if (val->mv_size < 5)
-		return ML_E_CORRUPT;
-	unsigned flags = *q++;
-	for (int i = 0; i < 2; i++) {
-		unsigned b = *q++;
-		if ((b != 0xff && b >= ML_B_ENTRIES) ||
-		    !ml_varint_get(&q, end, &v))
-			return ML_E_CORRUPT;
-		p->bucket[i] = b == 0xff ? -1 : (int8_t)b;
-		p->delta[i] = ml_unzigzag(v);
-	}
-	if ((flags & ML_EVT_CORRECTED) && !ml_varint_get(&q, end, corrected_by))
-		return ML_E_CORRUPT;
-	return q == end ? 0 : ML_E_CORRUPT;
+	memcpy(k, prefix, plen);
+	ml_be32_put(k + plen, (uint32_t)date);
+	if (!evt)
+		return plen + 4;
+	ml_be64_put(k + plen + 4, seq);
+	return plen + 12;
 }
 
 static size_t ml_key(unsigned char *k, const struct ml_series *s, ml_day date,
                      uint64_t seq, bool evt)
 {
-	memcpy(k, s->prefix, s->plen);
-	ml_be32_put(k + s->plen, (uint32_t)date);
-	if (!evt)
-		return s->plen + 4;
-	ml_be64_put(k + s->plen + 4, seq);
-	return s->plen + 12;
+	return ml_series_key(k, s->prefix, s->plen, date, seq, evt);
 }
 
 static bool ml_in_series(const MDB_val *key, const struct ml_series *s,
@@ -238,17 +168,15 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 }
 
 /* Folds sign × p into the day record of date and all later ones, in the
- * database; the series' tail, if any, must have been dropped. When date
- * turns out to be the series' last day, a writer's tails remember it. */
+ * database; the series' tail, if any, must have been dropped. t: date's
+ * totals after; *later: whether later days exist. */
 static int ml_days_fold(const struct ml_series *s, ml_day date,
                         const struct ml_post *p, int sign, ml_check_fn check,
-                        void *ctx)
+                        void *ctx, int64_t *t, bool *later)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, date, 0, false);
-	int64_t t[ML_BUCKETS];
 	size_t exact_size;
-	bool later = true;
 	int rc = ml_day_seek(s, s->day, k, klen, t, &exact_size);
 	if (rc == 0 && exact_size == 0 && sign < 0)
 		rc = ML_E_CORRUPT; /* a retracted event's day must exist */
@@ -258,24 +186,91 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	if (rc == 0)
 		rc = ml_day_put(s->day, &key, t, exact_size);
 	if (rc == 0)
-		rc = ml_days_walk(s, t, date, p, sign, check, ctx, &later);
+		rc = ml_days_walk(s, t, date, p, sign, check, ctx, later);
+	return rc;
+}
+
+/* The chunk of s whose key is the greatest ≤ prefix ‖ date ‖ seq, if it
+ * is of date, into c (cleared when there is none). */
+static int ml_chunk_before(const struct ml_series *s, ml_day date, uint64_t seq,
+                           struct ml_chunk *c)
+{
+	unsigned char k[ML_EVT_KEY_MAX];
+	size_t klen = ml_key(k, s, date, seq, true);
+	MDB_val key = {klen, k}, val;
+	ml_chunk_clear(c);
+	int rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_RANGE);
+	bool exact =
+	    rc == 0 && key.mv_size == klen && memcmp(key.mv_data, k, klen) == 0;
+	if (rc == 0 && !exact)
+		rc = mdb_cursor_get(s->evt, &key, &val, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(s->evt, &key, &val, MDB_LAST);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 12)))
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	const unsigned char *kk = key.mv_data;
+	if ((ml_day)ml_be32_get(kk + s->plen) != date)
+		return 0;
+	return ml_chunk_load(c, ml_be64_get(kk + s->plen + 4), val.mv_data,
+	                     val.mv_size);
+}
+
+static int ml_chunk_put(const struct ml_series *s, ml_day date,
+                        const struct ml_chunk *c)
+{
+	unsigned char k[ML_EVT_KEY_MAX];
+	MDB_val key = {ml_key(k, s, date, c->first_seq, true), k};
+	MDB_val val = {c->len, (void *)c->bytes};
+	return ml_error_from_mdb(mdb_cursor_put(s->evt, &key, &val, 0));
+}
+
+/* Appends (seq, p) to the last chunk of date in the database, or to a new
+ * one; c is left holding the chunk as written. */
+static int ml_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
+                           const struct ml_post *p, struct ml_chunk *c)
+{
+	int rc = ml_chunk_before(s, date, UINT64_MAX, c);
+	if (rc == 0 && c->len > 0 && seq <= c->last_seq)
+		rc = ML_E_CORRUPT; /* seqs only grow */
+	if (rc != 0)
+		return rc;
+	if (!ml_chunk_has_room(c))
+		ml_chunk_clear(c);
+	ml_chunk_append(c, seq, p);
+	return ml_chunk_put(s, date, c);
+}
+
+/* The database path of an insert; a writer's tails then remember date
+ * when it is the series' last day. */
+static int ml_insert_db(const struct ml_series *s, ml_day date, uint64_t seq,
+                        const struct ml_post *p, ml_check_fn check, void *ctx)
+{
+	struct ml_chunk c;
+	int64_t t[ML_BUCKETS];
+	bool later = true;
+	int rc = ml_chunk_insert(s, date, seq, p, &c);
+	if (rc == 0)
+		rc = ml_days_fold(s, date, p, +1, check, ctx, t, &later);
 	if (rc == 0 && !later && s->tails != NULL)
-		rc = ml_tails_add(s->tails, s, date, t);
+		rc = ml_tails_add(s->tails, s, date, t, &c);
 	return rc;
 }
 
 /* The same for a series whose tail is in memory and date on or after its
- * day: the only day to change and check is date's. A record left behind
- * for an earlier day is written first. */
-static int ml_tail_fold(const struct ml_series *s, struct ml_tail *tail,
-                        ml_day date, const struct ml_post *p, ml_check_fn check,
-                        void *ctx)
+ * day: the only day to change and check is date's. A day record or full
+ * chunk left behind is written first. */
+static int ml_insert_tail(const struct ml_series *s, struct ml_tail *tail,
+                          ml_day date, uint64_t seq, const struct ml_post *p,
+                          ml_check_fn check, void *ctx)
 {
 	struct ml_totals now;
 	int rc = 0;
-	if (date != tail->day) {
+	if (date != tail->day || !ml_chunk_has_room(&tail->chunk)) {
 		rc = ml_tails_write(s->tails, tail);
 		tail->day = date;
+		ml_chunk_clear(&tail->chunk);
 	}
 	memcpy(now.v, tail->totals, sizeof now.v);
 	if (rc == 0)
@@ -285,6 +280,7 @@ static int ml_tail_fold(const struct ml_series *s, struct ml_tail *tail,
 	if (rc != 0)
 		return rc;
 	memcpy(tail->totals, now.v, sizeof now.v);
+	ml_chunk_append(&tail->chunk, seq, p);
 	tail->dirty = true;
 	return 0;
 }
@@ -299,39 +295,31 @@ static int ml_tail_drop(const struct ml_series *s)
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                       const struct ml_post *p, ml_check_fn check, void *ctx)
 {
-	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
-	MDB_val key = {ml_key(k, s, date, seq, true), k};
-	MDB_val val = {ml_evt_pack(p, 0, buf), buf};
-	int rc = mdb_cursor_put(s->evt, &key, &val, MDB_NOOVERWRITE);
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
 	struct ml_tail *tail = s->tails ? ml_tails_find(s->tails, s) : NULL;
 	if (tail != NULL && date >= tail->day)
-		return ml_tail_fold(s, tail, date, p, check, ctx);
-	rc = ml_tail_drop(s);
-	return rc != 0 ? rc : ml_days_fold(s, date, p, +1, check, ctx);
+		return ml_insert_tail(s, tail, date, seq, p, check, ctx);
+	int rc = ml_tail_drop(s);
+	return rc != 0 ? rc : ml_insert_db(s, date, seq, p, check, ctx);
 }
 
 int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
                        uint64_t by_seq, ml_check_fn check, void *ctx)
 {
-	unsigned char k[ML_EVT_KEY_MAX], buf[ML_EVT_PACKED_MAX];
-	MDB_val key = {ml_key(k, s, date, seq, true), k}, val;
+	struct ml_chunk c;
 	struct ml_post p;
-	uint64_t by = 0;
+	int64_t t[ML_BUCKETS];
+	bool later;
 	int rc = ml_tail_drop(s);
 	if (rc == 0)
-		rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_KEY);
-	if (rc != 0)
-		return rc == MDB_NOTFOUND ? ML_E_NOT_FOUND : ml_error_norm(rc);
-	rc = ml_evt_unpack(&val, &p, &by);
-	if (rc == 0 && by != 0)
-		rc = ML_E_CORRUPT; /* corr said it was not corrected */
-	MDB_val kk = {key.mv_size, k}, nv = {ml_evt_pack(&p, by_seq, buf), buf};
+		rc = ml_chunk_before(s, date, seq, &c);
+	if (rc == 0 && c.len == 0)
+		rc = ML_E_NOT_FOUND;
 	if (rc == 0)
-		rc = ml_error_from_mdb(mdb_cursor_put(s->evt, &kk, &nv, 0));
+		rc = ml_chunk_correct(&c, seq, by_seq, &p);
 	if (rc == 0)
-		rc = ml_days_fold(s, date, &p, -1, check, ctx);
+		rc = ml_chunk_put(s, date, &c);
+	if (rc == 0)
+		rc = ml_days_fold(s, date, &p, -1, check, ctx, t, &later);
 	return rc;
 }
 
@@ -391,19 +379,49 @@ size_t ml_series_day_encode(const int64_t *totals, unsigned char *out)
 	return ml_day_pack(totals, out);
 }
 
-int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-                         struct ml_entry_info *e)
+int ml_series_chunk_open(const MDB_val *key, const MDB_val *val, size_t plen,
+                         ml_day *date, struct ml_chunk_reader *r)
 {
-	struct ml_post p;
-	if (key->mv_size != plen + 12)
-		return ML_E_CORRUPT;
-	int rc = ml_evt_unpack(val, &p, &e->corrected_by);
 	const unsigned char *k = key->mv_data;
-	e->date = (ml_day)ml_be32_get(k + plen);
-	e->seq = ml_be64_get(k + plen + 4);
+	if (key->mv_size != plen + 12 || val->mv_size == 0 ||
+	    val->mv_size > ML_CHUNK_BYTES_MAX)
+		return ML_E_CORRUPT;
+	*date = (ml_day)ml_be32_get(k + plen);
+	ml_chunk_reader_init(r, ml_be64_get(k + plen + 4), val->mv_data,
+	                     val->mv_size);
+	return 0;
+}
+
+void ml_entry_info_set(struct ml_entry_info *e, ml_day date, uint64_t seq,
+                       const struct ml_post *p, uint64_t corrected_by)
+{
+	e->date = date;
+	e->seq = seq;
+	e->corrected_by = corrected_by;
 	for (int i = 0; i < 2; i++) {
-		e->bucket[i] = p.bucket[i];
-		e->delta[i] = p.delta[i];
+		e->bucket[i] = p->bucket[i];
+		e->delta[i] = p->delta[i];
+	}
+}
+
+/* fn for each entry of one chunk: 0, fn's non-zero, or ML_E_CORRUPT. */
+static int ml_chunk_each(const MDB_val *key, const MDB_val *val, size_t plen,
+                         ml_entry_fn fn, void *arg)
+{
+	struct ml_chunk_reader r;
+	struct ml_entry_info e;
+	struct ml_post p;
+	uint64_t seq, by;
+	ml_day date;
+	int rc = ml_series_chunk_open(key, val, plen, &date, &r);
+	if (rc != 0)
+		return rc;
+	for (rc = ml_chunk_read(&r, &seq, &p, &by); rc == 1;
+	     rc = ml_chunk_read(&r, &seq, &p, &by)) {
+		ml_entry_info_set(&e, date, seq, &p, by);
+		rc = fn(&e, arg);
+		if (rc != 0)
+			return rc;
 	}
 	return rc;
 }
@@ -413,17 +431,19 @@ int ml_entries_scan(const struct ml_series *s, ml_day first_day,
 {
 	unsigned char k[ML_EVT_KEY_MAX];
 	MDB_cursor *cur;
-	int rc = mdb_cursor_open(s->txn, s->evt_dbi, &cur);
+	int rc = ml_tail_drop(s); /* a writer's last chunk, into the database */
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(s->txn, s->evt_dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	MDB_val key = {ml_key(k, s, first_day, 0, true), k}, val;
 	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	while (rc == 0 && ml_in_series(&key, s, 12)) {
-		struct ml_entry_info e;
-		rc = ml_series_evt_decode(&key, &val, s->plen, &e);
-		if (rc != 0 || e.date > last_day)
+		if ((ml_day)ml_be32_get((unsigned char *)key.mv_data +
+		                        s->plen) > last_day)
 			break;
-		rc = fn(&e, arg);
+		rc = ml_chunk_each(&key, &val, s->plen, fn, arg);
 		if (rc == 0)
 			rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}

@@ -5,21 +5,26 @@
  * An account (grant ‖ party) or edge (grant ‖ from ‖ to) is a key prefix
  * in two databases:
  *
- *   day   prefix ‖ date          → running totals at the end of that date
- *   evt   prefix ‖ date ‖ seq    → one event's postings here (and whether
- *                                   a correction withdrew them)
+ *   day   prefix ‖ date              → running totals at the end of date
+ *   evt   prefix ‖ date ‖ first seq  → a chunk of the postings of that
+ *                                      date, one entry per event (and
+ *                                      whether a correction withdrew
+ *                                      it), in seq order (ml_chunk.h)
  *
  * The day records answer "balance at the end of D" with one seek. The
- * event records keep what each event did, for "as known at T" (which
+ * event entries keep what each event did, for "as known at T" (which
  * must see events recorded by T and ignore corrections recorded after),
  * for corrections, and for the trace's activities.
  *
- * An insert writes its event record, folds its postings into its day's
+ * An insert adds its event entry, folds its postings into its day's
  * record and into every later day's record of the prefix, and checks the
  * totals at the end of each of those days — those are exactly the dates
  * DOMAIN.md's rules are checked on. A back-dated event therefore costs
  * one rewrite per later *day* with activity, not per later event: a hot
- * account (a payer with hundreds of events a day) stays cheap.
+ * account (a payer with hundreds of events a day) stays cheap. Inside a
+ * batch, the last day of each series touched — its totals and its last
+ * chunk — stays in memory until the series moves on or the batch ends
+ * (ml_tails.h), so most postings cost no B-tree operation at all.
  */
 #ifndef ML_ENTRIES_H
 #define ML_ENTRIES_H
@@ -28,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ml_chunk.h"
 #include "ml_state.h"
 
 #define ML_PREFIX_MAX     12 /* grant ‖ from ‖ to */
@@ -48,20 +54,14 @@ struct ml_series {
 	size_t plen;
 };
 
-/* The postings one event makes on one account: at most two buckets (a
- * grant's payer gets allocated and received). */
-struct ml_post {
-	int8_t bucket[2]; /* -1 = unused */
-	int64_t delta[2];
-};
-
 /* Called with the totals at the end of day; returns 0 or an error code
  * (having filled the caller's errinfo). */
 typedef int (*ml_check_fn)(const struct ml_totals *t, ml_day day, void *ctx);
 
-/* Adds event (date, seq)'s postings p: its event record, its day and
- * every later day of the series, checking each day's end. Returns 0, the
- * check's error, ML_E_AMOUNT_RANGE (a total would overflow) or a storage
+/* Adds event (date, seq)'s postings p: its event entry, its day and
+ * every later day of the series, checking each day's end. seq is higher
+ * than every seq the series holds. Returns 0, the check's error,
+ * ML_E_AMOUNT_RANGE (a total would overflow), ML_E_CORRUPT or a storage
  * error; on error the caller aborts its transaction. */
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                       const struct ml_post *p, ml_check_fn check, void *ctx);
@@ -77,20 +77,28 @@ int ml_entries_at(const struct ml_series *s, ml_day as_of,
                   struct ml_totals *out, bool *exists);
 
 /* Totals of the events dated ≤ as_of recorded by known_seq and not
- * corrected by then: a scan of the series' event records. */
+ * corrected by then: a scan of the series' event entries. */
 int ml_entries_known(const struct ml_series *s, ml_day as_of,
                      uint64_t known_seq, struct ml_totals *out, bool *exists);
 
-/* Calls fn for each event record dated first_day ..= last_day, in (date,
+/* Calls fn for each event entry dated first_day ..= last_day, in (date,
  * seq) order, until fn returns non-zero (returned). */
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
                     ml_day last_day, ml_entry_fn fn, void *arg);
 
-/* Decoders for verify, which walks the databases itself; the day
- * record's encoder for the tails (out: ML_DAY_PACKED_MAX bytes). */
+/* The key of a day record (evt false) or of the chunk starting at seq. */
+size_t ml_series_key(unsigned char *k, const unsigned char *prefix, size_t plen,
+                     ml_day date, uint64_t seq, bool evt);
+
+/* For verify, which walks the databases itself: a day record's totals;
+ * a chunk's date and a reader over its entries (ML_E_CORRUPT when key is
+ * not a chunk key of this prefix length); an entry as ml_entry_info. The
+ * day record's encoder is for the tails (out: ML_DAY_PACKED_MAX bytes). */
 int ml_series_day_decode(const MDB_val *val, int64_t *totals);
 size_t ml_series_day_encode(const int64_t *totals, unsigned char *out);
-int ml_series_evt_decode(const MDB_val *key, const MDB_val *val, size_t plen,
-                         struct ml_entry_info *e);
+int ml_series_chunk_open(const MDB_val *key, const MDB_val *val, size_t plen,
+                         ml_day *date, struct ml_chunk_reader *r);
+void ml_entry_info_set(struct ml_entry_info *e, ml_day date, uint64_t seq,
+                       const struct ml_post *p, uint64_t corrected_by);
 
 #endif /* ML_ENTRIES_H */

@@ -120,7 +120,7 @@ int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
 	if (rc != 0)
 		ml_state_batch_end(s);
 	else
-		ml_tails_begin(s->tails, s->cur[0], s->cur[2]);
+		ml_tails_begin(s->tails, s->cur);
 	return ml_error_from_mdb(rc);
 }
 

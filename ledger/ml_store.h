@@ -42,7 +42,7 @@
 
 #include "ml_error.h"
 
-#define ML_FORMAT_VERSION 1
+#define ML_FORMAT_VERSION 2 /* 2: event entries in chunks */
 
 enum ml_db {
 	ML_DB_META,

@@ -12,12 +12,11 @@
 #include <string.h>
 
 #include "ml_error.h"
-#include "ml_store.h"
 
 #define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
 
 struct ml_tails {
-	MDB_cursor *day[2]; /* acct, edge */
+	MDB_cursor *cur[4]; /* acct day, acct evt, edge day, edge evt */
 	size_t used_count;
 	struct ml_tail *used[ML_TAILS_MAX]; /* slots holding a key */
 	struct ml_tail slot[ML_TAILS_MAX];
@@ -34,12 +33,10 @@ void ml_tails_free(struct ml_tails *t)
 	free(t);
 }
 
-void ml_tails_begin(struct ml_tails *t, MDB_cursor *acct_day,
-                    MDB_cursor *edge_day)
+void ml_tails_begin(struct ml_tails *t, MDB_cursor *const *cur)
 {
 	ml_tails_reset(t);
-	t->day[0] = acct_day;
-	t->day[1] = edge_day;
+	memcpy(t->cur, cur, sizeof t->cur);
 }
 
 static size_t ml_tails_hash(const unsigned char *p, size_t len)
@@ -72,7 +69,7 @@ struct ml_tail *ml_tails_find(struct ml_tails *t, const struct ml_series *s)
 }
 
 int ml_tails_add(struct ml_tails *t, const struct ml_series *s, ml_day day,
-                 const int64_t *totals)
+                 const int64_t *totals, const struct ml_chunk *c)
 {
 	struct ml_tail *e = ml_tails_slot(t, s);
 	if (e->plen == 0 && t->used_count >= ML_TAILS_LOAD_MAX) {
@@ -90,20 +87,35 @@ int ml_tails_add(struct ml_tails *t, const struct ml_series *s, ml_day day,
 	e->dirty = false;
 	e->day = day;
 	memcpy(e->totals, totals, sizeof e->totals);
+	e->chunk.first_seq = c->first_seq;
+	e->chunk.last_seq = c->last_seq;
+	e->chunk.len = c->len;
+	memcpy(e->chunk.bytes, c->bytes, c->len);
 	return 0;
+}
+
+/* Puts one record through cur; the key is built from e's prefix. */
+static int ml_tails_put(MDB_cursor *cur, const struct ml_tail *e, uint64_t seq,
+                        bool evt, const void *data, size_t len)
+{
+	unsigned char k[ML_EVT_KEY_MAX];
+	MDB_val key = {ml_series_key(k, e->prefix, e->plen, e->day, seq, evt),
+	               k};
+	MDB_val val = {len, (void *)data};
+	return ml_error_from_mdb(mdb_cursor_put(cur, &key, &val, 0));
 }
 
 int ml_tails_write(struct ml_tails *t, struct ml_tail *e)
 {
 	if (!e->dirty)
 		return 0;
-	unsigned char k[ML_PREFIX_MAX + 4], v[ML_DAY_PACKED_MAX];
-	memcpy(k, e->prefix, e->plen);
-	ml_be32_put(k + e->plen, (uint32_t)e->day);
-	MDB_val key = {e->plen + 4u, k};
-	MDB_val val = {ml_series_day_encode(e->totals, v), v};
-	MDB_cursor *cur = t->day[e->plen == ML_PREFIX_MAX];
-	int rc = ml_error_from_mdb(mdb_cursor_put(cur, &key, &val, 0));
+	unsigned char v[ML_DAY_PACKED_MAX];
+	MDB_cursor *const *cur = &t->cur[e->plen == ML_PREFIX_MAX ? 2 : 0];
+	int rc = ml_tails_put(cur[0], e, 0, false, v,
+	                      ml_series_day_encode(e->totals, v));
+	if (rc == 0 && e->chunk.len > 0)
+		rc = ml_tails_put(cur[1], e, e->chunk.first_seq, true,
+		                  e->chunk.bytes, e->chunk.len);
 	if (rc == 0)
 		e->dirty = false;
 	return rc;

@@ -2,12 +2,12 @@
  * ml_verify_compare.c — every stored projection against the replay.
  *
  * The account and edge series are walked in key order with two cursors
- * in lockstep: event records (prefix ‖ date ‖ seq) and day records
- * (prefix ‖ date). Each event record must be one of its event's expected
- * postings (same account, same amounts, corrected by the expected
- * correction); after the last event record of a date, the day record of
- * that date must hold exactly the running totals of the counting
- * postings so far. No sorting, no second copy of the projections: one
+ * in lockstep: event chunks (prefix ‖ date ‖ first seq, entries in seq
+ * order) and day records (prefix ‖ date). Each entry must be one of its
+ * event's expected postings (same account, same amounts, corrected by
+ * the expected correction); after the last chunk of a date, the day
+ * record of that date must hold exactly the running totals of the
+ * counting postings so far. No sorting, no second copy of the projections: one
  * pass over each database. Then every expected posting must have been
  * seen, and the small indexes (corrections, closes, reports, claims,
  * names, definitions) are compared, and conservation is checked per
@@ -132,18 +132,39 @@ static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
 	return 0;
 }
 
-/* Walks all event records, one series and one date at a time. */
+/* Checks every entry of one chunk of date. */
+static int mv_chunk(struct mv_walk *w, struct ml_chunk_reader *r, ml_day date,
+                    const uint32_t *words)
+{
+	struct ml_entry_info e;
+	struct ml_post p;
+	uint64_t seq, by;
+	int rc;
+	for (rc = ml_chunk_read(r, &seq, &p, &by); rc == 1;
+	     rc = ml_chunk_read(r, &seq, &p, &by)) {
+		ml_entry_info_set(&e, date, seq, &p, by);
+		if (mv_event_record(w, &e, words) != 0)
+			return 1;
+		w->checked++;
+	}
+	return rc == 0 ? 0
+	               : mv_differ(w->d, "projection", 0,
+	                           "an event chunk cannot be decoded");
+}
+
+/* Walks all event chunks, one series and one date at a time. */
 static int mv_walk_all(struct mv_walk *w)
 {
 	uint32_t words[3];
 	unsigned char cur[ML_PREFIX_MAX + 4];
 	size_t klen = w->plen + 4;
 	while (w->erc == 0 && w->d->kind[0] == 0) {
-		struct ml_entry_info e;
-		if (w->ekey.mv_size != w->plen + 12 ||
-		    ml_series_evt_decode(&w->ekey, &w->eval, w->plen, &e) != 0)
+		struct ml_chunk_reader r;
+		ml_day date;
+		if (ml_series_chunk_open(&w->ekey, &w->eval, w->plen, &date,
+		                         &r) != 0)
 			return mv_differ(w->d, "projection", 0,
-			                 "an event entry cannot be decoded");
+			                 "an event chunk cannot be decoded");
 		if (memcmp(w->ekey.mv_data, w->prefix, w->plen) != 0) {
 			mv_key_words(&(MDB_val){w->plen, w->prefix}, words, 1);
 			mv_conserve(w, words[0]);
@@ -152,13 +173,12 @@ static int mv_walk_all(struct mv_walk *w)
 		}
 		memcpy(cur, w->ekey.mv_data, klen);
 		mv_key_words(&w->ekey, words, w->edge ? 3 : 2);
-		if (mv_event_record(w, &e, words) != 0)
+		if (mv_chunk(w, &r, date, words) != 0)
 			return 1;
-		w->checked++;
 		w->erc = mdb_cursor_get(w->evt, &w->ekey, &w->eval, MDB_NEXT);
-		bool date_ends =
-		    w->erc != 0 || memcmp(w->ekey.mv_data, cur, klen) != 0;
-		if (date_ends && mv_day_record(w, cur, e.date) != 0)
+		bool date_ends = w->erc != 0 || w->ekey.mv_size < klen ||
+		                 memcmp(w->ekey.mv_data, cur, klen) != 0;
+		if (date_ends && mv_day_record(w, cur, date) != 0)
 			return 1;
 	}
 	mv_key_words(&(MDB_val){w->plen, w->prefix}, words, 1);
