@@ -77,8 +77,7 @@ static bool ml_in_series(const MDB_val *key, const struct ml_series *s,
 	       memcmp(key->mv_data, s->prefix, s->plen) == 0;
 }
 
-/* t += sign × postings, and the count of counting events by sign. */
-static int ml_totals_apply(int64_t *t, const struct ml_post *p, int sign)
+int ml_series_totals_apply(int64_t *t, const struct ml_post *p, int sign)
 {
 	for (int i = 0; i < 2; i++) {
 		if (p->bucket[i] < 0)
@@ -131,7 +130,7 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
 		*later = true;
 		rc = ml_day_unpack(&val, now.v);
 		if (rc == 0)
-			rc = ml_totals_apply(now.v, p, sign);
+			rc = ml_series_totals_apply(now.v, p, sign);
 		if (rc == 0)
 			rc = ml_day_put(s->day, &key, now.v, val.mv_size);
 		if (rc == 0)
@@ -181,7 +180,7 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	if (rc == 0 && exact_size == 0 && sign < 0)
 		rc = ML_E_CORRUPT; /* a retracted event's day must exist */
 	if (rc == 0)
-		rc = ml_totals_apply(t, p, sign);
+		rc = ml_series_totals_apply(t, p, sign);
 	MDB_val key = {klen, k};
 	if (rc == 0)
 		rc = ml_day_put(s->day, &key, t, exact_size);
@@ -226,63 +225,36 @@ static int ml_chunk_put(const struct ml_series *s, ml_day date,
 	return ml_error_from_mdb(mdb_cursor_put(s->evt, &key, &val, 0));
 }
 
-/* Appends (seq, p) to the last chunk of date in the database, or to a new
- * one; c is left holding the chunk as written. */
-static int ml_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
-                           const struct ml_post *p, struct ml_chunk *c)
+int ml_series_chunk_last(const struct ml_series *s, ml_day date,
+                         struct ml_chunk *c)
 {
-	int rc = ml_chunk_before(s, date, UINT64_MAX, c);
-	if (rc == 0 && c->len > 0 && seq <= c->last_seq)
+	return ml_chunk_before(s, date, UINT64_MAX, c);
+}
+
+int ml_series_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
+                           const struct ml_post *p)
+{
+	struct ml_chunk c;
+	int rc = ml_chunk_before(s, date, UINT64_MAX, &c);
+	if (rc == 0 && c.len > 0 && seq <= c.last_seq)
 		rc = ML_E_CORRUPT; /* seqs only grow */
 	if (rc != 0)
 		return rc;
-	if (!ml_chunk_has_room(c))
-		ml_chunk_clear(c);
-	ml_chunk_append(c, seq, p);
-	return ml_chunk_put(s, date, c);
+	if (!ml_chunk_has_room(&c))
+		ml_chunk_clear(&c);
+	ml_chunk_append(&c, seq, p);
+	return ml_chunk_put(s, date, &c);
 }
 
-/* The database path of an insert; a writer's tails then remember date
- * when it is the series' last day. */
+/* The database path of an insert. */
 static int ml_insert_db(const struct ml_series *s, ml_day date, uint64_t seq,
                         const struct ml_post *p, ml_check_fn check, void *ctx)
 {
-	struct ml_chunk c;
 	int64_t t[ML_BUCKETS];
-	bool later = true;
-	int rc = ml_chunk_insert(s, date, seq, p, &c);
-	if (rc == 0)
-		rc = ml_days_fold(s, date, p, +1, check, ctx, t, &later);
-	if (rc == 0 && !later && s->tails != NULL)
-		rc = ml_tails_add(s->tails, s, date, t, &c);
-	return rc;
-}
-
-/* The same for a series whose tail is in memory and date on or after its
- * day: the only day to change and check is date's. A day record or full
- * chunk left behind is written first. */
-static int ml_insert_tail(const struct ml_series *s, struct ml_tail *tail,
-                          ml_day date, uint64_t seq, const struct ml_post *p,
-                          ml_check_fn check, void *ctx)
-{
-	struct ml_totals now;
-	int rc = 0;
-	if (date != tail->day || !ml_chunk_has_room(&tail->chunk)) {
-		rc = ml_tails_write(s->tails, tail);
-		tail->day = date;
-		ml_chunk_clear(&tail->chunk);
-	}
-	memcpy(now.v, tail->totals, sizeof now.v);
-	if (rc == 0)
-		rc = ml_totals_apply(now.v, p, +1);
-	if (rc == 0)
-		rc = check(&now, date, ctx);
-	if (rc != 0)
-		return rc;
-	memcpy(tail->totals, now.v, sizeof now.v);
-	ml_chunk_append(&tail->chunk, seq, p);
-	tail->dirty = true;
-	return 0;
+	bool later;
+	int rc = ml_series_chunk_insert(s, date, seq, p);
+	return rc != 0 ? rc
+	               : ml_days_fold(s, date, p, +1, check, ctx, t, &later);
 }
 
 /* Before the database path: the series' tail, if any, written and
@@ -295,11 +267,14 @@ static int ml_tail_drop(const struct ml_series *s)
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                       const struct ml_post *p, ml_check_fn check, void *ctx)
 {
-	struct ml_tail *tail = s->tails ? ml_tails_find(s->tails, s) : NULL;
-	if (tail != NULL && date >= tail->day)
-		return ml_insert_tail(s, tail, date, seq, p, check, ctx);
-	int rc = ml_tail_drop(s);
-	return rc != 0 ? rc : ml_insert_db(s, date, seq, p, check, ctx);
+	if (s->tails != NULL) {
+		bool done;
+		int rc = ml_tails_insert(s->tails, s, date, seq, p, check, ctx,
+		                         &done);
+		if (rc != 0 || done)
+			return rc;
+	}
+	return ml_insert_db(s, date, seq, p, check, ctx);
 }
 
 int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
@@ -356,7 +331,7 @@ static int ml_known_add(const struct ml_entry_info *e, void *arg)
 		return 0;
 	struct ml_post p = {{e->bucket[0], e->bucket[1]},
 	                    {e->delta[0], e->delta[1]}};
-	return ml_totals_apply(k->out->v, &p, +1);
+	return ml_series_totals_apply(k->out->v, &p, +1);
 }
 
 int ml_entries_known(const struct ml_series *s, ml_day as_of,

@@ -86,6 +86,17 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 int ml_entries_scan(const struct ml_series *s, ml_day first_day,
                     ml_day last_day, ml_entry_fn fn, void *arg);
 
+/* For the tails (ml_tails.h), which fold in memory what the database path
+ * folds in place: t += sign × p and the count of counting events by sign
+ * (ML_E_AMOUNT_RANGE on overflow); date's last chunk (c cleared when
+ * there is none); (seq, p) appended to date's last chunk, or a new one,
+ * in the database (s's cursors). */
+int ml_series_totals_apply(int64_t *t, const struct ml_post *p, int sign);
+int ml_series_chunk_last(const struct ml_series *s, ml_day date,
+                         struct ml_chunk *c);
+int ml_series_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
+                           const struct ml_post *p);
+
 /* The key of a day record (evt false) or of the chunk starting at seq. */
 size_t ml_series_key(unsigned char *k, const unsigned char *prefix, size_t plen,
                      ml_day date, uint64_t seq, bool evt);

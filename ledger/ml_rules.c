@@ -398,7 +398,10 @@ int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
 {
 	uint32_t p = 0;
 	*found = false;
-	int rc = ml_state_next_account(a->st, a->txn, g, &p);
+	int rc =
+	    ml_state_batch_flush(a->s); /* entries read outside the batch */
+	if (rc == 0)
+		rc = ml_state_next_account(a->st, a->txn, g, &p);
 	while (rc == 0 && p != 0 && !*found) {
 		struct ml_bucket_find f = {bucket, false, 0};
 		struct ml_series s;

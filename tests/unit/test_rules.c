@@ -190,10 +190,11 @@ static void test_each_rule(void)
 	tl_close(lg, dir);
 }
 
-/* A rule that reads totals another event of the same batch changed must
- * see them, although the batch keeps its last day records in memory
- * (ml_tails.h): lund may repay malmo because malmo paid it the day
- * before, in the same batch. */
+/* A rule that reads what another event of the same batch changed must
+ * see it, although the batch keeps its recent day records and event
+ * chunks in memory (ml_tails.h): lund may repay malmo because malmo paid
+ * it the day before, in the same batch; a grant's new use_by must not
+ * strand an expense of the same batch. */
 static void test_rule_sees_its_batch(void)
 {
 	char dir[4096], json[4096];
@@ -213,6 +214,50 @@ static void test_rule_sees_its_batch(void)
 		MT_FAIL_AT("got %s [%d] \"%s\"", ml_error_name(rc), err.index,
 		           err.message);
 	MT_CHECK_INT(tl_head(lg), 16);
+	/* An expense after 2020-11-30 and a grant definition moving use_by
+	 * to that day, in one batch: the definition sees the expense. */
+	dq("[{'type':'expense','date':'2020-12-10','grant':'ph-2020',"
+	   "'party':'malmo-asn','activity':'x','amount':100},"
+	   "{'type':'grant','date':'2020-02-06','grant':'ph-2020','name':'P',"
+	   "'payer':'kk','total':100000000,'use_by':'2020-11-30'}]",
+	   json, sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_USE_BY_PASSED);
+	MT_CHECK_INT(err.index, 1);
+	MT_CHECK_INT(tl_head(lg), 16);
+	MT_CHECK_INT(tl_head(lg), 16);
+	tl_close(lg, dir);
+}
+
+/* The same for a correction: lund repays malmo and, in the same batch,
+ * the only payout from malmo to lund is corrected — refused, for the
+ * repayment that is not in the database yet. */
+static void test_correction_sees_its_batch(void)
+{
+	char dir[4096], json[4096];
+	struct ml_ledger *lg = tl_open(dir, "rules-corr");
+	struct ml_errinfo err;
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq("[{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+	   "'from':'malmo','to':'lund','amount':100000},"
+	   "{'type':'payout','date':'2020-04-02','grant':'ph-2020',"
+	   "'from':'malmo','to':'lund','amount':100000},"
+	   "{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+	   "'from':'kk','to':'lund','amount':100000},"
+	   "{'type':'payout','date':'2020-04-01','grant':'ph-2020',"
+	   "'from':'kk','to':'lund','amount':100000}]",
+	   json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq("[{'type':'repayment','date':'2020-04-04','grant':'ph-2020',"
+	   "'from':'lund','to':'malmo','amount':100},"
+	   "{'type':'correction','date':'2020-07-01','corrects':15,"
+	   "'note':'fel'}]",
+	   json, sizeof json);
+	int rc = tl_append(lg, json, &err, NULL);
+	MT_CHECK_INT(rc, ML_E_BAD_REPAYMENT_TARGET);
+	if (rc != 0)
+		MT_CHECK(strstr(err.message, "repayment of seq 18") != NULL);
+	MT_CHECK_INT(tl_head(lg), 17);
 	tl_close(lg, dir);
 }
 
@@ -220,5 +265,6 @@ int main(void)
 {
 	MT_RUN(test_each_rule);
 	MT_RUN(test_rule_sees_its_batch);
+	MT_RUN(test_correction_sees_its_batch);
 	return MT_EXIT();
 }
