@@ -110,6 +110,15 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
 	return ml_error_from_mdb(mdb_cursor_put(cur, &k, &val, 0));
 }
 
+int ml_series_next_day(const struct ml_series *s, MDB_cursor *cur, MDB_val *key,
+                       MDB_val *val)
+{
+	int rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+	while (rc == 0 && ml_in_series(key, s, 12))
+		rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+	return rc;
+}
+
 /* From the cursor on the day record just written (whose totals are t):
  * checks that day, then adds sign × p to every later day of the series,
  * checking each. */
@@ -123,7 +132,7 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
 	*later = false;
 	int rc = check(&now, day, ctx);
 	if (rc == 0)
-		rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+		rc = ml_series_next_day(s, s->cur, &key, &val);
 	while (rc == 0 && ml_in_series(&key, s, 4)) {
 		day =
 		    (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen);
@@ -132,18 +141,18 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
 		if (rc == 0)
 			rc = ml_series_totals_apply(now.v, p, sign);
 		if (rc == 0)
-			rc = ml_day_put(s->day, &key, now.v, val.mv_size);
+			rc = ml_day_put(s->cur, &key, now.v, val.mv_size);
 		if (rc == 0)
 			rc = check(&now, day, ctx);
 		if (rc == 0)
-			rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+			rc = ml_series_next_day(s, s->cur, &key, &val);
 	}
 	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
 /* The series' totals at the end of the last day before k's day; sets
  * *exact_size to the size of k's own day record when it exists (the
- * cursor is then on it), else 0. */
+ * cursor is then on it), else 0. Chunks between are stepped over. */
 static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
                        const unsigned char *k, size_t klen, int64_t *t,
                        size_t *exact_size)
@@ -161,6 +170,8 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+	while (rc == 0 && ml_in_series(&key, s, 12))
+		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 4)))
 		return 0;
 	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
@@ -176,14 +187,14 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, date, 0, false);
 	size_t exact_size;
-	int rc = ml_day_seek(s, s->day, k, klen, t, &exact_size);
+	int rc = ml_day_seek(s, s->cur, k, klen, t, &exact_size);
 	if (rc == 0 && exact_size == 0 && sign < 0)
 		rc = ML_E_CORRUPT; /* a retracted event's day must exist */
 	if (rc == 0)
 		rc = ml_series_totals_apply(t, p, sign);
 	MDB_val key = {klen, k};
 	if (rc == 0)
-		rc = ml_day_put(s->day, &key, t, exact_size);
+		rc = ml_day_put(s->cur, &key, t, exact_size);
 	if (rc == 0)
 		rc = ml_days_walk(s, t, date, p, sign, check, ctx, later);
 	return rc;
@@ -198,13 +209,13 @@ static int ml_chunk_before(const struct ml_series *s, ml_day date, uint64_t seq,
 	size_t klen = ml_key(k, s, date, seq, true);
 	MDB_val key = {klen, k}, val;
 	ml_chunk_clear(c);
-	int rc = mdb_cursor_get(s->evt, &key, &val, MDB_SET_RANGE);
+	int rc = mdb_cursor_get(s->cur, &key, &val, MDB_SET_RANGE);
 	bool exact =
 	    rc == 0 && key.mv_size == klen && memcmp(key.mv_data, k, klen) == 0;
 	if (rc == 0 && !exact)
-		rc = mdb_cursor_get(s->evt, &key, &val, MDB_PREV);
+		rc = mdb_cursor_get(s->cur, &key, &val, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
-		rc = mdb_cursor_get(s->evt, &key, &val, MDB_LAST);
+		rc = mdb_cursor_get(s->cur, &key, &val, MDB_LAST);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 12)))
 		return 0;
 	if (rc != 0)
@@ -222,7 +233,7 @@ static int ml_chunk_put(const struct ml_series *s, ml_day date,
 	unsigned char k[ML_EVT_KEY_MAX];
 	MDB_val key = {ml_key(k, s, date, c->first_seq, true), k};
 	MDB_val val = {c->len, (void *)c->bytes};
-	return ml_error_from_mdb(mdb_cursor_put(s->evt, &key, &val, 0));
+	return ml_error_from_mdb(mdb_cursor_put(s->cur, &key, &val, 0));
 }
 
 int ml_series_chunk_last(const struct ml_series *s, ml_day date,
@@ -298,6 +309,26 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 	return rc;
 }
 
+int ml_series_day_before(const struct ml_series *s, MDB_cursor *cur, ml_day day,
+                         int64_t *t)
+{
+	unsigned char k[ML_PREFIX_MAX + 4];
+	size_t klen = ml_key(k, s, day, 0, false);
+	size_t exact_size;
+	int rc = ml_day_seek(s, cur, k, klen, t, &exact_size);
+	if (rc != 0 || exact_size == 0)
+		return rc;
+	/* day's own record: the totals before are the previous record's */
+	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
+	MDB_val key, val;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+	while (rc == 0 && ml_in_series(&key, s, 12))
+		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 4)))
+		return 0;
+	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
+}
+
 int ml_entries_at(const struct ml_series *s, ml_day as_of,
                   struct ml_totals *out, bool *exists)
 {
@@ -307,7 +338,7 @@ int ml_entries_at(const struct ml_series *s, ml_day as_of,
 	int rc = ml_tail_drop(s);
 	if (rc != 0)
 		return rc;
-	rc = mdb_cursor_open(s->txn, s->day_dbi, &cur);
+	rc = mdb_cursor_open(s->txn, s->dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	size_t exact_size;
@@ -409,16 +440,18 @@ int ml_entries_scan(const struct ml_series *s, ml_day first_day,
 	int rc = ml_tail_drop(s); /* a writer's last chunk, into the database */
 	if (rc != 0)
 		return rc;
-	rc = mdb_cursor_open(s->txn, s->evt_dbi, &cur);
+	rc = mdb_cursor_open(s->txn, s->dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	MDB_val key = {ml_key(k, s, first_day, 0, true), k}, val;
+	MDB_val key = {ml_key(k, s, first_day, 0, false), k}, val;
 	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	while (rc == 0 && ml_in_series(&key, s, 12)) {
+	while (rc == 0 &&
+	       (ml_in_series(&key, s, 4) || ml_in_series(&key, s, 12))) {
 		if ((ml_day)ml_be32_get((unsigned char *)key.mv_data +
 		                        s->plen) > last_day)
 			break;
-		rc = ml_chunk_each(&key, &val, s->plen, fn, arg);
+		if (key.mv_size == s->plen + 12)
+			rc = ml_chunk_each(&key, &val, s->plen, fn, arg);
 		if (rc == 0)
 			rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}

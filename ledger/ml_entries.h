@@ -3,13 +3,19 @@
  * (internal to the state).
  *
  * An account (grant ‖ party) or edge (grant ‖ from ‖ to) is a key prefix
- * in two databases:
+ * in one database (acct or edge) holding two kinds of record, told apart
+ * by the key's length:
  *
- *   day   prefix ‖ date              → running totals at the end of date
- *   evt   prefix ‖ date ‖ first seq  → a chunk of the postings of that
- *                                      date, one entry per event (and
- *                                      whether a correction withdrew
- *                                      it), in seq order (ml_chunk.h)
+ *   day    prefix ‖ date              → running totals at the end of date
+ *   chunk  prefix ‖ date ‖ first seq  → a run of the postings of that
+ *                                       date, one entry per event (and
+ *                                       whether a correction withdrew
+ *                                       it), in seq order (ml_chunk.h)
+ *
+ * In key order each day record is followed by its chunks, so what a
+ * batch writes for one series on one day — the new totals and the new
+ * entries — lands on one page: a commit writes half the pages that two
+ * databases cost.
  *
  * The day records answer "balance at the end of D" with one seek. The
  * event entries keep what each event did, for "as known at T" (which
@@ -42,13 +48,13 @@
 
 struct ml_tails;
 
-/* One account or edge in one transaction. Writers set the cursors and
+/* One account or edge in one transaction. Writers set the cursor and
  * the tails (the batch's, ml_tails.h); readers leave them NULL and the
- * functions open their own cursors. */
+ * functions open their own cursor. */
 struct ml_series {
 	MDB_txn *txn;
-	MDB_dbi day_dbi, evt_dbi;
-	MDB_cursor *day, *evt;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
 	struct ml_tails *tails;
 	unsigned char prefix[ML_PREFIX_MAX];
 	size_t plen;
@@ -90,12 +96,20 @@ int ml_entries_scan(const struct ml_series *s, ml_day first_day,
  * folds in place: t += sign × p and the count of counting events by sign
  * (ML_E_AMOUNT_RANGE on overflow); date's last chunk (c cleared when
  * there is none); (seq, p) appended to date's last chunk, or a new one,
- * in the database (s's cursors). */
+ * in the database (s's cursor). */
 int ml_series_totals_apply(int64_t *t, const struct ml_post *p, int sign);
 int ml_series_chunk_last(const struct ml_series *s, ml_day date,
                          struct ml_chunk *c);
 int ml_series_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                            const struct ml_post *p);
+
+/* Moves cur to the next day record after its position, past chunks
+ * (MDB_NOTFOUND at the end; the key may be another series'). Totals at
+ * the end of the last day record before day (zeros when none). */
+int ml_series_next_day(const struct ml_series *s, MDB_cursor *cur, MDB_val *key,
+                       MDB_val *val);
+int ml_series_day_before(const struct ml_series *s, MDB_cursor *cur, ml_day day,
+                         int64_t *t);
 
 /* The key of a day record (evt false) or of the chunk starting at seq. */
 size_t ml_series_key(unsigned char *k, const unsigned char *prefix, size_t plen,

@@ -107,14 +107,13 @@ int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
 	return 0;
 }
 
-static const enum ml_db ml_series_dbs[4] = {ML_DB_ACCT, ML_DB_ACCT_EV,
-                                            ML_DB_EDGE, ML_DB_EDGE_EV};
+static const enum ml_db ml_series_dbs[2] = {ML_DB_ACCT, ML_DB_EDGE};
 
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
 {
 	int rc = 0;
 	s->batch_txn = txn;
-	for (int i = 0; rc == 0 && i < 4; i++)
+	for (int i = 0; rc == 0 && i < 2; i++)
 		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
 		                     &s->cur[i]);
 	if (rc != 0)
@@ -132,7 +131,7 @@ int ml_state_batch_flush(struct ml_state *s)
 void ml_state_batch_end(struct ml_state *s)
 {
 	ml_tails_reset(s->tails);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 2; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
 		s->cur[i] = NULL;
@@ -145,10 +144,8 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 {
 	bool writing = s != NULL && s->batch_txn == txn;
 	out->txn = txn;
-	out->day_dbi = st->dbi[ml_series_dbs[first]];
-	out->evt_dbi = st->dbi[ml_series_dbs[first + 1]];
-	out->day = writing ? s->cur[first] : NULL;
-	out->evt = writing ? s->cur[first + 1] : NULL;
+	out->dbi = st->dbi[ml_series_dbs[first]];
+	out->cur = writing ? s->cur[first] : NULL;
 	out->tails = writing ? s->tails : NULL;
 }
 
@@ -165,7 +162,7 @@ void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
                     const struct ml_state *s, uint32_t grant_no,
                     uint32_t from_no, uint32_t to_no)
 {
-	ml_series_init(out, st, txn, s, 2);
+	ml_series_init(out, st, txn, s, 1);
 	ml_edge_prefix(out->prefix, grant_no, from_no, to_no);
 	out->plen = 12;
 }

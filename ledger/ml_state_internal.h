@@ -20,7 +20,7 @@ struct ml_state {
 	uint32_t committed_parties; /* counts when the write txn began */
 	uint32_t committed_grants;
 	MDB_txn *batch_txn;
-	MDB_cursor *cur[4]; /* acct, acct_ev, edge, edge_ev */
+	MDB_cursor *cur[2]; /* acct, edge */
 	struct ml_tails *tails;
 };
 

@@ -24,8 +24,7 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
     [ML_DB_IDS] = "ids",         [ML_DB_NAMES] = "names",
     [ML_DB_NUMS] = "nums",       [ML_DB_DEFS] = "defs",
-    [ML_DB_ACCT] = "acct",       [ML_DB_ACCT_EV] = "acct_ev",
-    [ML_DB_EDGE] = "edge",       [ML_DB_EDGE_EV] = "edge_ev",
+    [ML_DB_ACCT] = "acct",       [ML_DB_EDGE] = "edge",
     [ML_DB_CORR] = "corr",       [ML_DB_CLOSE] = "close",
     [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
 };

@@ -14,10 +14,10 @@
  *   defs     kind byte + number + date + seq → (empty): every definition,
  *            for "definitions as of D".
  *   acct     grant no + party no + date → the account's totals at the
- *            end of that date (ml_entries.h).
- *   acct_ev  grant no + party no + date + seq → one event's postings.
- *   edge     grant no + from no + to no + date → the edge's day totals.
- *   edge_ev  grant no + from no + to no + date + seq → postings.
+ *            end of that date; grant no + party no + date + first seq →
+ *            a chunk of that date's event postings (ml_entries.h).
+ *   edge     grant no + from no + to no + date (+ first seq) → the
+ *            same for an edge.
  *   corr     corrected seq → correcting seq.
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
@@ -42,7 +42,7 @@
 
 #include "ml_error.h"
 
-#define ML_FORMAT_VERSION 2 /* 2: event entries in chunks */
+#define ML_FORMAT_VERSION 2 /* 2: event chunks beside the day totals */
 
 enum ml_db {
 	ML_DB_META,
@@ -52,9 +52,7 @@ enum ml_db {
 	ML_DB_NUMS,
 	ML_DB_DEFS,
 	ML_DB_ACCT,
-	ML_DB_ACCT_EV,
 	ML_DB_EDGE,
-	ML_DB_EDGE_EV,
 	ML_DB_CORR,
 	ML_DB_CLOSE,
 	ML_DB_REPORTS,

@@ -17,7 +17,7 @@
 #define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
 
 struct ml_tails {
-	MDB_cursor *cur[4];  /* acct day, acct evt, edge day, edge evt */
+	MDB_cursor *cur[2];  /* acct, edge */
 	uint32_t days_total; /* day records allocated to valid tails */
 	size_t used_count;
 	struct ml_tail *used[ML_TAILS_MAX]; /* slots holding a key */
@@ -119,7 +119,7 @@ static int ml_tail_write_chunk(struct ml_tails *t, struct ml_tail *w)
 {
 	if (!w->chunk_dirty || w->chunk.len == 0)
 		return 0;
-	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX ? 3 : 1];
+	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX];
 	int rc = ml_tail_put(cur, w, w->days[w->n - 1].day, w->chunk.first_seq,
 	                     true, w->chunk.bytes, w->chunk.len);
 	if (rc == 0)
@@ -131,7 +131,7 @@ static int ml_tail_write_chunk(struct ml_tails *t, struct ml_tail *w)
 static int ml_tail_write(struct ml_tails *t, struct ml_tail *w)
 {
 	unsigned char v[ML_DAY_PACKED_MAX];
-	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX ? 2 : 0];
+	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX];
 	int rc = 0;
 	for (uint32_t i = 0; rc == 0 && i < w->n; i++) {
 		struct ml_tail_day *d = &w->days[i];
@@ -194,21 +194,39 @@ static bool ml_day_key_of(const MDB_val *key, const struct ml_series *s)
 	       memcmp(key->mv_data, s->prefix, s->plen) == 0;
 }
 
-/* The number of s's day records dated from ..< until. */
+static ml_day ml_day_of(const MDB_val *key, const struct ml_series *s)
+{
+	return (ml_day)ml_be32_get((const unsigned char *)key->mv_data +
+	                           s->plen);
+}
+
+/* The cursor on s's first day record dated ≥ from (rc 0 and a key not
+ * of s's days when there is none); k: room for the search key. */
+static int ml_tail_first(const struct ml_series *s, ml_day from,
+                         unsigned char *k, MDB_val *key, MDB_val *val)
+{
+	*key =
+	    (MDB_val){ml_series_key(k, s->prefix, s->plen, from, 0, false), k};
+	int rc = mdb_cursor_get(s->cur, key, val, MDB_SET_RANGE);
+	if (rc == 0 && !ml_day_key_of(key, s) && key->mv_size == s->plen + 12 &&
+	    memcmp(key->mv_data, s->prefix, s->plen) == 0)
+		rc = ml_series_next_day(s, s->cur, key, val);
+	return rc;
+}
+
+/* The number of s's day records dated from ..< until (at most one more
+ * than the batch may hold). */
 static int ml_tail_count(const struct ml_series *s, ml_day from, ml_day until,
                          uint32_t *count)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
-	MDB_val key = {ml_series_key(k, s->prefix, s->plen, from, 0, false), k};
-	MDB_val val;
+	MDB_val key, val;
 	*count = 0;
-	int rc = mdb_cursor_get(s->day, &key, &val, MDB_SET_RANGE);
+	int rc = ml_tail_first(s, from, k, &key, &val);
 	while (rc == 0 && ml_day_key_of(&key, s) &&
-	       (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen) <
-	           until &&
-	       *count <= ML_TAILS_DAYS_MAX) {
+	       ml_day_of(&key, s) < until && *count <= ML_TAILS_DAYS_MAX) {
 		(*count)++;
-		rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+		rc = ml_series_next_day(s, s->cur, &key, &val);
 	}
 	return rc == MDB_NOTFOUND ? 0 : ml_error_from_mdb(rc);
 }
@@ -219,31 +237,18 @@ static int ml_tail_read(const struct ml_series *s, ml_day from, uint32_t count,
                         struct ml_tail_day *out, int64_t *base)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
-	MDB_val key = {ml_series_key(k, s->prefix, s->plen, from, 0, false), k};
-	MDB_val val;
-	int rc = mdb_cursor_get(s->day, &key, &val, MDB_SET_RANGE);
+	MDB_val key, val;
+	int rc = ml_tail_first(s, from, k, &key, &val);
 	for (uint32_t i = 0; rc == 0 && i < count; i++) {
-		out[i].day =
-		    (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen);
+		out[i].day = ml_day_of(&key, s);
 		out[i].dirty = false;
 		rc = ml_series_day_decode(&val, out[i].totals.v);
 		if (rc == 0)
-			rc = mdb_cursor_get(s->day, &key, &val, MDB_NEXT);
+			rc = ml_series_next_day(s, s->cur, &key, &val);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return ml_error_norm(rc);
-	memset(base, 0, sizeof(int64_t) * ML_BUCKETS);
-	key =
-	    (MDB_val){ml_series_key(k, s->prefix, s->plen, from, 0, false), k};
-	rc = mdb_cursor_get(s->day, &key, &val, MDB_SET_RANGE);
-	if (rc == 0)
-		rc = mdb_cursor_get(s->day, &key, &val, MDB_PREV);
-	else if (rc == MDB_NOTFOUND)
-		rc = mdb_cursor_get(s->day, &key, &val, MDB_LAST);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_day_key_of(&key, s)))
-		return 0;
-	return rc == 0 ? ml_series_day_decode(&val, base)
-	               : ml_error_from_mdb(rc);
+	return ml_series_day_before(s, s->cur, from, base);
 }
 
 /* Puts s's day records dated from ..< until in front of w's (until: w's

@@ -73,7 +73,7 @@ int ml_tails_new(struct ml_tails **out);
 void ml_tails_free(struct ml_tails *t);
 
 /* Starts a batch: records are written through the batch's cursors
- * (cur: acct day, acct evt, edge day, edge evt) until ml_tails_reset. */
+ * (cur: acct, edge) until ml_tails_reset. */
 void ml_tails_begin(struct ml_tails *t, MDB_cursor *const *cur);
 
 /* Adds event (date, seq)'s postings p to s through s's tail, making or

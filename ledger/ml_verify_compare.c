@@ -1,14 +1,15 @@
 /*
  * ml_verify_compare.c — every stored projection against the replay.
  *
- * The account and edge series are walked in key order with two cursors
- * in lockstep: event chunks (prefix ‖ date ‖ first seq, entries in seq
- * order) and day records (prefix ‖ date). Each entry must be one of its
- * event's expected postings (same account, same amounts, corrected by
- * the expected correction); after the last chunk of a date, the day
- * record of that date must hold exactly the running totals of the
- * counting postings so far. No sorting, no second copy of the projections: one
- * pass over each database. Then every expected posting must have been
+ * The account and edge databases are walked in key order with two
+ * cursors in lockstep, one reading the event chunks (prefix ‖ date ‖
+ * first seq, entries in seq order), the other the day records (prefix ‖
+ * date) between them. Each entry must be one of its event's expected
+ * postings (same account, same amounts, corrected by the expected
+ * correction); after the last chunk of a date, the day record of that
+ * date must hold exactly the running totals of the counting postings so
+ * far. No sorting, no second copy of the projections: two passes over
+ * each database, side by side. Then every expected posting must have been
  * seen, and the small indexes (corrections, closes, reports, claims,
  * names, definitions) are compared, and conservation is checked per
  * grant from the final totals.
@@ -108,6 +109,17 @@ static void mv_conserve(struct mv_walk *w, uint32_t grant)
 	                       t[ML_B_CARRIED_IN] + t[ML_B_CARRIED_OUT];
 }
 
+/* Moves c by op and on past the records of the other kind (key size
+ * other) to one of size want; ML_E_CORRUPT at a key of neither size. */
+static int mv_step(MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
+                   size_t want, size_t other)
+{
+	int rc = mdb_cursor_get(c, k, v, op);
+	while (rc == 0 && k->mv_size == other)
+		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	return rc == 0 && k->mv_size != want ? ML_E_CORRUPT : rc;
+}
+
 /* The day record for the date just finished must hold w->totals. */
 static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
                          ml_day date)
@@ -128,7 +140,8 @@ static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
 		                 words[1], ml_date_format(date, d, sizeof d));
 	}
 	w->checked++;
-	w->drc = mdb_cursor_get(w->day, &w->dkey, &w->dval, MDB_NEXT);
+	w->drc = mv_step(w->day, &w->dkey, &w->dval, MDB_NEXT, w->plen + 4,
+	                 w->plen + 12);
 	return 0;
 }
 
@@ -175,7 +188,8 @@ static int mv_walk_all(struct mv_walk *w)
 		mv_key_words(&w->ekey, words, w->edge ? 3 : 2);
 		if (mv_chunk(w, &r, date, words) != 0)
 			return 1;
-		w->erc = mdb_cursor_get(w->evt, &w->ekey, &w->eval, MDB_NEXT);
+		w->erc = mv_step(w->evt, &w->ekey, &w->eval, MDB_NEXT,
+		                 w->plen + 12, w->plen + 4);
 		bool date_ends = w->erc != 0 || w->ekey.mv_size < klen ||
 		                 memcmp(w->ekey.mv_data, cur, klen) != 0;
 		if (date_ends && mv_day_record(w, cur, date) != 0)
@@ -183,6 +197,11 @@ static int mv_walk_all(struct mv_walk *w)
 	}
 	mv_key_words(&(MDB_val){w->plen, w->prefix}, words, 1);
 	mv_conserve(w, words[0]);
+	if (w->d->kind[0] == 0 &&
+	    (w->erc == ML_E_CORRUPT || w->drc == ML_E_CORRUPT))
+		return mv_differ(w->d, "projection", 0,
+		                 "a key of the %s database cannot be decoded",
+		                 w->edge ? "edge" : "acct");
 	if (w->d->kind[0] == 0 && w->drc == 0)
 		return mv_differ(w->d, "projection", 0,
 		                 "a day total has no event behind it");
@@ -201,14 +220,15 @@ static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	w.plen = edge ? 12 : 8;
 	w.grant_sum = grant_sum;
 	memset(w.prefix, 0xff, sizeof w.prefix);
-	int rc = mdb_cursor_open(
-	    txn, st->dbi[edge ? ML_DB_EDGE_EV : ML_DB_ACCT_EV], &w.evt);
+	MDB_dbi dbi = st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT];
+	int rc = mdb_cursor_open(txn, dbi, &w.evt);
 	if (rc == 0)
-		rc = mdb_cursor_open(
-		    txn, st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT], &w.day);
+		rc = mdb_cursor_open(txn, dbi, &w.day);
 	if (rc == 0) {
-		w.erc = mdb_cursor_get(w.evt, &w.ekey, &w.eval, MDB_FIRST);
-		w.drc = mdb_cursor_get(w.day, &w.dkey, &w.dval, MDB_FIRST);
+		w.erc = mv_step(w.evt, &w.ekey, &w.eval, MDB_FIRST, w.plen + 12,
+		                w.plen + 4);
+		w.drc = mv_step(w.day, &w.dkey, &w.dval, MDB_FIRST, w.plen + 4,
+		                w.plen + 12);
 		mv_walk_all(&w);
 	}
 	if (w.evt)

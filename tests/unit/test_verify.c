@@ -188,7 +188,19 @@ static void bump_day_total(MDB_txn *txn, MDB_dbi dbi)
 
 static void change_event_entry(MDB_txn *txn, MDB_dbi dbi)
 {
-	change_nth(txn, dbi, 2, 2, 0x04); /* the first delta's varint */
+	/* The first chunk (an acct key of 8 + 4 + 8 bytes); its byte 3 is
+	 * the first entry's first delta varint (after the seq delta, the
+	 * flags and the bucket). */
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int n = 0;
+	mdb_cursor_open(txn, dbi, &cur);
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0 && k.mv_size != 20; n++)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	mdb_cursor_close(cur);
+	MT_REQUIRE(rc == 0);
+	change_nth(txn, dbi, n, 3, 0x04);
 }
 
 static void drop_correction(MDB_txn *txn, MDB_dbi dbi)
@@ -217,7 +229,7 @@ struct tamper_case {
 static const struct tamper_case cases[] = {
     {"log", flip_event_9, "chain", 9},
     {"acct", bump_day_total, "projection", 0},
-    {"acct_ev", change_event_entry, "projection", 0},
+    {"acct", change_event_entry, "projection", 0},
     {"corr", drop_correction, "index", 0},
     {"ids", drop_id, "index", 0},
 };
