@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ml_limits.h"
+#include "ml_migrate.h"
 
 static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
@@ -159,6 +160,13 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 		               st->dir);
 	if (rc != 0)
 		return rc;
+	if (version > 0 && version < ML_FORMAT_VERSION) {
+		rc = ml_migrate(txn, (unsigned)version); /* in this txn */
+		if (rc == 0)
+			version = ML_FORMAT_VERSION;
+		else if (rc != ML_E_FORMAT)
+			return rc;
+	}
 	if (version != ML_FORMAT_VERSION)
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
 		               "%s has ledger format version %u; this medel "
@@ -273,6 +281,11 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
 		rc = ml_store_env(st, err);
 	if (rc == 0)
 		rc = ml_store_format(st, err);
+	while (rc == ML_E_MAP_FULL && st->map_bytes < st->map_bytes_max) {
+		rc = ml_store_grow(st); /* a migration outgrew the map */
+		if (rc == 0)
+			rc = ml_store_format(st, err);
+	}
 	if (rc != 0) {
 		ml_store_close(st);
 		return rc;

@@ -1,0 +1,142 @@
+/*
+ * test_migrate.c — a ledger of format version 1 (tests/fixtures/format-1,
+ * written by an earlier medel) is migrated in place when opened: the log
+ * and its hash chain untouched, verify ok, and the account and edge
+ * databases byte for byte those of a new ledger given the same batches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_answer.h"
+#include "ml_buf.h"
+#include "ml_ledger.h"
+#include "ml_store.h"
+#include "mt.h"
+#include "tl.h"
+
+#define FIXTURE MEDEL_SOURCE_DIR "/tests/fixtures/format-1"
+#define HEAD_HEX                                                               \
+	"8e52c0134892550e8167f5ebd2d7bdde87209b588bfe274d884d03983e188d05"
+
+static const char *const batches[] = {
+    MEDEL_SOURCE_DIR "/docs/examples/malmo-2020.jsonl",
+    MEDEL_SOURCE_DIR "/docs/examples/storsthlm-2020.jsonl",
+    MEDEL_SOURCE_DIR "/docs/examples/stockholm-2012.jsonl",
+    FIXTURE "/extra.jsonl",
+};
+
+static void copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+	MT_REQUIRE(in != NULL && out != NULL);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		MT_REQUIRE(fwrite(buf, 1, n, out) == n);
+	fclose(in);
+	MT_REQUIRE(fclose(out) == 0);
+}
+
+/* A JSON Lines file as one JSON array: one batch, as medel append does. */
+static void append_file(struct ml_ledger *lg, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char line[65536];
+	struct ml_buf b;
+	struct ml_errinfo err;
+	MT_REQUIRE(f != NULL);
+	ml_buf_init(&b, 1u << 16);
+	ml_buf_add_char(&b, '[');
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (line[0] == '\n')
+			continue;
+		if (b.len > 1)
+			ml_buf_add_char(&b, ',');
+		ml_buf_add(&b, line, strlen(line));
+	}
+	fclose(f);
+	ml_buf_add_char(&b, ']');
+	ml_buf_add_char(&b, '\0');
+	int rc = tl_append(lg, b.data, &err, NULL);
+	if (rc != 0)
+		MT_FAIL_AT("%s: %s", path, err.message);
+	ml_buf_free(&b);
+}
+
+/* Every record of the database `name` the same in a and b. */
+static void same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
+                    const char *name, long day_records)
+{
+	MDB_txn *ta, *tb;
+	MDB_cursor *ca, *cb;
+	MDB_val ka, va, kb, vb;
+	long n = 0;
+	MT_REQUIRE(ml_ledger_read_begin(a, &ta) == 0);
+	MT_REQUIRE(ml_ledger_read_begin(b, &tb) == 0);
+	MT_REQUIRE(mdb_cursor_open(ta, ml_ledger_store(a)->dbi[db], &ca) == 0);
+	MT_REQUIRE(mdb_cursor_open(tb, ml_ledger_store(b)->dbi[db], &cb) == 0);
+	int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
+	int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+	while (ra == 0 && rb == 0 && ka.mv_size == kb.mv_size &&
+	       va.mv_size == vb.mv_size &&
+	       memcmp(ka.mv_data, kb.mv_data, ka.mv_size) == 0 &&
+	       memcmp(va.mv_data, vb.mv_data, va.mv_size) == 0) {
+		n++;
+		ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+		rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+	}
+	if (ra != MDB_NOTFOUND || rb != MDB_NOTFOUND)
+		MT_FAIL_AT("%s differs after %ld equal records", name, n);
+	MT_CHECK(n > day_records); /* the day records and their chunks */
+	mdb_cursor_close(ca);
+	mdb_cursor_close(cb);
+	ml_ledger_read_end(b, tb);
+	ml_ledger_read_end(a, ta);
+}
+
+static void head_and_verify(struct ml_ledger *lg)
+{
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	char hex[65];
+	MT_CHECK_INT((long)tl_head(lg), 120);
+	tl_head_hash(lg, hex);
+	MT_CHECK_STR(hex, HEAD_HEX);
+	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_CHECK_INT(ml_answer_verify(lg, txn, &doc, NULL, NULL, &err), 0);
+	ml_ledger_read_end(lg, txn);
+	MT_REQUIRE(doc != NULL);
+	MT_CHECK(cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
+	cJSON_Delete(doc);
+}
+
+static void test_migrate_format_1(void)
+{
+	char old_dir[4096], new_dir[4096], path[4200];
+	struct ml_ledger *old_lg, *new_lg;
+	struct ml_errinfo err;
+	tl_tmpdir(old_dir, "format-1");
+	snprintf(path, sizeof path, "%s/data.mdb", old_dir);
+	copy_file(FIXTURE "/data.mdb", path);
+	MT_REQUIRE(ml_ledger_open(old_dir, NULL, &old_lg, &err) == 0);
+	head_and_verify(old_lg);
+	new_lg = tl_open(new_dir, "format-2");
+	for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++)
+		append_file(new_lg, batches[i]);
+	same_db(old_lg, new_lg, ML_DB_ACCT, "acct", 98);
+	same_db(old_lg, new_lg, ML_DB_EDGE, "edge", 41);
+	tl_close(new_lg, new_dir);
+	/* Opened again, it is version 2 already and stays as it is. */
+	ml_ledger_close(old_lg);
+	MT_REQUIRE(ml_ledger_open(old_dir, NULL, &old_lg, &err) == 0);
+	head_and_verify(old_lg);
+	tl_close(old_lg, old_dir);
+}
+
+int main(void)
+{
+	MT_RUN(test_migrate_format_1);
+	return MT_EXIT();
+}
