@@ -110,13 +110,53 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
 	return ml_error_from_mdb(mdb_cursor_put(cur, &k, &val, 0));
 }
 
+/* A day can hold thousands of chunks (an import dated one day), so the
+ * cursor steps over at most ML_CHUNK_STEPS_MAX of them one by one (most
+ * days have one or two); past that it seeks the next day's record, or
+ * back to its own day's record. */
+#define ML_CHUNK_STEPS_MAX 4
+
 int ml_series_next_day(const struct ml_series *s, MDB_cursor *cur, MDB_val *key,
                        MDB_val *val)
 {
+	unsigned char k[ML_PREFIX_MAX + 4];
 	int rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
-	while (rc == 0 && ml_in_series(key, s, 12))
+	for (int i = 0;
+	     rc == 0 && i < ML_CHUNK_STEPS_MAX && ml_in_series(key, s, 12); i++)
 		rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+	/* More than one round only inside a batch, where the tails hold
+	 * the day records of some days whose chunks are written. */
+	while (rc == 0 && ml_in_series(key, s, 12)) {
+		ml_day day = (ml_day)ml_be32_get((unsigned char *)key->mv_data +
+		                                 s->plen);
+		*key = (MDB_val){ml_key(k, s, day + 1, 0, false), k};
+		rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
+	}
 	return rc;
+}
+
+/* After a step back (rc its result): s's totals at the day record there,
+ * or at the day record heading the chunk there; zeros when the record
+ * is another series'. */
+static int ml_day_back(const struct ml_series *s, MDB_cursor *cur, int rc,
+                       MDB_val *key, MDB_val *val, int64_t *t)
+{
+	unsigned char k[ML_PREFIX_MAX + 4];
+	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
+	for (int i = 0;
+	     rc == 0 && i < ML_CHUNK_STEPS_MAX && ml_in_series(key, s, 12); i++)
+		rc = mdb_cursor_get(cur, key, val, MDB_PREV);
+	if (rc == 0 && ml_in_series(key, s, 12)) {
+		ml_day day = (ml_day)ml_be32_get((unsigned char *)key->mv_data +
+		                                 s->plen);
+		*key = (MDB_val){ml_key(k, s, day, 0, false), k};
+		rc = mdb_cursor_get(cur, key, val, MDB_SET_KEY);
+		if (rc == MDB_NOTFOUND)
+			return ML_E_CORRUPT; /* a chunk without its day */
+	}
+	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(key, s, 4)))
+		return 0;
+	return rc == 0 ? ml_day_unpack(val, t) : ml_error_from_mdb(rc);
 }
 
 /* From the cursor on the day record just written (whose totals are t):
@@ -170,11 +210,7 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-	while (rc == 0 && ml_in_series(&key, s, 12))
-		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 4)))
-		return 0;
-	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
+	return ml_day_back(s, cur, rc, &key, &val, t);
 }
 
 /* Folds sign × p into the day record of date and all later ones, in the
@@ -319,14 +355,9 @@ int ml_series_day_before(const struct ml_series *s, MDB_cursor *cur, ml_day day,
 	if (rc != 0 || exact_size == 0)
 		return rc;
 	/* day's own record: the totals before are the previous record's */
-	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
 	MDB_val key, val;
 	rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
-	while (rc == 0 && ml_in_series(&key, s, 12))
-		rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
-	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(&key, s, 4)))
-		return 0;
-	return rc == 0 ? ml_day_unpack(&val, t) : ml_error_from_mdb(rc);
+	return ml_day_back(s, cur, rc, &key, &val, t);
 }
 
 int ml_entries_at(const struct ml_series *s, ml_day as_of,

@@ -220,7 +220,7 @@ static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
                             struct ml_append_result *results,
                             struct ml_errinfo *err)
 {
-	int rc = ml_state_batch_begin(wt->lg->state, txn);
+	int rc = ml_state_batch_begin(wt->lg->state, txn, n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_append_one(wt, txn, head, &events[i], (int32_t)i, opts,
 		                   &results[i], err);

@@ -109,13 +109,14 @@ int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
 
 static const enum ml_db ml_series_dbs[2] = {ML_DB_ACCT, ML_DB_EDGE};
 
-int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn)
+int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count)
 {
 	int rc = 0;
 	s->batch_txn = txn;
 	for (int i = 0; rc == 0 && i < 2; i++)
 		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
 		                     &s->cur[i]);
+	s->tails_on = event_count >= ML_TAILS_BATCH_MIN;
 	if (rc != 0)
 		ml_state_batch_end(s);
 	else
@@ -146,7 +147,7 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->txn = txn;
 	out->dbi = st->dbi[ml_series_dbs[first]];
 	out->cur = writing ? s->cur[first] : NULL;
-	out->tails = writing ? s->tails : NULL;
+	out->tails = writing && s->tails_on ? s->tails : NULL;
 }
 
 void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,

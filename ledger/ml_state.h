@@ -122,12 +122,14 @@ void ml_state_free(struct ml_state *s);
  * so that only committed facts are cached. */
 int ml_state_write_begin(struct ml_state *s, MDB_txn *txn);
 
-/* Brackets the events of one batch applied in txn: cursors are opened
- * once for the batch and closed by batch_end, which must run before txn
- * commits or aborts. Some day records are kept in memory meanwhile
- * (ml_tails.h): batch_flush writes them, and must succeed before txn
- * commits; batch_end alone forgets them (for an aborted batch). */
-int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn);
+/* Brackets the events of one batch of event_count events applied in
+ * txn: cursors are opened once for the batch and closed by batch_end,
+ * which must run before txn commits or aborts. In a batch of
+ * ML_TAILS_BATCH_MIN events or more, some day records and event chunks
+ * are kept in memory meanwhile (ml_tails.h): batch_flush writes them, and
+ * must succeed before txn commits; batch_end alone forgets them (for an
+ * aborted batch). */
+int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count);
 int ml_state_batch_flush(struct ml_state *s);
 void ml_state_batch_end(struct ml_state *s);
 

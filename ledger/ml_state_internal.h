@@ -22,6 +22,7 @@ struct ml_state {
 	MDB_txn *batch_txn;
 	MDB_cursor *cur[2]; /* acct, edge */
 	struct ml_tails *tails;
+	bool tails_on; /* this batch holds series in memory */
 };
 
 /* The number of a name, through the cache (writer only). */

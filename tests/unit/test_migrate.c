@@ -32,7 +32,8 @@ static void copy_file(const char *from, const char *to)
 	char buf[65536];
 	size_t n;
 	MT_REQUIRE(in != NULL && out != NULL);
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+	for (n = fread(buf, 1, sizeof buf, in); n > 0;
+	     n = fread(buf, 1, sizeof buf, in))
 		MT_REQUIRE(fwrite(buf, 1, n, out) == n);
 	fclose(in);
 	MT_REQUIRE(fclose(out) == 0);
