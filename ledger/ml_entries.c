@@ -116,22 +116,39 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
  * back to its own day's record. */
 #define ML_CHUNK_STEPS_MAX 4
 
+/* From a chunk of s (rc 0): steps by op while on chunks, at most
+ * ML_CHUNK_STEPS_MAX times; then, still on a chunk, seeks the day
+ * record of its day + day_delta (SET_RANGE for the next day, SET_KEY for
+ * its own). */
+static int ml_past_chunks(const struct ml_series *s, MDB_cursor *cur, int rc,
+                          MDB_val *key, MDB_val *val, MDB_cursor_op op,
+                          int day_delta)
+{
+	unsigned char k[ML_PREFIX_MAX + 4];
+	for (int i = 0;
+	     rc == 0 && i < ML_CHUNK_STEPS_MAX && ml_in_series(key, s, 12); i++)
+		rc = mdb_cursor_get(cur, key, val, op);
+	if (rc != 0 || !ml_in_series(key, s, 12))
+		return rc;
+	ml_day day =
+	    (ml_day)ml_be32_get((unsigned char *)key->mv_data + s->plen);
+	*key = (MDB_val){ml_key(k, s, day + day_delta, 0, false), k};
+	rc = mdb_cursor_get(cur, key, val,
+	                    day_delta ? MDB_SET_RANGE : MDB_SET_KEY);
+	return rc == MDB_NOTFOUND && day_delta == 0
+	           ? ML_E_CORRUPT /* a chunk without its day */
+	           : rc;
+}
+
 int ml_series_next_day(const struct ml_series *s, MDB_cursor *cur, MDB_val *key,
                        MDB_val *val)
 {
-	unsigned char k[ML_PREFIX_MAX + 4];
 	int rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
-	for (int i = 0;
-	     rc == 0 && i < ML_CHUNK_STEPS_MAX && ml_in_series(key, s, 12); i++)
-		rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
-	/* More than one round only inside a batch, where the tails hold
-	 * the day records of some days whose chunks are written. */
-	while (rc == 0 && ml_in_series(key, s, 12)) {
-		ml_day day = (ml_day)ml_be32_get((unsigned char *)key->mv_data +
-		                                 s->plen);
-		*key = (MDB_val){ml_key(k, s, day + 1, 0, false), k};
-		rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
-	}
+	rc = ml_past_chunks(s, cur, rc, key, val, MDB_NEXT, 1);
+	/* Still on a chunk only inside a batch, where the tails hold the
+	 * day records of some days whose chunks are written. */
+	while (rc == 0 && ml_in_series(key, s, 12))
+		rc = ml_past_chunks(s, cur, rc, key, val, MDB_NEXT, 1);
 	return rc;
 }
 
@@ -141,22 +158,11 @@ int ml_series_next_day(const struct ml_series *s, MDB_cursor *cur, MDB_val *key,
 static int ml_day_back(const struct ml_series *s, MDB_cursor *cur, int rc,
                        MDB_val *key, MDB_val *val, int64_t *t)
 {
-	unsigned char k[ML_PREFIX_MAX + 4];
 	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
-	for (int i = 0;
-	     rc == 0 && i < ML_CHUNK_STEPS_MAX && ml_in_series(key, s, 12); i++)
-		rc = mdb_cursor_get(cur, key, val, MDB_PREV);
-	if (rc == 0 && ml_in_series(key, s, 12)) {
-		ml_day day = (ml_day)ml_be32_get((unsigned char *)key->mv_data +
-		                                 s->plen);
-		*key = (MDB_val){ml_key(k, s, day, 0, false), k};
-		rc = mdb_cursor_get(cur, key, val, MDB_SET_KEY);
-		if (rc == MDB_NOTFOUND)
-			return ML_E_CORRUPT; /* a chunk without its day */
-	}
+	rc = ml_past_chunks(s, cur, rc, key, val, MDB_PREV, 0);
 	if (rc == MDB_NOTFOUND || (rc == 0 && !ml_in_series(key, s, 4)))
 		return 0;
-	return rc == 0 ? ml_day_unpack(val, t) : ml_error_from_mdb(rc);
+	return rc == 0 ? ml_day_unpack(val, t) : ml_error_norm(rc);
 }
 
 /* From the cursor on the day record just written (whose totals are t):

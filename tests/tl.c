@@ -118,3 +118,44 @@ void tl_head_hash(struct ml_ledger *lg, char *hex)
 	}
 	ml_hex32(head.hash, hex);
 }
+
+static bool tl_same_records(MDB_cursor *ca, MDB_cursor *cb, long *count)
+{
+	MDB_val ka, va, kb, vb;
+	int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
+	int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+	while (ra == 0 && rb == 0 && ka.mv_size == kb.mv_size &&
+	       va.mv_size == vb.mv_size &&
+	       memcmp(ka.mv_data, kb.mv_data, ka.mv_size) == 0 &&
+	       memcmp(va.mv_data, vb.mv_data, va.mv_size) == 0) {
+		(*count)++;
+		ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+		rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+	}
+	return ra == MDB_NOTFOUND && rb == MDB_NOTFOUND;
+}
+
+bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
+                const char *name, long *count)
+{
+	MDB_txn *ta = NULL, *tb = NULL;
+	MDB_cursor *ca = NULL, *cb = NULL;
+	long n = 0;
+	bool same =
+	    ml_ledger_read_begin(a, &ta) == 0 &&
+	    ml_ledger_read_begin(b, &tb) == 0 &&
+	    mdb_cursor_open(ta, ml_ledger_store(a)->dbi[db], &ca) == 0 &&
+	    mdb_cursor_open(tb, ml_ledger_store(b)->dbi[db], &cb) == 0 &&
+	    tl_same_records(ca, cb, &n);
+	if (!same)
+		printf("%s differs after %ld equal records\n", name, n);
+	if (ca != NULL)
+		mdb_cursor_close(ca);
+	if (cb != NULL)
+		mdb_cursor_close(cb);
+	ml_ledger_read_end(b, tb);
+	ml_ledger_read_end(a, ta);
+	if (count != NULL)
+		*count = n;
+	return same;
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ml_ledger.h"
+#include "ml_store.h"
 
 /* A new empty directory under $MEDEL_TEST_TMP (or /tmp); static storage
  * per call site is the caller's: buf must hold 4096 bytes. */
@@ -39,5 +40,11 @@ uint64_t tl_head(struct ml_ledger *lg);
 
 /* The head hash as lower-case hex (65 bytes). */
 void tl_head_hash(struct ml_ledger *lg, char *hex);
+
+/* Whether the database db holds the same records, in the same order, in
+ * a and b (each read in a transaction of its own); prints where `name`
+ * first differs. *count (may be NULL): the records compared equal. */
+bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
+                const char *name, long *count);
 
 #endif /* TL_H */

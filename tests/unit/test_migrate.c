@@ -65,35 +65,14 @@ static void append_file(struct ml_ledger *lg, const char *path)
 	ml_buf_free(&b);
 }
 
-/* Every record of the database `name` the same in a and b. */
+/* The database the same in a and b, with more than day_records records
+ * (the day records and their chunks). */
 static void same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
                     const char *name, long day_records)
 {
-	MDB_txn *ta, *tb;
-	MDB_cursor *ca, *cb;
-	MDB_val ka, va, kb, vb;
-	long n = 0;
-	MT_REQUIRE(ml_ledger_read_begin(a, &ta) == 0);
-	MT_REQUIRE(ml_ledger_read_begin(b, &tb) == 0);
-	MT_REQUIRE(mdb_cursor_open(ta, ml_ledger_store(a)->dbi[db], &ca) == 0);
-	MT_REQUIRE(mdb_cursor_open(tb, ml_ledger_store(b)->dbi[db], &cb) == 0);
-	int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST);
-	int rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
-	while (ra == 0 && rb == 0 && ka.mv_size == kb.mv_size &&
-	       va.mv_size == vb.mv_size &&
-	       memcmp(ka.mv_data, kb.mv_data, ka.mv_size) == 0 &&
-	       memcmp(va.mv_data, vb.mv_data, va.mv_size) == 0) {
-		n++;
-		ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
-		rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
-	}
-	if (ra != MDB_NOTFOUND || rb != MDB_NOTFOUND)
-		MT_FAIL_AT("%s differs after %ld equal records", name, n);
-	MT_CHECK(n > day_records); /* the day records and their chunks */
-	mdb_cursor_close(ca);
-	mdb_cursor_close(cb);
-	ml_ledger_read_end(b, tb);
-	ml_ledger_read_end(a, ta);
+	long n;
+	MT_CHECK(tl_same_db(a, b, db, name, &n));
+	MT_CHECK(n > day_records);
 }
 
 static void head_and_verify(struct ml_ledger *lg)
