@@ -62,8 +62,9 @@ int ml_chunk_read(struct ml_chunk_reader *r, uint64_t *seq, struct ml_post *p,
 	if (r->p == r->end)
 		return 0;
 	if (!ml_varint_get(&r->p, r->end, &delta) || r->p == r->end ||
-	    (r->started && delta == 0) || (!r->started && delta != 0))
-		return ML_E_CORRUPT;
+	    (r->started && delta == 0) || (!r->started && delta != 0) ||
+	    delta > UINT64_MAX - r->seq)
+		return ML_E_CORRUPT; /* seqs rise from the key's, never wrap */
 	unsigned flags = *r->p++;
 	for (int i = 0; i < 2; i++) {
 		unsigned b = r->p < r->end ? *r->p++ : ML_B_ENTRIES;
