@@ -170,19 +170,17 @@ static int ml_day_back(const struct ml_series *s, MDB_cursor *cur, int rc,
  * checking each. */
 static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
                         const struct ml_post *p, int sign, ml_check_fn check,
-                        void *ctx, bool *later)
+                        void *ctx)
 {
 	MDB_val key, val;
 	struct ml_totals now;
 	memcpy(now.v, t, sizeof now.v);
-	*later = false;
 	int rc = check(&now, day, ctx);
 	if (rc == 0)
 		rc = ml_series_next_day(s, s->cur, &key, &val);
 	while (rc == 0 && ml_in_series(&key, s, 4)) {
 		day =
 		    (ml_day)ml_be32_get((unsigned char *)key.mv_data + s->plen);
-		*later = true;
 		rc = ml_day_unpack(&val, now.v);
 		if (rc == 0)
 			rc = ml_series_totals_apply(now.v, p, sign);
@@ -220,13 +218,13 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 }
 
 /* Folds sign × p into the day record of date and all later ones, in the
- * database; the series' tail, if any, must have been dropped. t: date's
- * totals after; *later: whether later days exist. */
+ * database; the series' tail, if any, must have been dropped. */
 static int ml_days_fold(const struct ml_series *s, ml_day date,
                         const struct ml_post *p, int sign, ml_check_fn check,
-                        void *ctx, int64_t *t, bool *later)
+                        void *ctx)
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
+	int64_t t[ML_BUCKETS];
 	size_t klen = ml_key(k, s, date, 0, false);
 	size_t exact_size;
 	int rc = ml_day_seek(s, s->cur, k, klen, t, &exact_size);
@@ -238,7 +236,7 @@ static int ml_days_fold(const struct ml_series *s, ml_day date,
 	if (rc == 0)
 		rc = ml_day_put(s->cur, &key, t, exact_size);
 	if (rc == 0)
-		rc = ml_days_walk(s, t, date, p, sign, check, ctx, later);
+		rc = ml_days_walk(s, t, date, p, sign, check, ctx);
 	return rc;
 }
 
@@ -303,11 +301,8 @@ int ml_series_chunk_insert(const struct ml_series *s, ml_day date, uint64_t seq,
 static int ml_insert_db(const struct ml_series *s, ml_day date, uint64_t seq,
                         const struct ml_post *p, ml_check_fn check, void *ctx)
 {
-	int64_t t[ML_BUCKETS];
-	bool later;
 	int rc = ml_series_chunk_insert(s, date, seq, p);
-	return rc != 0 ? rc
-	               : ml_days_fold(s, date, p, +1, check, ctx, t, &later);
+	return rc != 0 ? rc : ml_days_fold(s, date, p, +1, check, ctx);
 }
 
 /* Before the database path: the series' tail, if any, written and
@@ -335,8 +330,6 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 {
 	struct ml_chunk c;
 	struct ml_post p;
-	int64_t t[ML_BUCKETS];
-	bool later;
 	int rc = ml_tail_drop(s);
 	if (rc == 0)
 		rc = ml_chunk_before(s, date, seq, &c);
@@ -347,7 +340,7 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 	if (rc == 0)
 		rc = ml_chunk_put(s, date, &c);
 	if (rc == 0)
-		rc = ml_days_fold(s, date, &p, -1, check, ctx, t, &later);
+		rc = ml_days_fold(s, date, &p, -1, check, ctx);
 	return rc;
 }
 

@@ -107,16 +107,5 @@ int ml_migrate(MDB_txn *txn, unsigned from)
 	if (from != 1 || ML_FORMAT_VERSION != 2)
 		return ML_E_FORMAT;
 	int rc = ml_mig_series(txn, "acct_ev", "acct", 8);
-	if (rc == 0)
-		rc = ml_mig_series(txn, "edge_ev", "edge", 12);
-	if (rc != 0)
-		return rc;
-	MDB_dbi meta;
-	unsigned char ver[4];
-	ml_be32_put(ver, ML_FORMAT_VERSION);
-	MDB_val key = {6, "format"}, val = {4, ver};
-	rc = mdb_dbi_open(txn, "meta", 0, &meta);
-	if (rc == 0)
-		rc = mdb_put(txn, meta, &key, &val, 0);
-	return ml_error_norm(rc);
+	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
 }

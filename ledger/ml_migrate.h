@@ -23,8 +23,8 @@
 #include "ml_store.h"
 
 /* Migrates the ledger of format version `from` in txn to
- * ML_FORMAT_VERSION and writes the new format record (st's dbi for the
- * current databases need not be open yet). ML_E_FORMAT when `from` is not
+ * ML_FORMAT_VERSION; the caller (ml_store.c) then writes the new format
+ * record. ML_E_FORMAT when `from` is not
  * a version this medel can migrate, ML_E_CORRUPT when an old record does
  * not decode, or a storage error (MDB_MAP_FULL: the caller grows the map
  * and tries again). */

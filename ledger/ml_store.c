@@ -133,18 +133,22 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 	return 0;
 }
 
+/* The format record of this version, for a new or a migrated ledger. */
+static int ml_format_put(struct ml_store *st, MDB_txn *txn)
+{
+	unsigned char v[4];
+	ml_be32_put(v, ML_FORMAT_VERSION);
+	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
+	MDB_val val = {sizeof v, v};
+	return mdb_put(txn, st->dbi[ML_DB_META], &key, &val, 0);
+}
+
 static int ml_format_create(struct ml_store *st, MDB_txn *txn)
 {
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < ML_DB_COUNT; i++)
 		rc = mdb_dbi_open(txn, ml_db_names[i], MDB_CREATE, &st->dbi[i]);
-	unsigned char v[4];
-	ml_be32_put(v, ML_FORMAT_VERSION);
-	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
-	MDB_val val = {sizeof v, v};
-	if (rc == 0)
-		rc = mdb_put(txn, st->dbi[ML_DB_META], &key, &val, 0);
-	return rc;
+	return rc == 0 ? ml_format_put(st, txn) : rc;
 }
 
 static int ml_format_check(struct ml_store *st, MDB_txn *txn,
@@ -162,6 +166,8 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 		return rc;
 	if (version > 0 && version < ML_FORMAT_VERSION) {
 		rc = ml_migrate(txn, (unsigned)version); /* in this txn */
+		if (rc == 0)
+			rc = ml_error_norm(ml_format_put(st, txn));
 		if (rc == 0)
 			version = ML_FORMAT_VERSION;
 		else if (rc != ML_E_FORMAT)
