@@ -249,12 +249,13 @@ int ml_repayment_target_ok(struct ml_apply *a, uint32_t g, uint32_t from,
 	*ok = rc == 0 && row.payer_no == to;
 	if (rc != 0 || *ok)
 		return rc;
-	struct ml_view v = {day, false, 0};
+	/* Read through the batch's series, so that this edge's tail, if
+	 * it has one, is written first (and only it). */
+	struct ml_series s;
 	struct ml_totals t;
 	bool exists;
-	rc = ml_state_batch_flush(a->s); /* day totals read outside the batch */
-	if (rc == 0)
-		rc = ml_state_edge(a->st, a->txn, &v, g, to, from, &t, &exists);
+	ml_series_edge(&s, a->st, a->txn, a->s, g, to, from);
+	rc = ml_entries_at(&s, day, &t, &exists);
 	*ok = rc == 0 && t.v[ML_B_PAID_OUT] > 0;
 	return rc;
 }
@@ -398,8 +399,9 @@ int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,
 {
 	uint32_t p = 0;
 	*found = false;
-	int rc =
-	    ml_state_batch_flush(a->s); /* entries read outside the batch */
+	/* All tails written: the accounts are found by their keys, and a
+	 * tail may hold an account's only records. */
+	int rc = ml_state_batch_flush(a->s);
 	if (rc == 0)
 		rc = ml_state_next_account(a->st, a->txn, g, &p);
 	while (rc == 0 && p != 0 && !*found) {

@@ -108,8 +108,9 @@ static int ml_correct_repayments(struct ml_apply *a, const struct ml_event *e,
 	struct ml_repay_check c = {a, r->grant, r->to, r->from};
 	struct ml_series s;
 	ml_series_edge(&s, a->st, a->txn, NULL, r->grant, r->to, r->from);
-	int rc =
-	    ml_state_batch_flush(a->s); /* entries read outside the batch */
+	/* All tails written, not only this edge's: the check of each
+	 * repayment found reads another edge while this scan is open. */
+	int rc = ml_state_batch_flush(a->s);
 	return rc != 0 ? rc
 	               : ml_entries_scan(&s, e->date, ML_DAY_MAX,
 	                                 ml_repay_still_ok, &c);
