@@ -13,6 +13,8 @@
 
 /* Monotonic time in nanoseconds. */
 uint64_t bench_now_ns(void);
+/* CPU time this process has used (user + system), in ns. */
+uint64_t bench_cpu_ns(void);
 
 /* A fresh directory under $BENCH_DIR (default /tmp); buf ≥ 4096. */
 char *bench_tmpdir(char *buf, const char *tag);
