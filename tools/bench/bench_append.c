@@ -5,6 +5,11 @@
  * (MDB_APPEND, one commit per 1 000) into a fresh environment: the
  * baseline. Prints events/s for both and the ratio.
  *
+ * A second baseline puts the same records and each event's id → seq in
+ * an ids database (MDB_NOOVERWRITE, as the library does), raw, in one
+ * commit per batch: what the idempotency index costs before any rule,
+ * projection or hash.
+ *
  * "Through the library" is ml_ledger_append: idempotency lookup, every
  * rule on every later date, projections, canonical JSON, SHA-256, record
  * and id index. JSON decoding of the batch is timed separately (a client
@@ -26,7 +31,7 @@
 #define BATCH_JSON_MAX (4u * 1024 * 1024)
 
 struct totals {
-	uint64_t parse_ns, append_ns, raw_ns;
+	uint64_t parse_ns, append_ns, raw_ns, raw_ids_ns;
 	uint64_t append_cpu_ns; /* on a CPU: less noisy than the wall */
 	uint64_t events;
 };
@@ -44,19 +49,22 @@ static int append_batch(struct ml_ledger *lg, struct ml_event *ev, size_t n,
 
 struct raw_env {
 	MDB_env *env;
-	MDB_dbi dbi;
+	MDB_dbi dbi, ids; /* ids: only in the log + ids baseline */
 	char dir[4096];
 	char *buf; /* copies of one batch's records */
 	MDB_val *vals;
 };
 
+/* batch 0: no room for copies of records (the log + ids baseline uses
+ * the log-only one's). */
 static int raw_open(struct raw_env *r, uint32_t batch)
 {
 	MDB_txn *txn;
 	bench_tmpdir(r->dir, "raw");
-	r->buf = malloc((size_t)ML_RECORD_BYTES_MAX * batch);
-	r->vals = calloc(batch, sizeof *r->vals);
-	int rc = r->buf && r->vals ? mdb_env_create(&r->env) : ENOMEM;
+	r->buf = batch ? malloc((size_t)ML_RECORD_BYTES_MAX * batch) : NULL;
+	r->vals = batch ? calloc(batch, sizeof *r->vals) : NULL;
+	int rc = (r->buf && r->vals) || batch == 0 ? mdb_env_create(&r->env)
+	                                           : ENOMEM;
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(r->env, 4);
 	if (rc == 0)
@@ -67,6 +75,8 @@ static int raw_open(struct raw_env *r, uint32_t batch)
 		rc = mdb_txn_begin(r->env, NULL, 0, &txn);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "log", MDB_CREATE, &r->dbi);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &r->ids);
 	if (rc == 0)
 		rc = mdb_txn_commit(txn);
 	return rc;
@@ -104,8 +114,10 @@ static int raw_load(struct ml_ledger *lg, struct raw_env *r, uint64_t first,
 	return rc;
 }
 
-/* The baseline: the same n records, raw, in one durable commit. */
-static int raw_put(struct raw_env *r, uint64_t first, uint32_t n)
+/* The baseline: the same n records, raw, in one durable commit; with
+ * ev, each event's id → seq too. */
+static int raw_put(struct raw_env *r, uint64_t first, uint32_t n,
+                   const struct ml_event *ev)
 {
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(r->env, NULL, 0, &txn);
@@ -114,6 +126,10 @@ static int raw_put(struct raw_env *r, uint64_t first, uint32_t n)
 		ml_be64_put(k, first + i);
 		MDB_val key = {8, k};
 		rc = mdb_put(txn, r->dbi, &key, &r->vals[i], MDB_APPEND);
+		if (rc == 0 && ev != NULL && ev[i].id.len > 0) {
+			MDB_val id = {ev[i].id.len, (void *)ev[i].id.ptr};
+			rc = mdb_put(txn, r->ids, &id, &key, MDB_NOOVERWRITE);
+		}
 	}
 	return rc == 0 ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), rc);
 }
@@ -131,7 +147,9 @@ static size_t make_batch(struct bench_gen *g, char *json, uint32_t n)
 }
 
 /* One batch: decode (timed apart), append through the library, then
- * the same records raw — interleaved, so both see the same disk. */
+ * the same records raw, then raw with their ids — interleaved, so all
+ * three see the same disk. r[0] is the log-only baseline, r[1] log + ids
+ * (r[1] shares r[0]'s copies of the records). */
 static int run_batch(struct ml_ledger *lg, struct raw_env *r, const char *json,
                      size_t len, struct ml_append_result *res, struct totals *t,
                      bool timed)
@@ -147,14 +165,21 @@ static int run_batch(struct ml_ledger *lg, struct raw_env *r, const char *json,
 	if (rc == 0)
 		rc = append_batch(lg, ev, count, res);
 	uint64_t t2 = bench_now_ns(), c2 = bench_cpu_ns();
+	if (rc == 0 && timed)
+		rc = raw_load(lg, &r[0], res[0].seq, (uint32_t)count);
+	uint64_t t3 = bench_now_ns();
+	if (rc == 0 && timed)
+		rc = raw_put(&r[0], res[0].seq, (uint32_t)count, NULL);
+	uint64_t t4 = bench_now_ns();
+	r[1].vals = r[0].vals;
+	if (rc == 0 && timed)
+		rc = raw_put(&r[1], res[0].seq, (uint32_t)count, ev);
+	t->raw_ids_ns += bench_now_ns() - t4;
+	r[1].vals = NULL;
 	ml_arena_free(&arena);
 	if (rc != 0 || !timed)
 		return rc;
-	rc = raw_load(lg, r, res[0].seq, (uint32_t)count);
-	uint64_t t3 = bench_now_ns();
-	if (rc == 0)
-		rc = raw_put(r, res[0].seq, (uint32_t)count);
-	t->raw_ns += bench_now_ns() - t3;
+	t->raw_ns += t4 - t3;
 	t->parse_ns += t1 - t0;
 	t->append_ns += t2 - t1;
 	t->append_cpu_ns += c2 - c1;
@@ -166,22 +191,26 @@ static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
                struct totals *t)
 {
 	struct bench_gen g;
-	struct raw_env r;
+	struct raw_env r[2];
 	bench_gen_init(&g, 42, 300, 8);
 	char *json = malloc(BATCH_JSON_MAX);
 	struct ml_append_result *res = calloc(ML_BATCH_EVENTS_MAX, sizeof *res);
-	int rc = json && res ? raw_open(&r, batch) : ML_E_NOMEM;
+	int rc = json && res ? raw_open(&r[0], batch) : ML_E_NOMEM;
+	int rc1 = rc == 0 ? raw_open(&r[1], 0) : rc;
+	rc = rc != 0 ? rc : rc1;
 	if (rc == 0) {
 		bench_gen_setup(&g, json, BATCH_JSON_MAX);
-		rc = run_batch(lg, &r, json, strlen(json), res, t, false);
+		rc = run_batch(lg, r, json, strlen(json), res, t, false);
 	}
 	for (uint32_t done = 0; rc == 0 && done < events; done += batch) {
 		uint32_t n = events - done < batch ? events - done : batch;
 		size_t len = make_batch(&g, json, n);
-		rc = run_batch(lg, &r, json, len, res, t, true);
+		rc = run_batch(lg, r, json, len, res, t, true);
 	}
 	if (json && res)
-		raw_close(&r);
+		raw_close(&r[0]);
+	if (rc1 == 0)
+		raw_close(&r[1]);
 	free(json);
 	free(res);
 	return rc;
@@ -207,6 +236,7 @@ int main(int argc, char **argv)
 	const char *spread = getenv("BENCH_SPREAD");
 	double lib = t.events / (t.append_ns / 1e9);
 	double raw = t.events / (t.raw_ns / 1e9);
+	double raw_ids = t.events / (t.raw_ids_ns / 1e9);
 	printf("events            %llu in batches of %u (one commit each), "
 	       "%s batches\n",
 	       (unsigned long long)t.events, batch,
@@ -221,7 +251,12 @@ int main(int argc, char **argv)
 	printf("raw mdb_put       %10.0f events/s  (same records, MDB_APPEND, "
 	       "interleaved)\n",
 	       raw);
+	printf("raw log + ids     %10.0f events/s  (the same, and id -> seq, "
+	       "MDB_NOOVERWRITE)\n",
+	       raw_ids);
 	printf("ratio             %10.3f  (ledger / raw)\n", lib / raw);
+	printf("ratio to log+ids  %10.3f  (ledger / raw log + ids)\n",
+	       lib / raw_ids);
 	ml_ledger_close(lg);
 	bench_rmtree(dir);
 	return rc == 0 ? 0 : 1;
