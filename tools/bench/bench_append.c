@@ -68,7 +68,7 @@ static int raw_open(struct raw_env *r, uint32_t batch)
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(r->env, 4);
 	if (rc == 0)
-		rc = mdb_env_set_mapsize(r->env, 64ull << 30);
+		rc = mdb_env_set_mapsize(r->env, 8ull << 30);
 	if (rc == 0)
 		rc = mdb_env_open(r->env, r->dir, 0, 0600);
 	if (rc == 0)
@@ -233,6 +233,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int rc = run(lg, events, batch, &t);
+	if (rc != 0)
+		fprintf(stderr, "bench_append: failed: %s\n",
+		        rc <= -32000 ? ml_strerror(rc) : mdb_strerror(rc));
 	const char *spread = getenv("BENCH_SPREAD");
 	double lib = t.events / (t.append_ns / 1e9);
 	double raw = t.events / (t.raw_ns / 1e9);
