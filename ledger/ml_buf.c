@@ -76,6 +76,19 @@ int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len)
 	return 0;
 }
 
+int ml_buf_room(struct ml_buf *b, size_t n, char **at)
+{
+	int rc = ml_buf_reserve(b, n);
+	*at = rc == 0 ? b->data + b->len : NULL;
+	return rc;
+}
+
+void ml_buf_commit(struct ml_buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 int ml_buf_add_str(struct ml_buf *b, const char *s)
 {
 	return ml_buf_add(b, s, strlen(s));

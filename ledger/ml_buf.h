@@ -34,6 +34,11 @@ void ml_buf_reset(struct ml_buf *b);
 int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len);
 int ml_buf_add_str(struct ml_buf *b, const char *s);
 int ml_buf_add_char(struct ml_buf *b, char c);
+/* Room for n more bytes: *at points where they go. Write at most n bytes
+ * there, then ml_buf_commit(b, the number written). Returns 0,
+ * ML_E_TOO_LARGE or ML_E_NOMEM (the buffer is then unchanged). */
+int ml_buf_room(struct ml_buf *b, size_t n, char **at);
+void ml_buf_commit(struct ml_buf *b, size_t n);
 /* Appends a decimal integer. */
 int ml_buf_add_i64(struct ml_buf *b, int64_t v);
 int ml_buf_add_u64(struct ml_buf *b, uint64_t v);
