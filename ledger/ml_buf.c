@@ -104,27 +104,38 @@ int ml_buf_add_char(struct ml_buf *b, char c)
 	return ml_buf_add(b, &c, 1);
 }
 
-int ml_buf_add_u64(struct ml_buf *b, uint64_t v)
+char *ml_put_u64(char *o, uint64_t v)
 {
-	char tmp[24];
+	char tmp[ML_INT_TEXT_MAX];
 	size_t n = 0;
 	do {
 		tmp[sizeof tmp - 1 - n] = (char)('0' + v % 10);
 		v /= 10;
 		n++;
 	} while (v != 0);
-	return ml_buf_add(b, tmp + sizeof tmp - n, n);
+	memcpy(o, tmp + sizeof tmp - n, n);
+	return o + n;
+}
+
+char *ml_put_i64(char *o, int64_t v)
+{
+	if (v >= 0)
+		return ml_put_u64(o, (uint64_t)v);
+	*o++ = '-';
+	/* Negate in unsigned arithmetic so INT64_MIN is exact. */
+	return ml_put_u64(o, (uint64_t)0 - (uint64_t)v);
+}
+
+int ml_buf_add_u64(struct ml_buf *b, uint64_t v)
+{
+	char tmp[ML_INT_TEXT_MAX];
+	return ml_buf_add(b, tmp, (size_t)(ml_put_u64(tmp, v) - tmp));
 }
 
 int ml_buf_add_i64(struct ml_buf *b, int64_t v)
 {
-	if (v >= 0)
-		return ml_buf_add_u64(b, (uint64_t)v);
-	int rc = ml_buf_add_char(b, '-');
-	if (rc != 0)
-		return rc;
-	/* Negate in unsigned arithmetic so INT64_MIN is exact. */
-	return ml_buf_add_u64(b, (uint64_t)0 - (uint64_t)v);
+	char tmp[ML_INT_TEXT_MAX];
+	return ml_buf_add(b, tmp, (size_t)(ml_put_i64(tmp, v) - tmp));
 }
 
 int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)

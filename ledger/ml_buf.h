@@ -39,6 +39,11 @@ int ml_buf_add_char(struct ml_buf *b, char c);
  * ML_E_TOO_LARGE or ML_E_NOMEM (the buffer is then unchanged). */
 int ml_buf_room(struct ml_buf *b, size_t n, char **at);
 void ml_buf_commit(struct ml_buf *b, size_t n);
+/* Writes v in decimal at o (at most ML_INT_TEXT_MAX bytes, no NUL);
+ * returns the end. */
+#define ML_INT_TEXT_MAX 20
+char *ml_put_u64(char *o, uint64_t v);
+char *ml_put_i64(char *o, int64_t v);
 /* Appends a decimal integer. */
 int ml_buf_add_i64(struct ml_buf *b, int64_t v);
 int ml_buf_add_u64(struct ml_buf *b, uint64_t v);

@@ -96,40 +96,17 @@ int ml_json_write_string(struct ml_buf *out, const char *s, size_t len)
 	return rc;
 }
 
-/* Digits of v, at most 20. */
-static size_t ml_u64_len(uint64_t v)
-{
-	size_t n = 1;
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
-}
-
-static char *ml_put_u64(char *o, uint64_t v)
-{
-	size_t n = ml_u64_len(v);
-	for (size_t i = n; i > 0; i--) {
-		o[i - 1] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return o + n;
-}
-
-static char *ml_put_i64(char *o, int64_t v)
-{
-	if (v >= 0)
-		return ml_put_u64(o, (uint64_t)v);
-	*o++ = '-';
-	/* Negate in unsigned arithmetic so INT64_MIN is exact. */
-	return ml_put_u64(o, (uint64_t)0 - (uint64_t)v);
-}
-
+/* The length of v in decimal. */
 static size_t ml_i64_len(int64_t v)
 {
-	return v >= 0 ? ml_u64_len((uint64_t)v)
-	              : 1 + ml_u64_len((uint64_t)0 - (uint64_t)v);
+	char tmp[ML_INT_TEXT_MAX];
+	return (size_t)(ml_put_i64(tmp, v) - tmp);
+}
+
+static size_t ml_u64_len(uint64_t v)
+{
+	char tmp[ML_INT_TEXT_MAX];
+	return (size_t)(ml_put_u64(tmp, v) - tmp);
 }
 
 /* Quoted, so the same length as a JSON string needing no escapes. */
@@ -156,9 +133,11 @@ static size_t ml_value_len(const struct ml_event *ev, enum ml_field f,
 	const struct ml_str *str = (const struct ml_str *)p;
 	switch (fi->kind) {
 	case ML_V_AMOUNT:
-		return exact ? ml_i64_len(*(const int64_t *)p) : 20;
+		return exact ? ml_i64_len(*(const int64_t *)p)
+		             : ML_INT_TEXT_MAX;
 	case ML_V_SEQ:
-		return exact ? ml_u64_len(*(const uint64_t *)p) : 20;
+		return exact ? ml_u64_len(*(const uint64_t *)p)
+		             : ML_INT_TEXT_MAX;
 	case ML_V_YEAR:
 		return exact ? ml_i64_len(*(const int32_t *)p) : 11;
 	case ML_V_DATE:
@@ -175,7 +154,8 @@ static size_t ml_value_len(const struct ml_event *ev, enum ml_field f,
 		return ev->meta.len;
 	case ML_V_SETTLES:
 		if (ev->settles_seq != 0)
-			return exact ? ml_u64_len(ev->settles_seq) : 20;
+			return exact ? ml_u64_len(ev->settles_seq)
+			             : ML_INT_TEXT_MAX;
 		str = &ev->settles_id;
 		break;
 	default:
