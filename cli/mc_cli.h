@@ -4,7 +4,7 @@
  * medel is a client of the ledger for controllers and year-end jobs. It
  * reaches the ledger one of two ways (mc_conn.h): embedded, opening the
  * LMDB directory itself (--db DIR) and answering through the same request
- * router medeld uses (daemon/md_api.h), or through a running medeld over
+ * router medeld uses (daemon/ma_api.h), or through a running medeld over
  * its Unix socket or HTTP. Either way a command is a handful of API
  * requests (GET /v1/balances, POST /v1/events, …) whose JSON answers the
  * command prints. Because the embedded mode builds exactly the request

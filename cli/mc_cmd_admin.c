@@ -92,7 +92,7 @@ static int mc_verify_run(struct mc_ctx *ctx, int argc, char **argv)
 	                       .slow = true,
 	                       .out_fd = -1,
 	                       .progress = &progress};
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_call(ctx, &call, &r);
 	mc_progress_end(&progress);
 	cJSON *doc = exit == MC_EXIT_OK ? mc_json_parse(&r) : NULL;

@@ -36,12 +36,12 @@ struct mc_batch_file {
 	size_t n_lines;
 };
 
-/* Reads all of f, refusing more than MC_BATCH_BYTES_MAX + a line's
+/* Reads all of f, refusing more than ML_BODY_BYTES_MAX + a line's
  * worth per possible event (the JSON Lines framing). */
 static int mc_read_all(FILE *f, char **out, size_t *len)
 {
 	size_t cap = 64 * 1024, n = 0;
-	size_t max = MC_BATCH_BYTES_MAX + MC_BATCH_EVENTS_MAX;
+	size_t max = ML_BODY_BYTES_MAX + ML_BATCH_EVENTS_MAX;
 	char *buf = malloc(cap + 1);
 	while (buf != NULL) {
 		n += fread(buf + n, 1, cap - n, f);
@@ -103,7 +103,7 @@ static int mc_batch_body(struct mc_batch_file *b)
 	if (b->len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
 		t += 3;
 	const char *first = t + strspn(t, " \t\r\n");
-	ml_buf_init(&b->body, MC_BATCH_BYTES_MAX + 1);
+	ml_buf_init(&b->body, ML_BODY_BYTES_MAX + 1);
 	if (*first == '[')
 		return ml_buf_add_str(&b->body, t);
 	cJSON *whole = cJSON_ParseWithOpts(t, NULL, 1);

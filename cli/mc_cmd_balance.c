@@ -171,7 +171,7 @@ static int mc_balance_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_query_add(&q, "rollup", o[5].value);
 	if (q.overflow)
 		return mc_usage(ctx, "the options are too long");
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/balances", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)

@@ -135,7 +135,7 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
 			return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
 			               "more than %d rows: one batch holds at "
 			               "most %d events; split the file",
-			               MC_CSV_ROWS_MAX, MC_BATCH_EVENTS_MAX);
+			               MC_CSV_ROWS_MAX, ML_BATCH_EVENTS_MAX);
 		exit = mc_import_row(ctx, im, type);
 		mc_progress_update(&im->progress, im->n_events, 0);
 	}
@@ -169,7 +169,7 @@ static int mc_import_file(struct mc_ctx *ctx, struct mc_import *im,
 	struct ml_buf b;
 	char chunk[64 * 1024];
 	size_t n;
-	ml_buf_init(&b, 2 * MC_BATCH_BYTES_MAX);
+	ml_buf_init(&b, 2 * ML_BODY_BYTES_MAX);
 	int rc = 0;
 	while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		rc = ml_buf_add(&b, chunk, n);
@@ -207,7 +207,7 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (im == NULL)
 		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 		               "out of memory");
-	ml_buf_init(&im->body, MC_BATCH_BYTES_MAX);
+	ml_buf_init(&im->body, ML_BODY_BYTES_MAX);
 	mc_progress_start(&im->progress, ctx->progress, "reading rows", 0,
 	                  false);
 	exit = mc_import_file(ctx, im, pos[0], &text, &len);

@@ -186,7 +186,7 @@ static int mc_log_loop(struct mc_ctx *ctx, struct mc_log *l)
 	uint64_t shown = 0, count = 0, next = 0;
 	int exit = MC_EXIT_OK;
 	bool waiting = false;
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	while (exit == MC_EXIT_OK && (l->limit == 0 || shown < l->limit)) {
 		uint64_t want = MC_LOG_PAGE_EVENTS_MAX;
 		if (l->limit != 0 && l->limit - shown < want)

@@ -103,7 +103,7 @@ static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 	                    o.opt[o.n - 1].value);
 	if (exit != MC_EXIT_OK)
 		return exit;
-	ml_buf_init(&body, MC_BATCH_BYTES_MAX);
+	ml_buf_init(&body, ML_BODY_BYTES_MAX);
 	exit = ml_buf_add_char(&body, '{') == 0
 	           ? mc_record_build(ctx, pos[0], &o, &body)
 	           : MC_EXIT_UNREACHABLE;

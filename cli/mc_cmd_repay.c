@@ -164,7 +164,7 @@ static int mc_repay_parties(struct mc_ctx *ctx, const char *as_of, cJSON **out)
 	struct mc_reply r;
 	mc_query_init(&q);
 	mc_query_add(&q, "as_of", as_of);
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	int exit = mc_ctx_get(ctx, "/v1/parties", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		*out = mc_json_parse(&r);
@@ -225,7 +225,7 @@ static int mc_repay_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_view_query(ctx, &o[2], &o[3], &q);
 	if (exit != MC_EXIT_OK)
 		return exit;
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/repayments", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
@@ -368,7 +368,7 @@ static int mc_deadlines_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_view_query(ctx, &o[0], &o[1], &q);
 	if (exit != MC_EXIT_OK)
 		return exit;
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/deadlines", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)

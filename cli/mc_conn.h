@@ -7,11 +7,11 @@
  *   embedded (--db DIR, mc_embed.c): opens the LMDB directory itself,
  *     WITHOUT ML_OPEN_EXCLUSIVE, so a directory a running medeld holds is
  *     refused with ML_E_LOCKED and a message saying to use the daemon. A
- *     request is an md_request handed to md_api_handle with
- *     md_append_direct, the daemon's own router: the answer is the one
+ *     request is an ma_request handed to ma_api_handle with
+ *     ma_append_direct, the daemon's own router: the answer is the one
  *     medeld would have sent, byte for byte. The routes the router leaves
  *     to its host (GET /v1/export, GET /v1/backup) are served here the way
- *     medeld serves them: the same parameter parsing (md_params_parse),
+ *     medeld serves them: the same parameter parsing (ma_params_parse),
  *     the same ledger calls (ml_export_*, ml_store_copy_fd), the same
  *     error documents. A long-poll (GET /v1/events?wait=S) that finds
  *     nothing new is asked again every MC_EMBED_POLL_MS until S is up,
@@ -131,9 +131,9 @@ void mc_http_close(struct mc_http *h);
 /* A query string being built: name=value pairs, values percent-encoded
  * (everything but RFC 3986's unreserved characters). */
 struct mc_query {
-	char text[MC_QUERY_BYTES_MAX];
+	char text[MA_QUERY_BYTES_MAX];
 	size_t len;
-	bool overflow; /* longer than MC_QUERY_BYTES_MAX − 1: refuse it */
+	bool overflow; /* longer than MA_QUERY_BYTES_MAX − 1: refuse it */
 };
 
 void mc_query_init(struct mc_query *q);

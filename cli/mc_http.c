@@ -6,7 +6,7 @@
  * easy handle serves the whole run, so consecutive requests (the pages
  * of `log`, a `--follow`) reuse one connection.
  *
- * An answer's body is collected in the reply (ceiling MC_ANSWER_BYTES_MAX,
+ * An answer's body is collected in the reply (ceiling MA_ANSWER_BYTES_MAX,
  * past it the transfer is stopped) unless the call streams: then a 200
  * body goes straight from the write callback to the call's descriptor,
  * and only an error body is kept. A stream medeld cuts after its 200
@@ -31,7 +31,7 @@ struct mc_http {
 	const struct mc_curl *f; /* libcurl, loaded by mc_curl_load */
 	CURL *curl;
 	char base[MC_URL_BYTES_MAX]; /* "http://localhost" or the URL */
-	char auth[MC_TOKEN_BYTES_MAX + 32];
+	char auth[MA_TOKEN_BYTES_MAX + 32];
 	const char *socket; /* NULL for a URL */
 	const char *where;  /* the socket path or the URL */
 	const char *from;   /* what chose it */
@@ -51,7 +51,7 @@ struct mc_sink {
 static bool mc_token_ok(const char *t)
 {
 	size_t n = strlen(t);
-	if (n == 0 || n > MC_TOKEN_BYTES_MAX)
+	if (n == 0 || n > MA_TOKEN_BYTES_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (t[i] <= 0x20 || t[i] >= 0x7f)
@@ -77,7 +77,7 @@ static int mc_http_setup(struct mc_http *h, const struct mc_target *t,
 		mc_reply_error(failure, 0, "usage",
 		               "the token must be 1 to %d printable ASCII "
 		               "characters without spaces",
-		               MC_TOKEN_BYTES_MAX);
+		               MA_TOKEN_BYTES_MAX);
 		return -2;
 	}
 	if (t->token != NULL)

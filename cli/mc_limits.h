@@ -11,18 +11,10 @@
 #ifndef MC_LIMITS_H
 #define MC_LIMITS_H
 
-#include "md_limits.h"
+#include "ma_limits.h"
 #include "ml_limits.h"
 
 /* --- input ------------------------------------------------------------ */
-
-/* One batch file for `append` (and the body `import-csv` builds): the
- * API's 8 MiB POST body. A JSON Lines file is wrapped in "[", "," and "]",
- * one byte per line more; the check is on the body actually sent. */
-#define MC_BATCH_BYTES_MAX ML_BODY_BYTES_MAX
-
-/* Events in one batch: 10 000 (API.md POST /v1/events). */
-#define MC_BATCH_EVENTS_MAX ML_BATCH_EVENTS_MAX
 
 /* A spreadsheet for `import-csv`: as many data rows as one batch holds,
  * columns for every field an event can have and some slack for a
@@ -37,23 +29,14 @@
 
 /* --- talking to the ledger -------------------------------------------- */
 
-/* An answer read into memory: what the router may build (96 MiB). */
-#define MC_ANSWER_BYTES_MAX MD_ANSWER_BYTES_MAX
-
 /* The error document of a failed stream (export, backup): a JSON error
  * object is a few hundred bytes; 64 KiB is generous. */
 #define MC_ERROR_BODY_BYTES_MAX (64u * 1024u)
 
-/* A query string the CLI builds: the daemon's own bound. */
-#define MC_QUERY_BYTES_MAX MD_QUERY_BYTES_MAX
-
 /* A URL (base + path + query) and a Unix socket path. sun_path holds
  * 108 bytes on Linux; curl checks that itself. */
-#define MC_URL_BYTES_MAX  (MC_QUERY_BYTES_MAX + 2048)
-#define MC_PATH_BYTES_MAX MD_PATH_MAX
-
-/* A bearer token: the daemon's bound. */
-#define MC_TOKEN_BYTES_MAX MD_TOKEN_BYTES_MAX
+#define MC_URL_BYTES_MAX  (MA_QUERY_BYTES_MAX + 2048)
+#define MC_PATH_BYTES_MAX 4096 /* Linux's PATH_MAX */
 
 /* Seconds to connect, and for an ordinary request to be answered. Slow
  * requests (verify, export, backup, a long-poll) have no total limit: a
@@ -63,14 +46,11 @@
 
 /* `log --follow`: seconds each long-poll may be held (API.md: ≤ 60), and
  * how often embedded mode, which has no daemon to wake it, looks again. */
-#define MC_FOLLOW_WAIT_S MD_WAIT_S_MAX
+#define MC_FOLLOW_WAIT_S MA_WAIT_S_MAX
 #define MC_EMBED_POLL_MS 200
 
 /* `log` pages: as many events per request as the API allows. */
 #define MC_LOG_PAGE_EVENTS_MAX ML_EVENTS_LIMIT_MAX
-
-/* `export` embedded: bytes asked of ml_export_next per part. */
-#define MC_EXPORT_PART_BYTES_MAX (256u * 1024u)
 
 /* --- reading answers -------------------------------------------------- */
 

@@ -91,11 +91,11 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	struct mc_conn *c = mc_ctx_conn(ctx, true, &exit);
 	if (c == NULL)
 		return exit;
-	if (len > MC_BATCH_BYTES_MAX)
+	if (len > ML_BODY_BYTES_MAX)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
 		               "the batch is %zu bytes; one batch may be at "
 		               "most %u bytes (8 MiB): split it",
-		               len, (unsigned)MC_BATCH_BYTES_MAX);
+		               len, (unsigned)ML_BODY_BYTES_MAX);
 	mc_query_init(&q);
 	mc_query_add(&q, "dry_run", p->dry_run ? "1" : NULL);
 	snprintf(head, sizeof head, "%llu",
@@ -107,7 +107,7 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	                       .body = body,
 	                       .body_bytes = len,
 	                       .out_fd = -1};
-	mc_reply_init(&r, MC_ANSWER_BYTES_MAX);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	mc_conn_call(c, &call, &r);
 	if (r.status == 200 || r.status == 201)
 		exit = mc_post_print(ctx, p, &r);

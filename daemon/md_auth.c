@@ -27,7 +27,7 @@
 
 struct md_token {
 	uint8_t hash[32];
-	enum md_role role;
+	enum ma_role role;
 	char name[MD_TOKEN_NAME_MAX + 1];
 };
 
@@ -85,12 +85,12 @@ static int md_parse_hash(const char *s, size_t len, uint8_t out[32])
 	return 0;
 }
 
-static int md_parse_role(const char *s, size_t len, enum md_role *out)
+static int md_parse_role(const char *s, size_t len, enum ma_role *out)
 {
 	static const char *const names[] = {"read", "write", "admin"};
 	for (int i = 0; i < 3; i++) {
 		if (len == strlen(names[i]) && memcmp(s, names[i], len) == 0) {
-			*out = (enum md_role)(MD_ROLE_READ + i);
+			*out = (enum ma_role)(MA_ROLE_READ + i);
 			return 0;
 		}
 	}
@@ -271,7 +271,7 @@ static int md_bearer(const char *h, const char **start, size_t *len)
 	size_t n = 0;
 	while (s[n] > 0x20 && s[n] < 0x7f)
 		n++;
-	if (n == 0 || n > MD_TOKEN_BYTES_MAX || s[n] != '\0')
+	if (n == 0 || n > MA_TOKEN_BYTES_MAX || s[n] != '\0')
 		return -1;
 	*start = s;
 	*len = n;
@@ -279,13 +279,13 @@ static int md_bearer(const char *h, const char **start, size_t *len)
 }
 
 int md_auth_check(struct md_auth *a, const char *authorization,
-                  enum md_role *role, char *name, size_t name_size)
+                  enum ma_role *role, char *name, size_t name_size)
 {
 	const char *tok;
 	size_t len;
 	uint8_t hash[32];
 	unsigned int hash_len = 0;
-	*role = MD_ROLE_NONE;
+	*role = MA_ROLE_NONE;
 	if (md_bearer(authorization, &tok, &len) != 0 ||
 	    EVP_Digest(tok, len, hash, &hash_len, a->sha256, NULL) != 1)
 		return -1;

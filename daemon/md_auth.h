@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "md_api.h"
+#include "ma_api.h"
 #include "md_limits.h"
 
 struct md_auth;
@@ -48,9 +48,9 @@ size_t md_auth_count(struct md_auth *a);
 
 /* Checks an Authorization header value (NULL when absent). On a match
  * returns 0 with *role and the token's name copied into name (≥
- * MD_TOKEN_NAME_MAX + 1 bytes); otherwise -1, *role = MD_ROLE_NONE. */
+ * MD_TOKEN_NAME_MAX + 1 bytes); otherwise -1, *role = MA_ROLE_NONE. */
 int md_auth_check(struct md_auth *a, const char *authorization,
-                  enum md_role *role, char *name, size_t name_size);
+                  enum ma_role *role, char *name, size_t name_size);
 
 /* NULL is fine. No md_auth_check may be running. */
 void md_auth_free(struct md_auth *a);

@@ -68,16 +68,16 @@ void md_cache_free(struct md_cache *c)
 	free(c);
 }
 
-bool md_cache_route(enum md_route route)
+bool md_cache_route(enum ma_route route)
 {
 	switch (route) {
-	case MD_ROUTE_PARTIES:
-	case MD_ROUTE_GRANTS:
-	case MD_ROUTE_BALANCES:
-	case MD_ROUTE_TRACE:
-	case MD_ROUTE_REPAYMENTS:
-	case MD_ROUTE_DEADLINES:
-	case MD_ROUTE_EVENT:
+	case MA_ROUTE_PARTIES:
+	case MA_ROUTE_GRANTS:
+	case MA_ROUTE_BALANCES:
+	case MA_ROUTE_TRACE:
+	case MA_ROUTE_REPAYMENTS:
+	case MA_ROUTE_DEADLINES:
+	case MA_ROUTE_EVENT:
 		return true;
 	default:
 		return false;
@@ -123,7 +123,7 @@ static struct md_cache_entry *md_cache_find(struct md_cache *c, const char *key,
 const char *md_cache_get(struct md_cache *c, uint64_t head_seq, int32_t today,
                          const char *path, const char *query, size_t *len)
 {
-	char key[MD_QUERY_BYTES_MAX + 512];
+	char key[MA_QUERY_BYTES_MAX + 512];
 	if (head_seq != c->head_seq) {
 		md_cache_flush(c);
 		c->head_seq = head_seq;
@@ -176,7 +176,7 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
                   const char *path, const char *query, const char *body,
                   size_t len)
 {
-	char key[MD_QUERY_BYTES_MAX + 512];
+	char key[MA_QUERY_BYTES_MAX + 512];
 	size_t n = md_cache_key(path, query, key, sizeof key);
 	if (head_seq != c->head_seq || n == 0 || len == 0 ||
 	    len > MD_CACHE_ENTRY_BYTES_MAX)

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "md_api.h"
+#include "ma_api.h"
 #include "md_limits.h"
 
 struct md_cache;
@@ -38,7 +38,7 @@ struct md_cache *md_cache_new(void);
 void md_cache_free(struct md_cache *c);
 
 /* Whether answers of this route are kept. */
-bool md_cache_route(enum md_route route);
+bool md_cache_route(enum ma_route route);
 
 /* The answer for (route, path, query) at head_seq on day today, or NULL.
  * The bytes stay valid until the next md_cache_put or a new head. */

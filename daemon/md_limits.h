@@ -1,42 +1,28 @@
 /*
- * md_limits.h — every limit of medeld and its request router in one place.
+ * md_limits.h — every limit of medeld in one place.
  *
- * Each MD_<THING>_MAX bounds one queue, buffer, count or wait, and says
- * why it has that value. Limits that come from the contract (API.md) are
- * the ledger's (ml_limits.h) and are only re-exported here under the
- * daemon's name where the daemon enforces them itself.
+ * Each MD_<THING>_MAX bounds one queue, buffer, count or wait of the
+ * daemon, and says why it has that value. Limits of the contract that
+ * hold for every host are the ledger's (ml_limits.h: a batch, a body) or
+ * the API layer's (ma_limits.h: a query, a wait, an answer) and are used
+ * here under their own names, never re-defined.
  */
 #ifndef MD_LIMITS_H
 #define MD_LIMITS_H
 
-#include "ml_limits.h"
+#include "ma_limits.h"
 
 /* --- HTTP (set on every evhttp explicitly, STYLE.md) --- */
-
-/* A POST body: 8 MiB (API.md). evhttp refuses a longer body with its own
- * 413 before medeld sees the request. */
-#define MD_BODY_BYTES_MAX ML_BODY_BYTES_MAX
 
 /* Request line and headers together. A client of this API sends a
  * handful of short headers; 16 KiB is what nginx allows by default for
  * large headers and leaves room for a long query string. */
 #define MD_HEADERS_BYTES_MAX (16 * 1024)
 
-/* The raw query string of a request. The longest legal one names a grant
- * (128 bytes, ×3 if fully percent-encoded) and a dozen short values. */
-#define MD_QUERY_BYTES_MAX 2048
-
-/* Distinct parameters in one query: more than any endpoint takes, so a
- * query longer than this is refused as bad_query before it is walked. */
-#define MD_QUERY_PARAMS_MAX 16
-
 /* Seconds a connection may take to send a request or to take a response
  * before evhttp drops it. It also bounds how long a connection may sit
  * idle between requests. */
 #define MD_IO_TIMEOUT_S 120
-
-/* GET /v1/events?wait=S: S ≤ 60 (API.md). */
-#define MD_WAIT_S_MAX 60
 
 /* Requests parked in a long-poll at once, per event loop. Each holds a
  * connection and a small record; beyond this a new one is answered at
@@ -49,15 +35,6 @@
  * every expense of its grant: four at once already keep both cores of a
  * small server busy. */
 #define MD_OFFLOADS_MAX 4
-
-/* A read answer built in memory (GET /v1/events with limit=10000 of the
- * largest events is the biggest). Past it the answer is 413 too_large. */
-#define MD_ANSWER_BYTES_MAX (96u * 1024u * 1024u)
-
-/* The memory one POST's decoded batch may take: its events (10 000 ×
- * ~400 bytes of struct), their strings (at most the body's 8 MiB) and the
- * results. Twice the worst case measured, so only a bug reaches it. */
-#define MD_APPEND_ARENA_BYTES_MAX (48u * 1024u * 1024u)
 
 /* X-Request-Id: a client's own id is kept when it is 1 ..= this many
  * bytes of [A-Za-z0-9._:-]; otherwise medeld makes one. */
@@ -106,21 +83,12 @@
 /* Streams (backups, exports) running at once, over all event loops. */
 #define MD_STREAMS_MAX 4
 
-/* An export is read in parts of about this many bytes, each in its own
- * read transaction (md_export.c): small enough that no snapshot is held
- * for long, big enough that opening transactions costs nothing. A part
- * passes it by at most one event (a few KiB); the ceiling is far above. */
-#define MD_EXPORT_PART_BYTES     (64u * 1024u)
-#define MD_EXPORT_PART_BYTES_MAX (1024u * 1024u)
-
 /* --- tokens (md_auth.h) --- */
 
 /* Lines of a tokens file and bytes per line. A team's readers, writers
  * and admins fit many times over; a bigger file is a mistake. */
 #define MD_TOKENS_MAX     1024
 #define MD_TOKEN_LINE_MAX 512
-/* A presented bearer token: 1 ..= 256 printable ASCII bytes. */
-#define MD_TOKEN_BYTES_MAX 256
 /* A token's name is what the ledger records as recorded_by. */
 #define MD_TOKEN_NAME_MAX ML_RECORDED_BY_MAX
 

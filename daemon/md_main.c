@@ -264,6 +264,7 @@ static int md_start(const struct md_options *o, struct md_state *st)
 		return -1;
 	st->metrics = md_metrics_new();
 	struct md_server_opts so = {.lg = st->lg,
+	                            .data_dir = o->data,
 	                            .auth = st->auth,
 	                            .metrics = st->metrics,
 	                            .unix_fd = st->unix_fd,

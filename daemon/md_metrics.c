@@ -40,8 +40,8 @@ struct md_hist {
 };
 
 struct md_metrics {
-	_Atomic uint64_t requests[MD_ROUTE_COUNT][MD_STATUS_SLOTS];
-	struct md_hist latency[MD_ROUTE_COUNT];
+	_Atomic uint64_t requests[MA_ROUTE_COUNT][MD_STATUS_SLOTS];
+	struct md_hist latency[MA_ROUTE_COUNT];
 	struct md_hist commit_batches, commit_events, commit_latency;
 	_Atomic uint64_t events_appended, commits, commit_failures, grows;
 };
@@ -88,11 +88,11 @@ static size_t md_status_slot(int status)
 	return n;
 }
 
-void md_metrics_request(struct md_metrics *m, enum md_route route, int status,
+void md_metrics_request(struct md_metrics *m, enum ma_route route, int status,
                         int64_t duration_us)
 {
-	if (route >= MD_ROUTE_COUNT)
-		route = MD_ROUTE_NONE;
+	if (route >= MA_ROUTE_COUNT)
+		route = MA_ROUTE_NONE;
 	md_add(&m->requests[route][md_status_slot(status)], 1);
 	md_hist_add(&m->latency[route], md_latency_us, MD_LATENCY_SLOTS - 1,
 	            duration_us);
@@ -176,7 +176,7 @@ static int md_render_requests(struct md_metrics *m, struct ml_buf *o)
 {
 	int rc = md_head(o, "medeld_requests_total", "counter",
 	                 "Requests answered, by route and HTTP status.");
-	for (int r = 0; rc == 0 && r < MD_ROUTE_COUNT; r++) {
+	for (int r = 0; rc == 0 && r < MA_ROUTE_COUNT; r++) {
 		for (size_t s = 0; rc == 0 && s < MD_STATUS_SLOTS; s++) {
 			uint64_t n = md_get(&m->requests[r][s]);
 			if (n == 0)
@@ -190,7 +190,7 @@ static int md_render_requests(struct md_metrics *m, struct ml_buf *o)
 			rc = ml_buf_addf(o,
 			                 "medeld_requests_total{route=\"%s\","
 			                 "status=\"%s\"} %llu\n",
-			                 md_route_info((enum md_route)r)->name,
+			                 ma_route_info((enum ma_route)r)->name,
 			                 status, (unsigned long long)n);
 		}
 	}
@@ -202,12 +202,12 @@ static int md_render_latency(struct md_metrics *m, struct ml_buf *o)
 	const char *name = "medeld_request_duration_seconds";
 	int rc = md_head(o, name, "histogram",
 	                 "Time from request to answer, by route.");
-	for (int r = 0; rc == 0 && r < MD_ROUTE_COUNT; r++) {
+	for (int r = 0; rc == 0 && r < MA_ROUTE_COUNT; r++) {
 		if (md_get(&m->latency[r].count) == 0)
 			continue;
 		char labels[64];
 		snprintf(labels, sizeof labels, "route=\"%s\",",
-		         md_route_info((enum md_route)r)->name);
+		         ma_route_info((enum ma_route)r)->name);
 		rc = md_render_hist(o, name, labels, &m->latency[r],
 		                    md_latency_us, MD_LATENCY_SLOTS - 1, true);
 	}

@@ -19,7 +19,7 @@
  * Every counter is a C11 atomic updated with relaxed ordering from any
  * thread (event loops, writer); rendering reads them without a lock, so a
  * scrape is not a snapshot of one instant — Prometheus does not need one.
- * Routes and statuses are fixed arrays (enum md_route × a table of the
+ * Routes and statuses are fixed arrays (enum ma_route × a table of the
  * statuses medeld can answer, others counted as "other"): the memory is
  * constant and no label set grows with what clients send.
  */
@@ -30,7 +30,7 @@
 
 #include "ml_buf.h"
 
-#include "md_api.h"
+#include "ma_api.h"
 
 struct md_metrics;
 
@@ -39,7 +39,7 @@ struct md_metrics *md_metrics_new(void);
 void md_metrics_free(struct md_metrics *m);
 
 /* One answered request: its route, HTTP status and time to answer. */
-void md_metrics_request(struct md_metrics *m, enum md_route route, int status,
+void md_metrics_request(struct md_metrics *m, enum ma_route route, int status,
                         int64_t duration_us);
 
 /* One successful commit of `batches` batches holding `events` new events. */

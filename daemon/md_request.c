@@ -6,7 +6,7 @@
  * md_req, decide who is asking (the socket peer's user, or the bearer
  * token's name), and send the request to whoever answers its route:
  *
- *   the router (md_api_handle)       reads, healthz, POST (→ the writer)
+ *   the router (ma_api_handle)       reads, healthz, POST (→ the writer)
  *   a helper thread + the router     slow reads (verify)
  *   this file                        /metrics
  *   md_backup.c, md_export.c         /v1/backup, /v1/export (md_stream.c)
@@ -31,11 +31,11 @@
 #include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 
+#include "ml_assert.h"
 #include "ml_date.h"
 
 #include "md_listen.h"
 #include "md_log.h"
-#include "md_params.h"
 #include "md_server_int.h"
 #include "md_stream.h"
 
@@ -130,8 +130,8 @@ static struct md_req *md_req_new(struct md_loop *l,
 	r->method = md_method_name(evhttp_request_get_command(evreq));
 	memcpy(r->who, "-", 2);
 	uint64_t seq;
-	r->route = md_api_route(r->method, r->path, &r->method_ok, &seq);
-	md_response_init(&r->resp);
+	r->route = ma_api_route(r->method, r->path, &r->method_ok, &seq);
+	ma_response_init(&r->resp);
 	md_req_set_id(r);
 	l->inflight++;
 	return r;
@@ -189,8 +189,8 @@ void md_req_finish(struct md_req *r, int status, uint64_t bytes)
 	md_logline_str(&line, "who", r->who);
 	md_logline_str(&line, "via", r->via == MD_VIA_UNIX ? "unix" : "tcp");
 	md_logline_end(&line);
-	md_response_free(&r->resp);
-	md_append_free(r->append);
+	ma_response_free(&r->resp);
+	ma_append_free(r->append);
 	free(r);
 	l->inflight--;
 	md_loop_check_idle(l);
@@ -238,7 +238,7 @@ void md_req_fail(struct md_req *r, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof message, fmt, ap);
 	va_end(ap);
-	md_response_error(&r->resp, code, -1, NULL, "%s", message);
+	ma_response_error(&r->resp, code, -1, NULL, "%s", message);
 	md_req_reply(r);
 }
 
@@ -271,7 +271,7 @@ void md_loop_on_done(evutil_socket_t fd, short what, void *arg)
 		struct md_req *next = r->next;
 		r->next = NULL;
 		if (r->state == MD_REQ_APPEND) {
-			md_api_append_answer(r->append, &r->resp);
+			ma_api_append_answer(r->append, &r->resp);
 			r->append = NULL;
 			md_req_reply(r);
 		} else if (r->state == MD_REQ_OFFLOAD) {
@@ -325,7 +325,7 @@ static int md_req_identify(struct md_req *r)
 		struct bufferevent *bev =
 		    c ? evhttp_connection_get_bufferevent(c) : NULL;
 		uid_t uid;
-		r->role = MD_ROLE_ADMIN;
+		r->role = MA_ROLE_ADMIN;
 		if (bev != NULL &&
 		    md_peer_uid(bufferevent_getfd(bev), &uid) == 0)
 			md_peer_name(l, uid, r->who, sizeof r->who);
@@ -363,17 +363,15 @@ static void md_req_metrics(struct md_req *r)
 {
 	struct md_server *s = r->loop->srv;
 	struct md_gauges g = {0};
-	MDB_txn *txn = NULL;
+	struct ml_usage u;
 	g.head_seq = atomic_load(&s->head_seq);
 	g.waiting_requests = atomic_load(&s->waiting);
 	g.write_queue_batches = md_writer_queued(s->writer);
-	g.map_max_bytes = ml_ledger_store(s->o.lg)->map_bytes_max;
-	/* A read transaction holds off map growth while we look at it. */
-	if (ml_ledger_read_begin(s->o.lg, &txn) == 0) {
-		ml_store_usage(ml_ledger_store(s->o.lg), &g.map_used_bytes,
-		               &g.map_size_bytes);
-		ml_ledger_read_end(s->o.lg, txn);
+	if (ml_ledger_usage(s->o.lg, &u) == 0) {
+		g.map_used_bytes = u.map_used_bytes;
+		g.map_size_bytes = u.map_bytes;
 	}
+	g.map_max_bytes = u.map_bytes_max;
 	int rc = md_metrics_render(s->o.metrics, &g, &r->resp.body);
 	if (rc != 0) {
 		md_req_fail(r, rc, "cannot render the metrics: %s",
@@ -385,35 +383,11 @@ static void md_req_metrics(struct md_req *r)
 	md_req_reply(r);
 }
 
-/* Routes the router leaves to medeld: /metrics, backup, export. */
-static void md_req_dispatch_own(struct md_req *r)
-{
-	const struct md_route_info *info = md_route_info(r->route);
-	struct md_params p;
-	struct ml_errinfo err;
-	if (r->role < info->role) {
-		md_req_fail(r, ML_E_FORBIDDEN, "%s may not use %s %s", r->who,
-		            info->method, info->path);
-		return;
-	}
-	int rc = md_params_parse(r->query, info->params, &p, &err);
-	if (rc != 0) {
-		md_response_errinfo(&r->resp, rc, &err);
-		md_req_reply(r);
-	} else if (r->route == MD_ROUTE_METRICS) {
-		md_req_metrics(r);
-	} else if (r->route == MD_ROUTE_BACKUP) {
-		md_backup_start(r);
-	} else {
-		md_export_start(r, &p);
-	}
-}
-
 static void *md_offload_main(void *arg)
 {
 	struct md_req *r = arg;
 	struct md_server *s = r->loop->srv;
-	md_api_handle(&s->api, &r->api_req, &r->resp);
+	ma_api_handle(&s->api, &r->api_req, &r->resp);
 	atomic_fetch_sub(&s->busy_threads, 1);
 	md_req_done_push(r);
 	return NULL;
@@ -475,31 +449,35 @@ static void md_req_api(struct md_req *r)
 	if (cached && md_req_from_cache(r, head_seq, today))
 		return;
 	md_req_fill_api(r, !r->loop->stopping);
-	switch (md_api_handle(&s->api, &r->api_req, &r->resp)) {
-	case MD_API_DONE:
+	switch (ma_api_handle(&s->api, &r->api_req, &r->resp)) {
+	case MA_API_DONE:
 		if (cached && r->resp.status == 200)
 			md_cache_put(r->loop->cache, head_seq, today, r->path,
 			             r->query, r->resp.body.data,
 			             r->resp.body.len);
 		md_req_reply(r);
 		break;
-	case MD_API_PENDING:
+	case MA_API_PENDING:
 		r->state = MD_REQ_APPEND; /* the writer answers */
 		break;
-	case MD_API_WAIT:
+	case MA_API_WAIT:
 		md_wait_park(r);
+		break;
+	case MA_API_HOST:
+		ML_ASSERT(r->route == MA_ROUTE_METRICS);
+		md_req_metrics(r);
+		break;
+	case MA_API_STREAM:
+		md_stream_start(r, r->resp.stream);
+		r->resp.stream = NULL; /* md_stream owns it now */
 		break;
 	}
 }
 
 static void md_req_route(struct md_req *r)
 {
-	const struct md_route_info *info = md_route_info(r->route);
-	bool known = r->route != MD_ROUTE_NONE && r->method_ok;
-	if (known && !info->router) {
-		md_req_dispatch_own(r);
-		return;
-	}
+	const struct ma_route_info *info = ma_route_info(r->route);
+	bool known = r->route != MA_ROUTE_NONE && r->method_ok;
 	if (known && info->slow) {
 		/* A slow read that is cacheable (trace) is answered from the
 		 * cache when it can be; otherwise its answer is cached when

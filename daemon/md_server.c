@@ -9,7 +9,7 @@
  * writer and the loops:
  *
  *   md_server_append     the router's append function: queue with the
- *                        writer (MD_APPEND_QUEUED) or refuse with 503;
+ *                        writer (MA_APPEND_QUEUED) or refuse with 503;
  *   md_server_done       the writer finished a batch: back to its loop;
  *   md_server_committed  the head moved: wake every loop's long-polls.
  *
@@ -41,12 +41,12 @@ static struct md_server *md_the_server;
 
 /* --- glue between router, writer and loops ------------------------------ */
 
-static enum md_append_status md_server_append(void *arg, struct md_append *a)
+static enum ma_append_status md_server_append(void *arg, struct ma_append *a)
 {
 	struct md_server *s = arg;
 	int rc = md_writer_submit(s->writer, a);
 	if (rc == 0)
-		return MD_APPEND_QUEUED;
+		return MA_APPEND_QUEUED;
 	a->rc = rc;
 	if (atomic_load(&s->stopping))
 		ml_fail(&a->err, rc, -1, NULL, "medeld is shutting down");
@@ -54,10 +54,10 @@ static enum md_append_status md_server_append(void *arg, struct md_append *a)
 		ml_fail(&a->err, rc, -1, NULL,
 		        "%d batches are waiting to be written; try again",
 		        MD_WRITE_QUEUE_MAX);
-	return MD_APPEND_DONE;
+	return MA_APPEND_DONE;
 }
 
-static void md_server_done(struct md_append *a, void *arg)
+static void md_server_done(struct ma_append *a, void *arg)
 {
 	struct md_req *r = a->user;
 	(void)arg;
@@ -150,7 +150,7 @@ static struct evhttp *md_loop_http(struct md_loop *l, int fd,
 	struct evhttp *h = evhttp_new(l->base);
 	if (h == NULL)
 		return NULL;
-	evhttp_set_max_body_size(h, MD_BODY_BYTES_MAX);
+	evhttp_set_max_body_size(h, ML_BODY_BYTES_MAX);
 	evhttp_set_max_headers_size(h, MD_HEADERS_BYTES_MAX);
 	evhttp_set_timeout(h, MD_IO_TIMEOUT_S);
 	/* Every method evhttp knows reaches the router, which answers 405
@@ -228,8 +228,8 @@ static void md_loop_free(struct md_loop *l)
 	/* Requests handed back after a forced stop: drop them. */
 	for (struct md_req *r = l->done_head, *next; r != NULL; r = next) {
 		next = r->next;
-		md_append_free(r->append);
-		md_response_free(&r->resp);
+		ma_append_free(r->append);
+		ma_response_free(&r->resp);
 		free(r);
 	}
 	if (l->done_ev != NULL)
@@ -322,7 +322,7 @@ int md_server_new(const struct md_server_opts *opts, struct md_server **out,
 	s->o = *opts;
 	s->loop_count = opts->threads;
 	md_the_server = s;
-	md_api_init(&s->api, opts->lg, md_server_append, s);
+	ma_api_init(&s->api, opts->lg, md_server_append, s);
 	if (getrandom(&s->id_seed, sizeof s->id_seed, 0) < 0)
 		s->id_seed = (uint64_t)getpid() * 2654435761u;
 	for (unsigned i = 0; i < s->loop_count; i++) {
@@ -356,6 +356,7 @@ static int md_server_threads(struct md_server *s)
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	struct md_writer_opts w = {
 	    .lg = s->o.lg,
+	    .data_dir = s->o.data_dir,
 	    .metrics = s->o.metrics,
 	    .done = md_server_done,
 	    .done_arg = s,
@@ -373,11 +374,11 @@ static int md_server_threads(struct md_server *s)
 
 int md_server_run(struct md_server *s)
 {
-	MDB_txn *txn = NULL;
+	struct ml_read *rd = NULL;
 	struct ml_log_head head = {0};
-	if (ml_ledger_read_begin(s->o.lg, &txn) == 0) {
-		ml_ledger_head(s->o.lg, txn, &head);
-		ml_ledger_read_end(s->o.lg, txn);
+	if (ml_ledger_read_begin(s->o.lg, &rd) == 0) {
+		ml_ledger_head(s->o.lg, rd, &head);
+		ml_ledger_read_end(s->o.lg, rd);
 	}
 	atomic_store(&s->head_seq, head.seq);
 	if (md_server_threads(s) != 0) {

@@ -59,6 +59,7 @@
 
 struct md_server_opts {
 	struct ml_ledger *lg;
+	const char *data_dir; /* the ledger's directory (disk-full checks) */
 	struct md_auth *auth; /* tokens; NULL when there is no TCP */
 	struct md_metrics *metrics;
 	int unix_fd;      /* listening Unix socket, or -1 */

@@ -1,6 +1,6 @@
 /*
  * md_server_int.h — the structures md_server's files share (md_server.c,
- * md_request.c, md_wait.c, md_stream.c, md_backup.c). Nothing outside the
+ * md_request.c, md_wait.c, md_stream.c). Nothing outside the
  * daemon includes it; md_server.h is the public face.
  *
  * Ownership in one paragraph: a struct md_req is made for every request
@@ -24,7 +24,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "md_api.h"
+#include "ma_api.h"
 #include "md_auth.h"
 #include "md_cache.h"
 #include "md_limits.h"
@@ -50,18 +50,18 @@ struct md_req {
 	struct evhttp_request *evreq;
 	enum md_via via;
 	enum md_req_state state;
-	enum md_route route;
+	enum ma_route route;
 	bool method_ok;   /* the route takes this method */
 	int64_t start_us; /* monotonic, for the latency */
 	char id[MD_REQUEST_ID_MAX + 1];
 	char who[MD_TOKEN_NAME_MAX + 1]; /* token name or peer user; "-" */
-	enum md_role role;
+	enum ma_role role;
 	const char *method;         /* "GET" / "POST" (static) */
 	char *path;                 /* copies, in this allocation */
 	char *query;                /* NULL when none */
-	struct md_request api_req;  /* what md_api_handle is given */
-	struct md_response resp;    /* answer being built */
-	struct md_append *append;   /* MD_REQ_APPEND: the finished batch */
+	struct ma_request api_req;  /* what ma_api_handle is given */
+	struct ma_response resp;    /* answer being built */
+	struct ma_append *append;   /* MD_REQ_APPEND: the finished batch */
 	struct event *timer;        /* MD_REQ_WAITING: the wait's end */
 	struct md_stream *stream;   /* MD_REQ_STREAM */
 	struct md_req *prev, *next; /* on the done list or the waiters */
@@ -104,7 +104,7 @@ struct md_loop {
 
 struct md_server {
 	struct md_server_opts o;
-	struct md_api api;
+	struct ma_api api;
 	struct md_writer *writer;
 	unsigned loop_count;
 	struct md_loop loops[MD_THREADS_MAX];
@@ -150,12 +150,5 @@ void md_wait_park(struct md_req *r);
 void md_loop_on_commit(evutil_socket_t fd, short what, void *loop);
 /* Answers every parked long-poll now (shutdown). */
 void md_wait_flush(struct md_loop *l);
-
-/* md_backup.c */
-void md_backup_start(struct md_req *r);
-
-/* md_export.c: answers GET /v1/export (400, 404, or a stream). */
-struct md_params;
-void md_export_start(struct md_req *r, const struct md_params *p);
 
 #endif /* MD_SERVER_INT_H */

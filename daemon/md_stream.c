@@ -26,8 +26,8 @@
 
 struct md_stream {
 	struct md_req *r;
-	struct md_stream_spec spec;
-	int rfd, wfd; /* the pipe; -1 once closed */
+	struct ma_stream *body; /* what the producer thread writes */
+	int rfd, wfd;           /* the pipe; -1 once closed */
 	struct event *readable;
 	struct evbuffer *chunk;
 	pthread_t thread;
@@ -46,8 +46,7 @@ static void md_stream_free(struct md_stream *s)
 		close(s->wfd);
 	if (s->chunk != NULL)
 		evbuffer_free(s->chunk);
-	if (s->spec.arg_free != NULL)
-		s->spec.arg_free(s->spec.arg);
+	ma_stream_free(s->body);
 	atomic_fetch_sub(&s->r->loop->srv->streams, 1);
 	free(s);
 }
@@ -67,10 +66,10 @@ static void md_stream_begin(struct md_stream *s)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(s->r->evreq);
 	char disp[160];
-	evhttp_add_header(h, "Content-Type", s->spec.content_type);
-	if (s->spec.filename != NULL) {
+	evhttp_add_header(h, "Content-Type", ma_stream_content_type(s->body));
+	if (ma_stream_filename(s->body) != NULL) {
 		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"",
-		         s->spec.filename);
+		         ma_stream_filename(s->body));
 		evhttp_add_header(h, "Content-Disposition", disp);
 	}
 	md_req_headers(s->r);
@@ -186,7 +185,8 @@ static void *md_stream_main(void *arg)
 {
 	struct md_stream *s = arg;
 	struct md_req *r = s->r;
-	s->produce_rc = s->spec.produce(s->wfd, s->spec.arg);
+	struct ma_sink sink = {.fd = s->wfd};
+	s->produce_rc = ma_stream_write(s->body, &sink);
 	close(s->wfd);
 	s->wfd = -1;
 	atomic_fetch_sub(&r->loop->srv->busy_threads, 1);
@@ -213,14 +213,13 @@ static int md_stream_prepare(struct md_stream *s, struct event_base *base)
 	return 0;
 }
 
-void md_stream_start(struct md_req *r, const struct md_stream_spec *spec)
+void md_stream_start(struct md_req *r, struct ma_stream *body)
 {
 	struct md_server *srv = r->loop->srv;
 	struct md_stream *s = NULL;
 	if (atomic_fetch_add(&srv->streams, 1) >= MD_STREAMS_MAX) {
 		atomic_fetch_sub(&srv->streams, 1);
-		if (spec->arg_free != NULL)
-			spec->arg_free(spec->arg);
+		ma_stream_free(body);
 		md_req_fail(r, ML_E_UNAVAILABLE,
 		            "%d streams (backups, exports) are running; try "
 		            "again later",
@@ -230,13 +229,12 @@ void md_stream_start(struct md_req *r, const struct md_stream_spec *spec)
 	s = calloc(1, sizeof *s);
 	if (s == NULL) {
 		atomic_fetch_sub(&srv->streams, 1);
-		if (spec->arg_free != NULL)
-			spec->arg_free(spec->arg);
+		ma_stream_free(body);
 		md_req_fail(r, ML_E_NOMEM, "out of memory");
 		return;
 	}
 	s->r = r;
-	s->spec = *spec;
+	s->body = body;
 	s->rfd = s->wfd = -1;
 	if (md_stream_prepare(s, r->loop->base) != 0)
 		goto fail;

@@ -2,11 +2,11 @@
  * md_wait.c — long-polls: GET /v1/events?after=N&wait=S.
  *
  * When the router finds nothing newer than N and the caller may wait, it
- * returns MD_API_WAIT and the request is parked here, on its loop, with a
+ * returns MA_API_WAIT and the request is parked here, on its loop, with a
  * timer for S seconds. Two things end the wait:
  *
  *   a commit: the writer activates every loop's commit event; each parked
- *   request is asked again (md_api_handle with may_wait) and answered as
+ *   request is asked again (ma_api_handle with may_wait) and answered as
  *   soon as the answer is not empty — so a filtered subscription keeps
  *   waiting through commits that bring nothing it asked for;
  *   the timer: the request is asked once more without may_wait and
@@ -47,8 +47,8 @@ static bool md_wait_ask(struct md_req *r, bool may_wait)
 {
 	struct md_server *s = r->loop->srv;
 	r->api_req.may_wait = may_wait;
-	enum md_api_outcome out = md_api_handle(&s->api, &r->api_req, &r->resp);
-	if (out == MD_API_WAIT)
+	enum ma_api_outcome out = ma_api_handle(&s->api, &r->api_req, &r->resp);
+	if (out == MA_API_WAIT)
 		return false;
 	md_wait_unlink(r);
 	md_req_reply(r);
@@ -67,7 +67,7 @@ static void md_wait_now(struct md_req *r)
 {
 	struct md_server *s = r->loop->srv;
 	r->api_req.may_wait = false;
-	md_api_handle(&s->api, &r->api_req, &r->resp);
+	ma_api_handle(&s->api, &r->api_req, &r->resp);
 	md_req_reply(r);
 }
 

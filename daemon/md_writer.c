@@ -4,7 +4,7 @@
  * One thread runs md_writer_main: take a group from the queue, run it,
  * report every batch, repeat; it leaves only when stopping and the queue
  * is empty, so a SIGTERM never drops an accepted POST. The queue is a
- * singly linked list through md_append.next, bounded by
+ * singly linked list through ma_append.next, bounded by
  * MD_WRITE_QUEUE_MAX, under one mutex; the event loops only push.
  *
  * Invariants: a batch is reported exactly once; a->rc == 0 for a batch
@@ -33,13 +33,13 @@ struct md_writer {
 	pthread_t thread;
 	pthread_mutex_t lock; /* guards the queue and stopping */
 	pthread_cond_t wake;
-	struct md_append *head, *tail;
+	struct ma_append *head, *tail;
 	size_t queued; /* ≤ MD_WRITE_QUEUE_MAX */
 	bool stopping;
 	uint64_t head_seq; /* writer thread only: the last committed head */
 };
 
-int md_writer_submit(struct md_writer *w, struct md_append *a)
+int md_writer_submit(struct md_writer *w, struct ma_append *a)
 {
 	int rc = 0;
 	pthread_mutex_lock(&w->lock);
@@ -69,14 +69,14 @@ size_t md_writer_queued(struct md_writer *w)
 
 /* Takes the next group: at least one batch, then more while they fit the
  * group limits. Returns the count, 0 when stopping and empty. */
-static size_t md_writer_take(struct md_writer *w, struct md_append **group)
+static size_t md_writer_take(struct md_writer *w, struct ma_append **group)
 {
 	size_t n = 0, events = 0;
 	pthread_mutex_lock(&w->lock);
 	while (w->head == NULL && !w->stopping)
 		pthread_cond_wait(&w->wake, &w->lock);
-	struct md_append *first = w->head, *last = NULL;
-	for (struct md_append *a = w->head; a != NULL; a = a->next) {
+	struct ma_append *first = w->head, *last = NULL;
+	for (struct ma_append *a = w->head; a != NULL; a = a->next) {
 		if (n > 0 && (n >= MD_GROUP_BATCHES_MAX ||
 		              events + a->count > MD_GROUP_EVENTS_MAX))
 			break;
@@ -106,12 +106,12 @@ static bool md_txn_broken(int rc)
 /* One attempt: the n batches from `first` in one transaction. Returns 0
  * when committed (every batch's rc is its own outcome), or the error that
  * broke the transaction (nothing of it is stored). */
-static int md_group_try(struct md_writer *w, struct md_append *first, size_t n)
+static int md_group_try(struct md_writer *w, struct ma_append *first, size_t n)
 {
 	struct ml_wtxn *wt = NULL;
 	struct ml_log_head head;
 	int rc = ml_ledger_write_begin(w->o.lg, &wt);
-	struct md_append *a = first;
+	struct ma_append *a = first;
 	for (size_t i = 0; rc == 0 && i < n; i++, a = a->next) {
 		a->rc = ml_ledger_append(wt, a->events, a->count, &a->opts,
 		                         a->results, &a->err);
@@ -130,17 +130,25 @@ static int md_group_try(struct md_writer *w, struct md_append *first, size_t n)
 	return rc;
 }
 
+/* The map's size now, or the size it may grow to. */
+static uint64_t md_map_bytes(struct md_writer *w, bool max)
+{
+	struct ml_usage u;
+	if (ml_ledger_usage(w->o.lg, &u) != 0)
+		return 0;
+	return max ? u.map_bytes_max : u.map_bytes;
+}
+
 /* Marks a batch failed by the machine, with a message a client can act
  * on. */
-static void md_batch_fail(struct md_writer *w, struct md_append *a, int rc)
+static void md_batch_fail(struct md_writer *w, struct ma_append *a, int rc)
 {
 	a->rc = rc;
 	if (rc == ML_E_MAP_FULL)
 		ml_fail(&a->err, rc, -1, NULL,
 		        "the ledger is full: its map reached the maximum of "
 		        "%llu bytes (medeld --map-size); reads go on",
-		        (unsigned long long)ml_ledger_store(w->o.lg)
-		            ->map_bytes_max);
+		        (unsigned long long)md_map_bytes(w, true));
 	else if (rc == ML_E_UNAVAILABLE)
 		ml_fail(&a->err, rc, -1, NULL,
 		        "the disk is full: nothing was stored; reads go on");
@@ -150,11 +158,11 @@ static void md_batch_fail(struct md_writer *w, struct md_append *a, int rc)
 }
 
 /* Counts, logs and announces one successful commit. */
-static void md_group_committed(struct md_writer *w, struct md_append *first,
+static void md_group_committed(struct md_writer *w, struct ma_append *first,
                                size_t n, int64_t start_us)
 {
 	uint32_t events = 0;
-	struct md_append *a = first;
+	struct ma_append *a = first;
 	for (size_t i = 0; i < n; i++, a = a->next) {
 		for (size_t j = 0;
 		     a->rc == 0 && !a->opts.dry_run && j < a->count; j++)
@@ -175,7 +183,7 @@ static void md_group_committed(struct md_writer *w, struct md_append *first,
 static bool md_disk_full(struct md_writer *w, uint64_t events)
 {
 	struct statvfs sv;
-	if (statvfs(ml_ledger_store(w->o.lg)->dir, &sv) != 0)
+	if (statvfs(w->o.data_dir, &sv) != 0)
 		return false;
 	uint64_t free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return free_bytes < MD_DISK_FULL_BYTES + events * MD_DISK_EVENT_BYTES;
@@ -200,11 +208,11 @@ static int md_storage_rc(struct md_writer *w, int rc)
  * running them again while it fills. Returns 0 or the error that stops
  * it (a full map at the ceiling, a full disk, a storage error). A group
  * the disk has no room for is not begun. */
-static int md_group_attempts(struct md_writer *w, struct md_append *first,
+static int md_group_attempts(struct md_writer *w, struct ma_append *first,
                              size_t n)
 {
 	uint64_t events = 0;
-	struct md_append *a = first;
+	struct ma_append *a = first;
 	for (size_t i = 0; i < n; i++, a = a->next)
 		events += a->count;
 	if (md_disk_full(w, events)) {
@@ -226,12 +234,12 @@ static int md_group_attempts(struct md_writer *w, struct md_append *first,
 			return rc;
 		md_metrics_grow(w->o.metrics);
 		md_log(MD_LOG_INFO, "map_grow", "the map grew to %llu bytes",
-		       (unsigned long long)ml_ledger_store(w->o.lg)->map_bytes);
+		       (unsigned long long)md_map_bytes(w, false));
 	}
 	return rc;
 }
 
-static void md_group_run(struct md_writer *w, struct md_append *group, size_t n)
+static void md_group_run(struct md_writer *w, struct ma_append *group, size_t n)
 {
 	int rc = md_group_attempts(w, group, n);
 	if (rc == 0)
@@ -243,8 +251,8 @@ static void md_group_run(struct md_writer *w, struct md_append *group, size_t n)
 		return;
 	}
 	/* Each alone: the ones that still fit are stored. */
-	for (struct md_append *a = group; a != NULL;) {
-		struct md_append *next = a->next;
+	for (struct ma_append *a = group; a != NULL;) {
+		struct ma_append *next = a->next;
 		a->next = NULL;
 		rc = md_group_attempts(w, a, 1);
 		if (rc != 0)
@@ -257,12 +265,12 @@ static void md_group_run(struct md_writer *w, struct md_append *group, size_t n)
 static void *md_writer_main(void *arg)
 {
 	struct md_writer *w = arg;
-	struct md_append *group;
+	struct ma_append *group;
 	for (size_t n = md_writer_take(w, &group); n > 0;
 	     n = md_writer_take(w, &group)) {
 		md_group_run(w, group, n);
 		while (group != NULL) {
-			struct md_append *next = group->next;
+			struct ma_append *next = group->next;
 			group->next = NULL;
 			w->o.done(group, w->o.done_arg);
 			group = next;
@@ -274,12 +282,12 @@ static void *md_writer_main(void *arg)
 /* The head at start, so the first commit's announcement is a change. */
 static int md_writer_head(struct md_writer *w)
 {
-	MDB_txn *txn = NULL;
+	struct ml_read *rd = NULL;
 	struct ml_log_head head;
-	int rc = ml_ledger_read_begin(w->o.lg, &txn);
+	int rc = ml_ledger_read_begin(w->o.lg, &rd);
 	if (rc == 0)
-		rc = ml_ledger_head(w->o.lg, txn, &head);
-	ml_ledger_read_end(w->o.lg, txn);
+		rc = ml_ledger_head(w->o.lg, rd, &head);
+	ml_ledger_read_end(w->o.lg, rd);
 	if (rc == 0)
 		w->head_seq = head.seq;
 	return rc;

@@ -39,17 +39,18 @@
 
 #include "ml_ledger.h"
 
-#include "md_api.h"
+#include "ma_api.h"
 #include "md_metrics.h"
 
 struct md_writer;
 
 struct md_writer_opts {
 	struct ml_ledger *lg;
+	const char *data_dir; /* its filesystem is checked for room */
 	struct md_metrics *metrics;
 	/* Called once per submitted batch when its outcome is final (after
 	 * the commit, or the failure). The batch belongs to done from then. */
-	void (*done)(struct md_append *a, void *arg);
+	void (*done)(struct ma_append *a, void *arg);
 	void *done_arg;
 	/* Called after a commit that moved the head to head_seq. */
 	void (*committed)(uint64_t head_seq, void *arg);
@@ -61,7 +62,7 @@ int md_writer_start(const struct md_writer_opts *opts, struct md_writer **out);
 
 /* Queues a batch. Returns 0, or ML_E_UNAVAILABLE (queue full, or the
  * writer is stopping) with a untouched and still the caller's. */
-int md_writer_submit(struct md_writer *w, struct md_append *a);
+int md_writer_submit(struct md_writer *w, struct ma_append *a);
 
 /* Batches waiting (a gauge for /metrics). */
 size_t md_writer_queued(struct md_writer *w);

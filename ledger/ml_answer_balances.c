@@ -170,7 +170,7 @@ static int ml_bal_check(struct ml_ans *a)
 static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
 {
 	struct ml_log_head head;
-	int rc = ml_ledger_head(a->lg, a->txn, &head);
+	int rc = ml_ledger_head(a->lg, ml_read_of(a->txn), &head);
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading the head: %s",
 		               ml_strerror(rc));
@@ -226,10 +226,11 @@ static int ml_bal_grant(struct ml_ans *a, const struct ml_bal_sel *s,
 	return rc;
 }
 
-int ml_answer_balances(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_balances(struct ml_ledger *lg, struct ml_read *rd,
                        const struct ml_query *q, cJSON **out,
                        struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_bal_sel s;
 	cJSON *doc = NULL, *rows = NULL;

@@ -206,10 +206,11 @@ static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
 	return 0;
 }
 
-int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
                         const struct ml_query *q, cJSON **out,
                         struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_tree t;
 	struct ml_dl_list l = {NULL, 0, 0};

@@ -162,16 +162,18 @@ static int ml_answer_defs(struct ml_ledger *lg, MDB_txn *txn,
 	return 0;
 }
 
-int ml_answer_parties(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_parties(struct ml_ledger *lg, struct ml_read *rd,
                       const struct ml_query *q, cJSON **out,
                       struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	return ml_answer_defs(lg, txn, q, ML_NAME_PARTY, out, err);
 }
 
-int ml_answer_grants(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_grants(struct ml_ledger *lg, struct ml_read *rd,
                      const struct ml_query *q, cJSON **out,
                      struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	return ml_answer_defs(lg, txn, q, ML_NAME_GRANT, out, err);
 }

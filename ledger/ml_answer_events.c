@@ -84,10 +84,11 @@ static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
 	return 0;
 }
 
-int ml_answer_events(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
                      const struct ml_events_query *q, struct ml_buf *out,
                      uint32_t *count_out)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_store *st = ml_ledger_store(lg);
 	struct ml_log_head head;
 	uint64_t last = q->after;
@@ -95,7 +96,7 @@ int ml_answer_events(struct ml_ledger *lg, MDB_txn *txn,
 	*count_out = 0;
 	if (q->limit == 0 || q->limit > ML_EVENTS_LIMIT_MAX)
 		return ML_E_BAD_QUERY;
-	int rc = ml_ledger_head(lg, txn, &head);
+	int rc = ml_ledger_head(lg, ml_read_of(txn), &head);
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "{\"events\":[");
 	/* after may be anything a client sends: no wrap past UINT64_MAX. */

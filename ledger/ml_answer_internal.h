@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ml_answer.h"
+#include "ml_ledger_internal.h"
 #include "ml_state.h"
 #include "ml_store.h"
 

@@ -255,10 +255,11 @@ static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
 	return d->rows != NULL ? 0 : ml_ans_nomem(a);
 }
 
-int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
                          const struct ml_query *q, cJSON **out,
                          struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_tree t;
 	struct ml_repay_doc d = {NULL, NULL, NULL, 0};

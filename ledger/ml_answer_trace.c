@@ -251,10 +251,11 @@ static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
 	return rc;
 }
 
-int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
                     const struct ml_query *q, cJSON **out,
                     struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_named g = {0, {NULL, 0}};
 	cJSON *doc = NULL, *nodes = NULL, *edges = NULL;

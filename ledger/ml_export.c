@@ -249,7 +249,7 @@ static int ex_event(struct ml_export *x, MDB_txn *txn,
 	if (x->format == ML_EXPORT_LEDGER || x->format == ML_EXPORT_BEANCOUNT)
 		return ml_export_journal_item(x, txn, it, out);
 	struct ml_event ev;
-	int rc = ml_ledger_event(x->lg, txn, it->seq, &ev);
+	int rc = ml_ledger_event(x->lg, ml_read_of(txn), it->seq, &ev);
 	if (rc == ML_E_NOT_FOUND)
 		return ML_E_CORRUPT;
 	if (rc == 0 && x->format == ML_EXPORT_CSV)
@@ -304,9 +304,10 @@ static void ex_cursor_set(struct ml_export *x, const struct ex_cursor *c)
 	x->acct_next = c->acct_next;
 }
 
-int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
+int ml_export_next(struct ml_export *x, struct ml_read *rd, struct ml_buf *out,
                    size_t max_bytes, bool *done)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	size_t start = out->len;
 	int rc = 0;
 	/* Each step writes one whole piece, so however the output is cut
@@ -329,28 +330,48 @@ int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
 
 /* --- begin and end ------------------------------------------------- */
 
-static int ex_find_grant(struct ml_export *x, MDB_txn *txn, const char *grant,
-                         struct ml_errinfo *err)
+/* The grant's number, in *no; ML_E_NOT_FOUND naming it when it has none. */
+static int ex_grant_no(struct ml_ledger *lg, MDB_txn *txn, const char *grant,
+                       uint32_t *no, struct ml_errinfo *err)
 {
 	size_t len = strlen(grant);
+	*no = 0;
 	if (len == 0 || len > ML_GRANT_ID_MAX)
 		return ml_fail(err, ML_E_NOT_FOUND, -1, "grant",
 		               "no grant with that id");
-	int rc = ml_state_lookup(ml_ledger_store(x->lg), txn, ML_NAME_GRANT,
-	                         (struct ml_str){grant, (uint32_t)len},
-	                         &x->grant_no);
-	if (rc == 0 && x->grant_no == 0)
+	int rc = ml_state_lookup(ml_ledger_store(lg), txn, ML_NAME_GRANT,
+	                         (struct ml_str){grant, (uint32_t)len}, no);
+	if (rc == 0 && *no == 0)
 		return ml_fail(err, ML_E_NOT_FOUND, -1, "grant", "no grant %s",
 		               grant);
-	memcpy(x->grant_id, grant, len + 1);
-	x->filtered = true;
 	return rc;
 }
 
-int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn, enum ml_export_format f,
-                    const char *grant, struct ml_export **out,
-                    struct ml_errinfo *err)
+int ml_export_check_grant(struct ml_ledger *lg, struct ml_read *rd,
+                          const char *grant, struct ml_errinfo *err)
 {
+	uint32_t no = 0;
+	if (err != NULL)
+		ml_errinfo_clear(err);
+	return ex_grant_no(lg, ml_read_txn(rd), grant, &no, err);
+}
+
+static int ex_find_grant(struct ml_export *x, MDB_txn *txn, const char *grant,
+                         struct ml_errinfo *err)
+{
+	int rc = ex_grant_no(x->lg, txn, grant, &x->grant_no, err);
+	if (rc != 0)
+		return rc;
+	memcpy(x->grant_id, grant, strlen(grant) + 1);
+	x->filtered = true;
+	return 0;
+}
+
+int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
+                    enum ml_export_format f, const char *grant,
+                    struct ml_export **out, struct ml_errinfo *err)
+{
+	MDB_txn *txn = ml_read_txn(rd);
 	*out = NULL;
 	if (err != NULL)
 		ml_errinfo_clear(err);
@@ -365,7 +386,7 @@ int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn, enum ml_export_format f,
 	x->format = f;
 	x->next_seq = 1;
 	ml_buf_init(&x->desc, ML_EXPORT_DESC_MAX);
-	int rc = ml_ledger_head(lg, txn, &head);
+	int rc = ml_ledger_head(lg, ml_read_of(txn), &head);
 	x->head_seq = head.seq;
 	memcpy(x->head_hash, head.hash, sizeof x->head_hash);
 	if (rc == 0 && grant != NULL)

@@ -258,7 +258,7 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 	struct ml_resolved r;
 	bool is_new = false;
 	ml_day date;
-	int rc = ml_ledger_event(x->lg, p->txn, seq, &ev);
+	int rc = ml_ledger_event(x->lg, ml_read_of(p->txn), seq, &ev);
 	if (rc == ML_E_NOT_FOUND)
 		rc = ML_E_CORRUPT;
 	if (rc == 0)

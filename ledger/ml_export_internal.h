@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ml_export.h"
+#include "ml_ledger_internal.h"
 #include "ml_state_internal.h"
 
 /* Longest description of one journal transaction: the type and ids

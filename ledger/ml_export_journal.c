@@ -497,7 +497,7 @@ static int ex_write(struct ml_export *x, struct ml_buf *out,
 static int ex_read(struct ml_export *x, MDB_txn *txn, uint64_t seq,
                    struct ml_event *ev)
 {
-	int rc = ml_ledger_event(x->lg, txn, seq, ev);
+	int rc = ml_ledger_event(x->lg, ml_read_of(txn), seq, ev);
 	return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
 }
 

@@ -12,13 +12,14 @@
  * open, so every transaction holds the lock shared and ml_ledger_grow
  * takes it exclusively.
  */
-#include "ml_ledger.h"
+#include "ml_ledger_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_date.h"
+#include "ml_log.h"
 #include "ml_state.h"
 
 struct ml_ledger {
@@ -30,6 +31,10 @@ struct ml_ledger {
 	struct ml_log_writer writer; /* used by the one writer */
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
 };
+
+_Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
+                   ML_OPEN_NO_CREATE == ML_STORE_NO_CREATE,
+               "ml_ledger_open passes its flags to ml_store_open");
 
 struct ml_wtxn {
 	struct ml_ledger *lg;
@@ -335,30 +340,57 @@ int ml_ledger_grow(struct ml_ledger *lg)
 	return rc;
 }
 
-int ml_ledger_read_begin(struct ml_ledger *lg, MDB_txn **out)
+int ml_ledger_read_begin(struct ml_ledger *lg, struct ml_read **out)
 {
+	MDB_txn *txn = NULL;
+	*out = NULL;
 	pthread_rwlock_rdlock(&lg->txn_lock);
-	int rc = ml_store_txn_begin(lg->st, NULL, true, out);
+	int rc = ml_store_txn_begin(lg->st, NULL, true, &txn);
 	if (rc != 0)
 		pthread_rwlock_unlock(&lg->txn_lock);
+	else
+		*out = ml_read_of(txn);
 	return rc;
 }
 
-void ml_ledger_read_end(struct ml_ledger *lg, MDB_txn *txn)
+void ml_ledger_read_end(struct ml_ledger *lg, struct ml_read *rd)
 {
-	if (txn == NULL)
+	if (rd == NULL)
 		return;
-	mdb_txn_abort(txn);
+	mdb_txn_abort(ml_read_txn(rd));
 	pthread_rwlock_unlock(&lg->txn_lock);
 }
 
-int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn, struct ml_log_head *head)
+int ml_ledger_head(struct ml_ledger *lg, struct ml_read *rd,
+                   struct ml_log_head *head)
 {
-	return ml_log_head_read(lg->st, txn, head);
+	return ml_log_head_read(lg->st, ml_read_txn(rd), head);
 }
 
-int ml_ledger_event(struct ml_ledger *lg, MDB_txn *txn, uint64_t seq,
+int ml_ledger_event(struct ml_ledger *lg, struct ml_read *rd, uint64_t seq,
                     struct ml_event *ev)
 {
-	return ml_log_get(lg->st, txn, seq, ev);
+	return ml_log_get(lg->st, ml_read_txn(rd), seq, ev);
+}
+
+int ml_ledger_usage(struct ml_ledger *lg, struct ml_usage *u)
+{
+	struct ml_read *rd = NULL;
+	memset(u, 0, sizeof *u);
+	u->map_bytes_max = lg->st->map_bytes_max;
+	int rc = ml_ledger_read_begin(lg, &rd);
+	if (rc == 0)
+		rc = ml_store_usage(lg->st, &u->map_used_bytes, &u->map_bytes);
+	ml_ledger_read_end(lg, rd);
+	return rc;
+}
+
+int ml_ledger_copy_fd(struct ml_ledger *lg, int fd)
+{
+	struct ml_read *rd = NULL;
+	int rc = ml_ledger_read_begin(lg, &rd);
+	if (rc == 0)
+		rc = ml_store_copy_fd(lg->st, fd);
+	ml_ledger_read_end(lg, rd);
+	return rc;
 }

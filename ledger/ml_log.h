@@ -25,12 +25,6 @@
 #include "ml_hash.h"
 #include "ml_store.h"
 
-struct ml_log_head {
-	uint64_t seq;           /* last seq; 0 when the log is empty */
-	uint8_t hash[32];       /* its hash; zeros when empty */
-	int64_t recorded_at_us; /* its recorded_at; 0 when empty */
-};
-
 /* Scratch space and the hasher for appending; one per writing thread. */
 struct ml_log_writer {
 	struct ml_store *st;

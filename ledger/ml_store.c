@@ -92,7 +92,7 @@ static int ml_store_lock(struct ml_store *st, unsigned flags,
 	if (st->lock_fd < 0)
 		return ml_fail(err, ML_E_IO, -1, NULL, "cannot open %s: %s",
 		               path, strerror(errno));
-	bool exclusive = flags & ML_OPEN_EXCLUSIVE;
+	bool exclusive = flags & ML_STORE_EXCLUSIVE;
 	if (flock(st->lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
@@ -117,7 +117,7 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 	if (ml_path(path, sizeof path, dir, "data.mdb") != 0)
 		return ml_fail(err, ML_E_ARG, -1, NULL, "path too long");
 	struct stat sb;
-	if (flags & ML_OPEN_NO_CREATE) {
+	if (flags & ML_STORE_NO_CREATE) {
 		if (stat(path, &sb) != 0)
 			return ml_fail(err, ML_E_FORMAT, -1, NULL,
 			               "%s is not a medel ledger (no data.mdb)",

@@ -27,7 +27,7 @@
  * Concurrency is LMDB's: one writer, many readers that never wait. The
  * environment is opened MDB_NOTLS so a read transaction may be used by
  * any one thread at a time. Between processes, medel.lock is flock()ed:
- * exclusively by medeld (ML_OPEN_EXCLUSIVE), shared by embedded medel,
+ * exclusively by medeld (ML_STORE_EXCLUSIVE), shared by embedded medel,
  * so neither opens a ledger the other holds.
  *
  * The map starts at ML_MAP_BYTES_INITIAL (or the file's size) and doubles
@@ -60,9 +60,9 @@ enum ml_db {
 	ML_DB_COUNT
 };
 
-/* Open flags. */
-#define ML_OPEN_EXCLUSIVE 1u /* medeld: no other process may open it */
-#define ML_OPEN_NO_CREATE 2u /* refuse a directory that is not a ledger */
+/* Open flags (the façade's ML_STORE_* have the same values). */
+#define ML_STORE_EXCLUSIVE 1u /* medeld: no other process may open it */
+#define ML_STORE_NO_CREATE 2u /* refuse a directory that is not a ledger */
 
 struct ml_store {
 	MDB_env *env;
@@ -73,7 +73,7 @@ struct ml_store {
 	uint64_t map_bytes_max; /* ceiling for ml_store_grow */
 };
 
-/* Opens (creating if needed, unless ML_OPEN_NO_CREATE) the ledger in dir.
+/* Opens (creating if needed, unless ML_STORE_NO_CREATE) the ledger in dir.
  * map_bytes_initial 0 means ML_MAP_BYTES_INITIAL, map_bytes_max 0 means
  * ML_MAP_BYTES_DEFAULT_MAX (an existing file keeps at least its size). Errors: ML_E_LOCKED
  * (another process holds it; the message says which kind), ML_E_FORMAT

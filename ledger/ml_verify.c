@@ -94,11 +94,11 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 static void *mv_chain_thread(void *arg)
 {
 	struct mv_chain *c = arg;
-	MDB_txn *txn = NULL;
-	c->rc = ml_ledger_read_begin(c->lg, &txn);
+	struct ml_read *rd = NULL;
+	c->rc = ml_ledger_read_begin(c->lg, &rd);
 	if (c->rc == 0)
-		c->rc = mv_chain_run(c, txn);
-	ml_ledger_read_end(c->lg, txn);
+		c->rc = mv_chain_run(c, ml_read_txn(rd));
+	ml_ledger_read_end(c->lg, rd);
 	return NULL;
 }
 
@@ -127,10 +127,11 @@ static cJSON *mv_answer(const struct ml_log_head *head, uint64_t checked,
 	return doc;
 }
 
-int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
+int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
                      ml_progress_fn progress, void *progress_arg,
                      struct ml_errinfo *err)
 {
+	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_store *st = ml_ledger_store(lg);
 	struct ml_log_head head;
 	struct mv_expect x;

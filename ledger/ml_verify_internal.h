@@ -13,6 +13,7 @@
 #define ML_VERIFY_INTERNAL_H
 
 #include "ml_answer.h"
+#include "ml_ledger_internal.h"
 #include "ml_state_internal.h"
 
 /* One posting group an event must have made. */

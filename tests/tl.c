@@ -101,9 +101,9 @@ uint64_t tl_head(struct ml_ledger *lg)
 {
 	MDB_txn *txn;
 	struct ml_log_head head = {0};
-	if (ml_ledger_read_begin(lg, &txn) == 0) {
-		ml_ledger_head(lg, txn, &head);
-		ml_ledger_read_end(lg, txn);
+	if (ml_ledger_read_begin_txn(lg, &txn) == 0) {
+		ml_ledger_head(lg, ml_read_of(txn), &head);
+		ml_ledger_read_end(lg, ml_read_of(txn));
 	}
 	return head.seq;
 }
@@ -112,9 +112,9 @@ void tl_head_hash(struct ml_ledger *lg, char *hex)
 {
 	MDB_txn *txn;
 	struct ml_log_head head = {0};
-	if (ml_ledger_read_begin(lg, &txn) == 0) {
-		ml_ledger_head(lg, txn, &head);
-		ml_ledger_read_end(lg, txn);
+	if (ml_ledger_read_begin_txn(lg, &txn) == 0) {
+		ml_ledger_head(lg, ml_read_of(txn), &head);
+		ml_ledger_read_end(lg, ml_read_of(txn));
 	}
 	ml_hex32(head.hash, hex);
 }
@@ -142,8 +142,8 @@ bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
 	MDB_cursor *ca = NULL, *cb = NULL;
 	long n = 0;
 	bool same =
-	    ml_ledger_read_begin(a, &ta) == 0 &&
-	    ml_ledger_read_begin(b, &tb) == 0 &&
+	    ml_ledger_read_begin_txn(a, &ta) == 0 &&
+	    ml_ledger_read_begin_txn(b, &tb) == 0 &&
 	    mdb_cursor_open(ta, ml_ledger_store(a)->dbi[db], &ca) == 0 &&
 	    mdb_cursor_open(tb, ml_ledger_store(b)->dbi[db], &cb) == 0 &&
 	    tl_same_records(ca, cb, &n);
@@ -153,8 +153,8 @@ bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
 		mdb_cursor_close(ca);
 	if (cb != NULL)
 		mdb_cursor_close(cb);
-	ml_ledger_read_end(b, tb);
-	ml_ledger_read_end(a, ta);
+	ml_ledger_read_end(b, ml_read_of(tb));
+	ml_ledger_read_end(a, ml_read_of(ta));
 	if (count != NULL)
 		*count = n;
 	return same;

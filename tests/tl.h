@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ml_ledger.h"
+#include "ml_ledger_internal.h"
 #include "ml_store.h"
 
 /* A new empty directory under $MEDEL_TEST_TMP (or /tmp); static storage

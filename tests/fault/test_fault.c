@@ -173,11 +173,12 @@ static bool verify_ok(struct ml_ledger *lg)
 	MDB_txn *txn;
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
-	bool ok = ml_ledger_read_begin(lg, &txn) == 0 &&
-	          ml_answer_verify(lg, txn, &doc, NULL, NULL, &err) == 0 &&
+	bool ok = ml_ledger_read_begin_txn(lg, &txn) == 0 &&
+	          ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL,
+	                           &err) == 0 &&
 	          cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
 	cJSON_Delete(doc);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	return ok;
 }
 
@@ -272,15 +273,16 @@ static bool group_with_fault(long n, bool alloc)
 	return fault_fired;
 }
 
-typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *, const struct ml_query *,
-                         cJSON **, struct ml_errinfo *);
+typedef int (*answer_fn)(struct ml_ledger *, struct ml_read *,
+                         const struct ml_query *, cJSON **,
+                         struct ml_errinfo *);
 
-static int answer_verify(struct ml_ledger *lg, MDB_txn *txn,
+static int answer_verify(struct ml_ledger *lg, struct ml_read *rd,
                          const struct ml_query *q, cJSON **out,
                          struct ml_errinfo *err)
 {
 	(void)q;
-	return ml_answer_verify(lg, txn, out, NULL, NULL, err);
+	return ml_answer_verify(lg, rd, out, NULL, NULL, err);
 }
 
 /* Runs every answer with the Nth call failing, on one ledger. */
@@ -302,16 +304,16 @@ static bool answers_with_fault(struct ml_ledger *lg, long n, bool alloc)
 		ml_errinfo_clear(&err);
 		fault_alloc = alloc;
 		fault_arm(n);
-		int rc = ml_ledger_read_begin(lg, &txn);
+		int rc = ml_ledger_read_begin_txn(lg, &txn);
 		if (rc == 0)
-			rc = fns[i](lg, txn, &q, &doc, &err);
+			rc = fns[i](lg, ml_read_of(txn), &q, &doc, &err);
 		fault_disarm();
 		fired |= fault_fired;
 		if (rc == 0 && doc == NULL)
 			MT_FAIL_AT("answer %zu: success without a document", i);
 		cJSON_Delete(doc);
 		if (txn != NULL)
-			ml_ledger_read_end(lg, txn);
+			ml_ledger_read_end(lg, ml_read_of(txn));
 	}
 	return fired;
 }

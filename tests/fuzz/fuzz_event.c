@@ -103,18 +103,18 @@ static void fuzz_dry_run(struct ml_event *ev, size_t n)
 	struct ml_append_result *res = calloc(n, sizeof *res);
 	struct ml_append_opts opts = {.recorded_by = "fuzz", .dry_run = true};
 	struct ml_errinfo err;
-	MDB_txn *txn;
+	struct ml_read *rd = NULL;
 	struct ml_log_head before, after;
-	ml_ledger_read_begin(lg, &txn);
-	ml_ledger_head(lg, txn, &before);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_begin(lg, &rd);
+	ml_ledger_head(lg, rd, &before);
+	ml_ledger_read_end(lg, rd);
 	int rc = ml_ledger_append_batch(lg, ev, n, &opts, res, &err);
 	if (rc != 0 && err.message[0] == '\0')
 		fuzz_fail("append refused (%s) without a reason",
 		          ml_error_name(rc));
-	ml_ledger_read_begin(lg, &txn);
-	ml_ledger_head(lg, txn, &after);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_begin(lg, &rd);
+	ml_ledger_head(lg, rd, &after);
+	ml_ledger_read_end(lg, rd);
 	if (after.seq != before.seq)
 		fuzz_fail("a dry run moved the head");
 	free(res);

@@ -30,8 +30,9 @@
 #include "mt.h"
 #include "tl.h"
 
-typedef int (*answer_fn)(struct ml_ledger *, MDB_txn *, const struct ml_query *,
-                         cJSON **, struct ml_errinfo *);
+typedef int (*answer_fn)(struct ml_ledger *, struct ml_read *,
+                         const struct ml_query *, cJSON **,
+                         struct ml_errinfo *);
 
 static char *sq(const char *s)
 {
@@ -73,11 +74,11 @@ static int64_t recorded_at(struct ml_ledger *lg, uint64_t seq)
 	MDB_txn *txn;
 	struct ml_event ev;
 	int64_t t = 0;
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return 0;
-	if (ml_ledger_event(lg, txn, seq, &ev) == 0)
+	if (ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0)
 		t = ev.recorded_at_us;
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	return t;
 }
 
@@ -89,9 +90,9 @@ static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
 	MDB_txn *txn;
 	cJSON *doc = NULL;
 	char *text = NULL;
-	int rc = ml_ledger_read_begin(lg, &txn);
+	int rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc == 0) {
-		rc = fn(lg, txn, q, &doc, err);
+		rc = fn(lg, ml_read_of(txn), q, &doc, err);
 		if (rc == 0) {
 			struct ml_buf b;
 			ml_buf_init(&b, 1u << 24);
@@ -100,7 +101,7 @@ static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
 			ml_buf_free(&b);
 		}
 		cJSON_Delete(doc);
-		ml_ledger_read_end(lg, txn);
+		ml_ledger_read_end(lg, ml_read_of(txn));
 	}
 	*rc_out = rc;
 	return text;
@@ -713,10 +714,10 @@ static char *events_text(struct ml_ledger *lg, const struct ml_events_query *q,
 	struct ml_buf b;
 	char *text = NULL;
 	ml_buf_init(&b, 1u << 24);
-	*rc = ml_ledger_read_begin(lg, &txn);
+	*rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (*rc == 0) {
-		*rc = ml_answer_events(lg, txn, q, &b, count);
-		ml_ledger_read_end(lg, txn);
+		*rc = ml_answer_events(lg, ml_read_of(txn), q, &b, count);
+		ml_ledger_read_end(lg, ml_read_of(txn));
 	}
 	if (*rc == 0)
 		text = strdup(b.data);
@@ -732,16 +733,16 @@ static char *events_want(struct ml_ledger *lg, const uint64_t *seqs, size_t n,
 	struct ml_buf b;
 	ml_buf_init(&b, 1u << 24);
 	ml_buf_add_str(&b, "{\"events\":[");
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct ml_event ev;
 		if (i > 0)
 			ml_buf_add_char(&b, ',');
-		if (ml_ledger_event(lg, txn, seqs[i], &ev) == 0)
+		if (ml_ledger_event(lg, ml_read_of(txn), seqs[i], &ev) == 0)
 			ml_json_write_event(&ev, ML_JSON_STORED, &b);
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	ml_buf_addf(&b, "],\"next_after\":%llu}",
 	            (unsigned long long)next_after);
 	char *text = strdup(b.data);

@@ -172,7 +172,7 @@ static int ex_load_batch(struct ml_ledger *lg, const char *name)
 
 /* ---- asking --------------------------------------------------------- */
 
-typedef int (*ex_answer_fn)(struct ml_ledger *, MDB_txn *,
+typedef int (*ex_answer_fn)(struct ml_ledger *, struct ml_read *,
                             const struct ml_query *, cJSON **,
                             struct ml_errinfo *);
 
@@ -184,10 +184,10 @@ static cJSON *ex_ask_q(struct ml_ledger *lg, ex_answer_fn fn,
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
 	ml_errinfo_clear(&err);
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return NULL;
-	int rc = fn(lg, txn, q, &doc, &err);
-	ml_ledger_read_end(lg, txn);
+	int rc = fn(lg, ml_read_of(txn), q, &doc, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	if (rc != 0) {
 		MT_FAIL_AT("answer failed: %s", err.message);
 		cJSON_Delete(doc);
@@ -282,7 +282,7 @@ static struct ml_totals ex_account(struct ml_ledger *lg, const char *as_of,
 	struct ml_totals t;
 	memset(&t, 0, sizeof t);
 	MDB_txn *txn = NULL;
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return t;
 	struct ml_store *st = ml_ledger_store(lg);
 	uint32_t gno = 0, pno = 0;
@@ -293,7 +293,7 @@ static struct ml_totals ex_account(struct ml_ledger *lg, const char *as_of,
 	    gno == 0 || pno == 0 ||
 	    ml_state_account(st, txn, &v, gno, pno, &t, &exists) != 0)
 		MT_FAIL_AT("no account (%s, %s)", grant, party);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	return t;
 }
 
@@ -572,10 +572,10 @@ static void test_malmo_known_at(void)
 	MT_REQUIRE(ex_load_batch(lg, "malmo-2020.jsonl") == 0);
 	MDB_txn *txn = NULL;
 	uint64_t seq = 0;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	ml_log_find_id(ml_ledger_store(lg), txn,
 	               ml_str_c("malmo-2020:asn-strategiska"), &seq);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	MT_REQUIRE(seq != 0);
 	ex_now_us = ex_time("2021-05-10");
 	char json[512];
@@ -923,9 +923,9 @@ static void all_check_answers(struct ml_ledger *lg)
 	MDB_txn *txn = NULL;
 	cJSON *v = NULL;
 	struct ml_errinfo err;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
-	int rc = ml_answer_verify(lg, txn, &v, NULL, NULL, &err);
-	ml_ledger_read_end(lg, txn);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	int rc = ml_answer_verify(lg, ml_read_of(txn), &v, NULL, NULL, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	MT_CHECK_INT(rc, 0);
 	MT_CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "ok")));
 	cJSON_Delete(v);

@@ -84,18 +84,19 @@ static int tx_export(struct ml_ledger *lg, enum ml_export_format f,
 	struct ml_export *x = NULL;
 	struct ml_errinfo err;
 	ml_buf_init(out, OUT_MAX);
-	int rc = ml_ledger_read_begin(lg, &txn);
+	int rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc == 0)
-		rc = ml_export_begin(lg, txn, f, grant, &x, &err);
+		rc = ml_export_begin(lg, ml_read_of(txn), f, grant, &x, &err);
 	if (txn != NULL)
-		ml_ledger_read_end(lg, txn);
+		ml_ledger_read_end(lg, ml_read_of(txn));
 	bool done = false;
 	for (int part = 0; rc == 0 && !done; part++) {
 		size_t before = out->len;
-		rc = ml_ledger_read_begin(lg, &txn);
+		rc = ml_ledger_read_begin_txn(lg, &txn);
 		if (rc == 0) {
-			rc = ml_export_next(x, txn, out, max_bytes, &done);
-			ml_ledger_read_end(lg, txn);
+			rc = ml_export_next(x, ml_read_of(txn), out, max_bytes,
+			                    &done);
+			ml_ledger_read_end(lg, ml_read_of(txn));
 		}
 		if (rc == 0 && !done && out->len == before)
 			rc = ML_E_ARG; /* a part that makes no progress */
@@ -493,16 +494,16 @@ static void tx_check_jsonl(struct ml_ledger *lg, const char *got)
 	struct ml_buf want;
 	MDB_txn *txn;
 	ml_buf_init(&want, OUT_MAX);
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	uint64_t head = tl_head(lg);
 	for (uint64_t seq = 1; seq <= head; seq++) {
 		struct ml_event ev;
-		MT_CHECK_INT(ml_ledger_event(lg, txn, seq, &ev), 0);
+		MT_CHECK_INT(ml_ledger_event(lg, ml_read_of(txn), seq, &ev), 0);
 		MT_CHECK_INT(ml_json_write_event(&ev, ML_JSON_STORED, &want),
 		             0);
 		ml_buf_add_char(&want, '\n');
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	TX_CHECK_TEXT("jsonl", got, tx_data(&want));
 	ml_buf_free(&want);
 }
@@ -648,12 +649,12 @@ static void test_edges(void)
 	ml_buf_free(&out);
 	MDB_txn *txn;
 	struct ml_export *x = NULL;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
-	MT_CHECK_INT(
-	    ml_export_begin(lg, txn, (enum ml_export_format)9, NULL, &x, NULL),
-	    ML_E_BAD_QUERY);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	MT_CHECK_INT(ml_export_begin(lg, ml_read_of(txn),
+	                             (enum ml_export_format)9, NULL, &x, NULL),
+	             ML_E_BAD_QUERY);
 	MT_CHECK(x == NULL);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	tl_close(lg, dir);
 
 	lg = tx_small_open(dir);
@@ -661,21 +662,22 @@ static void test_edges(void)
 	bool done = false;
 	MT_CHECK_INT(
 	    tx_export(lg, ML_EXPORT_LEDGER, NULL, 1 << 20, &whole, NULL), 0);
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
-	MT_REQUIRE(ml_export_begin(lg, txn, ML_EXPORT_LEDGER, NULL, &x, NULL) ==
-	           0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	MT_REQUIRE(ml_export_begin(lg, ml_read_of(txn), ML_EXPORT_LEDGER, NULL,
+	                           &x, NULL) == 0);
 	ml_buf_init(&small, 700); /* the header fits, a transaction not */
-	MT_CHECK_INT(ml_export_next(x, txn, &small, 1 << 20, &done),
+	MT_CHECK_INT(ml_export_next(x, ml_read_of(txn), &small, 1 << 20, &done),
 	             ML_E_TOO_LARGE);
 	MT_CHECK(!done);
 	MT_CHECK(small.len > 0 && small.data[small.len - 1] == '\n');
 	ml_buf_init(&rest, OUT_MAX);
 	ml_buf_add(&rest, small.data, small.len);
-	MT_CHECK_INT(ml_export_next(x, txn, &rest, 1 << 20, &done), 0);
+	MT_CHECK_INT(ml_export_next(x, ml_read_of(txn), &rest, 1 << 20, &done),
+	             0);
 	MT_CHECK(done);
 	TX_CHECK_TEXT("after too_large", tx_data(&rest), tx_data(&whole));
 	ml_export_end(x);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	ml_buf_free(&whole);
 	ml_buf_free(&small);
 	ml_buf_free(&rest);
@@ -749,7 +751,7 @@ static void tx_medel(struct ml_ledger *lg, ml_day as_of, const char *top_id,
 	struct ml_view v = {as_of, false, 0};
 	uint32_t count = 0, top = 0;
 	MDB_txn *txn;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	MT_CHECK_INT(ml_state_count(st, txn, ML_NAME_GRANT, &count), 0);
 	if (top_id != NULL)
 		ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c(top_id), &top);
@@ -780,7 +782,7 @@ static void tx_medel(struct ml_ledger *lg, ml_day as_of, const char *top_id,
 			}
 		}
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 }
 
 /* "-1234.5", " 12.50 SEK", "" or "0" → öre; false if not an amount. */
@@ -1011,7 +1013,7 @@ static void tx_keep_grants(struct ml_ledger *lg, struct tx_bals *tool,
 	MDB_txn *txn;
 	uint32_t top = 0;
 	size_t w = 0;
-	if (grant == NULL || ml_ledger_read_begin(lg, &txn) != 0)
+	if (grant == NULL || ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return;
 	ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c(grant), &top);
 	for (size_t i = 0; i < tool->n; i++) {
@@ -1023,7 +1025,7 @@ static void tx_keep_grants(struct ml_ledger *lg, struct tx_bals *tool,
 			tool->v[w++] = tool->v[i]; /* unknown: a failure */
 	}
 	tool->n = w;
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 }
 
 /* Every distinct event date, sorted; *n of them. */
@@ -1033,14 +1035,14 @@ static ml_day *tx_dates(struct ml_ledger *lg, size_t *n)
 	ml_day *d = malloc((head + 1) * sizeof *d);
 	MDB_txn *txn;
 	*n = 0;
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return d;
 	for (uint64_t seq = 1; seq <= head; seq++) {
 		struct ml_event ev;
-		if (ml_ledger_event(lg, txn, seq, &ev) == 0)
+		if (ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0)
 			d[(*n)++] = ev.date;
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	for (size_t i = 1; i < *n; i++) /* insertion sort: few events */
 		for (size_t k = i; k > 0 && d[k - 1] > d[k]; k--) {
 			ml_day t = d[k];
@@ -1280,13 +1282,13 @@ static void test_tools_every_type(void)
 	MT_CHECK_INT(tl_head(lg), 40);
 	bool seen[ML_TYPE_COUNT] = {false};
 	MDB_txn *txn;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	for (uint64_t seq = 1; seq <= 40; seq++) {
 		struct ml_event ev;
-		if (ml_ledger_event(lg, txn, seq, &ev) == 0)
+		if (ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0)
 			seen[ev.type] = true;
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	for (int t = ML_TYPE_PARTY; t < ML_TYPE_COUNT; t++)
 		if (!seen[t])
 			MT_FAIL_AT("no %s event in the ledger",

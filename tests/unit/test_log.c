@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "ml_json.h"
+#include "ml_log.h"
 #include "mt.h"
 #include "tl.h"
 
@@ -28,23 +29,23 @@ static int dump_jsonl(struct ml_ledger *lg, const char *path)
 {
 	FILE *f = fopen(path, "w");
 	MDB_txn *txn;
-	if (f == NULL || ml_ledger_read_begin(lg, &txn) != 0)
+	if (f == NULL || ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return -1;
 	struct ml_log_head head;
-	ml_ledger_head(lg, txn, &head);
+	ml_ledger_head(lg, ml_read_of(txn), &head);
 	struct ml_buf out;
 	ml_buf_init(&out, 1 << 16);
 	int rc = 0;
 	for (uint64_t s = 1; rc == 0 && s <= head.seq; s++) {
 		struct ml_event ev;
-		rc = ml_ledger_event(lg, txn, s, &ev);
+		rc = ml_ledger_event(lg, ml_read_of(txn), s, &ev);
 		ml_buf_reset(&out);
 		if (rc == 0)
 			rc = ml_json_write_event(&ev, ML_JSON_STORED, &out);
 		fprintf(f, "%s\n", out.data);
 	}
 	ml_buf_free(&out);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	fclose(f);
 	return rc;
 }
@@ -212,11 +213,11 @@ static void test_recorded_at_increases(void)
 	MT_REQUIRE(tl_append(lg, SETUP, NULL, NULL) == 0);
 	append_chain(lg, 20);
 	MDB_txn *txn;
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	int64_t last = INT64_MIN;
 	for (uint64_t s = 1; s <= 23; s++) {
 		struct ml_event ev;
-		MT_CHECK_INT(ml_ledger_event(lg, txn, s, &ev), 0);
+		MT_CHECK_INT(ml_ledger_event(lg, ml_read_of(txn), s, &ev), 0);
 		MT_CHECK(ev.recorded_at_us > last);
 		MT_CHECK(ml_str_eq_c(ev.recorded_by, "test"));
 		last = ev.recorded_at_us;
@@ -226,7 +227,7 @@ static void test_recorded_at_increases(void)
 		                   &found);
 		MT_CHECK_INT(found, s);
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	tl_close(lg, dir);
 }
 

@@ -87,9 +87,10 @@ static void head_and_verify(struct ml_ledger *lg)
 	MT_CHECK_INT((long)tl_head(lg), 120);
 	tl_head_hash(lg, hex);
 	MT_CHECK_STR(hex, HEAD_HEX);
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
-	MT_CHECK_INT(ml_answer_verify(lg, txn, &doc, NULL, NULL, &err), 0);
-	ml_ledger_read_end(lg, txn);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	MT_CHECK_INT(
+	    ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err), 0);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	MT_REQUIRE(doc != NULL);
 	MT_CHECK(cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
 	cJSON_Delete(doc);
@@ -102,7 +103,7 @@ static void records_reencode(struct ml_ledger *lg)
 	struct ml_buf rec;
 	long same = 0;
 	ml_buf_init(&rec, ML_RECORD_BYTES_MAX);
-	MT_REQUIRE(ml_ledger_read_begin(lg, &txn) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
 	for (uint64_t seq = 1; seq <= tl_head(lg); seq++) {
 		unsigned char k[8];
 		ml_be64_put(k, seq);
@@ -116,7 +117,7 @@ static void records_reencode(struct ml_ledger *lg)
 		same += rec.len == val.mv_size &&
 		        memcmp(rec.data, val.mv_data, rec.len) == 0;
 	}
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	MT_CHECK_INT(same, 120);
 	ml_buf_free(&rec);
 }

@@ -2144,10 +2144,11 @@ static void known_point(struct run *r, MDB_txn *txn, struct cview *v)
 {
 	struct ml_event ev, next;
 	uint64_t s = 1 + (uint64_t)rnd(&r->cpgen, (int64_t)r->m.n);
-	int rc = ml_ledger_event(r->lg, txn, s, &ev);
+	int rc = ml_ledger_event(r->lg, ml_read_of(txn), s, &ev);
 	if (rc != 0 || ev.seq != s)
 		die("reading a stored event", rc);
-	if (s < r->m.n && ml_ledger_event(r->lg, txn, s + 1, &next) == 0 &&
+	if (s < r->m.n &&
+	    ml_ledger_event(r->lg, ml_read_of(txn), s + 1, &next) == 0 &&
 	    next.recorded_at_us <= ev.recorded_at_us && mismatch(r))
 		fprintf(stderr,
 		        "MISMATCH: recorded_at of seq %" PRIu64
@@ -2307,10 +2308,10 @@ static void checkpoint(struct run *r)
 	struct ml_log_head head = {0};
 	uint32_t gno[NG], pno[NP];
 	ledger_commit(r);
-	int rc = ml_ledger_read_begin(r->lg, &txn);
+	int rc = ml_ledger_read_begin_txn(r->lg, &txn);
 	if (rc != 0)
 		die("read_begin", rc);
-	ml_ledger_head(r->lg, txn, &head);
+	ml_ledger_head(r->lg, ml_read_of(txn), &head);
 	if (head.seq != r->m.n && mismatch(r))
 		fprintf(stderr, "MISMATCH: head seq %" PRIu64 ", model %zu\n",
 		        head.seq, r->m.n);
@@ -2329,7 +2330,7 @@ static void checkpoint(struct run *r)
 		compare_edges(r, txn, &v, gno, pno);
 		compare_marks(r, txn, &v, gno, pno);
 	}
-	ml_ledger_read_end(r->lg, txn);
+	ml_ledger_read_end(r->lg, ml_read_of(txn));
 }
 
 /* ---------------------------------------------------------------------
@@ -2425,7 +2426,8 @@ static void replay_batch(struct ml_ledger *a, MDB_txn *ta, struct ml_ledger *b,
 {
 	struct ml_errinfo err;
 	for (uint64_t s = first; s <= last; s++)
-		MT_REQUIRE(ml_ledger_event(a, ta, s, &evs[s - first]) == 0);
+		MT_REQUIRE(ml_ledger_event(a, ml_read_of(ta), s,
+		                           &evs[s - first]) == 0);
 	int rc = ml_ledger_append_batch(b, evs, (size_t)(last - first + 1),
 	                                NULL, res, &err);
 	if (rc != 0)
@@ -2452,8 +2454,8 @@ static void replay_wide(struct run *r)
 	b = other.lg;
 	MDB_txn *ta;
 	struct ml_log_head head;
-	MT_REQUIRE(ml_ledger_read_begin(r->lg, &ta) == 0);
-	MT_REQUIRE(ml_ledger_head(r->lg, ta, &head) == 0);
+	MT_REQUIRE(ml_ledger_read_begin_txn(r->lg, &ta) == 0);
+	MT_REQUIRE(ml_ledger_head(r->lg, ml_read_of(ta), &head) == 0);
 	long batches = 0;
 	for (uint64_t s = 1; s <= head.seq; batches++) {
 		uint64_t n = 1 + (uint64_t)rnd(&r->cpgen, WIDE_BATCH_MAX);
@@ -2463,7 +2465,7 @@ static void replay_wide(struct run *r)
 	}
 	printf("wide batches: %" PRIu64 " events again in %ld batches\n",
 	       head.seq, batches);
-	ml_ledger_read_end(r->lg, ta);
+	ml_ledger_read_end(r->lg, ml_read_of(ta));
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
 		MT_CHECK(tl_same_db(r->lg, b, dbs[i], names[i], NULL));
 	ml_ledger_close(b);

@@ -87,10 +87,11 @@ static bool run_verify(struct ml_ledger *lg, char *kind, uint64_t *seq)
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
 	int calls = 0;
-	if (ml_ledger_read_begin(lg, &txn) != 0)
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return false;
-	int rc = ml_answer_verify(lg, txn, &doc, progress, &calls, &err);
-	ml_ledger_read_end(lg, txn);
+	int rc =
+	    ml_answer_verify(lg, ml_read_of(txn), &doc, progress, &calls, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	if (rc != 0) {
 		MT_FAIL_AT("verify failed to run: %s", err.message);
 		return false;

@@ -28,7 +28,7 @@
 
 #include "bench_common.h"
 #include "ml_json.h"
-#include "ml_ledger.h"
+#include "ml_ledger_internal.h"
 
 #define BATCH_JSON_MAX (4u * 1024 * 1024)
 
@@ -100,7 +100,7 @@ static int raw_load(struct ml_ledger *lg, struct raw_env *r, uint64_t first,
 	MDB_txn *src;
 	struct ml_store *st = ml_ledger_store(lg);
 	size_t used = 0;
-	int rc = ml_ledger_read_begin(lg, &src);
+	int rc = ml_ledger_read_begin_txn(lg, &src);
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		unsigned char k[8];
 		ml_be64_put(k, first + i);
@@ -113,7 +113,7 @@ static int raw_load(struct ml_ledger *lg, struct raw_env *r, uint64_t first,
 		r->vals[i].mv_size = val.mv_size;
 		used += val.mv_size;
 	}
-	ml_ledger_read_end(lg, src);
+	ml_ledger_read_end(lg, ml_read_of(src));
 	return rc;
 }
 

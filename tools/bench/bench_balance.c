@@ -21,6 +21,7 @@
 #include "bench_common.h"
 #include "ml_answer.h"
 #include "ml_json.h"
+#include "ml_ledger_internal.h"
 #include "ml_state.h"
 
 #define BATCH    1000
@@ -117,7 +118,7 @@ static int time_verify(struct ml_ledger *lg, MDB_txn *txn, uint64_t head,
 	cJSON *doc = NULL;
 	struct ml_errinfo err;
 	uint64_t t0 = bench_now_ns();
-	int rc = ml_answer_verify(lg, txn, &doc, NULL, NULL, &err);
+	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
 	uint64_t t1 = bench_now_ns();
 	if (rc == 0 && !cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"))) {
 		fprintf(stderr, "verify found a difference!\n");
@@ -141,11 +142,11 @@ static int measure(uint64_t events, uint32_t queries, struct result *r)
 		return 1;
 	int rc = build(lg, events);
 	if (rc == 0)
-		rc = ml_ledger_read_begin(lg, &txn);
+		rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc != 0)
 		return rc;
 	struct ml_store *st = ml_ledger_store(lg);
-	ml_ledger_head(lg, txn, &head);
+	ml_ledger_head(lg, ml_read_of(txn), &head);
 	ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c("g3"), &grant);
 	ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c("m150"), &party);
 	ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c("kammarkollegiet"),
@@ -173,7 +174,7 @@ static int measure(uint64_t events, uint32_t queries, struct result *r)
 		                  &r->payer_known_p99_ns);
 	if (rc == 0)
 		rc = time_verify(lg, txn, head.seq, &r->verify_rate);
-	ml_ledger_read_end(lg, txn);
+	ml_ledger_read_end(lg, ml_read_of(txn));
 	ml_ledger_close(lg);
 	bench_rmtree(dir);
 	return rc;

@@ -193,4 +193,11 @@ bool ml_str_eq_c(struct ml_str a, const char *s);
 /* An ml_str for a NUL-terminated string (NULL stays absent). */
 struct ml_str ml_str_c(const char *s);
 
+/* The log's head: its last event. */
+struct ml_log_head {
+	uint64_t seq;           /* last seq; 0 when the log is empty */
+	uint8_t hash[32];       /* its hash; zeros when empty */
+	int64_t recorded_at_us; /* its recorded_at; 0 when empty */
+};
+
 #endif /* ML_EVENT_H */

@@ -26,24 +26,31 @@
  * closed: read transactions taken with ml_ledger_read_begin hold a shared
  * lock that ml_ledger_grow takes exclusively.
  *
+ * Reads go through an opaque handle, struct ml_read (a consistent
+ * snapshot that never waits for the writer), so no program outside the
+ * library sees LMDB: this header and the other public ones in
+ * ledger/include/ are the whole of the ledger a program may use.
+ *
  * Errors are ML_E_* codes (ml_error.h); an append's error also fills an
  * ml_errinfo naming the batch index, the field and the values.
  */
 #ifndef ML_LEDGER_H
 #define ML_LEDGER_H
 
-#include <lmdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ml_error.h"
 #include "ml_event.h"
-#include "ml_log.h"
-#include "ml_store.h"
 
 struct ml_ledger;
 struct ml_wtxn;
+struct ml_read;
+
+/* Open flags (ml_open_opts.flags). */
+#define ML_OPEN_EXCLUSIVE 1u /* medeld: no other process may open it */
+#define ML_OPEN_NO_CREATE 2u /* refuse a directory that is not a ledger */
 
 struct ml_open_opts {
 	unsigned flags;             /* ML_OPEN_EXCLUSIVE, ML_OPEN_NO_CREATE */
@@ -62,8 +69,23 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 /* Closes it. No transaction may be open. NULL is fine. */
 void ml_ledger_close(struct ml_ledger *lg);
 
-/* The underlying store (for backup and map statistics). */
-struct ml_store *ml_ledger_store(struct ml_ledger *lg);
+/* How much of the memory map the ledger uses. */
+struct ml_usage {
+	uint64_t map_used_bytes; /* last page used × page size */
+	uint64_t map_bytes;      /* the map's current size */
+	uint64_t map_bytes_max;  /* the size it may grow to */
+};
+
+/* Fills *u. Takes a read snapshot of its own, so the map is not grown
+ * while it looks. ML_E_STORAGE. */
+int ml_ledger_usage(struct ml_ledger *lg, struct ml_usage *u);
+
+/* Writes a compacted, consistent copy of the data file to fd while
+ * writes go on (a backup: what it writes, put as data.mdb into an empty
+ * directory, is the ledger as of one commit). Holds a read snapshot for
+ * the whole copy, so a write that needs the map to grow waits for it.
+ * ML_E_IO when fd fails (EPIPE: the reader went away), ML_E_STORAGE. */
+int ml_ledger_copy_fd(struct ml_ledger *lg, int fd);
 
 struct ml_append_opts {
 	const char *recorded_by; /* who appends; NULL = "unknown" */
@@ -115,17 +137,18 @@ int ml_ledger_append_batch(struct ml_ledger *lg, struct ml_event *events,
  * ML_E_MAP_FULL at the ceiling. */
 int ml_ledger_grow(struct ml_ledger *lg);
 
-/* A read transaction: a consistent snapshot that never waits for the
- * writer. End it with ml_ledger_read_end. */
-int ml_ledger_read_begin(struct ml_ledger *lg, MDB_txn **out);
-void ml_ledger_read_end(struct ml_ledger *lg, MDB_txn *txn);
+/* A read snapshot: consistent, and it never waits for the writer. End
+ * it with ml_ledger_read_end on the same thread; while it is open, the
+ * map cannot grow (keep it short). NULL is fine for read_end. */
+int ml_ledger_read_begin(struct ml_ledger *lg, struct ml_read **out);
+void ml_ledger_read_end(struct ml_ledger *lg, struct ml_read *rd);
 
-/* The head in a read transaction. */
-int ml_ledger_head(struct ml_ledger *lg, MDB_txn *txn,
+/* The head as rd sees it. */
+int ml_ledger_head(struct ml_ledger *lg, struct ml_read *rd,
                    struct ml_log_head *head);
 
-/* One stored event; strings live until txn ends. ML_E_NOT_FOUND. */
-int ml_ledger_event(struct ml_ledger *lg, MDB_txn *txn, uint64_t seq,
+/* One stored event; its strings live until rd ends. ML_E_NOT_FOUND. */
+int ml_ledger_event(struct ml_ledger *lg, struct ml_read *rd, uint64_t seq,
                     struct ml_event *ev);
 
 #endif /* ML_LEDGER_H */

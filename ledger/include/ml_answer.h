@@ -19,13 +19,13 @@
 #define ML_ANSWER_H
 
 #include <cjson/cJSON.h>
-#include <lmdb.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "ml_buf.h"
+#include "ml_date.h"
+#include "ml_event.h"
 #include "ml_ledger.h"
-#include "ml_state.h"
 
 /* A query's parameters, validated (daemon/md_params.h builds it from a
  * query string). Strings are NUL-terminated and owned by the caller. */
@@ -44,30 +44,30 @@ struct ml_query {
 void ml_query_init(struct ml_query *q);
 
 /* GET /v1/balances. */
-int ml_answer_balances(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_balances(struct ml_ledger *lg, struct ml_read *rd,
                        const struct ml_query *q, cJSON **out,
                        struct ml_errinfo *err);
 
 /* GET /v1/trace (q->grant required). */
-int ml_answer_trace(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
                     const struct ml_query *q, cJSON **out,
                     struct ml_errinfo *err);
 
 /* GET /v1/repayments (q->grant or q->year). */
-int ml_answer_repayments(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
                          const struct ml_query *q, cJSON **out,
                          struct ml_errinfo *err);
 
 /* GET /v1/deadlines. */
-int ml_answer_deadlines(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
                         const struct ml_query *q, cJSON **out,
                         struct ml_errinfo *err);
 
 /* GET /v1/parties and /v1/grants: definitions as of q->as_of. */
-int ml_answer_parties(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_parties(struct ml_ledger *lg, struct ml_read *rd,
                       const struct ml_query *q, cJSON **out,
                       struct ml_errinfo *err);
-int ml_answer_grants(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_grants(struct ml_ledger *lg, struct ml_read *rd,
                      const struct ml_query *q, cJSON **out,
                      struct ml_errinfo *err);
 
@@ -82,7 +82,7 @@ struct ml_events_query {
 
 /* Appends {"events":[…],"next_after":N} to out; *count_out = events
  * written. Streams stored events in their canonical stored form. */
-int ml_answer_events(struct ml_ledger *lg, MDB_txn *txn,
+int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
                      const struct ml_events_query *q, struct ml_buf *out,
                      uint32_t *count_out);
 
@@ -96,7 +96,7 @@ bool ml_event_matches(const struct ml_event *ev,
  * failure to run, not a difference. progress, when not NULL, is called
  * every 65 536 events with (done, total). */
 typedef void (*ml_progress_fn)(uint64_t done, uint64_t total, void *arg);
-int ml_answer_verify(struct ml_ledger *lg, MDB_txn *txn, cJSON **out,
+int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
                      ml_progress_fn progress, void *progress_arg,
                      struct ml_errinfo *err);
 

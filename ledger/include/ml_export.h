@@ -21,7 +21,6 @@
 #ifndef ML_EXPORT_H
 #define ML_EXPORT_H
 
-#include <lmdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,6 +43,12 @@ const char *ml_export_content_type(enum ml_export_format f);
 
 struct ml_export;
 
+/* Can an export of grant begin? 0 when the grant exists; ML_E_NOT_FOUND
+ * naming it when not (what ml_export_begin would say), before anything
+ * is read or sent. */
+int ml_export_check_grant(struct ml_ledger *lg, struct ml_read *rd,
+                          const char *grant, struct ml_errinfo *err);
+
 /* Begins an export of every event stored in txn's snapshot, or only
  * those of grant (and its posts) when grant is not NULL (ML_E_NOT_FOUND
  * when no such grant). The journal formats and a grant filter read the
@@ -52,9 +57,9 @@ struct ml_export;
  * ML_E_NOT_FOUND, ML_E_BAD_QUERY (f out of range), ML_E_NOMEM, storage
  * errors; err (may be NULL) says which. *out is the caller's until
  * ml_export_end; it holds no transaction. */
-int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn, enum ml_export_format f,
-                    const char *grant, struct ml_export **out,
-                    struct ml_errinfo *err);
+int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
+                    enum ml_export_format f, const char *grant,
+                    struct ml_export **out, struct ml_errinfo *err);
 
 /* Appends the next part, roughly max_bytes, to out, reading with txn (any
  * read transaction of the ledger, opened after begin). A part is made of
@@ -65,7 +70,7 @@ int ml_export_begin(struct ml_ledger *lg, MDB_txn *txn, enum ml_export_format f,
  * ceiling: ML_E_TOO_LARGE; ML_E_NOMEM; storage) out keeps only the whole
  * pieces written before it and x stands after them, so a call with more
  * room goes on from there. */
-int ml_export_next(struct ml_export *x, MDB_txn *txn, struct ml_buf *out,
+int ml_export_next(struct ml_export *x, struct ml_read *rd, struct ml_buf *out,
                    size_t max_bytes, bool *done);
 
 /* Frees x. NULL is fine. */

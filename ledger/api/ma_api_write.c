@@ -1,13 +1,13 @@
 /*
- * md_api_write.c — POST /v1/events: from body bytes to an md_append, and
- * from a finished md_append to API.md's answer.
+ * ma_api_write.c — POST /v1/events: from body bytes to an ma_append, and
+ * from a finished ma_append to API.md's answer.
  *
- * Called by md_api_handle on the request's thread. The body is decoded
+ * Called by ma_api_handle on the request's thread. The body is decoded
  * strictly (ml_json_parse_batch: one object or an array of ≤ 10 000) into
- * an arena that belongs to the md_append, so the events survive the trip
+ * an arena that belongs to the ma_append, so the events survive the trip
  * to a writer thread and back; nothing here touches LMDB. The append
- * function given to md_api_init decides how and when the batch is stored
- * (md_api.h); md_append_direct, for embedded use, is at the end.
+ * function given to ma_api_init decides how and when the batch is stored
+ * (ma_api.h); ma_append_direct, for embedded use, is at the end.
  *
  * Roles: write for any POST, admin for a batch holding a `close` event
  * (API.md: admin "also close events"). The check comes after decoding, so
@@ -26,10 +26,10 @@
 #include "ml_date.h"
 #include "ml_json.h"
 
-#include "md_api.h"
-#include "md_params.h"
+#include "ma_internal.h"
+#include "ma_params.h"
 
-void md_append_free(struct md_append *a)
+void ma_append_free(struct ma_append *a)
 {
 	if (a == NULL)
 		return;
@@ -37,18 +37,18 @@ void md_append_free(struct md_append *a)
 	free(a);
 }
 
-/* Decodes the body and fills a new md_append; *out NULL on error (resp
+/* Decodes the body and fills a new ma_append; *out NULL on error (resp
  * then holds the error). */
-static int md_append_new(const struct md_request *req,
-                         const struct md_params *p, struct md_append **out,
-                         struct md_response *resp)
+static int ma_append_new(const struct ma_request *req,
+                         const struct ma_params *p, struct ma_append **out,
+                         struct ma_response *resp)
 {
-	struct md_append *a = calloc(1, sizeof *a);
+	struct ma_append *a = calloc(1, sizeof *a);
 	if (a == NULL) {
-		md_response_error(resp, ML_E_NOMEM, -1, NULL, "out of memory");
+		ma_response_error(resp, ML_E_NOMEM, -1, NULL, "out of memory");
 		return ML_E_NOMEM;
 	}
-	ml_arena_init(&a->arena, MD_APPEND_ARENA_BYTES_MAX);
+	ml_arena_init(&a->arena, MA_APPEND_ARENA_BYTES_MAX);
 	ml_errinfo_clear(&a->err);
 	int rc =
 	    ml_json_parse_batch(req->body ? req->body : "", req->body_bytes,
@@ -61,8 +61,8 @@ static int md_append_new(const struct md_request *req,
 			             "out of memory for %zu results", a->count);
 	}
 	if (rc != 0) {
-		md_response_errinfo(resp, rc, &a->err);
-		md_append_free(a);
+		ma_response_errinfo(resp, rc, &a->err);
+		ma_append_free(a);
 		return rc;
 	}
 	const char *who = req->caller.name ? req->caller.name : "unknown";
@@ -71,7 +71,7 @@ static int md_append_new(const struct md_request *req,
 	a->recorded_by[len] = '\0';
 	a->opts.recorded_by = a->recorded_by;
 	a->opts.dry_run = p->dry_run;
-	a->opts.check_head = md_params_has(p, MD_P_EXPECTED_HEAD);
+	a->opts.check_head = ma_params_has(p, MA_P_EXPECTED_HEAD);
 	a->opts.expected_head = p->expected_head;
 	a->user = req->user;
 	*out = a;
@@ -79,14 +79,14 @@ static int md_append_new(const struct md_request *req,
 }
 
 /* 403 for a close event sent without the admin role. */
-static int md_append_roles(const struct md_request *req,
-                           const struct md_append *a, struct md_response *resp)
+static int ma_append_roles(const struct ma_request *req,
+                           const struct ma_append *a, struct ma_response *resp)
 {
-	if (req->caller.role >= MD_ROLE_ADMIN)
+	if (req->caller.role >= MA_ROLE_ADMIN)
 		return 0;
 	for (size_t i = 0; i < a->count; i++) {
 		if (a->events[i].type == ML_TYPE_CLOSE) {
-			md_response_error(resp, ML_E_FORBIDDEN, (int32_t)i,
+			ma_response_error(resp, ML_E_FORBIDDEN, (int32_t)i,
 			                  "type",
 			                  "%s may not close a period: close "
 			                  "events need the admin role",
@@ -97,33 +97,33 @@ static int md_append_roles(const struct md_request *req,
 	return 0;
 }
 
-enum md_api_outcome md_api_post_events(struct md_api *api,
-                                       const struct md_request *req,
-                                       struct md_response *resp)
+enum ma_api_outcome ma_api_post_events(struct ma_api *api,
+                                       const struct ma_request *req,
+                                       struct ma_response *resp)
 {
-	struct md_params p;
+	struct ma_params p;
 	struct ml_errinfo err;
-	struct md_append *a = NULL;
-	int rc = md_params_parse(
-	    req->query, md_route_info(MD_ROUTE_APPEND)->params, &p, &err);
+	struct ma_append *a = NULL;
+	int rc = ma_params_parse(
+	    req->query, ma_route_info(MA_ROUTE_APPEND)->params, &p, &err);
 	if (rc != 0) {
-		md_response_errinfo(resp, rc, &err);
-		return MD_API_DONE;
+		ma_response_errinfo(resp, rc, &err);
+		return MA_API_DONE;
 	}
-	if (md_append_new(req, &p, &a, resp) != 0)
-		return MD_API_DONE;
-	if (md_append_roles(req, a, resp) != 0) {
-		md_append_free(a);
-		return MD_API_DONE;
+	if (ma_append_new(req, &p, &a, resp) != 0)
+		return MA_API_DONE;
+	if (ma_append_roles(req, a, resp) != 0) {
+		ma_append_free(a);
+		return MA_API_DONE;
 	}
-	if (api->append(api->append_arg, a) == MD_APPEND_QUEUED)
-		return MD_API_PENDING;
-	md_api_append_answer(a, resp);
-	return MD_API_DONE;
+	if (api->append(api->append_arg, a) == MA_APPEND_QUEUED)
+		return MA_API_PENDING;
+	ma_api_append_answer(a, resp);
+	return MA_API_DONE;
 }
 
 /* One entry of "events": {"seq","id"?,"recorded_at","hash","duplicate"}. */
-static int md_write_entry(struct ml_buf *b, const struct ml_event *ev,
+static int ma_write_entry(struct ml_buf *b, const struct ml_event *ev,
                           const struct ml_append_result *res)
 {
 	char when[ML_TIME_TEXT_MAX], hex[65];
@@ -142,7 +142,7 @@ static int md_write_entry(struct ml_buf *b, const struct ml_event *ev,
 	return rc;
 }
 
-static int md_write_answer(struct ml_buf *b, const struct md_append *a)
+static int ma_write_answer(struct ml_buf *b, const struct ma_append *a)
 {
 	char hex[65];
 	int rc =
@@ -151,7 +151,7 @@ static int md_write_answer(struct ml_buf *b, const struct md_append *a)
 	for (size_t i = 0; rc == 0 && i < a->count; i++) {
 		if (i > 0)
 			rc = ml_buf_add_char(b, ',');
-		rc = rc ? rc : md_write_entry(b, &a->events[i], &a->results[i]);
+		rc = rc ? rc : ma_write_entry(b, &a->events[i], &a->results[i]);
 	}
 	ml_hex32(a->head.hash, hex);
 	rc = rc ? rc
@@ -160,47 +160,47 @@ static int md_write_answer(struct ml_buf *b, const struct md_append *a)
 	return rc;
 }
 
-void md_api_append_answer(struct md_append *a, struct md_response *resp)
+void ma_api_append_answer(struct ma_append *a, struct ma_response *resp)
 {
 	ml_buf_reset(&resp->body);
-	resp->route = MD_ROUTE_APPEND;
+	resp->route = MA_ROUTE_APPEND;
 	if (a->rc != 0) {
-		md_response_errinfo(resp, a->rc, &a->err);
-		md_append_free(a);
+		ma_response_errinfo(resp, a->rc, &a->err);
+		ma_append_free(a);
 		return;
 	}
 	bool stored = false;
 	for (size_t i = 0; i < a->count; i++)
 		stored = stored || !a->results[i].duplicate;
-	int rc = md_write_answer(&resp->body, a);
+	int rc = ma_write_answer(&resp->body, a);
 	if (rc != 0)
-		md_response_error(resp, rc, -1, NULL,
+		ma_response_error(resp, rc, -1, NULL,
 		                  "the batch was stored but its answer could "
 		                  "not be built: %s",
 		                  ml_strerror(rc));
 	else
 		resp->status = stored && !a->opts.dry_run ? 201 : 200;
-	md_append_free(a);
+	ma_append_free(a);
 }
 
-enum md_append_status md_append_direct(void *arg, struct md_append *a)
+enum ma_append_status ma_append_direct(void *arg, struct ma_append *a)
 {
 	struct ml_ledger *lg = arg;
-	MDB_txn *txn = NULL;
+	struct ml_read *rd = NULL;
 	a->rc = ml_ledger_append_batch(lg, a->events, a->count, &a->opts,
 	                               a->results, &a->err);
 	if (a->rc != 0)
-		return MD_APPEND_DONE;
+		return MA_APPEND_DONE;
 	/* Stored. The head is read afresh; should that fail, the batch's
 	 * last event stands in for it rather than reporting a stored batch
 	 * as failed. */
-	int rc = ml_ledger_read_begin(lg, &txn);
+	int rc = ml_ledger_read_begin(lg, &rd);
 	if (rc == 0)
-		rc = ml_ledger_head(lg, txn, &a->head);
-	ml_ledger_read_end(lg, txn);
+		rc = ml_ledger_head(lg, rd, &a->head);
+	ml_ledger_read_end(lg, rd);
 	if (rc != 0) {
 		a->head.seq = a->results[a->count - 1].seq;
 		memcpy(a->head.hash, a->results[a->count - 1].hash, 32);
 	}
-	return MD_APPEND_DONE;
+	return MA_APPEND_DONE;
 }

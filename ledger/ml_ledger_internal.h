@@ -1,0 +1,43 @@
+/*
+ * ml_ledger_internal.h — the façade seen from inside the library.
+ *
+ * As a user of the library, you should not need to know about these:
+ * ml_ledger.h is the whole public surface.
+ *
+ * struct ml_read (ml_ledger.h) is never defined. A read handle IS the
+ * LMDB read transaction, passed under a name of the library's own so
+ * that <lmdb.h> stays out of every public header; ml_read_txn and
+ * ml_read_of are the only two places that convert between them.
+ */
+#ifndef ML_LEDGER_INTERNAL_H
+#define ML_LEDGER_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "ml_ledger.h"
+#include "ml_store.h"
+
+static inline MDB_txn *ml_read_txn(struct ml_read *rd)
+{
+	return (MDB_txn *)(void *)rd;
+}
+
+static inline struct ml_read *ml_read_of(MDB_txn *txn)
+{
+	return (struct ml_read *)(void *)txn;
+}
+
+/* ml_ledger_read_begin, handing back the transaction itself (for the
+ * unit tests and benchmarks that look inside the projections). */
+static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
+{
+	struct ml_read *rd = NULL;
+	int rc = ml_ledger_read_begin(lg, &rd);
+	*txn = rc == 0 ? ml_read_txn(rd) : NULL;
+	return rc;
+}
+
+/* The store under the ledger, for the library's own modules. */
+struct ml_store *ml_ledger_store(struct ml_ledger *lg);
+
+#endif /* ML_LEDGER_INTERNAL_H */
