@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ml_text.h"
+
 struct md_token {
 	uint8_t hash[32];
 	enum ma_role role;
@@ -61,23 +63,13 @@ static int md_field(const char **p, const char **start, size_t *len)
 	return 0;
 }
 
-static int md_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int md_parse_hash(const char *s, size_t len, uint8_t out[32])
 {
 	if (len != 64)
 		return -1;
 	for (size_t i = 0; i < 32; i++) {
-		int hi = md_hexval(s[2 * i]), lo = md_hexval(s[2 * i + 1]);
+		int hi = ml_hex_digit(s[2 * i]),
+		    lo = ml_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -141,3 +141,14 @@ bool ml_event_id_valid(const char *s, size_t len)
 	}
 	return true;
 }
+
+int ml_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

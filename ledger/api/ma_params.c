@@ -302,18 +302,6 @@ static int ma_query_raw_check(const char *query, struct ml_errinfo *err)
 	return 0;
 }
 
-/* The value of hex digit c, or -1. */
-static int ma_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes a query value of len bytes into out (room for len + 1) as an
  * HTML form encodes it: '+' is a space, %XX the byte XX, and a '%' not
  * followed by two hex digits stands for itself. */
@@ -321,8 +309,8 @@ static void ma_query_decode(const char *s, size_t len, char *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
-		int hi = i + 2 < len ? ma_hex_digit(s[i + 1]) : -1;
-		int lo = i + 2 < len ? ma_hex_digit(s[i + 2]) : -1;
+		int hi = i + 2 < len ? ml_hex_digit(s[i + 1]) : -1;
+		int lo = i + 2 < len ? ml_hex_digit(s[i + 2]) : -1;
 		if (s[i] == '%' && hi >= 0 && lo >= 0) {
 			out[n++] = (char)(hi * 16 + lo);
 			i += 2;

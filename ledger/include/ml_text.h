@@ -1,5 +1,5 @@
 /*
- * ml_text.h — checks on text: UTF-8, identifier syntax.
+ * ml_text.h — checks on text: UTF-8, identifier syntax, hex digits.
  *
  * Every string the ledger stores is valid UTF-8 without NUL (RFC 3629:
  * no overlong forms, no surrogates, nothing above U+10FFFF). Identifiers
@@ -20,5 +20,8 @@ bool ml_utf8_valid(const char *s, size_t len);
 bool ml_party_id_valid(const char *s, size_t len);
 bool ml_grant_id_valid(const char *s, size_t len);
 bool ml_event_id_valid(const char *s, size_t len);
+
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int ml_hex_digit(char c);
 
 #endif /* ML_TEXT_H */
