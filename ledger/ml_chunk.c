@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "ml_error.h"
-#include "ml_state.h"
 
 #define ML_EVT_CORRECTED 1u
 

@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ml_state.h"
+#include "ml_bucket.h"
 #include "ml_varint.h"
 
 #define ML_CHUNK_ENTRY_MAX   (2 * ML_VARINT_MAX + 1 + 2 * (1 + ML_VARINT_MAX))
