@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ml_date.h"
+#include "ml_migrate.h"
 #include "ml_state.h"
 
 struct ml_ledger {
@@ -58,6 +59,8 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	lg->clock_arg = opts->clock_arg;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
+	if (rc == 0)
+		rc = ml_migrate_open(lg->st, err); /* before anything reads */
 	if (rc == 0)
 		rc = ml_log_writer_init(&lg->writer, lg->st);
 	if (rc == 0)
