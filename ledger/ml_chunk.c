@@ -124,7 +124,6 @@ int ml_chunk_correct(struct ml_chunk *c, uint64_t seq, uint64_t by_seq,
 	size_t n = 0;
 	int rc, found = 0;
 	ML_ASSERT(c->len > 0 && c->len <= ML_CHUNK_BYTES_MAX);
-	ML_ASSERT(by_seq > seq);
 	ml_chunk_reader_init(&r, c->first_seq, c->bytes, c->len);
 	for (rc = ml_chunk_read(&r, &s, &q, &by); rc == 1;
 	     rc = ml_chunk_read(&r, &s, &q, &by)) {

@@ -173,6 +173,7 @@ void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no)
 {
+	ML_ASSERT((unsigned)kind <= 0xff);
 	k[0] = (unsigned char)kind;
 	ml_be32_put(k + 1, no);
 	return 5;
