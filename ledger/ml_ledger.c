@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_date.h"
 #include "ml_migrate.h"
 #include "ml_state.h"
@@ -61,6 +62,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
 		rc = ml_migrate_open(lg->st, err); /* before anything reads */
+	ML_ASSERT(rc != 0 || lg->st->format_version == ML_FORMAT_VERSION);
 	if (rc == 0)
 		rc = ml_log_writer_init(&lg->writer, lg->st);
 	if (rc == 0)

@@ -50,6 +50,7 @@ int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                     MDB_val key, size_t size, uint64_t *value, bool *found)
 {
 	MDB_val val;
+	ML_ASSERT(db < ML_DB_COUNT && (size == 4 || size == 8));
 	int rc = mdb_get(txn, st->dbi[db], &key, &val);
 	*value = 0;
 	if (found != NULL)
@@ -302,6 +303,8 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
 		ml_store_close(st);
 		return rc;
 	}
+	ML_ASSERT(st->format_version >= 1 &&
+	          st->format_version <= ML_FORMAT_VERSION);
 	*out = st;
 	return 0;
 }
@@ -329,6 +332,7 @@ int ml_store_grow(struct ml_store *st)
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	st->map_bytes = next;
+	ML_ASSERT(st->map_bytes <= st->map_bytes_max);
 	return 0;
 }
 
