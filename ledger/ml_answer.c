@@ -16,6 +16,7 @@
  * of first definition.
  */
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -111,6 +112,7 @@ int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
 		               "as_of: outside 1900-01-01 ..= 2199-12-31");
 	a->v.as_of = q->as_of;
 	a->v.known = q->has_known_at;
+	ML_ASSERT(a->st != NULL && err != NULL); /* answers fill an errinfo */
 	if (!q->has_known_at)
 		return 0;
 	int rc =
@@ -138,6 +140,8 @@ int ml_ans_find(struct ml_ans *a, enum ml_name_kind k, const char *id,
 
 int ml_str_cmp(struct ml_str x, struct ml_str y)
 {
+	ML_ASSERT((x.ptr != NULL || x.len == 0) &&
+	          (y.ptr != NULL || y.len == 0));
 	uint32_t n = x.len < y.len ? x.len : y.len;
 	int c = n > 0 ? memcmp(x.ptr, y.ptr, n) : 0;
 	if (c != 0)

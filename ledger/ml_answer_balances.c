@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_json.h"
 #include "ml_money.h"
 
@@ -145,6 +146,7 @@ static int ml_bal_members(struct ml_ans *a, uint32_t party, uint32_t **out,
 		return rc;
 	uint32_t *m = calloc((size_t)t.count + 1, sizeof *m);
 	for (uint32_t p = 1; m != NULL && p <= t.count; p++) {
+		ML_ASSERT(*n < p); /* one entry per party at most */
 		if (ml_tree_under(&t, p, party))
 			m[(*n)++] = p;
 	}

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 
 /* rules.md: a date at most 30 days ahead is due. */
 #define ML_DEADLINE_WINDOW_DAYS 30
@@ -66,6 +67,7 @@ static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
 		l->v = nv;
 		l->cap = ncap;
 	}
+	ML_ASSERT(l->n < l->cap);
 	struct ml_dl_item *it = &l->v[l->n++];
 	it->date = date;
 	it->kind = kind;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_log.h"
 
 struct ml_def {
@@ -50,6 +51,7 @@ static int ml_defs_list(struct ml_ans *a, enum ml_name_kind k,
 	for (uint32_t no = 1; rc == 0 && no <= count; no++) {
 		uint64_t seq = 0;
 		rc = ml_state_def_at(a->st, a->txn, k, no, &a->v, &seq);
+		ML_ASSERT(*n < no); /* one entry per number at most */
 		if (rc == 0 && seq != 0) {
 			v[*n].seq = seq;
 			rc = ml_ans_named(a, k, no, &v[(*n)++].n);

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_json.h"
 #include "ml_log.h"
 
@@ -117,6 +118,7 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
 		count++;
 		last = seq;
 	}
+	ML_ASSERT(count <= q->limit && last >= q->after);
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "],\"next_after\":");
 	if (rc == 0)

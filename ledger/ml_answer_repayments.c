@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_money.h"
 
 static bool ml_sum_add(int64_t *acc, int64_t v)
@@ -131,6 +132,7 @@ int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
 	uint32_t payer_le = payer_no <= t->count ? t->root[payer_no] : 0;
 	if (rc == 0)
 		rc = ml_sums_collect(a, t, grant_no, payer_le, slot, sums, n);
+	ML_ASSERT(*n <= t->count); /* one sum per legal entity at most */
 	if (rc == 0)
 		rc = ml_sum_internal(a, t, grant_no, slot, sums);
 	for (size_t i = 0; rc == 0 && i < *n; i++)

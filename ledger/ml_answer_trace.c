@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_log.h"
 #include "ml_money.h"
 
@@ -60,6 +61,7 @@ static int ml_act_push(struct ml_act_list *l, const struct ml_event *ev,
 		l->v = nv;
 		l->cap = ncap;
 	}
+	ML_ASSERT(l->n < l->cap);
 	struct ml_activity *x = &l->v[l->n++];
 	x->activity = ev->activity;
 	x->unit = ev->unit;
@@ -199,6 +201,7 @@ static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l, uint32_t from,
 		l->v = nv;
 		l->cap = ncap;
 	}
+	ML_ASSERT(amount > 0 && l->n < l->cap);
 	struct ml_edge_out *e = &l->v[l->n];
 	e->kind = kind;
 	e->amount_ore = amount;

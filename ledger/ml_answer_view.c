@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ml_answer_internal.h"
+#include "ml_assert.h"
 #include "ml_log.h"
 
 static int ml_current_def_seq(struct ml_ans *a, enum ml_name_kind k,
@@ -242,6 +243,7 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
 		bool take = top == 0 || g == top;
 		if (!take && below)
 			rc = ml_ans_grant_under(a, g, top, &take);
+		ML_ASSERT(used < g); /* one entry per grant at most */
 		if (rc == 0 && take)
 			rc = ml_ans_named(a, ML_NAME_GRANT, g, &list[used++]);
 	}
@@ -278,6 +280,7 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 			v = nv;
 			cap = ncap;
 		}
+		ML_ASSERT(*n < cap);
 		rc = ml_ans_named(a, ML_NAME_PARTY, p, &v[(*n)++]);
 		if (rc == 0)
 			rc = ml_state_next_account(a->st, a->txn, g, &p);

@@ -14,10 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 
 #define ML_BUF_CAP_MIN       256
 #define ML_ARENA_BLOCK_BYTES (64u * 1024u)
+static_assert(ML_INT_TEXT_MAX >= 20, "UINT64_MAX and INT64_MIN's digits");
+static_assert(ML_ARENA_BLOCK_BYTES % 8 == 0, "blocks keep 8-byte alignment");
 
 void ml_buf_init(struct ml_buf *b, size_t max_bytes)
 {
@@ -46,6 +49,8 @@ void ml_buf_reset(struct ml_buf *b)
 
 static int ml_buf_reserve(struct ml_buf *b, size_t extra)
 {
+	ML_ASSERT(b->len <= b->max_bytes);
+	ML_ASSERT(b->cap == 0 || b->len < b->cap); /* room for the NUL */
 	if (extra > b->max_bytes - b->len)
 		return ML_E_TOO_LARGE;
 	size_t need = b->len + extra + 1;
@@ -61,6 +66,7 @@ static int ml_buf_reserve(struct ml_buf *b, size_t extra)
 		return ML_E_NOMEM;
 	b->data = p;
 	b->cap = cap;
+	ML_ASSERT(need <= b->cap && b->cap <= b->max_bytes + 1);
 	return 0;
 }
 
@@ -85,6 +91,8 @@ int ml_buf_room(struct ml_buf *b, size_t n, char **at)
 
 void ml_buf_commit(struct ml_buf *b, size_t n)
 {
+	/* n ≤ what ml_buf_room reserved. */
+	ML_ASSERT(b->data != NULL && b->len + n < b->cap);
 	b->len += n;
 	b->data[b->len] = '\0';
 }
@@ -109,6 +117,7 @@ char *ml_put_u64(char *o, uint64_t v)
 	char tmp[ML_INT_TEXT_MAX];
 	size_t n = 0;
 	do {
+		ML_ASSERT(n < sizeof tmp); /* UINT64_MAX has 20 digits */
 		tmp[sizeof tmp - 1 - n] = (char)('0' + v % 10);
 		v /= 10;
 		n++;
@@ -202,6 +211,7 @@ void *ml_arena_alloc(struct ml_arena *a, size_t len)
 		a->head = blk;
 	}
 	void *p = blk->bytes + blk->used;
+	ML_ASSERT(blk->size - blk->used >= need && need % 8 == 0);
 	blk->used += need;
 	a->used_bytes += need;
 	memset(p, 0, need);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_buf.h"
 #include "ml_error.h"
 #include "ml_limits.h"
@@ -76,7 +77,12 @@ static struct ml_cache_slot *ml_find(const struct ml_cache *c, char kind,
 {
 	uint32_t mask = c->cap - 1;
 	uint32_t i = (uint32_t)ml_hash_key(kind, s, len) & mask;
-	for (;;) {
+	ML_ASSERT(c->cap > 0 && (c->cap & mask) == 0); /* a power of two */
+	/* At most half the slots are used (ml_cache_put_name grows first),
+	 * so a free one ends the probe within cap steps. */
+	ML_ASSERT(c->used < c->cap);
+	for (uint32_t probes = 0;; probes++) {
+		ML_ASSERT(probes < c->cap);
 		struct ml_cache_slot *slot = &c->slots[i];
 		if (slot->key == NULL ||
 		    (slot->len == len + 1 && slot->key[0] == kind &&
@@ -125,6 +131,7 @@ void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
 		return;
 	if (c->used * 2 >= c->cap && !ml_grow(c))
 		return;
+	ML_ASSERT(c->used * 2 < c->cap);
 	struct ml_cache_slot *slot = ml_find(c, kind, id.ptr, id.len);
 	if (slot->key != NULL)
 		return;
@@ -165,6 +172,7 @@ void ml_cache_put_grant(struct ml_cache *c, uint32_t no, uint32_t payer,
 		c->grants = g;
 		c->grants_cap = cap;
 	}
+	ML_ASSERT(no < c->grants_cap);
 	c->grants[no].payer = payer;
 	c->grants[no].parent = parent;
 }

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
-#include "ml_state.h"
 
 #define ML_EVT_CORRECTED 1u
 
@@ -34,16 +34,21 @@ static size_t ml_entry_pack(uint64_t seq_delta, const struct ml_post *p,
 	}
 	if (corrected_by)
 		n += ml_varint_put(out + n, corrected_by);
+	ML_ASSERT(n >= 6 && n <= ML_CHUNK_ENTRY_MAX);
 	return n;
 }
 
 void ml_chunk_append(struct ml_chunk *c, uint64_t seq, const struct ml_post *p)
 {
+	ML_ASSERT(ml_chunk_has_room(c));
+	ML_ASSERT(seq > 0 && (c->len == 0 || seq > c->last_seq));
+	ML_ASSERT(p->bucket[0] < ML_B_ENTRIES && p->bucket[1] < ML_B_ENTRIES);
 	uint64_t delta = c->len == 0 ? 0 : seq - c->last_seq;
 	if (c->len == 0)
 		c->first_seq = seq;
 	c->len += ml_entry_pack(delta, p, 0, c->bytes + c->len);
 	c->last_seq = seq;
+	ML_ASSERT(c->len <= ML_CHUNK_APPEND_MAX + ML_CHUNK_ENTRY_MAX);
 }
 
 void ml_chunk_reader_init(struct ml_chunk_reader *r, uint64_t first_seq,
@@ -101,6 +106,7 @@ int ml_chunk_load(struct ml_chunk *c, uint64_t first_seq, const void *data,
 		n++;
 	if (rc != 0 || n > ML_CHUNK_ENTRIES_MAX)
 		return ML_E_CORRUPT;
+	ML_ASSERT(n >= 1 && seq >= first_seq);
 	memcpy(c->bytes, data, len);
 	c->len = len;
 	c->first_seq = first_seq;
@@ -117,6 +123,7 @@ int ml_chunk_correct(struct ml_chunk *c, uint64_t seq, uint64_t by_seq,
 	uint64_t s, prev = c->first_seq, by;
 	size_t n = 0;
 	int rc, found = 0;
+	ML_ASSERT(c->len > 0 && c->len <= ML_CHUNK_BYTES_MAX);
 	ml_chunk_reader_init(&r, c->first_seq, c->bytes, c->len);
 	for (rc = ml_chunk_read(&r, &s, &q, &by); rc == 1;
 	     rc = ml_chunk_read(&r, &s, &q, &by)) {
@@ -136,6 +143,7 @@ int ml_chunk_correct(struct ml_chunk *c, uint64_t seq, uint64_t by_seq,
 		return rc;
 	if (!found)
 		return ML_E_NOT_FOUND;
+	ML_ASSERT(n <= ML_CHUNK_BYTES_MAX);
 	memcpy(c->bytes, out, n);
 	c->len = n;
 	return 0;

@@ -29,11 +29,12 @@
 #ifndef ML_CHUNK_H
 #define ML_CHUNK_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ml_state.h"
+#include "ml_bucket.h"
 #include "ml_varint.h"
 
 #define ML_CHUNK_ENTRY_MAX   (2 * ML_VARINT_MAX + 1 + 2 * (1 + ML_VARINT_MAX))
@@ -42,6 +43,17 @@
 #define ML_CHUNK_BYTES_MAX                                                     \
 	(ML_CHUNK_APPEND_MAX + ML_CHUNK_ENTRY_MAX +                            \
 	 ML_CHUNK_ENTRIES_MAX * ML_VARINT_MAX)
+
+/* The bounds above, as the code relies on them: the smallest entry is 6
+ * bytes (1 seq delta, 1 flags, 2 × (bucket, 1-byte delta)), so
+ * ML_CHUNK_ENTRIES_MAX entries reach past ML_CHUNK_APPEND_MAX; one
+ * correction per entry fits in ML_CHUNK_BYTES_MAX. ml_entries.h relates
+ * ML_CHUNK_BYTES_MAX to LMDB's node size (no overflow page). */
+static_assert(ML_CHUNK_ENTRIES_MAX * 6 > ML_CHUNK_APPEND_MAX,
+              "ML_CHUNK_ENTRIES_MAX bounds the entries of a chunk");
+static_assert(ML_CHUNK_BYTES_MAX >= ML_CHUNK_APPEND_MAX + ML_CHUNK_ENTRY_MAX +
+                                        ML_CHUNK_ENTRIES_MAX * ML_VARINT_MAX,
+              "a full chunk, every entry corrected, fits");
 
 /* The postings one event makes on one account: at most two buckets (a
  * grant's payer gets allocated and received). */

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 
 /* Days from 1900-01-01 to 1970-01-01. */
@@ -52,6 +53,7 @@ static int64_t ml_days_from_civil(int64_t year, int month, int mday)
 	int64_t day_of_year = (153 * month_from_march + 2) / 5 + mday - 1;
 	int64_t day_of_era = year_of_era * 365 + year_of_era / 4 -
 	                     year_of_era / 100 + day_of_year; /* ..= 146096 */
+	ML_ASSERT(year_of_era >= 0 && year_of_era <= 399);
 	return era * 146097 + day_of_era - 719468;
 }
 
@@ -73,6 +75,8 @@ static void ml_civil_from_days(int64_t days, int64_t *year, int *month,
 	*month = (int)(month_from_march < 10 ? month_from_march + 3
 	                                     : month_from_march - 9);
 	*year = year_of_era + era * 400 + (*month <= 2);
+	ML_ASSERT(day_of_era >= 0 && day_of_era <= 146096);
+	ML_ASSERT(*month >= 1 && *month <= 12 && *mday >= 1 && *mday <= 31);
 }
 
 static bool ml_is_leap_year(int year)
@@ -84,6 +88,7 @@ static int ml_days_in_month(int year, int month)
 {
 	static const int days_by_month[12] = {31, 28, 31, 30, 31, 30,
 	                                      31, 31, 30, 31, 30, 31};
+	ML_ASSERT(month >= 1 && month <= 12); /* ml_read_ymd checked it */
 	if (month == 2 && ml_is_leap_year(year))
 		return 29;
 	return days_by_month[month - 1];
@@ -191,6 +196,7 @@ int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
 /* Writes v as exactly n decimal digits (v ≥ 0, < 10^n). */
 static void ml_put_digits(char *p, int v, int n)
 {
+	ML_ASSERT(v >= 0 && n >= 1 && n <= 9); /* fits an int */
 	for (int i = n - 1; i >= 0; i--) {
 		p[i] = (char)('0' + v % 10);
 		v /= 10;
@@ -206,6 +212,7 @@ static void ml_format_epoch_day(int64_t epoch_days, char *buf, size_t buf_size)
 	int month, mday;
 	char text[ML_DATE_TEXT_MAX];
 	ml_civil_from_days(epoch_days, &year, &month, &mday);
+	ML_ASSERT(year >= 0 && year <= 9999); /* clamped by the caller */
 	ml_put_digits(text, (int)year, 4);
 	text[4] = '-';
 	ml_put_digits(text + 5, month, 2);

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 #include "ml_store.h"
 #include "ml_tails.h"
@@ -31,6 +32,7 @@ static size_t ml_day_pack(const int64_t *t, unsigned char *out)
 	}
 	out[0] = (unsigned char)mask;
 	out[1] = (unsigned char)(mask >> 8);
+	ML_ASSERT(n <= ML_DAY_PACKED_MAX);
 	return n;
 }
 
@@ -56,6 +58,7 @@ static int ml_day_unpack(const MDB_val *val, int64_t *t)
 size_t ml_series_key(unsigned char *k, const unsigned char *prefix, size_t plen,
                      ml_day date, uint64_t seq, bool evt)
 {
+	ML_ASSERT(plen == 8 || plen == ML_PREFIX_MAX); /* account or edge */
 	memcpy(k, prefix, plen);
 	ml_be32_put(k + plen, (uint32_t)date);
 	if (!evt)
@@ -79,9 +82,11 @@ static bool ml_in_series(const MDB_val *key, const struct ml_series *s,
 
 int ml_series_totals_apply(int64_t *t, const struct ml_post *p, int sign)
 {
+	ML_ASSERT(sign == 1 || sign == -1);
 	for (int i = 0; i < 2; i++) {
 		if (p->bucket[i] < 0)
 			continue;
+		ML_ASSERT(p->bucket[i] < ML_B_ENTRIES);
 		int64_t d = sign > 0 ? p->delta[i] : -p->delta[i];
 		if (ml_add_overflows(t[p->bucket[i]], d, &t[p->bucket[i]]))
 			return ML_E_AMOUNT_RANGE;
@@ -100,6 +105,7 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
 {
 	unsigned char buf[ML_DAY_PACKED_MAX], kbuf[ML_PREFIX_MAX + 4];
 	MDB_val val = {ml_day_pack(t, buf), buf};
+	ML_VERIFY(val.mv_size >= 2 && val.mv_size <= sizeof buf);
 	if (val.mv_size == old_size)
 		return ml_error_from_mdb(
 		    mdb_cursor_put(cur, key, &val, MDB_CURRENT));
@@ -271,6 +277,10 @@ static int ml_chunk_put(const struct ml_series *s, ml_day date,
                         const struct ml_chunk *c)
 {
 	unsigned char k[ML_EVT_KEY_MAX];
+	/* Guards the file: a chunk past its maximum would need an overflow
+	 * page and could not be decoded back (ml_chunk_load refuses it). */
+	ML_VERIFY(c->len > 0 && c->len <= ML_CHUNK_BYTES_MAX);
+	ML_VERIFY(c->first_seq > 0 && c->first_seq <= c->last_seq);
 	MDB_val key = {ml_key(k, s, date, c->first_seq, true), k};
 	MDB_val val = {c->len, (void *)c->bytes};
 	return ml_error_from_mdb(mdb_cursor_put(s->cur, &key, &val, 0));
@@ -315,6 +325,7 @@ static int ml_tail_drop(const struct ml_series *s)
 int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                       const struct ml_post *p, ml_check_fn check, void *ctx)
 {
+	ML_ASSERT(seq > 0);
 	if (s->tails != NULL) {
 		bool done;
 		int rc = ml_tails_insert(s->tails, s, date, seq, p, check, ctx,
@@ -330,6 +341,7 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 {
 	struct ml_chunk c;
 	struct ml_post p;
+	ML_ASSERT(seq > 0 && by_seq > seq); /* ml_rules_correct.c checked */
 	int rc = ml_tail_drop(s);
 	if (rc == 0)
 		rc = ml_chunk_before(s, date, seq, &c);

@@ -35,16 +35,32 @@
 #ifndef ML_ENTRIES_H
 #define ML_ENTRIES_H
 
+#include <assert.h>
 #include <lmdb.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ml_chunk.h"
+#include "ml_limits.h"
 #include "ml_state.h"
 
 #define ML_PREFIX_MAX     12 /* grant ‖ from ‖ to */
 #define ML_EVT_KEY_MAX    (ML_PREFIX_MAX + 4 + 8)
 #define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10) /* mask, varints */
+
+/* A day record's mask is 16 bits; a chunk or a day record, with its key,
+ * never needs an overflow page (ml_limits.h), so rewriting one in place
+ * never allocates pages of its own. */
+static_assert(ML_BUCKETS <= 16, "a day record's mask has a bit per bucket");
+static_assert(ML_DAY_PACKED_MAX == 2 + ML_BUCKETS * ML_VARINT_MAX,
+              "a day record: mask and a varint per bucket");
+static_assert(ML_LMDB_NODE_HEADER_BYTES + ML_EVT_KEY_MAX + ML_CHUNK_BYTES_MAX <=
+                  ML_LMDB_NODE_BYTES_MAX,
+              "a chunk never needs an overflow page");
+static_assert(ML_LMDB_NODE_HEADER_BYTES + ML_PREFIX_MAX + 4 +
+                      ML_DAY_PACKED_MAX <=
+                  ML_LMDB_NODE_BYTES_MAX,
+              "a day record never needs an overflow page");
 
 struct ml_tails;
 

@@ -4,6 +4,7 @@
  */
 #include "ml_error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <stdarg.h>
@@ -16,6 +17,14 @@ struct ml_error_row {
 	int status;
 	const char *text;
 };
+
+/* Every code in the project's range: negative, from -32000 down, below
+ * LMDB's -30800 ..= -30780, so no code is ever read as another's. */
+#define ML_X_RANGE(name, value, wire, status, text)                            \
+	static_assert((value) <= -32000 && (value) > -33000, #name " range");  \
+	static_assert((status) >= 400 && (status) <= 599, #name " status");
+ML_ERROR_TABLE(ML_X_RANGE)
+#undef ML_X_RANGE
 
 static const struct ml_error_row ml_error_rows[] = {
 #define ML_X_ROW(name, value, wire, status, text) {value, wire, status, text},

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "ml_assert.h"
+
 #define F(name, kind, max, member)                                             \
 	{                                                                      \
 		name, sizeof name - 1, kind, max,                              \
@@ -135,6 +137,7 @@ bool ml_party_kind_valid(const char *s, size_t len)
 
 bool ml_type_is_money(enum ml_type t)
 {
+	ML_ASSERT((unsigned)t < ML_TYPE_COUNT);
 	switch (t) {
 	case ML_TYPE_ALLOCATION:
 	case ML_TYPE_DECLINE:

@@ -74,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_export_internal.h"
 #include "ml_json.h"
 #include "ml_money.h"
@@ -234,6 +235,7 @@ static bool ex_next_item(struct ml_export *x, struct ml_export_item *it)
 	if (x->indexed) {
 		if (x->item_next >= x->item_count)
 			return false;
+		ML_ASSERT(x->item_next < x->item_count);
 		*it = x->items[x->item_next++];
 		return true;
 	}

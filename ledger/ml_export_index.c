@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_export_internal.h"
 
 _Static_assert(sizeof(struct ml_export_item) == 16,
@@ -157,6 +158,7 @@ static int ex_delta_add(struct ml_export *x, uint64_t seq, int64_t delta,
 		x->deltas = d;
 		x->delta_cap = cap;
 	}
+	ML_ASSERT(x->delta_count < x->delta_cap);
 	x->deltas[x->delta_count++] =
 	    (struct ml_export_delta){seq, delta, is_new};
 	return 0;
@@ -203,6 +205,7 @@ static int ex_acct_add(struct ml_export *x, uint32_t g, uint32_t p,
 			x->acct_cap = cap;
 		}
 	}
+	ML_ASSERT(x->acct_count < x->acct_cap);
 	x->accts[x->acct_count++] = (struct ml_export_acct){g, p, mask, 0};
 	return 0;
 }
@@ -214,6 +217,7 @@ static int ex_accts_of(struct ml_export *x, const struct ml_event *ev,
 	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
 	int n = ml_export_lines(ev, r, 1, lines);
 	int rc = 0;
+	ML_ASSERT(n >= 0 && n <= ML_EXPORT_LINES_MAX);
 	for (int i = 0; rc == 0 && i < n; i++)
 		rc = ex_acct_add(x, lines[i].grant_no, lines[i].party_no,
 		                 1u << lines[i].bucket);
@@ -267,6 +271,8 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 		rc = ex_grant_delta(p, &ev, &r, &is_new);
 	if (rc != 0 || !ex_keeps(p, &ev, &r, &date))
 		return rc;
+	/* One item per seq of the log: items holds head_seq of them. */
+	ML_ASSERT(seq >= 1 && seq <= x->head_seq && x->item_count < seq);
 	x->items[x->item_count++] = (struct ml_export_item){date, 0, seq};
 	if (ev.type == ML_TYPE_GRANT)
 		rc = ex_delta_add(x, seq, r.total_delta_ore, is_new);

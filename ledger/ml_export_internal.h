@@ -29,6 +29,8 @@
  * ≤ 2 buckets, each with held and unallocated, then ≤ one contra line
  * per bucket (12). */
 #define ML_EXPORT_LINES_MAX 32
+static_assert(ML_EXPORT_LINES_MAX >= ML_POSTING_GROUPS_MAX * 2 * 2 + 12,
+              "a journal transaction's lines fit");
 
 /* The buckets a journal shows: the ten of ml_state.h (ML_B_ALLOCATED ..
  * ML_B_CARRIED_OUT), then the two derived ones. */

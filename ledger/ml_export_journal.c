@@ -40,6 +40,7 @@
  */
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_export_internal.h"
 #include "ml_json.h"
 
@@ -49,7 +50,12 @@
 #define EX_ACCOUNT_COLUMN 52
 /* "-10000000000000000.00" and a little more. */
 #define EX_AMOUNT_TEXT_MAX 32
-#define EX_AMOUNT_WIDTH    16
+/* "-" and the 20 digits of |INT64_MIN| with a decimal point. */
+static_assert(EX_AMOUNT_TEXT_MAX >= 1 + 20 + 1, "any amount's text fits");
+/* The longest root, a grant id, a party id, two ':' and a bucket. */
+static_assert(EX_ACCOUNT_MAX > 13 + ML_GRANT_ID_MAX + ML_PARTY_ID_MAX + 2 + 24,
+              "any account name fits");
+#define EX_AMOUNT_WIDTH 16
 
 static const char *const ex_ledger_bucket[ML_XB_COUNT] = {
     "allocated",  "allocated_out", "claimed", "received",
@@ -187,7 +193,9 @@ static size_t ex_account(bool bean, struct ml_str grant, struct ml_str party,
 	n = bean ? n + ex_bean_id(buf + n, party)
 	         : ex_put(buf, n, party.ptr, party.len);
 	buf[n++] = ':';
-	return ex_put(buf, n, b, strlen(b));
+	n = ex_put(buf, n, b, strlen(b));
+	ML_ASSERT(n < EX_ACCOUNT_MAX);
+	return n;
 }
 
 /* --- text ---------------------------------------------------------- */
@@ -199,6 +207,7 @@ static size_t ex_amount_text(int64_t ore, char *buf)
 	uint64_t u = ore < 0 ? 0 - (uint64_t)ore : (uint64_t)ore;
 	size_t nd = 0, n = 0;
 	do {
+		ML_ASSERT(nd < sizeof digits);
 		digits[nd++] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u > 0 || nd < 3);

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 
 struct ml_hasher {
@@ -45,6 +46,9 @@ int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
                   const char *canonical, size_t len, uint8_t out[32])
 {
 	unsigned int out_len = 0;
+	ML_ASSERT(h != NULL && h->ctx != NULL &&
+	          (canonical != NULL || len == 0));
+	ML_ASSERT(len <= ML_EVENT_JSON_MAX); /* the writer's buffer ceiling */
 	if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1 ||
 	    EVP_DigestUpdate(h->ctx, prev, 32) != 1 ||
 	    EVP_DigestUpdate(h->ctx, canonical, len) != 1 ||

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 #include "ml_text.h"
 
@@ -91,9 +92,12 @@ int ml_json_write_string(struct ml_buf *out, const char *s, size_t len)
 	size_t n = ml_string_len(s, len);
 	char *o;
 	int rc = ml_buf_room(out, n, &o);
-	if (rc == 0)
-		ml_buf_commit(out, (size_t)(ml_put_string(o, s, len) - o));
-	return rc;
+	if (rc != 0)
+		return rc;
+	char *end = ml_put_string(o, s, len);
+	ML_ASSERT((size_t)(end - o) == n); /* ml_string_len is exact */
+	ml_buf_commit(out, n);
+	return 0;
 }
 
 /* The length of v in decimal. */
@@ -262,6 +266,8 @@ int ml_json_write_event(const struct ml_event *ev, enum ml_json_form form,
 		o = ml_put_value(o, ev, (enum ml_field)f);
 	}
 	*o++ = '}';
+	/* The length pass bounds the stores: past need is past the room. */
+	ML_ASSERT((size_t)(o - start) <= need);
 	ml_buf_commit(out, (size_t)(o - start));
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_json.h"
 
 static int ml_canon(const cJSON *item, int depth, struct ml_buf *out, char *why,
@@ -42,6 +43,7 @@ static int ml_canon_members(const cJSON **kids, int n, int depth,
                             struct ml_buf *out, char *why, size_t why_size)
 {
 	int rc = ml_buf_add_char(out, '{');
+	ML_ASSERT(n >= 0 && depth <= ML_META_DEPTH_MAX);
 	for (int i = 0; rc == 0 && i < n; i++) {
 		if (i > 0 &&
 		    strcmp(kids[i - 1]->string, kids[i]->string) == 0) {
@@ -104,6 +106,8 @@ static int ml_canon_array(const cJSON *item, int depth, struct ml_buf *out,
 static int ml_canon(const cJSON *item, int depth, struct ml_buf *out, char *why,
                     size_t why_size)
 {
+	/* Each level checks before it descends: the recursion is bounded. */
+	ML_ASSERT(depth >= 1 && depth <= ML_META_DEPTH_MAX + 1);
 	if (depth > ML_META_DEPTH_MAX) {
 		snprintf(why, why_size, "nested deeper than %d levels",
 		         ML_META_DEPTH_MAX);

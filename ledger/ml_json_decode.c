@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_json.h"
 #include "ml_money.h"
 #include "ml_text.h"
@@ -136,6 +137,7 @@ static int ml_decode_amount(struct ml_decode *d, const cJSON *item,
 	/* A report may state that nothing was spent; amounts that move
 	 * money are at least one öre. */
 	int64_t min_ore = f == ML_F_SPENT ? 0 : ML_AMOUNT_MIN_ORE;
+	ML_ASSERT(ml_fields[f].kind == ML_V_AMOUNT);
 	if (!cJSON_IsNumber(item))
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
 		              "must be an integer number of öre");
@@ -348,6 +350,7 @@ int ml_json_decode_event(const cJSON *obj, int32_t index,
 			rc = ml_decode_value(&d, m, f);
 		if (rc != 0)
 			return rc;
+		ML_ASSERT(f < ML_F_COUNT); /* ml_check_member found it */
 		ev->present |= ML_BIT(f);
 	}
 	if (rc == 0)
@@ -399,6 +402,7 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
 			rc = ML_E_NOMEM;
 	}
 	const cJSON *item = batch ? root->child : root;
+	ML_ASSERT(rc != 0 || (n >= 1 && n <= ML_BATCH_EVENTS_MAX));
 	for (int i = 0; rc == 0 && i < n; i++, item = item->next)
 		rc = ml_json_decode_event(item, i, arena, &events[i], err);
 	cJSON_Delete(root);

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_json.h"
 #include "ml_text.h"
 
@@ -171,6 +172,7 @@ static int ml_scan_open(struct ml_scan *s, char c, struct ml_errinfo *err)
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
 		               "JSON nested deeper than %d levels",
 		               ML_JSON_DEPTH_MAX);
+	ML_ASSERT(s->depth <= ML_JSON_DEPTH_MAX); /* checked above */
 	if (s->depth == ml_scan_event_depth(s))
 		s->key = NULL;
 	s->pos++;
@@ -204,6 +206,7 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
 	s.len = len;
 	while (s.pos < s.len) {
 		char c = body[s.pos];
+		size_t pos_before = s.pos;
 		int rc = 0;
 		if (c == '"')
 			rc = ml_scan_string(&s, err);
@@ -215,6 +218,8 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
 			ml_scan_punct(&s, c);
 		if (rc != 0)
 			return rc;
+		/* Every step consumes a byte: at most len iterations. */
+		ML_ASSERT(s.pos > pos_before && s.pos <= s.len);
 	}
 	return 0;
 }

@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_date.h"
 #include "ml_log.h"
+#include "ml_migrate.h"
 #include "ml_state.h"
 
 struct ml_ledger {
@@ -63,6 +65,9 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	lg->clock_arg = opts->clock_arg;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
+	if (rc == 0)
+		rc = ml_migrate_open(lg->st, err); /* before anything reads */
+	ML_ASSERT(rc != 0 || lg->st->format_version == ML_FORMAT_VERSION);
 	if (rc == 0)
 		rc = ml_log_writer_init(&lg->writer, lg->st);
 	if (rc == 0)

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_json.h"
 #include "ml_record.h"
 
@@ -72,6 +73,7 @@ int ml_log_claim_id(struct ml_store *st, MDB_txn *txn, struct ml_str id,
                     uint64_t seq, uint64_t *existing)
 {
 	unsigned char v[8];
+	ML_ASSERT(seq > 0 && id.len > 0 && id.len <= ML_EVENT_ID_MAX);
 	ml_be64_put(v, seq);
 	MDB_val key = {id.len, (void *)id.ptr}, val = {8, v};
 	*existing = 0;
@@ -120,6 +122,7 @@ int ml_log_same_content(struct ml_log_writer *w, MDB_txn *txn, uint64_t seq,
 static int ml_log_seal(struct ml_log_writer *w, const struct ml_log_head *head,
                        struct ml_event *ev, int64_t now_us)
 {
+	ML_ASSERT(head->seq < UINT64_MAX);
 	ev->seq = head->seq + 1;
 	ev->recorded_at_us =
 	    now_us > head->recorded_at_us ? now_us : head->recorded_at_us + 1;
@@ -127,6 +130,7 @@ static int ml_log_seal(struct ml_log_writer *w, const struct ml_log_head *head,
 	memcpy(ev->prev_hash, head->hash, 32);
 	ml_buf_reset(&w->canon);
 	int rc = ml_json_write_event(ev, ML_JSON_CANONICAL, &w->canon);
+	ML_ASSERT(rc != 0 || ev->recorded_at_us > head->recorded_at_us);
 	if (rc == 0)
 		rc = ml_hash_event(w->hasher, ev->prev_hash, w->canon.data,
 		                   w->canon.len, ev->hash);
@@ -142,6 +146,11 @@ int ml_log_put(struct ml_log_writer *w, MDB_txn *txn, struct ml_log_head *head,
 		rc = ml_record_encode(ev, &w->rec);
 	if (rc != 0)
 		return rc;
+	/* Guards the file: the log is written with MDB_APPEND and its hash
+	 * chain assumes seq rises by one; a record is decoded by its size. */
+	ML_VERIFY(ev->seq == head->seq + 1 && ev->seq > 0);
+	ML_VERIFY(w->rec.len >= ML_RECORD_HEADER_BYTES &&
+	          w->rec.len <= ML_RECORD_BYTES_MAX);
 	unsigned char k[8];
 	ml_be64_put(k, ev->seq);
 	MDB_val key = {8, k};

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_chunk.h"
 #include "ml_entries.h"
 
@@ -108,4 +109,51 @@ int ml_migrate(MDB_txn *txn, unsigned from)
 		return ML_E_FORMAT;
 	int rc = ml_mig_series(txn, "acct_ev", "acct", 8);
 	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
+}
+
+/* One attempt: migrate and stamp the new version in one transaction. */
+static int ml_migrate_txn(struct ml_store *st)
+{
+	MDB_txn *txn = NULL;
+	unsigned version = 0;
+	int rc = ml_store_txn_begin(st, NULL, false, &txn);
+	if (rc != 0)
+		return rc;
+	rc = ml_store_format_get(st, txn, &version);
+	if (rc == 0 && version < ML_FORMAT_VERSION)
+		rc = ml_migrate(txn, version);
+	if (rc == 0 && version < ML_FORMAT_VERSION)
+		rc = ml_store_format_set(st, txn);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = ml_error_from_mdb(mdb_txn_commit(txn));
+	if (rc == 0)
+		st->format_version = ML_FORMAT_VERSION;
+	return rc;
+}
+
+int ml_migrate_open(struct ml_store *st, struct ml_errinfo *err)
+{
+	ML_ASSERT(st->format_version >= 1);
+	ML_ASSERT(st->format_version <= ML_FORMAT_VERSION);
+	unsigned found = st->format_version;
+	if (found == ML_FORMAT_VERSION)
+		return 0;
+	int rc = ml_migrate_txn(st);
+	while (rc == ML_E_MAP_FULL && ml_store_grow(st) == 0)
+		rc = ml_migrate_txn(st); /* the migration outgrew the map */
+	if (rc == ML_E_FORMAT)
+		return ml_fail(err, ML_E_FORMAT, -1, NULL,
+		               "%s has ledger format version %u; this medel "
+		               "knows version %u",
+		               st->dir, found, ML_FORMAT_VERSION);
+	if (rc != 0)
+		return ml_fail(err, rc, -1, NULL,
+		               "cannot migrate the ledger in %s from format "
+		               "version %u: %s",
+		               st->dir, found, ml_strerror(rc));
+	ML_ASSERT(st->format_version == ML_FORMAT_VERSION);
+	return 0;
 }

@@ -1,6 +1,11 @@
 /*
  * ml_migrate.h — bringing a ledger of an older format version up to this
- * one, in place, when it is opened (internal to the store).
+ * one, in place, when it is opened (internal to the ledger).
+ *
+ * Migration sits above the store and the state: it decodes and writes
+ * their records (ml_entries.h, ml_chunk.h). The store only reports the
+ * version it found (ml_store.h); the façade's ml_ledger_open calls
+ * ml_migrate_open right after ml_store_open, before anything else.
  *
  * Only the projections ever changed shape; the log, the hash chain, the
  * ids and every index are the same bytes, so a migration rewrites
@@ -12,8 +17,9 @@
  *          edge (ml_chunk.h) — the old value is exactly a chunk entry
  *          after its seq delta. acct_ev and edge_ev are then deleted.
  *
- * The whole migration is the caller's one write transaction: a crash
- * leaves the old version whole, and the next open starts again.
+ * The whole migration and the new format record are one write
+ * transaction: a crash leaves the old version whole, and the next open
+ * starts again.
  */
 #ifndef ML_MIGRATE_H
 #define ML_MIGRATE_H
@@ -22,9 +28,17 @@
 
 #include "ml_store.h"
 
+/* Brings the just-opened store up to ML_FORMAT_VERSION when
+ * st->format_version is older: in one write transaction it reads the
+ * format record again (another process may have migrated meanwhile),
+ * migrates, writes the new record and commits; on ML_E_MAP_FULL it aborts,
+ * grows the map and starts again, up to map_bytes_max. 0 at once when the
+ * ledger is current. Errors: ML_E_FORMAT (a version this medel cannot
+ * migrate; err says which), ML_E_CORRUPT, ML_E_MAP_FULL, ML_E_STORAGE. */
+int ml_migrate_open(struct ml_store *st, struct ml_errinfo *err);
+
 /* Migrates the ledger of format version `from` in txn to
- * ML_FORMAT_VERSION; the caller (ml_store.c) then writes the new format
- * record. ML_E_FORMAT when `from` is not
+ * ML_FORMAT_VERSION; the caller then writes the new format record. ML_E_FORMAT when `from` is not
  * a version this medel can migrate, ML_E_CORRUPT when an old record does
  * not decode, or a storage error (MDB_MAP_FULL: the caller grows the map
  * and tries again). */

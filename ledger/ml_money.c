@@ -33,6 +33,7 @@
 
 #include <stdio.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 #include "ml_limits.h"
 #include "ml_text.h"
@@ -43,6 +44,9 @@
 /* Digits of a uint64_t in decimal, and room for them with separators. */
 #define ML_MONEY_DIGITS_MAX  20
 #define ML_MONEY_GROUPED_MAX (ML_MONEY_DIGITS_MAX + ML_MONEY_DIGITS_MAX / 3)
+/* UINT64_MAX has 20 digits: grouped in threes, 6 spaces between. */
+static_assert(ML_MONEY_DIGITS_MAX >= 20 && ML_MONEY_GROUPED_MAX >= 20 + 6,
+              "any u64 kronor value fits, grouped");
 
 /* Where the scan of one amount is, and what it has found so far. */
 struct ml_money_scan {
@@ -340,6 +344,7 @@ static void ml_group_kronor(uint64_t kr, char out[ML_MONEY_GROUPED_MAX + 1])
 	size_t n = 0;
 	size_t digit_count = 0;
 	do {
+		ML_ASSERT(n + 2 <= sizeof reversed); /* ≤ 20 digits, 6 gaps */
 		if (digit_count > 0 && digit_count % 3 == 0)
 			reversed[n++] = ' ';
 		reversed[n++] = (char)('0' + kr % 10);

@@ -8,12 +8,17 @@
  * rule names the error (a decline checks its edge first, so declining
  * more than was allocated reads "not_allocated", not "over_allocation").
  */
+#include "ml_assert.h"
 #include "ml_state_internal.h"
 
 static void ml_add(struct ml_postings *out, bool edge, uint32_t g, uint32_t a,
                    uint32_t b, enum ml_field field, int b0, int64_t d0, int b1,
                    int64_t d1)
 {
+	/* Every event type adds at most ML_POSTING_GROUPS_MAX groups. */
+	ML_ASSERT(out->n >= 0 && out->n < ML_POSTING_GROUPS_MAX);
+	ML_ASSERT(b0 >= 0 && b0 < ML_B_ENTRIES && b1 >= -1 &&
+	          b1 < ML_B_ENTRIES);
 	struct ml_posting *p = &out->p[out->n++];
 	p->edge = edge;
 	p->post_parent = false;

@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 
 #define ML_HEADER_FIELDS                                                       \
@@ -30,6 +31,10 @@
 
 static_assert(ML_F_COUNT <= 64, "the present mask is 64 bits");
 static_assert(ML_RECORD_HEADER_BYTES == 24 + 32 + 32, "header layout");
+static_assert(ML_TYPE_COUNT <= 0xff, "a type is one byte of the header");
+static_assert(ML_RECORD_VERSION <= 0xff, "the version is one byte");
+static_assert(ML_RECORD_HEADER_BYTES < ML_RECORD_BYTES_MAX,
+              "a header fits a record");
 
 static void ml_put_le(unsigned char *p, uint64_t v, int bytes)
 {
@@ -95,6 +100,7 @@ static uint64_t ml_field_fixed(const struct ml_event *ev, enum ml_field f)
 static int ml_encode_header(const struct ml_event *ev, struct ml_buf *out)
 {
 	unsigned char h[ML_RECORD_HEADER_BYTES];
+	ML_ASSERT((unsigned)ev->type < ML_TYPE_COUNT);
 	h[0] = ML_RECORD_VERSION;
 	h[1] = (unsigned char)ev->type;
 	h[2] = (ev->present & ML_BIT(ML_F_SETTLES)) && ev->settles_seq == 0
@@ -117,6 +123,7 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
 		if (!(body & ML_BIT(f)))
 			continue;
 		int width = ml_field_width((enum ml_field)f, ev);
+		ML_ASSERT(width >= 0 && width <= 8);
 		if (width > 0) {
 			rc = ml_add_le(out, ml_field_fixed(ev, f), width);
 			continue;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 #include "ml_rules_internal.h"
 
@@ -349,8 +350,10 @@ int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
 {
 	struct ml_apply a;
 	memset(&a, 0, sizeof a);
-	if (s->batch_txn != txn)
-		return ML_E_ARG; /* ml_state_batch_begin was not called */
+	/* A caller's bug, not an input error: ml_state_batch_begin(txn)
+	 * must have been called (ml_ledger.c does, per batch). */
+	ML_ASSERT(s->batch_txn == txn && txn != NULL);
+	ML_ASSERT(ev->seq > 0 && (unsigned)ev->type < ML_TYPE_COUNT);
 	a.s = s;
 	a.st = s->st;
 	a.txn = txn;

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_rules_internal.h"
 
 static int ml_correct_target(struct ml_apply *a, struct ml_event *e)
@@ -119,6 +120,8 @@ static int ml_correct_repayments(struct ml_apply *a, const struct ml_event *e,
 static int ml_corr_put(struct ml_apply *a)
 {
 	unsigned char k[8], v[8];
+	/* ml_correct_target found the target before this event. */
+	ML_ASSERT(a->ev->corrects >= 1 && a->ev->corrects < a->ev->seq);
 	ml_be64_put(k, a->ev->corrects);
 	ml_be64_put(v, a->ev->seq);
 	MDB_val kv = {8, k}, vv = {8, v};

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 #include "ml_rules_internal.h"
 
@@ -37,6 +38,13 @@ static int ml_num_put(struct ml_apply *a, enum ml_name_kind k, uint32_t no,
 {
 	unsigned char key[5],
 	    buf[sizeof(struct ml_grant_row) + ML_GRANT_ID_MAX];
+	/* Guards the file: a nums value is a whole row, then the id (its
+	 * length validated by the decoder, ≤ ML_GRANT_ID_MAX). */
+	ML_VERIFY(row_size == (k == ML_NAME_PARTY
+	                           ? sizeof(struct ml_party_row)
+	                           : sizeof(struct ml_grant_row)));
+	ML_VERIFY(id.len >= 1 && row_size + id.len <= sizeof buf);
+	ML_VERIFY(no >= 1);
 	memcpy(buf, row, row_size);
 	memcpy(buf + row_size, id.ptr, id.len);
 	MDB_val kv = {ml_key_num(key, k, no), key};
@@ -90,6 +98,7 @@ static int ml_party_cycle(struct ml_apply *a, uint32_t no, uint32_t parent,
                           bool *cycle)
 {
 	*cycle = false;
+	ML_ASSERT(no >= 1); /* an existing party's number */
 	for (uint32_t up = parent, hops = 0; up != 0 && hops <= ML_PARTIES_MAX;
 	     hops++) {
 		if (up == no) {

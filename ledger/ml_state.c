@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_entries.h"
 #include "ml_state_internal.h"
 
@@ -112,6 +113,8 @@ static const enum ml_db ml_series_dbs[2] = {ML_DB_ACCT, ML_DB_EDGE};
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count)
 {
 	int rc = 0;
+	ML_ASSERT(s->batch_txn == NULL); /* batch_end ran after the last */
+	ML_ASSERT(txn != NULL);
 	s->batch_txn = txn;
 	for (int i = 0; rc == 0 && i < 2; i++)
 		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
@@ -170,6 +173,7 @@ void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no)
 {
+	ML_ASSERT((unsigned)kind <= 0xff);
 	k[0] = (unsigned char)kind;
 	ml_be32_put(k + 1, no);
 	return 5;

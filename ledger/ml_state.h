@@ -34,31 +34,16 @@
 #ifndef ML_STATE_H
 #define ML_STATE_H
 
+#include <assert.h>
 #include <lmdb.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "ml_bucket.h"
 #include "ml_error.h"
 #include "ml_event.h"
 #include "ml_store.h"
-
-/* The buckets of an account (DOMAIN.md), and a count of live entries. An
- * edge uses ALLOCATED (net allocation from → to), PAID_OUT (payouts) and
- * REPAID (repayments from → to). */
-enum ml_bucket {
-	ML_B_ALLOCATED,
-	ML_B_ALLOCATED_OUT,
-	ML_B_CLAIMED,
-	ML_B_RECEIVED,
-	ML_B_PAID_OUT,
-	ML_B_SPENT,
-	ML_B_REPAID,
-	ML_B_RETURNED,
-	ML_B_CARRIED_IN,
-	ML_B_CARRIED_OUT,
-	ML_B_ENTRIES, /* events that count (not corrected) */
-	ML_BUCKETS
-};
 
 extern const char *const ml_bucket_names[ML_BUCKETS];
 
@@ -95,6 +80,29 @@ struct ml_grant_row {
 	ml_day date;                        /* of the latest definition */
 	uint32_t pad;
 };
+
+/* Both rows are stored in nums as their bytes (host order), followed by
+ * the id, and read back with memcpy: their layout is part of the ledger
+ * format. A change here is a format migration. ml_grant_row_from_event
+ * zeroes the whole row, padding included, so the stored bytes are
+ * deterministic. */
+static_assert(sizeof(struct ml_party_row) == 16, "party row on disk");
+static_assert(offsetof(struct ml_party_row, def_seq) == 0, "party row");
+static_assert(offsetof(struct ml_party_row, parent_no) == 8, "party row");
+static_assert(offsetof(struct ml_party_row, kind) == 12, "party row");
+static_assert(sizeof(struct ml_grant_row) == 56, "grant row on disk");
+static_assert(offsetof(struct ml_grant_row, def_seq) == 0, "grant row");
+static_assert(offsetof(struct ml_grant_row, payer_no) == 8, "grant row");
+static_assert(offsetof(struct ml_grant_row, parent_no) == 12, "grant row");
+static_assert(offsetof(struct ml_grant_row, total_ore) == 16, "grant row");
+static_assert(offsetof(struct ml_grant_row, use_by) == 24, "grant row");
+static_assert(offsetof(struct ml_grant_row, report_by) == 28, "grant row");
+static_assert(offsetof(struct ml_grant_row, repay_by) == 32, "grant row");
+static_assert(offsetof(struct ml_grant_row, carry_over) == 36, "grant row");
+static_assert(offsetof(struct ml_grant_row, year) == 40, "grant row");
+static_assert(offsetof(struct ml_grant_row, date) == 44, "grant row");
+static_assert(offsetof(struct ml_grant_row, pad) == 48, "grant row");
+static_assert(sizeof(ml_day) == 4, "a date is 4 bytes in every key");
 
 /* What a query sees: events dated ≤ as_of, and, when known, only those
  * recorded at or before known_seq (corrections recorded later unseen). */

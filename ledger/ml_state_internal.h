@@ -48,6 +48,9 @@ struct ml_posting {
 };
 
 #define ML_POSTING_GROUPS_MAX 4
+/* Each group has ≤ 2 buckets: all groups fit an event's postings. */
+static_assert(ML_POSTING_GROUPS_MAX * 2 >= ML_POSTINGS_MAX,
+              "an event's postings fit its groups");
 
 struct ml_postings {
 	int n;

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ml_assert.h"
 #include "ml_limits.h"
-#include "ml_migrate.h"
 
 static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
@@ -50,6 +50,7 @@ int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                     MDB_val key, size_t size, uint64_t *value, bool *found)
 {
 	MDB_val val;
+	ML_ASSERT(db < ML_DB_COUNT && (size == 4 || size == 8));
 	int rc = mdb_get(txn, st->dbi[db], &key, &val);
 	*value = 0;
 	if (found != NULL)
@@ -136,6 +137,7 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 /* The format record of this version, for a new or a migrated ledger. */
 static int ml_format_put(struct ml_store *st, MDB_txn *txn)
 {
+	static_assert(ML_FORMAT_VERSION > 0, "0 means no format record");
 	unsigned char v[4];
 	ml_be32_put(v, ML_FORMAT_VERSION);
 	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
@@ -148,32 +150,41 @@ static int ml_format_create(struct ml_store *st, MDB_txn *txn)
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < ML_DB_COUNT; i++)
 		rc = mdb_dbi_open(txn, ml_db_names[i], MDB_CREATE, &st->dbi[i]);
+	if (rc == 0)
+		st->format_version = ML_FORMAT_VERSION;
 	return rc == 0 ? ml_format_put(st, txn) : rc;
+}
+
+int ml_store_format_get(struct ml_store *st, MDB_txn *txn, unsigned *version)
+{
+	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
+	uint64_t v;
+	bool found;
+	int rc = ml_store_get_be(st, txn, ML_DB_META, key, 4, &v, &found);
+	*version = (unsigned)v;
+	return rc == 0 && !found ? ML_E_CORRUPT : rc;
+}
+
+int ml_store_format_set(struct ml_store *st, MDB_txn *txn)
+{
+	int rc = ml_error_norm(ml_format_put(st, txn));
+	if (rc == 0)
+		st->format_version = ML_FORMAT_VERSION;
+	return rc;
 }
 
 static int ml_format_check(struct ml_store *st, MDB_txn *txn,
                            struct ml_errinfo *err)
 {
-	MDB_val key = {sizeof ml_format_key - 1, (void *)ml_format_key};
-	uint64_t version;
-	bool found;
-	int rc = ml_store_get_be(st, txn, ML_DB_META, key, 4, &version, &found);
-	if (rc == ML_E_CORRUPT || (rc == 0 && !found))
+	unsigned version;
+	int rc = ml_store_format_get(st, txn, &version);
+	if (rc == ML_E_CORRUPT)
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
 		               "%s is not a medel ledger (no format record)",
 		               st->dir);
 	if (rc != 0)
 		return rc;
-	if (version > 0 && version < ML_FORMAT_VERSION) {
-		rc = ml_migrate(txn, (unsigned)version); /* in this txn */
-		if (rc == 0)
-			rc = ml_error_norm(ml_format_put(st, txn));
-		if (rc == 0)
-			version = ML_FORMAT_VERSION;
-		else if (rc != ML_E_FORMAT)
-			return rc;
-	}
-	if (version != ML_FORMAT_VERSION)
+	if (version == 0 || version > ML_FORMAT_VERSION)
 		return ml_fail(err, ML_E_FORMAT, -1, NULL,
 		               "%s has ledger format version %u; this medel "
 		               "knows version %u",
@@ -187,6 +198,7 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 		if (rc != 0)
 			return rc;
 	}
+	st->format_version = (unsigned)version; /* older: ml_migrate_open */
 	return 0;
 }
 
@@ -287,15 +299,12 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
 		rc = ml_store_env(st, err);
 	if (rc == 0)
 		rc = ml_store_format(st, err);
-	while (rc == ML_E_MAP_FULL && st->map_bytes < st->map_bytes_max) {
-		rc = ml_store_grow(st); /* a migration outgrew the map */
-		if (rc == 0)
-			rc = ml_store_format(st, err);
-	}
 	if (rc != 0) {
 		ml_store_close(st);
 		return rc;
 	}
+	ML_ASSERT(st->format_version >= 1 &&
+	          st->format_version <= ML_FORMAT_VERSION);
 	*out = st;
 	return 0;
 }
@@ -323,6 +332,7 @@ int ml_store_grow(struct ml_store *st)
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
 	st->map_bytes = next;
+	ML_ASSERT(st->map_bytes <= st->map_bytes_max);
 	return 0;
 }
 

@@ -30,6 +30,11 @@
  * exclusively by medeld (ML_STORE_EXCLUSIVE), shared by embedded medel,
  * so neither opens a ledger the other holds.
  *
+ * The store is the lowest layer of the ledger: it knows no record above
+ * the format record. Opening a ledger of an older format version succeeds
+ * and says so in format_version; bringing it up to this version is
+ * ml_migrate_open's (ml_migrate.h), which the façade calls next.
+ *
  * The map starts at ML_MAP_BYTES_INITIAL (or the file's size) and doubles
  * when a write fills it (ml_store_grow), up to map_bytes_max.
  */
@@ -68,20 +73,30 @@ struct ml_store {
 	MDB_env *env;
 	MDB_dbi dbi[ML_DB_COUNT];
 	char *dir;
-	int lock_fd;            /* medel.lock, flock()ed while open */
-	uint64_t map_bytes;     /* current map size */
-	uint64_t map_bytes_max; /* ceiling for ml_store_grow */
+	int lock_fd;             /* medel.lock, flock()ed while open */
+	uint64_t map_bytes;      /* current map size */
+	uint64_t map_bytes_max;  /* ceiling for ml_store_grow */
+	unsigned format_version; /* found at open, 1 ..= ML_FORMAT_VERSION */
 };
 
 /* Opens (creating if needed, unless ML_STORE_NO_CREATE) the ledger in dir.
  * map_bytes_initial 0 means ML_MAP_BYTES_INITIAL, map_bytes_max 0 means
  * ML_MAP_BYTES_DEFAULT_MAX (an existing file keeps at least its size). Errors: ML_E_LOCKED
  * (another process holds it; the message says which kind), ML_E_FORMAT
- * (not a medel ledger, or an unknown format version), ML_E_IO, ML_E_NOMEM,
- * ML_E_STORAGE. On success *out is owned by the caller: ml_store_close. */
+ * (not a medel ledger, or a format version newer than this medel's),
+ * ML_E_IO, ML_E_NOMEM, ML_E_STORAGE. On success *out is owned by the
+ * caller (ml_store_close) and (*out)->format_version is the version found:
+ * below ML_FORMAT_VERSION the ledger must be migrated (ml_migrate_open)
+ * before anything else reads or writes it. */
 int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
                   uint64_t map_bytes_max, struct ml_store **out,
                   struct ml_errinfo *err);
+
+/* The format version recorded in txn (ML_E_CORRUPT when there is none or
+ * it is not 4 bytes), and writing this medel's ML_FORMAT_VERSION there
+ * (after a migration, in the migration's transaction). */
+int ml_store_format_get(struct ml_store *st, MDB_txn *txn, unsigned *version);
+int ml_store_format_set(struct ml_store *st, MDB_txn *txn);
 
 /* Closes the environment and releases the lock. NULL is fine. No
  * transaction may be open. */

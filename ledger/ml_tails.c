@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_error.h"
 
 #define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
+/* Linear probing ends at a free slot: there is always one. */
+static_assert(ML_TAILS_LOAD_MAX < ML_TAILS_MAX, "the table never fills");
 
 struct ml_tails {
 	MDB_cursor *cur[2];  /* acct, edge */
@@ -49,7 +52,9 @@ static size_t ml_tails_hash(const unsigned char *p, size_t len)
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
-	return h & (ML_TAILS_MAX - 1);
+	size_t i = h & (ML_TAILS_MAX - 1);
+	ML_ASSERT(i < ML_TAILS_MAX);
+	return i;
 }
 
 /* The slot holding s's key, or the free slot where it would go. */
@@ -57,7 +62,11 @@ static struct ml_tail *ml_tails_slot(struct ml_tails *t,
                                      const struct ml_series *s)
 {
 	size_t i = ml_tails_hash(s->prefix, s->plen);
-	for (;;) {
+	ML_ASSERT(s->plen > 0 && s->plen <= ML_PREFIX_MAX);
+	ML_ASSERT(t->used_count <= ML_TAILS_LOAD_MAX);
+	for (size_t probes = 0;; probes++) {
+		/* ≤ ML_TAILS_LOAD_MAX slots hold a key: a free one is near. */
+		ML_ASSERT(probes <= ML_TAILS_LOAD_MAX);
 		struct ml_tail *e = &t->slot[i];
 		if (e->plen == 0 ||
 		    (e->plen == s->plen &&
@@ -85,6 +94,7 @@ static int ml_tail_reserve(struct ml_tails *t, struct ml_tail *w, uint32_t n)
 		cap *= 2;
 	if (t->days_total - w->cap + cap > ML_TAILS_DAYS_MAX)
 		return ML_E_TOO_LARGE;
+	ML_ASSERT(t->days_total >= w->cap && cap >= n);
 	struct ml_tail_day *d = realloc(w->days, cap * sizeof *d);
 	if (d == NULL)
 		return ML_E_NOMEM;
@@ -97,6 +107,7 @@ static int ml_tail_reserve(struct ml_tails *t, struct ml_tail *w, uint32_t n)
 /* Forgets w without writing; its slot keeps the key. */
 static void ml_tail_forget(struct ml_tails *t, struct ml_tail *w)
 {
+	ML_ASSERT(t->days_total >= w->cap);
 	t->days_total -= w->cap;
 	free(w->days);
 	w->days = NULL;
@@ -109,6 +120,9 @@ static int ml_tail_put(MDB_cursor *cur, const struct ml_tail *w, ml_day day,
                        uint64_t seq, bool evt, const void *data, size_t len)
 {
 	unsigned char k[ML_EVT_KEY_MAX];
+	/* Guards the file, as ml_entries.c's ml_chunk_put does. */
+	ML_VERIFY(evt ? len > 0 && len <= ML_CHUNK_BYTES_MAX && seq > 0
+	              : len >= 2 && len <= ML_DAY_PACKED_MAX);
 	MDB_val key = {ml_series_key(k, w->prefix, w->plen, day, seq, evt), k};
 	MDB_val val = {len, (void *)data};
 	return ml_error_from_mdb(mdb_cursor_put(cur, &key, &val, 0));
@@ -286,6 +300,7 @@ static int ml_tail_get(struct ml_tails *t, const struct ml_series *s,
 		w = ml_tails_slot(t, s);
 	}
 	if (rc == 0 && w->plen == 0) {
+		ML_ASSERT(t->used_count < ML_TAILS_LOAD_MAX);
 		memcpy(w->prefix, s->prefix, s->plen);
 		w->plen = (uint8_t)s->plen;
 		t->used[t->used_count++] = w;

@@ -30,6 +30,7 @@
 #ifndef ML_TAILS_H
 #define ML_TAILS_H
 
+#include <assert.h>
 #include <lmdb.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,8 @@
  * their chunks) to stay allocated for the ledger's life. A power of
  * two. */
 #define ML_TAILS_MAX 1024
+static_assert((ML_TAILS_MAX & (ML_TAILS_MAX - 1)) == 0,
+              "ML_TAILS_MAX is a power of two: the hash is masked with it");
 
 /* Events a batch needs before its series are held in memory at all:
  * making a tail costs three B-tree seeks, about what the database path
@@ -55,6 +58,8 @@
 /* Day records held per batch, all series together (~100 bytes each):
  * a payer's 60 back-dated days in each of a few hundred series. */
 #define ML_TAILS_DAYS_MAX 32768
+static_assert(ML_TAILS_DAYS_MAX < UINT32_MAX / 2,
+              "days_total and a doubled capacity fit in u32");
 
 struct ml_tail_day {
 	ml_day day;

@@ -21,6 +21,7 @@
  */
 #include "ml_text.h"
 
+#include "ml_assert.h"
 #include "ml_limits.h"
 
 /* One well-formed UTF-8 sequence: its lead byte range, how many bytes,
@@ -53,6 +54,7 @@ static bool ml_utf8_is_continuation(unsigned char byte)
 static size_t ml_utf8_sequence_bytes(const unsigned char *s, size_t avail)
 {
 	const size_t row_count = sizeof ml_utf8_rows / sizeof ml_utf8_rows[0];
+	ML_ASSERT(avail >= 1 && s[0] >= 0x80);
 	for (size_t r = 0; r < row_count; r++) {
 		const struct ml_utf8_row *row = &ml_utf8_rows[r];
 		if (s[0] < row->lead_lo || s[0] > row->lead_hi)
@@ -61,6 +63,7 @@ static size_t ml_utf8_sequence_bytes(const unsigned char *s, size_t avail)
 			return 0; /* truncated */
 		if (s[1] < row->second_lo || s[1] > row->second_hi)
 			return 0;
+		ML_ASSERT(row->length_bytes >= 2 && row->length_bytes <= 4);
 		for (size_t k = 2; k < row->length_bytes; k++) {
 			if (!ml_utf8_is_continuation(s[k]))
 				return 0;
@@ -86,6 +89,7 @@ bool ml_utf8_valid(const char *s, size_t len)
 		size_t seq_bytes = ml_utf8_sequence_bytes(bytes + i, len - i);
 		if (seq_bytes == 0)
 			return false;
+		ML_ASSERT(seq_bytes <= len - i); /* the loop ends at len */
 		i += seq_bytes;
 	}
 	return true;

@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ml_assert.h"
+
 #define ML_VARINT_MAX 10 /* bytes of a 64-bit varint */
+static_assert(ML_VARINT_MAX * 7 >= 64, "ML_VARINT_MAX holds 64 bits");
 
 /* Writes v at p (ML_VARINT_MAX bytes of room); returns the bytes used. */
 static inline size_t ml_varint_put(unsigned char *p, uint64_t v)
@@ -21,6 +24,7 @@ static inline size_t ml_varint_put(unsigned char *p, uint64_t v)
 		v >>= 7;
 	}
 	p[n++] = (unsigned char)v;
+	ML_ASSERT(n >= 1 && n <= ML_VARINT_MAX);
 	return n;
 }
 
@@ -46,6 +50,7 @@ static inline uint64_t ml_zigzag(int64_t v)
 
 static inline int64_t ml_unzigzag(uint64_t v)
 {
+	static_assert((int64_t)-1 >> 63 == -1, "arithmetic right shift");
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 

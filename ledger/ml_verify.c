@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_hash.h"
 #include "ml_json.h"
 #include "ml_log.h"
@@ -35,6 +36,7 @@ static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
 {
 	struct ml_event ev;
 	uint8_t hash[32];
+	ML_ASSERT(s >= 1); /* the chain is walked from seq 1 */
 	if (key->mv_size != 8 || ml_be64_get(key->mv_data) != s ||
 	    ml_record_decode(val->mv_data, val->mv_size, s, &ev) != 0)
 		return mv_differ(&c->diff, "chain", s,

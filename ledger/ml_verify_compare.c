@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_verify_internal.h"
 
 struct mv_walk {
@@ -36,6 +37,8 @@ struct mv_walk {
 
 static void mv_key_words(const MDB_val *k, uint32_t *w, int n)
 {
+	/* Callers pass a prefix or a key of its series: grant ‖ a (‖ b). */
+	ML_ASSERT(n >= 1 && n <= 3 && k->mv_size >= (size_t)n * 4);
 	for (int i = 0; i < n; i++)
 		w[i] = ml_be32_get((unsigned char *)k->mv_data + 4 * i);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_verify_internal.h"
 
 typedef int (*mv_row_fn)(const MDB_val *k, const MDB_val *v, void *arg);
@@ -189,6 +190,7 @@ static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 
 static void mv_sort(struct mv_rows *r, int (*cmp)(const void *, const void *))
 {
+	ML_ASSERT(r->n <= r->cap);
 	if (r->n > 1) /* qsort wants a valid pointer even for nothing */
 		qsort(r->v, r->n, sizeof *r->v, cmp);
 }

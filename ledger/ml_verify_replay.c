@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_log.h"
 #include "ml_record.h"
 #include "ml_verify_internal.h"
@@ -62,6 +63,7 @@ static int mv_grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 	memset((char *)q + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
 	*p = q;
 	*cap = n;
+	ML_ASSERT(need < *cap);
 	return 0;
 }
 
@@ -75,6 +77,7 @@ static int mv_row_add(struct mv_rows *r, struct mv_row row)
 		r->v = v;
 		r->cap = cap;
 	}
+	ML_ASSERT(r->n < r->cap);
 	r->v[r->n++] = row;
 	return 0;
 }
@@ -141,6 +144,7 @@ static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
 		x->posts = p;
 		x->posts_cap = cap;
 	}
+	ML_ASSERT(x->nposts + (uint64_t)ps.n <= x->posts_cap);
 	for (int i = 0; i < ps.n; i++) {
 		struct mv_posting *p = &x->posts[x->nposts++];
 		p->edge = ps.p[i].edge;

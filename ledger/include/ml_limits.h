@@ -9,6 +9,9 @@
 #ifndef ML_LIMITS_H
 #define ML_LIMITS_H
 
+#include <assert.h>
+#include <stdint.h>
+
 /* Money: every event amount is 1 ..= 10^15 öre (DOMAIN.md "Amount"). */
 #define ML_AMOUNT_MIN_ORE 1LL
 #define ML_AMOUNT_MAX_ORE 1000000000000000LL
@@ -78,11 +81,39 @@
 #define ML_MAP_BYTES_INITIAL     (64ull * 1024 * 1024)
 #define ML_MAP_BYTES_DEFAULT_MAX (1024ull * 1024 * 1024 * 1024)
 
+/* LMDB puts a record whose node (8-byte header + key + value) exceeds
+ * the page's node maximum on overflow pages of its own: for the smallest
+ * page LMDB uses, 4096 bytes, ((4096 − 16) / 2 & −2) − 2 = 2038 bytes
+ * (mdb.c, me_nodemax). Records that are rewritten in place (chunks, day
+ * totals) are kept below it: ml_entries.h static_asserts that. */
+#define ML_LMDB_PAGE_BYTES_MIN    4096
+#define ML_LMDB_NODE_BYTES_MAX    ((((ML_LMDB_PAGE_BYTES_MIN - 16) / 2) & ~1) - 2)
+#define ML_LMDB_NODE_HEADER_BYTES 8
+
 /* Named LMDB databases in the environment (see docs/architecture.md). */
 #define ML_DBS_MAX 16
+
+/* The relations between limits the code relies on. */
+static_assert(ML_AMOUNT_MIN_ORE > 0 && ML_AMOUNT_MIN_ORE <= ML_AMOUNT_MAX_ORE,
+              "amounts are positive");
+static_assert(ML_YEAR_MIN <= ML_YEAR_MAX, "a date range");
+static_assert(ML_META_INT_MAX == (1LL << 53) - 1, "exact in a double");
+static_assert(ML_EVENT_JSON_MAX <= ML_BODY_BYTES_MAX, "one event fits a body");
+static_assert(ML_RECORD_BYTES_MAX < ML_EVENT_JSON_MAX,
+              "a record is smaller than its JSON");
+static_assert(ML_META_MAX + ML_NOTE_MAX + ML_ACTIVITY_MAX < ML_RECORD_BYTES_MAX,
+              "the largest legal event's text fits a record");
+static_assert(ML_EVENTS_LIMIT_DEFAULT <= ML_EVENTS_LIMIT_MAX,
+              "the default limit is allowed");
+static_assert(ML_PARTIES_MAX < UINT32_MAX && ML_GRANTS_MAX < UINT32_MAX,
+              "numbers are u32 in keys");
+static_assert(ML_MAP_BYTES_INITIAL <= ML_MAP_BYTES_DEFAULT_MAX,
+              "the map starts within its ceiling");
 
 /* Human-readable messages: one sentence naming the values involved. */
 #define ML_MESSAGE_MAX    512
 #define ML_FIELD_NAME_MAX 64
+
+static_assert(ML_MESSAGE_MAX > ML_FIELD_NAME_MAX, "a message names a field");
 
 #endif /* ML_LIMITS_H */
