@@ -61,10 +61,8 @@
 
 /* --- output ----------------------------------------------------------- */
 
-/* Rows of a human table held in memory before it is aligned (the answer
- * bounds them anyway: 96 MiB of JSON is under a million rows), and the
- * bytes of text its cells may take. */
-#define MC_TABLE_ROWS_MAX       1000000
+/* Columns of a human table, and the bytes of text its cells may take
+ * (its rows are bounded by ML_ANSWER_ROWS_MAX, as the answer's are). */
 #define MC_TABLE_COLUMNS_MAX    16
 #define MC_TABLE_TEXT_BYTES_MAX (256u * 1024u * 1024u)
 

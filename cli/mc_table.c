@@ -68,17 +68,8 @@ void mc_table_column(struct mc_table *t, size_t col, const char *header,
 
 static int mc_table_grow(struct mc_table *t)
 {
-	if (t->n_rows < t->cap_rows)
-		return 0;
-	if (t->n_rows >= MC_TABLE_ROWS_MAX)
-		return ML_E_TOO_LARGE;
-	size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
-	struct mc_row *rows = realloc(t->rows, cap * sizeof *rows);
-	if (rows == NULL)
-		return ML_E_NOMEM;
-	t->rows = rows;
-	t->cap_rows = cap;
-	return 0;
+	return ml_grow((void **)&t->rows, &t->cap_rows, t->n_rows + 1,
+	               sizeof *t->rows, ML_ANSWER_ROWS_MAX);
 }
 
 /* Appends n strings, each with its NUL (NULL → ""). */

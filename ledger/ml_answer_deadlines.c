@@ -58,14 +58,10 @@ static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
 {
 	if (date - a->v.as_of > ML_DEADLINE_WINDOW_DAYS)
 		return 0;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? 2 * l->cap : 32;
-		void *nv = realloc(l->v, ncap * sizeof *l->v);
-		if (nv == NULL)
-			return ml_ans_nomem(a);
-		l->v = nv;
-		l->cap = ncap;
-	}
+	int rc = ml_ans_grow(a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
+	                     ML_ANSWER_ROWS_MAX, "deadlines");
+	if (rc != 0)
+		return rc;
 	struct ml_dl_item *it = &l->v[l->n++];
 	it->date = date;
 	it->kind = kind;

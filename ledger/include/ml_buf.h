@@ -6,6 +6,10 @@
  * error ML_E_TOO_LARGE (a caller answers 413), never an unbounded realloc.
  * The bytes are always NUL-terminated so text can be used as a C string.
  *
+ * ml_grow is the same rule for an array of items: every growing array of
+ * the project goes through it with a ceiling on its number of items, so
+ * none grows without end and none computes a size that overflows.
+ *
  * ml_arena hands out stable pointers (a decoded event's strings point into
  * it) from a chain of blocks; everything is freed at once. It has a
  * ceiling too.
@@ -50,6 +54,15 @@ int ml_buf_add_u64(struct ml_buf *b, uint64_t v);
 /* Appends printf-formatted text. */
 int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Makes *items (an array of *cap items of item_bytes each, NULL when *cap
+ * is 0) hold at least need items: the capacity doubles from a first
+ * allocation of ML_GROW_FIRST_BYTES, never past max_items, and the new
+ * items are zeroed. Returns 0; ML_E_TOO_LARGE when need > max_items or
+ * the array's bytes would not fit a size_t; ML_E_NOMEM. On error *items
+ * and *cap are unchanged. */
+int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
+            size_t max_items);
 
 struct ml_arena_block;
 struct ml_arena {

@@ -68,6 +68,13 @@
 #define ML_PARTIES_MAX 1000000
 #define ML_GRANTS_MAX  1000000
 
+/* Rows of one list in an answer (a trace's activities and flows, the
+ * deadlines, a table the CLI draws from an answer). An answer is sent
+ * whole and is at most 96 MiB (MA_ANSWER_BYTES_MAX); a row takes 100
+ * bytes or more of JSON, so a longer list could not be sent anyway, and
+ * refusing it while it is built (413 too_large) keeps memory to that. */
+#define ML_ANSWER_ROWS_MAX 1000000
+
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
  * accounts and one edge. */
