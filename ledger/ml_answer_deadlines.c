@@ -24,16 +24,14 @@
  * grant id and party id. Cost: every grant's accounts (one seek each, a
  * scan each in a known view) and, for grants with report_by or a passed
  * use_by, its edges and a report lookup per member of a receiving legal
- * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS below), from
+ * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS), from
  * rules.md.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_answer_internal.h"
-
-/* rules.md: a date at most 30 days ahead is due. */
-#define ML_DEADLINE_WINDOW_DAYS 30
+#include "ml_limits_internal.h"
 
 /* In name order, so sorting by kind sorts by its name. */
 enum ml_dl_kind { ML_DL_CLAIM, ML_DL_REPAY, ML_DL_REPORT };

@@ -24,9 +24,8 @@
 #include <string.h>
 
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_text.h"
-
-#define ML_JSON_DEPTH_MAX 64
 
 struct ml_scan {
 	const char *body;

@@ -6,6 +6,7 @@
 
 #include "ml_cache.h"
 #include "ml_entries.h"
+#include "ml_limits_internal.h"
 #include "ml_state.h"
 #include "ml_tails.h"
 
@@ -46,8 +47,6 @@ struct ml_posting {
 	struct ml_post post;
 	enum ml_field field; /* the event field naming the account */
 };
-
-#define ML_POSTING_GROUPS_MAX 4
 
 struct ml_postings {
 	int n;

@@ -15,8 +15,6 @@
 #include "ml_buf.h"
 #include "ml_error.h"
 
-#define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
-
 struct ml_tails {
 	MDB_cursor *cur[2];  /* acct, edge */
 	uint32_t days_total; /* day records allocated to valid tails */

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ml_limits.h"
+
 struct ml_buf {
 	char *data;       /* NUL-terminated; NULL until the first append */
 	size_t len;       /* bytes used, not counting the NUL */
@@ -45,7 +47,6 @@ int ml_buf_room(struct ml_buf *b, size_t n, char **at);
 void ml_buf_commit(struct ml_buf *b, size_t n);
 /* Writes v in decimal at o (at most ML_INT_TEXT_MAX bytes, no NUL);
  * returns the end. */
-#define ML_INT_TEXT_MAX 20
 char *ml_put_u64(char *o, uint64_t v);
 char *ml_put_i64(char *o, int64_t v);
 /* Appends a decimal integer. */
