@@ -1,8 +1,9 @@
 /*
  * ml_buf.c — bounded growable buffers and a block arena.
  *
- * Both are small on purpose. A buffer is an ml_grow array of bytes: it
- * doubles from ML_GROW_FIRST_BYTES, never past max_bytes + 1 (the NUL).
+ * Both are small on purpose. A buffer grows as an ml_grow array of bytes
+ * (but not zeroed: its bytes are written at once): it doubles from
+ * ML_GROW_FIRST_BYTES, never past max_bytes + 1 (the NUL).
  * ml_grow checks every size it computes against SIZE_MAX before it
  * multiplies, so a huge need or item size is ML_E_TOO_LARGE, never a
  * wrapped, too small allocation. An arena allocates blocks of
@@ -46,18 +47,9 @@ void ml_buf_reset(struct ml_buf *b)
 		b->data[0] = '\0';
 }
 
-static int ml_buf_reserve(struct ml_buf *b, size_t extra)
-{
-	if (extra > b->max_bytes - b->len)
-		return ML_E_TOO_LARGE;
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	return ml_grow((void **)&b->data, &b->cap, need, 1, b->max_bytes + 1);
-}
-
-int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
-            size_t max_items)
+/* ml_grow without zeroing the new items. */
+static int ml_grow_raw(void **items, size_t *cap, size_t need,
+                       size_t item_bytes, size_t max_items)
 {
 	if (need <= *cap)
 		return 0;
@@ -74,13 +66,36 @@ int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
 		n = n > max_items / 2 ? max_items : n * 2;
 	if (n > max_items)
 		n = max_items;
-	unsigned char *p = realloc(*items, n * item_bytes);
+	void *p = realloc(*items, n * item_bytes);
 	if (p == NULL)
 		return ML_E_NOMEM;
-	memset(p + *cap * item_bytes, 0, (n - *cap) * item_bytes);
 	*items = p;
 	*cap = n;
 	return 0;
+}
+
+int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
+            size_t max_items)
+{
+	size_t old = *cap;
+	int rc = ml_grow_raw(items, cap, need, item_bytes, max_items);
+	if (rc == 0 && *cap > old)
+		memset((unsigned char *)*items + old * item_bytes, 0,
+		       (*cap - old) * item_bytes);
+	return rc;
+}
+
+static int ml_buf_reserve(struct ml_buf *b, size_t extra)
+{
+	if (extra > b->max_bytes - b->len)
+		return ML_E_TOO_LARGE;
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	/* Bytes are written as soon as there is room: no need to zero them
+	 * (a 96 MiB answer would touch every page twice). */
+	return ml_grow_raw((void **)&b->data, &b->cap, need, 1,
+	                   b->max_bytes + 1);
 }
 
 int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len)
