@@ -171,7 +171,7 @@ cJSON *mc_json_parse(const struct mc_reply *r);
 /* A member's string, or NULL when absent or not a string. */
 const char *mc_json_str(const cJSON *obj, const char *name);
 /* A member's exact integer into *out: 0, or -1 when absent, not a
- * number, not whole or beyond ±MC_JSON_INT_MAX. */
+ * number, not whole or beyond ±ML_JSON_INT_MAX. */
 int mc_json_int(const cJSON *obj, const char *name, int64_t *out);
 /* The integers named names[0..n) into out[0..n): 0, or -1 when any is
  * missing or not exact (the answer is then not one medel can show). */

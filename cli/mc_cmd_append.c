@@ -40,23 +40,21 @@ struct mc_batch_file {
  * worth per possible event (the JSON Lines framing). */
 static int mc_read_all(FILE *f, char **out, size_t *len)
 {
-	size_t cap = 64 * 1024, n = 0;
+	size_t cap = 0, n = 0;
 	size_t max = ML_BODY_BYTES_MAX + ML_BATCH_EVENTS_MAX;
-	char *buf = malloc(cap + 1);
-	while (buf != NULL) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap || n > max)
-			break;
-		char *more = realloc(buf, cap * 2 + 1);
-		if (more == NULL) {
+	char *buf = NULL;
+	for (;;) {
+		/* Room for one byte past max and the NUL, to see it passed. */
+		int rc = ml_grow((void **)&buf, &cap, n + 2, 1, max + 2);
+		if (rc != 0) {
 			free(buf);
-			return ML_E_NOMEM;
+			return rc;
 		}
-		buf = more;
-		cap *= 2;
+		size_t want = cap - 1 - n;
+		n += fread(buf + n, 1, want, f);
+		if (n < cap - 1 || n > max)
+			break;
 	}
-	if (buf == NULL)
-		return ML_E_NOMEM;
 	if (ferror(f) || n > max) {
 		free(buf);
 		return ferror(f) ? ML_E_IO : ML_E_TOO_LARGE;
@@ -78,14 +76,11 @@ static int mc_lines_to_array(struct mc_batch_file *b, const char *text)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		line++;
 		if (strspn(p, " \t\r") < len) {
-			if (b->n_lines == cap) {
-				cap = cap ? cap * 2 : 256;
-				uint32_t *l =
-				    realloc(b->lines, cap * sizeof *l);
-				if (l == NULL)
-					return ML_E_NOMEM;
-				b->lines = l;
-			}
+			rc =
+			    ml_grow((void **)&b->lines, &cap, b->n_lines + 1,
+			            sizeof *b->lines, ML_BATCH_EVENTS_MAX + 1u);
+			if (rc != 0)
+				return rc;
 			b->lines[b->n_lines++] = line;
 			if (b->n_lines > 1)
 				rc = ml_buf_add_char(&b->body, ',');
@@ -144,9 +139,9 @@ static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
 		rc = mc_batch_body(b);
 	if (rc == ML_E_TOO_LARGE)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "%s is larger than one batch may be (8 MiB): "
-		               "split it",
-		               b->name);
+		               "%s is larger than one batch may be (%u events, "
+		               "8 MiB): split it",
+		               b->name, (unsigned)ML_BATCH_EVENTS_MAX);
 	if (rc != 0 && !read)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "io", "cannot read %s",
 		               b->name);

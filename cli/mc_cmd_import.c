@@ -28,7 +28,7 @@ struct mc_import {
 	struct mc_csv_in in;
 	char names[MC_CSV_COLUMNS_MAX][ML_FIELD_NAME_MAX];
 	size_t n_cols;
-	uint32_t rows[MC_CSV_ROWS_MAX]; /* the row of each event */
+	uint32_t rows[ML_BATCH_EVENTS_MAX]; /* the row of each event */
 	size_t n_events;
 	struct ml_buf body;
 	struct mc_progress progress;
@@ -131,11 +131,12 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
 			               "row %u: %s", im->in.row, why);
 		if (mc_row_blank(&im->in))
 			continue;
-		if (im->n_events >= MC_CSV_ROWS_MAX)
+		if (im->n_events >= ML_BATCH_EVENTS_MAX)
 			return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
 			               "more than %d rows: one batch holds at "
 			               "most %d events; split the file",
-			               MC_CSV_ROWS_MAX, ML_BATCH_EVENTS_MAX);
+			               ML_BATCH_EVENTS_MAX,
+			               ML_BATCH_EVENTS_MAX);
 		exit = mc_import_row(ctx, im, type);
 		mc_progress_update(&im->progress, im->n_events, 0);
 	}

@@ -2,9 +2,9 @@
  * mc_cmd_log.c — `medel log`: the events, optionally filtered, and with
  * --follow the new ones as they arrive.
  *
- * GET /v1/events pages through the log (MC_LOG_PAGE_EVENTS_MAX a page,
+ * GET /v1/events pages through the log (ML_EVENTS_LIMIT_MAX a page,
  * `after` = the page's next_after) until the log ends or --limit events
- * are shown. --follow then keeps asking with wait=MC_FOLLOW_WAIT_S: medeld
+ * are shown. --follow then keeps asking with wait=MA_WAIT_S_MAX: medeld
  * holds the request until something newer is stored (the API's
  * catch-up subscription); embedded, mc_embed polls the directory. Each
  * page is flushed as soon as it is printed.
@@ -160,7 +160,7 @@ static int mc_log_get(struct mc_ctx *ctx, struct mc_log *l, uint64_t want,
 	char after[24], limit[24], wait_s[8];
 	snprintf(after, sizeof after, "%llu", (unsigned long long)l->after);
 	snprintf(limit, sizeof limit, "%llu", (unsigned long long)want);
-	snprintf(wait_s, sizeof wait_s, "%d", MC_FOLLOW_WAIT_S);
+	snprintf(wait_s, sizeof wait_s, "%d", MA_WAIT_S_MAX);
 	mc_query_init(&q);
 	mc_query_add(&q, "after", l->after ? after : NULL);
 	mc_query_add(&q, "limit", want ? limit : NULL);
@@ -188,7 +188,7 @@ static int mc_log_loop(struct mc_ctx *ctx, struct mc_log *l)
 	bool waiting = false;
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	while (exit == MC_EXIT_OK && (l->limit == 0 || shown < l->limit)) {
-		uint64_t want = MC_LOG_PAGE_EVENTS_MAX;
+		uint64_t want = ML_EVENTS_LIMIT_MAX;
 		if (l->limit != 0 && l->limit - shown < want)
 			want = l->limit - shown;
 		if (ctx->out == MC_OUT_JSON && !l->follow)
@@ -239,11 +239,11 @@ static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit == MC_EXIT_OK && l.opts[4].value != NULL && l.limit == 0)
 		exit = mc_usage(ctx, "--limit must be at least 1");
 	if (exit == MC_EXIT_OK && ctx->out == MC_OUT_JSON && !l.follow &&
-	    l.limit > MC_LOG_PAGE_EVENTS_MAX)
+	    l.limit > ML_EVENTS_LIMIT_MAX)
 		exit = mc_usage(ctx,
 		                "with --json, --limit is the API's page "
 		                "size: at most %d (page with --after)",
-		                MC_LOG_PAGE_EVENTS_MAX);
+		                ML_EVENTS_LIMIT_MAX);
 	if (exit != MC_EXIT_OK)
 		return exit;
 	l.follow = l.opts[5].value != NULL;

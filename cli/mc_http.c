@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ma_api.h"
+
 #include "mc_conn.h"
 #include "mc_curl.h"
 
@@ -133,20 +135,6 @@ void mc_http_close(struct mc_http *h)
 	f->global_cleanup();
 }
 
-static int mc_write_fd(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static size_t mc_on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct mc_sink *s = arg;
@@ -159,7 +147,7 @@ static size_t mc_on_data(char *p, size_t size, size_t nmemb, void *arg)
 		s->checked = true;
 	}
 	if (s->streaming) {
-		if (mc_write_fd(s->call->out_fd, p, len) != 0) {
+		if (ma_write_all(s->call->out_fd, p, len) != 0) {
 			s->write_errno = errno ? errno : EIO;
 			return 0;
 		}

@@ -5,7 +5,7 @@
  * integer up to 2^53 exactly. The ledger writes integers only, and every
  * amount (≤ 10^15 öre) and realistic sum is far below 2^53, so an
  * integer is accepted only when the double is whole and within
- * ±MC_JSON_INT_MAX: a number that might have been rounded is refused,
+ * ±ML_JSON_INT_MAX: a number that might have been rounded is refused,
  * never printed wrong.
  */
 #include <math.h>
@@ -32,7 +32,7 @@ int mc_json_int(const cJSON *obj, const char *name, int64_t *out)
 	if (!cJSON_IsNumber(v))
 		return -1;
 	double d = v->valuedouble;
-	if (!(d >= -(double)MC_JSON_INT_MAX && d <= (double)MC_JSON_INT_MAX) ||
+	if (!(d >= -(double)ML_JSON_INT_MAX && d <= (double)ML_JSON_INT_MAX) ||
 	    floor(d) != d)
 		return -1;
 	*out = (int64_t)d;

@@ -3,10 +3,10 @@
  *
  * Each MC_<THING>_MAX bounds one buffer, count or wait of the CLI and
  * says why it has that value. Limits the contract sets (a batch, a body,
- * a page of events) are the ledger's or the daemon's and are re-exported
- * here under the CLI's name, so the CLI refuses exactly what the ledger
- * would refuse — and does so before it sends anything, the same way
- * embedded and through the daemon.
+ * a page of events, a long-poll's wait) are the ledger's (ML_*) or the
+ * API layer's (MA_*) and are used here under that one name, so the CLI
+ * refuses exactly what the ledger would refuse — and does so before it
+ * sends anything, the same way embedded and through the daemon.
  */
 #ifndef MC_LIMITS_H
 #define MC_LIMITS_H
@@ -16,11 +16,10 @@
 
 /* --- input ------------------------------------------------------------ */
 
-/* A spreadsheet for `import-csv`: as many data rows as one batch holds,
- * columns for every field an event can have and some slack for a
+/* A spreadsheet for `import-csv`: as many data rows as one batch holds
+ * (ML_BATCH_EVENTS_MAX, under that one name), columns for every field an event can have and some slack for a
  * misnamed one (the ledger names it), and a cell as long as the longest
  * field (meta, 4 KiB) with room for its quoting. */
-#define MC_CSV_ROWS_MAX       ML_BATCH_EVENTS_MAX
 #define MC_CSV_COLUMNS_MAX    64
 #define MC_CSV_CELL_BYTES_MAX (2u * ML_META_MAX)
 
@@ -44,27 +43,15 @@
 #define MC_CONNECT_TIMEOUT_S 10
 #define MC_REQUEST_TIMEOUT_S 300
 
-/* `log --follow`: seconds each long-poll may be held (API.md: ≤ 60), and
- * how often embedded mode, which has no daemon to wake it, looks again. */
-#define MC_FOLLOW_WAIT_S MA_WAIT_S_MAX
+/* `log --follow` holds each long-poll MA_WAIT_S_MAX and asks pages of
+ * ML_EVENTS_LIMIT_MAX events; embedded mode, which has no daemon to wake
+ * it, looks again this often. */
 #define MC_EMBED_POLL_MS 200
-
-/* `log` pages: as many events per request as the API allows. */
-#define MC_LOG_PAGE_EVENTS_MAX ML_EVENTS_LIMIT_MAX
-
-/* --- reading answers -------------------------------------------------- */
-
-/* cJSON holds numbers as doubles; integers are exact up to 2^53 − 1.
- * Every amount (≤ 10^15 öre) and any realistic sum is far below; a
- * number beyond it is refused rather than shown wrong. */
-#define MC_JSON_INT_MAX 9007199254740991LL
 
 /* --- output ----------------------------------------------------------- */
 
-/* Rows of a human table held in memory before it is aligned (the answer
- * bounds them anyway: 96 MiB of JSON is under a million rows), and the
- * bytes of text its cells may take. */
-#define MC_TABLE_ROWS_MAX       1000000
+/* Columns of a human table, and the bytes of text its cells may take
+ * (its rows are bounded by ML_ANSWER_ROWS_MAX, as the answer's are). */
 #define MC_TABLE_COLUMNS_MAX    16
 #define MC_TABLE_TEXT_BYTES_MAX (256u * 1024u * 1024u)
 

@@ -68,17 +68,8 @@ void mc_table_column(struct mc_table *t, size_t col, const char *header,
 
 static int mc_table_grow(struct mc_table *t)
 {
-	if (t->n_rows < t->cap_rows)
-		return 0;
-	if (t->n_rows >= MC_TABLE_ROWS_MAX)
-		return ML_E_TOO_LARGE;
-	size_t cap = t->cap_rows ? t->cap_rows * 2 : 64;
-	struct mc_row *rows = realloc(t->rows, cap * sizeof *rows);
-	if (rows == NULL)
-		return ML_E_NOMEM;
-	t->rows = rows;
-	t->cap_rows = cap;
-	return 0;
+	return ml_grow((void **)&t->rows, &t->cap_rows, t->n_rows + 1,
+	               sizeof *t->rows, ML_ANSWER_ROWS_MAX);
 }
 
 /* Appends n strings, each with its NUL (NULL → ""). */
@@ -156,12 +147,6 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 	}
 }
 
-static void mc_pad(FILE *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		fputc(' ', f);
-}
-
 /* One line of cells; the last column is not padded on the right. */
 static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
                           const char *const *cells, const char *const *styles)
@@ -172,16 +157,16 @@ static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
 		bool last = c + 1 == t->n_cols;
 		bool styled = styles != NULL && styles[c][0] != '\0';
 		if (c > 0)
-			mc_pad(f, 2);
+			mc_text_pad(f, 2);
 		if (t->align[c] == MC_RIGHT)
-			mc_pad(f, gap);
+			mc_text_pad(f, gap);
 		if (styled)
 			fputs(styles[c], f);
 		fputs(cells[c], f);
 		if (styled)
 			fputs(MC_STYLE_RESET_TEXT, f);
 		if (t->align[c] == MC_LEFT && !last)
-			mc_pad(f, gap);
+			mc_text_pad(f, gap);
 	}
 	fputc('\n', f);
 }
@@ -196,13 +181,13 @@ void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
 	mc_table_widths(t, w);
 	for (size_t c = 0; c < t->n_cols; c++)
 		hstyles[c] = header_style ? header_style : "";
-	mc_pad(f, indent + row_indent);
+	mc_text_pad(f, indent + row_indent);
 	mc_table_line(t, f, w, t->headers, hstyles);
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct mc_row *r = &t->rows[i];
 		if (r->heading) {
 			mc_table_split(t, r->text_at, cells, 2);
-			mc_pad(f, indent);
+			mc_text_pad(f, indent);
 			if (cells[1][0] != '\0')
 				fprintf(f, "%s%s%s\n", cells[1], cells[0],
 				        MC_STYLE_RESET_TEXT);
@@ -213,7 +198,7 @@ void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
 		mc_table_split(t, r->text_at, cells, t->n_cols);
 		if (r->style_at != SIZE_MAX)
 			mc_table_split(t, r->style_at, styles, t->n_cols);
-		mc_pad(f, indent + row_indent);
+		mc_text_pad(f, indent + row_indent);
 		mc_table_line(t, f, w, cells,
 		              r->style_at != SIZE_MAX ? styles : NULL);
 	}

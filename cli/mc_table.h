@@ -11,7 +11,7 @@
  *
  * Widths are display columns (mc_text.h), so "Södertälje" lines up. The
  * cell text lives in one ml_buf with a ceiling (MC_TABLE_TEXT_BYTES_MAX)
- * and rows are bounded by MC_TABLE_ROWS_MAX: a table that would pass
+ * and rows are bounded by ML_ANSWER_ROWS_MAX: a table that would pass
  * either is an error (ML_E_TOO_LARGE), never unbounded memory.
  */
 #ifndef MC_TABLE_H

@@ -106,14 +106,12 @@ int mc_text_add(struct ml_buf *out, const char *s, size_t cols_max, bool utf8)
 	return rc;
 }
 
-int mc_text_pad(struct ml_buf *out, size_t n)
+void mc_text_pad(FILE *f, size_t n)
 {
 	static const char spaces[] = "                                ";
-	int rc = 0;
-	while (rc == 0 && n > 0) {
+	while (n > 0) {
 		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-		rc = ml_buf_add(out, spaces, k);
+		fwrite(spaces, 1, k, f);
 		n -= k;
 	}
-	return rc;
 }

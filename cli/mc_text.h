@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ml_buf.h"
 
@@ -30,7 +31,7 @@ size_t mc_text_cols(const char *s, size_t len);
  * cols_max 0 means no limit. Returns 0 or an ml_buf error. */
 int mc_text_add(struct ml_buf *out, const char *s, size_t cols_max, bool utf8);
 
-/* Appends n spaces. */
-int mc_text_pad(struct ml_buf *out, size_t n);
+/* Writes n spaces to f: the padding of every aligned column. */
+void mc_text_pad(FILE *f, size_t n);
 
 #endif /* MC_TEXT_H */

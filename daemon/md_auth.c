@@ -30,7 +30,7 @@
 struct md_token {
 	uint8_t hash[32];
 	enum ma_role role;
-	char name[MD_TOKEN_NAME_MAX + 1];
+	char name[ML_RECORDED_BY_MAX + 1];
 };
 
 struct md_token_table {
@@ -91,7 +91,7 @@ static int md_parse_role(const char *s, size_t len, enum ma_role *out)
 
 static bool md_name_valid(const char *s, size_t len)
 {
-	if (len == 0 || len > MD_TOKEN_NAME_MAX)
+	if (len == 0 || len > ML_RECORDED_BY_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];

@@ -48,7 +48,7 @@ size_t md_auth_count(struct md_auth *a);
 
 /* Checks an Authorization header value (NULL when absent). On a match
  * returns 0 with *role and the token's name copied into name (≥
- * MD_TOKEN_NAME_MAX + 1 bytes); otherwise -1, *role = MA_ROLE_NONE. */
+ * ML_RECORDED_BY_MAX + 1 bytes); otherwise -1, *role = MA_ROLE_NONE. */
 int md_auth_check(struct md_auth *a, const char *authorization,
                   enum ma_role *role, char *name, size_t name_size);
 

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_buf.h"
+
 struct md_cache_entry {
 	bool live; /* holds an answer at the cache's head */
 	char *key; /* "path?query"; memory kept when not live */
@@ -156,19 +158,14 @@ static struct md_cache_entry *md_cache_victim(struct md_cache *c)
 	return lru;
 }
 
-/* Makes *p hold at least need bytes, keeping c->bytes exact. */
+/* Makes *p hold at least need bytes, keeping c->bytes exact: the slot
+ * may grow to what the other slots leave of MD_CACHE_BYTES_MAX. */
 static int md_cache_fit(struct md_cache *c, char **p, size_t *cap, size_t need)
 {
-	if (*cap >= need)
-		return 0;
-	if (c->bytes - *cap + need > MD_CACHE_BYTES_MAX)
+	size_t others = c->bytes - *cap;
+	if (ml_grow((void **)p, cap, need, 1, MD_CACHE_BYTES_MAX - others) != 0)
 		return -1;
-	char *q = realloc(*p, need);
-	if (q == NULL)
-		return -1;
-	c->bytes = c->bytes - *cap + need;
-	*p = q;
-	*cap = need;
+	c->bytes = others + *cap;
 	return 0;
 }
 

@@ -83,22 +83,28 @@
 /* Streams (backups, exports) running at once, over all event loops. */
 #define MD_STREAMS_MAX 4
 
+/* Map growths the writer tries for one group (md_writer.c): growth
+ * doubles the map, and from 64 MiB to any ceiling below 2^64 bytes takes
+ * fewer than 40 steps. A group that still does not fit after this many
+ * growths is treated like a full map. */
+#define MD_GROW_ATTEMPTS_MAX 40
+
 /* --- tokens (md_auth.h) --- */
 
 /* Lines of a tokens file and bytes per line. A team's readers, writers
  * and admins fit many times over; a bigger file is a mistake. */
 #define MD_TOKENS_MAX     1024
 #define MD_TOKEN_LINE_MAX 512
-/* A token's name is what the ledger records as recorded_by. */
-#define MD_TOKEN_NAME_MAX ML_RECORDED_BY_MAX
+/* A token's name is what the ledger records as recorded_by, so it is
+ * bounded by ML_RECORDED_BY_MAX. */
 
 /* --- Unix socket peers --- */
 
 /* uid → user name lookups remembered per event loop: a workstation has
  * a few users; getpwuid_r reads /etc/passwd, too slow per request. */
 #define MD_PEER_CACHE_MAX 8
-/* A user name as recorded_by ("uid:4294967295" when it has none). */
-#define MD_PEER_NAME_MAX ML_RECORDED_BY_MAX
+/* A user name is recorded_by ("uid:4294967295" when it has none):
+ * ML_RECORDED_BY_MAX bounds it. */
 
 /* --- process --- */
 

@@ -209,7 +209,7 @@ void md_user_name(uid_t uid, char *name, size_t name_size)
 	char buf[4096];
 	if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 &&
 	    found != NULL && strlen(pw.pw_name) < name_size &&
-	    strlen(pw.pw_name) <= MD_PEER_NAME_MAX)
+	    strlen(pw.pw_name) <= ML_RECORDED_BY_MAX)
 		snprintf(name, name_size, "%s", pw.pw_name);
 	else
 		snprintf(name, name_size, "uid:%u", (unsigned)uid);

@@ -16,12 +16,12 @@
  */
 #include "md_log.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ma_api.h"
 #include "ml_date.h"
 
 static enum md_log_level md_level = MD_LOG_INFO;
@@ -154,17 +154,8 @@ void md_logline_end(struct md_logline *l)
 		l->len += 3;
 	}
 	l->buf[l->len++] = '\n';
-	const char *p = l->buf;
-	size_t left = l->len;
-	while (left > 0) {
-		ssize_t w = write(STDERR_FILENO, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* stderr is gone: nothing better to do */
-		p += w;
-		left -= (size_t)w;
-	}
+	/* A failure means stderr is gone: there is nothing better to do. */
+	(void)ma_write_all(STDERR_FILENO, l->buf, l->len);
 }
 
 void md_log(enum md_log_level level, const char *event, const char *fmt, ...)

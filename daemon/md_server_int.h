@@ -54,7 +54,7 @@ struct md_req {
 	bool method_ok;   /* the route takes this method */
 	int64_t start_us; /* monotonic, for the latency */
 	char id[MD_REQUEST_ID_MAX + 1];
-	char who[MD_TOKEN_NAME_MAX + 1]; /* token name or peer user; "-" */
+	char who[ML_RECORDED_BY_MAX + 1]; /* token name or peer user; "-" */
 	enum ma_role role;
 	const char *method;         /* "GET" / "POST" (static) */
 	char *path;                 /* copies, in this allocation */
@@ -75,7 +75,7 @@ struct md_req {
 /* A small uid → user name cache (getpwuid_r reads /etc/passwd). */
 struct md_peer {
 	uid_t uid;
-	char name[MD_PEER_NAME_MAX + 1];
+	char name[ML_RECORDED_BY_MAX + 1];
 };
 
 struct md_loop {

@@ -23,11 +23,6 @@
 
 #include "md_log.h"
 
-/* Growth doubles the map: from 64 MiB to any ceiling below 2^64 bytes
- * takes fewer than 40 steps. A group that still does not fit after this
- * many growths is treated like a full map. */
-#define MD_GROW_ATTEMPTS_MAX 40
-
 struct md_writer {
 	struct md_writer_opts o;
 	pthread_t thread;

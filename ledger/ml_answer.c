@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_buf.h"
 #include "ml_date.h"
 #include "ml_log.h"
 
@@ -194,4 +195,15 @@ int ml_ans_nomem(struct ml_ans *a)
 {
 	return ml_fail(a->err, ML_E_NOMEM, -1, NULL,
 	               "out of memory building the answer");
+}
+
+int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
+                size_t item_bytes, size_t max_items, const char *what)
+{
+	int rc = ml_grow(items, cap, need, item_bytes, max_items);
+	if (rc == ML_E_TOO_LARGE)
+		return ml_fail(a->err, rc, -1, NULL,
+		               "the answer would list more than %zu %s",
+		               max_items, what);
+	return rc == 0 ? 0 : ml_ans_nomem(a);
 }

@@ -24,7 +24,7 @@
  * grant id and party id. Cost: every grant's accounts (one seek each, a
  * scan each in a known view) and, for grants with report_by or a passed
  * use_by, its edges and a report lookup per member of a receiving legal
- * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS below), from
+ * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS), from
  * rules.md.
  */
 #include <stdlib.h>
@@ -32,9 +32,7 @@
 
 #include "ml_answer_internal.h"
 #include "ml_assert.h"
-
-/* rules.md: a date at most 30 days ahead is due. */
-#define ML_DEADLINE_WINDOW_DAYS 30
+#include "ml_limits_internal.h"
 
 /* In name order, so sorting by kind sorts by its name. */
 enum ml_dl_kind { ML_DL_CLAIM, ML_DL_REPAY, ML_DL_REPORT };
@@ -59,15 +57,10 @@ static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
 {
 	if (date - a->v.as_of > ML_DEADLINE_WINDOW_DAYS)
 		return 0;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? 2 * l->cap : 32;
-		void *nv = realloc(l->v, ncap * sizeof *l->v);
-		if (nv == NULL)
-			return ml_ans_nomem(a);
-		l->v = nv;
-		l->cap = ncap;
-	}
-	ML_ASSERT(l->n < l->cap);
+	int rc = ml_ans_grow(a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
+	                     ML_ANSWER_ROWS_MAX, "deadlines");
+	if (rc != 0)
+		return rc;
 	struct ml_dl_item *it = &l->v[l->n++];
 	it->date = date;
 	it->kind = kind;

@@ -70,6 +70,11 @@ bool ml_ans_add_known(const struct ml_ans *a, cJSON *obj, bool null_if_absent);
 cJSON *ml_ans_doc_as_of(const struct ml_ans *a);
 /* Failure of a cJSON allocation, named for the error info. */
 int ml_ans_nomem(struct ml_ans *a);
+/* ml_grow for a list of the answer: at most max_items of what (a plural
+ * noun for the message), else ML_E_TOO_LARGE (413) naming it. Fills the
+ * error info on failure. */
+int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
+                size_t item_bytes, size_t max_items, const char *what);
 
 /* --- ml_answer_view.c: definitions as the view sees them --- */
 

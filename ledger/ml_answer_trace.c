@@ -53,15 +53,10 @@ static bool ml_entry_counts(const struct ml_view *v,
 static int ml_act_push(struct ml_act_list *l, const struct ml_event *ev,
                        int64_t amount_ore)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? 2 * l->cap : 16;
-		void *nv = realloc(l->v, ncap * sizeof *l->v);
-		if (nv == NULL)
-			return ML_E_NOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
-	ML_ASSERT(l->n < l->cap);
+	int rc = ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1,
+	                     sizeof *l->v, ML_ANSWER_ROWS_MAX, "activities");
+	if (rc != 0)
+		return rc;
 	struct ml_activity *x = &l->v[l->n++];
 	x->activity = ev->activity;
 	x->unit = ev->unit;
@@ -193,19 +188,15 @@ static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l, uint32_t from,
 {
 	if (amount <= 0)
 		return 0;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? 2 * l->cap : 64;
-		void *nv = realloc(l->v, ncap * sizeof *l->v);
-		if (nv == NULL)
-			return ML_E_NOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	int rc = ml_ans_grow(a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
+	                     ML_ANSWER_ROWS_MAX, "flows");
+	if (rc != 0)
+		return rc;
 	ML_ASSERT(amount > 0 && l->n < l->cap);
 	struct ml_edge_out *e = &l->v[l->n];
 	e->kind = kind;
 	e->amount_ore = amount;
-	int rc = ml_ans_named(a, ML_NAME_PARTY, from, &e->from);
+	rc = ml_ans_named(a, ML_NAME_PARTY, from, &e->from);
 	if (rc == 0)
 		rc = ml_ans_named(a, ML_NAME_PARTY, to, &e->to);
 	l->n += rc == 0;

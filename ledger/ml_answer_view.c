@@ -270,17 +270,10 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 	*n = 0;
 	int rc = ml_state_next_account(a->st, a->txn, g, &p);
 	while (rc == 0 && p != 0) {
-		if (*n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			void *nv = realloc(v, ncap * sizeof *v);
-			if (nv == NULL) {
-				rc = ML_E_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		ML_ASSERT(*n < cap);
+		rc = ml_ans_grow(a, (void **)&v, &cap, *n + 1, sizeof *v,
+		                 ML_PARTIES_MAX, "parties");
+		if (rc != 0)
+			break;
 		rc = ml_ans_named(a, ML_NAME_PARTY, p, &v[(*n)++]);
 		if (rc == 0)
 			rc = ml_state_next_account(a->st, a->txn, g, &p);

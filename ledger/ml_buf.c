@@ -1,8 +1,12 @@
 /*
  * ml_buf.c — bounded growable buffers and a block arena.
  *
- * Both are small on purpose. A buffer doubles its allocation from 256
- * bytes, never past max_bytes + 1 (the NUL). An arena allocates blocks of
+ * Both are small on purpose. A buffer grows as an ml_grow array of bytes
+ * (but not zeroed: its bytes are written at once): it doubles from
+ * ML_GROW_FIRST_BYTES, never past max_bytes + 1 (the NUL).
+ * ml_grow checks every size it computes against SIZE_MAX before it
+ * multiplies, so a huge need or item size is ML_E_TOO_LARGE, never a
+ * wrapped, too small allocation. An arena allocates blocks of
  * at least 64 KiB and serves requests from the newest block; a request
  * larger than a block gets a block of its own.
  */
@@ -17,10 +21,9 @@
 #include "ml_assert.h"
 #include "ml_error.h"
 
-#define ML_BUF_CAP_MIN       256
-#define ML_ARENA_BLOCK_BYTES (64u * 1024u)
+#include "ml_limits_internal.h"
+
 static_assert(ML_INT_TEXT_MAX >= 20, "UINT64_MAX and INT64_MIN's digits");
-static_assert(ML_ARENA_BLOCK_BYTES % 8 == 0, "blocks keep 8-byte alignment");
 
 void ml_buf_init(struct ml_buf *b, size_t max_bytes)
 {
@@ -47,6 +50,44 @@ void ml_buf_reset(struct ml_buf *b)
 		b->data[0] = '\0';
 }
 
+/* ml_grow without zeroing the new items. */
+static int ml_grow_raw(void **items, size_t *cap, size_t need,
+                       size_t item_bytes, size_t max_items)
+{
+	if (need <= *cap)
+		return 0;
+	if (need > max_items || item_bytes == 0 || need > SIZE_MAX / item_bytes)
+		return ML_E_TOO_LARGE;
+	if (max_items > SIZE_MAX / item_bytes)
+		max_items = SIZE_MAX / item_bytes;
+	size_t n = *cap;
+	if (n == 0)
+		n = item_bytes < ML_GROW_FIRST_BYTES
+		        ? ML_GROW_FIRST_BYTES / item_bytes
+		        : 1;
+	while (n < need)
+		n = n > max_items / 2 ? max_items : n * 2;
+	if (n > max_items)
+		n = max_items;
+	void *p = realloc(*items, n * item_bytes);
+	if (p == NULL)
+		return ML_E_NOMEM;
+	*items = p;
+	*cap = n;
+	return 0;
+}
+
+int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
+            size_t max_items)
+{
+	size_t old = *cap;
+	int rc = ml_grow_raw(items, cap, need, item_bytes, max_items);
+	if (rc == 0 && *cap > old)
+		memset((unsigned char *)*items + old * item_bytes, 0,
+		       (*cap - old) * item_bytes);
+	return rc;
+}
+
 static int ml_buf_reserve(struct ml_buf *b, size_t extra)
 {
 	ML_ASSERT(b->len <= b->max_bytes);
@@ -56,18 +97,10 @@ static int ml_buf_reserve(struct ml_buf *b, size_t extra)
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
-	size_t cap = b->cap ? b->cap : ML_BUF_CAP_MIN;
-	while (cap < need)
-		cap *= 2;
-	if (cap > b->max_bytes + 1)
-		cap = b->max_bytes + 1;
-	char *p = realloc(b->data, cap);
-	if (p == NULL)
-		return ML_E_NOMEM;
-	b->data = p;
-	b->cap = cap;
-	ML_ASSERT(need <= b->cap && b->cap <= b->max_bytes + 1);
-	return 0;
+	/* Bytes are written as soon as there is room: no need to zero them
+	 * (a 96 MiB answer would touch every page twice). */
+	return ml_grow_raw((void **)&b->data, &b->cap, need, 1,
+	                   b->max_bytes + 1);
 }
 
 int ml_buf_add(struct ml_buf *b, const void *bytes, size_t len)

@@ -104,7 +104,7 @@ bool ml_cache_name(const struct ml_cache *c, char kind, struct ml_str id,
 	return true;
 }
 
-static bool ml_grow(struct ml_cache *c)
+static bool ml_cache_rehash(struct ml_cache *c)
 {
 	uint32_t old_cap = c->cap;
 	struct ml_cache_slot *old = c->slots;
@@ -129,7 +129,7 @@ void ml_cache_put_name(struct ml_cache *c, char kind, struct ml_str id,
 {
 	if (id.ptr == NULL || c->used >= c->used_max)
 		return;
-	if (c->used * 2 >= c->cap && !ml_grow(c))
+	if (c->used * 2 >= c->cap && !ml_cache_rehash(c))
 		return;
 	ML_ASSERT(c->used * 2 < c->cap);
 	struct ml_cache_slot *slot = ml_find(c, kind, id.ptr, id.len);
@@ -161,17 +161,11 @@ void ml_cache_put_grant(struct ml_cache *c, uint32_t no, uint32_t payer,
 {
 	if (no == 0 || no > ML_GRANTS_MAX)
 		return;
-	if (no >= c->grants_cap) {
-		uint32_t cap = c->grants_cap ? c->grants_cap : 64;
-		while (cap <= no)
-			cap *= 2;
-		struct ml_cache_grant *g = realloc(c->grants, cap * sizeof *g);
-		if (g == NULL)
-			return;
-		memset(g + c->grants_cap, 0, (cap - c->grants_cap) * sizeof *g);
-		c->grants = g;
-		c->grants_cap = cap;
-	}
+	size_t cap = c->grants_cap;
+	if (ml_grow((void **)&c->grants, &cap, (size_t)no + 1,
+	            sizeof *c->grants, ML_GRANTS_MAX + 1u) != 0)
+		return;
+	c->grants_cap = (uint32_t)cap;
 	ML_ASSERT(no < c->grants_cap);
 	c->grants[no].payer = payer;
 	c->grants[no].parent = parent;

@@ -22,8 +22,7 @@
 #include <stdint.h>
 
 #include "ml_event.h"
-
-#define ML_CACHE_ENTRIES_MAX (1u << 20)
+#include "ml_limits_internal.h"
 
 struct ml_cache;
 

@@ -35,13 +35,12 @@
 
 #include "ml_assert.h"
 #include "ml_error.h"
+#include "ml_limits_internal.h"
 
 /* Days from 1900-01-01 to 1970-01-01. */
 #define ML_DAY_EPOCH_OFFSET 25567
 #define ML_US_PER_SECOND    1000000LL
 #define ML_US_PER_DAY       (86400LL * ML_US_PER_SECOND)
-/* Quoted input in a reason is cut after this many bytes. */
-#define ML_DATE_QUOTE_MAX 40
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
 static int64_t ml_days_from_civil(int64_t year, int month, int mday)
@@ -95,7 +94,7 @@ static int ml_days_in_month(int year, int month)
 }
 
 /* Writes "'<text>' <reason>" into why. The quoted text is cut at
- * ML_DATE_QUOTE_MAX bytes, and any byte that is not printable ASCII shows
+ * ML_QUOTE_MAX bytes, and any byte that is not printable ASCII shows
  * as '?' (a date or time has none, so nothing real is hidden). */
 static void ml_date_why(char *why, size_t why_size, const char *text,
                         size_t len, const char *reason_fmt, ...)
@@ -106,8 +105,8 @@ static void ml_date_why(char *why, size_t why_size, const char *text,
 {
 	if (why == NULL || why_size == 0)
 		return;
-	char quoted[ML_DATE_QUOTE_MAX + 4];
-	size_t shown = len < ML_DATE_QUOTE_MAX ? len : ML_DATE_QUOTE_MAX;
+	char quoted[ML_QUOTE_MAX + 4];
+	size_t shown = len < ML_QUOTE_MAX ? len : ML_QUOTE_MAX;
 	for (size_t i = 0; i < shown; i++) {
 		unsigned char c = (unsigned char)text[i];
 		quoted[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';

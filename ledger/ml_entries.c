@@ -116,12 +116,6 @@ static int ml_day_put(MDB_cursor *cur, MDB_val *key, const int64_t *t,
 	return ml_error_from_mdb(mdb_cursor_put(cur, &k, &val, 0));
 }
 
-/* A day can hold thousands of chunks (an import dated one day), so the
- * cursor steps over at most ML_CHUNK_STEPS_MAX of them one by one (most
- * days have one or two); past that it seeks the next day's record, or
- * back to its own day's record. */
-#define ML_CHUNK_STEPS_MAX 4
-
 /* From a chunk of s (rc 0): steps by op while on chunks, at most
  * ML_CHUNK_STEPS_MAX times; then, still on a chunk, seeks the day
  * record of its day + day_delta (SET_RANGE for the next day, SET_KEY for

@@ -35,7 +35,9 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_buf.h"
 #include "ml_export_internal.h"
+#include "ml_limits_internal.h"
 
 _Static_assert(sizeof(struct ml_export_item) == 16,
                "the index costs 16 bytes per event");
@@ -150,15 +152,12 @@ static bool ex_is_under(const struct ex_pass *p, uint32_t grant_no)
 static int ex_delta_add(struct ml_export *x, uint64_t seq, int64_t delta,
                         bool is_new)
 {
-	if (x->delta_count == x->delta_cap) {
-		uint64_t cap = x->delta_cap ? x->delta_cap * 2 : 64;
-		void *d = realloc(x->deltas, cap * sizeof *x->deltas);
-		if (d == NULL)
-			return ML_E_NOMEM;
-		x->deltas = d;
-		x->delta_cap = cap;
-	}
-	ML_ASSERT(x->delta_count < x->delta_cap);
+	size_t cap = x->delta_cap;
+	int rc = ml_grow((void **)&x->deltas, &cap, x->delta_count + 1,
+	                 sizeof *x->deltas, ML_PASS_ITEMS_MAX);
+	if (rc != 0)
+		return rc;
+	x->delta_cap = cap;
 	x->deltas[x->delta_count++] =
 	    (struct ml_export_delta){seq, delta, is_new};
 	return 0;
@@ -196,14 +195,14 @@ static int ex_acct_add(struct ml_export *x, uint32_t g, uint32_t p,
 	if (x->acct_count == x->acct_cap) {
 		ex_accts_compact(x);
 		/* Grow only when compacting freed less than half. */
-		if (x->acct_count * 2 >= x->acct_cap) {
-			uint64_t cap = x->acct_cap ? x->acct_cap * 2 : 256;
-			void *a = realloc(x->accts, cap * sizeof *x->accts);
-			if (a == NULL)
-				return ML_E_NOMEM;
-			x->accts = a;
-			x->acct_cap = cap;
-		}
+		size_t cap = x->acct_cap;
+		int rc = 0;
+		if (x->acct_count * 2 >= x->acct_cap)
+			rc = ml_grow((void **)&x->accts, &cap, x->acct_cap + 1,
+			             sizeof *x->accts, ML_PASS_ITEMS_MAX);
+		if (rc != 0)
+			return rc;
+		x->acct_cap = cap;
 	}
 	ML_ASSERT(x->acct_count < x->acct_cap);
 	x->accts[x->acct_count++] = (struct ml_export_acct){g, p, mask, 0};

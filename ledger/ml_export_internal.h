@@ -15,22 +15,8 @@
 
 #include "ml_export.h"
 #include "ml_ledger_internal.h"
+#include "ml_limits_internal.h"
 #include "ml_state_internal.h"
-
-/* Longest description of one journal transaction: the type and ids
- * (≤ 2 × 128 + 2 × 64 bytes), activity (500), unit (200), ref (128),
- * invoice number (64), event id (128) and, for a reversal, the
- * correction's note (1000) and the corrected event's own description
- * again. 8 KiB holds all of it with room; past it is ML_E_TOO_LARGE,
- * which the limits above make impossible. */
-#define ML_EXPORT_DESC_MAX 8192
-
-/* Lines of one journal transaction: ≤ ML_POSTING_GROUPS_MAX groups of
- * ≤ 2 buckets, each with held and unallocated, then ≤ one contra line
- * per bucket (12). */
-#define ML_EXPORT_LINES_MAX 32
-static_assert(ML_EXPORT_LINES_MAX >= ML_POSTING_GROUPS_MAX * 2 * 2 + 12,
-              "a journal transaction's lines fit");
 
 /* The buckets a journal shows: the ten of ml_state.h (ML_B_ALLOCATED ..
  * ML_B_CARRIED_OUT), then the two derived ones. */

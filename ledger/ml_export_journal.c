@@ -44,18 +44,9 @@
 #include "ml_export_internal.h"
 #include "ml_json.h"
 
-/* "Assets:Medel:" + grant (128) + ":" + party (64) + ":" + bucket. */
-#define EX_ACCOUNT_MAX 256
 /* Amount column: accounts are padded to this width. */
 #define EX_ACCOUNT_COLUMN 52
-/* "-10000000000000000.00" and a little more. */
-#define EX_AMOUNT_TEXT_MAX 32
-/* "-" and the 20 digits of |INT64_MIN| with a decimal point. */
-static_assert(EX_AMOUNT_TEXT_MAX >= 1 + 20 + 1, "any amount's text fits");
-/* The longest root, a grant id, a party id, two ':' and a bucket. */
-static_assert(EX_ACCOUNT_MAX > 13 + ML_GRANT_ID_MAX + ML_PARTY_ID_MAX + 2 + 24,
-              "any account name fits");
-#define EX_AMOUNT_WIDTH 16
+#define EX_AMOUNT_WIDTH   16
 
 static const char *const ex_ledger_bucket[ML_XB_COUNT] = {
     "allocated",  "allocated_out", "claimed", "received",
@@ -173,7 +164,7 @@ static size_t ex_put(char *dst, size_t at, const char *s, size_t len)
 }
 
 /* The account name of (grant, party, bucket) into buf
- * (EX_ACCOUNT_MAX); grant.ptr NULL names the bucket's contra account. */
+ * (ML_EXPORT_ACCOUNT_MAX); grant.ptr NULL names the bucket's contra account. */
 static size_t ex_account(bool bean, struct ml_str grant, struct ml_str party,
                          int bucket, char *buf)
 {
@@ -194,7 +185,7 @@ static size_t ex_account(bool bean, struct ml_str grant, struct ml_str party,
 	         : ex_put(buf, n, party.ptr, party.len);
 	buf[n++] = ':';
 	n = ex_put(buf, n, b, strlen(b));
-	ML_ASSERT(n < EX_ACCOUNT_MAX);
+	ML_ASSERT(n < ML_EXPORT_ACCOUNT_MAX);
 	return n;
 }
 
@@ -203,7 +194,7 @@ static size_t ex_account(bool bean, struct ml_str grant, struct ml_str party,
 /* "-1234.50": kronor with a decimal point and two decimals. */
 static size_t ex_amount_text(int64_t ore, char *buf)
 {
-	char digits[EX_AMOUNT_TEXT_MAX];
+	char digits[ML_EXPORT_AMOUNT_TEXT_MAX];
 	uint64_t u = ore < 0 ? 0 - (uint64_t)ore : (uint64_t)ore;
 	size_t nd = 0, n = 0;
 	do {
@@ -235,7 +226,7 @@ static int ex_spaces(struct ml_buf *out, size_t n)
 
 static int ex_amount(struct ml_buf *out, int64_t ore)
 {
-	char t[EX_AMOUNT_TEXT_MAX];
+	char t[ML_EXPORT_AMOUNT_TEXT_MAX];
 	size_t n = ex_amount_text(ore, t);
 	int rc = ex_spaces(out, n < EX_AMOUNT_WIDTH ? EX_AMOUNT_WIDTH - n : 0);
 	if (rc == 0)
@@ -283,7 +274,7 @@ static int ex_desc_grant(struct ml_buf *d, const struct ml_export *x,
                          const struct ml_event *ev)
 {
 	const struct ml_export_delta *dl = ml_export_delta_of(x, ev->seq);
-	char t[EX_AMOUNT_TEXT_MAX];
+	char t[ML_EXPORT_AMOUNT_TEXT_MAX];
 	int rc = ml_buf_add_str(d, "grant ");
 	if (rc == 0)
 		rc = ex_add_str(d, ev->grant);
@@ -469,7 +460,7 @@ static int ex_postings(struct ml_buf *out, bool bean, const struct ex_src *s,
 	for (int i = 0; rc == 0 && i < n; i++) {
 		const struct ml_export_line *l = &lines[i];
 		struct ml_str g = {NULL, 0}, p = {NULL, 0};
-		char acct[EX_ACCOUNT_MAX];
+		char acct[ML_EXPORT_ACCOUNT_MAX];
 		if (l->grant_no != 0)
 			rc = ex_name(s->txn, s->st, s->ev, s->r, ML_NAME_GRANT,
 			             l->grant_no, &g);
@@ -603,7 +594,7 @@ int ml_export_journal_header(struct ml_export *x, struct ml_buf *out)
 	                         "option \"operating_currency\" \"SEK\"\n\n");
 	struct ml_str none = {NULL, 0};
 	for (int b = 0; rc == 0 && b < ML_XB_COUNT; b++) {
-		char acct[EX_ACCOUNT_MAX];
+		char acct[ML_EXPORT_ACCOUNT_MAX];
 		size_t len = ex_account(true, none, none, b, acct);
 		rc = ml_buf_add_str(out, "1900-01-01 open ");
 		if (rc == 0)
@@ -627,7 +618,7 @@ int ml_export_journal_open(struct ml_export *x, MDB_txn *txn,
 	if (rc == 0 && (g.len > ML_GRANT_ID_MAX || p.len > ML_PARTY_ID_MAX))
 		rc = ML_E_CORRUPT;
 	for (int b = 0; rc == 0 && b < ML_XB_COUNT; b++) {
-		char acct[EX_ACCOUNT_MAX];
+		char acct[ML_EXPORT_ACCOUNT_MAX];
 		if ((a->bucket_mask & (1u << b)) == 0)
 			continue;
 		size_t len = ex_account(true, g, p, b, acct);

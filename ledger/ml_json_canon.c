@@ -31,7 +31,7 @@ static int ml_canon_number(const cJSON *item, struct ml_buf *out, char *why,
 {
 	double v = item->valuedouble;
 	if (!isfinite(v) || v != floor(v) ||
-	    fabs(v) > (double)ML_META_INT_MAX) {
+	    fabs(v) > (double)ML_JSON_INT_MAX) {
 		snprintf(why, why_size,
 		         "numbers must be integers within ±2^53");
 		return ML_E_INVALID_FIELD;

@@ -22,10 +22,9 @@
 
 #include "ml_assert.h"
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_money.h"
 #include "ml_text.h"
-
-#define ML_WHY_MAX 160
 
 struct ml_decode {
 	struct ml_event *ev;
@@ -47,7 +46,7 @@ static bool ml_json_integer(const cJSON *item, int64_t *out)
 	if (!cJSON_IsNumber(item))
 		return false;
 	double v = item->valuedouble;
-	if (!isfinite(v) || v != floor(v) || fabs(v) > (double)ML_META_INT_MAX)
+	if (!isfinite(v) || v != floor(v) || fabs(v) > (double)ML_JSON_INT_MAX)
 		return false;
 	*out = (int64_t)v;
 	return true;

@@ -25,9 +25,8 @@
 
 #include "ml_assert.h"
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_text.h"
-
-#define ML_JSON_DEPTH_MAX 64
 
 struct ml_scan {
 	const char *body;

@@ -20,7 +20,7 @@
  * places (2 for kr, 5 for tkr, 8 for mkr) must be zeros. Form is judged
  * before size: only a well-formed amount is reported as out of range.
  *
- * Every rejection quotes the input (cut at ML_MONEY_QUOTE_MAX bytes, and
+ * Every rejection quotes the input (cut at ML_QUOTE_MAX bytes, and
  * with bytes that are not printable, well-formed UTF-8 shown as '?', so
  * the reason is always safe to print or put into JSON) and says what is
  * wrong. There is no floating point, no locale and no libc number
@@ -36,17 +36,10 @@
 #include "ml_assert.h"
 #include "ml_error.h"
 #include "ml_limits.h"
+#include "ml_limits_internal.h"
 #include "ml_text.h"
 
-/* Quoted input in a reason is cut after this many bytes. */
-#define ML_MONEY_QUOTE_MAX 40
-#define ML_ORE_PER_KR      100
-/* Digits of a uint64_t in decimal, and room for them with separators. */
-#define ML_MONEY_DIGITS_MAX  20
-#define ML_MONEY_GROUPED_MAX (ML_MONEY_DIGITS_MAX + ML_MONEY_DIGITS_MAX / 3)
-/* UINT64_MAX has 20 digits: grouped in threes, 6 spaces between. */
-static_assert(ML_MONEY_DIGITS_MAX >= 20 && ML_MONEY_GROUPED_MAX >= 20 + 6,
-              "any u64 kronor value fits, grouped");
+#define ML_ORE_PER_KR 100
 
 /* Where the scan of one amount is, and what it has found so far. */
 struct ml_money_scan {
@@ -102,10 +95,10 @@ static int ml_money_reject(const struct ml_money_scan *scan, int code,
 {
 	if (scan->why == NULL || scan->why_size == 0)
 		return code;
-	char quoted[ML_MONEY_QUOTE_MAX + 8];
+	char quoted[ML_QUOTE_MAX + 8];
 	size_t out = 0;
 	const char *s = scan->text;
-	while (*s != '\0' && out < ML_MONEY_QUOTE_MAX) {
+	while (*s != '\0' && out < ML_QUOTE_MAX) {
 		size_t n = ml_quotable_bytes(s);
 		for (size_t k = 0; k < n; k++)
 			quoted[out++] = s[k];

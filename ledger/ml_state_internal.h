@@ -6,6 +6,7 @@
 
 #include "ml_cache.h"
 #include "ml_entries.h"
+#include "ml_limits_internal.h"
 #include "ml_state.h"
 #include "ml_tails.h"
 
@@ -46,11 +47,6 @@ struct ml_posting {
 	struct ml_post post;
 	enum ml_field field; /* the event field naming the account */
 };
-
-#define ML_POSTING_GROUPS_MAX 4
-/* Each group has ≤ 2 buckets: all groups fit an event's postings. */
-static_assert(ML_POSTING_GROUPS_MAX * 2 >= ML_POSTINGS_MAX,
-              "an event's postings fit its groups");
 
 struct ml_postings {
 	int n;

@@ -13,11 +13,8 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_buf.h"
 #include "ml_error.h"
-
-#define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
-/* Linear probing ends at a free slot: there is always one. */
-static_assert(ML_TAILS_LOAD_MAX < ML_TAILS_MAX, "the table never fills");
 
 struct ml_tails {
 	MDB_cursor *cur[2];  /* acct, edge */
@@ -89,18 +86,14 @@ static int ml_tail_reserve(struct ml_tails *t, struct ml_tail *w, uint32_t n)
 {
 	if (n <= w->cap)
 		return 0;
-	uint32_t cap = w->cap ? w->cap : 8;
-	while (cap < n)
-		cap *= 2;
-	if (t->days_total - w->cap + cap > ML_TAILS_DAYS_MAX)
-		return ML_E_TOO_LARGE;
-	ML_ASSERT(t->days_total >= w->cap && cap >= n);
-	struct ml_tail_day *d = realloc(w->days, cap * sizeof *d);
-	if (d == NULL)
-		return ML_E_NOMEM;
-	t->days_total += cap - w->cap;
-	w->days = d;
-	w->cap = cap;
+	size_t cap = w->cap;
+	int rc = ml_grow((void **)&w->days, &cap, n, sizeof *w->days,
+	                 ML_TAILS_DAYS_MAX - (t->days_total - w->cap));
+	if (rc != 0)
+		return rc;
+	ML_ASSERT(cap >= n);
+	t->days_total += (uint32_t)cap - w->cap;
+	w->cap = (uint32_t)cap;
 	return 0;
 }
 

@@ -38,28 +38,7 @@
 
 #include "ml_date.h"
 #include "ml_entries.h"
-
-/* Series remembered per batch: above the accounts and edges that a
- * 10 000-event batch of one grant touches, small enough (~1.5 MiB with
- * their chunks) to stay allocated for the ledger's life. A power of
- * two. */
-#define ML_TAILS_MAX 1024
-static_assert((ML_TAILS_MAX & (ML_TAILS_MAX - 1)) == 0,
-              "ML_TAILS_MAX is a power of two: the hash is masked with it");
-
-/* Events a batch needs before its series are held in memory at all:
- * making a tail costs three B-tree seeks, about what the database path
- * costs one posting, so it pays only for series posted to more than
- * once — not in the one-event batches of medeld's group commit, which
- * went at half the rate with tails (17 000 against 33 000 events/s from
- * 64 clients, tools/bench/medeld_bench.py). */
-#define ML_TAILS_BATCH_MIN 32
-
-/* Day records held per batch, all series together (~100 bytes each):
- * a payer's 60 back-dated days in each of a few hundred series. */
-#define ML_TAILS_DAYS_MAX 32768
-static_assert(ML_TAILS_DAYS_MAX < UINT32_MAX / 2,
-              "days_total and a doubled capacity fit in u32");
+#include "ml_limits_internal.h"
 
 struct ml_tail_day {
 	ml_day day;

@@ -55,6 +55,7 @@ struct mv_expect {
 	struct mv_def *party, *grant; /* by number */
 	uint32_t parties, grants, party_cap, grant_cap;
 	ml_day *closed; /* by grant number, [0] = every grant */
+	uint32_t closed_cap;
 	struct mv_rows reports, claims, defs;
 };
 

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_buf.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 #include "ml_record.h"
 #include "ml_verify_internal.h"
@@ -50,34 +52,24 @@ void mv_expect_free(struct mv_expect *x)
 	memset(x, 0, sizeof *x);
 }
 
-static int mv_grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+/* Room in x->closed for grant g; new slots are ML_DAY_NONE (not closed). */
+static int mv_closed_fit(struct mv_expect *x, uint32_t g)
 {
-	if (need < *cap)
-		return 0;
-	uint32_t n = *cap ? *cap : 64;
-	while (n <= need)
-		n *= 2;
-	void *q = realloc(*p, (size_t)n * size);
-	if (q == NULL)
-		return ML_E_NOMEM;
-	memset((char *)q + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
-	*p = q;
-	*cap = n;
-	ML_ASSERT(need < *cap);
-	return 0;
+	size_t cap = x->closed_cap;
+	int rc = ml_grow((void **)&x->closed, &cap, (size_t)g + 1,
+	                 sizeof *x->closed, ML_GRANTS_MAX + 1u);
+	for (size_t i = x->closed_cap; rc == 0 && i < cap; i++)
+		x->closed[i] = ML_DAY_NONE;
+	x->closed_cap = (uint32_t)cap;
+	return rc;
 }
 
 static int mv_row_add(struct mv_rows *r, struct mv_row row)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct mv_row *v = realloc(r->v, cap * sizeof *v);
-		if (v == NULL)
-			return ML_E_NOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
-	ML_ASSERT(r->n < r->cap);
+	int rc = ml_grow((void **)&r->v, &r->cap, r->n + 1, sizeof *r->v,
+	                 ML_PASS_ITEMS_MAX);
+	if (rc != 0)
+		return rc;
 	r->v[r->n++] = row;
 	return 0;
 }
@@ -93,12 +85,7 @@ static int mv_setup(struct mv_expect *x, uint64_t head)
 	if (rc == 0)
 		rc = ml_cache_new(2 * ML_PARTIES_MAX + 2 * ML_GRANTS_MAX,
 		                  &x->names);
-	uint32_t cap = 0;
-	if (rc == 0)
-		rc = mv_grow((void **)&x->closed, &cap, 64, sizeof *x->closed);
-	for (uint32_t i = 0; rc == 0 && i < cap; i++)
-		x->closed[i] = ML_DAY_NONE;
-	return rc;
+	return rc == 0 ? mv_closed_fit(x, 0) : rc;
 }
 
 /* The number of id in field f of ev, or a difference. */
@@ -126,9 +113,14 @@ static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
 	uint32_t *count = party ? &x->parties : &x->grants;
 	uint32_t *cap = party ? &x->party_cap : &x->grant_cap;
 	void **arr = party ? (void **)&x->party : (void **)&x->grant;
+	size_t max = party ? ML_PARTIES_MAX : ML_GRANTS_MAX;
 	*no = ++*count;
 	ml_cache_put_name(x->names, kind, id, *no);
-	return mv_grow(arr, cap, *no, sizeof(struct mv_def));
+	size_t n = *cap;
+	int rc =
+	    ml_grow(arr, &n, (size_t)*no + 1, sizeof(struct mv_def), max + 1);
+	*cap = (uint32_t)n;
+	return rc;
 }
 
 static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
@@ -136,15 +128,12 @@ static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
 {
 	struct ml_postings ps;
 	ml_postings_of(ev, r, &ps);
-	if (x->nposts + (uint64_t)ps.n > x->posts_cap) {
-		uint64_t cap = x->posts_cap ? x->posts_cap * 2 : 4096;
-		struct mv_posting *p = realloc(x->posts, cap * sizeof *p);
-		if (p == NULL)
-			return ML_E_NOMEM;
-		x->posts = p;
-		x->posts_cap = cap;
-	}
-	ML_ASSERT(x->nposts + (uint64_t)ps.n <= x->posts_cap);
+	size_t cap = x->posts_cap;
+	int rc = ml_grow((void **)&x->posts, &cap, x->nposts + (size_t)ps.n,
+	                 sizeof *x->posts, ML_PASS_ITEMS_MAX);
+	if (rc != 0)
+		return rc;
+	x->posts_cap = cap;
 	for (int i = 0; i < ps.n; i++) {
 		struct mv_posting *p = &x->posts[x->nposts++];
 		p->edge = ps.p[i].edge;
@@ -167,12 +156,8 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 		rc = mv_need(x, ev, 'g', ev->parent, &r.parent, d);
 	if (rc == 0)
 		rc = mv_define(x, 'g', ev->grant, &r.grant);
-	uint32_t cap = 0;
-	for (uint32_t c = 64; rc == 0 && c <= r.grant; c *= 2)
-		cap = c;
-	if (rc == 0 && cap)
-		rc = mv_grow((void **)&x->closed, &cap, r.grant,
-		             sizeof *x->closed);
+	if (rc == 0)
+		rc = mv_closed_fit(x, r.grant);
 	if (rc != 0)
 		return rc;
 	struct mv_def *g = &x->grant[r.grant];

@@ -6,6 +6,10 @@
  * error ML_E_TOO_LARGE (a caller answers 413), never an unbounded realloc.
  * The bytes are always NUL-terminated so text can be used as a C string.
  *
+ * ml_grow is the same rule for an array of items: every growing array of
+ * the project goes through it with a ceiling on its number of items, so
+ * none grows without end and none computes a size that overflows.
+ *
  * ml_arena hands out stable pointers (a decoded event's strings point into
  * it) from a chain of blocks; everything is freed at once. It has a
  * ceiling too.
@@ -15,6 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ml_limits.h"
 
 struct ml_buf {
 	char *data;       /* NUL-terminated; NULL until the first append */
@@ -41,7 +47,6 @@ int ml_buf_room(struct ml_buf *b, size_t n, char **at);
 void ml_buf_commit(struct ml_buf *b, size_t n);
 /* Writes v in decimal at o (at most ML_INT_TEXT_MAX bytes, no NUL);
  * returns the end. */
-#define ML_INT_TEXT_MAX 20
 char *ml_put_u64(char *o, uint64_t v);
 char *ml_put_i64(char *o, int64_t v);
 /* Appends a decimal integer. */
@@ -50,6 +55,15 @@ int ml_buf_add_u64(struct ml_buf *b, uint64_t v);
 /* Appends printf-formatted text. */
 int ml_buf_addf(struct ml_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Makes *items (an array of *cap items of item_bytes each, NULL when *cap
+ * is 0) hold at least need items: the capacity doubles from a first
+ * allocation of ML_GROW_FIRST_BYTES, never past max_items, and the new
+ * items are zeroed. Returns 0; ML_E_TOO_LARGE when need > max_items or
+ * the array's bytes would not fit a size_t; ML_E_NOMEM. On error *items
+ * and *cap are unchanged. */
+int ml_grow(void **items, size_t *cap, size_t need, size_t item_bytes,
+            size_t max_items);
 
 struct ml_arena_block;
 struct ml_arena {

@@ -17,12 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 2199-12-31 as a day number. */
-#define ML_DAY_MAX 109572
-/* "YYYY-MM-DD" + NUL */
-#define ML_DATE_TEXT_MAX 11
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" + NUL */
-#define ML_TIME_TEXT_MAX 28
+#include "ml_limits.h"
 
 typedef int32_t ml_day;
 

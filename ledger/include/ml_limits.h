@@ -19,6 +19,8 @@
 /* Dates: 1900-01-01 ..= 2199-12-31, proleptic Gregorian (DOMAIN.md). */
 #define ML_YEAR_MIN 1900
 #define ML_YEAR_MAX 2199
+/* 2199-12-31 as a day number (days since 1900-01-01, which is day 0). */
+#define ML_DAY_MAX 109572
 
 /* Identifiers (DOMAIN.md): party [a-z0-9][a-z0-9._-]{0,63},
  * grant [a-z0-9][a-z0-9._/-]{0,127}, event id [A-Za-z0-9._:/-]{1,128}. */
@@ -44,10 +46,13 @@
  * recursive walk of it cannot exhaust the stack. */
 #define ML_META_DEPTH_MAX 16
 
-/* Integers inside meta must be exact in an IEEE double (cJSON parses into
+/* Integers in JSON must be exact in an IEEE double (cJSON parses into
  * one): |n| ≤ 2^53 − 1. A literal beyond that may round onto 2^53, so
- * anything the double holds as ≥ 2^53 is refused. */
-#define ML_META_INT_MAX 9007199254740991LL
+ * anything the double holds as ≥ 2^53 is refused — inside meta by the
+ * ledger, in an answer by medel (every amount, ≤ 10^15 öre, and any
+ * realistic sum is far below; a number beyond is refused, not shown
+ * wrong). */
+#define ML_JSON_INT_MAX 9007199254740991LL
 
 /* One batch: ≤ 10 000 events, body ≤ 8 MiB (API.md POST /v1/events). */
 #define ML_BATCH_EVENTS_MAX 10000
@@ -71,6 +76,13 @@
 #define ML_PARTIES_MAX 1000000
 #define ML_GRANTS_MAX  1000000
 
+/* Rows of one list in an answer (a trace's activities and flows, the
+ * deadlines, a table the CLI draws from an answer). An answer is sent
+ * whole and is at most 96 MiB (MA_ANSWER_BYTES_MAX); a row takes 100
+ * bytes or more of JSON, so a longer list could not be sent anyway, and
+ * refusing it while it is built (413 too_large) keeps memory to that. */
+#define ML_ANSWER_ROWS_MAX 1000000
+
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
  * accounts and one edge. */
@@ -93,11 +105,27 @@
 /* Named LMDB databases in the environment (see docs/architecture.md). */
 #define ML_DBS_MAX 16
 
+/* Text the ledger writes into a caller's buffer, each with its NUL:
+ * an integer in decimal (a uint64_t has 20 digits; an int64_t 19 and a
+ * sign) — without NUL; a date "YYYY-MM-DD"; a time
+ * "YYYY-MM-DDTHH:MM:SS.ffffffZ"; an amount, the longest being INT64_MIN
+ * öre, "-92 233 720 368 547 758,08 kr" (29 bytes), 40 leaving room. */
+#define ML_INT_TEXT_MAX   20
+#define ML_DATE_TEXT_MAX  11
+#define ML_TIME_TEXT_MAX  28
+#define ML_MONEY_TEXT_MAX 40
+
+/* Human-readable messages: one sentence naming the values involved. */
+#define ML_MESSAGE_MAX    512
+#define ML_FIELD_NAME_MAX 64
+
+static_assert(ML_MESSAGE_MAX > ML_FIELD_NAME_MAX, "a message names a field");
+
 /* The relations between limits the code relies on. */
 static_assert(ML_AMOUNT_MIN_ORE > 0 && ML_AMOUNT_MIN_ORE <= ML_AMOUNT_MAX_ORE,
               "amounts are positive");
 static_assert(ML_YEAR_MIN <= ML_YEAR_MAX, "a date range");
-static_assert(ML_META_INT_MAX == (1LL << 53) - 1, "exact in a double");
+static_assert(ML_JSON_INT_MAX == (1LL << 53) - 1, "exact in a double");
 static_assert(ML_EVENT_JSON_MAX <= ML_BODY_BYTES_MAX, "one event fits a body");
 static_assert(ML_RECORD_BYTES_MAX < ML_EVENT_JSON_MAX,
               "a record is smaller than its JSON");
@@ -109,11 +137,5 @@ static_assert(ML_PARTIES_MAX < UINT32_MAX && ML_GRANTS_MAX < UINT32_MAX,
               "numbers are u32 in keys");
 static_assert(ML_MAP_BYTES_INITIAL <= ML_MAP_BYTES_DEFAULT_MAX,
               "the map starts within its ceiling");
-
-/* Human-readable messages: one sentence naming the values involved. */
-#define ML_MESSAGE_MAX    512
-#define ML_FIELD_NAME_MAX 64
-
-static_assert(ML_MESSAGE_MAX > ML_FIELD_NAME_MAX, "a message names a field");
 
 #endif /* ML_LIMITS_H */

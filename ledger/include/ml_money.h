@@ -29,9 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest formatted amount: INT64_MIN, "-92 233 720 368 547 758,08 kr"
- * (29 bytes) + NUL; 40 leaves room. */
-#define ML_MONEY_TEXT_MAX 40
+#include "ml_limits.h"
 
 /* Parses text (NUL-terminated UTF-8) into *ore_out (0 ..= 10^15).
  * Returns 0, or ML_E_INVALID_FIELD with a reason in why (≤ why_size bytes,

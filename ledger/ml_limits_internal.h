@@ -1,0 +1,147 @@
+/*
+ * ml_limits_internal.h — limits of the library's own machinery.
+ *
+ * ml_limits.h holds the limits programs outside the ledger need (the
+ * contract's, and the sizes of text they print). The ones here bound
+ * the ledger's own caches, scratch buffers and passes; nothing outside
+ * the library sees them. Each says what it bounds and why that number.
+ */
+#ifndef ML_LIMITS_INTERNAL_H
+#define ML_LIMITS_INTERNAL_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ml_limits.h"
+
+/* --- growing arrays (ml_buf.c) --- */
+
+/* The first allocation of a growing array (ml_grow) or buffer: 256 bytes
+ * holds a short message or a few dozen items without a second realloc,
+ * and costs nothing when the array stays empty. */
+#define ML_GROW_FIRST_BYTES 256u
+
+/* Items a pass over the whole log (verify, export) holds in memory per
+ * kind: definitions, reports, claims, postings, deltas, accounts. Each is
+ * at most a few per event, and 2^32 of them at 16–32 bytes is more memory
+ * than a server has: past it the pass is ML_E_TOO_LARGE, not a failing
+ * allocation or a wrapped size. */
+#define ML_PASS_ITEMS_MAX ((size_t)UINT32_MAX)
+
+/* An arena's blocks (ml_buf.c): one 64 KiB block holds a batch of small
+ * events' strings, so a typical append mallocs once; a bigger request
+ * gets a block of its own. */
+#define ML_ARENA_BLOCK_BYTES (64u * 1024u)
+
+/* --- reading input (ml_json_scan.c, ml_json_decode.c, ml_money.c,
+ * ml_date.c) --- */
+
+/* Arrays and objects open at once while a body is scanned: a batch's
+ * array, an event and meta's ML_META_DEPTH_MAX levels need 18; 64 leaves
+ * room for a clear "too deep" refusal of anything deeper, and keeps the
+ * scanner's stack of open containers small and fixed. */
+#define ML_JSON_DEPTH_MAX 64
+
+/* The reason a field is refused, before it is put in the error message
+ * (≤ ML_MESSAGE_MAX with the field's name and index): one sentence with
+ * a quoted piece of the input. */
+#define ML_WHY_MAX 160
+
+/* Bytes of the refused input quoted in a reason ("not an amount: \"…\"")
+ * before it is cut: enough to recognise a date or an amount, short
+ * enough that the reason fits ML_WHY_MAX. */
+#define ML_QUOTE_MAX 40
+
+/* An amount's digits with a separator every three of them (ml_money.c):
+ * a uint64_t has ML_INT_TEXT_MAX digits. */
+#define ML_MONEY_GROUPED_MAX (ML_INT_TEXT_MAX + ML_INT_TEXT_MAX / 3)
+
+/* --- caches and the write path (ml_cache.c, ml_tails.c, ml_entries.c) --- */
+
+/* Names (party and grant ids → numbers) the writer's cache remembers:
+ * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and
+ * ML_GRANTS_MAX are the bounds, not the expectation) in a few tens of
+ * MiB; past it lookups go to LMDB, which is only slower. */
+#define ML_CACHE_ENTRIES_MAX (1u << 20)
+
+/* Series remembered per batch: above the accounts and edges that a
+ * 10 000-event batch of one grant touches, small enough (~1.5 MiB with
+ * their chunks) to stay allocated for the ledger's life. A power of
+ * two. */
+#define ML_TAILS_MAX 1024
+
+/* The tails' hash table is open-addressed: it is kept at most three
+ * quarters full so that a probe ends quickly. */
+#define ML_TAILS_LOAD_MAX (ML_TAILS_MAX / 4 * 3)
+
+/* Events a batch needs before its series are held in memory at all:
+ * making a tail costs three B-tree seeks, about what the database path
+ * costs one posting, so it pays only for series posted to more than
+ * once — not in the one-event batches of medeld's group commit, which
+ * went at half the rate with tails (17 000 against 33 000 events/s from
+ * 64 clients, tools/bench/medeld_bench.py). */
+#define ML_TAILS_BATCH_MIN 32
+
+/* Day records held per batch, all series together (~100 bytes each):
+ * a payer's 60 back-dated days in each of a few hundred series. */
+#define ML_TAILS_DAYS_MAX 32768
+
+/* A day can hold thousands of chunks (an import dated one day), so the
+ * cursor steps over at most ML_CHUNK_STEPS_MAX of them one by one (most
+ * days have one or two); past that it seeks the next day's record, or
+ * back to its own day's record. */
+#define ML_CHUNK_STEPS_MAX 4
+
+/* Posting groups one event makes (ml_postings_of): a payout's edge and
+ * its two accounts, or a post's own account and its parent's pool. */
+#define ML_POSTING_GROUPS_MAX 4
+
+/* --- answers and exports --- */
+
+/* rules.md: a date at most 30 days ahead is due (the deadlines answer). */
+#define ML_DEADLINE_WINDOW_DAYS 30
+
+/* Longest description of one journal transaction: the type and ids
+ * (≤ 2 × 128 + 2 × 64 bytes), activity (500), unit (200), ref (128),
+ * invoice number (64), event id (128) and, for a reversal, the
+ * correction's note (1000) and the corrected event's own description
+ * again. 8 KiB holds all of it with room; past it is ML_E_TOO_LARGE,
+ * which the limits above make impossible. */
+#define ML_EXPORT_DESC_MAX 8192
+
+/* Lines of one journal transaction: ≤ ML_POSTING_GROUPS_MAX groups of
+ * ≤ 2 buckets, each with held and unallocated, then ≤ one contra line
+ * per bucket (12). */
+#define ML_EXPORT_LINES_MAX 32
+
+/* A journal account: "Assets:Medel:" + grant (128) + ":" + party (64) +
+ * ":" + bucket — under 256 bytes. */
+#define ML_EXPORT_ACCOUNT_MAX 256
+
+/* A journal amount: "-10000000000000000.00" (21 bytes) and a little
+ * more. */
+#define ML_EXPORT_AMOUNT_TEXT_MAX 32
+
+/* The relations between these limits that the code relies on. */
+static_assert((ML_TAILS_MAX & (ML_TAILS_MAX - 1)) == 0,
+              "ML_TAILS_MAX is a power of two: the hash is masked with it");
+static_assert(ML_TAILS_LOAD_MAX < ML_TAILS_MAX,
+              "the tails table never fills: linear probing ends at a free "
+              "slot");
+static_assert(ML_TAILS_DAYS_MAX < UINT32_MAX / 2,
+              "days_total and a doubled capacity fit in u32");
+static_assert(ML_POSTING_GROUPS_MAX * 2 >= ML_POSTINGS_MAX,
+              "an event's postings fit its groups");
+static_assert(ML_EXPORT_LINES_MAX >= ML_POSTING_GROUPS_MAX * 2 * 2 + 12,
+              "a journal transaction's lines fit");
+static_assert(ML_EXPORT_AMOUNT_TEXT_MAX >= 1 + 20 + 1,
+              "any amount's text fits: '-', |INT64_MIN|'s digits, a point");
+static_assert(ML_EXPORT_ACCOUNT_MAX >
+                  13 + ML_GRANT_ID_MAX + ML_PARTY_ID_MAX + 2 + 24,
+              "any account name fits: root, grant, party, two ':', bucket");
+static_assert(ML_MONEY_GROUPED_MAX >= 20 + 6,
+              "any u64 kronor value fits, grouped in threes");
+static_assert(ML_ARENA_BLOCK_BYTES % 8 == 0, "blocks keep 8-byte alignment");
+
+#endif /* ML_LIMITS_INTERNAL_H */
