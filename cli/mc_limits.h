@@ -52,13 +52,6 @@
 /* `log` pages: as many events per request as the API allows. */
 #define MC_LOG_PAGE_EVENTS_MAX ML_EVENTS_LIMIT_MAX
 
-/* --- reading answers -------------------------------------------------- */
-
-/* cJSON holds numbers as doubles; integers are exact up to 2^53 − 1.
- * Every amount (≤ 10^15 öre) and any realistic sum is far below; a
- * number beyond it is refused rather than shown wrong. */
-#define MC_JSON_INT_MAX 9007199254740991LL
-
 /* --- output ----------------------------------------------------------- */
 
 /* Rows of a human table held in memory before it is aligned (the answer
@@ -78,20 +71,11 @@
  * table or tree before it is cut with "…". */
 #define MC_LABEL_COLS_MAX 60
 
-/* The trace: parties (nodes), flows (edges) and activities a tree or a
- * picture is drawn from, and how deep the tree may nest. A grant's chain
- * is a handful of levels; 64 is far beyond any real one and keeps the
- * recursion bounded even on a malformed answer. */
-#define MC_TRACE_NODES_MAX      10000
-#define MC_TRACE_EDGES_MAX      100000
-#define MC_TRACE_ACTIVITIES_MAX 100000
-#define MC_TREE_DEPTH_MAX       64
-
-/* The SVG picture: columns of nodes (depths of the chain plus the
- * sources and sinks), and sinks drawn at the right before the smallest
- * are merged into one "other" band so the picture stays readable. */
-#define MC_SVG_COLUMNS_MAX 32
-#define MC_SVG_SINKS_MAX   80
+/* How deep the trace's tree may nest. A grant's chain is a handful of
+ * levels; 64 is far beyond any real one and keeps the recursion bounded
+ * even on a malformed answer. (The trace model's own bounds are the API
+ * layer's, MA_TRACE_*_MAX in ma_limits.h.) */
+#define MC_TREE_DEPTH_MAX 64
 
 /* Progress on stderr: at most this often. */
 #define MC_PROGRESS_INTERVAL_MS 100

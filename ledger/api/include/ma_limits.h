@@ -50,4 +50,27 @@ _Static_assert(MA_EXPORT_PART_BYTES + ML_EVENT_JSON_MAX <=
                    MA_EXPORT_PART_BYTES_MAX,
                "an export part may pass its size by one event");
 
+/* --- the formats of an answer (ma_format.c) ----------------------------- */
+
+/* cJSON holds numbers as doubles; integers are exact up to 2^53 − 1.
+ * Every amount (≤ 10^15 öre) and any realistic sum is far below; a
+ * number beyond it is refused (ma_json.h) rather than shown wrong. */
+#define MA_JSON_INT_MAX 9007199254740991LL
+
+/* The trace model (ma_trace.h): parties (nodes), flows (edges) and
+ * activities a CSV, a picture, a tree or a graph is drawn from. A
+ * grant's chain has tens of parties; these are far beyond any real one
+ * and bound the model's memory on a malformed or hostile answer. */
+#define MA_TRACE_NODES_MAX      10000
+#define MA_TRACE_EDGES_MAX      100000
+#define MA_TRACE_ACTIVITIES_MAX 100000
+
+/* The SVG picture (ma_trace_svg.c): columns of nodes (depths of the
+ * chain plus the sources and sinks; a chain deeper than this is drawn
+ * with its deepest parties in the last column, which also bounds the
+ * depth walk), and sinks drawn at the right before the picture is
+ * refused as unreadable (413, "ask for format=csv"). */
+#define MA_SVG_COLUMNS_MAX 32
+#define MA_SVG_SINKS_MAX   80
+
 #endif /* MA_LIMITS_H */
