@@ -34,7 +34,8 @@ static const struct mc_command *const mc_commands[] = {
 #define MC_COMMAND_COUNT (sizeof mc_commands / sizeof mc_commands[0])
 
 static const char mc_usage_text[] =
-    "usage: medel [CONNECTION] [--json | --csv] COMMAND [ARGS]\n"
+    "usage: medel [CONNECTION] [--json | --csv] [--lang en|sv] COMMAND "
+    "[ARGS]\n"
     "\n"
     "medel reads and writes the ledger of state grant money, embedded\n"
     "(--db DIR) or through a running medeld.\n"

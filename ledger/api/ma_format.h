@@ -7,8 +7,9 @@
  *
  * A read answer is first built as its cJSON document (ml_answer.h);
  * ma_format_answer then prints it as JSON (the default, byte for byte
- * what it always was) or renders it as CSV or SVG from that same
- * document, so no figure can differ between the formats. The words a
+ * what it always was) or renders it as CSV or SVG from those JSON bytes
+ * parsed back (the ledger's tree holds rows and integers as raw JSON
+ * text), so no figure can differ between the formats. The words a
  * person reads — a CSV's header row, the picture's titles, labels and
  * legend — come from one table per language (struct ma_words, in
  * ma_format.c); JSON keys and the codes in cells (a status, a flow's

@@ -2,8 +2,8 @@
  * ma_format_csv.c — the CSV of the answers a person opens in Excel
  * (format=csv on /v1/balances, /v1/trace, /v1/repayments, /v1/deadlines).
  *
- * Called by ma_format.c with the answer's document (or, for the trace,
- * its model) and the words of the asked language; writes with ma_csv.h
+ * Called by ma_format.c with the answer's document as parsed from its
+ * JSON (or, for the trace, the model of it) and the words of the asked language; writes with ma_csv.h
  * into the response body, whose ceiling (MA_ANSWER_BYTES_MAX) bounds it.
  * Each renderer takes every figure of every row, in the JSON's order:
  *
