@@ -4,7 +4,7 @@
  * medel is a client of the ledger for controllers and year-end jobs. It
  * reaches the ledger one of two ways (mc_conn.h): embedded, opening the
  * LMDB directory itself (--db DIR) and answering through the same request
- * router medeld uses (daemon/ma_api.h), or through a running medeld over
+ * router medeld uses (ma_api.h), or through a running medeld over
  * its Unix socket or HTTP. Either way a command is a handful of API
  * requests (GET /v1/balances, POST /v1/events, …) whose JSON answers the
  * command prints. Because the embedded mode builds exactly the request
@@ -19,7 +19,12 @@
  *   --json exactly the API's body (the router's or medeld's bytes), and
  *          on failure the API's error object on stderr;
  *   --csv  what Swedish Excel opens: UTF-8 with BOM, ';' separators,
- *          decimal comma, a header row, CRLF, RFC 4180 quoting (mc_csv.h).
+ *          decimal comma, a header row, CRLF, RFC 4180 quoting. For an
+ *          answer (balance, trace, repayments, deadlines) it is the
+ *          API's format=csv in the words of --lang (en by default),
+ *          printed as received; for what medel builds itself (log,
+ *          append results, verify) it is written with the API layer's
+ *          writer (ma_csv.h, mc_csv.h).
  *
  * Errors are one line on stderr, "medel: CODE: message", and the exit
  * status says whose fault it was (enum mc_exit). Each command lives in
