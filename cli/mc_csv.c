@@ -12,21 +12,25 @@
 
 #include <stdio.h>
 
-void mc_csv_end_row(struct mc_csv_out *o)
+/* The row so far to stdout; the buffer freed (usable again). */
+static void mc_csv_flush(struct mc_csv_out *o)
 {
-	ma_csv_end_row(&o->w);
 	if (o->w.rc == 0 && o->row.len > 0)
 		fwrite(o->row.data, 1, o->row.len, stdout);
 	ml_buf_free(&o->row);
 }
 
+void mc_csv_end_row(struct mc_csv_out *o)
+{
+	ma_csv_end_row(&o->w);
+	mc_csv_flush(o);
+}
+
 void mc_csv_start(struct mc_csv_out *o, const char *const *names, size_t n)
 {
 	ml_buf_init(&o->row, MA_ANSWER_BYTES_MAX);
-	ma_csv_begin(&o->w, &o->row);
-	for (size_t i = 0; i < n; i++)
-		ma_csv_cell(&o->w, names[i]);
-	mc_csv_end_row(o);
+	ma_csv_start(&o->w, &o->row, names, n);
+	mc_csv_flush(o);
 }
 
 void mc_csv_in_init(struct mc_csv_in *r, const char *data, size_t len)

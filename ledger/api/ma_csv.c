@@ -17,14 +17,6 @@ static void ma_csv_put(struct ma_csv_out *w, const char *s, size_t len)
 		w->rc = ml_buf_add(w->out, s, len);
 }
 
-void ma_csv_begin(struct ma_csv_out *w, struct ml_buf *out)
-{
-	w->out = out;
-	w->col = 0;
-	w->rc = 0;
-	ma_csv_put(w, "\xef\xbb\xbf", 3);
-}
-
 void ma_csv_cell(struct ma_csv_out *w, const char *s)
 {
 	if (w->col++ > 0)
@@ -63,8 +55,13 @@ void ma_csv_end_row(struct ma_csv_out *w)
 	w->col = 0;
 }
 
-void ma_csv_header(struct ma_csv_out *w, const char *const *names, size_t n)
+void ma_csv_start(struct ma_csv_out *w, struct ml_buf *out,
+                  const char *const *names, size_t n)
 {
+	w->out = out;
+	w->col = 0;
+	w->rc = 0;
+	ma_csv_put(w, "\xef\xbb\xbf", 3);
 	for (size_t i = 0; i < n; i++)
 		ma_csv_cell(w, names[i]);
 	ma_csv_end_row(w);

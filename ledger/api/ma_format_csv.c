@@ -64,8 +64,7 @@ int ma_csv_balances(const cJSON *doc, const struct ma_words *w,
 	int64_t v[MA_BALANCE_FIGURES];
 	const cJSON *row;
 	bool bad = false;
-	ma_csv_begin(&c, out);
-	ma_csv_header(&c, w->balances, 2 + MA_BALANCE_FIGURES);
+	ma_csv_start(&c, out, w->balances, 2 + MA_BALANCE_FIGURES);
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
 		bad = !ma_csv_account(&c, row, ma_balance_figures,
@@ -116,8 +115,7 @@ int ma_csv_trace(const struct ma_trace *t, const struct ma_words *w,
                  struct ml_buf *out, struct ml_errinfo *err)
 {
 	struct ma_csv_out c;
-	ma_csv_begin(&c, out);
-	ma_csv_header(&c, w->trace, 7);
+	ma_csv_start(&c, out, w->trace, 7);
 	if (t->payer < t->n_nodes)
 		ma_csv_flow(&c, t->grant, NULL, t->nodes[t->payer].party,
 		            "pool", NULL, t->pool_ore);
@@ -143,8 +141,7 @@ int ma_csv_repayments(const cJSON *doc, const cJSON *parties,
 	int64_t v[MA_REPAY_FIGURES];
 	const cJSON *row;
 	bool bad = false;
-	ma_csv_begin(&c, out);
-	ma_csv_header(&c, w->repayments, 5 + MA_REPAY_FIGURES);
+	ma_csv_start(&c, out, w->repayments, 5 + MA_REPAY_FIGURES);
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
 		const char *grant = ma_json_str(row, "grant");
@@ -173,8 +170,7 @@ int ma_csv_deadlines(const cJSON *doc, const struct ma_words *w,
 	const cJSON *it;
 	int64_t amount = 0, days = 0;
 	bool bad = false;
-	ma_csv_begin(&c, out);
-	ma_csv_header(&c, w->deadlines, 7);
+	ma_csv_start(&c, out, w->deadlines, 7);
 	cJSON_ArrayForEach(it, ma_json_array(doc, "items"))
 	{
 		bad = ma_json_int(it, "amount", &amount) != 0 ||

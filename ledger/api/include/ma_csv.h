@@ -28,8 +28,10 @@ struct ma_csv_out {
 	int rc;             /* 0, or the first ml_buf error (sticky) */
 };
 
-/* Starts the output into out: writes the BOM. */
-void ma_csv_begin(struct ma_csv_out *w, struct ml_buf *out);
+/* Starts the output into out: the BOM and the header row
+ * names[0..n). */
+void ma_csv_start(struct ma_csv_out *w, struct ml_buf *out,
+                  const char *const *names, size_t n);
 /* One cell of text (NULL = empty), quoted when it must be. */
 void ma_csv_cell(struct ma_csv_out *w, const char *s);
 /* An amount in öre as kronor with a decimal comma. */
@@ -38,7 +40,5 @@ void ma_csv_amount(struct ma_csv_out *w, int64_t ore);
 void ma_csv_int(struct ma_csv_out *w, int64_t n);
 /* Ends the row (CRLF). */
 void ma_csv_end_row(struct ma_csv_out *w);
-/* A header row from names[0..n). */
-void ma_csv_header(struct ma_csv_out *w, const char *const *names, size_t n);
 
 #endif /* MA_CSV_H */
