@@ -4,7 +4,7 @@
  * medel is a client of the ledger for controllers and year-end jobs. It
  * reaches the ledger one of two ways (mc_conn.h): embedded, opening the
  * LMDB directory itself (--db DIR) and answering through the same request
- * router medeld uses (daemon/ma_api.h), or through a running medeld over
+ * router medeld uses (ma_api.h), or through a running medeld over
  * its Unix socket or HTTP. Either way a command is a handful of API
  * requests (GET /v1/balances, POST /v1/events, …) whose JSON answers the
  * command prints. Because the embedded mode builds exactly the request
@@ -19,7 +19,12 @@
  *   --json exactly the API's body (the router's or medeld's bytes), and
  *          on failure the API's error object on stderr;
  *   --csv  what Swedish Excel opens: UTF-8 with BOM, ';' separators,
- *          decimal comma, a header row, CRLF, RFC 4180 quoting (mc_csv.h).
+ *          decimal comma, a header row, CRLF, RFC 4180 quoting. For an
+ *          answer (balance, trace, repayments, deadlines) it is the
+ *          API's format=csv in the words of --lang (en by default),
+ *          printed as received; for what medel builds itself (log,
+ *          append results, verify) it is written with the API layer's
+ *          writer (ma_csv.h, mc_csv.h).
  *
  * Errors are one line on stderr, "medel: CODE: message", and the exit
  * status says whose fault it was (enum mc_exit). Each command lives in
@@ -39,6 +44,8 @@
 
 #include "ml_error.h"
 
+#include "ma_json.h"
+
 #include "mc_conn.h"
 #include "mc_limits.h"
 
@@ -56,9 +63,10 @@ enum mc_output { MC_OUT_HUMAN, MC_OUT_JSON, MC_OUT_CSV };
 /* One run of medel. */
 struct mc_ctx {
 	enum mc_output out;
-	bool colour;   /* stdout is a terminal and NO_COLOR is unset */
-	bool utf8;     /* LC_ALL / LC_CTYPE / LANG name a UTF-8 locale */
-	bool progress; /* stderr is a terminal: long work shows progress */
+	const char *lang; /* the words of --csv and svg: "en" (default), "sv" */
+	bool colour;      /* stdout is a terminal and NO_COLOR is unset */
+	bool utf8;        /* LC_ALL / LC_CTYPE / LANG name a UTF-8 locale */
+	bool progress;    /* stderr is a terminal: long work shows progress */
 	const char *command;     /* the command's name, for messages */
 	struct mc_target target; /* where the ledger is (mc_conn.h) */
 	struct mc_conn *conn;    /* opened by mc_ctx_conn, closed by main */
@@ -158,29 +166,27 @@ int mc_bad_answer(struct mc_ctx *ctx, const char *what);
 
 /* Prints an answer's body exactly, plus a newline, to stdout (--json). */
 int mc_print_body(struct mc_ctx *ctx, const struct mc_reply *r);
+/* With --csv, asks the API for its CSV of an answer: adds format=csv and
+ * lang=ctx->lang to q. Otherwise adds nothing. */
+void mc_csv_query(const struct mc_ctx *ctx, struct mc_query *q);
+/* Prints an answer in the run's form: --json the body and a newline,
+ * --csv the body as received (the API rendered it), otherwise
+ * print(ctx, r), the command's tables. Returns an enum mc_exit. */
+int mc_print_answer(struct mc_ctx *ctx, const struct mc_reply *r,
+                    int (*print)(struct mc_ctx *ctx, const struct mc_reply *r));
+/* Prints an answer's body exactly as received, nothing added: a format
+ * the API rendered (format=csv, format=svg). */
+int mc_print_raw(struct mc_ctx *ctx, const struct mc_reply *r);
 
 /* Flushes stdout. A write error (a full disk) is reported and turns
  * exit into MC_EXIT_REFUSED when it was MC_EXIT_OK; otherwise exit is
  * returned unchanged. */
 int mc_finish_output(struct mc_ctx *ctx, int exit);
 
-/* --- reading answers (mc_json.c) ---------------------------------------- */
+/* --- reading answers (mc_report.c; members with ma_json.h) -------------- */
 
 /* Parses an answer's body. NULL when it is not JSON. */
 cJSON *mc_json_parse(const struct mc_reply *r);
-/* A member's string, or NULL when absent or not a string. */
-const char *mc_json_str(const cJSON *obj, const char *name);
-/* A member's exact integer into *out: 0, or -1 when absent, not a
- * number, not whole or beyond ±ML_JSON_INT_MAX. */
-int mc_json_int(const cJSON *obj, const char *name, int64_t *out);
-/* The integers named names[0..n) into out[0..n): 0, or -1 when any is
- * missing or not exact (the answer is then not one medel can show). */
-int mc_json_ints(const cJSON *obj, const char *const *names, size_t n,
-                 int64_t *out);
-/* A member's boolean (false when absent). */
-bool mc_json_bool(const cJSON *obj, const char *name);
-/* An array member, or NULL. */
-const cJSON *mc_json_array(const cJSON *obj, const char *name);
 
 /* --- shared formatting (mc_report.c) ------------------------------------- */
 

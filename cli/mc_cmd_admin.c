@@ -38,22 +38,21 @@ static void mc_verify_csv(const cJSON *doc, const cJSON *diff)
 	static const char *const ints[] = {"events", "head_seq"};
 	struct mc_csv_out w;
 	int64_t n = 0;
-	mc_csv_begin(&w, stdout);
-	mc_csv_header(&w, header, 8);
-	mc_csv_cell(&w, mc_json_bool(doc, "ok") ? "true" : "false");
+	mc_csv_start(&w, header, 8);
+	ma_csv_cell(&w.w, ma_json_bool(doc, "ok") ? "true" : "false");
 	for (size_t i = 0; i < 2; i++) {
-		mc_json_int(doc, ints[i], &n);
-		mc_csv_int(&w, n);
+		ma_json_int(doc, ints[i], &n);
+		ma_csv_int(&w.w, n);
 	}
-	mc_csv_cell(&w, mc_json_str(doc, "head_hash"));
-	mc_json_int(doc, "entries_checked", &n);
-	mc_csv_int(&w, n);
-	mc_csv_cell(&w, mc_json_str(diff, "kind"));
-	if (mc_json_int(diff, "seq", &n) == 0)
-		mc_csv_int(&w, n);
+	ma_csv_cell(&w.w, ma_json_str(doc, "head_hash"));
+	ma_json_int(doc, "entries_checked", &n);
+	ma_csv_int(&w.w, n);
+	ma_csv_cell(&w.w, ma_json_str(diff, "kind"));
+	if (ma_json_int(diff, "seq", &n) == 0)
+		ma_csv_int(&w.w, n);
 	else
-		mc_csv_cell(&w, NULL);
-	mc_csv_cell(&w, mc_json_str(diff, "message"));
+		ma_csv_cell(&w.w, NULL);
+	ma_csv_cell(&w.w, ma_json_str(diff, "message"));
 	mc_csv_end_row(&w);
 }
 
@@ -61,21 +60,21 @@ static void mc_verify_human(struct mc_ctx *ctx, const cJSON *doc,
                             const cJSON *diff)
 {
 	int64_t events = 0, checked = 0, seq = 0;
-	mc_json_int(doc, "events", &events);
-	mc_json_int(doc, "entries_checked", &checked);
+	ma_json_int(doc, "events", &events);
+	ma_json_int(doc, "entries_checked", &checked);
 	if (diff == NULL) {
 		printf("%sok%s: %lld events, the hash chain and %lld entries "
 		       "rebuilt from the log agree\nhead %s\n",
 		       mc_style(ctx, MC_STYLE_GREEN),
 		       mc_style(ctx, MC_STYLE_RESET), (long long)events,
-		       (long long)checked, mc_json_str(doc, "head_hash"));
+		       (long long)checked, ma_json_str(doc, "head_hash"));
 		return;
 	}
 	printf("%sDIFFERENCE%s (%s", mc_style(ctx, MC_STYLE_RED),
-	       mc_style(ctx, MC_STYLE_RESET), mc_json_str(diff, "kind"));
-	if (mc_json_int(diff, "seq", &seq) == 0)
+	       mc_style(ctx, MC_STYLE_RESET), ma_json_str(diff, "kind"));
+	if (ma_json_int(diff, "seq", &seq) == 0)
 		printf(", seq %lld", (long long)seq);
-	printf("): %s\n", mc_json_str(diff, "message"));
+	printf("): %s\n", ma_json_str(diff, "message"));
 }
 
 static int mc_verify_run(struct mc_ctx *ctx, int argc, char **argv)
@@ -106,7 +105,7 @@ static int mc_verify_run(struct mc_ctx *ctx, int argc, char **argv)
 		mc_verify_csv(doc, diff);
 	else if (exit == MC_EXIT_OK)
 		mc_verify_human(ctx, doc, diff);
-	if (exit == MC_EXIT_OK && !mc_json_bool(doc, "ok"))
+	if (exit == MC_EXIT_OK && !ma_json_bool(doc, "ok"))
 		exit = MC_EXIT_REFUSED;
 	cJSON_Delete(doc);
 	mc_reply_free(&r);

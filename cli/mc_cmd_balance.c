@@ -7,14 +7,14 @@
  * is zero on every row is left out, so Malmö's balances show allocated,
  * received, paid out, spent and held, not twelve columns of which seven
  * are empty. held is always shown: it is the question most often asked.
- * --csv gives every figure of every row; --json the API's document.
+ * --csv gives every figure of every row (the API's format=csv, printed
+ * as received); --json the API's document.
  */
 #include <string.h>
 
 #include "ml_money.h"
 
 #include "mc_cli.h"
-#include "mc_csv.h"
 #include "mc_table.h"
 
 /* The API's figures, in its order, and their names for people. */
@@ -29,28 +29,6 @@ static const char *const mc_figure_labels[] = {
 #define MC_FIGURES 12
 #define MC_HELD    11
 
-static int mc_balance_csv(struct mc_ctx *ctx, const cJSON *rows)
-{
-	struct mc_csv_out w;
-	const char *header[2 + MC_FIGURES] = {"grant", "party"};
-	int64_t v[MC_FIGURES];
-	const cJSON *row;
-	memcpy(header + 2, mc_figures, sizeof mc_figures);
-	mc_csv_begin(&w, stdout);
-	mc_csv_header(&w, header, 2 + MC_FIGURES);
-	cJSON_ArrayForEach(row, rows)
-	{
-		if (mc_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
-			return mc_bad_answer(ctx, "a balance row");
-		mc_csv_cell(&w, mc_json_str(row, "grant"));
-		mc_csv_cell(&w, mc_json_str(row, "party"));
-		for (size_t i = 0; i < MC_FIGURES; i++)
-			mc_csv_amount(&w, v[i]);
-		mc_csv_end_row(&w);
-	}
-	return MC_EXIT_OK;
-}
-
 /* Which figures are not zero on some row (held always is shown). */
 static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
 {
@@ -60,7 +38,7 @@ static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
 	used[MC_HELD] = true;
 	cJSON_ArrayForEach(row, rows)
 	{
-		if (mc_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
+		if (ma_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
 			return mc_bad_answer(ctx, "a balance row");
 		for (size_t i = 0; i < MC_FIGURES; i++)
 			used[i] = used[i] || v[i] != 0;
@@ -76,9 +54,9 @@ static int mc_balance_row(struct mc_ctx *ctx, struct mc_table *t,
 	const char *cells[1 + MC_FIGURES], *styles[1 + MC_FIGURES];
 	int64_t v[MC_FIGURES];
 	size_t n = 0;
-	mc_json_ints(row, mc_figures, MC_FIGURES, v);
+	ma_json_ints(row, mc_figures, MC_FIGURES, v);
 	styles[n] = NULL;
-	cells[n++] = mc_json_str(row, "party");
+	cells[n++] = ma_json_str(row, "party");
 	for (size_t i = 0; i < MC_FIGURES; i++) {
 		if (!used[i])
 			continue;
@@ -110,7 +88,7 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 			mc_table_column(t, c++, mc_figure_labels[i], MC_RIGHT);
 	cJSON_ArrayForEach(row, rows)
 	{
-		const char *grant = mc_json_str(row, "grant");
+		const char *grant = ma_json_str(row, "grant");
 		if (grant != NULL && strcmp(grant, last) != 0)
 			rc = mc_table_heading(t, grant,
 			                      mc_style(ctx, MC_STYLE_BOLD));
@@ -119,8 +97,8 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 		if (rc != 0)
 			break;
 	}
-	const char *known = mc_json_str(doc, "known_at");
-	printf("Balances as of %s%s%s\n", mc_json_str(doc, "as_of"),
+	const char *known = ma_json_str(doc, "known_at");
+	printf("Balances as of %s%s%s\n", ma_json_str(doc, "as_of"),
 	       known ? ", as known at " : "", known ? known : "");
 	if (rc == 0)
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
@@ -133,14 +111,12 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 static int mc_balance_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
 	cJSON *doc = mc_json_parse(r);
-	const cJSON *rows = mc_json_array(doc, "rows");
+	const cJSON *rows = ma_json_array(doc, "rows");
 	int exit;
-	if (rows == NULL || mc_json_str(doc, "as_of") == NULL)
+	if (rows == NULL || ma_json_str(doc, "as_of") == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
-	else if (ctx->out == MC_OUT_CSV)
-		exit = mc_balance_csv(ctx, rows);
 	else if (cJSON_GetArraySize(rows) == 0) {
-		printf("No accounts as of %s.\n", mc_json_str(doc, "as_of"));
+		printf("No accounts as of %s.\n", ma_json_str(doc, "as_of"));
 		exit = MC_EXIT_OK;
 	} else
 		exit = mc_balance_table(ctx, doc, rows);
@@ -169,13 +145,13 @@ static int mc_balance_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_query_add(&q, "posts", o[3].value);
 	mc_query_add(&q, "party", o[4].value);
 	mc_query_add(&q, "rollup", o[5].value);
+	mc_csv_query(ctx, &q);
 	if (q.overflow)
 		return mc_usage(ctx, "the options are too long");
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/balances", q.text, &r);
 	if (exit == MC_EXIT_OK)
-		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
-		                               : mc_balance_print(ctx, &r);
+		exit = mc_print_answer(ctx, &r, mc_balance_print);
 	mc_reply_free(&r);
 	return exit;
 }

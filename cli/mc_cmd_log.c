@@ -40,9 +40,9 @@ static const char *const mc_log_columns[] = {
 /* The money an event shows: amount, a grant's total, a report's spent. */
 static bool mc_event_money(const cJSON *ev, int64_t *ore)
 {
-	return mc_json_int(ev, "amount", ore) == 0 ||
-	       mc_json_int(ev, "total", ore) == 0 ||
-	       mc_json_int(ev, "spent", ore) == 0;
+	return ma_json_int(ev, "amount", ore) == 0 ||
+	       ma_json_int(ev, "total", ore) == 0 ||
+	       ma_json_int(ev, "spent", ore) == 0;
 }
 
 static void mc_log_csv_row(struct mc_log *l, const cJSON *ev)
@@ -52,17 +52,17 @@ static void mc_log_csv_row(struct mc_log *l, const cJSON *ev)
 		const char *col = mc_log_columns[i];
 		if (strcmp(col, "amount") == 0) {
 			if (mc_event_money(ev, &n))
-				mc_csv_amount(&l->csv, n);
+				ma_csv_amount(&l->csv.w, n);
 			else
-				mc_csv_cell(&l->csv, NULL);
+				ma_csv_cell(&l->csv.w, NULL);
 		} else if (strcmp(col, "seq") == 0 ||
 		           strcmp(col, "corrects") == 0) {
-			if (mc_json_int(ev, col, &n) == 0)
-				mc_csv_int(&l->csv, n);
+			if (ma_json_int(ev, col, &n) == 0)
+				ma_csv_int(&l->csv.w, n);
 			else
-				mc_csv_cell(&l->csv, NULL);
+				ma_csv_cell(&l->csv.w, NULL);
 		} else {
-			mc_csv_cell(&l->csv, mc_json_str(ev, col));
+			ma_csv_cell(&l->csv.w, ma_json_str(ev, col));
 		}
 	}
 	mc_csv_end_row(&l->csv);
@@ -73,31 +73,31 @@ static void mc_log_what(const struct mc_ctx *ctx, const cJSON *ev,
                         const char *type, struct ml_buf *w)
 {
 	const char *arrow = ctx->utf8 ? " \xe2\x86\x92 " : " -> ";
-	const char *grant = mc_json_str(ev, "grant");
-	const char *from = mc_json_str(ev, "from");
-	const char *party = mc_json_str(ev, "party");
-	const char *name = mc_json_str(ev, "name");
+	const char *grant = ma_json_str(ev, "grant");
+	const char *from = ma_json_str(ev, "from");
+	const char *party = ma_json_str(ev, "party");
+	const char *name = ma_json_str(ev, "name");
 	int64_t corrects = 0;
 	if (from != NULL)
 		ml_buf_addf(w, "%s%s%s  ", from, arrow,
-		            mc_json_str(ev, "to") ? mc_json_str(ev, "to") : "");
+		            ma_json_str(ev, "to") ? ma_json_str(ev, "to") : "");
 	else if (party != NULL)
 		ml_buf_addf(w, "%s  ", party);
 	if (strcmp(type, "correction") == 0 &&
-	    mc_json_int(ev, "corrects", &corrects) == 0)
+	    ma_json_int(ev, "corrects", &corrects) == 0)
 		ml_buf_addf(w, "corrects %lld: %s", (long long)corrects,
-		            mc_json_str(ev, "note") ? mc_json_str(ev, "note")
+		            ma_json_str(ev, "note") ? ma_json_str(ev, "note")
 		                                    : "");
 	if (grant != NULL)
 		ml_buf_add_str(w, grant);
 	else if (strcmp(type, "close") == 0)
 		ml_buf_add_str(w, "every grant");
-	if (mc_json_str(ev, "to_grant") != NULL)
-		ml_buf_addf(w, "%s%s", arrow, mc_json_str(ev, "to_grant"));
-	if (mc_json_str(ev, "activity") != NULL)
-		ml_buf_addf(w, "  %s", mc_json_str(ev, "activity"));
-	if (mc_json_str(ev, "unit") != NULL)
-		ml_buf_addf(w, " (%s)", mc_json_str(ev, "unit"));
+	if (ma_json_str(ev, "to_grant") != NULL)
+		ml_buf_addf(w, "%s%s", arrow, ma_json_str(ev, "to_grant"));
+	if (ma_json_str(ev, "activity") != NULL)
+		ml_buf_addf(w, "  %s", ma_json_str(ev, "activity"));
+	if (ma_json_str(ev, "unit") != NULL)
+		ml_buf_addf(w, " (%s)", ma_json_str(ev, "unit"));
 	if (name != NULL && strcmp(type, "correction") != 0)
 		ml_buf_addf(w, "%s\"%s\"", w->len ? "  " : "", name);
 }
@@ -107,10 +107,10 @@ static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
 	char money[ML_MONEY_TEXT_MAX] = "";
 	struct ml_buf what;
 	int64_t seq = 0, ore = 0;
-	const char *type = mc_json_str(ev, "type");
-	const char *date = mc_json_str(ev, "date");
+	const char *type = ma_json_str(ev, "type");
+	const char *date = ma_json_str(ev, "date");
 	type = type ? type : "?";
-	mc_json_int(ev, "seq", &seq);
+	ma_json_int(ev, "seq", &seq);
 	if (mc_event_money(ev, &ore))
 		ml_money_format(ore, money, sizeof money);
 	ml_buf_init(&what, MC_LINE_BYTES_MAX);
@@ -129,10 +129,10 @@ static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
                        uint64_t *next)
 {
 	cJSON *doc = mc_json_parse(r);
-	const cJSON *events = mc_json_array(doc, "events");
+	const cJSON *events = ma_json_array(doc, "events");
 	int64_t next_after = 0;
 	const cJSON *ev;
-	if (events == NULL || mc_json_int(doc, "next_after", &next_after)) {
+	if (events == NULL || ma_json_int(doc, "next_after", &next_after)) {
 		cJSON_Delete(doc);
 		return mc_bad_answer(ctx, "no events or next_after");
 	}
@@ -211,8 +211,7 @@ static int mc_log_loop(struct mc_ctx *ctx, struct mc_log *l)
 static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
 {
 	if (ctx->out == MC_OUT_CSV) {
-		mc_csv_begin(&l->csv, stdout);
-		mc_csv_header(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
+		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
 	} else if (ctx->out == MC_OUT_HUMAN) {
 		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
 		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",

@@ -5,9 +5,10 @@
  * `repayments --year 2020 --as-of 2021-04-01 --csv` is the year-end
  * job's file: one row per grant and legal entity with what it received,
  * spent, passed on (paid_out), repaid and still holds (outstanding), the
- * due date (the grant's repay_by) and the status. The legal entity's
- * name is added from GET /v1/parties (as of the same date), because the
- * file goes to people: "Södertälje kommun", not "sodertalje".
+ * due date (the grant's repay_by) and the status, with the legal
+ * entity's name, because the file goes to people: "Södertälje kommun",
+ * not "sodertalje". That file, like the deadlines' --csv, is the API's
+ * format=csv, printed as received.
  *
  * For people, repayments are grouped under their grant with its use_by
  * and repay_by, statuses coloured (overdue red, due yellow, ok green),
@@ -20,7 +21,6 @@
 #include "ml_money.h"
 
 #include "mc_cli.h"
-#include "mc_csv.h"
 #include "mc_table.h"
 
 static const char *const mc_repay_figures[] = {"received", "spent", "paid_out",
@@ -30,56 +30,7 @@ static const char *const mc_repay_figures[] = {"received", "spent", "paid_out",
 /* The grants of a repayments answer, for their dates. */
 static const cJSON *mc_repay_grant(const cJSON *doc, const char *grant)
 {
-	const cJSON *g;
-	cJSON_ArrayForEach(g, mc_json_array(doc, "grants"))
-	{
-		const char *id = mc_json_str(g, "grant");
-		if (id != NULL && grant != NULL && strcmp(id, grant) == 0)
-			return g;
-	}
-	return NULL;
-}
-
-static const char *mc_party_name(const cJSON *parties, const char *id)
-{
-	const cJSON *p;
-	cJSON_ArrayForEach(p, mc_json_array(parties, "parties"))
-	{
-		const char *pid = mc_json_str(p, "party");
-		if (pid != NULL && id != NULL && strcmp(pid, id) == 0)
-			return mc_json_str(p, "name");
-	}
-	return NULL;
-}
-
-static int mc_repay_csv(struct mc_ctx *ctx, const cJSON *doc,
-                        const cJSON *parties)
-{
-	static const char *const header[] = {
-	    "grant",    "party",  "name",        "received", "spent",
-	    "paid_out", "repaid", "outstanding", "repay_by", "status"};
-	struct mc_csv_out w;
-	int64_t v[MC_REPAY_FIGURES];
-	const cJSON *row;
-	mc_csv_begin(&w, stdout);
-	mc_csv_header(&w, header, 10);
-	cJSON_ArrayForEach(row, mc_json_array(doc, "rows"))
-	{
-		const char *grant = mc_json_str(row, "grant");
-		const char *party = mc_json_str(row, "party");
-		if (mc_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v))
-			return mc_bad_answer(ctx, "a repayment row");
-		mc_csv_cell(&w, grant);
-		mc_csv_cell(&w, party);
-		mc_csv_cell(&w, mc_party_name(parties, party));
-		for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
-			mc_csv_amount(&w, v[i]);
-		mc_csv_cell(
-		    &w, mc_json_str(mc_repay_grant(doc, grant), "repay_by"));
-		mc_csv_cell(&w, mc_json_str(row, "status"));
-		mc_csv_end_row(&w);
-	}
-	return MC_EXIT_OK;
+	return ma_json_find(ma_json_array(doc, "grants"), "grant", grant);
 }
 
 /* "psykisk-halsa-2020  use by 2020-12-31, repay by 2021-03-31" */
@@ -87,8 +38,8 @@ static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
                             const cJSON *doc, const char *grant)
 {
 	const cJSON *g = mc_repay_grant(doc, grant);
-	const char *use_by = mc_json_str(g, "use_by");
-	const char *repay_by = mc_json_str(g, "repay_by");
+	const char *use_by = ma_json_str(g, "use_by");
+	const char *repay_by = ma_json_str(g, "repay_by");
 	struct ml_buf h;
 	ml_buf_init(&h, MC_LINE_BYTES_MAX);
 	ml_buf_add_str(&h, grant);
@@ -110,10 +61,10 @@ static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
 	const char *cells[2 + MC_REPAY_FIGURES];
 	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
 	int64_t v[MC_REPAY_FIGURES];
-	if (mc_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
+	if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
 		return ML_E_CORRUPT;
-	const char *status = mc_json_str(row, "status");
-	cells[0] = mc_json_str(row, "party");
+	const char *status = ma_json_str(row, "status");
+	cells[0] = ma_json_str(row, "party");
 	for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
 		cells[1 + i] = ml_money_format(v[i], money[i], sizeof money[i]);
 	cells[1 + MC_REPAY_FIGURES] = status;
@@ -136,19 +87,19 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
 		mc_table_column(t, 0, "party", MC_LEFT);
 		mc_table_column(t, 1 + MC_REPAY_FIGURES, "status", MC_LEFT);
 	}
-	cJSON_ArrayForEach(row, mc_json_array(doc, "rows"))
+	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
-		const char *grant = mc_json_str(row, "grant");
+		const char *grant = ma_json_str(row, "grant");
 		if (rc == 0 && grant != NULL && strcmp(grant, last) != 0)
 			rc = mc_repay_heading(ctx, t, doc, grant);
 		last = grant ? grant : last;
 		rc = rc ? rc : mc_repay_row(ctx, t, row);
 	}
-	if (rc == 0 && mc_json_int(doc, "total_outstanding", &total) != 0)
+	if (rc == 0 && ma_json_int(doc, "total_outstanding", &total) != 0)
 		rc = ML_E_CORRUPT;
 	if (rc == 0) {
 		char money[ML_MONEY_TEXT_MAX];
-		printf("Repayments as of %s\n", mc_json_str(doc, "as_of"));
+		printf("Repayments as of %s\n", ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 		printf("Total outstanding: %s\n",
 		       ml_money_format(total, money, sizeof money));
@@ -157,40 +108,19 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
 	return rc == 0 ? MC_EXIT_OK : mc_bad_answer(ctx, "a repayment row");
 }
 
-/* The parties as of the answer's date, for names. */
-static int mc_repay_parties(struct mc_ctx *ctx, const char *as_of, cJSON **out)
-{
-	struct mc_query q;
-	struct mc_reply r;
-	mc_query_init(&q);
-	mc_query_add(&q, "as_of", as_of);
-	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
-	int exit = mc_ctx_get(ctx, "/v1/parties", q.text, &r);
-	if (exit == MC_EXIT_OK)
-		*out = mc_json_parse(&r);
-	mc_reply_free(&r);
-	return exit;
-}
-
 static int mc_repay_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
-	cJSON *doc = mc_json_parse(r), *parties = NULL;
+	cJSON *doc = mc_json_parse(r);
 	int exit = MC_EXIT_OK;
-	if (mc_json_array(doc, "rows") == NULL ||
-	    mc_json_str(doc, "as_of") == NULL)
+	if (ma_json_array(doc, "rows") == NULL ||
+	    ma_json_str(doc, "as_of") == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
-	else if (ctx->out == MC_OUT_CSV) {
-		exit =
-		    mc_repay_parties(ctx, mc_json_str(doc, "as_of"), &parties);
-		if (exit == MC_EXIT_OK)
-			exit = mc_repay_csv(ctx, doc, parties);
-	} else if (cJSON_GetArraySize(mc_json_array(doc, "rows")) == 0)
+	else if (cJSON_GetArraySize(ma_json_array(doc, "rows")) == 0)
 		printf("No repayments as of %s: no legal entity has money in "
 		       "these grants.\n",
-		       mc_json_str(doc, "as_of"));
+		       ma_json_str(doc, "as_of"));
 	else
 		exit = mc_repay_table(ctx, doc);
-	cJSON_Delete(parties);
 	cJSON_Delete(doc);
 	return exit;
 }
@@ -202,6 +132,7 @@ static int mc_view_query(struct mc_ctx *ctx, const struct mc_opt *as_of,
 	int exit = mc_check_date(ctx, "as-of", as_of->value);
 	mc_query_add(q, "as_of", as_of->value);
 	mc_query_add(q, "known_at", known_at->value);
+	mc_csv_query(ctx, q);
 	return exit;
 }
 
@@ -228,8 +159,7 @@ static int mc_repay_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/repayments", q.text, &r);
 	if (exit == MC_EXIT_OK)
-		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
-		                               : mc_repay_print(ctx, &r);
+		exit = mc_print_answer(ctx, &r, mc_repay_print);
 	mc_reply_free(&r);
 	return exit;
 }
@@ -261,41 +191,15 @@ const struct mc_command mc_cmd_repayments = {
 
 /* --- deadlines ------------------------------------------------------------ */
 
-static int mc_deadlines_csv(struct mc_ctx *ctx, const cJSON *items)
-{
-	static const char *const header[] = {
-	    "due", "kind", "grant", "party", "amount", "status", "days"};
-	struct mc_csv_out w;
-	const cJSON *it;
-	int64_t amount = 0, days = 0;
-	mc_csv_begin(&w, stdout);
-	mc_csv_header(&w, header, 7);
-	cJSON_ArrayForEach(it, items)
-	{
-		if (mc_json_int(it, "amount", &amount) ||
-		    mc_json_int(it, "days", &days))
-			return mc_bad_answer(ctx, "a deadline");
-		mc_csv_cell(&w, mc_json_str(it, "due"));
-		mc_csv_cell(&w, mc_json_str(it, "kind"));
-		mc_csv_cell(&w, mc_json_str(it, "grant"));
-		mc_csv_cell(&w, mc_json_str(it, "party"));
-		mc_csv_amount(&w, amount);
-		mc_csv_cell(&w, mc_json_str(it, "status"));
-		mc_csv_int(&w, days);
-		mc_csv_end_row(&w);
-	}
-	return MC_EXIT_OK;
-}
-
 static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
                            const cJSON *it)
 {
 	char money[ML_MONEY_TEXT_MAX] = "", when[48];
 	int64_t amount = 0, days = 0;
-	if (mc_json_int(it, "amount", &amount) ||
-	    mc_json_int(it, "days", &days))
+	if (ma_json_int(it, "amount", &amount) ||
+	    ma_json_int(it, "days", &days))
 		return ML_E_CORRUPT;
-	const char *status = mc_json_str(it, "status");
+	const char *status = ma_json_str(it, "status");
 	bool overdue = status != NULL && strcmp(status, "overdue") == 0;
 	if (overdue)
 		snprintf(when, sizeof when, "%lld day%s overdue",
@@ -308,8 +212,8 @@ static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
 	if (amount != 0)
 		ml_money_format(amount, money, sizeof money);
 	const char *cells[] = {
-	    mc_json_str(it, "due"),   when,  mc_json_str(it, "kind"),
-	    mc_json_str(it, "party"), money, mc_json_str(it, "grant")};
+	    ma_json_str(it, "due"),   when,  ma_json_str(it, "kind"),
+	    ma_json_str(it, "party"), money, ma_json_str(it, "grant")};
 	const char *styles[6] = {NULL};
 	styles[1] = status ? mc_status_style(status) : NULL;
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
@@ -330,7 +234,7 @@ static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
 		rc = rc ? rc : mc_deadline_row(ctx, t, it);
 	}
 	if (rc == 0) {
-		printf("Deadlines as of %s\n", mc_json_str(doc, "as_of"));
+		printf("Deadlines as of %s\n", ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	}
 	mc_table_free(t);
@@ -340,15 +244,13 @@ static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
 static int mc_deadlines_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
 	cJSON *doc = mc_json_parse(r);
-	const cJSON *items = mc_json_array(doc, "items");
+	const cJSON *items = ma_json_array(doc, "items");
 	int exit = MC_EXIT_OK;
-	if (items == NULL || mc_json_str(doc, "as_of") == NULL)
+	if (items == NULL || ma_json_str(doc, "as_of") == NULL)
 		exit = mc_bad_answer(ctx, "no items");
-	else if (ctx->out == MC_OUT_CSV)
-		exit = mc_deadlines_csv(ctx, items);
 	else if (cJSON_GetArraySize(items) == 0)
 		printf("Nothing is due within 30 days or overdue as of %s.\n",
-		       mc_json_str(doc, "as_of"));
+		       ma_json_str(doc, "as_of"));
 	else
 		exit = mc_deadlines_table(ctx, doc, items);
 	cJSON_Delete(doc);
@@ -371,8 +273,7 @@ static int mc_deadlines_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/deadlines", q.text, &r);
 	if (exit == MC_EXIT_OK)
-		exit = ctx->out == MC_OUT_JSON ? mc_print_body(ctx, &r)
-		                               : mc_deadlines_print(ctx, &r);
+		exit = mc_print_answer(ctx, &r, mc_deadlines_print);
 	mc_reply_free(&r);
 	return exit;
 }

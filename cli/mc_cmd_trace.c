@@ -1,10 +1,13 @@
 /*
  * mc_cmd_trace.c — `medel trace GRANT`: where a grant's money went.
  *
- * GET /v1/trace?grant=G, then one of the renderers of mc_trace.h:
- * a tree (default), json (the API's body), csv (every flow), dot
- * (Graphviz) or svg (a flow picture for a browser). --json and --csv
- * given globally choose those formats when --format is not given.
+ * GET /v1/trace?grant=G. json is the API's body; csv (every flow) and
+ * svg (a flow picture for a browser) are the API's too, asked for with
+ * format=csv / format=svg (and lang) and printed as received, so medel,
+ * medeld and the web view give the same bytes. The tree (default) and
+ * dot (Graphviz) are medel's, drawn from the JSON answer through the API
+ * layer's model (mc_trace.h). --json and --csv given globally choose
+ * those formats when --format is not given.
  */
 #include <string.h>
 
@@ -19,29 +22,31 @@ static const char *mc_trace_format(const struct mc_ctx *ctx, const char *given)
 	return ctx->out == MC_OUT_CSV ? "csv" : "tree";
 }
 
+/* Does the API render this format itself? */
+static bool mc_trace_by_api(const char *format)
+{
+	return strcmp(format, "csv") == 0 || strcmp(format, "svg") == 0;
+}
+
 static int mc_trace_render(struct mc_ctx *ctx, const char *format,
                            const struct mc_reply *r)
 {
-	struct mc_trace t;
+	struct ma_trace t;
 	char why[ML_MESSAGE_MAX];
 	int exit = MC_EXIT_OK;
+	if (mc_trace_by_api(format))
+		return mc_print_raw(ctx, r);
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
-	if (mc_trace_load(r, &t, why, sizeof why) != 0) {
-		mc_trace_free(&t);
-		return mc_bad_answer(ctx, why);
-	}
-	if (strcmp(format, "csv") == 0)
-		mc_trace_csv(&t);
+	cJSON *doc = mc_json_parse(r);
+	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
+		exit = mc_bad_answer(ctx, why);
 	else if (strcmp(format, "dot") == 0)
 		mc_trace_dot(&t, stdout);
-	else if (strcmp(format, "svg") == 0) {
-		if (mc_trace_svg(&t, stdout, why, sizeof why) != 0)
-			exit = mc_fail(ctx, MC_EXIT_REFUSED, "too_large", "%s",
-			               why);
-	} else
+	else
 		exit = mc_trace_tree(ctx, &t);
-	mc_trace_free(&t);
+	ma_trace_free(&t);
+	cJSON_Delete(doc);
 	return exit;
 }
 
@@ -76,6 +81,10 @@ static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_query_add(&q, "grant", pos[0]);
 	mc_query_add(&q, "as_of", o[0].value);
 	mc_query_add(&q, "known_at", o[1].value);
+	if (mc_trace_by_api(format)) {
+		mc_query_add(&q, "format", format);
+		mc_query_add(&q, "lang", ctx->lang);
+	}
 	if (q.overflow)
 		return mc_usage(ctx, "the grant id is too long");
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);

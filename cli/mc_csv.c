@@ -1,71 +1,37 @@
 /*
- * mc_csv.c — CSV out and in (mc_csv.h).
+ * mc_csv.c — CSV in (mc_csv.h).
  *
- * The writer prints through stdio straight away, a cell at a time, so an
- * export of every event never sits in memory. The reader works on a
- * file already in memory (an import is one batch: ≤ 8 MiB of body, so
- * the file is small) and copies each record's cells, unquoted, into one
- * reused buffer.
+ * The reader works on a file already in memory (an import is one batch:
+ * ≤ 8 MiB of body, so the file is small) and copies each record's cells,
+ * unquoted, into one reused buffer. The writer is the API layer's;
+ * here only its row goes to stdout.
  */
 #include "mc_csv.h"
 
 #include <string.h>
 
-#include "ml_money.h"
+#include <stdio.h>
 
-void mc_csv_begin(struct mc_csv_out *w, FILE *f)
+/* The row so far to stdout; the buffer freed (usable again). */
+static void mc_csv_flush(struct mc_csv_out *o)
 {
-	w->f = f;
-	w->col = 0;
-	fputs("\xef\xbb\xbf", f);
+	if (o->w.rc == 0 && o->row.len > 0)
+		fwrite(o->row.data, 1, o->row.len, stdout);
+	ml_buf_free(&o->row);
 }
 
-void mc_csv_cell(struct mc_csv_out *w, const char *s)
+void mc_csv_end_row(struct mc_csv_out *o)
 {
-	if (w->col++ > 0)
-		fputc(';', w->f);
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ";\"\r\n") == NULL) {
-		fputs(s, w->f);
-		return;
-	}
-	fputc('"', w->f);
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			fputc('"', w->f);
-		fputc(*p, w->f);
-	}
-	fputc('"', w->f);
+	ma_csv_end_row(&o->w);
+	mc_csv_flush(o);
 }
 
-void mc_csv_amount(struct mc_csv_out *w, int64_t ore)
+void mc_csv_start(struct mc_csv_out *o, const char *const *names, size_t n)
 {
-	char buf[ML_MONEY_TEXT_MAX];
-	mc_csv_cell(w, ml_money_format_csv(ore, buf, sizeof buf));
+	ml_buf_init(&o->row, MA_ANSWER_BYTES_MAX);
+	ma_csv_start(&o->w, &o->row, names, n);
+	mc_csv_flush(o);
 }
-
-void mc_csv_int(struct mc_csv_out *w, int64_t n)
-{
-	char buf[24];
-	snprintf(buf, sizeof buf, "%lld", (long long)n);
-	mc_csv_cell(w, buf);
-}
-
-void mc_csv_end_row(struct mc_csv_out *w)
-{
-	fputs("\r\n", w->f);
-	w->col = 0;
-}
-
-void mc_csv_header(struct mc_csv_out *w, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		mc_csv_cell(w, names[i]);
-	mc_csv_end_row(w);
-}
-
-/* --- reading ------------------------------------------------------------ */
 
 void mc_csv_in_init(struct mc_csv_in *r, const char *data, size_t len)
 {

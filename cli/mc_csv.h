@@ -1,19 +1,14 @@
 /*
- * mc_csv.h — CSV as Swedish Excel writes and reads it.
+ * mc_csv.h — reading CSV as a spreadsheet exports it (import-csv).
  *
- * Writing (--csv): UTF-8 with a byte-order mark (without it Excel reads
- * å, ä, ö as two characters each), ';' between cells (Excel's separator
- * in a Swedish locale, where ',' is the decimal sign), amounts in kronor
- * with a decimal comma and two decimals (ml_money_format_csv:
- * "4570307,50"), dates ISO, a header row, CRLF line ends and RFC 4180
- * quoting ("…" around a cell holding ';', '"', CR or LF; '"' doubled).
- *
- * Reading (import-csv): what a spreadsheet exports — ';' or ','
- * separated (whichever the header row uses), with or without the BOM,
- * CRLF or LF, RFC 4180 quoting, quoted cells spanning lines. Records are
- * numbered as Excel numbers rows (the header is row 1), so an error can
- * name the row a person sees. Bounds: MC_CSV_COLUMNS_MAX cells a row,
- * MC_CSV_CELL_BYTES_MAX bytes a cell.
+ * What a spreadsheet exports — ';' or ',' separated (whichever the
+ * header row uses), with or without the BOM, CRLF or LF, RFC 4180
+ * quoting, quoted cells spanning lines. Records are numbered as Excel
+ * numbers rows (the header is row 1), so an error can name the row a
+ * person sees. Bounds: MC_CSV_COLUMNS_MAX cells a row,
+ * MC_CSV_CELL_BYTES_MAX bytes a cell. Writing CSV is the API layer's
+ * (ma_csv.h): the answers' CSV comes from it, and medel writes its own
+ * rows (log, append results, verify) with the same writer.
  */
 #ifndef MC_CSV_H
 #define MC_CSV_H
@@ -21,33 +16,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "ml_buf.h"
 
+#include "ma_csv.h"
+
 #include "mc_limits.h"
 
-/* --- writing ----------------------------------------------------------- */
+/* --- writing medel's own rows ---------------------------------------- */
 
+/* The CSV medel builds itself (log, append results, verify) is written
+ * with the API layer's writer (ma_csv.h, cells with ma_csv_cell(&o->w,
+ * …)) into `row`, which goes to stdout and is freed at the end of every
+ * row: a log of a million events never sits in memory. */
 struct mc_csv_out {
-	FILE *f;
-	size_t col; /* cells written on this row */
+	struct ma_csv_out w;
+	struct ml_buf row; /* one row at a time */
 };
 
-/* Starts the output: writes the BOM. */
-void mc_csv_begin(struct mc_csv_out *w, FILE *f);
-/* One cell of text (NULL = empty), quoted when it must be. */
-void mc_csv_cell(struct mc_csv_out *w, const char *s);
-/* An amount in öre as kronor with a decimal comma. */
-void mc_csv_amount(struct mc_csv_out *w, int64_t ore);
-/* A whole number. */
-void mc_csv_int(struct mc_csv_out *w, int64_t n);
-/* Ends the row (CRLF). */
-void mc_csv_end_row(struct mc_csv_out *w);
-/* A header row from names[0..n). */
-void mc_csv_header(struct mc_csv_out *w, const char *const *names, size_t n);
+/* Starts the output: the BOM and the header row names[0..n). */
+void mc_csv_start(struct mc_csv_out *o, const char *const *names, size_t n);
+/* Ends a row: CRLF, then the row to stdout. */
+void mc_csv_end_row(struct mc_csv_out *o);
 
-/* --- reading ----------------------------------------------------------- */
+/* --- reading ------------------------------------------------------------ */
 
 struct mc_csv_in {
 	const char *data; /* the whole file */

@@ -65,20 +65,11 @@
  * table or tree before it is cut with "…". */
 #define MC_LABEL_COLS_MAX 60
 
-/* The trace: parties (nodes), flows (edges) and activities a tree or a
- * picture is drawn from, and how deep the tree may nest. A grant's chain
- * is a handful of levels; 64 is far beyond any real one and keeps the
- * recursion bounded even on a malformed answer. */
-#define MC_TRACE_NODES_MAX      10000
-#define MC_TRACE_EDGES_MAX      100000
-#define MC_TRACE_ACTIVITIES_MAX 100000
-#define MC_TREE_DEPTH_MAX       64
-
-/* The SVG picture: columns of nodes (depths of the chain plus the
- * sources and sinks), and sinks drawn at the right before the smallest
- * are merged into one "other" band so the picture stays readable. */
-#define MC_SVG_COLUMNS_MAX 32
-#define MC_SVG_SINKS_MAX   80
+/* How deep the trace's tree may nest. A grant's chain is a handful of
+ * levels; 64 is far beyond any real one and keeps the recursion bounded
+ * even on a malformed answer. (The trace model's own bounds are the API
+ * layer's, MA_TRACE_*_MAX in ma_limits.h.) */
+#define MC_TREE_DEPTH_MAX 64
 
 /* Progress on stderr: at most this often. */
 #define MC_PROGRESS_INTERVAL_MS 100

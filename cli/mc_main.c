@@ -4,7 +4,7 @@
  *   medel [CONNECTION] [--json | --csv] COMMAND [ARGS]
  *
  * The global options (--db, --url, --token, --socket, --json, --csv,
- * --help, --version) are taken out of argv wherever they stand, so
+ * --lang, --help, --version) are taken out of argv wherever they stand, so
  * `medel repayments --year 2020 --csv` works as well as
  * `medel --csv repayments --year 2020`; what remains is the command and
  * its own arguments. The connection is opened by the command when it
@@ -34,7 +34,8 @@ static const struct mc_command *const mc_commands[] = {
 #define MC_COMMAND_COUNT (sizeof mc_commands / sizeof mc_commands[0])
 
 static const char mc_usage_text[] =
-    "usage: medel [CONNECTION] [--json | --csv] COMMAND [ARGS]\n"
+    "usage: medel [CONNECTION] [--json | --csv] [--lang en|sv] COMMAND "
+    "[ARGS]\n"
     "\n"
     "medel reads and writes the ledger of state grant money, embedded\n"
     "(--db DIR) or through a running medeld.\n"
@@ -51,6 +52,7 @@ static const char mc_usage_text[] =
     "  (default)         tables for people; amounts as 22 949 683 kr\n"
     "  --json            exactly the API's JSON (errors: its error object)\n"
     "  --csv             for Swedish Excel: ';', decimal comma, UTF-8 BOM\n"
+    "  --lang en|sv      the words of --csv and trace's svg (default en)\n"
     "\n"
     "Commands:\n";
 
@@ -80,7 +82,7 @@ static const struct mc_command *mc_find_command(const char *name)
 
 /* What the global options said. */
 struct mc_globals {
-	const char *db, *url, *token, *socket;
+	const char *db, *url, *token, *socket, *lang;
 	bool json, csv, help, version;
 };
 
@@ -96,6 +98,7 @@ static int mc_global(int argc, char **argv, int *i, struct mc_globals *g)
 	    {"url", offsetof(struct mc_globals, url)},
 	    {"token", offsetof(struct mc_globals, token)},
 	    {"socket", offsetof(struct mc_globals, socket)},
+	    {"lang", offsetof(struct mc_globals, lang)},
 	};
 	const char *a = argv[*i];
 	if (strcmp(a, "--json") == 0 || strcmp(a, "--csv") == 0) {
@@ -157,6 +160,7 @@ static void mc_ctx_init(struct mc_ctx *ctx, const struct mc_globals *g)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->out = g->json ? MC_OUT_JSON : g->csv ? MC_OUT_CSV : MC_OUT_HUMAN;
+	ctx->lang = g->lang != NULL ? g->lang : "en";
 	const char *term = getenv("TERM");
 	ctx->colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
 	              !(term != NULL && strcmp(term, "dumb") == 0);

@@ -34,16 +34,16 @@ static void mc_post_csv(struct mc_post *p, const cJSON *ev)
 {
 	int64_t seq = 0;
 	if (!p->csv_started) {
-		mc_csv_begin(&p->csv, stdout);
-		mc_csv_header(&p->csv, mc_post_columns, 5);
+		mc_csv_start(&p->csv, mc_post_columns, 5);
 		p->csv_started = true;
 	}
-	mc_json_int(ev, "seq", &seq);
-	mc_csv_int(&p->csv, seq);
-	mc_csv_cell(&p->csv, mc_json_str(ev, "id"));
-	mc_csv_cell(&p->csv, mc_json_bool(ev, "duplicate") ? "true" : "false");
-	mc_csv_cell(&p->csv, mc_json_str(ev, "recorded_at"));
-	mc_csv_cell(&p->csv, mc_json_str(ev, "hash"));
+	ma_json_int(ev, "seq", &seq);
+	ma_csv_int(&p->csv.w, seq);
+	ma_csv_cell(&p->csv.w, ma_json_str(ev, "id"));
+	ma_csv_cell(&p->csv.w,
+	            ma_json_bool(ev, "duplicate") ? "true" : "false");
+	ma_csv_cell(&p->csv.w, ma_json_str(ev, "recorded_at"));
+	ma_csv_cell(&p->csv.w, ma_json_str(ev, "hash"));
 	mc_csv_end_row(&p->csv);
 }
 
@@ -54,11 +54,11 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	if (ctx->out == MC_OUT_JSON)
 		return mc_print_body(ctx, r);
 	cJSON *doc = mc_json_parse(r);
-	const cJSON *events = mc_json_array(doc, "events");
+	const cJSON *events = ma_json_array(doc, "events");
 	const cJSON *ev;
 	int64_t head = 0;
 	if (events == NULL ||
-	    mc_json_int(cJSON_GetObjectItemCaseSensitive(doc, "head"), "seq",
+	    ma_json_int(cJSON_GetObjectItemCaseSensitive(doc, "head"), "seq",
 	                &head) != 0) {
 		cJSON_Delete(doc);
 		return mc_bad_answer(ctx, "no events or head");
@@ -66,13 +66,13 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	cJSON_ArrayForEach(ev, events)
 	{
 		int64_t seq = 0;
-		mc_json_int(ev, "seq", &seq);
+		ma_json_int(ev, "seq", &seq);
 		if (ctx->out == MC_OUT_CSV)
 			mc_post_csv(p, ev);
 		else
 			printf("%lld%s\n", (long long)seq,
 			       p->dry_run                      ? " dry-run"
-			       : mc_json_bool(ev, "duplicate") ? " duplicate"
+			       : ma_json_bool(ev, "duplicate") ? " duplicate"
 			                                       : "");
 	}
 	if (p->check_head && !p->dry_run)

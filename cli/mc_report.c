@@ -81,13 +81,13 @@ static void mc_report_raw(struct mc_ctx *ctx, const struct mc_reply *r)
 /* "medel: CODE: [where: ]message[ (field F)]" from an error object. */
 static void mc_report_human(const cJSON *e, mc_locate_fn locate, void *arg)
 {
-	const char *code = mc_json_str(e, "code");
-	const char *message = mc_json_str(e, "message");
-	const char *field = mc_json_str(e, "field");
+	const char *code = ma_json_str(e, "code");
+	const char *message = ma_json_str(e, "message");
+	const char *field = ma_json_str(e, "field");
 	int64_t index = -1;
 	struct ml_buf where;
 	ml_buf_init(&where, MC_LINE_BYTES_MAX);
-	if (mc_json_int(e, "index", &index) != 0)
+	if (ma_json_int(e, "index", &index) != 0)
 		index = -1;
 	if (locate != NULL)
 		locate(arg, index, field, &where);
@@ -164,11 +164,42 @@ int mc_bad_answer(struct mc_ctx *ctx, const char *what)
 
 int mc_print_body(struct mc_ctx *ctx, const struct mc_reply *r)
 {
+	mc_print_raw(ctx, r);
+	fputc('\n', stdout);
+	return MC_EXIT_OK;
+}
+
+int mc_print_raw(struct mc_ctx *ctx, const struct mc_reply *r)
+{
 	(void)ctx;
 	if (r->body.len > 0)
 		fwrite(r->body.data, 1, r->body.len, stdout);
-	fputc('\n', stdout);
 	return MC_EXIT_OK;
+}
+
+void mc_csv_query(const struct mc_ctx *ctx, struct mc_query *q)
+{
+	if (ctx->out != MC_OUT_CSV)
+		return;
+	mc_query_add(q, "format", "csv");
+	mc_query_add(q, "lang", ctx->lang);
+}
+
+int mc_print_answer(struct mc_ctx *ctx, const struct mc_reply *r,
+                    int (*print)(struct mc_ctx *ctx, const struct mc_reply *r))
+{
+	if (ctx->out == MC_OUT_JSON)
+		return mc_print_body(ctx, r);
+	if (ctx->out == MC_OUT_CSV)
+		return mc_print_raw(ctx, r);
+	return print(ctx, r);
+}
+
+cJSON *mc_json_parse(const struct mc_reply *r)
+{
+	if (r->body.data == NULL)
+		return NULL;
+	return cJSON_ParseWithLength(r->body.data, r->body.len);
 }
 
 int mc_finish_output(struct mc_ctx *ctx, int exit)

@@ -134,13 +134,13 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 {
 	const char *cells[MC_TABLE_COLUMNS_MAX];
 	for (size_t c = 0; c < t->n_cols; c++)
-		w[c] = mc_text_cols(t->headers[c], strlen(t->headers[c]));
+		w[c] = ma_text_cols(t->headers[c], strlen(t->headers[c]));
 	for (size_t i = 0; i < t->n_rows; i++) {
 		if (t->rows[i].heading)
 			continue;
 		mc_table_split(t, t->rows[i].text_at, cells, t->n_cols);
 		for (size_t c = 0; c < t->n_cols; c++) {
-			size_t n = mc_text_cols(cells[c], strlen(cells[c]));
+			size_t n = ma_text_cols(cells[c], strlen(cells[c]));
 			if (n > w[c])
 				w[c] = n;
 		}
@@ -152,7 +152,7 @@ static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
                           const char *const *cells, const char *const *styles)
 {
 	for (size_t c = 0; c < t->n_cols; c++) {
-		size_t n = mc_text_cols(cells[c], strlen(cells[c]));
+		size_t n = ma_text_cols(cells[c], strlen(cells[c]));
 		size_t gap = w[c] > n ? w[c] - n : 0;
 		bool last = c + 1 == t->n_cols;
 		bool styled = styles != NULL && styles[c][0] != '\0';

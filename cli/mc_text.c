@@ -1,38 +1,12 @@
 /*
- * mc_text.c — display width, cutting and ASCII folding (mc_text.h).
- *
- * Pure functions over bytes; no locale calls (setlocale would change how
- * the C library prints numbers, and the output must not depend on it
- * beyond the UTF-8/ASCII choice). Malformed UTF-8 in an answer cannot
- * happen (the ledger checks every string it stores), but a stray byte is
- * still counted and copied rather than trusted.
+ * mc_text.c — the locale's UTF-8 question (mc_text.h), asked once per
+ * run by mc_main.c from the environment alone (no setlocale: it would
+ * change how the C library prints numbers).
  */
 #include "mc_text.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Bytes of the UTF-8 sequence starting with lead byte c (1 for a stray
- * continuation byte or an invalid lead). */
-static size_t mc_utf8_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0)
-		return 2;
-	if ((c & 0xf0) == 0xe0)
-		return 3;
-	if ((c & 0xf8) == 0xf0)
-		return 4;
-	return 1;
-}
-
-/* The sequence at s[0..avail), its length clamped to what is there. */
-static size_t mc_utf8_step(const char *s, size_t avail)
-{
-	size_t n = mc_utf8_len((unsigned char)s[0]);
-	return n <= avail ? n : avail;
-}
 
 bool mc_locale_utf8(void)
 {
@@ -45,65 +19,6 @@ bool mc_locale_utf8(void)
 		       strcasestr(v, "utf8") != NULL;
 	}
 	return false;
-}
-
-size_t mc_text_cols(const char *s, size_t len)
-{
-	size_t cols = 0;
-	for (size_t i = 0; i < len; i += mc_utf8_step(s + i, len - i))
-		cols++;
-	return cols;
-}
-
-/* The code point of a 2-byte sequence, or 0. */
-static unsigned mc_cp2(const char *s)
-{
-	return ((unsigned)(s[0] & 0x1f) << 6) | (unsigned)(s[1] & 0x3f);
-}
-
-/* ASCII for one non-ASCII character of n bytes at s. */
-static char mc_fold(const char *s, size_t n)
-{
-	static const char latin1[] = /* U+00C0 ..= U+00FF */
-	    "AAAAAAACEEEEIIII"
-	    "DNOOOOOxOUUUUYTs"
-	    "aaaaaaaceeeeiiii"
-	    "dnooooo/ouuuuyty";
-	if (n != 2)
-		return '?';
-	unsigned cp = mc_cp2(s);
-	if (cp >= 0xc0 && cp <= 0xff)
-		return latin1[cp - 0xc0];
-	return cp == 0xa0 ? ' ' : '?';
-}
-
-/* Appends one character (n bytes at s), folded when !utf8. */
-static int mc_text_char(struct ml_buf *out, const char *s, size_t n, bool utf8)
-{
-	if (utf8 || n == 1)
-		return ml_buf_add(out, s, n);
-	return ml_buf_add_char(out, mc_fold(s, n));
-}
-
-int mc_text_add(struct ml_buf *out, const char *s, size_t cols_max, bool utf8)
-{
-	size_t len = strlen(s);
-	size_t cols = mc_text_cols(s, len);
-	bool cut = cols_max > 0 && cols > cols_max;
-	const char *ellipsis = utf8 ? "\xe2\x80\xa6" : "...";
-	size_t keep = cut ? cols_max - (utf8 ? 1 : 3) : cols;
-	if (cut && cols_max <= 3)
-		keep = 0;
-	int rc = 0;
-	size_t i = 0;
-	for (size_t c = 0; rc == 0 && i < len && c < keep; c++) {
-		size_t n = mc_utf8_step(s + i, len - i);
-		rc = mc_text_char(out, s + i, n, utf8);
-		i += n;
-	}
-	if (rc == 0 && cut)
-		rc = ml_buf_add_str(out, ellipsis);
-	return rc;
 }
 
 void mc_text_pad(FILE *f, size_t n)

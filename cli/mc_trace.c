@@ -1,6 +1,6 @@
 /*
- * mc_trace.c — reading a trace answer, and the tree and CSV of it
- * (mc_trace.h).
+ * mc_trace.c — the tree of a trace (mc_trace.h), drawn from the API
+ * layer's model (ma_trace.h).
  *
  * The tree starts at each root (the payer first) and follows payouts
  * down; under each party come, in this order, what came to it besides
@@ -16,242 +16,9 @@
 
 #include "ml_money.h"
 
-#include "mc_csv.h"
 #include "mc_table.h"
 #include "mc_text.h"
 #include "mc_trace.h"
-
-static const char *const mc_node_figures[MC_N_FIGURES] = {
-    "received", "returned", "carried_in",  "paid_out",
-    "spent",    "repaid",   "carried_out", "held"};
-
-/* --- loading -------------------------------------------------------------- */
-
-static int mc_load_node(const cJSON *j, struct mc_trace_node *n)
-{
-	const cJSON *a;
-	size_t k = 0;
-	n->party = mc_json_str(j, "party");
-	if (n->party == NULL ||
-	    mc_json_ints(j, mc_node_figures, MC_N_FIGURES, n->fig) != 0)
-		return -1;
-	const cJSON *acts = mc_json_array(j, "activities");
-	int count = acts ? cJSON_GetArraySize(acts) : 0;
-	if (count > MC_TRACE_ACTIVITIES_MAX)
-		return -1;
-	n->acts = calloc((size_t)count + 1, sizeof *n->acts);
-	if (n->acts == NULL)
-		return -1;
-	cJSON_ArrayForEach(a, acts)
-	{
-		struct mc_trace_activity *x = &n->acts[k++];
-		x->activity = mc_json_str(a, "activity");
-		x->unit = mc_json_str(a, "unit");
-		if (x->activity == NULL ||
-		    mc_json_int(a, "amount", &x->amount_ore) != 0)
-			return -1;
-	}
-	n->n_acts = k;
-	return 0;
-}
-
-static int mc_cmp_party(const void *a, const void *b, void *arg)
-{
-	const struct mc_trace_node *n = arg;
-	return strcmp(n[*(const size_t *)a].party, n[*(const size_t *)b].party);
-}
-
-/* The node named party, by binary search over sorted indices. */
-static size_t mc_find_node(const struct mc_trace *t, const size_t *sorted,
-                           const char *party)
-{
-	size_t lo = 0, hi = t->n_nodes;
-	while (party != NULL && lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->nodes[sorted[mid]].party, party);
-		if (c == 0)
-			return sorted[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return t->n_nodes;
-}
-
-static int mc_load_edges(struct mc_trace *t, const cJSON *edges)
-{
-	size_t *sorted = malloc((t->n_nodes + 1) * sizeof *sorted);
-	const cJSON *e;
-	int rc = sorted ? 0 : -1;
-	for (size_t i = 0; sorted && i < t->n_nodes; i++)
-		sorted[i] = i;
-	if (sorted)
-		qsort_r(sorted, t->n_nodes, sizeof *sorted, mc_cmp_party,
-		        t->nodes);
-	cJSON_ArrayForEach(e, edges)
-	{
-		if (rc != 0)
-			break;
-		struct mc_trace_edge *x = &t->edges[t->n_edges];
-		const char *kind = mc_json_str(e, "kind");
-		x->from = mc_find_node(t, sorted, mc_json_str(e, "from"));
-		x->to = mc_find_node(t, sorted, mc_json_str(e, "to"));
-		x->repayment = kind != NULL && strcmp(kind, "repayment") == 0;
-		if (x->from == t->n_nodes || x->to == t->n_nodes ||
-		    kind == NULL || mc_json_int(e, "amount", &x->amount_ore))
-			rc = -1;
-		else
-			t->n_edges++;
-	}
-	free(sorted);
-	return rc;
-}
-
-/* Payouts in, the payer, the roots and each node's depth. */
-static void mc_trace_derive(struct mc_trace *t)
-{
-	int64_t best = 0;
-	for (size_t i = 0; i < t->n_edges; i++)
-		if (!t->edges[i].repayment)
-			t->nodes[t->edges[i].to].paid_in_ore +=
-			    t->edges[i].amount_ore;
-	t->payer = t->n_nodes;
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		struct mc_trace_node *n = &t->nodes[i];
-		int64_t own = n->fig[MC_N_RECEIVED] - n->paid_in_ore;
-		n->root = n->paid_in_ore == 0;
-		if (own > best) {
-			best = own;
-			t->payer = i;
-		}
-	}
-	t->pool_ore =
-	    t->payer < t->n_nodes ? t->nodes[t->payer].fig[MC_N_RECEIVED] : 0;
-	int cap = MC_SVG_COLUMNS_MAX - 2;
-	bool moved = true;
-	for (int round = 0; moved && round <= cap; round++) {
-		moved = false;
-		for (size_t i = 0; i < t->n_edges; i++) {
-			const struct mc_trace_edge *e = &t->edges[i];
-			int d = t->nodes[e->from].depth + 1;
-			if (e->repayment || d > cap ||
-			    t->nodes[e->to].depth >= d)
-				continue;
-			t->nodes[e->to].depth = d;
-			moved = true;
-		}
-	}
-	for (size_t i = 0; i < t->n_nodes; i++)
-		if (t->nodes[i].depth > t->max_depth)
-			t->max_depth = t->nodes[i].depth;
-}
-
-int mc_trace_load(const struct mc_reply *r, struct mc_trace *t, char *why,
-                  size_t why_size)
-{
-	memset(t, 0, sizeof *t);
-	t->doc = mc_json_parse(r);
-	const cJSON *nodes = mc_json_array(t->doc, "nodes");
-	const cJSON *edges = mc_json_array(t->doc, "edges");
-	const cJSON *j;
-	t->grant = mc_json_str(t->doc, "grant");
-	t->as_of = mc_json_str(t->doc, "as_of");
-	if (nodes == NULL || edges == NULL || !t->grant || !t->as_of) {
-		snprintf(why, why_size, "no nodes or edges");
-		return -1;
-	}
-	int n = cJSON_GetArraySize(nodes), m = cJSON_GetArraySize(edges);
-	if (n > MC_TRACE_NODES_MAX || m > MC_TRACE_EDGES_MAX) {
-		snprintf(why, why_size, "more than %d parties or %d flows",
-		         MC_TRACE_NODES_MAX, MC_TRACE_EDGES_MAX);
-		return -1;
-	}
-	t->nodes = calloc((size_t)n + 1, sizeof *t->nodes);
-	t->edges = calloc((size_t)m + 1, sizeof *t->edges);
-	int rc = t->nodes && t->edges ? 0 : -1;
-	cJSON_ArrayForEach(j, nodes)
-	{
-		if (rc == 0)
-			rc = mc_load_node(j, &t->nodes[t->n_nodes++]);
-	}
-	if (rc == 0)
-		rc = mc_load_edges(t, edges);
-	if (rc != 0) {
-		snprintf(why, why_size, "a node or an edge");
-		return -1;
-	}
-	mc_trace_derive(t);
-	return 0;
-}
-
-void mc_trace_free(struct mc_trace *t)
-{
-	for (size_t i = 0; t->nodes && i < t->n_nodes; i++)
-		free(t->nodes[i].acts);
-	free(t->nodes);
-	free(t->edges);
-	cJSON_Delete(t->doc);
-	memset(t, 0, sizeof *t);
-}
-
-int64_t mc_trace_inflow(const struct mc_trace *t, size_t node)
-{
-	if (node == t->payer)
-		return t->pool_ore;
-	return t->nodes[node].paid_in_ore;
-}
-
-/* --- CSV --------------------------------------------------------------------
- */
-
-static void mc_csv_flow(struct mc_csv_out *w, const char *grant,
-                        const char *from, const char *to, const char *kind,
-                        const struct mc_trace_activity *a, int64_t ore)
-{
-	mc_csv_cell(w, grant);
-	mc_csv_cell(w, from);
-	mc_csv_cell(w, to);
-	mc_csv_cell(w, kind);
-	mc_csv_cell(w, a ? a->activity : NULL);
-	mc_csv_cell(w, a ? a->unit : NULL);
-	mc_csv_amount(w, ore);
-	mc_csv_end_row(w);
-}
-
-void mc_trace_csv(const struct mc_trace *t)
-{
-	static const char *const header[] = {
-	    "grant", "from", "to", "kind", "activity", "unit", "amount"};
-	struct mc_csv_out w;
-	mc_csv_begin(&w, stdout);
-	mc_csv_header(&w, header, 7);
-	if (t->payer < t->n_nodes)
-		mc_csv_flow(&w, t->grant, NULL, t->nodes[t->payer].party,
-		            "pool", NULL, t->pool_ore);
-	for (size_t i = 0; i < t->n_edges; i++) {
-		const struct mc_trace_edge *e = &t->edges[i];
-		mc_csv_flow(&w, t->grant, t->nodes[e->from].party,
-		            t->nodes[e->to].party,
-		            e->repayment ? "repayment" : "payout", NULL,
-		            e->amount_ore);
-	}
-	for (size_t i = 0; i < t->n_nodes; i++) {
-		const struct mc_trace_node *n = &t->nodes[i];
-		if (n->fig[MC_N_CARRIED_IN] != 0)
-			mc_csv_flow(&w, t->grant, NULL, n->party, "carried_in",
-			            NULL, n->fig[MC_N_CARRIED_IN]);
-		for (size_t k = 0; k < n->n_acts; k++)
-			mc_csv_flow(&w, t->grant, n->party, NULL, "expense",
-			            &n->acts[k], n->acts[k].amount_ore);
-		if (n->fig[MC_N_CARRIED_OUT] != 0)
-			mc_csv_flow(&w, t->grant, n->party, NULL, "carried_out",
-			            NULL, n->fig[MC_N_CARRIED_OUT]);
-		if (n->fig[MC_N_HELD] != 0)
-			mc_csv_flow(&w, t->grant, n->party, NULL, "held", NULL,
-			            n->fig[MC_N_HELD]);
-	}
-}
 
 /* --- the tree --------------------------------------------------------------
  */
@@ -274,7 +41,7 @@ struct mc_item {
 
 struct mc_tree {
 	struct mc_ctx *ctx;
-	const struct mc_trace *t;
+	const struct ma_trace *t;
 	struct mc_table *table;
 	bool *shown; /* per node: drawn in full already */
 	struct ml_buf prefix;
@@ -282,20 +49,20 @@ struct mc_tree {
 };
 
 /* The lines under node n, in their order; *count of them. */
-static struct mc_item *mc_tree_items(const struct mc_trace *t, size_t n,
+static struct mc_item *mc_tree_items(const struct ma_trace *t, size_t n,
                                      size_t *count)
 {
-	const struct mc_trace_node *node = &t->nodes[n];
+	const struct ma_trace_node *node = &t->nodes[n];
 	size_t k = 0, max = 5 + node->n_acts + t->n_edges;
 	struct mc_item *it = calloc(max, sizeof *it);
 	if (it == NULL)
 		return NULL;
-	if (node->fig[MC_N_CARRIED_IN])
+	if (node->fig[MA_N_CARRIED_IN])
 		it[k++] = (struct mc_item){MC_I_CARRIED_IN, 0,
-		                           node->fig[MC_N_CARRIED_IN]};
-	if (node->fig[MC_N_RETURNED])
+		                           node->fig[MA_N_CARRIED_IN]};
+	if (node->fig[MA_N_RETURNED])
 		it[k++] = (struct mc_item){MC_I_RETURNED, 0,
-		                           node->fig[MC_N_RETURNED]};
+		                           node->fig[MA_N_RETURNED]};
 	for (size_t e = 0; e < t->n_edges; e++)
 		if (t->edges[e].from == n && !t->edges[e].repayment)
 			it[k++] = (struct mc_item){MC_I_CHILD, e,
@@ -307,17 +74,17 @@ static struct mc_item *mc_tree_items(const struct mc_trace *t, size_t n,
 		if (t->edges[e].from == n && t->edges[e].repayment)
 			it[k++] = (struct mc_item){MC_I_REPAID, e,
 			                           t->edges[e].amount_ore};
-	if (node->fig[MC_N_CARRIED_OUT])
+	if (node->fig[MA_N_CARRIED_OUT])
 		it[k++] = (struct mc_item){MC_I_CARRIED_OUT, 0,
-		                           node->fig[MC_N_CARRIED_OUT]};
-	if (node->fig[MC_N_HELD])
-		it[k++] = (struct mc_item){MC_I_HELD, 0, node->fig[MC_N_HELD]};
+		                           node->fig[MA_N_CARRIED_OUT]};
+	if (node->fig[MA_N_HELD])
+		it[k++] = (struct mc_item){MC_I_HELD, 0, node->fig[MA_N_HELD]};
 	*count = k;
 	return it;
 }
 
 /* "12,3 %" of the pool, or "" without one. */
-static const char *mc_share(const struct mc_trace *t, int64_t ore, char *buf,
+static const char *mc_share(const struct ma_trace *t, int64_t ore, char *buf,
                             size_t size)
 {
 	if (t->pool_ore <= 0) {
@@ -341,7 +108,7 @@ static void mc_tree_line(struct mc_tree *tr, const char *connector,
 	                    tr->prefix.len);
 	rc = rc ? rc : ml_buf_add_str(&label, connector);
 	rc = rc ? rc
-	        : mc_text_add(&label, text, MC_LABEL_COLS_MAX, tr->ctx->utf8);
+	        : ma_text_add(&label, text, MC_LABEL_COLS_MAX, tr->ctx->utf8);
 	const char *cells[3] = {label.data,
 	                        ml_money_format(ore, money, sizeof money),
 	                        mc_share(tr->t, ore, share, sizeof share)};
@@ -360,8 +127,8 @@ static void mc_tree_node(struct mc_tree *tr, size_t n, int depth);
 static void mc_item_text(const struct mc_tree *tr, size_t n,
                          const struct mc_item *it, struct ml_buf *out)
 {
-	const struct mc_trace *t = tr->t;
-	const struct mc_trace_activity *a = &t->nodes[n].acts[it->ref];
+	const struct ma_trace *t = tr->t;
+	const struct ma_trace_activity *a = &t->nodes[n].acts[it->ref];
 	const char *arrow = tr->ctx->utf8 ? "\xe2\x86\x92" : "->";
 	switch (it->kind) {
 	case MC_I_CARRIED_IN:
@@ -444,19 +211,19 @@ static void mc_tree_node(struct mc_tree *tr, size_t n, int depth)
 /* Each root: the payer first, then the others in party order. */
 static void mc_tree_roots(struct mc_tree *tr)
 {
-	const struct mc_trace *t = tr->t;
+	const struct ma_trace *t = tr->t;
 	for (size_t k = 0; k <= t->n_nodes && tr->rc == 0; k++) {
 		size_t n = k == 0 ? t->payer : k - 1;
 		if (n >= t->n_nodes || (k > 0 && n == t->payer) ||
 		    !t->nodes[n].root)
 			continue;
-		mc_tree_line(tr, "", t->nodes[n].party, mc_trace_inflow(t, n),
+		mc_tree_line(tr, "", t->nodes[n].party, ma_trace_inflow(t, n),
 		             true);
 		mc_tree_node(tr, n, 0);
 	}
 }
 
-int mc_trace_tree(struct mc_ctx *ctx, const struct mc_trace *t)
+int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 {
 	struct mc_tree tr = {.ctx = ctx, .t = t};
 	char pool[ML_MONEY_TEXT_MAX];
@@ -486,29 +253,4 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct mc_trace *t)
 	return tr.rc == 0 ? MC_EXIT_OK
 	                  : mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 	                            "the tree is too large to draw: use --csv");
-}
-
-void mc_xml_text(FILE *f, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
 }

@@ -28,7 +28,7 @@ static void mc_dot_text(FILE *f, const char *s)
 }
 
 /* Pen width 1 ..= 8 by the amount's share of the pool. */
-static double mc_dot_pen(const struct mc_trace *t, int64_t ore)
+static double mc_dot_pen(const struct ma_trace *t, int64_t ore)
 {
 	if (t->pool_ore <= 0)
 		return 1.0;
@@ -36,23 +36,23 @@ static double mc_dot_pen(const struct mc_trace *t, int64_t ore)
 	return w > 8.0 ? 8.0 : w;
 }
 
-static void mc_dot_node(const struct mc_trace *t, size_t i, FILE *f)
+static void mc_dot_node(const struct ma_trace *t, size_t i, FILE *f)
 {
-	const struct mc_trace_node *n = &t->nodes[i];
+	const struct ma_trace_node *n = &t->nodes[i];
 	char money[ML_MONEY_TEXT_MAX];
 	fputs("  \"p:", f);
 	mc_dot_text(f, n->party);
 	fputs("\" [label=\"", f);
 	mc_dot_text(f, n->party);
 	fprintf(f, "\\n%s%s\"%s];\n", i == t->payer ? "pool " : "",
-	        ml_money_format(mc_trace_inflow(t, i), money, sizeof money),
+	        ml_money_format(ma_trace_inflow(t, i), money, sizeof money),
 	        i == t->payer ? ", style=\"rounded,bold\"" : "");
 	static const struct {
-		enum mc_node_figure fig;
+		enum ma_node_figure fig;
 		const char *what;
-	} extra[] = {{MC_N_CARRIED_IN, "carried in"},
-	             {MC_N_CARRIED_OUT, "carried out"},
-	             {MC_N_HELD, "holds"}};
+	} extra[] = {{MA_N_CARRIED_IN, "carried in"},
+	             {MA_N_CARRIED_OUT, "carried out"},
+	             {MA_N_HELD, "holds"}};
 	for (size_t k = 0; k < 3; k++) {
 		if (n->fig[extra[k].fig] == 0)
 			continue;
@@ -70,13 +70,13 @@ static void mc_dot_node(const struct mc_trace *t, size_t i, FILE *f)
 	}
 }
 
-static void mc_dot_activities(const struct mc_trace *t, size_t i, size_t *next,
+static void mc_dot_activities(const struct ma_trace *t, size_t i, size_t *next,
                               FILE *f)
 {
-	const struct mc_trace_node *n = &t->nodes[i];
+	const struct ma_trace_node *n = &t->nodes[i];
 	char money[ML_MONEY_TEXT_MAX];
 	for (size_t k = 0; k < n->n_acts; k++) {
-		const struct mc_trace_activity *a = &n->acts[k];
+		const struct ma_trace_activity *a = &n->acts[k];
 		fprintf(f,
 		        "  \"a:%zu\" [shape=note, color=\"#59a14f\", "
 		        "label=\"",
@@ -98,7 +98,7 @@ static void mc_dot_activities(const struct mc_trace *t, size_t i, size_t *next,
 	}
 }
 
-void mc_trace_dot(const struct mc_trace *t, FILE *f)
+void mc_trace_dot(const struct ma_trace *t, FILE *f)
 {
 	char money[ML_MONEY_TEXT_MAX];
 	size_t next = 0;
@@ -112,7 +112,7 @@ void mc_trace_dot(const struct mc_trace *t, FILE *f)
 	for (size_t i = 0; i < t->n_nodes; i++)
 		mc_dot_node(t, i, f);
 	for (size_t i = 0; i < t->n_edges; i++) {
-		const struct mc_trace_edge *e = &t->edges[i];
+		const struct ma_trace_edge *e = &t->edges[i];
 		fputs("  \"p:", f);
 		mc_dot_text(f, t->nodes[e->from].party);
 		fputs("\" -> \"p:", f);

@@ -18,7 +18,7 @@ _medel()
 	}
 	local commands="append record import-csv log balance trace repayments
 		deadlines verify export backup help"
-	local global="--db --url --token --socket --json --csv --help --version"
+	local global="--db --url --token --socket --json --csv --lang --help --version"
 	local types="party grant allocation decline requisition invoice payout
 		expense repayment carryover report correction close"
 	local fields="--grant --from --to --party --amount --date --ref --note
@@ -36,6 +36,9 @@ _medel()
 	--type)
 		COMPREPLY=($(compgen -W "$types" -- "$cur"))
 		return ;;
+	--lang)
+		COMPREPLY=($(compgen -W "en sv" -- "$cur"))
+		return ;;
 	--format)
 		local f="jsonl csv ledger beancount"
 		[[ " ${words[*]} " == *" trace "* ]] && f="tree json csv dot svg"
@@ -50,7 +53,7 @@ _medel()
 	local cmd="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--db | --url | --token | --socket) ((i++)) ;;
+		--db | --url | --token | --socket | --lang) ((i++)) ;;
 		-*) ;;
 		*) cmd=${words[i]}; break ;;
 		esac

@@ -14,8 +14,13 @@
  * method, path, allowed query parameters, least role, who answers. Adding
  * an endpoint is adding a row and, for a router route, a handler.
  *
+ * A read answer is built as a cJSON document and printed by ma_format.c:
+ * as JSON, or as the CSV or SVG the query's format asks for, from that
+ * same document.
+ *
  * Invariant: every path through ma_api_handle that returns MA_API_DONE
- * leaves resp->status set and resp->body holding a complete JSON document.
+ * leaves resp->status set and resp->body holding a complete document of
+ * resp->content_type (JSON for every error).
  */
 #include "ma_api.h"
 
@@ -27,10 +32,17 @@
 #include "ml_assert.h"
 #include "ml_json.h"
 
+#include "ma_format.h"
 #include "ma_internal.h"
 
 #define P(x) MA_PBIT(MA_P_##x)
+#define F(x) MA_FBIT(MA_FORMAT_##x)
 #define VIEW (P(AS_OF) | P(KNOWN_AT))
+/* The answers a person reads: JSON, or CSV in sv or en words (API.md);
+ * the trace also as an SVG picture. */
+#define READABLE       (P(FORMAT) | P(LANG))
+#define CSV_FORMATS    (F(JSON) | F(CSV))
+#define EXPORT_FORMATS (F(JSONL) | F(CSV) | F(LEDGER) | F(BEANCOUNT))
 
 static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
     [MA_ROUTE_NONE] = {"none", "GET", NULL, 0, MA_ROLE_READ, true, false},
@@ -52,22 +64,24 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
     [MA_ROUTE_GRANTS] = {"grants", "GET", "/v1/grants", P(AS_OF), MA_ROLE_READ,
                          true, false},
     [MA_ROUTE_BALANCES] = {"balances", "GET", "/v1/balances",
-                           VIEW | P(GRANT) | P(POSTS) | P(PARTY) | P(ROLLUP),
-                           MA_ROLE_READ, true, false},
+                           VIEW | P(GRANT) | P(POSTS) | P(PARTY) | P(ROLLUP) |
+                               READABLE,
+                           MA_ROLE_READ, true, false, CSV_FORMATS},
     /* slow: a trace reads every expense of the grant (its activities),
      * seconds on a large ledger, so it runs off the event loop. */
-    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace", VIEW | P(GRANT),
-                        MA_ROLE_READ, true, true},
+    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace", VIEW | P(GRANT) | READABLE,
+                        MA_ROLE_READ, true, true, CSV_FORMATS | F(SVG)},
     [MA_ROUTE_REPAYMENTS] = {"repayments", "GET", "/v1/repayments",
-                             VIEW | P(GRANT) | P(YEAR), MA_ROLE_READ, true,
-                             false},
-    [MA_ROUTE_DEADLINES] = {"deadlines", "GET", "/v1/deadlines", VIEW,
-                            MA_ROLE_READ, true, false},
+                             VIEW | P(GRANT) | P(YEAR) | READABLE, MA_ROLE_READ,
+                             true, false, CSV_FORMATS},
+    [MA_ROUTE_DEADLINES] = {"deadlines", "GET", "/v1/deadlines",
+                            VIEW | READABLE, MA_ROLE_READ, true, false,
+                            CSV_FORMATS},
     [MA_ROUTE_VERIFY] = {"verify", "GET", "/v1/verify", 0, MA_ROLE_READ, true,
                          true},
     /* streams: checked here, written by the host (ma_stream_write) */
     [MA_ROUTE_EXPORT] = {"export", "GET", "/v1/export", P(FORMAT) | P(GRANT),
-                         MA_ROLE_READ, true, false},
+                         MA_ROLE_READ, true, false, EXPORT_FORMATS},
     [MA_ROUTE_BACKUP] = {"backup", "GET", "/v1/backup", 0, MA_ROLE_ADMIN, true,
                          false},
 };
@@ -217,7 +231,8 @@ void ma_api_init(struct ma_api *api, struct ml_ledger *lg, ma_append_fn fn,
 static void ma_answer_failed(struct ma_response *r, int rc,
                              const struct ml_errinfo *err)
 {
-	if (rc == ML_E_TOO_LARGE)
+	bool said = err != NULL && err->code == rc && err->message[0] != '\0';
+	if (rc == ML_E_TOO_LARGE && !said)
 		ma_response_error(r, rc, -1, NULL,
 		                  "the answer is larger than %u bytes: ask for "
 		                  "less (limit, grant, party)",
@@ -341,7 +356,8 @@ static int ma_check_combination(enum ma_route route, const struct ma_params *p,
 	return 0;
 }
 
-/* Every answer built as a cJSON document by ml_answer.h. */
+/* Every answer built as a cJSON document by ml_answer.h, printed in the
+ * format asked for (ma_format.c). */
 static void ma_get_doc(struct ma_api *api, struct ml_read *rd,
                        const struct ma_request *req, enum ma_route route,
                        const struct ma_params *p, struct ma_response *r)
@@ -356,7 +372,7 @@ static void ma_get_doc(struct ma_api *api, struct ml_read *rd,
 	                                req->progress_arg, &err)
 	             : ma_answer_for(route)(api->lg, rd, &q, &doc, &err);
 	if (rc == 0)
-		rc = ml_json_print(doc, &r->body);
+		rc = ma_format_answer(api, rd, route, p, doc, r, &err);
 	cJSON_Delete(doc);
 	if (rc != 0)
 		ma_answer_failed(r, rc, &err);
@@ -443,8 +459,9 @@ enum ma_api_outcome ma_api_handle(struct ma_api *api,
 		return ma_api_post_events(api, req, resp);
 	struct ma_params p;
 	struct ml_errinfo err;
+	const struct ma_route_info *info = ma_route_info(route);
 	int rc =
-	    ma_params_parse(req->query, ma_route_info(route)->params, &p, &err);
+	    ma_params_parse(req->query, info->params, info->formats, &p, &err);
 	if (rc == 0)
 		rc = ma_check_combination(route, &p, &err);
 	if (rc != 0) {
@@ -453,7 +470,7 @@ enum ma_api_outcome ma_api_handle(struct ma_api *api,
 	}
 	if (route == MA_ROUTE_EXPORT || route == MA_ROUTE_BACKUP)
 		return ma_stream_open(api, route, &p, resp);
-	if (!ma_route_info(route)->router)
+	if (!info->router)
 		return MA_API_HOST; /* admitted; the host answers it */
 	return ma_get(api, req, route, seq, &p, resp);
 }

@@ -105,7 +105,7 @@ enum ma_api_outcome ma_api_post_events(struct ma_api *api,
 	struct ml_errinfo err;
 	struct ma_append *a = NULL;
 	int rc = ma_params_parse(
-	    req->query, ma_route_info(MA_ROUTE_APPEND)->params, &p, &err);
+	    req->query, ma_route_info(MA_ROUTE_APPEND)->params, 0, &p, &err);
 	if (rc != 0) {
 		ma_response_errinfo(resp, rc, &err);
 		return MA_API_DONE;

@@ -38,14 +38,28 @@ static const char *const ma_param_names[MA_P_COUNT] = {
     [MA_P_DRY_RUN] = "dry_run",
     [MA_P_EXPECTED_HEAD] = "expected_head",
     [MA_P_FORMAT] = "format",
+    [MA_P_LANG] = "lang",
 };
 
-static const char *const ma_format_names[] = {
+static const char *const ma_format_names[MA_FORMAT_COUNT] = {
+    [MA_FORMAT_NONE] = "",
     [MA_FORMAT_JSONL] = "jsonl",
     [MA_FORMAT_CSV] = "csv",
     [MA_FORMAT_LEDGER] = "ledger",
     [MA_FORMAT_BEANCOUNT] = "beancount",
+    [MA_FORMAT_JSON] = "json",
+    [MA_FORMAT_SVG] = "svg",
 };
+
+static const char *const ma_lang_names[MA_LANG_COUNT] = {
+    [MA_LANG_SV] = "sv",
+    [MA_LANG_EN] = "en",
+};
+
+const char *ma_format_name(enum ma_format f)
+{
+	return f < MA_FORMAT_COUNT ? ma_format_names[f] : "?";
+}
 
 const char *ma_param_name(enum ma_param p)
 {
@@ -161,16 +175,53 @@ static int ma_parse_year(const char *name, const char *v, int32_t *out,
 	return 0;
 }
 
-static int ma_parse_format(const char *name, const char *v, enum ma_format *out,
-                           struct ml_errinfo *err)
+/* "json, csv or svg": the formats in the mask, in the route's order
+ * (the table's for an answer; export's as API.md lists them). */
+static void ma_format_list(uint32_t formats, char *buf, size_t size)
 {
-	for (int f = MA_FORMAT_JSONL; f <= MA_FORMAT_BEANCOUNT; f++) {
-		if (strcmp(v, ma_format_names[f]) == 0) {
+	static const enum ma_format order[] = {
+	    MA_FORMAT_JSON,   MA_FORMAT_JSONL,     MA_FORMAT_CSV,
+	    MA_FORMAT_LEDGER, MA_FORMAT_BEANCOUNT, MA_FORMAT_SVG};
+	size_t n = 0, total = 0, used = 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		total += (formats & MA_FBIT(order[i])) != 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if ((formats & MA_FBIT(order[i])) == 0)
+			continue;
+		const char *sep = n == 0 ? "" : n + 1 == total ? " or " : ", ";
+		int w = snprintf(buf + used, size - used, "%s%s", sep,
+		                 ma_format_names[order[i]]);
+		used += w > 0 && (size_t)w < size - used ? (size_t)w : 0;
+		n++;
+	}
+}
+
+static int ma_parse_format(const char *name, const char *v, uint32_t formats,
+                           enum ma_format *out, struct ml_errinfo *err)
+{
+	char allowed[64];
+	for (int f = MA_FORMAT_JSONL; f < MA_FORMAT_COUNT; f++) {
+		if ((formats & MA_FBIT(f)) != 0 &&
+		    strcmp(v, ma_format_names[f]) == 0) {
 			*out = (enum ma_format)f;
 			return 0;
 		}
 	}
-	return ma_bad(err, name, v, "jsonl, csv, ledger or beancount");
+	ma_format_list(formats, allowed, sizeof allowed);
+	return ma_bad(err, name, v, allowed);
+}
+
+static int ma_parse_lang(const char *name, const char *v, enum ma_lang *out,
+                         struct ml_errinfo *err)
+{
+	for (int l = 0; l < MA_LANG_COUNT; l++) {
+		if (strcmp(v, ma_lang_names[l]) == 0) {
+			*out = (enum ma_lang)l;
+			return 0;
+		}
+	}
+	return ma_bad(err, name, v, "sv or en");
 }
 
 static int ma_parse_type(const char *name, const char *v, enum ml_type *out,
@@ -209,7 +260,7 @@ static int ma_parse_number(enum ma_param which, const char *v,
 }
 
 /* Parses one parameter's value into *p. */
-static int ma_parse_value(enum ma_param which, const char *v,
+static int ma_parse_value(enum ma_param which, const char *v, uint32_t formats,
                           struct ma_params *p, struct ml_errinfo *err)
 {
 	const char *name = ma_param_names[which];
@@ -238,7 +289,9 @@ static int ma_parse_value(enum ma_param which, const char *v,
 	case MA_P_TYPE:
 		return ma_parse_type(name, v, &p->type, err);
 	case MA_P_FORMAT:
-		return ma_parse_format(name, v, &p->format, err);
+		return ma_parse_format(name, v, formats, &p->format, err);
+	case MA_P_LANG:
+		return ma_parse_lang(name, v, &p->lang, err);
 	default:
 		return ma_parse_number(which, v, p, err);
 	}
@@ -251,6 +304,7 @@ static void ma_params_defaults(struct ma_params *p)
 	p->limit = ML_EVENTS_LIMIT_DEFAULT;
 	p->type = ML_TYPE_NONE;
 	p->format = MA_FORMAT_NONE;
+	p->lang = MA_LANG_SV;
 }
 
 static int ma_param_find(const char *name, enum ma_param *out)
@@ -266,7 +320,8 @@ static int ma_param_find(const char *name, enum ma_param *out)
 
 /* Checks one (name, value) pair and parses it. */
 static int ma_param_one(const char *name, const char *value, uint32_t allowed,
-                        struct ma_params *p, struct ml_errinfo *err)
+                        uint32_t formats, struct ma_params *p,
+                        struct ml_errinfo *err)
 {
 	char shown[48];
 	enum ma_param which;
@@ -282,7 +337,7 @@ static int ma_param_one(const char *name, const char *value, uint32_t allowed,
 		return ml_fail(err, ML_E_BAD_QUERY, -1, name,
 		               "query parameter '%s' has no value", name);
 	p->given |= MA_PBIT(which);
-	return ma_parse_value(which, value, p, err);
+	return ma_parse_value(which, value, formats, p, err);
 }
 
 /* Refusals on the raw text, before it is split and decoded. */
@@ -324,7 +379,8 @@ static void ma_query_decode(const char *s, size_t len, char *out)
 /* One "name=value" of len bytes: the name as sent, the value decoded.
  * A pair without '=' or with an empty name is not a query parameter. */
 static int ma_query_pair(const char *s, size_t len, uint32_t allowed,
-                         struct ma_params *p, struct ml_errinfo *err)
+                         uint32_t formats, struct ma_params *p,
+                         struct ml_errinfo *err)
 {
 	char name[MA_QUERY_BYTES_MAX + 1], value[MA_QUERY_BYTES_MAX + 1];
 	const char *eq = memchr(s, '=', len);
@@ -337,11 +393,11 @@ static int ma_query_pair(const char *s, size_t len, uint32_t allowed,
 	memcpy(name, s, name_len);
 	name[name_len] = '\0';
 	ma_query_decode(eq + 1, len - name_len - 1, value);
-	return ma_param_one(name, value, allowed, p, err);
+	return ma_param_one(name, value, allowed, formats, p, err);
 }
 
-int ma_params_parse(const char *query, uint32_t allowed, struct ma_params *p,
-                    struct ml_errinfo *err)
+int ma_params_parse(const char *query, uint32_t allowed, uint32_t formats,
+                    struct ma_params *p, struct ml_errinfo *err)
 {
 	ma_params_defaults(p);
 	ml_errinfo_clear(err);
@@ -356,7 +412,7 @@ int ma_params_parse(const char *query, uint32_t allowed, struct ma_params *p,
 			return ml_fail(err, ML_E_BAD_QUERY, -1, NULL,
 			               "more than %d query parameters",
 			               MA_QUERY_PARAMS_MAX);
-		rc = ma_query_pair(s, len, allowed, p, err);
+		rc = ma_query_pair(s, len, allowed, formats, p, err);
 		s += len + (s[len] == '&');
 	}
 	return rc;

@@ -16,7 +16,11 @@
  *   limit          1 ..= ML_EVENTS_LIMIT_MAX
  *   type           an event type name
  *   wait           0 ..= MA_WAIT_S_MAX seconds
- *   format         jsonl | csv | ledger | beancount
+ *   format         one of the route's own formats (the `formats` mask):
+ *                  /v1/export jsonl | csv | ledger | beancount;
+ *                  /v1/balances, /v1/repayments, /v1/deadlines json | csv;
+ *                  /v1/trace json | csv | svg
+ *   lang           sv | en (the words of csv and svg; default sv)
  *
  * Every failure is ML_E_BAD_QUERY (400) unless noted, with err->field the
  * parameter's name and a message naming the value (cut to 40 bytes and
@@ -55,19 +59,31 @@ enum ma_param {
 	MA_P_DRY_RUN,
 	MA_P_EXPECTED_HEAD,
 	MA_P_FORMAT,
+	MA_P_LANG,
 	MA_P_COUNT
 };
 
 #define MA_PBIT(p) (1u << (p))
 
-/* GET /v1/export's formats. */
+/* The formats a route may be asked for (API.md): GET /v1/export's
+ * streams, and the formats of an answer a person reads (ma_format.c).
+ * Which a route takes is its ma_route_info.formats (MA_FBIT mask). */
 enum ma_format {
-	MA_FORMAT_NONE,
+	MA_FORMAT_NONE, /* not given: the route's default (JSON) */
 	MA_FORMAT_JSONL,
 	MA_FORMAT_CSV,
 	MA_FORMAT_LEDGER,
-	MA_FORMAT_BEANCOUNT
+	MA_FORMAT_BEANCOUNT,
+	MA_FORMAT_JSON,
+	MA_FORMAT_SVG,
+	MA_FORMAT_COUNT
 };
+
+#define MA_FBIT(f) (1u << (f))
+
+/* The words of csv and svg (and html, to come). sv is the default
+ * (API.md); JSON keys never change. */
+enum ma_lang { MA_LANG_SV, MA_LANG_EN, MA_LANG_COUNT };
 
 /* A parsed query. Fields of parameters not given hold the defaults. */
 struct ma_params {
@@ -84,14 +100,20 @@ struct ma_params {
 	uint32_t wait_s;                 /* 0 ..= MA_WAIT_S_MAX, default 0 */
 	uint64_t expected_head;          /* valid when given */
 	enum ma_format format;           /* MA_FORMAT_NONE when not given */
+	enum ma_lang lang;               /* default MA_LANG_SV */
 };
 
 /* Parses query (the raw text after '?', NULL or "" for none) allowing the
- * parameters in `allowed` (MA_PBIT mask). Returns 0, or ML_E_BAD_QUERY /
- * ML_E_DATE_RANGE / ML_E_NOMEM with err filled. *p is fully set either
- * way (defaults for what was not parsed). */
-int ma_params_parse(const char *query, uint32_t allowed, struct ma_params *p,
-                    struct ml_errinfo *err);
+ * parameters in `allowed` (MA_PBIT mask) and, for format, the values in
+ * `formats` (MA_FBIT mask; a value outside it is bad_query naming the
+ * ones allowed). Returns 0, or ML_E_BAD_QUERY / ML_E_DATE_RANGE /
+ * ML_E_NOMEM with err filled. *p is fully set either way (defaults for
+ * what was not parsed). */
+int ma_params_parse(const char *query, uint32_t allowed, uint32_t formats,
+                    struct ma_params *p, struct ml_errinfo *err);
+
+/* A format's name in a query ("csv"). */
+const char *ma_format_name(enum ma_format f);
 
 /* Is parameter p present? */
 static inline bool ma_params_has(const struct ma_params *p, enum ma_param q)

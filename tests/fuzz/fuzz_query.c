@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ma_params p;
 	struct ml_errinfo err;
 	ml_errinfo_clear(&err);
-	int rc = ma_params_parse(query, 0xffffffffu, &p, &err);
+	int rc = ma_params_parse(query, 0xffffffffu, 0xffffffffu, &p, &err);
 	if (rc != 0 && rc != ML_E_NOMEM && err.message[0] == '\0')
 		fuzz_fail("'%s' refused (%d) without a reason", query, rc);
 	if (rc == 0 && (p.limit == 0 || p.limit > ML_EVENTS_LIMIT_MAX))

@@ -77,6 +77,13 @@
  * and a->results say stored: the function must not set rc = 0 before its
  * commit returned.
  *
+ * Formats: a read answer is JSON unless its route takes `format` and the
+ * query asks for another: format=csv on /v1/balances, /v1/trace,
+ * /v1/repayments and /v1/deadlines (Content-Type text/csv;
+ * charset=utf-8), format=svg on /v1/trace (image/svg+xml), with lang=sv
+ * (the default) or en choosing the words a person reads. The host sends
+ * resp->content_type as it is; the bytes are the same for every host.
+ *
  * Answers (API.md "Shapes"): 201 {"events":[{"seq","id"?,"recorded_at",
  * "hash","duplicate"}],"head":{"seq","hash"}} when anything new was
  * stored, 200 with the same shape when every event was an identical
@@ -135,6 +142,8 @@ struct ma_route_info {
 	enum ma_role role;  /* the least role that may use it */
 	bool router;        /* ma_api_handle answers it (else MA_API_HOST) */
 	bool slow;          /* may take seconds: keep it off an event loop */
+	uint32_t formats;   /* the values its `format` parameter takes: a
+	                       mask of enum ma_format bits (0: none) */
 };
 
 /* The table row of r (MA_ROUTE_NONE has name "none"). Never NULL. */

@@ -50,4 +50,22 @@ _Static_assert(MA_EXPORT_PART_BYTES + ML_EVENT_JSON_MAX <=
                    MA_EXPORT_PART_BYTES_MAX,
                "an export part may pass its size by one event");
 
+/* --- the formats of an answer (ma_format.c) ----------------------------- */
+
+/* The trace model (ma_trace.h): the parties (nodes) a CSV, a picture, a
+ * tree or a graph is drawn from. A grant's chain has tens of parties;
+ * this is far beyond any real one and bounds the model's depth walk on a
+ * malformed answer. Its flows and activities are bounded as the answer's
+ * rows are (ML_ANSWER_ROWS_MAX), so the model takes whatever the ledger
+ * may answer. */
+#define MA_TRACE_NODES_MAX 10000
+
+/* The SVG picture (ma_trace_svg.c): columns of nodes (depths of the
+ * chain plus the sources and sinks; a chain deeper than this is drawn
+ * with its deepest parties in the last column, which also bounds the
+ * depth walk), and sinks drawn at the right before the picture is
+ * refused as unreadable (413, "ask for format=csv"). */
+#define MA_SVG_COLUMNS_MAX 32
+#define MA_SVG_SINKS_MAX   80
+
 #endif /* MA_LIMITS_H */
