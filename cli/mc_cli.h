@@ -21,7 +21,7 @@
  *   --csv  what Swedish Excel opens: UTF-8 with BOM, ';' separators,
  *          decimal comma, a header row, CRLF, RFC 4180 quoting. For an
  *          answer (balance, trace, repayments, deadlines) it is the
- *          API's format=csv in the words of --lang (en by default),
+ *          API's format=csv in the words of --lang (the locale's by default),
  *          printed as received; for what medel builds itself (log,
  *          append results, verify) it is written with the API layer's
  *          writer (ma_csv.h, mc_csv.h).
@@ -63,7 +63,7 @@ enum mc_output { MC_OUT_HUMAN, MC_OUT_JSON, MC_OUT_CSV };
 /* One run of medel. */
 struct mc_ctx {
 	enum mc_output out;
-	const char *lang; /* the words of --csv and svg: "en" (default), "sv" */
+	const char *lang; /* the words of --csv and svg: "en", "sv" (locale) */
 	bool colour;      /* stdout is a terminal and NO_COLOR is unset */
 	bool utf8;        /* LC_ALL / LC_CTYPE / LANG name a UTF-8 locale */
 	bool progress;    /* stderr is a terminal: long work shows progress */

@@ -52,7 +52,8 @@ static const char mc_usage_text[] =
     "  (default)         tables for people; amounts as 22 949 683 kr\n"
     "  --json            exactly the API's JSON (errors: its error object)\n"
     "  --csv             for Swedish Excel: ';', decimal comma, UTF-8 BOM\n"
-    "  --lang en|sv      the words of --csv and trace's svg (default en)\n"
+    "  --lang en|sv      the words of --csv and trace's svg (default: the\n"
+    "                    locale's, sv where it is Swedish, else en)\n"
     "\n"
     "Commands:\n";
 
@@ -160,7 +161,7 @@ static void mc_ctx_init(struct mc_ctx *ctx, const struct mc_globals *g)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->out = g->json ? MC_OUT_JSON : g->csv ? MC_OUT_CSV : MC_OUT_HUMAN;
-	ctx->lang = g->lang != NULL ? g->lang : "en";
+	ctx->lang = g->lang != NULL ? g->lang : mc_locale_lang();
 	const char *term = getenv("TERM");
 	ctx->colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL &&
 	              !(term != NULL && strcmp(term, "dumb") == 0);

@@ -21,6 +21,18 @@ bool mc_locale_utf8(void)
 	return false;
 }
 
+const char *mc_locale_lang(void)
+{
+	const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = getenv(names[i]);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		return strncmp(v, "sv", 2) == 0 ? "sv" : "en";
+	}
+	return "en";
+}
+
 void mc_text_pad(FILE *f, size_t n)
 {
 	static const char spaces[] = "                                ";

@@ -18,6 +18,11 @@
 /* Is the locale UTF-8 (see above)? */
 bool mc_locale_utf8(void);
 
+/* The language of the locale's messages, as CLI.md asks: "sv" when the
+ * first of LC_ALL, LC_MESSAGES, LANG that is set names Swedish (sv_SE,
+ * sv_FI), "en" otherwise. */
+const char *mc_locale_lang(void);
+
 /* Writes n spaces to f: the padding of every aligned column. */
 void mc_text_pad(FILE *f, size_t n);
 
