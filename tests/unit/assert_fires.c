@@ -1,17 +1,17 @@
 /*
  * assert_fires.c — shows that the ledger's assertions fire (ml_assert.h).
- * Not a ctest test (the glob takes test_*.c only): each case aborts on
- * purpose. Run by hand, in both modes:
+ * Each case aborts on purpose, so it is not a test_*.c of its own: the
+ * ctest test assert_fires (assert_fires.py) runs it and reads how it
+ * ended, in every build the suite runs in:
  *
- *   cc -std=c11 -D_GNU_SOURCE -Iledger tests/unit/assert_fires.c \
- *      ledger/ml_chunk.c ledger/ml_assert.c -o /tmp/af
- *   /tmp/af append   # aborts: ml_chunk_append's ML_ASSERT (chunk full)
- *   /tmp/af verify   # aborts: ML_VERIFY
- *   /tmp/af assert   # aborts: ML_ASSERT
+ *   assert_fires append   # aborts: ml_chunk_append's ML_ASSERT (chunk full)
+ *   assert_fires verify   # aborts: ML_VERIFY
+ *   assert_fires assert   # aborts: ML_ASSERT
  *
- * Built again with -DNDEBUG (as RelWithDebInfo and Release are), "append"
- * and "assert" run through (ML_ASSERT compiled out) and exit 0, while
- * "verify" still aborts: ML_VERIFY is always on.
+ * Where ML_ASSERT is compiled out (RelWithDebInfo and Release define
+ * NDEBUG), "append" and "assert" run through and exit 0, while "verify"
+ * still aborts: ML_VERIFY is always on. The first line it prints says
+ * which kind of build it is.
  */
 #include <stdio.h>
 #include <string.h>
