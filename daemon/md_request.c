@@ -181,7 +181,7 @@ void md_req_finish(struct md_req *r, int status, uint64_t bytes)
 	md_logline_str(&line, "method", r->method);
 	md_logline_str(&line, "path", r->path);
 	if (r->query != NULL)
-		md_logline_str(&line, "query", r->query);
+		md_logline_query(&line, "query", r->query);
 	md_logline_i64(&line, "status", status);
 	md_logline_i64(&line, "us", us);
 	md_logline_u64(&line, "bytes", bytes);

@@ -55,6 +55,23 @@ class Tcp(MedeldTestCase):
         self.assertNotIn("not-a-valid-one", log)
         self.assertNotIn("Authorization", log)
 
+    def test_credentials_in_the_query_are_redacted(self):
+        # A client that puts a credential in the query string (where many
+        # tools put one) must not find it in medeld's log.
+        for q in ("token=secret123", "party=x&Access_Token=secret124",
+                  "API_KEY=secret125&key=secret126",
+                  "%70assword=secret127"):
+            self.d.get("/v1/balances?" + q, token="r-secret")
+            self.d.get("/v1/balances?" + q)  # refused at the door
+            self.d.get("/v1/balances?" + q, tcp=False)
+        log = self.d.log()
+        for n in range(123, 128):
+            self.assertNotIn(f"secret{n}", log)
+        self.assertIn("token=[redacted]", log)
+        self.assertIn("Access_Token=[redacted]", log)
+        self.assertIn("%70assword=[redacted]", log)
+        self.assertIn("party=x&", log)
+
     def test_sighup_reloads_tokens(self):
         self.assertAnswer(self.d.get("/healthz", token="new-secret"), 401,
                           "unauthorized")
