@@ -61,18 +61,23 @@ static bool md_id_valid(const char *s)
 	return n > 0;
 }
 
-static void md_req_set_id(struct md_req *r)
+void md_req_id_make(struct md_server *s, const char *given,
+                    char out[MD_REQUEST_ID_MAX + 1])
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
-	const char *given = evhttp_find_header(h, "X-Request-Id");
-	struct md_server *s = r->loop->srv;
 	if (given != NULL && md_id_valid(given)) {
-		snprintf(r->id, sizeof r->id, "%s", given);
+		snprintf(out, MD_REQUEST_ID_MAX + 1, "%s", given);
 		return;
 	}
 	uint64_t n = atomic_fetch_add(&s->next_id, 1);
-	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)s->id_seed,
+	snprintf(out, MD_REQUEST_ID_MAX + 1, "%08x%08llx", (unsigned)s->id_seed,
 	         (unsigned long long)n);
+}
+
+static void md_req_set_id(struct md_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
+	md_req_id_make(r->loop->srv, evhttp_find_header(h, "X-Request-Id"),
+	               r->id);
 }
 
 /* The method's name. evhttp is told to accept every method it knows
