@@ -302,23 +302,6 @@ void md_loop_check_idle(struct md_loop *l)
 
 /* --- who is asking ------------------------------------------------------ */
 
-static void md_peer_name(struct md_loop *l, uid_t uid, char *out, size_t size)
-{
-	for (unsigned i = 0; i < l->peers_used; i++) {
-		if (l->peers[i].uid == uid) {
-			snprintf(out, size, "%s", l->peers[i].name);
-			return;
-		}
-	}
-	struct md_peer *p = &l->peers[l->peers_next];
-	l->peers_next = (l->peers_next + 1) % MD_PEER_CACHE_MAX;
-	if (l->peers_used < MD_PEER_CACHE_MAX)
-		l->peers_used++;
-	p->uid = uid;
-	md_user_name(uid, p->name, sizeof p->name);
-	snprintf(out, size, "%s", p->name);
-}
-
 /* Sets r->who and r->role. Returns -1 when a TCP request has no valid
  * token. */
 static int md_req_identify(struct md_req *r)
@@ -333,7 +316,8 @@ static int md_req_identify(struct md_req *r)
 		r->role = MA_ROLE_ADMIN;
 		if (bev != NULL &&
 		    md_peer_uid(bufferevent_getfd(bev), &uid) == 0)
-			md_peer_name(l, uid, r->who, sizeof r->who);
+			md_peer_cache_name(&l->peers, uid, r->who,
+			                   sizeof r->who);
 		else
 			snprintf(r->who, sizeof r->who, "unknown");
 		return 0;

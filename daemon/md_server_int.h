@@ -29,6 +29,7 @@
 #include "md_cache.h"
 #include "md_door.h"
 #include "md_limits.h"
+#include "md_listen.h"
 #include "md_metrics.h"
 #include "md_server.h"
 #include "md_writer.h"
@@ -73,12 +74,6 @@ struct md_req {
 	int32_t cache_today;
 };
 
-/* A small uid → user name cache (getpwuid_r reads /etc/passwd). */
-struct md_peer {
-	uid_t uid;
-	char name[MD_PEER_NAME_MAX + 1];
-};
-
 struct md_loop {
 	struct md_server *srv;
 	unsigned index;
@@ -99,9 +94,8 @@ struct md_loop {
 	size_t inflight;        /* requests taken and not yet answered */
 	size_t draining;        /* stopping: answered, connection not closed */
 	bool stopping;
-	struct md_peer peers[MD_PEER_CACHE_MAX];
-	unsigned peers_used, peers_next;
-	struct md_cache *cache; /* recent answers (md_cache.h) */
+	struct md_peer_cache peers; /* Unix socket peers' names */
+	struct md_cache *cache;     /* recent answers (md_cache.h) */
 };
 
 struct md_server {
