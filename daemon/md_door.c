@@ -15,7 +15,12 @@
  *          evhttp has taken it and its answer has left (md_door_idle);
  *          the socket's output callback kicks the door when answers leave,
  *          so a pipelined head already read is not forgotten;
- *   ASIDE  a chunked body was admitted: everything passes (md_door.h);
+ *   CHUNK_SIZE, CHUNK_DATA, CHUNK_END, CHUNK_LAST
+ *          a chunked body, passed chunk by chunk: a size line of hex
+ *          digits only, the data, CRLF; after the size 0 line only the
+ *          CRLF that ends the body (no trailers, no extensions). Sizes
+ *          add up to at most ML_BODY_BYTES_MAX; the chunk that would pass
+ *          it is refused 413 before its data is read;
  *   SHUT   refused: the answer is in the socket's output, every byte read
  *          is dropped, and when the output is empty the socket is shut
  *          down; evhttp sees the end of the stream and frees the
@@ -46,7 +51,10 @@ enum md_door_phase {
 	MD_DOOR_HEAD,
 	MD_DOOR_BODY,
 	MD_DOOR_WAIT,
-	MD_DOOR_ASIDE,
+	MD_DOOR_CHUNK_SIZE,
+	MD_DOOR_CHUNK_DATA,
+	MD_DOOR_CHUNK_END,
+	MD_DOOR_CHUNK_LAST,
 	MD_DOOR_SHUT
 };
 
@@ -60,7 +68,8 @@ struct md_door {
 	enum md_door_phase phase;
 	size_t scan_bytes;        /* HEAD: bytes of src looked at */
 	size_t line_bytes;        /* HEAD: bytes of the current line */
-	uint64_t body_left_bytes; /* BODY: still to pass */
+	uint64_t body_left_bytes; /* BODY, CHUNK_DATA: still to pass */
+	uint64_t chunked_bytes;   /* CHUNK_*: the sizes so far */
 	bool moved; /* evhttp's bytes were moved to the socket's output */
 };
 
@@ -396,7 +405,21 @@ static int md_door_judge(struct md_door *d, struct evbuffer *src, size_t len,
 	return code;
 }
 
-/* HEAD: admits a complete head (→ BODY, WAIT or ASIDE) or refuses it. */
+/* Answers code (md_door_answer), logs it, drops what src holds. */
+static enum bufferevent_filter_result
+md_door_refuse(struct md_door *d, struct evbuffer *src, const struct md_head *h,
+               int code, const struct md_refusal *f, int64_t start_us)
+{
+	char id[MD_REQUEST_ID_MAX + 1];
+	md_req_id_make(d->site->loop->srv, h->request_id, id);
+	int status = md_door_answer(d, code, f->message, id);
+	md_door_log(d, h, status, id, f->who, start_us);
+	evbuffer_drain(src, evbuffer_get_length(src));
+	return BEV_NEED_MORE;
+}
+
+/* HEAD: admits a complete head (→ BODY, CHUNK_SIZE or WAIT) or refuses
+ * it. */
 static enum bufferevent_filter_result
 md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 {
@@ -412,21 +435,16 @@ md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 		return BEV_NEED_MORE;
 	if (len > 0)
 		code = md_door_judge(d, src, len, &h, &f, copy);
-	if (code != 0) {
-		char id[MD_REQUEST_ID_MAX + 1];
-		md_req_id_make(d->site->loop->srv, h.request_id, id);
-		int status = md_door_answer(d, code, f.message, id);
-		md_door_log(d, &h, status, id, f.who, start_us);
-		evbuffer_drain(src, evbuffer_get_length(src));
-		return BEV_NEED_MORE;
-	}
+	if (code != 0)
+		return md_door_refuse(d, src, &h, code, &f, start_us);
 	evbuffer_remove_buffer(src, dst, len);
 	d->scan_bytes = d->line_bytes = 0;
 	bool no_body = strcmp(h.method, "HEAD") == 0 ||
 	               strcmp(h.method, "TRACE") == 0; /* as evhttp reads */
 	d->body_left_bytes = no_body ? 0 : h.content_length;
+	d->chunked_bytes = 0;
 	if (h.te != NULL && !no_body)
-		d->phase = MD_DOOR_ASIDE;
+		d->phase = MD_DOOR_CHUNK_SIZE;
 	else
 		d->phase = d->body_left_bytes > 0 ? MD_DOOR_BODY : MD_DOOR_WAIT;
 	return BEV_OK;
@@ -442,7 +460,75 @@ md_door_body(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 	evbuffer_remove_buffer(src, dst, n);
 	d->body_left_bytes -= n;
 	if (d->body_left_bytes == 0)
-		d->phase = MD_DOOR_WAIT;
+		d->phase = d->phase == MD_DOOR_CHUNK_DATA ? MD_DOOR_CHUNK_END
+		                                          : MD_DOOR_WAIT;
+	return BEV_OK;
+}
+
+/* CHUNK_SIZE: a line of 1 ..= 15 hex digits and CRLF. Returns 0 with the
+ * line's length in *line_bytes and the size in *size, 1 while the line
+ * is not all there, or ML_E_* with why. */
+static int md_door_chunk_line(struct evbuffer *src, size_t *line_bytes,
+                              uint64_t *size, const char **why)
+{
+	char line[MD_CHUNK_LINE_BYTES_MAX + 1];
+	ev_ssize_t got = evbuffer_copyout(src, line, sizeof line - 1);
+	const char *nl = got > 0 ? memchr(line, '\n', (size_t)got) : NULL;
+	*why = "a chunk size line is not 1 to 15 hex digits and CRLF";
+	if (nl == NULL)
+		return got < MD_CHUNK_LINE_BYTES_MAX ? 1 : ML_E_BAD_REQUEST;
+	size_t digits = (size_t)(nl - line) - 1;
+	if (nl == line || nl[-1] != '\r' || digits == 0 || digits > 15)
+		return ML_E_BAD_REQUEST;
+	line[digits] = '\0';
+	if (strspn(line, "0123456789abcdefABCDEF") != digits)
+		return ML_E_BAD_REQUEST;
+	*size = strtoull(line, NULL, 16);
+	*line_bytes = digits + 2;
+	return 0;
+}
+
+/* The CHUNK_* phases. Only what is admitted reaches evhttp, which parses
+ * the chunks again; a refusal comes from the door, as for a head. */
+static enum bufferevent_filter_result
+md_door_chunked(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
+{
+	struct md_head none = {0};
+	struct md_refusal f = {.who = "-"};
+	char crlf[2];
+	size_t line_bytes = 0;
+	uint64_t size = 0;
+	int rc = 0;
+	if (d->phase == MD_DOOR_CHUNK_DATA)
+		return md_door_body(d, src, dst);
+	if (d->phase == MD_DOOR_CHUNK_SIZE) {
+		rc = md_door_chunk_line(src, &line_bytes, &size, &f.message);
+		if (rc == 0 && size > ML_BODY_BYTES_MAX - d->chunked_bytes) {
+			f.message = "the body is over 8 MiB (8388608 bytes)";
+			rc = ML_E_TOO_LARGE;
+		}
+	} else if (evbuffer_copyout(src, crlf, 2) < 2) {
+		rc = 1;
+	} else if (memcmp(crlf, "\r\n", 2) != 0) {
+		f.message = d->phase == MD_DOOR_CHUNK_LAST
+		                ? "trailers after a chunked body"
+		                : "a chunk's data does not end in CRLF";
+		rc = ML_E_BAD_REQUEST;
+	}
+	if (rc == 1)
+		return BEV_NEED_MORE;
+	if (rc != 0)
+		return md_door_refuse(d, src, &none, rc, &f, md_door_mono_us());
+	if (d->phase == MD_DOOR_CHUNK_SIZE) {
+		evbuffer_remove_buffer(src, dst, line_bytes);
+		d->chunked_bytes += size;
+		d->body_left_bytes = size;
+		d->phase = size > 0 ? MD_DOOR_CHUNK_DATA : MD_DOOR_CHUNK_LAST;
+		return BEV_OK;
+	}
+	evbuffer_remove_buffer(src, dst, 2);
+	d->phase =
+	    d->phase == MD_DOOR_CHUNK_LAST ? MD_DOOR_WAIT : MD_DOOR_CHUNK_SIZE;
 	return BEV_OK;
 }
 
@@ -467,9 +553,11 @@ md_door_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	case MD_DOOR_SHUT:
 		evbuffer_drain(src, evbuffer_get_length(src));
 		return BEV_NEED_MORE;
-	case MD_DOOR_ASIDE:
-		evbuffer_add_buffer(dst, src);
-		return BEV_OK;
+	case MD_DOOR_CHUNK_SIZE:
+	case MD_DOOR_CHUNK_DATA:
+	case MD_DOOR_CHUNK_END:
+	case MD_DOOR_CHUNK_LAST:
+		return md_door_chunked(d, src, dst);
 	case MD_DOOR_BODY:
 		return md_door_body(d, src, dst);
 	case MD_DOOR_WAIT:

@@ -30,10 +30,10 @@
  * door waits until evhttp has answered it and reads again before it
  * looks at the next head, so its own refusal never overtakes an answer.
  *
- * A request with Transfer-Encoding: chunked is passed on whole and the
- * door steps aside for the rest of that connection: evhttp parses the
- * chunks and enforces the body limit (a refusal there is still libevent's
- * own page). medel's clients always send Content-Length.
+ * A chunked body (Transfer-Encoding: chunked) is passed chunk by chunk:
+ * sizes of hex digits only, no extensions, no trailers, at most
+ * ML_BODY_BYTES_MAX together; the chunk that would pass the limit is
+ * refused 413 before its data is read.
  *
  * Everything here runs on the connection's loop thread.
  */

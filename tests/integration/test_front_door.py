@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from medeld import TIMEOUT_SCALE, MedeldTestCase  # noqa: E402
+from medeld import TIMEOUT_SCALE, MedeldTestCase, setup_ledger  # noqa: E402
 
 TOKENS = [("write", "writer", "w-secret")]
 CONNECTIONS = 40
@@ -159,6 +159,46 @@ class FrontDoor(MedeldTestCase):
         # medeld goes on answering.
         self.assertEqual(self.d.get("/healthz", token="w-secret").status,
                          200)
+
+
+    def exchange_raw(self, data, tcp=True):
+        """Sends data on one connection; every byte medeld answers until
+        it closes the connection."""
+        if tcp:
+            s = socket.create_connection(("127.0.0.1", self.d.port),
+                                         timeout=ANSWER_TIMEOUT_S)
+        else:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(ANSWER_TIMEOUT_S)
+            s.connect(self.d.socket)
+        self.addCleanup(s.close)
+        s.sendall(data)
+        return read_answers([s], ANSWER_TIMEOUT_S).get(s, b"")
+
+    def test_chunked_and_pipelined_requests_pass(self):
+        # The door passes a chunked body chunk by chunk and then judges the
+        # next request on the connection; answers keep their order.
+        setup_ledger(self.d)
+        event = json.dumps([{"type": "expense", "date": "2020-07-01",
+                             "grant": "ph-2020", "party": "malmo-asn",
+                             "activity": "Chunked", "amount": 100}]).encode()
+        half = len(event) // 2
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                          for c in (event[:half], event[half:]))
+        data = (b"POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer w-secret\r\n"
+                b"Content-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" + chunks +
+                b"0\r\n\r\n"
+                b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer w-secret\r\n\r\n"
+                b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: 1\r\nContent-Length: 1\r\n\r\nx")
+        answers = self.exchange_raw(data).split(b"HTTP/1.1 ")[1:]
+        self.assertEqual([a[:3] for a in answers], [b"201", b"200", b"400"],
+                         answers)
+        self.assertIn(b'"code":"bad_request"', answers[2])
+        self.assertIn(b"Connection: close", answers[2])
 
 
 if __name__ == "__main__":
