@@ -16,8 +16,14 @@
 
 /* Request line and headers together. A client of this API sends a
  * handful of short headers; 16 KiB is what nginx allows by default for
- * large headers and leaves room for a long query string. */
+ * large headers and leaves room for a long query string. The front door
+ * (md_door.h) holds at most this much of a head before it judges it, so
+ * it is also what an unauthenticated connection can make medeld hold. */
 #define MD_HEADERS_BYTES_MAX (16 * 1024)
+
+/* A chunk size line of a chunked body: 15 hex digits and CRLF fit (the
+ * front door takes no chunk extensions). */
+#define MD_CHUNK_LINE_BYTES_MAX 32
 
 /* Seconds a connection may take to send a request or to take a response
  * before evhttp drops it. It also bounds how long a connection may sit

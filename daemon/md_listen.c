@@ -203,14 +203,38 @@ int md_peer_uid(int fd, uid_t *uid_out)
 	return 0;
 }
 
-void md_user_name(uid_t uid, char *name, size_t name_size)
+int md_user_name(uid_t uid, char *name, size_t name_size)
 {
 	struct passwd pw, *found = NULL;
 	char buf[4096];
 	if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 &&
 	    found != NULL && strlen(pw.pw_name) < name_size &&
-	    strlen(pw.pw_name) <= ML_RECORDED_BY_MAX)
+	    strlen(pw.pw_name) <= ML_RECORDED_BY_MAX) {
 		snprintf(name, name_size, "%s", pw.pw_name);
-	else
-		snprintf(name, name_size, "uid:%u", (unsigned)uid);
+		return 0;
+	}
+	snprintf(name, name_size, "uid:%u", (unsigned)uid);
+	return -1;
+}
+
+void md_peer_cache_name(struct md_peer_cache *c, uid_t uid, char *out,
+                        size_t out_size)
+{
+	for (unsigned i = 0; i < c->used; i++) {
+		if (c->peers[i].uid == uid) {
+			snprintf(out, out_size, "%s", c->peers[i].name);
+			return;
+		}
+	}
+	char name[ML_RECORDED_BY_MAX + 1];
+	int rc = (c->lookup ? c->lookup : md_user_name)(uid, name, sizeof name);
+	snprintf(out, out_size, "%s", name);
+	if (rc != 0)
+		return; /* a fallback: never remembered */
+	struct md_peer *p = &c->peers[c->next];
+	c->next = (c->next + 1) % MD_PEER_CACHE_MAX;
+	if (c->used < MD_PEER_CACHE_MAX)
+		c->used++;
+	p->uid = uid;
+	memcpy(p->name, name, sizeof name);
 }

@@ -39,9 +39,32 @@ void md_listen_unix_remove(const char *path, ino_t ino);
 int md_listen_tcp(const char *host_port, char *bound_out, size_t bound_size,
                   char *why, size_t why_size);
 
-/* The user name of a Unix socket peer (SO_PEERCRED + getpwuid_r), or
- * "uid:N" when the uid has none; *uid_out gets the uid. Returns 0 or -1. */
+/* uid → user name lookups remembered (per event loop: getpwuid_r reads
+ * /etc/passwd, too slow per request). Only a real name is remembered: a
+ * failed lookup (after a descriptor shortage, say) is answered "uid:N"
+ * that once and tried again the next time, so a passing failure is never
+ * recorded as recorded_by until a restart. Zeroed memory is an empty
+ * cache that looks names up with md_user_name. */
+struct md_peer_cache {
+	struct md_peer {
+		uid_t uid;
+		char name[ML_RECORDED_BY_MAX + 1];
+	} peers[MD_PEER_CACHE_MAX];
+	unsigned used, next; /* entries held; the one replaced next */
+	/* NULL: md_user_name (tests put a failing one here) */
+	int (*lookup)(uid_t uid, char *name, size_t name_size);
+};
+
+/* uid's user name into out (≥ ML_RECORDED_BY_MAX + 1 bytes). */
+void md_peer_cache_name(struct md_peer_cache *c, uid_t uid, char *out,
+                        size_t out_size);
+
+/* The uid of a Unix socket peer (SO_PEERCRED). Returns 0 or -1. */
 int md_peer_uid(int fd, uid_t *uid_out);
-void md_user_name(uid_t uid, char *name, size_t name_size);
+/* uid's user name (getpwuid_r) into name. Returns 0 when it is the real
+ * name; -1 when the lookup failed (no such user, or no descriptor or
+ * memory to read /etc/passwd with), and name is then "uid:N": a name to
+ * record now, never one to remember, for the next lookup may work. */
+int md_user_name(uid_t uid, char *name, size_t name_size);
 
 #endif /* MD_LISTEN_H */

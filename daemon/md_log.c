@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ma_api.h"
@@ -129,6 +130,66 @@ void md_logline_mem(struct md_logline *l, const char *key, const char *value,
 void md_logline_str(struct md_logline *l, const char *key, const char *value)
 {
 	md_logline_mem(l, key, value, value != NULL ? strlen(value) : 0);
+}
+
+static int md_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Whether the parameter name name[0..len) (percent-encoded) carries a
+ * credential. */
+static bool md_secret_name(const char *name, size_t len)
+{
+	static const char *const secret[] = {"access_token", "token", "api_key",
+	                                     "key", "password"};
+	char plain[16];
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++, n++) {
+		if (n == sizeof plain)
+			return false; /* longer than every secret name */
+		char c = name[i];
+		if (c == '%' && i + 2 < len && md_hex(name[i + 1]) >= 0 &&
+		    md_hex(name[i + 2]) >= 0) {
+			c = (char)(md_hex(name[i + 1]) * 16 +
+			           md_hex(name[i + 2]));
+			i += 2;
+		}
+		plain[n] = c;
+	}
+	for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+		if (strlen(secret[i]) == n &&
+		    strncasecmp(plain, secret[i], n) == 0)
+			return true;
+	return false;
+}
+
+void md_logline_query(struct md_logline *l, const char *key, const char *query)
+{
+	char out[MD_LOG_LINE_MAX];
+	size_t len = 0;
+	const char *p = query;
+	while (*p != '\0' && len < sizeof out) {
+		size_t pair = strcspn(p, "&"), name = strcspn(p, "=&");
+		bool hide = name < pair && md_secret_name(p, name);
+		size_t keep = hide ? name + 1 : pair;
+		const char *mask = hide ? "[redacted]" : "";
+		int n = snprintf(out + len, sizeof out - len, "%.*s%s%s",
+		                 (int)keep, p, mask, p[pair] == '&' ? "&" : "");
+		if (n < 0 || (size_t)n >= sizeof out - len) {
+			len = sizeof out - 1;
+			break;
+		}
+		len += (size_t)n;
+		p += pair + (p[pair] == '&');
+	}
+	md_logline_mem(l, key, out, len);
 }
 
 void md_logline_u64(struct md_logline *l, const char *key, uint64_t value)

@@ -52,6 +52,11 @@ void md_logline_str(struct md_logline *l, const char *key, const char *value);
 /* The same for value[0..len). */
 void md_logline_mem(struct md_logline *l, const char *key, const char *value,
                     size_t len);
+/* The same for a query string, with the value of every parameter that
+ * carries a credential (access_token, token, api_key, key, password; the
+ * name compared without case, after percent-decoding) written as
+ * [redacted]: no credential ever reaches the log. */
+void md_logline_query(struct md_logline *l, const char *key, const char *query);
 void md_logline_u64(struct md_logline *l, const char *key, uint64_t value);
 void md_logline_i64(struct md_logline *l, const char *key, int64_t value);
 /* Writes the line (if its level is enabled) with a newline. */

@@ -61,18 +61,23 @@ static bool md_id_valid(const char *s)
 	return n > 0;
 }
 
-static void md_req_set_id(struct md_req *r)
+void md_req_id_make(struct md_server *s, const char *given,
+                    char out[MD_REQUEST_ID_MAX + 1])
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
-	const char *given = evhttp_find_header(h, "X-Request-Id");
-	struct md_server *s = r->loop->srv;
 	if (given != NULL && md_id_valid(given)) {
-		snprintf(r->id, sizeof r->id, "%s", given);
+		snprintf(out, MD_REQUEST_ID_MAX + 1, "%s", given);
 		return;
 	}
 	uint64_t n = atomic_fetch_add(&s->next_id, 1);
-	snprintf(r->id, sizeof r->id, "%08x%08llx", (unsigned)s->id_seed,
+	snprintf(out, MD_REQUEST_ID_MAX + 1, "%08x%08llx", (unsigned)s->id_seed,
 	         (unsigned long long)n);
+}
+
+static void md_req_set_id(struct md_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
+	md_req_id_make(r->loop->srv, evhttp_find_header(h, "X-Request-Id"),
+	               r->id);
 }
 
 /* The method's name. evhttp is told to accept every method it knows
@@ -181,7 +186,7 @@ void md_req_finish(struct md_req *r, int status, uint64_t bytes)
 	md_logline_str(&line, "method", r->method);
 	md_logline_str(&line, "path", r->path);
 	if (r->query != NULL)
-		md_logline_str(&line, "query", r->query);
+		md_logline_query(&line, "query", r->query);
 	md_logline_i64(&line, "status", status);
 	md_logline_i64(&line, "us", us);
 	md_logline_u64(&line, "bytes", bytes);
@@ -297,23 +302,6 @@ void md_loop_check_idle(struct md_loop *l)
 
 /* --- who is asking ------------------------------------------------------ */
 
-static void md_peer_name(struct md_loop *l, uid_t uid, char *out, size_t size)
-{
-	for (unsigned i = 0; i < l->peers_used; i++) {
-		if (l->peers[i].uid == uid) {
-			snprintf(out, size, "%s", l->peers[i].name);
-			return;
-		}
-	}
-	struct md_peer *p = &l->peers[l->peers_next];
-	l->peers_next = (l->peers_next + 1) % MD_PEER_CACHE_MAX;
-	if (l->peers_used < MD_PEER_CACHE_MAX)
-		l->peers_used++;
-	p->uid = uid;
-	md_user_name(uid, p->name, sizeof p->name);
-	snprintf(out, size, "%s", p->name);
-}
-
 /* Sets r->who and r->role. Returns -1 when a TCP request has no valid
  * token. */
 static int md_req_identify(struct md_req *r)
@@ -328,7 +316,8 @@ static int md_req_identify(struct md_req *r)
 		r->role = MA_ROLE_ADMIN;
 		if (bev != NULL &&
 		    md_peer_uid(bufferevent_getfd(bev), &uid) == 0)
-			md_peer_name(l, uid, r->who, sizeof r->who);
+			md_peer_cache_name(&l->peers, uid, r->who,
+			                   sizeof r->who);
 		else
 			snprintf(r->who, sizeof r->who, "unknown");
 		return 0;

@@ -145,6 +145,7 @@ static void md_on_accept_error(struct evconnlistener *lev, void *http)
 /* An evhttp with medeld's limits, accepting on a dup of fd. */
 static struct evhttp *md_loop_http(struct md_loop *l, int fd,
                                    void (*cb)(struct evhttp_request *, void *),
+                                   struct md_door_site *door,
                                    struct evhttp_bound_socket **bound)
 {
 	struct evhttp *h = evhttp_new(l->base);
@@ -160,6 +161,9 @@ static struct evhttp *md_loop_http(struct md_loop *l, int fd,
 	           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 	           EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h, cb, l);
+	/* Every connection's bytes pass the front door first (md_door.h). */
+	door->loop = l;
+	evhttp_set_bevcb(h, md_door_bev, door);
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	*bound = copy >= 0 ? evhttp_accept_socket_with_handle(h, copy) : NULL;
 	if (*bound == NULL) {
@@ -194,6 +198,8 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 {
 	l->srv = s;
 	l->index = i;
+	l->door_unix.via = MD_VIA_UNIX;
+	l->door_tcp.via = MD_VIA_TCP;
 	pthread_mutex_init(&l->done_lock, NULL);
 	l->base = md_loop_base();
 	l->cache = md_cache_new();
@@ -206,13 +212,13 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL ||
 	    l->resume_ev == NULL)
 		return -1;
-	if (s->o.unix_fd >= 0 &&
-	    (l->http_unix = md_loop_http(l, s->o.unix_fd, md_req_on_unix,
-	                                 &l->bound_unix)) == NULL)
+	if (s->o.unix_fd >= 0 && (l->http_unix = md_loop_http(
+	                              l, s->o.unix_fd, md_req_on_unix,
+	                              &l->door_unix, &l->bound_unix)) == NULL)
 		return -1;
 	if (s->o.tcp_fd >= 0 &&
 	    (l->http_tcp = md_loop_http(l, s->o.tcp_fd, md_req_on_tcp,
-	                                &l->bound_tcp)) == NULL)
+	                                &l->door_tcp, &l->bound_tcp)) == NULL)
 		return -1;
 	return 0;
 }

@@ -27,7 +27,9 @@
 #include "ma_api.h"
 #include "md_auth.h"
 #include "md_cache.h"
+#include "md_door.h"
 #include "md_limits.h"
+#include "md_listen.h"
 #include "md_metrics.h"
 #include "md_server.h"
 #include "md_writer.h"
@@ -72,18 +74,13 @@ struct md_req {
 	int32_t cache_today;
 };
 
-/* A small uid → user name cache (getpwuid_r reads /etc/passwd). */
-struct md_peer {
-	uid_t uid;
-	char name[ML_RECORDED_BY_MAX + 1];
-};
-
 struct md_loop {
 	struct md_server *srv;
 	unsigned index;
 	pthread_t thread; /* loops 1 ..; loop 0 runs on main */
 	struct event_base *base;
 	struct evhttp *http_unix, *http_tcp;
+	struct md_door_site door_unix, door_tcp; /* md_door_bev's args */
 	struct evhttp_bound_socket *bound_unix, *bound_tcp;
 	struct event *done_ev;   /* other threads finished something */
 	struct event *commit_ev; /* the head moved: wake long-polls */
@@ -97,9 +94,8 @@ struct md_loop {
 	size_t inflight;        /* requests taken and not yet answered */
 	size_t draining;        /* stopping: answered, connection not closed */
 	bool stopping;
-	struct md_peer peers[MD_PEER_CACHE_MAX];
-	unsigned peers_used, peers_next;
-	struct md_cache *cache; /* recent answers (md_cache.h) */
+	struct md_peer_cache peers; /* Unix socket peers' names */
+	struct md_cache *cache;     /* recent answers (md_cache.h) */
 };
 
 struct md_server {
@@ -121,6 +117,10 @@ struct md_server {
 };
 
 /* md_request.c */
+/* The request id: given when it is 1 ..= MD_REQUEST_ID_MAX bytes of
+ * [A-Za-z0-9._:-] (NULL: none), else a new one unique in this process. */
+void md_req_id_make(struct md_server *s, const char *given,
+                    char out[MD_REQUEST_ID_MAX + 1]);
 void md_req_on_unix(struct evhttp_request *evreq, void *loop);
 void md_req_on_tcp(struct evhttp_request *evreq, void *loop);
 /* Sends r's answer (resp, or body_override when not NULL), logs, counts

@@ -79,6 +79,10 @@
 	  "a post's total does not fit in its parent's pool")                  \
 	X(ML_E_UNAVAILABLE, -32029, "unavailable", 503,                        \
 	  "shutting down or storage full")                                     \
+	X(ML_E_BAD_REQUEST, -32030, "bad_request", 400,                        \
+	  "not an HTTP request medeld reads")                                  \
+	X(ML_E_NOT_IMPLEMENTED, -32031, "not_implemented", 501,                \
+	  "an HTTP method medeld does not know")                               \
 	X(ML_E_NOMEM, -32100, "internal", 500, "out of memory")                \
 	X(ML_E_STORAGE, -32101, "internal", 500, "storage error")              \
 	X(ML_E_CORRUPT, -32102, "internal", 500,                               \

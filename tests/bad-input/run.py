@@ -59,13 +59,13 @@ TOKENS = {
 WRONG_TOKEN = "bi-WRONG-tok-00d3adb33f"
 CASE_TIMEOUT_S = 60
 CHECKS = ("status", "code", "shape", "named", "request-id", "field",
-          "index", "message", "allow", "head")
+          "index", "message", "allow", "head", "alone")
 ERROR_KEYS = {"code", "message", "index", "field"}
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 ERROR_STATUS_CODES = {
     400: {"invalid_json", "invalid_field", "missing_field", "unknown_field",
           "unknown_type", "amount_out_of_range", "date_out_of_range",
-          "bad_query"},
+          "bad_query", "bad_request"},
     401: {"unauthorized"}, 403: {"forbidden"}, 404: {"not_found"},
     405: {"method_not_allowed"}, 409: {"id_conflict", "head_moved"},
     413: {"too_large"},
@@ -74,7 +74,7 @@ ERROR_STATUS_CODES = {
           "not_allocated", "over_claim", "use_by_passed",
           "bad_repayment_target", "carry_over_not_allowed", "period_closed",
           "already_corrected", "post_exceeds_parent"},
-    501: set(),  # libevent's own refusal of other methods: no JSON code
+    501: {"not_implemented"},
 }
 
 
@@ -135,7 +135,7 @@ def generate(spec):
 SINGLE_KEYS = {"desc", "setup", "via", "token", "method", "path", "body",
                "body-hex", "body-gen", "raw", "status", "code", "field",
                "index", "message-has", "allow", "known-bug", "shutdown",
-               "content-length"}
+               "content-length", "alone"}
 MULTI_KEYS = {"header"}
 
 
@@ -315,6 +315,7 @@ class Reply:
         self.headers = headers or {}
         self.body = body
         self.note = note  # how the connection ended, when it did oddly
+        self.after = b""  # bytes after the answer (read with alone: yes)
 
     def header(self, name):
         for k, v in self.headers.items():
@@ -334,10 +335,25 @@ def connect(d, via):
     return s
 
 
-def exchange(d, via, data, shutdown=False, method="GET"):
+def read_after(resp, s):
+    """Whatever medeld sends after the first answer, until it closes."""
+    after = resp.fp.read1(65536) if resp.fp else b""
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except (OSError, socket.timeout):
+            break
+        if not chunk:
+            break
+        after += chunk
+    return after
+
+
+def exchange(d, via, data, shutdown=False, method="GET", alone=False):
     """Sends data on a new connection and reads one HTTP answer. The send
     runs on a thread: medeld may answer (413) and close before a large
-    body is all sent."""
+    body is all sent. alone: also read what follows the answer until
+    medeld closes the connection (Reply.after)."""
     s = connect(d, via)
     send_err = []
 
@@ -356,6 +372,8 @@ def exchange(d, via, data, shutdown=False, method="GET"):
         resp.begin()
         body = resp.read()
         reply = Reply(resp.status, dict(resp.getheaders()), body)
+        if alone:
+            reply.after = read_after(resp, s)
     except (http.client.RemoteDisconnected, http.client.IncompleteRead,
             ConnectionResetError, BrokenPipeError) as e:
         reply = Reply(None, note=f"connection closed without an answer "
@@ -422,9 +440,13 @@ def run_case(d, case, show=False):
     method = case.fields.get("method", "GET")
     if "raw" in case.fields:
         method = case.fields["raw"].split(" ", 1)[0]
+    alone = case.fields.get("alone") == "yes"
     reply = exchange(d, case.via, case.request_bytes(),
                      shutdown=case.fields.get("shutdown") == "yes",
-                     method=method)
+                     method=method, alone=alone)
+    if alone and reply.after:
+        failed["alone"] = (f"{len(reply.after)} bytes after the answer: "
+                           f"{reply.after[:120]!r}")
     if show:
         print(f"    -> {reply.status} {reply.note} "
               f"{reply.header('Content-Type')} {reply.body[:400]!r}")

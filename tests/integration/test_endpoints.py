@@ -246,9 +246,12 @@ class Endpoints(MedeldTestCase):
         self.assertNotEqual(b.headers["X-Request-Id"], "bad id!")
         c = self.d.get("/nowhere")
         self.assertAnswer(c, 404, "not_found")
-        self.assertRegex(self.d.log(), r"event=request method=GET "
-                         r"path=/healthz status=200 us=\d+ bytes=\d+ "
-                         r"id=abc-123 who=\S+ via=unix")
+        # The log line is read from medeld's stderr by another thread:
+        # wait for it rather than hope it is there already.
+        self.assertIsNotNone(self.d.wait_line(
+            r"event=request method=GET path=/healthz status=200 us=\d+ "
+            r"bytes=\d+ id=abc-123 who=\S+ via=unix", 30),
+            "the request's log line with its X-Request-Id")
 
     def test_method_not_allowed(self):
         a = self.d.request("POST", "/v1/balances", body="{}")

@@ -1,0 +1,59 @@
+/*
+ * md_door.h — the front door: every byte a client sends passes here
+ * before evhttp sees it.
+ *
+ * libevent 2.1's evhttp reads a request's head and its whole body (up to
+ * the 8 MiB limit) before it calls medeld, and has no hook between the
+ * two; its own refusals are text/html pages. evhttp_set_bevcb lets us give
+ * each accepted connection a bufferevent of our making, and
+ * bufferevent_filter_new lets that bufferevent run a function over the
+ * raw bytes before evhttp reads them. md_door_bev builds, per connection,
+ * a socket bufferevent under such a filter (md_door.c), which:
+ *
+ *   - holds back each request's head (request line and headers, at most
+ *     MD_HEADERS_BYTES_MAX bytes) until it is complete, and parses it
+ *     strictly: one request line `METHOD SP TARGET SP HTTP/1.x` of a
+ *     method evhttp knows, well-formed header lines, at most one
+ *     Content-Length (digits only, ≤ ML_BODY_BYTES_MAX) and never one
+ *     together with Transfer-Encoding, no Transfer-Encoding but chunked;
+ *   - over TCP, checks the bearer token, and the role against the route
+ *     when the request carries a body;
+ *   - passes an admitted head to evhttp and then exactly Content-Length
+ *     body bytes, so evhttp and the door always agree where the next
+ *     request starts;
+ *   - answers a refused request itself (401, 403, 413, 400, 501: the
+ *     API's JSON error, X-Request-Id, Connection: close), reads nothing
+ *     more, and closes the connection once the answer is written. No body
+ *     byte of a refused request is read into memory.
+ *
+ * Order of answers: a client may pipeline. After passing one request the
+ * door waits until evhttp has answered it and reads again before it
+ * looks at the next head, so its own refusal never overtakes an answer.
+ *
+ * A chunked body (Transfer-Encoding: chunked) is passed chunk by chunk:
+ * sizes of hex digits only, no extensions, no trailers, at most
+ * ML_BODY_BYTES_MAX together; the chunk that would pass the limit is
+ * refused 413 before its data is read.
+ *
+ * Everything here runs on the connection's loop thread.
+ */
+#ifndef MD_DOOR_H
+#define MD_DOOR_H
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+struct md_loop;
+
+/* What evhttp_set_bevcb is given as its argument: one per evhttp. */
+struct md_door_site {
+	struct md_loop *loop;
+	int via; /* enum md_via */
+};
+
+/* evhttp_set_bevcb's callback: a new connection's filtered bufferevent
+ * (fd -1; evhttp sets it), or NULL when out of memory (evhttp then makes
+ * a plain one; md_door_bev logs that). */
+struct bufferevent *md_door_bev(struct event_base *base, void *site);
+
+#endif /* MD_DOOR_H */
