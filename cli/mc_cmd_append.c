@@ -138,19 +138,19 @@ static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
 	if (read)
 		rc = mc_batch_body(b);
 	if (rc == ML_E_TOO_LARGE)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "%s is larger than one batch may be (%u events, "
-		               "8 MiB): split it",
-		               b->name, (unsigned)ML_BATCH_EVENTS_MAX);
+		return mc_refuse(
+		    ctx, "too_large",
+		    "%s is larger than one batch may be (%u events, "
+		    "8 MiB): split it",
+		    b->name, (unsigned)ML_BATCH_EVENTS_MAX);
 	if (rc != 0 && !read)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "io", "cannot read %s",
-		               b->name);
+		return mc_refuse(ctx, "io", "cannot read %s", b->name);
 	if (rc != 0)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "internal",
 		               "out of memory reading %s", b->name);
 	if (b->body.len <= 2 && strspn(b->text, " \t\r\n") == b->len)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_json",
-		               "%s holds no events", b->name);
+		return mc_refuse(ctx, "invalid_json", "%s holds no events",
+		                 b->name);
 	return MC_EXIT_OK;
 }
 
