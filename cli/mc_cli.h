@@ -53,8 +53,10 @@
 enum mc_exit {
 	MC_EXIT_OK = 0,
 	MC_EXIT_REFUSED = 1,    /* the ledger said no: a rule, not found,
-	                           verify found a difference, bad input data */
-	MC_EXIT_USAGE = 2,      /* the command line is wrong */
+	                           a conflict, verify found a difference */
+	MC_EXIT_USAGE = 2,      /* what the person gave is wrong: the
+	                           command line, a value typed or written in
+	                           a file, a file that cannot be read */
 	MC_EXIT_UNREACHABLE = 3 /* the ledger could not be reached or used */
 };
 
@@ -144,18 +146,31 @@ int mc_ctx_get(struct mc_ctx *ctx, const char *path, const char *query,
 typedef void (*mc_locate_fn)(void *arg, int64_t index, const char *field,
                              struct ml_buf *out);
 
+/* The exit status an answer's HTTP status means, the one table of
+ * CLI.md's exit codes: 0 for 2xx; 2 for 400 and 413 (what the person
+ * gave, typed or in a file, is wrong); 3 for 0 (no answer), 401 and 5xx;
+ * 1 for every other refusal (403, 404, 409, 422). */
+int mc_exit_for(int status);
+
 /* Reports an error answer (status ≠ 2xx, or 0 when the ledger could not
  * be reached) on stderr: the body itself with --json, otherwise
- * "medel: CODE: [where: ]message (field F)". Returns the exit status:
- * 3 for 0, 401 and 5xx; 2 for a 400 to a GET (a bad option value the
- * ledger refused); 1 otherwise. */
-int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, const char *method,
-              mc_locate_fn locate, void *locate_arg);
+ * "medel: CODE: [where: ]message (field F)". Returns mc_exit_for(status)
+ * (1 for a status that is not an error). */
+int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, mc_locate_fn locate,
+              void *locate_arg);
 
 /* Reports a failure found by medel itself as "medel: CODE: message"
  * (with --json as {"error":{"code","message"}}) and returns exit. */
 int mc_fail(struct mc_ctx *ctx, int exit, const char *code, const char *fmt,
             ...) __attribute__((format(printf, 4, 5)));
+
+/* A finding of medel's own about the person's input, reported as the
+ * ledger would with the API error code code ("invalid_field",
+ * "invalid_json", "too_large") and exiting as mc_exit_for the status
+ * API.md gives that code; a code only medel uses ("io" for a file that
+ * cannot be read) is a usage error, 2. */
+int mc_refuse(struct mc_ctx *ctx, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A usage error: "medel: usage: message" and a hint to --help. */
 int mc_usage(struct mc_ctx *ctx, const char *fmt, ...)

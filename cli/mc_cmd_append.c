@@ -11,6 +11,8 @@
  * The ledger names a refused event by its index in the batch; for JSON
  * Lines that index is turned back into the file's line number, which is
  * what a person fixing the file needs: "malmo.jsonl line 12, field party".
+ * JSON that does not parse is named by line and column, as compilers
+ * and editors do: "malmo.jsonl:12:7: the body is not valid JSON".
  *
  * Several files are several batches, sent in order; the first refused
  * one stops the run (the files before it are stored). --expected-head
@@ -109,10 +111,85 @@ static int mc_batch_body(struct mc_batch_file *b)
 	return mc_lines_to_array(b, t);
 }
 
+/* The text after a UTF-8 BOM, as mc_batch_body reads it. */
+static const char *mc_batch_text(const struct mc_batch_file *b)
+{
+	if (b->len >= 3 && memcmp(b->text, "\xef\xbb\xbf", 3) == 0)
+		return b->text + 3;
+	return b->text;
+}
+
+/* Where JSON text t[0..len) stops parsing as one value: the byte at
+ * which cJSON gave up (len when the text ran out), or the first byte
+ * after a complete value that is not blank. NULL when it parses. */
+static const char *mc_json_stop(const char *t, size_t len)
+{
+	char *copy = strndup(t, len); /* cJSON sees the end as a NUL */
+	if (copy == NULL)
+		return NULL;
+	cJSON *v = cJSON_ParseWithOpts(copy, NULL, 1);
+	const char *err = v == NULL ? cJSON_GetErrorPtr() : NULL;
+	const char *at = err != NULL ? t + (err - copy) : NULL;
+	cJSON_Delete(v);
+	free(copy);
+	return at;
+}
+
+/* Where t stops being JSON (NULL when it does not). An array or one
+ * object is one value. In JSON Lines each non-blank line is one value,
+ * but a line that ends before its value does (an object written over
+ * several lines) is answered by reading the whole text as one value. */
+static const char *mc_json_syntax_error(const char *t, bool lines)
+{
+	if (!lines)
+		return mc_json_stop(t, strlen(t));
+	for (const char *p = t; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *at = NULL;
+		if (strspn(p, " \t\r") < len)
+			at = mc_json_stop(p, len);
+		if (at != NULL && at >= p + len && nl != NULL)
+			return mc_json_stop(t, strlen(t));
+		if (at != NULL)
+			return at;
+		p = nl ? nl + 1 : p + len;
+	}
+	return NULL;
+}
+
+/* "file:LINE:COLUMN" of byte at in t, as an editor counts them: lines
+ * from 1, columns from 1 in characters (UTF-8 continuation bytes do not
+ * count). */
+static void mc_add_line_column(struct ml_buf *out, const char *name,
+                               const char *t, const char *at)
+{
+	uint32_t line = 1, column = 1;
+	for (const char *p = t; p < at && *p != '\0'; p++) {
+		if (*p == '\n') {
+			line++;
+			column = 1;
+		} else if (((unsigned char)*p & 0xc0) != 0x80) {
+			column++;
+		}
+	}
+	ml_buf_addf(out, "%s:%u:%u", name, line, column);
+}
+
 static void mc_batch_locate(void *arg, int64_t index, const char *field,
                             struct ml_buf *out)
 {
 	const struct mc_batch_file *b = arg;
+	if (index < 0 && field == NULL) {
+		/* Nothing names an event: a syntax error is found again
+		 * here (only on this failure path) to say where it is. */
+		const char *t = mc_batch_text(b);
+		const char *at = mc_json_syntax_error(t, b->lines != NULL);
+		if (at != NULL && at >= t && at <= t + strlen(t)) {
+			mc_add_line_column(out, b->name, t, at);
+			return;
+		}
+	}
 	ml_buf_add_str(out, b->name);
 	if (index >= 0 && b->lines != NULL && (size_t)index < b->n_lines)
 		ml_buf_addf(out, " line %u", b->lines[index]);
@@ -138,19 +215,19 @@ static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
 	if (read)
 		rc = mc_batch_body(b);
 	if (rc == ML_E_TOO_LARGE)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "%s is larger than one batch may be (%u events, "
-		               "8 MiB): split it",
-		               b->name, (unsigned)ML_BATCH_EVENTS_MAX);
+		return mc_refuse(
+		    ctx, "too_large",
+		    "%s is larger than one batch may be (%u events, "
+		    "8 MiB): split it",
+		    b->name, (unsigned)ML_BATCH_EVENTS_MAX);
 	if (rc != 0 && !read)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "io", "cannot read %s",
-		               b->name);
+		return mc_refuse(ctx, "io", "cannot read %s", b->name);
 	if (rc != 0)
 		return mc_fail(ctx, MC_EXIT_REFUSED, "internal",
 		               "out of memory reading %s", b->name);
 	if (b->body.len <= 2 && strspn(b->text, " \t\r\n") == b->len)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_json",
-		               "%s holds no events", b->name);
+		return mc_refuse(ctx, "invalid_json", "%s holds no events",
+		                 b->name);
 	return MC_EXIT_OK;
 }
 

@@ -41,8 +41,8 @@ static int mc_import_header(struct mc_ctx *ctx, struct mc_import *im,
 	char why[ML_MESSAGE_MAX];
 	int rc = mc_csv_in_next(&im->in, why, sizeof why);
 	if (rc <= 0)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field", "%s: %s",
-		               file, rc == 0 ? "the file is empty" : why);
+		return mc_refuse(ctx, "invalid_field", "%s: %s", file,
+		                 rc == 0 ? "the file is empty" : why);
 	im->n_cols = im->in.n_cells;
 	for (size_t c = 0; c < im->n_cols; c++) {
 		char *n = im->names[c];
@@ -50,10 +50,10 @@ static int mc_import_header(struct mc_ctx *ctx, struct mc_import *im,
 		for (char *p = n; *p; p++)
 			*p = *p == ' ' ? '_' : *p;
 		if (strcmp(n, "type") == 0)
-			return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field",
-			               "%s: column %zu is 'type': the type "
-			               "comes from --type",
-			               file, c + 1);
+			return mc_refuse(ctx, "invalid_field",
+			                 "%s: column %zu is 'type': the type "
+			                 "comes from --type",
+			                 file, c + 1);
 	}
 	return MC_EXIT_OK;
 }
@@ -86,9 +86,9 @@ static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im,
 	bool first = true;
 	struct mc_csv_in *in = &im->in;
 	if (in->n_cells > im->n_cols)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field",
-		               "row %u has %zu cells; the header has %zu",
-		               in->row, in->n_cells, im->n_cols);
+		return mc_refuse(ctx, "invalid_field",
+		                 "row %u has %zu cells; the header has %zu",
+		                 in->row, in->n_cells, im->n_cols);
 	int rc = ml_buf_add_str(&im->body, im->n_events ? ",{" : "{");
 	rc =
 	    rc ? rc
@@ -102,18 +102,18 @@ static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im,
 		struct ml_buf where;
 		ml_buf_init(&where, MC_LINE_BYTES_MAX);
 		mc_import_where(im, in->row, c, &where);
-		rc = mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field", "%s: %s",
-		             where.data, why);
+		rc = mc_refuse(ctx, "invalid_field", "%s: %s", where.data, why);
 		ml_buf_free(&where);
 		return rc;
 	}
 	if (rc == 0)
 		rc = ml_buf_add_char(&im->body, '}');
 	if (rc != 0)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "the rows up to row %u are more than one batch "
-		               "may hold (8 MiB): split the file",
-		               in->row);
+		return mc_refuse(
+		    ctx, "too_large",
+		    "the rows up to row %u are more than one batch "
+		    "may hold (8 MiB): split the file",
+		    in->row);
 	im->rows[im->n_events++] = in->row;
 	return MC_EXIT_OK;
 }
@@ -127,16 +127,16 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
 	while (exit == MC_EXIT_OK &&
 	       (rc = mc_csv_in_next(&im->in, why, sizeof why)) != 0) {
 		if (rc < 0)
-			return mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field",
-			               "row %u: %s", im->in.row, why);
+			return mc_refuse(ctx, "invalid_field", "row %u: %s",
+			                 im->in.row, why);
 		if (mc_row_blank(&im->in))
 			continue;
 		if (im->n_events >= ML_BATCH_EVENTS_MAX)
-			return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-			               "more than %d rows: one batch holds at "
-			               "most %d events; split the file",
-			               ML_BATCH_EVENTS_MAX,
-			               ML_BATCH_EVENTS_MAX);
+			return mc_refuse(
+			    ctx, "too_large",
+			    "more than %d rows: one batch holds at "
+			    "most %d events; split the file",
+			    ML_BATCH_EVENTS_MAX, ML_BATCH_EVENTS_MAX);
 		exit = mc_import_row(ctx, im, type);
 		mc_progress_update(&im->progress, im->n_events, 0);
 	}
@@ -178,9 +178,9 @@ static int mc_import_file(struct mc_ctx *ctx, struct mc_import *im,
 	fclose(f);
 	if (rc != 0 || bad) {
 		ml_buf_free(&b);
-		return mc_fail(ctx, MC_EXIT_REFUSED, rc ? "too_large" : "io",
-		               "cannot read %s%s", file,
-		               rc ? ": it is larger than a batch may be" : "");
+		return mc_refuse(
+		    ctx, rc ? "too_large" : "io", "cannot read %s%s", file,
+		    rc ? ": it is larger than a batch may be" : "");
 	}
 	*text = b.data ? b.data : strdup("");
 	*len = b.len;
@@ -215,11 +215,11 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit == MC_EXIT_OK && ml_buf_add_char(&im->body, '[') == 0)
 		exit = mc_import_rows(ctx, im, opts[0].value);
 	if (exit == MC_EXIT_OK && im->n_events == 0)
-		exit = mc_fail(ctx, MC_EXIT_REFUSED, "invalid_field",
-		               "%s has no rows after its header", pos[0]);
+		exit = mc_refuse(ctx, "invalid_field",
+		                 "%s has no rows after its header", pos[0]);
 	if (exit == MC_EXIT_OK && ml_buf_add_char(&im->body, ']') != 0)
-		exit = mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "the rows are more than one batch may hold");
+		exit = mc_refuse(ctx, "too_large",
+		                 "the rows are more than one batch may hold");
 	mc_progress_end(&im->progress);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_batch(ctx, &post, im->body.data, im->body.len,

@@ -28,6 +28,7 @@ struct mc_log {
 	struct mc_opt opts[6];
 	uint64_t after, limit; /* limit 0 = no limit */
 	bool follow;
+	bool header_done; /* the header is out (with the first page) */
 	struct mc_csv_out csv;
 };
 
@@ -123,6 +124,20 @@ static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
 	ml_buf_free(&what);
 }
 
+/* The table's header, printed with the first page that came: a run that
+ * fails before any answer (no medeld, a refused filter) prints nothing
+ * on stdout, only its error. */
+static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
+{
+	if (ctx->out == MC_OUT_CSV) {
+		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
+	} else if (ctx->out == MC_OUT_HUMAN) {
+		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
+		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",
+		       "amount", "what", mc_style(ctx, MC_STYLE_RESET));
+	}
+}
+
 /* Prints one page; *count gets its events, *next its next_after. */
 static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
                        const struct mc_reply *r, uint64_t *count,
@@ -137,6 +152,9 @@ static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
 		return mc_bad_answer(ctx, "no events or next_after");
 	}
 	*count = 0;
+	if (!l->header_done)
+		mc_log_header(ctx, l);
+	l->header_done = true;
 	if (ctx->out == MC_OUT_JSON)
 		mc_print_body(ctx, r);
 	cJSON_ArrayForEach(ev, events)
@@ -208,17 +226,6 @@ static int mc_log_loop(struct mc_ctx *ctx, struct mc_log *l)
 	return exit;
 }
 
-static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
-{
-	if (ctx->out == MC_OUT_CSV) {
-		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
-	} else if (ctx->out == MC_OUT_HUMAN) {
-		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
-		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",
-		       "amount", "what", mc_style(ctx, MC_STYLE_RESET));
-	}
-}
-
 static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_log l = {.opts = {{"grant", MC_OPT_VALUE, NULL},
@@ -246,10 +253,6 @@ static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit != MC_EXIT_OK)
 		return exit;
 	l.follow = l.opts[5].value != NULL;
-	int conn_exit = MC_EXIT_OK;
-	if (mc_ctx_conn(ctx, false, &conn_exit) == NULL)
-		return conn_exit;
-	mc_log_header(ctx, &l);
 	return mc_log_loop(ctx, &l);
 }
 

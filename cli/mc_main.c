@@ -240,7 +240,7 @@ struct mc_conn *mc_ctx_conn(struct mc_ctx *ctx, bool may_create, int *exit_out)
 	mc_reply_init(&failure, MC_ERROR_BODY_BYTES_MAX);
 	int rc = mc_conn_open(&ctx->target, may_create, &ctx->conn, &failure);
 	if (rc != 0) {
-		*exit_out = mc_report(ctx, &failure, "GET", NULL, NULL);
+		*exit_out = mc_report(ctx, &failure, NULL, NULL);
 		if (rc == -2)
 			*exit_out = MC_EXIT_USAGE;
 		ctx->conn = NULL;
@@ -259,7 +259,7 @@ int mc_ctx_call(struct mc_ctx *ctx, const struct mc_call *call,
 	mc_conn_call(c, call, r);
 	if (r->status >= 200 && r->status < 300)
 		return MC_EXIT_OK;
-	return mc_report(ctx, r, call->method, NULL, NULL);
+	return mc_report(ctx, r, NULL, NULL);
 }
 
 int mc_ctx_get(struct mc_ctx *ctx, const char *path, const char *query,

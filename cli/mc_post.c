@@ -92,10 +92,10 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	if (c == NULL)
 		return exit;
 	if (len > ML_BODY_BYTES_MAX)
-		return mc_fail(ctx, MC_EXIT_REFUSED, "too_large",
-		               "the batch is %zu bytes; one batch may be at "
-		               "most %u bytes (8 MiB): split it",
-		               len, (unsigned)ML_BODY_BYTES_MAX);
+		return mc_refuse(ctx, "too_large",
+		                 "the batch is %zu bytes; one batch may be at "
+		                 "most %u bytes (8 MiB): split it",
+		                 len, (unsigned)ML_BODY_BYTES_MAX);
 	mc_query_init(&q);
 	mc_query_add(&q, "dry_run", p->dry_run ? "1" : NULL);
 	snprintf(head, sizeof head, "%llu",
@@ -112,7 +112,7 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	if (r.status == 200 || r.status == 201)
 		exit = mc_post_print(ctx, p, &r);
 	else
-		exit = mc_report(ctx, &r, "POST", locate, locate_arg);
+		exit = mc_report(ctx, &r, locate, locate_arg);
 	mc_reply_free(&r);
 	return exit;
 }

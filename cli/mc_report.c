@@ -4,16 +4,23 @@
  * Every failure, whether the ledger's answer or medel's own finding,
  * leaves as one line on stderr, "medel: CODE: message", or with --json
  * as an API error object, so a script reads failures one way whatever
- * caused them. The exit status is decided here from the answer's HTTP
- * status alone, which is the same embedded and through medeld:
+ * caused them. The exit status is decided in one place, mc_exit_for,
+ * from the answer's HTTP status alone, which is the same embedded and
+ * through medeld (CLI.md, docs/cli.md):
  *
  *   0    2xx
- *   1    4xx: the ledger refused (a rule, not found, a conflict, bad data
- *        in a file), except as below
- *   2    400 to a GET: a query parameter medel passed on from an option
- *        was refused (a date that is not one, a year out of range)
+ *   1    403, 404, 409, 422: the ledger refused what it understood (a
+ *        rule, not found, a conflict, a head that moved)
+ *   2    400 and 413: what the person gave is wrong, whether typed on
+ *        the command line or written in a file (a date or amount that
+ *        is not one, a missing field, JSON that does not parse, a batch
+ *        too large to send); fixing the input is the fix
  *   3    no answer (status 0), 401 (no valid token: the ledger cannot be
  *        used), and 5xx (unavailable, locked, a damaged ledger)
+ *
+ * medel's own findings go through the same table: mc_refuse takes an
+ * API error code ("invalid_field", "too_large") and exits as the ledger's
+ * answer with that code would.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -38,13 +45,25 @@ const char *mc_status_style(const char *status)
 	return NULL;
 }
 
-static int mc_exit_for(int status, const char *method)
+int mc_exit_for(int status)
 {
 	if (status == 0 || status == 401 || status >= 500)
 		return MC_EXIT_UNREACHABLE;
-	if (status == 400 && strcmp(method, "GET") == 0)
+	if (status == 400 || status == 413)
 		return MC_EXIT_USAGE;
 	return status >= 400 ? MC_EXIT_REFUSED : MC_EXIT_OK;
+}
+
+/* The HTTP status API.md gives an error code; 0 for codes only medel
+ * uses ("io", "usage", "unreachable"), which are handled by the caller. */
+static int mc_status_of_code(const char *code)
+{
+#define MC_X_STATUS(name, value, wire, status, text)                           \
+	if (strcmp(code, wire) == 0)                                           \
+		return status;
+	ML_ERROR_TABLE(MC_X_STATUS)
+#undef MC_X_STATUS
+	return 0;
 }
 
 /* An error document {"error":{code, message}} on stderr (--json). */
@@ -78,12 +97,40 @@ static void mc_report_raw(struct mc_ctx *ctx, const struct mc_reply *r)
 		fprintf(stderr, "medel: %s: %s\n", code, line);
 }
 
+/* The ledger's messages about a field start with its name ("date: '…'
+ * is not a date"). Where the place already names the field (an option
+ * "--date", "line 12, field date", "column B (date)"), that name is left
+ * out, so a message never reads "--date: date: …". */
+static const char *mc_message_after_field(const char *message,
+                                          const char *field)
+{
+	size_t n = field ? strlen(field) : 0;
+	if (n > 0 && strncmp(message, field, n) == 0 &&
+	    strncmp(message + n, ": ", 2) == 0)
+		return message + n + 2;
+	return message;
+}
+
+/* A 401 says what to do in medel's words: the daemon's message speaks
+ * of HTTP headers, a person types --token. */
+static const char *mc_message_unauthorized(const struct mc_ctx *ctx)
+{
+	return ctx->target.token != NULL
+	           ? "the token was refused: give a valid one with --token "
+	             "or MEDEL_TOKEN"
+	           : "the ledger needs a token: give one with --token or "
+	             "MEDEL_TOKEN";
+}
+
 /* "medel: CODE: [where: ]message[ (field F)]" from an error object. */
-static void mc_report_human(const cJSON *e, mc_locate_fn locate, void *arg)
+static void mc_report_human(const struct mc_ctx *ctx, int status,
+                            const cJSON *e, mc_locate_fn locate, void *arg)
 {
 	const char *code = ma_json_str(e, "code");
 	const char *message = ma_json_str(e, "message");
 	const char *field = ma_json_str(e, "field");
+	const char *said = message ? message : "(no message)";
+	const char *rest = mc_message_after_field(said, field);
 	int64_t index = -1;
 	struct ml_buf where;
 	ml_buf_init(&where, MC_LINE_BYTES_MAX);
@@ -94,19 +141,21 @@ static void mc_report_human(const cJSON *e, mc_locate_fn locate, void *arg)
 	else if (index >= 0)
 		ml_buf_addf(&where, "event %lld of the batch",
 		            (long long)index + 1);
+	if (status == 401)
+		said = rest = mc_message_unauthorized(ctx);
 	fprintf(stderr, "medel: %s: %s%s%s", code ? code : "error",
 	        where.len ? where.data : "", where.len ? ": " : "",
-	        message ? message : "(no message)");
-	if (field != NULL && locate == NULL)
+	        where.len ? rest : said);
+	if (field != NULL && locate == NULL && rest == said)
 		fprintf(stderr, " (field %s)", field);
 	fputc('\n', stderr);
 	ml_buf_free(&where);
 }
 
-int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, const char *method,
-              mc_locate_fn locate, void *locate_arg)
+int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, mc_locate_fn locate,
+              void *locate_arg)
 {
-	int exit = mc_exit_for(r->status, method);
+	int exit = mc_exit_for(r->status);
 	cJSON *doc = mc_json_parse(r);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
 	fflush(stdout);
@@ -115,7 +164,7 @@ int mc_report(struct mc_ctx *ctx, const struct mc_reply *r, const char *method,
 	else if (ctx->out == MC_OUT_JSON)
 		fprintf(stderr, "%.*s\n", (int)r->body.len, r->body.data);
 	else
-		mc_report_human(e, locate, locate_arg);
+		mc_report_human(ctx, r->status, e, locate, locate_arg);
 	cJSON_Delete(doc);
 	return exit == MC_EXIT_OK ? MC_EXIT_REFUSED : exit;
 }
@@ -141,6 +190,17 @@ int mc_fail(struct mc_ctx *ctx, int exit, const char *code, const char *fmt,
 	int rc = mc_vfail(ctx, exit, code, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int mc_refuse(struct mc_ctx *ctx, const char *code, const char *fmt, ...)
+{
+	int status = mc_status_of_code(code);
+	int exit = status ? mc_exit_for(status) : MC_EXIT_USAGE;
+	va_list ap;
+	va_start(ap, fmt);
+	mc_vfail(ctx, exit, code, fmt, ap);
+	va_end(ap);
+	return exit;
 }
 
 int mc_usage(struct mc_ctx *ctx, const char *fmt, ...)

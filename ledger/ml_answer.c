@@ -109,8 +109,9 @@ int ml_ans_begin(struct ml_ledger *lg, MDB_txn *txn, const struct ml_query *q,
 	a->err = err;
 	ml_errinfo_clear(err);
 	if (q->as_of < 0 || q->as_of > ML_DAY_MAX)
-		return ml_fail(err, ML_E_BAD_QUERY, -1, "as_of",
-		               "as_of: outside 1900-01-01 ..= 2199-12-31");
+		return ml_fail(
+		    err, ML_E_BAD_QUERY, -1, "as_of",
+		    "as_of: is not between 1900-01-01 and 2199-12-31");
 	a->v.as_of = q->as_of;
 	a->v.known = q->has_known_at;
 	ML_ASSERT(a->st != NULL && err != NULL); /* answers fill an errinfo */

@@ -185,7 +185,7 @@ int ml_date_parse(const char *text, size_t len, ml_day *day_out, char *why,
 		return rc;
 	if (year < ML_YEAR_MIN || year > ML_YEAR_MAX) {
 		ml_date_why(why, why_size, text, len,
-		            "is outside 1900-01-01 ..= 2199-12-31");
+		            "is not between 1900-01-01 and 2199-12-31");
 		return ML_E_DATE_RANGE;
 	}
 	*day_out = ml_date_from_ymd(year, month, mday);

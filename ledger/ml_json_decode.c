@@ -141,9 +141,10 @@ static int ml_decode_amount(struct ml_decode *d, const cJSON *item,
 		return ml_bad(d, ML_E_INVALID_FIELD, f,
 		              "must be an integer number of öre");
 	if (!ml_json_integer(item, &v) || v < min_ore || v > ML_AMOUNT_MAX_ORE)
-		return ml_bad(d, ML_E_AMOUNT_RANGE, f,
-		              "must be 1 ..= 1000000000000000 öre "
-		              "(0,01 kr ..= 10 000 000 000 000 kr)");
+		return ml_bad(
+		    d, ML_E_AMOUNT_RANGE, f,
+		    "must be from 1 öre (0,01 kr) to "
+		    "1 000 000 000 000 000 öre (10 000 000 000 000 kr)");
 	*(int64_t *)((char *)d->ev + ml_fields[f].offset) = v;
 	return 0;
 }
@@ -171,7 +172,8 @@ static int ml_decode_year(struct ml_decode *d, const cJSON *item,
 	if (!ml_json_integer(item, &v))
 		return ml_bad(d, ML_E_INVALID_FIELD, f, "must be an integer");
 	if (v < ML_YEAR_MIN || v > ML_YEAR_MAX)
-		return ml_bad(d, ML_E_DATE_RANGE, f, "must be 1900 ..= 2199");
+		return ml_bad(d, ML_E_DATE_RANGE, f,
+		              "must be a year from 1900 to 2199");
 	d->ev->year = (int32_t)v;
 	return 0;
 }
@@ -292,8 +294,8 @@ static int ml_check_member(struct ml_decode *d, const cJSON *m,
 		               key);
 	if (f == ML_F_COUNT || !((sc->required | sc->optional) & ML_BIT(f)))
 		return ml_fail(d->err, ML_E_UNKNOWN_FIELD, d->index, key,
-		               "%.60s: a %s event has no such field", key,
-		               sc->name);
+		               "%.60s: %s %s event has no such field", key,
+		               ml_article(sc->name), sc->name);
 	if (d->ev->present & ML_BIT(f))
 		return ml_fail(d->err, ML_E_INVALID_JSON, d->index, key,
 		               "%s: the field appears twice", key);
@@ -309,8 +311,9 @@ static int ml_check_required(struct ml_decode *d)
 		if (missing & ML_BIT(f))
 			return ml_fail(d->err, ML_E_MISSING_FIELD, d->index,
 			               ml_fields[f].name,
-			               "%s: a %s event needs this field",
-			               ml_fields[f].name, sc->name);
+			               "%s: %s %s event needs this field",
+			               ml_fields[f].name, ml_article(sc->name),
+			               sc->name);
 	}
 	return 0;
 }

@@ -213,7 +213,7 @@ static int ml_append_check(struct ml_wtxn *wt, size_t n,
 {
 	if (n == 0 || n > ML_BATCH_EVENTS_MAX)
 		return ml_fail(err, n ? ML_E_TOO_LARGE : ML_E_INVALID_JSON, -1,
-		               NULL, "a batch has 1 ..= %d events, not %zu",
+		               NULL, "a batch has from 1 to %d events, not %zu",
 		               ML_BATCH_EVENTS_MAX, n);
 	if (opts->check_head && opts->expected_head != wt->head.seq)
 		return ml_fail(err, ML_E_HEAD_MOVED, -1, NULL,

@@ -37,10 +37,10 @@ int ml_need(struct ml_apply *a, enum ml_name_kind k, enum ml_field f,
 	bool party = k == ML_NAME_PARTY;
 	return ml_fail(a->err, party ? ML_E_UNKNOWN_PARTY : ML_E_UNKNOWN_GRANT,
 	               a->index, ml_fields[f].name,
-	               "%s: %s '%.*s' is not defined; define it with a %s "
+	               "%s: %s '%.*s' is not defined; define it with %s "
 	               "event first",
 	               ml_fields[f].name, party ? "party" : "grant",
-	               (int)id->len, id->ptr, party ? "party" : "grant");
+	               (int)id->len, id->ptr, party ? "a party" : "a grant");
 }
 
 int ml_check_open(struct ml_apply *a, uint32_t g, ml_day date,

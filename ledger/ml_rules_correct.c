@@ -14,6 +14,7 @@
 
 #include "ml_assert.h"
 #include "ml_rules_internal.h"
+#include "ml_text.h"
 
 static int ml_correct_target(struct ml_apply *a, struct ml_event *e)
 {
@@ -28,10 +29,12 @@ static int ml_correct_target(struct ml_apply *a, struct ml_event *e)
 		return rc;
 	if (!ml_type_is_money(e->type) && e->type != ML_TYPE_REPORT)
 		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",
-		               "corrects: seq %llu is a %s event; only money "
+		               "corrects: seq %llu is %s %s event; only money "
 		               "events and reports are corrected (a definition "
 		               "is changed by a new definition)",
-		               (unsigned long long)seq, ml_types[e->type].name);
+		               (unsigned long long)seq,
+		               ml_article(ml_types[e->type].name),
+		               ml_types[e->type].name);
 	uint64_t by = 0;
 	rc = ml_state_corrected_by(a->st, a->txn, seq, &by);
 	if (rc == 0 && by != 0)

@@ -21,6 +21,8 @@
  */
 #include "ml_text.h"
 
+#include <string.h>
+
 #include "ml_assert.h"
 #include "ml_limits.h"
 
@@ -144,6 +146,13 @@ bool ml_event_id_valid(const char *s, size_t len)
 			return false;
 	}
 	return true;
+}
+
+const char *ml_article(const char *word)
+{
+	return word != NULL && word[0] != '\0' && strchr("aeiouAEIOU", word[0])
+	           ? "an"
+	           : "a";
 }
 
 int ml_hex_digit(char c)

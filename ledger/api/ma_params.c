@@ -123,9 +123,10 @@ static int ma_parse_date(const char *name, const char *v, ml_day *out,
 	char shown[48];
 	int rc = ml_date_parse(v, strlen(v), out, why, sizeof why);
 	if (rc == ML_E_DATE_RANGE)
-		return ml_fail(err, ML_E_DATE_RANGE, -1, name,
-		               "%s: %s is outside 1900-01-01 ..= 2199-12-31",
-		               name, ma_shown(v, shown, sizeof shown));
+		return ml_fail(
+		    err, ML_E_DATE_RANGE, -1, name,
+		    "%s: %s is not between 1900-01-01 and 2199-12-31", name,
+		    ma_shown(v, shown, sizeof shown));
 	if (rc != 0)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, name,
 		               "%s: '%s' is not a date YYYY-MM-DD%s%s", name,
@@ -168,7 +169,7 @@ static int ma_parse_year(const char *name, const char *v, int32_t *out,
 		return ma_bad(err, name, v, "a year YYYY");
 	if (y < ML_YEAR_MIN || y > ML_YEAR_MAX)
 		return ml_fail(err, ML_E_DATE_RANGE, -1, name,
-		               "%s: %s is outside %d ..= %d", name,
+		               "%s: %s is not a year from %d to %d", name,
 		               ma_shown(v, shown, sizeof shown), ML_YEAR_MIN,
 		               ML_YEAR_MAX);
 	*out = (int32_t)y;
@@ -248,12 +249,13 @@ static int ma_parse_number(enum ma_param which, const char *v,
 		return 0;
 	case MA_P_LIMIT:
 		if (ma_parse_u64(v, ML_EVENTS_LIMIT_MAX, &n) != 0 || n == 0)
-			return ma_bad(err, name, v, "1 ..= 10000");
+			return ma_bad(err, name, v, "a number from 1 to 10000");
 		p->limit = (uint32_t)n;
 		return 0;
 	default: /* MA_P_WAIT */
 		if (ma_parse_u64(v, MA_WAIT_S_MAX, &n) != 0)
-			return ma_bad(err, name, v, "0 ..= 60 seconds");
+			return ma_bad(err, name, v,
+			              "a number of seconds from 0 to 60");
 		p->wait_s = (uint32_t)n;
 		return 0;
 	}

@@ -21,6 +21,11 @@ bool ml_party_id_valid(const char *s, size_t len);
 bool ml_grant_id_valid(const char *s, size_t len);
 bool ml_event_id_valid(const char *s, size_t len);
 
+/* The indefinite article for word in messages: "an" before a vowel
+ * ("an expense", "an allocation", "an invoice"), else "a". Every type
+ * name reads right by its first letter. Static storage; never NULL. */
+const char *ml_article(const char *word);
+
 /* The value of the hex digit c (0-9, a-f, A-F), or -1. */
 int ml_hex_digit(char c);
 

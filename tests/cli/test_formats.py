@@ -263,7 +263,7 @@ class Formats(unittest.TestCase):
                     "psykisk-halsa-2020,malmo-fsn,a,100,2020-12-30\n"
                     "psykisk-halsa-2020,malmo-fsn,b,12.5,2020-12-30\n")
         r = medel("--db", db, "import-csv", sheet, "--type", "expense")
-        self.assertEqual(r.rc, 1, r)
+        self.assertEqual(r.rc, 2, r)  # a bad value in a file: usage
         self.assertTrue(r.err.startswith(
             b"medel: invalid_field: row 3, column D (amount): "), r.err)
         # a cell the ledger refuses: row and column from index and field

@@ -157,7 +157,7 @@ class Modes(unittest.TestCase):
         self.assertEqual(refused.rc, 1)
         self.assertEqual(refused.err,
                          b"medel: not_found: grant: no grant "
-                         b"'no-such-grant' (field grant)\n")
+                         b"'no-such-grant'\n")
         usage = self.check_same(["balance", "--as-of", "2020-02-30"])
         self.assertEqual(usage.rc, 2)
         bad_query = self.check_same(["balance", "--known-at", "yesterday"])

@@ -44,6 +44,28 @@ class Url(unittest.TestCase):
         self.assertEqual(bad.rc, 3, bad)
         self.assertTrue(bad.err.startswith(b"medel: unauthorized: "), bad)
 
+    def test_unauthorized_names_the_fix(self):
+        """A 401 says what to type; --json keeps the daemon's object."""
+        bad = medel("--url", self.url, "--token", "nope", "balance")
+        self.assertEqual((bad.rc, bad.out), (3, b""), bad)
+        self.assertEqual(bad.err,
+                         b"medel: unauthorized: the token was refused: give "
+                         b"a valid one with --token or MEDEL_TOKEN\n")
+        env = medel("log", extra_env={"MEDEL_URL": self.url,
+                                      "MEDEL_TOKEN": "nope"})
+        self.assertEqual((env.rc, env.out, env.err),
+                         (bad.rc, b"", bad.err), env)
+        none = medel("--url", self.url, "balance")
+        self.assertEqual(none.rc, 3, none)
+        self.assertEqual(none.err,
+                         b"medel: unauthorized: the ledger needs a token: "
+                         b"give one with --token or MEDEL_TOKEN\n")
+        js = medel("--url", self.url, "--token", "nope", "--json", "balance")
+        self.assertEqual(js.rc, 3, js)
+        self.assertTrue(js.err.startswith(
+            b'{"error":{"code":"unauthorized"'), js)
+        self.assertNotIn(b"MEDEL_TOKEN", js.err)
+
     def test_order(self):
         sock = self.d.socket
         # --db first, then --url, then --socket
