@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from medeld import MedeldTestCase, TIMEOUT_SCALE  # noqa: E402
 
-TOKENS = [("read", "reader", "r-secret")]
+TOKENS = [("read", "reader", "r-secret"), ("write", "writer", "w-secret")]
 NOFILE = 512
 TCP_CONNS_MAX = (NOFILE - 128 - 64) * 75 // 100  # 240
 PER_ADDR_MAX = 64  # MD_CONNS_PER_ADDR_MAX
@@ -148,6 +148,27 @@ class ConnLimits(MedeldTestCase):
             s.close()
         status, _ = self.request_from(d, "127.0.0.2", 5)
         self.assertEqual(status, 200)
+
+    def test_a_slow_body_is_cut_off(self):
+        # 100 bytes of a 1 000 000-byte body, then nothing: the first body
+        # window (MD_BODY_WINDOW_S, 10 s) brings less than the floor
+        # (16 KiB/s) and medeld closes the connection.
+        d = self.start_medeld(tokens=TOKENS)
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Bearer w-secret\r\n"
+                  b"Content-Length: 1000000\r\n\r\n" + b"x" * 100)
+        s.setblocking(False)
+        closed = read_all_until_closed([s], time.monotonic() +
+                                       (HEAD_TIMEOUT_S + 10) * TIMEOUT_SCALE)
+        self.assertEqual(len(closed), 1, "medeld kept a stalled body")
+        took_s, data = closed[s]
+        print(f"  a stalled body closed after {took_s:.1f} s",
+              file=sys.stderr)
+        self.assertEqual(data, b"")
+        self.assertGreaterEqual(took_s, 9)
+        s.close()
+        self.assertAnswer(d.get("/healthz"), 200)
 
 
 if __name__ == "__main__":
