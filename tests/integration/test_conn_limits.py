@@ -170,6 +170,47 @@ class ConnLimits(MedeldTestCase):
         s.close()
         self.assertAnswer(d.get("/healthz"), 200)
 
+    def test_idle_connections_close_and_long_polls_do_not(self):
+        # Over one keep-alive connection: an answer, then nothing; medeld
+        # closes it MD_IDLE_TIMEOUT_S (30 s) later. Meanwhile a long-poll
+        # parked for 35 s on another connection (after a first request on
+        # it) is not cut by the door's timers: evhttp's request is not
+        # timed by the door.
+        import threading
+        d = self.start_medeld(tokens=TOKENS)
+        polled = []
+
+        def poll():
+            c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+            auth = {"Authorization": "Bearer r-secret"}
+            c.request("GET", "/healthz", headers=auth)
+            c.getresponse().read()
+            t0 = time.monotonic()
+            c.request("GET", "/v1/events?after=0&wait=35", headers=auth)
+            r = c.getresponse()
+            r.read()
+            polled.append((r.status, time.monotonic() - t0))
+            c.close()
+
+        t = threading.Thread(target=poll)
+        t.start()
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Bearer r-secret\r\n\r\n")
+        closed = read_all_until_closed([s], time.monotonic() +
+                                       45 * TIMEOUT_SCALE)
+        t.join(60 * TIMEOUT_SCALE)
+        self.assertEqual(len(closed), 1, "medeld kept an idle connection")
+        took_s, data = closed[s]
+        print(f"  idle connection closed {took_s:.1f} s after its "
+              f"request; long-poll {polled}", file=sys.stderr)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        self.assertGreaterEqual(took_s, 29)
+        self.assertEqual(len(polled), 1)
+        self.assertEqual(polled[0][0], 200)
+        self.assertGreaterEqual(polled[0][1], 34)
+        s.close()
+
 
 if __name__ == "__main__":
     unittest.main()
