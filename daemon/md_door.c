@@ -37,6 +37,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -71,6 +72,12 @@ struct md_door {
 	uint64_t body_left_bytes; /* BODY, CHUNK_DATA: still to pass */
 	uint64_t chunked_bytes;   /* CHUNK_*: the sizes so far */
 	bool moved; /* evhttp's bytes were moved to the socket's output */
+	struct event *timer;   /* head, body-rate and idle timeouts */
+	uint64_t window_bytes; /* body bytes passed in this body window */
+	/* Counting (md_conns.h): opened by md_door_bev; admitted (or
+	 * refused 503) at the first kick, once the descriptor is known. */
+	bool opened, admit_done, served, addr_counted;
+	struct md_addr addr;
 };
 
 /* A complete head, parsed in place in a copy (NUL-terminated pieces). */
@@ -319,6 +326,8 @@ static const char *md_reason(int status)
 		return "Payload Too Large";
 	case 501:
 		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
 	default:
 		return "Error";
 	}
@@ -361,6 +370,73 @@ static void md_door_on_out(struct evbuffer *out,
 	else if (d->phase == MD_DOOR_WAIT ||
 	         (d->moved && evbuffer_get_length(out) == 0))
 		event_active(d->kick, EV_WRITE, 0);
+}
+
+static bool md_door_idle(struct md_door *d);
+
+/* --- timeouts ------------------------------------------------------------ */
+
+static void md_door_arm(struct md_door *d, int seconds)
+{
+	struct timeval tv = {seconds, 0};
+	evtimer_add(d->timer, &tv);
+}
+
+/* Too slow or idle too long: shut the socket down (evhttp reads the end
+ * and frees the connection, as after a refusal) and drop what comes. */
+static void md_door_close(struct md_door *d)
+{
+	d->phase = MD_DOOR_SHUT;
+	evbuffer_drain(bufferevent_get_input(d->sock),
+	               evbuffer_get_length(bufferevent_get_input(d->sock)));
+	shutdown(bufferevent_getfd(d->sock), SHUT_RDWR);
+}
+
+/* Whether the body window that ended brought what the floor asks:
+ * MD_BODY_BYTES_PER_S_MIN × MD_BODY_WINDOW_S, or the rest of the body
+ * when that is less (a chunked body's rest is not known). */
+static bool md_door_body_fast(const struct md_door *d)
+{
+	uint64_t floor_bytes =
+	    (uint64_t)MD_BODY_BYTES_PER_S_MIN * MD_BODY_WINDOW_S;
+	uint64_t rest = UINT64_MAX;
+	if (d->phase == MD_DOOR_BODY)
+		rest = d->body_left_bytes + d->window_bytes;
+	return d->window_bytes >= (rest < floor_bytes ? rest : floor_bytes);
+}
+
+/* The timer ran out. HEAD: the head took MD_HEAD_TIMEOUT_S; a body phase:
+ * a window ended, too slow or not; WAIT: idle MD_IDLE_TIMEOUT_S after an
+ * answer, unless evhttp is still busy with the connection. */
+static void md_door_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_door *d = arg;
+	(void)fd;
+	(void)what;
+	switch (d->phase) {
+	case MD_DOOR_SHUT:
+		return;
+	case MD_DOOR_WAIT:
+		if (!md_door_idle(d)) {
+			md_door_arm(d, MD_IDLE_TIMEOUT_S);
+			return;
+		}
+		break;
+	case MD_DOOR_BODY:
+	case MD_DOOR_CHUNK_SIZE:
+	case MD_DOOR_CHUNK_DATA:
+	case MD_DOOR_CHUNK_END:
+	case MD_DOOR_CHUNK_LAST:
+		if (md_door_body_fast(d)) {
+			d->window_bytes = 0;
+			md_door_arm(d, MD_BODY_WINDOW_S);
+			return;
+		}
+		break;
+	case MD_DOOR_HEAD:
+		break;
+	}
+	md_door_close(d);
 }
 
 /* --- the phases ---------------------------------------------------------- */
@@ -418,6 +494,34 @@ md_door_refuse(struct md_door *d, struct evbuffer *src, const struct md_head *h,
 	return BEV_NEED_MORE;
 }
 
+/* The connection's first moment with a descriptor (evhttp sets it after
+ * md_door_bev returns): a served slot (md_conns_admit), or 503 at once,
+ * before its request is read. */
+static void md_door_admit(struct md_door *d)
+{
+	struct md_conns *c = &d->site->loop->srv->conns;
+	struct md_head none = {0};
+	struct md_refusal f = {.who = "-", .message = "too many connections"};
+	struct sockaddr_storage peer;
+	socklen_t peer_len = sizeof peer;
+	int fd = bufferevent_getfd(d->sock);
+	int rc = -1;
+	d->admit_done = true;
+	if (d->site->via == MD_VIA_UNIX) {
+		rc = md_conns_unix_ok(c) ? 0 : -1;
+	} else {
+		bool known =
+		    fd >= 0 &&
+		    getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0;
+		rc = md_conns_admit(c, known ? (struct sockaddr *)&peer : NULL,
+		                    &d->addr, &d->addr_counted, &f.message);
+		d->served = rc == 0;
+	}
+	if (rc != 0)
+		md_door_refuse(d, bufferevent_get_input(d->sock), &none,
+		               ML_E_UNAVAILABLE, &f, md_door_mono_us());
+}
+
 /* HEAD: admits a complete head (→ BODY, CHUNK_SIZE or WAIT) or refuses
  * it. */
 static enum bufferevent_filter_result
@@ -447,6 +551,11 @@ md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 		d->phase = MD_DOOR_CHUNK_SIZE;
 	else
 		d->phase = d->body_left_bytes > 0 ? MD_DOOR_BODY : MD_DOOR_WAIT;
+	d->window_bytes = 0;
+	if (d->phase == MD_DOOR_WAIT)
+		evtimer_del(d->timer); /* evhttp's now, until it answers */
+	else
+		md_door_arm(d, MD_BODY_WINDOW_S);
 	return BEV_OK;
 }
 
@@ -459,9 +568,12 @@ md_door_body(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 		return BEV_NEED_MORE;
 	evbuffer_remove_buffer(src, dst, n);
 	d->body_left_bytes -= n;
+	d->window_bytes += n;
 	if (d->body_left_bytes == 0)
 		d->phase = d->phase == MD_DOOR_CHUNK_DATA ? MD_DOOR_CHUNK_END
 		                                          : MD_DOOR_WAIT;
+	if (d->phase == MD_DOOR_WAIT)
+		evtimer_del(d->timer);
 	return BEV_OK;
 }
 
@@ -521,14 +633,18 @@ md_door_chunked(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 		return md_door_refuse(d, src, &none, rc, &f, md_door_mono_us());
 	if (d->phase == MD_DOOR_CHUNK_SIZE) {
 		evbuffer_remove_buffer(src, dst, line_bytes);
+		d->window_bytes += line_bytes;
 		d->chunked_bytes += size;
 		d->body_left_bytes = size;
 		d->phase = size > 0 ? MD_DOOR_CHUNK_DATA : MD_DOOR_CHUNK_LAST;
 		return BEV_OK;
 	}
 	evbuffer_remove_buffer(src, dst, 2);
+	d->window_bytes += 2;
 	d->phase =
 	    d->phase == MD_DOOR_CHUNK_LAST ? MD_DOOR_WAIT : MD_DOOR_CHUNK_SIZE;
+	if (d->phase == MD_DOOR_WAIT)
+		evtimer_del(d->timer);
 	return BEV_OK;
 }
 
@@ -549,6 +665,8 @@ md_door_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	struct md_door *d = arg;
 	(void)limit; /* evhttp sets no read watermark */
 	(void)mode;
+	if (!d->admit_done)
+		md_door_admit(d);
 	switch (d->phase) {
 	case MD_DOOR_SHUT:
 		evbuffer_drain(src, evbuffer_get_length(src));
@@ -564,6 +682,7 @@ md_door_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 		if (!md_door_idle(d))
 			return BEV_NEED_MORE;
 		d->phase = MD_DOOR_HEAD;
+		md_door_arm(d, MD_HEAD_TIMEOUT_S); /* from its first byte */
 		return md_door_head(d, src, dst);
 	case MD_DOOR_HEAD:
 		return md_door_head(d, src, dst);
@@ -623,6 +742,10 @@ static void md_door_on_kick(evutil_socket_t fd, short what, void *arg)
 	struct md_door *d = arg;
 	(void)fd;
 	(void)what;
+	if (!d->admit_done) {
+		md_door_admit(d);
+		return;
+	}
 	bool writing = bufferevent_get_enabled(d->bev) & EV_WRITE;
 	struct evbuffer *bev_out = bufferevent_get_output(d->bev);
 	if (writing && evbuffer_get_length(bev_out) > 0) {
@@ -632,8 +755,10 @@ static void md_door_on_kick(evutil_socket_t fd, short what, void *arg)
 	if (writing && d->moved && evbuffer_get_length(bev_out) == 0 &&
 	    evbuffer_get_length(bufferevent_get_output(d->sock)) == 0) {
 		d->moved = false;
-		if (d->phase == MD_DOOR_WAIT) /* after evhttp reads again */
+		if (d->phase == MD_DOOR_WAIT) { /* after evhttp reads again */
 			event_active(d->kick, EV_WRITE, 0);
+			md_door_arm(d, MD_IDLE_TIMEOUT_S);
+		}
 		bufferevent_enable(d->bev, EV_WRITE); /* restarts its timeout */
 		bufferevent_trigger(d->bev, EV_WRITE, 0);
 		return;
@@ -656,6 +781,11 @@ static void md_door_free(void *arg)
 		                         d->out_cb);
 	if (d->kick != NULL)
 		event_free(d->kick);
+	if (d->timer != NULL)
+		event_free(d->timer);
+	if (d->opened)
+		md_conns_close(&d->site->loop->srv->conns, d->site->via,
+		               d->served, &d->addr, d->addr_counted);
 	free(d);
 }
 
@@ -665,8 +795,9 @@ static struct bufferevent *md_door_build(struct event_base *base,
                                          struct md_door *d)
 {
 	d->kick = event_new(base, -1, 0, md_door_on_kick, d);
+	d->timer = evtimer_new(base, md_door_on_timer, d);
 	d->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (d->kick == NULL || d->sock == NULL)
+	if (d->kick == NULL || d->timer == NULL || d->sock == NULL)
 		goto fail;
 	d->bev = bufferevent_filter_new(d->sock, md_door_in, md_door_out,
 	                                BEV_OPT_CLOSE_ON_FREE, md_door_free, d);
@@ -697,8 +828,16 @@ struct bufferevent *md_door_bev(struct event_base *base, void *arg)
 		d->phase = MD_DOOR_HEAD;
 		bev = md_door_build(base, d);
 	}
-	if (bev == NULL)
+	if (bev == NULL) {
 		md_log(MD_LOG_ERROR, "door",
 		       "out of memory for a connection's front door");
+		return NULL;
+	}
+	struct md_loop *l = d->site->loop;
+	d->opened = true;
+	if (md_conns_open(&l->srv->conns, d->site->via))
+		md_loop_pause_tcp(l);
+	md_door_arm(d, MD_HEAD_TIMEOUT_S);
+	event_active(d->kick, EV_WRITE, 0); /* admits, once evhttp set fd */
 	return bev;
 }

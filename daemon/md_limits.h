@@ -25,10 +25,70 @@
  * front door takes no chunk extensions). */
 #define MD_CHUNK_LINE_BYTES_MAX 32
 
-/* Seconds a connection may take to send a request or to take a response
- * before evhttp drops it. It also bounds how long a connection may sit
- * idle between requests. */
+/* Seconds a connection may take to take a response, or to send a request
+ * between two reads, before evhttp drops it. The front door's shorter
+ * timeouts (MD_HEAD_TIMEOUT_S, MD_BODY_*, MD_IDLE_TIMEOUT_S) end a slow or
+ * idle client first; this one stays for the rest. */
 #define MD_IO_TIMEOUT_S 120
+
+/* --- connections (md_conns.h derives the ceilings from ulimit -n) --- */
+
+/* Descriptors medeld keeps for itself whatever its clients do: stdio and
+ * the log, LMDB's data and lock files, per event loop an epoll descriptor,
+ * its notify descriptors and its dups of the two listening sockets (about
+ * 5 × MD_THREADS_MAX = 80), a stream's pipe and file per MD_STREAMS_MAX,
+ * /etc/passwd and the tokens file being read. 128 covers all of it with
+ * room to spare. */
+#define MD_FDS_RESERVED 128
+
+/* Connections on the Unix socket (the admin's way in), kept out of what
+ * TCP may use. medel holds one at a time; a script or two, a dashboard
+ * proxy: 64 is many times that. One over it is answered 503. */
+#define MD_UNIX_CONNS_MAX 64
+
+/* Of the descriptors left to TCP (tcp_fds_max = nofile − MD_FDS_RESERVED −
+ * MD_UNIX_CONNS_MAX, at most MD_TCP_FDS_MAX), the share that is served;
+ * the other quarter is room to accept a connection over the ceiling and
+ * answer it 503 at once instead of leaving it in the kernel's queue. At
+ * tcp_fds_max the TCP listener pauses for MD_ACCEPT_PAUSE_MS, so accept(2)
+ * never meets EMFILE. */
+#define MD_TCP_SERVED_PERCENT 75
+
+/* Below this many TCP descriptors the limit is too low to serve anyone:
+ * medeld refuses to start and says to raise ulimit -n. */
+#define MD_TCP_CONNS_MIN 16
+
+/* TCP descriptors at most, whatever ulimit -n says: each connection holds
+ * kernel socket buffers and a few KiB of libevent's, and 60 000 of them
+ * is already far more than one ledger's clients. It also bounds the
+ * per-address table (md_conns.c) to 2^17 slots of 20 bytes. */
+#define MD_TCP_FDS_MAX 60000
+
+/* TCP connections served per client address (IPv4, or IPv6 whole), so
+ * that one address cannot take every TCP slot: a browser opens 6 per
+ * host, a busy script a few dozen. Behind a reverse proxy every client
+ * has the proxy's address; the hidden environment variable
+ * MEDELD_CONNS_PER_ADDR_MAX sets another value (the tests use it too). */
+#define MD_CONNS_PER_ADDR_MAX 64
+
+/* Seconds from a connection's first byte (or its accept) to the end of
+ * its request head. A client sends a head in one write; 10 s allows for a
+ * slow network, and a half-open connection holds its slot no longer. */
+#define MD_HEAD_TIMEOUT_S 10
+
+/* A body must arrive at MD_BODY_BYTES_PER_S_MIN at least, measured over
+ * windows of MD_BODY_WINDOW_S (a window must bring that rate × its length
+ * or the rest of the body). 16 KiB/s is a 128 kbit/s link; at that floor
+ * the largest body (8 MiB) holds its slot for 512 s at most, a typical
+ * batch of a few KiB under one window. */
+#define MD_BODY_BYTES_PER_S_MIN (16u * 1024u)
+#define MD_BODY_WINDOW_S        10
+
+/* Seconds a connection may sit idle between an answer and the next
+ * request's first byte. Clients reuse a connection for requests that
+ * follow each other; 30 s keeps that and frees an abandoned slot soon
+ * (nginx keeps 75 s, with far more descriptors to spare). */
+#define MD_IDLE_TIMEOUT_S 30
 
 /* Requests parked in a long-poll at once, per event loop. Each holds a
  * connection and a small record; beyond this a new one is answered at

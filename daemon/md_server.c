@@ -142,6 +142,24 @@ static void md_on_accept_error(struct evconnlistener *lev, void *http)
 	evtimer_add(l->resume_ev, &pause);
 }
 
+void md_loop_pause_tcp(struct md_loop *l)
+{
+	struct timeval pause = {0, MD_ACCEPT_PAUSE_MS * 1000};
+	struct evconnlistener *lev =
+	    l->bound_tcp ? evhttp_bound_socket_get_listener(l->bound_tcp)
+	                 : NULL;
+	if (lev == NULL || evtimer_pending(l->resume_ev, NULL))
+		return;
+	if (l->accept_pauses++ % 50 == 0) /* 1 line/5 s at most */
+		md_log(MD_LOG_WARN, "accept",
+		       "%u TCP connections, the most this descriptor limit "
+		       "allows; not accepting for %d ms (%llu times)",
+		       (unsigned)l->srv->conns.tcp_fds_max, MD_ACCEPT_PAUSE_MS,
+		       (unsigned long long)l->accept_pauses);
+	evconnlistener_disable(lev);
+	evtimer_add(l->resume_ev, &pause);
+}
+
 /* An evhttp with medeld's limits, accepting on a dup of fd. */
 static struct evhttp *md_loop_http(struct md_loop *l, int fd,
                                    void (*cb)(struct evhttp_request *, void *),
@@ -317,6 +335,38 @@ static int md_server_signals(struct md_server *s)
 
 /* --- life cycle --------------------------------------------------------- */
 
+/* The connection ceilings (md_conns.h), logged once. The per-address one
+ * may come from MEDELD_CONNS_PER_ADDR_MAX (hidden: for a reverse proxy in
+ * front, and for the tests). */
+static int md_server_conns(struct md_server *s, char *why, size_t why_size)
+{
+	const char *env = getenv("MEDELD_CONNS_PER_ADDR_MAX");
+	char *end = NULL;
+	unsigned long per_addr = env ? strtoul(env, &end, 10) : 0;
+	if (env != NULL && (*env == '\0' || *end != '\0' || per_addr == 0 ||
+	                    per_addr > MD_TCP_FDS_MAX)) {
+		snprintf(why, why_size,
+		         "MEDELD_CONNS_PER_ADDR_MAX is not 1 ..= %d",
+		         MD_TCP_FDS_MAX);
+		return -1;
+	}
+	if (md_conns_init(&s->conns, (uint32_t)per_addr, why, why_size) != 0)
+		return -1;
+	if (s->conns.low)
+		md_log(MD_LOG_WARN, "limits",
+		       "the descriptor limit (ulimit -n) is %llu, below the %d "
+		       "medeld keeps in reserve: raise it, or connections may "
+		       "find no descriptor",
+		       (unsigned long long)s->conns.nofile,
+		       MD_CONNS_NOFILE_MIN);
+	md_log(MD_LOG_INFO, "limits",
+	       "nofile=%llu tcp_conns_max=%u tcp_fds_max=%u "
+	       "conns_per_addr_max=%u unix_conns_max=%d",
+	       (unsigned long long)s->conns.nofile, s->conns.tcp_conns_max,
+	       s->conns.tcp_fds_max, s->conns.per_addr_max, MD_UNIX_CONNS_MAX);
+	return 0;
+}
+
 int md_server_new(const struct md_server_opts *opts, struct md_server **out,
                   char *why, size_t why_size)
 {
@@ -331,6 +381,8 @@ int md_server_new(const struct md_server_opts *opts, struct md_server **out,
 	ma_api_init(&s->api, opts->lg, md_server_append, s);
 	if (getrandom(&s->id_seed, sizeof s->id_seed, 0) < 0)
 		s->id_seed = (uint64_t)getpid() * 2654435761u;
+	if (md_server_conns(s, why, why_size) != 0)
+		goto fail;
 	for (unsigned i = 0; i < s->loop_count; i++) {
 		if (md_loop_init(s, &s->loops[i], i) != 0) {
 			snprintf(why, why_size,
@@ -416,6 +468,7 @@ void md_server_free(struct md_server *s)
 		event_free(s->grace);
 	for (unsigned i = 0; i < s->loop_count; i++)
 		md_loop_free(&s->loops[i]);
+	md_conns_free(&s->conns); /* after the loops: doors count down */
 	if (md_the_server == s)
 		md_the_server = NULL;
 	free(s);

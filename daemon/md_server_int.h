@@ -27,6 +27,7 @@
 #include "ma_api.h"
 #include "md_auth.h"
 #include "md_cache.h"
+#include "md_conns.h"
 #include "md_door.h"
 #include "md_limits.h"
 #include "md_listen.h"
@@ -114,7 +115,13 @@ struct md_server {
 	atomic_int busy_threads;   /* producers and offloads still running */
 	_Atomic uint64_t next_id;  /* request id counter */
 	uint64_t id_seed;          /* random per process */
+	struct md_conns conns;     /* connection counts (md_conns.h) */
 };
+
+/* md_server.c */
+/* TCP descriptors reached their ceiling: l's TCP listener stops accepting
+ * for MD_ACCEPT_PAUSE_MS (the connections wait in the kernel's queue). */
+void md_loop_pause_tcp(struct md_loop *l);
 
 /* md_request.c */
 /* The request id: given when it is 1 ..= MD_REQUEST_ID_MAX bytes of
