@@ -31,27 +31,27 @@
 #include "mc_import.h"
 #include "mc_post.h"
 
-/* Swedish column names (lower case) → API fields. */
+/* Swedish column names, as a header shows them → API fields. */
 static const char *const mc_columns_sv[][2] = {
-    {"datum", "date"},
-    {"typ", "type"},
-    {"bidrag", "grant"},
-    {"från", "from"},
-    {"till", "to"},
-    {"part", "party"},
-    {"aktivitet", "activity"},
-    {"enhet", "unit"},
-    {"belopp", "amount"},
-    {"referens", "ref"},
-    {"fakturanummer", "invoice_no"},
-    {"anteckning", "note"},
-    {"id", "id"},
-    {"villkor", "condition"},
-    {"beslut senast", "decide_by"},
-    {"rekvirera senast", "claim_by"},
-    {"till bidrag", "to_grant"},
-    {"rättar", "corrects"},
-    {"förfallodag", "due"},
+    {"Datum", "date"},
+    {"Typ", "type"},
+    {"Bidrag", "grant"},
+    {"Från", "from"},
+    {"Till", "to"},
+    {"Part", "party"},
+    {"Aktivitet", "activity"},
+    {"Enhet", "unit"},
+    {"Belopp", "amount"},
+    {"Referens", "ref"},
+    {"Fakturanummer", "invoice_no"},
+    {"Anteckning", "note"},
+    {"Id", "id"},
+    {"Villkor", "condition"},
+    {"Beslut senast", "decide_by"},
+    {"Rekvirera senast", "claim_by"},
+    {"Till bidrag", "to_grant"},
+    {"Rättar", "corrects"},
+    {"Förfallodag", "due"},
 };
 #define MC_COLUMNS_SV_COUNT (sizeof mc_columns_sv / sizeof mc_columns_sv[0])
 
@@ -121,10 +121,11 @@ static const char *mc_fold(const char *s, char *buf, size_t size)
 
 const char *mc_import_column(const char *header, char *buf, size_t size)
 {
-	char folded[ML_FIELD_NAME_MAX];
+	char folded[ML_FIELD_NAME_MAX], name[ML_FIELD_NAME_MAX];
 	mc_fold(header, folded, sizeof folded);
 	for (size_t i = 0; i < MC_COLUMNS_SV_COUNT; i++)
-		if (strcmp(folded, mc_columns_sv[i][0]) == 0)
+		if (strcmp(folded, mc_fold(mc_columns_sv[i][0], name,
+		                           sizeof name)) == 0)
 			return mc_field_name(mc_columns_sv[i][1], buf, size);
 	mc_field_name(folded, buf, size);
 	for (char *p = buf; *p; p++)
@@ -136,17 +137,11 @@ const char *mc_import_column(const char *header, char *buf, size_t size)
 
 void mc_import_known_columns(char *buf, size_t size)
 {
-	static const char *const sv[] = {
-	    "Datum",       "Typ",      "Bidrag",        "Från",
-	    "Till",        "Part",     "Aktivitet",     "Enhet",
-	    "Belopp",      "Referens", "Fakturanummer", "Anteckning",
-	    "Id",          "Villkor",  "Beslut senast", "Rekvirera senast",
-	    "Till bidrag", "Rättar",   "Förfallodag"};
 	size_t n = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof sv / sizeof sv[0] && n < size; i++)
+	for (size_t i = 0; i < MC_COLUMNS_SV_COUNT && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "",
-		                      sv[i]);
+		                      mc_columns_sv[i][0]);
 	if (n < size)
 		snprintf(buf + n, size - n,
 		         ", or the API's field names (date, type, grant, "

@@ -8,6 +8,7 @@ and names stored, read back with `medel --json log` and `balance`.
 """
 import json
 import os
+import re
 import unittest
 
 from clitest import medel, tmpdir
@@ -158,6 +159,28 @@ class Import(unittest.TestCase):
         for known in ("Datum", "Belopp", "Från", "Beslut senast",
                       "Förfallodag", "invoice_no"):
             self.assertIn(known, err)
+
+    def test_docs_table_is_the_code_table(self):
+        src = os.environ.get("MEDEL_SOURCE_DIR",
+                             os.path.join(os.path.dirname(__file__), "..",
+                                          ".."))
+        with open(os.path.join(src, "docs", "cli.md"),
+                  encoding="utf-8") as f:
+            docs = f.read()
+        start = docs.index("| Excel column | field |")
+        rows = re.findall(r"^  \| ([^|`]+?) \| `(\w+)` \|$",
+                          docs[start:docs.index("| Typ | type |")], re.M)
+        self.assertEqual(len(rows), 19, rows)
+        path = self.sheet("u.csv", b"Beloppet\n1\n")
+        err = self.m("import-csv", path, "--type", "expense").err.decode()
+        listed = err.split("known columns: ")[1].split(", or the API")[0]
+        self.assertEqual(listed.split(", "), [r[0] for r in rows])
+        types = re.findall(r"^  \| ([a-zåäö]+) \| `(\w+)` \|$", docs, re.M)
+        self.assertEqual(len(types), 10, types)
+        for sv, en in types:
+            path = self.sheet("t.csv", f"Typ\n{sv.upper()}\n".encode())
+            r = self.m("import-csv", path, "--type", "close")
+            self.assertIn(f"is {en}, but --type is close".encode(), r.err)
 
     def test_no_type_anywhere(self):
         path = self.sheet("n.csv", b"Datum;Bidrag\n2020-03-01;g\n")
