@@ -1,17 +1,21 @@
 /*
- * mc_cmd_import.c — `medel import-csv FILE --type TYPE`: a spreadsheet's
- * rows as one atomic batch.
+ * mc_cmd_import.c — `medel import-csv FILE [--type TYPE]`: a
+ * spreadsheet's rows as one atomic batch.
  *
- * The header row names the fields ("grant;party;activity;unit;amount;
- * date"); each later row is one event of TYPE. Cells are typed as
- * `record` types options (mc_field_add), so amounts may be written the
- * Swedish way ("650 000", "650 000,50 kr", "26 800 tkr"); an empty cell
- * leaves its field out. Blank rows are skipped. Header names are matched
- * case-insensitively, '-' or ' ' standing for '_'.
+ * The file is read as Excel saves it (mc_import.h: UTF-8 or Windows-1252,
+ * Swedish column and type names). The header row names the fields; each
+ * later row is one event, its type from a type (Typ) column or --type
+ * (both given: they must agree). Cells are typed as `record` types
+ * options (mc_field_add), so amounts may be written the Swedish way
+ * ("650 000", "650 000,50 kr", "26 800 tkr"); an empty cell leaves its
+ * field out. Blank rows, and empty columns without a header (Excel's
+ * ";;;" tails), are skipped. A row without an id gets one derived from
+ * its cells, type and row (mc_import_row_id), so importing a file twice
+ * stores it once: the second answer is all duplicates, and says so.
  *
  * A bad cell stops the import before anything is sent, naming the row
  * (as the spreadsheet numbers it: the header is row 1) and the column
- * (by letter and header): "row 7, column E (amount): '12.5' …". When
+ * (by letter and field): "row 7, column E (amount): '12.5' …". When
  * the ledger refuses an event, its batch index and field are turned back
  * into the same row and column. Nothing is stored unless every row is.
  *
@@ -22,19 +26,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_import.h"
 #include "mc_post.h"
 
 struct mc_import {
 	struct mc_csv_in in;
 	char names[MC_CSV_COLUMNS_MAX][ML_FIELD_NAME_MAX];
 	size_t n_cols;
+	size_t type_col, id_col; /* n_cols when the file has none */
+	const char *type;        /* --type, as the API names it, or NULL */
+	const char *encoding;    /* what the file was read as */
 	uint32_t rows[ML_BATCH_EVENTS_MAX]; /* the row of each event */
 	size_t n_events;
 	struct ml_buf body;
 	struct mc_progress progress;
 };
 
-/* The header row into names[], normalised. */
+/* "row 7, column E (amount)" */
+static void mc_import_where(const struct mc_import *im, uint32_t row,
+                            size_t col, struct ml_buf *out)
+{
+	char letters[8];
+	ml_buf_addf(out, "row %u", row);
+	if (col < MC_CSV_COLUMNS_MAX)
+		ml_buf_addf(out, ", column %s",
+		            mc_csv_column_name(col, letters, sizeof letters));
+	if (col < im->n_cols && im->names[col][0] != '\0')
+		ml_buf_addf(out, " (%s)", im->names[col]);
+}
+
+/* Refuses with "row R, column C (name): why". */
+static int mc_import_refuse(struct mc_ctx *ctx, const struct mc_import *im,
+                            uint32_t row, size_t col, const char *why)
+{
+	struct ml_buf where;
+	ml_buf_init(&where, MC_LINE_BYTES_MAX);
+	mc_import_where(im, row, col, &where);
+	int rc = mc_refuse(ctx, "invalid_field", "%s: %s",
+	                   where.data ? where.data : "", why);
+	ml_buf_free(&where);
+	return rc;
+}
+
+/* The header row into names[], as the API names the fields. */
 static int mc_import_header(struct mc_ctx *ctx, struct mc_import *im,
                             const char *file)
 {
@@ -44,67 +78,117 @@ static int mc_import_header(struct mc_ctx *ctx, struct mc_import *im,
 		return mc_refuse(ctx, "invalid_field", "%s: %s", file,
 		                 rc == 0 ? "the file is empty" : why);
 	im->n_cols = im->in.n_cells;
+	im->type_col = im->id_col = im->n_cols;
 	for (size_t c = 0; c < im->n_cols; c++) {
 		char *n = im->names[c];
-		mc_field_name(im->in.cell[c], n, ML_FIELD_NAME_MAX);
-		for (char *p = n; *p; p++)
-			*p = *p == ' ' ? '_' : *p;
+		if (mc_import_column(im->in.cell[c], n, ML_FIELD_NAME_MAX) ==
+		    NULL) {
+			char letters[8], known[1024];
+			mc_import_known_columns(known, sizeof known);
+			return mc_refuse(
+			    ctx, "invalid_field",
+			    "row 1, column %s: unknown column '%.60s'; "
+			    "known columns: %s",
+			    mc_csv_column_name(c, letters, sizeof letters),
+			    im->in.cell[c], known);
+		}
 		if (strcmp(n, "type") == 0)
-			return mc_refuse(ctx, "invalid_field",
-			                 "%s: column %zu is 'type': the type "
-			                 "comes from --type",
-			                 file, c + 1);
+			im->type_col = c;
+		if (strcmp(n, "id") == 0)
+			im->id_col = c;
 	}
 	return MC_EXIT_OK;
+}
+static bool mc_blank(const char *s)
+{
+	return strspn(s, " \t") == strlen(s);
 }
 
 static bool mc_row_blank(const struct mc_csv_in *in)
 {
 	for (size_t c = 0; c < in->n_cells; c++)
-		if (strspn(in->cell[c], " \t") != strlen(in->cell[c]))
+		if (!mc_blank(in->cell[c]))
 			return false;
 	return true;
 }
 
-/* "row 7, column E (amount)" */
-static void mc_import_where(const struct mc_import *im, uint32_t row,
-                            size_t col, struct ml_buf *out)
-{
-	char letters[8];
-	ml_buf_addf(out, "row %u", row);
-	if (col < im->n_cols)
-		ml_buf_addf(out, ", column %s (%s)",
-		            mc_csv_column_name(col, letters, sizeof letters),
-		            im->names[col]);
-}
-
-/* One data row as one event object. */
-static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im,
-                         const char *type)
+/* The row's type, from its type cell and --type, into *type. */
+static int mc_import_row_type(struct mc_ctx *ctx, struct mc_import *im,
+                              const char **type)
 {
 	char why[ML_MESSAGE_MAX];
+	const struct mc_csv_in *in = &im->in;
+	*type = im->type;
+	if (im->type_col >= in->n_cells || mc_blank(in->cell[im->type_col])) {
+		if (*type != NULL)
+			return MC_EXIT_OK;
+		return mc_import_refuse(ctx, im, in->row, im->type_col,
+		                        "no type: fill in the type (Typ) "
+		                        "column or give --type");
+	}
+	const char *cell = in->cell[im->type_col];
+	const char *t = mc_import_type(cell);
+	if (t == NULL)
+		snprintf(why, sizeof why,
+		         "'%.40s' is not an event type (tilldelning, "
+		         "rekvirering, faktura, utbetalning, förbrukning, "
+		         "återbetalning, överföring, återrapportering, "
+		         "rättelse, avslag, or the API's names)",
+		         cell);
+	else if (*type != NULL && strcmp(t, *type) != 0)
+		snprintf(why, sizeof why, "'%.40s' is %s, but --type is %s",
+		         cell, t, *type);
+	else {
+		*type = t;
+		return MC_EXIT_OK;
+	}
+	return mc_import_refuse(ctx, im, in->row, im->type_col, why);
+}
+
+/* The row's cells (but its type) as members of the event object. */
+static int mc_import_cells(struct mc_ctx *ctx, struct mc_import *im,
+                           bool *first)
+{
+	char why[ML_MESSAGE_MAX];
+	const struct mc_csv_in *in = &im->in;
+	for (size_t c = 0; c < in->n_cells; c++) {
+		if (c == im->type_col || in->cell[c][0] == '\0')
+			continue;
+		if (c >= im->n_cols || im->names[c][0] == '\0') {
+			if (mc_blank(in->cell[c]))
+				continue;
+			return mc_import_refuse(ctx, im, in->row, c,
+			                        "a value in a column "
+			                        "without a header");
+		}
+		if (mc_field_add(&im->body, first, im->names[c], in->cell[c],
+		                 why, sizeof why) != 0)
+			return mc_import_refuse(ctx, im, in->row, c, why);
+	}
+	return MC_EXIT_OK;
+}
+
+/* One data row as one event object; its id derived when it has none. */
+static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im)
+{
+	char why[ML_MESSAGE_MAX], id[32];
 	bool first = true;
+	const char *type = NULL;
 	struct mc_csv_in *in = &im->in;
-	if (in->n_cells > im->n_cols)
-		return mc_refuse(ctx, "invalid_field",
-		                 "row %u has %zu cells; the header has %zu",
-		                 in->row, in->n_cells, im->n_cols);
+	int exit = mc_import_row_type(ctx, im, &type);
+	if (exit != MC_EXIT_OK)
+		return exit;
 	int rc = ml_buf_add_str(&im->body, im->n_events ? ",{" : "{");
 	rc =
 	    rc ? rc
 	       : mc_field_add(&im->body, &first, "type", type, why, sizeof why);
-	for (size_t c = 0; rc == 0 && c < in->n_cells; c++) {
-		if (in->cell[c][0] == '\0')
-			continue;
-		if (mc_field_add(&im->body, &first, im->names[c], in->cell[c],
-		                 why, sizeof why) == 0)
-			continue;
-		struct ml_buf where;
-		ml_buf_init(&where, MC_LINE_BYTES_MAX);
-		mc_import_where(im, in->row, c, &where);
-		rc = mc_refuse(ctx, "invalid_field", "%s: %s", where.data, why);
-		ml_buf_free(&where);
-		return rc;
+	if (rc == 0 && (exit = mc_import_cells(ctx, im, &first)) != 0)
+		return exit;
+	if (rc == 0 &&
+	    (im->id_col >= in->n_cells || mc_blank(in->cell[im->id_col]))) {
+		mc_import_row_id(in->cell, in->n_cells, type, in->row, id,
+		                 sizeof id);
+		rc = mc_field_add(&im->body, &first, "id", id, why, sizeof why);
 	}
 	if (rc == 0)
 		rc = ml_buf_add_char(&im->body, '}');
@@ -119,8 +203,7 @@ static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im,
 }
 
 /* Every row after the header into the body. */
-static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
-                          const char *type)
+static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im)
 {
 	char why[ML_MESSAGE_MAX];
 	int rc, exit = MC_EXIT_OK;
@@ -137,7 +220,7 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
 			    "more than %d rows: one batch holds at "
 			    "most %d events; split the file",
 			    ML_BATCH_EVENTS_MAX, ML_BATCH_EVENTS_MAX);
-		exit = mc_import_row(ctx, im, type);
+		exit = mc_import_row(ctx, im);
 		mc_progress_update(&im->progress, im->n_events, 0);
 	}
 	return exit;
@@ -184,8 +267,35 @@ static int mc_import_file(struct mc_ctx *ctx, struct mc_import *im,
 	}
 	*text = b.data ? b.data : strdup("");
 	*len = b.len;
+	char why[ML_MESSAGE_MAX];
+	if (*text == NULL ||
+	    mc_import_decode(text, len, &im->encoding, why, sizeof why) != 0)
+		return mc_refuse(ctx, "invalid_field", "%s: %s", file,
+		                 *text ? why : "out of memory");
 	mc_csv_in_init(&im->in, *text, *len);
-	return mc_import_header(ctx, im, file);
+	int exit = mc_import_header(ctx, im, file);
+	if (exit == MC_EXIT_OK && im->type == NULL &&
+	    im->type_col == im->n_cols)
+		exit = mc_usage(ctx,
+		                "%s has no type (Typ) column: give "
+		                "--type TYPE",
+		                file);
+	return exit;
+}
+
+/* The dry run's note on the encoding; the re-import's on duplicates. */
+static void mc_import_notes(const struct mc_ctx *ctx,
+                            const struct mc_import *im,
+                            const struct mc_post *post, const char *file)
+{
+	if (ctx->out != MC_OUT_HUMAN)
+		return;
+	if (post->dry_run)
+		printf("read %s as %s: %zu rows\n", file, im->encoding,
+		       im->n_events);
+	else if (post->n_events > 0 && post->n_duplicates == post->n_events)
+		printf("already imported: %zu rows, nothing stored\n",
+		       post->n_events);
 }
 
 static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
@@ -197,8 +307,12 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	size_t n_pos = 0, len = 0;
 	struct mc_post post;
 	int exit = mc_args_parse(ctx, argc, argv, opts, 3, pos, 1, &n_pos);
-	if (exit == MC_EXIT_OK && (n_pos != 1 || opts[0].value == NULL))
-		exit = mc_usage(ctx, "import-csv needs FILE and --type TYPE");
+	if (exit == MC_EXIT_OK && n_pos != 1)
+		exit = mc_usage(ctx, "import-csv needs FILE");
+	const char *type = opts[0].value ? mc_import_type(opts[0].value) : NULL;
+	if (exit == MC_EXIT_OK && opts[0].value != NULL && type == NULL)
+		exit = mc_usage(ctx, "--type: '%s' is not an event type",
+		                opts[0].value);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_init(ctx, &post, opts[1].value != NULL,
 		                    opts[2].value);
@@ -209,11 +323,12 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 		               "out of memory");
 	ml_buf_init(&im->body, ML_BODY_BYTES_MAX);
+	im->type = type;
 	mc_progress_start(&im->progress, ctx->progress, "reading rows", 0,
 	                  false);
 	exit = mc_import_file(ctx, im, pos[0], &text, &len);
 	if (exit == MC_EXIT_OK && ml_buf_add_char(&im->body, '[') == 0)
-		exit = mc_import_rows(ctx, im, opts[0].value);
+		exit = mc_import_rows(ctx, im);
 	if (exit == MC_EXIT_OK && im->n_events == 0)
 		exit = mc_refuse(ctx, "invalid_field",
 		                 "%s has no rows after its header", pos[0]);
@@ -224,6 +339,8 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_batch(ctx, &post, im->body.data, im->body.len,
 		                     mc_import_locate, im);
+	if (exit == MC_EXIT_OK)
+		mc_import_notes(ctx, im, &post, pos[0]);
 	mc_csv_in_free(&im->in);
 	ml_buf_free(&im->body);
 	free(im);
@@ -233,26 +350,38 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 
 const struct mc_command mc_cmd_import_csv = {
     "import-csv",
-    "append a spreadsheet's rows (Swedish amounts) as one batch",
-    "usage: medel import-csv FILE --type TYPE [--dry-run]\n"
+    "append a spreadsheet's rows (Swedish amounts and names) as one batch",
+    "usage: medel import-csv FILE [--type TYPE] [--dry-run]\n"
     "                        [--expected-head SEQ]\n"
     "\n"
-    "Appends every row of FILE as an event of TYPE, all in one atomic\n"
-    "batch (at most 10 000 rows). The first row names the fields (grant,\n"
-    "party, from, to, amount, date, activity, unit, ref, note, ...);\n"
-    "cells are separated by ';' or ',' (whichever the header uses), may\n"
-    "be quoted, and the file may start with a UTF-8 BOM, as Excel saves\n"
-    "it. Amounts may be Swedish: 650000, '650 000', '650 000,50 kr',\n"
-    "'26 800 tkr', '13,4 mkr'. An empty cell leaves its field out.\n"
-    "A bad cell stops the import and names its row and column; nothing\n"
-    "is stored unless every row is. Prints each event's seq.\n"
+    "Appends every row of FILE as one event, all in one atomic batch (at\n"
+    "most 10 000 rows), the file as Excel saves it: CSV UTF-8 (with or\n"
+    "without BOM) or CSV (semikolonavgränsad), which is Windows-1252 and\n"
+    "is converted; ';' or ',' between cells; quoted cells. The first row\n"
+    "names the columns, in Swedish (Datum, Typ, Bidrag, Från, Till, Part,\n"
+    "Aktivitet, Enhet, Belopp, Referens, Fakturanummer, Anteckning, Id,\n"
+    "...) or as the API does (date, type, grant, from, to, ...).\n"
+    "A Typ column gives each row its type (tilldelning, rekvirering,\n"
+    "faktura, utbetalning, förbrukning, återbetalning, överföring,\n"
+    "återrapportering, rättelse, avslag, or allocation, expense, ...);\n"
+    "--type gives every row one type. Amounts may be Swedish: '650 000',\n"
+    "'650 000,50 kr', '26 800 tkr'. An empty cell leaves its field out.\n"
     "\n"
-    "Example (asn-2020.csv, saved from Excel as CSV UTF-8):\n"
-    "  grant;party;activity;unit;amount;date;ref\n"
-    "  psykisk-halsa-2020;malmo-asn;Psykologresurs;IFO Utredning;"
-    "420 000;2020-12-15;ASN-2020-12563\n"
+    "Ids: a row without an Id gets one derived from its cells, its type\n"
+    "and its row number (csv:<16 hex digits>), so importing the same file\n"
+    "again stores nothing and says \"already imported\". Change a row and\n"
+    "it is a new event; to correct a stored one, record a correction.\n"
     "\n"
-    "  medel import-csv asn-2020.csv --type expense --dry-run\n"
-    "  medel import-csv asn-2020.csv --type expense\n",
+    "A bad cell stops the import and names its row and column as Excel\n"
+    "shows them; nothing is stored unless every row is. Prints each\n"
+    "event's seq; --dry-run also says how the file was read.\n"
+    "\n"
+    "Example (asn-2020.csv, saved from Excel):\n"
+    "  Datum;Typ;Bidrag;Part;Aktivitet;Enhet;Belopp;Referens\n"
+    "  2020-12-15;förbrukning;psykisk-halsa-2020;malmo-asn;"
+    "Psykologresurs;IFO Utredning;420 000;ASN-2020-12563\n"
+    "\n"
+    "  medel import-csv asn-2020.csv --dry-run\n"
+    "  medel import-csv asn-2020.csv\n",
     mc_import_run,
 };

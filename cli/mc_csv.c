@@ -89,9 +89,7 @@ static int mc_csv_quoted(struct mc_csv_in *r, char *why, size_t why_size)
 {
 	while (r->pos < r->len) {
 		char c = r->data[r->pos++];
-		if (c == '\n')
-			r->next_row++;
-		if (c != '"') {
+		if (c != '"') { /* a line break too: Excel's row goes on */
 			if (ml_buf_add_char(&r->cells, c) != 0)
 				return mc_csv_too_long(why, why_size);
 			continue;

@@ -4,8 +4,9 @@
  * What a spreadsheet exports — ';' or ',' separated (whichever the
  * header row uses), with or without the BOM, CRLF or LF, RFC 4180
  * quoting, quoted cells spanning lines. Records are numbered as Excel
- * numbers rows (the header is row 1), so an error can name the row a
- * person sees. Bounds: MC_CSV_COLUMNS_MAX cells a row,
+ * numbers rows (the header is row 1; a record is one row even when a
+ * quoted cell holds line breaks), so an error can name the row a person
+ * sees. Bounds: MC_CSV_COLUMNS_MAX cells a row,
  * MC_CSV_CELL_BYTES_MAX bytes a cell. Writing CSV is the API layer's
  * (ma_csv.h): the answers' CSV comes from it, and medel writes its own
  * rows (log, append results, verify) with the same writer.
@@ -46,7 +47,7 @@ struct mc_csv_in {
 	size_t len, pos;
 	char sep;     /* ';' or ',' */
 	uint32_t row; /* the row number of the record last read (1 = header) */
-	uint32_t next_row;   /* the line the next record starts on */
+	uint32_t next_row;   /* the row of the next record */
 	struct ml_buf cells; /* the record's cells, NUL-separated */
 	size_t n_cells;
 	const char *cell[MC_CSV_COLUMNS_MAX];

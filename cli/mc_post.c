@@ -67,6 +67,8 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	{
 		int64_t seq = 0;
 		ma_json_int(ev, "seq", &seq);
+		p->n_events++;
+		p->n_duplicates += ma_json_bool(ev, "duplicate") ? 1 : 0;
 		if (ctx->out == MC_OUT_CSV)
 			mc_post_csv(p, ev);
 		else

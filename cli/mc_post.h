@@ -38,6 +38,8 @@ struct mc_post {
 	bool check_head;        /* --expected-head given */
 	uint64_t expected_head; /* for the next batch; updated after each */
 	bool csv_started;       /* the CSV header is out */
+	size_t n_events;        /* in the answers so far (not with --json) */
+	size_t n_duplicates;    /* of them, identical re-sends */
 	struct mc_csv_out csv;
 };
 

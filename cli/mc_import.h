@@ -1,0 +1,39 @@
+/*
+ * mc_import.h — what import-csv understands of a file as Swedish Excel
+ * saves it: its encoding, Swedish column and type names, and the id a
+ * row gets when the file has none (mc_import_sv.c).
+ */
+#ifndef MC_IMPORT_H
+#define MC_IMPORT_H
+
+#include <stddef.h>
+
+/* Makes text[0..*len) UTF-8: valid UTF-8 (a BOM or not) is kept;
+ * anything else is converted from Windows-1252 with iconv(3), replacing
+ * *text (freed) by a new malloc'd buffer. *encoding is set to the words
+ * the dry run prints. Returns 0, or -1 with the reason in why (bytes
+ * that are neither, out of memory). */
+int mc_import_decode(char **text, size_t *len, const char **encoding, char *why,
+                     size_t why_size);
+
+/* The API field a header cell names: a Swedish column name (the table
+ * in mc_import_sv.c and docs/cli.md) or the API's own field name, case
+ * and surrounding spaces ignored. Returns NULL when it names neither;
+ * "" for an empty header cell (a column Excel left empty). */
+const char *mc_import_column(const char *header, char *buf, size_t size);
+
+/* The known column names, for a message, into buf. */
+void mc_import_known_columns(char *buf, size_t size);
+
+/* The event type a cell or --type names: Swedish ("förbrukning") or the
+ * API's ("expense"), case and surrounding spaces ignored; NULL when
+ * neither. */
+const char *mc_import_type(const char *text);
+
+/* The id of a row without one: "csv:" and 16 hex digits of a 64-bit
+ * FNV-1a hash over the row's cells (surrounding spaces trimmed), its
+ * type and its row number, into buf (≥ 21 bytes). */
+void mc_import_row_id(const char *const *cells, size_t n_cells,
+                      const char *type, unsigned row, char *buf, size_t size);
+
+#endif /* MC_IMPORT_H */
