@@ -4,7 +4,10 @@
  *
  * The answer is printed from its JSON alone, so a re-send prints the
  * stored seqs exactly as a first send did, and embedded and daemon runs
- * print the same lines.
+ * print the same lines. Its warnings (API.md) go to stderr, one line each,
+ * "medel: warning: WHERE: message", WHERE said as an error's would be
+ * (file and line, CSV row and column, --option); in every output mode,
+ * --json included, and they never change the exit status.
  */
 #include <ctype.h>
 #include <string.h>
@@ -83,6 +86,37 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	return MC_EXIT_OK;
 }
 
+/* Prints the answer's warnings to stderr (see the file comment). */
+static void mc_post_warnings(const struct mc_reply *r, mc_locate_fn locate,
+                             void *locate_arg)
+{
+	cJSON *doc = mc_json_parse(r);
+	const cJSON *warnings = ma_json_array(doc, "warnings");
+	const cJSON *w;
+	struct ml_buf where;
+	ml_buf_init(&where, MC_LINE_BYTES_MAX);
+	fflush(stdout);
+	cJSON_ArrayForEach(w, warnings)
+	{
+		int64_t index = -1;
+		const char *field = ma_json_str(w, "field");
+		const char *message = ma_json_str(w, "message");
+		if (ma_json_int(w, "index", &index) != 0)
+			index = -1;
+		ml_buf_reset(&where);
+		if (locate != NULL)
+			locate(locate_arg, index, field, &where);
+		else
+			ml_buf_addf(&where, "event %lld, field %s",
+			            (long long)index + 1, field ? field : "?");
+		fprintf(stderr, "medel: warning: %s%s%s\n",
+		        where.len ? where.data : "", where.len ? ": " : "",
+		        message ? message : "(no message)");
+	}
+	ml_buf_free(&where);
+	cJSON_Delete(doc);
+}
+
 int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
                   size_t len, mc_locate_fn locate, void *locate_arg)
 {
@@ -111,9 +145,10 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	                       .out_fd = -1};
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	mc_conn_call(c, &call, &r);
-	if (r.status == 200 || r.status == 201)
+	if (r.status == 200 || r.status == 201) {
 		exit = mc_post_print(ctx, p, &r);
-	else
+		mc_post_warnings(&r, locate, locate_arg);
+	} else
 		exit = mc_report(ctx, &r, locate, locate_arg);
 	mc_reply_free(&r);
 	return exit;

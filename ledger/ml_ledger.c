@@ -83,6 +83,11 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	return 0;
 }
 
+int64_t ml_ledger_now_us(struct ml_ledger *lg)
+{
+	return lg->clock_us(lg->clock_arg);
+}
+
 void ml_ledger_close(struct ml_ledger *lg)
 {
 	if (lg == NULL)

@@ -165,3 +165,27 @@ int ml_hex_digit(char c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+bool ml_org_no_valid(const char *s, size_t len)
+{
+	char d[10];
+	size_t n = 0;
+	if (s == NULL || (len != 10 && len != 11))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (len == 11 && i == 6) {
+			if (s[i] != '-')
+				return false;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		d[n++] = (char)(s[i] - '0');
+	}
+	int sum = 0;
+	for (size_t i = 0; i < 9; i++) {
+		int v = d[i] * (i % 2 == 0 ? 2 : 1);
+		sum += v > 9 ? v - 9 : v;
+	}
+	return d[9] == (10 - sum % 10) % 10;
+}

@@ -19,12 +19,19 @@
  * Every entry says "duplicate" explicitly, so a mixed batch is readable
  * without comparing seqs. "head" is the log's head after the commit that
  * stored the batch (with group commit: after the whole group).
+ *
+ * Warnings (ml_warn.h) are computed here, right after decoding, against
+ * the day of the ledger's clock at that moment — the day the batch is
+ * recorded, but for a batch queued across midnight — and kept as JSON in
+ * the ma_append, so a daemon's group commit answers with them too. They
+ * are the same for a dry run, a duplicate and a first send.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_date.h"
 #include "ml_json.h"
+#include "ml_warn.h"
 
 #include "ma_internal.h"
 #include "ma_params.h"
@@ -34,12 +41,53 @@ void ma_append_free(struct ma_append *a)
 	if (a == NULL)
 		return;
 	ml_arena_free(&a->arena);
+	ml_buf_free(&a->warnings);
 	free(a);
+}
+
+/* The day of a clock reading (µs since the epoch), clamped to the legal
+ * range of dates. */
+static ml_day ma_day_of_us(int64_t us)
+{
+	int64_t days = us / 86400000000LL - (us % 86400000000LL < 0 ? 1 : 0);
+	int64_t day = days + ml_date_from_ymd(1970, 1, 1);
+	return (ml_day)(day < 0 ? 0 : day > ML_DAY_MAX ? ML_DAY_MAX : day);
+}
+
+static int ma_warning_json(struct ml_buf *b, size_t index,
+                           const struct ml_warning *w)
+{
+	int rc =
+	    ml_buf_addf(b,
+	                "%s{\"index\":%zu,\"field\":\"%s\",\"code\":"
+	                "\"%s\",\"message\":",
+	                b->len > 0 ? "," : "", index, ml_fields[w->field].name,
+	                ml_warning_name(w->code));
+	rc = rc ? rc : ml_json_write_string(b, w->message, strlen(w->message));
+	return rc ? rc : ml_buf_add_char(b, '}');
+}
+
+/* Fills a->warnings for the decoded events, recorded on day today. */
+static int ma_append_warnings(struct ma_append *a, ml_day today)
+{
+	struct ml_warning w[ML_EVENT_WARNINGS_MAX];
+	ml_buf_init(&a->warnings, MA_WARNINGS_BYTES_MAX);
+	for (size_t i = 0; i < a->count; i++) {
+		size_t n = ml_event_warnings(&a->events[i], today, w);
+		for (size_t k = 0; k < n; k++) {
+			int rc = ma_warning_json(&a->warnings, i, &w[k]);
+			if (rc != 0)
+				return ml_fail(&a->err, rc, (int32_t)i, NULL,
+				               "the warnings on this batch do "
+				               "not fit in an answer");
+		}
+	}
+	return 0;
 }
 
 /* Decodes the body and fills a new ma_append; *out NULL on error (resp
  * then holds the error). */
-static int ma_append_new(const struct ma_request *req,
+static int ma_append_new(struct ma_api *api, const struct ma_request *req,
                          const struct ma_params *p, struct ma_append **out,
                          struct ma_response *resp)
 {
@@ -60,6 +108,9 @@ static int ma_append_new(const struct ma_request *req,
 			rc = ml_fail(&a->err, ML_E_NOMEM, -1, NULL,
 			             "out of memory for %zu results", a->count);
 	}
+	if (rc == 0)
+		rc = ma_append_warnings(
+		    a, ma_day_of_us(ml_ledger_now_us(api->lg)));
 	if (rc != 0) {
 		ma_response_errinfo(resp, rc, &a->err);
 		ma_append_free(a);
@@ -110,7 +161,7 @@ enum ma_api_outcome ma_api_post_events(struct ma_api *api,
 		ma_response_errinfo(resp, rc, &err);
 		return MA_API_DONE;
 	}
-	if (ma_append_new(req, &p, &a, resp) != 0)
+	if (ma_append_new(api, req, &p, &a, resp) != 0)
 		return MA_API_DONE;
 	if (ma_append_roles(req, a, resp) != 0) {
 		ma_append_free(a);
@@ -155,9 +206,12 @@ static int ma_write_answer(struct ml_buf *b, const struct ma_append *a)
 	}
 	ml_hex32(a->head.hash, hex);
 	rc = rc ? rc
-	        : ml_buf_addf(b, "],\"head\":{\"seq\":%llu,\"hash\":\"%s\"}}",
+	        : ml_buf_addf(b, "],\"head\":{\"seq\":%llu,\"hash\":\"%s\"}",
 	                      (unsigned long long)a->head.seq, hex);
-	return rc;
+	rc = rc ? rc : ml_buf_add_str(b, ",\"warnings\":[");
+	if (rc == 0 && a->warnings.len > 0)
+		rc = ml_buf_add(b, a->warnings.data, a->warnings.len);
+	return rc ? rc : ml_buf_add_str(b, "]}");
 }
 
 void ma_api_append_answer(struct ma_append *a, struct ma_response *resp)

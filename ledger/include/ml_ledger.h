@@ -66,6 +66,11 @@ struct ml_open_opts {
 int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
                    struct ml_ledger **out, struct ml_errinfo *err);
 
+/* The ledger's clock now (µs since the epoch): what recorded_at would be.
+ * Warnings (ml_warn.h) measure "today" by it, so a test's injected clock
+ * governs them too. */
+int64_t ml_ledger_now_us(struct ml_ledger *lg);
+
 /* Closes it. No transaction may be open. NULL is fine. */
 void ml_ledger_close(struct ml_ledger *lg);
 

@@ -26,6 +26,15 @@ bool ml_event_id_valid(const char *s, size_t len);
  * name reads right by its first letter. Static storage; never NULL. */
 const char *ml_article(const char *word);
 
+/* True when s[0..len) is a Swedish organisation number: ten digits,
+ * written "NNNNNN-NNNN" or without the hyphen "NNNNNNNNNN", whose tenth
+ * digit is the Luhn check digit of the first nine (weights 2,1,2,… from
+ * the left, digit sums of the products, 10 − sum mod 10, mod 10). No
+ * other form is accepted: no spaces, no century prefix ("16…"), no other
+ * separator. NULL is not valid. Used for the org_no warning (API.md),
+ * never to refuse an event. */
+bool ml_org_no_valid(const char *s, size_t len);
+
 /* The value of the hex digit c (0-9, a-f, A-F), or -1. */
 int ml_hex_digit(char c);
 

@@ -2,7 +2,8 @@
  * test_text.c — ml_text: UTF-8 per RFC 3629 (good text, overlongs,
  * surrogates, beyond U+10FFFF, truncation, stray continuation bytes, NUL),
  * an exhaustive check of every code point's encoding, and the three
- * identifier syntaxes at and beyond their length limits.
+ * identifier syntaxes at and beyond their length limits, and Swedish
+ * organisation numbers (form and Luhn check digit).
  */
 #include <stdint.h>
 #include <string.h>
@@ -231,6 +232,43 @@ static void test_event_ids(void)
 	MT_CHECK(!ml_event_id_valid("a\0", 2));
 }
 
+static bool org(const char *s)
+{
+	return ml_org_no_valid(s, strlen(s));
+}
+
+static void test_org_no(void)
+{
+	/* Real numbers, check digits worked by hand: Stockholms stad
+	 * 2·2,1,2·2,0,0,0,2·1,3,2·5→1: 15 → 5; Kammarkollegiet
+	 * 4,3,4,1,0,0,0,0,2 = 14 → 6; Malmö stad 212000-1124 (16 → 4);
+	 * Skatteverket 202100-5448 (22 → 8). */
+	MT_CHECK(org("212000-1355"));
+	MT_CHECK(org("2120001355"));
+	MT_CHECK(org("232100-0016"));
+	MT_CHECK(org("212000-1124"));
+	MT_CHECK(org("202100-5448"));
+	MT_CHECK(org("000000-0000")); /* all zeros: sum 0, check 0 */
+	/* one digit off: the check fails */
+	MT_CHECK(!org("212000-1354"));
+	MT_CHECK(!org("212000-1356"));
+	MT_CHECK(!org("232100-0017"));
+	MT_CHECK(!org("212000-1135")); /* two digits swapped */
+	/* form */
+	MT_CHECK(!org(""));
+	MT_CHECK(!ml_org_no_valid(NULL, 11));
+	MT_CHECK(!org("212000-135"));
+	MT_CHECK(!org("212000-13550"));
+	MT_CHECK(!org("21200-01355"));   /* hyphen in the wrong place */
+	MT_CHECK(!org("212000 1355"));   /* space */
+	MT_CHECK(!org("212000+1355"));   /* other separator */
+	MT_CHECK(!org("16212000-1355")); /* century prefix */
+	MT_CHECK(!org("162120001355"));
+	MT_CHECK(!org("21200a-1355"));
+	MT_CHECK(!org("-2120001355"));
+	MT_CHECK(!ml_org_no_valid("212000-1355", 10)); /* cut short */
+}
+
 int main(void)
 {
 	MT_RUN(test_utf8_good);
@@ -240,5 +278,6 @@ int main(void)
 	MT_RUN(test_party_ids);
 	MT_RUN(test_grant_ids);
 	MT_RUN(test_event_ids);
+	MT_RUN(test_org_no);
 	return MT_EXIT();
 }

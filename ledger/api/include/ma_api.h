@@ -215,8 +215,12 @@ struct ma_append {
 	size_t count;                     /* 1 ..= ML_BATCH_EVENTS_MAX */
 	struct ml_append_opts opts;       /* recorded_by, dry_run, head check */
 	struct ml_append_result *results; /* count slots, for the ledger */
-	void *user;                       /* ma_request.user */
-	struct ma_append *next;           /* free for the caller's queue */
+	/* the answer's "warnings" entries as JSON, comma-separated, without
+	 * the brackets; empty (no memory) when there are none. Computed by
+	 * the router before the append function runs (ml_warn.h). */
+	struct ml_buf warnings;
+	void *user;             /* ma_request.user */
+	struct ma_append *next; /* free for the caller's queue */
 	/* set by the append function */
 	int rc;                  /* 0 or ML_E_*: the batch's outcome */
 	struct ml_errinfo err;   /* when rc != 0 */

@@ -38,6 +38,13 @@
  * results. Twice the worst case measured, so only a bug reaches it. */
 #define MA_APPEND_ARENA_BYTES_MAX (48u * 1024u * 1024u)
 
+/* The "warnings" of one POST's answer as JSON: at most
+ * ML_EVENT_WARNINGS_MAX (6) per event of ML_BATCH_EVENTS_MAX (10 000), each
+ * under 512 bytes (keys, index, field, code and a message of at most
+ * ML_WARNING_TEXT_MAX bytes, an org_no in it escaped at worst six times
+ * over): 30 MiB. Only a bug reaches the ceiling. */
+#define MA_WARNINGS_BYTES_MAX (32u * 1024u * 1024u)
+
 /* An export is written in parts of about this many bytes, each read in
  * its own read transaction (ma_stream.c): small enough that no snapshot
  * is held for long, big enough that opening transactions costs nothing.
