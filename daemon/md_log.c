@@ -24,6 +24,7 @@
 
 #include "ma_api.h"
 #include "ml_date.h"
+#include "ml_text.h"
 
 static enum md_log_level md_level = MD_LOG_INFO;
 
@@ -132,17 +133,6 @@ void md_logline_str(struct md_logline *l, const char *key, const char *value)
 	md_logline_mem(l, key, value, value != NULL ? strlen(value) : 0);
 }
 
-static int md_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Whether the parameter name name[0..len) (percent-encoded) carries a
  * credential. */
 static bool md_secret_name(const char *name, size_t len)
@@ -155,10 +145,10 @@ static bool md_secret_name(const char *name, size_t len)
 		if (n == sizeof plain)
 			return false; /* longer than every secret name */
 		char c = name[i];
-		if (c == '%' && i + 2 < len && md_hex(name[i + 1]) >= 0 &&
-		    md_hex(name[i + 2]) >= 0) {
-			c = (char)(md_hex(name[i + 1]) * 16 +
-			           md_hex(name[i + 2]));
+		if (c == '%' && i + 2 < len && ml_hex_digit(name[i + 1]) >= 0 &&
+		    ml_hex_digit(name[i + 2]) >= 0) {
+			c = (char)(ml_hex_digit(name[i + 1]) * 16 +
+			           ml_hex_digit(name[i + 2]));
 			i += 2;
 		}
 		plain[n] = c;
