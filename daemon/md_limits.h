@@ -95,6 +95,10 @@
  * once with what there is (an empty page), never refused. */
 #define MD_WAITERS_MAX 4096
 
+/* Of those, parked by one caller (token name, or the Unix peer's user)
+ * on one loop: a quarter, so one read token cannot take every place. */
+#define MD_WAITERS_PER_CALLER_MAX (MD_WAITERS_MAX / 4)
+
 /* Slow reads (GET /v1/verify, and GET /v1/trace when its answer is not
  * cached) run on helper threads, at most this many at once; another one
  * is answered 503 unavailable. Verify re-reads the whole log and a trace

@@ -335,6 +335,26 @@ static int md_server_signals(struct md_server *s)
 
 /* --- life cycle --------------------------------------------------------- */
 
+/* Long-polls one caller may park per loop: MD_WAITERS_PER_CALLER_MAX,
+ * or MEDELD_WAITERS_PER_CALLER_MAX (hidden, like the per-address one:
+ * for many subscribers behind one token, and for the tests). */
+static int md_server_waiters(struct md_server *s, char *why, size_t why_size)
+{
+	const char *env = getenv("MEDELD_WAITERS_PER_CALLER_MAX");
+	char *end = NULL;
+	unsigned long n = env ? strtoul(env, &end, 10) : 0;
+	if (env != NULL &&
+	    (*env == '\0' || *end != '\0' || n == 0 || n > MD_WAITERS_MAX)) {
+		snprintf(why, why_size,
+		         "MEDELD_WAITERS_PER_CALLER_MAX is not 1 ..= %d",
+		         MD_WAITERS_MAX);
+		return -1;
+	}
+	s->waiters_per_caller_max =
+	    env != NULL ? (unsigned)n : MD_WAITERS_PER_CALLER_MAX;
+	return 0;
+}
+
 /* The connection ceilings (md_conns.h), logged once. The per-address one
  * may come from MEDELD_CONNS_PER_ADDR_MAX (hidden: for a reverse proxy in
  * front, and for the tests). */
@@ -359,11 +379,15 @@ static int md_server_conns(struct md_server *s, char *why, size_t why_size)
 		       "find no descriptor",
 		       (unsigned long long)s->conns.nofile,
 		       MD_CONNS_NOFILE_MIN);
+	if (md_server_waiters(s, why, why_size) != 0)
+		return -1;
 	md_log(MD_LOG_INFO, "limits",
 	       "nofile=%llu tcp_conns_max=%u tcp_fds_max=%u "
-	       "conns_per_addr_max=%u unix_conns_max=%d",
+	       "conns_per_addr_max=%u unix_conns_max=%d waiters_max=%d "
+	       "waiters_per_caller=%u",
 	       (unsigned long long)s->conns.nofile, s->conns.tcp_conns_max,
-	       s->conns.tcp_fds_max, s->conns.per_addr_max, MD_UNIX_CONNS_MAX);
+	       s->conns.tcp_fds_max, s->conns.per_addr_max, MD_UNIX_CONNS_MAX,
+	       MD_WAITERS_MAX, s->waiters_per_caller_max);
 	return 0;
 }
 

@@ -66,6 +66,7 @@ struct md_req {
 	struct ma_response resp;    /* answer being built */
 	struct ma_append *append;   /* MD_REQ_APPEND: the finished batch */
 	struct event *timer;        /* MD_REQ_WAITING: the wait's end */
+	struct event *gone;         /* MD_REQ_WAITING: the client hung up */
 	struct md_stream *stream;   /* MD_REQ_STREAM */
 	struct md_req *prev, *next; /* on the done list or the waiters */
 	/* An offloaded cacheable read: the key its answer goes into the
@@ -116,6 +117,7 @@ struct md_server {
 	_Atomic uint64_t next_id;  /* request id counter */
 	uint64_t id_seed;          /* random per process */
 	struct md_conns conns;     /* connection counts (md_conns.h) */
+	unsigned waiters_per_caller_max; /* long-polls per caller, per loop */
 };
 
 /* md_server.c */

@@ -16,46 +16,39 @@
  *          definition of a party whose parent it is.
  * A correction names neither grant nor party: it matches the grant and
  * party filters when the event it corrects does (the type filter still
- * applies to the correction itself). ml_event_matches alone cannot read
- * the corrected event, so for a correction it checks the type and
+ * applies to the correction itself); a correction of a correction, as
+ * the event at the root of the chain does. ml_event_matches alone cannot
+ * read the corrected event, so for a correction it checks the type and
  * answers "may match" for the name filters; ml_answer_events reads the
- * target and decides exactly. A name that is not defined simply matches
+ * chain and decides exactly. The names are ml_evidx_names', the same
+ * function that fills the index. A name that is not defined simply matches
  * nothing: the log is text, and a subscriber may wait for an id that
  * does not exist yet.
  *
  * On an error out may hold part of a document: the caller discards it.
  *
- * Cost: one log read per seq from after + 1 until limit events matched or
- * the head: without filters that is limit reads; a filter that matches
- * rarely reads on to the head (there is no per-name index of the log).
+ * Cost: without filters, one log read per event written. With a filter,
+ * the log's index (ml_evidx.h) drives: the grant's entries, else the
+ * party's, else the type's, from after + 1 on; each entry is one log
+ * read, checked against the other filters. A filter that matches nothing
+ * costs one seek, however long the log.
  */
 #include <string.h>
 
 #include "ml_answer_internal.h"
 #include "ml_assert.h"
+#include "ml_evidx.h"
 #include "ml_json.h"
 #include "ml_log.h"
 
-static bool ml_names_match(const struct ml_event *ev,
+static bool ml_names_match(const struct ml_evidx_names *names,
                            const struct ml_events_query *q)
 {
-	if (q->grant != NULL) {
-		bool post = ev->type == ML_TYPE_GRANT &&
-		            ml_str_eq_c(ev->parent, q->grant);
-		if (!ml_str_eq_c(ev->grant, q->grant) &&
-		    !ml_str_eq_c(ev->to_grant, q->grant) && !post)
-			return false;
-	}
-	if (q->party != NULL) {
-		bool child = ev->type == ML_TYPE_PARTY &&
-		             ml_str_eq_c(ev->parent, q->party);
-		if (!ml_str_eq_c(ev->party, q->party) &&
-		    !ml_str_eq_c(ev->from, q->party) &&
-		    !ml_str_eq_c(ev->to, q->party) &&
-		    !ml_str_eq_c(ev->payer, q->party) && !child)
-			return false;
-	}
-	return true;
+	if (q->grant != NULL &&
+	    !ml_evidx_names_have(names, ML_EVIDX_GRANT, q->grant))
+		return false;
+	return q->party == NULL ||
+	       ml_evidx_names_have(names, ML_EVIDX_PARTY, q->party);
 }
 
 bool ml_event_matches(const struct ml_event *ev,
@@ -65,24 +58,108 @@ bool ml_event_matches(const struct ml_event *ev,
 		return false;
 	if (ev->type == ML_TYPE_CORRECTION)
 		return true; /* may match: see the comment at the top */
-	return ml_names_match(ev, q);
+	struct ml_evidx_names names;
+	ml_evidx_names_own(ev, &names);
+	return ml_names_match(&names, q);
 }
 
-/* ml_event_matches, with a correction judged by the event it corrects. */
+/* ml_event_matches, with a correction judged by the root of its chain. */
 static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
                                const struct ml_event *ev,
                                const struct ml_events_query *q, bool *match)
 {
-	*match = ml_event_matches(ev, q);
-	bool names = q->grant != NULL || q->party != NULL;
-	if (!*match || ev->type != ML_TYPE_CORRECTION || !names)
+	*match = q->type == ML_TYPE_NONE || ev->type == q->type;
+	if (!*match || (q->grant == NULL && q->party == NULL))
 		return 0;
-	struct ml_event target;
-	int rc = ml_log_get(st, txn, ev->corrects, &target);
-	if (rc != 0)
-		return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
-	*match = ml_names_match(&target, q);
-	return 0;
+	struct ml_evidx_names names;
+	int rc = ml_evidx_names_in(st, txn, ev, &names);
+	*match = rc == 0 && ml_names_match(&names, q);
+	return rc;
+}
+
+/* The index key that drives a filtered read: the grant, else the party,
+ * else the type. False when q has no filter (the log itself drives). */
+static bool ml_events_driver(const struct ml_events_query *q,
+                             enum ml_evidx_kind *kind, const void **name,
+                             size_t *len, unsigned char *type_byte)
+{
+	if (q->grant != NULL) {
+		*kind = ML_EVIDX_GRANT;
+		*name = q->grant;
+		*len = strlen(q->grant);
+	} else if (q->party != NULL) {
+		*kind = ML_EVIDX_PARTY;
+		*name = q->party;
+		*len = strlen(q->party);
+	} else if (q->type != ML_TYPE_NONE) {
+		*kind = ML_EVIDX_TYPE;
+		*type_byte = (unsigned char)q->type;
+		*name = type_byte;
+		*len = 1;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The next seq to look at after *seq: from the index when a filter
+ * drives, else the next in the log. ML_E_NOT_FOUND past the head. */
+static int ml_events_next(struct ml_evidx_iter *it, bool indexed,
+                          uint64_t head_seq, uint64_t *seq)
+{
+	if (!indexed) {
+		if (*seq >= head_seq)
+			return ML_E_NOT_FOUND;
+		(*seq)++;
+		return 0;
+	}
+	int rc = ml_evidx_iter_next(it, seq);
+	/* A reader's snapshot holds no entry past its head. */
+	ML_ASSERT(rc != 0 || *seq <= head_seq);
+	return rc;
+}
+
+/* Writes the matching events after q->after into out, advancing *count
+ * and *last. */
+static int ml_events_write(struct ml_store *st, MDB_txn *txn,
+                           const struct ml_events_query *q, uint64_t head_seq,
+                           struct ml_buf *out, uint32_t *count, uint64_t *last)
+{
+	struct ml_evidx_iter it = {0};
+	enum ml_evidx_kind kind;
+	const void *name;
+	size_t len;
+	unsigned char type_byte;
+	bool indexed = ml_events_driver(q, &kind, &name, &len, &type_byte);
+	int rc = indexed ? ml_evidx_iter_open(st, txn, kind, name, len,
+	                                      q->after, &it)
+	                 : 0;
+	uint64_t seq = q->after < head_seq ? q->after : head_seq;
+	while (rc == 0 && *count < q->limit) {
+		struct ml_event ev;
+		bool match = false;
+		rc = ml_events_next(&it, indexed, head_seq, &seq);
+		if (rc == ML_E_NOT_FOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc == 0)
+			rc = ml_log_get(st, txn, seq, &ev);
+		if (rc == ML_E_NOT_FOUND)
+			rc = ML_E_CORRUPT; /* the index names a seq it lacks */
+		if (rc == 0)
+			rc = ml_event_matches_in(st, txn, &ev, q, &match);
+		if (rc != 0 || !match)
+			continue;
+		if (*count > 0)
+			rc = ml_buf_add_char(out, ',');
+		if (rc == 0)
+			rc = ml_json_write_event(&ev, ML_JSON_STORED, out);
+		(*count)++;
+		*last = seq;
+	}
+	ml_evidx_iter_close(&it);
+	return rc;
 }
 
 int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
@@ -100,24 +177,8 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
 	int rc = ml_ledger_head(lg, ml_read_of(txn), &head);
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "{\"events\":[");
-	/* after may be anything a client sends: no wrap past UINT64_MAX. */
-	uint64_t first = q->after < head.seq ? q->after + 1 : head.seq + 1;
-	for (uint64_t seq = first;
-	     rc == 0 && seq <= head.seq && count < q->limit; seq++) {
-		struct ml_event ev;
-		bool match = false;
-		rc = ml_log_get(st, txn, seq, &ev);
-		if (rc == 0)
-			rc = ml_event_matches_in(st, txn, &ev, q, &match);
-		if (rc != 0 || !match)
-			continue;
-		if (count > 0)
-			rc = ml_buf_add_char(out, ',');
-		if (rc == 0)
-			rc = ml_json_write_event(&ev, ML_JSON_STORED, out);
-		count++;
-		last = seq;
-	}
+	if (rc == 0)
+		rc = ml_events_write(st, txn, q, head.seq, out, &count, &last);
 	ML_ASSERT(count <= q->limit && last >= q->after);
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "],\"next_after\":");

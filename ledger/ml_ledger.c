@@ -20,6 +20,7 @@
 
 #include "ml_assert.h"
 #include "ml_date.h"
+#include "ml_evidx.h"
 #include "ml_log.h"
 #include "ml_migrate.h"
 #include "ml_state.h"
@@ -204,6 +205,8 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 	if (rc == 0)
 		rc = ml_log_put(&lg->writer, txn, head, ev,
 		                lg->clock_us(lg->clock_arg));
+	if (rc == 0)
+		rc = ml_evidx_put(lg->st, txn, ev);
 	if (rc != 0)
 		return rc;
 	res->seq = ev->seq;

@@ -15,6 +15,7 @@
 #include "ml_assert.h"
 #include "ml_chunk.h"
 #include "ml_entries.h"
+#include "ml_evidx.h"
 
 struct ml_mig_run {
 	MDB_txn *txn;
@@ -103,12 +104,26 @@ static int ml_mig_series(MDB_txn *txn, const char *from, const char *to,
 	return ml_error_norm(rc);
 }
 
-int ml_migrate(MDB_txn *txn, unsigned from)
+static int ml_migrate_1_to_2(MDB_txn *txn)
 {
-	if (from != 1 || ML_FORMAT_VERSION != 2)
-		return ML_E_FORMAT;
 	int rc = ml_mig_series(txn, "acct_ev", "acct", 8);
 	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
+}
+
+/* 2 → 3: the log's index, built from the log. */
+static int ml_migrate_2_to_3(struct ml_store *st, MDB_txn *txn)
+{
+	int rc = ml_store_db_create(st, txn, ML_DB_EVIDX);
+	return rc == 0 ? ml_evidx_build(st, txn) : rc;
+}
+
+int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from)
+{
+	static_assert(ML_FORMAT_VERSION == 3, "a step per version");
+	if (from < 1 || from >= ML_FORMAT_VERSION)
+		return ML_E_FORMAT;
+	int rc = from == 1 ? ml_migrate_1_to_2(txn) : 0;
+	return rc == 0 ? ml_migrate_2_to_3(st, txn) : rc;
 }
 
 /* One attempt: migrate and stamp the new version in one transaction. */
@@ -121,7 +136,7 @@ static int ml_migrate_txn(struct ml_store *st)
 		return rc;
 	rc = ml_store_format_get(st, txn, &version);
 	if (rc == 0 && version < ML_FORMAT_VERSION)
-		rc = ml_migrate(txn, version);
+		rc = ml_migrate(st, txn, version);
 	if (rc == 0 && version < ML_FORMAT_VERSION)
 		rc = ml_store_format_set(st, txn);
 	if (rc != 0) {

@@ -16,6 +16,8 @@
  *          corrected_by) become chunks beside the day records in acct and
  *          edge (ml_chunk.h) — the old value is exactly a chunk entry
  *          after its seq delta. acct_ev and edge_ev are then deleted.
+ *   2 → 3  the log's index by name and type (evidx, ml_evidx.h) is
+ *          created and filled from the log: one pass over it.
  *
  * The whole migration and the new format record are one write
  * transaction: a crash leaves the old version whole, and the next open
@@ -38,10 +40,11 @@
 int ml_migrate_open(struct ml_store *st, struct ml_errinfo *err);
 
 /* Migrates the ledger of format version `from` in txn to
- * ML_FORMAT_VERSION; the caller then writes the new format record. ML_E_FORMAT when `from` is not
+ * ML_FORMAT_VERSION, step by step; the caller then writes the new format
+ * record. ML_E_FORMAT when `from` is not
  * a version this medel can migrate, ML_E_CORRUPT when an old record does
  * not decode, or a storage error (MDB_MAP_FULL: the caller grows the map
  * and tries again). */
-int ml_migrate(MDB_txn *txn, unsigned from);
+int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from);
 
 #endif /* ML_MIGRATE_H */

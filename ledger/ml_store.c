@@ -28,7 +28,20 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_ACCT] = "acct",       [ML_DB_EDGE] = "edge",
     [ML_DB_CORR] = "corr",       [ML_DB_CLOSE] = "close",
     [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
+    [ML_DB_EVIDX] = "evidx",
 };
+
+/* mdb_dbi_open's flags of each database beyond MDB_CREATE. */
+static const unsigned ml_db_flags[ML_DB_COUNT] = {
+    [ML_DB_EVIDX] = MDB_DUPSORT | MDB_DUPFIXED,
+};
+
+/* The format version that first had database i: an older ledger lacks
+ * it until ml_migrate_open creates it. */
+static unsigned ml_db_since(int i)
+{
+	return i == ML_DB_EVIDX ? 3 : 1;
+}
 
 static const char ml_format_key[] = "format";
 
@@ -149,10 +162,18 @@ static int ml_format_create(struct ml_store *st, MDB_txn *txn)
 {
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < ML_DB_COUNT; i++)
-		rc = mdb_dbi_open(txn, ml_db_names[i], MDB_CREATE, &st->dbi[i]);
+		rc = mdb_dbi_open(txn, ml_db_names[i],
+		                  MDB_CREATE | ml_db_flags[i], &st->dbi[i]);
 	if (rc == 0)
 		st->format_version = ML_FORMAT_VERSION;
 	return rc == 0 ? ml_format_put(st, txn) : rc;
+}
+
+int ml_store_db_create(struct ml_store *st, MDB_txn *txn, enum ml_db db)
+{
+	ML_ASSERT(db > ML_DB_META && db < ML_DB_COUNT);
+	return ml_error_from_mdb(mdb_dbi_open(
+	    txn, ml_db_names[db], MDB_CREATE | ml_db_flags[db], &st->dbi[db]));
 }
 
 int ml_store_format_get(struct ml_store *st, MDB_txn *txn, unsigned *version)
@@ -190,7 +211,10 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 		               "knows version %u",
 		               st->dir, (unsigned)version, ML_FORMAT_VERSION);
 	for (int i = 0; i < ML_DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, ml_db_names[i], 0, &st->dbi[i]);
+		if (version < ml_db_since(i))
+			continue; /* created by the migration */
+		rc = mdb_dbi_open(txn, ml_db_names[i], ml_db_flags[i],
+		                  &st->dbi[i]);
 		if (rc == MDB_NOTFOUND)
 			return ml_fail(err, ML_E_FORMAT, -1, NULL,
 			               "%s lacks the database '%s'", st->dir,

@@ -22,6 +22,7 @@
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
  *   claims   grant no + party no + seq → claim_by of an allocation.
+ *   evidx    kind + name → seqs of the events under it (ml_evidx.h).
  * (docs/architecture.md explains each and why.)
  *
  * Concurrency is LMDB's: one writer, many readers that never wait. The
@@ -47,7 +48,8 @@
 
 #include "ml_error.h"
 
-#define ML_FORMAT_VERSION 2 /* 2: event chunks beside the day totals */
+/* 2: event chunks beside the day totals; 3: the log's index (evidx) */
+#define ML_FORMAT_VERSION 3
 
 enum ml_db {
 	ML_DB_META,
@@ -62,6 +64,7 @@ enum ml_db {
 	ML_DB_CLOSE,
 	ML_DB_REPORTS,
 	ML_DB_CLAIMS,
+	ML_DB_EVIDX,
 	ML_DB_COUNT
 };
 
@@ -97,6 +100,11 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
  * (after a migration, in the migration's transaction). */
 int ml_store_format_get(struct ml_store *st, MDB_txn *txn, unsigned *version);
 int ml_store_format_set(struct ml_store *st, MDB_txn *txn);
+
+/* Opens database db in the write transaction txn, creating it: how a
+ * migration adds a database an older format lacked. The handle lasts
+ * if txn commits. */
+int ml_store_db_create(struct ml_store *st, MDB_txn *txn, enum ml_db db);
 
 /* Closes the environment and releases the lock. NULL is fine. No
  * transaction may be open. */

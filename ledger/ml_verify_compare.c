@@ -293,6 +293,8 @@ int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		mv_conservation(x, sum, d);
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_compare_indexes(st, txn, x, d, checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare_evidx(st, txn, x, d, checked);
 	free(sum);
 	return rc;
 }

@@ -76,6 +76,11 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
               struct mv_diff *d, ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);
 
+/* The log's index (ml_verify_evidx.c): every entry the log gives, and
+ * no other. */
+int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                     struct mv_diff *d, uint64_t *checked);
+
 /* The small indexes: corr, close, reports, claims, names, nums, defs,
  * ids (count). */
 int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,

@@ -5,7 +5,9 @@ No test sleeps to hope: a poll is known to be parked when /metrics says
 medeld_waiting_requests is 1, and the wake is the POST's commit itself.
 """
 import os
+import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -110,6 +112,61 @@ class LongPoll(MedeldTestCase):
             p.join(30)
             self.assertFalse(p.is_alive())
             self.assertEqual(p.answer.json()["events"][0]["id"], "lp-3")
+
+    def park_raw(self, path):
+        """A long-poll sent over a raw Unix socket, left unread."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.d.socket)
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        return s
+
+    def test_a_client_that_hangs_up_is_dropped_at_once(self):
+        socks = [self.park_raw(f"/v1/events?after={self.head}"
+                               "&party=nobody&wait=60")
+                 for _ in range(10)]
+        self.wait_parked(10)
+        for s in socks:
+            s.close()
+        # Well before the 60 s wait: the close itself releases them.
+        t0 = time.monotonic()
+        self.wait_parked(0)
+        self.assertLess(time.monotonic() - t0, PARK_TIMEOUT_S)
+        self.assertIsNotNone(self.d.wait_line(r"event=request .*status=499"))
+        # The loop is free: a POST commits and a new poll still parks.
+        self.assertAnswer(self.d.post("/v1/events", expense("lp-4")), 201)
+        poll = Poll(self.d, f"/v1/events?after={self.head + 1}&wait=60")
+        self.wait_parked(1)
+        self.assertAnswer(self.d.post("/v1/events", expense("lp-5")), 201)
+        poll.join(30)
+        self.assertEqual(poll.answer.json()["events"][0]["id"], "lp-5")
+
+    def test_one_caller_parks_a_limited_number(self):
+        # Over the Unix socket every poll is one caller (the peer user);
+        # beyond its places a poll is answered at once with an empty page.
+        # The default (a quarter of a loop's 4096) is more than the Unix
+        # socket's 64 connections: this medeld gets 5.
+        self.d.stop()
+        os.environ["MEDELD_WAITERS_PER_CALLER_MAX"] = "5"
+        try:
+            self.d = self.start_medeld()
+        finally:
+            del os.environ["MEDELD_WAITERS_PER_CALLER_MAX"]
+        self.head = setup_ledger(self.d)
+        line = self.d.wait_line(r"waiters_per_caller=\d+")
+        self.assertIsNotNone(line)
+        limit = int(re.search(r"waiters_per_caller=(\d+)", line).group(1))
+        self.assertEqual(limit, 5)
+        socks = [self.park_raw(f"/v1/events?after={self.head}&wait=60")
+                 for _ in range(limit)]
+        self.wait_parked(limit)
+        t0 = time.monotonic()
+        a = self.d.get(f"/v1/events?after={self.head}&wait=60")
+        self.assertLess(time.monotonic() - t0, PARK_TIMEOUT_S)
+        self.assertAnswer(a, 200)
+        self.assertEqual(a.json(), {"events": [], "next_after": self.head})
+        for s in socks:
+            s.close()
+        self.wait_parked(0)
 
     def test_sigterm_answers_parked_polls(self):
         poll = Poll(self.d, f"/v1/events?after={self.head}&wait=60")

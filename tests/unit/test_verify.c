@@ -220,6 +220,20 @@ static void drop_id(MDB_txn *txn, MDB_dbi dbi)
 	MT_CHECK_INT(mdb_del(txn, dbi, &k, NULL), 0);
 }
 
+/* The log's index: one entry gone, or one no event gives. */
+static void drop_evidx_entry(MDB_txn *txn, MDB_dbi dbi)
+{
+	drop_correction(txn, dbi); /* the first entry, as for corr */
+}
+
+static void add_evidx_entry(MDB_txn *txn, MDB_dbi dbi)
+{
+	unsigned char seq[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+	MDB_val k = {6, "pnobody"}, v = {8, seq};
+	k.mv_size = 7;
+	MT_CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+}
+
 struct tamper_case {
 	const char *db;
 	tamper_fn fn;
@@ -233,6 +247,8 @@ static const struct tamper_case cases[] = {
     {"acct", change_event_entry, "projection", 0},
     {"corr", drop_correction, "index", 0},
     {"ids", drop_id, "index", 0},
+    {"evidx", drop_evidx_entry, "index", 0},
+    {"evidx", add_evidx_entry, "index", 0},
 };
 
 static void test_verify_ok(void)

@@ -1,0 +1,112 @@
+/*
+ * ml_evidx.h — the log's index by name and type (internal to the ledger).
+ *
+ * GET /v1/events filters the log by grant, party and type, and a
+ * long-poll asks the same question again on every commit. Reading the
+ * log from `after` to the head to find the few events a filter wants
+ * costs the whole log when nothing matches (`party=nobody`). The index
+ * answers instead: for each name an event is found under, and for its
+ * type, one entry
+ *
+ *   evidx   kind byte ('g' grant, 'p' party, 't' type) ‖ name
+ *           → seq (u64 BE), MDB_DUPSORT | MDB_DUPFIXED
+ *
+ * so "the events of party P after seq N" is one seek and then one step
+ * per match. A type's "name" is its one-byte enum value.
+ *
+ * The names of an event (ml_evidx_names) are exactly what the filters
+ * of ml_answer_events match: a grant filter G matches an event whose
+ * grant or to_grant is G, and the definition of a post whose parent is
+ * G; a party filter P matches an event whose party, from, to or payer is
+ * P, and the definition of a party whose parent is P. A correction is
+ * found under the names of the event at the root of its chain (the
+ * first event that is not a correction), and under its own type. One
+ * function decides both the index and the filter, so they cannot
+ * disagree.
+ *
+ * Entries are written in the append's transaction, in seq order
+ * (MDB_APPENDDUP), and verify checks that the table holds exactly the
+ * entries the log gives (ml_evidx_verify).
+ */
+#ifndef ML_EVIDX_H
+#define ML_EVIDX_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ml_event.h"
+#include "ml_limits.h"
+#include "ml_store.h"
+
+enum ml_evidx_kind {
+	ML_EVIDX_GRANT = 'g',
+	ML_EVIDX_PARTY = 'p',
+	ML_EVIDX_TYPE = 't',
+};
+
+/* Names one event can be found under: grant, to_grant and a post's
+ * parent; party, from, to, payer and a party's parent. */
+#define ML_EVIDX_NAMES_MAX 8
+/* A key: the kind byte and the longest id. */
+#define ML_EVIDX_KEY_MAX (1 + ML_GRANT_ID_MAX)
+
+struct ml_evidx_name {
+	enum ml_evidx_kind kind;
+	uint32_t len;                        /* bytes of name */
+	unsigned char key[ML_EVIDX_KEY_MAX]; /* kind byte ‖ name */
+};
+
+/* The names of one event, each once, copied (they outlive the txn). */
+struct ml_evidx_names {
+	int count; /* 0 ..= ML_EVIDX_NAMES_MAX */
+	struct ml_evidx_name v[ML_EVIDX_NAMES_MAX];
+};
+
+/* The grant and party names of ev itself (a correction has none here;
+ * ml_evidx_names_in follows it to its root). */
+void ml_evidx_names_own(const struct ml_event *ev, struct ml_evidx_names *out);
+
+/* The grant and party names ev is found under, a correction's read from
+ * the root of its chain in txn. Errors: ML_E_CORRUPT (a correction names
+ * a seq the log lacks), LMDB's. */
+int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
+                      const struct ml_event *ev, struct ml_evidx_names *out);
+
+/* Does one of names have this kind and name? */
+bool ml_evidx_names_have(const struct ml_evidx_names *names,
+                         enum ml_evidx_kind kind, const char *name);
+
+/* Writes ev's entries (its names and its type) in txn. ev->seq must be
+ * above every seq already indexed (the append's order). */
+int ml_evidx_put(struct ml_store *st, MDB_txn *txn, const struct ml_event *ev);
+
+/* The seqs above `after` under one key, in ascending order. */
+struct ml_evidx_iter {
+	MDB_cursor *cur;
+	MDB_val key;
+	unsigned char key_bytes[ML_EVIDX_KEY_MAX];
+	uint64_t after;
+	bool started, done;
+};
+
+/* Opens an iterator over (kind, name[0..len)). A name longer than any id
+ * simply has no entries. */
+int ml_evidx_iter_open(struct ml_store *st, MDB_txn *txn,
+                       enum ml_evidx_kind kind, const void *name, size_t len,
+                       uint64_t after, struct ml_evidx_iter *it);
+/* The next seq, or ML_E_NOT_FOUND when there is none. */
+int ml_evidx_iter_next(struct ml_evidx_iter *it, uint64_t *seq);
+void ml_evidx_iter_close(struct ml_evidx_iter *it);
+
+/* Rebuilds every entry from the log events 1 ..= head (a migration). */
+int ml_evidx_build(struct ml_store *st, MDB_txn *txn);
+
+/* Checks that evidx holds exactly the entries of events 1 ..= head_seq:
+ * each is looked up, then the table's entry count must match. Sets
+ * *bad_seq to the first event whose entry is missing (0 when the only
+ * difference is entries no event gives). Returns 0 and *ok. */
+int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
+                    bool *ok, uint64_t *bad_seq);
+
+#endif /* ML_EVIDX_H */
