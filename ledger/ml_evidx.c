@@ -3,13 +3,14 @@
  *
  * Volumes: an ordinary money event has three or four entries (its type,
  * its grant, from and to); a DUPFIXED entry costs eight bytes in its
- * key's page run, so the index adds about 32 bytes per event. Writes
- * land at the end of each key's run (seqs rise), which MDB_APPENDDUP
- * makes a cheap append. Reads are a seek (MDB_GET_BOTH_RANGE) and one
- * step per entry.
+ * key's page run, so the index adds about 32 bytes per event. A batch's
+ * entries are sorted and each key's run is put at once (MDB_MULTIPLE);
+ * they land at the end of the key's seqs, which rise. Reads are a seek
+ * (MDB_GET_BOTH_RANGE) and one step per entry.
  */
 #include "ml_evidx.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ml_assert.h"
@@ -75,17 +76,47 @@ bool ml_evidx_names_have(const struct ml_evidx_names *names,
 	return false;
 }
 
-static int ml_evidx_put_key(struct ml_store *st, MDB_txn *txn,
-                            const unsigned char *key, size_t len, uint64_t seq)
+void ml_evidx_batch_init(struct ml_evidx_batch *b)
 {
-	unsigned char v[8];
-	ml_be64_put(v, seq);
-	MDB_val k = {len, (void *)key}, d = {8, v};
-	int rc = mdb_put(txn, st->dbi[ML_DB_EVIDX], &k, &d, MDB_APPENDDUP);
-	return ml_error_from_mdb(rc);
+	memset(b, 0, sizeof *b);
+	/* 10 000 events × (8 names + type) × the longest key. */
+	ml_buf_init(&b->keys, (size_t)ML_BATCH_EVENTS_MAX *
+	                          (ML_EVIDX_NAMES_MAX + 1) * ML_EVIDX_KEY_MAX);
 }
 
-int ml_evidx_put(struct ml_store *st, MDB_txn *txn, const struct ml_event *ev)
+void ml_evidx_batch_free(struct ml_evidx_batch *b)
+{
+	free(b->v);
+	free(b->seqs);
+	ml_buf_free(&b->keys);
+	memset(b, 0, sizeof *b);
+}
+
+void ml_evidx_batch_reset(struct ml_evidx_batch *b)
+{
+	b->n = 0;
+	ml_buf_reset(&b->keys);
+}
+
+static int ml_evidx_gather(struct ml_evidx_batch *b, const unsigned char *key,
+                           size_t len, uint64_t seq)
+{
+	ML_ASSERT(len >= 2 && len <= ML_EVIDX_KEY_MAX);
+	size_t at = b->keys.len;
+	int rc = ml_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v,
+	                 (size_t)UINT32_MAX);
+	if (rc == 0)
+		rc = ml_buf_add(&b->keys, key, len);
+	if (rc != 0)
+		return rc;
+	ML_ASSERT(at <= UINT32_MAX);
+	b->v[b->n++] =
+	    (struct ml_evidx_entry){(uint32_t)at, (uint16_t)len, seq};
+	return 0;
+}
+
+int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
+                       struct ml_evidx_batch *b, const struct ml_event *ev)
 {
 	ML_ASSERT(ev->seq > 0);
 	ML_ASSERT(ev->type > ML_TYPE_NONE && ev->type < ML_TYPE_COUNT);
@@ -94,10 +125,76 @@ int ml_evidx_put(struct ml_store *st, MDB_txn *txn, const struct ml_event *ev)
 	const unsigned char type_key[2] = {ML_EVIDX_TYPE,
 	                                   (unsigned char)ev->type};
 	if (rc == 0)
-		rc = ml_evidx_put_key(st, txn, type_key, 2, ev->seq);
+		rc = ml_evidx_gather(b, type_key, 2, ev->seq);
 	for (int i = 0; rc == 0 && i < names.count; i++)
-		rc = ml_evidx_put_key(st, txn, names.v[i].key,
-		                      1 + names.v[i].len, ev->seq);
+		rc = ml_evidx_gather(b, names.v[i].key, 1 + names.v[i].len,
+		                     ev->seq);
+	return rc;
+}
+
+/* qsort's context: the batch whose keys the entries point into. */
+static _Thread_local const struct ml_evidx_batch *ml_evidx_sorting;
+
+static int ml_evidx_cmp(const void *pa, const void *pb)
+{
+	const struct ml_evidx_entry *a = pa, *b = pb;
+	const char *keys = ml_evidx_sorting->keys.data;
+	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+	int c = memcmp(keys + a->key_at, keys + b->key_at, n);
+	if (c == 0)
+		c = (a->key_len > b->key_len) - (a->key_len < b->key_len);
+	return c != 0 ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* Puts the seqs of entries v[0..n) (one key, seqs rising) in one go. */
+static int ml_evidx_put_run(MDB_cursor *cur, struct ml_evidx_batch *b,
+                            const struct ml_evidx_entry *v, size_t n)
+{
+	int rc = ml_grow((void **)&b->seqs, &b->seqs_cap, n * 8, 1, SIZE_MAX);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		ml_be64_put(b->seqs + 8 * i, v[i].seq);
+	MDB_val key = {v->key_len, b->keys.data + v->key_at};
+	size_t done = 0;
+	while (rc == 0 && done < n) {
+		MDB_val data[2] = {{8, b->seqs + 8 * done}, {n - done, NULL}};
+		rc = ml_error_from_mdb(
+		    mdb_cursor_put(cur, &key, data, MDB_MULTIPLE));
+		ML_ASSERT(rc != 0 || data[1].mv_size > 0);
+		done += rc == 0 ? data[1].mv_size : 0;
+	}
+	return rc;
+}
+
+static bool ml_evidx_same_key(const struct ml_evidx_batch *b,
+                              const struct ml_evidx_entry *x,
+                              const struct ml_evidx_entry *y)
+{
+	return x->key_len == y->key_len &&
+	       memcmp(b->keys.data + x->key_at, b->keys.data + y->key_at,
+	              x->key_len) == 0;
+}
+
+int ml_evidx_batch_flush(struct ml_store *st, MDB_txn *txn,
+                         struct ml_evidx_batch *b)
+{
+	MDB_cursor *cur = NULL;
+	int rc = 0;
+	if (b->n == 0)
+		return 0;
+	ml_evidx_sorting = b;
+	qsort(b->v, b->n, sizeof *b->v, ml_evidx_cmp);
+	ml_evidx_sorting = NULL;
+	rc =
+	    ml_error_from_mdb(mdb_cursor_open(txn, st->dbi[ML_DB_EVIDX], &cur));
+	for (size_t i = 0, j; rc == 0 && i < b->n; i = j) {
+		for (j = i + 1;
+		     j < b->n && ml_evidx_same_key(b, &b->v[i], &b->v[j]); j++)
+			ML_ASSERT(b->v[j].seq > b->v[j - 1].seq);
+		rc = ml_evidx_put_run(cur, b, &b->v[i], j - i);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	ml_evidx_batch_reset(b);
 	return rc;
 }
 
@@ -159,13 +256,19 @@ void ml_evidx_iter_close(struct ml_evidx_iter *it)
 int ml_evidx_build(struct ml_store *st, MDB_txn *txn)
 {
 	struct ml_log_head head;
+	struct ml_evidx_batch b;
+	ml_evidx_batch_init(&b);
 	int rc = ml_log_head_read(st, txn, &head);
 	for (uint64_t seq = 1; rc == 0 && seq <= head.seq; seq++) {
 		struct ml_event ev;
 		rc = ml_log_get(st, txn, seq, &ev);
 		if (rc == 0)
-			rc = ml_evidx_put(st, txn, &ev);
+			rc = ml_evidx_batch_add(st, txn, &b, &ev);
+		if (rc == 0 &&
+		    (seq % ML_BATCH_EVENTS_MAX == 0 || seq == head.seq))
+			rc = ml_evidx_batch_flush(st, txn, &b);
 	}
+	ml_evidx_batch_free(&b);
 	return rc;
 }
 

@@ -24,9 +24,13 @@
  * function decides both the index and the filter, so they cannot
  * disagree.
  *
- * Entries are written in the append's transaction, in seq order
- * (MDB_APPENDDUP), and verify checks that the table holds exactly the
- * entries the log gives (ml_evidx_verify).
+ * Entries are written in the append's transaction. A batch gathers them
+ * as its events are appended (ml_evidx_batch_add) and writes them at its
+ * end sorted by key, each key's seqs in one MDB_MULTIPLE put: a batch of
+ * 1 000 events touching a handful of names costs a handful of puts, not
+ * four per event (a put into a DUPSORT table costs ~2 500 instructions).
+ * Verify checks that the table holds exactly the entries the log gives
+ * (ml_evidx_verify).
  */
 #ifndef ML_EVIDX_H
 #define ML_EVIDX_H
@@ -35,6 +39,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ml_buf.h"
 #include "ml_event.h"
 #include "ml_limits.h"
 #include "ml_store.h"
@@ -77,9 +82,36 @@ int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
 bool ml_evidx_names_have(const struct ml_evidx_names *names,
                          enum ml_evidx_kind kind, const char *name);
 
-/* Writes ev's entries (its names and its type) in txn. ev->seq must be
- * above every seq already indexed (the append's order). */
-int ml_evidx_put(struct ml_store *st, MDB_txn *txn, const struct ml_event *ev);
+/* One entry of a batch: its key's bytes at keys[key_at ..+ key_len]. */
+struct ml_evidx_entry {
+	uint32_t key_at;
+	uint16_t key_len;
+	uint64_t seq;
+};
+
+/* The entries of one batch, until ml_evidx_batch_flush writes them. */
+struct ml_evidx_batch {
+	struct ml_evidx_entry *v;
+	size_t n, cap;
+	struct ml_buf keys;  /* the keys' bytes, one copy per entry */
+	unsigned char *seqs; /* flush's scratch: one key's seqs, u64 BE */
+	size_t seqs_cap;     /* in seqs */
+};
+
+void ml_evidx_batch_init(struct ml_evidx_batch *b);
+void ml_evidx_batch_free(struct ml_evidx_batch *b);
+/* Forgets the entries gathered (a batch that failed). */
+void ml_evidx_batch_reset(struct ml_evidx_batch *b);
+
+/* Gathers ev's entries (its names, read in txn for a correction, and its
+ * type). ev->seq must be above every seq already indexed. Errors:
+ * ML_E_NOMEM, ML_E_TOO_LARGE, ML_E_CORRUPT, LMDB's. */
+int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
+                       struct ml_evidx_batch *b, const struct ml_event *ev);
+
+/* Writes the gathered entries in txn and forgets them. */
+int ml_evidx_batch_flush(struct ml_store *st, MDB_txn *txn,
+                         struct ml_evidx_batch *b);
 
 /* The seqs above `after` under one key, in ascending order. */
 struct ml_evidx_iter {
@@ -99,7 +131,8 @@ int ml_evidx_iter_open(struct ml_store *st, MDB_txn *txn,
 int ml_evidx_iter_next(struct ml_evidx_iter *it, uint64_t *seq);
 void ml_evidx_iter_close(struct ml_evidx_iter *it);
 
-/* Rebuilds every entry from the log events 1 ..= head (a migration). */
+/* Rebuilds every entry from the log events 1 ..= head (a migration),
+ * gathered a batch's worth of events at a time. */
 int ml_evidx_build(struct ml_store *st, MDB_txn *txn);
 
 /* Checks that evidx holds exactly the entries of events 1 ..= head_seq:

@@ -32,6 +32,7 @@ struct ml_ledger {
 	int64_t (*clock_us)(void *arg);
 	void *clock_arg;
 	struct ml_log_writer writer; /* used by the one writer */
+	struct ml_evidx_batch evidx; /* the writer's batch of index entries */
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
 };
 
@@ -71,6 +72,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	ML_ASSERT(rc != 0 || lg->st->format_version == ML_FORMAT_VERSION);
 	if (rc == 0)
 		rc = ml_log_writer_init(&lg->writer, lg->st);
+	ml_evidx_batch_init(&lg->evidx);
 	if (rc == 0)
 		rc = ml_state_new(lg->st, &lg->state);
 	if (rc != 0) {
@@ -95,6 +97,7 @@ void ml_ledger_close(struct ml_ledger *lg)
 		return;
 	ml_state_free(lg->state);
 	ml_log_writer_free(&lg->writer);
+	ml_evidx_batch_free(&lg->evidx);
 	ml_store_close(lg->st);
 	pthread_mutex_destroy(&lg->writer_lock);
 	pthread_rwlock_destroy(&lg->txn_lock);
@@ -206,7 +209,7 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 		rc = ml_log_put(&lg->writer, txn, head, ev,
 		                lg->clock_us(lg->clock_arg));
 	if (rc == 0)
-		rc = ml_evidx_put(lg->st, txn, ev);
+		rc = ml_evidx_batch_add(lg->st, txn, &lg->evidx, ev);
 	if (rc != 0)
 		return rc;
 	res->seq = ev->seq;
@@ -244,6 +247,9 @@ static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
 		                   &results[i], err);
 	if (rc == 0)
 		rc = ml_state_batch_flush(wt->lg->state);
+	if (rc == 0)
+		rc = ml_evidx_batch_flush(wt->lg->st, txn, &wt->lg->evidx);
+	ml_evidx_batch_reset(&wt->lg->evidx);
 	ml_state_batch_end(wt->lg->state);
 	if (rc != 0 && err != NULL && err->code == 0)
 		ml_fail(err, rc, -1, NULL, "the batch was not stored: %s",
