@@ -5,14 +5,24 @@
  * long-poll asks the same question again on every commit. Reading the
  * log from `after` to the head to find the few events a filter wants
  * costs the whole log when nothing matches (`party=nobody`). The index
- * answers instead: for each name an event is found under, and for its
- * type, one entry
+ * answers instead. For each name an event is found under, and for its
+ * type, the event's seq is kept in a block of 1 024 seqs:
  *
- *   evidx   kind byte ('g' grant, 'p' party, 't' type) ‖ name
- *           → seq (u64 BE), MDB_DUPSORT | MDB_DUPFIXED
+ *   evidx   kind byte ('g' grant, 'p' party, 't' type) ‖ name ‖ 0x00
+ *           ‖ block (u64 BE, seq >> 10)
+ *           → the offsets (seq & 1023) of that name's events in that
+ *             block, u16 BE each, strictly rising (≤ 2 KiB)
  *
- * so "the events of party P after seq N" is one seek and then one step
- * per match. A type's "name" is its one-byte enum value.
+ * so "the events of party P after seq N" is one seek and then a walk
+ * over P's blocks. A type's "name" is its one-byte enum value (never 0);
+ * names never hold 0x00, so a name's keys are contiguous.
+ *
+ * Why blocks and not a row per event: a put costs ~1 500 instructions
+ * (a DUPSORT entry per (name, event) cost the append 10 000 per event).
+ * A batch gathers its entries per name (ml_evidx_batch_add) and, at its
+ * end, writes one value per (name, block) it touched: a get, the new
+ * offsets appended, a put. A batch of 1 000 events costs about as many
+ * puts as it has distinct names.
  *
  * The names of an event (ml_evidx_names) are exactly what the filters
  * of ml_answer_events match: a grant filter G matches an event whose
@@ -24,13 +34,11 @@
  * function decides both the index and the filter, so they cannot
  * disagree.
  *
- * Entries are written in the append's transaction. A batch gathers them
- * as its events are appended (ml_evidx_batch_add) and writes them at its
- * end sorted by key, each key's seqs in one MDB_MULTIPLE put: a batch of
- * 1 000 events touching a handful of names costs a handful of puts, not
- * four per event (a put into a DUPSORT table costs ~2 500 instructions).
- * Verify checks that the table holds exactly the entries the log gives
- * (ml_evidx_verify).
+ * Verify (ml_evidx_verify) compares the table with the log without
+ * building it: it sums a 128-bit mix of every (name, seq) the log gives
+ * and of every one the table holds, and compares the sums and counts,
+ * checking each value's shape on the way: O(events + entries) time,
+ * O(1) memory.
  */
 #ifndef ML_EVIDX_H
 #define ML_EVIDX_H
@@ -53,8 +61,13 @@ enum ml_evidx_kind {
 /* Names one event can be found under: grant, to_grant and a post's
  * parent; party, from, to, payer and a party's parent. */
 #define ML_EVIDX_NAMES_MAX 8
-/* A key: the kind byte and the longest id. */
+/* A name: the kind byte and the longest id. */
 #define ML_EVIDX_KEY_MAX (1 + ML_GRANT_ID_MAX)
+/* A stored key: the name, its 0x00 end and the block. */
+#define ML_EVIDX_DBKEY_MAX (ML_EVIDX_KEY_MAX + 1 + 8)
+/* Seqs per block: a value holds at most this many u16 offsets. */
+#define ML_EVIDX_BLOCK_SHIFT 10
+#define ML_EVIDX_BLOCK_SEQS  (1u << ML_EVIDX_BLOCK_SHIFT)
 
 struct ml_evidx_name {
 	enum ml_evidx_kind kind;
@@ -82,20 +95,36 @@ int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
 bool ml_evidx_names_have(const struct ml_evidx_names *names,
                          enum ml_evidx_kind kind, const char *name);
 
-/* One entry of a batch: its key's bytes at keys[key_at ..+ key_len]. */
+/* A name of a batch and where its seqs are. */
+struct ml_evidx_key {
+	uint32_t at;    /* its bytes: bytes.data[at ..+ len] */
+	uint16_t len;   /* kind ‖ name */
+	uint32_t count; /* its seqs in the batch */
+	uint32_t start; /* flush: where they begin in sorted */
+};
+
+/* One entry of a batch: a name (an index into keys) and a seq. */
 struct ml_evidx_entry {
-	uint32_t key_at;
-	uint16_t key_len;
+	uint32_t key;
 	uint64_t seq;
 };
 
-/* The entries of one batch, until ml_evidx_batch_flush writes them. */
+/* The entries of one batch, until ml_evidx_batch_flush writes them.
+ * Names are interned in an open-addressing table of slots. */
 struct ml_evidx_batch {
+	struct ml_evidx_key *keys;
+	size_t nkeys, keys_cap;
+	uint32_t *slots;  /* 0 = empty, else key index + 1 */
+	size_t slots_cap; /* a power of two, ≥ 2 × nkeys */
 	struct ml_evidx_entry *v;
 	size_t n, cap;
-	struct ml_buf keys;  /* the keys' bytes, one copy per entry */
-	unsigned char *seqs; /* flush's scratch: one key's seqs, u64 BE */
-	size_t seqs_cap;     /* in seqs */
+	uint64_t *sorted; /* flush: the seqs grouped by name */
+	size_t sorted_cap;
+	uint32_t *order; /* flush: key indexes in byte order */
+	size_t order_cap;
+	unsigned char *val; /* flush: a value being built */
+	size_t val_cap;
+	struct ml_buf bytes; /* the names' bytes, once each */
 };
 
 void ml_evidx_batch_init(struct ml_evidx_batch *b);
@@ -113,12 +142,15 @@ int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
 int ml_evidx_batch_flush(struct ml_store *st, MDB_txn *txn,
                          struct ml_evidx_batch *b);
 
-/* The seqs above `after` under one key, in ascending order. */
+/* The seqs above `after` under one name, in ascending order. */
 struct ml_evidx_iter {
 	MDB_cursor *cur;
-	MDB_val key;
-	unsigned char key_bytes[ML_EVIDX_KEY_MAX];
+	unsigned char prefix[ML_EVIDX_KEY_MAX + 1]; /* kind ‖ name ‖ 0x00 */
+	size_t plen;
 	uint64_t after;
+	uint64_t block; /* of the value being read */
+	MDB_val val;    /* the value being read */
+	size_t pos;     /* next offset in val */
 	bool started, done;
 };
 
@@ -135,11 +167,10 @@ void ml_evidx_iter_close(struct ml_evidx_iter *it);
  * gathered a batch's worth of events at a time. */
 int ml_evidx_build(struct ml_store *st, MDB_txn *txn);
 
-/* Checks that evidx holds exactly the entries of events 1 ..= head_seq:
- * each is looked up, then the table's entry count must match. Sets
- * *bad_seq to the first event whose entry is missing (0 when the only
- * difference is entries no event gives). Returns 0 and *ok. */
+/* Checks that evidx holds exactly the entries of events 1 ..= head_seq
+ * (see the top). Sets *ok, and *why to what differs (static text).
+ * Returns 0, or an error reading. */
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
-                    bool *ok, uint64_t *bad_seq);
+                    bool *ok, const char **why);
 
 #endif /* ML_EVIDX_H */

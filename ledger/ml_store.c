@@ -31,10 +31,9 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_EVIDX] = "evidx",
 };
 
-/* mdb_dbi_open's flags of each database beyond MDB_CREATE. */
-static const unsigned ml_db_flags[ML_DB_COUNT] = {
-    [ML_DB_EVIDX] = MDB_DUPSORT | MDB_DUPFIXED,
-};
+/* mdb_dbi_open's flags of each database beyond MDB_CREATE (none now;
+ * kept so a database with flags is one line). */
+static const unsigned ml_db_flags[ML_DB_COUNT] = {0};
 
 /* The format version that first had database i: an older ledger lacks
  * it until ml_migrate_open creates it. */

@@ -220,18 +220,39 @@ static void drop_id(MDB_txn *txn, MDB_dbi dbi)
 	MT_CHECK_INT(mdb_del(txn, dbi, &k, NULL), 0);
 }
 
-/* The log's index: one entry gone, or one no event gives. */
+/* The log's index: one entry gone (the first value loses its first
+ * offset), one no event gives, a value that is not u16 offsets. */
 static void drop_evidx_entry(MDB_txn *txn, MDB_dbi dbi)
 {
-	drop_correction(txn, dbi); /* the first entry, as for corr */
+	MDB_val k, v;
+	MDB_cursor *cur;
+	unsigned char shorter[2048];
+	mdb_cursor_open(txn, dbi, &cur);
+	MT_REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0);
+	MT_REQUIRE(v.mv_size >= 4 && v.mv_size <= sizeof shorter);
+	memcpy(shorter, (char *)v.mv_data + 2, v.mv_size - 2);
+	MDB_val nv = {v.mv_size - 2, shorter};
+	MT_CHECK_INT(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+	mdb_cursor_close(cur);
 }
 
 static void add_evidx_entry(MDB_txn *txn, MDB_dbi dbi)
 {
-	unsigned char seq[8] = {0, 0, 0, 0, 0, 0, 0, 1};
-	MDB_val k = {6, "pnobody"}, v = {8, seq};
-	k.mv_size = 7;
+	unsigned char key[] = "pnobody\0\0\0\0\0\0\0\0", off[2] = {0, 1};
+	MDB_val k = {sizeof key - 1, key}, v = {2, off};
 	MT_CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+}
+
+static void odd_evidx_value(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k, v;
+	MDB_cursor *cur;
+	unsigned char odd[3] = {0, 1, 2};
+	mdb_cursor_open(txn, dbi, &cur);
+	MT_REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0);
+	MDB_val nv = {3, odd};
+	MT_CHECK_INT(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+	mdb_cursor_close(cur);
 }
 
 struct tamper_case {
@@ -249,6 +270,7 @@ static const struct tamper_case cases[] = {
     {"ids", drop_id, "index", 0},
     {"evidx", drop_evidx_entry, "index", 0},
     {"evidx", add_evidx_entry, "index", 0},
+    {"evidx", odd_evidx_value, "index", 0},
 };
 
 static void test_verify_ok(void)
