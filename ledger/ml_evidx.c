@@ -152,7 +152,9 @@ static int ml_evidx_intern(struct ml_evidx_batch *b, const unsigned char *name,
                            size_t len, uint32_t *key)
 {
 	int rc = 0;
-	if ((b->nkeys + 1) * 2 > b->slots_cap && (rc = ml_evidx_rehash(b)))
+	if ((b->nkeys + 1) * 2 > b->slots_cap)
+		rc = ml_evidx_rehash(b);
+	if (rc != 0)
 		return rc;
 	uint32_t *slot = ml_evidx_slot(b, name, len);
 	if (*slot != 0) {
@@ -234,7 +236,8 @@ static int ml_evidx_put_block(struct ml_store *st, MDB_txn *txn,
 	size_t len = (rc == 0 ? old.mv_size : 0) + 2 * n;
 	if (len > 2 * ML_EVIDX_BLOCK_SEQS || (old.mv_size & 1) != 0)
 		return ML_E_CORRUPT;
-	if ((rc = ml_grow((void **)&b->val, &b->val_cap, len, 1, SIZE_MAX)))
+	rc = ml_grow((void **)&b->val, &b->val_cap, len, 1, SIZE_MAX);
+	if (rc != 0)
 		return rc;
 	if (old.mv_size > 0)
 		memcpy(b->val, old.mv_data, old.mv_size);
