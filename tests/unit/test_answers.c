@@ -1569,9 +1569,9 @@ static void events_scan(struct ml_ledger *lg, const struct ml_events_query *q,
 static void check_events_filter(struct ml_ledger *lg,
                                 const struct ml_events_query *q, int *found)
 {
-	uint64_t seqs[64];
+	static uint64_t seqs[4096];
 	size_t n = 0;
-	events_scan(lg, q, seqs, 64, &n);
+	events_scan(lg, q, seqs, 4096, &n);
 	uint32_t count = 0;
 	int rc = 0;
 	char *got = events_text(lg, q, &count, &rc);
@@ -1612,6 +1612,64 @@ static void test_events_index(void)
 	malmo_close(lg, dir);
 }
 
+/* A log over three index blocks (seqs 1 ..= 2 600; a block holds 1 024):
+ * "pa" and "pb" parent every other party, "rare" only the events at
+ * 1 023, 1 024, 1 025 and 2 600, appended in batches of 100 so batches
+ * straddle the blocks. Every filter, start and page size: the indexed
+ * read equals the scan, and the rare name's pages cross the blocks. */
+static void test_events_index_blocks(void)
+{
+	char dir[4096], ev[160];
+	struct ml_ledger *lg = tl_open(dir, "answers-blocks");
+	struct ml_buf batch;
+	struct ml_errinfo err;
+	ml_buf_init(&batch, 1u << 20);
+	add(lg, "{'type':'party','date':'2020-01-01','party':'pa','name':'A',"
+	        "'kind':'other'}");
+	add(lg, "{'type':'party','date':'2020-01-01','party':'pb','name':'B',"
+	        "'kind':'other'}");
+	add(lg, "{'type':'party','date':'2020-01-01','party':'rare',"
+	        "'name':'R','kind':'other'}");
+	for (int seq = 4; seq <= 2600; seq++) {
+		bool rare =
+		    seq == 1023 || seq == 1024 || seq == 1025 || seq == 2600;
+		snprintf(ev, sizeof ev,
+		         "%c{\"type\":\"party\",\"date\":\"2020-01-01\","
+		         "\"party\":\"p%d\",\"name\":\"P\",\"kind\":"
+		         "\"unit\",\"parent\":\"%s\"}",
+		         batch.len == 0 ? '[' : ',', seq,
+		         rare      ? "rare"
+		         : seq % 2 ? "pa"
+		                   : "pb");
+		ml_buf_add_str(&batch, ev);
+		if (seq % 100 == 0 || seq == 2600) {
+			ml_buf_add_str(&batch, "]");
+			if (tl_append(lg, batch.data, &err, NULL) != 0)
+				MT_FAIL_AT("append: %s", err.message);
+			ml_buf_reset(&batch);
+		}
+	}
+	ml_buf_free(&batch);
+	static const char *const parties[] = {NULL, "pa", "pb", "rare", "p7"};
+	static const uint64_t afters[] = {0, 1022, 1023, 1024, 2047, 2599};
+	static const uint32_t limits[] = {1, 3, 1000};
+	int found = 0;
+	for (size_t i = 0; i < 5 * 2 * 6 * 3; i++) {
+		struct ml_events_query q = eq(afters[i % 6], limits[i / 6 % 3]);
+		q.party = parties[i / 18 % 5];
+		q.type = i / 90 ? ML_TYPE_PARTY : ML_TYPE_NONE;
+		check_events_filter(lg, &q, &found);
+	}
+	struct ml_events_query q = eq(0, 1000);
+	q.party = "rare";
+	CHECK_EVENTS(lg, &q, 2600, 3, 1023, 1024, 1025, 2600);
+	q.after = 1023;
+	q.limit = 2;
+	CHECK_EVENTS(lg, &q, 1025, 1024, 1025);
+	MT_CHECK(found > 100);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_json_helpers);
@@ -1625,6 +1683,7 @@ int main(void)
 	MT_RUN(test_deadlines);
 	MT_RUN(test_events);
 	MT_RUN(test_events_index);
+	MT_RUN(test_events_index_blocks);
 	MT_RUN(test_event_matches);
 	MT_RUN(test_posts);
 	MT_RUN(test_repayments_views);
