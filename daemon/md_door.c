@@ -41,6 +41,8 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include "ml_assert.h"
 #include "ml_error.h"
@@ -789,6 +791,29 @@ static void md_door_free(void *arg)
 	free(d);
 }
 
+/* The socket's bufferevent: a plain one, or on a TLS listener an
+ * OpenSSL one that will accept a handshake once evhttp gives it the
+ * descriptor (it then owns and frees the SSL). NULL when out of memory. */
+static struct bufferevent *md_door_socket(struct event_base *base,
+                                          const struct md_door_site *site)
+{
+	if (site->tls == NULL)
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	SSL *ssl = SSL_new(site->tls);
+	if (ssl == NULL)
+		return NULL;
+	struct bufferevent *b = bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (b == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* A client that closes without close_notify (curl, most browsers)
+	 * ends the stream like a plain one does, not with an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(b, 1);
+	return b;
+}
+
 /* The socket bufferevent and the filter over it; from then on the filter
  * owns d (md_door_free) and the socket. */
 static struct bufferevent *md_door_build(struct event_base *base,
@@ -796,7 +821,7 @@ static struct bufferevent *md_door_build(struct event_base *base,
 {
 	d->kick = event_new(base, -1, 0, md_door_on_kick, d);
 	d->timer = evtimer_new(base, md_door_on_timer, d);
-	d->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	d->sock = md_door_socket(base, d->site);
 	if (d->kick == NULL || d->timer == NULL || d->sock == NULL)
 		goto fail;
 	d->bev = bufferevent_filter_new(d->sock, md_door_in, md_door_out,

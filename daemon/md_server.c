@@ -218,6 +218,7 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->index = i;
 	l->door_unix.via = MD_VIA_UNIX;
 	l->door_tcp.via = MD_VIA_TCP;
+	l->door_tcp.tls = s->o.tls;
 	pthread_mutex_init(&l->done_lock, NULL);
 	l->base = md_loop_base();
 	l->cache = md_cache_new();

@@ -52,6 +52,8 @@
 
 #include <sys/types.h>
 
+#include <openssl/types.h>
+
 #include "ml_ledger.h"
 
 #include "md_auth.h"
@@ -64,6 +66,7 @@ struct md_server_opts {
 	struct md_metrics *metrics;
 	int unix_fd;      /* listening Unix socket, or -1 */
 	int tcp_fd;       /* listening TCP socket, or -1 */
+	SSL_CTX *tls;     /* TLS on tcp_fd (md_tls.h), or NULL; the caller's */
 	unsigned threads; /* event loops, 1 ..= MD_THREADS_MAX */
 };
 
