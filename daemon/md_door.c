@@ -524,6 +524,22 @@ static void md_door_admit(struct md_door *d)
 		               ML_E_UNAVAILABLE, &f, md_door_mono_us());
 }
 
+/* Whether the head begun in src cannot be HTTP/1.x: its first byte
+ * starts no method. A TLS client on a plain port (its ClientHello starts
+ * 0x16) then learns it at once instead of at the head timeout; *why says
+ * so. */
+static bool md_door_not_http(const struct md_door *d, struct evbuffer *src,
+                             const char **why)
+{
+	unsigned char first = 0;
+	if (evbuffer_copyout(src, &first, 1) != 1 || md_is_tchar(first))
+		return false;
+	*why = d->site->tls != NULL || first != 0x16
+	           ? "the request does not begin with an HTTP method"
+	           : "a TLS handshake on a port that speaks plain HTTP";
+	return true;
+}
+
 /* HEAD: admits a complete head (→ BODY, CHUNK_SIZE or WAIT) or refuses
  * it. */
 static enum bufferevent_filter_result
@@ -537,7 +553,9 @@ md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 	memcpy(f.who, "-", 2);
 	size_t len = md_door_scan(d, src);
 	int code = ML_E_BAD_REQUEST;
-	if (len == 0 && evbuffer_get_length(src) < MD_HEADERS_BYTES_MAX)
+	/* Not HTTP: refused at its first byte, not at the head timeout. */
+	bool now = len == 0 && md_door_not_http(d, src, &f.message);
+	if (len == 0 && !now && evbuffer_get_length(src) < MD_HEADERS_BYTES_MAX)
 		return BEV_NEED_MORE;
 	if (len > 0)
 		code = md_door_judge(d, src, len, &h, &f, copy);
