@@ -32,7 +32,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from medeld import (MEDELD, TIMEOUT_SCALE, MedeldTestCase,  # noqa: E402
                     make_cert, tls_context)
 
-MEDEL = os.environ.get("MEDEL", "medel")
+# medel, built beside medeld (CMake passes $MEDEL; tools/memcheck does
+# not, and the build tree's layout is the fallback).
+MEDEL = os.environ.get("MEDEL") or os.path.join(
+    os.path.dirname(os.path.dirname(MEDELD)), "cli", "medel")
 TOKENS = [("read", "reader", "r-secret"), ("write", "writer", "w-secret")]
 HEAD_TIMEOUT_S = 10  # MD_HEAD_TIMEOUT_S
 EVENT = {"type": "party", "date": "2020-01-01", "party": "malmo",
