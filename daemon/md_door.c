@@ -49,6 +49,7 @@
 
 #include "md_log.h"
 #include "md_server_int.h"
+#include "md_tls.h"
 
 enum md_door_phase {
 	MD_DOOR_HEAD,
@@ -817,7 +818,7 @@ static struct bufferevent *md_door_socket(struct event_base *base,
 {
 	if (site->tls == NULL)
 		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	SSL *ssl = SSL_new(site->tls);
+	SSL *ssl = md_tls_ssl_new(site->tls);
 	if (ssl == NULL)
 		return NULL;
 	struct bufferevent *b = bufferevent_openssl_socket_new(

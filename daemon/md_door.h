@@ -56,15 +56,15 @@
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <openssl/types.h>
 
 struct md_loop;
+struct md_tls;
 
 /* What evhttp_set_bevcb is given as its argument: one per evhttp. */
 struct md_door_site {
 	struct md_loop *loop;
-	int via;      /* enum md_via */
-	SSL_CTX *tls; /* TLS on this listener (md_tls.h), or NULL */
+	int via;            /* enum md_via */
+	struct md_tls *tls; /* TLS on this listener (md_tls.h), or NULL */
 };
 
 /* evhttp_set_bevcb's callback: a new connection's filtered bufferevent

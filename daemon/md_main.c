@@ -87,7 +87,7 @@ static void md_usage(FILE *to)
 	    "  --help, --version\n"
 	    "\n"
 	    "SIGTERM/SIGINT: finish in-flight requests, commit, exit 0.\n"
-	    "SIGHUP: reload the tokens file.\n",
+	    "SIGHUP: reload the tokens file and the TLS certificate.\n",
 	    to);
 }
 
@@ -265,7 +265,7 @@ struct md_state {
 	struct ml_ledger *lg;
 	struct md_metrics *metrics;
 	struct md_server *srv;
-	SSL_CTX *tls; /* --tls-cert: TLS on TCP, or NULL */
+	struct md_tls *tls; /* --tls-cert: TLS on TCP, or NULL */
 	int unix_fd, tcp_fd;
 	ino_t unix_ino;
 	char socket_path[MD_PATH_MAX];
@@ -326,7 +326,7 @@ static int md_start(const struct md_options *o, struct md_state *st)
 		return -1;
 	}
 	if (o->tls_cert != NULL) {
-		st->tls = md_tls_new(o->tls_cert, o->tls_key, why, sizeof why);
+		st->tls = md_tls_open(o->tls_cert, o->tls_key, why, sizeof why);
 		if (st->tls == NULL) {
 			fprintf(stderr, "medeld: %s\n", why);
 			return -1;

@@ -2,8 +2,10 @@
  * md_tls.c — building medeld's one SSL_CTX (md_tls.h says why these
  * settings).
  *
- * Called once by md_main before the ledger is opened, so a bad
- * certificate stops medeld before it touches anything. The files are
+ * Called by md_main before the ledger is opened, so a bad certificate
+ * stops medeld before it touches anything, and again on SIGHUP by the
+ * main loop's signal handler (md_server.c); the loops call
+ * md_tls_ssl_new for each connection. The files are
  * opened with fopen first only to say in plain words when one is missing
  * or unreadable (OpenSSL's own queue would say "system lib"); what
  * OpenSSL then finds wrong in them (not PEM, a key that does not belong
@@ -13,6 +15,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -57,8 +60,9 @@ static void md_tls_settings(SSL_CTX *ctx)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 }
 
-SSL_CTX *md_tls_new(const char *cert_path, const char *key_path, char *why,
-                    size_t why_size)
+/* A server context for the two files, or NULL with why. */
+static SSL_CTX *md_tls_ctx(const char *cert_path, const char *key_path,
+                           char *why, size_t why_size)
 {
 	if (md_tls_readable("--tls-cert", cert_path, why, why_size) != 0 ||
 	    md_tls_readable("--tls-key", key_path, why, why_size) != 0)
@@ -95,7 +99,59 @@ fail:
 	return NULL;
 }
 
-void md_tls_free(SSL_CTX *ctx)
+struct md_tls *md_tls_open(const char *cert_path, const char *key_path,
+                           char *why, size_t why_size)
 {
-	SSL_CTX_free(ctx);
+	if (strlen(cert_path) >= MD_PATH_MAX ||
+	    strlen(key_path) >= MD_PATH_MAX) {
+		snprintf(why, why_size,
+		         "--tls-cert or --tls-key: a path longer than %d "
+		         "bytes",
+		         MD_PATH_MAX - 1);
+		return NULL;
+	}
+	struct md_tls *t = calloc(1, sizeof *t);
+	if (t == NULL) {
+		snprintf(why, why_size, "out of memory");
+		return NULL;
+	}
+	snprintf(t->cert_path, sizeof t->cert_path, "%s", cert_path);
+	snprintf(t->key_path, sizeof t->key_path, "%s", key_path);
+	t->ctx = md_tls_ctx(cert_path, key_path, why, why_size);
+	if (t->ctx == NULL) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+int md_tls_reload(struct md_tls *t, char *why, size_t why_size)
+{
+	SSL_CTX *fresh = md_tls_ctx(t->cert_path, t->key_path, why, why_size);
+	if (fresh == NULL)
+		return -1;
+	pthread_mutex_lock(&t->lock);
+	SSL_CTX *old = t->ctx;
+	t->ctx = fresh;
+	pthread_mutex_unlock(&t->lock);
+	SSL_CTX_free(old); /* open connections keep their reference */
+	return 0;
+}
+
+SSL *md_tls_ssl_new(struct md_tls *t)
+{
+	pthread_mutex_lock(&t->lock);
+	SSL *ssl = SSL_new(t->ctx);
+	pthread_mutex_unlock(&t->lock);
+	return ssl;
+}
+
+void md_tls_free(struct md_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
 }

@@ -21,28 +21,50 @@
  *
  * A missing, unreadable or mismatched certificate or key is refused at
  * start with a sentence naming the file and what is wrong, and medeld
- * exits 1. The SSL_CTX is shared read-only by every event loop
- * (SSL_new on it is thread-safe in OpenSSL ≥ 1.1); each connection's SSL
- * is made by the front door (md_door.c) and freed with its bufferevent.
+ * exits 1. Each connection's SSL is made by the front door (md_door.c,
+ * md_tls_ssl_new) and freed with its bufferevent.
  *
- * Certificates are read once; SIGHUP does not reload them (restart
- * medeld to take a renewed certificate).
+ * SIGHUP reloads both files (md_tls_reload), as it reloads the tokens:
+ * a new SSL_CTX is built from them off to the side and, only when it is
+ * whole, put in the old one's place under a mutex, which the event loops
+ * also take for the moment of each SSL_new. A connection keeps the
+ * context it was made with (SSL_new holds a reference to it), so the old
+ * one is freed when its last connection ends; new connections get the
+ * new certificate. A reload that fails changes nothing and says why.
  */
 #ifndef MD_TLS_H
 #define MD_TLS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
 
-/* A server context for cert_path (PEM, a chain allowed) and key_path
- * (PEM). Returns it, or NULL with why (a sentence naming the file). The
- * caller frees it with md_tls_free. */
-SSL_CTX *md_tls_new(const char *cert_path, const char *key_path, char *why,
-                    size_t why_size);
+#include "md_limits.h"
 
-/* Frees ctx (NULL is fine). Connections still open hold their own
- * reference. */
-void md_tls_free(SSL_CTX *ctx);
+struct md_tls {
+	pthread_mutex_t lock; /* guards ctx: swapped by a reload */
+	SSL_CTX *ctx;
+	char cert_path[MD_PATH_MAX];
+	char key_path[MD_PATH_MAX];
+};
+
+/* Reads cert_path (PEM, a chain allowed) and key_path (PEM) into a new
+ * struct md_tls. Returns it, or NULL with why (a sentence naming the
+ * file). The caller frees it with md_tls_free. */
+struct md_tls *md_tls_open(const char *cert_path, const char *key_path,
+                           char *why, size_t why_size);
+
+/* Reads both files again; on success new connections use them. Returns
+ * 0, or -1 with why (the old certificate stays in force). */
+int md_tls_reload(struct md_tls *t, char *why, size_t why_size);
+
+/* A new server SSL for one connection, on the current context; NULL when
+ * out of memory. Thread-safe. */
+SSL *md_tls_ssl_new(struct md_tls *t);
+
+/* Frees t (NULL is fine). Connections still open hold their own
+ * reference to their context. */
+void md_tls_free(struct md_tls *t);
 
 #endif /* MD_TLS_H */

@@ -12,6 +12,8 @@ the URL when the certificate does not verify; the front door still
 holds over TLS (a connection over the per-address limit is answered
 503, a request without a token 401 before its body is sent, a client
 that never finishes its handshake is closed after the head timeout);
+SIGHUP takes a renewed certificate and keeps the old one when the new
+files are broken;
 and a bad certificate or key, or plain HTTP on a non-loopback address,
 stops medeld at start with exit 1 and a sentence saying why.
 
@@ -20,6 +22,7 @@ for a moment, and reached through 127.0.0.1."""
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -204,6 +207,46 @@ class Tls(MedeldTestCase):
         body = json.loads(data.split(b"\r\n\r\n", 1)[1])
         self.assertEqual(body["error"]["code"], "unauthorized")
         self.assertIsNotNone(d.wait_line(r"status=401 .*door=refused"))
+
+    def test_sighup_reloads_the_certificate(self):
+        d = self.start_tls()
+        with tls_socket(d.port, self.cert):
+            pass
+        # A renewed certificate (another key, so another CA to trust) in
+        # the same files; a connection open across the reload keeps
+        # working on the old one.
+        kept = tls_socket(d.port, self.cert)
+        new_cert, new_key = make_cert(self.tmp, name="renewed")
+        old_ca = os.path.join(self.tmp, "old-ca.pem")
+        shutil.copy(self.cert, old_ca)
+        shutil.copy(new_cert, self.cert)
+        shutil.copy(new_key, self.key)
+        n = d.line_count()
+        d.signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_line(r"event=tls .*reloaded", start=n))
+        renewed_ca = new_cert
+        with tls_socket(d.port, renewed_ca) as s:
+            self.assertIn(s.version(), ("TLSv1.2", "TLSv1.3"))
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            tls_socket(d.port, old_ca)
+        kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                     b"Authorization: Bearer r-secret\r\n"
+                     b"Connection: close\r\n\r\n")
+        data, closed = read_until_closed(kept, 10 * TIMEOUT_SCALE)
+        kept.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 "), data)
+        # A broken file: the reload fails, says why, the renewed
+        # certificate stays in force.
+        with open(self.key, "w") as f:
+            f.write("not a key\n")
+        n = d.line_count()
+        d.signal(signal.SIGHUP)
+        line = d.wait_line(r"event=tls ", start=n)
+        self.assertIn("level=error", line)
+        self.assertIn("old certificate kept", line)
+        self.assertIn(self.key, line)
+        with tls_socket(d.port, renewed_ca):
+            pass
 
     def test_a_handshake_never_finished_is_closed(self):
         d = self.start_tls()
