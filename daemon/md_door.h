@@ -16,6 +16,9 @@
  *     method evhttp knows, well-formed header lines, at most one
  *     Content-Length (digits only, ≤ ML_BODY_BYTES_MAX) and never one
  *     together with Transfer-Encoding, no Transfer-Encoding but chunked;
+ *     a head whose first byte starts no method (a TLS ClientHello sent to
+ *     a plain port, binary noise) is refused at that byte, not when the
+ *     head timeout runs out;
  *   - over TCP, checks the bearer token, and the role against the route
  *     when the request carries a body;
  *   - passes an admitted head to evhttp and then exactly Content-Length
