@@ -289,6 +289,15 @@ static bool mc_http_tls_failed(struct mc_http *h, CURLcode res,
 		               "(--tls-cert) on that port?",
 		               h->where, h->from, detail);
 		return true;
+	case CURLE_GOT_NOTHING: /* plain HTTP to a TLS port, most likely */
+		if (h->socket != NULL || strncasecmp(h->where, "http://", 7))
+			return false;
+		mc_reply_error(r, 0, "unreachable",
+		               "cannot reach medeld at %s (%s): it closed the "
+		               "connection without an answer: if medeld serves "
+		               "HTTPS (--tls-cert), use an https:// URL",
+		               h->where, h->from);
+		return true;
 	default:
 		return false;
 	}

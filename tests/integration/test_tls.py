@@ -175,6 +175,13 @@ class Tls(MedeldTestCase):
         self.assertEqual(rc, 3, err)
         self.assertIn(purl, err)
         self.assertIn("TLS handshake failed", err)
+        # http:// to the TLS port: closed without an answer, and said so.
+        hurl = f"http://127.0.0.1:{d.port}"
+        rc, out, err = run([MEDEL, "--url", hurl, "--token", "r-secret",
+                            "balance"])
+        self.assertEqual(rc, 3, err)
+        self.assertIn(hurl, err)
+        self.assertIn("use an https:// URL", err)
 
     def test_connection_limit_holds(self):
         os.environ["MEDELD_CONNS_PER_ADDR_MAX"] = "2"
