@@ -358,6 +358,17 @@ def machine():
     return f"{cpus} × {model}, load average {load1:.2f} at start"
 
 
+def stop_now(proc):
+    """SIGTERM, then SIGKILL after 10 s. Not SIGKILL first: a killed nginx
+    master leaves its workers running."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def copy_ledger(d, name):
     """A copy (a backup over the API) of d's ledger in OUT/name."""
     st, copy = d.request("GET", "/v1/backup", token=ADMIN_TOKEN)
@@ -464,8 +475,7 @@ def main():
     finally:  # never leave a server behind
         for server in (d, d2, d3, nginx):
             if server is not None and server.proc.poll() is None:
-                server.proc.kill()
-                server.proc.wait()
+                stop_now(server.proc)
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(OUT, "medeld.md"), "w") as f:
