@@ -31,10 +31,12 @@ static const char *mc_env(const char *name)
 }
 
 void mc_target_choose(struct mc_target *t, const char *db, const char *url,
-                      const char *token, const char *socket)
+                      const char *token, const char *socket, const char *cacert)
 {
 	memset(t, 0, sizeof *t);
 	t->token = token ? token : mc_env("MEDEL_TOKEN");
+	t->cacert = cacert ? cacert : mc_env("MEDEL_CACERT");
+	t->cacert_from = cacert ? "--cacert" : "MEDEL_CACERT";
 	if (db != NULL) {
 		t->via = MC_VIA_EMBEDDED;
 		t->db = db;

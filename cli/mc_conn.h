@@ -28,6 +28,12 @@
  * --token or MEDEL_TOKEN), --socket PATH, MEDEL_URL, MEDEL_SOCKET, then
  * ./medel-data/medeld.sock.
  *
+ * An https:// URL is verified always (the certificate chain and the host
+ * name, curl's checks): against the system's CA certificates, or against
+ * the PEM file of --cacert FILE or MEDEL_CACERT instead (for a medeld
+ * whose certificate a private CA signed, or a self-signed one). There is no way
+ * to turn verification off.
+ *
  * Failure to reach the ledger at all (no socket, connection refused, a
  * locked or foreign directory) is an answer too: status 0 (transport) or
  * the ledger's 5xx, with an API-shaped error document in the body, so a
@@ -53,18 +59,21 @@ enum mc_via {
 
 struct mc_target {
 	enum mc_via via;
-	const char *db;     /* --db DIR */
-	const char *url;    /* base URL, e.g. http://host:8080 */
-	const char *token;  /* bearer token for a URL, or NULL */
-	const char *socket; /* Unix socket path */
-	const char *from;   /* what chose it, for messages: "--socket",
+	const char *db;          /* --db DIR */
+	const char *url;         /* base URL, e.g. http://host:8080 */
+	const char *token;       /* bearer token for a URL, or NULL */
+	const char *socket;      /* Unix socket path */
+	const char *cacert;      /* CA certificates (PEM) for https, or NULL */
+	const char *cacert_from; /* "--cacert" or "MEDEL_CACERT" */
+	const char *from;        /* what chose it, for messages: "--socket",
 	                       "MEDEL_SOCKET", "the default socket", … */
 };
 
 /* Applies CLI.md's order to what the command line gave (NULL = not
- * given) and the environment. */
+ * given) and the environment; cacert from --cacert or MEDEL_CACERT. */
 void mc_target_choose(struct mc_target *t, const char *db, const char *url,
-                      const char *token, const char *socket);
+                      const char *token, const char *socket,
+                      const char *cacert);
 
 /* An answer. body holds the document (or, for a stream whose status was
  * 200, nothing: the bytes went to the call's out_fd). */

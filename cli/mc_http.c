@@ -16,11 +16,19 @@
  * What cannot be answered (no socket, connection refused, a time-out)
  * becomes status 0 with an error document of our own whose message says
  * where medel looked and why it looked there.
+ *
+ * TLS (an https:// URL) is curl's: the peer's certificate and host name
+ * are always verified (CURLOPT_SSL_VERIFYPEER and _VERIFYHOST set
+ * explicitly, whatever curl's defaults), against --cacert/MEDEL_CACERT
+ * (CURLOPT_CAINFO) when given. A certificate that does not verify, or a
+ * handshake that fails, is reported in words with curl's detail
+ * (CURLOPT_ERRORBUFFER) and what to do, as unreachable (exit 3).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,8 +43,11 @@ struct mc_http {
 	char base[MC_URL_BYTES_MAX]; /* "http://localhost" or the URL */
 	char auth[MA_TOKEN_BYTES_MAX + 32];
 	const char *socket; /* NULL for a URL */
-	const char *where;  /* the socket path or the URL */
-	const char *from;   /* what chose it */
+	const char *cacert; /* CURLOPT_CAINFO, or NULL */
+	const char *cacert_from;
+	char curl_why[CURL_ERROR_SIZE]; /* curl's detail of a failure */
+	const char *where;              /* the socket path or the URL */
+	const char *from;               /* what chose it */
 };
 
 /* What the write callback needs. */
@@ -59,6 +70,26 @@ static bool mc_token_ok(const char *t)
 		if (t[i] <= 0x20 || t[i] >= 0x7f)
 			return false;
 	return true;
+}
+
+/* The CA file, for an https URL: one that cannot be read is a usage
+ * error said at once, not a handshake failure later. 0 or -1. */
+static int mc_http_cacert(struct mc_http *h, const struct mc_target *t,
+                          struct mc_reply *failure)
+{
+	if (t->via != MC_VIA_URL || t->cacert == NULL ||
+	    strncasecmp(t->url, "https://", 8) != 0)
+		return 0;
+	FILE *f = fopen(t->cacert, "r");
+	if (f == NULL) {
+		mc_reply_error(failure, 0, "usage", "%s %s cannot be read: %s",
+		               t->cacert_from, t->cacert, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	h->cacert = t->cacert;
+	h->cacert_from = t->cacert_from;
+	return 0;
 }
 
 static int mc_http_setup(struct mc_http *h, const struct mc_target *t,
@@ -85,6 +116,8 @@ static int mc_http_setup(struct mc_http *h, const struct mc_target *t,
 	if (t->token != NULL)
 		snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s",
 		         t->token);
+	if (mc_http_cacert(h, t, failure) != 0)
+		return -2;
 	h->socket = t->via == MC_VIA_SOCKET ? t->socket : NULL;
 	h->where = h->socket ? h->socket : t->url;
 	h->from = t->from;
@@ -189,6 +222,12 @@ static int mc_http_options(struct mc_http *h, const struct mc_call *call,
 	if (h->socket != NULL)
 		h->f->easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->socket);
 	h->f->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	h->f->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	h->f->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->cacert != NULL)
+		h->f->easy_setopt(c, CURLOPT_CAINFO, h->cacert);
+	h->curl_why[0] = '\0';
+	h->f->easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_why);
 	h->f->easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
 	                  (long)MC_CONNECT_TIMEOUT_S);
 	h->f->easy_setopt(c, CURLOPT_TIMEOUT,
@@ -216,6 +255,54 @@ static int mc_http_options(struct mc_http *h, const struct mc_call *call,
 	return *headers != NULL ? 0 : -1;
 }
 
+/* A TLS failure in words: whose certificate, what failed, what to do.
+ * Returns false when res is no TLS failure. */
+static bool mc_http_tls_failed(struct mc_http *h, CURLcode res,
+                               struct mc_reply *r)
+{
+	const char *detail =
+	    h->curl_why[0] ? h->curl_why : h->f->easy_strerror(res);
+	char fix[256];
+	if (h->cacert != NULL)
+		snprintf(fix, sizeof fix,
+		         "check that %s %s holds the CA that signed medeld's "
+		         "certificate",
+		         h->cacert_from, h->cacert);
+	else
+		snprintf(fix, sizeof fix,
+		         "give the CA that signed medeld's certificate with "
+		         "--cacert FILE or MEDEL_CACERT");
+	switch (res) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		mc_reply_error(r, 0, "unreachable",
+		               "cannot reach medeld at %s (%s): its TLS "
+		               "certificate could not be verified (%s): %s",
+		               h->where, h->from, detail, fix);
+		return true;
+	case CURLE_SSL_CONNECT_ERROR:
+		mc_reply_error(r, 0, "unreachable",
+		               "cannot reach medeld at %s (%s): the TLS "
+		               "handshake failed (%s): is medeld serving HTTPS "
+		               "(--tls-cert) on that port?",
+		               h->where, h->from, detail);
+		return true;
+	case CURLE_GOT_NOTHING: /* plain HTTP to a TLS port, most likely */
+		if (h->socket != NULL || strncasecmp(h->where, "http://", 7))
+			return false;
+		mc_reply_error(r, 0, "unreachable",
+		               "cannot reach medeld at %s (%s): it closed the "
+		               "connection without an answer: if medeld serves "
+		               "HTTPS (--tls-cert), use an https:// URL",
+		               h->where, h->from);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Why the transfer failed, in words, into r. */
 static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
                            CURLcode res, struct mc_reply *r)
@@ -237,6 +324,8 @@ static void mc_http_failed(struct mc_http *h, const struct mc_sink *s,
 		               "(%s): the output is incomplete",
 		               (unsigned long long)r->streamed_bytes,
 		               h->f->easy_strerror(res));
+	else if (mc_http_tls_failed(h, res, r))
+		return;
 	else if (h->socket != NULL && stat(h->socket, &sb) != 0)
 		mc_reply_error(r, 0, "unreachable",
 		               "no medeld socket at %s (%s): start medeld, or "

@@ -3,7 +3,7 @@
  *
  *   medel [CONNECTION] [--json | --csv] COMMAND [ARGS]
  *
- * The global options (--db, --url, --token, --socket, --json, --csv,
+ * The global options (--db, --url, --token, --socket, --cacert, --json, --csv,
  * --lang, --help, --version) are taken out of argv wherever they stand, so
  * `medel repayments --year 2020 --csv` works as well as
  * `medel --csv repayments --year 2020`; what remains is the command and
@@ -46,6 +46,9 @@ static const char mc_usage_text[] =
     "  --url URL         a medeld over TCP, with --token TOKEN or "
     "$MEDEL_TOKEN\n"
     "  --socket PATH     a medeld's Unix socket\n"
+    "  --cacert FILE     for an https:// URL: verify medeld's certificate\n"
+    "                    with the CA certificates in FILE (PEM) instead\n"
+    "                    of the system's; also $MEDEL_CACERT\n"
     "  $MEDEL_URL, $MEDEL_SOCKET, then ./medel-data/medeld.sock\n"
     "\n"
     "Output:\n"
@@ -83,7 +86,7 @@ static const struct mc_command *mc_find_command(const char *name)
 
 /* What the global options said. */
 struct mc_globals {
-	const char *db, *url, *token, *socket, *lang;
+	const char *db, *url, *token, *socket, *cacert, *lang;
 	bool json, csv, help, version;
 };
 
@@ -99,6 +102,7 @@ static int mc_global(int argc, char **argv, int *i, struct mc_globals *g)
 	    {"url", offsetof(struct mc_globals, url)},
 	    {"token", offsetof(struct mc_globals, token)},
 	    {"socket", offsetof(struct mc_globals, socket)},
+	    {"cacert", offsetof(struct mc_globals, cacert)},
 	    {"lang", offsetof(struct mc_globals, lang)},
 	};
 	const char *a = argv[*i];
@@ -167,7 +171,8 @@ static void mc_ctx_init(struct mc_ctx *ctx, const struct mc_globals *g)
 	              !(term != NULL && strcmp(term, "dumb") == 0);
 	ctx->utf8 = mc_locale_utf8();
 	ctx->progress = isatty(STDERR_FILENO);
-	mc_target_choose(&ctx->target, g->db, g->url, g->token, g->socket);
+	mc_target_choose(&ctx->target, g->db, g->url, g->token, g->socket,
+	                 g->cacert);
 }
 
 /* The command named by rest[0], run; or help. */

@@ -41,12 +41,15 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include "ml_assert.h"
 #include "ml_error.h"
 
 #include "md_log.h"
 #include "md_server_int.h"
+#include "md_tls.h"
 
 enum md_door_phase {
 	MD_DOOR_HEAD,
@@ -522,6 +525,22 @@ static void md_door_admit(struct md_door *d)
 		               ML_E_UNAVAILABLE, &f, md_door_mono_us());
 }
 
+/* Whether the head begun in src cannot be HTTP/1.x: its first byte
+ * starts no method. A TLS client on a plain port (its ClientHello starts
+ * 0x16) then learns it at once instead of at the head timeout; *why says
+ * so. */
+static bool md_door_not_http(const struct md_door *d, struct evbuffer *src,
+                             const char **why)
+{
+	unsigned char first = 0;
+	if (evbuffer_copyout(src, &first, 1) != 1 || md_is_tchar(first))
+		return false;
+	*why = d->site->tls != NULL || first != 0x16
+	           ? "the request does not begin with an HTTP method"
+	           : "a TLS handshake on a port that speaks plain HTTP";
+	return true;
+}
+
 /* HEAD: admits a complete head (→ BODY, CHUNK_SIZE or WAIT) or refuses
  * it. */
 static enum bufferevent_filter_result
@@ -535,7 +554,9 @@ md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 	memcpy(f.who, "-", 2);
 	size_t len = md_door_scan(d, src);
 	int code = ML_E_BAD_REQUEST;
-	if (len == 0 && evbuffer_get_length(src) < MD_HEADERS_BYTES_MAX)
+	/* Not HTTP: refused at its first byte, not at the head timeout. */
+	bool now = len == 0 && md_door_not_http(d, src, &f.message);
+	if (len == 0 && !now && evbuffer_get_length(src) < MD_HEADERS_BYTES_MAX)
 		return BEV_NEED_MORE;
 	if (len > 0)
 		code = md_door_judge(d, src, len, &h, &f, copy);
@@ -789,6 +810,29 @@ static void md_door_free(void *arg)
 	free(d);
 }
 
+/* The socket's bufferevent: a plain one, or on a TLS listener an
+ * OpenSSL one that will accept a handshake once evhttp gives it the
+ * descriptor (it then owns and frees the SSL). NULL when out of memory. */
+static struct bufferevent *md_door_socket(struct event_base *base,
+                                          const struct md_door_site *site)
+{
+	if (site->tls == NULL)
+		return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	SSL *ssl = md_tls_ssl_new(site->tls);
+	if (ssl == NULL)
+		return NULL;
+	struct bufferevent *b = bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (b == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* A client that closes without close_notify (curl, most browsers)
+	 * ends the stream like a plain one does, not with an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(b, 1);
+	return b;
+}
+
 /* The socket bufferevent and the filter over it; from then on the filter
  * owns d (md_door_free) and the socket. */
 static struct bufferevent *md_door_build(struct event_base *base,
@@ -796,7 +840,7 @@ static struct bufferevent *md_door_build(struct event_base *base,
 {
 	d->kick = event_new(base, -1, 0, md_door_on_kick, d);
 	d->timer = evtimer_new(base, md_door_on_timer, d);
-	d->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	d->sock = md_door_socket(base, d->site);
 	if (d->kick == NULL || d->timer == NULL || d->sock == NULL)
 		goto fail;
 	d->bev = bufferevent_filter_new(d->sock, md_door_in, md_door_out,

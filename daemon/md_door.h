@@ -16,6 +16,9 @@
  *     method evhttp knows, well-formed header lines, at most one
  *     Content-Length (digits only, ≤ ML_BODY_BYTES_MAX) and never one
  *     together with Transfer-Encoding, no Transfer-Encoding but chunked;
+ *     a head whose first byte starts no method (a TLS ClientHello sent to
+ *     a plain port, binary noise) is refused at that byte, not when the
+ *     head timeout runs out;
  *   - over TCP, checks the bearer token, and the role against the route
  *     when the request carries a body;
  *   - passes an admitted head to evhttp and then exactly Content-Length
@@ -35,6 +38,20 @@
  * ML_BODY_BYTES_MAX together; the chunk that would pass the limit is
  * refused 413 before its data is read.
  *
+ * TLS (--tls-cert, md_tls.h): on a TLS listener the socket bufferevent
+ * under the door is libevent's OpenSSL one (bufferevent_openssl_socket_new
+ * in the accepting state), so the door sees and writes plain HTTP and
+ * everything above holds unchanged: the connection is counted and
+ * admitted (or answered 503) as before; the head timeout runs from the
+ * accept, so a client that never finishes its handshake is closed after
+ * MD_HEAD_TIMEOUT_S like one that never finishes its head; the token is
+ * checked on the decrypted head before any body byte reaches evhttp, and
+ * a refused connection's decrypted bytes are dropped as they come, as on
+ * a plain one. A handshake that fails (plain HTTP sent to the TLS
+ * port, a client that does not trust the certificate) is an error event
+ * of the OpenSSL bufferevent, which evhttp takes as a broken connection
+ * and frees, as it does a reset.
+ *
  * Everything here runs on the connection's loop thread.
  */
 #ifndef MD_DOOR_H
@@ -44,11 +61,13 @@
 #include <event2/event.h>
 
 struct md_loop;
+struct md_tls;
 
 /* What evhttp_set_bevcb is given as its argument: one per evhttp. */
 struct md_door_site {
 	struct md_loop *loop;
-	int via; /* enum md_via */
+	int via;            /* enum md_via */
+	struct md_tls *tls; /* TLS on this listener (md_tls.h), or NULL */
 };
 
 /* evhttp_set_bevcb's callback: a new connection's filtered bufferevent

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,9 @@ static int md_tcp_bound(int fd, char *out, size_t size)
 }
 
 /* "HOST:PORT" → a socket address. libevent parses the host (and "[v6]");
- * the port is ours, so that 0 (any free port) is allowed. */
+ * the port is ours, so that 0 (any free port) is allowed. The one name
+ * taken is "localhost", as 127.0.0.1 (no resolver: medeld never binds
+ * what a name server says). */
 static int md_tcp_addr(const char *host_port, struct sockaddr_storage *ss,
                        int *len)
 {
@@ -149,8 +152,11 @@ static int md_tcp_addr(const char *host_port, struct sockaddr_storage *ss,
 			return -1;
 		port = port * 10 + (unsigned long)(*p - '0');
 	}
-	int n = snprintf(with_port, sizeof with_port, "%.*s:1",
-	                 (int)(colon - host_port), host_port);
+	int host_len = (int)(colon - host_port);
+	bool localhost = host_len == 9 && !strncmp(host_port, "localhost", 9);
+	int n = localhost ? snprintf(with_port, sizeof with_port, "127.0.0.1:1")
+	                  : snprintf(with_port, sizeof with_port, "%.*s:1",
+	                             host_len, host_port);
 	if (port > 65535 || n < 0 || (size_t)n >= sizeof with_port)
 		return -1;
 	*len = (int)sizeof *ss;
@@ -162,6 +168,23 @@ static int md_tcp_addr(const char *host_port, struct sockaddr_storage *ss,
 	else
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
 	return 0;
+}
+
+int md_listen_loopback(const char *host_port)
+{
+	struct sockaddr_storage ss;
+	int len = 0;
+	if (md_tcp_addr(host_port, &ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		uint32_t a =
+		    ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+		return (a >> 24) == 127;
+	}
+	const struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6))
+		return a6->s6_addr[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(a6);
 }
 
 int md_listen_tcp(const char *host_port, char *bound_out, size_t bound_size,

@@ -10,7 +10,7 @@
  * that exists and is not a socket is never touched.
  *
  * TCP is only opened with --listen HOST:PORT ("127.0.0.1:8080",
- * "[::1]:8080"; port 0 picks a free port, reported by md_listen_tcp's
+ * "[::1]:8080", "localhost:8080"; port 0 picks a free port, reported by md_listen_tcp's
  * bound_out, which the tests use). Every TCP request then needs a token
  * (md_auth.h).
  *
@@ -33,6 +33,13 @@ int md_listen_unix(const char *path, ino_t *ino_out, char *why,
 /* Removes the socket file if it is still ours (the same inode): a second
  * medeld that replaced it keeps its own. */
 void md_listen_unix_remove(const char *path, ino_t ino);
+
+/* Whether "HOST:PORT" is a loopback address (127.0.0.0/8, ::1, an
+ * IPv4-mapped 127.x, "localhost"): 1 yes, 0 no, -1 not HOST:PORT at all
+ * (md_listen_tcp then says why). md_main refuses a non-loopback one
+ * without TLS unless told --insecure-http: tokens would cross a network
+ * in clear text. */
+int md_listen_loopback(const char *host_port);
 
 /* Binds and listens on "HOST:PORT". Returns the fd, or -1 with why.
  * bound_out (≥ 64 bytes) gets the address actually bound. */

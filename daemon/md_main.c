@@ -2,12 +2,16 @@
  * md_main.c — medeld's command line and life cycle.
  *
  *   medeld [--data DIR] [--socket PATH] [--listen HOST:PORT]
- *          [--tokens FILE] [--map-size SIZE] [--threads N]
+ *          [--tokens FILE] [--tls-cert FILE --tls-key FILE]
+ *          [--insecure-http] [--map-size SIZE] [--threads N]
  *          [--log-level error|warn|info|debug]
  *
  * Start-up, in an order where each step can fail with a clear message
  * and exit 1 (2 for a usage error) before anything is served: parse the
- * options; load the tokens (TCP needs them); open the ledger exclusively
+ * options; refuse plain HTTP on an address other than loopback (unless
+ * --insecure-http: a TLS proxy in front); load the tokens (TCP needs
+ * them) and the TLS certificate and key (md_tls.h); open the ledger
+ * exclusively
  * (ML_OPEN_EXCLUSIVE: a directory held by another medeld or by medel --db
  * is refused, as is one that is not a medel ledger or of an unknown
  * format); bind the Unix socket (and TCP); build the server; serve. The
@@ -38,6 +42,7 @@
 #include "md_log.h"
 #include "md_metrics.h"
 #include "md_server.h"
+#include "md_tls.h"
 
 #ifndef MEDEL_VERSION
 #define MEDEL_VERSION "0.0.0"
@@ -48,6 +53,9 @@ struct md_options {
 	const char *socket;     /* --socket, default <data>/medeld.sock */
 	const char *listen;     /* --listen HOST:PORT or NULL */
 	const char *tokens;     /* --tokens FILE or NULL */
+	const char *tls_cert;   /* --tls-cert FILE or NULL */
+	const char *tls_key;    /* --tls-key FILE or NULL */
+	bool insecure_http;     /* --insecure-http */
 	uint64_t map_bytes_max; /* --map-size, 0 = the ledger's default */
 	unsigned threads;       /* --threads, default 1 */
 	enum md_log_level level;
@@ -57,7 +65,8 @@ static void md_usage(FILE *to)
 {
 	fputs(
 	    "usage: medeld [--data DIR] [--socket PATH] [--listen HOST:PORT]\n"
-	    "              [--tokens FILE] [--map-size SIZE] [--threads N]\n"
+	    "              [--tokens FILE] [--tls-cert FILE --tls-key FILE]\n"
+	    "              [--insecure-http] [--map-size SIZE] [--threads N]\n"
 	    "              [--log-level error|warn|info|debug]\n"
 	    "\n"
 	    "Serves the medel ledger in DIR (default ./medel-data, created\n"
@@ -66,6 +75,10 @@ static void md_usage(FILE *to)
 	    "where every request needs a bearer token from --tokens FILE\n"
 	    "(lines: ROLE NAME SHA256HEX; roles read, write, admin).\n"
 	    "\n"
+	    "  --tls-cert FILE  serve TCP as HTTPS (TLS 1.2+) with this PEM\n"
+	    "  --tls-key FILE   certificate (chain) and its private key\n"
+	    "  --insecure-http  allow plain HTTP on an address other than\n"
+	    "                   loopback (only behind a TLS proxy)\n"
 	    "  --map-size SIZE  the most the LMDB map may grow to, e.g. 64G\n"
 	    "                   (suffixes K M G T, powers of 1024; default\n"
 	    "                   1T)\n"
@@ -74,7 +87,7 @@ static void md_usage(FILE *to)
 	    "  --help, --version\n"
 	    "\n"
 	    "SIGTERM/SIGINT: finish in-flight requests, commit, exit 0.\n"
-	    "SIGHUP: reload the tokens file.\n",
+	    "SIGHUP: reload the tokens file and the TLS certificate.\n",
 	    to);
 }
 
@@ -131,6 +144,15 @@ static int md_parse_option(int c, const char *arg, struct md_options *o)
 	case 't':
 		o->tokens = arg;
 		return 0;
+	case 'c':
+		o->tls_cert = arg;
+		return 0;
+	case 'k':
+		o->tls_key = arg;
+		return 0;
+	case 'I':
+		o->insecure_http = true;
+		return 0;
 	case 'm':
 		o->map_bytes_max = md_parse_size(arg);
 		if (o->map_bytes_max >= (1u << 20))
@@ -173,6 +195,9 @@ static int md_parse_args(int argc, char **argv, struct md_options *o)
 	    {"socket", required_argument, NULL, 's'},
 	    {"listen", required_argument, NULL, 'l'},
 	    {"tokens", required_argument, NULL, 't'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"insecure-http", no_argument, NULL, 'I'},
 	    {"map-size", required_argument, NULL, 'm'},
 	    {"threads", required_argument, NULL, 'T'},
 	    {"log-level", required_argument, NULL, 'L'},
@@ -194,7 +219,44 @@ static int md_parse_args(int argc, char **argv, struct md_options *o)
 		                "TCP request must carry a token\n");
 		return 2;
 	}
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		fprintf(stderr, "medeld: --tls-cert and --tls-key go together: "
+		                "the certificate and its private key\n");
+		return 2;
+	}
+	if (o->tls_cert != NULL && o->listen == NULL) {
+		fprintf(stderr, "medeld: --tls-cert needs --listen HOST:PORT: "
+		                "TLS is for TCP (the Unix socket stays "
+		                "local)\n");
+		return 2;
+	}
 	return 0;
+}
+
+/* Plain HTTP on an address other than loopback carries the tokens and
+ * the ledger in clear text: refused unless --insecure-http says a TLS
+ * proxy in front does the encryption. 0 or -1 (said why). */
+static int md_check_plain(const struct md_options *o)
+{
+	if (o->listen == NULL || o->tls_cert != NULL ||
+	    md_listen_loopback(o->listen) != 0)
+		return 0; /* -1 (not HOST:PORT): md_listen_tcp says why */
+	if (o->insecure_http) {
+		md_log(MD_LOG_WARN, "listen",
+		       "serving plain HTTP on %s, which is not loopback "
+		       "(--insecure-http): tokens cross the network in clear "
+		       "text unless a TLS proxy is in front",
+		       o->listen);
+		return 0;
+	}
+	fprintf(stderr,
+	        "medeld: refusing to listen on %s in plain HTTP: it is not "
+	        "a loopback address, so bearer tokens and the ledger would "
+	        "cross the network unencrypted. Give --tls-cert FILE "
+	        "--tls-key FILE to serve HTTPS, or --insecure-http when a "
+	        "TLS proxy in front of medeld encrypts the traffic.\n",
+	        o->listen);
+	return -1;
 }
 
 /* Everything medeld holds while it runs; freed in reverse order. */
@@ -203,6 +265,7 @@ struct md_state {
 	struct ml_ledger *lg;
 	struct md_metrics *metrics;
 	struct md_server *srv;
+	struct md_tls *tls; /* --tls-cert: TLS on TCP, or NULL */
 	int unix_fd, tcp_fd;
 	ino_t unix_ino;
 	char socket_path[MD_PATH_MAX];
@@ -255,10 +318,19 @@ static int md_open_sockets(const struct md_options *o, struct md_state *st)
 static int md_start(const struct md_options *o, struct md_state *st)
 {
 	char why[512];
+	if (md_check_plain(o) != 0)
+		return -1;
 	if (o->tokens != NULL &&
 	    md_auth_open(o->tokens, &st->auth, why, sizeof why) != 0) {
 		fprintf(stderr, "medeld: tokens: %s\n", why);
 		return -1;
+	}
+	if (o->tls_cert != NULL) {
+		st->tls = md_tls_open(o->tls_cert, o->tls_key, why, sizeof why);
+		if (st->tls == NULL) {
+			fprintf(stderr, "medeld: %s\n", why);
+			return -1;
+		}
 	}
 	if (md_open_ledger(o, st) != 0 || md_open_sockets(o, st) != 0)
 		return -1;
@@ -269,6 +341,7 @@ static int md_start(const struct md_options *o, struct md_state *st)
 	                            .metrics = st->metrics,
 	                            .unix_fd = st->unix_fd,
 	                            .tcp_fd = st->tcp_fd,
+	                            .tls = st->tls,
 	                            .threads = o->threads};
 	if (st->metrics == NULL ||
 	    md_server_new(&so, &st->srv, why, sizeof why) != 0) {
@@ -287,6 +360,7 @@ static void md_log_start(const struct md_options *o, const struct md_state *st)
 	md_logline_str(&l, "data", o->data);
 	md_logline_str(&l, "socket", st->socket_path);
 	md_logline_str(&l, "tcp", st->tcp_fd >= 0 ? st->tcp_bound : NULL);
+	md_logline_str(&l, "tls", st->tls ? "on" : "off");
 	md_logline_u64(&l, "tokens", st->auth ? md_auth_count(st->auth) : 0);
 	md_logline_u64(&l, "threads", o->threads);
 	md_logline_u64(&l, "pid", (uint64_t)getpid());
@@ -307,6 +381,7 @@ static void md_stop(struct md_state *st, bool clean)
 	ml_ledger_close(st->lg);
 	md_metrics_free(st->metrics);
 	md_auth_free(st->auth);
+	md_tls_free(st->tls);
 }
 
 int main(int argc, char **argv)

@@ -34,6 +34,7 @@
 
 #include "md_log.h"
 #include "md_server_int.h"
+#include "md_tls.h"
 
 /* The one server of this process, for libevent callbacks that carry no
  * argument of ours (the listeners' error callback). */
@@ -218,6 +219,7 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->index = i;
 	l->door_unix.via = MD_VIA_UNIX;
 	l->door_tcp.via = MD_VIA_TCP;
+	l->door_tcp.tls = s->o.tls;
 	pthread_mutex_init(&l->done_lock, NULL);
 	l->base = md_loop_base();
 	l->cache = md_cache_new();
@@ -292,6 +294,19 @@ static void md_server_on_grace(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(s->loops[i].base, NULL);
 }
 
+/* SIGHUP: the certificate and key again (md_tls.h), logged either way. */
+static void md_server_reload_tls(struct md_server *s)
+{
+	char why[512];
+	if (s->o.tls == NULL)
+		return;
+	if (md_tls_reload(s->o.tls, why, sizeof why) != 0)
+		md_log(MD_LOG_ERROR, "tls",
+		       "reload failed, old certificate kept: %s", why);
+	else
+		md_log(MD_LOG_INFO, "tls", "reloaded the certificate and key");
+}
+
 static void md_server_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct md_server *s = arg;
@@ -299,6 +314,7 @@ static void md_server_on_signal(evutil_socket_t sig, short what, void *arg)
 	struct timeval grace = {.tv_sec = MD_SHUTDOWN_GRACE_S, .tv_usec = 0};
 	(void)what;
 	if (sig == SIGHUP) {
+		md_server_reload_tls(s);
 		if (s->o.auth == NULL)
 			md_log(MD_LOG_INFO, "tokens", "SIGHUP: no tokens file");
 		else if (md_auth_reload(s->o.auth, why, sizeof why) != 0)

@@ -8,7 +8,7 @@
  *       transaction right there (reads never wait for the writer), park
  *       long-polls, move stream bytes. Loop 0 runs on the main thread and
  *       also owns the signals (SIGTERM/SIGINT: stop; SIGHUP: reload
- *       tokens). Every loop accepts on its own dup() of each listening
+ *       tokens and the TLS certificate). Every loop accepts on its own dup() of each listening
  *       socket.
  *   the writer (md_writer.h)   group commit; hands each finished batch
  *       back to the loop of its request.
@@ -57,13 +57,17 @@
 #include "md_auth.h"
 #include "md_metrics.h"
 
+struct md_tls;
+
 struct md_server_opts {
 	struct ml_ledger *lg;
 	const char *data_dir; /* the ledger's directory (disk-full checks) */
 	struct md_auth *auth; /* tokens; NULL when there is no TCP */
 	struct md_metrics *metrics;
-	int unix_fd;      /* listening Unix socket, or -1 */
-	int tcp_fd;       /* listening TCP socket, or -1 */
+	int unix_fd; /* listening Unix socket, or -1 */
+	int tcp_fd;  /* listening TCP socket, or -1 */
+	struct md_tls
+	    *tls;         /* TLS on tcp_fd (md_tls.h), or NULL; the caller's */
 	unsigned threads; /* event loops, 1 ..= MD_THREADS_MAX */
 };
 

@@ -14,6 +14,11 @@ memcheck runs the suite with MEDELD_WRAPPER="valgrind --leak-check=full
 memcheck, and one that leaks or touches bad memory exits 99 instead of 0.
 A wrapped medeld is slower: the start and stop timeouts are multiplied by
 $MEDELD_TIMEOUT_SCALE (default 10 when wrapped, 1 otherwise).
+
+TLS: make_cert() writes a self-signed certificate for 127.0.0.1 and
+localhost with `openssl req -x509`; Medeld(tls=(cert, key)) starts medeld
+with --tls-cert/--tls-key, and conn(tcp=True) then speaks HTTPS trusting
+that certificate (or the CA file given as tls_ca).
 """
 import http.client
 import json
@@ -23,6 +28,7 @@ import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -53,6 +59,27 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = s
 
 
+def make_cert(directory, name="cert", cn="localhost",
+              san="IP:127.0.0.1,DNS:localhost"):
+    """A self-signed EC certificate and its key, made by openssl req, in
+    directory: (cert path, key path). It is its own CA."""
+    cert = os.path.join(directory, name + ".pem")
+    key = os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=" + cn, "-addext",
+                    "subjectAltName=" + san],
+                   check=True, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def tls_context(cafile):
+    """A client context that verifies against cafile only."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 class Answer:
     def __init__(self, status, headers, body):
         self.status = status
@@ -74,7 +101,7 @@ class Medeld:
 
     def __init__(self, data=None, args=(), tokens=None, socket_path=None,
                  tcp_listen="127.0.0.1:0", as_documented=False,
-                 nofile=None):
+                 nofile=None, tls=None, tls_ca=None):
         """as_documented: run `medeld` with no --data/--socket, from the
         temporary directory, so its defaults (./medel-data) are used."""
         self.tmp = tempfile.mkdtemp(prefix="medeld-it-")
@@ -86,6 +113,8 @@ class Medeld:
         self.data = data or os.path.join(self.tmp, "data")
         self.socket = socket_path or os.path.join(self.data, "medeld.sock")
         self.args = list(args)
+        self.tls = tls  # (cert, key) or None
+        self.tls_ca = tls_ca or (tls[0] if tls else None)
         self.tokens_path = None
         if tokens is not None:
             self.tokens_path = os.path.join(self.tmp, "tokens")
@@ -115,6 +144,8 @@ class Medeld:
         if self.tokens_path:
             cmd += ["--listen", self.tcp_listen, "--tokens",
                     self.tokens_path]
+        if self.tls:
+            cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         return cmd + self.args
 
     def start(self):
@@ -204,6 +235,10 @@ class Medeld:
 
     # --- HTTP -----------------------------------------------------------
     def conn(self, tcp=False, timeout=60):
+        if tcp and self.tls:
+            return http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout,
+                context=tls_context(self.tls_ca))
         if tcp:
             return http.client.HTTPConnection("127.0.0.1", self.port,
                                               timeout=timeout)

@@ -10,13 +10,21 @@
       events/s and the ratio 64 / 1 (target ≥ 5, from group commit).
   (c) threads: a second medeld with --threads 2 on a copy of the ledger,
       in the same rounds as (a), to see whether a second event loop pays.
+  (d) TLS reads: a medeld with --tls-cert/--tls-key on a copy of the
+      ledger, the same query as (a) over HTTPS, beside the same nginx
+      serving the same file over HTTPS (one worker, the same certificate,
+      TLS 1.2+); the ratio medeld / nginx. wrk keeps its 64 connections
+      open, so this is the cost of encrypting answers, not of handshakes.
+      The certificate is made for the run with openssl req.
 
 Needs wrk and nginx (tools/bootstrap --bench). Builds a Release medeld in
 build-bench/ unless --medeld is given. Works in tools/bench/out/ (on disk,
 so fsync is real; git ignores it). Prints the numbers and the command
 lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
-  tools/bench/medeld_bench.py [--duration 10] [--medeld PATH]
+  tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
+
+--tls-only runs (d) alone (a quick check that it works).
 """
 import argparse
 import hashlib
@@ -27,6 +35,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -60,11 +69,24 @@ def build_medeld():
     return os.path.join(build, "daemon", "medeld")
 
 
+def make_cert():
+    """A self-signed certificate for 127.0.0.1 in OUT: (cert, key)."""
+    cert, key = os.path.join(OUT, "tls.pem"), os.path.join(OUT, "tls.key")
+    sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
+        cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
 class Medeld:
-    def __init__(self, binary, data, threads):
+    def __init__(self, binary, data, threads, tls=None):
         self.binary, self.data, self.threads = binary, data, threads
-        self.log_path = os.path.join(OUT, f"medeld-{threads}.log")
-        tokens = os.path.join(OUT, f"tokens-{threads}")
+        self.tls = tls
+        name = f"{threads}-tls" if tls else f"{threads}"
+        self.log_path = os.path.join(OUT, f"medeld-{name}.log")
+        tokens = os.path.join(OUT, f"tokens-{name}")
         with open(tokens, "w") as f:
             for role, name, tok in (("read", "bench-reader", READ_TOKEN),
                                     ("write", "bench-writer", WRITE_TOKEN),
@@ -73,8 +95,15 @@ class Medeld:
                         f"{hashlib.sha256(tok.encode()).hexdigest()}\n")
         self.cmd = [binary, "--data", data, "--listen", "127.0.0.1:0",
                     "--tokens", tokens, "--threads", str(threads)]
+        if tls:
+            self.cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(self.cmd, stderr=self.log,
+        # wrk is one address with 64 connections, at medeld's limit per
+        # address (MD_CONNS_PER_ADDR_MAX): a connection wrk replaces
+        # (after a TLS handshake it retries, say) would race its own
+        # close and be answered 503. One address stands for many here.
+        env = dict(os.environ, MEDELD_CONNS_PER_ADDR_MAX="1024")
+        self.proc = subprocess.Popen(self.cmd, stderr=self.log, env=env,
                                      stdout=subprocess.DEVNULL)
         self.port = self.wait_port()
 
@@ -92,7 +121,13 @@ class Medeld:
         raise SystemExit("medeld did not start: see " + self.log_path)
 
     def request(self, method, path, body=None, token=READ_TOKEN):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        if self.tls:
+            c = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=120,
+                context=ssl.create_default_context(cafile=self.tls[0]))
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                           timeout=120)
         h = {"Authorization": "Bearer " + token}
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
@@ -167,27 +202,37 @@ http {{
         listen 127.0.0.1:{port};
         location / {{ root {out}/www; }}
     }}
+    server {{
+        listen 127.0.0.1:{tls_port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_prefer_server_ciphers on;
+        location / {{ root {out}/www; }}
+    }}
 }}
 """
 
 
 class Nginx:
-    def __init__(self, body, workers=1):
+    def __init__(self, body, tls, workers=1):
         os.makedirs(os.path.join(OUT, "www"), exist_ok=True)
         with open(os.path.join(OUT, "www", "balances.json"), "wb") as f:
             f.write(body)
-        self.port = free_port()
+        self.port, self.tls_port = free_port(), free_port()
         conf = os.path.join(OUT, "nginx.conf")
         with open(conf, "w") as f:
             f.write(NGINX_CONF.format(workers=workers, out=OUT,
-                                      port=self.port))
+                                      port=self.port, tls_port=self.tls_port,
+                                      cert=tls[0], key=tls[1]))
         self.cmd = ["nginx", "-c", conf, "-p", OUT]
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port)).close()
+                for port in (self.port, self.tls_port):
+                    socket.create_connection(("127.0.0.1", port)).close()
                 return
             except OSError:
                 time.sleep(0.05)  # waiting for nginx to listen
@@ -213,6 +258,46 @@ def median(xs):
     return xs[len(xs) // 2]
 
 
+def bench_rounds(runs, duration, rounds):
+    """rounds × every (name, url, env) of runs with wrk at 64 connections,
+    back to back; the first of runs is the baseline. Returns per name the
+    median req/s and p99, the median of the per-round ratios to the
+    baseline, and the rounds' req/s; and the command lines."""
+    base = runs[0][0]
+    got = {name: [] for name, _, _ in runs}
+    cmds = {}
+    for _ in range(rounds):
+        for name, url, env in runs:
+            rps, p99, out, cmd = wrk(url, 64, duration, "medeld_get.lua",
+                                     env=env)
+            if "non200=0" not in out:
+                raise SystemExit(f"{name} answered non-200:\n{out}")
+            got[name].append((rps, p99))
+            cmds[name] = " ".join(f"{k}={'…' if 'TOKEN' in k else v}"
+                                  for k, v in env.items()) + " " + cmd
+    res = {}
+    for name in got:
+        rps = [r for r, _ in got[name]]
+        ratios = [r / n for (r, _), (n, _) in zip(got[name], got[base])]
+        p99 = sorted(got[name])[len(rps) // 2][1]
+        res[name] = (median(rps), p99, median(ratios), rps)
+    return res, cmds
+
+
+def bench_tls_reads(d, nginx, party, duration, rounds=3):
+    """(d): nginx over HTTPS, then medeld d (--tls-cert) over HTTPS, the
+    same query cached and built, in rounds (bench_rounds)."""
+    q = f"/v1/balances?party={party}"
+    tok = {"MEDEL_BENCH_TOKEN": READ_TOKEN}
+    vary = dict(tok, MEDEL_BENCH_VARY="1")
+    return bench_rounds(
+        (("nginx-tls", f"https://127.0.0.1:{nginx.tls_port}/balances.json",
+          {}),
+         ("tls-cached", f"https://127.0.0.1:{d.port}{q}", tok),
+         ("tls-built", f"https://127.0.0.1:{d.port}{q}", vary)),
+        duration, rounds)
+
+
 def bench_reads(d1, d2, nginx, party, duration, rounds=3):
     """Rounds of: nginx; medeld with one event loop (d1) and with two (d2,
     on a copy of the same ledger), each asked the same query again and
@@ -230,24 +315,7 @@ def bench_reads(d1, d2, nginx, party, duration, rounds=3):
             ("built-1", f"http://127.0.0.1:{d1.port}{q}", vary),
             ("cached-2", f"http://127.0.0.1:{d2.port}{q}", tok),
             ("built-2", f"http://127.0.0.1:{d2.port}{q}", vary))
-    got = {name: [] for name, _, _ in runs}
-    cmds = {}
-    for _ in range(rounds):
-        for name, url, env in runs:
-            rps, p99, out, cmd = wrk(url, 64, duration, "medeld_get.lua",
-                                     env=env)
-            if "non200=0" not in out:
-                raise SystemExit(f"{name} answered non-200:\n{out}")
-            got[name].append((rps, p99))
-            cmds[name] = " ".join(f"{k}={'…' if 'TOKEN' in k else v}"
-                                  for k, v in env.items()) + " " + cmd
-    res = {}
-    for name in got:
-        rps = [r for r, _ in got[name]]
-        ratios = [r / n for (r, _), (n, _) in zip(got[name], got["nginx"])]
-        p99 = sorted(got[name])[len(rps) // 2][1]
-        res[name] = (median(rps), p99, median(ratios), rps)
-    return res, cmds
+    return bench_rounds(runs, duration, rounds)
 
 
 def bench_appends(d, duration):
@@ -290,54 +358,40 @@ def machine():
     return f"{cpus} × {model}, load average {load1:.2f} at start"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--duration", type=int, default=10)
-    ap.add_argument("--medeld")
-    args = ap.parse_args()
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
-    binary = args.medeld or build_medeld()
-    data = os.path.join(OUT, "data")
-    lines = [f"machine: {machine()}", f"medeld: {binary}"]
-
-    d = Medeld(binary, data, 1)
-    nginx = d2 = None
+def stop_now(proc):
+    """SIGTERM, then SIGKILL after 10 s. Not SIGKILL first: a killed nginx
+    master leaves its workers running."""
+    proc.terminate()
     try:
-        n = load(d)
-        st, body = d.request("GET", "/v1/balances?party=malmo-asn")
-        lines.append(f"ledger: {n} events; balances answer {len(body)} "
-                     "bytes")
-        # The two-loop medeld serves a copy (a backup) of the same ledger.
-        st, copy = d.request("GET", "/v1/backup", token=ADMIN_TOKEN)
-        os.makedirs(os.path.join(OUT, "data2"))
-        with open(os.path.join(OUT, "data2", "data.mdb"), "wb") as f:
-            f.write(copy)
-        d2 = Medeld(binary, os.path.join(OUT, "data2"), 2)
-        nginx = Nginx(body)
-        reads, rcmds = bench_reads(d, d2, nginx, "malmo-asn", args.duration)
-        d2.stop()
-        d2 = None
-        appends, acmds = bench_appends(d, args.duration)
-        d.stop()
-        d = None
-        nginx.stop()
-    finally:  # never leave a server behind
-        for server in (d, d2, nginx):
-            if server is not None and server.proc.poll() is None:
-                server.proc.kill()
-                server.proc.wait()
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
-    def row(label, r):
-        runs = ", ".join(f"{x:.0f}" for x in r[3])
-        return (f"    {label:32} {r[0]:8.0f} req/s  p99 {r[1]:>8}  "
-                f"ratio {r[2]:.2f}  (rounds: {runs})")
 
+def copy_ledger(d, name):
+    """A copy (a backup over the API) of d's ledger in OUT/name."""
+    st, copy = d.request("GET", "/v1/backup", token=ADMIN_TOKEN)
+    if st != 200:
+        raise SystemExit(f"backup failed: {st}")
+    os.makedirs(os.path.join(OUT, name))
+    with open(os.path.join(OUT, name, "data.mdb"), "wb") as f:
+        f.write(copy)
+    return os.path.join(OUT, name)
+
+
+def row(label, r):
+    runs = ", ".join(f"{x:.0f}" for x in r[3])
+    return (f"    {label:32} {r[0]:8.0f} req/s  p99 {r[1]:>8}  "
+            f"ratio {r[2]:.2f}  (rounds: {runs})")
+
+
+def report_plain(duration, reads, rcmds, appends, acmds):
     a1, a64 = appends[1][0], appends[64][0]
-    lines += [
+    return [
         "",
         "(a) GET /v1/balances?party=malmo-asn, 64 connections, "
-        f"{args.duration} s; medians of 3 rounds, ratio = median of the "
+        f"{duration} s; medians of 3 rounds, ratio = median of the "
         "rounds' medeld/nginx:",
         row("nginx, same-size static file", reads["nginx"]),
         row("medeld, same query (cached)", reads["cached-1"]),
@@ -361,6 +415,67 @@ def main():
         f" cached {reads['cached-2'][2] / reads['cached-1'][2]:.2f}, "
         f"built {reads['built-2'][2] / reads['built-1'][2]:.2f}",
     ]
+
+
+def report_tls(duration, tls, tcmds):
+    return [
+        "(d) the same query over HTTPS (TLS 1.2+, kept-alive connections),"
+        f" 64 connections, {duration} s; ratio = median of the rounds'"
+        " medeld/nginx over TLS:",
+        row("nginx over TLS, same file", tls["nginx-tls"]),
+        row("medeld over TLS (cached)", tls["tls-cached"]),
+        row("medeld over TLS (built)", tls["tls-built"]),
+        f"    {tcmds['nginx-tls']}",
+        f"    {tcmds['tls-cached']}",
+    ]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--medeld")
+    ap.add_argument("--tls-only", action="store_true",
+                    help="run (d), the TLS reads, alone")
+    args = ap.parse_args()
+    shutil.rmtree(OUT, ignore_errors=True)
+    os.makedirs(OUT)
+    binary = args.medeld or build_medeld()
+    cert = make_cert()
+    data = os.path.join(OUT, "data")
+    lines = [f"machine: {machine()}", f"medeld: {binary}"]
+
+    d = Medeld(binary, data, 1)
+    nginx = d2 = d3 = None
+    try:
+        n = load(d)
+        st, body = d.request("GET", "/v1/balances?party=malmo-asn")
+        lines.append(f"ledger: {n} events; balances answer {len(body)} "
+                     "bytes")
+        nginx = Nginx(body, cert)
+        # The two-loop and the TLS medeld serve copies of the ledger as
+        # loaded (before (b) appends to it).
+        data3 = copy_ledger(d, "data3")
+        if not args.tls_only:
+            d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
+            reads, rcmds = bench_reads(d, d2, nginx, "malmo-asn",
+                                       args.duration)
+            d2.stop()
+            d2 = None
+            appends, acmds = bench_appends(d, args.duration)
+            lines += report_plain(args.duration, reads, rcmds, appends,
+                                  acmds)
+        d3 = Medeld(binary, data3, 1, tls=cert)
+        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration)
+        lines += report_tls(args.duration, tls, tcmds)
+        d3.stop()
+        d3 = None
+        d.stop()
+        d = None
+        nginx.stop()
+    finally:  # never leave a server behind
+        for server in (d, d2, d3, nginx):
+            if server is not None and server.proc.poll() is None:
+                stop_now(server.proc)
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(OUT, "medeld.md"), "w") as f:
