@@ -25,7 +25,15 @@ const RENDER = { oversikt: overview, handelser: events, frister: deadlines,
 const $ = (id) => document.getElementById(id);
 let generation = 0;
 
+// Asks for a token; requests that meet 401 together share one question.
+let asking = null;
 function askToken(wasBad) {
+  if (!asking)
+    asking = ask(wasBad).finally(() => { asking = null; });
+  return asking;
+}
+
+function ask(wasBad) {
   const dlg = $("login");
   $("login-text").textContent = t("login");
   $("login-ok").textContent = t("login_ok");
