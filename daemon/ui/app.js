@@ -99,10 +99,19 @@ async function render() {
 }
 
 function wire() {
-  $("date").addEventListener("change", (e) => {
-    if (isDate(e.target.value))
-      st.go(st.withParams(st.read(), { date: e.target.value }));
+  // The date is typed ISO in a text field (a date field would show the
+  // browser's own format, 12/31/2020 in an English browser); the calendar
+  // button opens the browser's picker of a hidden date field.
+  const setDate = (v) => {
+    if (isDate(v)) st.go(st.withParams(st.read(), { date: v }));
+    else $("date").value = st.read().params.date;
+  };
+  $("date").addEventListener("change", (e) => setDate(e.target.value.trim()));
+  $("date-open").addEventListener("click", () => {
+    $("date-pick").value = $("date").value;
+    $("date-pick").showPicker();
   });
+  $("date-pick").addEventListener("change", (e) => setDate(e.target.value));
   $("known").addEventListener("change", (e) =>
     st.go(st.withParams(st.read(), { known: e.target.value.trim() || null })));
   $("known-clear").addEventListener("click", () =>

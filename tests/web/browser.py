@@ -61,7 +61,11 @@ def driver(lang="sv-SE", downloads=None):
                       "download.prompt_for_download": False})
     o.add_experimental_option("prefs", prefs)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(executable_path=DRIVER),
+    # The date field follows the locale of the process (LANG), not only
+    # --lang: a Swedish controller sees 2020-12-31, and so do the tests.
+    env = dict(os.environ, LANG="sv_SE.UTF-8" if lang.startswith("sv")
+               else "en_GB.UTF-8", LANGUAGE=lang.replace("-", "_"))
+    return webdriver.Chrome(service=Service(executable_path=DRIVER, env=env),
                             options=o)
 
 
