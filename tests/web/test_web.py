@@ -116,6 +116,16 @@ class Web(unittest.TestCase):
             By.CSS_SELECTOR, "#f-party option")]
         self.assertIn(browser.XSS_NAME, opts)
 
+    def test_csp_header(self):
+        """The page the browser loaded came with the strict policy."""
+        a = self.led.d.request("GET", "/", tcp=True)
+        self.assertEqual(a.status, 200)
+        csp = a.headers["Content-Security-Policy"]
+        self.assertIn("default-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertNotIn("unsafe-eval", csp)
+        self.assertEqual(a.headers["X-Content-Type-Options"], "nosniff")
+
     def test_no_policy_violations(self):
         self.open("flode", date="2021-04-01", grant=POST)
         self.open("oversikt", date="2020-12-31")

@@ -35,19 +35,24 @@ function facts(ctx, g) {
 async function grantBlock(ctx, id, level) {
   const g = ctx.names.grants.get(id);
   const posts = ctx.names.posts(id);
-  const b = await api.get("/v1/balances", { grant: id, ...ctx.at });
+  // The grant's answer, with posts its total with them and each post's
+  // block, all asked at once.
+  const [b, all, subs] = await Promise.all([
+    api.get("/v1/balances", { grant: id, ...ctx.at }),
+    posts.length ? api.get("/v1/balances", { grant: id, posts: 1, ...ctx.at })
+      : null,
+    Promise.all(posts.map((p) => grantBlock(ctx, p, level + 1))),
+  ]);
   const cols = [{ key: "party", label: t("party"), cell: (r) =>
     h("span", { class: `depth${Math.min(r._depth, 4)}` }, partyLink(ctx, r.party)) },
   ...moneyCols(COLUMNS)];
-  cols[0].class = "tree";
   const rows = rowsByTree(ctx, b.rows);
   const parts = [h(`h${Math.min(level + 2, 4)}`, {}, grantLink(ctx, id)), facts(ctx, g),
     rows.length ? table(ctx, cols, rows, totalsRow(b.totals, t("total")),
       { class: "money", "data-grant": id })
       : h("p", { class: "empty" }, t("no_rows"))];
   if (posts.length) {
-    const all = await api.get("/v1/balances", { grant: id, posts: 1, ...ctx.at });
-    for (const p of posts) parts.push(await grantBlock(ctx, p, level + 1));
+    parts.push(subs);
     if (all.totals)
       parts.push(table(ctx, [{ key: "x", label: "" }, ...moneyCols(COLUMNS)], [],
         totalsRow(all.totals, t("total_posts")),
@@ -59,7 +64,6 @@ async function grantBlock(ctx, id, level) {
 export default async function render(ctx) {
   const tops = [...ctx.names.grants.values()].filter((g) => !g.parent)
     .sort((a, b) => (b.year || 0) - (a.year || 0) || a.grant.localeCompare(b.grant));
-  const blocks = [];
-  for (const g of tops) blocks.push(await grantBlock(ctx, g.grant, 0));
+  const blocks = await Promise.all(tops.map((g) => grantBlock(ctx, g.grant, 0)));
   return [h("h2", {}, t("oversikt")), blocks];
 }
