@@ -219,6 +219,19 @@ class Web(unittest.TestCase):
         self.assertEqual(seqs, [e["seq"] for e in want["events"]])
         self.assertTrue(seqs)
 
+    def test_verify(self):
+        self.open("handelser", date="2020-12-31")
+        self.drv.find_element(By.ID, "verify").click()
+        out = WebDriverWait(self.drv, 60).until(
+            lambda d: d.find_element(By.ID, "verify-result")
+            if d.find_element(By.ID, "verify-result")
+            .get_attribute("data-ok") else None)
+        v = self.led.api("/v1/verify")
+        self.assertEqual(out.get_attribute("data-ok"), "1" if v["ok"]
+                         else "0")
+        self.assertIn(str(v["head_seq"]), out.text)
+        self.assertIn(str(v["events"]), out.text)
+
     def test_deadlines(self):
         for date in ("2021-03-16", "2021-04-10"):
             self.open("frister", date=date)

@@ -2,7 +2,7 @@
 // grant and type as the API filters it, 200 events a page ("Fler" goes
 // on from next_after), and the head (seq and hash, /healthz). Each event
 // offers "som då": the whole page as the ledger knew it when that event
-// was recorded (known_at = its recorded_at).
+// was recorded (known_at = its recorded_at). Verifiera runs /v1/verify.
 
 import * as api from "../api.js";
 import { h, select } from "../dom.js";
@@ -56,6 +56,29 @@ function filters(ctx) {
       ...TYPES.map((x) => [x, x])], p.type || "", set("type"))));
 }
 
+// Verifiera: runs /v1/verify (the chain re-hashed, the state rebuilt
+// and compared) and shows its answer; on a difference every field of it.
+async function verify(btn, out) {
+  btn.disabled = true;
+  out.className = "";
+  out.textContent = t("verifying");
+  try {
+    const v = await api.get("/v1/verify");
+    out.className = v.ok ? "status ok" : "status overdue";
+    out.dataset.ok = v.ok ? "1" : "0";
+    out.textContent = v.ok
+      ? t("verify_ok", { n: v.events, seq: v.head_seq })
+      : `${t("verify_bad")}: ` + Object.entries(v).filter(([k]) => k !== "ok")
+        .map(([k, x]) => `${k} ${typeof x === "object" ? JSON.stringify(x) : x}`)
+        .join(" · ");
+  } catch (e) {
+    out.className = "error";
+    out.textContent = `${t("error")}: ${e.message}`;
+  } finally {
+    btn.disabled = false;
+  }
+}
+
 export default async function render(ctx) {
   const p = ctx.state.params;
   const [log, health] = await Promise.all([
@@ -66,6 +89,10 @@ export default async function render(ctx) {
   const head = h("p", { class: "head", id: "head" }, `${t("head")}: `,
     h("strong", { id: "head-seq" }, String(health.head_seq)), ` · ${t("hash")} `,
     h("code", { id: "head-hash" }, health.head_hash));
+  const out = h("span", { id: "verify-result", "aria-live": "polite" });
+  const btn = h("button", { type: "button", id: "verify" }, t("verify"));
+  btn.addEventListener("click", () => verify(btn, out));
+  head.append(" ", btn, " ", out);
   const cols = [t("seq"), t("date"), t("type"), t("from_to"), t("grant"),
     t("amount"), t("recorded_by"), t("recorded_at"), ""];
   const more = log.events.length === PAGE
