@@ -34,6 +34,6 @@ export default async function render(ctx) {
         ...partyIds.map((x) => [x, ctx.names.party(x)])], p.party || "", set("party"))),
       h("label", {}, t("grant"), select("f-grant", [["", t("all")],
         ...grantIds.map((x) => [x, ctx.names.grant(x)])], p.grant || "", set("grant")))),
-    rows.length ? table(ctx, cols, rows, null, { class: "money", id: "deadlines" })
+    rows.length ? table(ctx, cols, rows, null, { class: "list", id: "deadlines" })
       : h("p", { class: "empty" }, t("no_deadlines"))];
 }
