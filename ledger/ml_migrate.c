@@ -15,6 +15,7 @@
 #include "ml_assert.h"
 #include "ml_chunk.h"
 #include "ml_entries.h"
+#include "ml_store.h"
 
 struct ml_mig_run {
 	MDB_txn *txn;
@@ -103,12 +104,17 @@ static int ml_mig_series(MDB_txn *txn, const char *from, const char *to,
 	return ml_error_norm(rc);
 }
 
-int ml_migrate(MDB_txn *txn, unsigned from)
+int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from)
 {
-	if (from != 1 || ML_FORMAT_VERSION != 2)
+	static_assert(ML_FORMAT_VERSION == 3, "a migration per version");
+	if (from < 1 || from > 2)
 		return ML_E_FORMAT;
-	int rc = ml_mig_series(txn, "acct_ev", "acct", 8);
-	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
+	int rc = 0;
+	if (from == 1)
+		rc = ml_mig_series(txn, "acct_ev", "acct", 8);
+	if (rc == 0 && from == 1)
+		rc = ml_mig_series(txn, "edge_ev", "edge", 12);
+	return rc == 0 ? ml_migrate_edges(st, txn) : rc;
 }
 
 /* One attempt: migrate and stamp the new version in one transaction. */
@@ -121,7 +127,7 @@ static int ml_migrate_txn(struct ml_store *st)
 		return rc;
 	rc = ml_store_format_get(st, txn, &version);
 	if (rc == 0 && version < ML_FORMAT_VERSION)
-		rc = ml_migrate(txn, version);
+		rc = ml_migrate(st, txn, version);
 	if (rc == 0 && version < ML_FORMAT_VERSION)
 		rc = ml_store_format_set(st, txn);
 	if (rc != 0) {

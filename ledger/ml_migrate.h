@@ -16,6 +16,9 @@
  *          corrected_by) become chunks beside the day records in acct and
  *          edge (ml_chunk.h) — the old value is exactly a chunk entry
  *          after its seq delta. acct_ev and edge_ev are then deleted.
+ *   2 → 3  requisitions and invoices post their claim on the edge from →
+ *          to as well (the claim-edge rule): the edge database is rebuilt
+ *          from the log (ml_migrate_edges.c).
  *
  * The whole migration and the new format record are one write
  * transaction: a crash leaves the old version whole, and the next open
@@ -42,6 +45,9 @@ int ml_migrate_open(struct ml_store *st, struct ml_errinfo *err);
  * a version this medel can migrate, ML_E_CORRUPT when an old record does
  * not decode, or a storage error (MDB_MAP_FULL: the caller grows the map
  * and tries again). */
-int ml_migrate(MDB_txn *txn, unsigned from);
+int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from);
+
+/* 2 → 3 (ml_migrate_edges.c): the edge database rebuilt from the log. */
+int ml_migrate_edges(struct ml_store *st, MDB_txn *txn);
 
 #endif /* ML_MIGRATE_H */
