@@ -44,8 +44,8 @@ static int ml_mig_resolve(struct ml_mig_edges *m, const struct ml_event *e,
                           struct ml_resolved *r)
 {
 	memset(r, 0, sizeof *r);
-	int rc = ml_state_lookup(m->st, m->txn, ML_NAME_GRANT, e->grant,
-	                         &r->grant);
+	int rc =
+	    ml_state_lookup(m->st, m->txn, ML_NAME_GRANT, e->grant, &r->grant);
 	if (rc == 0)
 		rc = ml_state_lookup(m->st, m->txn, ML_NAME_PARTY, e->from,
 		                     &r->from);

@@ -92,8 +92,8 @@ static void ml_postings_move(const struct ml_event *ev,
 	default: /* requisition, invoice: the account, then the edge */
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_CLAIMED, a, -1,
 		       0);
-		ml_add(out, true, g, r->from, r->to, ML_F_FROM, ML_B_CLAIMED,
-		       a, -1, 0);
+		ml_add(out, true, g, r->from, r->to, ML_F_FROM, ML_B_CLAIMED, a,
+		       -1, 0);
 		break;
 	}
 }

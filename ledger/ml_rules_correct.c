@@ -228,11 +228,11 @@ static int ml_recount_rule(struct ml_apply *a, const struct ml_event *e,
 		rc = ml_state_grant_effective(a->st, a->txn, r->grant, &g);
 		if (rc != 0 || g.carry_over == 1)
 			return rc;
-		return ml_fail(a->err, ML_E_CARRY_OVER_NOT_ALLOWED, a->index,
-		               "corrects",
-		               "corrects: the carry-over seq %llu would count "
-		               "again, but its grant no longer allows carry-over",
-		               (unsigned long long)e->seq);
+		return ml_fail(
+		    a->err, ML_E_CARRY_OVER_NOT_ALLOWED, a->index, "corrects",
+		    "corrects: the carry-over seq %llu would count "
+		    "again, but its grant no longer allows carry-over",
+		    (unsigned long long)e->seq);
 	case ML_TYPE_REPAYMENT:
 		rc = ml_repayment_target_ok(a, r->grant, r->from, r->to, day,
 		                            &ok);
@@ -286,8 +286,8 @@ static int ml_correct_repayments(struct ml_apply *a, ml_day day,
 	 * repayment found reads another edge while this scan is open. */
 	int rc = ml_state_batch_flush(a->s);
 	return rc != 0 ? rc
-	               : ml_entries_scan(&s, day, ML_DAY_MAX,
-	                                 ml_repay_still_ok, &c);
+	               : ml_entries_scan(&s, day, ML_DAY_MAX, ml_repay_still_ok,
+	                                 &c);
 }
 
 /* corrects → this seq, and the date of its own records when it has. */

@@ -47,7 +47,8 @@
 
 #include "ml_error.h"
 
-#define ML_FORMAT_VERSION 3 /* 2: event chunks beside the day totals;
+#define ML_FORMAT_VERSION                                                      \
+	3 /* 2: event chunks beside the day totals;
                                3: claims on edges */
 
 enum ml_db {

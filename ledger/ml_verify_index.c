@@ -52,9 +52,9 @@ static int mv_corr_row(const MDB_val *k, const MDB_val *v, void *arg)
 	bool own = t != 0 && t <= c->x->head && by != 0 && by <= c->x->head &&
 	           c->x->retracted_by[t] != by;
 	bool value_ok =
-	    own ? v->mv_size == 12 && (ml_day)ml_be32_get((unsigned char *)
-	                                                      v->mv_data +
-	                                                  8) == c->x->date[by]
+	    own ? v->mv_size == 12 &&
+	              (ml_day)ml_be32_get((unsigned char *)v->mv_data + 8) ==
+	                  c->x->date[by]
 	        : v->mv_size == 8;
 	if (t == 0 || t > c->x->head || c->x->corrected_by[t] != by ||
 	    !value_ok)

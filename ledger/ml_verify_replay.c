@@ -280,9 +280,8 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 	return rc;
 }
 
-static int mv_correction(struct ml_store *st, MDB_txn *txn,
-                         struct mv_expect *x, const struct ml_event *ev,
-                         struct mv_diff *d)
+static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                         const struct ml_event *ev, struct mv_diff *d)
 {
 	uint64_t s = ev->corrects;
 	struct ml_event t, e;

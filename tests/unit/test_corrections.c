@@ -48,8 +48,7 @@ static void dq(const char *in, char *out, size_t size)
 	out[i] = '\0';
 }
 
-static int append(struct ml_ledger *lg, const char *sq,
-                  struct ml_errinfo *err)
+static int append(struct ml_ledger *lg, const char *sq, struct ml_errinfo *err)
 {
 	char json[8192];
 	dq(sq, json, sizeof json);
@@ -64,13 +63,13 @@ static int64_t spent(struct ml_ledger *lg, int32_t ymd, uint64_t known_seq)
 	struct ml_totals t = {{0}};
 	uint32_t g = 0, p = 0;
 	bool exists;
-	struct ml_view v = {ml_date_from_ymd(ymd / 10000, ymd / 100 % 100,
-	                                     ymd % 100),
-	                    known_seq != 0, known_seq};
+	struct ml_view v = {
+	    ml_date_from_ymd(ymd / 10000, ymd / 100 % 100, ymd % 100),
+	    known_seq != 0, known_seq};
 	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
 		return -1;
-	MT_CHECK(ml_state_lookup(st, txn, ML_NAME_GRANT, (struct ml_str){"g", 1},
-	                         &g) == 0);
+	MT_CHECK(ml_state_lookup(st, txn, ML_NAME_GRANT,
+	                         (struct ml_str){"g", 1}, &g) == 0);
 	MT_CHECK(ml_state_lookup(st, txn, ML_NAME_PARTY,
 	                         (struct ml_str){"storsthlm", 9}, &p) == 0);
 	MT_CHECK(ml_state_account(st, txn, &v, g, p, &t, &exists) == 0);
@@ -163,8 +162,7 @@ static void test_closed_period(void)
 
 static void test_claim_edge(void)
 {
-	char dir[4096], want[256], m[ML_MONEY_TEXT_MAX], before[65],
-	    after[65];
+	char dir[4096], want[256], m[ML_MONEY_TEXT_MAX], before[65], after[65];
 	struct ml_errinfo err;
 	struct ml_ledger *lg = tl_open(dir, "corr-claims");
 	MT_REQUIRE(append(lg, setup, NULL) == 0);

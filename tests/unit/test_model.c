@@ -766,8 +766,8 @@ static void plan_correction(const struct model *m, struct mev *e)
 	bool t_own = true;
 	ml_day t_day = t->day;
 	int t_sign = 1;
-	e->root = t->type == ML_TYPE_CORRECTION ? t->root
-	                                        : (int)(e->corrects - 1);
+	e->root =
+	    t->type == ML_TYPE_CORRECTION ? t->root : (int)(e->corrects - 1);
 	e->depth = t->type == ML_TYPE_CORRECTION ? t->depth + 1 : 1;
 	if (t->type == ML_TYPE_CORRECTION && t->own) {
 		t_day = t->own_day;
@@ -1010,8 +1010,8 @@ static size_t model_store(struct model *m, const struct mev *cand)
 	    e->corrects <= idx && e->own)
 		r = &m->ev[e->root];
 	for (int k = 0; r != NULL && k < r->npost; k++) {
-		struct ment x = {e->own_day, (uint32_t)idx,
-		                 (uint32_t)e->root, (uint32_t)k, e->own_sign};
+		struct ment x = {e->own_day, (uint32_t)idx, (uint32_t)e->root,
+		                 (uint32_t)k, e->own_sign};
 		list_insert(post_list(m, &r->post[k]), x);
 	}
 	model_define(&m->d, e);
@@ -1036,11 +1036,11 @@ static void model_rollback(struct model *m, const struct msnap *s)
 		for (int k = 0; k < e->npost; k++)
 			list_drop_from(post_list(m, &e->post[k]),
 			               (uint32_t)s->n);
-		const struct mev *r =
-		    e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
-		            e->corrects <= i && e->own
-		        ? &m->ev[e->root]
-		        : NULL;
+		const struct mev *r = e->type == ML_TYPE_CORRECTION &&
+		                              e->corrects >= 1 &&
+		                              e->corrects <= i && e->own
+		                          ? &m->ev[e->root]
+		                          : NULL;
 		for (int k = 0; r != NULL && k < r->npost; k++)
 			list_drop_from(post_list(m, &r->post[k]),
 			               (uint32_t)s->n);
@@ -1354,9 +1354,9 @@ static void gen_decline(struct gen *G, struct mev *e)
 		avail = min64(avail, min_from(G->m, acct, e->day, q_unclaimed));
 	}
 	if (e->b != G->m->d.g[e->g].payer) /* the claim-edge rule */
-		avail = min64(avail, min_from(G->m,
-		                              &G->m->edge[e->g][e->b][e->a],
-		                              e->day, q_unclaimed));
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->b][e->a],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 }
 
@@ -1382,9 +1382,9 @@ static void gen_claim(struct gen *G, struct mev *e, enum ml_type type)
 		avail =
 		    min_from(G->m, acct_of(G, e->g, e->b), e->day, q_unclaimed);
 	if (e->a != payer)
-		avail = min64(avail, min_from(G->m,
-		                              &G->m->edge[e->g][e->a][e->b],
-		                              e->day, q_unclaimed));
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->a][e->b],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 	if (chance(G, 40))
 		e->id_no = G->id_next++;
