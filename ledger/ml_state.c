@@ -497,6 +497,39 @@ int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 	return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
 }
 
+int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
+                               uint64_t c_seq, uint64_t *root_seq, ml_day *day,
+                               int *sign)
+{
+	struct ml_event c, e;
+	uint64_t by = 0;
+	int depth = 0;
+	int rc = ml_log_get(st, txn, c_seq, &c);
+	if (rc == 0 && c.type != ML_TYPE_CORRECTION)
+		rc = ML_E_CORRUPT;
+	uint64_t t_seq = rc == 0 ? c.corrects : 0;
+	if (rc == 0)
+		rc = ml_state_correction(st, txn, t_seq, &by, day);
+	if (rc == 0 && by != c_seq)
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ml_state_event_root(st, txn, c_seq, &e, &depth);
+	if (rc != 0)
+		return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+	*root_seq = e.seq;
+	*sign = depth % 2 == 1 ? -1 : 1;
+	if (*day != ML_DAY_NONE)
+		return 0;
+	*day = e.date; /* it withdrew the records of its target */
+	if (depth == 1)
+		return 0;
+	rc = ml_log_get(st, txn, t_seq, &c);
+	if (rc == 0)
+		rc = ml_state_correction(st, txn, c.corrects, &by, day);
+	return rc == 0 && (by != t_seq || *day == ML_DAY_NONE) ? ML_E_CORRUPT
+	                                                       : rc;
+}
+
 /* Does view v see event seq dated day, counting as far as v knows? The
  * event's chain of corrections is walked: each either withdraws the
  * records of the link before it (day NONE) or posts its own, with the

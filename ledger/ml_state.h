@@ -241,6 +241,15 @@ int ml_state_correction(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
                         struct ml_event *ev, int *depth);
 
+/* What correction c_seq did to the event at the root of its chain
+ * (*root_seq): *sign −1 when it withdrew its postings, +1 when it made
+ * them count again, from *day on (the date of the records it posted, or
+ * of those it withdrew). For the journals, which show it as a
+ * transaction. ML_E_CORRUPT when c_seq is no stored correction. */
+int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
+                               uint64_t c_seq, uint64_t *root_seq, ml_day *day,
+                               int *sign);
+
 /* Is a counting report for (grant_no, party_no) visible in v? */
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
                         const struct ml_view *v, uint32_t grant_no,
