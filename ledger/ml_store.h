@@ -18,7 +18,8 @@
  *            a chunk of that date's event postings (ml_entries.h).
  *   edge     grant no + from no + to no + date (+ first seq) → the
  *            same for an edge.
- *   corr     corrected seq → correcting seq.
+ *   corr     corrected seq → correcting seq (‖ the date of the records
+ *            the correction posted itself, when it did: ml_rules_correct.c).
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
  *   claims   grant no + party no + seq → claim_by of an allocation.

@@ -13,12 +13,17 @@
  *   - to decide a candidate (one event or an atomic batch) the model runs
  *     the checks that come before the postings, stores the event
  *     tentatively, and then replays, for every account and edge it posts
- *     to (for a correction: the corrected event's), all counting postings
- *     in date order from the first one, checking every rule at the end of
- *     every date. A grant definition re-checks every counting expense and
- *     carry-over against the new definitions; a corrected payout
- *     re-checks every counting repayment. On failure the whole batch is
- *     undone.
+ *     to (for a correction: those of the event at the root of its chain),
+ *     all counting records in date order from the first one, checking
+ *     every rule at the end of every date. A grant definition re-checks
+ *     every counting expense and carry-over record against the new
+ *     definitions; a payout that stops counting re-checks every counting
+ *     repayment record. On failure the whole batch is undone.
+ *   - a correction either withdraws the records of the event it corrects
+ *     (they stop counting) or posts records of its own (the root's
+ *     postings negated or again, on its date or the root's), as
+ *     docs/rules.md "Corrections" says; corrections of corrections, and
+ *     corrections after closes, are generated on purpose.
  *
  * Where docs/rules.md leaves room, the model reads it so (the ledger
  * agrees unless the report of the run says otherwise):
@@ -41,8 +46,8 @@
  * follows the ledger, so that the run can go on to find more.
  *
  * At 200 checkpoints every (grant, party) account — ten buckets and the
- * existence flag — and every edge either side has (allocated, paid,
- * repaid) are compared with ml_state_account and ml_state_edge, as of
+ * existence flag — and every edge either side has (allocated, claimed,
+ * paid, repaid) are compared with ml_state_account and ml_state_edge, as of
  * random dates and as known at random points (the recorded_at of a
  * random stored event); so are each grant's effective definition and
  * closed day, party parents, corrected_by of sampled events, and per
