@@ -68,7 +68,8 @@ bool ml_event_matches(const struct ml_event *ev,
 	return ml_names_match(ev, q);
 }
 
-/* ml_event_matches, with a correction judged by the event it corrects. */
+/* ml_event_matches, with a correction judged by the event at the root
+ * of its chain (the money event or report it changes). */
 static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
                                const struct ml_event *ev,
                                const struct ml_events_query *q, bool *match)
@@ -78,7 +79,8 @@ static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
 	if (!*match || ev->type != ML_TYPE_CORRECTION || !names)
 		return 0;
 	struct ml_event target;
-	int rc = ml_log_get(st, txn, ev->corrects, &target);
+	int depth;
+	int rc = ml_state_event_root(st, txn, ev->corrects, &target, &depth);
 	if (rc != 0)
 		return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
 	*match = ml_names_match(&target, q);
