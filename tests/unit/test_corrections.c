@@ -9,10 +9,13 @@
  * and that one again, after another close, follows docs/rules.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ml_answer.h"
+#include "ml_buf.h"
 #include "ml_date.h"
+#include "ml_export.h"
 #include "ml_money.h"
 #include "ml_state.h"
 #include "mt.h"
@@ -96,6 +99,43 @@ static bool verify_ok(struct ml_ledger *lg)
 	return ok;
 }
 
+/* The hledger journal of the whole ledger (malloc'ed text). */
+static char *journal(struct ml_ledger *lg)
+{
+	MDB_txn *txn;
+	struct ml_export *x = NULL;
+	struct ml_errinfo err;
+	struct ml_buf b;
+	bool done = false;
+	int rc = ml_ledger_read_begin_txn(lg, &txn);
+	if (rc != 0)
+		return NULL;
+	ml_buf_init(&b, 1u << 24);
+	rc = ml_export_begin(lg, ml_read_of(txn), ML_EXPORT_LEDGER, NULL, &x,
+	                     &err);
+	while (rc == 0 && !done)
+		rc = ml_export_next(x, ml_read_of(txn), &b, 1u << 16, &done);
+	ml_export_end(x);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	char *text = rc == 0 ? strdup(b.data) : NULL;
+	ml_buf_free(&b);
+	return text;
+}
+
+/* The journal shows each link of the chain as a transaction at the date
+ * it changed what counts from: the reversal on 2021-02-01 (seq 10), and
+ * (seq 14) the expense counted again on 2021-05-01. */
+static void check_journal(struct ml_ledger *lg)
+{
+	char *j = journal(lg);
+	MT_REQUIRE(j != NULL);
+	if (getenv("SHOW_JOURNAL"))
+		fputs(j, stdout);
+	MT_CHECK(strstr(j, "2021-02-01 (10) reverses seq 8") != NULL);
+	MT_CHECK(strstr(j, "2021-05-01 (14) counts again seq 8") != NULL);
+	free(j);
+}
+
 static void test_closed_period(void)
 {
 	char dir[4096];
@@ -157,6 +197,7 @@ static void test_closed_period(void)
 	MT_CHECK_INT(rc, ML_E_ALREADY_CORRECTED);
 	MT_CHECK(strstr(err.message, "correct seq 14") != NULL);
 	MT_CHECK(verify_ok(lg));
+	check_journal(lg);
 	tl_close(lg, dir);
 }
 
