@@ -8,12 +8,12 @@
  * same edge and date, which appending never does; rebuilding the whole
  * edge database in log order keeps every chunk exactly as appending would
  * have built it. The log is read once, seq by seq: each money event's
- * edge postings are inserted (no rule is checked: the events were
- * accepted under the rules of their time, and a ledger that holds a claim
- * the new rule would refuse still opens — medel warns nothing here, the
- * claim stays what it was), and each correction withdraws its target's
- * (in format 2 every correction withdrew its target's own records). The
- * account database and every index are untouched.
+ * edge postings are inserted with no rule checked (the events were
+ * accepted under the rules of their time: a ledger holding a claim that
+ * the claim-edge rule would refuse still opens, and later events on that
+ * edge meet the rule, docs/operations.md), and each correction withdraws
+ * its target's (in format 2 every correction withdrew its target's own
+ * records). The account database and every index are untouched.
  *
  * Cost: one log read per event and one insert per edge posting, in the
  * one write transaction of the migration.
