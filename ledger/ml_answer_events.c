@@ -63,7 +63,8 @@ bool ml_event_matches(const struct ml_event *ev,
 	return ml_names_match(&names, q);
 }
 
-/* ml_event_matches, with a correction judged by the root of its chain. */
+/* ml_event_matches, with a correction judged by the event at the root
+ * of its chain (the money event or report it changes). */
 static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
                                const struct ml_event *ev,
                                const struct ml_events_query *q, bool *match)

@@ -12,8 +12,10 @@
 #include <assert.h>
 
 /* The buckets of an account (DOMAIN.md), and a count of live entries. An
- * edge uses ALLOCATED (net allocation from → to), PAID_OUT (payouts) and
- * REPAID (repayments from → to). */
+ * edge uses ALLOCATED (net allocation from → to), CLAIMED (requisitions
+ * and invoices of to against from: the claim-edge rule), PAID_OUT
+ * (payouts) and REPAID (repayments from → to). New buckets go after
+ * ENTRIES: the numbers are on disk. */
 enum ml_bucket {
 	ML_B_ALLOCATED,
 	ML_B_ALLOCATED_OUT,

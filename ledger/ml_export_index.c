@@ -7,8 +7,10 @@
  * later (the parts read the events again, each in its own transaction):
  *
  *   items   (date, seq) of every exported event, 16 bytes each. A
- *           correction is placed at the date of the event it corrects
- *           (the journals reverse it there). Journals sort them by
+ *           correction is placed at the date it changed what counts
+ *           from (ml_state_correction_effect): the corrected event's,
+ *           or its own when that date was closed; the journals reverse
+ *           (or, undoing a correction, repeat) the event there. Journals sort them by
  *           (date, seq); the other formats keep seq order.
  *   deltas  for each grant definition, new total − previous total: the
  *           state posts this difference (rules.md "Redefinitions"), and
@@ -229,10 +231,14 @@ static bool ex_keeps(const struct ex_pass *p, const struct ml_event *ev,
 {
 	*date = ev->date;
 	if (ev->type == ML_TYPE_CORRECTION) {
-		const struct ml_export_item *t = ex_item_of(p->x, ev->corrects);
-		if (t != NULL)
-			*date = t->date;
-		return t != NULL;
+		/* Kept with the event at the root of its chain, at the date
+		 * it changed what counts from. */
+		uint64_t root = 0;
+		int sign;
+		if (ml_state_correction_effect(p->st, p->txn, ev->seq, &root,
+		                               date, &sign) != 0)
+			return false;
+		return ex_item_of(p->x, root) != NULL;
 	}
 	if (!p->x->filtered)
 		return true;

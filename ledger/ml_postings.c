@@ -7,6 +7,9 @@
  * posting by posting in this order, so the first posting that breaks a
  * rule names the error (a decline checks its edge first, so declining
  * more than was allocated reads "not_allocated", not "over_allocation").
+ * A requisition or invoice posts its claim to the claimer's account and
+ * to the edge from → to (the claim-edge rule compares it there with what
+ * from allocated to to).
  */
 #include "ml_assert.h"
 #include "ml_state_internal.h"
@@ -86,9 +89,11 @@ static void ml_postings_move(const struct ml_event *ev,
 		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_REPAID, a,
 		       -1, 0);
 		break;
-	default: /* requisition, invoice */
+	default: /* requisition, invoice: the account, then the edge */
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_CLAIMED, a, -1,
 		       0);
+		ml_add(out, true, g, r->from, r->to, ML_F_FROM, ML_B_CLAIMED, a,
+		       -1, 0);
 		break;
 	}
 }

@@ -18,7 +18,8 @@
  *            a chunk of that date's event postings (ml_entries.h).
  *   edge     grant no + from no + to no + date (+ first seq) → the
  *            same for an edge.
- *   corr     corrected seq → correcting seq.
+ *   corr     corrected seq → correcting seq (‖ the date of the records
+ *            the correction posted itself, when it did: ml_rules_correct.c).
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
  *   claims   grant no + party no + seq → claim_by of an allocation.
@@ -48,7 +49,8 @@
 
 #include "ml_error.h"
 
-/* 2: event chunks beside the day totals; 3: the log's index (evidx) */
+/* 2: event chunks beside the day totals; 3: claims on edges and the
+ * log's index (evidx) */
 #define ML_FORMAT_VERSION 3
 
 enum ml_db {

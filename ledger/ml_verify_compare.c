@@ -82,14 +82,14 @@ static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
 		                 "%u) is not what the log says",
 		                 what, (unsigned long long)e->seq, words[0],
 		                 words[1]);
-	if (e->corrected_by != w->x->corrected_by[e->seq])
+	if (e->corrected_by != w->x->retracted_by[e->seq])
 		return mv_differ(
 		    w->d, "projection", e->seq,
 		    "the %s entry of seq %llu says corrected by "
 		    "%llu; the log says %llu",
 		    what, (unsigned long long)e->seq,
 		    (unsigned long long)e->corrected_by,
-		    (unsigned long long)w->x->corrected_by[e->seq]);
+		    (unsigned long long)w->x->retracted_by[e->seq]);
 	p->matched = true;
 	if (e->corrected_by != 0)
 		return 0;

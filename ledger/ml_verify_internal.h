@@ -48,7 +48,8 @@ struct mv_expect {
 	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
 	struct mv_posting *posts;
 	uint64_t nposts, posts_cap;
-	uint64_t *corrected_by; /* by seq */
+	uint64_t *corrected_by; /* by seq: the correction of it (index) */
+	uint64_t *retracted_by; /* by seq: the one that withdrew its records */
 	ml_day *date;           /* by seq */
 	uint64_t corrections, ids;
 	struct ml_cache *names;

@@ -96,6 +96,13 @@
  * accounts and one edge. */
 #define ML_POSTINGS_MAX 6
 
+/* Corrections in one chain (a correction of a correction of … an event).
+ * Each correction of the chain walks it down to the event (a log read per
+ * link), and so does every answer that asks whether a report or an
+ * allocation counts: 100 undo/redo steps on one event is far beyond what
+ * bookkeeping needs. */
+#define ML_CORRECTION_CHAIN_MAX 100
+
 /* LMDB map: starts small, doubles on MDB_MAP_FULL up to the maximum the
  * operator allows (medeld --map-size), by default 1 TiB of address space. */
 #define ML_MAP_BYTES_INITIAL     (64ull * 1024 * 1024)

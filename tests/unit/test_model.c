@@ -13,12 +13,17 @@
  *   - to decide a candidate (one event or an atomic batch) the model runs
  *     the checks that come before the postings, stores the event
  *     tentatively, and then replays, for every account and edge it posts
- *     to (for a correction: the corrected event's), all counting postings
- *     in date order from the first one, checking every rule at the end of
- *     every date. A grant definition re-checks every counting expense and
- *     carry-over against the new definitions; a corrected payout
- *     re-checks every counting repayment. On failure the whole batch is
- *     undone.
+ *     to (for a correction: those of the event at the root of its chain),
+ *     all counting records in date order from the first one, checking
+ *     every rule at the end of every date. A grant definition re-checks
+ *     every counting expense and carry-over record against the new
+ *     definitions; a payout that stops counting re-checks every counting
+ *     repayment record. On failure the whole batch is undone.
+ *   - a correction either withdraws the records of the event it corrects
+ *     (they stop counting) or posts records of its own (the root's
+ *     postings negated or again, on its date or the root's), as
+ *     docs/rules.md "Corrections" says; corrections of corrections, and
+ *     corrections after closes, are generated on purpose.
  *
  * Where docs/rules.md leaves room, the model reads it so (the ledger
  * agrees unless the report of the run says otherwise):
@@ -41,8 +46,8 @@
  * follows the ledger, so that the run can go on to find more.
  *
  * At 200 checkpoints every (grant, party) account — ten buckets and the
- * existence flag — and every edge either side has (allocated, paid,
- * repaid) are compared with ml_state_account and ml_state_edge, as of
+ * existence flag — and every edge either side has (allocated, claimed,
+ * paid, repaid) are compared with ml_state_account and ml_state_edge, as of
  * random dates and as known at random points (the recorded_at of a
  * random stored event); so are each grant's effective definition and
  * closed day, party parents, corrected_by of sampled events, and per
@@ -184,6 +189,14 @@ struct mev {
 	uint64_t corrected_by;
 	int npost;
 	struct mpost post[NPOST];
+	/* A correction: the event at the root of its chain (index), its
+	 * place in the chain (1 = corrects the event itself), and whether it
+	 * posted records of its own (the root's postings times own_sign on
+	 * own_day) rather than withdrawing those of the event it corrects. */
+	int root, depth;
+	bool own;
+	ml_day own_day;
+	int own_sign;
 };
 
 struct mparty {
@@ -208,8 +221,10 @@ struct mdefs {
 
 struct ment {
 	ml_day day;
-	uint32_t ev; /* index into model.ev */
-	uint32_t k;  /* which posting of it */
+	uint32_t ev;  /* index into model.ev: whose record (its seq) */
+	uint32_t src; /* whose postings: ev, or a correction's root */
+	uint32_t k;   /* which posting of src */
+	int sign;     /* +1, or -1 for a correction's reversal */
 };
 
 struct mlist {
@@ -407,6 +422,7 @@ static void build_postings(const struct model *m, struct mev *e)
 	case ML_TYPE_REQUISITION:
 	case ML_TYPE_INVOICE:
 		post_add(e, 0, g, e->b, NONE, ML_B_CLAIMED, x);
+		post_add(e, 1, g, e->a, e->b, ML_B_CLAIMED, x);
 		break;
 	case ML_TYPE_PAYOUT:
 		post_add(e, 0, g, e->a, NONE, ML_B_PAID_OUT, x);
@@ -473,24 +489,49 @@ static void list_drop_from(struct mlist *l, uint32_t first_ev)
 static void ent_add(const struct model *m, const struct ment *x,
                     int64_t t[ML_BUCKETS])
 {
-	const struct mpost *p = &m->ev[x->ev].post[x->k];
+	const struct mpost *p = &m->ev[x->src].post[x->k];
 	for (int j = 0; j < p->nb; j++)
-		t[p->bucket[j]] += p->delta[j];
+		t[p->bucket[j]] += x->sign * p->delta[j];
+}
+
+/* Were the records of event i withdrawn by a correction known by
+ * known_seq (one that did not post records of its own)? */
+static bool withdrawn(const struct model *m, uint32_t i, uint64_t known_seq)
+{
+	uint64_t by = m->ev[i].corrected_by;
+	return by != 0 && by <= known_seq && !m->ev[by - 1].own;
 }
 
 static bool counts_now(const struct model *m, const struct ment *x)
 {
-	return m->ev[x->ev].corrected_by == 0;
+	return !withdrawn(m, x->ev, UINT64_MAX);
 }
 
 static bool counts_in(const struct model *m, const struct mview *v,
                       const struct ment *x)
 {
 	uint64_t seq = (uint64_t)x->ev + 1;
-	uint64_t by = m->ev[x->ev].corrected_by;
 	if (x->day > v->as_of || seq > v->known_seq)
 		return false;
-	return by == 0 || by > v->known_seq;
+	return !withdrawn(m, x->ev, v->known_seq);
+}
+
+/* Does event i (a report, an allocation) count in view v? Its records
+ * and those of its chain of corrections, summed by sign. */
+static bool event_counts_in(const struct model *m, const struct mview *v,
+                            size_t i)
+{
+	struct ment x = {m->ev[i].day, (uint32_t)i, (uint32_t)i, 0, 1};
+	int sum = counts_in(m, v, &x) ? 1 : 0;
+	for (uint64_t c = m->ev[i].corrected_by; c != 0 && c <= v->known_seq;
+	     c = m->ev[c - 1].corrected_by) {
+		const struct mev *k = &m->ev[c - 1];
+		x = (struct ment){k->own_day, (uint32_t)(c - 1), (uint32_t)i, 0,
+		                  k->own_sign};
+		if (k->own && counts_in(m, v, &x))
+			sum += k->own_sign;
+	}
+	return sum > 0;
 }
 
 /* Totals of a list in a view, summed from scratch; returns existence. */
@@ -567,6 +608,9 @@ static int replay_check(const struct model *m, const struct mpost *p)
 			continue; /* not yet the end of this date */
 		if (p->edge && t[ML_B_ALLOCATED] < 0)
 			return ML_E_NOT_ALLOCATED;
+		if (p->edge && p->a != m->d.g[p->g].payer &&
+		    t[ML_B_CLAIMED] > t[ML_B_ALLOCATED])
+			return ML_E_OVER_CLAIM; /* the claim-edge rule */
 		unsigned bits = p->edge ? 0 : account_failures(m, t, p);
 		if (first == 0)
 			first = bits;
@@ -710,24 +754,83 @@ static int check_grant_def(const struct model *m, const struct mev *e)
 	return 0;
 }
 
-static int check_correction(const struct model *m, const struct mev *e)
+/* Is day after the closed period of the grants of event r? */
+static bool open_for(const struct model *m, const struct mev *r, ml_day day)
+{
+	ml_day c = closed_until(&m->d, r->g);
+	if (r->type == ML_TYPE_CARRYOVER)
+		c = max_day(c, closed_until(&m->d, r->g2));
+	return day > c;
+}
+
+/* docs/rules.md "Corrections": how e undoes the event t it corrects.
+ * Fills e's root, depth, own, own_day and own_sign. */
+static void plan_correction(const struct model *m, struct mev *e)
+{
+	const struct mev *t = &m->ev[e->corrects - 1];
+	bool t_own = true;
+	ml_day t_day = t->day;
+	int t_sign = 1;
+	e->root =
+	    t->type == ML_TYPE_CORRECTION ? t->root : (int)(e->corrects - 1);
+	e->depth = t->type == ML_TYPE_CORRECTION ? t->depth + 1 : 1;
+	if (t->type == ML_TYPE_CORRECTION && t->own) {
+		t_day = t->own_day;
+		t_sign = t->own_sign;
+	} else if (t->type == ML_TYPE_CORRECTION) {
+		/* t withdrew the records of the event it corrected */
+		const struct mev *y = &m->ev[t->corrects - 1];
+		t_own = false;
+		t_day = t->depth == 1 ? y->day : y->own_day;
+		t_sign = t->depth == 1 ? 1 : y->own_sign;
+	}
+	bool open = open_for(m, &m->ev[e->root], t_day);
+	e->own = !(t_own && open);
+	e->own_day = open ? t_day : e->day;
+	e->own_sign = t_own ? -t_sign : t_sign;
+}
+
+/* The root's own rule when a correction makes it count again, on the
+ * date it counts from. */
+static int check_recount(const struct model *m, const struct mev *e)
+{
+	const struct mev *r = &m->ev[e->root];
+	ml_day day = e->own ? e->own_day : r->day;
+	ml_day u;
+	switch (r->type) {
+	case ML_TYPE_EXPENSE:
+		u = eff_use_by(&m->d, r->g);
+		return u != NONE && day > u ? ML_E_USE_BY_PASSED : 0;
+	case ML_TYPE_CARRYOVER:
+		return eff_carry_over(&m->d, r->g)
+		           ? 0
+		           : ML_E_CARRY_OVER_NOT_ALLOWED;
+	case ML_TYPE_REPAYMENT:
+		return repay_target_ok(m, r->g, r->a, r->b, day)
+		           ? 0
+		           : ML_E_BAD_REPAYMENT_TARGET;
+	default:
+		return 0;
+	}
+}
+
+static int check_correction(const struct model *m, struct mev *e)
 {
 	if (e->corrects < 1 || e->corrects > m->n)
 		return ML_E_UNKNOWN_EVENT; /* not an earlier event */
 	const struct mev *t = &m->ev[e->corrects - 1];
-	if (!is_money(t->type) && t->type != ML_TYPE_REPORT)
+	if (!is_money(t->type) && t->type != ML_TYPE_REPORT &&
+	    t->type != ML_TYPE_CORRECTION)
 		return ML_E_INVALID_FIELD;
 	if (t->corrected_by != 0)
 		return ML_E_ALREADY_CORRECTED;
-	ml_day c = closed_until(&m->d, t->g);
-	if (t->type == ML_TYPE_CARRYOVER)
-		c = max_day(c, closed_until(&m->d, t->g2));
-	if (e->day <= c || t->day <= c)
+	plan_correction(m, e);
+	if (!open_for(m, &m->ev[e->root], e->day))
 		return ML_E_PERIOD_CLOSED;
-	return 0;
+	return e->depth % 2 == 0 ? check_recount(m, e) : 0;
 }
 
-static int check_type_rule(const struct model *m, const struct mev *e)
+static int check_type_rule(const struct model *m, struct mev *e)
 {
 	ml_day u;
 	switch (e->type) {
@@ -755,7 +858,7 @@ static int check_type_rule(const struct model *m, const struct mev *e)
 	}
 }
 
-static int model_precheck(const struct model *m, const struct mev *e)
+static int model_precheck(const struct model *m, struct mev *e)
 {
 	int rc = check_exists(m, e);
 	if (rc == 0)
@@ -770,32 +873,70 @@ static int model_precheck(const struct model *m, const struct mev *e)
  * the replay of every account and edge the event posts to.
  */
 
+/* The first counting record of an account in bucket with a positive
+ * amount on a day where bad(m, g, day) holds. */
+typedef bool (*day_bad_fn)(const struct model *m, int g, ml_day day);
+
+static bool any_record(const struct model *m, int bucket, day_bad_fn bad)
+{
+	for (int g = 0; g < NG; g++)
+		for (int p = 0; p < NP; p++) {
+			const struct mlist *l = &m->acct[g][p];
+			for (size_t i = 0; i < l->n; i++) {
+				const struct ment *x = &l->v[i];
+				const struct mpost *q =
+				    &m->ev[x->src].post[x->k];
+				if (q->bucket[0] == bucket &&
+				    x->sign * q->delta[0] > 0 &&
+				    counts_now(m, x) && bad(m, g, x->day))
+					return true;
+			}
+		}
+	return false;
+}
+
+static bool after_use_by(const struct model *m, int g, ml_day day)
+{
+	ml_day u = eff_use_by(&m->d, g);
+	return u != NONE && day > u;
+}
+
+static bool no_carry_over(const struct model *m, int g, ml_day day)
+{
+	(void)day;
+	return !eff_carry_over(&m->d, g);
+}
+
+/* A redefinition: every expense record (an expense, or one counted again
+ * by a correction) and carry-over record that counts. */
 static int check_all_expenses_carryovers(const struct model *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		ml_day u = eff_use_by(&m->d, e->g);
-		if (e->type == ML_TYPE_EXPENSE && e->corrected_by == 0 &&
-		    u != NONE && e->day > u)
-			return ML_E_USE_BY_PASSED;
-	}
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		if (e->type == ML_TYPE_CARRYOVER && e->corrected_by == 0 &&
-		    !eff_carry_over(&m->d, e->g))
-			return ML_E_CARRY_OVER_NOT_ALLOWED;
-	}
+	if (any_record(m, ML_B_SPENT, after_use_by))
+		return ML_E_USE_BY_PASSED;
+	if (any_record(m, ML_B_CARRIED_OUT, no_carry_over))
+		return ML_E_CARRY_OVER_NOT_ALLOWED;
 	return 0;
 }
 
+/* Every repayment record that counts, on its edge, on its date. */
 static int check_all_repayments(const struct model *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		if (e->type == ML_TYPE_REPAYMENT && e->corrected_by == 0 &&
-		    !repay_target_ok(m, e->g, e->a, e->b, e->day))
-			return ML_E_BAD_REPAYMENT_TARGET;
-	}
+	for (int g = 0; g < NG; g++)
+		for (int a = 0; a < NP; a++)
+			for (int b = 0; b < NP; b++) {
+				const struct mlist *l = &m->edge[g][a][b];
+				for (size_t i = 0; i < l->n; i++) {
+					const struct ment *x = &l->v[i];
+					const struct mpost *q =
+					    &m->ev[x->src].post[x->k];
+					if (q->bucket[0] == ML_B_REPAID &&
+					    x->sign * q->delta[0] > 0 &&
+					    counts_now(m, x) &&
+					    !repay_target_ok(m, g, a, b,
+					                     x->day))
+						return ML_E_BAD_REPAYMENT_TARGET;
+				}
+			}
 	return 0;
 }
 
@@ -807,13 +948,12 @@ static int model_postcheck(const struct model *m, size_t idx)
 	if (e->type == ML_TYPE_GRANT)
 		rc = check_all_expenses_carryovers(m);
 	if (e->type == ML_TYPE_CORRECTION)
-		src = e->corrects >= 1 && e->corrects <= idx
-		          ? &m->ev[e->corrects - 1]
-		          : NULL;
+		src = e->corrects >= 1 && e->corrects <= idx ? &m->ev[e->root]
+		                                             : NULL;
 	for (int k = 0; rc == 0 && src != NULL && k < src->npost; k++)
 		rc = replay_check(m, &src->post[k]);
 	if (rc == 0 && src != NULL && e->type == ML_TYPE_CORRECTION &&
-	    src->type == ML_TYPE_PAYOUT)
+	    src->type == ML_TYPE_PAYOUT && e->depth % 2 == 1)
 		rc = check_all_repayments(m);
 	return rc;
 }
@@ -866,8 +1006,18 @@ static size_t model_store(struct model *m, const struct mev *cand)
 	e->corrected_by = 0;
 	build_postings(m, e); /* before the definition changes */
 	for (int k = 0; k < e->npost; k++) {
-		struct ment x = {e->day, (uint32_t)idx, (uint32_t)k};
+		struct ment x = {e->day, (uint32_t)idx, (uint32_t)idx,
+		                 (uint32_t)k, 1};
 		list_insert(post_list(m, &e->post[k]), x);
+	}
+	const struct mev *r = NULL;
+	if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
+	    e->corrects <= idx && e->own)
+		r = &m->ev[e->root];
+	for (int k = 0; r != NULL && k < r->npost; k++) {
+		struct ment x = {e->own_day, (uint32_t)idx, (uint32_t)e->root,
+		                 (uint32_t)k, e->own_sign};
+		list_insert(post_list(m, &r->post[k]), x);
 	}
 	model_define(&m->d, e);
 	if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
@@ -891,6 +1041,14 @@ static void model_rollback(struct model *m, const struct msnap *s)
 		for (int k = 0; k < e->npost; k++)
 			list_drop_from(post_list(m, &e->post[k]),
 			               (uint32_t)s->n);
+		const struct mev *r = e->type == ML_TYPE_CORRECTION &&
+		                              e->corrects >= 1 &&
+		                              e->corrects <= i && e->own
+		                          ? &m->ev[e->root]
+		                          : NULL;
+		for (int k = 0; r != NULL && k < r->npost; k++)
+			list_drop_from(post_list(m, &r->post[k]),
+			               (uint32_t)s->n);
 		if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
 		    e->corrects <= i &&
 		    m->ev[e->corrects - 1].corrected_by == i + 1)
@@ -904,10 +1062,11 @@ static void model_rollback(struct model *m, const struct msnap *s)
  * caller rolls the batch back). force stores it whatever it breaks. */
 static int model_one(struct model *m, const struct mev *cand, bool force)
 {
-	int rc = model_precheck(m, cand);
+	struct mev c = *cand; /* a correction's plan is filled in */
+	int rc = model_precheck(m, &c);
 	if (rc != 0 && !force)
 		return rc;
-	size_t idx = model_store(m, cand);
+	size_t idx = model_store(m, &c);
 	rc = model_postcheck(m, idx);
 	return force ? 0 : rc;
 }
@@ -1199,6 +1358,10 @@ static void gen_decline(struct gen *G, struct mev *e)
 		    min64(avail, min_from(G->m, acct, e->day, q_unreceived));
 		avail = min64(avail, min_from(G->m, acct, e->day, q_unclaimed));
 	}
+	if (e->b != G->m->d.g[e->g].payer) /* the claim-edge rule */
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->b][e->a],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 }
 
@@ -1207,14 +1370,26 @@ static void gen_claim(struct gen *G, struct mev *e, enum ml_type type)
 	mev_init(e, type);
 	e->g = pick_gdef(G);
 	int payer = G->m->d.g[e->g].payer;
-	e->a = chance(G, 85) ? payer : pick_pdef(G);
+	int r = (int)rnd(G, 100);
+	e->a = r < 55 ? payer : pick_pdef(G);
 	e->b = pick_party_with(G, e->g, e->a, q_unclaimed, 85);
+	if (r >= 55 && r < 90) /* against one who allocated to it */
+		e->a = pick_edge_source(G, e->g, e->b, q_unclaimed, 90);
+	if (r >= 90 && r < 95) { /* an allocation entered swapped */
+		int x = pick_edge_source(G, e->g, e->b, q_allocated, 90);
+		e->a = e->b;
+		e->b = x;
+	}
 	e->day =
 	    pick_day_for(G, e->g, NONE, acct_of(G, e->g, e->b), q_unclaimed);
 	int64_t avail = BIG;
 	if (e->b != payer)
 		avail =
 		    min_from(G->m, acct_of(G, e->g, e->b), e->day, q_unclaimed);
+	if (e->a != payer)
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->a][e->b],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 	if (chance(G, 40))
 		e->id_no = G->id_next++;
@@ -1380,6 +1555,9 @@ static void gen_correction(struct gen *G, struct mev *e)
 		    is_money(t->type) || t->type == ML_TYPE_REPORT;
 		bool ok = r >= 75 || /* any event at all */
 		          (correctable && (t->corrected_by != 0) == (r >= 65));
+		if (r < 20) /* the latest link of a chain: undo it */
+			ok = t->type == ML_TYPE_CORRECTION &&
+			     t->corrected_by == 0;
 		if (ok) {
 			e->corrects = i + 1;
 			break;
@@ -1387,9 +1565,12 @@ static void gen_correction(struct gen *G, struct mev *e)
 	}
 	int g = NONE, g2 = NONE;
 	if (e->corrects <= m->n) {
-		g = m->ev[e->corrects - 1].g;
-		if (m->ev[e->corrects - 1].type == ML_TYPE_CARRYOVER)
-			g2 = m->ev[e->corrects - 1].g2;
+		const struct mev *t = &m->ev[e->corrects - 1];
+		if (t->type == ML_TYPE_CORRECTION)
+			t = &m->ev[t->root];
+		g = t->g;
+		if (t->type == ML_TYPE_CARRYOVER)
+			g2 = t->g2;
 	}
 	e->day = pick_day(G, g, g2);
 }
@@ -2050,8 +2231,8 @@ static void compare_accounts(struct run *r, MDB_txn *txn, const struct cview *v,
 static void compare_edge(struct run *r, MDB_txn *txn, const struct cview *v,
                          uint32_t gno, const uint32_t *pno, int g, int f, int t)
 {
-	const unsigned mask =
-	    1u << ML_B_ALLOCATED | 1u << ML_B_PAID_OUT | 1u << ML_B_REPAID;
+	const unsigned mask = 1u << ML_B_ALLOCATED | 1u << ML_B_CLAIMED |
+	                      1u << ML_B_PAID_OUT | 1u << ML_B_REPAID;
 	struct ml_totals lt = {{0}};
 	int64_t mt[ML_BUCKETS];
 	bool lex = false;
@@ -2260,8 +2441,8 @@ static void model_marks(const struct model *m, const struct mview *v,
 			claim_by[g][p] = NONE;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mev *e = &m->ev[i];
-		struct ment x = {e->day, (uint32_t)i, 0};
-		if (e->g < 0 || !counts_in(m, v, &x))
+		if (e->g < 0 || e->type == ML_TYPE_CORRECTION ||
+		    !event_counts_in(m, v, i))
 			continue;
 		if (e->type == ML_TYPE_REPORT && e->a >= 0)
 			has[e->g][e->a] = true;
@@ -2391,6 +2572,22 @@ static void print_summary(const struct run *r)
 	       order_cases);
 }
 
+/* Stored corrections that undid a correction, and that posted records
+ * of their own (into a closed period, or making an event count again). */
+static void correction_kinds(const struct model *m, long *chained, long *own,
+                             long *closed)
+{
+	*chained = *own = *closed = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mev *e = &m->ev[i];
+		if (e->type != ML_TYPE_CORRECTION)
+			continue;
+		*chained += e->depth > 1;
+		*own += e->own;
+		*closed += e->own && e->own_day == e->day;
+	}
+}
+
 static void check_coverage(const struct run *r)
 {
 	for (size_t i = 0; i < sizeof RULE_CODES / sizeof RULE_CODES[0]; i++)
@@ -2398,6 +2595,12 @@ static void check_coverage(const struct run *r)
 			MT_FAIL_AT("no candidate was refused as %s",
 			           ml_error_name(RULE_CODES[i]));
 	MT_CHECK(r->accepted * 4 > r->candidates);
+	long chained, own, closed;
+	correction_kinds(&r->m, &chained, &own, &closed);
+	printf("corrections stored: %ld of a correction, %ld with records "
+	       "of their own, %ld of them on their own date\n",
+	       chained, own, closed);
+	MT_CHECK(chained > 0 && own > 0 && closed > 0);
 }
 
 static void plan_checkpoints(struct run *r, long count, long *at)

@@ -146,7 +146,27 @@ static const struct rule_case cases[] = {
      "'corrects':12,'note':'fel'},{'type':'correction','date':"
      "'2020-07-02','corrects':12,'note':'igen'}]",
      ML_E_ALREADY_CORRECTED, 1, "corrects",
-     "corrects: seq 12 was already corrected by seq 14"},
+     "corrects: seq 12 was already corrected by seq 14. An event is "
+     "corrected at most once: to change it again, correct seq 14"},
+    {"correction of a correction, twice",
+     "[{'type':'correction','date':'2020-07-01',"
+     "'corrects':12,'note':'fel'},{'type':'correction','date':"
+     "'2020-07-02','corrects':14,'note':'det var rätt'},"
+     "{'type':'correction','date':'2020-07-03','corrects':14,"
+     "'note':'igen'}]",
+     ML_E_ALREADY_CORRECTED, 2, "corrects",
+     "corrects: seq 14 was already corrected by seq 15. An event is "
+     "corrected at most once: to change it again, correct seq 15"},
+    {"correction again after its correction was undone",
+     "[{'type':'correction','date':'2020-07-01',"
+     "'corrects':12,'note':'fel'},{'type':'correction','date':"
+     "'2020-07-02','corrects':14,'note':'det var rätt'},"
+     "{'type':'correction','date':'2020-07-03','corrects':12,"
+     "'note':'ändå fel'}]",
+     ML_E_ALREADY_CORRECTED, 2, "corrects",
+     "corrects: seq 12 was already corrected by seq 14, which was "
+     "corrected in turn; its latest correction is seq 15. An event is "
+     "corrected at most once: to change it again, correct seq 15"},
     {"post exceeds parent",
      "{'type':'grant','date':'2020-02-08','grant':"
      "'ph-2020/big','name':'B','payer':'kk','total':50000001,'parent':"
