@@ -9,6 +9,10 @@
  * with that rule's error. Undoing a payout also re-checks the repayments
  * that relied on it (a repayment goes to the payer or to someone who paid
  * the repayer). Both the correction's date and E's date must be open.
+ * A conditional allocation that a confirm or lapse still resolves is
+ * refused (correct the confirm or lapse first); undoing a confirm or
+ * lapse posts against its allocation's accounts (ml_rules_cond.c), which
+ * makes the allocation pending again.
  */
 #include <string.h>
 
@@ -65,8 +69,12 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->party,
 		                     &r->party);
+	if (rc == 0 && (e->type == ML_TYPE_CONFIRM || e->type == ML_TYPE_LAPSE))
+		return ml_correct_cond(a, e, r);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
+	if (rc == 0 && ml_is_conditional(e))
+		rc = ml_correct_cond(a, e, r);
 	return rc;
 }
 

@@ -28,7 +28,8 @@
 #define ML_GRANT_ID_MAX 128
 #define ML_EVENT_ID_MAX 128
 
-/* Free text (DOMAIN.md): ref ≤ 128 bytes, note ≤ 1000 bytes, meta ≤ 4 KiB.
+/* Free text (DOMAIN.md): ref ≤ 128 bytes, note ≤ 1000 bytes, meta ≤ 4 KiB,
+ * a condition ≤ 200 bytes.
  * The other text fields have no limit in the contract; ours keep a record
  * small and a table readable: a party or grant name of 200 bytes holds any
  * Swedish authority's full name, an activity 500 bytes holds a sentence. */
@@ -38,6 +39,7 @@
 #define ML_NAME_MAX        200
 #define ML_ACTIVITY_MAX    500
 #define ML_UNIT_MAX        200
+#define ML_CONDITION_MAX   200
 #define ML_INVOICE_NO_MAX  64
 #define ML_ORG_NO_MAX      32
 #define ML_RECORDED_BY_MAX 64
