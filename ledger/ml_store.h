@@ -47,7 +47,11 @@
 
 #include "ml_error.h"
 
-#define ML_FORMAT_VERSION 2 /* 2: event chunks beside the day totals */
+/* 2: event chunks beside the day totals; 3: conditional allocations
+ * (buckets pending and pending_out, the confirm and lapse types, the
+ * allocation, condition and decide_by fields), which an older medel would
+ * misread, so it must refuse the ledger. */
+#define ML_FORMAT_VERSION 3
 
 enum ml_db {
 	ML_DB_META,

@@ -87,10 +87,10 @@
 
 /* Warnings (API.md, ml_warn.h): one event can earn at most one per field
  * that is checked — far_future on date, deadline_order on claim_by,
- * use_by, report_by and repay_by, org_no on org_no — so 6. A message
+ * decide_by, use_by, report_by and repay_by, org_no on org_no — so 7. A message
  * names at most two dates, a year and an org_no (≤ ML_ORG_NO_MAX bytes)
  * in a sentence: 200 bytes hold it with room to spare. */
-#define ML_EVENT_WARNINGS_MAX 6
+#define ML_EVENT_WARNINGS_MAX 7
 #define ML_WARNING_TEXT_MAX   200
 
 /* Postings one event makes on accounts: a grant post touches its own

@@ -709,6 +709,52 @@ static void test_deadlines(void)
 	malmo_close(lg, dir);
 }
 
+/* Conditional allocations still pending, against their decide_by: one
+ * item each; a confirmed one is gone from its confirm's date (and is
+ * back as known before the confirm); one without decide_by never shows. */
+static void test_deadlines_condition(void)
+{
+	char dir[4096];
+	struct ml_ledger *lg = malmo_open(dir);
+	uint64_t head = tl_head(lg);
+	add(lg, "{'type':'allocation','date':'2020-06-01','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'malmo','amount':100000,"
+	        "'condition':'om Malmö ansöker','decide_by':'2020-06-20',"
+	        "'id':'c-1'}");
+	add(lg, "{'type':'allocation','date':'2020-06-02','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'lund','amount':200000,"
+	        "'condition':'beroende på måluppfyllelse',"
+	        "'decide_by':'2020-07-15'}");
+	add(lg, "{'type':'allocation','date':'2020-06-03','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'skr','amount':300000,"
+	        "'condition':'exakt belopp meddelas senare'}");
+	add(lg, "{'type':'confirm','date':'2020-06-25','allocation':'c-1'}");
+	struct ml_query q = qy("2020-06-19");
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               ITEM("condition", "malmo", "2020-06-20", "100000", "due",
+	                    "1") "," ITEM("condition", "lund", "2020-07-15",
+	                                  "200000", "due", "26") "]}");
+	q = qy("2020-06-30");
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               "'claim','grant':'ph-2020','party':'lund'",
+	               ITEM("condition", "lund", "2020-07-15", "200000", "due",
+	                    "15") "]}");
+	int rc = 0;
+	struct ml_errinfo err;
+	char *got = run(lg, ml_answer_deadlines, &q, &rc, &err);
+	MT_CHECK(got != NULL &&
+	         strstr(got, "\"condition\",\"grant\":\"ph-2020\","
+	                     "\"party\":\"malmo\"") == NULL);
+	MT_CHECK(got != NULL && strstr(got, "\"party\":\"skr\"") == NULL);
+	free(got);
+	q.has_known_at = true;
+	q.known_at_us = recorded_at(lg, head + 3);
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               ITEM("condition", "malmo", "2020-06-20", "100000",
+	                    "overdue", "10"));
+	malmo_close(lg, dir);
+}
+
 /* --- events --- */
 
 static char *events_text(struct ml_ledger *lg, const struct ml_events_query *q,
@@ -1557,6 +1603,7 @@ int main(void)
 	MT_RUN(test_trace);
 	MT_RUN(test_repayments);
 	MT_RUN(test_deadlines);
+	MT_RUN(test_deadlines_condition);
 	MT_RUN(test_events);
 	MT_RUN(test_event_matches);
 	MT_RUN(test_posts);
