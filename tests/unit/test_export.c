@@ -1275,18 +1275,19 @@ static const char tx_every[] = P_("kammarkollegiet", "state", "") P_(
                                                             "\"date\":\"2018-"
                                                             "12-31\"}\n"
                                                             /* 41: conditional allocations: one confirmed for less than its
-     * estimate, one that lapses, one still pending at the end */
+     * estimate, one that lapses, one still pending at the end (on dates
+     * the ledger has already, so the tools run no more often) */
                                                             "{\"type\":\"allocation\",\"date\":\"2020-05-01\",\"grant\":\"ph-2020\","
                                                             "\"from\":\"skr\",\"to\":\"nacka\",\"amount\":10000000,\"id\":\"v-1\","
                                                             "\"condition\":\"om länet ansöker\",\"decide_by\":\"2020-06-01\","
                                                             "\"claim_by\":\"2020-09-30\"}\n"
-                                                            "{\"type\":\"confirm\",\"date\":\"2020-05-10\",\"allocation\":41,"
+                                                            "{\"type\":\"confirm\",\"date\":\"2020-06-01\",\"allocation\":41,"
                                                             "\"amount\":9000000}\n"
-                                                            "{\"type\":\"allocation\",\"date\":\"2020-05-02\",\"grant\":\"ph-2020\","
+                                                            "{\"type\":\"allocation\",\"date\":\"2020-05-01\",\"grant\":\"ph-2020\","
                                                             "\"from\":\"skr\",\"to\":\"nacka\",\"amount\":5000000,\"id\":\"v-2\","
                                                             "\"condition\":\"beroende på måluppfyllelse\"}\n"
-                                                            "{\"type\":\"lapse\",\"date\":\"2020-06-01\",\"allocation\":\"v-2\"}\n"
-                                                            "{\"type\":\"allocation\",\"date\":\"2020-08-01\",\"grant\":\"ph-2020\","
+                                                            "{\"type\":\"lapse\",\"date\":\"2020-12-01\",\"allocation\":\"v-2\"}\n"
+                                                            "{\"type\":\"allocation\",\"date\":\"2020-06-01\",\"grant\":\"ph-2020\","
                                                             "\"from\":\"skr\",\"to\":\"nacka\",\"amount\":3000000,"
                                                             "\"condition\":\"exakt belopp meddelas senare\"}\n";
 
