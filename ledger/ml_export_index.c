@@ -40,6 +40,7 @@
 #include "ml_buf.h"
 #include "ml_export_internal.h"
 #include "ml_limits_internal.h"
+#include "ml_log.h"
 
 _Static_assert(sizeof(struct ml_export_item) == 16,
                "the index costs 16 bytes per event");
@@ -66,6 +67,32 @@ static int ex_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
+/* A confirm or lapse: the names and amounts of its allocation. */
+static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
+                                const struct ml_event *ev,
+                                struct ml_resolved *r)
+{
+	struct ml_store *st = ml_ledger_store(x->lg);
+	uint64_t seq = ev->settles_seq;
+	struct ml_event al;
+	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	if (rc == 0 && (seq == 0 || seq >= ev->seq))
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ml_ledger_event(x->lg, ml_read_of(txn), seq, &al);
+	if (rc == 0 && !ml_is_conditional(&al))
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_GRANT, al.grant, &r->grant);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.from, &r->from);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.to, &r->to);
+	if (rc == 0)
+		ml_resolved_condition(ev, &al, r);
+	return rc;
+}
+
 int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
                       const struct ml_event *ev, struct ml_resolved *r)
 {
@@ -73,6 +100,8 @@ int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
 	memset(r, 0, sizeof *r);
 	if (ev->type == ML_TYPE_PARTY || ev->type == ML_TYPE_CORRECTION)
 		return 0;
+	if (ev->type == ML_TYPE_CONFIRM || ev->type == ML_TYPE_LAPSE)
+		return ex_resolve_condition(x, txn, ev, r);
 	int rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->grant, &r->grant);
 	if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->to_grant,

@@ -91,7 +91,11 @@ int ml_export_lines(const struct ml_event *ev, const struct ml_resolved *r,
 			if (b < 0)
 				continue;
 			int64_t d = sign * q->post.delta[k];
-			n = ex_line_add(lines, n, q->grant_no, q->a_no, b, d);
+			/* Pending money is in no journal: only its effect
+			 * on unallocated is (docs/export.md). */
+			if (b != ML_B_PENDING && b != ML_B_PENDING_OUT)
+				n = ex_line_add(lines, n, q->grant_no, q->a_no,
+				                b, d);
 			t.v[b] += d;
 		}
 		n = ex_line_add(lines, n, q->grant_no, q->a_no, ML_XB_HELD,

@@ -111,7 +111,10 @@ static int ml_migrate_1_to_2(MDB_txn *txn)
 	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
 }
 
-/* 2 → 3: claims on edges (the edges rebuilt) and the log's index. */
+/* 2 → 3: claims on edges (the edges rebuilt) and the log's index. A
+ * format-2 ledger holds no pending bucket, no confirm or lapse and none
+ * of their fields, and reads the same in format 3 otherwise (ml_bucket.h,
+ * ml_record.c). */
 static int ml_migrate_2_to_3(struct ml_store *st, MDB_txn *txn)
 {
 	int rc = ml_migrate_edges(st, txn);

@@ -22,6 +22,11 @@
  *          and type (evidx, ml_evidx.h) is created and filled from the
  *          log: one pass over it.
  *
+ *   2 → 3  nothing to rewrite: format 3 adds buckets, event types and
+ *          fields (conditional allocations) that a format-2 ledger has
+ *          none of; the new version only keeps an older medel from
+ *          misreading a ledger that has them.
+ *
  * The whole migration and the new format record are one write
  * transaction: a crash leaves the old version whole, and the next open
  * starts again.

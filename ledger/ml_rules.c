@@ -369,7 +369,9 @@ static int ml_apply_money(struct ml_apply *a)
 	ml_postings_of(a->ev, &a->r, &ps);
 	if (rc == 0)
 		rc = ml_apply_postings(a, &ps, a->ev->date, a->ev->seq, +1);
-	if (rc == 0 && (a->ev->present & ML_BIT(ML_F_CLAIM_BY)))
+	/* A conditional allocation's claim_by counts from its confirm. */
+	if (rc == 0 && (a->ev->present & ML_BIT(ML_F_CLAIM_BY)) &&
+	    !ml_is_conditional(a->ev))
 		rc = ml_claims_put(a);
 	return rc;
 }
@@ -400,6 +402,9 @@ int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
 		return ml_apply_report(&a);
 	case ML_TYPE_CORRECTION:
 		return ml_apply_correction(&a);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return ml_apply_condition(&a);
 	default:
 		return ml_apply_money(&a);
 	}

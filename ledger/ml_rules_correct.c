@@ -32,6 +32,11 @@
  * repayment's target) on the date it counts from. An event is corrected
  * at most once: to withdraw it again, correct the latest correction of
  * its chain.
+ *
+ * A conditional allocation that a confirm or lapse still resolves is
+ * refused (correct the confirm or lapse first); undoing a confirm or
+ * lapse posts against its allocation's accounts (ml_rules_cond.c), which
+ * makes the allocation pending again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -171,8 +176,12 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->party,
 		                     &r->party);
+	if (rc == 0 && (e->type == ML_TYPE_CONFIRM || e->type == ML_TYPE_LAPSE))
+		return ml_correct_cond(a, e, r);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
+	if (rc == 0 && ml_is_conditional(e))
+		rc = ml_correct_cond(a, e, r);
 	return rc;
 }
 

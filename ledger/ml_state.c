@@ -24,9 +24,9 @@
 #include "ml_state_internal.h"
 
 const char *const ml_bucket_names[ML_BUCKETS] = {
-    "allocated",  "allocated_out", "claimed", "received",
-    "paid_out",   "spent",         "repaid",  "returned",
-    "carried_in", "carried_out",   "entries",
+    "allocated", "allocated_out", "claimed",     "received",   "paid_out",
+    "spent",     "repaid",        "returned",    "carried_in", "carried_out",
+    "entries",   "pending",       "pending_out",
 };
 
 int64_t ml_totals_held(const struct ml_totals *t)
@@ -41,7 +41,7 @@ int64_t ml_totals_unallocated(const struct ml_totals *t)
 {
 	const int64_t *v = t->v;
 	return v[ML_B_ALLOCATED] + v[ML_B_CARRIED_IN] - v[ML_B_ALLOCATED_OUT] -
-	       v[ML_B_CARRIED_OUT];
+	       v[ML_B_PENDING_OUT] - v[ML_B_CARRIED_OUT];
 }
 
 int ml_state_new(struct ml_store *st, struct ml_state **out)

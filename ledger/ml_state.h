@@ -57,7 +57,7 @@ struct ml_totals {
 
 /* held = received + returned + carried_in − paid_out − spent − repaid −
  * carried_out; unallocated = allocated + carried_in − allocated_out −
- * carried_out. Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
+ * pending_out − carried_out (money promised on a condition is not free). Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
  * overflow int64 before 9 × 10^3 × 10^15 … the state refuses an event
  * whose posting would overflow a bucket, so these never wrap. */
 int64_t ml_totals_held(const struct ml_totals *t);

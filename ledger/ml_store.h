@@ -49,8 +49,11 @@
 
 #include "ml_error.h"
 
-/* 2: event chunks beside the day totals; 3: claims on edges and the
- * log's index (evidx) */
+/* 2: event chunks beside the day totals; 3: claims on edges, the log's
+ * index (evidx) and conditional allocations (buckets pending and
+ * pending_out, the confirm and lapse types, the allocation, condition and
+ * decide_by fields), which an older medel would misread, so it must
+ * refuse the ledger. */
 #define ML_FORMAT_VERSION 3
 
 enum ml_db {

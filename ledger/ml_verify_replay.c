@@ -202,6 +202,42 @@ static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
 	return rc;
 }
 
+/* A confirm or lapse: the names and amounts of the conditional
+ * allocation it resolves; a confirm of one with a claim_by adds the claim
+ * row (a conditional allocation's claim_by counts from its confirm). */
+static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                        const struct ml_event *ev, struct mv_diff *d)
+{
+	uint64_t seq = ev->settles_seq;
+	struct ml_event al;
+	struct ml_resolved r;
+	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	if (rc == 0 && (seq == 0 || seq >= ev->seq))
+		return mv_differ(d, "record", ev->seq,
+		                 "seq %llu resolves an allocation that is not "
+		                 "before it",
+		                 (unsigned long long)ev->seq);
+	if (rc == 0)
+		rc = ml_log_get(st, txn, seq, &al);
+	if (rc != 0)
+		return rc;
+	if (!ml_is_conditional(&al))
+		return mv_differ(d, "record", ev->seq,
+		                 "seq %llu resolves seq %llu, which is not a "
+		                 "conditional allocation",
+		                 (unsigned long long)ev->seq,
+		                 (unsigned long long)seq);
+	rc = mv_resolve(x, &al, &r, d);
+	if (rc != 0)
+		return rc;
+	ml_resolved_condition(ev, &al, &r);
+	if (ev->type == ML_TYPE_CONFIRM && (al.present & ML_BIT(ML_F_CLAIM_BY)))
+		rc = mv_row_add(&x->claims,
+		                (struct mv_row){r.grant, r.to, ev->seq,
+		                                ev->date, al.claim_by});
+	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
+}
+
 static int mv_other(struct mv_expect *x, const struct ml_event *ev,
                     struct mv_diff *d)
 {
@@ -218,7 +254,7 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 		return mv_row_add(
 		    &x->reports,
 		    (struct mv_row){r.grant, r.party, ev->seq, ev->date, 0});
-	if (ev->type == ML_TYPE_ALLOCATION &&
+	if (ev->type == ML_TYPE_ALLOCATION && !ml_is_conditional(ev) &&
 	    (ev->present & ML_BIT(ML_F_CLAIM_BY)))
 		rc = mv_row_add(&x->claims,
 		                (struct mv_row){r.grant, r.to, ev->seq,
@@ -336,6 +372,9 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		return mv_grant(x, ev, d);
 	case ML_TYPE_CORRECTION:
 		return mv_correction(st, txn, x, ev, d);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return mv_condition(st, txn, x, ev, d);
 	default:
 		return mv_other(x, ev, d);
 	}

@@ -59,6 +59,12 @@
  * the batch path (day records held in memory per series until the batch
  * ends, ml_tails.h) against the one-event-at-a-time path the model saw.
  *
+ * Conditional allocations, confirms and lapses are among the random events
+ * (docs/rules.md: pending and pending_out, what a confirm or lapse may
+ * name, at most one resolution that counts, a resolved allocation
+ * corrected only after its resolution); the model finds an allocation's
+ * resolution by walking every stored event.
+ *
  * MEDEL_MODEL_SEED and MEDEL_MODEL_EVENTS override the seed and the number
  * of events. Cost: O(postings of the touched accounts) per candidate.
  */
@@ -186,6 +192,10 @@ struct mev {
 	int settles_kind; /* 0 none, 1 by seq, 2 by id */
 	uint64_t settles; /* a seq or an id number */
 	int id_no;        /* client id "e<id_no>", NONE = no id */
+	bool cond;        /* an allocation with a condition */
+	ml_day decide_by; /* of a conditional allocation, NONE */
+	bool has_amount;  /* a confirm that gives its amount */
+	int tgt;          /* confirm, lapse: the allocation's index, NONE */
 	uint64_t corrected_by;
 	int npost;
 	struct mpost post[NPOST];
@@ -290,18 +300,26 @@ static void model_free(struct model *m)
 	free(m->ev);
 }
 
+/* A confirm or lapse: names a conditional allocation, not a grant. */
+static bool is_resolution(enum ml_type t)
+{
+	return t == ML_TYPE_CONFIRM || t == ML_TYPE_LAPSE;
+}
+
 static bool is_money(enum ml_type t)
 {
 	return t == ML_TYPE_ALLOCATION || t == ML_TYPE_DECLINE ||
 	       t == ML_TYPE_REQUISITION || t == ML_TYPE_INVOICE ||
 	       t == ML_TYPE_PAYOUT || t == ML_TYPE_EXPENSE ||
-	       t == ML_TYPE_REPAYMENT || t == ML_TYPE_CARRYOVER;
+	       t == ML_TYPE_REPAYMENT || t == ML_TYPE_CARRYOVER ||
+	       is_resolution(t);
 }
 
 /* Types whose `from` and `to` are parties (a and b). */
 static bool has_from_to(enum ml_type t)
 {
-	return is_money(t) && t != ML_TYPE_EXPENSE && t != ML_TYPE_CARRYOVER;
+	return is_money(t) && t != ML_TYPE_EXPENSE && t != ML_TYPE_CARRYOVER &&
+	       !is_resolution(t);
 }
 
 static int64_t held_of(const int64_t t[ML_BUCKETS])
@@ -314,7 +332,7 @@ static int64_t held_of(const int64_t t[ML_BUCKETS])
 static int64_t unallocated_of(const int64_t t[ML_BUCKETS])
 {
 	return t[ML_B_ALLOCATED] + t[ML_B_CARRIED_IN] - t[ML_B_ALLOCATED_OUT] -
-	       t[ML_B_CARRIED_OUT];
+	       t[ML_B_PENDING_OUT] - t[ML_B_CARRIED_OUT];
 }
 
 /* ---------------------------------------------------------------------
@@ -392,11 +410,48 @@ static void post_grant(struct mev *e, int g, int payer, int64_t delta,
 	p->pool = pool;
 }
 
+/* Posting k of e gets a second bucket. */
+static void post_second(struct mev *e, int k, int bk, int64_t delta)
+{
+	if (delta == 0)
+		return;
+	e->post[k].nb = 2;
+	e->post[k].bucket[1] = (int8_t)bk;
+	e->post[k].delta[1] = delta;
+}
+
+/* A confirm of c (0: a lapse) of conditional allocation t. */
+static void build_resolution(const struct model *m, struct mev *e)
+{
+	if (e->tgt == NONE)
+		return; /* a refused one the model was told to store */
+	const struct mev *t = &m->ev[e->tgt];
+	int64_t p = t->amount, c = 0;
+	if (e->type == ML_TYPE_CONFIRM)
+		c = e->has_amount ? e->amount : p;
+	post_add(e, 0, t->g, t->a, NONE, ML_B_PENDING_OUT, -p);
+	post_second(e, 0, ML_B_ALLOCATED_OUT, c);
+	post_add(e, 0, t->g, t->b, NONE, ML_B_PENDING, -p);
+	post_second(e, 1, ML_B_ALLOCATED, c);
+	post_add(e, 1, t->g, t->a, t->b, ML_B_PENDING, -p);
+	post_second(e, 2, ML_B_ALLOCATED, c);
+}
+
 static void build_postings(const struct model *m, struct mev *e)
 {
 	int64_t x = e->amount;
 	int g = e->g;
 	e->npost = 0;
+	if (e->type == ML_TYPE_ALLOCATION && e->cond) {
+		post_add(e, 0, g, e->a, NONE, ML_B_PENDING_OUT, x);
+		post_add(e, 0, g, e->b, NONE, ML_B_PENDING, x);
+		post_add(e, 1, g, e->a, e->b, ML_B_PENDING, x);
+		return;
+	}
+	if (is_resolution(e->type)) {
+		build_resolution(m, e);
+		return;
+	}
 	switch (e->type) {
 	case ML_TYPE_GRANT: {
 		const struct mgrant *old = &m->d.g[g];
@@ -664,6 +719,8 @@ static int check_exists(const struct model *m, const struct mev *e)
 		return e->g2 != NONE && !gdef(m, e->g2) ? ML_E_UNKNOWN_GRANT
 		                                        : 0;
 	case ML_TYPE_CORRECTION:
+	case ML_TYPE_CONFIRM: /* names an event, checked as its type rule */
+	case ML_TYPE_LAPSE:
 		return 0;
 	case ML_TYPE_CLOSE:
 		return e->g != NONE && !gdef(m, e->g) ? ML_E_UNKNOWN_GRANT : 0;
@@ -688,6 +745,8 @@ static int check_closed(const struct model *m, const struct mev *e)
 	switch (e->type) {
 	case ML_TYPE_PARTY:
 	case ML_TYPE_CORRECTION:
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
 		return 0;
 	case ML_TYPE_CLOSE:
 		c = e->g != NONE ? closed_until(d, e->g) : d->close_all;
@@ -733,6 +792,43 @@ static int check_settles(const struct model *m, const struct mev *e)
 	    t->g != e->g)
 		return ML_E_INVALID_FIELD;
 	return 0;
+}
+
+/* The index of the event a confirm or lapse names, NONE when none. */
+static int cond_target(const struct model *m, const struct mev *e)
+{
+	if (e->settles_kind == 1)
+		return e->settles >= 1 && e->settles <= m->n
+		           ? (int)e->settles - 1
+		           : NONE;
+	const struct mev *t = find_by_id(m, e->settles);
+	return t != NULL ? (int)(t - m->ev) : NONE;
+}
+
+/* The counting confirm or lapse of allocation t, NONE. */
+static int resolver_of(const struct model *m, int t)
+{
+	for (size_t i = (size_t)t + 1; i < m->n; i++)
+		if (is_resolution(m->ev[i].type) && m->ev[i].tgt == t &&
+		    m->ev[i].corrected_by == 0)
+			return (int)i;
+	return NONE;
+}
+
+/* docs/rules.md: confirm and lapse, in its order. */
+static int check_resolution(const struct model *m, const struct mev *e)
+{
+	int t = cond_target(m, e);
+	if (t == NONE)
+		return ML_E_UNKNOWN_EVENT;
+	const struct mev *a = &m->ev[t];
+	if (a->type != ML_TYPE_ALLOCATION || !a->cond || a->corrected_by != 0)
+		return ML_E_INVALID_FIELD;
+	if (e->day < a->day)
+		return ML_E_INVALID_FIELD;
+	if (e->day <= closed_until(&m->d, a->g))
+		return ML_E_PERIOD_CLOSED;
+	return resolver_of(m, t) != NONE ? ML_E_ALREADY_RESOLVED : 0;
 }
 
 static int check_cycle(const struct model *m, const struct mev *e)
@@ -824,6 +920,9 @@ static int check_correction(const struct model *m, struct mev *e)
 		return ML_E_INVALID_FIELD;
 	if (t->corrected_by != 0)
 		return ML_E_ALREADY_CORRECTED;
+	if (t->type == ML_TYPE_ALLOCATION && t->cond &&
+	    resolver_of(m, (int)e->corrects - 1) != NONE)
+		return ML_E_INVALID_FIELD;
 	plan_correction(m, e);
 	if (!open_for(m, &m->ev[e->root], e->day))
 		return ML_E_PERIOD_CLOSED;
@@ -853,6 +952,9 @@ static int check_type_rule(const struct model *m, struct mev *e)
 		return check_grant_def(m, e);
 	case ML_TYPE_CORRECTION:
 		return check_correction(m, e);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return check_resolution(m, e);
 	default:
 		return 0;
 	}
@@ -1004,6 +1106,15 @@ static size_t model_store(struct model *m, const struct mev *cand)
 	struct mev *e = &m->ev[idx];
 	*e = *cand;
 	e->corrected_by = 0;
+	if (is_resolution(e->type)) {
+		int t = cond_target(m, e);
+		bool ok = t != NONE && m->ev[t].type == ML_TYPE_ALLOCATION &&
+		          m->ev[t].cond;
+		e->tgt = ok ? t : NONE;
+		e->g = ok ? m->ev[t].g : NONE;
+		e->a = ok ? m->ev[t].a : NONE;
+		e->b = ok ? m->ev[t].b : NONE;
+	}
 	build_postings(m, e); /* before the definition changes */
 	for (int k = 0; k < e->npost; k++) {
 		struct ment x = {e->day, (uint32_t)idx, (uint32_t)idx,
@@ -1319,6 +1430,8 @@ static void mev_init(struct mev *e, enum ml_type type)
 	e->due = NONE;
 	e->carry_over = NONE;
 	e->id_no = NONE;
+	e->decide_by = NONE;
+	e->tgt = NONE;
 }
 
 static const struct mlist *acct_of(struct gen *G, int g, int p)
@@ -1339,6 +1452,56 @@ static void gen_allocation(struct gen *G, struct mev *e)
 		e->claim_by = e->day + (ml_day)rnd(G, 200);
 	if (chance(G, 10))
 		e->id_no = G->id_next++;
+	e->cond = chance(G, 20);
+	if (e->cond && chance(G, 50))
+		e->decide_by = e->day + (ml_day)rnd(G, 120);
+	if (e->cond && chance(G, 40))
+		e->id_no = G->id_next++;
+}
+
+/* A confirm or lapse: mostly of a conditional allocation (pending or
+ * not), sometimes of any event, of none, or dated before its target. */
+static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
+{
+	const struct model *m = G->m;
+	size_t n = 0, pick = 0;
+	mev_init(e, type);
+	int r = (int)rnd(G, 100), seen = 0;
+	/* Half the time one of the latest 8 conditional allocations that
+	 * is still pending. */
+	for (size_t i = m->n; r < 50 && pick == 0 && seen < 8 && i > 0; i--) {
+		const struct mev *a = &m->ev[i - 1];
+		if (a->type != ML_TYPE_ALLOCATION || !a->cond)
+			continue;
+		seen++;
+		if (a->corrected_by == 0 &&
+		    resolver_of(m, (int)i - 1) == NONE && chance(G, 60))
+			pick = i;
+	}
+	for (size_t i = 0; r < 80 && pick == 0 && i < m->n; i++)
+		if (m->ev[i].type == ML_TYPE_ALLOCATION && m->ev[i].cond &&
+		    rnd(G, (int64_t)++n) == 0)
+			pick = i + 1;
+	if (pick == 0)
+		pick = 1 + (uint64_t)rnd(G, (int64_t)m->n + 2);
+	e->settles_kind = 1;
+	e->settles = pick;
+	ml_day base = pick <= m->n ? m->ev[pick - 1].day : DAY_LO;
+	if (pick <= m->n && m->ev[pick - 1].id_no >= 0 && chance(G, 50)) {
+		e->settles_kind = 2;
+		e->settles = (uint64_t)m->ev[pick - 1].id_no;
+	}
+	e->day = chance(G, 8) ? base - 1 - (ml_day)rnd(G, 30)
+	                      : base + (ml_day)rnd(G, 90);
+	if (e->day > DAY_HI)
+		e->day = DAY_HI;
+	if (type == ML_TYPE_CONFIRM && pick <= m->n && chance(G, 40)) {
+		int64_t est = m->ev[pick - 1].amount;
+		e->has_amount = true;
+		e->amount = est / 2 + rnd(G, est + 1);
+		if (e->amount < 1)
+			e->amount = 1;
+	}
 }
 
 static void gen_decline(struct gen *G, struct mev *e)
@@ -1739,7 +1902,8 @@ static const struct {
     {ML_TYPE_PAYOUT, 210},     {ML_TYPE_EXPENSE, 140},
     {ML_TYPE_REPAYMENT, 75},   {ML_TYPE_CARRYOVER, 45},
     {ML_TYPE_REPORT, 30},      {ML_TYPE_CORRECTION, 100},
-    {ML_TYPE_CLOSE, 3},
+    {ML_TYPE_CLOSE, 3},        {ML_TYPE_CONFIRM, 30},
+    {ML_TYPE_LAPSE, 15},
 };
 
 #define MIX_N ((int)(sizeof MIX / sizeof MIX[0]))
@@ -1805,11 +1969,16 @@ static void gen_event(struct gen *G, struct mev *e)
 	case ML_TYPE_CLOSE:
 		gen_close(G, e);
 		break;
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		gen_resolution(G, e, t);
+		break;
 	default:
 		gen_claim(G, e, t);
 		break;
 	}
-	if ((is_money(e->type) || e->type == ML_TYPE_REPORT) && chance(G, 3))
+	if ((is_money(e->type) || e->type == ML_TYPE_REPORT) &&
+	    !is_resolution(e->type) && chance(G, 3))
 		inject_unknown(G, e);
 }
 
@@ -1940,6 +2109,9 @@ static void json_money(struct ml_buf *b, const struct mev *e)
 		js_day(b, "due", e->due);
 	}
 	js_day(b, "claim_by", e->claim_by);
+	if (e->cond)
+		js_str(b, "condition", "om länet ansöker");
+	js_day(b, "decide_by", e->decide_by);
 	if (e->settles_kind == 1)
 		js_int(b, "settles", (int64_t)e->settles);
 	if (e->settles_kind == 2)
@@ -1976,6 +2148,16 @@ static void json_event(struct ml_buf *b, const struct mev *e)
 	case ML_TYPE_CLOSE:
 		if (e->g != NONE)
 			js_str(b, "grant", GRANTS[e->g].id);
+		break;
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		if (e->settles_kind == 1)
+			js_int(b, "allocation", (int64_t)e->settles);
+		else
+			ml_buf_addf(b, ",\"allocation\":\"e%" PRIu64 "\"",
+			            e->settles);
+		if (e->has_amount)
+			js_int(b, "amount", e->amount);
 		break;
 	default:
 		json_money(b, e);
@@ -2188,7 +2370,7 @@ static void compare_totals(struct run *r, const struct cview *v,
                            unsigned mask)
 {
 	bool same = rc == 0 && lex == mex;
-	for (int b = 0; b < ML_B_ENTRIES; b++)
+	for (int b = 0; b < ML_BUCKETS; b++)
 		if ((mask >> b & 1u) && lt[b] != mt[b])
 			same = false;
 	if (same || !mismatch(r))
@@ -2198,7 +2380,7 @@ static void compare_totals(struct run *r, const struct cview *v,
 	        "ledger %d model %d\n",
 	        r->m.n, what, rc, lex, mex);
 	print_view(v);
-	for (int b = 0; b < ML_B_ENTRIES; b++)
+	for (int b = 0; b < ML_BUCKETS; b++)
 		if ((mask >> b & 1u) && lt[b] != mt[b])
 			fprintf(stderr,
 			        "  %s: ledger %" PRId64 " model %" PRId64 "\n",
@@ -2224,7 +2406,8 @@ static void compare_accounts(struct run *r, MDB_txn *txn, const struct cview *v,
 			snprintf(what, sizeof what, "account (%s, %s)",
 			         GRANTS[g].id, PARTIES[p].id);
 			compare_totals(r, v, what, rc, lex, lt.v, mex, mt,
-			               (1u << ML_B_ENTRIES) - 1);
+			               ((1u << ML_BUCKETS) - 1) &
+			                   ~(1u << ML_B_ENTRIES));
 		}
 }
 
@@ -2232,7 +2415,8 @@ static void compare_edge(struct run *r, MDB_txn *txn, const struct cview *v,
                          uint32_t gno, const uint32_t *pno, int g, int f, int t)
 {
 	const unsigned mask = 1u << ML_B_ALLOCATED | 1u << ML_B_CLAIMED |
-	                      1u << ML_B_PAID_OUT | 1u << ML_B_REPAID;
+	                      1u << ML_B_PAID_OUT | 1u << ML_B_REPAID |
+	                      1u << ML_B_PENDING;
 	struct ml_totals lt = {{0}};
 	int64_t mt[ML_BUCKETS];
 	bool lex = false;
@@ -2446,9 +2630,14 @@ static void model_marks(const struct model *m, const struct mview *v,
 			continue;
 		if (e->type == ML_TYPE_REPORT && e->a >= 0)
 			has[e->g][e->a] = true;
-		if (e->type == ML_TYPE_ALLOCATION && e->b >= 0)
+		if (e->type == ML_TYPE_ALLOCATION && !e->cond && e->b >= 0)
 			claim_by[e->g][e->b] =
 			    max_day(claim_by[e->g][e->b], e->claim_by);
+		/* A conditional allocation's claim_by counts from its
+		 * confirm. */
+		if (e->type == ML_TYPE_CONFIRM && e->tgt != NONE)
+			claim_by[e->g][e->b] = max_day(claim_by[e->g][e->b],
+			                               m->ev[e->tgt].claim_by);
 	}
 }
 
@@ -2529,21 +2718,14 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 }
 
 static const int RULE_CODES[] = {
-    ML_E_INSUFFICIENT_FUNDS,
-    ML_E_OVER_ALLOCATION,
-    ML_E_NOT_ALLOCATED,
-    ML_E_OVER_CLAIM,
-    ML_E_USE_BY_PASSED,
-    ML_E_BAD_REPAYMENT_TARGET,
-    ML_E_CARRY_OVER_NOT_ALLOWED,
-    ML_E_PERIOD_CLOSED,
-    ML_E_ALREADY_CORRECTED,
-    ML_E_POST_EXCEEDS_PARENT,
-    ML_E_UNKNOWN_PARTY,
-    ML_E_UNKNOWN_GRANT,
-    ML_E_UNKNOWN_EVENT,
-    ML_E_PARENT_CYCLE,
-    ML_E_EXISTS,
+    ML_E_INSUFFICIENT_FUNDS,     ML_E_OVER_ALLOCATION,
+    ML_E_NOT_ALLOCATED,          ML_E_OVER_CLAIM,
+    ML_E_USE_BY_PASSED,          ML_E_BAD_REPAYMENT_TARGET,
+    ML_E_CARRY_OVER_NOT_ALLOWED, ML_E_PERIOD_CLOSED,
+    ML_E_ALREADY_CORRECTED,      ML_E_ALREADY_RESOLVED,
+    ML_E_POST_EXCEEDS_PARENT,    ML_E_UNKNOWN_PARTY,
+    ML_E_UNKNOWN_GRANT,          ML_E_UNKNOWN_EVENT,
+    ML_E_PARENT_CYCLE,           ML_E_EXISTS,
 };
 
 static void print_summary(const struct run *r)
