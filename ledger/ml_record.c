@@ -28,6 +28,9 @@
 	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_HASH) |                        \
 	 ML_BIT(ML_F_PREV_HASH))
 #define ML_FLAG_SETTLES_ID 1u
+/* What every stored record has: the fields the ledger sets, type, date. */
+#define ML_RECORD_ALWAYS                                                       \
+	(ML_STORED_FIELDS | ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE))
 
 static_assert(ML_F_COUNT <= 64, "the present mask is 64 bits");
 static_assert(ML_RECORD_HEADER_BYTES == 24 + 32 + 32, "header layout");
@@ -186,6 +189,14 @@ static int ml_decode_header(const unsigned char *r, size_t len,
 	    (ev->present & sc->required) != sc->required || ev->date < 0 ||
 	    ev->date > ML_DAY_MAX)
 		return ML_E_CORRUPT;
+	/* A record has every field the ledger stores (without prev_hash
+	 * the API would serve an event with no link), and no flag but the
+	 * settles one, on a record that has settles. */
+	if ((ev->present & ML_RECORD_ALWAYS) != ML_RECORD_ALWAYS ||
+	    (*flags & ~ML_FLAG_SETTLES_ID) != 0 ||
+	    ((*flags & ML_FLAG_SETTLES_ID) &&
+	     !(ev->present & ML_BIT(ML_F_SETTLES))))
+		return ML_E_CORRUPT;
 	return 0;
 }
 
@@ -210,7 +221,10 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 		if (width > 0) {
 			if (len - pos < (size_t)width)
 				return ML_E_CORRUPT;
-			ml_set_fixed(ev, f, ml_get_le(r + pos, width));
+			uint64_t v = ml_get_le(r + pos, width);
+			if (ml_fields[f].kind == ML_V_BOOL && v > 1)
+				return ML_E_CORRUPT;
+			ml_set_fixed(ev, f, v);
 			pos += (size_t)width;
 			continue;
 		}

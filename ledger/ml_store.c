@@ -32,6 +32,12 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
 
 static const char ml_format_key[] = "format";
 
+const char *ml_store_db_name(enum ml_db db)
+{
+	ML_ASSERT(db < ML_DB_COUNT);
+	return ml_db_names[db];
+}
+
 void ml_be32_put(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);

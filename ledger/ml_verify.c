@@ -58,6 +58,16 @@ static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
 		                 "seq %llu does not hash to its stored hash: "
 		                 "its content was changed",
 		                 (unsigned long long)s);
+	ml_buf_reset(buf);
+	rc = ml_record_encode(&ev, buf);
+	if (rc != 0)
+		return rc;
+	if (buf->len != val->mv_size ||
+	    memcmp(buf->data, val->mv_data, buf->len) != 0)
+		return mv_differ(&c->diff, "chain", s,
+		                 "seq %llu's stored record is not the record "
+		                 "of its event: a byte of it was changed",
+		                 (unsigned long long)s);
 	memcpy(prev, ev.hash, 32);
 	return 0;
 }
@@ -66,28 +76,28 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 {
 	struct ml_hasher *h = NULL;
 	struct ml_buf buf;
-	MDB_cursor *cur = NULL;
+	struct mv_cur cur = {0};
 	uint8_t prev[32] = {0};
 	ml_buf_init(&buf, ML_EVENT_JSON_MAX);
 	struct ml_store *st = ml_ledger_store(c->lg);
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
 		rc = ml_error_from_mdb(
-		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
+		    mv_cur_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
-	int mrc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : 0;
+	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= c->head; s++) {
 		if (mrc != 0) {
 			rc = mv_differ(&c->diff, "chain", s,
-			               "seq %llu is missing",
+			               "seq %llu is missing, or the log's "
+			               "index pages do not lead to it",
 			               (unsigned long long)s);
 			break;
 		}
 		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev);
-		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+		mrc = mv_cur_get(&cur, &key, &val, MDB_NEXT);
 	}
-	if (cur != NULL)
-		mdb_cursor_close(cur);
+	mv_cur_close(&cur);
 	ml_hasher_free(h);
 	ml_buf_free(&buf);
 	return rc > 0 ? 0 : rc;
