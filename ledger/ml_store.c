@@ -203,6 +203,18 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 			               ml_db_names[i]);
 		if (rc != 0)
 			return rc;
+		/* Every database is plain (no DUPSORT, INTEGERKEY, …): LMDB
+		 * takes the flags stored for it as they are, so a damaged
+		 * byte there would change how its keys are compared. */
+		unsigned flags = 0;
+		rc = mdb_dbi_flags(txn, st->dbi[i], &flags);
+		if (rc == 0 && flags != 0)
+			return ml_fail(err, ML_E_CORRUPT, -1, NULL,
+			               "%s is damaged: the database '%s' has "
+			               "flags 0x%x (they are 0)",
+			               st->dir, ml_db_names[i], flags);
+		if (rc != 0)
+			return rc;
 	}
 	st->format_version = (unsigned)version; /* older: ml_migrate_open */
 	return 0;
