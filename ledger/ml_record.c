@@ -222,7 +222,12 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 			if (len - pos < (size_t)width)
 				return ML_E_CORRUPT;
 			uint64_t v = ml_get_le(r + pos, width);
-			if (ml_fields[f].kind == ML_V_BOOL && v > 1)
+			/* Only what the encoder writes: a boolean is 0 or 1,
+			 * settles given as a seq is one (≥ 1). With the hash
+			 * over every value, no byte of a record can then
+			 * change while it still decodes to the same event. */
+			if ((ml_fields[f].kind == ML_V_BOOL && v > 1) ||
+			    (f == ML_F_SETTLES && v == 0))
 				return ML_E_CORRUPT;
 			ml_set_fixed(ev, f, v);
 			pos += (size_t)width;

@@ -179,6 +179,23 @@ int ml_store_format_set(struct ml_store *st, MDB_txn *txn)
 	return rc;
 }
 
+/* Reads the first and last record of a database: its root and both
+ * edges of the tree, a few pages, so a damaged root or spine is refused
+ * when the ledger opens rather than met by a later answer. */
+static int ml_db_ends(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int ml_format_check(struct ml_store *st, MDB_txn *txn,
                            struct ml_errinfo *err)
 {
@@ -213,8 +230,14 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 			               "%s is damaged: the database '%s' has "
 			               "flags 0x%x (they are 0)",
 			               st->dir, ml_db_names[i], flags);
+		if (rc == 0)
+			rc = ml_db_ends(txn, st->dbi[i]);
 		if (rc != 0)
-			return rc;
+			return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			               "%s is damaged: the database '%s' "
+			               "cannot be read: %s",
+			               st->dir, ml_db_names[i],
+			               mdb_strerror(rc));
 	}
 	st->format_version = (unsigned)version; /* older: ml_migrate_open */
 	return 0;
