@@ -143,6 +143,7 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	uint64_t checked = 0;
 	memset(&x, 0, sizeof x);
 	memset(&chain, 0, sizeof chain);
+	memset(&head, 0, sizeof head);
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
@@ -159,6 +160,15 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	mv_expect_free(&x);
 	if (rc == 0)
 		rc = chain.rc;
+	if (rc == ML_E_CORRUPT) {
+		/* Met outside a comparison (the head record, a page LMDB
+		 * refuses): damage all the same, and an answer says so. */
+		mv_differ(&d, "storage", 0,
+		          "the ledger file is damaged: %s where verify read "
+		          "it (the log's head, an index or a projection)",
+		          ml_strerror(rc));
+		rc = 0;
+	}
 	if (rc != 0)
 		return ml_fail(err, rc, -1, NULL, "verify could not run: %s",
 		               ml_strerror(rc));

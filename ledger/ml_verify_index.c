@@ -42,9 +42,9 @@ static int mv_each(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 		mrc = mv_cur_get(&cur, &k, &v, MDB_NEXT);
 	}
 	mv_cur_close(&cur);
+	/* A walk that ends before the last record (a page LMDB cannot
+	 * read, a lookup that does not find a record) is damage. */
 	if (rc == 0 && mrc != MDB_NOTFOUND)
-		rc = ml_error_from_mdb(mrc);
-	if (rc == ML_E_CORRUPT)
 		rc = mv_differ(c->d, "storage", 0,
 		               "the %s database is damaged: a lookup of a "
 		               "stored key does not find it, or a page "
@@ -231,26 +231,26 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	mv_sort(&x->claims, mv_row_cmp);
 	mv_sort(&x->defs, mv_def_cmp);
 	c.rows = &x->reports;
-	if (rc <= 0 && d->kind[0] == 0)
+	if (rc == 0 && d->kind[0] == 0)
 		rc =
 		    mv_rows_db(st, txn, ML_DB_REPORTS, &c, mv_gps_row, checked);
 	c.rows = &x->claims;
 	c.claims = true;
-	if (rc <= 0 && d->kind[0] == 0)
+	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_rows_db(st, txn, ML_DB_CLAIMS, &c, mv_gps_row, checked);
 	c.rows = &x->defs;
-	if (rc <= 0 && d->kind[0] == 0)
+	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_rows_db(st, txn, ML_DB_DEFS, &c, mv_defs_row, checked);
-	if (rc <= 0 && d->kind[0] == 0)
+	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_each(st, txn, ML_DB_NAMES, mv_name_row, &c, &n);
-	if (rc <= 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
+	if (rc == 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
 		mv_differ(d, "index", 0, "the names index is incomplete");
-	if (rc <= 0 && d->kind[0] == 0)
+	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_each(st, txn, ML_DB_NUMS, mv_num_row, &c, &n);
-	if (rc <= 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
+	if (rc == 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
 		mv_differ(d, "index", 0, "the numbers index is incomplete");
 	MDB_stat ms;
-	if (rc <= 0 && d->kind[0] == 0 &&
+	if (rc == 0 && d->kind[0] == 0 &&
 	    mdb_stat(txn, st->dbi[ML_DB_IDS], &ms) == 0 &&
 	    ms.ms_entries != x->ids)
 		mv_differ(d, "index", 0,

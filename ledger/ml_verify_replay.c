@@ -258,6 +258,13 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		uint64_t seq = 0;
 		int rc = ml_log_find_id(st, txn, ev->id, &seq);
 		x->ids++;
+		if (rc != 0 && rc != ML_E_NOMEM)
+			return mv_differ(d, "index", ev->seq,
+			                 "the id index cannot be read for id "
+			                 "'%.*s' of seq %llu: %s",
+			                 (int)ev->id.len, ev->id.ptr,
+			                 (unsigned long long)ev->seq,
+			                 ml_strerror(rc));
 		if (rc != 0)
 			return rc;
 		if (seq != ev->seq)
