@@ -193,7 +193,7 @@ static void tp_learn(struct tp_facts *f, cJSON *events, char (*all)[11],
 			snprintf(f->parties[f->nparties++], 130, "%s", p);
 		if (date != NULL && *nall < cap) {
 			snprintf(all[(*nall)++], 11, "%s", date);
-			tp_add_year(f, atoi(date));
+			tp_add_year(f, (int)strtol(date, NULL, 10));
 		}
 	}
 }
