@@ -36,6 +36,9 @@
 	 ML_BIT(ML_F_RECORDED_AT) | ML_BIT(ML_F_HASH) |                        \
 	 ML_BIT(ML_F_PREV_HASH))
 #define ML_FLAG_SETTLES_ID 1u
+/* What every stored record has: the fields the ledger sets, type, date. */
+#define ML_RECORD_ALWAYS                                                       \
+	(ML_STORED_FIELDS | ML_BIT(ML_F_TYPE) | ML_BIT(ML_F_DATE))
 
 /* The mask bit of each field (see the top): never renumber one. */
 static const uint8_t ml_record_bit[ML_F_COUNT] = {
@@ -242,6 +245,15 @@ static int ml_decode_header(const unsigned char *r, size_t len,
 	    (ev->present & sc->required) != sc->required || ev->date < 0 ||
 	    ev->date > ML_DAY_MAX)
 		return ML_E_CORRUPT;
+	/* A record has every field the ledger stores (without prev_hash
+	 * the API would serve an event with no link), and no flag but the
+	 * settles one, on a record that has settles. */
+	if ((ev->present & ML_RECORD_ALWAYS) != ML_RECORD_ALWAYS ||
+	    (*flags & ~ML_FLAG_SETTLES_ID) != 0 ||
+	    ((*flags & ML_FLAG_SETTLES_ID) &&
+	     !(ev->present &
+	       (ML_BIT(ML_F_SETTLES) | ML_BIT(ML_F_ALLOCATION)))))
+		return ML_E_CORRUPT;
 	return 0;
 }
 
@@ -266,7 +278,15 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 		if (width > 0) {
 			if (len - pos < (size_t)width)
 				return ML_E_CORRUPT;
-			ml_set_fixed(ev, f, ml_get_le(r + pos, width));
+			uint64_t v = ml_get_le(r + pos, width);
+			/* Only what the encoder writes: a boolean is 0 or 1,
+			 * settles given as a seq is one (≥ 1). With the hash
+			 * over every value, no byte of a record can then
+			 * change while it still decodes to the same event. */
+			if ((ml_fields[f].kind == ML_V_BOOL && v > 1) ||
+			    (ml_is_event_ref(f) && v == 0))
+				return ML_E_CORRUPT;
+			ml_set_fixed(ev, f, v);
 			pos += (size_t)width;
 			continue;
 		}

@@ -285,6 +285,21 @@ int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
 	return rc;
 }
 
+void ml_party_row_from_event(const struct ml_event *ev, uint32_t parent_no,
+                             struct ml_party_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->def_seq = ev->seq;
+	row->parent_no = parent_no;
+	row->kind = ML_PARTY_KIND_COUNT - 1;
+	for (uint32_t i = 0; i < ML_PARTY_KIND_COUNT; i++) {
+		if (ml_str_eq_c(ev->kind, ml_party_kinds[i])) {
+			row->kind = i;
+			break;
+		}
+	}
+}
+
 void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer,
                              uint32_t parent, struct ml_grant_row *row)
 {

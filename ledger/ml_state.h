@@ -170,6 +170,9 @@ int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_grant_row *row);
+/* The row a party definition event gives (its parent resolved). */
+void ml_party_row_from_event(const struct ml_event *ev, uint32_t parent_no,
+                             struct ml_party_row *row);
 /* The row a grant definition event gives (payer and parent already
  * resolved to numbers). */
 void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer_no,

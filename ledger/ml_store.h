@@ -143,6 +143,9 @@ int ml_store_copy_fd(struct ml_store *st, int fd);
 int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                     MDB_val key, size_t size, uint64_t *value, bool *found);
 
+/* The name of db inside data.mdb ("acct"), for messages. */
+const char *ml_store_db_name(enum ml_db db);
+
 /* Big-endian key helpers. */
 void ml_be32_put(unsigned char *p, uint32_t v);
 void ml_be64_put(unsigned char *p, uint64_t v);

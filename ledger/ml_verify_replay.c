@@ -166,7 +166,13 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 		return rc;
 	struct mv_def *g = &x->grant[r.grant];
 	r.total_delta_ore = ev->total_ore - g->total_ore;
-	*g = (struct mv_def){ev->seq, r.payer, r.parent, ev->total_ore};
+	memset(g, 0, sizeof *g);
+	g->def_seq = ev->seq;
+	g->payer = r.payer;
+	g->parent = r.parent;
+	g->total_ore = ev->total_ore;
+	ml_grant_row_from_event(ev, r.payer, r.parent, &g->row.grant);
+	g->id = ev->grant;
 	struct mv_row def = {'g', r.grant, ev->seq, ev->date, 0};
 	rc = mv_row_add(&x->defs, def);
 	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
@@ -181,7 +187,12 @@ static int mv_party(struct mv_expect *x, const struct ml_event *ev,
 		rc = mv_define(x, 'p', ev->party, &no);
 	if (rc != 0)
 		return rc;
-	x->party[no] = (struct mv_def){ev->seq, 0, parent, 0};
+	struct mv_def *p = &x->party[no];
+	memset(p, 0, sizeof *p);
+	p->def_seq = ev->seq;
+	p->parent = parent;
+	ml_party_row_from_event(ev, parent, &p->row.party);
+	p->id = ev->party;
 	struct mv_row def = {'p', no, ev->seq, ev->date, 0};
 	return mv_row_add(&x->defs, def);
 }
@@ -355,6 +366,13 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		uint64_t seq = 0;
 		int rc = ml_log_find_id(st, txn, ev->id, &seq);
 		x->ids++;
+		if (rc != 0 && rc != ML_E_NOMEM)
+			return mv_differ(d, "index", ev->seq,
+			                 "the id index cannot be read for id "
+			                 "'%.*s' of seq %llu: %s",
+			                 (int)ev->id.len, ev->id.ptr,
+			                 (unsigned long long)ev->seq,
+			                 ml_strerror(rc));
 		if (rc != 0)
 			return rc;
 		if (seq != ev->seq)
