@@ -82,6 +82,54 @@ static int64_t recorded_at(struct ml_ledger *lg, uint64_t seq)
 	return t;
 }
 
+/* Every answer that lists amounts gives their totals (DOMAIN.md): each
+ * member of "totals" must be the sum of that column over the rows, and
+ * every numeric column of the rows must have its total. The check is
+ * made here, for every answer the tests ask for; then "totals" is taken
+ * out, so that the expected documents below list the rows only. */
+static void check_totals(cJSON *doc)
+{
+	cJSON *raw = cJSON_DetachItemFromObject(doc, "totals");
+	/* balances writes rows and totals as raw text: read them back */
+	char *ttext = raw ? cJSON_PrintUnformatted(raw) : NULL;
+	cJSON *totals = ttext ? cJSON_Parse(ttext) : NULL;
+	free(ttext);
+	cJSON_Delete(raw);
+	const cJSON *rows = cJSON_GetObjectItem(doc, "rows");
+	if (totals == NULL || rows == NULL) {
+		if (totals != NULL ||
+		    (rows != NULL && cJSON_GetObjectItem(doc, "head_seq")))
+			MT_FAIL_AT("an answer with rows lacks totals");
+		cJSON_Delete(totals);
+		return;
+	}
+	char *text = cJSON_PrintUnformatted(rows);
+	cJSON *parsed = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	const cJSON *row, *col;
+	cJSON_ArrayForEach(col, totals)
+	{
+		long long sum = 0;
+		cJSON_ArrayForEach(row, parsed)
+		{
+			const cJSON *v = cJSON_GetObjectItem(row, col->string);
+			sum += v ? (long long)v->valuedouble : 0;
+		}
+		MT_CHECK_INT((long long)col->valuedouble, sum);
+	}
+	cJSON_ArrayForEach(row, parsed)
+	{
+		cJSON_ArrayForEach(col, row)
+		{
+			if (cJSON_IsNumber(col) &&
+			    !cJSON_GetObjectItem(totals, col->string))
+				MT_FAIL_AT("totals lacks %s", col->string);
+		}
+	}
+	cJSON_Delete(parsed);
+	cJSON_Delete(totals);
+}
+
 /* Runs fn and returns its document printed (malloc'ed), or NULL with
  * *rc and err set. */
 static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
@@ -93,6 +141,8 @@ static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
 	int rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc == 0) {
 		rc = fn(lg, ml_read_of(txn), q, &doc, err);
+		if (rc == 0)
+			check_totals(doc);
 		if (rc == 0) {
 			struct ml_buf b;
 			ml_buf_init(&b, 1u << 24);
@@ -348,14 +398,17 @@ static void test_balances_rollup(void)
 	struct ml_query q = qy("2021-01-15");
 	q.party = "malmo";
 	q.rollup = true;
-	/* malmo + malmo-asn + malmo-fsn, internal transfers included. */
+	/* malmo + malmo-asn + malmo-fsn consolidated: the 1 500 000 and
+	 * 1 000 000 Malmö allocated and paid to its committees, and FSN's
+	 * 100 000 repaid to Malmö, moved inside the subtree and add
+	 * nothing: allocated and received are the 3 000 000 from SKR. */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
 	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
 	             "'rows':[{'grant':'ph-2020','party':'malmo',"
-	             "'allocated':5500000,'allocated_out':2500000,"
+	             "'allocated':3000000,'allocated_out':0,"
 	             "'unallocated':3000000,'claimed':3000000,"
-	             "'received':5500000,'paid_out':2500000,'spent':2780000,"
-	             "'repaid':100000,'returned':100000,'carried_in':0,"
+	             "'received':3000000,'paid_out':0,'spent':2780000,"
+	             "'repaid':0,'returned':0,'carried_in':0,"
 	             "'carried_out':0,'held':220000}]}");
 	q.party = "malmo-fsn"; /* a leaf: its own row */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
@@ -551,14 +604,20 @@ static void test_trace(void)
 	malmo_close(lg, dir);
 }
 
+/* Per legal entity, consolidated: Malmö's row nets its payouts to ASN
+ * and FSN and FSN's repayment to it; nothing was returned to or carried
+ * by these three. */
 #define REPAY_ROWS(lund, malmo, skr)                                           \
 	"'rows':[{'grant':'ph-2020','party':'lund','received':500000,"         \
-	"'spent':300000,'paid_out':0,'repaid':200000,'outstanding':0,"         \
+	"'returned':0,'carried_in':0,'spent':300000,'paid_out':0,"             \
+	"'repaid':200000,'carried_out':0,'outstanding':0,"                     \
 	"'status':'" lund "'},{'grant':'ph-2020','party':'malmo',"             \
-	"'received':3000000,'spent':2780000,'paid_out':0,'repaid':0,"          \
+	"'received':3000000,'returned':0,'carried_in':0,'spent':2780000,"      \
+	"'paid_out':0,'repaid':0,'carried_out':0,"                             \
 	"'outstanding':220000,'status':'" malmo "'},{'grant':'ph-2020',"       \
-	"'party':'skr','received':6000000,'spent':0,'paid_out':3500000,"       \
-	"'repaid':0,'outstanding':2500000,'status':'" skr "'}],"               \
+	"'party':'skr','received':6000000,'returned':0,'carried_in':0,"        \
+	"'spent':0,'paid_out':3500000,'repaid':0,'carried_out':0,"             \
+	"'outstanding':2500000,'status':'" skr "'}],"                          \
 	"'total_outstanding':2720000"
 #define REPAY_GRANTS                                                           \
 	"'grants':[{'grant':'ph-2020','use_by':'2020-12-31',"                  \
@@ -603,19 +662,21 @@ static void test_repayments(void)
 	 * 10 000 less. */
 	q = qy("2020-10-31");
 	q.grant = "ph-2020";
-	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-	               "{'grant':'ph-2020','party':'lund','received':500000,"
-	               "'spent':300000,'paid_out':0,'repaid':0,"
-	               "'outstanding':200000,'status':'open'}",
-	               "{'grant':'ph-2020','party':'malmo','received':3000000,"
-	               "'spent':1480000,'paid_out':0,'repaid':0,"
-	               "'outstanding':1520000,'status':'open'}");
+	CHECK_CONTAINS(
+	    lg, ml_answer_repayments, &q,
+	    "{'grant':'ph-2020','party':'lund','received':500000,"
+	    "'returned':0,'carried_in':0,'spent':300000,'paid_out':0,'repaid':0,"
+	    "'carried_out':0,'outstanding':200000,'status':'open'}",
+	    "{'grant':'ph-2020','party':'malmo','received':3000000,"
+	    "'returned':0,'carried_in':0,'spent':1480000,'paid_out':0,'repaid':0,"
+	    "'carried_out':0,'outstanding':1520000,'status':'open'}");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
-	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-	               "'party':'malmo','received':3000000,'spent':1490000,"
-	               "'paid_out':0,'repaid':0,'outstanding':1510000,",
-	               "'total_outstanding':4210000,'known_at':'");
+	CHECK_CONTAINS(
+	    lg, ml_answer_repayments, &q,
+	    "'party':'malmo','received':3000000,'returned':0,'carried_in':0,'spent':1490000,"
+	    "'paid_out':0,'repaid':0,'carried_out':0,'outstanding':1510000,",
+	    "'total_outstanding':4210000,'known_at':'");
 	malmo_close(lg, dir);
 }
 
@@ -1057,7 +1118,8 @@ static void test_posts(void)
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
 	               "'rows':[{'grant':'ph-2020/lansgemensamma','party':"
 	               "'sthlm-x','allocated':100000,");
-	/* Rollup with the current tree: sthlm-x is under Storsthlm. */
+	/* Rollup with the current tree: sthlm-x is under Storsthlm, so the
+	 * 100 000 Storsthlm allocated and paid it is internal and cancels. */
 	q = qy("2020-12-31");
 	q.party = "storsthlm";
 	q.rollup = true;
@@ -1065,9 +1127,9 @@ static void test_posts(void)
 	               "{'grant':'ph-2019','party':'storsthlm',"
 	               "'allocated':1000000,",
 	               "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-	               "'allocated':2100000,'allocated_out':600000,"
-	               "'unallocated':1500000,'claimed':0,'received':2100000,"
-	               "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
+	               "'allocated':2000000,'allocated_out':500000,"
+	               "'unallocated':1500000,'claimed':0,'received':2000000,"
+	               "'paid_out':500000,'spent':0,'repaid':0,'returned':0,"
 	               "'carried_in':0,'carried_out':0,'held':1500000}]}");
 	/* Known when sthlm-x was under Solna (22): Solna's rollup has it. */
 	q.party = "solna";
@@ -1087,10 +1149,15 @@ static void test_posts(void)
 	"','repay_by':'" repay_by                                              \
 	"'},{'grant':'ph-2020/lansgemensamma','use_by':'" use_by               \
 	"','repay_by':'" repay_by "'}],"
-#define RROW(grant, party, received, spent, paid_out, outstanding, status)     \
+#define RROW_C(grant, party, received, carried_in, spent, paid_out,            \
+               carried_out, outstanding, status)                               \
 	"{'grant':'" grant "','party':'" party "','received':" received        \
-	",'spent':" spent ",'paid_out':" paid_out ",'repaid':0,"               \
-	"'outstanding':" outstanding ",'status':'" status "'}"
+	",'returned':0,'carried_in':" carried_in ",'spent':" spent             \
+	",'paid_out':" paid_out ",'repaid':0,'carried_out':" carried_out       \
+	",'outstanding':" outstanding ",'status':'" status "'}"
+#define RROW(grant, party, received, spent, paid_out, outstanding, status)     \
+	RROW_C(grant, party, received, "0", spent, paid_out, "0", outstanding, \
+	       status)
 #define POST "ph-2020/lansgemensamma"
 
 static void test_repayments_views(void)
@@ -1106,17 +1173,17 @@ static void test_repayments_views(void)
 	    lg, ml_answer_repayments, &q,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                         "100000",
-	                         "open") "," RROW(POST, "solna", "500000",
-	                                          "450000", "0", "50000",
-	                                          "open") "," RROW(POST,
-	                                                           "storsthlm",
-	                                                           "2000000",
-	                                                           "0",
-	                                                           "500000",
-	                                                           "1500000",
-	                                                           "open") "],'total_outstanding':1950000}");
+	        "open") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                           "300000", "0", "100000",
+	                           "open") "," RROW(POST, "solna", "500000",
+	                                            "450000", "0", "50000",
+	                                            "open") "," RROW(POST,
+	                                                             "storsthlm",
+	                                                             "2000000",
+	                                                             "0",
+	                                                             "500000",
+	                                                             "1500000",
+	                                                             "open") "],'total_outstanding':1950000}");
 	q.year = 2020;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2021-02-01','grants':[],'rows':[],"
@@ -1132,17 +1199,17 @@ static void test_repayments_views(void)
 	    want, sizeof want,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                         "100000",
-	                         "open") "," RROW(POST, "solna", "600000",
-	                                          "450000", "0", "150000",
-	                                          "open") "," RROW(POST,
-	                                                           "storsthlm",
-	                                                           "2000000",
-	                                                           "0",
-	                                                           "600000",
-	                                                           "1400000",
-	                                                           "open") "],'total_outstanding':1950000,'known_at':'%s'}",
+	        "open") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                           "300000", "0", "100000",
+	                           "open") "," RROW(POST, "solna", "600000",
+	                                            "450000", "0", "150000",
+	                                            "open") "," RROW(POST,
+	                                                             "storsthlm",
+	                                                             "2000000",
+	                                                             "0",
+	                                                             "600000",
+	                                                             "1400000",
+	                                                             "open") "],'total_outstanding':1950000,'known_at':'%s'}",
 	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* Known at 20: ph-2020 still has its first definition (use_by
@@ -1154,20 +1221,21 @@ static void test_repayments_views(void)
 	    want, sizeof want,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2020-12-31", "2021-03-31") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "due") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                        "100000",
-	                        "due") "," RROW(POST, "solna", "500000",
-	                                        "450000", "0", "50000",
-	                                        "due") "," RROW(POST, "sthlm-x",
-	                                                        "100000", "0",
-	                                                        "0", "100000",
-	                                                        "due") "," RROW(POST,
-	                                                                        "storsthlm",
-	                                                                        "2000000",
-	                                                                        "0",
-	                                                                        "600000",
-	                                                                        "1400000",
-	                                                                        "due") "],'total_outstanding':1950000,'known_at':'%s'}",
+	        "due") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                          "300000", "0", "100000",
+	                          "due") "," RROW(POST, "solna", "500000",
+	                                          "450000", "0", "50000",
+	                                          "due") "," RROW(POST,
+	                                                          "sthlm-x",
+	                                                          "100000", "0",
+	                                                          "0", "100000",
+	                                                          "due") "," RROW(POST,
+	                                                                          "storsthlm",
+	                                                                          "2000000",
+	                                                                          "0",
+	                                                                          "600000",
+	                                                                          "1400000",
+	                                                                          "due") "],'total_outstanding':1950000,'known_at':'%s'}",
 	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* A grant with no repay_by, all used or carried: ok. */
@@ -1175,9 +1243,9 @@ static void test_repayments_views(void)
 	q.grant = "ph-2019";
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2020-12-31','grants':[{'grant':'ph-2019',"
-	             "'use_by':'2019-12-31'}],'rows':[" RROW(
-	                 "ph-2019", "storsthlm", "1000000", "600000", "0", "0",
-	                 "ok") "],'total_outstanding':0}");
+	             "'use_by':'2019-12-31'}],'rows':[" RROW_C(
+	                 "ph-2019", "storsthlm", "1000000", "0", "600000", "0",
+	                 "400000", "0", "ok") "],'total_outstanding':0}");
 	/* grant=G covers its posts. */
 	q.grant = "ph-2020";
 	q.as_of = day("2021-07-01");
