@@ -378,6 +378,33 @@ static void ex_check_repay_row(const cJSON *doc, const char *grant,
 	MT_CHECK_INT(jint(r, "repaid"), repaid);
 }
 
+/* Every repayments row reconciles (DOMAIN.md): received + returned +
+ * carried_in − spent − paid_out − repaid − carried_out = outstanding, and
+ * "totals" sums each column over the rows. */
+static void ex_check_repay_identity(const cJSON *doc)
+{
+	static const char *const cols[] = {
+	    "received", "returned", "carried_in",  "spent",
+	    "paid_out", "repaid",   "carried_out", "outstanding"};
+	long long sum[8] = {0};
+	const cJSON *r;
+	cJSON_ArrayForEach(r, jarr(doc, "rows"))
+	{
+		MT_CHECK_INT(jint(r, "received") + jint(r, "returned") +
+		                 jint(r, "carried_in") - jint(r, "spent") -
+		                 jint(r, "paid_out") - jint(r, "repaid") -
+		                 jint(r, "carried_out"),
+		             jint(r, "outstanding"));
+		for (int i = 0; i < 8; i++)
+			sum[i] += jint(r, cols[i]);
+	}
+	const cJSON *t = cJSON_GetObjectItem(doc, "totals");
+	MT_REQUIRE(t != NULL);
+	for (int i = 0; i < 8; i++)
+		MT_CHECK_INT(jint(t, cols[i]), sum[i]);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sum[7]);
+}
+
 /* ---- Malmö 2020 ----------------------------------------------------- */
 
 /* ASN's eight rows of the table, in the trace's order (activity, then
@@ -478,6 +505,25 @@ static void malmo_check_repayments(struct ml_ledger *lg)
 	MT_CHECK_INT(jint(r, "received"), 9995307 * KR);
 	MT_CHECK_INT(jint(r, "spent"), 9675307 * KR);
 	MT_CHECK_INT(jint(r, "paid_out"), 0); /* internal payouts cancel */
+	ex_check_repay_identity(doc);
+	cJSON_Delete(doc);
+	/* The city consolidated: received once, what Kammarkollegiet paid,
+	 * not again for each committee it passed through. */
+	struct ml_query q;
+	ml_query_init(&q);
+	q.as_of = ex_day("2021-04-01");
+	q.grant = PH20;
+	q.party = "malmo";
+	q.rollup = true;
+	doc = ex_ask_q(lg, ml_answer_balances, &q);
+	r = jfind(doc, "rows", "party", "malmo", NULL, NULL, NULL, NULL);
+	MT_REQUIRE(r != NULL);
+	MT_CHECK_INT(jint(r, "received"), 9995307 * KR);
+	MT_CHECK_INT(jint(r, "allocated"), 9995307 * KR);
+	MT_CHECK_INT(jint(r, "paid_out"), 0);
+	MT_CHECK_INT(jint(r, "spent"), 9675307 * KR);
+	MT_CHECK_INT(jint(r, "repaid"), 320000 * KR);
+	MT_CHECK_INT(jint(r, "held"), 0);
 	cJSON_Delete(doc);
 }
 
@@ -725,6 +771,10 @@ static void storsthlm_check_repayments(struct ml_ledger *lg)
 	    jfind(doc, "rows", "party", "storsthlm", NULL, NULL, NULL, NULL);
 	MT_CHECK(r != NULL && jint(r, "received") == 13400000 * KR);
 	MT_CHECK(r != NULL && jint(r, "paid_out") == 10570973 * KR);
+	/* the 2019 money Storsthlm carried into 2020 is a column, so the
+	 * row adds up: 13 400 000 + 4 141 043 − 10 570 973 − ... */
+	MT_CHECK(r != NULL && jint(r, "carried_in") == 4141043 * KR);
+	ex_check_repay_identity(doc);
 	cJSON_Delete(doc);
 
 	doc = ex_repayments_year(lg, "2021-03-16", 2020);
