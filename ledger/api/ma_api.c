@@ -69,8 +69,9 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
                            MA_ROLE_READ, true, false, CSV_FORMATS},
     /* slow: a trace reads every expense of the grant (its activities),
      * seconds on a large ledger, so it runs off the event loop. */
-    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace", VIEW | P(GRANT) | READABLE,
-                        MA_ROLE_READ, true, true, CSV_FORMATS | F(SVG)},
+    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace",
+                        VIEW | P(GRANT) | P(POSTS) | READABLE, MA_ROLE_READ,
+                        true, true, CSV_FORMATS | F(SVG)},
     [MA_ROUTE_REPAYMENTS] = {"repayments", "GET", "/v1/repayments",
                              VIEW | P(GRANT) | P(YEAR) | READABLE, MA_ROLE_READ,
                              true, false, CSV_FORMATS},

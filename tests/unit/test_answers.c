@@ -1365,6 +1365,127 @@ static void test_trace_carry(void)
 	tl_close(lg, dir);
 }
 
+static cJSON *run_doc(struct ml_ledger *lg, answer_fn fn,
+                      const struct ml_query *q)
+{
+	int rc = 0;
+	struct ml_errinfo err;
+	char *text = run(lg, fn, q, &rc, &err);
+	if (rc != 0)
+		MT_FAIL_AT("answer failed (%d): %s", rc, err.message);
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	return doc;
+}
+
+static long long jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+/* The sum of member key over the items of arr whose k1 (and k2) match. */
+static long long jsum(const cJSON *doc, const char *arr, const char *k1,
+                      const char *v1, const char *k2, const char *v2,
+                      const char *key)
+{
+	long long sum = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, arr))
+	{
+		const cJSON *a = cJSON_GetObjectItem(it, k1);
+		const cJSON *b = k2 ? cJSON_GetObjectItem(it, k2) : NULL;
+		if (strcmp(a->valuestring, v1) == 0 &&
+		    (k2 == NULL || strcmp(b->valuestring, v2) == 0))
+			sum += jnum(it, key);
+	}
+	return sum;
+}
+
+/* posts=1: ph-2020 and its post traced as one. Each node is the sum of
+ * that party's nodes in the two traces, each edge the sum of its edges,
+ * every node balances, and Kammarkollegiet's node received the grant's
+ * total (9 000 000 since its redefinition) once: the post's 2 000 000
+ * left the parent's pool and entered the post's. */
+static void test_trace_posts(void)
+{
+	static const char *const cols[] = {
+	    "received", "returned", "carried_in",  "paid_out",
+	    "spent",    "repaid",   "carried_out", "held"};
+	char dir[4096];
+	struct ml_ledger *lg = sthlm_open(dir);
+	struct ml_query q = qy("2021-02-01");
+	q.grant = "ph-2020";
+	cJSON *top = run_doc(lg, ml_answer_trace, &q);
+	q.grant = "ph-2020/lansgemensamma";
+	cJSON *post = run_doc(lg, ml_answer_trace, &q);
+	q.grant = "ph-2020";
+	q.posts = true;
+	cJSON *both = run_doc(lg, ml_answer_trace, &q);
+	MT_REQUIRE(top && post && both);
+	MT_CHECK_STR(cJSON_GetObjectItem(both, "grant")->valuestring,
+	             "ph-2020");
+	const cJSON *n;
+	int nodes = 0;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(both, "nodes"))
+	{
+		const char *p = cJSON_GetObjectItem(n, "party")->valuestring;
+		for (int i = 0; i < 8; i++)
+			MT_CHECK_INT(jnum(n, cols[i]),
+			             jsum(top, "nodes", "party", p, NULL, NULL,
+			                  cols[i]) +
+			                 jsum(post, "nodes", "party", p, NULL,
+			                      NULL, cols[i]));
+		MT_CHECK_INT(jnum(n, "received") + jnum(n, "returned") +
+		                 jnum(n, "carried_in"),
+		             jnum(n, "paid_out") + jnum(n, "spent") +
+		                 jnum(n, "repaid") + jnum(n, "carried_out") +
+		                 jnum(n, "held"));
+		long long acts = 0;
+		const cJSON *x;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(n, "activities"))
+		    acts += jnum(x, "amount");
+		MT_CHECK_INT(acts, jnum(n, "spent"));
+		nodes++;
+	}
+	MT_CHECK(nodes >=
+	         cJSON_GetArraySize(cJSON_GetObjectItem(top, "nodes")));
+	MT_CHECK(nodes >=
+	         cJSON_GetArraySize(cJSON_GetObjectItem(post, "nodes")));
+	MT_CHECK_INT(jsum(both, "nodes", "party", "kammarkollegiet", NULL, NULL,
+	                  "received"),
+	             9000000);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(both, "edges"))
+	{
+		const char *f = cJSON_GetObjectItem(e, "from")->valuestring;
+		const char *t = cJSON_GetObjectItem(e, "to")->valuestring;
+		const char *k = cJSON_GetObjectItem(e, "kind")->valuestring;
+		long long want = 0;
+		const cJSON *x;
+		for (int i = 0; i < 2; i++)
+			cJSON_ArrayForEach(
+			    x, cJSON_GetObjectItem(i ? post : top, "edges"))
+			{
+				if (strcmp(cJSON_GetObjectItem(x, "from")
+				               ->valuestring,
+				           f) == 0 &&
+				    strcmp(cJSON_GetObjectItem(x, "to")
+				               ->valuestring,
+				           t) == 0 &&
+				    strcmp(cJSON_GetObjectItem(x, "kind")
+				               ->valuestring,
+				           k) == 0)
+					want += jnum(x, "amount");
+			}
+		MT_CHECK_INT(jnum(e, "amount"), want);
+	}
+	cJSON_Delete(top);
+	cJSON_Delete(post);
+	cJSON_Delete(both);
+	tl_close(lg, dir);
+}
+
 #define G2019                                                                  \
 	"{'grant':'ph-2019','name':'Psykisk hälsa 2019','payer':"             \
 	"'kammarkollegiet','total':5000000,'year':2019,'use_by':"              \
@@ -1622,6 +1743,7 @@ int main(void)
 	MT_RUN(test_repayments_views);
 	MT_RUN(test_deadlines_views);
 	MT_RUN(test_trace_carry);
+	MT_RUN(test_trace_posts);
 	MT_RUN(test_grants_listing);
 	MT_RUN(test_parties_listing);
 	MT_RUN(test_events_grant_tree);
