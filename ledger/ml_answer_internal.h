@@ -136,6 +136,16 @@ int ml_consol_members(struct ml_ans *a, uint32_t g, const uint32_t *members,
                       size_t n, const bool *in, uint32_t count,
                       struct ml_totals *out, bool *exists);
 
+/* --- ml_answer_trace.c: activities --- */
+
+/* Adds "activities" to obj: the counting expenses of parties[0..np) in
+ * grants[0..n) dated ≤ as_of in the view, summed per (activity, unit)
+ * and sorted as the trace sorts them; *total_ore = their sum. Reads each
+ * account's entries and each expense from the log (a report's cost). */
+int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
+                      const uint32_t *parties, size_t np, cJSON *obj,
+                      int64_t *total_ore);
+
 /* --- ml_answer_repayments.c: legal entities' sums in one grant --- */
 
 /* One legal entity's subtree consolidated over one grant (DOMAIN.md

@@ -169,6 +169,27 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 	return rc;
 }
 
+int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
+                      const uint32_t *parties, size_t np, cJSON *obj,
+                      int64_t *total_ore)
+{
+	struct ml_act_list l = {a, NULL, 0, 0};
+	int rc = 0;
+	*total_ore = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		for (size_t j = 0; rc == 0 && j < np; j++)
+			rc = ml_state_scan_account(a->st, a->txn, grants[i].no,
+			                           parties[j], a->v.as_of,
+			                           ml_act_seen, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		if (ml_add_overflows(*total_ore, l.v[i].amount_ore, total_ore))
+			rc = ML_E_AMOUNT_RANGE;
+	if (rc == 0)
+		rc = ml_act_write(a, &l, obj);
+	free(l.v);
+	return rc;
+}
+
 /* The parties with an account in any of grants[0..n), sorted by id,
  * each once. *out is malloc'ed (free it). */
 static int ml_trace_parties(struct ml_ans *a, const struct ml_named *grants,

@@ -85,6 +85,12 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
                          MA_ROLE_READ, true, false, EXPORT_FORMATS},
     [MA_ROUTE_BACKUP] = {"backup", "GET", "/v1/backup", 0, MA_ROLE_ADMIN, true,
                          false},
+    /* JSON only so far: the csv and html renderings are not written yet
+     * (docs/api.md says so); format=csv or html is refused as a bad
+     * query rather than answered with something else. */
+    [MA_ROUTE_STATEMENT] = {"statement", "GET", "/v1/statement",
+                            VIEW | P(PARTY) | P(GRANT) | P(FORMAT) | P(LANG),
+                            MA_ROLE_READ, true, false, F(JSON)},
 };
 
 const struct ma_route_info *ma_route_info(enum ma_route r)
@@ -330,6 +336,8 @@ static ma_answer_fn ma_answer_for(enum ma_route route)
 		return ml_answer_trace;
 	case MA_ROUTE_REPAYMENTS:
 		return ml_answer_repayments;
+	case MA_ROUTE_STATEMENT:
+		return ml_answer_statement;
 	default:
 		return ml_answer_deadlines;
 	}
@@ -341,6 +349,7 @@ static int ma_check_combination(enum ma_route route, const struct ma_params *p,
 {
 	bool grant = ma_params_has(p, MA_P_GRANT);
 	bool year = ma_params_has(p, MA_P_YEAR);
+	bool party = ma_params_has(p, MA_P_PARTY);
 	if (p->posts && !grant)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, "posts",
 		               "posts=1 needs a grant");
@@ -350,6 +359,11 @@ static int ma_check_combination(enum ma_route route, const struct ma_params *p,
 	if (route == MA_ROUTE_TRACE && !grant)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, "grant",
 		               "trace needs a grant");
+	if (route == MA_ROUTE_STATEMENT && (!grant || !party))
+		return ml_fail(err, ML_E_BAD_QUERY, -1,
+		               grant ? "party" : "grant",
+		               "a statement needs a party (a legal entity) and "
+		               "a grant");
 	if (route == MA_ROUTE_REPAYMENTS && grant == year)
 		return ml_fail(err, ML_E_BAD_QUERY, -1,
 		               grant ? "year" : "grant",
