@@ -107,21 +107,29 @@ static int mc_statement_run(struct mc_ctx *ctx, int argc, char **argv)
 	const char *format = o[4].value                ? o[4].value
 	                     : ctx->out == MC_OUT_JSON ? "json"
 	                                               : "text";
-	if (strcmp(format, "json") != 0 && strcmp(format, "text") != 0)
+	bool by_api = strcmp(format, "csv") == 0 || strcmp(format, "html") == 0;
+	if (!by_api && strcmp(format, "json") != 0 &&
+	    strcmp(format, "text") != 0)
 		return mc_usage(ctx,
-		                "--format %s is not written yet: use text or "
-		                "json",
+		                "--format must be text, html, json or csv, not "
+		                "'%s'",
 		                format);
 	mc_query_init(&q);
 	mc_query_add(&q, "party", o[0].value);
 	mc_query_add(&q, "grant", o[1].value);
 	mc_query_add(&q, "as_of", o[2].value);
 	mc_query_add(&q, "known_at", o[3].value);
+	if (by_api) {
+		mc_query_add(&q, "format", format);
+		mc_query_add(&q, "lang", ctx->lang);
+	}
 	if (q.overflow)
 		return mc_usage(ctx, "the party or grant id is too long");
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	exit = mc_ctx_get(ctx, "/v1/statement", q.text, &r);
-	if (exit == MC_EXIT_OK && strcmp(format, "json") == 0)
+	if (exit == MC_EXIT_OK && by_api)
+		exit = mc_print_raw(ctx, &r);
+	else if (exit == MC_EXIT_OK && strcmp(format, "json") == 0)
 		exit = mc_print_body(ctx, &r);
 	else if (exit == MC_EXIT_OK) {
 		cJSON *doc = mc_json_parse(&r);
@@ -136,17 +144,20 @@ const struct mc_command mc_cmd_statement = {
     "statement",
     "the återrapportering of a legal entity for a grant",
     "usage: medel statement --party P --grant G [--as-of DATE]\n"
-    "                       [--known-at TIME] [--format text|json]\n"
+    "                       [--known-at TIME] [--format text|html|json|csv]\n"
     "\n"
     "What legal entity P (with its committees and units, as one) received\n"
     "of grant G and its posts and from whom, passed on and to whom, spent\n"
     "per activity and unit, carried, repaid and still holds, its deadlines\n"
     "and the reports recorded, and the ledger's head seq and hash the\n"
     "statement was computed at, so an auditor can check it against the\n"
-    "chain (medel verify).\n"
+    "chain (medel verify). html is a page that prints on A4; csv opens in\n"
+    "Swedish Excel.\n"
     "\n"
     "Example:\n"
     "  medel statement --party malmo --grant psykisk-halsa-2020 \\\n"
-    "      --as-of 2021-01-31\n",
+    "      --as-of 2021-01-31\n"
+    "  medel statement --party malmo --grant psykisk-halsa-2020 \\\n"
+    "      --as-of 2021-01-31 --format html > aterrapport.html\n",
     mc_statement_run,
 };

@@ -85,12 +85,11 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
                          MA_ROLE_READ, true, false, EXPORT_FORMATS},
     [MA_ROUTE_BACKUP] = {"backup", "GET", "/v1/backup", 0, MA_ROLE_ADMIN, true,
                          false},
-    /* JSON only so far: the csv and html renderings are not written yet
-     * (docs/api.md says so); format=csv or html is refused as a bad
-     * query rather than answered with something else. */
+    /* the återrapportering: JSON, Swedish Excel CSV, or a page that
+     * prints on A4 (ma_statement.c) */
     [MA_ROUTE_STATEMENT] = {"statement", "GET", "/v1/statement",
-                            VIEW | P(PARTY) | P(GRANT) | P(FORMAT) | P(LANG),
-                            MA_ROLE_READ, true, false, F(JSON)},
+                            VIEW | P(PARTY) | P(GRANT) | READABLE, MA_ROLE_READ,
+                            true, false, CSV_FORMATS | F(HTML)},
 };
 
 const struct ma_route_info *ma_route_info(enum ma_route r)

@@ -6,7 +6,10 @@ trace with posts=1 against the traces of the grant and its posts; the
 balances' and repayments' totals against their rows."""
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -35,7 +38,9 @@ def subtree(events, top):
     return {p for p in parent if under(p)}
 
 
-class Statement(MedeldTestCase):
+class Loaded(MedeldTestCase):
+    """medeld with the Malmö 2020 example loaded."""
+
     def setUp(self):
         self.d = self.start_medeld()
         self.events = load("malmo-2020.jsonl")
@@ -46,6 +51,9 @@ class Statement(MedeldTestCase):
         a = self.d.get(path)
         self.assertEqual(a.status, status, a)
         return a.json()
+
+
+class Statement(Loaded):
 
     def test_statement_from_the_events(self):
         st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
@@ -86,7 +94,7 @@ class Statement(MedeldTestCase):
                 (f"/v1/statement?party=nobody&grant={PH20}", 404, "party"),
                 ("/v1/statement?party=malmo&grant=nothing", 404, "grant"),
                 (f"/v1/statement?grant={PH20}", 400, "party"),
-                (f"/v1/statement?party=malmo&grant={PH20}&format=csv",
+                (f"/v1/statement?party=malmo&grant={PH20}&format=svg",
                  400, "format")):
             err = self.get(path, status)["error"]
             self.assertEqual(err["field"], field, path)
@@ -113,6 +121,76 @@ class Statement(MedeldTestCase):
             want = sum(x["received"] for t in one for x in t["nodes"]
                        if x["party"] == n["party"])
             self.assertEqual(n["received"], want, n["party"])
+
+
+class StatementFormats(Loaded):
+    """format=csv and format=html: every figure the JSON's."""
+
+    def doc(self, fmt, lang="sv"):
+        a = self.d.get(f"/v1/statement?party=malmo&grant={PH20}"
+                       f"&as_of=2021-04-01&format={fmt}&lang={lang}")
+        self.assertEqual(a.status, 200, a)
+        return a
+
+    def test_csv(self):
+        st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                      "&as_of=2021-04-01")
+        a = self.doc("csv")
+        self.assertEqual(a.headers["Content-Type"],
+                         "text/csv; charset=utf-8")
+        self.assertTrue(a.body.startswith(b"\xef\xbb\xbf"))
+        rows = [r.split(";") for r in
+                a.body[3:].decode("utf-8").split("\r\n") if r]
+        self.assertEqual(rows[0], ["avsnitt", "part", "aktivitet", "enhet",
+                                   "belopp"])
+        def kr(ore):
+            return f"{ore // 100},{ore % 100:02d}"
+        got = {(r[0], r[1]): r[4] for r in rows[1:] if r[0] == "received"
+               and r[1]}
+        want = {("received", x["party"]): kr(x["amount"])
+                for x in st["received"]["from"]}
+        self.assertEqual(got, want)
+        head = [r for r in rows if r[0] == "head"][0]
+        self.assertEqual(head[2:4], [str(st["head"]["seq"]),
+                                     st["head"]["hash"]])
+
+    def test_html_and_pdf(self):
+        st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                      "&as_of=2021-04-01")
+        for lang, word in (("sv", "Återrapportering"),
+                           ("en", "Statement")):
+            a = self.doc("html", lang)
+            self.assertEqual(a.headers["Content-Type"],
+                             "text/html; charset=utf-8")
+            page = a.body.decode("utf-8")
+            self.assertIn(word, page)
+            self.assertIn("@page{size:A4", page)
+            self.assertIn(st["head"]["hash"], page)
+            self.assertNotIn("<script", page)
+        chromium = shutil.which("chromium")
+        pdftotext = shutil.which("pdftotext")
+        if not chromium or not pdftotext:
+            self.skipTest("chromium or pdftotext not installed")
+        with tempfile.TemporaryDirectory() as tmp:
+            html = os.path.join(tmp, "s.html")
+            pdf = os.path.join(tmp, "s.pdf")
+            with open(html, "wb") as f:
+                f.write(self.doc("html", "sv").body)
+            subprocess.run([chromium, "--headless", "--no-sandbox",
+                            "--disable-gpu", "--no-pdf-header-footer",
+                            f"--print-to-pdf={pdf}", "file://" + html],
+                           check=True, timeout=120,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            text = subprocess.run([pdftotext, "-layout", pdf, "-"],
+                                  check=True, capture_output=True,
+                                  text=True).stdout
+            info = subprocess.run(["pdfinfo", pdf], capture_output=True,
+                                  text=True).stdout
+        self.assertIn("A4", info)
+        self.assertIn("Mottaget från", text)
+        self.assertIn("9 995 307 kr", text)  # what came in, once
+        self.assertIn(f"seq {st['head']['seq']}", text)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,11 @@
  * batch index. When they differ the mismatch is printed and the model
  * follows the ledger, so that the run can go on to find more.
  *
+ * At every checkpoint view the consolidated answers are computed from the
+ * posting lists too and compared with the ledger's JSON: balances with
+ * party and rollup, repayments rows per legal entity, and the statement's
+ * summary and sources (see "Consolidated answers" below).
+ *
  * At 200 checkpoints every (grant, party) account — ten buckets and the
  * existence flag — and every edge either side has (allocated, paid,
  * repaid) are compared with ml_state_account and ml_state_edge, as of
@@ -2343,7 +2348,7 @@ static bool model_under(const int parent[NP], int p, int top)
 
 /* How many consolidated rows were compared, and how many of them had
  * money moved inside the subtree to cancel (the run must see some). */
-static long consol_rows, consol_cancelled;
+static long consol_rows, consol_cancelled, statements;
 
 /* The members' consolidated buckets in grant g; returns existence. */
 static bool model_consol(const struct model *m, const struct mview *v, int g,
@@ -2553,6 +2558,77 @@ static void compare_repayments(struct run *r, MDB_txn *txn,
 	cJSON_Delete(doc);
 }
 
+/* Is grant x equal to g or a post somewhere below it? */
+static bool model_grant_under(const struct mdefs *d, int x, int g)
+{
+	for (int hops = 0; x != NONE && hops <= NG; hops++, x = d->g[x].parent)
+		if (x == g)
+			return true;
+	return false;
+}
+
+/* statement?party=L&grant=G: its summary is L's subtree consolidated
+ * and summed over G and every post below it; "received" lists the
+ * payouts into the subtree from outside, per payer. */
+static void compare_statement(struct run *r, MDB_txn *txn,
+                              const struct cview *v, const uint32_t *gno)
+{
+	int parent[NP];
+	bool known[NP], in[NP];
+	char what[200];
+	model_tree(&r->m, &v->mv, parent, known);
+	int le = (int)rnd(&r->cpgen, NP), g = (int)rnd(&r->cpgen, NG);
+	if (!known[le] || parent[le] != NONE || gno[g] == 0 ||
+	    !model_grant_known(&r->m, &v->mv, g))
+		return;
+	struct ml_query q;
+	query_view(&q, v);
+	q.party = PARTIES[le].id;
+	q.grant = GRANTS[g].id;
+	cJSON *doc = ledger_answer(r, txn, ml_answer_statement, &q);
+	if (doc == NULL)
+		return;
+	statements++;
+	int64_t sum[ML_BUCKETS] = {0}, t[ML_BUCKETS], from[NP] = {0};
+	for (int p = 0; p < NP; p++)
+		in[p] = model_under(parent, p, le);
+	for (int x = 0; x < NG; x++) {
+		if (!r->m.d.g[x].defined || !model_grant_under(&r->m.d, x, g))
+			continue;
+		if (model_consol(&r->m, &v->mv, x, in, t))
+			for (int b = 0; b < ML_BUCKETS; b++)
+				sum[b] += t[b];
+		for (int f = 0; f < NP; f++)
+			for (int to = 0; to < NP; to++)
+				if (!in[f] && in[to] &&
+				    list_totals(&r->m, &r->m.edge[x][f][to],
+				                &v->mv, t))
+					from[f] += t[ML_B_PAID_OUT];
+	}
+	snprintf(what, sizeof what, "statement of %s for %s", PARTIES[le].id,
+	         GRANTS[g].id);
+	compare_row(r, v, what, cJSON_GetObjectItem(doc, "summary"), true, sum,
+	            "held");
+	const cJSON *rec = cJSON_GetObjectItem(doc, "received");
+	for (int f = 0; f < NP; f++) {
+		const cJSON *it, *hit = NULL;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "from"))
+		{
+			const cJSON *pi = cJSON_GetObjectItem(it, "party");
+			if (cJSON_IsString(pi) &&
+			    strcmp(pi->valuestring, PARTIES[f].id) == 0)
+				hit = it;
+		}
+		int64_t got = hit ? jnum(hit, "amount") : 0;
+		if (got != from[f] && mismatch(r))
+			fprintf(stderr,
+			        "MISMATCH: %s received from %s: ledger %" PRId64
+			        " model %" PRId64 "\n",
+			        what, PARTIES[f].id, got, from[f]);
+	}
+	cJSON_Delete(doc);
+}
+
 static void checkpoint(struct run *r)
 {
 	MDB_txn *txn = NULL;
@@ -2581,8 +2657,10 @@ static void checkpoint(struct run *r)
 		compare_edges(r, txn, &v, gno, pno);
 		compare_marks(r, txn, &v, gno, pno);
 		compare_rollups(r, txn, &v, gno);
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 3; k++) {
 			compare_repayments(r, txn, &v, gno);
+			compare_statement(r, txn, &v, gno);
+		}
 	}
 	ml_ledger_read_end(r->lg, ml_read_of(txn));
 }
@@ -2759,12 +2837,14 @@ static void test_model(void)
 	}
 	checkpoint(r);
 	print_summary(r);
-	printf("consolidated rows compared (rollups, repayments): %ld, "
-	       "%ld with transfers inside the subtree cancelled\n",
-	       consol_rows, consol_cancelled);
+	printf("consolidated rows compared (rollups, repayments, "
+	       "statements): %ld, %ld with transfers inside the subtree "
+	       "cancelled; %ld statements\n",
+	       consol_rows, consol_cancelled, statements);
 	if (count >= EVENTS_DEFAULT) { /* fewer cannot be asked to hit all */
 		check_coverage(r);
 		MT_CHECK(consol_cancelled > 100);
+		MT_CHECK(statements > 100);
 	}
 	replay_wide(r);
 	ml_ledger_close(r->lg);
