@@ -61,6 +61,8 @@ enum ma_sw {
 	MA_SW_RECORDED,
 	MA_SW_CARRIED_IN,
 	MA_SW_CARRIED_OUT,
+	MA_SW_GRANT,
+	MA_SW_BY,
 	MA_SW_COUNT
 };
 
@@ -92,7 +94,9 @@ static const char *const ma_sw[MA_LANG_COUNT][MA_SW_COUNT] = {
                     "datum",
                     "registrerad",
                     "överfört in",
-                    "överfört ut"},
+                    "överfört ut",
+                    "bidrag",
+                    "av"},
     [MA_LANG_EN] = {"Statement (återrapportering)",
                     "as of",
                     "Computed at ledger event",
@@ -120,7 +124,9 @@ static const char *const ma_sw[MA_LANG_COUNT][MA_SW_COUNT] = {
                     "date",
                     "recorded",
                     "carried in",
-                    "carried out"},
+                    "carried out",
+                    "grant",
+                    "by"},
 };
 
 /* The flow sections: JSON key, its list, the heading's word. */
@@ -412,14 +418,15 @@ static void ma_html_lists(struct ma_hb *b, const cJSON *doc,
                           const char *const *w)
 {
 	const char *ck[] = {"grant", "carried_in", "carried_out"};
-	const char *ch[] = {"", w[MA_SW_CARRIED_IN], w[MA_SW_CARRIED_OUT]};
+	const char *ch[] = {w[MA_SW_GRANT], w[MA_SW_CARRIED_IN],
+	                    w[MA_SW_CARRIED_OUT]};
 	const char *dk[] = {"due", "kind", "party", "status", "amount"};
 	const char *dh[] = {w[MA_SW_DUE], w[MA_SW_KIND], w[MA_SW_PARTY],
 	                    w[MA_SW_STATUS], w[MA_SW_AMOUNT]};
 	const char *rk[] = {"date", "party",       "grant",
 	                    "seq",  "recorded_at", "recorded_by"};
-	const char *rh[] = {w[MA_SW_DATE], w[MA_SW_PARTY],    "",
-	                    "seq",         w[MA_SW_RECORDED], ""};
+	const char *rh[] = {w[MA_SW_DATE], w[MA_SW_PARTY],    w[MA_SW_GRANT],
+	                    "seq",         w[MA_SW_RECORDED], w[MA_SW_BY]};
 	ma_html_h2(b, w[MA_SW_CARRIED]);
 	ma_html_table(b, ma_json_array(doc, "carried"), ck, ch, 3,
 	              w[MA_SW_NONE]);
