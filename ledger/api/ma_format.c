@@ -138,6 +138,8 @@ static int ma_format_csv(struct ma_api *api, struct ml_read *rd,
 		return ma_format_repayments(api, rd, p, doc, w, &r->body, err);
 	case MA_ROUTE_DEADLINES:
 		return ma_csv_deadlines(doc, w, &r->body, err);
+	case MA_ROUTE_STATEMENT:
+		return ma_csv_statement(doc, p->lang, &r->body, err);
 	default:
 		ML_ASSERT(route == MA_ROUTE_TRACE);
 		rc = ma_format_trace_load(doc, &t, err);
@@ -182,10 +184,15 @@ int ma_format_answer(struct ma_api *api, struct ml_read *rd,
 {
 	cJSON *plain = NULL;
 	int rc = 0;
-	if (p->format != MA_FORMAT_CSV && p->format != MA_FORMAT_SVG)
+	if (p->format != MA_FORMAT_CSV && p->format != MA_FORMAT_SVG &&
+	    p->format != MA_FORMAT_HTML)
 		return ml_json_print(doc, &r->body);
 	rc = ma_format_plain(doc, &plain);
-	if (rc == 0 && p->format == MA_FORMAT_CSV) {
+	if (rc == 0 && p->format == MA_FORMAT_HTML) {
+		ML_ASSERT(route == MA_ROUTE_STATEMENT);
+		r->content_type = "text/html; charset=utf-8";
+		rc = ma_html_statement(plain, p->lang, &r->body, err);
+	} else if (rc == 0 && p->format == MA_FORMAT_CSV) {
 		r->content_type = "text/csv; charset=utf-8";
 		rc = ma_format_csv(api, rd, route, p, plain, r, err);
 	} else if (rc == 0) {
