@@ -404,14 +404,15 @@ static void test_balances_rollup(void)
 	 * 1 000 000 Malmö allocated and paid to its committees, and FSN's
 	 * 100 000 repaid to Malmö, moved inside the subtree and add
 	 * nothing: allocated and received are the 3 000 000 from SKR. */
-	CHECK_ANSWER(lg, ml_answer_balances, &q,
-	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-	             "'rows':[{'grant':'ph-2020','party':'malmo',"
-	             "'allocated':3000000,'allocated_out':0,'pending':0,'pending_out':0,"
-	             "'unallocated':3000000,'claimed':3000000,"
-	             "'received':3000000,'paid_out':0,'spent':2780000,"
-	             "'repaid':0,'returned':0,'carried_in':0,"
-	             "'carried_out':0,'held':220000}]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_balances, &q,
+	    "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	    "'rows':[{'grant':'ph-2020','party':'malmo',"
+	    "'allocated':3000000,'allocated_out':0,'pending':0,'pending_out':0,"
+	    "'unallocated':3000000,'claimed':3000000,"
+	    "'received':3000000,'paid_out':0,'spent':2780000,"
+	    "'repaid':0,'returned':0,'carried_in':0,"
+	    "'carried_out':0,'held':220000}]}");
 	q.party = "malmo-fsn"; /* a leaf: its own row */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
 	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
@@ -1175,14 +1176,15 @@ static void test_posts(void)
 	q = qy("2020-12-31");
 	q.party = "storsthlm";
 	q.rollup = true;
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "{'grant':'ph-2019','party':'storsthlm',"
-	               "'allocated':1000000,",
-	               "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-	               "'allocated':2000000,'allocated_out':500000,'pending':0,'pending_out':0,"
-	               "'unallocated':1500000,'claimed':0,'received':2000000,"
-	               "'paid_out':500000,'spent':0,'repaid':0,'returned':0,"
-	               "'carried_in':0,'carried_out':0,'held':1500000}]}");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "{'grant':'ph-2019','party':'storsthlm',"
+	    "'allocated':1000000,",
+	    "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
+	    "'allocated':2000000,'allocated_out':500000,'pending':0,'pending_out':0,"
+	    "'unallocated':1500000,'claimed':0,'received':2000000,"
+	    "'paid_out':500000,'spent':0,'repaid':0,'returned':0,"
+	    "'carried_in':0,'carried_out':0,'held':1500000}]}");
 	/* Known when sthlm-x was under Solna (22): Solna's rollup has it. */
 	q.party = "solna";
 	q.has_known_at = true;
