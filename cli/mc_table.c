@@ -14,6 +14,7 @@
 
 #include "ml_buf.h"
 #include "ml_error.h"
+#include "ml_money.h"
 
 #include "mc_text.h"
 
@@ -23,12 +24,15 @@ struct mc_row {
 	size_t text_at;  /* offset of the first cell in t->text */
 	size_t style_at; /* offset of the first style, or SIZE_MAX */
 	bool heading;    /* one cell spanning the table */
+	bool rule;       /* a rule above it (the total line) */
 };
 
 struct mc_table {
 	size_t n_cols;
 	const char *headers[MC_TABLE_COLUMNS_MAX];
 	enum mc_align align[MC_TABLE_COLUMNS_MAX];
+	int64_t sum_ore[MC_TABLE_COLUMNS_MAX]; /* mc_table_add_ore */
+	bool summed[MC_TABLE_COLUMNS_MAX];
 	struct mc_row *rows;
 	size_t n_rows, cap_rows;
 	struct ml_buf text; /* cells and styles, each NUL-terminated */
@@ -91,6 +95,7 @@ int mc_table_row(struct mc_table *t, const char *const *cells,
 		return rc;
 	struct mc_row *r = &t->rows[t->n_rows];
 	r->heading = false;
+	r->rule = false;
 	r->text_at = t->text.len;
 	r->style_at = SIZE_MAX;
 	rc = mc_table_strings(t, cells, t->n_cols);
@@ -111,11 +116,39 @@ int mc_table_heading(struct mc_table *t, const char *text, const char *style)
 	struct mc_row *r = &t->rows[t->n_rows];
 	const char *cells[2] = {text, style};
 	r->heading = true;
+	r->rule = false;
 	r->text_at = t->text.len;
 	r->style_at = SIZE_MAX;
 	rc = mc_table_strings(t, cells, 2);
 	if (rc == 0)
 		t->n_rows++;
+	return rc;
+}
+
+void mc_table_add_ore(struct mc_table *t, size_t col, int64_t ore)
+{
+	if (col >= t->n_cols)
+		return;
+	t->summed[col] = true;
+	t->sum_ore[col] += ore;
+}
+
+int mc_table_total(struct mc_table *t, const char *label, const char *style)
+{
+	char money[MC_TABLE_COLUMNS_MAX][ML_MONEY_TEXT_MAX];
+	const char *cells[MC_TABLE_COLUMNS_MAX] = {label};
+	const char *styles[MC_TABLE_COLUMNS_MAX];
+	for (size_t c = 0; c < t->n_cols; c++) {
+		styles[c] = style;
+		if (t->summed[c])
+			cells[c] = ml_money_format(t->sum_ore[c], money[c],
+			                           sizeof money[c]);
+		else if (c > 0)
+			cells[c] = NULL;
+	}
+	int rc = mc_table_row(t, cells, style ? styles : NULL);
+	if (rc == 0)
+		t->rows[t->n_rows - 1].rule = true;
 	return rc;
 }
 
@@ -151,10 +184,13 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
                           const char *const *cells, const char *const *styles)
 {
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t end = t->n_cols; /* empty cells at the end are not printed */
+	while (end > 1 && cells[end - 1][0] == '\0')
+		end--;
+	for (size_t c = 0; c < end; c++) {
 		size_t n = ma_text_cols(cells[c], strlen(cells[c]));
 		size_t gap = w[c] > n ? w[c] - n : 0;
-		bool last = c + 1 == t->n_cols;
+		bool last = c + 1 == end;
 		bool styled = styles != NULL && styles[c][0] != '\0';
 		if (c > 0)
 			mc_text_pad(f, 2);
@@ -167,6 +203,23 @@ static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
 			fputs(MC_STYLE_RESET_TEXT, f);
 		if (t->align[c] == MC_LEFT && !last)
 			mc_text_pad(f, gap);
+	}
+	fputc('\n', f);
+}
+
+/* Dashes over the summed columns, the line above a total. */
+static void mc_table_rule(const struct mc_table *t, FILE *f, const size_t *w,
+                          size_t indent)
+{
+	size_t last = 0;
+	for (size_t c = 0; c < t->n_cols; c++)
+		if (t->summed[c])
+			last = c;
+	mc_text_pad(f, indent);
+	for (size_t c = 0; c <= last; c++) {
+		for (size_t i = 0; i < w[c] + (c > 0 ? 2 : 0); i++)
+			fputc(t->summed[c] && (c == 0 || i >= 2) ? '-' : ' ',
+			      f);
 	}
 	fputc('\n', f);
 }
@@ -195,6 +248,8 @@ void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
 				fprintf(f, "%s\n", cells[0]);
 			continue;
 		}
+		if (r->rule)
+			mc_table_rule(t, f, w, indent + row_indent);
 		mc_table_split(t, r->text_at, cells, t->n_cols);
 		if (r->style_at != SIZE_MAX)
 			mc_table_split(t, r->style_at, styles, t->n_cols);

@@ -1,0 +1,70 @@
+/*
+ * mc_names.c — the definitions' names (mc_names.h), asked through the
+ * run's connection like every other answer, so embedded and daemon
+ * runs label alike.
+ */
+#include "mc_names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ma_names.h"
+#include "ma_text.h"
+
+static int mc_names_get(struct mc_ctx *ctx, const char *path,
+                        const char *as_of, cJSON **doc)
+{
+	struct mc_query q;
+	struct mc_reply r;
+	mc_query_init(&q);
+	mc_query_add(&q, "as_of", as_of);
+	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
+	int exit = mc_ctx_get(ctx, path, q.text, &r);
+	if (exit == MC_EXIT_OK) {
+		*doc = mc_json_parse(&r);
+		if (*doc == NULL)
+			exit = mc_bad_answer(ctx, path);
+	}
+	mc_reply_free(&r);
+	return exit;
+}
+
+int mc_names_load(struct mc_ctx *ctx, const char *as_of, struct mc_names *n)
+{
+	memset(n, 0, sizeof *n);
+	int exit = mc_names_get(ctx, "/v1/parties", as_of, &n->parties_doc);
+	if (exit == MC_EXIT_OK)
+		exit = mc_names_get(ctx, "/v1/grants", as_of, &n->grants_doc);
+	n->parties = ma_json_array(n->parties_doc, "parties");
+	n->grants = ma_json_array(n->grants_doc, "grants");
+	return exit;
+}
+
+void mc_names_free(struct mc_names *n)
+{
+	cJSON_Delete(n->parties_doc);
+	cJSON_Delete(n->grants_doc);
+	memset(n, 0, sizeof *n);
+}
+
+const char *mc_party_name(const struct mc_names *n, const char *id)
+{
+	return ma_names_label(n->parties, "party", id);
+}
+
+const char *mc_grant_name(const struct mc_names *n, const char *id)
+{
+	return ma_names_label(n->grants, "grant", id);
+}
+
+const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf)
+{
+	struct ml_buf cut;
+	ml_buf_init(&cut, MC_NAME_BYTES_MAX);
+	buf[0] = '\0';
+	if (text != NULL && ma_text_add(&cut, text, MC_NAME_COLS_MAX,
+	                                ctx->utf8) == 0 && cut.data != NULL)
+		snprintf(buf, MC_NAME_BYTES_MAX, "%s", cut.data);
+	ml_buf_free(&cut);
+	return buf;
+}
