@@ -72,6 +72,7 @@ static int mc_balance_rows(struct mc_ctx *ctx, struct mc_table *t,
                            const struct mc_names *names, const cJSON *rows,
                            const bool *used)
 {
+	static char line[MC_LINE_BYTES_MAX];
 	const char *last = "";
 	const cJSON *row;
 	int rc = 0;
@@ -79,8 +80,9 @@ static int mc_balance_rows(struct mc_ctx *ctx, struct mc_table *t,
 	{
 		const char *grant = ma_json_str(row, "grant");
 		if (grant != NULL && strcmp(grant, last) != 0)
-			rc = mc_table_heading(t, mc_grant_name(names, grant),
-			                      mc_style(ctx, MC_STYLE_BOLD));
+			rc = mc_table_heading(
+			    t, mc_whole(ctx, mc_grant_name(names, grant), line),
+			    mc_style(ctx, MC_STYLE_BOLD));
 		last = grant ? grant : last;
 		rc = rc ? rc : mc_balance_row(ctx, t, names, row, used);
 		if (rc != 0)

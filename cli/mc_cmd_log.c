@@ -165,10 +165,11 @@ static void mc_log_line(const struct mc_ctx *ctx, const struct mc_log *l,
 	ml_buf_init(&what, MC_LINE_BYTES_MAX);
 	mc_log_what(ctx, l, ev, type, &what);
 	bool corr = strcmp(type, "correction") == 0;
+	static char folded[MC_LINE_BYTES_MAX];
 	mc_log_cells(ctx, seq_text, date ? date : "",
 	             mc_words_type(mc_words_of(ctx->lang), type),
 	             corr ? mc_style(ctx, MC_STYLE_YELLOW) : "", money,
-	             what.len ? what.data : "");
+	             mc_whole(ctx, what.len ? what.data : "", folded));
 	ml_buf_free(&what);
 }
 

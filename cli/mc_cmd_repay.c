@@ -54,7 +54,9 @@ static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
 		            repay_by);
 	if (use_by == NULL && repay_by == NULL)
 		ml_buf_addf(&h, "  %s", w->never_due);
-	int rc = mc_table_heading(t, h.data, mc_style(ctx, MC_STYLE_BOLD));
+	static char line[MC_LINE_BYTES_MAX];
+	int rc = mc_table_heading(t, mc_whole(ctx, h.data, line),
+	                          mc_style(ctx, MC_STYLE_BOLD));
 	ml_buf_free(&h);
 	return rc;
 }

@@ -57,14 +57,25 @@ const char *mc_grant_name(const struct mc_names *n, const char *id)
 	return ma_names_label(n->grants, "grant", id);
 }
 
-const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf)
+static const char *mc_cut(const struct mc_ctx *ctx, const char *text,
+                          size_t cols, char *buf, size_t size)
 {
 	struct ml_buf cut;
-	ml_buf_init(&cut, MC_NAME_BYTES_MAX);
+	ml_buf_init(&cut, size);
 	buf[0] = '\0';
-	if (text != NULL && ma_text_add(&cut, text, MC_NAME_COLS_MAX,
-	                                ctx->utf8) == 0 && cut.data != NULL)
-		snprintf(buf, MC_NAME_BYTES_MAX, "%s", cut.data);
+	if (text != NULL && ma_text_add(&cut, text, cols, ctx->utf8) == 0 &&
+	    cut.data != NULL)
+		snprintf(buf, size, "%s", cut.data);
 	ml_buf_free(&cut);
 	return buf;
+}
+
+const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf)
+{
+	return mc_cut(ctx, text, MC_NAME_COLS_MAX, buf, MC_NAME_BYTES_MAX);
+}
+
+const char *mc_whole(const struct mc_ctx *ctx, const char *text, char *buf)
+{
+	return mc_cut(ctx, text, 0, buf, MC_LINE_BYTES_MAX);
 }

@@ -34,4 +34,8 @@ const char *mc_grant_name(const struct mc_names *n, const char *id);
  * into buf (MC_NAME_BYTES_MAX bytes). Returns buf. */
 const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf);
 
+/* text whole, folded to ASCII on a terminal that is not UTF-8, into
+ * buf (MC_LINE_BYTES_MAX bytes; longer text is cut). Returns buf. */
+const char *mc_whole(const struct mc_ctx *ctx, const char *text, char *buf);
+
 #endif /* MC_NAMES_H */

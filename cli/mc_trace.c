@@ -18,6 +18,7 @@
 
 #include "ml_money.h"
 
+#include "mc_names.h"
 #include "mc_table.h"
 #include "mc_text.h"
 #include "mc_trace.h"
@@ -233,6 +234,7 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 	const struct mc_words *w = mc_words_of(ctx->lang);
 	struct mc_tree tr = {.ctx = ctx, .t = t};
 	char pool[ML_MONEY_TEXT_MAX];
+	static char title[MC_LINE_BYTES_MAX];
 	tr.table = mc_table_new(3);
 	tr.shown = calloc(t->n_nodes + 1, sizeof *tr.shown);
 	ml_buf_init(&tr.prefix, 8 * MC_TREE_DEPTH_MAX);
@@ -247,7 +249,8 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 	}
 	if (tr.rc == 0) {
 		printf("%s%s%s %s %s: %zu %s, %s %s\n",
-		       mc_style(ctx, MC_STYLE_BOLD), t->grant_label,
+		       mc_style(ctx, MC_STYLE_BOLD),
+		       mc_whole(ctx, t->grant_label, title),
 		       mc_style(ctx, MC_STYLE_RESET), w->as_of, t->as_of,
 		       t->n_nodes, w->parties, w->pool,
 		       ml_money_format(t->pool_ore, pool, sizeof pool));

@@ -114,7 +114,9 @@ static int ma_format_defs(struct ma_api *api, struct ml_read *rd,
 	cJSON *doc = NULL;
 	ml_query_init(&q);
 	q.as_of = p->as_of;
-	*parties = *grants = NULL;
+	*parties = NULL;
+	if (grants != NULL)
+		*grants = NULL;
 	int rc = ml_answer_parties(api->lg, rd, &q, &doc, err);
 	if (rc == 0)
 		rc = ma_format_plain(doc, parties);
