@@ -18,6 +18,8 @@
 
 #include "mc_post.h"
 
+#include "mc_direction.h"
+
 int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
                  const char *expected_head)
 {
@@ -148,8 +150,10 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	if (r.status == 200 || r.status == 201) {
 		exit = mc_post_print(ctx, p, &r);
 		mc_post_warnings(&r, locate, locate_arg);
-	} else
+	} else {
 		exit = mc_report(ctx, &r, locate, locate_arg);
+		mc_direction_explain(ctx, body, len, &r);
+	}
 	mc_reply_free(&r);
 	return exit;
 }
