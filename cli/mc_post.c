@@ -76,7 +76,7 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 		p->n_duplicates += ma_json_bool(ev, "duplicate") ? 1 : 0;
 		if (ctx->out == MC_OUT_CSV)
 			mc_post_csv(p, ev);
-		else
+		else if (ctx->out == MC_OUT_JSON || !p->quiet)
 			printf("%lld%s\n", (long long)seq,
 			       p->dry_run                      ? " dry-run"
 			       : ma_json_bool(ev, "duplicate") ? " duplicate"

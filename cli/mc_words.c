@@ -80,8 +80,9 @@ static const struct mc_words mc_en = {
          [ML_TYPE_REPORT] = "{party} reports on {grant}"},
     .invoice_no = ", invoice {invoice_no}",
     .would_store = "would store", .stored = "stored",
-    .row = "row", .encoding = "encoding", .separator = "separator",
-    .understood = "understood",
+    .row = "row",
+    .read_as = "read %s as %s, separator '%c', rows: %zu; checked by the "
+               "ledger, nothing stored (dry run)",
 };
 
 static const struct mc_words mc_sv = {
@@ -142,8 +143,9 @@ static const struct mc_words mc_sv = {
          [ML_TYPE_REPORT] = "{party} återrapporterar {grant}"},
     .invoice_no = ", faktura {invoice_no}",
     .would_store = "skulle lagras", .stored = "lagrad",
-    .row = "rad", .encoding = "teckenkodning", .separator = "avgränsare",
-    .understood = "tolkat",
+    .row = "rad",
+    .read_as = "läste %s som %s, avgränsare '%c', rader: %zu; kontrollerade "
+               "av liggaren, inget lagrat (provkörning)",
 };
 
 const struct mc_words *mc_words_of(const char *lang)

@@ -58,7 +58,8 @@ struct mc_words {
 	const char *invoice_no; /* ", invoice {invoice_no}" */
 	const char *would_store, *stored; /* record's two answers */
 	/* import-csv --dry-run */
-	const char *row, *encoding, *separator, *understood;
+	const char *row;
+	const char *read_as; /* file, encoding, separator, rows */
 };
 
 /* The words of lang ("sv" or anything else: English). */
