@@ -65,7 +65,9 @@ class Formats(unittest.TestCase):
         r = medel("--db", db, "record", "allocation", "--grant", "g",
                   "--from", "kk", "--to", "fsn", "--amount",
                   "4 570 307,50 kr", "--date", "2020-02-01")
-        self.assertEqual((r.rc, r.out), (0, b"4\n"), r)
+        # the event in words (names from the definitions), then its seq
+        self.assertEqual((r.rc, r.out),
+                         (0, b"KK allocates 4 570 307,50 kr to FSN\n4\n"), r)
         r = medel("--db", db, "balance", "--as-of", "2020-12-31",
                   "--party", "fsn")
         self.assertIn("4 570 307,50 kr", r.text)
