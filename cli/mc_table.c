@@ -76,13 +76,21 @@ static int mc_table_grow(struct mc_table *t)
 	               sizeof *t->rows, ML_ANSWER_ROWS_MAX);
 }
 
-/* Appends n strings, each with its NUL (NULL → ""). */
+/* Appends n strings, each with its NUL (NULL → ""); a line break or
+ * tab in a cell (a quoted spreadsheet cell) becomes a space, so a row
+ * stays one line. */
 static int mc_table_strings(struct mc_table *t, const char *const *s, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *v = s[i] ? s[i] : "";
-		rc = ml_buf_add(&t->text, v, strlen(v) + 1);
+		size_t at = t->text.len, len = strlen(v);
+		rc = ml_buf_add(&t->text, v, len + 1);
+		for (size_t k = 0; rc == 0 && k < len; k++)
+			if (t->text.data[at + k] == '\n' ||
+			    t->text.data[at + k] == '\r' ||
+			    t->text.data[at + k] == '\t')
+				t->text.data[at + k] = ' ';
 	}
 	return rc;
 }
