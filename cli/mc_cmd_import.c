@@ -360,13 +360,14 @@ static int mc_import_dry_table(struct mc_ctx *ctx, const struct mc_import *im,
 	cJSON_ArrayForEach(ev, events)
 	{
 		if (rc == 0 && exit == MC_EXIT_OK)
-			rc = mc_import_understood(ctx, t, &names,
-			                          im->rows[i++], ev);
+			rc = mc_import_understood(ctx, t, &names, im->rows[i++],
+			                          ev);
 	}
 	if (rc == 0)
 		rc = mc_table_total(t, w->total, NULL);
 	if (rc == 0 && exit == MC_EXIT_OK) {
-		printf(w->read_as, file, im->encoding, im->in.sep, im->n_events);
+		printf(w->read_as, file, im->encoding, im->in.sep,
+		       im->n_events);
 		putchar('\n');
 		mc_table_print(t, stdout, 0, 0, mc_style(ctx, MC_STYLE_DIM));
 	}

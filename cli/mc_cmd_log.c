@@ -36,7 +36,7 @@ struct mc_log {
 	struct mc_opt opts[6];
 	uint64_t after, limit; /* limit 0 = no limit */
 	bool follow;
-	bool header_done; /* the header is out (with the first page) */
+	bool header_done;      /* the header is out (with the first page) */
 	struct mc_names names; /* human form: the definitions' names */
 	bool names_loaded;
 	struct mc_csv_out csv;
@@ -92,8 +92,8 @@ static void mc_log_what(const struct mc_ctx *ctx, const struct mc_log *l,
 	const char *to = mc_party_name(&l->names, ma_json_str(ev, "to"));
 	const char *party = ma_json_str(ev, "party");
 	const char *name = ma_json_str(ev, "name");
-	bool definition = strcmp(type, "party") == 0 ||
-	                  strcmp(type, "grant") == 0;
+	bool definition =
+	    strcmp(type, "party") == 0 || strcmp(type, "grant") == 0;
 	int64_t corrects = 0;
 	if (from != NULL)
 		ml_buf_addf(w, "%s%s%s  ", from, arrow, to ? to : "");
@@ -103,10 +103,9 @@ static void mc_log_what(const struct mc_ctx *ctx, const struct mc_log *l,
 		ml_buf_addf(w, "%s  ", mc_party_name(&l->names, party));
 	if (strcmp(type, "correction") == 0 &&
 	    ma_json_int(ev, "corrects", &corrects) == 0)
-		ml_buf_addf(w, "%s %lld: %s", words->corrects,
-		            (long long)corrects,
-		            ma_json_str(ev, "note") ? ma_json_str(ev, "note")
-		                                    : "");
+		ml_buf_addf(
+		    w, "%s %lld: %s", words->corrects, (long long)corrects,
+		    ma_json_str(ev, "note") ? ma_json_str(ev, "note") : "");
 	if (grant != NULL && !(definition && strcmp(type, "grant") == 0))
 		ml_buf_add_str(w, grant);
 	else if (grant != NULL)
@@ -114,8 +113,9 @@ static void mc_log_what(const struct mc_ctx *ctx, const struct mc_log *l,
 	else if (strcmp(type, "close") == 0)
 		ml_buf_add_str(w, words->every_grant);
 	if (ma_json_str(ev, "to_grant") != NULL)
-		ml_buf_addf(w, "%s%s", arrow,
-		            mc_grant_name(&l->names, ma_json_str(ev, "to_grant")));
+		ml_buf_addf(
+		    w, "%s%s", arrow,
+		    mc_grant_name(&l->names, ma_json_str(ev, "to_grant")));
 	if (ma_json_str(ev, "activity") != NULL)
 		ml_buf_addf(w, "  %s", ma_json_str(ev, "activity"));
 	if (ma_json_str(ev, "unit") != NULL)

@@ -64,8 +64,7 @@ static void mc_record_opts_init(struct mc_record_opts *o)
 }
 
 /* The option of a field. */
-static struct mc_opt *mc_record_field(struct mc_record_opts *o,
-                                      enum ml_field f)
+static struct mc_opt *mc_record_field(struct mc_record_opts *o, enum ml_field f)
 {
 	for (size_t i = 0; i < o->n_fields; i++)
 		if (o->field[i] == f)
@@ -81,11 +80,12 @@ static int mc_record_role(struct mc_ctx *ctx, const char *role,
 	if (role_value == NULL)
 		return MC_EXIT_OK;
 	if (field->value != NULL && strcmp(field->value, role_value) != 0)
-		return mc_usage(ctx,
-		                "--%s '%s' and --%s '%s' name different parties: "
-		                "--%s is --%s (give one of them)",
-		                role, role_value, field->name, field->value,
-		                role, field->name);
+		return mc_usage(
+		    ctx,
+		    "--%s '%s' and --%s '%s' name different parties: "
+		    "--%s is --%s (give one of them)",
+		    role, role_value, field->name, field->value, role,
+		    field->name);
 	field->value = role_value;
 	return MC_EXIT_OK;
 }
@@ -96,16 +96,17 @@ static int mc_record_role(struct mc_ctx *ctx, const char *role,
 static int mc_record_roles(struct mc_ctx *ctx, const char *type,
                            struct mc_record_opts *o)
 {
-	bool claim = strcmp(type, "requisition") == 0 ||
-	             strcmp(type, "invoice") == 0;
+	bool claim =
+	    strcmp(type, "requisition") == 0 || strcmp(type, "invoice") == 0;
 	struct mc_opt *payer = mc_record_field(o, ML_F_PAYER);
 	struct mc_opt *kind = mc_record_field(o, ML_F_KIND);
 	const char *by = o->opt[o->by].value;
 	if (kind != NULL && mc_words_kind_api(kind->value) != NULL)
 		kind->value = mc_words_kind_api(kind->value);
 	if (!claim && by != NULL)
-		return mc_usage(ctx, "--by names the one who claims or invoices: "
-		                     "only requisition and invoice take it");
+		return mc_usage(ctx,
+		                "--by names the one who claims or invoices: "
+		                "only requisition and invoice take it");
 	if (!claim)
 		return MC_EXIT_OK;
 	int exit = mc_record_role(ctx, "by", by, mc_record_field(o, ML_F_TO));
@@ -188,8 +189,8 @@ static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 		return exit;
 	if (n_pos != 1)
 		return mc_usage(ctx, "record needs the event's TYPE");
-	const char *type = mc_import_type(pos[0]) ? mc_import_type(pos[0])
-	                                          : pos[0];
+	const char *type =
+	    mc_import_type(pos[0]) ? mc_import_type(pos[0]) : pos[0];
 	exit = mc_record_roles(ctx, type, &o);
 	if (exit != MC_EXIT_OK)
 		return exit;

@@ -64,15 +64,16 @@ static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
 static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
                         const struct mc_names *names, const cJSON *row)
 {
-	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX], name[MC_NAME_BYTES_MAX];
+	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX],
+	    name[MC_NAME_BYTES_MAX];
 	const char *cells[2 + MC_REPAY_FIGURES];
 	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
 	int64_t v[MC_REPAY_FIGURES];
 	if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
 		return ML_E_CORRUPT;
 	const char *status = ma_json_str(row, "status");
-	cells[0] = mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")),
-	                   name);
+	cells[0] =
+	    mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")), name);
 	for (size_t i = 0; i < MC_REPAY_FIGURES; i++) {
 		cells[1 + i] = ml_money_format(v[i], money[i], sizeof money[i]);
 		mc_table_add_ore(t, 1 + i, v[i]);
@@ -219,8 +220,8 @@ static void mc_deadline_when(const struct mc_words *w, const char *status,
 	if (days == 0 && !overdue)
 		snprintf(when, size, "%s", w->today);
 	else if (days == 1)
-		snprintf(when, size, "%s", overdue ? w->overdue_one
-		                                   : w->in_days_one);
+		snprintf(when, size, "%s",
+		         overdue ? w->overdue_one : w->in_days_one);
 	else
 		snprintf(when, size, overdue ? w->overdue : w->in_days,
 		         (long long)days);
@@ -247,7 +248,8 @@ static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
 	    mc_words_code(w, ma_json_str(it, "kind")),
 	    mc_cell(ctx, mc_party_name(names, ma_json_str(it, "party")), party),
 	    money,
-	    mc_cell(ctx, mc_grant_name(names, ma_json_str(it, "grant")), grant)};
+	    mc_cell(ctx, mc_grant_name(names, ma_json_str(it, "grant")),
+	            grant)};
 	const char *styles[6] = {NULL};
 	styles[1] = status ? mc_status_style(status) : NULL;
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
@@ -272,7 +274,8 @@ static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
 		rc = mc_table_total(t, w->total,
 		                    ctx->colour ? MC_STYLE_BOLD : NULL);
 	if (rc == 0) {
-		printf("%s %s\n", w->deadlines_as_of, ma_json_str(doc, "as_of"));
+		printf("%s %s\n", w->deadlines_as_of,
+		       ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	}
 	mc_table_free(t);

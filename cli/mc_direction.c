@@ -88,11 +88,12 @@ void mc_direction_explain(struct mc_ctx *ctx, const char *body, size_t len,
 	if (ev != NULL && mc_names_load(ctx, NULL, &names) != MC_EXIT_OK)
 		mc_names_free(&names);
 	if (ev != NULL && mc_direction(ctx, &names, ev, &said))
-		fprintf(stderr,
-		        "medel: as written: %s. In medel `from` (--payer) is "
-		        "the one who pays and `to` (--by) the one who claims or "
-		        "invoices: swap them if it was the other way round.\n",
-		        said.data);
+		fprintf(
+		    stderr,
+		    "medel: as written: %s. In medel `from` (--payer) is "
+		    "the one who pays and `to` (--by) the one who claims or "
+		    "invoices: swap them if it was the other way round.\n",
+		    said.data);
 	ml_buf_free(&said);
 	mc_names_free(&names);
 	cJSON_Delete(events);

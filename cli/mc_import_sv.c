@@ -254,10 +254,10 @@ bool mc_import_template(const char *type, FILE *f)
 			if (!mc_template_has(t, i))
 				continue;
 			const char *field = mc_columns_sv[i][1];
-			const char *cell =
-			    line == 0                        ? mc_columns_sv[i][0]
-			    : strcmp(field, "type") == 0     ? mc_type_sv(type)
-			                                     : mc_example(field);
+			const char *cell = line == 0 ? mc_columns_sv[i][0]
+			                   : strcmp(field, "type") == 0
+			                       ? mc_type_sv(type)
+			                       : mc_example(field);
 			fprintf(f, "%s%s", first ? "" : ";", cell);
 			first = false;
 		}

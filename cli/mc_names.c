@@ -11,8 +11,8 @@
 #include "ma_names.h"
 #include "ma_text.h"
 
-static int mc_names_get(struct mc_ctx *ctx, const char *path,
-                        const char *as_of, cJSON **doc)
+static int mc_names_get(struct mc_ctx *ctx, const char *path, const char *as_of,
+                        cJSON **doc)
 {
 	struct mc_query q;
 	struct mc_reply r;

@@ -23,7 +23,8 @@
 #include "ml_event.h"
 
 #define MC_WORDS_FIGURES 12 /* the balance figures, API order */
-#define MC_WORDS_REPAY   5  /* received, spent, paid_out, repaid,
+#define MC_WORDS_REPAY                                                         \
+	5 /* received, spent, paid_out, repaid,
                                outstanding */
 
 struct mc_words {
@@ -56,7 +57,6 @@ struct mc_words {
 	 * {invoice_no} (NULL: the type moves no money) */
 	const char *direction[ML_TYPE_COUNT];
 	const char *invoice_no; /* ", invoice {invoice_no}" */
-	const char *would_store, *stored; /* record's two answers */
 	/* import-csv --dry-run */
 	const char *row;
 	const char *read_as; /* file, encoding, separator, rows */

@@ -219,8 +219,7 @@ void md_peer_text(int fd, bool tcp, char *out, size_t out_size)
 			snprintf(out, out_size, "%s:%u", ip,
 			         (unsigned)ntohs(a->sin_port));
 	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a =
-		    (const struct sockaddr_in6 *)&ss;
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
 		if (inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip) != NULL)
 			snprintf(out, out_size, "[%s]:%u", ip,
 			         (unsigned)ntohs(a->sin6_port));

@@ -60,7 +60,7 @@ enum ma_node_figure {
 
 struct ma_trace_node {
 	const char *party;
-	const char *label; /* what a person reads: party, or its name
+	const char *label;         /* what a person reads: party, or its name
 	                      (ma_names.h) */
 	int64_t fig[MA_N_FIGURES]; /* öre, enum ma_node_figure */
 	struct ma_trace_activity *acts;
