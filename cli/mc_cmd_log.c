@@ -20,6 +20,7 @@
  * log has no total line: its amounts are of different kinds (a grant's
  * total beside the payouts from it) and would add up to nothing.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "ml_money.h"
@@ -47,6 +48,7 @@ static const char *const mc_log_columns[] = {
     "to",   "party",    "to_grant", "amount", "activity",    "unit",
     "name", "corrects", "ref",      "note",   "recorded_at", "recorded_by"};
 #define MC_LOG_COLUMNS (sizeof mc_log_columns / sizeof mc_log_columns[0])
+static_assert(MC_LOG_COLUMNS == MC_WORDS_LOG_CSV, "a word per column");
 
 /* The money an event shows: amount, a grant's total, a report's spent. */
 static bool mc_event_money(const cJSON *ev, int64_t *ore)
@@ -180,7 +182,7 @@ static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
 {
 	const struct mc_words *w = mc_words_of(ctx->lang);
 	if (ctx->out == MC_OUT_CSV) {
-		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
+		mc_csv_start(&l->csv, w->log_csv, MC_LOG_COLUMNS);
 	} else if (ctx->out == MC_OUT_HUMAN) {
 		fputs(mc_style(ctx, MC_STYLE_BOLD), stdout);
 		mc_log_cells(ctx, w->seq, w->date, w->type, "", w->amount,

@@ -22,7 +22,10 @@
 #include "ml_buf.h"
 #include "ml_event.h"
 
-#define MC_WORDS_FIGURES 12 /* the balance figures, API order */
+#define MC_WORDS_FIGURES    12 /* the balance figures, API order */
+#define MC_WORDS_LOG_CSV    18
+#define MC_WORDS_POST_CSV   5
+#define MC_WORDS_VERIFY_CSV 8
 #define MC_WORDS_REPAY                                                         \
 	5 /* received, spent, paid_out, repaid,
                                outstanding */
@@ -58,6 +61,11 @@ struct mc_words {
 	const char *direction[ML_TYPE_COUNT];
 	const char *invoice_no; /* ", invoice {invoice_no}" */
 	/* import-csv --dry-run */
+	/* the header rows of the CSVs medel writes itself (the answers'
+	 * CSVs are the API's, in its words): log, a POST's answer, verify */
+	const char *log_csv[MC_WORDS_LOG_CSV];
+	const char *post_csv[MC_WORDS_POST_CSV];
+	const char *verify_csv[MC_WORDS_VERIFY_CSV];
 	const char *row;
 	const char *read_as; /* file, encoding, separator, rows */
 };

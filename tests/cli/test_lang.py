@@ -219,6 +219,16 @@ class Lang(unittest.TestCase):
         self.assertIn("Södertälje kommun", [r[2] for r in rows[1:]])
         en = read_csv(self.m("--lang", "en", "--csv", *q).out)
         self.assertEqual(en[0][0], "grant")
+        # the log's CSV, which medel writes itself
+        q = ["log", "--grant", "psykisk-halsa-2020", "--type", "expense"]
+        doc = self.json(*q)
+        rows = read_csv(self.m("--lang", "sv", "--csv", *q).out)
+        self.assertEqual(rows[0][:3], ["löpnr", "datum", "typ"])
+        at = rows[0].index("belopp")
+        self.assertEqual([csv_ore(r[at]) for r in rows[1:]],
+                         [e["amount"] for e in doc["events"]])
+        self.assertEqual(read_csv(self.m("--lang", "sv", "--csv",
+                                         "verify").out)[0][1], "händelser")
 
     # --- record: the event in words, role flags ----------------------------
 
