@@ -113,7 +113,7 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 			mc_table_column(t, c++, w->figures[i], MC_RIGHT);
 	rc = mc_balance_rows(ctx, t, names, rows, used);
 	const char *known = ma_json_str(doc, "known_at");
-	printf("%s %s%s%s%s\n", w->balances_as_of, ma_json_str(doc, "as_of"),
+	mc_say(ctx, "%s %s%s%s%s", w->balances_as_of, ma_json_str(doc, "as_of"),
 	       known ? w->known_at : "", known ? " " : "", known ? known : "");
 	if (rc == 0)
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
@@ -133,7 +133,8 @@ static int mc_balance_print(struct mc_ctx *ctx, const struct mc_reply *r)
 	if (rows == NULL || as_of == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
 	else if (cJSON_GetArraySize(rows) == 0) {
-		printf("%s %s.\n", mc_words_of(ctx->lang)->no_accounts, as_of);
+		mc_say(ctx, "%s %s.", mc_words_of(ctx->lang)->no_accounts,
+		       as_of);
 		exit = MC_EXIT_OK;
 	} else {
 		exit = mc_names_load(ctx, as_of, &names);

@@ -366,9 +366,8 @@ static int mc_import_dry_table(struct mc_ctx *ctx, const struct mc_import *im,
 	if (rc == 0)
 		rc = mc_table_total(t, w->total, NULL);
 	if (rc == 0 && exit == MC_EXIT_OK) {
-		printf(w->read_as, file, im->encoding, im->in.sep,
+		mc_say(ctx, w->read_as, file, im->encoding, im->in.sep,
 		       im->n_events);
-		putchar('\n');
 		mc_table_print(t, stdout, 0, 0, mc_style(ctx, MC_STYLE_DIM));
 	}
 	mc_table_free(t);

@@ -144,8 +144,12 @@ static void mc_log_cells(const struct mc_ctx *ctx, const char *seq,
                          const char *money, const char *what)
 {
 	const struct mc_words *w = mc_words_of(ctx->lang);
+	static char folded[MC_LINE_BYTES_MAX];
+	size_t seq_cols = ma_text_cols(seq, strlen(seq));
 	size_t cols = ma_text_cols(type, strlen(type));
-	printf("%8s  %-10s  %s%s%s", seq, date, style, type,
+	mc_text_pad(stdout, seq_cols < 8 ? 8 - seq_cols : 0);
+	fputs(mc_whole(ctx, seq, folded), stdout);
+	printf("  %-10s  %s%s%s", date, style, mc_whole(ctx, type, folded),
 	       style[0] ? mc_style(ctx, MC_STYLE_RESET) : "");
 	mc_text_pad(stdout, mc_log_type_cols(w) - cols);
 	printf("  %17s  %s\n", money, what);

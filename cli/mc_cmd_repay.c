@@ -116,7 +116,7 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc,
 		rc = mc_table_total(t, w->total,
 		                    ctx->colour ? MC_STYLE_BOLD : NULL);
 	if (rc == 0) {
-		printf("%s %s\n", w->repayments_as_of,
+		mc_say(ctx, "%s %s", w->repayments_as_of,
 		       ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	}
@@ -133,9 +133,8 @@ static int mc_repay_print(struct mc_ctx *ctx, const struct mc_reply *r)
 	    ma_json_str(doc, "as_of") == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
 	else if (cJSON_GetArraySize(ma_json_array(doc, "rows")) == 0) {
-		printf(mc_words_of(ctx->lang)->no_repayments,
+		mc_say(ctx, mc_words_of(ctx->lang)->no_repayments,
 		       ma_json_str(doc, "as_of"));
-		putchar('\n');
 	} else {
 		exit = mc_names_load(ctx, ma_json_str(doc, "as_of"), &names);
 		if (exit == MC_EXIT_OK)
@@ -274,7 +273,7 @@ static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
 		rc = mc_table_total(t, w->total,
 		                    ctx->colour ? MC_STYLE_BOLD : NULL);
 	if (rc == 0) {
-		printf("%s %s\n", w->deadlines_as_of,
+		mc_say(ctx, "%s %s", w->deadlines_as_of,
 		       ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	}
@@ -292,8 +291,7 @@ static int mc_deadlines_print(struct mc_ctx *ctx, const struct mc_reply *r)
 	if (items == NULL || as_of == NULL)
 		exit = mc_bad_answer(ctx, "no items");
 	else if (cJSON_GetArraySize(items) == 0) {
-		printf(mc_words_of(ctx->lang)->no_deadlines, as_of);
-		putchar('\n');
+		mc_say(ctx, mc_words_of(ctx->lang)->no_deadlines, as_of);
 	} else {
 		exit = mc_names_load(ctx, as_of, &names);
 		if (exit == MC_EXIT_OK)

@@ -5,6 +5,7 @@
  */
 #include "mc_names.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,4 +79,14 @@ const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf)
 const char *mc_whole(const struct mc_ctx *ctx, const char *text, char *buf)
 {
 	return mc_cut(ctx, text, 0, buf, MC_LINE_BYTES_MAX);
+}
+
+void mc_say(const struct mc_ctx *ctx, const char *fmt, ...)
+{
+	static char line[MC_LINE_BYTES_MAX], folded[MC_LINE_BYTES_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	printf("%s\n", mc_whole(ctx, line, folded));
 }

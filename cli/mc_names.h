@@ -38,4 +38,9 @@ const char *mc_cell(const struct mc_ctx *ctx, const char *text, char *buf);
  * buf (MC_LINE_BYTES_MAX bytes; longer text is cut). Returns buf. */
 const char *mc_whole(const struct mc_ctx *ctx, const char *text, char *buf);
 
+/* Prints a line for people (fmt as printf, a newline added) on stdout,
+ * folded to ASCII on a terminal that is not UTF-8, like every cell. */
+void mc_say(const struct mc_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif /* MC_NAMES_H */

@@ -188,6 +188,23 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 	}
 }
 
+/* A cell as the terminal can show it: folded to ASCII (ma_text.h) when
+ * the locale is not UTF-8, so Swedish words and names stay readable;
+ * the widths do not change (one column a character either way). */
+static void mc_table_put(FILE *f, const char *text)
+{
+	static int utf8 = -1;
+	if (utf8 < 0)
+		utf8 = mc_locale_utf8();
+	struct ml_buf b;
+	ml_buf_init(&b, MC_LINE_BYTES_MAX);
+	if (utf8 || ma_text_add(&b, text, 0, false) != 0 || b.data == NULL)
+		fputs(text, f);
+	else
+		fputs(b.data, f);
+	ml_buf_free(&b);
+}
+
 /* One line of cells; the last column is not padded on the right. */
 static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
                           const char *const *cells, const char *const *styles)
@@ -206,7 +223,7 @@ static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
 			mc_text_pad(f, gap);
 		if (styled)
 			fputs(styles[c], f);
-		fputs(cells[c], f);
+		mc_table_put(f, cells[c]);
 		if (styled)
 			fputs(MC_STYLE_RESET_TEXT, f);
 		if (t->align[c] == MC_LEFT && !last)
