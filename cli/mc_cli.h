@@ -65,7 +65,7 @@ enum mc_output { MC_OUT_HUMAN, MC_OUT_JSON, MC_OUT_CSV };
 /* One run of medel. */
 struct mc_ctx {
 	enum mc_output out;
-	const char *lang; /* the words of --csv and svg: "en", "sv" (locale) */
+	const char *lang; /* the words people read: "en", "sv" (mc_words.h) */
 	bool colour;      /* stdout is a terminal and NO_COLOR is unset */
 	bool utf8;        /* LC_ALL / LC_CTYPE / LANG name a UTF-8 locale */
 	bool progress;    /* stderr is a terminal: long work shows progress */

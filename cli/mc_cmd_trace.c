@@ -6,11 +6,15 @@
  * format=csv / format=svg (and lang) and printed as received, so medel,
  * medeld and the web view give the same bytes. The tree (default) and
  * dot (Graphviz) are medel's, drawn from the JSON answer through the API
- * layer's model (mc_trace.h). --json and --csv given globally choose
+ * layer's model (mc_trace.h), labelled with the parties' and the
+ * grant's names (mc_names.h). --json and --csv given globally choose
  * those formats when --format is not given.
  */
 #include <string.h>
 
+#include "ma_names.h"
+
+#include "mc_names.h"
 #include "mc_trace.h"
 
 static const char *mc_trace_format(const struct mc_ctx *ctx, const char *given)
@@ -39,13 +43,19 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
 	cJSON *doc = mc_json_parse(r);
+	struct mc_names names = {0};
 	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
 		exit = mc_bad_answer(ctx, why);
-	else if (strcmp(format, "dot") == 0)
-		mc_trace_dot(&t, stdout);
 	else
+		exit = mc_names_load(ctx, t.as_of, &names);
+	if (exit == MC_EXIT_OK)
+		ma_names_trace(&t, names.parties, names.grants);
+	if (exit == MC_EXIT_OK && strcmp(format, "dot") == 0)
+		mc_trace_dot(&t, stdout);
+	else if (exit == MC_EXIT_OK)
 		exit = mc_trace_tree(ctx, &t);
 	ma_trace_free(&t);
+	mc_names_free(&names);
 	cJSON_Delete(doc);
 	return exit;
 }

@@ -55,8 +55,9 @@ static const char mc_usage_text[] =
     "  (default)         tables for people; amounts as 22 949 683 kr\n"
     "  --json            exactly the API's JSON (errors: its error object)\n"
     "  --csv             for Swedish Excel: ';', decimal comma, UTF-8 BOM\n"
-    "  --lang en|sv      the words of --csv and trace's svg (default: the\n"
-    "                    locale's, sv where it is Swedish, else en)\n"
+    "  --lang en|sv      the words of tables, --csv and trace's svg\n"
+    "                    (default: the locale's, sv where it is Swedish,\n"
+    "                    else en)\n"
     "\n"
     "Commands:\n";
 
