@@ -15,6 +15,8 @@
  * and the total outstanding last. Deadlines are one table in date order
  * with "in 16 days" / "1 day overdue".
  */
+#include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +27,37 @@
 #include "mc_table.h"
 #include "mc_words.h"
 
-static const char *const mc_repay_figures[] = {"received", "spent", "paid_out",
-                                               "repaid", "outstanding"};
-#define MC_REPAY_FIGURES 5
+/* A row's figures in the API's order; the identity received + returned
+ * + carried_in − spent − paid_out − repaid − carried_out = outstanding
+ * holds on each. returned, carried_in and carried_out are columns only
+ * when some row has one (most years have none), so the table stays
+ * narrow and every row still adds up on screen. */
+static const char *const mc_repay_figures[] = {
+    "received", "returned", "carried_in",  "spent",
+    "paid_out", "repaid",   "carried_out", "outstanding"};
+#define MC_REPAY_FIGURES 8
+static_assert(MC_REPAY_FIGURES == MC_WORDS_REPAY, "a word per figure");
+
+static bool mc_repay_optional(size_t figure)
+{
+	return figure == 1 || figure == 2 || figure == 6;
+}
+
+/* Which figures are columns (see above). */
+static void mc_repay_shown(const cJSON *doc, bool shown[MC_REPAY_FIGURES])
+{
+	const cJSON *row;
+	int64_t v[MC_REPAY_FIGURES];
+	for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+		shown[i] = !mc_repay_optional(i);
+	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
+	{
+		if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v))
+			continue; /* mc_repay_row says so */
+		for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+			shown[i] = shown[i] || v[i] != 0;
+	}
+}
 
 /* The grants of a repayments answer, for their dates. */
 static const cJSON *mc_repay_grant(const cJSON *doc, const char *grant)
@@ -62,25 +92,28 @@ static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
 }
 
 static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
-                        const struct mc_names *names, const cJSON *row)
+                        const struct mc_names *names, const cJSON *row,
+                        const bool shown[MC_REPAY_FIGURES])
 {
 	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX],
 	    name[MC_NAME_BYTES_MAX];
 	const char *cells[2 + MC_REPAY_FIGURES];
 	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
 	int64_t v[MC_REPAY_FIGURES];
+	size_t c = 1;
 	if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
 		return ML_E_CORRUPT;
 	const char *status = ma_json_str(row, "status");
 	cells[0] =
 	    mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")), name);
 	for (size_t i = 0; i < MC_REPAY_FIGURES; i++) {
-		cells[1 + i] = ml_money_format(v[i], money[i], sizeof money[i]);
-		mc_table_add_ore(t, 1 + i, v[i]);
+		if (!shown[i])
+			continue;
+		cells[c] = ml_money_format(v[i], money[i], sizeof money[i]);
+		mc_table_add_ore(t, c++, v[i]);
 	}
-	cells[1 + MC_REPAY_FIGURES] =
-	    mc_words_code(mc_words_of(ctx->lang), status);
-	styles[1 + MC_REPAY_FIGURES] = status ? mc_status_style(status) : NULL;
+	cells[c] = mc_words_code(mc_words_of(ctx->lang), status);
+	styles[c] = status ? mc_status_style(status) : NULL;
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
 }
 
@@ -88,17 +121,22 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc,
                           const struct mc_names *names)
 {
 	const struct mc_words *w = mc_words_of(ctx->lang);
-	const char *const *labels = w->repay;
-	struct mc_table *t = mc_table_new(2 + MC_REPAY_FIGURES);
+	bool shown[MC_REPAY_FIGURES];
+	size_t columns = 0;
+	mc_repay_shown(doc, shown);
+	for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+		columns += shown[i];
+	struct mc_table *t = mc_table_new(2 + columns);
 	const char *last = "";
 	const cJSON *row;
 	int rc = t ? 0 : ML_E_NOMEM;
 	int64_t total = 0;
-	for (size_t i = 0; t && i < MC_REPAY_FIGURES; i++)
-		mc_table_column(t, 1 + i, labels[i], MC_RIGHT);
+	for (size_t i = 0, c = 1; t && i < MC_REPAY_FIGURES; i++)
+		if (shown[i])
+			mc_table_column(t, c++, w->repay[i], MC_RIGHT);
 	if (t != NULL) {
 		mc_table_column(t, 0, w->party, MC_LEFT);
-		mc_table_column(t, 1 + MC_REPAY_FIGURES, w->status, MC_LEFT);
+		mc_table_column(t, 1 + columns, w->status, MC_LEFT);
 	}
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
@@ -106,7 +144,7 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc,
 		if (rc == 0 && grant != NULL && strcmp(grant, last) != 0)
 			rc = mc_repay_heading(ctx, t, doc, names, grant);
 		last = grant ? grant : last;
-		rc = rc ? rc : mc_repay_row(ctx, t, names, row);
+		rc = rc ? rc : mc_repay_row(ctx, t, names, row, shown);
 	}
 	/* the total line's outstanding is the answer's total_outstanding:
 	 * the sum of the rows, which the API states */

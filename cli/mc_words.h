@@ -26,9 +26,9 @@
 #define MC_WORDS_LOG_CSV    18
 #define MC_WORDS_POST_CSV   5
 #define MC_WORDS_VERIFY_CSV 8
-#define MC_WORDS_REPAY                                                         \
-	5 /* received, spent, paid_out, repaid,
-                               outstanding */
+/* received, returned, carried_in, spent, paid_out, repaid, carried_out,
+ * outstanding: a repayments row in the API's order */
+#define MC_WORDS_REPAY 8
 
 struct mc_words {
 	const char *total; /* the label of every total line */

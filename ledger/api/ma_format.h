@@ -29,7 +29,7 @@
 #include "ma_trace.h"
 
 #define MA_BALANCE_FIGURES 14
-#define MA_REPAY_FIGURES   5
+#define MA_REPAY_FIGURES   8
 #define MA_SVG_LEGEND      5
 
 /* The words of one language. */

@@ -11,8 +11,9 @@
  *   trace       grant;from;to;kind;activity;unit;amount — every flow:
  *               the pool, payouts and repayments, then per party what
  *               was carried in, spent by activity, carried out, held
- *   repayments  grant;party;name;received;spent;paid_out;repaid;
- *               outstanding;repay_by;status — the year-end file
+ *   repayments  grant;party;name;received;returned;carried_in;spent;
+ *               paid_out;repaid;carried_out;outstanding;repay_by;status
+ *               — the year-end file; each row adds up
  *   deadlines   due;kind;grant;party;amount;status;days
  *
  * Only the header row is in the language's words; cells hold the
@@ -31,7 +32,8 @@ static const char *const ma_balance_figures[MA_BALANCE_FIGURES] = {
     "returned",  "carried_in",    "carried_out", "held"};
 
 static const char *const ma_repay_figures[MA_REPAY_FIGURES] = {
-    "received", "spent", "paid_out", "repaid", "outstanding"};
+    "received", "returned", "carried_in",  "spent",
+    "paid_out", "repaid",   "carried_out", "outstanding"};
 
 /* The writer's outcome, or a document that lacks what it must have. */
 static int ma_csv_done(const struct ma_csv_out *c, bool bad, const char *what,

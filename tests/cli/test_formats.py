@@ -83,16 +83,17 @@ class Formats(unittest.TestCase):
         self.assertTrue(r.out.startswith(BOM), r.out[:10])
         rows = r.out[3:].split(b"\r\n")
         self.assertEqual(rows[-1], b"")  # CRLF after every row
-        self.assertEqual(rows[0], b"grant;party;name;received;spent;"
-                         b"paid_out;repaid;outstanding;repay_by;status")
+        self.assertEqual(rows[0], b"grant;party;name;received;returned;"
+                         b"carried_in;spent;paid_out;repaid;carried_out;"
+                         b"outstanding;repay_by;status")
         self.assertEqual(len(rows) - 2, 11)
         sod = [x for x in rows if b";sodertalje;" in x][0].decode()
         self.assertEqual(sod, STORSTHLM + ";sodertalje;S\u00f6dert\u00e4lje "
-                         "kommun;433012,00;300000,00;0,00;0,00;133012,00;"
-                         "2021-03-31;overdue")
+                         "kommun;433012,00;0,00;0,00;300000,00;0,00;0,00;"
+                         "0,00;133012,00;2021-03-31;overdue")
         malmo = [x for x in rows if b";malmo;" in x][0].decode()
-        self.assertIn(";9995307,00;9675307,00;0,00;320000,00;0,00;"
-                      "2021-03-31;ok", malmo)
+        self.assertIn(";9995307,00;0,00;0,00;9675307,00;0,00;320000,00;"
+                      "0,00;0,00;2021-03-31;ok", malmo)
 
     def test_csv_quoting(self):
         r = self.m("--csv", "log", "--after", "20", "--limit", "1")
