@@ -7,8 +7,8 @@
  * the JSON: what came in and from whom, what was passed on and to whom,
  * spent per activity and unit, carried, repaid, still held, the
  * deadlines and reports, and the ledger's head seq and hash the
- * statement was computed at. The API renders csv and html (not yet
- * written: they are refused with a clear message).
+ * statement was computed at, in the chosen language and with names (ids
+ * where names would be ambiguous). The API renders csv and html.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +16,15 @@
 #include "ml_money.h"
 
 #include "mc_cli.h"
+#include "mc_names.h"
+#include "mc_words.h"
+
+/* What the text printer reads: the answer, names, the words. */
+struct mc_st {
+	const cJSON *doc;
+	const struct mc_names *names;
+	const struct mc_words *w;
+};
 
 /* "        1 234 kr  label": the amount first, so that labels of any
  * length (activities are long) leave the amounts aligned. */
@@ -25,66 +34,99 @@ static void mc_st_line(const char *label, int64_t ore)
 	printf("  %20s  %s\n", ml_money_format(ore, m, sizeof m), label);
 }
 
-/* A section: its amount, then each (party or activity, amount). */
-static void mc_st_section(const cJSON *doc, const char *key, const char *list,
-                          const char *title)
+/* A section: each (party or activity, amount), then its total. */
+static void mc_st_section(const struct mc_st *st, const char *key,
+                          const char *list, enum mc_st_word title)
 {
-	const cJSON *sec = cJSON_GetObjectItem(doc, key);
+	const cJSON *sec = cJSON_GetObjectItem(st->doc, key);
 	int64_t amount = 0;
 	ma_json_int(sec, "amount", &amount);
-	printf("\n%s\n", title);
+	printf("\n%s\n", st->w->statement[title]);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, ma_json_array(sec, list))
 	{
 		const char *who = ma_json_str(it, "party");
 		const char *act = ma_json_str(it, "activity");
 		const char *unit = ma_json_str(it, "unit");
-		char label[160];
+		char label[MC_LINE_BYTES_MAX];
 		int64_t v = 0;
 		ma_json_int(it, "amount", &v);
-		snprintf(label, sizeof label, "%s%s%s%s", who ? who : act,
+		snprintf(label, sizeof label, "%s%s%s%s",
+		         who ? mc_party_name(st->names, who) : act,
 		         unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 		mc_st_line(label, v);
 	}
-	mc_st_line("total", amount);
+	mc_st_line(st->w->total, amount);
 }
 
-static void mc_st_text(const cJSON *doc)
+/* The summary: the API's figures under the repayments table's words,
+ * and held under the balances'. */
+static void mc_st_summary(const struct mc_st *st)
 {
-	const cJSON *head = cJSON_GetObjectItem(doc, "head");
-	const cJSON *sum = cJSON_GetObjectItem(doc, "summary");
-	int64_t seq = 0, v = 0;
-	ma_json_int(head, "seq", &seq);
-	printf("Statement (återrapportering): %s, %s, as of %s\n",
-	       ma_json_str(doc, "party"), ma_json_str(doc, "grant"),
-	       ma_json_str(doc, "as_of"));
-	printf("computed at ledger seq %lld, hash %s\n", (long long)seq,
-	       ma_json_str(head, "hash"));
-	mc_st_section(doc, "received", "from", "Received from");
-	mc_st_section(doc, "returned", "from", "Returned to it by");
-	mc_st_section(doc, "passed_on", "to", "Passed on to");
-	mc_st_section(doc, "spent", "activities", "Spent per activity");
-	mc_st_section(doc, "repaid", "to", "Repaid to");
-	printf("\nSummary\n");
-	const char *const keys[] = {"received",    "returned", "carried_in",
-	                            "spent",       "paid_out", "repaid",
-	                            "carried_out", "held"};
+	const cJSON *sum = cJSON_GetObjectItem(st->doc, "summary");
+	static const char *const keys[] = {
+	    "received", "returned", "carried_in", "spent",
+	    "paid_out", "repaid",   "carried_out"};
+	int64_t v = 0;
+	printf("\n%s\n", st->w->statement[MC_ST_SUMMARY]);
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		ma_json_int(sum, keys[i], &v);
-		mc_st_line(keys[i], v);
+		mc_st_line(st->w->repay[i], v);
 	}
-	const cJSON *it;
-	printf("\nDeadlines\n");
+	ma_json_int(sum, "held", &v);
+	mc_st_line(st->w->figures[MC_WORDS_FIGURES - 1], v);
+}
+
+static void mc_st_text(const struct mc_st *st)
+{
+	const struct mc_words *w = st->w;
+	const cJSON *doc = st->doc, *it;
+	const cJSON *head = cJSON_GetObjectItem(doc, "head");
+	int64_t seq = 0;
+	ma_json_int(head, "seq", &seq);
+	printf("%s: %s, %s, %s %s\n", w->statement[MC_ST_TITLE],
+	       mc_party_name(st->names, ma_json_str(doc, "party")),
+	       mc_grant_name(st->names, ma_json_str(doc, "grant")), w->as_of,
+	       ma_json_str(doc, "as_of"));
+	printf("%s %lld, hash %s\n", w->statement[MC_ST_COMPUTED],
+	       (long long)seq, ma_json_str(head, "hash"));
+	mc_st_section(st, "received", "from", MC_ST_RECEIVED);
+	mc_st_section(st, "returned", "from", MC_ST_RETURNED);
+	mc_st_section(st, "passed_on", "to", MC_ST_PASSED_ON);
+	mc_st_section(st, "spent", "activities", MC_ST_SPENT);
+	mc_st_section(st, "repaid", "to", MC_ST_REPAID);
+	mc_st_summary(st);
+	printf("\n%s\n", w->statement[MC_ST_DEADLINES]);
 	cJSON_ArrayForEach(it, ma_json_array(doc, "deadlines"))
 	    printf("  %s %-9s %s %s\n", ma_json_str(it, "due"),
-	           ma_json_str(it, "kind"), ma_json_str(it, "party"),
-	           ma_json_str(it, "status"));
-	printf("\nReports recorded\n");
-	cJSON_ArrayForEach(it, ma_json_array(doc, "reports")) printf(
-	    "  %s %s (seq %d, recorded %s by %s)\n", ma_json_str(it, "date"),
-	    ma_json_str(it, "party"),
-	    (int)cJSON_GetObjectItem(it, "seq")->valuedouble,
-	    ma_json_str(it, "recorded_at"), ma_json_str(it, "recorded_by"));
+	           mc_words_code(w, ma_json_str(it, "kind")),
+	           mc_party_name(st->names, ma_json_str(it, "party")),
+	           mc_words_code(w, ma_json_str(it, "status")));
+	printf("\n%s\n", w->statement[MC_ST_REPORTS]);
+	cJSON_ArrayForEach(it, ma_json_array(doc, "reports"))
+	    printf("  %s %s (seq %lld, %s %s %s %s)\n", ma_json_str(it, "date"),
+	           mc_party_name(st->names, ma_json_str(it, "party")),
+	           (long long)cJSON_GetObjectItem(it, "seq")->valuedouble,
+	           w->statement[MC_ST_RECORDED], ma_json_str(it, "recorded_at"),
+	           w->statement[MC_ST_BY], ma_json_str(it, "recorded_by"));
+}
+
+/* Prints the answer in r as text, with names as of its date. */
+static int mc_st_print(struct mc_ctx *ctx, struct mc_reply *r,
+                       const char *as_of)
+{
+	struct mc_names names;
+	cJSON *doc = mc_json_parse(r);
+	if (doc == NULL)
+		return mc_bad_answer(ctx, "the statement");
+	int exit = mc_names_load(ctx, as_of, &names);
+	if (exit == MC_EXIT_OK) {
+		struct mc_st st = {doc, &names, mc_words_of(ctx->lang)};
+		mc_st_text(&st);
+	}
+	mc_names_free(&names);
+	cJSON_Delete(doc);
+	return exit;
 }
 
 static int mc_statement_run(struct mc_ctx *ctx, int argc, char **argv)
@@ -131,11 +173,8 @@ static int mc_statement_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_print_raw(ctx, &r);
 	else if (exit == MC_EXIT_OK && strcmp(format, "json") == 0)
 		exit = mc_print_body(ctx, &r);
-	else if (exit == MC_EXIT_OK) {
-		cJSON *doc = mc_json_parse(&r);
-		mc_st_text(doc);
-		cJSON_Delete(doc);
-	}
+	else if (exit == MC_EXIT_OK)
+		exit = mc_st_print(ctx, &r, o[2].value);
 	mc_reply_free(&r);
 	return exit;
 }

@@ -29,6 +29,21 @@
 /* received, returned, carried_in, spent, paid_out, repaid, carried_out,
  * outstanding: a repayments row in the API's order */
 #define MC_WORDS_REPAY 8
+enum mc_st_word {
+	MC_ST_TITLE,
+	MC_ST_COMPUTED,
+	MC_ST_RECEIVED,
+	MC_ST_RETURNED,
+	MC_ST_PASSED_ON,
+	MC_ST_SPENT,
+	MC_ST_REPAID,
+	MC_ST_SUMMARY,
+	MC_ST_DEADLINES,
+	MC_ST_REPORTS,
+	MC_ST_RECORDED,
+	MC_ST_BY,
+	MC_WORDS_STATEMENT
+};
 
 struct mc_words {
 	const char *total; /* the label of every total line */
@@ -44,6 +59,10 @@ struct mc_words {
 	const char *repayments_as_of, *no_repayments, *use_by, *repay_by,
 	    *never_due;
 	const char *repay[MC_WORDS_REPAY];
+	/* medel statement's text: its title, "computed at", its sections
+	 * (received from, returned by, passed on to, spent per activity,
+	 * repaid to, summary, deadlines, reports), "recorded … by" */
+	const char *statement[MC_WORDS_STATEMENT];
 	/* statuses and deadline kinds, by their API codes */
 	const char *const (*codes)[2];
 	size_t n_codes;
