@@ -14,7 +14,7 @@ import os
 import re
 import unittest
 
-from clitest import STORSTHLM, load_examples, medel, tmpdir
+from clitest import EXAMPLES, STORSTHLM, load_examples, medel, tmpdir
 
 AMOUNT = re.compile(r"-?\d{1,3}(?:[ \u00a0]\d{3})*(?:,\d\d)? kr")
 
@@ -151,6 +151,36 @@ class Lang(unittest.TestCase):
         forced = self.m("--lang", "en", *q,
                         extra_env={"LANG": "sv_SE.UTF-8"})
         self.assertEqual(forced.out, en.out)
+
+    def test_statement_text_in_words_and_names(self):
+        post = "psykisk-halsa-2020/lansgemensamma/sammanhallen-vard"
+        q = ["statement", "--party", "storsthlm", "--grant", post,
+             "--as-of", "2021-04-01"]
+        doc = self.json(*q)
+        parties = {}
+        for f in EXAMPLES:  # the names the examples define
+            with open(f, encoding="utf-8") as fh:
+                for ev in map(json.loads, fh):
+                    if ev["type"] == "party":
+                        parties[ev["party"]] = ev["name"]
+        for lang, received, summary in (("sv", "Mottaget från",
+                                         "Sammanfattning"),
+                                        ("en", "Received from", "Summary")):
+            text = self.m("--lang", lang, *q).text
+            self.assertIn(parties["storsthlm"], text.splitlines()[0])
+            self.assertIn(doc["head"]["hash"], text)
+            section = text.split(received + "\n")[1].split("\n\n")[0]
+            lines = section.splitlines()
+            for src, line in zip(doc["received"]["from"], lines):
+                self.assertEqual(amounts(line), [src["amount"]], line)
+                self.assertIn(parties[src["party"]], line)
+            self.assertEqual(amounts(lines[-1]), [doc["received"]["amount"]])
+            summ = text.split(summary + "\n")[1].split("\n\n")[0]
+            got = [amounts(l)[0] for l in summ.splitlines()]
+            want = [doc["summary"][k] for k in (
+                "received", "returned", "carried_in", "spent", "paid_out",
+                "repaid", "carried_out", "held")]
+            self.assertEqual(got, want)
 
     def test_repayments_and_deadlines_totals(self):
         q = ["repayments", "--year", "2020", "--as-of", "2021-04-01"]
