@@ -456,10 +456,14 @@ static void md_req_api(struct md_req *r)
 		ML_ASSERT(r->route == MA_ROUTE_METRICS);
 		md_req_metrics(r);
 		break;
-	case MA_API_STREAM:
-		md_stream_start(r, r->resp.stream);
-		r->resp.stream = NULL; /* md_stream owns it now */
+	case MA_API_STREAM: {
+		/* md_stream owns it now; taken out first, since a refusal
+		 * answers (and frees) r at once */
+		struct ma_stream *body = r->resp.stream;
+		r->resp.stream = NULL;
+		md_stream_start(r, body);
 		break;
+	}
 	}
 }
 

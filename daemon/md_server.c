@@ -371,6 +371,23 @@ static int md_server_waiters(struct md_server *s, char *why, size_t why_size)
 	return 0;
 }
 
+/* Seconds a stream's client may read nothing: MD_STREAM_STALL_S, or
+ * MEDELD_STREAM_STALL_S (hidden, for the tests, which cannot wait 30 s). */
+static int md_server_stall(struct md_server *s, char *why, size_t why_size)
+{
+	const char *env = getenv("MEDELD_STREAM_STALL_S");
+	char *end = NULL;
+	unsigned long n = env ? strtoul(env, &end, 10) : 0;
+	if (env != NULL &&
+	    (*env == '\0' || *end != '\0' || n == 0 || n > MD_IO_TIMEOUT_S)) {
+		snprintf(why, why_size, "MEDELD_STREAM_STALL_S is not 1 ..= %d",
+		         MD_IO_TIMEOUT_S);
+		return -1;
+	}
+	s->stream_stall_s = env != NULL ? (unsigned)n : MD_STREAM_STALL_S;
+	return 0;
+}
+
 /* The connection ceilings (md_conns.h), logged once. The per-address one
  * may come from MEDELD_CONNS_PER_ADDR_MAX (hidden: for a reverse proxy in
  * front, and for the tests). */
@@ -395,15 +412,18 @@ static int md_server_conns(struct md_server *s, char *why, size_t why_size)
 		       "find no descriptor",
 		       (unsigned long long)s->conns.nofile,
 		       MD_CONNS_NOFILE_MIN);
-	if (md_server_waiters(s, why, why_size) != 0)
+	if (md_server_waiters(s, why, why_size) != 0 ||
+	    md_server_stall(s, why, why_size) != 0)
 		return -1;
 	md_log(MD_LOG_INFO, "limits",
 	       "nofile=%llu tcp_conns_max=%u tcp_fds_max=%u "
 	       "conns_per_addr_max=%u unix_conns_max=%d waiters_max=%d "
-	       "waiters_per_caller=%u",
+	       "waiters_per_caller=%u streams_max=%d streams_per_caller=%d "
+	       "stream_stall_s=%u",
 	       (unsigned long long)s->conns.nofile, s->conns.tcp_conns_max,
 	       s->conns.tcp_fds_max, s->conns.per_addr_max, MD_UNIX_CONNS_MAX,
-	       MD_WAITERS_MAX, s->waiters_per_caller_max);
+	       MD_WAITERS_MAX, s->waiters_per_caller_max, MD_STREAMS_MAX,
+	       MD_STREAMS_PER_CALLER_MAX, s->stream_stall_s);
 	return 0;
 }
 

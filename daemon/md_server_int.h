@@ -111,12 +111,19 @@ struct md_server {
 	atomic_bool forced;        /* the grace period ran out */
 	_Atomic uint64_t head_seq; /* the last committed head */
 	_Atomic uint64_t waiting;  /* over all loops, for /metrics */
-	atomic_int streams;        /* ≤ MD_STREAMS_MAX */
-	atomic_int offloads;       /* ≤ MD_OFFLOADS_MAX */
-	atomic_int busy_threads;   /* producers and offloads still running */
-	_Atomic uint64_t next_id;  /* request id counter */
-	uint64_t id_seed;          /* random per process */
-	struct md_conns conns;     /* connection counts (md_conns.h) */
+	/* Running streams, guarded by md_stream.c's lock (md_stream.h). */
+	struct md_stream_slot {
+		bool used, backup;
+		enum md_via via;
+		enum ma_role role;
+		char who[ML_RECORDED_BY_MAX + 1];
+	} stream_slots[MD_STREAMS_MAX];
+	unsigned stream_stall_s;  /* MD_STREAM_STALL_S or the environment's */
+	atomic_int offloads;      /* ≤ MD_OFFLOADS_MAX */
+	atomic_int busy_threads;  /* producers and offloads still running */
+	_Atomic uint64_t next_id; /* request id counter */
+	uint64_t id_seed;         /* random per process */
+	struct md_conns conns;    /* connection counts (md_conns.h) */
 	unsigned waiters_per_caller_max; /* long-polls per caller, per loop */
 };
 
