@@ -832,9 +832,11 @@ static void md_door_free(void *arg)
 	if (d == NULL)
 		return;
 	/* First: from then on no other loop activates d's evict event. */
-	if (d->opened)
+	if (d->opened) {
 		md_conns_close(&d->site->loop->srv->conns, d->site->via,
 		               &d->conn);
+		md_loop_trim_soon(d->site->loop);
+	}
 	if (d->conn.evict != NULL)
 		event_free(d->conn.evict);
 	if (d->bev_out_cb != NULL)

@@ -215,6 +215,12 @@
  * the loop stops accepting for this long, then tries again. */
 #define MD_ACCEPT_PAUSE_MS 100
 
+/* After a connection closes, malloc_trim gives free memory back to the
+ * system this much later (md_server.c): every connection that closes in
+ * that time shares the one call, which walks glibc's arenas (well under a
+ * millisecond for medeld's). */
+#define MD_TRIM_DELAY_MS 500
+
 /* listen(2) backlog. */
 #define MD_LISTEN_BACKLOG_MAX 1024
 

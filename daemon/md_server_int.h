@@ -88,6 +88,7 @@ struct md_loop {
 	struct event *commit_ev; /* the head moved: wake long-polls */
 	struct event *stop_ev;   /* shutdown begins */
 	struct event *resume_ev; /* accepting again after an accept error */
+	struct event *trim_ev;   /* malloc_trim after connections closed */
 	uint64_t accept_pauses;  /* how often accept() failed (logged 1/50) */
 	pthread_mutex_t done_lock;
 	struct md_req *done_head, *done_tail; /* guarded by done_lock */
@@ -131,6 +132,9 @@ struct md_server {
 /* TCP descriptors reached their ceiling: l's TCP listener stops accepting
  * for MD_ACCEPT_PAUSE_MS (the connections wait in the kernel's queue). */
 void md_loop_pause_tcp(struct md_loop *l);
+/* A connection closed: free memory goes back to the system within
+ * MD_TRIM_DELAY_MS (one malloc_trim for all that close meanwhile). */
+void md_loop_trim_soon(struct md_loop *l);
 
 /* md_request.c */
 /* The request id: given when it is 1 ..= MD_REQUEST_ID_MAX bytes of
