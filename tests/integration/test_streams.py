@@ -4,7 +4,7 @@ Four exports opened by one read token and never read used to fill the
 four stream slots that backups share, so an admin's backup got 503 for as
 long as the reader cared to wait. Now (md_limits.h, md_stream.c) one
 caller runs at most MD_STREAMS_PER_CALLER_MAX (2) streams, read and write
-tokens together half of MD_STREAMS_MAX, the last slot is kept for a
+tokens together half of MD_STREAMS_MAX (8), the last slot is kept for a
 backup, and a stream whose client reads nothing for
 MEDELD_STREAM_STALL_S (here 2 s; 30 s by default) is cut.
 
@@ -26,7 +26,8 @@ from medeld import (  # noqa: E402
 STALL_S = int(2 * TIMEOUT_SCALE)  # valgrind (tools/memcheck) is slower
 PER_CALLER = 2  # MD_STREAMS_PER_CALLER_MAX
 TOKENS = [("read", "reader", "read-token"), ("read", "other", "other-token"),
-          ("admin", "boss", "admin-token")]
+          ("read", "third", "third-token"), ("admin", "boss", "admin-token"),
+          ("admin", "boss2", "admin-2")]
 
 
 class Streams(MedeldTestCase):
@@ -76,10 +77,22 @@ class Streams(MedeldTestCase):
         self.assertEqual(status, "HTTP/1.1 200 OK")
         s, status = self.stalled_export("exp-other-2", "other-token")
         self.assertEqual(status, "HTTP/1.1 200 OK")
+        a = self.d.get("/v1/export?format=csv", token="third-token")
+        self.assertAnswer(a, 503, "unavailable")
+        self.assertIn("read and write tokens", a.json()["error"]["message"])
+        # Admins' exports may take all but the last slot (8 in all).
+        for rid, tok in (("adm-1", "admin-token"), ("adm-2", "admin-token"),
+                         ("adm-3", "admin-2")):
+            s, status = self.stalled_export(rid, tok)
+            self.assertEqual(status, "HTTP/1.1 200 OK", rid)
+        a = self.d.get("/v1/export?format=csv", token="admin-2")
+        self.assertAnswer(a, 503, "unavailable")
+        self.assertIn("kept for an admin's backup", a.json()["error"]
+                      ["message"])
         # An admin's backup starts, over TCP and over the Unix socket,
-        # while the four exports stall (before any is cut).
+        # while seven exports stall (before any is cut).
         t0 = time.monotonic()
-        b = self.d.get("/v1/backup", token="admin-token", timeout=60)
+        b = self.d.get("/v1/backup", token="admin-2", timeout=60)
         self.assertAnswer(b, 200)
         self.assertGreater(len(b.body), 1 << 20)
         u = self.d.get("/v1/backup", timeout=60)
