@@ -218,6 +218,14 @@ int md_conns_admit(struct md_conns *c, const struct sockaddr *peer,
 	return rc;
 }
 
+void md_conns_stats(struct md_conns *c, uint64_t *tcp, uint64_t *evicted)
+{
+	pthread_mutex_lock(&c->lock);
+	*tcp = c->tcp_count;
+	*evicted = c->evicted;
+	pthread_mutex_unlock(&c->lock);
+}
+
 bool md_conns_proven(struct md_conns *c, struct md_conn *conn)
 {
 	pthread_mutex_lock(&c->lock);

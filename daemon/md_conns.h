@@ -112,6 +112,8 @@ int md_conns_admit(struct md_conns *c, const struct sockaddr *peer,
 /* conn showed a valid token: off the unproven list. Returns false when
  * it lost its slot before (its evict event is on its way). */
 bool md_conns_proven(struct md_conns *c, struct md_conn *conn);
+/* Open TCP connections, and how many lost their slot so far. */
+void md_conns_stats(struct md_conns *c, uint64_t *tcp, uint64_t *evicted);
 /* Whether one more Unix connection is within MD_UNIX_CONNS_MAX. */
 bool md_conns_unix_ok(struct md_conns *c);
 /* A connection on via closed (conn: NULL for a Unix one). After it,

@@ -356,6 +356,7 @@ static void md_req_metrics(struct md_req *r)
 	g.head_seq = atomic_load(&s->head_seq);
 	g.waiting_requests = atomic_load(&s->waiting);
 	g.write_queue_batches = md_writer_queued(s->writer);
+	md_conns_stats(&s->conns, &g.tcp_connections, &g.connections_evicted);
 	if (ml_ledger_usage(s->o.lg, &u) == 0) {
 		g.map_used_bytes = u.map_used_bytes;
 		g.map_size_bytes = u.map_bytes;

@@ -58,6 +58,7 @@ class HalfOpen(MedeldTestCase):
         for s in socks:
             p.register(s, select.POLLIN)
         answered = p.poll(0)
+        open_tcp = d.metric("medeld_tcp_connections")
         held_s = time.monotonic() - t0
         print(f"{HALF_OPEN} half-open opened in {opened_s:.1f} s; token "
               f"client answered in "
@@ -67,6 +68,7 @@ class HalfOpen(MedeldTestCase):
               "after the first connected", file=sys.stderr)
         self.assertEqual(len(answered), 0, "some half-open were answered "
                          "or closed before the test was done")
+        self.assertGreaterEqual(open_tcp, HALF_OPEN)
         for tcp_s, unix_s in times:
             self.assertLess(tcp_s, ANSWER_S)
             self.assertLess(unix_s, ANSWER_S)

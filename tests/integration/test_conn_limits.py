@@ -194,6 +194,8 @@ class ConnLimits(MedeldTestCase):
         closed = read_all_until_closed(socks, time.monotonic() + 5)
         refused = [c for c in closed.values() if b" 503 " in c[1][:20]]
         self.assertEqual(len(refused), HALF_OPEN - tcp_max + 1)
+        self.assertEqual(d.metric("medeld_connections_evicted_total"),
+                         HALF_OPEN - tcp_max + 1)
         self.check_no_emfile(d)
 
     def test_a_slow_body_is_cut_off(self):
