@@ -19,15 +19,15 @@
 
 /* The API's figures, in its order, and their names for people. */
 static const char *const mc_figures[] = {
-    "allocated", "allocated_out", "unallocated", "claimed",
-    "received",  "paid_out",      "spent",       "repaid",
+    "allocated", "allocated_out", "pending",     "pending_out", "unallocated",
+    "claimed",   "received",      "paid_out",    "spent",       "repaid",
     "returned",  "carried_in",    "carried_out", "held"};
 static const char *const mc_figure_labels[] = {
-    "allocated", "alloc. out", "unallocated", "claimed",
-    "received",  "paid out",   "spent",       "repaid",
+    "allocated", "alloc. out", "pending",     "pend. out", "unallocated",
+    "claimed",   "received",   "paid out",    "spent",     "repaid",
     "returned",  "carried in", "carried out", "held"};
-#define MC_FIGURES 12
-#define MC_HELD    11
+#define MC_FIGURES 14
+#define MC_HELD    13
 
 /* Which figures are not zero on some row (held always is shown). */
 static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)

@@ -280,7 +280,8 @@ static int mc_deadlines_run(struct mc_ctx *ctx, int argc, char **argv)
 
 const struct mc_command mc_cmd_deadlines = {
     "deadlines",
-    "claims, reports and repayments due within 30 days or overdue",
+    "claims, reports, repayments and conditions due within 30 days or "
+    "overdue",
     "usage: medel deadlines [--as-of DATE] [--known-at TIME]\n"
     "\n"
     "Lists, as of DATE (default: today), every deadline that is due (at\n"
@@ -288,7 +289,9 @@ const struct mc_command mc_cmd_deadlines = {
     "claim_by that is not yet requisitioned or invoiced, and how much),\n"
     "report (a legal entity that received money in a grant with\n"
     "report_by and has not reported), repay (money outstanding after\n"
-    "use_by in a grant with repay_by, and how much).\n"
+    "use_by in a grant with repay_by, and how much), condition (a\n"
+    "conditional allocation neither confirmed nor lapsed, against its\n"
+    "decide_by, and its amount).\n"
     "\n"
     "Examples:\n"
     "  medel deadlines --as-of 2020-11-20\n"

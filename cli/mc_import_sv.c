@@ -48,6 +48,7 @@ static const char *const mc_columns_sv[][2] = {
     {"Id", "id"},
     {"Villkor", "condition"},
     {"Beslut senast", "decide_by"},
+    {"Avser tilldelning", "allocation"},
     {"Rekvirera senast", "claim_by"},
     {"Till bidrag", "to_grant"},
     {"Rättar", "corrects"},
@@ -62,6 +63,7 @@ static const char *const mc_types_sv[][2] = {
     {"förbrukning", "expense"},    {"återbetalning", "repayment"},
     {"överföring", "carryover"},   {"återrapportering", "report"},
     {"rättelse", "correction"},    {"avslag", "decline"},
+    {"bekräftelse", "confirm"},    {"bortfall", "lapse"},
 };
 #define MC_TYPES_SV_COUNT (sizeof mc_types_sv / sizeof mc_types_sv[0])
 

@@ -50,6 +50,7 @@
 #include "md_log.h"
 #include "md_server_int.h"
 #include "md_tls.h"
+#include "md_ui.h"
 
 enum md_door_phase {
 	MD_DOOR_HEAD,
@@ -273,14 +274,15 @@ static int md_head_access(struct md_door *d, const struct md_head *h,
 {
 	struct md_server *s = d->site->loop->srv;
 	enum ma_role role = MA_ROLE_NONE;
-	if (d->site->via != MD_VIA_TCP)
-		return 0;
+	bool body = h->content_length > 0 || h->te != NULL;
+	if (d->site->via != MD_VIA_TCP ||
+	    (!body && md_ui_public(h->method, h->target)))
+		return 0; /* the web view's files: md_ui.h */
 	f->message = "this request needs Authorization: Bearer <token> "
 	             "with a valid token";
 	if (s->o.auth == NULL || md_auth_check(s->o.auth, h->auth, &role,
 	                                       f->who, sizeof f->who) != 0)
 		return ML_E_UNAUTHORIZED;
-	bool body = h->content_length > 0 || h->te != NULL;
 	bool method_ok = false;
 	uint64_t seq;
 	enum ma_route route =

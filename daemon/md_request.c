@@ -10,6 +10,8 @@
  *   a helper thread + the router     slow reads (verify)
  *   this file                        /metrics
  *   md_backup.c, md_export.c         /v1/backup, /v1/export (md_stream.c)
+ *   md_ui.c                          / and /ui/… (the web view's files,
+ *                                    GET and HEAD without a token: md_ui.h)
  *
  * Answers leave through md_req_reply, which adds X-Request-Id, counts the
  * request in /metrics and writes its log line, then frees the md_req: one
@@ -38,6 +40,7 @@
 #include "md_log.h"
 #include "md_server_int.h"
 #include "md_stream.h"
+#include "md_ui.h"
 
 static int64_t md_mono_us(void)
 {
@@ -157,6 +160,7 @@ void md_req_headers(struct md_req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
 	evhttp_add_header(h, "X-Request-Id", r->id);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (r->loop->stopping)
 		evhttp_add_header(h, "Connection", "close");
 }
@@ -500,13 +504,19 @@ static void md_req_start(struct evhttp_request *evreq, struct md_loop *l,
 		md_req_fail(r, ML_E_UNAVAILABLE, "medeld is shutting down");
 		return;
 	}
-	if (md_req_identify(r) != 0) {
+	/* The page's files need no token (md_ui.h); who asks is still
+	 * logged when a token or the socket's peer says. */
+	bool open = md_ui_public(r->method, r->path);
+	if (md_req_identify(r) != 0 && !open) {
 		md_req_fail(r, ML_E_UNAUTHORIZED,
 		            "this request needs Authorization: Bearer <token> "
 		            "with a valid token");
 		return;
 	}
-	md_req_route(r);
+	if (md_ui_path(r->path))
+		md_ui_serve(r);
+	else
+		md_req_route(r);
 }
 
 void md_req_on_unix(struct evhttp_request *evreq, void *loop)

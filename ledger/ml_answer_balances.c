@@ -2,7 +2,7 @@
  * ml_answer_balances.c — GET /v1/balances: the accounts as of a date.
  *
  * One row per existing (grant, party) account in the view, sorted by
- * grant id then party id (rules.md "Answers"), each with the ten buckets
+ * grant id then party id (rules.md "Answers"), each with the twelve buckets
  * and the two derived values in API.md's key order. Filters:
  *
  *   grant   that grant only; with posts, every grant below it too;
@@ -39,7 +39,7 @@ static int ml_bal_int(struct ml_buf *b, const char *key, int64_t v)
 	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
 }
 
-/* Adds {"grant","party",…12 amounts} to rows. A row is written as text
+/* Adds {"grant","party",…14 amounts} to rows. A row is written as text
  * and added as one raw item: the bytes are the same as fourteen cJSON
  * members would print, at a fraction of the allocations (a balances
  * answer is medeld's most frequent read). Readers of the tree see rows
@@ -48,9 +48,10 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
                       struct ml_str party, const struct ml_totals *t)
 {
 	static const enum ml_bucket order[] = {
-	    ML_B_ALLOCATED,  ML_B_ALLOCATED_OUT, ML_B_CLAIMED, ML_B_RECEIVED,
-	    ML_B_PAID_OUT,   ML_B_SPENT,         ML_B_REPAID,  ML_B_RETURNED,
-	    ML_B_CARRIED_IN, ML_B_CARRIED_OUT,
+	    ML_B_ALLOCATED,   ML_B_ALLOCATED_OUT, ML_B_PENDING,
+	    ML_B_PENDING_OUT, ML_B_CLAIMED,       ML_B_RECEIVED,
+	    ML_B_PAID_OUT,    ML_B_SPENT,         ML_B_REPAID,
+	    ML_B_RETURNED,    ML_B_CARRIED_IN,    ML_B_CARRIED_OUT,
 	};
 	struct ml_buf b;
 	ml_buf_init(&b, 4096);
@@ -63,8 +64,8 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 		rc = ml_json_write_string(&b, party.ptr, party.len);
 	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
 		rc = ml_bal_int(&b, ml_bucket_names[order[i]], t->v[order[i]]);
-		/* API.md puts unallocated right after allocated_out. */
-		if (rc == 0 && order[i] == ML_B_ALLOCATED_OUT)
+		/* API.md puts unallocated right after pending_out. */
+		if (rc == 0 && order[i] == ML_B_PENDING_OUT)
 			rc = ml_bal_int(&b, "unallocated",
 			                ml_totals_unallocated(t));
 	}

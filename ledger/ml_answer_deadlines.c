@@ -19,8 +19,13 @@
  *   repay   a legal entity (not the payer's) with money outstanding in G
  *           when D > use_by and G has a repay_by; the date is repay_by,
  *           the amount what is outstanding.
+ *   condition  each conditional allocation in G the view sees still
+ *           pending (neither confirmed nor lapsed) that has a decide_by:
+ *           one item each, for its recipient, dated decide_by, the amount
+ *           the allocation's (ml_answer_conditions.c).
  *
- * Items are sorted by date, then kind (by name: claim, repay, report),
+ * Items are sorted by date, then kind (by name: claim, condition, repay,
+ * report),
  * grant id and party id. Cost: every grant's accounts (one seek each, a
  * scan each in a known view) and, for grants with report_by or a passed
  * use_by, its edges and a report lookup per member of a receiving legal
@@ -35,8 +40,9 @@
 #include "ml_limits_internal.h"
 
 /* In name order, so sorting by kind sorts by its name. */
-enum ml_dl_kind { ML_DL_CLAIM, ML_DL_REPAY, ML_DL_REPORT };
-static const char *const ml_dl_names[] = {"claim", "repay", "report"};
+enum ml_dl_kind { ML_DL_CLAIM, ML_DL_CONDITION, ML_DL_REPAY, ML_DL_REPORT };
+static const char *const ml_dl_names[] = {"claim", "condition", "repay",
+                                          "report"};
 
 struct ml_dl_item {
 	ml_day date;
@@ -165,6 +171,24 @@ static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
 	return rc;
 }
 
+struct ml_dl_cond {
+	struct ml_ans *a;
+	const struct ml_named *g;
+	struct ml_dl_list *l;
+};
+
+static int ml_dl_condition(void *arg, uint32_t grant_no, uint32_t to_no,
+                           ml_day decide_by, int64_t amount_ore)
+{
+	struct ml_dl_cond *c = arg;
+	struct ml_named party;
+	(void)grant_no;
+	int rc = ml_ans_named(c->a, ML_NAME_PARTY, to_no, &party);
+	return rc == 0 ? ml_dl_push(c->a, c->l, decide_by, ML_DL_CONDITION,
+	                            c->g->id, party.id, amount_ore)
+	               : rc;
+}
+
 static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
                        const struct ml_named *g, struct ml_dl_list *l)
 {
@@ -175,6 +199,9 @@ static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
 		rc = ml_dl_claims(a, g, eff.payer_no, l);
 	if (rc == 0 && known)
 		rc = ml_dl_entities(a, t, g, &eff, l);
+	struct ml_dl_cond c = {a, g, l};
+	if (rc == 0 && known)
+		rc = ml_ans_conditions(a, g->no, ml_dl_condition, &c);
 	return rc;
 }
 

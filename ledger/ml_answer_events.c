@@ -17,7 +17,8 @@
  * A correction names neither grant nor party: it matches the grant and
  * party filters when the event it corrects does (the type filter still
  * applies to the correction itself); a correction of a correction, as
- * the event at the root of the chain does. ml_event_matches alone cannot
+ * the event at the root of the chain does; a confirm or lapse, as the
+ * allocation it resolves does. ml_event_matches alone cannot
  * read the corrected event, so for a correction it checks the type and
  * answers "may match" for the name filters; ml_answer_events reads the
  * chain and decides exactly. The names are ml_evidx_names', the same
@@ -56,14 +57,16 @@ bool ml_event_matches(const struct ml_event *ev,
 {
 	if (q->type != ML_TYPE_NONE && ev->type != q->type)
 		return false;
-	if (ev->type == ML_TYPE_CORRECTION)
+	if (ev->type == ML_TYPE_CORRECTION || ev->type == ML_TYPE_CONFIRM ||
+	    ev->type == ML_TYPE_LAPSE)
 		return true; /* may match: see the comment at the top */
 	struct ml_evidx_names names;
 	ml_evidx_names_own(ev, &names);
 	return ml_names_match(&names, q);
 }
 
-/* ml_event_matches, with a correction judged by the root of its chain. */
+/* ml_event_matches, with a correction judged by the event at the root
+ * of its chain (the money event or report it changes). */
 static int ml_event_matches_in(struct ml_store *st, MDB_txn *txn,
                                const struct ml_event *ev,
                                const struct ml_events_query *q, bool *match)

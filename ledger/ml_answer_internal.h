@@ -76,6 +76,16 @@ int ml_ans_nomem(struct ml_ans *a);
 int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
                 size_t item_bytes, size_t max_items, const char *what);
 
+/* --- ml_answer_conditions.c: conditional allocations still pending --- */
+
+/* Called per pending conditional allocation with a decide_by. */
+typedef int (*ml_cond_item_fn)(void *arg, uint32_t grant_no, uint32_t to_no,
+                               ml_day decide_by, int64_t amount_ore);
+/* Calls fn for each conditional allocation in grant g that the view sees
+ * still pending (neither confirmed nor lapsed), in recipient order. */
+int ml_ans_conditions(struct ml_ans *a, uint32_t g, ml_cond_item_fn fn,
+                      void *arg);
+
 /* --- ml_answer_view.c: definitions as the view sees them --- */
 
 /* *seq = the definition of (k, no) that answers use: the latest recorded

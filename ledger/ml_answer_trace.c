@@ -73,7 +73,9 @@ static int ml_act_seen(const struct ml_entry_info *e, void *arg)
 		if (e->bucket[i] != ML_B_SPENT)
 			continue;
 		struct ml_event ev;
-		int rc = ml_log_get(l->a->st, l->a->txn, e->seq, &ev);
+		int depth; /* a correction's records: its expense's activity */
+		int rc = ml_state_event_root(l->a->st, l->a->txn, e->seq, &ev,
+		                             &depth);
 		if (rc == 0 && ev.type != ML_TYPE_EXPENSE)
 			rc = ML_E_CORRUPT;
 		if (rc == 0)

@@ -42,7 +42,8 @@ void ml_chunk_append(struct ml_chunk *c, uint64_t seq, const struct ml_post *p)
 {
 	ML_ASSERT(ml_chunk_has_room(c));
 	ML_ASSERT(seq > 0 && (c->len == 0 || seq > c->last_seq));
-	ML_ASSERT(p->bucket[0] < ML_B_ENTRIES && p->bucket[1] < ML_B_ENTRIES);
+	ML_ASSERT(p->bucket[0] != ML_B_ENTRIES && p->bucket[0] < ML_BUCKETS &&
+	          p->bucket[1] != ML_B_ENTRIES && p->bucket[1] < ML_BUCKETS);
 	uint64_t delta = c->len == 0 ? 0 : seq - c->last_seq;
 	if (c->len == 0)
 		c->first_seq = seq;
@@ -73,7 +74,7 @@ int ml_chunk_read(struct ml_chunk_reader *r, uint64_t *seq, struct ml_post *p,
 	unsigned flags = *r->p++;
 	for (int i = 0; i < 2; i++) {
 		unsigned b = r->p < r->end ? *r->p++ : ML_B_ENTRIES;
-		if ((b != 0xff && b >= ML_B_ENTRIES) ||
+		if ((b != 0xff && !ml_bucket_is_money((int)b)) ||
 		    !ml_varint_get(&r->p, r->end, &v))
 			return ML_E_CORRUPT;
 		p->bucket[i] = b == 0xff ? -1 : (int8_t)b;

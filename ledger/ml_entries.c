@@ -86,7 +86,7 @@ int ml_series_totals_apply(int64_t *t, const struct ml_post *p, int sign)
 	for (int i = 0; i < 2; i++) {
 		if (p->bucket[i] < 0)
 			continue;
-		ML_ASSERT(p->bucket[i] < ML_B_ENTRIES);
+		ML_ASSERT(ml_bucket_is_money(p->bucket[i]));
 		int64_t d = sign > 0 ? p->delta[i] : -p->delta[i];
 		if (ml_add_overflows(t[p->bucket[i]], d, &t[p->bucket[i]]))
 			return ML_E_AMOUNT_RANGE;

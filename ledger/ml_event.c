@@ -21,11 +21,15 @@
 
 const struct ml_field_info ml_fields[ML_F_COUNT] = {
     [ML_F_ACTIVITY] = F("activity", ML_V_TEXT, ML_ACTIVITY_MAX, activity),
+    [ML_F_ALLOCATION] =
+        F("allocation", ML_V_SETTLES, ML_EVENT_ID_MAX, settles_id),
     [ML_F_AMOUNT] = F("amount", ML_V_AMOUNT, 0, amount_ore),
     [ML_F_CARRY_OVER] = F("carry_over", ML_V_BOOL, 0, carry_over),
     [ML_F_CLAIM_BY] = F("claim_by", ML_V_DATE, 0, claim_by),
+    [ML_F_CONDITION] = F("condition", ML_V_TEXT, ML_CONDITION_MAX, condition),
     [ML_F_CORRECTS] = F("corrects", ML_V_SEQ, 0, corrects),
     [ML_F_DATE] = F("date", ML_V_DATE, 0, date),
+    [ML_F_DECIDE_BY] = F("decide_by", ML_V_DATE, 0, decide_by),
     [ML_F_DUE] = F("due", ML_V_DATE, 0, due),
     [ML_F_FROM] = F("from", ML_V_PARTY_ID, ML_PARTY_ID_MAX, from),
     [ML_F_GRANT] = F("grant", ML_V_GRANT_ID, ML_GRANT_ID_MAX, grant),
@@ -74,7 +78,8 @@ const struct ml_type_schema ml_types[ML_TYPE_COUNT] = {
                        COMMON_OPT | B(PARENT) | B(YEAR) | B(USE_BY) |
                            B(REPORT_BY) | B(REPAY_BY) | B(CARRY_OVER)},
     [ML_TYPE_ALLOCATION] = {"allocation", COMMON_REQ | MOVE,
-                            COMMON_OPT | B(CLAIM_BY)},
+                            COMMON_OPT | B(CLAIM_BY) | B(CONDITION) |
+                                B(DECIDE_BY)},
     [ML_TYPE_DECLINE] = {"decline", COMMON_REQ | MOVE, COMMON_OPT},
     [ML_TYPE_REQUISITION] = {"requisition", COMMON_REQ | MOVE, COMMON_OPT},
     [ML_TYPE_INVOICE] = {"invoice", COMMON_REQ | MOVE | B(INVOICE_NO),
@@ -94,6 +99,9 @@ const struct ml_type_schema ml_types[ML_TYPE_COUNT] = {
     [ML_TYPE_CORRECTION] = {"correction", COMMON_REQ | B(CORRECTS) | B(NOTE),
                             B(ID) | B(REF) | B(META)},
     [ML_TYPE_CLOSE] = {"close", COMMON_REQ, COMMON_OPT | B(GRANT)},
+    [ML_TYPE_CONFIRM] = {"confirm", COMMON_REQ | B(ALLOCATION),
+                         COMMON_OPT | B(AMOUNT)},
+    [ML_TYPE_LAPSE] = {"lapse", COMMON_REQ | B(ALLOCATION), COMMON_OPT},
 };
 #undef B
 
@@ -147,6 +155,8 @@ bool ml_type_is_money(enum ml_type t)
 	case ML_TYPE_EXPENSE:
 	case ML_TYPE_REPAYMENT:
 	case ML_TYPE_CARRYOVER:
+	case ML_TYPE_CONFIRM: /* moves the allocation it names */
+	case ML_TYPE_LAPSE:
 		return true;
 	default:
 		return false;

@@ -48,6 +48,20 @@ void ml_evidx_names_own(const struct ml_event *ev, struct ml_evidx_names *out)
 		ml_evidx_add(out, ML_EVIDX_PARTY, ev->parent);
 }
 
+/* Replaces a confirm or lapse *ev by the allocation it resolves (its
+ * `allocation`, kept as settles_seq or settles_id). */
+static int ml_evidx_resolved(struct ml_store *st, MDB_txn *txn,
+                             struct ml_event *ev)
+{
+	uint64_t seq = ev->settles_seq;
+	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	if (rc == 0 && (seq == 0 || seq >= ev->seq))
+		rc = ML_E_CORRUPT; /* an allocation before it, by the rules */
+	if (rc == 0)
+		rc = ml_log_get(st, txn, seq, ev);
+	return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+}
+
 int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
                       const struct ml_event *ev, struct ml_evidx_names *out)
 {
@@ -60,6 +74,11 @@ int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
 		int rc = ml_log_get(st, txn, target, &root);
 		if (rc != 0)
 			return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+	}
+	if (root.type == ML_TYPE_CONFIRM || root.type == ML_TYPE_LAPSE) {
+		int rc = ml_evidx_resolved(st, txn, &root);
+		if (rc != 0)
+			return rc;
 	}
 	ml_evidx_names_own(&root, out); /* copies: root's bytes may move */
 	return 0;

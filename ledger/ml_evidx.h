@@ -30,7 +30,8 @@
  * G; a party filter P matches an event whose party, from, to or payer is
  * P, and the definition of a party whose parent is P. A correction is
  * found under the names of the event at the root of its chain (the
- * first event that is not a correction), and under its own type. One
+ * first event that is not a correction), and under its own type; a
+ * confirm or lapse under the names of the allocation it resolves. One
  * function decides both the index and the filter, so they cannot
  * disagree.
  *

@@ -34,7 +34,8 @@
  *   TAB or CR gets a leading "'" so that Excel shows it instead of
  *   evaluating it as a formula (OWASP's advice against CSV injection).
  *   Fields the CSV leaves out (kind, org_no, deadlines, claim_by, due,
- *   settles, year, carry_over, meta, prev_hash) are in the JSON Lines.
+ *   settles, allocation, condition, decide_by, year, carry_over, meta,
+ *   prev_hash) are in the JSON Lines.
  *
  * ledger — a journal that hledger (1.25) and ledger (3.3) both accept,
  *   sorted by date, then seq. Each money event is a transaction dated at

@@ -7,8 +7,10 @@
  * later (the parts read the events again, each in its own transaction):
  *
  *   items   (date, seq) of every exported event, 16 bytes each. A
- *           correction is placed at the date of the event it corrects
- *           (the journals reverse it there). Journals sort them by
+ *           correction is placed at the date it changed what counts
+ *           from (ml_state_correction_effect): the corrected event's,
+ *           or its own when that date was closed; the journals reverse
+ *           (or, undoing a correction, repeat) the event there. Journals sort them by
  *           (date, seq); the other formats keep seq order.
  *   deltas  for each grant definition, new total − previous total: the
  *           state posts this difference (rules.md "Redefinitions"), and
@@ -38,6 +40,7 @@
 #include "ml_buf.h"
 #include "ml_export_internal.h"
 #include "ml_limits_internal.h"
+#include "ml_log.h"
 
 _Static_assert(sizeof(struct ml_export_item) == 16,
                "the index costs 16 bytes per event");
@@ -64,6 +67,32 @@ static int ex_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
+/* A confirm or lapse: the names and amounts of its allocation. */
+static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
+                                const struct ml_event *ev,
+                                struct ml_resolved *r)
+{
+	struct ml_store *st = ml_ledger_store(x->lg);
+	uint64_t seq = ev->settles_seq;
+	struct ml_event al;
+	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	if (rc == 0 && (seq == 0 || seq >= ev->seq))
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ml_ledger_event(x->lg, ml_read_of(txn), seq, &al);
+	if (rc == 0 && !ml_is_conditional(&al))
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_GRANT, al.grant, &r->grant);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.from, &r->from);
+	if (rc == 0)
+		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.to, &r->to);
+	if (rc == 0)
+		ml_resolved_condition(ev, &al, r);
+	return rc;
+}
+
 int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
                       const struct ml_event *ev, struct ml_resolved *r)
 {
@@ -71,6 +100,8 @@ int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
 	memset(r, 0, sizeof *r);
 	if (ev->type == ML_TYPE_PARTY || ev->type == ML_TYPE_CORRECTION)
 		return 0;
+	if (ev->type == ML_TYPE_CONFIRM || ev->type == ML_TYPE_LAPSE)
+		return ex_resolve_condition(x, txn, ev, r);
 	int rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->grant, &r->grant);
 	if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_GRANT, ev->to_grant,
@@ -229,10 +260,14 @@ static bool ex_keeps(const struct ex_pass *p, const struct ml_event *ev,
 {
 	*date = ev->date;
 	if (ev->type == ML_TYPE_CORRECTION) {
-		const struct ml_export_item *t = ex_item_of(p->x, ev->corrects);
-		if (t != NULL)
-			*date = t->date;
-		return t != NULL;
+		/* Kept with the event at the root of its chain, at the date
+		 * it changed what counts from. */
+		uint64_t root = 0;
+		int sign;
+		if (ml_state_correction_effect(p->st, p->txn, ev->seq, &root,
+		                               date, &sign) != 0)
+			return false;
+		return ex_item_of(p->x, root) != NULL;
 	}
 	if (!p->x->filtered)
 		return true;

@@ -91,7 +91,11 @@ int ml_export_lines(const struct ml_event *ev, const struct ml_resolved *r,
 			if (b < 0)
 				continue;
 			int64_t d = sign * q->post.delta[k];
-			n = ex_line_add(lines, n, q->grant_no, q->a_no, b, d);
+			/* Pending money is in no journal: only its effect
+			 * on unallocated is (docs/export.md). */
+			if (b != ML_B_PENDING && b != ML_B_PENDING_OUT)
+				n = ex_line_add(lines, n, q->grant_no, q->a_no,
+				                b, d);
 			t.v[b] += d;
 		}
 		n = ex_line_add(lines, n, q->grant_no, q->a_no, ML_XB_HELD,
@@ -358,9 +362,11 @@ static int ex_describe(struct ml_buf *d, const struct ml_export *x,
 /* "reverses seq E (…E…), correction of DATE: NOTE, ref …, id …". */
 static int ex_describe_reversal(struct ml_buf *d, const struct ml_export *x,
                                 const struct ml_event *c,
-                                const struct ml_event *e, bool with_text)
+                                const struct ml_event *e, int sign,
+                                bool with_text)
 {
-	int rc = ml_buf_add_str(d, "reverses seq ");
+	int rc =
+	    ml_buf_add_str(d, sign < 0 ? "reverses seq " : "counts again seq ");
 	if (rc == 0)
 		rc = ml_buf_add_u64(d, e->seq);
 	if (rc == 0)
@@ -501,8 +507,9 @@ static int ex_read(struct ml_export *x, MDB_txn *txn, uint64_t seq,
 	return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
 }
 
-/* A correction: the corrected event's transaction, negated, at its
- * date (it->date), under the correction's seq. */
+/* A correction: the transaction of the event at the root of its chain,
+ * negated (or, undoing a correction, again), at the date it changed what
+ * counts from (it->date), under the correction's seq. */
 static int ex_item_reversal(struct ml_export *x, MDB_txn *txn,
                             const struct ml_export_item *it,
                             const struct ml_event *c, struct ml_buf *out)
@@ -510,15 +517,20 @@ static int ex_item_reversal(struct ml_export *x, MDB_txn *txn,
 	struct ml_event e;
 	struct ml_resolved r;
 	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
-	int n = 0;
-	int rc = ex_read(x, txn, c->corrects, &e);
+	int n = 0, sign = -1;
+	uint64_t root = 0;
+	ml_day day;
+	int rc = ml_state_correction_effect(ml_ledger_store(x->lg), txn, c->seq,
+	                                    &root, &day, &sign);
+	if (rc == 0)
+		rc = ex_read(x, txn, root, &e);
 	if (rc == 0)
 		rc = ml_export_resolve(x, txn, &e, &r);
 	if (rc == 0)
-		n = ml_export_lines(&e, &r, -1, lines);
+		n = ml_export_lines(&e, &r, sign, lines);
 	ml_buf_reset(&x->desc);
 	if (rc == 0)
-		rc = ex_describe_reversal(&x->desc, x, c, &e, n > 0);
+		rc = ex_describe_reversal(&x->desc, x, c, &e, sign, n > 0);
 	struct ex_src src = {txn, ml_ledger_store(x->lg), &e, &r};
 	return rc == 0 ? ex_write(x, out, &src, lines, n, it, e.seq) : rc;
 }

@@ -189,19 +189,24 @@ static int ml_decode_seq(struct ml_decode *d, const cJSON *item,
 	return 0;
 }
 
-static int ml_decode_settles(struct ml_decode *d, const cJSON *item)
+/* settles (a requisition or invoice) or allocation (a conditional
+ * allocation): an event by seq or id, held in settles_seq / settles_id. */
+static int ml_decode_event_ref(struct ml_decode *d, const cJSON *item,
+                               enum ml_field f)
 {
 	if (cJSON_IsNumber(item))
-		return ml_decode_seq(d, item, ML_F_SETTLES,
-		                     &d->ev->settles_seq);
+		return ml_decode_seq(d, item, f, &d->ev->settles_seq);
 	if (!cJSON_IsString(item))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_SETTLES,
-		              "must be the seq (integer) or id (string) of "
-		              "a requisition or invoice");
-	int rc = ml_take_string(d, item, ML_F_SETTLES, &d->ev->settles_id);
+		return ml_bad(d, ML_E_INVALID_FIELD, f,
+		              f == ML_F_SETTLES
+		                  ? "must be the seq (integer) or id (string) "
+		                    "of a requisition or invoice"
+		                  : "must be the seq (integer) or id (string) "
+		                    "of a conditional allocation");
+	int rc = ml_take_string(d, item, f, &d->ev->settles_id);
 	if (rc == 0 &&
 	    !ml_event_id_valid(d->ev->settles_id.ptr, d->ev->settles_id.len))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_SETTLES,
+		return ml_bad(d, ML_E_INVALID_FIELD, f,
 		              ml_id_rule(ML_V_EVENT_ID, d->ev->type));
 	return rc;
 }
@@ -251,7 +256,7 @@ static int ml_decode_value(struct ml_decode *d, const cJSON *item,
 	case ML_V_SEQ:
 		return ml_decode_seq(d, item, f, &d->ev->corrects);
 	case ML_V_SETTLES:
-		return ml_decode_settles(d, item);
+		return ml_decode_event_ref(d, item, f);
 	case ML_V_META:
 		return ml_decode_meta(d, item);
 	case ML_V_TYPE:
@@ -327,6 +332,11 @@ static int ml_check_between(struct ml_decode *d)
 	if (ev->to_grant.ptr != NULL && ml_str_eq(ev->to_grant, ev->grant))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO_GRANT,
 		              "must differ from 'grant'");
+	if ((ev->present & ML_BIT(ML_F_DECIDE_BY)) &&
+	    !(ev->present & ML_BIT(ML_F_CONDITION)))
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_DECIDE_BY,
+		              "needs a condition: only a conditional "
+		              "allocation has a date to decide by");
 	/* A party or grant naming itself as parent is left to the ledger:
 	 * it is a cycle (or an undefined parent), a rule, not a form. */
 	return 0;

@@ -16,6 +16,7 @@
 #include "ml_chunk.h"
 #include "ml_entries.h"
 #include "ml_evidx.h"
+#include "ml_store.h"
 
 struct ml_mig_run {
 	MDB_txn *txn;
@@ -110,10 +111,15 @@ static int ml_migrate_1_to_2(MDB_txn *txn)
 	return rc == 0 ? ml_mig_series(txn, "edge_ev", "edge", 12) : rc;
 }
 
-/* 2 → 3: the log's index, built from the log. */
+/* 2 → 3: claims on edges (the edges rebuilt) and the log's index. A
+ * format-2 ledger holds no pending bucket, no confirm or lapse and none
+ * of their fields, and reads the same in format 3 otherwise (ml_bucket.h,
+ * ml_record.c). */
 static int ml_migrate_2_to_3(struct ml_store *st, MDB_txn *txn)
 {
-	int rc = ml_store_db_create(st, txn, ML_DB_EVIDX);
+	int rc = ml_migrate_edges(st, txn);
+	if (rc == 0)
+		rc = ml_store_db_create(st, txn, ML_DB_EVIDX);
 	return rc == 0 ? ml_evidx_build(st, txn) : rc;
 }
 

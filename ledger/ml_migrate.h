@@ -16,8 +16,16 @@
  *          corrected_by) become chunks beside the day records in acct and
  *          edge (ml_chunk.h) — the old value is exactly a chunk entry
  *          after its seq delta. acct_ev and edge_ev are then deleted.
- *   2 → 3  the log's index by name and type (evidx, ml_evidx.h) is
- *          created and filled from the log: one pass over it.
+ *   2 → 3  requisitions and invoices post their claim on the edge from →
+ *          to as well (the claim-edge rule): the edge database is rebuilt
+ *          from the log (ml_migrate_edges.c); and the log's index by name
+ *          and type (evidx, ml_evidx.h) is created and filled from the
+ *          log: one pass over it.
+ *
+ *   2 → 3  nothing to rewrite: format 3 adds buckets, event types and
+ *          fields (conditional allocations) that a format-2 ledger has
+ *          none of; the new version only keeps an older medel from
+ *          misreading a ledger that has them.
  *
  * The whole migration and the new format record are one write
  * transaction: a crash leaves the old version whole, and the next open
@@ -46,5 +54,8 @@ int ml_migrate_open(struct ml_store *st, struct ml_errinfo *err);
  * not decode, or a storage error (MDB_MAP_FULL: the caller grows the map
  * and tries again). */
 int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from);
+
+/* 2 → 3 (ml_migrate_edges.c): the edge database rebuilt from the log. */
+int ml_migrate_edges(struct ml_store *st, MDB_txn *txn);
 
 #endif /* ML_MIGRATE_H */

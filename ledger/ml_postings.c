@@ -7,6 +7,15 @@
  * posting by posting in this order, so the first posting that breaks a
  * rule names the error (a decline checks its edge first, so declining
  * more than was allocated reads "not_allocated", not "over_allocation").
+ * A requisition or invoice posts its claim to the claimer's account and
+ * to the edge from → to (the claim-edge rule compares it there with what
+ * from allocated to to).
+ *
+ * A conditional allocation posts to PENDING and PENDING_OUT only; its
+ * confirm takes the whole pending amount away again and posts the
+ * confirmed amount as an ordinary allocation on the confirm's date, two
+ * buckets of one posting each, so no date ever sees it twice or not at
+ * all. A lapse only takes the pending amount away.
  */
 #include "ml_assert.h"
 #include "ml_state_internal.h"
@@ -17,8 +26,8 @@ static void ml_add(struct ml_postings *out, bool edge, uint32_t g, uint32_t a,
 {
 	/* Every event type adds at most ML_POSTING_GROUPS_MAX groups. */
 	ML_ASSERT(out->n >= 0 && out->n < ML_POSTING_GROUPS_MAX);
-	ML_ASSERT(b0 >= 0 && b0 < ML_B_ENTRIES && b1 >= -1 &&
-	          b1 < ML_B_ENTRIES);
+	ML_ASSERT(ml_bucket_is_money(b0) &&
+	          (b1 == -1 || ml_bucket_is_money(b1)));
 	struct ml_posting *p = &out->p[out->n++];
 	p->edge = edge;
 	p->post_parent = false;
@@ -47,6 +56,49 @@ static void ml_postings_grant(const struct ml_resolved *r,
 	}
 }
 
+bool ml_is_conditional(const struct ml_event *ev)
+{
+	return ev->type == ML_TYPE_ALLOCATION &&
+	       (ev->present & ML_BIT(ML_F_CONDITION)) != 0;
+}
+
+void ml_resolved_condition(const struct ml_event *ev, const struct ml_event *al,
+                           struct ml_resolved *r)
+{
+	ML_ASSERT(ml_is_conditional(al));
+	r->pending_ore = al->amount_ore;
+	r->confirm_ore =
+	    ev->type == ML_TYPE_CONFIRM && (ev->present & ML_BIT(ML_F_AMOUNT))
+	        ? ev->amount_ore
+	        : al->amount_ore;
+}
+
+static void ml_postings_pending(const struct ml_resolved *r,
+                                struct ml_postings *out, int64_t a)
+{
+	uint32_t g = r->grant;
+	ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_PENDING_OUT, a, -1,
+	       0);
+	ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_PENDING, a, -1, 0);
+	ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_PENDING, a, -1, 0);
+}
+
+/* Confirm (c > 0) or lapse (c = 0) of a conditional allocation. */
+static void ml_postings_resolve(const struct ml_resolved *r,
+                                struct ml_postings *out, int64_t c)
+{
+	uint32_t g = r->grant;
+	int64_t p = r->pending_ore;
+	ML_ASSERT(p > 0 && c >= 0);
+	int b = c > 0 ? ML_B_ALLOCATED : -1;
+	ml_add(out, false, g, r->from, 0, ML_F_AMOUNT, ML_B_PENDING_OUT, -p,
+	       c > 0 ? ML_B_ALLOCATED_OUT : -1, c);
+	ml_add(out, false, g, r->to, 0, ML_F_ALLOCATION, ML_B_PENDING, -p, b,
+	       c);
+	ml_add(out, true, g, r->from, r->to, ML_F_ALLOCATION, ML_B_PENDING, -p,
+	       b, c);
+}
+
 static void ml_postings_move(const struct ml_event *ev,
                              const struct ml_resolved *r,
                              struct ml_postings *out)
@@ -55,6 +107,10 @@ static void ml_postings_move(const struct ml_event *ev,
 	int64_t a = ev->amount_ore;
 	switch (ev->type) {
 	case ML_TYPE_ALLOCATION:
+		if (ml_is_conditional(ev)) {
+			ml_postings_pending(r, out, a);
+			break;
+		}
 		ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED_OUT,
 		       a, -1, 0);
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_ALLOCATED, a, -1,
@@ -86,9 +142,11 @@ static void ml_postings_move(const struct ml_event *ev,
 		ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_REPAID, a,
 		       -1, 0);
 		break;
-	default: /* requisition, invoice */
+	default: /* requisition, invoice: the account, then the edge */
 		ml_add(out, false, g, r->to, 0, ML_F_TO, ML_B_CLAIMED, a, -1,
 		       0);
+		ml_add(out, true, g, r->from, r->to, ML_F_FROM, ML_B_CLAIMED, a,
+		       -1, 0);
 		break;
 	}
 }
@@ -110,6 +168,12 @@ void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
 		       ML_B_CARRIED_OUT, ev->amount_ore, -1, 0);
 		ml_add(out, false, r->to_grant, r->party, 0, ML_F_TO_GRANT,
 		       ML_B_CARRIED_IN, ev->amount_ore, -1, 0);
+		break;
+	case ML_TYPE_CONFIRM:
+		ml_postings_resolve(r, out, r->confirm_ore);
+		break;
+	case ML_TYPE_LAPSE:
+		ml_postings_resolve(r, out, 0);
 		break;
 	case ML_TYPE_ALLOCATION:
 	case ML_TYPE_DECLINE:

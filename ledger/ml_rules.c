@@ -7,7 +7,9 @@
  * postings, one after another in ml_postings_of order, each checked on
  * every end of day from the event's date on, in date order, and on each
  * day held ≥ 0, unallocated ≥ 0, received ≤ allocated, claimed ≤
- * allocated (the last two not for the grant's payer).
+ * allocated (the last two not for the grant's payer); on each edge from →
+ * to never more declined than allocated and, unless from is the payer,
+ * never more claimed than allocated (the claim-edge rule).
  *
  * Definitions, closes, reports and corrections are in ml_rules_defs.c.
  */
@@ -135,11 +137,38 @@ static int ml_check_acct(const struct ml_totals *t, ml_day day, void *arg)
 	return code != 0 ? ml_report(c, code, day, phrase) : 0;
 }
 
+/* The claim-edge rule broken: "sodertalje has allocated 0 kr to storsthlm
+ * in G but storsthlm would have claimed 433 012 kr from it by D". */
+static int ml_report_edge_claim(struct ml_check_ctx *c, const int64_t *v,
+                                ml_day day)
+{
+	struct ml_apply *a = c->a;
+	char d[ML_DATE_TEXT_MAX], m1[ML_MONEY_TEXT_MAX], m2[ML_MONEY_TEXT_MAX];
+	struct ml_str from = ml_name_of(a, ML_NAME_PARTY, c->p->a_no);
+	struct ml_str to = ml_name_of(a, ML_NAME_PARTY, c->p->b_no);
+	struct ml_str grant = ml_name_of(a, ML_NAME_GRANT, c->p->grant_no);
+	return ml_fail(
+	    a->err, ML_E_OVER_CLAIM, a->index, ml_fields[c->p->field].name,
+	    "%.*s has allocated %s to %.*s in %.*s but %.*s would have "
+	    "claimed %s from it by %s; a requisition or invoice is made "
+	    "against the one who allocated (are from and to swapped?)",
+	    (int)from.len, from.ptr,
+	    ml_money_format(v[ML_B_ALLOCATED], m1, sizeof m1), (int)to.len,
+	    to.ptr, (int)grant.len, grant.ptr, (int)to.len, to.ptr,
+	    ml_money_format(v[ML_B_CLAIMED], m2, sizeof m2),
+	    ml_date_format(day, d, sizeof d));
+}
+
+/* An edge from → to: never more declined than allocated, and, unless
+ * from is the grant's payer, never more claimed than allocated. */
 static int ml_check_edge(const struct ml_totals *t, ml_day day, void *arg)
 {
 	struct ml_check_ctx *c = arg;
-	if (t->v[ML_B_ALLOCATED] >= 0)
-		return 0;
+	if (t->v[ML_B_ALLOCATED] >= 0) {
+		if (c->payer || t->v[ML_B_CLAIMED] <= t->v[ML_B_ALLOCATED])
+			return 0;
+		return ml_report_edge_claim(c, t->v, day);
+	}
 	struct ml_apply *a = c->a;
 	char d[ML_DATE_TEXT_MAX], m[ML_MONEY_TEXT_MAX];
 	struct ml_str from = ml_name_of(a, ML_NAME_PARTY, c->p->a_no);
@@ -160,18 +189,18 @@ static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
 {
 	struct ml_check_ctx c = {a, p, false};
 	struct ml_series s;
-	if (p->edge) {
+	uint32_t payer, parent;
+	int rc =
+	    ml_state_grant_tree(a->s, a->txn, p->grant_no, &payer, &parent);
+	if (rc != 0)
+		return rc;
+	/* An account's party, or an edge's from, is the grant's payer. */
+	c.payer = payer == p->a_no;
+	if (p->edge)
 		ml_series_edge(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
 		               p->b_no);
-	} else {
-		uint32_t payer, parent;
-		int rc = ml_state_grant_tree(a->s, a->txn, p->grant_no, &payer,
-		                             &parent);
-		if (rc != 0)
-			return rc;
-		c.payer = payer == p->a_no;
+	else
 		ml_series_acct(&s, a->st, a->txn, a->s, p->grant_no, p->a_no);
-	}
 	ml_check_fn check = p->edge ? ml_check_edge : ml_check_acct;
 	if (sign > 0)
 		return ml_entries_insert(&s, date, seq, &p->post, check, &c);
@@ -340,7 +369,9 @@ static int ml_apply_money(struct ml_apply *a)
 	ml_postings_of(a->ev, &a->r, &ps);
 	if (rc == 0)
 		rc = ml_apply_postings(a, &ps, a->ev->date, a->ev->seq, +1);
-	if (rc == 0 && (a->ev->present & ML_BIT(ML_F_CLAIM_BY)))
+	/* A conditional allocation's claim_by counts from its confirm. */
+	if (rc == 0 && (a->ev->present & ML_BIT(ML_F_CLAIM_BY)) &&
+	    !ml_is_conditional(a->ev))
 		rc = ml_claims_put(a);
 	return rc;
 }
@@ -371,6 +402,9 @@ int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
 		return ml_apply_report(&a);
 	case ML_TYPE_CORRECTION:
 		return ml_apply_correction(&a);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return ml_apply_condition(&a);
 	default:
 		return ml_apply_money(&a);
 	}
@@ -387,8 +421,10 @@ static int ml_bucket_seen(const struct ml_entry_info *e, void *arg)
 	struct ml_bucket_find *f = arg;
 	if (e->corrected_by != 0 || f->found)
 		return 0;
+	/* A reversal (a negative record, posted by a correction into a
+	 * closed period) is no expense or carry-over of its own. */
 	for (int i = 0; i < 2; i++) {
-		if (e->bucket[i] == f->bucket && e->delta[i] != 0) {
+		if (e->bucket[i] == f->bucket && e->delta[i] > 0) {
 			f->found = true;
 			f->day = e->date;
 		}

@@ -84,15 +84,6 @@ static int ml_number_for(struct ml_apply *a, enum ml_name_kind k,
 
 /* --- parties --- */
 
-static uint32_t ml_kind_index(struct ml_str kind)
-{
-	for (uint32_t i = 0; i < ML_PARTY_KIND_COUNT; i++) {
-		if (ml_str_eq_c(kind, ml_party_kinds[i]))
-			return i;
-	}
-	return ML_PARTY_KIND_COUNT - 1;
-}
-
 /* Would making parent the parent of no close a cycle? */
 static int ml_party_cycle(struct ml_apply *a, uint32_t no, uint32_t parent,
                           bool *cycle)
@@ -133,7 +124,8 @@ int ml_apply_party(struct ml_apply *a)
 		               (int)ev->party.len, ev->party.ptr,
 		               (int)ev->parent.len, ev->parent.ptr,
 		               (int)ev->party.len, ev->party.ptr);
-	struct ml_party_row row = {ev->seq, parent, ml_kind_index(ev->kind)};
+	struct ml_party_row row;
+	ml_party_row_from_event(ev, parent, &row);
 	if (rc == 0)
 		rc = ml_num_put(a, ML_NAME_PARTY, no, is_new, &row, sizeof row,
 		                ev->party);

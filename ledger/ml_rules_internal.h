@@ -50,6 +50,22 @@ int ml_apply_close(struct ml_apply *a);
 int ml_apply_report(struct ml_apply *a);
 int ml_apply_correction(struct ml_apply *a);
 
+/* Conditional allocations (ml_rules_cond.c). A confirm or lapse: checked
+ * and applied. */
+int ml_apply_condition(struct ml_apply *a);
+/* The numbers of conditional allocation al's grant, from and to. */
+int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
+                  struct ml_resolved *r);
+/* *by = the confirm or lapse that still counts and resolves allocation
+ * al_seq (dated al_date, names r), or 0. */
+int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
+                        ml_day al_date, uint64_t al_seq, uint64_t *by);
+/* Before correcting e (names resolved in r): a conditional allocation
+ * must not be resolved (invalid_field); a confirm or lapse gets r from
+ * its allocation. 0 for any other event. */
+int ml_correct_cond(struct ml_apply *a, const struct ml_event *e,
+                    struct ml_resolved *r);
+
 /* First counting entry of grant g (any party) in bucket dated after
  * after_day: *found, and its party and date. */
 int ml_find_bucket_after(struct ml_apply *a, uint32_t g, int bucket,

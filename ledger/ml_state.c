@@ -20,12 +20,13 @@
 
 #include "ml_assert.h"
 #include "ml_entries.h"
+#include "ml_log.h"
 #include "ml_state_internal.h"
 
 const char *const ml_bucket_names[ML_BUCKETS] = {
-    "allocated",  "allocated_out", "claimed", "received",
-    "paid_out",   "spent",         "repaid",  "returned",
-    "carried_in", "carried_out",   "entries",
+    "allocated", "allocated_out", "claimed",     "received",   "paid_out",
+    "spent",     "repaid",        "returned",    "carried_in", "carried_out",
+    "entries",   "pending",       "pending_out",
 };
 
 int64_t ml_totals_held(const struct ml_totals *t)
@@ -40,7 +41,7 @@ int64_t ml_totals_unallocated(const struct ml_totals *t)
 {
 	const int64_t *v = t->v;
 	return v[ML_B_ALLOCATED] + v[ML_B_CARRIED_IN] - v[ML_B_ALLOCATED_OUT] -
-	       v[ML_B_CARRIED_OUT];
+	       v[ML_B_PENDING_OUT] - v[ML_B_CARRIED_OUT];
 }
 
 int ml_state_new(struct ml_store *st, struct ml_state **out)
@@ -284,6 +285,21 @@ int ml_state_grant_effective(struct ml_store *st, MDB_txn *txn, uint32_t no,
 	return rc;
 }
 
+void ml_party_row_from_event(const struct ml_event *ev, uint32_t parent_no,
+                             struct ml_party_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->def_seq = ev->seq;
+	row->parent_no = parent_no;
+	row->kind = ML_PARTY_KIND_COUNT - 1;
+	for (uint32_t i = 0; i < ML_PARTY_KIND_COUNT; i++) {
+		if (ml_str_eq_c(ev->kind, ml_party_kinds[i])) {
+			row->kind = i;
+			break;
+		}
+	}
+}
+
 void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer,
                              uint32_t parent, struct ml_grant_row *row)
 {
@@ -453,26 +469,111 @@ int ml_state_scan_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	return ml_entries_scan(&s, 0, last_day, fn, arg);
 }
 
-int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
-                          uint64_t *by)
+int ml_state_correction(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+                        uint64_t *by, ml_day *day)
 {
 	unsigned char k[8];
 	ml_be64_put(k, seq);
-	MDB_val kv = {8, k};
-	return ml_store_get_be(st, txn, ML_DB_CORR, kv, 8, by, NULL);
+	MDB_val kv = {8, k}, val;
+	*by = 0;
+	*day = ML_DAY_NONE;
+	int rc = mdb_get(txn, st->dbi[ML_DB_CORR], &kv, &val);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (val.mv_size != 8 && val.mv_size != 12)
+		return ML_E_CORRUPT;
+	*by = ml_be64_get(val.mv_data);
+	if (val.mv_size == 12)
+		*day = (ml_day)ml_be32_get((unsigned char *)val.mv_data + 8);
+	return *by > seq ? 0 : ML_E_CORRUPT;
 }
 
-/* Does view v see event seq dated day, not corrected as far as v knows? */
+int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+                          uint64_t *by)
+{
+	ml_day day;
+	return ml_state_correction(st, txn, seq, by, &day);
+}
+
+int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+                        struct ml_event *ev, int *depth)
+{
+	int rc = ml_log_get(st, txn, seq, ev);
+	*depth = 0;
+	while (rc == 0 && ev->type == ML_TYPE_CORRECTION) {
+		if (*depth == ML_CORRECTION_CHAIN_MAX || ev->corrects >= seq)
+			return ML_E_CORRUPT;
+		seq = ev->corrects;
+		++*depth;
+		rc = ml_log_get(st, txn, seq, ev);
+	}
+	return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+}
+
+int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
+                               uint64_t c_seq, uint64_t *root_seq, ml_day *day,
+                               int *sign)
+{
+	struct ml_event c, e;
+	uint64_t by = 0;
+	int depth = 0;
+	int rc = ml_log_get(st, txn, c_seq, &c);
+	if (rc == 0 && c.type != ML_TYPE_CORRECTION)
+		rc = ML_E_CORRUPT;
+	uint64_t t_seq = rc == 0 ? c.corrects : 0;
+	if (rc == 0)
+		rc = ml_state_correction(st, txn, t_seq, &by, day);
+	if (rc == 0 && by != c_seq)
+		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = ml_state_event_root(st, txn, c_seq, &e, &depth);
+	if (rc != 0)
+		return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+	*root_seq = e.seq;
+	*sign = depth % 2 == 1 ? -1 : 1;
+	if (*day != ML_DAY_NONE)
+		return 0;
+	*day = e.date; /* it withdrew the records of its target */
+	if (depth == 1)
+		return 0;
+	rc = ml_log_get(st, txn, t_seq, &c);
+	if (rc == 0)
+		rc = ml_state_correction(st, txn, c.corrects, &by, day);
+	return rc == 0 && (by != t_seq || *day == ML_DAY_NONE) ? ML_E_CORRUPT
+	                                                       : rc;
+}
+
+/* Does view v see event seq dated day, counting as far as v knows? The
+ * event's chain of corrections is walked: each either withdraws the
+ * records of the link before it (day NONE) or posts its own, with the
+ * sign of its place in the chain (odd: withdraw), on its day. */
 int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
                    uint64_t seq, ml_day day, bool *counts)
 {
-	uint64_t by = 0;
 	*counts = false;
-	if (day > v->as_of || (v->known && seq > v->known_seq))
+	if (v->known && seq > v->known_seq)
 		return 0;
-	int rc = ml_state_corrected_by(st, txn, seq, &by);
-	if (rc == 0)
-		*counts = by == 0 || (v->known && by > v->known_seq);
+	int sum = 0, sign = 1, rc = 0;
+	ml_day pending = day; /* the last link's own records' date */
+	uint64_t cur = seq;
+	for (int k = 1; rc == 0 && k <= ML_CORRECTION_CHAIN_MAX; k++) {
+		uint64_t by;
+		ml_day at;
+		rc = ml_state_correction(st, txn, cur, &by, &at);
+		if (rc != 0 || by == 0 || (v->known && by > v->known_seq))
+			break;
+		if (at != ML_DAY_NONE && pending != ML_DAY_NONE &&
+		    pending <= v->as_of)
+			sum += sign; /* the link before keeps its records */
+		sign = k % 2 == 1 ? -1 : 1;
+		pending = at;
+		cur = by;
+	}
+	if (pending != ML_DAY_NONE && pending <= v->as_of)
+		sum += sign;
+	*counts = sum > 0;
 	return rc;
 }
 

@@ -22,7 +22,11 @@
  *     seq), withdraws their postings from the day totals from their date
  *     on, and keeps the postings themselves, so "as known at T" can still
  *     see them: a known-at balance scans one account's event records up
- *     to D, summing those recorded by T and not corrected by T.
+ *     to D, summing those recorded by T and not corrected by T. When the
+ *     records' date is closed, or a correction of a correction makes an
+ *     event count again, the correction posts records of its own instead
+ *     (its seq, the event's postings negated or again, on its own date or
+ *     the event's): see ml_rules_correct.c.
  *
  * Entries are kept in the same LMDB write transaction as the log record,
  * so the state is never behind the log. ml_verify rebuilds all of it from
@@ -53,7 +57,7 @@ struct ml_totals {
 
 /* held = received + returned + carried_in − paid_out − spent − repaid −
  * carried_out; unallocated = allocated + carried_in − allocated_out −
- * carried_out. Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
+ * pending_out − carried_out (money promised on a condition is not free). Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
  * overflow int64 before 9 × 10^3 × 10^15 … the state refuses an event
  * whose posting would overflow a bucket, so these never wrap. */
 int64_t ml_totals_held(const struct ml_totals *t);
@@ -166,6 +170,9 @@ int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_grant_row *row);
+/* The row a party definition event gives (its parent resolved). */
+void ml_party_row_from_event(const struct ml_event *ev, uint32_t parent_no,
+                             struct ml_party_row *row);
 /* The row a grant definition event gives (payer and parent already
  * resolved to numbers). */
 void ml_grant_row_from_event(const struct ml_event *ev, uint32_t payer_no,
@@ -220,6 +227,31 @@ int ml_state_scan_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 /* *by = the seq of the correction of seq, or 0. */
 int ml_state_corrected_by(struct ml_store *st, MDB_txn *txn, uint64_t seq,
                           uint64_t *by);
+
+/* The correction of seq (corrections index: seq → by ‖ day?): *by (0 =
+ * none) and *day, ML_DAY_NONE when it withdrew seq's own entries (marked
+ * them corrected_by), else the date of the entries it posted itself (a
+ * reversal on its own date, or the corrected event's postings again). A
+ * value without a day (every correction before chains existed) is the
+ * first kind. ML_E_CORRUPT on a value of another size. */
+int ml_state_correction(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+                        uint64_t *by, ml_day *day);
+
+/* The money event or report at the root of the correction chain that
+ * seq belongs to (seq itself when it is not a correction), and how many
+ * corrections lie between (0 ..= ML_CORRECTION_CHAIN_MAX). ev's strings
+ * point into LMDB pages. ML_E_CORRUPT when the chain is broken. */
+int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
+                        struct ml_event *ev, int *depth);
+
+/* What correction c_seq did to the event at the root of its chain
+ * (*root_seq): *sign −1 when it withdrew its postings, +1 when it made
+ * them count again, from *day on (the date of the records it posted, or
+ * of those it withdrew). For the journals, which show it as a
+ * transaction. ML_E_CORRUPT when c_seq is no stored correction. */
+int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
+                               uint64_t c_seq, uint64_t *root_seq, ml_day *day,
+                               int *sign);
 
 /* Is a counting report for (grant_no, party_no) visible in v? */
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,

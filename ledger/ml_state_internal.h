@@ -33,10 +33,14 @@ int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
 int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
                         uint32_t *payer, uint32_t *parent);
 
-/* Numbers an event's names resolve to (0 = not named by the event). */
+/* Numbers an event's names resolve to (0 = not named by the event). A
+ * confirm or lapse names no grant or party: its grant, from and to are
+ * those of the conditional allocation it resolves, whose amount is
+ * pending_ore; confirm_ore is what a confirm turns into an allocation. */
 struct ml_resolved {
 	uint32_t grant, to_grant, from, to, party, payer, parent;
 	int64_t total_delta_ore; /* grant definitions: new − old total */
+	int64_t pending_ore, confirm_ore;
 };
 
 /* One group of postings on one account or edge. */
@@ -56,6 +60,14 @@ struct ml_postings {
 /* The postings of ev given its resolved numbers (pure). */
 void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
                     struct ml_postings *out);
+
+/* Is ev an allocation with a condition? */
+bool ml_is_conditional(const struct ml_event *ev);
+
+/* For confirm or lapse ev resolving conditional allocation al: r's
+ * pending_ore and confirm_ore (names are the caller's to resolve). */
+void ml_resolved_condition(const struct ml_event *ev, const struct ml_event *al,
+                           struct ml_resolved *r);
 
 size_t ml_key_num(unsigned char *k, enum ml_name_kind kind, uint32_t no);
 void ml_acct_prefix(unsigned char *p, uint32_t grant_no, uint32_t party_no);

@@ -44,6 +44,12 @@ static unsigned ml_db_since(int i)
 
 static const char ml_format_key[] = "format";
 
+const char *ml_store_db_name(enum ml_db db)
+{
+	ML_ASSERT(db < ML_DB_COUNT);
+	return ml_db_names[db];
+}
+
 void ml_be32_put(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
@@ -193,6 +199,23 @@ int ml_store_format_set(struct ml_store *st, MDB_txn *txn)
 	return rc;
 }
 
+/* Reads the first and last record of a database: its root and both
+ * edges of the tree, a few pages, so a damaged root or spine is refused
+ * when the ledger opens rather than met by a later answer. */
+static int ml_db_ends(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int ml_format_check(struct ml_store *st, MDB_txn *txn,
                            struct ml_errinfo *err)
 {
@@ -220,6 +243,24 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 			               ml_db_names[i]);
 		if (rc != 0)
 			return rc;
+		/* Every database is plain (no DUPSORT, INTEGERKEY, …): LMDB
+		 * takes the flags stored for it as they are, so a damaged
+		 * byte there would change how its keys are compared. */
+		unsigned flags = 0;
+		rc = mdb_dbi_flags(txn, st->dbi[i], &flags);
+		if (rc == 0 && flags != 0)
+			return ml_fail(err, ML_E_CORRUPT, -1, NULL,
+			               "%s is damaged: the database '%s' has "
+			               "flags 0x%x (they are 0)",
+			               st->dir, ml_db_names[i], flags);
+		if (rc == 0)
+			rc = ml_db_ends(txn, st->dbi[i]);
+		if (rc != 0)
+			return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
+			               "%s is damaged: the database '%s' "
+			               "cannot be read: %s",
+			               st->dir, ml_db_names[i],
+			               mdb_strerror(rc));
 	}
 	st->format_version = (unsigned)version; /* older: ml_migrate_open */
 	return 0;

@@ -18,7 +18,8 @@
  *            a chunk of that date's event postings (ml_entries.h).
  *   edge     grant no + from no + to no + date (+ first seq) → the
  *            same for an edge.
- *   corr     corrected seq → correcting seq.
+ *   corr     corrected seq → correcting seq (‖ the date of the records
+ *            the correction posted itself, when it did: ml_rules_correct.c).
  *   close    grant no (0 = every grant) → last closed day.
  *   reports  grant no + party no + seq → date of a report.
  *   claims   grant no + party no + seq → claim_by of an allocation.
@@ -48,7 +49,11 @@
 
 #include "ml_error.h"
 
-/* 2: event chunks beside the day totals; 3: the log's index (evidx) */
+/* 2: event chunks beside the day totals; 3: claims on edges, the log's
+ * index (evidx) and conditional allocations (buckets pending and
+ * pending_out, the confirm and lapse types, the allocation, condition and
+ * decide_by fields), which an older medel would misread, so it must
+ * refuse the ledger. */
 #define ML_FORMAT_VERSION 3
 
 enum ml_db {
@@ -137,6 +142,9 @@ int ml_store_copy_fd(struct ml_store *st, int fd);
  * has another size. found may be NULL where 0 already means none. */
 int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                     MDB_val key, size_t size, uint64_t *value, bool *found);
+
+/* The name of db inside data.mdb ("acct"), for messages. */
+const char *ml_store_db_name(enum ml_db db);
 
 /* Big-endian key helpers. */
 void ml_be32_put(unsigned char *p, uint32_t v);

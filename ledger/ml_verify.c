@@ -66,28 +66,28 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 {
 	struct ml_hasher *h = NULL;
 	struct ml_buf buf;
-	MDB_cursor *cur = NULL;
+	struct mv_cur cur = {0};
 	uint8_t prev[32] = {0};
 	ml_buf_init(&buf, ML_EVENT_JSON_MAX);
 	struct ml_store *st = ml_ledger_store(c->lg);
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
 		rc = ml_error_from_mdb(
-		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
+		    mv_cur_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
-	int mrc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : 0;
+	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= c->head; s++) {
 		if (mrc != 0) {
 			rc = mv_differ(&c->diff, "chain", s,
-			               "seq %llu is missing",
+			               "seq %llu is missing, or the log's "
+			               "index pages do not lead to it",
 			               (unsigned long long)s);
 			break;
 		}
 		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev);
-		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+		mrc = mv_cur_get(&cur, &key, &val, MDB_NEXT);
 	}
-	if (cur != NULL)
-		mdb_cursor_close(cur);
+	mv_cur_close(&cur);
 	ml_hasher_free(h);
 	ml_buf_free(&buf);
 	return rc > 0 ? 0 : rc;
@@ -143,6 +143,7 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	uint64_t checked = 0;
 	memset(&x, 0, sizeof x);
 	memset(&chain, 0, sizeof chain);
+	memset(&head, 0, sizeof head);
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
@@ -159,6 +160,15 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	mv_expect_free(&x);
 	if (rc == 0)
 		rc = chain.rc;
+	if (rc == ML_E_CORRUPT) {
+		/* Met outside a comparison (the head record, a page LMDB
+		 * refuses): damage all the same, and an answer says so. */
+		mv_differ(&d, "storage", 0,
+		          "the ledger file is damaged: %s where verify read "
+		          "it (the log's head, an index or a projection)",
+		          ml_strerror(rc));
+		rc = 0;
+	}
 	if (rc != 0)
 		return ml_fail(err, rc, -1, NULL, "verify could not run: %s",
 		               ml_strerror(rc));

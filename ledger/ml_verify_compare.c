@@ -25,7 +25,7 @@ struct mv_walk {
 	struct mv_diff *d;
 	bool edge;
 	size_t plen;
-	MDB_cursor *evt, *day;
+	struct mv_cur evt, day;
 	MDB_val ekey, eval, dkey, dval;
 	int erc, drc;
 	unsigned char prefix[ML_PREFIX_MAX];
@@ -82,14 +82,14 @@ static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
 		                 "%u) is not what the log says",
 		                 what, (unsigned long long)e->seq, words[0],
 		                 words[1]);
-	if (e->corrected_by != w->x->corrected_by[e->seq])
+	if (e->corrected_by != w->x->retracted_by[e->seq])
 		return mv_differ(
 		    w->d, "projection", e->seq,
 		    "the %s entry of seq %llu says corrected by "
 		    "%llu; the log says %llu",
 		    what, (unsigned long long)e->seq,
 		    (unsigned long long)e->corrected_by,
-		    (unsigned long long)w->x->corrected_by[e->seq]);
+		    (unsigned long long)w->x->retracted_by[e->seq]);
 	p->matched = true;
 	if (e->corrected_by != 0)
 		return 0;
@@ -114,12 +114,14 @@ static void mv_conserve(struct mv_walk *w, uint32_t grant)
 
 /* Moves c by op and on past the records of the other kind (key size
  * other) to one of size want; ML_E_CORRUPT at a key of neither size. */
-static int mv_step(MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
+static int mv_step(struct mv_cur *c, MDB_val *k, MDB_val *v, MDB_cursor_op op,
                    size_t want, size_t other)
 {
-	int rc = mdb_cursor_get(c, k, v, op);
+	int rc = mv_cur_get(c, k, v, op);
 	while (rc == 0 && k->mv_size == other)
-		rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+		rc = mv_cur_get(c, k, v, MDB_NEXT);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return ML_E_CORRUPT; /* a page LMDB cannot read is damage */
 	return rc == 0 && k->mv_size != want ? ML_E_CORRUPT : rc;
 }
 
@@ -143,7 +145,7 @@ static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
 		                 words[1], ml_date_format(date, d, sizeof d));
 	}
 	w->checked++;
-	w->drc = mv_step(w->day, &w->dkey, &w->dval, MDB_NEXT, w->plen + 4,
+	w->drc = mv_step(&w->day, &w->dkey, &w->dval, MDB_NEXT, w->plen + 4,
 	                 w->plen + 12);
 	return 0;
 }
@@ -191,7 +193,7 @@ static int mv_walk_all(struct mv_walk *w)
 		mv_key_words(&w->ekey, words, w->edge ? 3 : 2);
 		if (mv_chunk(w, &r, date, words) != 0)
 			return 1;
-		w->erc = mv_step(w->evt, &w->ekey, &w->eval, MDB_NEXT,
+		w->erc = mv_step(&w->evt, &w->ekey, &w->eval, MDB_NEXT,
 		                 w->plen + 12, w->plen + 4);
 		bool date_ends = w->erc != 0 || w->ekey.mv_size < klen ||
 		                 memcmp(w->ekey.mv_data, cur, klen) != 0;
@@ -203,7 +205,8 @@ static int mv_walk_all(struct mv_walk *w)
 	if (w->d->kind[0] == 0 &&
 	    (w->erc == ML_E_CORRUPT || w->drc == ML_E_CORRUPT))
 		return mv_differ(w->d, "projection", 0,
-		                 "a key of the %s database cannot be decoded",
+		                 "a key of the %s database cannot be decoded, "
+		                 "or a lookup of it does not find it",
 		                 w->edge ? "edge" : "acct");
 	if (w->d->kind[0] == 0 && w->drc == 0)
 		return mv_differ(w->d, "projection", 0,
@@ -224,20 +227,18 @@ static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	w.grant_sum = grant_sum;
 	memset(w.prefix, 0xff, sizeof w.prefix);
 	MDB_dbi dbi = st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT];
-	int rc = mdb_cursor_open(txn, dbi, &w.evt);
+	int rc = mv_cur_open(txn, dbi, &w.evt);
 	if (rc == 0)
-		rc = mdb_cursor_open(txn, dbi, &w.day);
+		rc = mv_cur_open(txn, dbi, &w.day);
 	if (rc == 0) {
-		w.erc = mv_step(w.evt, &w.ekey, &w.eval, MDB_FIRST, w.plen + 12,
-		                w.plen + 4);
-		w.drc = mv_step(w.day, &w.dkey, &w.dval, MDB_FIRST, w.plen + 4,
+		w.erc = mv_step(&w.evt, &w.ekey, &w.eval, MDB_FIRST,
+		                w.plen + 12, w.plen + 4);
+		w.drc = mv_step(&w.day, &w.dkey, &w.dval, MDB_FIRST, w.plen + 4,
 		                w.plen + 12);
 		mv_walk_all(&w);
 	}
-	if (w.evt)
-		mdb_cursor_close(w.evt);
-	if (w.day)
-		mdb_cursor_close(w.day);
+	mv_cur_close(&w.evt);
+	mv_cur_close(&w.day);
 	*checked += w.checked;
 	return ml_error_from_mdb(rc);
 }

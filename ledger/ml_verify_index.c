@@ -12,28 +12,6 @@
 #include "ml_assert.h"
 #include "ml_verify_internal.h"
 
-typedef int (*mv_row_fn)(const MDB_val *k, const MDB_val *v, void *arg);
-
-/* Calls fn for every key of db in order; returns the count in *n. */
-static int mv_each(MDB_txn *txn, MDB_dbi dbi, mv_row_fn fn, void *arg,
-                   uint64_t *n)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	*n = 0;
-	int rc = mdb_cursor_open(txn, dbi, &cur);
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (mrc == 0 && rc == 0) {
-		rc = fn(&k, &v, arg);
-		(*n)++;
-		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	return rc;
-}
-
 struct mv_ctx {
 	struct mv_expect *x;
 	struct mv_diff *d;
@@ -42,12 +20,55 @@ struct mv_ctx {
 	bool claims;
 };
 
+typedef int (*mv_row_fn)(const MDB_val *k, const MDB_val *v, void *arg);
+
+/* Calls fn for every key of db in order; returns the count in *n. A
+ * record a lookup does not find where the walk did is a difference. */
+static int mv_each(struct ml_store *st, MDB_txn *txn, enum ml_db db,
+                   mv_row_fn fn, struct mv_ctx *c, uint64_t *n)
+{
+	struct mv_cur cur;
+	MDB_val k, v;
+	*n = 0;
+	int rc = mv_cur_open(txn, st->dbi[db], &cur);
+	if (rc != 0) {
+		mv_cur_close(&cur);
+		return ml_error_from_mdb(rc);
+	}
+	int mrc = mv_cur_get(&cur, &k, &v, MDB_FIRST);
+	while (mrc == 0 && rc == 0) {
+		rc = fn(&k, &v, c);
+		(*n)++;
+		mrc = mv_cur_get(&cur, &k, &v, MDB_NEXT);
+	}
+	mv_cur_close(&cur);
+	/* A walk that ends before the last record (a page LMDB cannot
+	 * read, a lookup that does not find a record) is damage. */
+	if (rc == 0 && mrc != MDB_NOTFOUND)
+		rc = mv_differ(c->d, "storage", 0,
+		               "the %s database is damaged: a lookup of a "
+		               "stored key does not find it, or a page "
+		               "cannot be read",
+		               ml_store_db_name(db));
+	return rc;
+}
+
 static int mv_corr_row(const MDB_val *k, const MDB_val *v, void *arg)
 {
 	struct mv_ctx *c = arg;
 	uint64_t t = k->mv_size == 8 ? ml_be64_get(k->mv_data) : 0;
-	uint64_t by = v->mv_size == 8 ? ml_be64_get(v->mv_data) : 0;
-	if (t == 0 || t > c->x->head || c->x->corrected_by[t] != by)
+	uint64_t by = v->mv_size >= 8 ? ml_be64_get(v->mv_data) : 0;
+	/* by alone when it withdrew t's records, else by ‖ its records'
+	 * date (ml_rules_correct.c). */
+	bool own = t != 0 && t <= c->x->head && by != 0 && by <= c->x->head &&
+	           c->x->retracted_by[t] != by;
+	bool value_ok =
+	    own ? v->mv_size == 12 &&
+	              (ml_day)ml_be32_get((unsigned char *)v->mv_data + 8) ==
+	                  c->x->date[by]
+	        : v->mv_size == 8;
+	if (t == 0 || t > c->x->head || c->x->corrected_by[t] != by ||
+	    !value_ok)
 		return mv_differ(c->d, "index", t,
 		                 "the corrections index says seq %llu was "
 		                 "corrected by %llu; the log disagrees",
@@ -66,6 +87,14 @@ static int mv_close_row(const MDB_val *k, const MDB_val *v, void *arg)
 		                 "the log",
 		                 g);
 	return 0;
+}
+
+static uint64_t mv_closed_count(const struct mv_expect *x)
+{
+	uint64_t n = 0;
+	for (uint32_t g = 0; g < x->closed_cap; g++)
+		n += x->closed[g] != ML_DAY_NONE;
+	return n;
 }
 
 static int mv_row_cmp(const void *a, const void *b)
@@ -129,12 +158,12 @@ static int mv_def_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int mv_rows_db(MDB_txn *txn, MDB_dbi dbi, struct mv_ctx *c, mv_row_fn fn,
-                      uint64_t *checked)
+static int mv_rows_db(struct ml_store *st, MDB_txn *txn, enum ml_db db,
+                      struct mv_ctx *c, mv_row_fn fn, uint64_t *checked)
 {
 	uint64_t n;
 	c->next = 0;
-	int rc = mv_each(txn, dbi, fn, c, &n);
+	int rc = mv_each(st, txn, db, fn, c, &n);
 	if (rc == 0 && c->d->kind[0] == 0 && n != c->rows->n)
 		mv_differ(c->d, "index", 0,
 		          "an index holds %llu rows; the log implies %zu",
@@ -160,31 +189,31 @@ static int mv_name_row(const MDB_val *k, const MDB_val *v, void *arg)
 	return 0;
 }
 
-static int mv_nums(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-                   struct mv_diff *d)
+/* nums: kind ‖ number → the whole row ‖ id, byte for byte as the replay
+ * of the latest definition makes it: every field an answer reads (dates,
+ * totals, payer, parent, kind, the id shown for the number). */
+static int mv_num_row(const MDB_val *k, const MDB_val *v, void *arg)
 {
-	for (uint32_t no = 1; no <= x->parties; no++) {
-		struct ml_party_row row;
-		int rc = ml_state_party(st, txn, no, &row);
-		if (rc != 0 || row.def_seq != x->party[no].def_seq ||
-		    row.parent_no != x->party[no].parent)
-			return mv_differ(d, "index", x->party[no].def_seq,
-			                 "party number %u's row disagrees with "
-			                 "its latest definition",
-			                 no);
-	}
-	for (uint32_t no = 1; no <= x->grants; no++) {
-		struct ml_grant_row row;
-		const struct mv_def *g = &x->grant[no];
-		int rc = ml_state_grant(st, txn, no, &row);
-		if (rc != 0 || row.def_seq != g->def_seq ||
-		    row.payer_no != g->payer || row.parent_no != g->parent ||
-		    row.total_ore != g->total_ore)
-			return mv_differ(d, "index", g->def_seq,
-			                 "grant number %u's row disagrees with "
-			                 "its latest definition",
-			                 no);
-	}
+	struct mv_ctx *c = arg;
+	const unsigned char *kp = k->mv_data;
+	bool party = k->mv_size == 5 && kp[0] == ML_NAME_PARTY;
+	bool grant = k->mv_size == 5 && kp[0] == ML_NAME_GRANT;
+	uint32_t no = k->mv_size == 5 ? ml_be32_get(kp + 1) : 0;
+	const struct mv_def *want = NULL;
+	if (party && no >= 1 && no <= c->x->parties)
+		want = &c->x->party[no];
+	if (grant && no >= 1 && no <= c->x->grants)
+		want = &c->x->grant[no];
+	size_t row_size =
+	    party ? sizeof want->row.party : sizeof want->row.grant;
+	if (want == NULL || v->mv_size != row_size + want->id.len ||
+	    memcmp(v->mv_data, &want->row, row_size) != 0 ||
+	    memcmp((const char *)v->mv_data + row_size, want->id.ptr,
+	           want->id.len) != 0)
+		return mv_differ(c->d, "index", want ? want->def_seq : 0,
+		                 "%s number %u's row disagrees with its "
+		                 "latest definition",
+		                 party ? "party" : "grant", no);
 	return 0;
 }
 
@@ -200,36 +229,38 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 {
 	struct mv_ctx c = {x, d, NULL, 0, false};
 	uint64_t n = 0;
-	int rc = mv_each(txn, st->dbi[ML_DB_CORR], mv_corr_row, &c, &n);
+	int rc = mv_each(st, txn, ML_DB_CORR, mv_corr_row, &c, &n);
 	if (rc == 0 && d->kind[0] == 0 && n != x->corrections)
 		mv_differ(d, "index", 0, "the corrections index is incomplete");
 	*checked += n;
 	if (rc == 0 && d->kind[0] == 0)
-		rc = mv_each(txn, st->dbi[ML_DB_CLOSE], mv_close_row, &c, &n);
+		rc = mv_each(st, txn, ML_DB_CLOSE, mv_close_row, &c, &n);
+	if (rc == 0 && d->kind[0] == 0 && n != mv_closed_count(x))
+		mv_differ(d, "index", 0, "the close index is incomplete");
 	mv_sort(&x->reports, mv_row_cmp);
 	mv_sort(&x->claims, mv_row_cmp);
 	mv_sort(&x->defs, mv_def_cmp);
 	c.rows = &x->reports;
-	if (rc <= 0 && d->kind[0] == 0)
-		rc = mv_rows_db(txn, st->dbi[ML_DB_REPORTS], &c, mv_gps_row,
-		                checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc =
+		    mv_rows_db(st, txn, ML_DB_REPORTS, &c, mv_gps_row, checked);
 	c.rows = &x->claims;
 	c.claims = true;
-	if (rc <= 0 && d->kind[0] == 0)
-		rc = mv_rows_db(txn, st->dbi[ML_DB_CLAIMS], &c, mv_gps_row,
-		                checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_rows_db(st, txn, ML_DB_CLAIMS, &c, mv_gps_row, checked);
 	c.rows = &x->defs;
-	if (rc <= 0 && d->kind[0] == 0)
-		rc = mv_rows_db(txn, st->dbi[ML_DB_DEFS], &c, mv_defs_row,
-		                checked);
-	if (rc <= 0 && d->kind[0] == 0)
-		rc = mv_each(txn, st->dbi[ML_DB_NAMES], mv_name_row, &c, &n);
-	if (rc <= 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_rows_db(st, txn, ML_DB_DEFS, &c, mv_defs_row, checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_each(st, txn, ML_DB_NAMES, mv_name_row, &c, &n);
+	if (rc == 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
 		mv_differ(d, "index", 0, "the names index is incomplete");
-	if (rc <= 0 && d->kind[0] == 0)
-		mv_nums(st, txn, x, d);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_each(st, txn, ML_DB_NUMS, mv_num_row, &c, &n);
+	if (rc == 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
+		mv_differ(d, "index", 0, "the numbers index is incomplete");
 	MDB_stat ms;
-	if (rc <= 0 && d->kind[0] == 0 &&
+	if (rc == 0 && d->kind[0] == 0 &&
 	    mdb_stat(txn, st->dbi[ML_DB_IDS], &ms) == 0 &&
 	    ms.ms_entries != x->ids)
 		mv_differ(d, "index", 0,

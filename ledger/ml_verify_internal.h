@@ -36,11 +36,17 @@ struct mv_rows {
 	size_t n, cap;
 };
 
-/* Per grant or party number: what its latest definition says. */
+/* Per grant or party number: what its latest definition says, and the
+ * exact nums row (row bytes ‖ id) the state must hold for it. */
 struct mv_def {
 	uint64_t def_seq;
 	uint32_t payer, parent;
 	int64_t total_ore;
+	union {
+		struct ml_party_row party;
+		struct ml_grant_row grant;
+	} row;
+	struct ml_str id; /* points into the log record (the txn's map) */
 };
 
 struct mv_expect {
@@ -48,7 +54,8 @@ struct mv_expect {
 	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
 	struct mv_posting *posts;
 	uint64_t nposts, posts_cap;
-	uint64_t *corrected_by; /* by seq */
+	uint64_t *corrected_by; /* by seq: the correction of it (index) */
+	uint64_t *retracted_by; /* by seq: the one that withdrew its records */
 	ml_day *date;           /* by seq */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
@@ -65,6 +72,23 @@ struct mv_diff {
 	uint64_t seq;
 	char message[ML_MESSAGE_MAX];
 };
+
+/* A cursor walking a database in key order that proves, at every leaf
+ * page it enters, that a lookup finds the first and last records of each
+ * page where the walk found them (ml_verify_cursor.c): the branch pages'
+ * separator keys, which lookups read and walks do not. */
+struct mv_cur {
+	MDB_cursor *c, *probe;
+	size_t page_bytes;
+	uintptr_t page; /* the leaf page of last */
+	MDB_val last;   /* the key the walk returned last */
+};
+
+int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m);
+void mv_cur_close(struct mv_cur *m);
+/* mdb_cursor_get on m's walk (MDB_FIRST, MDB_NEXT); ML_E_CORRUPT when a
+ * lookup of a record's key does not find that record. */
+int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op);
 
 /* Records a difference unless one was found already. Returns 1. */
 int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,

@@ -41,6 +41,7 @@ void mv_expect_free(struct mv_expect *x)
 	free(x->first);
 	free(x->posts);
 	free(x->corrected_by);
+	free(x->retracted_by);
 	free(x->date);
 	ml_cache_free(x->names);
 	free(x->party);
@@ -80,8 +81,11 @@ static int mv_setup(struct mv_expect *x, uint64_t head)
 	x->head = head;
 	x->first = calloc(head + 2, sizeof *x->first);
 	x->corrected_by = calloc(head + 1, sizeof *x->corrected_by);
+	x->retracted_by = calloc(head + 1, sizeof *x->retracted_by);
 	x->date = calloc(head + 1, sizeof *x->date);
-	int rc = x->first && x->corrected_by && x->date ? 0 : ML_E_NOMEM;
+	int rc = x->first && x->corrected_by && x->retracted_by && x->date
+	             ? 0
+	             : ML_E_NOMEM;
 	if (rc == 0)
 		rc = ml_cache_new(2 * ML_PARTIES_MAX + 2 * ML_GRANTS_MAX,
 		                  &x->names);
@@ -162,7 +166,13 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 		return rc;
 	struct mv_def *g = &x->grant[r.grant];
 	r.total_delta_ore = ev->total_ore - g->total_ore;
-	*g = (struct mv_def){ev->seq, r.payer, r.parent, ev->total_ore};
+	memset(g, 0, sizeof *g);
+	g->def_seq = ev->seq;
+	g->payer = r.payer;
+	g->parent = r.parent;
+	g->total_ore = ev->total_ore;
+	ml_grant_row_from_event(ev, r.payer, r.parent, &g->row.grant);
+	g->id = ev->grant;
 	struct mv_row def = {'g', r.grant, ev->seq, ev->date, 0};
 	rc = mv_row_add(&x->defs, def);
 	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
@@ -177,7 +187,12 @@ static int mv_party(struct mv_expect *x, const struct ml_event *ev,
 		rc = mv_define(x, 'p', ev->party, &no);
 	if (rc != 0)
 		return rc;
-	x->party[no] = (struct mv_def){ev->seq, 0, parent, 0};
+	struct mv_def *p = &x->party[no];
+	memset(p, 0, sizeof *p);
+	p->def_seq = ev->seq;
+	p->parent = parent;
+	ml_party_row_from_event(ev, parent, &p->row.party);
+	p->id = ev->party;
 	struct mv_row def = {'p', no, ev->seq, ev->date, 0};
 	return mv_row_add(&x->defs, def);
 }
@@ -198,6 +213,42 @@ static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
 	return rc;
 }
 
+/* A confirm or lapse: the names and amounts of the conditional
+ * allocation it resolves; a confirm of one with a claim_by adds the claim
+ * row (a conditional allocation's claim_by counts from its confirm). */
+static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                        const struct ml_event *ev, struct mv_diff *d)
+{
+	uint64_t seq = ev->settles_seq;
+	struct ml_event al;
+	struct ml_resolved r;
+	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	if (rc == 0 && (seq == 0 || seq >= ev->seq))
+		return mv_differ(d, "record", ev->seq,
+		                 "seq %llu resolves an allocation that is not "
+		                 "before it",
+		                 (unsigned long long)ev->seq);
+	if (rc == 0)
+		rc = ml_log_get(st, txn, seq, &al);
+	if (rc != 0)
+		return rc;
+	if (!ml_is_conditional(&al))
+		return mv_differ(d, "record", ev->seq,
+		                 "seq %llu resolves seq %llu, which is not a "
+		                 "conditional allocation",
+		                 (unsigned long long)ev->seq,
+		                 (unsigned long long)seq);
+	rc = mv_resolve(x, &al, &r, d);
+	if (rc != 0)
+		return rc;
+	ml_resolved_condition(ev, &al, &r);
+	if (ev->type == ML_TYPE_CONFIRM && (al.present & ML_BIT(ML_F_CLAIM_BY)))
+		rc = mv_row_add(&x->claims,
+		                (struct mv_row){r.grant, r.to, ev->seq,
+		                                ev->date, al.claim_by});
+	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
+}
+
 static int mv_other(struct mv_expect *x, const struct ml_event *ev,
                     struct mv_diff *d)
 {
@@ -214,7 +265,7 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 		return mv_row_add(
 		    &x->reports,
 		    (struct mv_row){r.grant, r.party, ev->seq, ev->date, 0});
-	if (ev->type == ML_TYPE_ALLOCATION &&
+	if (ev->type == ML_TYPE_ALLOCATION && !ml_is_conditional(ev) &&
 	    (ev->present & ML_BIT(ML_F_CLAIM_BY)))
 		rc = mv_row_add(&x->claims,
 		                (struct mv_row){r.grant, r.to, ev->seq,
@@ -222,20 +273,88 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
 }
 
-static int mv_correction(struct mv_expect *x, const struct ml_event *ev,
-                         struct mv_diff *d)
+/* The last closed day of grant g as the replay stands: the global
+ * close, its own and its ancestors'. */
+static ml_day mv_closed_until(const struct mv_expect *x, uint32_t g)
 {
-	uint64_t t = ev->corrects;
-	if (t == 0 || t >= ev->seq || x->corrected_by[t] != 0)
+	ml_day c = x->closed[0];
+	for (uint32_t hops = 0; g != 0 && g <= x->grants && hops < x->grants;
+	     hops++) {
+		if (g < x->closed_cap && x->closed[g] > c)
+			c = x->closed[g];
+		g = x->grant[g].parent;
+	}
+	return c;
+}
+
+static bool mv_open(const struct mv_expect *x, const struct ml_resolved *r,
+                    ml_day day)
+{
+	return day > mv_closed_until(x, r->grant) &&
+	       (r->to_grant == 0 || day > mv_closed_until(x, r->to_grant));
+}
+
+/* How correction ev undoes t (ml_rules_correct.c's essay, from the log
+ * and the replay alone): withdraws t's records, or posts E's postings
+ * times sign on a date of its own. */
+static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
+                            const struct ml_event *t, const struct ml_event *e,
+                            int depth, const struct ml_resolved *r)
+{
+	bool own = true;
+	ml_day day = t->date;
+	int sign = depth % 2 == 1 ? -1 : 1; /* of t's records */
+	if (depth > 0) {
+		own = x->retracted_by[t->corrects] != t->seq;
+		day = x->date[t->seq];
+		if (!own) { /* t withdrew the records of its own target */
+			sign = -sign;
+			day = depth == 1 ? e->date : x->date[t->corrects];
+		}
+	}
+	bool open = mv_open(x, r, day);
+	x->corrected_by[t->seq] = ev->seq;
+	if (own && open) {
+		x->retracted_by[t->seq] = ev->seq;
+		return 0;
+	}
+	x->date[ev->seq] = open ? day : ev->date;
+	uint64_t from = x->nposts;
+	int rc = mv_add_postings(x, e, r);
+	for (uint64_t i = from; rc == 0 && i < x->nposts; i++)
+		for (int j = 0; j < 2; j++)
+			x->posts[i].post.delta[j] *= own ? -sign : sign;
+	return rc;
+}
+
+static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                         const struct ml_event *ev, struct mv_diff *d)
+{
+	uint64_t s = ev->corrects;
+	struct ml_event t, e;
+	struct ml_resolved r;
+	int depth = 0;
+	bool ok = s != 0 && s < ev->seq && x->corrected_by[s] == 0;
+	int rc = ok ? ml_log_get(st, txn, s, &t) : 0;
+	ok = ok && rc == 0 &&
+	     (ml_type_is_money(t.type) || t.type == ML_TYPE_REPORT ||
+	      t.type == ML_TYPE_CORRECTION);
+	if (ok)
+		rc = ml_state_event_root(st, txn, s, &e, &depth);
+	if (ok && rc == 0)
+		rc = ml_log_get(st, txn, s, &t);
+	if (rc != 0 && rc != ML_E_CORRUPT && rc != ML_E_NOT_FOUND)
+		return rc;
+	if (!ok || rc != 0)
 		return mv_differ(d, "record", ev->seq,
 		                 "seq %llu corrects seq %llu, which cannot be "
-		                 "corrected (missing, later, or corrected "
-		                 "already)",
+		                 "corrected (missing, later, a definition or a "
+		                 "close, or corrected already)",
 		                 (unsigned long long)ev->seq,
-		                 (unsigned long long)t);
-	x->corrected_by[t] = ev->seq;
+		                 (unsigned long long)s);
+	rc = mv_resolve(x, &e, &r, d);
 	x->corrections++;
-	return 0;
+	return rc == 0 ? mv_correct_apply(x, ev, &t, &e, depth, &r) : rc;
 }
 
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
@@ -247,6 +366,13 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		uint64_t seq = 0;
 		int rc = ml_log_find_id(st, txn, ev->id, &seq);
 		x->ids++;
+		if (rc != 0 && rc != ML_E_NOMEM)
+			return mv_differ(d, "index", ev->seq,
+			                 "the id index cannot be read for id "
+			                 "'%.*s' of seq %llu: %s",
+			                 (int)ev->id.len, ev->id.ptr,
+			                 (unsigned long long)ev->seq,
+			                 ml_strerror(rc));
 		if (rc != 0)
 			return rc;
 		if (seq != ev->seq)
@@ -263,7 +389,10 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	case ML_TYPE_GRANT:
 		return mv_grant(x, ev, d);
 	case ML_TYPE_CORRECTION:
-		return mv_correction(x, ev, d);
+		return mv_correction(st, txn, x, ev, d);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return mv_condition(st, txn, x, ev, d);
 	default:
 		return mv_other(x, ev, d);
 	}

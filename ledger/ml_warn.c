@@ -122,8 +122,9 @@ static void ml_warn_org_no(const struct ml_event *ev, struct ml_warning *out,
 size_t ml_event_warnings(const struct ml_event *ev, ml_day today,
                          struct ml_warning out[ML_EVENT_WARNINGS_MAX])
 {
-	static const enum ml_field deadlines[] = {
-	    ML_F_CLAIM_BY, ML_F_USE_BY, ML_F_REPORT_BY, ML_F_REPAY_BY};
+	static const enum ml_field deadlines[] = {ML_F_CLAIM_BY, ML_F_DECIDE_BY,
+	                                          ML_F_USE_BY, ML_F_REPORT_BY,
+	                                          ML_F_REPAY_BY};
 	size_t n = 0;
 	if (ev->date - today > ML_FAR_FUTURE_DAYS) {
 		char a[ML_DATE_TEXT_MAX], b[ML_DATE_TEXT_MAX];

@@ -27,9 +27,9 @@ static const struct ma_words ma_words_table[MA_LANG_COUNT] =
         [MA_LANG_EN] =
             {
                 .balances = {"grant", "party", "allocated", "allocated_out",
-                             "unallocated", "claimed", "received", "paid_out",
-                             "spent", "repaid", "returned", "carried_in",
-                             "carried_out", "held"},
+                             "pending", "pending_out", "unallocated", "claimed",
+                             "received", "paid_out", "spent", "repaid",
+                             "returned", "carried_in", "carried_out", "held"},
                 .trace = {"grant", "from", "to", "kind", "activity", "unit",
                           "amount"},
                 .repayments = {"grant", "party", "name", "received", "spent",
@@ -55,6 +55,7 @@ static const struct ma_words ma_words_table[MA_LANG_COUNT] =
         [MA_LANG_SV] =
             {
                 .balances = {"bidrag", "part", "tilldelat", "tilldelat vidare",
+                             "villkorat tilldelat", "villkorat vidare",
                              "ej tilldelat", "rekvirerat", "mottaget",
                              "utbetalt", "förbrukat", "återbetalt", "återfått",
                              "överfört in", "överfört ut", "kvar"},

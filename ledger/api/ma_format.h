@@ -28,7 +28,7 @@
 #include "ma_params.h"
 #include "ma_trace.h"
 
-#define MA_BALANCE_FIGURES 12
+#define MA_BALANCE_FIGURES 14
 #define MA_REPAY_FIGURES   5
 #define MA_SVG_LEGEND      5
 

@@ -26,8 +26,8 @@
 
 /* The balance figures, in the API's order. */
 static const char *const ma_balance_figures[MA_BALANCE_FIGURES] = {
-    "allocated", "allocated_out", "unallocated", "claimed",
-    "received",  "paid_out",      "spent",       "repaid",
+    "allocated", "allocated_out", "pending",     "pending_out", "unallocated",
+    "claimed",   "received",      "paid_out",    "spent",       "repaid",
     "returned",  "carried_in",    "carried_out", "held"};
 
 static const char *const ma_repay_figures[MA_REPAY_FIGURES] = {

@@ -83,6 +83,8 @@
 	  "not an HTTP request medeld reads")                                  \
 	X(ML_E_NOT_IMPLEMENTED, -32031, "not_implemented", 501,                \
 	  "an HTTP method medeld does not know")                               \
+	X(ML_E_ALREADY_RESOLVED, -32032, "already_resolved", 422,              \
+	  "the conditional allocation is already confirmed or lapsed")         \
 	X(ML_E_NOMEM, -32100, "internal", 500, "out of memory")                \
 	X(ML_E_STORAGE, -32101, "internal", 500, "storage error")              \
 	X(ML_E_CORRUPT, -32102, "internal", 500,                               \

@@ -45,17 +45,22 @@ enum ml_type {
 	ML_TYPE_REPORT,
 	ML_TYPE_CORRECTION,
 	ML_TYPE_CLOSE,
+	ML_TYPE_CONFIRM, /* appended: the type byte is on disk */
+	ML_TYPE_LAPSE,
 	ML_TYPE_COUNT
 };
 
 /* JSON field names in code-point order; the enum order IS canonical order. */
 enum ml_field {
 	ML_F_ACTIVITY,    /* "activity" */
+	ML_F_ALLOCATION,  /* "allocation" */
 	ML_F_AMOUNT,      /* "amount" */
 	ML_F_CARRY_OVER,  /* "carry_over" */
 	ML_F_CLAIM_BY,    /* "claim_by" */
+	ML_F_CONDITION,   /* "condition" */
 	ML_F_CORRECTS,    /* "corrects" */
 	ML_F_DATE,        /* "date" */
+	ML_F_DECIDE_BY,   /* "decide_by" */
 	ML_F_DUE,         /* "due" */
 	ML_F_FROM,        /* "from" */
 	ML_F_GRANT,       /* "grant" */
@@ -109,10 +114,10 @@ enum ml_value_kind {
 	ML_V_YEAR,     /* integer 1900 ..= 2199 */
 	ML_V_BOOL,     /* true / false */
 	ML_V_SEQ,      /* integer ≥ 1 */
-	ML_V_SETTLES,  /* seq (integer) or event id (string) */
-	ML_V_META,     /* JSON object, integers only, ≤ 4 KiB canonical */
-	ML_V_TIME,     /* RFC 3339 µs (stored) */
-	ML_V_HASH      /* 64 lower-case hex (stored) */
+	ML_V_SETTLES, /* seq (integer) or event id (string): settles, allocation */
+	ML_V_META,    /* JSON object, integers only, ≤ 4 KiB canonical */
+	ML_V_TIME,    /* RFC 3339 µs (stored) */
+	ML_V_HASH     /* 64 lower-case hex (stored) */
 };
 
 struct ml_field_info {
@@ -154,15 +159,18 @@ struct ml_event {
 	/* grants and money */
 	struct ml_str grant, payer, from, to, to_grant;
 	struct ml_str activity, unit, invoice_no;
-	struct ml_str settles_id; /* settles given as an event id */
+	struct ml_str condition;
+	/* The event an event names: `settles` (payout) or `allocation`
+	 * (confirm, lapse); no type has both, so they share these two. */
+	struct ml_str settles_id; /* given as an event id */
 	int64_t amount_ore;       /* amount */
 	int64_t total_ore;        /* grant: total */
 	int64_t spent_ore;        /* report: spent */
 	int32_t year;
-	ml_day use_by, report_by, repay_by, claim_by, due;
+	ml_day use_by, report_by, repay_by, claim_by, due, decide_by;
 	bool carry_over;
 	uint64_t corrects;    /* seq of the corrected event */
-	uint64_t settles_seq; /* settles given as a seq (0 = by id) */
+	uint64_t settles_seq; /* settles/allocation as a seq (0 = by id) */
 
 	/* set by the ledger when stored */
 	uint64_t seq;

@@ -28,7 +28,8 @@
 #define ML_GRANT_ID_MAX 128
 #define ML_EVENT_ID_MAX 128
 
-/* Free text (DOMAIN.md): ref ≤ 128 bytes, note ≤ 1000 bytes, meta ≤ 4 KiB.
+/* Free text (DOMAIN.md): ref ≤ 128 bytes, note ≤ 1000 bytes, meta ≤ 4 KiB,
+ * a condition ≤ 200 bytes.
  * The other text fields have no limit in the contract; ours keep a record
  * small and a table readable: a party or grant name of 200 bytes holds any
  * Swedish authority's full name, an activity 500 bytes holds a sentence. */
@@ -38,6 +39,7 @@
 #define ML_NAME_MAX        200
 #define ML_ACTIVITY_MAX    500
 #define ML_UNIT_MAX        200
+#define ML_CONDITION_MAX   200
 #define ML_INVOICE_NO_MAX  64
 #define ML_ORG_NO_MAX      32
 #define ML_RECORDED_BY_MAX 64
@@ -85,16 +87,23 @@
 
 /* Warnings (API.md, ml_warn.h): one event can earn at most one per field
  * that is checked — far_future on date, deadline_order on claim_by,
- * use_by, report_by and repay_by, org_no on org_no — so 6. A message
+ * decide_by, use_by, report_by and repay_by, org_no on org_no — so 7. A message
  * names at most two dates, a year and an org_no (≤ ML_ORG_NO_MAX bytes)
  * in a sentence: 200 bytes hold it with room to spare. */
-#define ML_EVENT_WARNINGS_MAX 6
+#define ML_EVENT_WARNINGS_MAX 7
 #define ML_WARNING_TEXT_MAX   200
 
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
  * accounts and one edge. */
 #define ML_POSTINGS_MAX 6
+
+/* Corrections in one chain (a correction of a correction of … an event).
+ * Each correction of the chain walks it down to the event (a log read per
+ * link), and so does every answer that asks whether a report or an
+ * allocation counts: 100 undo/redo steps on one event is far beyond what
+ * bookkeeping needs. */
+#define ML_CORRECTION_CHAIN_MAX 100
 
 /* LMDB map: starts small, doubles on MDB_MAP_FULL up to the maximum the
  * operator allows (medeld --map-size), by default 1 TiB of address space. */

@@ -73,7 +73,7 @@ ERROR_STATUS_CODES = {
           "parent_cycle", "insufficient_funds", "over_allocation",
           "not_allocated", "over_claim", "use_by_passed",
           "bad_repayment_target", "carry_over_not_allowed", "period_closed",
-          "already_corrected", "post_exceeds_parent"},
+          "already_corrected", "already_resolved", "post_exceeds_parent"},
     501: {"not_implemented"},
 }
 

@@ -170,13 +170,13 @@ class Import(unittest.TestCase):
         start = docs.index("| Excel column | field |")
         rows = re.findall(r"^  \| ([^|`]+?) \| `(\w+)` \|$",
                           docs[start:docs.index("| Typ | type |")], re.M)
-        self.assertEqual(len(rows), 19, rows)
+        self.assertEqual(len(rows), 20, rows)
         path = self.sheet("u.csv", b"Beloppet\n1\n")
         err = self.m("import-csv", path, "--type", "expense").err.decode()
         listed = err.split("known columns: ")[1].split(", or the API")[0]
         self.assertEqual(listed.split(", "), [r[0] for r in rows])
         types = re.findall(r"^  \| ([a-zåäö]+) \| `(\w+)` \|$", docs, re.M)
-        self.assertEqual(len(types), 10, types)
+        self.assertEqual(len(types), 12, types)
         for sv, en in types:
             path = self.sheet("t.csv", f"Typ\n{sv.upper()}\n".encode())
             r = self.m("import-csv", path, "--type", "close")

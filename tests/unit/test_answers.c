@@ -261,35 +261,35 @@ static void malmo_close(struct ml_ledger *lg, const char *dir)
 	tl_close(lg, dir);
 }
 
-#define ROW_KK                                                                 \
-	"{'grant':'ph-2020','party':'kammarkollegiet','allocated':10000000,"   \
-	"'allocated_out':6000000,'unallocated':4000000,'claimed':0,"           \
-	"'received':10000000,'paid_out':6000000,'spent':0,'repaid':0,"         \
+#define ROW_KK                                                                                   \
+	"{'grant':'ph-2020','party':'kammarkollegiet','allocated':10000000,"                     \
+	"'allocated_out':6000000,'pending':0,'pending_out':0,'unallocated':4000000,'claimed':0," \
+	"'received':10000000,'paid_out':6000000,'spent':0,'repaid':0,"                           \
 	"'returned':200000,'carried_in':0,'carried_out':0,'held':4200000}"
-#define ROW_LUND                                                               \
-	"{'grant':'ph-2020','party':'lund','allocated':2000000,"               \
-	"'allocated_out':0,'unallocated':2000000,'claimed':500000,"            \
-	"'received':500000,'paid_out':0,'spent':300000,'repaid':200000,"       \
+#define ROW_LUND                                                                                \
+	"{'grant':'ph-2020','party':'lund','allocated':2000000,"                                \
+	"'allocated_out':0,'pending':0,'pending_out':0,'unallocated':2000000,'claimed':500000," \
+	"'received':500000,'paid_out':0,'spent':300000,'repaid':200000,"                        \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':0}"
-#define ROW_MALMO                                                              \
-	"{'grant':'ph-2020','party':'malmo','allocated':3000000,"              \
-	"'allocated_out':2500000,'unallocated':500000,'claimed':3000000,"      \
-	"'received':3000000,'paid_out':2500000,'spent':400000,'repaid':0,"     \
+#define ROW_MALMO                                                                                     \
+	"{'grant':'ph-2020','party':'malmo','allocated':3000000,"                                     \
+	"'allocated_out':2500000,'pending':0,'pending_out':0,'unallocated':500000,'claimed':3000000," \
+	"'received':3000000,'paid_out':2500000,'spent':400000,'repaid':0,"                            \
 	"'returned':100000,'carried_in':0,'carried_out':0,'held':200000}"
-#define ROW_ASN                                                                \
-	"{'grant':'ph-2020','party':'malmo-asn','allocated':1500000,"          \
-	"'allocated_out':0,'unallocated':1500000,'claimed':0,"                 \
-	"'received':1500000,'paid_out':0,'spent':1480000,'repaid':0,"          \
+#define ROW_ASN                                                                            \
+	"{'grant':'ph-2020','party':'malmo-asn','allocated':1500000,"                      \
+	"'allocated_out':0,'pending':0,'pending_out':0,'unallocated':1500000,'claimed':0," \
+	"'received':1500000,'paid_out':0,'spent':1480000,'repaid':0,"                      \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':20000}"
-#define ROW_FSN                                                                \
-	"{'grant':'ph-2020','party':'malmo-fsn','allocated':1000000,"          \
-	"'allocated_out':0,'unallocated':1000000,'claimed':0,"                 \
-	"'received':1000000,'paid_out':0,'spent':900000,'repaid':100000,"      \
+#define ROW_FSN                                                                            \
+	"{'grant':'ph-2020','party':'malmo-fsn','allocated':1000000,"                      \
+	"'allocated_out':0,'pending':0,'pending_out':0,'unallocated':1000000,'claimed':0," \
+	"'received':1000000,'paid_out':0,'spent':900000,'repaid':100000,"                  \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':0}"
-#define ROW_SKR                                                                \
-	"{'grant':'ph-2020','party':'skr','allocated':6000000,"                \
-	"'allocated_out':5000000,'unallocated':1000000,'claimed':0,"           \
-	"'received':6000000,'paid_out':3500000,'spent':0,'repaid':0,"          \
+#define ROW_SKR                                                                                  \
+	"{'grant':'ph-2020','party':'skr','allocated':6000000,"                                  \
+	"'allocated_out':5000000,'pending':0,'pending_out':0,'unallocated':1000000,'claimed':0," \
+	"'received':6000000,'paid_out':3500000,'spent':0,'repaid':0,"                            \
 	"'returned':0,'carried_in':0,'carried_out':0,'held':2500000}"
 
 static void test_balances(void)
@@ -319,25 +319,27 @@ static void test_balances(void)
 	             "'rows':[]}");
 	q = qy("2020-03-10");
 	q.party = "malmo";
-	CHECK_ANSWER(lg, ml_answer_balances, &q,
-	             "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
-	             "'rows':[{'grant':'ph-2020','party':'malmo',"
-	             "'allocated':3000000,'allocated_out':0,"
-	             "'unallocated':3000000,'claimed':3000000,'received':0,"
-	             "'paid_out':0,'spent':0,'repaid':0,'returned':0,"
-	             "'carried_in':0,'carried_out':0,'held':0}]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_balances, &q,
+	    "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
+	    "'rows':[{'grant':'ph-2020','party':'malmo',"
+	    "'allocated':3000000,'allocated_out':0,"
+	    "'pending':0,'pending_out':0,'unallocated':3000000,'claimed':3000000,'received':0,"
+	    "'paid_out':0,'spent':0,'repaid':0,'returned':0,"
+	    "'carried_in':0,'carried_out':0,'held':0}]}");
 	q.party = "malmo-asn"; /* allocated on 2020-04-01: no account yet */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
 	             "{'as_of':'2020-03-10','known_at':null,'head_seq':35,"
 	             "'rows':[]}");
 	q = qy("2020-03-10");
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "'party':'kammarkollegiet','allocated':10000000,"
-	               "'allocated_out':6000000",
-	               "'party':'lund','allocated':2000000,",
-	               "'party':'skr','allocated':6000000,'allocated_out':"
-	               "5000000,'unallocated':1000000,'claimed':0,"
-	               "'received':6000000,'paid_out':0,");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "'party':'kammarkollegiet','allocated':10000000,"
+	    "'allocated_out':6000000",
+	    "'party':'lund','allocated':2000000,",
+	    "'party':'skr','allocated':6000000,'allocated_out':"
+	    "5000000,'pending':0,'pending_out':0,'unallocated':1000000,'claimed':0,"
+	    "'received':6000000,'paid_out':0,");
 	malmo_close(lg, dir);
 }
 
@@ -349,14 +351,15 @@ static void test_balances_rollup(void)
 	q.party = "malmo";
 	q.rollup = true;
 	/* malmo + malmo-asn + malmo-fsn, internal transfers included. */
-	CHECK_ANSWER(lg, ml_answer_balances, &q,
-	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
-	             "'rows':[{'grant':'ph-2020','party':'malmo',"
-	             "'allocated':5500000,'allocated_out':2500000,"
-	             "'unallocated':3000000,'claimed':3000000,"
-	             "'received':5500000,'paid_out':2500000,'spent':2780000,"
-	             "'repaid':100000,'returned':100000,'carried_in':0,"
-	             "'carried_out':0,'held':220000}]}");
+	CHECK_ANSWER(
+	    lg, ml_answer_balances, &q,
+	    "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
+	    "'rows':[{'grant':'ph-2020','party':'malmo',"
+	    "'allocated':5500000,'allocated_out':2500000,"
+	    "'pending':0,'pending_out':0,'unallocated':3000000,'claimed':3000000,"
+	    "'received':5500000,'paid_out':2500000,'spent':2780000,"
+	    "'repaid':100000,'returned':100000,'carried_in':0,"
+	    "'carried_out':0,'held':220000}]}");
 	q.party = "malmo-fsn"; /* a leaf: its own row */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
 	             "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
@@ -418,10 +421,11 @@ static void test_balances_known_at(void)
 	/* Known at the grant's payout (11): the rest is not yet there. */
 	q.known_at_us = recorded_at(lg, 11);
 	q.party = "skr";
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "'party':'skr','allocated':6000000,'allocated_out':0,"
-	               "'unallocated':6000000,'claimed':0,'received':6000000,"
-	               "'paid_out':0,");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "'party':'skr','allocated':6000000,'allocated_out':0,"
+	    "'pending':0,'pending_out':0,'unallocated':6000000,'claimed':0,'received':6000000,"
+	    "'paid_out':0,");
 	malmo_close(lg, dir);
 }
 
@@ -702,6 +706,52 @@ static void test_deadlines(void)
 	q = qy("2020-03-01");
 	CHECK_ANSWER(lg, ml_answer_deadlines, &q,
 	             "{'as_of':'2020-03-01','items':[]}");
+	malmo_close(lg, dir);
+}
+
+/* Conditional allocations still pending, against their decide_by: one
+ * item each; a confirmed one is gone from its confirm's date (and is
+ * back as known before the confirm); one without decide_by never shows. */
+static void test_deadlines_condition(void)
+{
+	char dir[4096];
+	struct ml_ledger *lg = malmo_open(dir);
+	uint64_t head = tl_head(lg);
+	add(lg, "{'type':'allocation','date':'2020-06-01','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'malmo','amount':100000,"
+	        "'condition':'om Malmö ansöker','decide_by':'2020-06-20',"
+	        "'id':'c-1'}");
+	add(lg, "{'type':'allocation','date':'2020-06-02','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'lund','amount':200000,"
+	        "'condition':'beroende på måluppfyllelse',"
+	        "'decide_by':'2020-07-15'}");
+	add(lg, "{'type':'allocation','date':'2020-06-03','grant':'ph-2020',"
+	        "'from':'kammarkollegiet','to':'skr','amount':300000,"
+	        "'condition':'exakt belopp meddelas senare'}");
+	add(lg, "{'type':'confirm','date':'2020-06-25','allocation':'c-1'}");
+	struct ml_query q = qy("2020-06-19");
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               ITEM("condition", "malmo", "2020-06-20", "100000", "due",
+	                    "1") "," ITEM("condition", "lund", "2020-07-15",
+	                                  "200000", "due", "26") "]}");
+	q = qy("2020-06-30");
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               "'claim','grant':'ph-2020','party':'lund'",
+	               ITEM("condition", "lund", "2020-07-15", "200000", "due",
+	                    "15") "]}");
+	int rc = 0;
+	struct ml_errinfo err;
+	char *got = run(lg, ml_answer_deadlines, &q, &rc, &err);
+	MT_CHECK(got != NULL &&
+	         strstr(got, "\"condition\",\"grant\":\"ph-2020\","
+	                     "\"party\":\"malmo\"") == NULL);
+	MT_CHECK(got != NULL && strstr(got, "\"party\":\"skr\"") == NULL);
+	free(got);
+	q.has_known_at = true;
+	q.known_at_us = recorded_at(lg, head + 3);
+	CHECK_CONTAINS(lg, ml_answer_deadlines, &q,
+	               ITEM("condition", "malmo", "2020-06-20", "100000",
+	                    "overdue", "10"));
 	malmo_close(lg, dir);
 }
 
@@ -1002,53 +1052,56 @@ static void test_posts(void)
 	    lg, ml_answer_balances, &q,
 	    "{'as_of':'2020-12-31','known_at':null,'head_seq':23,'rows':["
 	    "{'grant':'ph-2020','party':'kammarkollegiet','allocated':"
-	    "7000000,'allocated_out':0,'unallocated':7000000," B0
+	    "7000000,'allocated_out':0,'pending':0,'pending_out':0,'unallocated':7000000," B0
 	    "'received':7000000,'paid_out':0," ZERO_REST
 	    "'carried_in':0,'carried_out':0,'held':7000000},"
 	    "{'grant':'ph-2020','party':'solna','allocated':300000,"
-	    "'allocated_out':0,'unallocated':300000," B0
+	    "'allocated_out':0,'pending':0,'pending_out':0,'unallocated':300000," B0
 	    "'received':300000,'paid_out':0," ZERO_REST
 	    "'carried_in':0,'carried_out':0,'held':300000},"
 	    "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
-	    "'allocated_out':300000,'unallocated':100000," B0
+	    "'allocated_out':300000,'pending':0,'pending_out':0,'unallocated':100000," B0
 	    "'received':0,'paid_out':300000," ZERO_REST
 	    "'carried_in':400000,'carried_out':0,'held':100000},"
 	    "{'grant':'ph-2020/lansgemensamma','party':'kammarkollegiet',"
-	    "'allocated':2000000,'allocated_out':2000000,'unallocated':0," B0
+	    "'allocated':2000000,'allocated_out':2000000,'pending':0,'pending_out':0,'unallocated':0," B0
 	    "'received':2000000,'paid_out':2000000," ZERO_REST
 	    "'carried_in':0,'carried_out':0,'held':0},"
 	    "{'grant':'ph-2020/lansgemensamma','party':'solna',"
-	    "'allocated':500000,'allocated_out':0,'unallocated':500000," B0
+	    "'allocated':500000,'allocated_out':0,'pending':0,'pending_out':0,'unallocated':500000," B0
 	    "'received':500000,'paid_out':0,'spent':450000,'repaid':0,"
 	    "'returned':0,'carried_in':0,'carried_out':0,'held':50000},"
 	    "{'grant':'ph-2020/lansgemensamma','party':'sthlm-x',"
-	    "'allocated':100000,'allocated_out':0,'unallocated':100000," B0
+	    "'allocated':100000,'allocated_out':0,'pending':0,'pending_out':0,'unallocated':100000," B0
 	    "'received':100000,'paid_out':0," ZERO_REST
 	    "'carried_in':0,'carried_out':0,'held':100000},"
 	    "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
 	    "'allocated':2000000,'allocated_out':600000,"
-	    "'unallocated':1400000," B0 "'received':2000000,"
+	    "'pending':0,'pending_out':0,'unallocated':1400000," B0
+	    "'received':2000000,"
 	    "'paid_out':600000," ZERO_REST
 	    "'carried_in':0,'carried_out':0,'held':1400000}]}");
 	/* Without posts=1 only the grant itself. */
 	q.posts = false;
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "'head_seq':23,'rows':[{'grant':'ph-2020','party':"
-	               "'kammarkollegiet'",
-	               "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
-	               "'allocated_out':300000,'unallocated':100000,"
-	               "'claimed':0,'received':0,'paid_out':300000,'spent':0,"
-	               "'repaid':0,'returned':0,'carried_in':400000,"
-	               "'carried_out':0,'held':100000}]}");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "'head_seq':23,'rows':[{'grant':'ph-2020','party':"
+	    "'kammarkollegiet'",
+	    "{'grant':'ph-2020','party':'storsthlm','allocated':0,"
+	    "'allocated_out':300000,'pending':0,'pending_out':0,'unallocated':100000,"
+	    "'claimed':0,'received':0,'paid_out':300000,'spent':0,"
+	    "'repaid':0,'returned':0,'carried_in':400000,"
+	    "'carried_out':0,'held':100000}]}");
 	/* Before the redefinition's date the pool is 6 000 000. */
 	q = qy("2020-05-31");
 	q.grant = "ph-2020";
 	q.party = "kammarkollegiet";
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "'rows':[{'grant':'ph-2020','party':'kammarkollegiet',"
-	               "'allocated':6000000,'allocated_out':0,"
-	               "'unallocated':6000000,'claimed':0,'received':6000000,"
-	               "'paid_out':0,");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "'rows':[{'grant':'ph-2020','party':'kammarkollegiet',"
+	    "'allocated':6000000,'allocated_out':0,"
+	    "'pending':0,'pending_out':0,'unallocated':6000000,'claimed':0,'received':6000000,"
+	    "'paid_out':0,");
 	/* A post of a post's parent, asked for the post alone. */
 	q = qy("2020-12-31");
 	q.grant = "ph-2020/lansgemensamma";
@@ -1061,24 +1114,26 @@ static void test_posts(void)
 	q = qy("2020-12-31");
 	q.party = "storsthlm";
 	q.rollup = true;
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "{'grant':'ph-2019','party':'storsthlm',"
-	               "'allocated':1000000,",
-	               "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-	               "'allocated':2100000,'allocated_out':600000,"
-	               "'unallocated':1500000,'claimed':0,'received':2100000,"
-	               "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
-	               "'carried_in':0,'carried_out':0,'held':1500000}]}");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "{'grant':'ph-2019','party':'storsthlm',"
+	    "'allocated':1000000,",
+	    "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
+	    "'allocated':2100000,'allocated_out':600000,"
+	    "'pending':0,'pending_out':0,'unallocated':1500000,'claimed':0,'received':2100000,"
+	    "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
+	    "'carried_in':0,'carried_out':0,'held':1500000}]}");
 	/* Known when sthlm-x was under Solna (22): Solna's rollup has it. */
 	q.party = "solna";
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 22);
-	CHECK_CONTAINS(lg, ml_answer_balances, &q,
-	               "{'grant':'ph-2020/lansgemensamma','party':'solna',"
-	               "'allocated':600000,'allocated_out':0,"
-	               "'unallocated':600000,'claimed':0,'received':600000,"
-	               "'paid_out':0,'spent':450000,'repaid':0,'returned':0,"
-	               "'carried_in':0,'carried_out':0,'held':150000}]");
+	CHECK_CONTAINS(
+	    lg, ml_answer_balances, &q,
+	    "{'grant':'ph-2020/lansgemensamma','party':'solna',"
+	    "'allocated':600000,'allocated_out':0,"
+	    "'pending':0,'pending_out':0,'unallocated':600000,'claimed':0,'received':600000,"
+	    "'paid_out':0,'spent':450000,'repaid':0,'returned':0,"
+	    "'carried_in':0,'carried_out':0,'held':150000}]");
 	tl_close(lg, dir);
 }
 
@@ -1681,6 +1736,7 @@ int main(void)
 	MT_RUN(test_trace);
 	MT_RUN(test_repayments);
 	MT_RUN(test_deadlines);
+	MT_RUN(test_deadlines_condition);
 	MT_RUN(test_events);
 	MT_RUN(test_events_index);
 	MT_RUN(test_events_index_blocks);

@@ -4,8 +4,10 @@
  * and its hash chain untouched, verify ok, and the account and edge
  * databases byte for byte those of a new ledger given the same batches.
  * Its log records, decoded and encoded again by this medel, come out
- * byte for byte as the earlier one wrote them.
+ * byte for byte as the earlier one wrote them. A ledger of format 2 is
+ * stamped 3 and reads the same.
  */
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,15 +141,66 @@ static void test_migrate_format_1(void)
 	same_db(old_lg, new_lg, ML_DB_ACCT, "acct", 98);
 	same_db(old_lg, new_lg, ML_DB_EDGE, "edge", 41);
 	tl_close(new_lg, new_dir);
-	/* Opened again, it is version 2 already and stays as it is. */
+	/* Opened again, it is current already and stays as it is. */
 	ml_ledger_close(old_lg);
 	MT_REQUIRE(ml_ledger_open(old_dir, NULL, &old_lg, &err) == 0);
 	head_and_verify(old_lg);
 	tl_close(old_lg, old_dir);
 }
 
+/* The format record of the ledger in dir: written (set ≥ 0) or read. */
+static unsigned format_record(const char *dir, int set)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {6, "format"}, v;
+	unsigned char ver[4] = {0, 0, 0, (unsigned char)set};
+	unsigned got = 0;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 16);
+	if (mdb_env_open(env, dir, 0, 0600) != 0 ||
+	    mdb_txn_begin(env, NULL, 0, &txn) != 0) {
+		MT_FAIL_AT("cannot open %s with LMDB", dir);
+		mdb_env_close(env);
+		return 0;
+	}
+	MT_CHECK_INT(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	if (set >= 0) {
+		v = (MDB_val){4, ver};
+		MT_CHECK_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
+	} else if (mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size == 4) {
+		const unsigned char *b = v.mv_data;
+		got = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 |
+		      (unsigned)b[2] << 8 | b[3];
+	}
+	mdb_txn_commit(txn);
+	mdb_env_close(env);
+	return got;
+}
+
+static void test_migrate_format_2(void)
+{
+	char dir[4096], before[65], after[65];
+	struct ml_ledger *lg = tl_open(dir, "format-2");
+	struct ml_errinfo err;
+	append_file(lg, batches[0]);
+	tl_head_hash(lg, before);
+	ml_ledger_close(lg);
+	MT_CHECK_INT(format_record(dir, -1), ML_FORMAT_VERSION);
+	format_record(dir, 2);
+	MT_CHECK_INT(format_record(dir, -1), 2);
+	MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
+	tl_head_hash(lg, after);
+	MT_CHECK_STR(after, before);
+	ml_ledger_close(lg);
+	MT_CHECK_INT(format_record(dir, -1), 3);
+	tl_rmtree(dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_migrate_format_1);
+	MT_RUN(test_migrate_format_2);
 	return MT_EXIT();
 }

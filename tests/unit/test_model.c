@@ -13,12 +13,17 @@
  *   - to decide a candidate (one event or an atomic batch) the model runs
  *     the checks that come before the postings, stores the event
  *     tentatively, and then replays, for every account and edge it posts
- *     to (for a correction: the corrected event's), all counting postings
- *     in date order from the first one, checking every rule at the end of
- *     every date. A grant definition re-checks every counting expense and
- *     carry-over against the new definitions; a corrected payout
- *     re-checks every counting repayment. On failure the whole batch is
- *     undone.
+ *     to (for a correction: those of the event at the root of its chain),
+ *     all counting records in date order from the first one, checking
+ *     every rule at the end of every date. A grant definition re-checks
+ *     every counting expense and carry-over record against the new
+ *     definitions; a payout that stops counting re-checks every counting
+ *     repayment record. On failure the whole batch is undone.
+ *   - a correction either withdraws the records of the event it corrects
+ *     (they stop counting) or posts records of its own (the root's
+ *     postings negated or again, on its date or the root's), as
+ *     docs/rules.md "Corrections" says; corrections of corrections, and
+ *     corrections after closes, are generated on purpose.
  *
  * Where docs/rules.md leaves room, the model reads it so (the ledger
  * agrees unless the report of the run says otherwise):
@@ -41,8 +46,8 @@
  * follows the ledger, so that the run can go on to find more.
  *
  * At 200 checkpoints every (grant, party) account — ten buckets and the
- * existence flag — and every edge either side has (allocated, paid,
- * repaid) are compared with ml_state_account and ml_state_edge, as of
+ * existence flag — and every edge either side has (allocated, claimed,
+ * paid, repaid) are compared with ml_state_account and ml_state_edge, as of
  * random dates and as known at random points (the recorded_at of a
  * random stored event); so are each grant's effective definition and
  * closed day, party parents, corrected_by of sampled events, and per
@@ -53,6 +58,12 @@
  * every projection and index of the two must be byte for byte the same:
  * the batch path (day records held in memory per series until the batch
  * ends, ml_tails.h) against the one-event-at-a-time path the model saw.
+ *
+ * Conditional allocations, confirms and lapses are among the random events
+ * (docs/rules.md: pending and pending_out, what a confirm or lapse may
+ * name, at most one resolution that counts, a resolved allocation
+ * corrected only after its resolution); the model finds an allocation's
+ * resolution by walking every stored event.
  *
  * MEDEL_MODEL_SEED and MEDEL_MODEL_EVENTS override the seed and the number
  * of events. Cost: O(postings of the touched accounts) per candidate.
@@ -181,9 +192,21 @@ struct mev {
 	int settles_kind; /* 0 none, 1 by seq, 2 by id */
 	uint64_t settles; /* a seq or an id number */
 	int id_no;        /* client id "e<id_no>", NONE = no id */
+	bool cond;        /* an allocation with a condition */
+	ml_day decide_by; /* of a conditional allocation, NONE */
+	bool has_amount;  /* a confirm that gives its amount */
+	int tgt;          /* confirm, lapse: the allocation's index, NONE */
 	uint64_t corrected_by;
 	int npost;
 	struct mpost post[NPOST];
+	/* A correction: the event at the root of its chain (index), its
+	 * place in the chain (1 = corrects the event itself), and whether it
+	 * posted records of its own (the root's postings times own_sign on
+	 * own_day) rather than withdrawing those of the event it corrects. */
+	int root, depth;
+	bool own;
+	ml_day own_day;
+	int own_sign;
 };
 
 struct mparty {
@@ -208,8 +231,10 @@ struct mdefs {
 
 struct ment {
 	ml_day day;
-	uint32_t ev; /* index into model.ev */
-	uint32_t k;  /* which posting of it */
+	uint32_t ev;  /* index into model.ev: whose record (its seq) */
+	uint32_t src; /* whose postings: ev, or a correction's root */
+	uint32_t k;   /* which posting of src */
+	int sign;     /* +1, or -1 for a correction's reversal */
 };
 
 struct mlist {
@@ -275,18 +300,26 @@ static void model_free(struct model *m)
 	free(m->ev);
 }
 
+/* A confirm or lapse: names a conditional allocation, not a grant. */
+static bool is_resolution(enum ml_type t)
+{
+	return t == ML_TYPE_CONFIRM || t == ML_TYPE_LAPSE;
+}
+
 static bool is_money(enum ml_type t)
 {
 	return t == ML_TYPE_ALLOCATION || t == ML_TYPE_DECLINE ||
 	       t == ML_TYPE_REQUISITION || t == ML_TYPE_INVOICE ||
 	       t == ML_TYPE_PAYOUT || t == ML_TYPE_EXPENSE ||
-	       t == ML_TYPE_REPAYMENT || t == ML_TYPE_CARRYOVER;
+	       t == ML_TYPE_REPAYMENT || t == ML_TYPE_CARRYOVER ||
+	       is_resolution(t);
 }
 
 /* Types whose `from` and `to` are parties (a and b). */
 static bool has_from_to(enum ml_type t)
 {
-	return is_money(t) && t != ML_TYPE_EXPENSE && t != ML_TYPE_CARRYOVER;
+	return is_money(t) && t != ML_TYPE_EXPENSE && t != ML_TYPE_CARRYOVER &&
+	       !is_resolution(t);
 }
 
 static int64_t held_of(const int64_t t[ML_BUCKETS])
@@ -299,7 +332,7 @@ static int64_t held_of(const int64_t t[ML_BUCKETS])
 static int64_t unallocated_of(const int64_t t[ML_BUCKETS])
 {
 	return t[ML_B_ALLOCATED] + t[ML_B_CARRIED_IN] - t[ML_B_ALLOCATED_OUT] -
-	       t[ML_B_CARRIED_OUT];
+	       t[ML_B_PENDING_OUT] - t[ML_B_CARRIED_OUT];
 }
 
 /* ---------------------------------------------------------------------
@@ -377,11 +410,48 @@ static void post_grant(struct mev *e, int g, int payer, int64_t delta,
 	p->pool = pool;
 }
 
+/* Posting k of e gets a second bucket. */
+static void post_second(struct mev *e, int k, int bk, int64_t delta)
+{
+	if (delta == 0)
+		return;
+	e->post[k].nb = 2;
+	e->post[k].bucket[1] = (int8_t)bk;
+	e->post[k].delta[1] = delta;
+}
+
+/* A confirm of c (0: a lapse) of conditional allocation t. */
+static void build_resolution(const struct model *m, struct mev *e)
+{
+	if (e->tgt == NONE)
+		return; /* a refused one the model was told to store */
+	const struct mev *t = &m->ev[e->tgt];
+	int64_t p = t->amount, c = 0;
+	if (e->type == ML_TYPE_CONFIRM)
+		c = e->has_amount ? e->amount : p;
+	post_add(e, 0, t->g, t->a, NONE, ML_B_PENDING_OUT, -p);
+	post_second(e, 0, ML_B_ALLOCATED_OUT, c);
+	post_add(e, 0, t->g, t->b, NONE, ML_B_PENDING, -p);
+	post_second(e, 1, ML_B_ALLOCATED, c);
+	post_add(e, 1, t->g, t->a, t->b, ML_B_PENDING, -p);
+	post_second(e, 2, ML_B_ALLOCATED, c);
+}
+
 static void build_postings(const struct model *m, struct mev *e)
 {
 	int64_t x = e->amount;
 	int g = e->g;
 	e->npost = 0;
+	if (e->type == ML_TYPE_ALLOCATION && e->cond) {
+		post_add(e, 0, g, e->a, NONE, ML_B_PENDING_OUT, x);
+		post_add(e, 0, g, e->b, NONE, ML_B_PENDING, x);
+		post_add(e, 1, g, e->a, e->b, ML_B_PENDING, x);
+		return;
+	}
+	if (is_resolution(e->type)) {
+		build_resolution(m, e);
+		return;
+	}
 	switch (e->type) {
 	case ML_TYPE_GRANT: {
 		const struct mgrant *old = &m->d.g[g];
@@ -407,6 +477,7 @@ static void build_postings(const struct model *m, struct mev *e)
 	case ML_TYPE_REQUISITION:
 	case ML_TYPE_INVOICE:
 		post_add(e, 0, g, e->b, NONE, ML_B_CLAIMED, x);
+		post_add(e, 1, g, e->a, e->b, ML_B_CLAIMED, x);
 		break;
 	case ML_TYPE_PAYOUT:
 		post_add(e, 0, g, e->a, NONE, ML_B_PAID_OUT, x);
@@ -473,24 +544,49 @@ static void list_drop_from(struct mlist *l, uint32_t first_ev)
 static void ent_add(const struct model *m, const struct ment *x,
                     int64_t t[ML_BUCKETS])
 {
-	const struct mpost *p = &m->ev[x->ev].post[x->k];
+	const struct mpost *p = &m->ev[x->src].post[x->k];
 	for (int j = 0; j < p->nb; j++)
-		t[p->bucket[j]] += p->delta[j];
+		t[p->bucket[j]] += x->sign * p->delta[j];
+}
+
+/* Were the records of event i withdrawn by a correction known by
+ * known_seq (one that did not post records of its own)? */
+static bool withdrawn(const struct model *m, uint32_t i, uint64_t known_seq)
+{
+	uint64_t by = m->ev[i].corrected_by;
+	return by != 0 && by <= known_seq && !m->ev[by - 1].own;
 }
 
 static bool counts_now(const struct model *m, const struct ment *x)
 {
-	return m->ev[x->ev].corrected_by == 0;
+	return !withdrawn(m, x->ev, UINT64_MAX);
 }
 
 static bool counts_in(const struct model *m, const struct mview *v,
                       const struct ment *x)
 {
 	uint64_t seq = (uint64_t)x->ev + 1;
-	uint64_t by = m->ev[x->ev].corrected_by;
 	if (x->day > v->as_of || seq > v->known_seq)
 		return false;
-	return by == 0 || by > v->known_seq;
+	return !withdrawn(m, x->ev, v->known_seq);
+}
+
+/* Does event i (a report, an allocation) count in view v? Its records
+ * and those of its chain of corrections, summed by sign. */
+static bool event_counts_in(const struct model *m, const struct mview *v,
+                            size_t i)
+{
+	struct ment x = {m->ev[i].day, (uint32_t)i, (uint32_t)i, 0, 1};
+	int sum = counts_in(m, v, &x) ? 1 : 0;
+	for (uint64_t c = m->ev[i].corrected_by; c != 0 && c <= v->known_seq;
+	     c = m->ev[c - 1].corrected_by) {
+		const struct mev *k = &m->ev[c - 1];
+		x = (struct ment){k->own_day, (uint32_t)(c - 1), (uint32_t)i, 0,
+		                  k->own_sign};
+		if (k->own && counts_in(m, v, &x))
+			sum += k->own_sign;
+	}
+	return sum > 0;
 }
 
 /* Totals of a list in a view, summed from scratch; returns existence. */
@@ -567,6 +663,9 @@ static int replay_check(const struct model *m, const struct mpost *p)
 			continue; /* not yet the end of this date */
 		if (p->edge && t[ML_B_ALLOCATED] < 0)
 			return ML_E_NOT_ALLOCATED;
+		if (p->edge && p->a != m->d.g[p->g].payer &&
+		    t[ML_B_CLAIMED] > t[ML_B_ALLOCATED])
+			return ML_E_OVER_CLAIM; /* the claim-edge rule */
 		unsigned bits = p->edge ? 0 : account_failures(m, t, p);
 		if (first == 0)
 			first = bits;
@@ -620,6 +719,8 @@ static int check_exists(const struct model *m, const struct mev *e)
 		return e->g2 != NONE && !gdef(m, e->g2) ? ML_E_UNKNOWN_GRANT
 		                                        : 0;
 	case ML_TYPE_CORRECTION:
+	case ML_TYPE_CONFIRM: /* names an event, checked as its type rule */
+	case ML_TYPE_LAPSE:
 		return 0;
 	case ML_TYPE_CLOSE:
 		return e->g != NONE && !gdef(m, e->g) ? ML_E_UNKNOWN_GRANT : 0;
@@ -644,6 +745,8 @@ static int check_closed(const struct model *m, const struct mev *e)
 	switch (e->type) {
 	case ML_TYPE_PARTY:
 	case ML_TYPE_CORRECTION:
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
 		return 0;
 	case ML_TYPE_CLOSE:
 		c = e->g != NONE ? closed_until(d, e->g) : d->close_all;
@@ -691,6 +794,43 @@ static int check_settles(const struct model *m, const struct mev *e)
 	return 0;
 }
 
+/* The index of the event a confirm or lapse names, NONE when none. */
+static int cond_target(const struct model *m, const struct mev *e)
+{
+	if (e->settles_kind == 1)
+		return e->settles >= 1 && e->settles <= m->n
+		           ? (int)e->settles - 1
+		           : NONE;
+	const struct mev *t = find_by_id(m, e->settles);
+	return t != NULL ? (int)(t - m->ev) : NONE;
+}
+
+/* The counting confirm or lapse of allocation t, NONE. */
+static int resolver_of(const struct model *m, int t)
+{
+	for (size_t i = (size_t)t + 1; i < m->n; i++)
+		if (is_resolution(m->ev[i].type) && m->ev[i].tgt == t &&
+		    m->ev[i].corrected_by == 0)
+			return (int)i;
+	return NONE;
+}
+
+/* docs/rules.md: confirm and lapse, in its order. */
+static int check_resolution(const struct model *m, const struct mev *e)
+{
+	int t = cond_target(m, e);
+	if (t == NONE)
+		return ML_E_UNKNOWN_EVENT;
+	const struct mev *a = &m->ev[t];
+	if (a->type != ML_TYPE_ALLOCATION || !a->cond || a->corrected_by != 0)
+		return ML_E_INVALID_FIELD;
+	if (e->day < a->day)
+		return ML_E_INVALID_FIELD;
+	if (e->day <= closed_until(&m->d, a->g))
+		return ML_E_PERIOD_CLOSED;
+	return resolver_of(m, t) != NONE ? ML_E_ALREADY_RESOLVED : 0;
+}
+
 static int check_cycle(const struct model *m, const struct mev *e)
 {
 	int x = e->b;
@@ -710,24 +850,86 @@ static int check_grant_def(const struct model *m, const struct mev *e)
 	return 0;
 }
 
-static int check_correction(const struct model *m, const struct mev *e)
+/* Is day after the closed period of the grants of event r? */
+static bool open_for(const struct model *m, const struct mev *r, ml_day day)
+{
+	ml_day c = closed_until(&m->d, r->g);
+	if (r->type == ML_TYPE_CARRYOVER)
+		c = max_day(c, closed_until(&m->d, r->g2));
+	return day > c;
+}
+
+/* docs/rules.md "Corrections": how e undoes the event t it corrects.
+ * Fills e's root, depth, own, own_day and own_sign. */
+static void plan_correction(const struct model *m, struct mev *e)
+{
+	const struct mev *t = &m->ev[e->corrects - 1];
+	bool t_own = true;
+	ml_day t_day = t->day;
+	int t_sign = 1;
+	e->root =
+	    t->type == ML_TYPE_CORRECTION ? t->root : (int)(e->corrects - 1);
+	e->depth = t->type == ML_TYPE_CORRECTION ? t->depth + 1 : 1;
+	if (t->type == ML_TYPE_CORRECTION && t->own) {
+		t_day = t->own_day;
+		t_sign = t->own_sign;
+	} else if (t->type == ML_TYPE_CORRECTION) {
+		/* t withdrew the records of the event it corrected */
+		const struct mev *y = &m->ev[t->corrects - 1];
+		t_own = false;
+		t_day = t->depth == 1 ? y->day : y->own_day;
+		t_sign = t->depth == 1 ? 1 : y->own_sign;
+	}
+	bool open = open_for(m, &m->ev[e->root], t_day);
+	e->own = !(t_own && open);
+	e->own_day = open ? t_day : e->day;
+	e->own_sign = t_own ? -t_sign : t_sign;
+}
+
+/* The root's own rule when a correction makes it count again, on the
+ * date it counts from. */
+static int check_recount(const struct model *m, const struct mev *e)
+{
+	const struct mev *r = &m->ev[e->root];
+	ml_day day = e->own ? e->own_day : r->day;
+	ml_day u;
+	switch (r->type) {
+	case ML_TYPE_EXPENSE:
+		u = eff_use_by(&m->d, r->g);
+		return u != NONE && day > u ? ML_E_USE_BY_PASSED : 0;
+	case ML_TYPE_CARRYOVER:
+		return eff_carry_over(&m->d, r->g)
+		           ? 0
+		           : ML_E_CARRY_OVER_NOT_ALLOWED;
+	case ML_TYPE_REPAYMENT:
+		return repay_target_ok(m, r->g, r->a, r->b, day)
+		           ? 0
+		           : ML_E_BAD_REPAYMENT_TARGET;
+	default:
+		return 0;
+	}
+}
+
+static int check_correction(const struct model *m, struct mev *e)
 {
 	if (e->corrects < 1 || e->corrects > m->n)
 		return ML_E_UNKNOWN_EVENT; /* not an earlier event */
 	const struct mev *t = &m->ev[e->corrects - 1];
-	if (!is_money(t->type) && t->type != ML_TYPE_REPORT)
+	if (!is_money(t->type) && t->type != ML_TYPE_REPORT &&
+	    t->type != ML_TYPE_CORRECTION)
 		return ML_E_INVALID_FIELD;
 	if (t->corrected_by != 0)
 		return ML_E_ALREADY_CORRECTED;
-	ml_day c = closed_until(&m->d, t->g);
-	if (t->type == ML_TYPE_CARRYOVER)
-		c = max_day(c, closed_until(&m->d, t->g2));
-	if (e->day <= c || t->day <= c)
+	if (t->type == ML_TYPE_ALLOCATION && t->cond &&
+	    resolver_of(m, (int)e->corrects - 1) != NONE)
+		return ML_E_INVALID_FIELD;
+	plan_correction(m, e);
+	if (!open_for(m, &m->ev[e->root], e->day))
 		return ML_E_PERIOD_CLOSED;
-	return 0;
+	return e->depth % 2 == 0 ? check_recount(m, e) : 0;
 }
 
-static int check_type_rule(const struct model *m, const struct mev *e)
+static int check_type_rule(const struct model *m, struct mev *e)
 {
 	ml_day u;
 	switch (e->type) {
@@ -750,12 +952,15 @@ static int check_type_rule(const struct model *m, const struct mev *e)
 		return check_grant_def(m, e);
 	case ML_TYPE_CORRECTION:
 		return check_correction(m, e);
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return check_resolution(m, e);
 	default:
 		return 0;
 	}
 }
 
-static int model_precheck(const struct model *m, const struct mev *e)
+static int model_precheck(const struct model *m, struct mev *e)
 {
 	int rc = check_exists(m, e);
 	if (rc == 0)
@@ -770,32 +975,70 @@ static int model_precheck(const struct model *m, const struct mev *e)
  * the replay of every account and edge the event posts to.
  */
 
+/* The first counting record of an account in bucket with a positive
+ * amount on a day where bad(m, g, day) holds. */
+typedef bool (*day_bad_fn)(const struct model *m, int g, ml_day day);
+
+static bool any_record(const struct model *m, int bucket, day_bad_fn bad)
+{
+	for (int g = 0; g < NG; g++)
+		for (int p = 0; p < NP; p++) {
+			const struct mlist *l = &m->acct[g][p];
+			for (size_t i = 0; i < l->n; i++) {
+				const struct ment *x = &l->v[i];
+				const struct mpost *q =
+				    &m->ev[x->src].post[x->k];
+				if (q->bucket[0] == bucket &&
+				    x->sign * q->delta[0] > 0 &&
+				    counts_now(m, x) && bad(m, g, x->day))
+					return true;
+			}
+		}
+	return false;
+}
+
+static bool after_use_by(const struct model *m, int g, ml_day day)
+{
+	ml_day u = eff_use_by(&m->d, g);
+	return u != NONE && day > u;
+}
+
+static bool no_carry_over(const struct model *m, int g, ml_day day)
+{
+	(void)day;
+	return !eff_carry_over(&m->d, g);
+}
+
+/* A redefinition: every expense record (an expense, or one counted again
+ * by a correction) and carry-over record that counts. */
 static int check_all_expenses_carryovers(const struct model *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		ml_day u = eff_use_by(&m->d, e->g);
-		if (e->type == ML_TYPE_EXPENSE && e->corrected_by == 0 &&
-		    u != NONE && e->day > u)
-			return ML_E_USE_BY_PASSED;
-	}
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		if (e->type == ML_TYPE_CARRYOVER && e->corrected_by == 0 &&
-		    !eff_carry_over(&m->d, e->g))
-			return ML_E_CARRY_OVER_NOT_ALLOWED;
-	}
+	if (any_record(m, ML_B_SPENT, after_use_by))
+		return ML_E_USE_BY_PASSED;
+	if (any_record(m, ML_B_CARRIED_OUT, no_carry_over))
+		return ML_E_CARRY_OVER_NOT_ALLOWED;
 	return 0;
 }
 
+/* Every repayment record that counts, on its edge, on its date. */
 static int check_all_repayments(const struct model *m)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct mev *e = &m->ev[i];
-		if (e->type == ML_TYPE_REPAYMENT && e->corrected_by == 0 &&
-		    !repay_target_ok(m, e->g, e->a, e->b, e->day))
-			return ML_E_BAD_REPAYMENT_TARGET;
-	}
+	for (int g = 0; g < NG; g++)
+		for (int a = 0; a < NP; a++)
+			for (int b = 0; b < NP; b++) {
+				const struct mlist *l = &m->edge[g][a][b];
+				for (size_t i = 0; i < l->n; i++) {
+					const struct ment *x = &l->v[i];
+					const struct mpost *q =
+					    &m->ev[x->src].post[x->k];
+					if (q->bucket[0] == ML_B_REPAID &&
+					    x->sign * q->delta[0] > 0 &&
+					    counts_now(m, x) &&
+					    !repay_target_ok(m, g, a, b,
+					                     x->day))
+						return ML_E_BAD_REPAYMENT_TARGET;
+				}
+			}
 	return 0;
 }
 
@@ -807,13 +1050,12 @@ static int model_postcheck(const struct model *m, size_t idx)
 	if (e->type == ML_TYPE_GRANT)
 		rc = check_all_expenses_carryovers(m);
 	if (e->type == ML_TYPE_CORRECTION)
-		src = e->corrects >= 1 && e->corrects <= idx
-		          ? &m->ev[e->corrects - 1]
-		          : NULL;
+		src = e->corrects >= 1 && e->corrects <= idx ? &m->ev[e->root]
+		                                             : NULL;
 	for (int k = 0; rc == 0 && src != NULL && k < src->npost; k++)
 		rc = replay_check(m, &src->post[k]);
 	if (rc == 0 && src != NULL && e->type == ML_TYPE_CORRECTION &&
-	    src->type == ML_TYPE_PAYOUT)
+	    src->type == ML_TYPE_PAYOUT && e->depth % 2 == 1)
 		rc = check_all_repayments(m);
 	return rc;
 }
@@ -864,10 +1106,29 @@ static size_t model_store(struct model *m, const struct mev *cand)
 	struct mev *e = &m->ev[idx];
 	*e = *cand;
 	e->corrected_by = 0;
+	if (is_resolution(e->type)) {
+		int t = cond_target(m, e);
+		bool ok = t != NONE && m->ev[t].type == ML_TYPE_ALLOCATION &&
+		          m->ev[t].cond;
+		e->tgt = ok ? t : NONE;
+		e->g = ok ? m->ev[t].g : NONE;
+		e->a = ok ? m->ev[t].a : NONE;
+		e->b = ok ? m->ev[t].b : NONE;
+	}
 	build_postings(m, e); /* before the definition changes */
 	for (int k = 0; k < e->npost; k++) {
-		struct ment x = {e->day, (uint32_t)idx, (uint32_t)k};
+		struct ment x = {e->day, (uint32_t)idx, (uint32_t)idx,
+		                 (uint32_t)k, 1};
 		list_insert(post_list(m, &e->post[k]), x);
+	}
+	const struct mev *r = NULL;
+	if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
+	    e->corrects <= idx && e->own)
+		r = &m->ev[e->root];
+	for (int k = 0; r != NULL && k < r->npost; k++) {
+		struct ment x = {e->own_day, (uint32_t)idx, (uint32_t)e->root,
+		                 (uint32_t)k, e->own_sign};
+		list_insert(post_list(m, &r->post[k]), x);
 	}
 	model_define(&m->d, e);
 	if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
@@ -891,6 +1152,14 @@ static void model_rollback(struct model *m, const struct msnap *s)
 		for (int k = 0; k < e->npost; k++)
 			list_drop_from(post_list(m, &e->post[k]),
 			               (uint32_t)s->n);
+		const struct mev *r = e->type == ML_TYPE_CORRECTION &&
+		                              e->corrects >= 1 &&
+		                              e->corrects <= i && e->own
+		                          ? &m->ev[e->root]
+		                          : NULL;
+		for (int k = 0; r != NULL && k < r->npost; k++)
+			list_drop_from(post_list(m, &r->post[k]),
+			               (uint32_t)s->n);
 		if (e->type == ML_TYPE_CORRECTION && e->corrects >= 1 &&
 		    e->corrects <= i &&
 		    m->ev[e->corrects - 1].corrected_by == i + 1)
@@ -904,10 +1173,11 @@ static void model_rollback(struct model *m, const struct msnap *s)
  * caller rolls the batch back). force stores it whatever it breaks. */
 static int model_one(struct model *m, const struct mev *cand, bool force)
 {
-	int rc = model_precheck(m, cand);
+	struct mev c = *cand; /* a correction's plan is filled in */
+	int rc = model_precheck(m, &c);
 	if (rc != 0 && !force)
 		return rc;
-	size_t idx = model_store(m, cand);
+	size_t idx = model_store(m, &c);
 	rc = model_postcheck(m, idx);
 	return force ? 0 : rc;
 }
@@ -1160,6 +1430,8 @@ static void mev_init(struct mev *e, enum ml_type type)
 	e->due = NONE;
 	e->carry_over = NONE;
 	e->id_no = NONE;
+	e->decide_by = NONE;
+	e->tgt = NONE;
 }
 
 static const struct mlist *acct_of(struct gen *G, int g, int p)
@@ -1180,6 +1452,56 @@ static void gen_allocation(struct gen *G, struct mev *e)
 		e->claim_by = e->day + (ml_day)rnd(G, 200);
 	if (chance(G, 10))
 		e->id_no = G->id_next++;
+	e->cond = chance(G, 20);
+	if (e->cond && chance(G, 50))
+		e->decide_by = e->day + (ml_day)rnd(G, 120);
+	if (e->cond && chance(G, 40))
+		e->id_no = G->id_next++;
+}
+
+/* A confirm or lapse: mostly of a conditional allocation (pending or
+ * not), sometimes of any event, of none, or dated before its target. */
+static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
+{
+	const struct model *m = G->m;
+	size_t n = 0, pick = 0;
+	mev_init(e, type);
+	int r = (int)rnd(G, 100), seen = 0;
+	/* Half the time one of the latest 8 conditional allocations that
+	 * is still pending. */
+	for (size_t i = m->n; r < 50 && pick == 0 && seen < 8 && i > 0; i--) {
+		const struct mev *a = &m->ev[i - 1];
+		if (a->type != ML_TYPE_ALLOCATION || !a->cond)
+			continue;
+		seen++;
+		if (a->corrected_by == 0 &&
+		    resolver_of(m, (int)i - 1) == NONE && chance(G, 60))
+			pick = i;
+	}
+	for (size_t i = 0; r < 80 && pick == 0 && i < m->n; i++)
+		if (m->ev[i].type == ML_TYPE_ALLOCATION && m->ev[i].cond &&
+		    rnd(G, (int64_t)++n) == 0)
+			pick = i + 1;
+	if (pick == 0)
+		pick = 1 + (uint64_t)rnd(G, (int64_t)m->n + 2);
+	e->settles_kind = 1;
+	e->settles = pick;
+	ml_day base = pick <= m->n ? m->ev[pick - 1].day : DAY_LO;
+	if (pick <= m->n && m->ev[pick - 1].id_no >= 0 && chance(G, 50)) {
+		e->settles_kind = 2;
+		e->settles = (uint64_t)m->ev[pick - 1].id_no;
+	}
+	e->day = chance(G, 8) ? base - 1 - (ml_day)rnd(G, 30)
+	                      : base + (ml_day)rnd(G, 90);
+	if (e->day > DAY_HI)
+		e->day = DAY_HI;
+	if (type == ML_TYPE_CONFIRM && pick <= m->n && chance(G, 40)) {
+		int64_t est = m->ev[pick - 1].amount;
+		e->has_amount = true;
+		e->amount = est / 2 + rnd(G, est + 1);
+		if (e->amount < 1)
+			e->amount = 1;
+	}
 }
 
 static void gen_decline(struct gen *G, struct mev *e)
@@ -1199,6 +1521,10 @@ static void gen_decline(struct gen *G, struct mev *e)
 		    min64(avail, min_from(G->m, acct, e->day, q_unreceived));
 		avail = min64(avail, min_from(G->m, acct, e->day, q_unclaimed));
 	}
+	if (e->b != G->m->d.g[e->g].payer) /* the claim-edge rule */
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->b][e->a],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 }
 
@@ -1207,14 +1533,26 @@ static void gen_claim(struct gen *G, struct mev *e, enum ml_type type)
 	mev_init(e, type);
 	e->g = pick_gdef(G);
 	int payer = G->m->d.g[e->g].payer;
-	e->a = chance(G, 85) ? payer : pick_pdef(G);
+	int r = (int)rnd(G, 100);
+	e->a = r < 55 ? payer : pick_pdef(G);
 	e->b = pick_party_with(G, e->g, e->a, q_unclaimed, 85);
+	if (r >= 55 && r < 90) /* against one who allocated to it */
+		e->a = pick_edge_source(G, e->g, e->b, q_unclaimed, 90);
+	if (r >= 90 && r < 95) { /* an allocation entered swapped */
+		int x = pick_edge_source(G, e->g, e->b, q_allocated, 90);
+		e->a = e->b;
+		e->b = x;
+	}
 	e->day =
 	    pick_day_for(G, e->g, NONE, acct_of(G, e->g, e->b), q_unclaimed);
 	int64_t avail = BIG;
 	if (e->b != payer)
 		avail =
 		    min_from(G->m, acct_of(G, e->g, e->b), e->day, q_unclaimed);
+	if (e->a != payer)
+		avail =
+		    min64(avail, min_from(G->m, &G->m->edge[e->g][e->a][e->b],
+		                          e->day, q_unclaimed));
 	e->amount = pick_amount(G, avail);
 	if (chance(G, 40))
 		e->id_no = G->id_next++;
@@ -1380,6 +1718,9 @@ static void gen_correction(struct gen *G, struct mev *e)
 		    is_money(t->type) || t->type == ML_TYPE_REPORT;
 		bool ok = r >= 75 || /* any event at all */
 		          (correctable && (t->corrected_by != 0) == (r >= 65));
+		if (r < 20) /* the latest link of a chain: undo it */
+			ok = t->type == ML_TYPE_CORRECTION &&
+			     t->corrected_by == 0;
 		if (ok) {
 			e->corrects = i + 1;
 			break;
@@ -1387,9 +1728,12 @@ static void gen_correction(struct gen *G, struct mev *e)
 	}
 	int g = NONE, g2 = NONE;
 	if (e->corrects <= m->n) {
-		g = m->ev[e->corrects - 1].g;
-		if (m->ev[e->corrects - 1].type == ML_TYPE_CARRYOVER)
-			g2 = m->ev[e->corrects - 1].g2;
+		const struct mev *t = &m->ev[e->corrects - 1];
+		if (t->type == ML_TYPE_CORRECTION)
+			t = &m->ev[t->root];
+		g = t->g;
+		if (t->type == ML_TYPE_CARRYOVER)
+			g2 = t->g2;
 	}
 	e->day = pick_day(G, g, g2);
 }
@@ -1558,7 +1902,8 @@ static const struct {
     {ML_TYPE_PAYOUT, 210},     {ML_TYPE_EXPENSE, 140},
     {ML_TYPE_REPAYMENT, 75},   {ML_TYPE_CARRYOVER, 45},
     {ML_TYPE_REPORT, 30},      {ML_TYPE_CORRECTION, 100},
-    {ML_TYPE_CLOSE, 3},
+    {ML_TYPE_CLOSE, 3},        {ML_TYPE_CONFIRM, 30},
+    {ML_TYPE_LAPSE, 15},
 };
 
 #define MIX_N ((int)(sizeof MIX / sizeof MIX[0]))
@@ -1624,11 +1969,16 @@ static void gen_event(struct gen *G, struct mev *e)
 	case ML_TYPE_CLOSE:
 		gen_close(G, e);
 		break;
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		gen_resolution(G, e, t);
+		break;
 	default:
 		gen_claim(G, e, t);
 		break;
 	}
-	if ((is_money(e->type) || e->type == ML_TYPE_REPORT) && chance(G, 3))
+	if ((is_money(e->type) || e->type == ML_TYPE_REPORT) &&
+	    !is_resolution(e->type) && chance(G, 3))
 		inject_unknown(G, e);
 }
 
@@ -1759,6 +2109,9 @@ static void json_money(struct ml_buf *b, const struct mev *e)
 		js_day(b, "due", e->due);
 	}
 	js_day(b, "claim_by", e->claim_by);
+	if (e->cond)
+		js_str(b, "condition", "om länet ansöker");
+	js_day(b, "decide_by", e->decide_by);
 	if (e->settles_kind == 1)
 		js_int(b, "settles", (int64_t)e->settles);
 	if (e->settles_kind == 2)
@@ -1795,6 +2148,16 @@ static void json_event(struct ml_buf *b, const struct mev *e)
 	case ML_TYPE_CLOSE:
 		if (e->g != NONE)
 			js_str(b, "grant", GRANTS[e->g].id);
+		break;
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		if (e->settles_kind == 1)
+			js_int(b, "allocation", (int64_t)e->settles);
+		else
+			ml_buf_addf(b, ",\"allocation\":\"e%" PRIu64 "\"",
+			            e->settles);
+		if (e->has_amount)
+			js_int(b, "amount", e->amount);
 		break;
 	default:
 		json_money(b, e);
@@ -2007,7 +2370,7 @@ static void compare_totals(struct run *r, const struct cview *v,
                            unsigned mask)
 {
 	bool same = rc == 0 && lex == mex;
-	for (int b = 0; b < ML_B_ENTRIES; b++)
+	for (int b = 0; b < ML_BUCKETS; b++)
 		if ((mask >> b & 1u) && lt[b] != mt[b])
 			same = false;
 	if (same || !mismatch(r))
@@ -2017,7 +2380,7 @@ static void compare_totals(struct run *r, const struct cview *v,
 	        "ledger %d model %d\n",
 	        r->m.n, what, rc, lex, mex);
 	print_view(v);
-	for (int b = 0; b < ML_B_ENTRIES; b++)
+	for (int b = 0; b < ML_BUCKETS; b++)
 		if ((mask >> b & 1u) && lt[b] != mt[b])
 			fprintf(stderr,
 			        "  %s: ledger %" PRId64 " model %" PRId64 "\n",
@@ -2043,15 +2406,17 @@ static void compare_accounts(struct run *r, MDB_txn *txn, const struct cview *v,
 			snprintf(what, sizeof what, "account (%s, %s)",
 			         GRANTS[g].id, PARTIES[p].id);
 			compare_totals(r, v, what, rc, lex, lt.v, mex, mt,
-			               (1u << ML_B_ENTRIES) - 1);
+			               ((1u << ML_BUCKETS) - 1) &
+			                   ~(1u << ML_B_ENTRIES));
 		}
 }
 
 static void compare_edge(struct run *r, MDB_txn *txn, const struct cview *v,
                          uint32_t gno, const uint32_t *pno, int g, int f, int t)
 {
-	const unsigned mask =
-	    1u << ML_B_ALLOCATED | 1u << ML_B_PAID_OUT | 1u << ML_B_REPAID;
+	const unsigned mask = 1u << ML_B_ALLOCATED | 1u << ML_B_CLAIMED |
+	                      1u << ML_B_PAID_OUT | 1u << ML_B_REPAID |
+	                      1u << ML_B_PENDING;
 	struct ml_totals lt = {{0}};
 	int64_t mt[ML_BUCKETS];
 	bool lex = false;
@@ -2260,14 +2625,19 @@ static void model_marks(const struct model *m, const struct mview *v,
 			claim_by[g][p] = NONE;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mev *e = &m->ev[i];
-		struct ment x = {e->day, (uint32_t)i, 0};
-		if (e->g < 0 || !counts_in(m, v, &x))
+		if (e->g < 0 || e->type == ML_TYPE_CORRECTION ||
+		    !event_counts_in(m, v, i))
 			continue;
 		if (e->type == ML_TYPE_REPORT && e->a >= 0)
 			has[e->g][e->a] = true;
-		if (e->type == ML_TYPE_ALLOCATION && e->b >= 0)
+		if (e->type == ML_TYPE_ALLOCATION && !e->cond && e->b >= 0)
 			claim_by[e->g][e->b] =
 			    max_day(claim_by[e->g][e->b], e->claim_by);
+		/* A conditional allocation's claim_by counts from its
+		 * confirm. */
+		if (e->type == ML_TYPE_CONFIRM && e->tgt != NONE)
+			claim_by[e->g][e->b] = max_day(claim_by[e->g][e->b],
+			                               m->ev[e->tgt].claim_by);
 	}
 }
 
@@ -2348,21 +2718,14 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 }
 
 static const int RULE_CODES[] = {
-    ML_E_INSUFFICIENT_FUNDS,
-    ML_E_OVER_ALLOCATION,
-    ML_E_NOT_ALLOCATED,
-    ML_E_OVER_CLAIM,
-    ML_E_USE_BY_PASSED,
-    ML_E_BAD_REPAYMENT_TARGET,
-    ML_E_CARRY_OVER_NOT_ALLOWED,
-    ML_E_PERIOD_CLOSED,
-    ML_E_ALREADY_CORRECTED,
-    ML_E_POST_EXCEEDS_PARENT,
-    ML_E_UNKNOWN_PARTY,
-    ML_E_UNKNOWN_GRANT,
-    ML_E_UNKNOWN_EVENT,
-    ML_E_PARENT_CYCLE,
-    ML_E_EXISTS,
+    ML_E_INSUFFICIENT_FUNDS,     ML_E_OVER_ALLOCATION,
+    ML_E_NOT_ALLOCATED,          ML_E_OVER_CLAIM,
+    ML_E_USE_BY_PASSED,          ML_E_BAD_REPAYMENT_TARGET,
+    ML_E_CARRY_OVER_NOT_ALLOWED, ML_E_PERIOD_CLOSED,
+    ML_E_ALREADY_CORRECTED,      ML_E_ALREADY_RESOLVED,
+    ML_E_POST_EXCEEDS_PARENT,    ML_E_UNKNOWN_PARTY,
+    ML_E_UNKNOWN_GRANT,          ML_E_UNKNOWN_EVENT,
+    ML_E_PARENT_CYCLE,           ML_E_EXISTS,
 };
 
 static void print_summary(const struct run *r)
@@ -2391,6 +2754,22 @@ static void print_summary(const struct run *r)
 	       order_cases);
 }
 
+/* Stored corrections that undid a correction, and that posted records
+ * of their own (into a closed period, or making an event count again). */
+static void correction_kinds(const struct model *m, long *chained, long *own,
+                             long *closed)
+{
+	*chained = *own = *closed = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mev *e = &m->ev[i];
+		if (e->type != ML_TYPE_CORRECTION)
+			continue;
+		*chained += e->depth > 1;
+		*own += e->own;
+		*closed += e->own && e->own_day == e->day;
+	}
+}
+
 static void check_coverage(const struct run *r)
 {
 	for (size_t i = 0; i < sizeof RULE_CODES / sizeof RULE_CODES[0]; i++)
@@ -2398,6 +2777,12 @@ static void check_coverage(const struct run *r)
 			MT_FAIL_AT("no candidate was refused as %s",
 			           ml_error_name(RULE_CODES[i]));
 	MT_CHECK(r->accepted * 4 > r->candidates);
+	long chained, own, closed;
+	correction_kinds(&r->m, &chained, &own, &closed);
+	printf("corrections stored: %ld of a correction, %ld with records "
+	       "of their own, %ld of them on their own date\n",
+	       chained, own, closed);
+	MT_CHECK(chained > 0 && own > 0 && closed > 0);
 }
 
 static void plan_checkpoints(struct run *r, long count, long *at)

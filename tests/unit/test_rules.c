@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_answer.h"
+#include "ml_ledger_internal.h"
+#include "ml_state.h"
 #include "ml_tails.h"
 #include "mt.h"
 #include "tl.h"
@@ -146,7 +149,27 @@ static const struct rule_case cases[] = {
      "'corrects':12,'note':'fel'},{'type':'correction','date':"
      "'2020-07-02','corrects':12,'note':'igen'}]",
      ML_E_ALREADY_CORRECTED, 1, "corrects",
-     "corrects: seq 12 was already corrected by seq 14"},
+     "corrects: seq 12 was already corrected by seq 14. An event is "
+     "corrected at most once: to change it again, correct seq 14"},
+    {"correction of a correction, twice",
+     "[{'type':'correction','date':'2020-07-01',"
+     "'corrects':12,'note':'fel'},{'type':'correction','date':"
+     "'2020-07-02','corrects':14,'note':'det var rätt'},"
+     "{'type':'correction','date':'2020-07-03','corrects':14,"
+     "'note':'igen'}]",
+     ML_E_ALREADY_CORRECTED, 2, "corrects",
+     "corrects: seq 14 was already corrected by seq 15. An event is "
+     "corrected at most once: to change it again, correct seq 15"},
+    {"correction again after its correction was undone",
+     "[{'type':'correction','date':'2020-07-01',"
+     "'corrects':12,'note':'fel'},{'type':'correction','date':"
+     "'2020-07-02','corrects':14,'note':'det var rätt'},"
+     "{'type':'correction','date':'2020-07-03','corrects':12,"
+     "'note':'ändå fel'}]",
+     ML_E_ALREADY_CORRECTED, 2, "corrects",
+     "corrects: seq 12 was already corrected by seq 14, which was "
+     "corrected in turn; its latest correction is seq 15. An event is "
+     "corrected at most once: to change it again, correct seq 15"},
     {"post exceeds parent",
      "{'type':'grant','date':'2020-02-08','grant':"
      "'ph-2020/big','name':'B','payer':'kk','total':50000001,'parent':"
@@ -289,10 +312,236 @@ static void test_correction_sees_its_batch(void)
 	tl_close(lg, dir);
 }
 
+/* Conditional allocations on top of the setup: 14 malmo → lund on a
+ * condition (5 000 000), 15 an ordinary one (1 000 000), 16 another
+ * conditional one (2 000 000), 17 its confirm. malmo may then allocate
+ * 50 000 000 − 10 000 000 − 5 000 000 − 1 000 000 − 2 000 000 öre. */
+static const char cond_setup[] =
+    "[{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+    "'from':'malmo','to':'lund','amount':5000000,'id':'v-1',"
+    "'condition':'om Lund ansöker','decide_by':'2020-05-01',"
+    "'claim_by':'2020-09-30'},"
+    "{'type':'allocation','date':'2020-04-01','grant':'ph-2020',"
+    "'from':'malmo','to':'lund','amount':1000000},"
+    "{'type':'allocation','date':'2020-04-02','grant':'ph-2020',"
+    "'from':'malmo','to':'lund','amount':2000000,'id':'v-2',"
+    "'condition':'beroende på måluppfyllelse'},"
+    "{'type':'confirm','date':'2020-04-10','allocation':'v-2'}]";
+
+static const struct rule_case cond_cases[] = {
+    {"confirm of no event",
+     "{'type':'confirm','date':'2020-04-10','allocation':99}",
+     ML_E_UNKNOWN_EVENT, 0, "allocation",
+     "allocation: there is no event with seq 99 before this one"},
+    {"confirm of an unknown id",
+     "{'type':'confirm','date':'2020-04-10','allocation':'nope'}",
+     ML_E_UNKNOWN_EVENT, 0, "allocation",
+     "allocation: no earlier event has id 'nope'"},
+    {"confirm of a payout",
+     "{'type':'confirm','date':'2020-04-10','allocation':9}",
+     ML_E_INVALID_FIELD, 0, "allocation",
+     "allocation: seq 9 is a payout event, not a conditional allocation"},
+    {"lapse of an ordinary allocation",
+     "{'type':'lapse','date':'2020-04-10','allocation':15}", ML_E_INVALID_FIELD,
+     0, "allocation",
+     "allocation: seq 15 is an allocation without a condition; only a "
+     "conditional allocation is confirmed or lapses"},
+    {"confirmed twice",
+     "{'type':'confirm','date':'2020-04-11','allocation':16}",
+     ML_E_ALREADY_RESOLVED, 0, "allocation",
+     "allocation: seq 16 was already confirmed by seq 17; correct seq 17 "
+     "first to resolve it again"},
+    {"lapse after a confirm",
+     "{'type':'lapse','date':'2020-04-11','allocation':'v-2'}",
+     ML_E_ALREADY_RESOLVED, 0, "allocation",
+     "allocation: seq 16 was already confirmed by seq 17; correct seq 17 "
+     "first to resolve it again"},
+    {"confirm and lapse in one batch",
+     "[{'type':'confirm','date':'2020-04-11','allocation':14},"
+     "{'type':'lapse','date':'2020-04-12','allocation':14}]",
+     ML_E_ALREADY_RESOLVED, 1, "allocation",
+     "allocation: seq 14 was already confirmed by seq 18; correct seq 18 "
+     "first to resolve it again"},
+    {"lapse before its allocation",
+     "{'type':'lapse','date':'2020-03-31','allocation':14}", ML_E_INVALID_FIELD,
+     0, "date",
+     "date: 2020-03-31 is before 2020-04-01, the date of the conditional "
+     "allocation seq 14 it lets lapse"},
+    {"a resolved allocation corrected first",
+     "{'type':'correction','date':'2020-07-01','corrects':16,'note':'fel'}",
+     ML_E_INVALID_FIELD, 0, "corrects",
+     "corrects: seq 16 is a conditional allocation that seq 17 resolved; "
+     "correct seq 17 first"},
+    {"pending money is not claimed",
+     "{'type':'requisition','date':'2020-04-10','grant':'ph-2020',"
+     "'from':'malmo','to':'lund','amount':3000001}",
+     ML_E_OVER_CLAIM, 0, "to",
+     "lund would have claimed 30 000,01 kr but been allocated only "
+     "30 000 kr of ph-2020 on 2020-04-10"},
+    {"pending money is not paid",
+     "{'type':'payout','date':'2020-04-10','grant':'ph-2020',"
+     "'from':'malmo','to':'lund','amount':3000001}",
+     ML_E_NOT_ALLOCATED, 0, "to",
+     "lund would have received 30 000,01 kr but been allocated only "
+     "30 000 kr of ph-2020 on 2020-04-10"},
+    {"pending_out is not allocated twice",
+     "{'type':'allocation','date':'2020-04-10','grant':'ph-2020',"
+     "'from':'malmo','to':'lund','amount':32000001}",
+     ML_E_OVER_ALLOCATION, 0, "from",
+     "malmo would have allocated 0,01 kr more than it may allocate of "
+     "ph-2020 on 2020-04-10"},
+    {"confirmed above what may be allocated",
+     "{'type':'confirm','date':'2020-04-10','allocation':14,"
+     "'amount':37000001}",
+     ML_E_OVER_ALLOCATION, 0, "amount",
+     "malmo would have allocated 0,01 kr more than it may allocate of "
+     "ph-2020 on 2020-04-10"},
+    {"decide_by without a condition",
+     "{'type':'allocation','date':'2020-04-10','grant':'ph-2020',"
+     "'from':'malmo','to':'lund','amount':1,'decide_by':'2020-05-01'}",
+     ML_E_INVALID_FIELD, 0, "decide_by",
+     "decide_by: needs a condition: only a conditional allocation has a "
+     "date to decide by"},
+};
+
+static void run_cases(struct ml_ledger *lg, const struct rule_case *cs,
+                      size_t n)
+{
+	char json[4096], before[65], after[65];
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_case *c = &cs[i];
+		struct ml_errinfo err;
+		dq(c->json, json, sizeof json);
+		tl_head_hash(lg, before);
+		int rc = tl_append(lg, json, &err, NULL);
+		tl_head_hash(lg, after);
+		if (rc != c->code || err.index != c->index ||
+		    strcmp(err.field, c->field) != 0 ||
+		    strcmp(err.message, c->message) != 0)
+			MT_FAIL_AT("%s: got %s [%d] '%s' \"%s\"", c->name,
+			           ml_error_name(rc), err.index, err.field,
+			           err.message);
+		if (strcmp(before, after) != 0)
+			MT_FAIL_AT("%s: the refusal moved the head", c->name);
+	}
+}
+
+static void test_condition_rules(void)
+{
+	char dir[4096], json[4096];
+	struct ml_ledger *lg = tl_open(dir, "rules-cond");
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq(cond_setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	MT_CHECK_INT(tl_head(lg), 17);
+	run_cases(lg, cond_cases, sizeof cond_cases / sizeof cond_cases[0]);
+	tl_close(lg, dir);
+}
+
+/* The account (grant, party) as of day "YYYY-MM-DD". */
+static struct ml_totals acct(struct ml_ledger *lg, const char *grant,
+                             const char *party, const char *day)
+{
+	struct ml_totals t;
+	MDB_txn *txn;
+	uint32_t g = 0, p = 0;
+	bool exists;
+	struct ml_view v = {0, false, 0};
+	memset(&t, 0, sizeof t);
+	MT_CHECK_INT(ml_date_parse(day, strlen(day), &v.as_of, NULL, 0), 0);
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0) {
+		MT_FAIL_AT("no read transaction");
+		return t;
+	}
+	struct ml_store *st = ml_ledger_store(lg);
+	MT_CHECK_INT(
+	    ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c(grant), &g), 0);
+	MT_CHECK_INT(
+	    ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c(party), &p), 0);
+	MT_CHECK_INT(ml_state_account(st, txn, &v, g, p, &t, &exists), 0);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	return t;
+}
+
+static bool verify_ok(struct ml_ledger *lg)
+{
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
+		return false;
+	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* What the buckets say along the way: pending from the allocation's
+ * date, the confirmed amount from the confirm's; a corrected confirm
+ * makes the allocation pending again, and it may then lapse; verify
+ * rebuilds the same. */
+static void test_condition_buckets(void)
+{
+	char dir[4096], json[4096];
+	struct ml_ledger *lg = tl_open(dir, "rules-cond-b");
+	struct ml_errinfo err;
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq(cond_setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	struct ml_totals m = acct(lg, "ph-2020", "malmo", "2020-04-05");
+	struct ml_totals l = acct(lg, "ph-2020", "lund", "2020-04-05");
+	MT_CHECK_INT(m.v[ML_B_PENDING_OUT], 7000000);
+	MT_CHECK_INT(m.v[ML_B_ALLOCATED_OUT], 11000000);
+	MT_CHECK_INT(ml_totals_unallocated(&m), 32000000);
+	MT_CHECK_INT(l.v[ML_B_PENDING], 7000000);
+	MT_CHECK_INT(l.v[ML_B_ALLOCATED], 1000000);
+	l = acct(lg, "ph-2020", "lund", "2020-04-10");
+	MT_CHECK_INT(l.v[ML_B_PENDING], 5000000);
+	MT_CHECK_INT(l.v[ML_B_ALLOCATED], 3000000);
+	/* 18: confirm 14 for less than estimated; 19 corrects it; 20 lets
+	 * 14 lapse instead. */
+	dq("[{'type':'confirm','date':'2020-04-20','allocation':14,"
+	   "'amount':4000000},"
+	   "{'type':'correction','date':'2020-04-21','corrects':18,"
+	   "'note':'fel'},"
+	   "{'type':'lapse','date':'2020-04-22','allocation':'v-1'}]",
+	   json, sizeof json);
+	int rc = tl_append(lg, json, &err, NULL);
+	if (rc != 0)
+		MT_FAIL_AT("got %s \"%s\"", ml_error_name(rc), err.message);
+	m = acct(lg, "ph-2020", "malmo", "2020-04-21");
+	MT_CHECK_INT(m.v[ML_B_PENDING_OUT], 5000000);
+	MT_CHECK_INT(m.v[ML_B_ALLOCATED_OUT], 13000000);
+	m = acct(lg, "ph-2020", "malmo", "2020-04-22");
+	MT_CHECK_INT(m.v[ML_B_PENDING_OUT], 0);
+	MT_CHECK_INT(ml_totals_unallocated(&m), 37000000);
+	l = acct(lg, "ph-2020", "lund", "2020-12-31");
+	MT_CHECK_INT(l.v[ML_B_PENDING], 0);
+	MT_CHECK_INT(l.v[ML_B_ALLOCATED], 3000000);
+	MT_CHECK(verify_ok(lg));
+	/* 21: lund claims 30 000 kr; correcting confirm 17 would leave the
+	 * claim without a decision: refused with the claim's rule. */
+	dq("[{'type':'requisition','date':'2020-05-01','grant':'ph-2020',"
+	   "'from':'malmo','to':'lund','amount':3000000}]",
+	   json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq("{'type':'correction','date':'2020-07-01','corrects':17,"
+	   "'note':'fel'}",
+	   json, sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_OVER_CLAIM);
+	MT_CHECK_INT(tl_head(lg), 21);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_each_rule);
 	MT_RUN(test_rule_sees_its_batch);
 	MT_RUN(test_correction_sees_its_batch);
+	MT_RUN(test_condition_rules);
+	MT_RUN(test_condition_buckets);
 	return MT_EXIT();
 }

@@ -255,6 +255,51 @@ static void odd_evidx_value(MDB_txn *txn, MDB_dbi dbi)
 	mdb_cursor_close(cur);
 }
 
+/* The value under key in dbi, its byte at changed (xor with). */
+static void change_at_key(MDB_txn *txn, MDB_dbi dbi, MDB_val k, size_t at,
+                          unsigned char xor_with)
+{
+	MDB_val v;
+	MT_REQUIRE(mdb_get(txn, dbi, &k, &v) == 0 && at < v.mv_size);
+	unsigned char buf[4096];
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[at] ^= xor_with;
+	MDB_val nv = {v.mv_size, buf};
+	MT_CHECK_INT(mdb_put(txn, dbi, &k, &nv, 0), 0);
+}
+
+/* Issue 14: a nums byte moved a grant's repay_by (offset 32 of the row)
+ * and renamed parties (the id after the row); verify said ok. */
+static void move_repay_by(MDB_txn *txn, MDB_dbi dbi)
+{
+	unsigned char key[5] = {'g', 0, 0, 0, 1};
+	change_at_key(txn, dbi, (MDB_val){5, key}, 32, 0x10);
+}
+
+static void rename_party(MDB_txn *txn, MDB_dbi dbi)
+{
+	unsigned char key[5] = {'p', 0, 0, 0, 2};
+	change_at_key(txn, dbi, (MDB_val){5, key}, 16, 0x01);
+}
+
+/* Issue 14: a header byte of seq 3's record dropped prev_hash from its
+ * mask of present fields, and the API served it without one. */
+static void drop_prev_hash_bit(MDB_txn *txn, MDB_dbi dbi)
+{
+	unsigned char key[8] = {0, 0, 0, 0, 0, 0, 0, 3};
+	/* prev_hash's bit in the record's mask is 20 (ml_record_bit: a
+	 * field's bit is fixed on disk, whatever its enum number now). */
+	const int bit = 20;
+	change_at_key(txn, dbi, (MDB_val){8, key}, 8 + bit / 8,
+	              (unsigned char)(1u << (bit % 8)));
+}
+
+static void set_record_flag(MDB_txn *txn, MDB_dbi dbi)
+{
+	unsigned char key[8] = {0, 0, 0, 0, 0, 0, 0, 3};
+	change_at_key(txn, dbi, (MDB_val){8, key}, 2, 0x80);
+}
+
 struct tamper_case {
 	const char *db;
 	tamper_fn fn;
@@ -271,6 +316,10 @@ static const struct tamper_case cases[] = {
     {"evidx", drop_evidx_entry, "index", 0},
     {"evidx", add_evidx_entry, "index", 0},
     {"evidx", odd_evidx_value, "index", 0},
+    {"nums", move_repay_by, "index", 0},
+    {"nums", rename_party, "index", 0},
+    {"log", drop_prev_hash_bit, "chain", 3},
+    {"log", set_record_flag, "chain", 3},
 };
 
 static void test_verify_ok(void)

@@ -97,6 +97,16 @@ static void test_deadline_before_date(void)
 	MT_REQUIRE(
 	    warn(GRANT(",\"report_by\":\"2019-01-31\""), "2026-12-02", w) == 1);
 	MT_CHECK_INT(w[0].field, ML_F_REPORT_BY);
+	/* a conditional allocation decided before it was made */
+	MT_REQUIRE(warn("{\"type\":\"allocation\",\"date\":\"2014-01-15\","
+	                "\"grant\":\"g\",\"from\":\"a\",\"to\":\"b\","
+	                "\"amount\":1,\"condition\":\"om länet ansöker\","
+	                "\"decide_by\":\"2013-02-07\"}",
+	                "2026-12-02", w) == 1);
+	MT_CHECK_INT(w[0].field, ML_F_DECIDE_BY);
+	MT_CHECK_STR(w[0].message,
+	             "decide_by 2013-02-07 is before the "
+	             "event's date 2014-01-15: is the year right?");
 }
 
 static void test_repay_before_use(void)

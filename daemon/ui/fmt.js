@@ -1,0 +1,54 @@
+// fmt.js — amounts and dates as a Swedish reader expects them.
+//
+// Money arrives as integer öre (API.md). It is formatted with BigInt
+// integer arithmetic only: 2294968300 öre → "22 949 683 kr", 150 öre →
+// "1,50 kr". Never a float: api.js parses integers beyond 2^53 − 1
+// from their source text into BigInt, and BigInt(n) of a safe integer is
+// exact. Thousands are grouped with a no-break space (U+00A0) so an
+// amount never wraps; a negative amount has a minus sign (U+2212).
+
+const NBSP = "\u00a0";
+
+function group(digits, sep) {
+  let out = "";
+  for (let i = 0; i < digits.length; i++) {
+    const left = digits.length - i;
+    if (i > 0 && left % 3 === 0) out += sep;
+    out += digits[i];
+  }
+  return out;
+}
+
+// ore: a Number (an integer) or a BigInt. lang: "sv" or "en".
+export function money(ore, lang) {
+  if (ore === null || ore === undefined) return "";
+  if (typeof ore === "number" && !Number.isInteger(ore))
+    throw new Error("an amount that is not whole öre: " + ore);
+  let n = BigInt(ore);
+  const neg = n < 0n;
+  if (neg) n = -n;
+  const kr = (n / 100n).toString();
+  const ore2 = (n % 100n).toString().padStart(2, "0");
+  const en = lang === "en";
+  let s = group(kr, en ? "," : NBSP);
+  if (ore2 !== "00") s += (en ? "." : ",") + ore2;
+  return (neg ? "\u2212" : "") + s + NBSP + "kr";
+}
+
+// Today in the browser's calendar, ISO (the API's default as_of is the
+// server's today; the page always sends its date explicitly).
+export function today() {
+  const d = new Date();
+  const p = (x) => String(x).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function isDate(s) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s || "");
+}
+
+// An RFC 3339 time shown to the second, in UTC as stored.
+export function time(s) {
+  if (!s) return "";
+  return s.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
