@@ -65,7 +65,7 @@ enum mc_output { MC_OUT_HUMAN, MC_OUT_JSON, MC_OUT_CSV };
 /* One run of medel. */
 struct mc_ctx {
 	enum mc_output out;
-	const char *lang; /* the words of --csv and svg: "en", "sv" (locale) */
+	const char *lang; /* the words people read: "en", "sv" (mc_words.h) */
 	bool colour;      /* stdout is a terminal and NO_COLOR is unset */
 	bool utf8;        /* LC_ALL / LC_CTYPE / LANG name a UTF-8 locale */
 	bool progress;    /* stderr is a terminal: long work shows progress */
@@ -85,7 +85,8 @@ struct mc_command {
 
 extern const struct mc_command mc_cmd_append, mc_cmd_record, mc_cmd_import_csv,
     mc_cmd_log, mc_cmd_balance, mc_cmd_trace, mc_cmd_repayments,
-    mc_cmd_deadlines, mc_cmd_verify, mc_cmd_export, mc_cmd_backup;
+    mc_cmd_deadlines, mc_cmd_verify, mc_cmd_export, mc_cmd_backup,
+    mc_cmd_statement;
 
 /* --- options (mc_args.c) ------------------------------------------------ */
 

@@ -21,24 +21,19 @@
 
 #include "mc_cli.h"
 #include "mc_csv.h"
+#include "mc_words.h"
 
 /* --- verify ----------------------------------------------------------------
  */
 
-static void mc_verify_csv(const cJSON *doc, const cJSON *diff)
+static void mc_verify_csv(const struct mc_ctx *ctx, const cJSON *doc,
+                          const cJSON *diff)
 {
-	static const char *const header[] = {"ok",
-	                                     "events",
-	                                     "head_seq",
-	                                     "head_hash",
-	                                     "entries_checked",
-	                                     "difference_kind",
-	                                     "difference_seq",
-	                                     "difference_message"};
 	static const char *const ints[] = {"events", "head_seq"};
 	struct mc_csv_out w;
 	int64_t n = 0;
-	mc_csv_start(&w, header, 8);
+	mc_csv_start(&w, mc_words_of(ctx->lang)->verify_csv,
+	             MC_WORDS_VERIFY_CSV);
 	ma_csv_cell(&w.w, ma_json_bool(doc, "ok") ? "true" : "false");
 	for (size_t i = 0; i < 2; i++) {
 		ma_json_int(doc, ints[i], &n);
@@ -102,7 +97,7 @@ static int mc_verify_run(struct mc_ctx *ctx, int argc, char **argv)
 	else if (exit == MC_EXIT_OK && ctx->out == MC_OUT_JSON)
 		mc_print_body(ctx, &r);
 	else if (exit == MC_EXIT_OK && ctx->out == MC_OUT_CSV)
-		mc_verify_csv(doc, diff);
+		mc_verify_csv(ctx, doc, diff);
 	else if (exit == MC_EXIT_OK)
 		mc_verify_human(ctx, doc, diff);
 	if (exit == MC_EXIT_OK && !ma_json_bool(doc, "ok"))

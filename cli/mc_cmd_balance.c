@@ -15,18 +15,16 @@
 #include "ml_money.h"
 
 #include "mc_cli.h"
+#include "mc_names.h"
 #include "mc_table.h"
+#include "mc_words.h"
 
-/* The API's figures, in its order, and their names for people. */
+/* The API's figures, in its order (their words: mc_words.h). */
 static const char *const mc_figures[] = {
     "allocated", "allocated_out", "pending",     "pending_out", "unallocated",
     "claimed",   "received",      "paid_out",    "spent",       "repaid",
     "returned",  "carried_in",    "carried_out", "held"};
-static const char *const mc_figure_labels[] = {
-    "allocated", "alloc. out", "pending",     "pend. out", "unallocated",
-    "claimed",   "received",   "paid out",    "spent",     "repaid",
-    "returned",  "carried in", "carried out", "held"};
-#define MC_FIGURES 14
+#define MC_FIGURES MC_WORDS_FIGURES
 #define MC_HELD    13
 
 /* Which figures are not zero on some row (held always is shown). */
@@ -46,32 +44,59 @@ static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
 	return MC_EXIT_OK;
 }
 
-/* One party's row of the used figures. */
+/* One party's row of the used figures, counted into the total. */
 static int mc_balance_row(struct mc_ctx *ctx, struct mc_table *t,
-                          const cJSON *row, const bool *used)
+                          const struct mc_names *names, const cJSON *row,
+                          const bool *used)
 {
-	char money[MC_FIGURES][ML_MONEY_TEXT_MAX];
+	char money[MC_FIGURES][ML_MONEY_TEXT_MAX], name[MC_NAME_BYTES_MAX];
 	const char *cells[1 + MC_FIGURES], *styles[1 + MC_FIGURES];
 	int64_t v[MC_FIGURES];
 	size_t n = 0;
 	ma_json_ints(row, mc_figures, MC_FIGURES, v);
 	styles[n] = NULL;
-	cells[n++] = ma_json_str(row, "party");
+	cells[n++] =
+	    mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")), name);
 	for (size_t i = 0; i < MC_FIGURES; i++) {
 		if (!used[i])
 			continue;
+		mc_table_add_ore(t, n, v[i]);
 		styles[n] = v[i] < 0 ? mc_style(ctx, MC_STYLE_RED) : NULL;
 		cells[n++] = ml_money_format(v[i], money[i], sizeof money[i]);
 	}
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
 }
 
-static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
-                            const cJSON *rows)
+/* The rows under their grants' names, and the total line. */
+static int mc_balance_rows(struct mc_ctx *ctx, struct mc_table *t,
+                           const struct mc_names *names, const cJSON *rows,
+                           const bool *used)
 {
-	bool used[MC_FIGURES];
+	static char line[MC_LINE_BYTES_MAX];
 	const char *last = "";
 	const cJSON *row;
+	int rc = 0;
+	cJSON_ArrayForEach(row, rows)
+	{
+		const char *grant = ma_json_str(row, "grant");
+		if (grant != NULL && strcmp(grant, last) != 0)
+			rc = mc_table_heading(
+			    t, mc_whole(ctx, mc_grant_name(names, grant), line),
+			    mc_style(ctx, MC_STYLE_BOLD));
+		last = grant ? grant : last;
+		rc = rc ? rc : mc_balance_row(ctx, t, names, row, used);
+		if (rc != 0)
+			return rc;
+	}
+	return mc_table_total(t, mc_words_of(ctx->lang)->total,
+	                      ctx->colour ? MC_STYLE_BOLD : NULL);
+}
+
+static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
+                            const cJSON *rows, const struct mc_names *names)
+{
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	bool used[MC_FIGURES];
 	size_t n = 1;
 	int rc = mc_balance_used(ctx, rows, used);
 	if (rc != MC_EXIT_OK)
@@ -82,24 +107,14 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 	if (t == NULL)
 		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 		               "out of memory");
-	mc_table_column(t, 0, "party", MC_LEFT);
+	mc_table_column(t, 0, w->party, MC_LEFT);
 	for (size_t i = 0, c = 1; i < MC_FIGURES; i++)
 		if (used[i])
-			mc_table_column(t, c++, mc_figure_labels[i], MC_RIGHT);
-	cJSON_ArrayForEach(row, rows)
-	{
-		const char *grant = ma_json_str(row, "grant");
-		if (grant != NULL && strcmp(grant, last) != 0)
-			rc = mc_table_heading(t, grant,
-			                      mc_style(ctx, MC_STYLE_BOLD));
-		last = grant ? grant : last;
-		rc = rc ? rc : mc_balance_row(ctx, t, row, used);
-		if (rc != 0)
-			break;
-	}
+			mc_table_column(t, c++, w->figures[i], MC_RIGHT);
+	rc = mc_balance_rows(ctx, t, names, rows, used);
 	const char *known = ma_json_str(doc, "known_at");
-	printf("Balances as of %s%s%s\n", ma_json_str(doc, "as_of"),
-	       known ? ", as known at " : "", known ? known : "");
+	mc_say(ctx, "%s %s%s%s%s", w->balances_as_of, ma_json_str(doc, "as_of"),
+	       known ? w->known_at : "", known ? " " : "", known ? known : "");
 	if (rc == 0)
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	mc_table_free(t);
@@ -112,14 +127,21 @@ static int mc_balance_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
 	cJSON *doc = mc_json_parse(r);
 	const cJSON *rows = ma_json_array(doc, "rows");
+	const char *as_of = ma_json_str(doc, "as_of");
+	struct mc_names names = {0};
 	int exit;
-	if (rows == NULL || ma_json_str(doc, "as_of") == NULL)
+	if (rows == NULL || as_of == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
 	else if (cJSON_GetArraySize(rows) == 0) {
-		printf("No accounts as of %s.\n", ma_json_str(doc, "as_of"));
+		mc_say(ctx, "%s %s.", mc_words_of(ctx->lang)->no_accounts,
+		       as_of);
 		exit = MC_EXIT_OK;
-	} else
-		exit = mc_balance_table(ctx, doc, rows);
+	} else {
+		exit = mc_names_load(ctx, as_of, &names);
+		if (exit == MC_EXIT_OK)
+			exit = mc_balance_table(ctx, doc, rows, &names);
+	}
+	mc_names_free(&names);
 	cJSON_Delete(doc);
 	return exit;
 }

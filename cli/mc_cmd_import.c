@@ -19,6 +19,10 @@
  * the ledger refuses an event, its batch index and field are turned back
  * into the same row and column. Nothing is stored unless every row is.
  *
+ * --dry-run prints what was understood, row by row, in words (type and
+ * direction, mc_direction.h) with the amounts' total; --template TYPE
+ * prints a sheet to fill in (mc_import_template).
+ *
  * Progress (rows read, then the wait for the ledger) is shown on a
  * terminal: a 10 000-row import takes a moment.
  */
@@ -26,8 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_money.h"
+
+#include "mc_direction.h"
 #include "mc_import.h"
+#include "mc_names.h"
 #include "mc_post.h"
+#include "mc_table.h"
+#include "mc_words.h"
 
 struct mc_import {
 	struct mc_csv_in in;
@@ -283,30 +293,130 @@ static int mc_import_file(struct mc_ctx *ctx, struct mc_import *im,
 	return exit;
 }
 
-/* The dry run's note on the encoding; the re-import's on duplicates. */
-static void mc_import_notes(const struct mc_ctx *ctx,
-                            const struct mc_import *im,
-                            const struct mc_post *post, const char *file)
+/* What a row says in words: its direction (mc_direction.h), or for a
+ * definition its id and name, for a correction what it corrects. */
+static void mc_import_what(const struct mc_ctx *ctx,
+                           const struct mc_names *names, const cJSON *ev,
+                           struct ml_buf *out)
+{
+	const char *name = ma_json_str(ev, "name");
+	const char *id = ma_json_str(ev, "party") ? ma_json_str(ev, "party")
+	                                          : ma_json_str(ev, "grant");
+	int64_t corrects = 0;
+	if (mc_direction(ctx, names, ev, out))
+		return;
+	if (ma_json_int(ev, "corrects", &corrects) == 0)
+		ml_buf_addf(out, "%s %lld", mc_words_of(ctx->lang)->corrects,
+		            (long long)corrects);
+	else if (id != NULL)
+		ml_buf_addf(out, "%s%s%s%s", id, name ? " \"" : "",
+		            name ? name : "", name ? "\"" : "");
+}
+
+/* One understood row: row, type, what, amount, date. */
+static int mc_import_understood(struct mc_ctx *ctx, struct mc_table *t,
+                                const struct mc_names *names, uint32_t row,
+                                const cJSON *ev)
+{
+	char row_text[16], money[ML_MONEY_TEXT_MAX] = "";
+	static char what_text[MC_LINE_BYTES_MAX];
+	struct ml_buf what;
+	int64_t ore = 0;
+	snprintf(row_text, sizeof row_text, "%u", row);
+	if (ma_json_int(ev, "amount", &ore) == 0) {
+		ml_money_format(ore, money, sizeof money);
+		mc_table_add_ore(t, 3, ore);
+	}
+	ml_buf_init(&what, MC_LINE_BYTES_MAX);
+	mc_import_what(ctx, names, ev, &what);
+	const char *cells[] = {
+	    row_text,
+	    mc_words_type(mc_words_of(ctx->lang), ma_json_str(ev, "type")),
+	    mc_whole(ctx, what.data ? what.data : "", what_text), money,
+	    ma_json_str(ev, "date")};
+	int rc = mc_table_row(t, cells, NULL);
+	ml_buf_free(&what);
+	return rc;
+}
+
+/* The dry run: how the file was read, and a table of what each row was
+ * understood as (type and direction in words, amount in kronor), with
+ * a total line. The ledger has checked every row by now. */
+static int mc_import_dry_table(struct mc_ctx *ctx, const struct mc_import *im,
+                               const char *file)
+{
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	struct mc_names names = {0};
+	cJSON *events = cJSON_ParseWithLength(im->body.data, im->body.len);
+	struct mc_table *t = mc_table_new(5);
+	const cJSON *ev;
+	size_t i = 0;
+	int rc = events && t ? 0 : ML_E_NOMEM;
+	int exit = mc_names_load(ctx, NULL, &names);
+	const char *const labels[] = {w->row, w->type, w->what, w->amount,
+	                              w->date};
+	for (size_t c = 0; t && c < 5; c++)
+		mc_table_column(t, c, labels[c], c == 3 ? MC_RIGHT : MC_LEFT);
+	cJSON_ArrayForEach(ev, events)
+	{
+		if (rc == 0 && exit == MC_EXIT_OK)
+			rc = mc_import_understood(ctx, t, &names, im->rows[i++],
+			                          ev);
+	}
+	if (rc == 0)
+		rc = mc_table_total(t, w->total, NULL);
+	if (rc == 0 && exit == MC_EXIT_OK) {
+		mc_say(ctx, w->read_as, file, im->encoding, im->in.sep,
+		       im->n_events);
+		mc_table_print(t, stdout, 0, 0, mc_style(ctx, MC_STYLE_DIM));
+	}
+	mc_table_free(t);
+	mc_names_free(&names);
+	cJSON_Delete(events);
+	if (exit == MC_EXIT_OK && rc != 0)
+		exit = mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
+		               "the table is too large to show: use --csv");
+	return exit;
+}
+
+/* The dry run's table; the re-import's note on duplicates. */
+static int mc_import_notes(struct mc_ctx *ctx, const struct mc_import *im,
+                           const struct mc_post *post, const char *file)
 {
 	if (ctx->out != MC_OUT_HUMAN)
-		return;
+		return MC_EXIT_OK;
 	if (post->dry_run)
-		printf("read %s as %s: %zu rows\n", file, im->encoding,
-		       im->n_events);
-	else if (post->n_events > 0 && post->n_duplicates == post->n_events)
+		return mc_import_dry_table(ctx, im, file);
+	if (post->n_events > 0 && post->n_duplicates == post->n_events)
 		printf("already imported: %zu rows, nothing stored\n",
 		       post->n_events);
+	return MC_EXIT_OK;
+}
+
+/* --template TYPE: the sheet to fill in, on stdout. */
+static int mc_import_template_run(struct mc_ctx *ctx, const char *typed)
+{
+	const char *type = mc_import_type(typed);
+	if (type == NULL || !mc_import_template(type, stdout))
+		return mc_usage(ctx, "--template: '%s' is not an event type",
+		                typed);
+	return MC_EXIT_OK;
 }
 
 static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_opt opts[] = {{"type", MC_OPT_VALUE, NULL},
 	                        {"dry-run", MC_OPT_FLAG, NULL},
-	                        {"expected-head", MC_OPT_VALUE, NULL}};
+	                        {"expected-head", MC_OPT_VALUE, NULL},
+	                        {"template", MC_OPT_VALUE, NULL}};
 	char *pos[1], *text = NULL;
 	size_t n_pos = 0, len = 0;
 	struct mc_post post;
-	int exit = mc_args_parse(ctx, argc, argv, opts, 3, pos, 1, &n_pos);
+	int exit = mc_args_parse(ctx, argc, argv, opts, 4, pos, 1, &n_pos);
+	if (exit == MC_EXIT_OK && opts[3].value != NULL)
+		return n_pos == 0 ? mc_import_template_run(ctx, opts[3].value)
+		                  : mc_usage(ctx, "--template prints a sheet: "
+		                                  "it takes no FILE");
 	if (exit == MC_EXIT_OK && n_pos != 1)
 		exit = mc_usage(ctx, "import-csv needs FILE");
 	const char *type = opts[0].value ? mc_import_type(opts[0].value) : NULL;
@@ -318,6 +428,7 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 		                    opts[2].value);
 	if (exit != MC_EXIT_OK)
 		return exit;
+	post.quiet = post.dry_run; /* the dry run prints its table */
 	struct mc_import *im = calloc(1, sizeof *im);
 	if (im == NULL)
 		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
@@ -340,7 +451,7 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_post_batch(ctx, &post, im->body.data, im->body.len,
 		                     mc_import_locate, im);
 	if (exit == MC_EXIT_OK)
-		mc_import_notes(ctx, im, &post, pos[0]);
+		exit = mc_import_notes(ctx, im, &post, pos[0]);
 	mc_csv_in_free(&im->in);
 	ml_buf_free(&im->body);
 	free(im);
@@ -353,6 +464,7 @@ const struct mc_command mc_cmd_import_csv = {
     "append a spreadsheet's rows (Swedish amounts and names) as one batch",
     "usage: medel import-csv FILE [--type TYPE] [--dry-run]\n"
     "                        [--expected-head SEQ]\n"
+    "       medel import-csv --template TYPE\n"
     "\n"
     "Appends every row of FILE as one event, all in one atomic batch (at\n"
     "most 10 000 rows), the file as Excel saves it: CSV UTF-8 (with or\n"
@@ -374,7 +486,12 @@ const struct mc_command mc_cmd_import_csv = {
     "\n"
     "A bad cell stops the import and names its row and column as Excel\n"
     "shows them; nothing is stored unless every row is. Prints each\n"
-    "event's seq; --dry-run also says how the file was read.\n"
+    "event's seq. --dry-run checks every row with the ledger, stores\n"
+    "nothing, and prints how the file was read (encoding, separator) and\n"
+    "a table of what each row was understood as: its row as Excel numbers\n"
+    "it, its type and direction in words, amount in kronor, date.\n"
+    "--template TYPE prints a sheet for TYPE that Excel opens (UTF-8 with\n"
+    "BOM, ';'): the Swedish header row and one example row.\n"
     "\n"
     "Example (asn-2020.csv, saved from Excel):\n"
     "  Datum;Typ;Bidrag;Part;Aktivitet;Enhet;Belopp;Referens\n"
@@ -382,6 +499,7 @@ const struct mc_command mc_cmd_import_csv = {
     "Psykologresurs;IFO Utredning;420 000;ASN-2020-12563\n"
     "\n"
     "  medel import-csv asn-2020.csv --dry-run\n"
-    "  medel import-csv asn-2020.csv\n",
+    "  medel import-csv asn-2020.csv\n"
+    "  medel import-csv --template förbrukning > forbrukning.csv\n",
     mc_import_run,
 };

@@ -15,20 +15,31 @@
  *
  * The human form is one line per event with fixed columns (the log can
  * be endless, so it cannot be measured first): seq, date, type, amount,
- * then who and what in words.
+ * then who and what in words: parties and grants by their names
+ * (mc_names.h), types and headers in --lang's words (mc_words.h). The
+ * log has no total line: its amounts are of different kinds (a grant's
+ * total beside the payouts from it) and would add up to nothing.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "ml_money.h"
 
+#include "ml_event.h"
+
 #include "mc_cli.h"
 #include "mc_csv.h"
+#include "mc_names.h"
+#include "mc_text.h"
+#include "mc_words.h"
 
 struct mc_log {
 	struct mc_opt opts[6];
 	uint64_t after, limit; /* limit 0 = no limit */
 	bool follow;
-	bool header_done; /* the header is out (with the first page) */
+	bool header_done;      /* the header is out (with the first page) */
+	struct mc_names names; /* human form: the definitions' names */
+	bool names_loaded;
 	struct mc_csv_out csv;
 };
 
@@ -37,6 +48,7 @@ static const char *const mc_log_columns[] = {
     "to",   "party",    "to_grant", "amount", "activity",    "unit",
     "name", "corrects", "ref",      "note",   "recorded_at", "recorded_by"};
 #define MC_LOG_COLUMNS (sizeof mc_log_columns / sizeof mc_log_columns[0])
+static_assert(MC_LOG_COLUMNS == MC_WORDS_LOG_CSV, "a word per column");
 
 /* The money an event shows: amount, a grant's total, a report's spent. */
 static bool mc_event_money(const cJSON *ev, int64_t *ore)
@@ -69,32 +81,43 @@ static void mc_log_csv_row(struct mc_log *l, const cJSON *ev)
 	mc_csv_end_row(&l->csv);
 }
 
-/* "malmo → malmo-asn  psykisk-halsa-2020" and the like. */
-static void mc_log_what(const struct mc_ctx *ctx, const cJSON *ev,
-                        const char *type, struct ml_buf *w)
+/* "Malmö stad → Arbetsmarknads- och socialnämnden (ASN), Malmö stad
+ * Insatser inom området psykisk hälsa 2020" and the like: names where
+ * the definitions give them (mc_names.h). */
+static void mc_log_what(const struct mc_ctx *ctx, const struct mc_log *l,
+                        const cJSON *ev, const char *type, struct ml_buf *w)
 {
+	const struct mc_words *words = mc_words_of(ctx->lang);
 	const char *arrow = ctx->utf8 ? " \xe2\x86\x92 " : " -> ";
-	const char *grant = ma_json_str(ev, "grant");
-	const char *from = ma_json_str(ev, "from");
+	const char *grant = mc_grant_name(&l->names, ma_json_str(ev, "grant"));
+	const char *from = mc_party_name(&l->names, ma_json_str(ev, "from"));
+	const char *to = mc_party_name(&l->names, ma_json_str(ev, "to"));
 	const char *party = ma_json_str(ev, "party");
 	const char *name = ma_json_str(ev, "name");
+	bool definition =
+	    strcmp(type, "party") == 0 || strcmp(type, "grant") == 0;
 	int64_t corrects = 0;
 	if (from != NULL)
-		ml_buf_addf(w, "%s%s%s  ", from, arrow,
-		            ma_json_str(ev, "to") ? ma_json_str(ev, "to") : "");
-	else if (party != NULL)
+		ml_buf_addf(w, "%s%s%s  ", from, arrow, to ? to : "");
+	else if (party != NULL && definition)
 		ml_buf_addf(w, "%s  ", party);
+	else if (party != NULL)
+		ml_buf_addf(w, "%s  ", mc_party_name(&l->names, party));
 	if (strcmp(type, "correction") == 0 &&
 	    ma_json_int(ev, "corrects", &corrects) == 0)
-		ml_buf_addf(w, "corrects %lld: %s", (long long)corrects,
-		            ma_json_str(ev, "note") ? ma_json_str(ev, "note")
-		                                    : "");
-	if (grant != NULL)
+		ml_buf_addf(
+		    w, "%s %lld: %s", words->corrects, (long long)corrects,
+		    ma_json_str(ev, "note") ? ma_json_str(ev, "note") : "");
+	if (grant != NULL && !(definition && strcmp(type, "grant") == 0))
 		ml_buf_add_str(w, grant);
+	else if (grant != NULL)
+		ml_buf_add_str(w, ma_json_str(ev, "grant"));
 	else if (strcmp(type, "close") == 0)
-		ml_buf_add_str(w, "every grant");
+		ml_buf_add_str(w, words->every_grant);
 	if (ma_json_str(ev, "to_grant") != NULL)
-		ml_buf_addf(w, "%s%s", arrow, ma_json_str(ev, "to_grant"));
+		ml_buf_addf(
+		    w, "%s%s", arrow,
+		    mc_grant_name(&l->names, ma_json_str(ev, "to_grant")));
 	if (ma_json_str(ev, "activity") != NULL)
 		ml_buf_addf(w, "  %s", ma_json_str(ev, "activity"));
 	if (ma_json_str(ev, "unit") != NULL)
@@ -103,24 +126,56 @@ static void mc_log_what(const struct mc_ctx *ctx, const cJSON *ev,
 		ml_buf_addf(w, "%s\"%s\"", w->len ? "  " : "", name);
 }
 
-static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
+/* The width of the type column: the longest type word of the language. */
+static size_t mc_log_type_cols(const struct mc_words *w)
 {
-	char money[ML_MONEY_TEXT_MAX] = "";
+	size_t max = ma_text_cols(w->type, strlen(w->type));
+	for (int t = 1; t < ML_TYPE_COUNT; t++) {
+		const char *word = mc_words_type(w, ml_types[t].name);
+		size_t n = ma_text_cols(word, strlen(word));
+		max = n > max ? n : max;
+	}
+	return max;
+}
+
+/* seq, date, type (padded by display columns), amount, what. */
+static void mc_log_cells(const struct mc_ctx *ctx, const char *seq,
+                         const char *date, const char *type, const char *style,
+                         const char *money, const char *what)
+{
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	static char folded[MC_LINE_BYTES_MAX];
+	size_t seq_cols = ma_text_cols(seq, strlen(seq));
+	size_t cols = ma_text_cols(type, strlen(type));
+	mc_text_pad(stdout, seq_cols < 8 ? 8 - seq_cols : 0);
+	fputs(mc_whole(ctx, seq, folded), stdout);
+	printf("  %-10s  %s%s%s", date, style, mc_whole(ctx, type, folded),
+	       style[0] ? mc_style(ctx, MC_STYLE_RESET) : "");
+	mc_text_pad(stdout, mc_log_type_cols(w) - cols);
+	printf("  %17s  %s\n", money, what);
+}
+
+static void mc_log_line(const struct mc_ctx *ctx, const struct mc_log *l,
+                        const cJSON *ev)
+{
+	char money[ML_MONEY_TEXT_MAX] = "", seq_text[24];
 	struct ml_buf what;
 	int64_t seq = 0, ore = 0;
 	const char *type = ma_json_str(ev, "type");
 	const char *date = ma_json_str(ev, "date");
 	type = type ? type : "?";
 	ma_json_int(ev, "seq", &seq);
+	snprintf(seq_text, sizeof seq_text, "%lld", (long long)seq);
 	if (mc_event_money(ev, &ore))
 		ml_money_format(ore, money, sizeof money);
 	ml_buf_init(&what, MC_LINE_BYTES_MAX);
-	mc_log_what(ctx, ev, type, &what);
+	mc_log_what(ctx, l, ev, type, &what);
 	bool corr = strcmp(type, "correction") == 0;
-	printf("%8lld  %-10s  %s%-11s%s  %17s  %s\n", (long long)seq,
-	       date ? date : "", corr ? mc_style(ctx, MC_STYLE_YELLOW) : "",
-	       type, corr ? mc_style(ctx, MC_STYLE_RESET) : "", money,
-	       what.len ? what.data : "");
+	static char folded[MC_LINE_BYTES_MAX];
+	mc_log_cells(ctx, seq_text, date ? date : "",
+	             mc_words_type(mc_words_of(ctx->lang), type),
+	             corr ? mc_style(ctx, MC_STYLE_YELLOW) : "", money,
+	             mc_whole(ctx, what.len ? what.data : "", folded));
 	ml_buf_free(&what);
 }
 
@@ -129,13 +184,35 @@ static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
  * on stdout, only its error. */
 static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
 {
+	const struct mc_words *w = mc_words_of(ctx->lang);
 	if (ctx->out == MC_OUT_CSV) {
-		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
+		mc_csv_start(&l->csv, w->log_csv, MC_LOG_COLUMNS);
 	} else if (ctx->out == MC_OUT_HUMAN) {
-		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
-		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",
-		       "amount", "what", mc_style(ctx, MC_STYLE_RESET));
+		fputs(mc_style(ctx, MC_STYLE_BOLD), stdout);
+		mc_log_cells(ctx, w->seq, w->date, w->type, "", w->amount,
+		             w->about);
+		fputs(mc_style(ctx, MC_STYLE_RESET), stdout);
 	}
+}
+
+/* The names for a page: asked once, and again when the page defines a
+ * party or a grant (a --follow that sees a new one). */
+static int mc_log_names(struct mc_ctx *ctx, struct mc_log *l,
+                        const cJSON *events)
+{
+	const cJSON *ev;
+	bool again = !l->names_loaded;
+	cJSON_ArrayForEach(ev, events)
+	{
+		const char *type = ma_json_str(ev, "type");
+		again = again || (type != NULL && (strcmp(type, "party") == 0 ||
+		                                   strcmp(type, "grant") == 0));
+	}
+	if (ctx->out != MC_OUT_HUMAN || !again)
+		return MC_EXIT_OK;
+	mc_names_free(&l->names);
+	l->names_loaded = true;
+	return mc_names_load(ctx, NULL, &l->names);
 }
 
 /* Prints one page; *count gets its events, *next its next_after. */
@@ -152,6 +229,11 @@ static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
 		return mc_bad_answer(ctx, "no events or next_after");
 	}
 	*count = 0;
+	int exit = mc_log_names(ctx, l, events);
+	if (exit != MC_EXIT_OK) {
+		cJSON_Delete(doc);
+		return exit;
+	}
 	if (!l->header_done)
 		mc_log_header(ctx, l);
 	l->header_done = true;
@@ -162,7 +244,7 @@ static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
 		if (ctx->out == MC_OUT_CSV)
 			mc_log_csv_row(l, ev);
 		else if (ctx->out == MC_OUT_HUMAN)
-			mc_log_line(ctx, ev);
+			mc_log_line(ctx, l, ev);
 		++*count;
 	}
 	*next = (uint64_t)next_after;
@@ -253,7 +335,9 @@ static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit != MC_EXIT_OK)
 		return exit;
 	l.follow = l.opts[5].value != NULL;
-	return mc_log_loop(ctx, &l);
+	exit = mc_log_loop(ctx, &l);
+	mc_names_free(&l.names);
+	return exit;
 }
 
 const struct mc_command mc_cmd_log = {

@@ -13,21 +13,32 @@
  * A value medel cannot read (an amount that is not one) is a usage error
  * naming the option; anything else (an unknown party, a rule) is the
  * ledger's answer, reported with the option that holds the field.
+ *
+ * A requisition or an invoice may name its parties by role: --by (the
+ * one who claims or invoices: `to`) and --payer (`from`), because
+ * "--from the one who invoices" is how an invoice reads and the opposite
+ * of what medel means. For people the event is said in words before it
+ * is stored (mc_direction.h).
  */
 #include <string.h>
 
 #include "ml_date.h"
 #include "ml_event.h"
 
+#include "mc_direction.h"
+#include "mc_import.h"
+#include "mc_names.h"
 #include "mc_post.h"
+#include "mc_words.h"
 
 /* Option names for every field a client may send, plus the command's
  * own two. names[] holds the spellings ("to-grant"). */
 struct mc_record_opts {
-	struct mc_opt opt[ML_F_COUNT + 2];
+	struct mc_opt opt[ML_F_COUNT + 3];
 	char names[ML_F_COUNT][ML_FIELD_NAME_MAX];
 	enum ml_field field[ML_F_COUNT];
 	size_t n, n_fields;
+	size_t by, dry_run, expected_head; /* the command's own options */
 };
 
 static void mc_record_opts_init(struct mc_record_opts *o)
@@ -44,8 +55,87 @@ static void mc_record_opts_init(struct mc_record_opts *o)
 		o->opt[o->n++] = (struct mc_opt){name, MC_OPT_VALUE, NULL};
 		o->n_fields++;
 	}
+	o->by = o->n;
+	o->opt[o->n++] = (struct mc_opt){"by", MC_OPT_VALUE, NULL};
+	o->dry_run = o->n;
 	o->opt[o->n++] = (struct mc_opt){"dry-run", MC_OPT_FLAG, NULL};
+	o->expected_head = o->n;
 	o->opt[o->n++] = (struct mc_opt){"expected-head", MC_OPT_VALUE, NULL};
+}
+
+/* The option of a field. */
+static struct mc_opt *mc_record_field(struct mc_record_opts *o, enum ml_field f)
+{
+	for (size_t i = 0; i < o->n_fields; i++)
+		if (o->field[i] == f)
+			return &o->opt[i];
+	return NULL;
+}
+
+/* A role option into the field option it names: --by is --to, --payer
+ * is --from. Both given with different parties is a usage error. */
+static int mc_record_role(struct mc_ctx *ctx, const char *role,
+                          const char *role_value, struct mc_opt *field)
+{
+	if (role_value == NULL)
+		return MC_EXIT_OK;
+	if (field->value != NULL && strcmp(field->value, role_value) != 0)
+		return mc_usage(
+		    ctx,
+		    "--%s '%s' and --%s '%s' name different parties: "
+		    "--%s is --%s (give one of them)",
+		    role, role_value, field->name, field->value, role,
+		    field->name);
+	field->value = role_value;
+	return MC_EXIT_OK;
+}
+
+/* The role flags of a requisition or an invoice (--by, the one who
+ * claims or invoices = to; --payer = from), and Swedish party kinds
+ * (--kind kommun = municipality). */
+static int mc_record_roles(struct mc_ctx *ctx, const char *type,
+                           struct mc_record_opts *o)
+{
+	bool claim =
+	    strcmp(type, "requisition") == 0 || strcmp(type, "invoice") == 0;
+	struct mc_opt *payer = mc_record_field(o, ML_F_PAYER);
+	struct mc_opt *kind = mc_record_field(o, ML_F_KIND);
+	const char *by = o->opt[o->by].value;
+	if (kind != NULL && mc_words_kind_api(kind->value) != NULL)
+		kind->value = mc_words_kind_api(kind->value);
+	if (!claim && by != NULL)
+		return mc_usage(ctx,
+		                "--by names the one who claims or invoices: "
+		                "only requisition and invoice take it");
+	if (!claim)
+		return MC_EXIT_OK;
+	int exit = mc_record_role(ctx, "by", by, mc_record_field(o, ML_F_TO));
+	if (exit == MC_EXIT_OK && payer != NULL)
+		exit = mc_record_role(ctx, "payer", payer->value,
+		                      mc_record_field(o, ML_F_FROM));
+	if (payer != NULL)
+		payer->value = NULL; /* a claim has no payer field */
+	return exit;
+}
+
+/* Says the event in words on stdout before it is stored (mc_direction.h):
+ * people only; --json and --csv print the answer alone. */
+static void mc_record_say(struct mc_ctx *ctx, const struct ml_buf *body)
+{
+	struct mc_names names = {0};
+	struct ml_buf said;
+	int exit = MC_EXIT_OK;
+	if (ctx->out != MC_OUT_HUMAN || mc_ctx_conn(ctx, true, &exit) == NULL)
+		return;
+	cJSON *ev = cJSON_ParseWithLength(body->data, body->len);
+	ml_buf_init(&said, MC_LINE_BYTES_MAX);
+	if (ev != NULL && mc_names_load(ctx, NULL, &names) == MC_EXIT_OK &&
+	    mc_direction(ctx, &names, ev, &said))
+		printf("%s\n", said.data);
+	fflush(stdout);
+	ml_buf_free(&said);
+	mc_names_free(&names);
+	cJSON_Delete(ev);
 }
 
 /* The event as JSON: type, then the given fields in table order. */
@@ -99,14 +189,21 @@ static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 		return exit;
 	if (n_pos != 1)
 		return mc_usage(ctx, "record needs the event's TYPE");
-	exit = mc_post_init(ctx, &post, o.opt[o.n - 2].value != NULL,
-	                    o.opt[o.n - 1].value);
+	const char *type =
+	    mc_import_type(pos[0]) ? mc_import_type(pos[0]) : pos[0];
+	exit = mc_record_roles(ctx, type, &o);
+	if (exit != MC_EXIT_OK)
+		return exit;
+	exit = mc_post_init(ctx, &post, o.opt[o.dry_run].value != NULL,
+	                    o.opt[o.expected_head].value);
 	if (exit != MC_EXIT_OK)
 		return exit;
 	ml_buf_init(&body, ML_BODY_BYTES_MAX);
 	exit = ml_buf_add_char(&body, '{') == 0
-	           ? mc_record_build(ctx, pos[0], &o, &body)
+	           ? mc_record_build(ctx, type, &o, &body)
 	           : MC_EXIT_UNREACHABLE;
+	if (exit == MC_EXIT_OK)
+		mc_record_say(ctx, &body);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_batch(ctx, &post, body.data, body.len,
 		                     mc_record_locate, NULL);
@@ -140,6 +237,17 @@ const struct mc_command mc_cmd_record = {
     "could be read two ways). --date defaults to today (UTC).\n"
     "--carry-over takes true/false (ja/nej); --meta a JSON object.\n"
     "\n"
+    "A requisition or an invoice names its parties by role, too:\n"
+    "--by the one who claims or invoices (the event's `to`), --payer the\n"
+    "one who pays (its `from`). --kind takes Swedish kinds as well (kommun,\n"
+    "region, nämnd, enhet, stat, förening, länsförbund, annan); TYPE the\n"
+    "Swedish type names (faktura, rekvirering, utbetalning, …).\n"
+    "Before it stores, record says the event in words, in --lang's\n"
+    "language: \"Södertälje kommun fakturerar Storsthlm 433 012 kr,\n"
+    "faktura SOD-2020-77\".\n"
+    "\n"
+    "  --by PARTY           requisition, invoice: who claims (= --to)\n"
+    "  --payer PARTY        requisition, invoice: who pays (= --from)\n"
     "  --dry-run            check every rule, store nothing\n"
     "  --expected-head SEQ  store only if the log still ends at SEQ\n"
     "\n"
@@ -149,6 +257,10 @@ const struct mc_command mc_cmd_record = {
     "      --amount '420 000 kr' --date 2020-12-15 --ref ASN-2020-12563\n"
     "  medel record payout --grant psykisk-halsa-2020 --from malmo \\\n"
     "      --to malmo-asn --amount '4 500 tkr' --date 2020-06-30\n"
+    "  medel record faktura --grant psykisk-halsa-2020/lansgemensamma/"
+    "sammanhallen-vard \\\n"
+    "      --by sodertalje --payer storsthlm --amount '433 012 kr' \\\n"
+    "      --invoice-no SOD-2020-77 --date 2020-11-25\n"
     "  medel record correction --corrects 27 --note 'Kursen ställdes in'\n",
     mc_record_run,
 };

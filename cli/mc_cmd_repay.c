@@ -21,7 +21,9 @@
 #include "ml_money.h"
 
 #include "mc_cli.h"
+#include "mc_names.h"
 #include "mc_table.h"
+#include "mc_words.h"
 
 static const char *const mc_repay_figures[] = {"received", "spent", "paid_out",
                                                "repaid", "outstanding"};
@@ -35,47 +37,58 @@ static const cJSON *mc_repay_grant(const cJSON *doc, const char *grant)
 
 /* "psykisk-halsa-2020  use by 2020-12-31, repay by 2021-03-31" */
 static int mc_repay_heading(struct mc_ctx *ctx, struct mc_table *t,
-                            const cJSON *doc, const char *grant)
+                            const cJSON *doc, const struct mc_names *names,
+                            const char *grant)
 {
+	const struct mc_words *w = mc_words_of(ctx->lang);
 	const cJSON *g = mc_repay_grant(doc, grant);
 	const char *use_by = ma_json_str(g, "use_by");
 	const char *repay_by = ma_json_str(g, "repay_by");
 	struct ml_buf h;
 	ml_buf_init(&h, MC_LINE_BYTES_MAX);
-	ml_buf_add_str(&h, grant);
+	ml_buf_add_str(&h, mc_grant_name(names, grant));
 	if (use_by != NULL)
-		ml_buf_addf(&h, "  use by %s", use_by);
+		ml_buf_addf(&h, "  %s %s", w->use_by, use_by);
 	if (repay_by != NULL)
-		ml_buf_addf(&h, "%s repay by %s", use_by ? "," : " ", repay_by);
+		ml_buf_addf(&h, "%s %s %s", use_by ? "," : " ", w->repay_by,
+		            repay_by);
 	if (use_by == NULL && repay_by == NULL)
-		ml_buf_add_str(&h, "  (no use_by: never due)");
-	int rc = mc_table_heading(t, h.data, mc_style(ctx, MC_STYLE_BOLD));
+		ml_buf_addf(&h, "  %s", w->never_due);
+	static char line[MC_LINE_BYTES_MAX];
+	int rc = mc_table_heading(t, mc_whole(ctx, h.data, line),
+	                          mc_style(ctx, MC_STYLE_BOLD));
 	ml_buf_free(&h);
 	return rc;
 }
 
 static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
-                        const cJSON *row)
+                        const struct mc_names *names, const cJSON *row)
 {
-	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX];
+	char money[MC_REPAY_FIGURES][ML_MONEY_TEXT_MAX],
+	    name[MC_NAME_BYTES_MAX];
 	const char *cells[2 + MC_REPAY_FIGURES];
 	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
 	int64_t v[MC_REPAY_FIGURES];
 	if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
 		return ML_E_CORRUPT;
 	const char *status = ma_json_str(row, "status");
-	cells[0] = ma_json_str(row, "party");
-	for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
+	cells[0] =
+	    mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")), name);
+	for (size_t i = 0; i < MC_REPAY_FIGURES; i++) {
 		cells[1 + i] = ml_money_format(v[i], money[i], sizeof money[i]);
-	cells[1 + MC_REPAY_FIGURES] = status;
+		mc_table_add_ore(t, 1 + i, v[i]);
+	}
+	cells[1 + MC_REPAY_FIGURES] =
+	    mc_words_code(mc_words_of(ctx->lang), status);
 	styles[1 + MC_REPAY_FIGURES] = status ? mc_status_style(status) : NULL;
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
 }
 
-static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
+static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc,
+                          const struct mc_names *names)
 {
-	static const char *const labels[] = {"received", "spent", "paid out",
-	                                     "repaid", "outstanding"};
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	const char *const *labels = w->repay;
 	struct mc_table *t = mc_table_new(2 + MC_REPAY_FIGURES);
 	const char *last = "";
 	const cJSON *row;
@@ -84,25 +97,28 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
 	for (size_t i = 0; t && i < MC_REPAY_FIGURES; i++)
 		mc_table_column(t, 1 + i, labels[i], MC_RIGHT);
 	if (t != NULL) {
-		mc_table_column(t, 0, "party", MC_LEFT);
-		mc_table_column(t, 1 + MC_REPAY_FIGURES, "status", MC_LEFT);
+		mc_table_column(t, 0, w->party, MC_LEFT);
+		mc_table_column(t, 1 + MC_REPAY_FIGURES, w->status, MC_LEFT);
 	}
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
 		const char *grant = ma_json_str(row, "grant");
 		if (rc == 0 && grant != NULL && strcmp(grant, last) != 0)
-			rc = mc_repay_heading(ctx, t, doc, grant);
+			rc = mc_repay_heading(ctx, t, doc, names, grant);
 		last = grant ? grant : last;
-		rc = rc ? rc : mc_repay_row(ctx, t, row);
+		rc = rc ? rc : mc_repay_row(ctx, t, names, row);
 	}
+	/* the total line's outstanding is the answer's total_outstanding:
+	 * the sum of the rows, which the API states */
 	if (rc == 0 && ma_json_int(doc, "total_outstanding", &total) != 0)
 		rc = ML_E_CORRUPT;
+	if (rc == 0)
+		rc = mc_table_total(t, w->total,
+		                    ctx->colour ? MC_STYLE_BOLD : NULL);
 	if (rc == 0) {
-		char money[ML_MONEY_TEXT_MAX];
-		printf("Repayments as of %s\n", ma_json_str(doc, "as_of"));
+		mc_say(ctx, "%s %s", w->repayments_as_of,
+		       ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
-		printf("Total outstanding: %s\n",
-		       ml_money_format(total, money, sizeof money));
 	}
 	mc_table_free(t);
 	return rc == 0 ? MC_EXIT_OK : mc_bad_answer(ctx, "a repayment row");
@@ -111,16 +127,20 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc)
 static int mc_repay_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
 	cJSON *doc = mc_json_parse(r);
+	struct mc_names names = {0};
 	int exit = MC_EXIT_OK;
 	if (ma_json_array(doc, "rows") == NULL ||
 	    ma_json_str(doc, "as_of") == NULL)
 		exit = mc_bad_answer(ctx, "no rows");
-	else if (cJSON_GetArraySize(ma_json_array(doc, "rows")) == 0)
-		printf("No repayments as of %s: no legal entity has money in "
-		       "these grants.\n",
+	else if (cJSON_GetArraySize(ma_json_array(doc, "rows")) == 0) {
+		mc_say(ctx, mc_words_of(ctx->lang)->no_repayments,
 		       ma_json_str(doc, "as_of"));
-	else
-		exit = mc_repay_table(ctx, doc);
+	} else {
+		exit = mc_names_load(ctx, ma_json_str(doc, "as_of"), &names);
+		if (exit == MC_EXIT_OK)
+			exit = mc_repay_table(ctx, doc, &names);
+	}
+	mc_names_free(&names);
 	cJSON_Delete(doc);
 	return exit;
 }
@@ -191,39 +211,55 @@ const struct mc_command mc_cmd_repayments = {
 
 /* --- deadlines ------------------------------------------------------------ */
 
-static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
-                           const cJSON *it)
+/* "in 16 days", "today", "1 day overdue" in the run's words. */
+static void mc_deadline_when(const struct mc_words *w, const char *status,
+                             int64_t days, char *when, size_t size)
 {
-	char money[ML_MONEY_TEXT_MAX] = "", when[48];
+	bool overdue = status != NULL && strcmp(status, "overdue") == 0;
+	if (days == 0 && !overdue)
+		snprintf(when, size, "%s", w->today);
+	else if (days == 1)
+		snprintf(when, size, "%s",
+		         overdue ? w->overdue_one : w->in_days_one);
+	else
+		snprintf(when, size, overdue ? w->overdue : w->in_days,
+		         (long long)days);
+}
+
+static int mc_deadline_row(struct mc_ctx *ctx, struct mc_table *t,
+                           const struct mc_names *names, const cJSON *it)
+{
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	char money[ML_MONEY_TEXT_MAX] = "", when[64];
+	char party[MC_NAME_BYTES_MAX], grant[MC_NAME_BYTES_MAX];
 	int64_t amount = 0, days = 0;
 	if (ma_json_int(it, "amount", &amount) ||
 	    ma_json_int(it, "days", &days))
 		return ML_E_CORRUPT;
 	const char *status = ma_json_str(it, "status");
-	bool overdue = status != NULL && strcmp(status, "overdue") == 0;
-	if (overdue)
-		snprintf(when, sizeof when, "%lld day%s overdue",
-		         (long long)days, days == 1 ? "" : "s");
-	else if (days == 0)
-		snprintf(when, sizeof when, "today");
-	else
-		snprintf(when, sizeof when, "in %lld day%s", (long long)days,
-		         days == 1 ? "" : "s");
+	mc_deadline_when(w, status, days, when, sizeof when);
 	if (amount != 0)
 		ml_money_format(amount, money, sizeof money);
+	mc_table_add_ore(t, 4, amount);
 	const char *cells[] = {
-	    ma_json_str(it, "due"),   when,  ma_json_str(it, "kind"),
-	    ma_json_str(it, "party"), money, ma_json_str(it, "grant")};
+	    ma_json_str(it, "due"),
+	    when,
+	    mc_words_code(w, ma_json_str(it, "kind")),
+	    mc_cell(ctx, mc_party_name(names, ma_json_str(it, "party")), party),
+	    money,
+	    mc_cell(ctx, mc_grant_name(names, ma_json_str(it, "grant")),
+	            grant)};
 	const char *styles[6] = {NULL};
 	styles[1] = status ? mc_status_style(status) : NULL;
 	return mc_table_row(t, cells, ctx->colour ? styles : NULL);
 }
 
 static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
-                              const cJSON *items)
+                              const cJSON *items, const struct mc_names *names)
 {
-	static const char *const labels[] = {"due",   "when",   "what",
-	                                     "party", "amount", "grant"};
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	const char *const labels[] = {w->due,   w->when,   w->what,
+	                              w->party, w->amount, w->grant};
 	struct mc_table *t = mc_table_new(6);
 	const cJSON *it;
 	int rc = t ? 0 : ML_E_NOMEM;
@@ -231,10 +267,14 @@ static int mc_deadlines_table(struct mc_ctx *ctx, const cJSON *doc,
 		mc_table_column(t, i, labels[i], i == 4 ? MC_RIGHT : MC_LEFT);
 	cJSON_ArrayForEach(it, items)
 	{
-		rc = rc ? rc : mc_deadline_row(ctx, t, it);
+		rc = rc ? rc : mc_deadline_row(ctx, t, names, it);
 	}
+	if (rc == 0)
+		rc = mc_table_total(t, w->total,
+		                    ctx->colour ? MC_STYLE_BOLD : NULL);
 	if (rc == 0) {
-		printf("Deadlines as of %s\n", ma_json_str(doc, "as_of"));
+		mc_say(ctx, "%s %s", w->deadlines_as_of,
+		       ma_json_str(doc, "as_of"));
 		mc_table_print(t, stdout, 0, 2, mc_style(ctx, MC_STYLE_DIM));
 	}
 	mc_table_free(t);
@@ -245,14 +285,19 @@ static int mc_deadlines_print(struct mc_ctx *ctx, const struct mc_reply *r)
 {
 	cJSON *doc = mc_json_parse(r);
 	const cJSON *items = ma_json_array(doc, "items");
+	const char *as_of = ma_json_str(doc, "as_of");
+	struct mc_names names = {0};
 	int exit = MC_EXIT_OK;
-	if (items == NULL || ma_json_str(doc, "as_of") == NULL)
+	if (items == NULL || as_of == NULL)
 		exit = mc_bad_answer(ctx, "no items");
-	else if (cJSON_GetArraySize(items) == 0)
-		printf("Nothing is due within 30 days or overdue as of %s.\n",
-		       ma_json_str(doc, "as_of"));
-	else
-		exit = mc_deadlines_table(ctx, doc, items);
+	else if (cJSON_GetArraySize(items) == 0) {
+		mc_say(ctx, mc_words_of(ctx->lang)->no_deadlines, as_of);
+	} else {
+		exit = mc_names_load(ctx, as_of, &names);
+		if (exit == MC_EXIT_OK)
+			exit = mc_deadlines_table(ctx, doc, items, &names);
+	}
+	mc_names_free(&names);
 	cJSON_Delete(doc);
 	return exit;
 }

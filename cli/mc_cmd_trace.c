@@ -6,11 +6,15 @@
  * format=csv / format=svg (and lang) and printed as received, so medel,
  * medeld and the web view give the same bytes. The tree (default) and
  * dot (Graphviz) are medel's, drawn from the JSON answer through the API
- * layer's model (mc_trace.h). --json and --csv given globally choose
+ * layer's model (mc_trace.h), labelled with the parties' and the
+ * grant's names (mc_names.h). --json and --csv given globally choose
  * those formats when --format is not given.
  */
 #include <string.h>
 
+#include "ma_names.h"
+
+#include "mc_names.h"
 #include "mc_trace.h"
 
 static const char *mc_trace_format(const struct mc_ctx *ctx, const char *given)
@@ -39,13 +43,19 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
 	cJSON *doc = mc_json_parse(r);
+	struct mc_names names = {0};
 	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
 		exit = mc_bad_answer(ctx, why);
-	else if (strcmp(format, "dot") == 0)
-		mc_trace_dot(&t, stdout);
 	else
+		exit = mc_names_load(ctx, t.as_of, &names);
+	if (exit == MC_EXIT_OK)
+		ma_names_trace(&t, names.parties, names.grants);
+	if (exit == MC_EXIT_OK && strcmp(format, "dot") == 0)
+		mc_trace_dot(&t, stdout);
+	else if (exit == MC_EXIT_OK)
 		exit = mc_trace_tree(ctx, &t);
 	ma_trace_free(&t);
+	mc_names_free(&names);
 	cJSON_Delete(doc);
 	return exit;
 }
@@ -56,12 +66,13 @@ static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
 	                                      "svg"};
 	struct mc_opt o[] = {{"as-of", MC_OPT_VALUE, NULL},
 	                     {"known-at", MC_OPT_VALUE, NULL},
-	                     {"format", MC_OPT_VALUE, NULL}};
+	                     {"format", MC_OPT_VALUE, NULL},
+	                     {"posts", MC_OPT_FLAG, NULL}};
 	char *pos[1];
 	size_t n_pos = 0;
 	struct mc_query q;
 	struct mc_reply r;
-	int exit = mc_args_parse(ctx, argc, argv, o, 3, pos, 1, &n_pos);
+	int exit = mc_args_parse(ctx, argc, argv, o, 4, pos, 1, &n_pos);
 	if (exit == MC_EXIT_OK && n_pos != 1)
 		exit = mc_usage(ctx, "trace needs a GRANT");
 	if (exit == MC_EXIT_OK)
@@ -81,6 +92,7 @@ static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_query_add(&q, "grant", pos[0]);
 	mc_query_add(&q, "as_of", o[0].value);
 	mc_query_add(&q, "known_at", o[1].value);
+	mc_query_add(&q, "posts", o[3].value);
 	if (mc_trace_by_api(format)) {
 		mc_query_add(&q, "format", format);
 		mc_query_add(&q, "lang", ctx->lang);
@@ -98,14 +110,15 @@ static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
 const struct mc_command mc_cmd_trace = {
     "trace",
     "where a grant's money went: a tree, or csv, dot, svg",
-    "usage: medel trace GRANT [--as-of DATE] [--known-at TIME]\n"
+    "usage: medel trace GRANT [--as-of DATE] [--known-at TIME] [--posts]\n"
     "                   [--format tree|json|csv|dot|svg]\n"
     "\n"
     "Follows the grant's money from its payer through every payout to\n"
     "the parties that spent it, as of DATE (default: today): what each\n"
     "party received, passed on, spent on each activity, repaid, carried\n"
     "over and still holds, with each amount's share of the grant's pool.\n"
-    "A post is a grant of its own: trace the post to see its flows.\n"
+    "A post is a grant of its own: trace the post to see its flows, or\n"
+    "trace the grant with --posts to see it and all its posts summed.\n"
     "\n"
     "  tree  (default) an indented tree; plain ASCII when the locale is\n"
     "        not UTF-8\n"

@@ -6,7 +6,9 @@
 #ifndef MC_IMPORT_H
 #define MC_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Makes text[0..*len) UTF-8: valid UTF-8 (a BOM or not) is kept;
  * anything else is converted from Windows-1252 with iconv(3), replacing
@@ -35,5 +37,12 @@ const char *mc_import_type(const char *text);
  * type and its row number, into buf (≥ 21 bytes). */
 void mc_import_row_id(const char *const *cells, size_t n_cells,
                       const char *type, unsigned row, char *buf, size_t size);
+
+/* `import-csv --template TYPE`: writes to f what Swedish Excel opens
+ * as a sheet to fill in (a UTF-8 BOM, ';', CRLF): a header row of the
+ * Swedish column names the type takes (Typ, Datum and the type's
+ * fields) and one example row. false when type (the API's name) is not
+ * an event type. */
+bool mc_import_template(const char *type, FILE *f);
 
 #endif /* MC_IMPORT_H */

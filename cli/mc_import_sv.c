@@ -194,3 +194,76 @@ void mc_import_row_id(const char *const *cells, size_t n_cells,
 	h = mc_fnv(mc_fnv(h, "\x1e", 1), num, (size_t)k);
 	snprintf(buf, size, "csv:%016llx", (unsigned long long)h);
 }
+
+/* --- the template (mc_import_template) ---------------------------------- */
+
+/* An example value of each field a template shows: the worked example
+ * (docs/examples), so a template imported as it is into that ledger
+ * makes sense. */
+static const char *const mc_examples[][2] = {
+    {"date", "2020-12-15"},
+    {"grant", "psykisk-halsa-2020"},
+    {"from", "kammarkollegiet"},
+    {"to", "malmo"},
+    {"party", "malmo-asn"},
+    {"activity", "Psykologresurs"},
+    {"unit", "IFO Utredning"},
+    {"amount", "420 000"},
+    {"ref", "ASN-2020-12563"},
+    {"invoice_no", "MAL-2020-1"},
+    {"claim_by", "2020-12-31"},
+    {"due", "2020-12-31"},
+    {"to_grant", "psykisk-halsa-2021"},
+    {"corrects", "27"},
+};
+#define MC_EXAMPLES_COUNT (sizeof mc_examples / sizeof mc_examples[0])
+
+static const char *mc_example(const char *field)
+{
+	for (size_t i = 0; i < MC_EXAMPLES_COUNT; i++)
+		if (strcmp(mc_examples[i][0], field) == 0)
+			return mc_examples[i][1];
+	return "";
+}
+
+/* The Swedish name of type t, as a Typ cell says it. */
+static const char *mc_type_sv(const char *api)
+{
+	for (size_t i = 0; i < MC_TYPES_SV_COUNT; i++)
+		if (strcmp(mc_types_sv[i][1], api) == 0)
+			return mc_types_sv[i][0];
+	return api;
+}
+
+/* Does type t take column i of mc_columns_sv? */
+static bool mc_template_has(enum ml_type t, size_t i)
+{
+	const char *field = mc_columns_sv[i][1];
+	enum ml_field f = ml_field_from_name(field, strlen(field));
+	return f < ML_F_COUNT &&
+	       ((ml_types[t].required | ml_types[t].optional) & ML_BIT(f));
+}
+
+bool mc_import_template(const char *type, FILE *f)
+{
+	enum ml_type t = ml_type_from_name(type, strlen(type));
+	if (t == ML_TYPE_NONE)
+		return false;
+	fputs("\xef\xbb\xbf", f);
+	for (int line = 0; line < 2; line++) {
+		bool first = true;
+		for (size_t i = 0; i < MC_COLUMNS_SV_COUNT; i++) {
+			if (!mc_template_has(t, i))
+				continue;
+			const char *field = mc_columns_sv[i][1];
+			const char *cell = line == 0 ? mc_columns_sv[i][0]
+			                   : strcmp(field, "type") == 0
+			                       ? mc_type_sv(type)
+			                       : mc_example(field);
+			fprintf(f, "%s%s", first ? "" : ";", cell);
+			first = false;
+		}
+		fputs("\r\n", f);
+	}
+	return true;
+}

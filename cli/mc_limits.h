@@ -65,6 +65,13 @@
  * table or tree before it is cut with "…". */
 #define MC_LABEL_COLS_MAX 60
 
+/* A party's or grant's name in a table column is cut to this many
+ * display columns ("…"), so a long committee name does not push the
+ * amounts off the screen; MC_NAME_BYTES_MAX holds it (4 bytes a column
+ * at most, and the "…"). */
+#define MC_NAME_COLS_MAX  36
+#define MC_NAME_BYTES_MAX (4 * MC_NAME_COLS_MAX + 8)
+
 /* How deep the trace's tree may nest. A grant's chain is a handful of
  * levels; 64 is far beyond any real one and keeps the recursion bounded
  * even on a malformed answer. (The trace model's own bounds are the API

@@ -29,7 +29,7 @@
 static const struct mc_command *const mc_commands[] = {
     &mc_cmd_append,  &mc_cmd_record, &mc_cmd_import_csv, &mc_cmd_log,
     &mc_cmd_balance, &mc_cmd_trace,  &mc_cmd_repayments, &mc_cmd_deadlines,
-    &mc_cmd_verify,  &mc_cmd_export, &mc_cmd_backup,
+    &mc_cmd_verify,  &mc_cmd_export, &mc_cmd_backup,     &mc_cmd_statement,
 };
 #define MC_COMMAND_COUNT (sizeof mc_commands / sizeof mc_commands[0])
 
@@ -55,8 +55,9 @@ static const char mc_usage_text[] =
     "  (default)         tables for people; amounts as 22 949 683 kr\n"
     "  --json            exactly the API's JSON (errors: its error object)\n"
     "  --csv             for Swedish Excel: ';', decimal comma, UTF-8 BOM\n"
-    "  --lang en|sv      the words of --csv and trace's svg (default: the\n"
-    "                    locale's, sv where it is Swedish, else en)\n"
+    "  --lang en|sv      the words of tables, --csv and trace's svg\n"
+    "                    (default: the locale's, sv where it is Swedish,\n"
+    "                    else en)\n"
     "\n"
     "Commands:\n";
 

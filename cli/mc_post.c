@@ -18,6 +18,9 @@
 
 #include "mc_post.h"
 
+#include "mc_direction.h"
+#include "mc_words.h"
+
 int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
                  const char *expected_head)
 {
@@ -30,14 +33,13 @@ int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
 	                      &p->expected_head);
 }
 
-static const char *const mc_post_columns[] = {"seq", "id", "duplicate",
-                                              "recorded_at", "hash"};
-
-static void mc_post_csv(struct mc_post *p, const cJSON *ev)
+static void mc_post_csv(const struct mc_ctx *ctx, struct mc_post *p,
+                        const cJSON *ev)
 {
 	int64_t seq = 0;
 	if (!p->csv_started) {
-		mc_csv_start(&p->csv, mc_post_columns, 5);
+		mc_csv_start(&p->csv, mc_words_of(ctx->lang)->post_csv,
+		             MC_WORDS_POST_CSV);
 		p->csv_started = true;
 	}
 	ma_json_int(ev, "seq", &seq);
@@ -73,8 +75,8 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 		p->n_events++;
 		p->n_duplicates += ma_json_bool(ev, "duplicate") ? 1 : 0;
 		if (ctx->out == MC_OUT_CSV)
-			mc_post_csv(p, ev);
-		else
+			mc_post_csv(ctx, p, ev);
+		else if (ctx->out == MC_OUT_JSON || !p->quiet)
 			printf("%lld%s\n", (long long)seq,
 			       p->dry_run                      ? " dry-run"
 			       : ma_json_bool(ev, "duplicate") ? " duplicate"
@@ -148,8 +150,10 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	if (r.status == 200 || r.status == 201) {
 		exit = mc_post_print(ctx, p, &r);
 		mc_post_warnings(&r, locate, locate_arg);
-	} else
+	} else {
 		exit = mc_report(ctx, &r, locate, locate_arg);
+		mc_direction_explain(ctx, body, len, &r);
+	}
 	mc_reply_free(&r);
 	return exit;
 }

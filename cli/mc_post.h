@@ -38,6 +38,9 @@ struct mc_post {
 	bool check_head;        /* --expected-head given */
 	uint64_t expected_head; /* for the next batch; updated after each */
 	bool csv_started;       /* the CSV header is out */
+	bool quiet;             /* human form: no line per event (the
+	                           command prints its own, as import-csv's
+	                           dry run does) */
 	size_t n_events;        /* in the answers so far (not with --json) */
 	size_t n_duplicates;    /* of them, identical re-sends */
 	struct mc_csv_out csv;

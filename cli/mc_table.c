@@ -14,6 +14,7 @@
 
 #include "ml_buf.h"
 #include "ml_error.h"
+#include "ml_money.h"
 
 #include "mc_text.h"
 
@@ -23,12 +24,15 @@ struct mc_row {
 	size_t text_at;  /* offset of the first cell in t->text */
 	size_t style_at; /* offset of the first style, or SIZE_MAX */
 	bool heading;    /* one cell spanning the table */
+	bool rule;       /* a rule above it (the total line) */
 };
 
 struct mc_table {
 	size_t n_cols;
 	const char *headers[MC_TABLE_COLUMNS_MAX];
 	enum mc_align align[MC_TABLE_COLUMNS_MAX];
+	int64_t sum_ore[MC_TABLE_COLUMNS_MAX]; /* mc_table_add_ore */
+	bool summed[MC_TABLE_COLUMNS_MAX];
 	struct mc_row *rows;
 	size_t n_rows, cap_rows;
 	struct ml_buf text; /* cells and styles, each NUL-terminated */
@@ -72,13 +76,21 @@ static int mc_table_grow(struct mc_table *t)
 	               sizeof *t->rows, ML_ANSWER_ROWS_MAX);
 }
 
-/* Appends n strings, each with its NUL (NULL → ""). */
+/* Appends n strings, each with its NUL (NULL → ""); a line break or
+ * tab in a cell (a quoted spreadsheet cell) becomes a space, so a row
+ * stays one line. */
 static int mc_table_strings(struct mc_table *t, const char *const *s, size_t n)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const char *v = s[i] ? s[i] : "";
-		rc = ml_buf_add(&t->text, v, strlen(v) + 1);
+		size_t at = t->text.len, len = strlen(v);
+		rc = ml_buf_add(&t->text, v, len + 1);
+		for (size_t k = 0; rc == 0 && k < len; k++)
+			if (t->text.data[at + k] == '\n' ||
+			    t->text.data[at + k] == '\r' ||
+			    t->text.data[at + k] == '\t')
+				t->text.data[at + k] = ' ';
 	}
 	return rc;
 }
@@ -91,6 +103,7 @@ int mc_table_row(struct mc_table *t, const char *const *cells,
 		return rc;
 	struct mc_row *r = &t->rows[t->n_rows];
 	r->heading = false;
+	r->rule = false;
 	r->text_at = t->text.len;
 	r->style_at = SIZE_MAX;
 	rc = mc_table_strings(t, cells, t->n_cols);
@@ -111,11 +124,39 @@ int mc_table_heading(struct mc_table *t, const char *text, const char *style)
 	struct mc_row *r = &t->rows[t->n_rows];
 	const char *cells[2] = {text, style};
 	r->heading = true;
+	r->rule = false;
 	r->text_at = t->text.len;
 	r->style_at = SIZE_MAX;
 	rc = mc_table_strings(t, cells, 2);
 	if (rc == 0)
 		t->n_rows++;
+	return rc;
+}
+
+void mc_table_add_ore(struct mc_table *t, size_t col, int64_t ore)
+{
+	if (col >= t->n_cols)
+		return;
+	t->summed[col] = true;
+	t->sum_ore[col] += ore;
+}
+
+int mc_table_total(struct mc_table *t, const char *label, const char *style)
+{
+	char money[MC_TABLE_COLUMNS_MAX][ML_MONEY_TEXT_MAX];
+	const char *cells[MC_TABLE_COLUMNS_MAX] = {label};
+	const char *styles[MC_TABLE_COLUMNS_MAX];
+	for (size_t c = 0; c < t->n_cols; c++) {
+		styles[c] = style;
+		if (t->summed[c])
+			cells[c] = ml_money_format(t->sum_ore[c], money[c],
+			                           sizeof money[c]);
+		else if (c > 0)
+			cells[c] = NULL;
+	}
+	int rc = mc_table_row(t, cells, style ? styles : NULL);
+	if (rc == 0)
+		t->rows[t->n_rows - 1].rule = true;
 	return rc;
 }
 
@@ -147,14 +188,34 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 	}
 }
 
+/* A cell as the terminal can show it: folded to ASCII (ma_text.h) when
+ * the locale is not UTF-8, so Swedish words and names stay readable;
+ * the widths do not change (one column a character either way). */
+static void mc_table_put(FILE *f, const char *text)
+{
+	static int utf8 = -1;
+	if (utf8 < 0)
+		utf8 = mc_locale_utf8();
+	struct ml_buf b;
+	ml_buf_init(&b, MC_LINE_BYTES_MAX);
+	if (utf8 || ma_text_add(&b, text, 0, false) != 0 || b.data == NULL)
+		fputs(text, f);
+	else
+		fputs(b.data, f);
+	ml_buf_free(&b);
+}
+
 /* One line of cells; the last column is not padded on the right. */
 static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
                           const char *const *cells, const char *const *styles)
 {
-	for (size_t c = 0; c < t->n_cols; c++) {
+	size_t end = t->n_cols; /* empty cells at the end are not printed */
+	while (end > 1 && cells[end - 1][0] == '\0')
+		end--;
+	for (size_t c = 0; c < end; c++) {
 		size_t n = ma_text_cols(cells[c], strlen(cells[c]));
 		size_t gap = w[c] > n ? w[c] - n : 0;
-		bool last = c + 1 == t->n_cols;
+		bool last = c + 1 == end;
 		bool styled = styles != NULL && styles[c][0] != '\0';
 		if (c > 0)
 			mc_text_pad(f, 2);
@@ -162,11 +223,28 @@ static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
 			mc_text_pad(f, gap);
 		if (styled)
 			fputs(styles[c], f);
-		fputs(cells[c], f);
+		mc_table_put(f, cells[c]);
 		if (styled)
 			fputs(MC_STYLE_RESET_TEXT, f);
 		if (t->align[c] == MC_LEFT && !last)
 			mc_text_pad(f, gap);
+	}
+	fputc('\n', f);
+}
+
+/* Dashes over the summed columns, the line above a total. */
+static void mc_table_rule(const struct mc_table *t, FILE *f, const size_t *w,
+                          size_t indent)
+{
+	size_t last = 0;
+	for (size_t c = 0; c < t->n_cols; c++)
+		if (t->summed[c])
+			last = c;
+	mc_text_pad(f, indent);
+	for (size_t c = 0; c <= last; c++) {
+		for (size_t i = 0; i < w[c] + (c > 0 ? 2 : 0); i++)
+			fputc(t->summed[c] && (c == 0 || i >= 2) ? '-' : ' ',
+			      f);
 	}
 	fputc('\n', f);
 }
@@ -195,6 +273,8 @@ void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
 				fprintf(f, "%s\n", cells[0]);
 			continue;
 		}
+		if (r->rule)
+			mc_table_rule(t, f, w, indent + row_indent);
 		mc_table_split(t, r->text_at, cells, t->n_cols);
 		if (r->style_at != SIZE_MAX)
 			mc_table_split(t, r->style_at, styles, t->n_cols);

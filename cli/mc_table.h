@@ -5,7 +5,8 @@
  * width is known: headers, then rows, columns two spaces apart, text
  * left-aligned and amounts right-aligned, the last column not padded (no
  * trailing blanks). A heading row (a grant's id above its parties) spans
- * the table and is not measured. Cells may carry a style (an ANSI colour)
+ * the table and is not measured. A total line (mc_table_total) sums the
+ * amounts given to mc_table_add_ore, under a rule. Cells may carry a style (an ANSI colour)
  * that is printed around the text and never counted in its width; styles
  * are only given when colour is on.
  *
@@ -19,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mc_limits.h"
@@ -43,6 +45,18 @@ int mc_table_row(struct mc_table *t, const char *const *cells,
 
 /* Adds a heading line that spans the table, in style (or NULL). */
 int mc_table_heading(struct mc_table *t, const char *text, const char *style);
+
+/* Counts ore into column col's total (mc_table_total). Call it once per
+ * row for each column that is summed; an amount column of a table of
+ * amounts is always summed (CLI.md: every such table ends with a total
+ * line). */
+void mc_table_add_ore(struct mc_table *t, size_t col, int64_t ore);
+
+/* Adds the total line: label in the first column, each summed column's
+ * total (as ml_money_format writes it), printed bold (style, when not
+ * NULL) under a rule of dashes over the amount columns. 0 or an ML_E_*
+ * code. */
+int mc_table_total(struct mc_table *t, const char *label, const char *style);
 
 /* Prints it to f, each line after indent spaces; rows (not headings and
  * not the header) are indented by row_indent more. header_style styles

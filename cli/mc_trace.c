@@ -9,16 +9,20 @@
  * still holds. Each line has its amount and its share of the grant's
  * pool, in a table so the amounts line up whatever the depth. A party
  * paid by two others is drawn in full under the first and named under
- * the second; depth is bounded by MC_TREE_DEPTH_MAX.
+ * the second; depth is bounded by MC_TREE_DEPTH_MAX. Parties are named
+ * by their labels (ma_names.h), the words are --lang's (mc_words.h); the
+ * tree has no total line: its first line is the pool every share is of.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_money.h"
 
+#include "mc_names.h"
 #include "mc_table.h"
 #include "mc_text.h"
 #include "mc_trace.h"
+#include "mc_words.h"
 
 /* --- the tree --------------------------------------------------------------
  */
@@ -129,28 +133,29 @@ static void mc_item_text(const struct mc_tree *tr, size_t n,
 {
 	const struct ma_trace *t = tr->t;
 	const struct ma_trace_activity *a = &t->nodes[n].acts[it->ref];
+	const struct mc_words *w = mc_words_of(tr->ctx->lang);
 	const char *arrow = tr->ctx->utf8 ? "\xe2\x86\x92" : "->";
 	switch (it->kind) {
 	case MC_I_CARRIED_IN:
-		ml_buf_add_str(out, "carried in from another grant");
+		ml_buf_add_str(out, w->carried_in);
 		break;
 	case MC_I_RETURNED:
-		ml_buf_add_str(out, "got back (repaid to it)");
+		ml_buf_add_str(out, w->got_back);
 		break;
 	case MC_I_SPENT:
-		ml_buf_addf(out, "spent: %s", a->activity);
+		ml_buf_addf(out, "%s: %s", w->spent, a->activity);
 		if (a->unit != NULL)
 			ml_buf_addf(out, " (%s)", a->unit);
 		break;
 	case MC_I_REPAID:
-		ml_buf_addf(out, "repaid %s %s", arrow,
-		            t->nodes[t->edges[it->ref].to].party);
+		ml_buf_addf(out, "%s %s %s", w->repaid, arrow,
+		            t->nodes[t->edges[it->ref].to].label);
 		break;
 	case MC_I_CARRIED_OUT:
-		ml_buf_add_str(out, "carried out to another grant");
+		ml_buf_add_str(out, w->carried_out);
 		break;
 	default:
-		ml_buf_add_str(out, "holds");
+		ml_buf_add_str(out, w->holds);
 		break;
 	}
 }
@@ -174,7 +179,7 @@ static void mc_tree_items_draw(struct mc_tree *tr, size_t n, int depth)
 		                        : (last ? "   " : "|  ");
 		if (items[i].kind == MC_I_CHILD) {
 			size_t child = tr->t->edges[items[i].ref].to;
-			mc_tree_line(tr, conn, tr->t->nodes[child].party,
+			mc_tree_line(tr, conn, tr->t->nodes[child].label,
 			             items[i].amount_ore, true);
 			ml_buf_add_str(&tr->prefix, more);
 			mc_tree_node(tr, child, depth + 1);
@@ -195,13 +200,14 @@ static void mc_tree_items_draw(struct mc_tree *tr, size_t n, int depth)
 /* What is under node n (its own line is already drawn). */
 static void mc_tree_node(struct mc_tree *tr, size_t n, int depth)
 {
+	const struct mc_words *w = mc_words_of(tr->ctx->lang);
 	const char *note = tr->ctx->utf8 ? "\xe2\x94\x94\xe2\x94\x80 " : "`- ";
 	if (tr->shown[n]) {
-		mc_tree_line(tr, note, "(shown above)", 0, false);
+		mc_tree_line(tr, note, w->shown_above, 0, false);
 		return;
 	}
 	if (depth >= MC_TREE_DEPTH_MAX) {
-		mc_tree_line(tr, note, "(deeper than medel draws)", 0, false);
+		mc_tree_line(tr, note, w->too_deep, 0, false);
 		return;
 	}
 	tr->shown[n] = true;
@@ -217,7 +223,7 @@ static void mc_tree_roots(struct mc_tree *tr)
 		if (n >= t->n_nodes || (k > 0 && n == t->payer) ||
 		    !t->nodes[n].root)
 			continue;
-		mc_tree_line(tr, "", t->nodes[n].party, ma_trace_inflow(t, n),
+		mc_tree_line(tr, "", t->nodes[n].label, ma_trace_inflow(t, n),
 		             true);
 		mc_tree_node(tr, n, 0);
 	}
@@ -225,8 +231,10 @@ static void mc_tree_roots(struct mc_tree *tr)
 
 int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 {
+	const struct mc_words *w = mc_words_of(ctx->lang);
 	struct mc_tree tr = {.ctx = ctx, .t = t};
 	char pool[ML_MONEY_TEXT_MAX];
+	static char title[MC_LINE_BYTES_MAX];
 	tr.table = mc_table_new(3);
 	tr.shown = calloc(t->n_nodes + 1, sizeof *tr.shown);
 	ml_buf_init(&tr.prefix, 8 * MC_TREE_DEPTH_MAX);
@@ -235,14 +243,16 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 		tr.rc = ML_E_NOMEM;
 	if (tr.rc == 0) {
 		mc_table_column(tr.table, 0, "", MC_LEFT);
-		mc_table_column(tr.table, 1, "amount", MC_RIGHT);
-		mc_table_column(tr.table, 2, "of pool", MC_RIGHT);
+		mc_table_column(tr.table, 1, w->amount, MC_RIGHT);
+		mc_table_column(tr.table, 2, w->of_pool, MC_RIGHT);
 		mc_tree_roots(&tr);
 	}
 	if (tr.rc == 0) {
-		printf("%s%s%s as of %s: %zu parties, pool %s\n",
-		       mc_style(ctx, MC_STYLE_BOLD), t->grant,
-		       mc_style(ctx, MC_STYLE_RESET), t->as_of, t->n_nodes,
+		printf("%s%s%s %s %s: %zu %s, %s %s\n",
+		       mc_style(ctx, MC_STYLE_BOLD),
+		       mc_whole(ctx, t->grant_label, title),
+		       mc_style(ctx, MC_STYLE_RESET), w->as_of, t->as_of,
+		       t->n_nodes, w->parties, w->pool,
 		       ml_money_format(t->pool_ore, pool, sizeof pool));
 		mc_table_print(tr.table, stdout, 0, 0,
 		               mc_style(ctx, MC_STYLE_DIM));

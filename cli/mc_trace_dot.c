@@ -43,7 +43,7 @@ static void mc_dot_node(const struct ma_trace *t, size_t i, FILE *f)
 	fputs("  \"p:", f);
 	mc_dot_text(f, n->party);
 	fputs("\" [label=\"", f);
-	mc_dot_text(f, n->party);
+	mc_dot_text(f, n->label);
 	fprintf(f, "\\n%s%s\"%s];\n", i == t->payer ? "pool " : "",
 	        ml_money_format(ma_trace_inflow(t, i), money, sizeof money),
 	        i == t->payer ? ", style=\"rounded,bold\"" : "");

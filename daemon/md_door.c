@@ -301,6 +301,7 @@ static void md_door_log(struct md_door *d, const struct md_head *h, int status,
                         const char *id, const char *who, int64_t start_us)
 {
 	struct md_loop *l = d->site->loop;
+	char peer[MD_PEER_TEXT_MAX];
 	int64_t us = md_door_mono_us() - start_us;
 	md_metrics_request(l->srv->o.metrics, MA_ROUTE_NONE, status, us);
 	struct md_logline line;
@@ -315,6 +316,9 @@ static void md_door_log(struct md_door *d, const struct md_head *h, int status,
 	md_logline_str(&line, "who", who);
 	md_logline_str(&line, "via",
 	               d->site->via == MD_VIA_UNIX ? "unix" : "tcp");
+	md_peer_text(d->sock ? bufferevent_getfd(d->sock) : -1,
+	             d->site->via == MD_VIA_TCP, peer, sizeof peer);
+	md_logline_str(&line, "peer", peer);
 	md_logline_str(&line, "door", "refused");
 	md_logline_end(&line);
 }

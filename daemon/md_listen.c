@@ -7,6 +7,7 @@
  */
 #include "md_listen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -224,6 +225,28 @@ int md_peer_uid(int fd, uid_t *uid_out)
 		return -1;
 	*uid_out = cred.uid;
 	return 0;
+}
+
+void md_peer_text(int fd, bool tcp, char *out, size_t out_size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char ip[INET6_ADDRSTRLEN];
+	snprintf(out, out_size, "%s", tcp ? "-" : "unix");
+	if (!tcp || fd < 0 ||
+	    getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		if (inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip) != NULL)
+			snprintf(out, out_size, "%s:%u", ip,
+			         (unsigned)ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+		if (inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip) != NULL)
+			snprintf(out, out_size, "[%s]:%u", ip,
+			         (unsigned)ntohs(a->sin6_port));
+	}
 }
 
 int md_user_name(uid_t uid, char *name, size_t name_size)

@@ -20,6 +20,7 @@
 #ifndef MD_LISTEN_H
 #define MD_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -68,6 +69,13 @@ void md_peer_cache_name(struct md_peer_cache *c, uid_t uid, char *out,
 
 /* The uid of a Unix socket peer (SO_PEERCRED). Returns 0 or -1. */
 int md_peer_uid(int fd, uid_t *uid_out);
+/* The client's address for the request log: "192.0.2.7:51234" or
+ * "[2001:db8::7]:51234" for a TCP peer (getpeername), "unix" for the
+ * Unix socket (whose peer user is the log's who), "-" when the
+ * descriptor has no peer any more. out holds MD_PEER_TEXT_MAX bytes. */
+#define MD_PEER_TEXT_MAX 64
+void md_peer_text(int fd, bool tcp, char *out, size_t out_size);
+
 /* uid's user name (getpwuid_r) into name. Returns 0 when it is the real
  * name; -1 when the lookup failed (no such user, or no descriptor or
  * memory to read /etc/passwd with), and name is then "uid:N": a name to

@@ -137,6 +137,11 @@ static struct md_req *md_req_new(struct md_loop *l,
 	r->start_us = md_mono_us();
 	r->method = md_method_name(evhttp_request_get_command(evreq));
 	memcpy(r->who, "-", 2);
+	struct evhttp_connection *c = evhttp_request_get_connection(evreq);
+	struct bufferevent *bev =
+	    c ? evhttp_connection_get_bufferevent(c) : NULL;
+	md_peer_text(bev ? bufferevent_getfd(bev) : -1, via == MD_VIA_TCP,
+	             r->peer, sizeof r->peer);
 	uint64_t seq;
 	r->route = ma_api_route(r->method, r->path, &r->method_ok, &seq);
 	ma_response_init(&r->resp);
@@ -197,6 +202,7 @@ void md_req_finish(struct md_req *r, int status, uint64_t bytes)
 	md_logline_str(&line, "id", r->id);
 	md_logline_str(&line, "who", r->who);
 	md_logline_str(&line, "via", r->via == MD_VIA_UNIX ? "unix" : "tcp");
+	md_logline_str(&line, "peer", r->peer);
 	md_logline_end(&line);
 	ma_response_free(&r->resp);
 	ma_append_free(r->append);

@@ -58,6 +58,7 @@ struct md_req {
 	int64_t start_us; /* monotonic, for the latency */
 	char id[MD_REQUEST_ID_MAX + 1];
 	char who[ML_RECORDED_BY_MAX + 1]; /* token name or peer user; "-" */
+	char peer[MD_PEER_TEXT_MAX]; /* the client's address (md_peer_text) */
 	enum ma_role role;
 	const char *method;         /* "GET" / "POST" (static) */
 	char *path;                 /* copies, in this allocation */

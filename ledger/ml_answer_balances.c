@@ -9,12 +9,13 @@
  *   party   that party only: one seek per grant (ml_state_account), so a
  *           ledger of a million events answers for one party in
  *           (grants) seeks, with no replay;
- *   rollup  with party: one row per grant summing the party and every
- *           descendant in the party tree the view sees; the row is
- *           labelled with the named party. It exists when any member's
- *           account exists. Transfers inside the subtree are NOT
- *           cancelled here (a balance is a plain sum; the repayments
- *           answer is the one that nets them).
+ *   rollup  with party: one row per grant consolidating the party and
+ *           every descendant in the party tree the view sees
+ *           (ml_answer_consol.c: money moved between two members adds
+ *           nothing); the row is labelled with the named party. It
+ *           exists when any member's account exists.
+ *
+ * "totals" after the rows sums every amount over the rows written.
  *
  * Without a party filter each grant's accounts are walked with
  * ml_state_next_account, one seek per account. A known_at view makes each
@@ -32,20 +33,18 @@
 #include "ml_json.h"
 #include "ml_money.h"
 
-/* Appends "key":integer to a row's text. */
-static int ml_bal_int(struct ml_buf *b, const char *key, int64_t v)
+/* Appends "key":integer to a row's text, after a comma unless first. */
+static int ml_bal_int(struct ml_buf *b, bool first, const char *key, int64_t v)
 {
-	int rc = ml_buf_addf(b, ",\"%s\":", key);
+	int rc = ml_buf_addf(b, "%s\"%s\":", first ? "" : ",", key);
 	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
 }
 
-/* Adds {"grant","party",…14 amounts} to rows. A row is written as text
- * and added as one raw item: the bytes are the same as fourteen cJSON
- * members would print, at a fraction of the allocations (a balances
- * answer is medeld's most frequent read). Readers of the tree see rows
- * as raw JSON; medel and the tests read the printed document. */
-static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
-                      struct ml_str party, const struct ml_totals *t)
+/* Appends the fourteen amounts of t as "key":integer members, in API.md's
+ * key order (unallocated right after pending_out, held last); a comma
+ * before the first unless first. */
+static int ml_bal_amounts(struct ml_buf *b, bool first,
+                          const struct ml_totals *t)
 {
 	static const enum ml_bucket order[] = {
 	    ML_B_ALLOCATED,   ML_B_ALLOCATED_OUT, ML_B_PENDING,
@@ -53,6 +52,45 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 	    ML_B_PAID_OUT,    ML_B_SPENT,         ML_B_REPAID,
 	    ML_B_RETURNED,    ML_B_CARRIED_IN,    ML_B_CARRIED_OUT,
 	};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
+		rc = ml_bal_int(b, first && i == 0, ml_bucket_names[order[i]],
+		                t->v[order[i]]);
+		if (rc == 0 && order[i] == ML_B_PENDING_OUT)
+			rc = ml_bal_int(b, false, "unallocated",
+			                ml_totals_unallocated(t));
+	}
+	return rc == 0 ? ml_bal_int(b, false, "held", ml_totals_held(t)) : rc;
+}
+
+/* Adds raw text b (an object) to arr, or as member name of obj. */
+static int ml_bal_raw(struct ml_ans *a, cJSON *parent, const char *name,
+                      struct ml_buf *b)
+{
+	cJSON *raw = cJSON_CreateRaw(b->data);
+	bool ok = raw != NULL &&
+	          (name == NULL ? cJSON_AddItemToArray(parent, raw)
+	                        : cJSON_AddItemToObject(parent, name, raw));
+	if (!ok) {
+		cJSON_Delete(raw);
+		return ml_ans_nomem(a);
+	}
+	return 0;
+}
+
+/* Adds {"grant","party",…14 amounts} to rows, and t to the totals. A row
+ * is written as text and added as one raw item: the bytes are the same
+ * as fourteen cJSON members would print, at a fraction of the
+ * allocations (a balances answer is medeld's most frequent read).
+ * Readers of the tree see rows as raw JSON; medel and the tests read the
+ * printed document. */
+static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
+                      struct ml_str party, const struct ml_totals *t,
+                      struct ml_totals *totals)
+{
+	if (!ml_totals_add(totals, t))
+		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+		               "the balances' totals exceed 2^63 öre");
 	struct ml_buf b;
 	ml_buf_init(&b, 4096);
 	int rc = ml_buf_add_str(&b, "{\"grant\":");
@@ -62,24 +100,29 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 		rc = ml_buf_add_str(&b, ",\"party\":");
 	if (rc == 0)
 		rc = ml_json_write_string(&b, party.ptr, party.len);
-	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
-		rc = ml_bal_int(&b, ml_bucket_names[order[i]], t->v[order[i]]);
-		/* API.md puts unallocated right after pending_out. */
-		if (rc == 0 && order[i] == ML_B_PENDING_OUT)
-			rc = ml_bal_int(&b, "unallocated",
-			                ml_totals_unallocated(t));
-	}
 	if (rc == 0)
-		rc = ml_bal_int(&b, "held", ml_totals_held(t));
+		rc = ml_bal_amounts(&b, false, t);
 	if (rc == 0)
 		rc = ml_buf_add_char(&b, '}');
-	cJSON *row = rc == 0 ? cJSON_CreateRaw(b.data) : NULL;
+	rc = rc == 0 ? ml_bal_raw(a, rows, NULL, &b) : ml_ans_nomem(a);
 	ml_buf_free(&b);
-	if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
-		cJSON_Delete(row);
-		return ml_ans_nomem(a);
-	}
-	return 0;
+	return rc;
+}
+
+/* "totals": the buckets summed over the rows (API.md). */
+static int ml_bal_totals(struct ml_ans *a, cJSON *doc,
+                         const struct ml_totals *totals)
+{
+	struct ml_buf b;
+	ml_buf_init(&b, 4096);
+	int rc = ml_buf_add_char(&b, '{');
+	if (rc == 0)
+		rc = ml_bal_amounts(&b, true, totals);
+	if (rc == 0)
+		rc = ml_buf_add_char(&b, '}');
+	rc = rc == 0 ? ml_bal_raw(a, doc, "totals", &b) : ml_ans_nomem(a);
+	ml_buf_free(&b);
+	return rc;
 }
 
 static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,
@@ -93,7 +136,8 @@ static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,
 }
 
 /* Every existing account of grant g, sorted by party id. */
-static int ml_bal_all(struct ml_ans *a, const struct ml_named *g, cJSON *rows)
+static int ml_bal_all(struct ml_ans *a, const struct ml_named *g, cJSON *rows,
+                      struct ml_totals *totals)
 {
 	struct ml_named *parties = NULL;
 	size_t n = 0;
@@ -103,58 +147,42 @@ static int ml_bal_all(struct ml_ans *a, const struct ml_named *g, cJSON *rows)
 		bool exists = false;
 		rc = ml_bal_read(a, g->no, parties[i].no, &t, &exists);
 		if (rc == 0 && exists)
-			rc = ml_bal_row(a, rows, g->id, parties[i].id, &t);
+			rc = ml_bal_row(a, rows, g->id, parties[i].id, &t,
+			                totals);
 	}
 	free(parties);
 	return rc;
 }
 
-/* The named party's accounts in g summed over members[0..n). */
-static int ml_bal_rollup(struct ml_ans *a, const struct ml_named *g,
-                         const struct ml_named *party, const uint32_t *members,
-                         size_t n, cJSON *rows)
-{
-	struct ml_totals sum;
-	bool any = false;
-	memset(&sum, 0, sizeof sum);
-	for (size_t i = 0; i < n; i++) {
-		struct ml_totals t;
-		bool exists = false;
-		int rc = ml_bal_read(a, g->no, members[i], &t, &exists);
-		if (rc != 0)
-			return rc;
-		any = any || exists;
-		for (int b = 0; exists && b < ML_BUCKETS; b++) {
-			if (ml_add_overflows(sum.v[b], t.v[b], &sum.v[b]))
-				return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1,
-				               "rollup",
-				               "rollup: the sum exceeds 2^63 "
-				               "öre");
-		}
-	}
-	return any ? ml_bal_row(a, rows, g->id, party->id, &sum) : 0;
-}
-
-/* Party numbers of party and every descendant (malloc'ed). */
+/* The named party and its descendants (in[] over party numbers ≤
+ * count): malloc'ed, free both. */
 static int ml_bal_members(struct ml_ans *a, uint32_t party, uint32_t **out,
-                          size_t *n)
+                          size_t *n, bool **in, uint32_t *count)
 {
 	struct ml_tree t;
 	*out = NULL;
+	*in = NULL;
 	*n = 0;
 	int rc = ml_tree_load(a, &t);
 	if (rc != 0)
 		return rc;
 	uint32_t *m = calloc((size_t)t.count + 1, sizeof *m);
-	for (uint32_t p = 1; m != NULL && p <= t.count; p++) {
+	bool *member = calloc((size_t)t.count + 1, sizeof *member);
+	for (uint32_t p = 1; m != NULL && member && p <= t.count; p++) {
 		ML_ASSERT(*n < p); /* one entry per party at most */
-		if (ml_tree_under(&t, p, party))
+		member[p] = ml_tree_under(&t, p, party);
+		if (member[p])
 			m[(*n)++] = p;
 	}
+	*count = t.count;
 	ml_tree_free(&t);
-	if (m == NULL)
+	if (m == NULL || member == NULL) {
+		free(m);
+		free(member);
 		return ml_ans_nomem(a);
+	}
 	*out = m;
+	*in = member;
 	return 0;
 }
 
@@ -190,6 +218,9 @@ struct ml_bal_sel {
 	struct ml_named party; /* no 0 = every party */
 	uint32_t *members;     /* rollup: party and its descendants */
 	size_t member_count;
+	bool *in; /* rollup: [p] p is a member, p ≤ party_count */
+	uint32_t party_count;
+	struct ml_totals totals; /* Σ of the rows written */
 };
 
 static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
@@ -206,26 +237,28 @@ static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
 		rc = ml_ans_named(a, ML_NAME_PARTY, s->party.no, &s->party);
 	if (rc == 0 && q->rollup)
 		rc = ml_bal_members(a, s->party.no, &s->members,
-		                    &s->member_count);
+		                    &s->member_count, &s->in, &s->party_count);
 	if (rc == 0)
 		rc = ml_ans_grant_list(a, top, q->posts, &s->grants,
 		                       &s->grant_count);
 	return rc;
 }
 
-static int ml_bal_grant(struct ml_ans *a, const struct ml_bal_sel *s,
+static int ml_bal_grant(struct ml_ans *a, struct ml_bal_sel *s,
                         const struct ml_named *g, cJSON *rows)
 {
 	if (s->party.no == 0)
-		return ml_bal_all(a, g, rows);
-	if (s->members != NULL)
-		return ml_bal_rollup(a, g, &s->party, s->members,
-		                     s->member_count, rows);
+		return ml_bal_all(a, g, rows, &s->totals);
 	struct ml_totals t;
 	bool exists = false;
-	int rc = ml_bal_read(a, g->no, s->party.no, &t, &exists);
+	int rc;
+	if (s->members != NULL)
+		rc = ml_consol_members(a, g->no, s->members, s->member_count,
+		                       s->in, s->party_count, &t, &exists);
+	else
+		rc = ml_bal_read(a, g->no, s->party.no, &t, &exists);
 	if (rc == 0 && exists)
-		rc = ml_bal_row(a, rows, g->id, s->party.id, &t);
+		rc = ml_bal_row(a, rows, g->id, s->party.id, &t, &s->totals);
 	return rc;
 }
 
@@ -246,8 +279,11 @@ int ml_answer_balances(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_bal_doc(&a, &doc, &rows);
 	for (size_t i = 0; rc == 0 && i < s.grant_count; i++)
 		rc = ml_bal_grant(&a, &s, &s.grants[i], rows);
+	if (rc == 0)
+		rc = ml_bal_totals(&a, doc, &s.totals);
 	free(s.grants);
 	free(s.members);
+	free(s.in);
 	if (rc != 0) {
 		cJSON_Delete(doc);
 		return rc;

@@ -52,16 +52,24 @@ static int ml_cond_entry(const struct ml_entry_info *e, void *arg)
 	return rc;
 }
 
-/* Clears from c->seqs the allocation resolution res names. */
+/* Clears from c->seqs the allocation resolution res names. res is a
+ * confirm or lapse, or a correction that posted records of its own (a
+ * closed-period reversal): then the event at the root of its chain
+ * decides — a confirm or lapse names its allocation, an allocation is
+ * itself withdrawn. */
 static int ml_cond_resolve(struct ml_cond_scan *c, uint64_t res)
 {
 	struct ml_event ev;
-	uint64_t seq;
-	int rc = ml_log_get(c->a->st, c->a->txn, res, &ev);
+	uint64_t seq = 0;
+	int depth = 0;
+	int rc = ml_state_event_root(c->a->st, c->a->txn, res, &ev, &depth);
 	if (rc != 0)
 		return rc;
-	seq = ev.settles_seq;
-	if (seq == 0)
+	if (ev.type == ML_TYPE_ALLOCATION)
+		seq = ev.seq;
+	else
+		seq = ev.settles_seq;
+	if (seq == 0 && ev.settles_id.len > 0)
 		rc = ml_log_find_id(c->a->st, c->a->txn, ev.settles_id, &seq);
 	for (size_t i = 0; rc == 0 && i < c->n; i++) {
 		if (c->seqs[i] == seq)

@@ -158,14 +158,15 @@ static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct ml_entity_sum *s = &sums[i];
 		bool has = true;
-		if (report && s->received_ore > 0)
+		if (report && s->sum.v[ML_B_RECEIVED] > 0)
 			rc = ml_dl_reported(a, t, g->no, s->entity_no, &has);
 		if (rc == 0 && !has)
 			rc = ml_dl_push(a, l, eff->report_by, ML_DL_REPORT,
 			                g->id, s->entity_id, 0);
-		if (rc == 0 && repay && s->outstanding_ore > 0)
+		int64_t outstanding = ml_totals_held(&s->sum);
+		if (rc == 0 && repay && outstanding > 0)
 			rc = ml_dl_push(a, l, eff->repay_by, ML_DL_REPAY, g->id,
-			                s->entity_id, s->outstanding_ore);
+			                s->entity_id, outstanding);
 	}
 	free(sums);
 	return rc;

@@ -129,15 +129,41 @@ void ml_tree_free(struct ml_tree *t);
 /* Is p equal to top or below it in t? */
 bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top);
 
+/* --- ml_answer_consol.c: a subtree as one (DOMAIN.md "consolidated") --- */
+
+/* Takes out of sum what edge (two members of one subtree) moved between
+ * them: allocated and allocated_out − ALLOCATED, claimed − CLAIMED (when
+ * edges carry claims), received and paid_out − PAID_OUT, returned and
+ * repaid − REPAID. */
+void ml_consol_cancel(struct ml_totals *sum, const struct ml_totals *edge);
+/* sum += t bucket by bucket; false (sum unspecified) on overflow. */
+bool ml_totals_add(struct ml_totals *sum, const struct ml_totals *t);
+/* *out = the consolidated totals of members[0..n) in grant g: Σ their
+ * accounts less every edge between two of them. in[p] (p ≤ count) says
+ * whether party p is a member. *exists when any member's account exists
+ * in the view. Errors filled into a->err. */
+int ml_consol_members(struct ml_ans *a, uint32_t g, const uint32_t *members,
+                      size_t n, const bool *in, uint32_t count,
+                      struct ml_totals *out, bool *exists);
+
+/* --- ml_answer_trace.c: activities --- */
+
+/* Adds "activities" to obj: the counting expenses of parties[0..np) in
+ * grants[0..n) dated ≤ as_of in the view, summed per (activity, unit)
+ * and sorted as the trace sorts them; *total_ore = their sum. Reads each
+ * account's entries and each expense from the log (a report's cost). */
+int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
+                      const uint32_t *parties, size_t np, cJSON *obj,
+                      int64_t *total_ore);
+
 /* --- ml_answer_repayments.c: legal entities' sums in one grant --- */
 
-/* One legal entity's subtree summed over one grant (DOCS rules.md
- * "Repayments"): transfers between members cancelled. */
+/* One legal entity's subtree consolidated over one grant (DOMAIN.md
+ * "repayments"): every bucket, transfers between members cancelled. */
 struct ml_entity_sum {
 	uint32_t entity_no;      /* the legal entity */
 	struct ml_str entity_id; /* its id */
-	int64_t received_ore, paid_out_ore, repaid_ore, spent_ore;
-	int64_t outstanding_ore; /* Σ held */
+	struct ml_totals sum;    /* consolidated buckets, öre */
 };
 
 /* The sums of every legal entity other than the payer's whose subtree

@@ -8,15 +8,18 @@
  * the root of a party's parent chain — other than the payer's legal
  * entity, whose subtree has an existing account in the grant, one row:
  *
- *   received = Σ received over the subtree − payouts between members
- *   paid_out = Σ paid_out − payouts between members
- *   repaid   = Σ repaid − repayments between members
- *   spent    = Σ spent;   outstanding = Σ held
+ *   received, paid_out   = Σ over the subtree − payouts between members
+ *   returned, repaid     = Σ over the subtree − repayments between members
+ *   spent, carried_in, carried_out = Σ over the subtree
+ *   outstanding          = Σ held, so that on every row (asserted)
+ *     received + returned + carried_in − spent − paid_out − repaid
+ *       − carried_out = outstanding
  *
  * and its status: open while as_of ≤ use_by (or no use_by); then ok when
  * nothing is outstanding, due while there is no repay_by or as_of ≤
  * repay_by, overdue after. Rows are sorted by grant id then legal entity
- * id; total_outstanding sums them.
+ * id; "totals" sums every amount column and total_outstanding the
+ * outstanding column (kept beside totals for the clients that read it).
  *
  * Transfers between members are found on the grant's edges: an edge
  * whose two ends have the same legal entity is internal. The subtree
@@ -35,11 +38,6 @@
 #include "ml_assert.h"
 #include "ml_money.h"
 
-static bool ml_sum_add(int64_t *acc, int64_t v)
-{
-	return !ml_add_overflows(*acc, v, acc);
-}
-
 /* Adds account (g, p)'s view totals to s; *exists as the account's. */
 static int ml_sum_account(struct ml_ans *a, uint32_t g, uint32_t p,
                           struct ml_entity_sum *s, bool *exists)
@@ -48,13 +46,7 @@ static int ml_sum_account(struct ml_ans *a, uint32_t g, uint32_t p,
 	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, exists);
 	if (rc != 0 || !*exists)
 		return rc;
-	const int64_t *v = t.v;
-	bool ok = ml_sum_add(&s->received_ore, v[ML_B_RECEIVED]) &&
-	          ml_sum_add(&s->paid_out_ore, v[ML_B_PAID_OUT]) &&
-	          ml_sum_add(&s->repaid_ore, v[ML_B_REPAID]) &&
-	          ml_sum_add(&s->spent_ore, v[ML_B_SPENT]) &&
-	          ml_sum_add(&s->outstanding_ore, ml_totals_held(&t));
-	return ok ? 0 : ML_E_AMOUNT_RANGE;
+	return ml_totals_add(&s->sum, &t) ? 0 : ML_E_AMOUNT_RANGE;
 }
 
 /* Removes transfers along edges inside one legal entity's subtree. */
@@ -74,11 +66,8 @@ static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
 			bool exists = false;
 			rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to,
 			                   &e, &exists);
-			if (rc == 0) {
-				s->received_ore -= e.v[ML_B_PAID_OUT];
-				s->paid_out_ore -= e.v[ML_B_PAID_OUT];
-				s->repaid_ore -= e.v[ML_B_REPAID];
-			}
+			if (rc == 0 && exists)
+				ml_consol_cancel(&s->sum, &e);
 		}
 		if (rc == 0)
 			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
@@ -167,31 +156,68 @@ static const char *ml_repay_status(ml_day as_of, const struct ml_grant_row *g,
 	return "overdue";
 }
 
+/* The amount columns of a row, in API.md's order. */
+static const enum ml_bucket ml_repay_cols[] = {
+    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_SPENT,
+    ML_B_PAID_OUT, ML_B_REPAID,   ML_B_CARRIED_OUT,
+};
+#define ML_REPAY_COLS (sizeof ml_repay_cols / sizeof ml_repay_cols[0])
+
 struct ml_repay_doc {
 	cJSON *doc, *grants, *rows;
-	int64_t total_ore;
+	int64_t total_ore[ML_REPAY_COLS + 1]; /* the columns, outstanding */
 };
+
+/* The row's outstanding, checked against the identity of DOMAIN.md. */
+static int64_t ml_repay_outstanding(const struct ml_totals *t)
+{
+	const int64_t *v = t->v;
+	int64_t held = ml_totals_held(t);
+	ML_ASSERT(v[ML_B_RECEIVED] + v[ML_B_RETURNED] + v[ML_B_CARRIED_IN] -
+	              v[ML_B_SPENT] - v[ML_B_PAID_OUT] - v[ML_B_REPAID] -
+	              v[ML_B_CARRIED_OUT] ==
+	          held);
+	return held;
+}
 
 static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
                         const struct ml_named *g,
                         const struct ml_grant_row *eff,
                         const struct ml_entity_sum *s)
 {
-	if (ml_add_overflows(d->total_ore, s->outstanding_ore, &d->total_ore))
-		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
-		               "total_outstanding exceeds 2^63 öre");
+	int64_t outstanding = ml_repay_outstanding(&s->sum);
 	cJSON *o = ml_json_push_object(d->rows);
 	bool ok = o != NULL && ml_json_add_str(o, "grant", g->id);
 	ok = ok && ml_json_add_str(o, "party", s->entity_id);
-	ok = ok && ml_json_add_int(o, "received", s->received_ore);
-	ok = ok && ml_json_add_int(o, "spent", s->spent_ore);
-	ok = ok && ml_json_add_int(o, "paid_out", s->paid_out_ore);
-	ok = ok && ml_json_add_int(o, "repaid", s->repaid_ore);
-	ok = ok && ml_json_add_int(o, "outstanding", s->outstanding_ore);
-	const char *status =
-	    ml_repay_status(a->v.as_of, eff, s->outstanding_ore);
+	for (size_t i = 0; i <= ML_REPAY_COLS; i++) {
+		int64_t v = i < ML_REPAY_COLS ? s->sum.v[ml_repay_cols[i]]
+		                              : outstanding;
+		if (ml_add_overflows(d->total_ore[i], v, &d->total_ore[i]))
+			return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+			               "a repayments total exceeds 2^63 öre");
+		const char *name = i < ML_REPAY_COLS
+		                       ? ml_bucket_names[ml_repay_cols[i]]
+		                       : "outstanding";
+		ok = ok && ml_json_add_int(o, name, v);
+	}
+	const char *status = ml_repay_status(a->v.as_of, eff, outstanding);
 	ok = ok && cJSON_AddStringToObject(o, "status", status);
 	return ok ? 0 : ml_ans_nomem(a);
+}
+
+/* "totals" (every amount column) and "total_outstanding". */
+static bool ml_repay_totals(const struct ml_repay_doc *d)
+{
+	cJSON *o = cJSON_AddObjectToObject(d->doc, "totals");
+	for (size_t i = 0; o != NULL && i <= ML_REPAY_COLS; i++) {
+		const char *name = i < ML_REPAY_COLS
+		                       ? ml_bucket_names[ml_repay_cols[i]]
+		                       : "outstanding";
+		if (ml_json_add_int(o, name, d->total_ore[i]) == NULL)
+			return false;
+	}
+	return o != NULL && ml_json_add_int(d->doc, "total_outstanding",
+	                                    d->total_ore[ML_REPAY_COLS]);
 }
 
 static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
@@ -264,10 +290,11 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_tree t;
-	struct ml_repay_doc d = {NULL, NULL, NULL, 0};
+	struct ml_repay_doc d;
 	struct ml_named *grants = NULL;
 	size_t n = 0;
 	memset(&t, 0, sizeof t);
+	memset(&d, 0, sizeof d);
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0)
@@ -278,8 +305,7 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_repay_doc_new(&a, &d);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_repay_grant(&a, &t, &grants[i], &d);
-	bool ok = rc == 0 &&
-	          ml_json_add_int(d.doc, "total_outstanding", d.total_ore) &&
+	bool ok = rc == 0 && ml_repay_totals(&d) &&
 	          ml_ans_add_known(&a, d.doc, false);
 	if (rc == 0 && !ok)
 		rc = ml_ans_nomem(&a);

@@ -19,8 +19,13 @@
  * and edges, one seek each, plus each account's entries and one log read
  * per expense: a trace is a full report of one grant.
  *
- * The grant is required (bad_query), and only that grant is traced, not
- * its posts (each post has its own trace).
+ * The grant is required (bad_query). With posts the grant and every post
+ * below it are traced as one (DOMAIN.md "trace ... optionally with its
+ * posts, summed"): a node per party with an account in any of them, its
+ * buckets summed over the grants (a post's total leaves the parent's
+ * payer pool and enters the post's, so the payer's sum is the parent's
+ * total, as it should be), its activities merged, and the edges summed
+ * per (from, to, kind). Without posts only that grant is traced.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -123,42 +128,110 @@ static int ml_act_write(struct ml_ans *a, struct ml_act_list *l, cJSON *node)
 	return 0;
 }
 
-static int ml_trace_node(struct ml_ans *a, uint32_t g, const struct ml_named *p,
-                         cJSON *nodes)
+/* Party p's node summed over grants[0..n): buckets, then activities. */
+static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
+                         size_t n, const struct ml_named *p, cJSON *nodes)
 {
 	static const enum ml_bucket order[] = {
 	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
 	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
 	};
-	struct ml_totals t;
-	bool exists = false;
-	int rc = ml_state_account(a->st, a->txn, &a->v, g, p->no, &t, &exists);
-	if (rc != 0 || !exists)
-		return rc;
+	struct ml_totals sum;
+	bool any = false;
+	memset(&sum, 0, sizeof sum);
+	for (size_t i = 0; i < n; i++) {
+		struct ml_totals t;
+		bool exists = false;
+		int rc = ml_state_account(a->st, a->txn, &a->v, grants[i].no,
+		                          p->no, &t, &exists);
+		if (rc != 0)
+			return rc;
+		if (exists && !ml_totals_add(&sum, &t))
+			return ML_E_AMOUNT_RANGE;
+		any = any || exists;
+	}
+	if (!any)
+		return 0;
 	cJSON *node = ml_json_push_object(nodes);
 	bool ok = node != NULL && ml_json_add_str(node, "party", p->id);
 	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++)
 		ok = ml_json_add_int(node, ml_bucket_names[order[i]],
-		                     t.v[order[i]]) != NULL;
-	ok = ok && ml_json_add_int(node, "held", ml_totals_held(&t));
+		                     sum.v[order[i]]) != NULL;
+	ok = ok && ml_json_add_int(node, "held", ml_totals_held(&sum));
 	if (!ok)
 		return ml_ans_nomem(a);
 	struct ml_act_list l = {a, NULL, 0, 0};
-	rc = ml_state_scan_account(a->st, a->txn, g, p->no, a->v.as_of,
-	                           ml_act_seen, &l);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_state_scan_account(a->st, a->txn, grants[i].no, p->no,
+		                           a->v.as_of, ml_act_seen, &l);
 	if (rc == 0)
 		rc = ml_act_write(a, &l, node);
 	free(l.v);
 	return rc;
 }
 
-static int ml_trace_nodes(struct ml_ans *a, uint32_t g, cJSON *nodes)
+int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
+                      const uint32_t *parties, size_t np, cJSON *obj,
+                      int64_t *total_ore)
+{
+	struct ml_act_list l = {a, NULL, 0, 0};
+	int rc = 0;
+	*total_ore = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		for (size_t j = 0; rc == 0 && j < np; j++)
+			rc = ml_state_scan_account(a->st, a->txn, grants[i].no,
+			                           parties[j], a->v.as_of,
+			                           ml_act_seen, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		if (ml_add_overflows(*total_ore, l.v[i].amount_ore, total_ore))
+			rc = ML_E_AMOUNT_RANGE;
+	if (rc == 0)
+		rc = ml_act_write(a, &l, obj);
+	free(l.v);
+	return rc;
+}
+
+/* The parties with an account in any of grants[0..n), sorted by id,
+ * each once. *out is malloc'ed (free it). */
+static int ml_trace_parties(struct ml_ans *a, const struct ml_named *grants,
+                            size_t n, struct ml_named **out, size_t *count)
+{
+	struct ml_named *all = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct ml_named *v = NULL;
+		size_t k = 0;
+		rc = ml_ans_grant_parties(a, grants[i].no, &v, &k);
+		if (rc == 0)
+			rc = ml_ans_grow(a, (void **)&all, &cap, len + k,
+			                 sizeof *all, ML_ANSWER_ROWS_MAX,
+			                 "parties");
+		if (rc == 0 && k > 0)
+			memcpy(all + len, v, k * sizeof *v);
+		len += rc == 0 ? k : 0;
+		free(v);
+	}
+	if (rc == 0 && len > 1)
+		qsort(all, len, sizeof *all, ml_named_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; rc == 0 && i < len; i++)
+		if (kept == 0 || all[kept - 1].no != all[i].no)
+			all[kept++] = all[i];
+	*out = all;
+	*count = kept;
+	return rc;
+}
+
+static int ml_trace_nodes(struct ml_ans *a, const struct ml_named *grants,
+                          size_t n, cJSON *nodes)
 {
 	struct ml_named *v = NULL;
-	size_t n = 0;
-	int rc = ml_ans_grant_parties(a, g, &v, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_trace_node(a, g, &v[i], nodes);
+	size_t count = 0;
+	int rc = ml_trace_parties(a, grants, n, &v, &count);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = ml_trace_node(a, grants, n, &v[i], nodes);
 	free(v);
 	return rc;
 }
@@ -221,9 +294,10 @@ static int ml_edges_write(struct ml_ans *a, const struct ml_edge_list *l,
 	return 0;
 }
 
-static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
+/* Pushes grant g's payout and repayment edges onto l. */
+static int ml_trace_grant_edges(struct ml_ans *a, uint32_t g,
+                                struct ml_edge_list *l)
 {
-	struct ml_edge_list l = {NULL, 0, 0};
 	uint32_t from = 0, to = 0;
 	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
 	while (rc == 0 && from != 0) {
@@ -232,19 +306,63 @@ static int ml_trace_edges(struct ml_ans *a, uint32_t g, cJSON *edges)
 		rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to, &t,
 		                   &exists);
 		if (rc == 0)
-			rc = ml_edge_push(a, &l, from, to, 0,
-			                  t.v[ML_B_PAID_OUT]);
+			rc =
+			    ml_edge_push(a, l, from, to, 0, t.v[ML_B_PAID_OUT]);
 		if (rc == 0)
-			rc = ml_edge_push(a, &l, from, to, 1, t.v[ML_B_REPAID]);
+			rc = ml_edge_push(a, l, from, to, 1, t.v[ML_B_REPAID]);
 		if (rc == 0)
 			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
 	}
-	if (rc == 0 && l.n > 1)
-		qsort(l.v, l.n, sizeof *l.v, ml_edge_cmp);
+	return rc;
+}
+
+/* Sorts l and sums equal (from, to, kind) of different grants. */
+static int ml_edges_merge(struct ml_ans *a, struct ml_edge_list *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, ml_edge_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct ml_edge_out *last = kept ? &l->v[kept - 1] : NULL;
+		if (last == NULL || ml_edge_cmp(last, &l->v[i]) != 0) {
+			l->v[kept++] = l->v[i];
+		} else if (ml_add_overflows(last->amount_ore,
+		                            l->v[i].amount_ore,
+		                            &last->amount_ore)) {
+			return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+			               "a flow's sum exceeds 2^63 öre");
+		}
+	}
+	l->n = kept;
+	return 0;
+}
+
+static int ml_trace_edges(struct ml_ans *a, const struct ml_named *grants,
+                          size_t n, cJSON *edges)
+{
+	struct ml_edge_list l = {NULL, 0, 0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_trace_grant_edges(a, grants[i].no, &l);
+	if (rc == 0)
+		rc = ml_edges_merge(a, &l);
 	if (rc == 0)
 		rc = ml_edges_write(a, &l, edges);
 	free(l.v);
 	return rc;
+}
+
+/* {"grant","as_of","nodes":[],"edges":[]} and its known_at. */
+static int ml_trace_doc(struct ml_ans *a, const struct ml_named *g, cJSON **doc,
+                        cJSON **nodes, cJSON **edges)
+{
+	*doc = cJSON_CreateObject();
+	bool ok = *doc != NULL && ml_json_add_str(*doc, "grant", g->id);
+	ok = ok && ml_json_add_date(*doc, "as_of", a->v.as_of);
+	*nodes = ok ? cJSON_AddArrayToObject(*doc, "nodes") : NULL;
+	*edges = *nodes ? cJSON_AddArrayToObject(*doc, "edges") : NULL;
+	ok = *edges != NULL && ml_ans_add_known(a, *doc, false);
+	return ok ? 0 : ml_ans_nomem(a);
 }
 
 int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
@@ -253,7 +371,8 @@ int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
 {
 	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
-	struct ml_named g = {0, {NULL, 0}};
+	struct ml_named g = {0, {NULL, 0}}, *grants = NULL;
+	size_t n = 0;
 	cJSON *doc = NULL, *nodes = NULL, *edges = NULL;
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
@@ -264,19 +383,15 @@ int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_ans_find(&a, ML_NAME_GRANT, q->grant, "grant", &g.no);
 	if (rc == 0)
 		rc = ml_ans_named(&a, ML_NAME_GRANT, g.no, &g);
-	if (rc == 0) {
-		doc = cJSON_CreateObject();
-		bool ok = doc != NULL && ml_json_add_str(doc, "grant", g.id);
-		ok = ok && ml_json_add_date(doc, "as_of", a.v.as_of);
-		nodes = ok ? cJSON_AddArrayToObject(doc, "nodes") : NULL;
-		edges = nodes ? cJSON_AddArrayToObject(doc, "edges") : NULL;
-		ok = edges != NULL && ml_ans_add_known(&a, doc, false);
-		rc = ok ? 0 : ml_ans_nomem(&a);
-	}
 	if (rc == 0)
-		rc = ml_trace_nodes(&a, g.no, nodes);
+		rc = ml_ans_grant_list(&a, g.no, q->posts, &grants, &n);
 	if (rc == 0)
-		rc = ml_trace_edges(&a, g.no, edges);
+		rc = ml_trace_doc(&a, &g, &doc, &nodes, &edges);
+	if (rc == 0)
+		rc = ml_trace_nodes(&a, grants, n, nodes);
+	if (rc == 0)
+		rc = ml_trace_edges(&a, grants, n, edges);
+	free(grants);
 	if (rc != 0) {
 		cJSON_Delete(doc);
 		if (err->code == 0)

@@ -251,8 +251,7 @@ static int ml_decode_header(const unsigned char *r, size_t len,
 	if ((ev->present & ML_RECORD_ALWAYS) != ML_RECORD_ALWAYS ||
 	    (*flags & ~ML_FLAG_SETTLES_ID) != 0 ||
 	    ((*flags & ML_FLAG_SETTLES_ID) &&
-	     !(ev->present &
-	       (ML_BIT(ML_F_SETTLES) | ML_BIT(ML_F_ALLOCATION)))))
+	     !(ev->present & (ML_BIT(ML_F_SETTLES) | ML_BIT(ML_F_ALLOCATION)))))
 		return ML_E_CORRUPT;
 	return 0;
 }

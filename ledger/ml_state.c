@@ -579,7 +579,8 @@ int ml_view_counts(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 
 /* Walks index db (grant ‖ party ‖ seq → date ‖ …) for (g, p), calling fn
  * with each entry the view counts. */
-typedef int (*ml_index_fn)(const unsigned char *val, size_t len, void *arg);
+typedef int (*ml_index_fn)(const unsigned char *val, size_t len, uint64_t seq,
+                           void *arg);
 
 static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                          const struct ml_view *v, uint32_t g, uint32_t p,
@@ -602,7 +603,7 @@ static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 		    val.mv_size >= 4 ? (ml_day)ml_be32_get(val.mv_data) : 0;
 		rc = ml_view_counts(st, txn, v, seq, day, &counts);
 		if (rc == 0 && counts)
-			rc = fn(val.mv_data, val.mv_size, arg);
+			rc = fn(val.mv_data, val.mv_size, seq, arg);
 		if (rc == 0)
 			rc = mdb_cursor_get(cur, &kv, &val, MDB_NEXT);
 	}
@@ -610,12 +611,37 @@ static int ml_index_walk(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
-static int ml_report_seen(const unsigned char *val, size_t len, void *arg)
+static int ml_report_seen(const unsigned char *val, size_t len, uint64_t seq,
+                          void *arg)
 {
 	(void)val;
 	(void)len;
+	(void)seq;
 	*(bool *)arg = true;
 	return 0;
+}
+
+struct ml_report_walk {
+	ml_seq_fn fn;
+	void *arg;
+};
+
+static int ml_report_each(const unsigned char *val, size_t len, uint64_t seq,
+                          void *arg)
+{
+	struct ml_report_walk *w = arg;
+	(void)val;
+	(void)len;
+	return w->fn(seq, w->arg);
+}
+
+int ml_state_reports(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+                     uint32_t grant_no, uint32_t party_no, ml_seq_fn fn,
+                     void *arg)
+{
+	struct ml_report_walk w = {fn, arg};
+	return ml_index_walk(st, txn, ML_DB_REPORTS, v, grant_no, party_no,
+	                     ml_report_each, &w);
 }
 
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
@@ -627,8 +653,10 @@ int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
 	                     ml_report_seen, has);
 }
 
-static int ml_claim_seen(const unsigned char *val, size_t len, void *arg)
+static int ml_claim_seen(const unsigned char *val, size_t len, uint64_t seq,
+                         void *arg)
 {
+	(void)seq;
 	if (len != 8)
 		return ML_E_CORRUPT;
 	ml_day *latest = arg;

@@ -258,6 +258,13 @@ int ml_state_has_report(struct ml_store *st, MDB_txn *txn,
                         const struct ml_view *v, uint32_t grant_no,
                         uint32_t party_no, bool *has);
 
+/* Calls fn(seq, arg) for every counting report of (grant_no, party_no)
+ * visible in v, in seq order, until fn returns non-zero (returned). */
+typedef int (*ml_seq_fn)(uint64_t seq, void *arg);
+int ml_state_reports(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
+                     uint32_t grant_no, uint32_t party_no, ml_seq_fn fn,
+                     void *arg);
+
 /* The latest claim_by of the counting allocations to (grant, party)
  * visible in v, or ML_DAY_NONE. */
 int ml_state_claim_by(struct ml_store *st, MDB_txn *txn,

@@ -33,8 +33,13 @@ _medel()
 	--socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
-	--type)
+	--type | --template)
 		COMPREPLY=($(compgen -W "$types" -- "$cur"))
+		return ;;
+	--kind)
+		COMPREPLY=($(compgen -W "state association county_association
+			region municipality committee unit other kommun region
+			nämnd enhet stat förening länsförbund annan" -- "$cur"))
 		return ;;
 	--lang)
 		COMPREPLY=($(compgen -W "en sv" -- "$cur"))
@@ -63,12 +68,12 @@ _medel()
 	case $cmd in
 	"") COMPREPLY=($(compgen -W "$commands $global" -- "$cur")); return ;;
 	append) opts="--dry-run --expected-head" ;;
-	record) opts="$fields --dry-run --expected-head"
+	record) opts="$fields --by --dry-run --expected-head"
 		if [[ $cur != -* && ${words[cword-1]} == record ]]; then
 			COMPREPLY=($(compgen -W "$types" -- "$cur"))
 			return
 		fi ;;
-	import-csv) opts="--type --dry-run --expected-head" ;;
+	import-csv) opts="--type --dry-run --expected-head --template" ;;
 	log) opts="--grant --party --type --after --limit --follow" ;;
 	balance) opts="--as-of --known-at --grant --posts --party --rollup" ;;
 	trace) opts="--as-of --known-at --format" ;;

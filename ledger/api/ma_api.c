@@ -69,8 +69,9 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
                            MA_ROLE_READ, true, false, CSV_FORMATS},
     /* slow: a trace reads every expense of the grant (its activities),
      * seconds on a large ledger, so it runs off the event loop. */
-    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace", VIEW | P(GRANT) | READABLE,
-                        MA_ROLE_READ, true, true, CSV_FORMATS | F(SVG)},
+    [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace",
+                        VIEW | P(GRANT) | P(POSTS) | READABLE, MA_ROLE_READ,
+                        true, true, CSV_FORMATS | F(SVG)},
     [MA_ROUTE_REPAYMENTS] = {"repayments", "GET", "/v1/repayments",
                              VIEW | P(GRANT) | P(YEAR) | READABLE, MA_ROLE_READ,
                              true, false, CSV_FORMATS},
@@ -84,6 +85,11 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
                          MA_ROLE_READ, true, false, EXPORT_FORMATS},
     [MA_ROUTE_BACKUP] = {"backup", "GET", "/v1/backup", 0, MA_ROLE_ADMIN, true,
                          false},
+    /* the återrapportering: JSON, Swedish Excel CSV, or a page that
+     * prints on A4 (ma_statement.c) */
+    [MA_ROUTE_STATEMENT] = {"statement", "GET", "/v1/statement",
+                            VIEW | P(PARTY) | P(GRANT) | READABLE, MA_ROLE_READ,
+                            true, false, CSV_FORMATS | F(HTML)},
 };
 
 const struct ma_route_info *ma_route_info(enum ma_route r)
@@ -329,6 +335,8 @@ static ma_answer_fn ma_answer_for(enum ma_route route)
 		return ml_answer_trace;
 	case MA_ROUTE_REPAYMENTS:
 		return ml_answer_repayments;
+	case MA_ROUTE_STATEMENT:
+		return ml_answer_statement;
 	default:
 		return ml_answer_deadlines;
 	}
@@ -340,6 +348,7 @@ static int ma_check_combination(enum ma_route route, const struct ma_params *p,
 {
 	bool grant = ma_params_has(p, MA_P_GRANT);
 	bool year = ma_params_has(p, MA_P_YEAR);
+	bool party = ma_params_has(p, MA_P_PARTY);
 	if (p->posts && !grant)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, "posts",
 		               "posts=1 needs a grant");
@@ -349,6 +358,11 @@ static int ma_check_combination(enum ma_route route, const struct ma_params *p,
 	if (route == MA_ROUTE_TRACE && !grant)
 		return ml_fail(err, ML_E_BAD_QUERY, -1, "grant",
 		               "trace needs a grant");
+	if (route == MA_ROUTE_STATEMENT && (!grant || !party))
+		return ml_fail(err, ML_E_BAD_QUERY, -1,
+		               grant ? "party" : "grant",
+		               "a statement needs a party (a legal entity) and "
+		               "a grant");
 	if (route == MA_ROUTE_REPAYMENTS && grant == year)
 		return ml_fail(err, ML_E_BAD_QUERY, -1,
 		               grant ? "year" : "grant",

@@ -22,6 +22,9 @@
 
 #include "ml_assert.h"
 
+#include "ma_json.h"
+#include "ma_names.h"
+
 static const struct ma_words ma_words_table[MA_LANG_COUNT] =
     {
         [MA_LANG_EN] =
@@ -101,6 +104,33 @@ static int ma_format_trace_load(const cJSON *doc, struct ma_trace *t,
 	return rc == 0 ? 0 : ml_fail(err, rc, -1, NULL, "the trace: %s", why);
 }
 
+/* The definitions (GET /v1/parties and /v1/grants) as of the answer's
+ * date, in the same snapshot, as plain JSON: the names a person reads.
+ * *parties and *grants are NULL on failure. */
+static int ma_format_defs(struct ma_api *api, struct ml_read *rd,
+                          const struct ma_params *p, cJSON **parties,
+                          cJSON **grants, struct ml_errinfo *err)
+{
+	struct ml_query q;
+	cJSON *doc = NULL;
+	ml_query_init(&q);
+	q.as_of = p->as_of;
+	*parties = NULL;
+	if (grants != NULL)
+		*grants = NULL;
+	int rc = ml_answer_parties(api->lg, rd, &q, &doc, err);
+	if (rc == 0)
+		rc = ma_format_plain(doc, parties);
+	cJSON_Delete(doc);
+	doc = NULL;
+	if (rc == 0 && grants != NULL)
+		rc = ml_answer_grants(api->lg, rd, &q, &doc, err);
+	if (rc == 0 && grants != NULL)
+		rc = ma_format_plain(doc, grants);
+	cJSON_Delete(doc);
+	return rc;
+}
+
 /* GET /v1/repayments as CSV: the names from GET /v1/parties as of the
  * same date, in the same snapshot. */
 static int ma_format_repayments(struct ma_api *api, struct ml_read *rd,
@@ -108,17 +138,10 @@ static int ma_format_repayments(struct ma_api *api, struct ml_read *rd,
                                 const struct ma_words *w, struct ml_buf *out,
                                 struct ml_errinfo *err)
 {
-	struct ml_query q;
 	cJSON *parties = NULL;
-	ml_query_init(&q);
-	q.as_of = p->as_of;
-	cJSON *plain = NULL;
-	int rc = ml_answer_parties(api->lg, rd, &q, &parties, err);
+	int rc = ma_format_defs(api, rd, p, &parties, NULL, err);
 	if (rc == 0)
-		rc = ma_format_plain(parties, &plain);
-	if (rc == 0)
-		rc = ma_csv_repayments(doc, plain, w, out, err);
-	cJSON_Delete(plain);
+		rc = ma_csv_repayments(doc, parties, w, out, err);
 	cJSON_Delete(parties);
 	return rc;
 }
@@ -138,6 +161,8 @@ static int ma_format_csv(struct ma_api *api, struct ml_read *rd,
 		return ma_format_repayments(api, rd, p, doc, w, &r->body, err);
 	case MA_ROUTE_DEADLINES:
 		return ma_csv_deadlines(doc, w, &r->body, err);
+	case MA_ROUTE_STATEMENT:
+		return ma_csv_statement(doc, p->lang, &r->body, err);
 	default:
 		ML_ASSERT(route == MA_ROUTE_TRACE);
 		rc = ma_format_trace_load(doc, &t, err);
@@ -164,13 +189,23 @@ static int ma_format_plain(const cJSON *doc, cJSON **out)
 	return rc;
 }
 
-static int ma_format_svg(const cJSON *doc, const struct ma_params *p,
+/* The picture, labelled with the parties' and the grant's names. */
+static int ma_format_svg(struct ma_api *api, struct ml_read *rd,
+                         const cJSON *doc, const struct ma_params *p,
                          struct ma_response *r, struct ml_errinfo *err)
 {
 	struct ma_trace t;
+	cJSON *parties = NULL, *grants = NULL;
 	int rc = ma_format_trace_load(doc, &t, err);
 	if (rc == 0)
+		rc = ma_format_defs(api, rd, p, &parties, &grants, err);
+	if (rc == 0) {
+		ma_names_trace(&t, ma_json_array(parties, "parties"),
+		               ma_json_array(grants, "grants"));
 		rc = ma_trace_svg(&t, ma_words_of(p->lang), &r->body, err);
+	}
+	cJSON_Delete(parties);
+	cJSON_Delete(grants);
 	ma_trace_free(&t);
 	return rc;
 }
@@ -182,16 +217,21 @@ int ma_format_answer(struct ma_api *api, struct ml_read *rd,
 {
 	cJSON *plain = NULL;
 	int rc = 0;
-	if (p->format != MA_FORMAT_CSV && p->format != MA_FORMAT_SVG)
+	if (p->format != MA_FORMAT_CSV && p->format != MA_FORMAT_SVG &&
+	    p->format != MA_FORMAT_HTML)
 		return ml_json_print(doc, &r->body);
 	rc = ma_format_plain(doc, &plain);
-	if (rc == 0 && p->format == MA_FORMAT_CSV) {
+	if (rc == 0 && p->format == MA_FORMAT_HTML) {
+		ML_ASSERT(route == MA_ROUTE_STATEMENT);
+		r->content_type = "text/html; charset=utf-8";
+		rc = ma_html_statement(plain, p->lang, &r->body, err);
+	} else if (rc == 0 && p->format == MA_FORMAT_CSV) {
 		r->content_type = "text/csv; charset=utf-8";
 		rc = ma_format_csv(api, rd, route, p, plain, r, err);
 	} else if (rc == 0) {
 		ML_ASSERT(route == MA_ROUTE_TRACE);
 		r->content_type = "image/svg+xml";
-		rc = ma_format_svg(plain, p, r, err);
+		rc = ma_format_svg(api, rd, plain, p, r, err);
 	}
 	cJSON_Delete(plain);
 	return rc;

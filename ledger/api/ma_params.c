@@ -49,6 +49,7 @@ static const char *const ma_format_names[MA_FORMAT_COUNT] = {
     [MA_FORMAT_BEANCOUNT] = "beancount",
     [MA_FORMAT_JSON] = "json",
     [MA_FORMAT_SVG] = "svg",
+    [MA_FORMAT_HTML] = "html",
 };
 
 static const char *const ma_lang_names[MA_LANG_COUNT] = {
@@ -182,7 +183,8 @@ static void ma_format_list(uint32_t formats, char *buf, size_t size)
 {
 	static const enum ma_format order[] = {
 	    MA_FORMAT_JSON,   MA_FORMAT_JSONL,     MA_FORMAT_CSV,
-	    MA_FORMAT_LEDGER, MA_FORMAT_BEANCOUNT, MA_FORMAT_SVG};
+	    MA_FORMAT_LEDGER, MA_FORMAT_BEANCOUNT, MA_FORMAT_SVG,
+	    MA_FORMAT_HTML};
 	size_t n = 0, total = 0, used = 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		total += (formats & MA_FBIT(order[i])) != 0;

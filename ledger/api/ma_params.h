@@ -76,12 +76,13 @@ enum ma_format {
 	MA_FORMAT_BEANCOUNT,
 	MA_FORMAT_JSON,
 	MA_FORMAT_SVG,
+	MA_FORMAT_HTML,
 	MA_FORMAT_COUNT
 };
 
 #define MA_FBIT(f) (1u << (f))
 
-/* The words of csv and svg (and html, to come). sv is the default
+/* The words of csv, svg and html. sv is the default
  * (API.md); JSON keys never change. */
 enum ma_lang { MA_LANG_SV, MA_LANG_EN, MA_LANG_COUNT };
 

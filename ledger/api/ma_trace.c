@@ -30,6 +30,7 @@ static int ma_load_node(const cJSON *j, struct ma_trace_node *n)
 	const cJSON *a;
 	size_t k = 0;
 	n->party = ma_json_str(j, "party");
+	n->label = n->party;
 	if (n->party == NULL ||
 	    ma_json_ints(j, ma_node_figures, MA_N_FIGURES, n->fig) != 0)
 		return -1;
@@ -153,6 +154,7 @@ int ma_trace_load(const cJSON *doc, struct ma_trace *t, char *why,
 	const cJSON *edges = ma_json_array(doc, "edges");
 	const cJSON *j;
 	t->grant = ma_json_str(doc, "grant");
+	t->grant_label = t->grant;
 	t->as_of = ma_json_str(doc, "as_of");
 	if (nodes == NULL || edges == NULL || !t->grant || !t->as_of) {
 		snprintf(why, why_size, "no nodes or edges");

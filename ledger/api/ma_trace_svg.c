@@ -54,6 +54,8 @@
 #define MA_SVG_PARTY_ROW_PX 32.0
 #define MA_SVG_GAP_PX       8.0
 #define MA_SVG_LABEL_COLS   44
+#define MA_SVG_TITLE_COLS   72 /* the grant's name in the title */
+#define MA_SVG_PARTY_COLS   28 /* a party's name: one column's width */
 
 /* One element written with ma_svg_printf (the head is the longest, about
  * 500 bytes); a label's free text is written apart (ma_svg_text), and a
@@ -143,6 +145,16 @@ static void ma_svg_text(struct ma_svg *s, const char *text)
 			ma_svg_put(s, text, 1);
 		}
 	}
+}
+
+/* text cut to cols display columns ("…" at the end), escaped. */
+static void ma_svg_cut(struct ma_svg *s, const char *text, size_t cols)
+{
+	struct ml_buf cut;
+	ml_buf_init(&cut, MA_SVG_LINE_BYTES_MAX);
+	ma_text_add(&cut, text ? text : "", cols, true);
+	ma_svg_text(s, cut.data ? cut.data : "");
+	ml_buf_free(&cut);
 }
 
 /* What the payer still holds of its pool (beyond repayments it got
@@ -372,7 +384,7 @@ static const char *ma_sink_colour(enum ma_box_kind k)
 static void ma_svg_bands(struct ma_svg *s)
 {
 	const struct ma_trace *t = s->t;
-	char title[2 * ML_PARTY_ID_MAX + 16];
+	char title[2 * ML_NAME_MAX + 16];
 	for (size_t i = 0; i < s->n_boxes; i++)
 		if (s->boxes[i].kind == MA_BOX_PARTY)
 			ma_svg_sources(s, &s->boxes[i]);
@@ -384,8 +396,8 @@ static void ma_svg_bands(struct ma_svg *s)
 			    s->party_box[x->from] == SIZE_MAX)
 				continue;
 			snprintf(title, sizeof title, "%s \xe2\x86\x92 %s",
-			         t->nodes[x->from].party,
-			         t->nodes[x->to].party);
+			         t->nodes[x->from].label,
+			         t->nodes[x->to].label);
 			ma_svg_band(s, &s->boxes[s->party_box[x->from]],
 			            &s->boxes[j], x->amount_ore, "#4e79a7",
 			            title);
@@ -396,7 +408,7 @@ static void ma_svg_bands(struct ma_svg *s)
 		if (b->kind == MA_BOX_PARTY)
 			continue;
 		ma_svg_band(s, &s->boxes[s->party_box[b->node]], b, b->ore,
-		            ma_sink_colour(b->kind), t->nodes[b->node].party);
+		            ma_sink_colour(b->kind), t->nodes[b->node].label);
 	}
 }
 
@@ -414,7 +426,7 @@ static void ma_sink_text(const struct ma_svg *s, const struct ma_box *b,
 		ml_buf_add_str(&what, a->activity);
 	else if (b->kind == MA_BOX_REPAID)
 		ml_buf_addf(&what, "%s \xe2\x86\x92 %s", s->w->svg_repaid,
-		            t->nodes[t->edges[b->ref].to].party);
+		            t->nodes[t->edges[b->ref].to].label);
 	else if (b->kind == MA_BOX_CARRIED_OUT)
 		ml_buf_add_str(&what, s->w->svg_carried_out);
 	else
@@ -435,7 +447,7 @@ static void ma_svg_label(struct ma_svg *s, const struct ma_box *b)
 		              "<text x=\"%.1f\" y=\"%.1f\" class=\"label "
 		              "party\"><tspan font-weight=\"bold\">",
 		              x, y - 7);
-		ma_svg_text(s, t->nodes[b->node].party);
+		ma_svg_cut(s, t->nodes[b->node].label, MA_SVG_PARTY_COLS);
 		ma_svg_printf(s,
 		              "</tspan><tspan x=\"%.1f\" dy=\"14\">%s%s<tspan "
 		              "class=\"amount\" data-kind=\"party\">%s</tspan>"
@@ -468,7 +480,7 @@ static void ma_svg_label(struct ma_svg *s, const struct ma_box *b)
 	              b->x + MA_SVG_BAR_PX + 6, y, money);
 	ma_svg_text(s, what.data ? what.data : "");
 	ma_svg_puts(s, " <tspan fill=\"#777\">");
-	ma_svg_text(s, t->nodes[b->node].party);
+	ma_svg_cut(s, t->nodes[b->node].label, MA_SVG_PARTY_COLS);
 	ma_svg_puts(s, "</tspan></text>\n");
 	ml_buf_free(&what);
 }
@@ -490,7 +502,7 @@ static void ma_svg_head(struct ma_svg *s)
 	    "%s: ",
 	    MA_SVG_WIDTH_PX, s->height, MA_SVG_WIDTH_PX, s->height,
 	    MA_SVG_LEFT_PX, s->w->svg_title);
-	ma_svg_text(s, t->grant);
+	ma_svg_cut(s, t->grant_label, MA_SVG_TITLE_COLS);
 	ma_svg_printf(s,
 	              "</text>\n<text x=\"%.0f\" y=\"54\" fill=\"#555\">%s "
 	              "%s \xc2\xb7 %s %s \xc2\xb7 %zu %s \xc2\xb7 %s</text>\n",

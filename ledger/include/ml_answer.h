@@ -58,6 +58,13 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
                          const struct ml_query *q, cJSON **out,
                          struct ml_errinfo *err);
 
+/* GET /v1/statement (q->party, a legal entity, and q->grant required):
+ * the återrapportering of the party's subtree for the grant and its
+ * posts (ml_answer_statement.c, docs/api.md). */
+int ml_answer_statement(struct ml_ledger *lg, struct ml_read *rd,
+                        const struct ml_query *q, cJSON **out,
+                        struct ml_errinfo *err);
+
 /* GET /v1/deadlines. */
 int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
                         const struct ml_query *q, cJSON **out,

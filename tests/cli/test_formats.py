@@ -65,7 +65,9 @@ class Formats(unittest.TestCase):
         r = medel("--db", db, "record", "allocation", "--grant", "g",
                   "--from", "kk", "--to", "fsn", "--amount",
                   "4 570 307,50 kr", "--date", "2020-02-01")
-        self.assertEqual((r.rc, r.out), (0, b"4\n"), r)
+        # the event in words (names from the definitions), then its seq
+        self.assertEqual((r.rc, r.out),
+                         (0, b"KK allocates 4 570 307,50 kr to FSN\n4\n"), r)
         r = medel("--db", db, "balance", "--as-of", "2020-12-31",
                   "--party", "fsn")
         self.assertIn("4 570 307,50 kr", r.text)
@@ -161,12 +163,12 @@ class Formats(unittest.TestCase):
 
     def test_ascii_tree(self):
         u = self.m("trace", STORSTHLM, "--as-of", "2021-04-01")
-        self.assertIn("\u251c\u2500 skr", u.text)
+        self.assertIn("\u251c\u2500 Sveriges Kommuner och Regioner", u.text)
         a = self.m("trace", STORSTHLM, "--as-of", "2021-04-01",
                    extra_env={"LANG": "C"})
         self.assertEqual(a.rc, 0)
         a.out.decode("ascii")  # nothing but ASCII
-        self.assertIn(b"|- skr", a.out)
+        self.assertIn(b"|- Sveriges Kommuner och Regioner", a.out)
         self.assertIn(b"Sodertalje", medel(
             "--db", self.db, "repayments", "--year", "2020", "--as-of",
             "2021-04-01", "--csv", extra_env={"LANG": "C"}).out.replace(
@@ -174,7 +176,8 @@ class Formats(unittest.TestCase):
 
     def test_tree_shares(self):
         r = self.m("trace", STORSTHLM, "--as-of", "2021-04-01")
-        line = [l for l in r.text.splitlines() if "sodertalje" in l][0]
+        line = [l for l in r.text.splitlines()
+                if "Södertälje kommun" in l][0]
         self.assertRegex(line, r"433 012 kr\s+1,6 %$")
         self.assertIn("holds", r.text)
 

@@ -21,6 +21,33 @@ class Tcp(MedeldTestCase):
         self.d = self.start_medeld(tokens=TOKENS)
         setup_ledger(self.d)
 
+    def test_log_names_the_client(self):
+        """Each request line says who connected: the TCP peer's address
+        and port, or "unix" for the socket (whose user is who=)."""
+        c = self.d.conn(tcp=True)
+        try:
+            c.connect()
+            port = c.sock.getsockname()[1]
+            ans = self.d.request("GET", "/v1/balances?as_of=2020-01-02", token="r-secret",
+                                 conn=c)
+        finally:
+            c.close()
+        self.assertAnswer(ans, 200)
+        line = self.d.wait_line(r"event=request .*query=\"as_of=2020-01-02\"")
+        self.assertIsNotNone(line, self.d.log())
+        self.assertIn(" peer=127.0.0.1:%d" % port, line)
+        self.assertIn(" who=reader ", line)
+        self.assertAnswer(self.d.get("/v1/balances?as_of=2020-01-03"), 200)
+        line = self.d.wait_line(r"event=request .*query=\"as_of=2020-01-03\"")
+        self.assertIsNotNone(line, self.d.log())
+        self.assertRegex(line, r" via=unix peer=unix\b")
+        # refused at the door (a bad token) is logged with the peer too
+        bad = self.d.get("/healthz", token="wrong")
+        self.assertEqual(bad.status, 401)
+        line = self.d.wait_line(r"event=request .*status=401")
+        self.assertIsNotNone(line, self.d.log())
+        self.assertRegex(line, r" peer=127\.0\.0\.1:\d+")
+
     def test_roles(self):
         self.assertAnswer(self.d.get("/v1/balances", token="r-secret"), 200)
         self.assertAnswer(self.d.get("/healthz", token="r-secret"), 200)

@@ -82,6 +82,54 @@ static int64_t recorded_at(struct ml_ledger *lg, uint64_t seq)
 	return t;
 }
 
+/* Every answer that lists amounts gives their totals (DOMAIN.md): each
+ * member of "totals" must be the sum of that column over the rows, and
+ * every numeric column of the rows must have its total. The check is
+ * made here, for every answer the tests ask for; then "totals" is taken
+ * out, so that the expected documents below list the rows only. */
+static void check_totals(cJSON *doc)
+{
+	cJSON *raw = cJSON_DetachItemFromObject(doc, "totals");
+	/* balances writes rows and totals as raw text: read them back */
+	char *ttext = raw ? cJSON_PrintUnformatted(raw) : NULL;
+	cJSON *totals = ttext ? cJSON_Parse(ttext) : NULL;
+	free(ttext);
+	cJSON_Delete(raw);
+	const cJSON *rows = cJSON_GetObjectItem(doc, "rows");
+	if (totals == NULL || rows == NULL) {
+		if (totals != NULL ||
+		    (rows != NULL && cJSON_GetObjectItem(doc, "head_seq")))
+			MT_FAIL_AT("an answer with rows lacks totals");
+		cJSON_Delete(totals);
+		return;
+	}
+	char *text = cJSON_PrintUnformatted(rows);
+	cJSON *parsed = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	const cJSON *row, *col;
+	cJSON_ArrayForEach(col, totals)
+	{
+		long long sum = 0;
+		cJSON_ArrayForEach(row, parsed)
+		{
+			const cJSON *v = cJSON_GetObjectItem(row, col->string);
+			sum += v ? (long long)v->valuedouble : 0;
+		}
+		MT_CHECK_INT((long long)col->valuedouble, sum);
+	}
+	cJSON_ArrayForEach(row, parsed)
+	{
+		cJSON_ArrayForEach(col, row)
+		{
+			if (cJSON_IsNumber(col) &&
+			    !cJSON_GetObjectItem(totals, col->string))
+				MT_FAIL_AT("totals lacks %s", col->string);
+		}
+	}
+	cJSON_Delete(parsed);
+	cJSON_Delete(totals);
+}
+
 /* Runs fn and returns its document printed (malloc'ed), or NULL with
  * *rc and err set. */
 static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
@@ -93,6 +141,8 @@ static char *run(struct ml_ledger *lg, answer_fn fn, const struct ml_query *q,
 	int rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc == 0) {
 		rc = fn(lg, ml_read_of(txn), q, &doc, err);
+		if (rc == 0)
+			check_totals(doc);
 		if (rc == 0) {
 			struct ml_buf b;
 			ml_buf_init(&b, 1u << 24);
@@ -350,15 +400,18 @@ static void test_balances_rollup(void)
 	struct ml_query q = qy("2021-01-15");
 	q.party = "malmo";
 	q.rollup = true;
-	/* malmo + malmo-asn + malmo-fsn, internal transfers included. */
+	/* malmo + malmo-asn + malmo-fsn consolidated: the 1 500 000 and
+	 * 1 000 000 Malmö allocated and paid to its committees, and FSN's
+	 * 100 000 repaid to Malmö, moved inside the subtree and add
+	 * nothing: allocated and received are the 3 000 000 from SKR. */
 	CHECK_ANSWER(
 	    lg, ml_answer_balances, &q,
 	    "{'as_of':'2021-01-15','known_at':null,'head_seq':35,"
 	    "'rows':[{'grant':'ph-2020','party':'malmo',"
-	    "'allocated':5500000,'allocated_out':2500000,"
-	    "'pending':0,'pending_out':0,'unallocated':3000000,'claimed':3000000,"
-	    "'received':5500000,'paid_out':2500000,'spent':2780000,"
-	    "'repaid':100000,'returned':100000,'carried_in':0,"
+	    "'allocated':3000000,'allocated_out':0,'pending':0,'pending_out':0,"
+	    "'unallocated':3000000,'claimed':3000000,"
+	    "'received':3000000,'paid_out':0,'spent':2780000,"
+	    "'repaid':0,'returned':0,'carried_in':0,"
 	    "'carried_out':0,'held':220000}]}");
 	q.party = "malmo-fsn"; /* a leaf: its own row */
 	CHECK_ANSWER(lg, ml_answer_balances, &q,
@@ -555,14 +608,20 @@ static void test_trace(void)
 	malmo_close(lg, dir);
 }
 
+/* Per legal entity, consolidated: Malmö's row nets its payouts to ASN
+ * and FSN and FSN's repayment to it; nothing was returned to or carried
+ * by these three. */
 #define REPAY_ROWS(lund, malmo, skr)                                           \
 	"'rows':[{'grant':'ph-2020','party':'lund','received':500000,"         \
-	"'spent':300000,'paid_out':0,'repaid':200000,'outstanding':0,"         \
+	"'returned':0,'carried_in':0,'spent':300000,'paid_out':0,"             \
+	"'repaid':200000,'carried_out':0,'outstanding':0,"                     \
 	"'status':'" lund "'},{'grant':'ph-2020','party':'malmo',"             \
-	"'received':3000000,'spent':2780000,'paid_out':0,'repaid':0,"          \
+	"'received':3000000,'returned':0,'carried_in':0,'spent':2780000,"      \
+	"'paid_out':0,'repaid':0,'carried_out':0,"                             \
 	"'outstanding':220000,'status':'" malmo "'},{'grant':'ph-2020',"       \
-	"'party':'skr','received':6000000,'spent':0,'paid_out':3500000,"       \
-	"'repaid':0,'outstanding':2500000,'status':'" skr "'}],"               \
+	"'party':'skr','received':6000000,'returned':0,'carried_in':0,"        \
+	"'spent':0,'paid_out':3500000,'repaid':0,'carried_out':0,"             \
+	"'outstanding':2500000,'status':'" skr "'}],"                          \
 	"'total_outstanding':2720000"
 #define REPAY_GRANTS                                                           \
 	"'grants':[{'grant':'ph-2020','use_by':'2020-12-31',"                  \
@@ -607,19 +666,21 @@ static void test_repayments(void)
 	 * 10 000 less. */
 	q = qy("2020-10-31");
 	q.grant = "ph-2020";
-	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-	               "{'grant':'ph-2020','party':'lund','received':500000,"
-	               "'spent':300000,'paid_out':0,'repaid':0,"
-	               "'outstanding':200000,'status':'open'}",
-	               "{'grant':'ph-2020','party':'malmo','received':3000000,"
-	               "'spent':1480000,'paid_out':0,'repaid':0,"
-	               "'outstanding':1520000,'status':'open'}");
+	CHECK_CONTAINS(
+	    lg, ml_answer_repayments, &q,
+	    "{'grant':'ph-2020','party':'lund','received':500000,"
+	    "'returned':0,'carried_in':0,'spent':300000,'paid_out':0,'repaid':0,"
+	    "'carried_out':0,'outstanding':200000,'status':'open'}",
+	    "{'grant':'ph-2020','party':'malmo','received':3000000,"
+	    "'returned':0,'carried_in':0,'spent':1480000,'paid_out':0,'repaid':0,"
+	    "'carried_out':0,'outstanding':1520000,'status':'open'}");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
-	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
-	               "'party':'malmo','received':3000000,'spent':1490000,"
-	               "'paid_out':0,'repaid':0,'outstanding':1510000,",
-	               "'total_outstanding':4210000,'known_at':'");
+	CHECK_CONTAINS(
+	    lg, ml_answer_repayments, &q,
+	    "'party':'malmo','received':3000000,'returned':0,'carried_in':0,'spent':1490000,"
+	    "'paid_out':0,'repaid':0,'carried_out':0,'outstanding':1510000,",
+	    "'total_outstanding':4210000,'known_at':'");
 	malmo_close(lg, dir);
 }
 
@@ -1110,7 +1171,8 @@ static void test_posts(void)
 	CHECK_CONTAINS(lg, ml_answer_balances, &q,
 	               "'rows':[{'grant':'ph-2020/lansgemensamma','party':"
 	               "'sthlm-x','allocated':100000,");
-	/* Rollup with the current tree: sthlm-x is under Storsthlm. */
+	/* Rollup with the current tree: sthlm-x is under Storsthlm, so the
+	 * 100 000 Storsthlm allocated and paid it is internal and cancels. */
 	q = qy("2020-12-31");
 	q.party = "storsthlm";
 	q.rollup = true;
@@ -1119,9 +1181,9 @@ static void test_posts(void)
 	    "{'grant':'ph-2019','party':'storsthlm',"
 	    "'allocated':1000000,",
 	    "{'grant':'ph-2020/lansgemensamma','party':'storsthlm',"
-	    "'allocated':2100000,'allocated_out':600000,"
-	    "'pending':0,'pending_out':0,'unallocated':1500000,'claimed':0,'received':2100000,"
-	    "'paid_out':600000,'spent':0,'repaid':0,'returned':0,"
+	    "'allocated':2000000,'allocated_out':500000,'pending':0,'pending_out':0,"
+	    "'unallocated':1500000,'claimed':0,'received':2000000,"
+	    "'paid_out':500000,'spent':0,'repaid':0,'returned':0,"
 	    "'carried_in':0,'carried_out':0,'held':1500000}]}");
 	/* Known when sthlm-x was under Solna (22): Solna's rollup has it. */
 	q.party = "solna";
@@ -1142,10 +1204,15 @@ static void test_posts(void)
 	"','repay_by':'" repay_by                                              \
 	"'},{'grant':'ph-2020/lansgemensamma','use_by':'" use_by               \
 	"','repay_by':'" repay_by "'}],"
-#define RROW(grant, party, received, spent, paid_out, outstanding, status)     \
+#define RROW_C(grant, party, received, carried_in, spent, paid_out,            \
+               carried_out, outstanding, status)                               \
 	"{'grant':'" grant "','party':'" party "','received':" received        \
-	",'spent':" spent ",'paid_out':" paid_out ",'repaid':0,"               \
-	"'outstanding':" outstanding ",'status':'" status "'}"
+	",'returned':0,'carried_in':" carried_in ",'spent':" spent             \
+	",'paid_out':" paid_out ",'repaid':0,'carried_out':" carried_out       \
+	",'outstanding':" outstanding ",'status':'" status "'}"
+#define RROW(grant, party, received, spent, paid_out, outstanding, status)     \
+	RROW_C(grant, party, received, "0", spent, paid_out, "0", outstanding, \
+	       status)
 #define POST "ph-2020/lansgemensamma"
 
 static void test_repayments_views(void)
@@ -1161,17 +1228,17 @@ static void test_repayments_views(void)
 	    lg, ml_answer_repayments, &q,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                         "100000",
-	                         "open") "," RROW(POST, "solna", "500000",
-	                                          "450000", "0", "50000",
-	                                          "open") "," RROW(POST,
-	                                                           "storsthlm",
-	                                                           "2000000",
-	                                                           "0",
-	                                                           "500000",
-	                                                           "1500000",
-	                                                           "open") "],'total_outstanding':1950000}");
+	        "open") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                           "300000", "0", "100000",
+	                           "open") "," RROW(POST, "solna", "500000",
+	                                            "450000", "0", "50000",
+	                                            "open") "," RROW(POST,
+	                                                             "storsthlm",
+	                                                             "2000000",
+	                                                             "0",
+	                                                             "500000",
+	                                                             "1500000",
+	                                                             "open") "],'total_outstanding':1950000}");
 	q.year = 2020;
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2021-02-01','grants':[],'rows':[],"
@@ -1187,17 +1254,17 @@ static void test_repayments_views(void)
 	    want, sizeof want,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2021-06-30", "2021-09-30") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "open") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                         "100000",
-	                         "open") "," RROW(POST, "solna", "600000",
-	                                          "450000", "0", "150000",
-	                                          "open") "," RROW(POST,
-	                                                           "storsthlm",
-	                                                           "2000000",
-	                                                           "0",
-	                                                           "600000",
-	                                                           "1400000",
-	                                                           "open") "],'total_outstanding':1950000,'known_at':'%s'}",
+	        "open") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                           "300000", "0", "100000",
+	                           "open") "," RROW(POST, "solna", "600000",
+	                                            "450000", "0", "150000",
+	                                            "open") "," RROW(POST,
+	                                                             "storsthlm",
+	                                                             "2000000",
+	                                                             "0",
+	                                                             "600000",
+	                                                             "1400000",
+	                                                             "open") "],'total_outstanding':1950000,'known_at':'%s'}",
 	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* Known at 20: ph-2020 still has its first definition (use_by
@@ -1209,20 +1276,21 @@ static void test_repayments_views(void)
 	    want, sizeof want,
 	    "{'as_of':'2021-02-01'," GRANTS_2020("2020-12-31", "2021-03-31") "'rows':[" RROW(
 	        "ph-2020", "solna", "300000", "0", "0", "300000",
-	        "due") "," RROW("ph-2020", "storsthlm", "0", "0", "300000",
-	                        "100000",
-	                        "due") "," RROW(POST, "solna", "500000",
-	                                        "450000", "0", "50000",
-	                                        "due") "," RROW(POST, "sthlm-x",
-	                                                        "100000", "0",
-	                                                        "0", "100000",
-	                                                        "due") "," RROW(POST,
-	                                                                        "storsthlm",
-	                                                                        "2000000",
-	                                                                        "0",
-	                                                                        "600000",
-	                                                                        "1400000",
-	                                                                        "due") "],'total_outstanding':1950000,'known_at':'%s'}",
+	        "due") "," RROW_C("ph-2020", "storsthlm", "0", "400000", "0",
+	                          "300000", "0", "100000",
+	                          "due") "," RROW(POST, "solna", "500000",
+	                                          "450000", "0", "50000",
+	                                          "due") "," RROW(POST,
+	                                                          "sthlm-x",
+	                                                          "100000", "0",
+	                                                          "0", "100000",
+	                                                          "due") "," RROW(POST,
+	                                                                          "storsthlm",
+	                                                                          "2000000",
+	                                                                          "0",
+	                                                                          "600000",
+	                                                                          "1400000",
+	                                                                          "due") "],'total_outstanding':1950000,'known_at':'%s'}",
 	    t);
 	CHECK_ANSWER(lg, ml_answer_repayments, &q, want);
 	/* A grant with no repay_by, all used or carried: ok. */
@@ -1230,9 +1298,9 @@ static void test_repayments_views(void)
 	q.grant = "ph-2019";
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2020-12-31','grants':[{'grant':'ph-2019',"
-	             "'use_by':'2019-12-31'}],'rows':[" RROW(
-	                 "ph-2019", "storsthlm", "1000000", "600000", "0", "0",
-	                 "ok") "],'total_outstanding':0}");
+	             "'use_by':'2019-12-31'}],'rows':[" RROW_C(
+	                 "ph-2019", "storsthlm", "1000000", "0", "600000", "0",
+	                 "400000", "0", "ok") "],'total_outstanding':0}");
 	/* grant=G covers its posts. */
 	q.grant = "ph-2020";
 	q.as_of = day("2021-07-01");
@@ -1349,6 +1417,127 @@ static void test_trace_carry(void)
 	               "'activities':[]}",
 	               "'edges':[{'from':'storsthlm','to':'solna','kind':"
 	               "'payout','amount':300000}]}");
+	tl_close(lg, dir);
+}
+
+static cJSON *run_doc(struct ml_ledger *lg, answer_fn fn,
+                      const struct ml_query *q)
+{
+	int rc = 0;
+	struct ml_errinfo err;
+	char *text = run(lg, fn, q, &rc, &err);
+	if (rc != 0)
+		MT_FAIL_AT("answer failed (%d): %s", rc, err.message);
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	return doc;
+}
+
+static long long jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+/* The sum of member key over the items of arr whose k1 (and k2) match. */
+static long long jsum(const cJSON *doc, const char *arr, const char *k1,
+                      const char *v1, const char *k2, const char *v2,
+                      const char *key)
+{
+	long long sum = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, arr))
+	{
+		const cJSON *a = cJSON_GetObjectItem(it, k1);
+		const cJSON *b = k2 ? cJSON_GetObjectItem(it, k2) : NULL;
+		if (strcmp(a->valuestring, v1) == 0 &&
+		    (k2 == NULL || strcmp(b->valuestring, v2) == 0))
+			sum += jnum(it, key);
+	}
+	return sum;
+}
+
+/* posts=1: ph-2020 and its post traced as one. Each node is the sum of
+ * that party's nodes in the two traces, each edge the sum of its edges,
+ * every node balances, and Kammarkollegiet's node received the grant's
+ * total (9 000 000 since its redefinition) once: the post's 2 000 000
+ * left the parent's pool and entered the post's. */
+static void test_trace_posts(void)
+{
+	static const char *const cols[] = {
+	    "received", "returned", "carried_in",  "paid_out",
+	    "spent",    "repaid",   "carried_out", "held"};
+	char dir[4096];
+	struct ml_ledger *lg = sthlm_open(dir);
+	struct ml_query q = qy("2021-02-01");
+	q.grant = "ph-2020";
+	cJSON *top = run_doc(lg, ml_answer_trace, &q);
+	q.grant = "ph-2020/lansgemensamma";
+	cJSON *post = run_doc(lg, ml_answer_trace, &q);
+	q.grant = "ph-2020";
+	q.posts = true;
+	cJSON *both = run_doc(lg, ml_answer_trace, &q);
+	MT_REQUIRE(top && post && both);
+	MT_CHECK_STR(cJSON_GetObjectItem(both, "grant")->valuestring,
+	             "ph-2020");
+	const cJSON *n;
+	int nodes = 0;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(both, "nodes"))
+	{
+		const char *p = cJSON_GetObjectItem(n, "party")->valuestring;
+		for (int i = 0; i < 8; i++)
+			MT_CHECK_INT(jnum(n, cols[i]),
+			             jsum(top, "nodes", "party", p, NULL, NULL,
+			                  cols[i]) +
+			                 jsum(post, "nodes", "party", p, NULL,
+			                      NULL, cols[i]));
+		MT_CHECK_INT(jnum(n, "received") + jnum(n, "returned") +
+		                 jnum(n, "carried_in"),
+		             jnum(n, "paid_out") + jnum(n, "spent") +
+		                 jnum(n, "repaid") + jnum(n, "carried_out") +
+		                 jnum(n, "held"));
+		long long acts = 0;
+		const cJSON *x;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(n, "activities"))
+		    acts += jnum(x, "amount");
+		MT_CHECK_INT(acts, jnum(n, "spent"));
+		nodes++;
+	}
+	MT_CHECK(nodes >=
+	         cJSON_GetArraySize(cJSON_GetObjectItem(top, "nodes")));
+	MT_CHECK(nodes >=
+	         cJSON_GetArraySize(cJSON_GetObjectItem(post, "nodes")));
+	MT_CHECK_INT(jsum(both, "nodes", "party", "kammarkollegiet", NULL, NULL,
+	                  "received"),
+	             9000000);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(both, "edges"))
+	{
+		const char *f = cJSON_GetObjectItem(e, "from")->valuestring;
+		const char *t = cJSON_GetObjectItem(e, "to")->valuestring;
+		const char *k = cJSON_GetObjectItem(e, "kind")->valuestring;
+		long long want = 0;
+		const cJSON *x;
+		for (int i = 0; i < 2; i++)
+			cJSON_ArrayForEach(
+			    x, cJSON_GetObjectItem(i ? post : top, "edges"))
+			{
+				if (strcmp(cJSON_GetObjectItem(x, "from")
+				               ->valuestring,
+				           f) == 0 &&
+				    strcmp(cJSON_GetObjectItem(x, "to")
+				               ->valuestring,
+				           t) == 0 &&
+				    strcmp(cJSON_GetObjectItem(x, "kind")
+				               ->valuestring,
+				           k) == 0)
+					want += jnum(x, "amount");
+			}
+		MT_CHECK_INT(jnum(e, "amount"), want);
+	}
+	cJSON_Delete(top);
+	cJSON_Delete(post);
+	cJSON_Delete(both);
 	tl_close(lg, dir);
 }
 
@@ -1745,6 +1934,7 @@ int main(void)
 	MT_RUN(test_repayments_views);
 	MT_RUN(test_deadlines_views);
 	MT_RUN(test_trace_carry);
+	MT_RUN(test_trace_posts);
 	MT_RUN(test_grants_listing);
 	MT_RUN(test_parties_listing);
 	MT_RUN(test_events_grant_tree);

@@ -378,6 +378,33 @@ static void ex_check_repay_row(const cJSON *doc, const char *grant,
 	MT_CHECK_INT(jint(r, "repaid"), repaid);
 }
 
+/* Every repayments row reconciles (DOMAIN.md): received + returned +
+ * carried_in − spent − paid_out − repaid − carried_out = outstanding, and
+ * "totals" sums each column over the rows. */
+static void ex_check_repay_identity(const cJSON *doc)
+{
+	static const char *const cols[] = {
+	    "received", "returned", "carried_in",  "spent",
+	    "paid_out", "repaid",   "carried_out", "outstanding"};
+	long long sum[8] = {0};
+	const cJSON *r;
+	cJSON_ArrayForEach(r, jarr(doc, "rows"))
+	{
+		MT_CHECK_INT(jint(r, "received") + jint(r, "returned") +
+		                 jint(r, "carried_in") - jint(r, "spent") -
+		                 jint(r, "paid_out") - jint(r, "repaid") -
+		                 jint(r, "carried_out"),
+		             jint(r, "outstanding"));
+		for (int i = 0; i < 8; i++)
+			sum[i] += jint(r, cols[i]);
+	}
+	const cJSON *t = cJSON_GetObjectItem(doc, "totals");
+	MT_REQUIRE(t != NULL);
+	for (int i = 0; i < 8; i++)
+		MT_CHECK_INT(jint(t, cols[i]), sum[i]);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sum[7]);
+}
+
 /* ---- Malmö 2020 ----------------------------------------------------- */
 
 /* ASN's eight rows of the table, in the trace's order (activity, then
@@ -478,6 +505,25 @@ static void malmo_check_repayments(struct ml_ledger *lg)
 	MT_CHECK_INT(jint(r, "received"), 9995307 * KR);
 	MT_CHECK_INT(jint(r, "spent"), 9675307 * KR);
 	MT_CHECK_INT(jint(r, "paid_out"), 0); /* internal payouts cancel */
+	ex_check_repay_identity(doc);
+	cJSON_Delete(doc);
+	/* The city consolidated: received once, what Kammarkollegiet paid,
+	 * not again for each committee it passed through. */
+	struct ml_query q;
+	ml_query_init(&q);
+	q.as_of = ex_day("2021-04-01");
+	q.grant = PH20;
+	q.party = "malmo";
+	q.rollup = true;
+	doc = ex_ask_q(lg, ml_answer_balances, &q);
+	r = jfind(doc, "rows", "party", "malmo", NULL, NULL, NULL, NULL);
+	MT_REQUIRE(r != NULL);
+	MT_CHECK_INT(jint(r, "received"), 9995307 * KR);
+	MT_CHECK_INT(jint(r, "allocated"), 9995307 * KR);
+	MT_CHECK_INT(jint(r, "paid_out"), 0);
+	MT_CHECK_INT(jint(r, "spent"), 9675307 * KR);
+	MT_CHECK_INT(jint(r, "repaid"), 320000 * KR);
+	MT_CHECK_INT(jint(r, "held"), 0);
 	cJSON_Delete(doc);
 }
 
@@ -501,6 +547,118 @@ static void malmo_check_deadlines(struct ml_ledger *lg)
 	d = ex_ask(lg, ml_answer_deadlines, "2021-04-01", NULL);
 	MT_CHECK_INT(jcount(d, "items"), 0);
 	cJSON_Delete(d);
+}
+
+static cJSON *ex_statement(struct ml_ledger *lg, const char *party,
+                           const char *grant, const char *as_of)
+{
+	struct ml_query q;
+	ml_query_init(&q);
+	q.as_of = ex_day(as_of);
+	q.party = party;
+	q.grant = grant;
+	return ex_ask_q(lg, ml_answer_statement, &q);
+}
+
+/* A statement's lists add up to its summary (the entity is not the
+ * payer), the summary reconciles, and its spending per activity sums to
+ * what it spent. */
+static void ex_check_statement_sums(const cJSON *st)
+{
+	static const struct {
+		const char *section, *list, *bucket;
+	} sec[] = {{"received", "from", "received"},
+	           {"returned", "from", "returned"},
+	           {"passed_on", "to", "paid_out"},
+	           {"repaid", "to", "repaid"},
+	           {"spent", "activities", "spent"}};
+	const cJSON *sum = cJSON_GetObjectItem(st, "summary");
+	MT_REQUIRE(sum != NULL);
+	for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
+		const cJSON *o = cJSON_GetObjectItem(st, sec[i].section);
+		long long total = 0;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, jarr(o, sec[i].list)) total +=
+		    jint(it, "amount");
+		MT_CHECK_INT(total, jint(o, "amount"));
+		MT_CHECK_INT(jint(o, "amount"), jint(sum, sec[i].bucket));
+	}
+	MT_CHECK_INT(jint(sum, "received") + jint(sum, "returned") +
+	                 jint(sum, "carried_in") - jint(sum, "spent") -
+	                 jint(sum, "paid_out") - jint(sum, "repaid") -
+	                 jint(sum, "carried_out"),
+	             jint(sum, "held"));
+}
+
+/* Malmö's återrapportering: the city with its committees as one. It
+ * received the 9 995 307 kr from Kammarkollegiet once, spent 9 675 307 kr
+ * over its activities, repaid 320 000 kr, holds nothing; FSN's report
+ * (a committee of the city) is listed; the head is the ledger's. */
+static void malmo_check_statement(struct ml_ledger *lg)
+{
+	cJSON *st = ex_statement(lg, "malmo", PH20, "2021-04-01");
+	MT_REQUIRE(st != NULL);
+	ex_check_statement_sums(st);
+	const cJSON *sum = cJSON_GetObjectItem(st, "summary");
+	MT_CHECK_INT(jint(sum, "received"), 9995307 * KR);
+	MT_CHECK_INT(jint(sum, "spent"), 9675307 * KR);
+	MT_CHECK_INT(jint(sum, "repaid"), 320000 * KR);
+	MT_CHECK_INT(jint(sum, "paid_out"), 0);
+	MT_CHECK_INT(jint(sum, "held"), 0);
+	const cJSON *from =
+	    jfind(cJSON_GetObjectItem(st, "received"), "from", "party",
+	          "kammarkollegiet", NULL, NULL, NULL, NULL);
+	MT_CHECK(from != NULL && jint(from, "amount") == 9995307 * KR);
+	MT_CHECK_INT(jcount(st, "members"), 4); /* the city, ASN, FSN, joint */
+	MT_CHECK_INT(jcount(st, "reports"), 1);
+	MT_CHECK_INT(jint(cJSON_GetObjectItem(st, "head"), "seq"),
+	             (long long)tl_head(lg));
+	/* ASN's eight rows are among the city's activities, per unit */
+	const cJSON *acts = cJSON_GetObjectItem(st, "spent");
+	for (size_t i = 0; i < 8; i++) {
+		const cJSON *a =
+		    jfind(acts, "activities", "activity", asn_rows[i].activity,
+		          "unit", asn_rows[i].unit, NULL, NULL);
+		MT_CHECK(a != NULL && jint(a, "amount") == asn_rows[i].kr * KR);
+	}
+	cJSON_Delete(st);
+	/* A statement as of mid-January, before FSN reported: the report
+	 * deadline is listed, due. */
+	st = ex_statement(lg, "malmo", PH20, "2021-01-15");
+	MT_CHECK_INT(jcount(st, "reports"), 0);
+	MT_CHECK_INT(jcount(st, "deadlines"), 1);
+	cJSON_Delete(st);
+}
+
+static void malmo_check_statement_errors(struct ml_ledger *lg)
+{
+	struct ml_query q;
+	MDB_txn *txn = NULL;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	const char *party[] = {"malmo-asn", "nobody", "malmo", NULL};
+	const char *grant[] = {PH20, PH20, "no-such-grant", PH20};
+	const int code[] = {ML_E_BAD_QUERY, ML_E_NOT_FOUND, ML_E_NOT_FOUND,
+	                    ML_E_BAD_QUERY};
+	const char *field[] = {"party", "party", "grant", "party"};
+	char first[ML_MESSAGE_MAX] = "";
+	for (int i = 0; i < 4; i++) {
+		ml_query_init(&q);
+		q.party = party[i];
+		q.grant = grant[i];
+		ml_errinfo_clear(&err);
+		MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+		int rc =
+		    ml_answer_statement(lg, ml_read_of(txn), &q, &doc, &err);
+		ml_ledger_read_end(lg, ml_read_of(txn));
+		MT_CHECK_INT(rc, code[i]);
+		MT_CHECK_STR(err.field, field[i]);
+		MT_CHECK(doc == NULL);
+		if (i == 0)
+			snprintf(first, sizeof first, "%s", err.message);
+	}
+	/* the message names the legal entity to ask for instead */
+	MT_CHECK(strstr(first, "statement of malmo") != NULL);
 }
 
 /* The rules hold the example together: no expense after use_by, and no
@@ -556,6 +714,8 @@ static void test_malmo(void)
 
 	malmo_check_repayments(lg);
 	malmo_check_deadlines(lg);
+	malmo_check_statement(lg);
+	malmo_check_statement_errors(lg);
 	malmo_check_refusals(lg);
 	tl_close(lg, dir);
 }
@@ -725,6 +885,10 @@ static void storsthlm_check_repayments(struct ml_ledger *lg)
 	    jfind(doc, "rows", "party", "storsthlm", NULL, NULL, NULL, NULL);
 	MT_CHECK(r != NULL && jint(r, "received") == 13400000 * KR);
 	MT_CHECK(r != NULL && jint(r, "paid_out") == 10570973 * KR);
+	/* the 2019 money Storsthlm carried into 2020 is a column, so the
+	 * row adds up: 13 400 000 + 4 141 043 − 10 570 973 − ... */
+	MT_CHECK(r != NULL && jint(r, "carried_in") == 4141043 * KR);
+	ex_check_repay_identity(doc);
 	cJSON_Delete(doc);
 
 	doc = ex_repayments_year(lg, "2021-03-16", 2020);
@@ -744,6 +908,27 @@ static void storsthlm_check_repayments(struct ml_ledger *lg)
 	ex_check_repay_row(doc, SV19, "storsthlm", "open", 0, 0);
 	MT_CHECK_INT(jint(doc, "total_outstanding"), 0);
 	cJSON_Delete(doc);
+}
+
+/* Storsthlm's statement for the 2020 grant and its posts: 13 400 tkr from
+ * SKR and the 4 141 043 kr carried in from 2019, the 10 570 973 kr passed
+ * on to the municipalities (one line each), the rest spent or repaid. */
+static void storsthlm_check_statement(struct ml_ledger *lg)
+{
+	cJSON *st =
+	    ex_statement(lg, "storsthlm", "psykisk-halsa-2020", "2021-04-01");
+	MT_REQUIRE(st != NULL);
+	ex_check_statement_sums(st);
+	const cJSON *sum = cJSON_GetObjectItem(st, "summary");
+	MT_CHECK_INT(jint(sum, "received"), 13400000 * KR);
+	MT_CHECK_INT(jint(sum, "carried_in"), 4141043 * KR);
+	MT_CHECK_INT(jint(sum, "paid_out"), 10570973 * KR);
+	MT_CHECK_INT(jint(sum, "repaid"), 370070 * KR);
+	const cJSON *c =
+	    jfind(st, "carried", "grant", SV20, NULL, NULL, NULL, NULL);
+	MT_CHECK(c != NULL && jint(c, "carried_in") == 4141043 * KR);
+	MT_CHECK_INT(jcount(st, "grants"), 2); /* the grant and its post */
+	cJSON_Delete(st);
 }
 
 static void storsthlm_check_claims(struct ml_ledger *lg)
@@ -813,6 +998,7 @@ static void test_storsthlm(void)
 	             10000000 * KR - 4141043 * KR);
 	cJSON_Delete(trace);
 	storsthlm_check_repayments(lg);
+	storsthlm_check_statement(lg);
 	storsthlm_check_deadlines(lg);
 	storsthlm_check_distribution(lg);
 	tl_close(lg, dir);
@@ -861,11 +1047,11 @@ static void test_stockholm_2012(void)
 	stockholm_check_balance(lg, "2013-02-25", false, granted, 0, 0, 0);
 	stockholm_check_balance(lg, "2013-02-26", false, granted, granted, 0,
 	                        granted);
-	/* A rollup sums every bucket over the subtree, so the internal
-	 * allocation and payout to socialnämnden count twice in allocated
-	 * and received; held and spent are what the city has and used. */
-	stockholm_check_balance(lg, "2013-12-31", true, 2 * granted,
-	                        2 * granted, 18000000 * KR, 4949683 * KR);
+	/* A rollup consolidates the city: the allocation and payout to
+	 * socialnämnden move money inside it and add nothing, so allocated
+	 * and received are what Kammarkollegiet granted and paid, once. */
+	stockholm_check_balance(lg, "2013-12-31", true, granted, granted,
+	                        18000000 * KR, 4949683 * KR);
 	struct ml_totals t = ex_account(lg, "2013-01-21", P12, "stockholm");
 	MT_CHECK_INT(t.v[ML_B_CLAIMED], 22949683 * KR);
 	MT_CHECK_INT(t.v[ML_B_RECEIVED], 0);

@@ -45,6 +45,11 @@
  * batch index. When they differ the mismatch is printed and the model
  * follows the ledger, so that the run can go on to find more.
  *
+ * At every checkpoint view the consolidated answers are computed from the
+ * posting lists too and compared with the ledger's JSON: balances with
+ * party and rollup, repayments rows per legal entity, and the statement's
+ * summary and sources (see "Consolidated answers" below).
+ *
  * At 200 checkpoints every (grant, party) account — ten buckets and the
  * existence flag — and every edge either side has (allocated, claimed,
  * paid, repaid) are compared with ml_state_account and ml_state_edge, as of
@@ -75,6 +80,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_answer.h"
 #include "ml_buf.h"
 #include "ml_date.h"
 #include "ml_json.h"
@@ -2672,6 +2678,330 @@ static void compare_marks(struct run *r, MDB_txn *txn, const struct cview *v,
 		}
 }
 
+/* ---------------------------------------------------------------------
+ * Consolidated answers (DOMAIN.md "Answers the ledger gives"), computed
+ * from the posting lists: a subtree's figures are the sum of its members'
+ * accounts less what the edges between two members moved (allocation and
+ * decline on ALLOCATED, payout on PAID_OUT, repayment on REPAID). The
+ * party tree is the latest definition recorded in the view, whatever its
+ * date ("Rollups use the latest known definition of the party tree").
+ */
+
+static void model_tree(const struct model *m, const struct mview *v,
+                       int parent[NP], bool known[NP])
+{
+	for (int p = 0; p < NP; p++) {
+		parent[p] = NONE;
+		known[p] = false;
+	}
+	for (size_t i = 0; i < m->n && i + 1 <= v->known_seq; i++)
+		if (m->ev[i].type == ML_TYPE_PARTY) {
+			parent[m->ev[i].a] = m->ev[i].b;
+			known[m->ev[i].a] = true;
+		}
+}
+
+static int model_root(const int parent[NP], int p)
+{
+	for (int hops = 0; parent[p] != NONE && hops < NP; hops++)
+		p = parent[p];
+	return p;
+}
+
+static bool model_under(const int parent[NP], int p, int top)
+{
+	for (int hops = 0; p != NONE && hops <= NP; hops++, p = parent[p])
+		if (p == top)
+			return true;
+	return false;
+}
+
+/* How many consolidated rows were compared, and how many of them had
+ * money moved inside the subtree to cancel (the run must see some). */
+static long consol_rows, consol_cancelled, statements;
+
+/* The members' consolidated buckets in grant g; returns existence. */
+static bool model_consol(const struct model *m, const struct mview *v, int g,
+                         const bool in[NP], int64_t t[ML_BUCKETS])
+{
+	int64_t x[ML_BUCKETS];
+	bool exists = false, cancelled = false;
+	memset(t, 0, ML_BUCKETS * sizeof t[0]);
+	for (int p = 0; p < NP; p++)
+		if (in[p] && list_totals(m, &m->acct[g][p], v, x)) {
+			exists = true;
+			for (int b = 0; b < ML_BUCKETS; b++)
+				t[b] += x[b];
+		}
+	for (int f = 0; f < NP; f++)
+		for (int to = 0; to < NP; to++) {
+			if (!in[f] || !in[to] ||
+			    !list_totals(m, &m->edge[g][f][to], v, x))
+				continue;
+			t[ML_B_ALLOCATED] -= x[ML_B_ALLOCATED];
+			t[ML_B_ALLOCATED_OUT] -= x[ML_B_ALLOCATED];
+			t[ML_B_RECEIVED] -= x[ML_B_PAID_OUT];
+			t[ML_B_PAID_OUT] -= x[ML_B_PAID_OUT];
+			t[ML_B_RETURNED] -= x[ML_B_REPAID];
+			t[ML_B_REPAID] -= x[ML_B_REPAID];
+			t[ML_B_CLAIMED] -= x[ML_B_CLAIMED];
+			t[ML_B_PENDING] -= x[ML_B_PENDING];
+			t[ML_B_PENDING_OUT] -= x[ML_B_PENDING];
+			cancelled = cancelled || x[ML_B_ALLOCATED] != 0 ||
+			            x[ML_B_PAID_OUT] != 0 ||
+			            x[ML_B_REPAID] != 0;
+		}
+	consol_rows += exists;
+	consol_cancelled += exists && cancelled;
+	return exists;
+}
+
+/* The ledger's answer as a parsed document (NULL and a mismatch when it
+ * fails). */
+static cJSON *ledger_answer(struct run *r, MDB_txn *txn,
+                            int (*fn)(struct ml_ledger *, struct ml_read *,
+                                      const struct ml_query *, cJSON **,
+                                      struct ml_errinfo *),
+                            const struct ml_query *q)
+{
+	struct ml_errinfo err;
+	struct ml_buf b;
+	cJSON *doc = NULL, *parsed = NULL;
+	int rc = fn(r->lg, ml_read_of(txn), q, &doc, &err);
+	ml_buf_init(&b, 1u << 24);
+	if (rc == 0)
+		rc = ml_json_print(doc, &b);
+	if (rc == 0)
+		parsed = cJSON_Parse(b.data);
+	if (parsed == NULL && mismatch(r))
+		fprintf(stderr, "MISMATCH: an answer failed (%d): %s\n", rc,
+		        rc != 0 ? err.message : "unparsable");
+	ml_buf_free(&b);
+	cJSON_Delete(doc);
+	return parsed;
+}
+
+static int64_t jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : INT64_MIN;
+}
+
+/* The row of grant g (and party, when not NULL) in doc's rows. */
+static const cJSON *answer_row(const cJSON *doc, int g, const char *party)
+{
+	const cJSON *row;
+	cJSON_ArrayForEach(row, cJSON_GetObjectItem(doc, "rows"))
+	{
+		const cJSON *gi = cJSON_GetObjectItem(row, "grant");
+		const cJSON *pi = cJSON_GetObjectItem(row, "party");
+		if (cJSON_IsString(gi) &&
+		    strcmp(gi->valuestring, GRANTS[g].id) == 0 &&
+		    (party == NULL || (cJSON_IsString(pi) &&
+		                       strcmp(pi->valuestring, party) == 0)))
+			return row;
+	}
+	return NULL;
+}
+
+static void query_view(struct ml_query *q, const struct cview *v)
+{
+	ml_query_init(q);
+	q->as_of = v->lv.as_of;
+	q->has_known_at = v->lv.known;
+	q->known_at_us = v->recorded_at_us;
+}
+
+/* A row of the answer against the model's buckets (and held as
+ * "outstanding" when held_key says so). */
+static void compare_row(struct run *r, const struct cview *v, const char *what,
+                        const cJSON *row, bool mex, const int64_t *mt,
+                        const char *held_key)
+{
+	int64_t lt[ML_BUCKETS + 1], mv[ML_BUCKETS + 1];
+	const char *names[ML_BUCKETS + 1];
+	int n = 0;
+	for (int b = 0; b < ML_B_ENTRIES; b++) {
+		bool in_repay = b != ML_B_ALLOCATED &&
+		                b != ML_B_ALLOCATED_OUT && b != ML_B_CLAIMED;
+		if (strcmp(held_key, "held") != 0 && !in_repay)
+			continue;
+		names[n] = ml_bucket_names[b];
+		lt[n] = row ? jnum(row, ml_bucket_names[b]) : 0;
+		mv[n++] = mex ? mt[b] : 0;
+	}
+	names[n] = held_key;
+	lt[n] = row ? jnum(row, held_key) : 0;
+	mv[n++] = mex ? held_of(mt) : 0;
+	bool same = (row != NULL) == mex;
+	for (int i = 0; i < n; i++)
+		same = same && lt[i] == mv[i];
+	if (same || !mismatch(r))
+		return;
+	fprintf(stderr,
+	        "MISMATCH after %zu events, %s: row ledger %d model %d\n",
+	        r->m.n, what, row != NULL, mex);
+	print_view(v);
+	for (int i = 0; i < n; i++)
+		if (lt[i] != mv[i])
+			fprintf(stderr,
+			        "  %s: ledger %" PRId64 " model %" PRId64 "\n",
+			        names[i], lt[i], mv[i]);
+}
+
+/* balances?party=P&rollup=1 for a few parties known in the view. */
+static void compare_rollups(struct run *r, MDB_txn *txn, const struct cview *v,
+                            const uint32_t *gno)
+{
+	int parent[NP];
+	bool known[NP], in[NP];
+	char what[200];
+	model_tree(&r->m, &v->mv, parent, known);
+	for (int i = 0; i < 3; i++) {
+		int top = (int)rnd(&r->cpgen, NP);
+		if (!known[top])
+			continue;
+		struct ml_query q;
+		query_view(&q, v);
+		q.party = PARTIES[top].id;
+		q.rollup = true;
+		cJSON *doc = ledger_answer(r, txn, ml_answer_balances, &q);
+		for (int p = 0; p < NP; p++)
+			in[p] = model_under(parent, p, top);
+		for (int g = 0; g < NG && doc != NULL; g++) {
+			int64_t mt[ML_BUCKETS];
+			if (gno[g] == 0)
+				continue;
+			bool mex = model_consol(&r->m, &v->mv, g, in, mt);
+			snprintf(what, sizeof what, "rollup of %s in %s",
+			         PARTIES[top].id, GRANTS[g].id);
+			compare_row(r, v, what, answer_row(doc, g, NULL), mex,
+			            mt, "held");
+		}
+		cJSON_Delete(doc);
+	}
+}
+
+/* Has the view seen grant g's first definition? */
+static bool model_grant_known(const struct model *m, const struct mview *v,
+                              int g)
+{
+	for (size_t i = 0; i < m->n && i + 1 <= v->known_seq; i++)
+		if (m->ev[i].type == ML_TYPE_GRANT && m->ev[i].g == g)
+			return true;
+	return false;
+}
+
+/* repayments?grant=G: a row per legal entity but the payer's. */
+static void compare_repay_grant(struct run *r, const struct cview *v,
+                                const cJSON *doc, int g, const int *parent)
+{
+	int payer_le = model_root(parent, r->m.d.g[g].payer);
+	bool in[NP];
+	char what[200];
+	for (int le = 0; le < NP; le++) {
+		int64_t mt[ML_BUCKETS];
+		if (parent[le] != NONE || le == payer_le)
+			continue;
+		for (int p = 0; p < NP; p++)
+			in[p] = model_root(parent, p) == le;
+		bool mex = model_consol(&r->m, &v->mv, g, in, mt);
+		snprintf(what, sizeof what, "repayments of %s in %s",
+		         PARTIES[le].id, GRANTS[g].id);
+		compare_row(r, v, what, answer_row(doc, g, PARTIES[le].id), mex,
+		            mt, "outstanding");
+	}
+}
+
+static void compare_repayments(struct run *r, MDB_txn *txn,
+                               const struct cview *v, const uint32_t *gno)
+{
+	int parent[NP];
+	bool known[NP];
+	model_tree(&r->m, &v->mv, parent, known);
+	int g = (int)rnd(&r->cpgen, NG);
+	if (gno[g] == 0 || !model_grant_known(&r->m, &v->mv, g))
+		return;
+	struct ml_query q;
+	query_view(&q, v);
+	q.grant = GRANTS[g].id;
+	cJSON *doc = ledger_answer(r, txn, ml_answer_repayments, &q);
+	if (doc != NULL)
+		compare_repay_grant(r, v, doc, g, parent);
+	cJSON_Delete(doc);
+}
+
+/* Is grant x equal to g or a post somewhere below it? */
+static bool model_grant_under(const struct mdefs *d, int x, int g)
+{
+	for (int hops = 0; x != NONE && hops <= NG; hops++, x = d->g[x].parent)
+		if (x == g)
+			return true;
+	return false;
+}
+
+/* statement?party=L&grant=G: its summary is L's subtree consolidated
+ * and summed over G and every post below it; "received" lists the
+ * payouts into the subtree from outside, per payer. */
+static void compare_statement(struct run *r, MDB_txn *txn,
+                              const struct cview *v, const uint32_t *gno)
+{
+	int parent[NP];
+	bool known[NP], in[NP];
+	char what[200];
+	model_tree(&r->m, &v->mv, parent, known);
+	int le = (int)rnd(&r->cpgen, NP), g = (int)rnd(&r->cpgen, NG);
+	if (!known[le] || parent[le] != NONE || gno[g] == 0 ||
+	    !model_grant_known(&r->m, &v->mv, g))
+		return;
+	struct ml_query q;
+	query_view(&q, v);
+	q.party = PARTIES[le].id;
+	q.grant = GRANTS[g].id;
+	cJSON *doc = ledger_answer(r, txn, ml_answer_statement, &q);
+	if (doc == NULL)
+		return;
+	statements++;
+	int64_t sum[ML_BUCKETS] = {0}, t[ML_BUCKETS], from[NP] = {0};
+	for (int p = 0; p < NP; p++)
+		in[p] = model_under(parent, p, le);
+	for (int x = 0; x < NG; x++) {
+		if (!r->m.d.g[x].defined || !model_grant_under(&r->m.d, x, g))
+			continue;
+		if (model_consol(&r->m, &v->mv, x, in, t))
+			for (int b = 0; b < ML_BUCKETS; b++)
+				sum[b] += t[b];
+		for (int f = 0; f < NP; f++)
+			for (int to = 0; to < NP; to++)
+				if (!in[f] && in[to] &&
+				    list_totals(&r->m, &r->m.edge[x][f][to],
+				                &v->mv, t))
+					from[f] += t[ML_B_PAID_OUT];
+	}
+	snprintf(what, sizeof what, "statement of %s for %s", PARTIES[le].id,
+	         GRANTS[g].id);
+	compare_row(r, v, what, cJSON_GetObjectItem(doc, "summary"), true, sum,
+	            "held");
+	const cJSON *rec = cJSON_GetObjectItem(doc, "received");
+	for (int f = 0; f < NP; f++) {
+		const cJSON *it, *hit = NULL;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(rec, "from"))
+		{
+			const cJSON *pi = cJSON_GetObjectItem(it, "party");
+			if (cJSON_IsString(pi) &&
+			    strcmp(pi->valuestring, PARTIES[f].id) == 0)
+				hit = it;
+		}
+		int64_t got = hit ? jnum(hit, "amount") : 0;
+		if (got != from[f] && mismatch(r))
+			fprintf(stderr,
+			        "MISMATCH: %s received from %s: ledger %" PRId64
+			        " model %" PRId64 "\n",
+			        what, PARTIES[f].id, got, from[f]);
+	}
+	cJSON_Delete(doc);
+}
+
 static void checkpoint(struct run *r)
 {
 	MDB_txn *txn = NULL;
@@ -2699,6 +3029,11 @@ static void checkpoint(struct run *r)
 		compare_accounts(r, txn, &v, gno, pno);
 		compare_edges(r, txn, &v, gno, pno);
 		compare_marks(r, txn, &v, gno, pno);
+		compare_rollups(r, txn, &v, gno);
+		for (int k = 0; k < 3; k++) {
+			compare_repayments(r, txn, &v, gno);
+			compare_statement(r, txn, &v, gno);
+		}
 	}
 	ml_ledger_read_end(r->lg, ml_read_of(txn));
 }
@@ -2890,8 +3225,15 @@ static void test_model(void)
 	}
 	checkpoint(r);
 	print_summary(r);
-	if (count >= EVENTS_DEFAULT) /* fewer cannot be asked to hit all */
+	printf("consolidated rows compared (rollups, repayments, "
+	       "statements): %ld, %ld with transfers inside the subtree "
+	       "cancelled; %ld statements\n",
+	       consol_rows, consol_cancelled, statements);
+	if (count >= EVENTS_DEFAULT) { /* fewer cannot be asked to hit all */
 		check_coverage(r);
+		MT_CHECK(consol_cancelled > 100);
+		MT_CHECK(statements > 100);
+	}
 	replay_wide(r);
 	ml_ledger_close(r->lg);
 	tl_rmtree(dir);

@@ -131,6 +131,7 @@ enum ma_route {
 	MA_ROUTE_VERIFY,
 	MA_ROUTE_EXPORT,
 	MA_ROUTE_BACKUP,
+	MA_ROUTE_STATEMENT, /* GET /v1/statement */
 	MA_ROUTE_COUNT
 };
 

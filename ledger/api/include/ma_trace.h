@@ -60,6 +60,8 @@ enum ma_node_figure {
 
 struct ma_trace_node {
 	const char *party;
+	const char *label;         /* what a person reads: party, or its name
+	                      (ma_names.h) */
 	int64_t fig[MA_N_FIGURES]; /* öre, enum ma_node_figure */
 	struct ma_trace_activity *acts;
 	size_t n_acts;       /* ≤ MA_TRACE_ACTIVITIES_MAX */
@@ -76,6 +78,7 @@ struct ma_trace_edge {
 
 struct ma_trace {
 	const char *grant, *as_of; /* into the document */
+	const char *grant_label;   /* grant, or its name (ma_names.h) */
 	struct ma_trace_node *nodes;
 	size_t n_nodes; /* ≤ MA_TRACE_NODES_MAX */
 	struct ma_trace_edge *edges;
