@@ -226,11 +226,11 @@ void md_conns_stats(struct md_conns *c, uint64_t *tcp, uint64_t *evicted)
 	pthread_mutex_unlock(&c->lock);
 }
 
-bool md_conns_proven(struct md_conns *c, struct md_conn *conn)
+bool md_conns_proven(struct md_conns *c, struct md_conn *conn, bool proven)
 {
 	pthread_mutex_lock(&c->lock);
 	bool served = conn->served;
-	if (conn->unproven)
+	if (proven && conn->unproven)
 		md_conns_unlink(c, conn);
 	pthread_mutex_unlock(&c->lock);
 	return served;

@@ -109,9 +109,10 @@ bool md_conns_open(struct md_conns *c, int via);
  * ceiling it is over. */
 int md_conns_admit(struct md_conns *c, const struct sockaddr *peer,
                    struct md_conn *conn, const char **why);
-/* conn showed a valid token: off the unproven list. Returns false when
- * it lost its slot before (its evict event is on its way). */
-bool md_conns_proven(struct md_conns *c, struct md_conn *conn);
+/* Whether conn still holds its slot (false: it lost it; its evict event
+ * is on its way); when proven (it showed a valid token) it also leaves
+ * the unproven list for good. */
+bool md_conns_proven(struct md_conns *c, struct md_conn *conn, bool proven);
 /* Open TCP connections, and how many lost their slot so far. */
 void md_conns_stats(struct md_conns *c, uint64_t *tcp, uint64_t *evicted);
 /* Whether one more Unix connection is within MD_UNIX_CONNS_MAX. */

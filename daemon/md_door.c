@@ -100,6 +100,7 @@ struct md_refusal {
 	int code; /* ML_E_*; 0 = admitted */
 	const char *message;
 	char who[ML_RECORDED_BY_MAX + 1];
+	bool token_ok; /* a valid token was shown */
 };
 
 static int64_t md_door_mono_us(void)
@@ -283,6 +284,7 @@ static int md_head_access(struct md_door *d, const struct md_head *h,
 	if (s->o.auth == NULL || md_auth_check(s->o.auth, h->auth, &role,
 	                                       f->who, sizeof f->who) != 0)
 		return ML_E_UNAUTHORIZED;
+	f->token_ok = true;
 	bool method_ok = false;
 	uint64_t seq;
 	enum ma_route route =
@@ -554,14 +556,15 @@ static void md_door_on_evict(evutil_socket_t fd, short what, void *arg)
 	               ML_E_UNAVAILABLE, &f, md_door_mono_us());
 }
 
-/* A head with a valid token passed on TCP: the connection keeps its
- * slot from now on, unless it lost it to another before (then 503). */
+/* A head passed on TCP. With a valid token the connection keeps its
+ * slot from now on; without one (the web view's public files) it stays
+ * unproven. Either way, one that lost its slot before is answered 503. */
 static int md_door_prove(struct md_door *d, struct md_refusal *f)
 {
 	if (d->site->via != MD_VIA_TCP || d->proven || !d->opened)
 		return 0;
-	d->proven = true;
-	if (md_conns_proven(&d->site->loop->srv->conns, &d->conn))
+	d->proven = f->token_ok;
+	if (md_conns_proven(&d->site->loop->srv->conns, &d->conn, f->token_ok))
 		return 0;
 	f->message = "too many connections: this one had shown no token, "
 	             "and another needed its place";
