@@ -198,6 +198,48 @@ class ConnLimits(MedeldTestCase):
                          HALF_OPEN - tcp_max + 1)
         self.check_no_emfile(d)
 
+    def test_only_a_token_keeps_a_slot(self):
+        """Before a flood from one address fills every slot: a kept-alive
+        connection that asked the web view's page without a token, and
+        one that asked /healthz with a token. After it, the token's
+        connection is still served; the other lost its slot (it was the
+        oldest without a token) and its next request is answered 503."""
+        os.environ["MEDELD_CONNS_PER_ADDR_MAX"] = str(HALF_OPEN)
+        try:
+            d = self.start_medeld(tokens=TOKENS, nofile=NOFILE)
+        finally:
+            del os.environ["MEDELD_CONNS_PER_ADDR_MAX"]
+        tcp_max = self.tcp_conns_max(d)
+        page = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5,
+                                          source_address=("127.0.0.3", 0))
+        page.request("GET", "/")
+        r = page.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        auth = {"Authorization": "Bearer r-secret"}
+        kept = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5,
+                                          source_address=("127.0.0.2", 0))
+        kept.request("GET", "/healthz", headers=auth)
+        r = kept.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        socks = half_open(d.port, tcp_max)
+        self.addCleanup(lambda: [s.close() for s in socks])
+        # Two over the ceiling: the page's connection went first, then
+        # the oldest half-open one; the token's was passed over.
+        self.assertEqual(d.metric("medeld_connections_evicted_total"), 2)
+        kept.request("GET", "/healthz", headers=auth)
+        r = kept.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        page.request("GET", "/")
+        r = page.getresponse()
+        body = json.loads(r.read())
+        self.assertEqual(r.status, 503)
+        self.assertIn("had shown no token", body["error"]["message"])
+        kept.close()
+        page.close()
+
     def test_a_slow_body_is_cut_off(self):
         # 100 bytes of a 1 000 000-byte body, then nothing: the first body
         # window (MD_BODY_WINDOW_S, 10 s) brings less than the floor
