@@ -12,6 +12,10 @@
  * is never more than half full and a probe ends quickly); an address
  * whose count drops to 0 is removed with backward-shift deletion, so
  * there are no tombstones and the table never fills with the past.
+ *
+ * The unproven list (md_conns.h) is doubly linked through the doors'
+ * struct md_conn: admit appends, a valid token or the close unlinks, an
+ * eviction takes the head. All O(1).
  */
 #include "md_conns.h"
 
@@ -140,51 +144,117 @@ bool md_conns_unix_ok(struct md_conns *c)
 	return ok;
 }
 
+static void md_conns_unlink(struct md_conns *c, struct md_conn *n)
+{
+	ML_ASSERT(n->unproven);
+	if (n->prev != NULL)
+		n->prev->next = n->next;
+	else
+		c->unproven_head = n->next;
+	if (n->next != NULL)
+		n->next->prev = n->prev;
+	else
+		c->unproven_tail = n->prev;
+	n->prev = n->next = NULL;
+	n->unproven = false;
+}
+
+static void md_conns_append(struct md_conns *c, struct md_conn *n)
+{
+	n->prev = c->unproven_tail;
+	n->next = NULL;
+	if (c->unproven_tail != NULL)
+		c->unproven_tail->next = n;
+	else
+		c->unproven_head = n;
+	c->unproven_tail = n;
+	n->unproven = true;
+}
+
+/* Full: the oldest unproven connection gives its slot up (its door
+ * answers it 503 when its evict event runs). false when there is none. */
+static bool md_conns_evict(struct md_conns *c)
+{
+	struct md_conn *victim = c->unproven_head;
+	if (victim == NULL)
+		return false;
+	md_conns_unlink(c, victim);
+	victim->served = false;
+	c->tcp_served--;
+	c->evicted++;
+	event_active(victim->evict, EV_READ, 0);
+	return true;
+}
+
 int md_conns_admit(struct md_conns *c, const struct sockaddr *peer,
-                   struct md_addr *addr, bool *addr_counted, const char **why)
+                   struct md_conn *conn, const char **why)
 {
 	int rc = 0;
-	*addr_counted = false;
+	conn->addr_counted = false;
 	pthread_mutex_lock(&c->lock);
 	size_t i = 0;
 	if (peer != NULL) {
-		md_addr_of(peer, addr);
-		i = md_addr_find(c, addr);
+		md_addr_of(peer, &conn->addr);
+		i = md_addr_find(c, &conn->addr);
 	}
-	if (c->tcp_served >= c->tcp_conns_max) {
-		*why = "too many connections";
-		rc = -1;
-	} else if (peer != NULL && c->slots[i].conn_count >= c->per_addr_max) {
+	if (peer != NULL && c->slots[i].conn_count >= c->per_addr_max) {
 		*why = "too many connections from this address";
+		rc = -1;
+	} else if (c->tcp_served >= c->tcp_conns_max && !md_conns_evict(c)) {
+		*why = "too many connections";
 		rc = -1;
 	} else {
 		c->tcp_served++;
+		conn->served = true;
+		md_conns_append(c, conn);
 		if (peer != NULL) {
-			c->slots[i].addr = *addr;
+			i = md_addr_find(c, &conn->addr); /* no removal since */
+			c->slots[i].addr = conn->addr;
 			c->slots[i].conn_count++;
-			*addr_counted = true;
+			conn->addr_counted = true;
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
 
-void md_conns_close(struct md_conns *c, int via, bool served,
-                    const struct md_addr *addr, bool addr_counted)
+void md_conns_stats(struct md_conns *c, uint64_t *tcp, uint64_t *evicted)
+{
+	pthread_mutex_lock(&c->lock);
+	*tcp = c->tcp_count;
+	*evicted = c->evicted;
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool md_conns_proven(struct md_conns *c, struct md_conn *conn, bool proven)
+{
+	pthread_mutex_lock(&c->lock);
+	bool served = conn->served;
+	if (proven && conn->unproven)
+		md_conns_unlink(c, conn);
+	pthread_mutex_unlock(&c->lock);
+	return served;
+}
+
+void md_conns_close(struct md_conns *c, int via, struct md_conn *conn)
 {
 	pthread_mutex_lock(&c->lock);
 	if (via != MD_VIA_TCP) {
 		c->unix_count--;
 	} else {
 		c->tcp_count--;
-		if (served)
+		if (conn->served)
 			c->tcp_served--;
+		if (conn->unproven)
+			md_conns_unlink(c, conn);
+		conn->served = false;
 	}
-	if (addr_counted) {
-		size_t i = md_addr_find(c, addr);
+	if (conn != NULL && conn->addr_counted) {
+		size_t i = md_addr_find(c, &conn->addr);
 		ML_ASSERT(c->slots[i].conn_count > 0);
 		if (--c->slots[i].conn_count == 0)
 			md_addr_remove(c, i);
+		conn->addr_counted = false;
 	}
 	pthread_mutex_unlock(&c->lock);
 }

@@ -80,8 +80,9 @@ struct md_door {
 	uint64_t window_bytes; /* body bytes passed in this body window */
 	/* Counting (md_conns.h): opened by md_door_bev; admitted (or
 	 * refused 503) at the first kick, once the descriptor is known. */
-	bool opened, admit_done, served, addr_counted;
-	struct md_addr addr;
+	bool opened, admit_done;
+	bool proven; /* a head with a valid token passed (md_conns_proven) */
+	struct md_conn conn;
 };
 
 /* A complete head, parsed in place in a copy (NUL-terminated pieces). */
@@ -99,6 +100,7 @@ struct md_refusal {
 	int code; /* ML_E_*; 0 = admitted */
 	const char *message;
 	char who[ML_RECORDED_BY_MAX + 1];
+	bool token_ok; /* a valid token was shown */
 };
 
 static int64_t md_door_mono_us(void)
@@ -282,6 +284,7 @@ static int md_head_access(struct md_door *d, const struct md_head *h,
 	if (s->o.auth == NULL || md_auth_check(s->o.auth, h->auth, &role,
 	                                       f->who, sizeof f->who) != 0)
 		return ML_E_UNAUTHORIZED;
+	f->token_ok = true;
 	bool method_ok = false;
 	uint64_t seq;
 	enum ma_route route =
@@ -477,6 +480,8 @@ static size_t md_door_scan(struct md_door *d, struct evbuffer *src)
 	return 0;
 }
 
+static int md_door_prove(struct md_door *d, struct md_refusal *f);
+
 /* Parses and judges a complete head of len bytes at the start of src. */
 static int md_door_judge(struct md_door *d, struct evbuffer *src, size_t len,
                          struct md_head *h, struct md_refusal *f, char *copy)
@@ -487,6 +492,8 @@ static int md_door_judge(struct md_door *d, struct evbuffer *src, size_t len,
 		code = md_head_framing(h, &f->message);
 	if (code == 0)
 		code = md_head_access(d, h, f);
+	if (code == 0)
+		code = md_door_prove(d, f);
 	return code;
 }
 
@@ -523,12 +530,45 @@ static void md_door_admit(struct md_door *d)
 		    fd >= 0 &&
 		    getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0;
 		rc = md_conns_admit(c, known ? (struct sockaddr *)&peer : NULL,
-		                    &d->addr, &d->addr_counted, &f.message);
-		d->served = rc == 0;
+		                    &d->conn, &f.message);
 	}
 	if (rc != 0)
 		md_door_refuse(d, bufferevent_get_input(d->sock), &none,
 		               ML_E_UNAVAILABLE, &f, md_door_mono_us());
+}
+
+/* Another connection took this one's slot (md_conns.h: it had shown no
+ * token, and was the oldest such): answered 503 unless it is answered
+ * already. Runs on d's loop; activated from any. */
+static void md_door_on_evict(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_door *d = arg;
+	struct md_head none = {0};
+	struct md_refusal f = {.who = "-",
+	                       .message = "too many connections: this one "
+	                                  "had shown no token, and another "
+	                                  "needed its place"};
+	(void)fd;
+	(void)what;
+	if (d->phase != MD_DOOR_HEAD)
+		return; /* refused or shut already */
+	md_door_refuse(d, bufferevent_get_input(d->sock), &none,
+	               ML_E_UNAVAILABLE, &f, md_door_mono_us());
+}
+
+/* A head passed on TCP. With a valid token the connection keeps its
+ * slot from now on; without one (the web view's public files) it stays
+ * unproven. Either way, one that lost its slot before is answered 503. */
+static int md_door_prove(struct md_door *d, struct md_refusal *f)
+{
+	if (d->site->via != MD_VIA_TCP || d->proven || !d->opened)
+		return 0;
+	d->proven = f->token_ok;
+	if (md_conns_proven(&d->site->loop->srv->conns, &d->conn, f->token_ok))
+		return 0;
+	f->message = "too many connections: this one had shown no token, "
+	             "and another needed its place";
+	return ML_E_UNAVAILABLE;
 }
 
 /* Whether the head begun in src cannot be HTTP/1.x: its first byte
@@ -800,6 +840,14 @@ static void md_door_free(void *arg)
 	struct md_door *d = arg;
 	if (d == NULL)
 		return;
+	/* First: from then on no other loop activates d's evict event. */
+	if (d->opened) {
+		md_conns_close(&d->site->loop->srv->conns, d->site->via,
+		               &d->conn);
+		md_loop_trim_soon(d->site->loop);
+	}
+	if (d->conn.evict != NULL)
+		event_free(d->conn.evict);
 	if (d->bev_out_cb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_output(d->bev),
 		                         d->bev_out_cb);
@@ -810,9 +858,6 @@ static void md_door_free(void *arg)
 		event_free(d->kick);
 	if (d->timer != NULL)
 		event_free(d->timer);
-	if (d->opened)
-		md_conns_close(&d->site->loop->srv->conns, d->site->via,
-		               d->served, &d->addr, d->addr_counted);
 	free(d);
 }
 
@@ -846,8 +891,10 @@ static struct bufferevent *md_door_build(struct event_base *base,
 {
 	d->kick = event_new(base, -1, 0, md_door_on_kick, d);
 	d->timer = evtimer_new(base, md_door_on_timer, d);
+	d->conn.evict = event_new(base, -1, 0, md_door_on_evict, d);
 	d->sock = md_door_socket(base, d->site);
-	if (d->kick == NULL || d->timer == NULL || d->sock == NULL)
+	if (d->kick == NULL || d->timer == NULL || d->conn.evict == NULL ||
+	    d->sock == NULL)
 		goto fail;
 	d->bev = bufferevent_filter_new(d->sock, md_door_in, md_door_out,
 	                                BEV_OPT_CLOSE_ON_FREE, md_door_free, d);

@@ -150,8 +150,32 @@
 /* Bytes read from a producer's pipe and sent as one chunk. */
 #define MD_STREAM_CHUNK_BYTES_MAX (256u * 1024u)
 
-/* Streams (backups, exports) running at once, over all event loops. */
-#define MD_STREAMS_MAX 4
+/* Streams (backups, exports) running at once, over all event loops.
+ * Each holds a producer thread and a pipe, a backup an LMDB read
+ * snapshot too (which keeps the pages it sees from being reused, so the
+ * file grows while it runs): a handful is what a server needs. */
+#define MD_STREAMS_MAX 8
+
+/* Streams of one caller (token name, or Unix user) at once: a client
+ * downloads one export at a time, a script perhaps two. Without it one
+ * read token could open every slot and stall them (issue 14, attack 4). */
+#define MD_STREAMS_PER_CALLER_MAX 2
+
+/* Streams of callers below admin (read and write tokens) together: half,
+ * so many read tokens cannot take every slot either. */
+#define MD_STREAMS_BELOW_ADMIN_MAX (MD_STREAMS_MAX / 2)
+
+/* And the last slot is only ever taken by a backup (which only an admin
+ * may ask for): whatever exports run, an admin can take a backup. */
+
+/* Seconds a stream's client may take nothing of a chunk in flight (no
+ * byte of it leaves medeld's buffers for the socket) before the stream
+ * is cut: a stalled reader otherwise holds its slot, its producer thread
+ * and its read snapshot until MD_IO_TIMEOUT_S, or forever if it reads a
+ * byte now and then. 30 s is far beyond any pause of a client that
+ * reads (a TCP window on a slow link drains in well under a second); the
+ * hidden variable MEDELD_STREAM_STALL_S sets another (for the tests). */
+#define MD_STREAM_STALL_S 30
 
 /* Map growths the writer tries for one group (md_writer.c): growth
  * doubles the map, and from 64 MiB to any ceiling below 2^64 bytes takes
@@ -190,6 +214,12 @@
  * connection queued, and a level-triggered listener would spin on it:
  * the loop stops accepting for this long, then tries again. */
 #define MD_ACCEPT_PAUSE_MS 100
+
+/* After a connection closes, malloc_trim gives free memory back to the
+ * system this much later (md_server.c): every connection that closes in
+ * that time shares the one call, which walks glibc's arenas (well under a
+ * millisecond for medeld's). */
+#define MD_TRIM_DELAY_MS 500
 
 /* listen(2) backlog. */
 #define MD_LISTEN_BACKLOG_MAX 1024

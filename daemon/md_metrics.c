@@ -281,6 +281,15 @@ static int md_render_scalars(struct md_metrics *m, const struct md_gauges *g,
 	                     "Seq of the last stored event.", "gauge",
 	                     g->head_seq);
 	rc = rc ? rc
+	        : md_counter(o, "medeld_tcp_connections",
+	                     "Open TCP connections.", "gauge",
+	                     g->tcp_connections);
+	rc = rc ? rc
+	        : md_counter(o, "medeld_connections_evicted_total",
+	                     "TCP connections without a token that gave "
+	                     "their slot to a newer one.",
+	                     "counter", g->connections_evicted);
+	rc = rc ? rc
 	        : md_counter(o, "medeld_waiting_requests",
 	                     "Long-polls being held.", "gauge",
 	                     g->waiting_requests);

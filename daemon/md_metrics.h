@@ -56,6 +56,8 @@ struct md_gauges {
 	uint64_t map_max_bytes;
 	uint64_t waiting_requests;
 	uint64_t write_queue_batches;
+	uint64_t tcp_connections;     /* open, refused ones included */
+	uint64_t connections_evicted; /* md_conns.h: slots taken over */
 };
 
 /* Appends the whole exposition to out. Returns 0 or an ml_buf error. */

@@ -366,6 +366,7 @@ static void md_req_metrics(struct md_req *r)
 	g.head_seq = atomic_load(&s->head_seq);
 	g.waiting_requests = atomic_load(&s->waiting);
 	g.write_queue_batches = md_writer_queued(s->writer);
+	md_conns_stats(&s->conns, &g.tcp_connections, &g.connections_evicted);
 	if (ml_ledger_usage(s->o.lg, &u) == 0) {
 		g.map_used_bytes = u.map_used_bytes;
 		g.map_size_bytes = u.map_bytes;
@@ -466,10 +467,14 @@ static void md_req_api(struct md_req *r)
 		ML_ASSERT(r->route == MA_ROUTE_METRICS);
 		md_req_metrics(r);
 		break;
-	case MA_API_STREAM:
-		md_stream_start(r, r->resp.stream);
-		r->resp.stream = NULL; /* md_stream owns it now */
+	case MA_API_STREAM: {
+		/* md_stream owns it now; taken out first, since a refusal
+		 * answers (and frees) r at once */
+		struct ma_stream *body = r->resp.stream;
+		r->resp.stream = NULL;
+		md_stream_start(r, body);
 		break;
+	}
 	}
 }
 

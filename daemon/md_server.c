@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,27 @@ static void md_on_accept_error(struct evconnlistener *lev, void *http)
 	evtimer_add(l->resume_ev, &pause);
 }
 
+/* Memory freed by closed connections goes back to the system: glibc
+ * keeps what free() returns in its arenas, and after a burst of
+ * connections (1 000 unauthenticated 8 MiB POSTs leave ~3.7 MiB) that
+ * would stay medeld's for good. malloc_trim walks the arenas and gives
+ * back every free page; it runs at most once per MD_TRIM_DELAY_MS per
+ * loop, after connections closed, never per request. */
+static void md_loop_on_trim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	malloc_trim(0);
+}
+
+void md_loop_trim_soon(struct md_loop *l)
+{
+	struct timeval delay = {0, MD_TRIM_DELAY_MS * 1000};
+	if (l->trim_ev != NULL && !evtimer_pending(l->trim_ev, NULL))
+		evtimer_add(l->trim_ev, &delay);
+}
+
 void md_loop_pause_tcp(struct md_loop *l)
 {
 	struct timeval pause = {0, MD_ACCEPT_PAUSE_MS * 1000};
@@ -229,8 +251,9 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->commit_ev = event_new(l->base, -1, 0, md_loop_on_commit, l);
 	l->stop_ev = event_new(l->base, -1, 0, md_loop_on_stop, l);
 	l->resume_ev = evtimer_new(l->base, md_loop_on_resume, l);
+	l->trim_ev = evtimer_new(l->base, md_loop_on_trim, l);
 	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL ||
-	    l->resume_ev == NULL)
+	    l->resume_ev == NULL || l->trim_ev == NULL)
 		return -1;
 	if (s->o.unix_fd >= 0 && (l->http_unix = md_loop_http(
 	                              l, s->o.unix_fd, md_req_on_unix,
@@ -266,6 +289,9 @@ static void md_loop_free(struct md_loop *l)
 		event_free(l->stop_ev);
 	if (l->resume_ev != NULL)
 		event_free(l->resume_ev);
+	if (l->trim_ev != NULL)
+		event_free(l->trim_ev);
+	l->trim_ev = NULL;
 	if (l->base != NULL)
 		event_base_free(l->base);
 	md_cache_free(l->cache);
@@ -371,6 +397,23 @@ static int md_server_waiters(struct md_server *s, char *why, size_t why_size)
 	return 0;
 }
 
+/* Seconds a stream's client may read nothing: MD_STREAM_STALL_S, or
+ * MEDELD_STREAM_STALL_S (hidden, for the tests, which cannot wait 30 s). */
+static int md_server_stall(struct md_server *s, char *why, size_t why_size)
+{
+	const char *env = getenv("MEDELD_STREAM_STALL_S");
+	char *end = NULL;
+	unsigned long n = env ? strtoul(env, &end, 10) : 0;
+	if (env != NULL &&
+	    (*env == '\0' || *end != '\0' || n == 0 || n > MD_IO_TIMEOUT_S)) {
+		snprintf(why, why_size, "MEDELD_STREAM_STALL_S is not 1 ..= %d",
+		         MD_IO_TIMEOUT_S);
+		return -1;
+	}
+	s->stream_stall_s = env != NULL ? (unsigned)n : MD_STREAM_STALL_S;
+	return 0;
+}
+
 /* The connection ceilings (md_conns.h), logged once. The per-address one
  * may come from MEDELD_CONNS_PER_ADDR_MAX (hidden: for a reverse proxy in
  * front, and for the tests). */
@@ -395,15 +438,18 @@ static int md_server_conns(struct md_server *s, char *why, size_t why_size)
 		       "find no descriptor",
 		       (unsigned long long)s->conns.nofile,
 		       MD_CONNS_NOFILE_MIN);
-	if (md_server_waiters(s, why, why_size) != 0)
+	if (md_server_waiters(s, why, why_size) != 0 ||
+	    md_server_stall(s, why, why_size) != 0)
 		return -1;
 	md_log(MD_LOG_INFO, "limits",
 	       "nofile=%llu tcp_conns_max=%u tcp_fds_max=%u "
 	       "conns_per_addr_max=%u unix_conns_max=%d waiters_max=%d "
-	       "waiters_per_caller=%u",
+	       "waiters_per_caller=%u streams_max=%d streams_per_caller=%d "
+	       "stream_stall_s=%u",
 	       (unsigned long long)s->conns.nofile, s->conns.tcp_conns_max,
 	       s->conns.tcp_fds_max, s->conns.per_addr_max, MD_UNIX_CONNS_MAX,
-	       MD_WAITERS_MAX, s->waiters_per_caller_max);
+	       MD_WAITERS_MAX, s->waiters_per_caller_max, MD_STREAMS_MAX,
+	       MD_STREAMS_PER_CALLER_MAX, s->stream_stall_s);
 	return 0;
 }
 

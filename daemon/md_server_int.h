@@ -89,6 +89,7 @@ struct md_loop {
 	struct event *commit_ev; /* the head moved: wake long-polls */
 	struct event *stop_ev;   /* shutdown begins */
 	struct event *resume_ev; /* accepting again after an accept error */
+	struct event *trim_ev;   /* malloc_trim after connections closed */
 	uint64_t accept_pauses;  /* how often accept() failed (logged 1/50) */
 	pthread_mutex_t done_lock;
 	struct md_req *done_head, *done_tail; /* guarded by done_lock */
@@ -112,12 +113,19 @@ struct md_server {
 	atomic_bool forced;        /* the grace period ran out */
 	_Atomic uint64_t head_seq; /* the last committed head */
 	_Atomic uint64_t waiting;  /* over all loops, for /metrics */
-	atomic_int streams;        /* ≤ MD_STREAMS_MAX */
-	atomic_int offloads;       /* ≤ MD_OFFLOADS_MAX */
-	atomic_int busy_threads;   /* producers and offloads still running */
-	_Atomic uint64_t next_id;  /* request id counter */
-	uint64_t id_seed;          /* random per process */
-	struct md_conns conns;     /* connection counts (md_conns.h) */
+	/* Running streams, guarded by md_stream.c's lock (md_stream.h). */
+	struct md_stream_slot {
+		bool used, backup;
+		enum md_via via;
+		enum ma_role role;
+		char who[ML_RECORDED_BY_MAX + 1];
+	} stream_slots[MD_STREAMS_MAX];
+	unsigned stream_stall_s;  /* MD_STREAM_STALL_S or the environment's */
+	atomic_int offloads;      /* ≤ MD_OFFLOADS_MAX */
+	atomic_int busy_threads;  /* producers and offloads still running */
+	_Atomic uint64_t next_id; /* request id counter */
+	uint64_t id_seed;         /* random per process */
+	struct md_conns conns;    /* connection counts (md_conns.h) */
 	unsigned waiters_per_caller_max; /* long-polls per caller, per loop */
 };
 
@@ -125,6 +133,9 @@ struct md_server {
 /* TCP descriptors reached their ceiling: l's TCP listener stops accepting
  * for MD_ACCEPT_PAUSE_MS (the connections wait in the kernel's queue). */
 void md_loop_pause_tcp(struct md_loop *l);
+/* A connection closed: free memory goes back to the system within
+ * MD_TRIM_DELAY_MS (one malloc_trim for all that close meanwhile). */
+void md_loop_trim_soon(struct md_loop *l);
 
 /* md_request.c */
 /* The request id: given when it is 1 ..= MD_REQUEST_ID_MAX bytes of

@@ -10,17 +10,36 @@
  *
  *   readable ─read─► chunk ─send─► (sending) ─on_sent─► readable …
  *   EOF / client gone ─► eof;  producer returned ─► produced;  both ─► end
+ *
+ * Slots (md_stream_take): the running streams are listed in the server's
+ * stream_slots under one lock, with their caller and whether they are a
+ * backup, so that a new one can be judged against every ceiling of
+ * md_limits.h — in all, per caller, below admin, and the last slot kept
+ * for a backup — by one scan of MD_STREAMS_MAX entries.
+ *
+ * Stalls: while a chunk is in flight a timer ticks each second and looks
+ * at how many bytes of the connection's output (the filter's and the
+ * socket bufferevent's under it) are still in medeld; when that has not
+ * gone down for stream_stall_s, the client reads nothing, and the stream
+ * is cut: the connection is freed at once (its slot of md_conns with
+ * it), the pipe's read end closed so the producer returns with EPIPE, and
+ * the stream ends when it has, logged with status 408.
  */
 #include "md_stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+
+#include "ml_assert.h"
 
 #include "md_log.h"
 
@@ -30,16 +49,91 @@ struct md_stream {
 	int rfd, wfd;           /* the pipe; -1 once closed */
 	struct event *readable;
 	struct evbuffer *chunk;
+	struct event *stall;  /* ticks each second while a chunk is in flight */
+	int64_t progress_us;  /* when the client last took bytes */
+	size_t pending_bytes; /* of the connection's output, at progress_us */
+	int slot;             /* in srv->stream_slots; -1: none */
 	pthread_t thread;
 	int produce_rc; /* written by the producer thread */
-	bool produced, eof, started, gone, sending, cut;
+	bool produced, eof, started, gone, sending, cut, stalled;
 	uint64_t bytes;
 };
+
+static pthread_mutex_t md_stream_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Why a stream of r (a backup or not) may not start now, or NULL. Called
+ * under md_stream_lock. */
+static const char *md_stream_refusal(const struct md_server *srv,
+                                     const struct md_req *r, bool backup)
+{
+	unsigned all = 0, below = 0, mine = 0;
+	for (unsigned i = 0; i < MD_STREAMS_MAX; i++) {
+		const struct md_stream_slot *t = &srv->stream_slots[i];
+		if (!t->used)
+			continue;
+		all++;
+		below += t->role < MA_ROLE_ADMIN;
+		mine += t->via == r->via && strcmp(t->who, r->who) == 0;
+	}
+	if (all >= MD_STREAMS_MAX)
+		return "every stream slot (backups, exports) is taken";
+	if (mine >= MD_STREAMS_PER_CALLER_MAX)
+		return "this caller already runs as many streams (backups, "
+		       "exports) as one may";
+	if (r->role < MA_ROLE_ADMIN && below >= MD_STREAMS_BELOW_ADMIN_MAX)
+		return "the stream slots for read and write tokens are taken";
+	if (!backup && all + 1 >= MD_STREAMS_MAX)
+		return "the last stream slot is kept for an admin's backup";
+	return NULL;
+}
+
+/* A slot for r's stream (its index), or -1 with *why. */
+static int md_stream_take(struct md_req *r, bool backup, const char **why)
+{
+	struct md_server *srv = r->loop->srv;
+	int slot = -1;
+	pthread_mutex_lock(&md_stream_lock);
+	*why = md_stream_refusal(srv, r, backup);
+	for (int i = 0; *why == NULL && i < MD_STREAMS_MAX; i++) {
+		struct md_stream_slot *t = &srv->stream_slots[i];
+		if (t->used)
+			continue;
+		*t = (struct md_stream_slot){.used = true,
+		                             .backup = backup,
+		                             .via = r->via,
+		                             .role = r->role};
+		memcpy(t->who, r->who, sizeof t->who);
+		slot = i;
+		break;
+	}
+	pthread_mutex_unlock(&md_stream_lock);
+	ML_ASSERT(slot >= 0 || *why != NULL);
+	return slot;
+}
+
+static void md_stream_give(struct md_server *srv, int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&md_stream_lock);
+	ML_ASSERT(srv->stream_slots[slot].used);
+	srv->stream_slots[slot].used = false;
+	pthread_mutex_unlock(&md_stream_lock);
+}
+
+static int64_t md_stream_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void md_stream_free(struct md_stream *s)
 {
 	if (s->readable != NULL)
 		event_free(s->readable);
+	if (s->stall != NULL)
+		event_free(s->stall);
 	if (s->rfd >= 0)
 		close(s->rfd);
 	if (s->wfd >= 0)
@@ -47,7 +141,7 @@ static void md_stream_free(struct md_stream *s)
 	if (s->chunk != NULL)
 		evbuffer_free(s->chunk);
 	ma_stream_free(s->body);
-	atomic_fetch_sub(&s->r->loop->srv->streams, 1);
+	md_stream_give(s->r->loop->srv, s->slot);
 	free(s);
 }
 
@@ -95,10 +189,16 @@ static void md_stream_cut(struct md_stream *s)
 static void md_stream_end(struct md_stream *s)
 {
 	struct md_req *r = s->r;
-	struct evhttp_connection *c = evhttp_request_get_connection(r->evreq);
 	int rc = s->produce_rc, status = 200;
 	uint64_t bytes = s->bytes;
 	pthread_join(s->thread, NULL);
+	if (s->stalled) { /* the connection and evreq are gone already */
+		md_stream_free(s);
+		r->stream = NULL;
+		md_req_finish(r, 408, bytes);
+		return;
+	}
+	struct evhttp_connection *c = evhttp_request_get_connection(r->evreq);
 	if (!s->started && !s->gone && rc != 0) {
 		md_stream_free(s);
 		r->stream = NULL;
@@ -138,6 +238,7 @@ static void md_stream_on_sent(struct evhttp_connection *c, void *arg)
 	struct md_stream *s = arg;
 	(void)c;
 	s->sending = false;
+	event_del(s->stall);
 	if (!s->eof)
 		event_add(s->readable, NULL);
 	md_stream_maybe_end(s);
@@ -149,8 +250,63 @@ static void md_stream_on_close(struct evhttp_connection *c, void *arg)
 	(void)c;
 	s->gone = true;
 	s->sending = false;
+	event_del(s->stall);
 	md_stream_stop_reading(s);
 	md_stream_maybe_end(s);
+}
+
+/* Bytes of r's answer still in medeld: in the connection's bufferevent
+ * (the door's filter) and in the one under it (md_door.h). */
+static size_t md_stream_pending(const struct md_stream *s)
+{
+	struct evhttp_connection *c =
+	    evhttp_request_get_connection(s->r->evreq);
+	if (c == NULL)
+		return 0;
+	struct bufferevent *b = evhttp_connection_get_bufferevent(c);
+	struct bufferevent *under = bufferevent_get_underlying(b);
+	size_t n = evbuffer_get_length(bufferevent_get_output(b));
+	if (under != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return n;
+}
+
+/* The client took nothing for stream_stall_s: free the connection now
+ * (the closecb is not called) and stop reading, so the producer returns;
+ * the stream ends when it has (md_stream_end, status 408). */
+static void md_stream_cut_stalled(struct md_stream *s)
+{
+	struct evhttp_connection *c =
+	    evhttp_request_get_connection(s->r->evreq);
+	md_log(MD_LOG_WARN, "stream",
+	       "id=%s cut after %llu bytes: its client read nothing for %u s",
+	       s->r->id, (unsigned long long)s->bytes,
+	       s->r->loop->srv->stream_stall_s);
+	s->stalled = s->cut = true;
+	s->sending = false;
+	event_del(s->stall);
+	if (c != NULL) {
+		evhttp_connection_set_closecb(c, NULL, NULL);
+		evhttp_connection_free(c); /* and s->r->evreq with it */
+	}
+	md_stream_stop_reading(s);
+	md_stream_maybe_end(s);
+}
+
+static void md_stream_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct md_stream *s = arg;
+	(void)fd;
+	(void)what;
+	int64_t now_us = md_stream_mono_us();
+	size_t pending = md_stream_pending(s);
+	if (pending < s->pending_bytes) {
+		s->pending_bytes = pending;
+		s->progress_us = now_us;
+	} else if (now_us - s->progress_us >=
+	           (int64_t)s->r->loop->srv->stream_stall_s * 1000000) {
+		md_stream_cut_stalled(s);
+	}
 }
 
 static void md_stream_on_readable(evutil_socket_t fd, short what, void *arg)
@@ -172,6 +328,12 @@ static void md_stream_on_readable(evutil_socket_t fd, short what, void *arg)
 	event_del(s->readable);
 	evhttp_send_reply_chunk_with_cb(s->r->evreq, s->chunk,
 	                                md_stream_on_sent, s);
+	if (s->sending) { /* not sent at once: watch the client take it */
+		struct timeval tick = {.tv_sec = 1, .tv_usec = 0};
+		s->progress_us = md_stream_mono_us();
+		s->pending_bytes = md_stream_pending(s);
+		event_add(s->stall, &tick);
+	}
 }
 
 void md_stream_produced(struct md_req *r)
@@ -207,7 +369,8 @@ static int md_stream_prepare(struct md_stream *s, struct event_base *base)
 	s->chunk = evbuffer_new();
 	s->readable = event_new(base, s->rfd, EV_READ | EV_PERSIST,
 	                        md_stream_on_readable, s);
-	if (s->chunk == NULL || s->readable == NULL ||
+	s->stall = event_new(base, -1, EV_PERSIST, md_stream_on_tick, s);
+	if (s->chunk == NULL || s->readable == NULL || s->stall == NULL ||
 	    event_add(s->readable, NULL) != 0)
 		return -1;
 	return 0;
@@ -217,24 +380,23 @@ void md_stream_start(struct md_req *r, struct ma_stream *body)
 {
 	struct md_server *srv = r->loop->srv;
 	struct md_stream *s = NULL;
-	if (atomic_fetch_add(&srv->streams, 1) >= MD_STREAMS_MAX) {
-		atomic_fetch_sub(&srv->streams, 1);
+	const char *why = NULL;
+	int slot = md_stream_take(r, r->route == MA_ROUTE_BACKUP, &why);
+	if (slot < 0) {
 		ma_stream_free(body);
-		md_req_fail(r, ML_E_UNAVAILABLE,
-		            "%d streams (backups, exports) are running; try "
-		            "again later",
-		            MD_STREAMS_MAX);
+		md_req_fail(r, ML_E_UNAVAILABLE, "%s; try again later", why);
 		return;
 	}
 	s = calloc(1, sizeof *s);
 	if (s == NULL) {
-		atomic_fetch_sub(&srv->streams, 1);
+		md_stream_give(srv, slot);
 		ma_stream_free(body);
 		md_req_fail(r, ML_E_NOMEM, "out of memory");
 		return;
 	}
 	s->r = r;
 	s->body = body;
+	s->slot = slot;
 	s->rfd = s->wfd = -1;
 	if (md_stream_prepare(s, r->loop->base) != 0)
 		goto fail;

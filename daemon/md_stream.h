@@ -24,7 +24,10 @@
  * The producer touches neither the request nor evhttp; ma_stream_write
  * opens its own read snapshots.
  *
- * At most MD_STREAMS_MAX streams run at once (503 beyond).
+ * At most MD_STREAMS_MAX streams run at once, MD_STREAMS_PER_CALLER_MAX
+ * of one caller, MD_STREAMS_BELOW_ADMIN_MAX of read and write tokens, and
+ * the last slot only for a backup (503 beyond: md_stream.c). A stream
+ * whose client takes nothing for MD_STREAM_STALL_S is cut.
  */
 #ifndef MD_STREAM_H
 #define MD_STREAM_H

@@ -1,7 +1,9 @@
 """Connection limits (issue 14, item 2): more half-open TCP connections
 than medeld serves never cost it its descriptors; the Unix socket and a
-client with a token from another address still get answers within 1 s;
-the half-open ones are closed by medeld after the head timeout.
+client with a token from another address still get answers within 1 s,
+also when the half-open ones come from many addresses and hold every
+served slot (the oldest one without a token gives its slot up); the
+half-open ones are closed by medeld after the head timeout.
 
 medeld runs with RLIMIT_NOFILE 512 (preexec_fn), so its TCP ceilings are
 small: tcp_fds_max = 512 - 128 - 64 = 320, of which 240 are served
@@ -143,12 +145,10 @@ class ConnLimits(MedeldTestCase):
             del os.environ["MEDELD_CONNS_PER_ADDR_MAX"]
         tcp_max = self.tcp_conns_max(d)
         socks = half_open(d.port, HALF_OPEN)
-        # Every served slot is taken: the token client is answered at
-        # once, with 503 "too many connections" in the API's JSON.
+        # Every served slot is taken by a connection without a token:
+        # the token client takes the oldest one's slot and is answered.
         status, body = self.check_others_answered(d)
-        self.assertEqual(status, 503)
-        self.assertEqual(json.loads(body)["error"]["code"], "unavailable")
-        self.assertIn("too many connections", body.decode())
+        self.assertEqual(status, 200, body)
         self.check_no_emfile(d)
         closed = read_all_until_closed(
             socks, time.monotonic() + (HEAD_TIMEOUT_S + 10) * TIMEOUT_SCALE)
@@ -156,11 +156,89 @@ class ConnLimits(MedeldTestCase):
         print(f"  {HALF_OPEN} half-open, one address: {len(refused)} "
               f"answered 503, {len(closed)} closed", file=sys.stderr)
         self.assertEqual(len(closed), HALF_OPEN)
-        self.assertEqual(len(refused), HALF_OPEN - tcp_max)
+        # The first ones lost their slots to the later ones and to the
+        # token client: one more than those over the ceiling.
+        self.assertEqual(len(refused), HALF_OPEN - tcp_max + 1)
+        for _, data in refused:
+            body = json.loads(data.split(b"\r\n\r\n", 1)[1])
+            self.assertEqual(body["error"]["code"], "unavailable")
+            self.assertIn("too many connections", body["error"]["message"])
         for s in socks:
             s.close()
         status, _ = self.request_from(d, "127.0.0.2", 5)
         self.assertEqual(status, 200)
+
+    def test_many_addresses_cannot_shut_out_a_token(self):
+        """Half-open connections from 100 addresses (127.0.0.10 ..
+        127.0.0.109, 4 each: under the per-address ceiling) hold every
+        served slot; a client with a token from 127.0.0.2 and one on the
+        Unix socket are answered within 1 s, again and again."""
+        d = self.start_medeld(tokens=TOKENS, nofile=NOFILE)
+        tcp_max = self.tcp_conns_max(d)
+        socks = []
+        for n in range(HALF_OPEN):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((f"127.0.0.{10 + n % 100}", 0))
+            s.settimeout(5)
+            s.connect(("127.0.0.1", d.port))
+            s.sendall(b"GET /healthz HTTP/1.1\r\n")
+            s.setblocking(False)
+            socks.append(s)
+            self.addCleanup(s.close)
+        for _ in range(5):
+            status, _ = self.check_others_answered(d)
+            self.assertEqual(status, 200)
+        # HALF_OPEN - tcp_max of the oldest half-open ones lost their
+        # slots to the later ones, one more to the token client's first
+        # connection (its slot was free again for the four after it).
+        closed = read_all_until_closed(socks, time.monotonic() + 5)
+        refused = [c for c in closed.values() if b" 503 " in c[1][:20]]
+        self.assertEqual(len(refused), HALF_OPEN - tcp_max + 1)
+        self.assertEqual(d.metric("medeld_connections_evicted_total"),
+                         HALF_OPEN - tcp_max + 1)
+        self.check_no_emfile(d)
+
+    def test_only_a_token_keeps_a_slot(self):
+        """Before a flood from one address fills every slot: a kept-alive
+        connection that asked the web view's page without a token, and
+        one that asked /healthz with a token. After it, the token's
+        connection is still served; the other lost its slot (it was the
+        oldest without a token) and its next request is answered 503."""
+        os.environ["MEDELD_CONNS_PER_ADDR_MAX"] = str(HALF_OPEN)
+        try:
+            d = self.start_medeld(tokens=TOKENS, nofile=NOFILE)
+        finally:
+            del os.environ["MEDELD_CONNS_PER_ADDR_MAX"]
+        tcp_max = self.tcp_conns_max(d)
+        page = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5,
+                                          source_address=("127.0.0.3", 0))
+        page.request("GET", "/")
+        r = page.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        auth = {"Authorization": "Bearer r-secret"}
+        kept = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5,
+                                          source_address=("127.0.0.2", 0))
+        kept.request("GET", "/healthz", headers=auth)
+        r = kept.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        socks = half_open(d.port, tcp_max)
+        self.addCleanup(lambda: [s.close() for s in socks])
+        # Two over the ceiling: the page's connection went first, then
+        # the oldest half-open one; the token's was passed over.
+        self.assertEqual(d.metric("medeld_connections_evicted_total"), 2)
+        kept.request("GET", "/healthz", headers=auth)
+        r = kept.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        page.request("GET", "/")
+        r = page.getresponse()
+        body = json.loads(r.read())
+        self.assertEqual(r.status, 503)
+        self.assertIn("had shown no token", body["error"]["message"])
+        kept.close()
+        page.close()
 
     def test_a_slow_body_is_cut_off(self):
         # 100 bytes of a 1 000 000-byte body, then nothing: the first body
