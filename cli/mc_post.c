@@ -225,6 +225,7 @@ static int mc_value(struct ml_buf *out, enum ml_value_kind k, const char *t,
 	case ML_V_BOOL:
 		return mc_value_bool(out, t, why, why_size);
 	case ML_V_META:
+	case ML_V_KEY: /* a JSON object typed as text */
 		return mc_value_meta(out, t, why, why_size);
 	default:
 		return ml_json_write_string(out, t, strlen(t));

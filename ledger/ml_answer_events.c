@@ -12,7 +12,8 @@
  *   grant  an event whose grant or to_grant is it (a grant's definition
  *          included), the definition of a post directly below it (it
  *          takes money from its pool), and a close of it;
- *   party  an event whose party, from, to or payer is it, and the
+ *   party  an event whose party, from, to or payer is it (or whose
+ *          key names it: a distribution), and the
  *          definition of a party whose parent it is.
  * A correction names neither grant nor party: it matches the grant and
  * party filters when the event it corrects does (the type filter still
@@ -33,6 +34,7 @@
 
 #include "ml_answer_internal.h"
 #include "ml_assert.h"
+#include "ml_dist.h"
 #include "ml_json.h"
 #include "ml_log.h"
 
@@ -52,7 +54,8 @@ static bool ml_names_match(const struct ml_event *ev,
 		if (!ml_str_eq_c(ev->party, q->party) &&
 		    !ml_str_eq_c(ev->from, q->party) &&
 		    !ml_str_eq_c(ev->to, q->party) &&
-		    !ml_str_eq_c(ev->payer, q->party) && !child)
+		    !ml_str_eq_c(ev->payer, q->party) && !child &&
+		    !ml_key_names(ev->key, ml_str_c(q->party)))
 			return false;
 	}
 	return true;

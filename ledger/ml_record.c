@@ -7,13 +7,20 @@
  *    2 u8  flags: bit 0 = settles given as an event id
  *    3 u8  zero
  *    4 u32 date (day number)
- *    8 u64 mask of present fields (ML_BIT(ML_F_*))
+ *    8 u64 mask of present fields, bit i = ml_wire_field[i] (below)
  *   16 i64 recorded_at (µs since the epoch)
  *   24 32  prev_hash
  *   56 32  hash
- * then, in enum ml_field order, each present field that is not in the
- * header: strings as u16 length + bytes; amounts, seqs i64/u64; dates,
+ * then, in wire order, each present field that is not in the header:
+ * strings as u16 length + bytes (a distribution's key, up to
+ * ML_KEY_BYTES_MAX, as u32 length + bytes); amounts, seqs i64/u64; dates,
  * years u32; booleans u8.
+ *
+ * Wire order is the order of ml_wire_field, not of enum ml_field: enum
+ * ml_field follows the JSON names' code-point order, so a new field is
+ * inserted in the middle of it, while a stored record must keep meaning
+ * what it meant. Fields of the first format keep their first numbers
+ * (0 ..= 35); a field added later takes the next free number.
  */
 #include "ml_record.h"
 
@@ -35,6 +42,77 @@ static_assert(ML_TYPE_COUNT <= 0xff, "a type is one byte of the header");
 static_assert(ML_RECORD_VERSION <= 0xff, "the version is one byte");
 static_assert(ML_RECORD_HEADER_BYTES < ML_RECORD_BYTES_MAX,
               "a header fits a record");
+
+/* Wire bit → field. Append new fields at the end, never reorder. */
+static const enum ml_field ml_wire_field[] = {
+    ML_F_ACTIVITY,
+    ML_F_AMOUNT,
+    ML_F_CARRY_OVER,
+    ML_F_CLAIM_BY,
+    ML_F_CORRECTS,
+    ML_F_DATE,
+    ML_F_DUE,
+    ML_F_FROM,
+    ML_F_GRANT,
+    ML_F_HASH,
+    ML_F_ID,
+    ML_F_INVOICE_NO,
+    ML_F_KIND,
+    ML_F_META,
+    ML_F_NAME,
+    ML_F_NOTE,
+    ML_F_ORG_NO,
+    ML_F_PARENT,
+    ML_F_PARTY,
+    ML_F_PAYER,
+    ML_F_PREV_HASH,
+    ML_F_RECORDED_AT,
+    ML_F_RECORDED_BY,
+    ML_F_REF,
+    ML_F_REPAY_BY,
+    ML_F_REPORT_BY,
+    ML_F_SEQ,
+    ML_F_SETTLES,
+    ML_F_SPENT,
+    ML_F_TO,
+    ML_F_TO_GRANT,
+    ML_F_TOTAL,
+    ML_F_TYPE,
+    ML_F_UNIT,
+    ML_F_USE_BY,
+    ML_F_YEAR,
+    /* added with distributions */
+    ML_F_KEY,
+    ML_F_KEY_NAME,
+    ML_F_ROUND_TO,
+};
+#define ML_WIRE_FIELDS ((int)(sizeof ml_wire_field / sizeof ml_wire_field[0]))
+static_assert(sizeof ml_wire_field / sizeof ml_wire_field[0] == ML_F_COUNT,
+              "every field has a wire bit");
+
+static uint64_t ml_wire_mask(uint64_t present)
+{
+	uint64_t w = 0;
+	for (int i = 0; i < ML_WIRE_FIELDS; i++)
+		if (present & ML_BIT(ml_wire_field[i]))
+			w |= UINT64_C(1) << i;
+	return w;
+}
+
+static uint64_t ml_present_mask(uint64_t wire)
+{
+	uint64_t p = 0;
+	for (int i = 0; i < ML_WIRE_FIELDS; i++)
+		if (wire & (UINT64_C(1) << i))
+			p |= ML_BIT(ml_wire_field[i]);
+	return p;
+}
+
+/* Bytes of a string field's length prefix. */
+static int ml_len_bytes(enum ml_field f)
+{
+	return ml_fields[f].kind == ML_V_KEY ? 4 : 2;
+}
 
 static void ml_put_le(unsigned char *p, uint64_t v, int bytes)
 {
@@ -108,7 +186,7 @@ static int ml_encode_header(const struct ml_event *ev, struct ml_buf *out)
 	           : 0;
 	h[3] = 0;
 	ml_put_le(h + 4, (uint32_t)ev->date, 4);
-	ml_put_le(h + 8, ev->present, 8);
+	ml_put_le(h + 8, ml_wire_mask(ev->present), 8);
 	ml_put_le(h + 16, (uint64_t)ev->recorded_at_us, 8);
 	memcpy(h + 24, ev->prev_hash, 32);
 	memcpy(h + 56, ev->hash, 32);
@@ -119,7 +197,8 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
 {
 	int rc = ml_encode_header(ev, out);
 	uint64_t body = ev->present & ~ML_HEADER_FIELDS;
-	for (int f = 0; rc == 0 && f < ML_F_COUNT; f++) {
+	for (int i = 0; rc == 0 && i < ML_WIRE_FIELDS; i++) {
+		enum ml_field f = ml_wire_field[i];
 		if (!(body & ML_BIT(f)))
 			continue;
 		int width = ml_field_width((enum ml_field)f, ev);
@@ -131,9 +210,10 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
 		const struct ml_str *s =
 		    (const struct ml_str *)((const char *)ev +
 		                            ml_fields[f].offset);
-		if (s->len > UINT16_MAX)
+		int lb = ml_len_bytes(f);
+		if (lb == 2 && s->len > UINT16_MAX)
 			return ML_E_TOO_LARGE;
-		rc = ml_add_le(out, s->len, 2);
+		rc = ml_add_le(out, s->len, lb);
 		if (rc == 0)
 			rc = ml_buf_add(out, s->ptr, s->len);
 	}
@@ -176,7 +256,10 @@ static int ml_decode_header(const unsigned char *r, size_t len,
 	ev->type = (enum ml_type)r[1];
 	*flags = r[2];
 	ev->date = (ml_day)(uint32_t)ml_get_le(r + 4, 4);
-	ev->present = ml_get_le(r + 8, 8);
+	uint64_t wire = ml_get_le(r + 8, 8);
+	if (ML_WIRE_FIELDS < 64 && (wire >> ML_WIRE_FIELDS) != 0)
+		return ML_E_CORRUPT;
+	ev->present = ml_present_mask(wire);
 	ev->recorded_at_us = (int64_t)ml_get_le(r + 16, 8);
 	memcpy(ev->prev_hash, r + 24, 32);
 	memcpy(ev->hash, r + 56, 32);
@@ -200,7 +283,8 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 	ev->seq = seq;
 	size_t pos = ML_RECORD_HEADER_BYTES;
 	uint64_t body = ev->present & ~ML_HEADER_FIELDS;
-	for (int f = 0; f < ML_F_COUNT; f++) {
+	for (int i = 0; i < ML_WIRE_FIELDS; i++) {
+		enum ml_field f = ml_wire_field[i];
 		if (!(body & ML_BIT(f)))
 			continue;
 		bool by_id = f == ML_F_SETTLES && (flags & ML_FLAG_SETTLES_ID);
@@ -214,16 +298,17 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 			pos += (size_t)width;
 			continue;
 		}
-		if (len - pos < 2)
+		size_t lb = (size_t)ml_len_bytes(f);
+		if (len - pos < lb)
 			return ML_E_CORRUPT;
-		size_t n = (size_t)ml_get_le(r + pos, 2);
-		if (len - pos - 2 < n)
+		size_t n = (size_t)ml_get_le(r + pos, (int)lb);
+		if (len - pos - lb < n)
 			return ML_E_CORRUPT;
 		struct ml_str *s =
 		    (struct ml_str *)((char *)ev + ml_fields[f].offset);
-		s->ptr = (const char *)r + pos + 2;
+		s->ptr = (const char *)r + pos + lb;
 		s->len = (uint32_t)n;
-		pos += 2 + n;
+		pos += lb + n;
 	}
 	return pos == len ? 0 : ML_E_CORRUPT;
 }

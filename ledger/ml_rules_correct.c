@@ -46,6 +46,22 @@ static int ml_correct_target(struct ml_apply *a, struct ml_event *e)
 	return rc;
 }
 
+static int ml_party_no_stored(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct ml_apply *a = arg;
+	return ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, id, no);
+}
+
+/* A distribution's shares: every share is withdrawn. Its parties were
+ * all defined when it was accepted; one that is not is corruption. */
+static int ml_correct_shares(struct ml_apply *a, const struct ml_event *e,
+                             struct ml_resolved *r)
+{
+	struct ml_str unknown;
+	int rc = ml_resolve_shares(e, ml_party_no_stored, a, r, &unknown);
+	return rc == ML_E_UNKNOWN_PARTY ? ML_E_CORRUPT : rc;
+}
+
 /* Numbers of E's names: all defined, since E was accepted. */
 static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
                               struct ml_resolved *r)
@@ -67,6 +83,8 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 		                     &r->party);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
+	if (rc == 0 && e->type == ML_TYPE_DISTRIBUTION)
+		rc = ml_correct_shares(a, e, r);
 	return rc;
 }
 
@@ -138,18 +156,22 @@ int ml_apply_correction(struct ml_apply *a)
 	struct ml_resolved r;
 	struct ml_postings ps;
 	int rc = ml_correct_target(a, &e);
+	memset(&r, 0, sizeof r);
 	if (rc == 0)
 		rc = ml_correct_resolve(a, &e, &r);
 	if (rc == 0)
 		rc = ml_correct_open(a, &e, &r);
-	if (rc != 0)
+	if (rc != 0) {
+		ml_resolved_free(&r);
 		return rc;
+	}
 	/* e's strings point into LMDB pages: take what is needed before any
 	 * write moves them. */
 	ml_day e_date = e.date;
 	bool payout = e.type == ML_TYPE_PAYOUT;
 	ml_postings_of(&e, &r, &ps);
 	rc = ml_apply_postings(a, &ps, e_date, e.seq, -1);
+	ml_resolved_free(&r);
 	if (rc == 0 && payout)
 		rc = ml_correct_repayments(a, &e, &r);
 	if (rc == 0)

@@ -45,6 +45,7 @@ enum ml_type {
 	ML_TYPE_REPORT,
 	ML_TYPE_CORRECTION,
 	ML_TYPE_CLOSE,
+	ML_TYPE_DISTRIBUTION, /* after the others: the record stores the number */
 	ML_TYPE_COUNT
 };
 
@@ -62,6 +63,8 @@ enum ml_field {
 	ML_F_HASH,        /* "hash" (stored) */
 	ML_F_ID,          /* "id" */
 	ML_F_INVOICE_NO,  /* "invoice_no" */
+	ML_F_KEY,         /* "key" */
+	ML_F_KEY_NAME,    /* "key_name" */
 	ML_F_KIND,        /* "kind" */
 	ML_F_META,        /* "meta" */
 	ML_F_NAME,        /* "name" */
@@ -76,6 +79,7 @@ enum ml_field {
 	ML_F_REF,         /* "ref" */
 	ML_F_REPAY_BY,    /* "repay_by" */
 	ML_F_REPORT_BY,   /* "report_by" */
+	ML_F_ROUND_TO,    /* "round_to" */
 	ML_F_SEQ,         /* "seq" (stored) */
 	ML_F_SETTLES,     /* "settles" */
 	ML_F_SPENT,       /* "spent" */
@@ -112,7 +116,9 @@ enum ml_value_kind {
 	ML_V_SETTLES,  /* seq (integer) or event id (string) */
 	ML_V_META,     /* JSON object, integers only, ≤ 4 KiB canonical */
 	ML_V_TIME,     /* RFC 3339 µs (stored) */
-	ML_V_HASH      /* 64 lower-case hex (stored) */
+	ML_V_HASH,     /* 64 lower-case hex (stored) */
+	ML_V_KEY, /* JSON object party id → weight, canonical (ml_dist.h) */
+	ML_V_ROUND_TO /* "kr" or "ore" */
 };
 
 struct ml_field_info {
@@ -155,9 +161,13 @@ struct ml_event {
 	struct ml_str grant, payer, from, to, to_grant;
 	struct ml_str activity, unit, invoice_no;
 	struct ml_str settles_id; /* settles given as an event id */
-	int64_t amount_ore;       /* amount */
-	int64_t total_ore;        /* grant: total */
-	int64_t spent_ore;        /* report: spent */
+	/* distribution: the key as canonical JSON text ({"id":w,…}, ids in
+	 * code-point order, ≤ ML_KEY_BYTES_MAX), what its weights are, and
+	 * round_to ("kr" or "ore"; absent = kr) */
+	struct ml_str key, key_name, round_to;
+	int64_t amount_ore; /* amount */
+	int64_t total_ore;  /* grant: total */
+	int64_t spent_ore;  /* report: spent */
 	int32_t year;
 	ml_day use_by, report_by, repay_by, claim_by, due;
 	bool carry_over;

@@ -131,6 +131,7 @@ enum ma_route {
 	MA_ROUTE_VERIFY,
 	MA_ROUTE_EXPORT,
 	MA_ROUTE_BACKUP,
+	MA_ROUTE_DISTRIBUTION, /* GET /v1/distributions/{seq} */
 	MA_ROUTE_COUNT
 };
 
