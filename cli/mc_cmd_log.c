@@ -79,7 +79,14 @@ static void mc_log_what(const struct mc_ctx *ctx, const cJSON *ev,
 	const char *party = ma_json_str(ev, "party");
 	const char *name = ma_json_str(ev, "name");
 	int64_t corrects = 0;
-	if (from != NULL)
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(ev, "key");
+	if (from != NULL && cJSON_IsObject(key))
+		ml_buf_addf(w, "%s%s%d parties (%s)  ", from, arrow,
+		            cJSON_GetArraySize(key),
+		            ma_json_str(ev, "key_name")
+		                ? ma_json_str(ev, "key_name")
+		                : "key");
+	else if (from != NULL)
 		ml_buf_addf(w, "%s%s%s  ", from, arrow,
 		            ma_json_str(ev, "to") ? ma_json_str(ev, "to") : "");
 	else if (party != NULL)
@@ -117,7 +124,7 @@ static void mc_log_line(const struct mc_ctx *ctx, const cJSON *ev)
 	ml_buf_init(&what, MC_LINE_BYTES_MAX);
 	mc_log_what(ctx, ev, type, &what);
 	bool corr = strcmp(type, "correction") == 0;
-	printf("%8lld  %-10s  %s%-11s%s  %17s  %s\n", (long long)seq,
+	printf("%8lld  %-10s  %s%-12s%s  %17s  %s\n", (long long)seq,
 	       date ? date : "", corr ? mc_style(ctx, MC_STYLE_YELLOW) : "",
 	       type, corr ? mc_style(ctx, MC_STYLE_RESET) : "", money,
 	       what.len ? what.data : "");
@@ -132,7 +139,7 @@ static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
 	if (ctx->out == MC_OUT_CSV) {
 		mc_csv_start(&l->csv, mc_log_columns, MC_LOG_COLUMNS);
 	} else if (ctx->out == MC_OUT_HUMAN) {
-		printf("%s%8s  %-10s  %-11s  %17s  %s%s\n",
+		printf("%s%8s  %-10s  %-12s  %17s  %s%s\n",
 		       mc_style(ctx, MC_STYLE_BOLD), "seq", "date", "type",
 		       "amount", "what", mc_style(ctx, MC_STYLE_RESET));
 	}
