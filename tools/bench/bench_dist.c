@@ -120,7 +120,8 @@ static uint64_t at(uint64_t *v, int n, int pct)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 41;
+	long rounds_l = argc > 1 ? strtol(argv[1], NULL, 10) : 41;
+	int rounds = rounds_l > 0 && rounds_l <= ROUNDS_MAX ? (int)rounds_l : 0;
 	if (rounds < 1 || rounds > ROUNDS_MAX) {
 		fprintf(stderr, "usage: bench_dist [ROUNDS 1..%d]\n",
 		        ROUNDS_MAX);
