@@ -19,7 +19,9 @@
 
 #include "ml_answer.h"
 #include "ml_dist.h"
+#include "ml_json.h"
 #include "ml_ledger.h"
+#include "ml_record.h"
 #include "mt.h"
 #include "tl.h"
 
@@ -561,8 +563,55 @@ static void test_thousand_parties(void)
 	tl_close(lg, dir);
 }
 
+/* The largest key: 1 000 parties with 64-byte ids and the largest
+ * weight. Its text (over 64 KiB, so its length is a u32 in the record)
+ * fits ML_KEY_BYTES_MAX with one byte to spare, the event's JSON
+ * ML_EVENT_JSON_MAX and its record ML_RECORD_BYTES_MAX, and the record
+ * reads back to the same canonical JSON. */
+static void test_largest_key_round_trip(void)
+{
+	static char json[128 * 1024];
+	size_t n = (size_t)snprintf(json, sizeof json,
+	                            "{\"type\":\"distribution\",\"date\":"
+	                            "\"2020-04-01\",\"grant\":\"g\",\"from\":"
+	                            "\"f\",\"amount\":100,\"key_name\":\"x\","
+	                            "\"key\":{");
+	for (int i = 0; i < ML_KEY_PARTIES_MAX; i++)
+		n += (size_t)snprintf(json + n, sizeof json - n,
+		                      "%s\"%060d-xyz\":%lld", i ? "," : "", i,
+		                      (long long)ML_KEY_WEIGHT_MAX);
+	snprintf(json + n, sizeof json - n, "}}");
+	struct ml_arena arena;
+	struct ml_errinfo err;
+	struct ml_event *ev = NULL, back;
+	size_t count = 0;
+	ml_arena_init(&arena, 1 << 20);
+	MT_REQUIRE(ml_json_parse_batch(json, strlen(json), &arena, &ev, &count,
+	                               &err) == 0);
+	/* The bound counts a comma after every party; the last has none. */
+	MT_CHECK_INT(ev->key.len, ML_KEY_BYTES_MAX - 1);
+	struct ml_buf a, b, rec;
+	ml_buf_init(&a, ML_EVENT_JSON_MAX);
+	ml_buf_init(&b, ML_EVENT_JSON_MAX);
+	ml_buf_init(&rec, ML_RECORD_BYTES_MAX);
+	MT_CHECK_INT(ml_json_write_event(ev, ML_JSON_SUBMITTED, &a), 0);
+	MT_CHECK_INT(ml_record_encode(ev, &rec), 0);
+	MT_CHECK(rec.len > 65536);
+	MT_CHECK_INT(ml_record_decode(rec.data, rec.len, 1, &back), 0);
+	MT_CHECK_INT(ml_json_write_event(&back, ML_JSON_SUBMITTED, &b), 0);
+	MT_CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+	/* A record cut short is corrupt, not read past its end. */
+	MT_CHECK_INT(ml_record_decode(rec.data, rec.len - 1, 1, &back),
+	             ML_E_CORRUPT);
+	ml_buf_free(&a);
+	ml_buf_free(&b);
+	ml_buf_free(&rec);
+	ml_arena_free(&arena);
+}
+
 int main(void)
 {
+	MT_RUN(test_largest_key_round_trip);
 	MT_RUN(test_shares_ties);
 	MT_RUN(test_shares_against_ranks);
 	MT_RUN(test_refusals);
