@@ -109,7 +109,9 @@
 
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
- * accounts and one edge. */
+ * accounts and one edge. A distribution is the exception: one posting
+ * on from and two per share (≤ 1 + 2 × ML_KEY_PARTIES_MAX), kept in
+ * room allocated for it (ml_state_internal.h, ml_resolve_shares). */
 #define ML_POSTINGS_MAX 6
 
 /* LMDB map: starts small, doubles on MDB_MAP_FULL up to the maximum the

@@ -1247,43 +1247,50 @@ static const char tx_every[] = P_("kammarkollegiet", "state", "") P_(
                                                    "ph-2020/lans_x.y",
                                                    "kammarkollegiet",
                                                    "storsthlm", "20000000", "")
-                   MOVE_("payout", "2020-03-02", "ph-2020/lans_x.y",
-                         "kammarkollegiet", "storsthlm", "20000000",
-                         "") "{\"type\":\"report\",\"date\":\"2021-01-20\","
-                             "\"grant\":\"ph-2020\","
-                             "\"party\":\"nacka\",\"spent\":35000000}\n"
-                             "{\"type\":\"correction\",\"date\":\"2021-01-25\","
-                             "\"corrects\":34,"
-                             "\"note\":\"fel rapport\"}\n"
-                             "{\"type\":\"close\",\"date\":\"2019-12-31\","
-                             "\"grant\":\"ph-2019\"}\n"
-                             "{\"type\":\"party\",\"date\":\"2020-06-01\","
-                             "\"party\":\"storsthlm\","
-                             "\"name\":\"Storsthlm\",\"kind\":\"county_"
-                             "association\"}\n"
-                             /* 38: a payout corrected, and made again a day
+                   MOVE_(
+                       "payout", "2020-03-02", "ph-2020/lans_x.y",
+                       "kammarkollegiet", "storsthlm", "20000000",
+                       "") "{\"type\":\"report\",\"date\":\"2021-01-20\","
+                           "\"grant\":\"ph-2020\","
+                           "\"party\":\"nacka\",\"spent\":35000000}\n"
+                           "{\"type\":\"correction\",\"date\":\"2021-01-25\","
+                           "\"corrects\":34,"
+                           "\"note\":\"fel rapport\"}\n"
+                           "{\"type\":\"close\",\"date\":\"2019-12-31\","
+                           "\"grant\":\"ph-2019\"}\n"
+                           "{\"type\":\"party\",\"date\":\"2020-06-01\","
+                           "\"party\":\"storsthlm\","
+                           "\"name\":\"Storsthlm\",\"kind\":\"county_"
+                           "association\"}\n"
+                           /* 38: a payout corrected, and made again a day
                                 later */
-                             "{\"type\":\"correction\",\"date\":\"2020-04-01\","
-                             "\"corrects\":33,"
-                             "\"note\":\"dubbelbetalning; \\\"fel\\\" "
-                             "[2020-01-01] a:: b(\"}\n" MOVE_(
-                                 "payout", "2020-03-03", "ph-2020/lans_x.y",
-                                 "kammarkollegiet", "storsthlm", "20000000",
-                                 ",\"ref\":\"S/20/0002; x\"") "{\"type\":"
-                                                              "\"close\","
-                                                              "\"date\":\"2018-"
-                                                              "12-31\"}\n";
+                           "{\"type\":\"correction\",\"date\":\"2020-04-01\","
+                           "\"corrects\":33,"
+                           "\"note\":\"dubbelbetalning; \\\"fel\\\" "
+                           "[2020-01-01] a:: b(\"}\n" MOVE_(
+                               "payout", "2020-03-03", "ph-2020/lans_x.y",
+                               "kammarkollegiet", "storsthlm", "20000000",
+                               ",\"ref\":\"S/20/0002; x\"") "{\"type\":"
+                                                            "\"close\","
+                                                            "\"date\":\"2018-"
+                                                            "12-31\"}\n"
+                                                            /* 41: a distribution by key, in öre, with a leftover öre that a tie
+       of remainders gives to the larger weight: 66 668 and 33 333 öre */
+                                                            "{\"type\":\"distribution\",\"date\":\"2020-05-05\",\"grant\":"
+                                                            "\"ph-2020\",\"from\":\"kammarkollegiet\",\"amount\":100001,"
+                                                            "\"round_to\":\"ore\",\"key\":{\"malmo\":2,\"nacka\":1},"
+                                                            "\"key_name\":\"befolkning; \\\"x\\\" [2020-01-01]\"}\n";
 
 static void test_tools_every_type(void)
 {
 	char dir[4096];
 	struct ml_ledger *lg = tx_open(dir, "export-every");
 	MT_REQUIRE(tx_load(lg, tx_every, "every type") == 0);
-	MT_CHECK_INT(tl_head(lg), 40);
+	MT_CHECK_INT(tl_head(lg), 41);
 	bool seen[ML_TYPE_COUNT] = {false};
 	MDB_txn *txn;
 	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
-	for (uint64_t seq = 1; seq <= 40; seq++) {
+	for (uint64_t seq = 1; seq <= 41; seq++) {
 		struct ml_event ev;
 		if (ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0)
 			seen[ev.type] = true;
