@@ -249,6 +249,47 @@ static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
 }
 
+static int mv_party_no(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct mv_expect *x = arg;
+	*no = 0;
+	ml_cache_name(x->names, 'p', id, no);
+	return 0;
+}
+
+/* A distribution's shares (into r), or the difference its key makes. */
+static int mv_shares(struct mv_expect *x, const struct ml_event *ev,
+                     struct ml_resolved *r, struct mv_diff *d)
+{
+	struct ml_str unknown = {NULL, 0};
+	int rc = ml_resolve_shares(ev, mv_party_no, x, r, &unknown);
+	if (rc == ML_E_UNKNOWN_PARTY || rc == ML_E_CORRUPT)
+		return mv_differ(
+		    d, "record", ev->seq,
+		    "seq %llu is a distribution whose key %s%.*s",
+		    (unsigned long long)ev->seq,
+		    unknown.ptr ? "names undefined party " : "cannot be read",
+		    (int)unknown.len, unknown.ptr ? unknown.ptr : "");
+	return rc;
+}
+
+/* A distribution's shares, and a claims row per share with claim_by. */
+static int mv_distribution(struct mv_expect *x, const struct ml_event *ev,
+                           struct ml_resolved *r, struct mv_diff *d)
+{
+	int rc = mv_shares(x, ev, r, d);
+	bool claim = ev->present & ML_BIT(ML_F_CLAIM_BY);
+	for (uint32_t i = 0; rc == 0 && claim && i < r->share_count; i++)
+		rc = mv_row_add(&x->claims,
+		                (struct mv_row){r->grant, r->shares[i].party_no,
+		                                ev->seq, ev->date,
+		                                ev->claim_by});
+	if (rc == 0)
+		rc = mv_add_postings(x, ev, r);
+	ml_resolved_free(r);
+	return rc;
+}
+
 static int mv_other(struct mv_expect *x, const struct ml_event *ev,
                     struct mv_diff *d)
 {
@@ -256,6 +297,8 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 	int rc = mv_resolve(x, ev, &r, d);
 	if (rc != 0)
 		return rc;
+	if (ev->type == ML_TYPE_DISTRIBUTION)
+		return mv_distribution(x, ev, &r, d);
 	if (ev->type == ML_TYPE_CLOSE) {
 		if (x->closed[r.grant] < ev->date)
 			x->closed[r.grant] = ev->date;
@@ -354,7 +397,12 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 (unsigned long long)s);
 	rc = mv_resolve(x, &e, &r, d);
 	x->corrections++;
-	return rc == 0 ? mv_correct_apply(x, ev, &t, &e, depth, &r) : rc;
+	if (rc == 0 && e.type == ML_TYPE_DISTRIBUTION)
+		rc = mv_shares(x, &e, &r, d);
+	if (rc == 0)
+		rc = mv_correct_apply(x, ev, &t, &e, depth, &r);
+	ml_resolved_free(&r);
+	return rc;
 }
 
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
