@@ -118,8 +118,10 @@ static int ml_events_next(struct ml_evidx_iter *it, bool indexed,
 		return 0;
 	}
 	int rc = ml_evidx_iter_next(it, seq);
-	/* A reader's snapshot holds no entry past its head. */
-	ML_ASSERT(rc != 0 || *seq <= head_seq);
+	/* A reader's snapshot holds no entry past its head unless the file
+	 * was damaged: that is an error of the world, not an assertion. */
+	if (rc == 0 && *seq > head_seq)
+		rc = ML_E_CORRUPT;
 	return rc;
 }
 

@@ -436,3 +436,59 @@ int ml_store_copy_fd(struct ml_store *st, int fd)
 {
 	return ml_error_from_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
 }
+
+/* Where MDB_meta's mm_txnid sits in a meta page of LMDB 0.9 (lmdb.h's
+ * file format): the 16-byte page header, then mm_magic, mm_version (4
+ * each), mm_address, mm_mapsize (8 each), mm_dbs[2] (48 each) and
+ * mm_last_pg (8). */
+#define ML_LMDB_META_TXNID_AT 144
+#define ML_LMDB_META_MAGIC_AT 16
+#define ML_LMDB_MAGIC         0xBEEFC0DEu
+
+static int ml_store_meta_txnid(int fd, off_t page_at, uint64_t *txnid,
+                               bool *magic_ok)
+{
+	unsigned char b[ML_LMDB_META_TXNID_AT + 8];
+	if (pread(fd, b, sizeof b, page_at) != (ssize_t)sizeof b)
+		return ML_E_IO;
+	uint32_t magic;
+	memcpy(&magic, b + ML_LMDB_META_MAGIC_AT, 4); /* native order */
+	memcpy(txnid, b + ML_LMDB_META_TXNID_AT, 8);
+	*magic_ok = magic == ML_LMDB_MAGIC;
+	return 0;
+}
+
+int ml_store_check_metas(struct ml_store *st, bool *ok, char *why,
+                         size_t why_size)
+{
+	char path[4096];
+	MDB_stat ms;
+	uint64_t t[2] = {0, 0};
+	bool magic[2] = {false, false};
+	*ok = false;
+	if (ml_path(path, sizeof path, st->dir, "data.mdb") != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
+		return ML_E_IO;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ML_E_IO;
+	int rc = ml_store_meta_txnid(fd, 0, &t[0], &magic[0]);
+	if (rc == 0)
+		rc = ml_store_meta_txnid(fd, (off_t)ms.ms_psize, &t[1],
+		                         &magic[1]);
+	close(fd);
+	if (rc != 0)
+		return rc;
+	bool parity =
+	    (t[0] == 0 || t[0] % 2 == 0) && (t[1] % 2 == 1 || t[1] == 0);
+	bool consecutive =
+	    t[0] + 1 == t[1] || t[1] + 1 == t[0] || (t[0] == 0 && t[1] == 0);
+	*ok = magic[0] && magic[1] && parity && consecutive;
+	snprintf(
+	    why, why_size,
+	    "LMDB's meta pages hold transactions %llu and %llu%s: the file "
+	    "may have been opened at an older commit than its last",
+	    (unsigned long long)t[0], (unsigned long long)t[1],
+	    magic[0] && magic[1] ? "" : " (and a damaged magic number)");
+	return 0;
+}

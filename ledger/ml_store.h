@@ -111,6 +111,16 @@ int ml_store_format_set(struct ml_store *st, MDB_txn *txn);
  * if txn commits. */
 int ml_store_db_create(struct ml_store *st, MDB_txn *txn, enum ml_db db);
 
+/* Reads LMDB's two meta pages from data.mdb and checks that they hold
+ * consecutive transaction ids, each on the page LMDB writes it to (txn
+ * t on page t % 2). A healthy file always does: each commit overwrites
+ * the older meta with the next id. A damaged id makes LMDB open an older
+ * commit (or a nonsense one) with nothing else in the file to tell, so
+ * verify asks this. Sets *ok; why says what differs. Returns 0, or
+ * ML_E_IO when the file cannot be read. */
+int ml_store_check_metas(struct ml_store *st, bool *ok, char *why,
+                         size_t why_size);
+
 /* Closes the environment and releases the lock. NULL is fine. No
  * transaction may be open. */
 void ml_store_close(struct ml_store *st);

@@ -285,7 +285,13 @@ int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	int64_t *sum = calloc((size_t)x->grants + 1, sizeof *sum);
 	if (sum == NULL)
 		return ML_E_NOMEM;
-	int rc = mv_series(st, txn, x, d, false, sum, checked);
+	bool metas_ok = false;
+	char why[ML_MESSAGE_MAX];
+	int rc = ml_store_check_metas(st, &metas_ok, why, sizeof why);
+	if (rc == 0 && !metas_ok)
+		mv_differ(d, "file", 0, "%s", why);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_series(st, txn, x, d, false, sum, checked);
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_series(st, txn, x, d, true, NULL, checked);
 	if (rc == 0 && d->kind[0] == 0)

@@ -4,10 +4,12 @@
  * byte in a stored event, a tampered day total, a tampered event entry,
  * a lost correction mark, an id missing from the index.
  */
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ml_answer.h"
 #include "mt.h"
@@ -355,9 +357,38 @@ static void test_verify_finds_tampering(void)
 	}
 }
 
+/* LMDB keeps two meta pages and opens the one with the higher
+ * transaction id. Raising the older one's id by a flipped high byte
+ * makes LMDB open the older commit: the ledger then looks whole but has
+ * lost its last events. Verify must say so (kind "file"). */
+static void test_verify_finds_an_older_commit(void)
+{
+	char dir[4096], path[4200], kind[16];
+	uint64_t seq, t[2];
+	struct ml_ledger *lg;
+	struct ml_errinfo err;
+	build(dir, &lg);
+	ml_ledger_close(lg);
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	int fd = open(path, O_RDWR);
+	long page = sysconf(_SC_PAGESIZE);
+	MT_REQUIRE(fd >= 0);
+	MT_REQUIRE(pread(fd, &t[0], 8, 144) == 8);
+	MT_REQUIRE(pread(fd, &t[1], 8, page + 144) == 8);
+	off_t older = (t[0] < t[1] ? 0 : page) + 144 + 7; /* the high byte */
+	unsigned char b = 0x01;
+	MT_REQUIRE(pwrite(fd, &b, 1, older) == 1);
+	close(fd);
+	MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
+	MT_CHECK(!run_verify(lg, kind, &seq));
+	MT_CHECK_STR(kind, "file");
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_verify_ok);
 	MT_RUN(test_verify_finds_tampering);
+	MT_RUN(test_verify_finds_an_older_commit);
 	return MT_EXIT();
 }
