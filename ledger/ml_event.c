@@ -105,12 +105,11 @@ const struct ml_type_schema ml_types[ML_TYPE_COUNT] = {
     [ML_TYPE_CONFIRM] = {"confirm", COMMON_REQ | B(ALLOCATION),
                          COMMON_OPT | B(AMOUNT)},
     [ML_TYPE_LAPSE] = {"lapse", COMMON_REQ | B(ALLOCATION), COMMON_OPT},
-    /* condition and decide_by (a conditional distribution) are not
-     * accepted yet: refused as unknown fields. */
     [ML_TYPE_DISTRIBUTION] = {"distribution",
                               COMMON_REQ | B(GRANT) | B(FROM) | B(AMOUNT) |
                                   B(KEY) | B(KEY_NAME),
-                              COMMON_OPT | B(ROUND_TO) | B(CLAIM_BY)},
+                              COMMON_OPT | B(ROUND_TO) | B(CLAIM_BY) |
+                                  B(CONDITION) | B(DECIDE_BY)},
 };
 #undef B
 

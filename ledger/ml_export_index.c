@@ -67,7 +67,11 @@ static int ex_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
-/* A confirm or lapse: the names and amounts of its allocation. */
+static int ex_shares(struct ml_store *st, MDB_txn *txn,
+                     const struct ml_event *ev, struct ml_resolved *r);
+
+/* A confirm or lapse: the names and amounts of its allocation (a
+ * distribution's: its shares). */
 static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
                                 const struct ml_event *ev,
                                 struct ml_resolved *r)
@@ -86,7 +90,9 @@ static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
 		rc = ex_lookup(st, txn, ML_NAME_GRANT, al.grant, &r->grant);
 	if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.from, &r->from);
-	if (rc == 0)
+	if (rc == 0 && al.type == ML_TYPE_DISTRIBUTION)
+		rc = ex_shares(st, txn, &al, r);
+	else if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.to, &r->to);
 	if (rc == 0)
 		ml_resolved_condition(ev, &al, r);

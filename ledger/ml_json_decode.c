@@ -478,6 +478,12 @@ static int ml_check_distribution(struct ml_decode *d)
 static int ml_check_between(struct ml_decode *d)
 {
 	const struct ml_event *ev = d->ev;
+	if ((ev->present & ML_BIT(ML_F_DECIDE_BY)) &&
+	    !(ev->present & ML_BIT(ML_F_CONDITION)))
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_DECIDE_BY,
+		              "needs a condition: only a conditional "
+		              "allocation or distribution has a date to "
+		              "decide by");
 	if (ev->type == ML_TYPE_DISTRIBUTION)
 		return ml_check_distribution(d);
 	if (ev->from.ptr != NULL && ml_str_eq(ev->from, ev->to))
@@ -486,11 +492,6 @@ static int ml_check_between(struct ml_decode *d)
 	if (ev->to_grant.ptr != NULL && ml_str_eq(ev->to_grant, ev->grant))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO_GRANT,
 		              "must differ from 'grant'");
-	if ((ev->present & ML_BIT(ML_F_DECIDE_BY)) &&
-	    !(ev->present & ML_BIT(ML_F_CONDITION)))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_DECIDE_BY,
-		              "needs a condition: only a conditional "
-		              "allocation has a date to decide by");
 	/* A party or grant naming itself as parent is left to the ledger:
 	 * it is a cycle (or an undefined parent), a rule, not a form. */
 	return 0;

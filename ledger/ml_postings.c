@@ -65,7 +65,8 @@ static void ml_postings_grant(const struct ml_resolved *r,
 
 bool ml_is_conditional(const struct ml_event *ev)
 {
-	return ev->type == ML_TYPE_ALLOCATION &&
+	return (ev->type == ML_TYPE_ALLOCATION ||
+	        ev->type == ML_TYPE_DISTRIBUTION) &&
 	       (ev->present & ML_BIT(ML_F_CONDITION)) != 0;
 }
 
@@ -90,11 +91,36 @@ static void ml_postings_pending(const struct ml_resolved *r,
 	ml_add(out, true, g, r->from, r->to, ML_F_TO, ML_B_PENDING, a, -1, 0);
 }
 
+/* Confirm (c > 0: every share as computed) or lapse (c = 0) of a
+ * conditional distribution whose shares r holds. */
+static void ml_postings_resolve_dist(const struct ml_resolved *r,
+                                     struct ml_postings *out, int64_t c)
+{
+	uint32_t g = r->grant;
+	out->p = r->room;
+	out->cap = 1 + 2 * (int)r->share_count;
+	ml_add(out, false, g, r->from, 0, ML_F_AMOUNT, ML_B_PENDING_OUT,
+	       -r->pending_ore, c > 0 ? ML_B_ALLOCATED_OUT : -1, c);
+	for (uint32_t i = 0; i < r->share_count; i++) {
+		const struct ml_share_no *s = &r->shares[i];
+		int b = c > 0 ? ML_B_ALLOCATED : -1;
+		int64_t sc = c > 0 ? s->amount_ore : 0;
+		ml_add(out, false, g, s->party_no, 0, ML_F_ALLOCATION,
+		       ML_B_PENDING, -s->amount_ore, b, sc);
+		ml_add(out, true, g, r->from, s->party_no, ML_F_ALLOCATION,
+		       ML_B_PENDING, -s->amount_ore, b, sc);
+	}
+}
+
 /* Confirm (c > 0) or lapse (c = 0) of a conditional allocation. */
 static void ml_postings_resolve(const struct ml_resolved *r,
                                 struct ml_postings *out, int64_t c)
 {
 	uint32_t g = r->grant;
+	if (r->room != NULL) {
+		ml_postings_resolve_dist(r, out, c);
+		return;
+	}
 	int64_t p = r->pending_ore;
 	ML_ASSERT(p > 0 && c >= 0);
 	int b = c > 0 ? ML_B_ALLOCATED : -1;
@@ -167,16 +193,21 @@ static void ml_postings_distribution(const struct ml_event *ev,
 	 * caller will not apply them) there are no postings. */
 	if (r->room == NULL)
 		return;
+	/* A conditional one posts pending amounts only, like a
+	 * conditional allocation. */
+	bool cond = ml_is_conditional(ev);
+	int out_b = cond ? ML_B_PENDING_OUT : ML_B_ALLOCATED_OUT;
+	int in_b = cond ? ML_B_PENDING : ML_B_ALLOCATED;
 	out->p = r->room;
 	out->cap = 1 + 2 * (int)r->share_count;
-	ml_add(out, false, g, r->from, 0, ML_F_FROM, ML_B_ALLOCATED_OUT,
-	       ev->amount_ore, -1, 0);
+	ml_add(out, false, g, r->from, 0, ML_F_FROM, out_b, ev->amount_ore, -1,
+	       0);
 	for (uint32_t i = 0; i < r->share_count; i++) {
 		const struct ml_share_no *s = &r->shares[i];
-		ml_add(out, false, g, s->party_no, 0, ML_F_KEY, ML_B_ALLOCATED,
+		ml_add(out, false, g, s->party_no, 0, ML_F_KEY, in_b,
 		       s->amount_ore, -1, 0);
-		ml_add(out, true, g, r->from, s->party_no, ML_F_KEY,
-		       ML_B_ALLOCATED, s->amount_ore, -1, 0);
+		ml_add(out, true, g, r->from, s->party_no, ML_F_KEY, in_b,
+		       s->amount_ore, -1, 0);
 	}
 }
 

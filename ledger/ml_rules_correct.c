@@ -196,10 +196,10 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 		return ml_correct_cond(a, e, r);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
-	if (rc == 0 && ml_is_conditional(e))
-		rc = ml_correct_cond(a, e, r);
 	if (rc == 0 && e->type == ML_TYPE_DISTRIBUTION)
 		rc = ml_correct_shares(a, e, r);
+	if (rc == 0 && ml_is_conditional(e))
+		rc = ml_correct_cond(a, e, r);
 	return rc;
 }
 

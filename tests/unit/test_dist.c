@@ -286,14 +286,11 @@ static const struct dist_case cases[] = {
      "'from':'malmo','amount':100000,'key':{'a':1}}",
      ML_E_MISSING_FIELD, "key_name",
      "key_name: a distribution event needs this field"},
-    {"a condition (not yet)",
-     DIST("'amount':100000,'key':{'a':1},'condition':'om länet ansöker'"),
-     ML_E_UNKNOWN_FIELD, "condition",
-     "condition: a distribution event has no such field"},
-    {"decide_by (not yet)",
+    {"decide_by without a condition",
      DIST("'amount':100000,'key':{'a':1},'decide_by':'2020-05-01'"),
-     ML_E_UNKNOWN_FIELD, "decide_by",
-     "decide_by: a distribution event has no such field"},
+     ML_E_INVALID_FIELD, "decide_by",
+     "decide_by: needs a condition: only a conditional allocation or "
+     "distribution has a date to decide by"},
     {"more than from may allocate",
      DIST("'amount':50000100,'key':{'a':1,'bb':1}"), ML_E_OVER_ALLOCATION,
      "from",
@@ -615,6 +612,120 @@ static void test_largest_key_round_trip(void)
 	ml_arena_free(&arena);
 }
 
+/* The condition deadline items of d-2020 as of 2020-04-30, as text:
+ * "party amount decide_by;" each. */
+static void condition_items(struct ml_ledger *lg, char *out, size_t size)
+{
+	struct ml_read *rd;
+	struct ml_query q;
+	struct ml_errinfo err;
+	cJSON *doc = NULL;
+	size_t n = 0;
+	ml_query_init(&q);
+	q.as_of = ml_date_from_ymd(2020, 4, 30);
+	out[0] = '\0';
+	NEED(ml_ledger_read_begin(lg, &rd) == 0);
+	NEED(ml_answer_deadlines(lg, rd, &q, &doc, &err) == 0);
+	ml_ledger_read_end(lg, rd);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON *back = cJSON_Parse(text), *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(back, "items"))
+	{
+		if (strcmp(cJSON_GetObjectItem(it, "kind")->valuestring,
+		           "condition") != 0)
+			continue;
+		n += (size_t)snprintf(
+		    out + n, size - n, "%s %.0f %s;",
+		    cJSON_GetObjectItem(it, "party")->valuestring,
+		    cJSON_GetObjectItem(it, "amount")->valuedouble,
+		    cJSON_GetObjectItem(it, "due")->valuestring);
+	}
+	cJSON_Delete(back);
+	free(text);
+	cJSON_Delete(doc);
+}
+
+/* A conditional distribution: every share pending until its confirm
+ * (which takes no amount) or lapse; each share one condition item;
+ * correcting the confirm makes every share pending again. */
+static void test_conditional(void)
+{
+	char dir[4096], json[8192], items[1024];
+	struct ml_errinfo err;
+	uint64_t seq = 0;
+	struct ml_ledger *lg = tl_open(dir, "dist-cond");
+	dq(setup, json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, NULL, NULL) == 0);
+	dq(DIST("'amount':100000,'claim_by':'2020-06-30','id':'cd',"
+	        "'condition':'om länet ansöker','decide_by':'2020-05-01',"
+	        "'key':{'c':1,'a':1,'bb':1}"),
+	   json, sizeof json);
+	MT_REQUIRE(tl_append(lg, json, &err, &seq) == 0);
+	MT_CHECK_INT(bucket(lg, "malmo", "pending_out"), 100000);
+	MT_CHECK_INT(bucket(lg, "malmo", "allocated_out"), 0);
+	MT_CHECK_INT(bucket(lg, "a", "pending"), 33400);
+	MT_CHECK_INT(bucket(lg, "bb", "pending"), 33300);
+	MT_CHECK_INT(bucket(lg, "c", "allocated"), 0);
+	condition_items(lg, items, sizeof items);
+	MT_CHECK_STR(items, "a 33400 2020-05-01;bb 33300 2020-05-01;"
+	                    "c 33300 2020-05-01;");
+	/* Pending is not allocated: a cannot claim it yet. */
+	dq("{'type':'requisition','date':'2020-04-02','grant':'d-2020',"
+	   "'from':'malmo','to':'a','amount':100}",
+	   json, sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_OVER_CLAIM);
+	/* A confirm of it takes no amount. */
+	dq("{'type':'confirm','date':'2020-04-10','allocation':'cd',"
+	   "'amount':50000}",
+	   json, sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_INVALID_FIELD);
+	MT_CHECK_STR(err.field, "amount");
+	MT_CHECK_STR(err.message,
+	             "amount: seq 9 is a conditional distribution, whose "
+	             "confirm confirms every share as computed and takes no "
+	             "amount; to distribute another amount, let it lapse and "
+	             "record a new one");
+	uint64_t confirm = 0;
+	dq("{'type':'confirm','date':'2020-04-10','allocation':'cd'}", json,
+	   sizeof json);
+	MT_REQUIRE(tl_append(lg, json, &err, &confirm) == 0);
+	MT_CHECK_INT(bucket(lg, "malmo", "pending_out"), 0);
+	MT_CHECK_INT(bucket(lg, "malmo", "allocated_out"), 100000);
+	MT_CHECK_INT(bucket(lg, "a", "allocated"), 33400);
+	MT_CHECK_INT(bucket(lg, "c", "allocated"), 33300);
+	MT_CHECK_INT(bucket(lg, "c", "pending"), 0);
+	condition_items(lg, items, sizeof items);
+	MT_CHECK_STR(items, "");
+	/* Resolved once; the lapse is refused. */
+	dq("{'type':'lapse','date':'2020-04-11','allocation':'cd'}", json,
+	   sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_ALREADY_RESOLVED);
+	MT_CHECK(verify_ok(lg));
+	/* Correcting the confirm: every share pending again; then a lapse
+	 * releases them all. The distribution itself cannot be corrected
+	 * while a counting lapse resolves it. */
+	snprintf(json, sizeof json,
+	         "{\"type\":\"correction\",\"date\":\"2020-04-12\","
+	         "\"corrects\":%llu,\"note\":\"villkoret ej uppfyllt\"}",
+	         (unsigned long long)confirm);
+	MT_REQUIRE(tl_append(lg, json, &err, NULL) == 0);
+	MT_CHECK_INT(bucket(lg, "bb", "pending"), 33300);
+	MT_CHECK_INT(bucket(lg, "bb", "allocated"), 0);
+	dq("{'type':'lapse','date':'2020-04-13','allocation':9}", json,
+	   sizeof json);
+	MT_REQUIRE(tl_append(lg, json, &err, NULL) == 0);
+	MT_CHECK_INT(bucket(lg, "a", "pending"), 0);
+	MT_CHECK_INT(bucket(lg, "malmo", "pending_out"), 0);
+	MT_CHECK_INT(bucket(lg, "malmo", "allocated_out"), 0);
+	dq("{'type':'correction','date':'2020-04-14','corrects':9,"
+	   "'note':'x'}",
+	   json, sizeof json);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_INVALID_FIELD);
+	MT_CHECK_STR(err.field, "corrects");
+	MT_CHECK(verify_ok(lg));
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_largest_key_round_trip);
@@ -622,6 +733,7 @@ int main(void)
 	MT_RUN(test_shares_against_ranks);
 	MT_RUN(test_refusals);
 	MT_RUN(test_effects);
+	MT_RUN(test_conditional);
 	MT_RUN(test_thousand_parties);
 	return MT_EXIT();
 }
