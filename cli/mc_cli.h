@@ -86,7 +86,7 @@ struct mc_command {
 extern const struct mc_command mc_cmd_append, mc_cmd_record, mc_cmd_import_csv,
     mc_cmd_log, mc_cmd_balance, mc_cmd_trace, mc_cmd_repayments,
     mc_cmd_deadlines, mc_cmd_verify, mc_cmd_export, mc_cmd_backup,
-    mc_cmd_statement;
+    mc_cmd_statement, mc_cmd_distribute;
 
 /* --- options (mc_args.c) ------------------------------------------------ */
 

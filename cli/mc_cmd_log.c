@@ -97,7 +97,14 @@ static void mc_log_what(const struct mc_ctx *ctx, const struct mc_log *l,
 	bool definition =
 	    strcmp(type, "party") == 0 || strcmp(type, "grant") == 0;
 	int64_t corrects = 0;
-	if (from != NULL)
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(ev, "key");
+	if (from != NULL && cJSON_IsObject(key))
+		ml_buf_addf(w, "%s%s%d %s (%s)  ", from, arrow,
+		            cJSON_GetArraySize(key), words->parties,
+		            ma_json_str(ev, "key_name")
+		                ? ma_json_str(ev, "key_name")
+		                : "key");
+	else if (from != NULL)
 		ml_buf_addf(w, "%s%s%s  ", from, arrow, to ? to : "");
 	else if (party != NULL && definition)
 		ml_buf_addf(w, "%s  ", party);

@@ -27,9 +27,10 @@
 #endif
 
 static const struct mc_command *const mc_commands[] = {
-    &mc_cmd_append,  &mc_cmd_record, &mc_cmd_import_csv, &mc_cmd_log,
-    &mc_cmd_balance, &mc_cmd_trace,  &mc_cmd_repayments, &mc_cmd_deadlines,
-    &mc_cmd_verify,  &mc_cmd_export, &mc_cmd_backup,     &mc_cmd_statement,
+    &mc_cmd_append,    &mc_cmd_record,  &mc_cmd_import_csv, &mc_cmd_distribute,
+    &mc_cmd_log,       &mc_cmd_balance, &mc_cmd_trace,      &mc_cmd_repayments,
+    &mc_cmd_deadlines, &mc_cmd_verify,  &mc_cmd_export,     &mc_cmd_backup,
+    &mc_cmd_statement,
 };
 #define MC_COMMAND_COUNT (sizeof mc_commands / sizeof mc_commands[0])
 

@@ -193,14 +193,19 @@ static int mc_value_bool(struct ml_buf *out, const char *t, char *why,
 	return -1;
 }
 
+/* meta, or a distribution's key (a JSON object typed as text). */
 static int mc_value_meta(struct ml_buf *out, const char *t, char *why,
-                         size_t why_size)
+                         size_t why_size, bool key)
 {
 	cJSON *v = cJSON_Parse(t);
 	bool ok = cJSON_IsObject(v);
 	cJSON_Delete(v);
 	if (!ok) {
-		snprintf(why, why_size, "meta must be a JSON object");
+		snprintf(
+		    why, why_size,
+		    key ? "key must be a JSON object of party id → weight, "
+		          "{\"solna\":82918,…}"
+		        : "meta must be a JSON object");
 		return -1;
 	}
 	return ml_buf_add_str(out, t);
@@ -229,7 +234,8 @@ static int mc_value(struct ml_buf *out, enum ml_value_kind k, const char *t,
 	case ML_V_BOOL:
 		return mc_value_bool(out, t, why, why_size);
 	case ML_V_META:
-		return mc_value_meta(out, t, why, why_size);
+	case ML_V_KEY: /* a JSON object typed as text */
+		return mc_value_meta(out, t, why, why_size, k == ML_V_KEY);
 	default:
 		return ml_json_write_string(out, t, strlen(t));
 	}

@@ -9,13 +9,15 @@
  * split into allocations and resolutions, each resolution's event says
  * which allocation it resolved, and what is left is pending. Each such
  * allocation with a decide_by is one item: its recipient, its decide_by,
- * its amount. Cost: one seek per account of the grant, and for accounts
+ * its amount. A conditional distribution posts PENDING to each share's
+ * party, so each share is one item, of the share's amount. Cost: one seek per account of the grant, and for accounts
  * with money pending a scan of their entries and a log read per pending
  * entry.
  */
 #include <stdlib.h>
 
 #include "ml_answer_internal.h"
+#include "ml_dist.h"
 #include "ml_log.h"
 
 struct ml_cond_scan {
@@ -65,7 +67,7 @@ static int ml_cond_resolve(struct ml_cond_scan *c, uint64_t res)
 	int rc = ml_state_event_root(c->a->st, c->a->txn, res, &ev, &depth);
 	if (rc != 0)
 		return rc;
-	if (ev.type == ML_TYPE_ALLOCATION)
+	if (ev.type == ML_TYPE_ALLOCATION || ev.type == ML_TYPE_DISTRIBUTION)
 		seq = ev.seq;
 	else
 		seq = ev.settles_seq;
@@ -75,6 +77,30 @@ static int ml_cond_resolve(struct ml_cond_scan *c, uint64_t res)
 		if (c->seqs[i] == seq)
 			c->seqs[i] = 0;
 	}
+	return rc;
+}
+
+/* The amount pending for party p under conditional event al: an
+ * allocation's amount, or p's share of a distribution. */
+static int ml_cond_amount(struct ml_cond_scan *c, const struct ml_event *al,
+                          uint32_t p, int64_t *amount_ore)
+{
+	*amount_ore = al->amount_ore;
+	if (al->type != ML_TYPE_DISTRIBUTION)
+		return 0;
+	struct ml_key_item *items = NULL;
+	int64_t *share = NULL;
+	size_t n = 0;
+	struct ml_str id = {NULL, 0};
+	int rc = ml_state_name(c->a->st, c->a->txn, ML_NAME_PARTY, p, &id);
+	if (rc == 0)
+		rc = ml_dist_of(al, &items, &share, &n);
+	*amount_ore = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (ml_str_eq(items[i].party, id))
+			*amount_ore = share[i];
+	free(items);
+	free(share);
 	return rc;
 }
 
@@ -88,9 +114,12 @@ static int ml_cond_items(struct ml_cond_scan *c, uint32_t g, uint32_t p,
 		struct ml_event al;
 		if (c->seqs[i] == 0)
 			continue;
+		int64_t amount = 0;
 		rc = ml_log_get(c->a->st, c->a->txn, c->seqs[i], &al);
 		if (rc == 0 && (al.present & ML_BIT(ML_F_DECIDE_BY)))
-			rc = fn(arg, g, p, al.decide_by, al.amount_ore);
+			rc = ml_cond_amount(c, &al, p, &amount);
+		if (rc == 0 && (al.present & ML_BIT(ML_F_DECIDE_BY)))
+			rc = fn(arg, g, p, al.decide_by, amount);
 	}
 	return rc;
 }

@@ -12,7 +12,8 @@
  *   grant  an event whose grant or to_grant is it (a grant's definition
  *          included), the definition of a post directly below it (it
  *          takes money from its pool), and a close of it;
- *   party  an event whose party, from, to or payer is it, and the
+ *   party  an event whose party, from, to or payer is it (or whose
+ *          key names it: a distribution), and the
  *          definition of a party whose parent it is.
  * A correction names neither grant nor party: it matches the grant and
  * party filters when the event it corrects does (the type filter still

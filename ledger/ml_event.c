@@ -37,6 +37,8 @@ const struct ml_field_info ml_fields[ML_F_COUNT] = {
     [ML_F_ID] = F("id", ML_V_EVENT_ID, ML_EVENT_ID_MAX, id),
     [ML_F_INVOICE_NO] =
         F("invoice_no", ML_V_TEXT, ML_INVOICE_NO_MAX, invoice_no),
+    [ML_F_KEY] = F("key", ML_V_KEY, ML_KEY_BYTES_MAX, key),
+    [ML_F_KEY_NAME] = F("key_name", ML_V_TEXT, ML_KEY_NAME_MAX, key_name),
     [ML_F_KIND] = F("kind", ML_V_KIND, 0, kind),
     [ML_F_META] = F("meta", ML_V_META, ML_META_MAX, meta),
     [ML_F_NAME] = F("name", ML_V_TEXT, ML_NAME_MAX, name),
@@ -52,6 +54,7 @@ const struct ml_field_info ml_fields[ML_F_COUNT] = {
     [ML_F_REF] = F("ref", ML_V_TEXT, ML_REF_MAX, ref),
     [ML_F_REPAY_BY] = F("repay_by", ML_V_DATE, 0, repay_by),
     [ML_F_REPORT_BY] = F("report_by", ML_V_DATE, 0, report_by),
+    [ML_F_ROUND_TO] = F("round_to", ML_V_ROUND_TO, 3, round_to),
     [ML_F_SEQ] = F("seq", ML_V_SEQ, 0, seq),
     [ML_F_SETTLES] = F("settles", ML_V_SETTLES, ML_EVENT_ID_MAX, settles_id),
     [ML_F_SPENT] = F("spent", ML_V_AMOUNT, 0, spent_ore),
@@ -102,6 +105,11 @@ const struct ml_type_schema ml_types[ML_TYPE_COUNT] = {
     [ML_TYPE_CONFIRM] = {"confirm", COMMON_REQ | B(ALLOCATION),
                          COMMON_OPT | B(AMOUNT)},
     [ML_TYPE_LAPSE] = {"lapse", COMMON_REQ | B(ALLOCATION), COMMON_OPT},
+    [ML_TYPE_DISTRIBUTION] = {"distribution",
+                              COMMON_REQ | B(GRANT) | B(FROM) | B(AMOUNT) |
+                                  B(KEY) | B(KEY_NAME),
+                              COMMON_OPT | B(ROUND_TO) | B(CLAIM_BY) |
+                                  B(CONDITION) | B(DECIDE_BY)},
 };
 #undef B
 
@@ -157,6 +165,7 @@ bool ml_type_is_money(enum ml_type t)
 	case ML_TYPE_CARRYOVER:
 	case ML_TYPE_CONFIRM: /* moves the allocation it names */
 	case ML_TYPE_LAPSE:
+	case ML_TYPE_DISTRIBUTION:
 		return true;
 	default:
 		return false;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_dist.h"
 #include "ml_log.h"
 
 static void ml_evidx_add(struct ml_evidx_names *out, enum ml_evidx_kind kind,
@@ -46,6 +47,8 @@ void ml_evidx_names_own(const struct ml_event *ev, struct ml_evidx_names *out)
 	ml_evidx_add(out, ML_EVIDX_PARTY, ev->payer);
 	if (ev->type == ML_TYPE_PARTY)
 		ml_evidx_add(out, ML_EVIDX_PARTY, ev->parent);
+	out->key = ev->type == ML_TYPE_DISTRIBUTION ? ev->key
+	                                            : (struct ml_str){NULL, 0};
 }
 
 /* Replaces a confirm or lapse *ev by the allocation it resolves (its
@@ -92,15 +95,63 @@ bool ml_evidx_names_have(const struct ml_evidx_names *names,
 		if (names->v[i].kind == kind && names->v[i].len == len &&
 		    memcmp(names->v[i].key + 1, name, len) == 0)
 			return true;
-	return false;
+	return kind == ML_EVIDX_PARTY && names->key.ptr != NULL &&
+	       ml_key_names(names->key, ml_str_c(name));
+}
+
+/* Calls fn(arg, kind ‖ party, seq) for each key party of names that is
+ * not one of its fixed names (a key never names from, but an index entry
+ * twice for one seq would break a block's rising order). */
+struct ml_evidx_walk {
+	const struct ml_evidx_names *names;
+	uint64_t seq;
+	int (*gather)(void *arg, const unsigned char *key, size_t len,
+	              uint64_t seq);
+	void *arg;
+};
+
+static int ml_evidx_walk_one(void *arg, struct ml_str party)
+{
+	struct ml_evidx_walk *w = arg;
+	const struct ml_evidx_names *n = w->names;
+	if (party.len == 0 || party.len >= ML_EVIDX_KEY_MAX)
+		return ML_E_CORRUPT;
+	for (int i = 0; i < n->count; i++)
+		if (n->v[i].kind == ML_EVIDX_PARTY &&
+		    ml_str_eq((struct ml_str){(const char *)n->v[i].key + 1,
+		                              n->v[i].len},
+		              party))
+			return 0;
+	unsigned char k[ML_EVIDX_KEY_MAX];
+	k[0] = ML_EVIDX_PARTY;
+	memcpy(k + 1, party.ptr, party.len);
+	return w->gather(w->arg, k, 1 + party.len, w->seq);
+}
+
+/* Every name of names (fixed, then key parties) to gather, with seq. */
+static int ml_evidx_each(const struct ml_evidx_names *names, uint64_t seq,
+                         int (*gather)(void *arg, const unsigned char *key,
+                                       size_t len, uint64_t seq),
+                         void *arg)
+{
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < names->count; i++)
+		rc = gather(arg, names->v[i].key, 1 + names->v[i].len, seq);
+	if (rc != 0 || names->key.ptr == NULL)
+		return rc;
+	struct ml_evidx_walk w = {names, seq, gather, arg};
+	return ml_key_each(names->key, ml_evidx_walk_one, &w);
 }
 
 void ml_evidx_batch_init(struct ml_evidx_batch *b)
 {
 	memset(b, 0, sizeof *b);
 	/* Each name once: every party and grant of a batch at most. */
-	ml_buf_init(&b->bytes, (size_t)ML_BATCH_EVENTS_MAX *
-	                           (ML_EVIDX_NAMES_MAX + 1) * ML_EVIDX_KEY_MAX);
+	/* Each name once: an early write-out (ml_evidx_batch_full) leaves at
+	 * most ML_EVIDX_BATCH_ENTRIES_MAX entries and then one event's. */
+	ml_buf_init(&b->bytes, (ML_EVIDX_BATCH_ENTRIES_MAX +
+	                        ML_EVIDX_NAMES_MAX + 1 + ML_KEY_PARTIES_MAX) *
+	                           ML_EVIDX_KEY_MAX);
 }
 
 void ml_evidx_batch_free(struct ml_evidx_batch *b)
@@ -210,6 +261,17 @@ static int ml_evidx_gather(struct ml_evidx_batch *b, const unsigned char *name,
 	return 0;
 }
 
+static int ml_evidx_gather_cb(void *arg, const unsigned char *name, size_t len,
+                              uint64_t seq)
+{
+	return ml_evidx_gather(arg, name, len, seq);
+}
+
+bool ml_evidx_batch_full(const struct ml_evidx_batch *b)
+{
+	return b->n >= ML_EVIDX_BATCH_ENTRIES_MAX;
+}
+
 int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
                        struct ml_evidx_batch *b, const struct ml_event *ev)
 {
@@ -221,10 +283,8 @@ int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
 	                                   (unsigned char)ev->type};
 	if (rc == 0)
 		rc = ml_evidx_gather(b, type_key, 2, ev->seq);
-	for (int i = 0; rc == 0 && i < names.count; i++)
-		rc = ml_evidx_gather(b, names.v[i].key, 1 + names.v[i].len,
-		                     ev->seq);
-	return rc;
+	return rc == 0 ? ml_evidx_each(&names, ev->seq, ml_evidx_gather_cb, b)
+	               : rc;
 }
 
 /* The stored key of (name, block) into k; returns its length. */
@@ -433,8 +493,8 @@ int ml_evidx_build(struct ml_store *st, MDB_txn *txn)
 		rc = ml_log_get(st, txn, seq, &ev);
 		if (rc == 0)
 			rc = ml_evidx_batch_add(st, txn, &b, &ev);
-		if (rc == 0 &&
-		    (seq % ML_BATCH_EVENTS_MAX == 0 || seq == head.seq))
+		if (rc == 0 && (seq % ML_BATCH_EVENTS_MAX == 0 ||
+		                seq == head.seq || ml_evidx_batch_full(&b)))
 			rc = ml_evidx_batch_flush(st, txn, &b);
 	}
 	ml_evidx_batch_free(&b);
@@ -463,6 +523,13 @@ static void ml_evidx_sum_add(struct ml_evidx_sum *s, const void *name,
 	s->b += m ^ (m >> 31);
 }
 
+static int ml_evidx_sum_cb(void *arg, const unsigned char *name, size_t len,
+                           uint64_t seq)
+{
+	ml_evidx_sum_add(arg, name, len, seq);
+	return 0;
+}
+
 /* The sum of what the log gives for events 1 ..= head_seq. */
 static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
                             uint64_t head_seq, struct ml_evidx_sum *s)
@@ -479,9 +546,7 @@ static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
 		const unsigned char type_key[2] = {ML_EVIDX_TYPE,
 		                                   (unsigned char)ev.type};
 		ml_evidx_sum_add(s, type_key, 2, seq);
-		for (int i = 0; i < names.count; i++)
-			ml_evidx_sum_add(s, names.v[i].key, 1 + names.v[i].len,
-			                 seq);
+		rc = ml_evidx_each(&names, seq, ml_evidx_sum_cb, s);
 	}
 	return rc;
 }

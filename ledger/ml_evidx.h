@@ -28,12 +28,24 @@
  * of ml_answer_events match: a grant filter G matches an event whose
  * grant or to_grant is G, and the definition of a post whose parent is
  * G; a party filter P matches an event whose party, from, to or payer is
- * P, and the definition of a party whose parent is P. A correction is
+ * P, and the definition of a party whose parent is P; a distribution
+ * is found under its grant, its from and every party of its key. A
+ * correction is
  * found under the names of the event at the root of its chain (the
  * first event that is not a correction), and under its own type; a
  * confirm or lapse under the names of the allocation it resolves. One
  * function decides both the index and the filter, so they cannot
  * disagree.
+ *
+ * A key has up to ML_KEY_PARTIES_MAX parties, far more than the fixed
+ * names of any event, so its parties are not copied into the names: the
+ * names keep the key's text (a pointer into the event) and the index,
+ * the filter and verify walk it (ml_key_each) where they walk the fixed
+ * names. A batch that gathers many keys' parties (a batch of 10 000
+ * corrections of distributions would gather ten million entries) is
+ * written out early: before an event, once it holds
+ * ML_EVIDX_BATCH_ENTRIES_MAX entries (ml_evidx_batch_full), so a batch's
+ * memory stays bounded whatever its events.
  *
  * Verify (ml_evidx_verify) compares the table with the log without
  * building it: it sums a 128-bit mix of every (name, seq) the log gives
@@ -59,9 +71,15 @@ enum ml_evidx_kind {
 	ML_EVIDX_TYPE = 't',
 };
 
-/* Names one event can be found under: grant, to_grant and a post's
- * parent; party, from, to, payer and a party's parent. */
+/* Fixed names one event can be found under: grant, to_grant and a
+ * post's parent; party, from, to, payer and a party's parent. (A
+ * distribution's key parties are walked, not held: see the top.) */
 #define ML_EVIDX_NAMES_MAX 8
+/* Entries a batch gathers before it is written out early: a whole batch
+ * of events with only fixed names (≤ ML_EVIDX_NAMES_MAX + 1 each) never
+ * reaches it. */
+#define ML_EVIDX_BATCH_ENTRIES_MAX                                             \
+	((size_t)ML_BATCH_EVENTS_MAX * (ML_EVIDX_NAMES_MAX + 1))
 /* A name: the kind byte and the longest id. */
 #define ML_EVIDX_KEY_MAX (1 + ML_GRANT_ID_MAX)
 /* A stored key: the name, its 0x00 end and the block. */
@@ -76,10 +94,14 @@ struct ml_evidx_name {
 	unsigned char key[ML_EVIDX_KEY_MAX]; /* kind byte ‖ name */
 };
 
-/* The names of one event, each once, copied (they outlive the txn). */
+/* The names of one event, each once: the fixed ones copied (they
+ * outlive the txn), and a distribution's key text, whose parties are
+ * party names too. key points where the event's key did (for a stored
+ * event, into the txn's pages: valid until the txn writes or ends). */
 struct ml_evidx_names {
 	int count; /* 0 ..= ML_EVIDX_NAMES_MAX */
 	struct ml_evidx_name v[ML_EVIDX_NAMES_MAX];
+	struct ml_str key; /* {NULL, 0} unless a distribution */
 };
 
 /* The grant and party names of ev itself (a correction has none here;
@@ -92,7 +114,7 @@ void ml_evidx_names_own(const struct ml_event *ev, struct ml_evidx_names *out);
 int ml_evidx_names_in(struct ml_store *st, MDB_txn *txn,
                       const struct ml_event *ev, struct ml_evidx_names *out);
 
-/* Does one of names have this kind and name? */
+/* Does one of names have this kind and name (a key party included)? */
 bool ml_evidx_names_have(const struct ml_evidx_names *names,
                          enum ml_evidx_kind kind, const char *name);
 
@@ -139,7 +161,12 @@ void ml_evidx_batch_reset(struct ml_evidx_batch *b);
 int ml_evidx_batch_add(struct ml_store *st, MDB_txn *txn,
                        struct ml_evidx_batch *b, const struct ml_event *ev);
 
-/* Writes the gathered entries in txn and forgets them. */
+/* Has b gathered so many entries that it should be written out before
+ * the next event is added? (ML_EVIDX_BATCH_ENTRIES_MAX) */
+bool ml_evidx_batch_full(const struct ml_evidx_batch *b);
+
+/* Writes the gathered entries in txn and forgets them; may be called
+ * more than once in a txn (each write appends to the blocks). */
 int ml_evidx_batch_flush(struct ml_store *st, MDB_txn *txn,
                          struct ml_evidx_batch *b);
 

@@ -389,7 +389,9 @@ int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
 	x->format = f;
 	x->next_seq = 1;
 	ml_buf_init(&x->desc, ML_EXPORT_DESC_MAX);
-	int rc = ml_ledger_head(lg, ml_read_of(txn), &head);
+	x->lines = malloc(ML_EXPORT_LINES_MAX * sizeof *x->lines);
+	int rc = x->lines != NULL ? ml_ledger_head(lg, ml_read_of(txn), &head)
+	                          : ML_E_NOMEM;
 	x->head_seq = head.seq;
 	memcpy(x->head_hash, head.hash, sizeof x->head_hash);
 	if (rc == 0 && grant != NULL)
@@ -415,5 +417,6 @@ void ml_export_end(struct ml_export *x)
 	free(x->deltas);
 	free(x->accts);
 	ml_buf_free(&x->desc);
+	free(x->lines);
 	free(x);
 }

@@ -67,7 +67,11 @@ static int ex_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
-/* A confirm or lapse: the names and amounts of its allocation. */
+static int ex_shares(struct ml_store *st, MDB_txn *txn,
+                     const struct ml_event *ev, struct ml_resolved *r);
+
+/* A confirm or lapse: the names and amounts of its allocation (a
+ * distribution's: its shares). */
 static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
                                 const struct ml_event *ev,
                                 struct ml_resolved *r)
@@ -86,11 +90,34 @@ static int ex_resolve_condition(const struct ml_export *x, MDB_txn *txn,
 		rc = ex_lookup(st, txn, ML_NAME_GRANT, al.grant, &r->grant);
 	if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.from, &r->from);
-	if (rc == 0)
+	if (rc == 0 && al.type == ML_TYPE_DISTRIBUTION)
+		rc = ex_shares(st, txn, &al, r);
+	else if (rc == 0)
 		rc = ex_lookup(st, txn, ML_NAME_PARTY, al.to, &r->to);
 	if (rc == 0)
 		ml_resolved_condition(ev, &al, r);
 	return rc;
+}
+
+struct ex_names {
+	struct ml_store *st;
+	MDB_txn *txn;
+};
+
+static int ex_party_no(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct ex_names *n = arg;
+	return ml_state_lookup(n->st, n->txn, ML_NAME_PARTY, id, no);
+}
+
+/* A distribution's shares (ml_resolved_free releases them). */
+static int ex_shares(struct ml_store *st, MDB_txn *txn,
+                     const struct ml_event *ev, struct ml_resolved *r)
+{
+	struct ex_names n = {st, txn};
+	struct ml_str unknown;
+	int rc = ml_resolve_shares(ev, ex_party_no, &n, r, &unknown);
+	return rc == ML_E_UNKNOWN_PARTY ? ML_E_CORRUPT : rc;
 }
 
 int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
@@ -121,6 +148,8 @@ int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
 		    ml_export_delta_of(x, ev->seq);
 		r->total_delta_ore = d != NULL ? d->delta_ore : 0;
 	}
+	if (rc == 0 && ev->type == ML_TYPE_DISTRIBUTION)
+		rc = ex_shares(st, txn, ev, r);
 	return rc;
 }
 
@@ -244,7 +273,7 @@ static int ex_acct_add(struct ml_export *x, uint32_t g, uint32_t p,
 static int ex_accts_of(struct ml_export *x, const struct ml_event *ev,
                        const struct ml_resolved *r)
 {
-	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
+	struct ml_export_line *lines = x->lines;
 	int n = ml_export_lines(ev, r, 1, lines);
 	int rc = 0;
 	ML_ASSERT(n >= 0 && n <= ML_EXPORT_LINES_MAX);
@@ -293,7 +322,7 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 {
 	struct ml_export *x = p->x;
 	struct ml_event ev;
-	struct ml_resolved r;
+	struct ml_resolved r = {0};
 	bool is_new = false;
 	ml_day date;
 	int rc = ml_ledger_event(x->lg, ml_read_of(p->txn), seq, &ev);
@@ -303,8 +332,10 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 		rc = ml_export_resolve(x, p->txn, &ev, &r);
 	if (rc == 0 && ev.type == ML_TYPE_GRANT)
 		rc = ex_grant_delta(p, &ev, &r, &is_new);
-	if (rc != 0 || !ex_keeps(p, &ev, &r, &date))
+	if (rc != 0 || !ex_keeps(p, &ev, &r, &date)) {
+		ml_resolved_free(&r);
 		return rc;
+	}
 	/* One item per seq of the log: items holds head_seq of them. */
 	ML_ASSERT(seq >= 1 && seq <= x->head_seq && x->item_count < seq);
 	x->items[x->item_count++] = (struct ml_export_item){date, 0, seq};
@@ -312,6 +343,7 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 		rc = ex_delta_add(x, seq, r.total_delta_ore, is_new);
 	if (rc == 0 && x->format == ML_EXPORT_BEANCOUNT)
 		rc = ex_accts_of(x, &ev, &r);
+	ml_resolved_free(&r);
 	return rc;
 }
 

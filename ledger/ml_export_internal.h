@@ -71,7 +71,8 @@ struct ml_export {
 	struct ml_export_acct *accts; /* beancount, by (grant, party) */
 	uint64_t acct_count, acct_cap, acct_next;
 
-	struct ml_buf desc; /* scratch: one description */
+	struct ml_buf desc;           /* scratch: one description */
+	struct ml_export_line *lines; /* scratch: ML_EXPORT_LINES_MAX lines */
 };
 
 /* One posting of a journal transaction on a (grant, party, bucket)

@@ -515,8 +515,8 @@ static int ex_item_reversal(struct ml_export *x, MDB_txn *txn,
                             const struct ml_event *c, struct ml_buf *out)
 {
 	struct ml_event e;
-	struct ml_resolved r;
-	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
+	struct ml_resolved r = {0};
+	struct ml_export_line *lines = x->lines;
 	int n = 0, sign = -1;
 	uint64_t root = 0;
 	ml_day day;
@@ -532,15 +532,18 @@ static int ex_item_reversal(struct ml_export *x, MDB_txn *txn,
 	if (rc == 0)
 		rc = ex_describe_reversal(&x->desc, x, c, &e, sign, n > 0);
 	struct ex_src src = {txn, ml_ledger_store(x->lg), &e, &r};
-	return rc == 0 ? ex_write(x, out, &src, lines, n, it, e.seq) : rc;
+	if (rc == 0)
+		rc = ex_write(x, out, &src, lines, n, it, e.seq);
+	ml_resolved_free(&r);
+	return rc;
 }
 
 int ml_export_journal_item(struct ml_export *x, MDB_txn *txn,
                            const struct ml_export_item *it, struct ml_buf *out)
 {
 	struct ml_event ev;
-	struct ml_resolved r;
-	struct ml_export_line lines[ML_EXPORT_LINES_MAX];
+	struct ml_resolved r = {0};
+	struct ml_export_line *lines = x->lines;
 	int n = 0;
 	int rc = ex_read(x, txn, it->seq, &ev);
 	if (rc == 0 && ev.type == ML_TYPE_CORRECTION)
@@ -553,7 +556,10 @@ int ml_export_journal_item(struct ml_export *x, MDB_txn *txn,
 	if (rc == 0)
 		rc = ex_describe(&x->desc, x, &ev, n > 0);
 	struct ex_src src = {txn, ml_ledger_store(x->lg), &ev, &r};
-	return rc == 0 ? ex_write(x, out, &src, lines, n, it, 0) : rc;
+	if (rc == 0)
+		rc = ex_write(x, out, &src, lines, n, it, 0);
+	ml_resolved_free(&r);
+	return rc;
 }
 
 /* --- header and opens ---------------------------------------------- */

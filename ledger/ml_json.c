@@ -155,7 +155,8 @@ static size_t ml_value_len(const struct ml_event *ev, enum ml_field f,
 	case ML_V_HASH:
 		return 66;
 	case ML_V_META:
-		return ev->meta.len;
+	case ML_V_KEY: /* canonical JSON already */
+		return str->len;
 	case ML_V_SETTLES:
 		if (ev->settles_seq != 0)
 			return exact ? ml_u64_len(ev->settles_seq)
@@ -201,8 +202,9 @@ static char *ml_put_value(char *o, const struct ml_event *ev, enum ml_field f)
 		ml_hex32((const uint8_t *)p, text);
 		return ml_put_quoted(o, text, 64);
 	case ML_V_META:
-		memcpy(o, ev->meta.ptr, ev->meta.len);
-		return o + ev->meta.len;
+	case ML_V_KEY: /* canonical JSON already */
+		memcpy(o, str->ptr, str->len);
+		return o + str->len;
 	case ML_V_SETTLES:
 		if (ev->settles_seq != 0)
 			return ml_put_u64(o, ev->settles_seq);

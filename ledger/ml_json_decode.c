@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_dist.h"
 #include "ml_json.h"
 #include "ml_limits_internal.h"
 #include "ml_money.h"
@@ -237,6 +238,129 @@ static int ml_decode_meta(struct ml_decode *d, const cJSON *item)
 	return copy != NULL ? 0 : ML_E_NOMEM;
 }
 
+/* --- a distribution's key ------------------------------------------ */
+
+static int ml_key_member_cmp(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa;
+	const cJSON *b = *(const cJSON *const *)pb;
+	return strcmp(a->string, b->string); /* ids are ASCII */
+}
+
+/* One member of the key: a party id and a weight 1 ..= the limit. */
+static int ml_key_member_ok(struct ml_decode *d, const cJSON *m)
+{
+	char why[ML_WHY_MAX];
+	int64_t w = 0;
+	const char *id = m->string;
+	if (!ml_party_id_valid(id, strlen(id))) {
+		snprintf(
+		    why, sizeof why,
+		    "'%.40s' is not a party id ([a-z0-9][a-z0-9._-]{0,63})",
+		    id);
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY, why);
+	}
+	bool whole = ml_json_integer(m, &w);
+	if (whole && w >= 1 && w <= ML_KEY_WEIGHT_MAX)
+		return 0;
+	if (!whole && cJSON_IsNumber(m))
+		snprintf(why, sizeof why,
+		         "the weight of %.64s is over 1 000 000 000 000 (the "
+		         "largest weight)",
+		         id);
+	else if (!whole)
+		snprintf(why, sizeof why,
+		         "the weight of %.64s is not a number; a weight is a "
+		         "positive whole number",
+		         id);
+	else
+		snprintf(why, sizeof why,
+		         "the weight of %.64s is %lld; a weight is a whole "
+		         "number from 1 to 1 000 000 000 000",
+		         id, (long long)w);
+	return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY, why);
+}
+
+/* Writes the sorted members as canonical text into the arena. */
+static int ml_key_text(struct ml_decode *d, const cJSON **m, int n)
+{
+	struct ml_buf text;
+	ml_buf_init(&text, ML_KEY_BYTES_MAX);
+	int rc = ml_buf_add(&text, "{", 1);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (i > 0)
+			rc = ml_buf_add(&text, ",", 1);
+		if (rc == 0)
+			rc = ml_json_write_string(&text, m[i]->string,
+			                          strlen(m[i]->string));
+		if (rc == 0)
+			rc = ml_buf_add(&text, ":", 1);
+		if (rc == 0)
+			rc = ml_buf_add_i64(&text, (int64_t)m[i]->valuedouble);
+	}
+	if (rc == 0)
+		rc = ml_buf_add(&text, "}", 1);
+	const char *copy =
+	    rc == 0 ? ml_arena_strdup(d->arena, text.data, text.len) : NULL;
+	d->ev->key.ptr = copy;
+	d->ev->key.len = (uint32_t)text.len;
+	ml_buf_free(&text);
+	/* The limits make the text fit: a failure here is memory. */
+	return copy != NULL ? 0 : ML_E_NOMEM;
+}
+
+static int ml_decode_key(struct ml_decode *d, const cJSON *item)
+{
+	char why[ML_WHY_MAX];
+	if (!cJSON_IsObject(item))
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY,
+		              "must be a JSON object of party id → weight");
+	int n = cJSON_GetArraySize(item);
+	if (n < 1 || n > ML_KEY_PARTIES_MAX) {
+		snprintf(why, sizeof why,
+		         "names %d parties; a key names 1 to %d parties", n,
+		         ML_KEY_PARTIES_MAX);
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY, why);
+	}
+	const cJSON **m = ml_arena_alloc(d->arena, sizeof *m * (size_t)n);
+	if (m == NULL)
+		return ML_E_NOMEM;
+	int i = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, item)
+	{
+		int rc = ml_key_member_ok(d, c);
+		if (rc != 0)
+			return rc;
+		m[i++] = c;
+	}
+	qsort(m, (size_t)n, sizeof *m, ml_key_member_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(m[i - 1]->string, m[i]->string) != 0)
+			continue;
+		snprintf(why, sizeof why, "names %.64s twice", m[i]->string);
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY, why);
+	}
+	return ml_key_text(d, m, n);
+}
+
+static int ml_decode_round_to(struct ml_decode *d, const cJSON *item)
+{
+	char why[ML_WHY_MAX];
+	if (cJSON_IsString(item) && (strcmp(item->valuestring, "kr") == 0 ||
+	                             strcmp(item->valuestring, "ore") == 0))
+		return ml_take_string(d, item, ML_F_ROUND_TO, &d->ev->round_to);
+	if (cJSON_IsString(item))
+		snprintf(why, sizeof why,
+		         "is '%.40s'; it must be \"kr\" (shares in whole "
+		         "kronor) or \"ore\" (shares in öre)",
+		         item->valuestring);
+	else
+		snprintf(why, sizeof why,
+		         "must be the string \"kr\" or \"ore\"");
+	return ml_bad(d, ML_E_INVALID_FIELD, ML_F_ROUND_TO, why);
+}
+
 static int ml_decode_value(struct ml_decode *d, const cJSON *item,
                            enum ml_field f)
 {
@@ -259,6 +383,10 @@ static int ml_decode_value(struct ml_decode *d, const cJSON *item,
 		return ml_decode_event_ref(d, item, f);
 	case ML_V_META:
 		return ml_decode_meta(d, item);
+	case ML_V_KEY:
+		return ml_decode_key(d, item);
+	case ML_V_ROUND_TO:
+		return ml_decode_round_to(d, item);
 	case ML_V_TYPE:
 		return 0; /* decoded first, by ml_decode_type */
 	default:
@@ -282,7 +410,8 @@ static int ml_decode_type(struct ml_decode *d, const cJSON *obj)
 		               "type: '%.40s' is not an event type (party, "
 		               "grant, allocation, decline, requisition, "
 		               "invoice, payout, expense, repayment, "
-		               "carryover, report, correction, close)",
+		               "carryover, report, correction, close, "
+		               "distribution)",
 		               s);
 	return 0;
 }
@@ -323,20 +452,46 @@ static int ml_check_required(struct ml_decode *d)
 	return 0;
 }
 
+/* A distribution: a whole number of units, and not to itself. */
+static int ml_check_distribution(struct ml_decode *d)
+{
+	const struct ml_event *ev = d->ev;
+	char why[ML_WHY_MAX], m[ML_MONEY_TEXT_MAX];
+	if (ml_dist_unit_ore(ev) == 100 && ev->amount_ore % 100 != 0) {
+		snprintf(why, sizeof why,
+		         "%s is not a whole number of kronor, the unit of "
+		         "round_to \"kr\" (give whole kronor, or round_to "
+		         "\"ore\")",
+		         ml_money_format(ev->amount_ore, m, sizeof m));
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_AMOUNT, why);
+	}
+	if (ml_key_names(ev->key, ev->from)) {
+		snprintf(why, sizeof why,
+		         "names %.*s, the party distributing (from); the key "
+		         "may not name it",
+		         (int)ev->from.len, ev->from.ptr);
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_KEY, why);
+	}
+	return 0;
+}
+
 static int ml_check_between(struct ml_decode *d)
 {
 	const struct ml_event *ev = d->ev;
+	if ((ev->present & ML_BIT(ML_F_DECIDE_BY)) &&
+	    !(ev->present & ML_BIT(ML_F_CONDITION)))
+		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_DECIDE_BY,
+		              "needs a condition: only a conditional "
+		              "allocation or distribution has a date to "
+		              "decide by");
+	if (ev->type == ML_TYPE_DISTRIBUTION)
+		return ml_check_distribution(d);
 	if (ev->from.ptr != NULL && ml_str_eq(ev->from, ev->to))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO,
 		              "must differ from 'from'");
 	if (ev->to_grant.ptr != NULL && ml_str_eq(ev->to_grant, ev->grant))
 		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_TO_GRANT,
 		              "must differ from 'grant'");
-	if ((ev->present & ML_BIT(ML_F_DECIDE_BY)) &&
-	    !(ev->present & ML_BIT(ML_F_CONDITION)))
-		return ml_bad(d, ML_E_INVALID_FIELD, ML_F_DECIDE_BY,
-		              "needs a condition: only a conditional "
-		              "allocation has a date to decide by");
 	/* A party or grant naming itself as parent is left to the ledger:
 	 * it is a cycle (or an undefined parent), a rule, not a form. */
 	return 0;

@@ -208,6 +208,9 @@ static int ml_append_one(struct ml_wtxn *wt, MDB_txn *txn,
 	if (rc == 0)
 		rc = ml_log_put(&lg->writer, txn, head, ev,
 		                lg->clock_us(lg->clock_arg));
+	/* Many keys' parties gathered: write them out before this event. */
+	if (rc == 0 && ml_evidx_batch_full(&lg->evidx))
+		rc = ml_evidx_batch_flush(lg->st, txn, &lg->evidx);
 	if (rc == 0)
 		rc = ml_evidx_batch_add(lg->st, txn, &lg->evidx, ev);
 	if (rc != 0)

@@ -110,10 +110,13 @@
  * which the limits above make impossible. */
 #define ML_EXPORT_DESC_MAX 8192
 
-/* Lines of one journal transaction: ≤ ML_POSTING_GROUPS_MAX groups of
- * ≤ 2 buckets, each with held and unallocated, then ≤ one contra line
- * per bucket (12). */
-#define ML_EXPORT_LINES_MAX 32
+/* Lines of one journal transaction: ≤ ML_POSTING_GROUPS_MAX account
+ * groups of ≤ 2 buckets, each with held and unallocated, then ≤ one
+ * contra line per bucket (12) — or a distribution's 1 + ML_KEY_PARTIES_MAX
+ * account groups (from and each share; edges make no lines), 4 lines
+ * each at most. Held in the export's scratch (ml_export.c allocates it
+ * once, 4 016 × 24 bytes), not on the stack. */
+#define ML_EXPORT_LINES_MAX (4 * (1 + ML_KEY_PARTIES_MAX) + 12)
 
 /* A journal account: "Assets:Medel:" + grant (128) + ":" + party (64) +
  * ":" + bucket — under 256 bytes. */

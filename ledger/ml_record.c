@@ -11,8 +11,9 @@
  *   16 i64 recorded_at (µs since the epoch)
  *   24 32  prev_hash
  *   56 32  hash
- * then, in enum ml_field order, each present field that is not in the
- * header: strings as u16 length + bytes; amounts, seqs i64/u64; dates,
+ * then, in enum ml_field order, each present field that is not in the header:
+ * strings as u16 length + bytes (a distribution's key, up to
+ * ML_KEY_BYTES_MAX, as u32 length + bytes); amounts, seqs i64/u64; dates,
  * years u32; booleans u8.
  *
  * The mask's bit numbers are on disk, while enum ml_field is in code
@@ -21,7 +22,8 @@
  * bits are their enum numbers from before the first field was added
  * (format 1), and a new field takes the next free bit. The body keeps
  * enum order: inserting a field changes no old field's relative order, so
- * an old record reads unchanged.
+ * an old record reads unchanged. Distributions added key, key_name and
+ * round_to (bits 39, 40, 41); no record before them has any of the three.
  */
 #include "ml_record.h"
 
@@ -55,6 +57,7 @@ static const uint8_t ml_record_bit[ML_F_COUNT] = {
     [ML_F_TO_GRANT] = 30,    [ML_F_TOTAL] = 31,       [ML_F_TYPE] = 32,
     [ML_F_UNIT] = 33,        [ML_F_USE_BY] = 34,      [ML_F_YEAR] = 35,
     [ML_F_ALLOCATION] = 36,  [ML_F_CONDITION] = 37,   [ML_F_DECIDE_BY] = 38,
+    [ML_F_KEY] = 39,         [ML_F_KEY_NAME] = 40,    [ML_F_ROUND_TO] = 41,
 };
 
 static uint64_t ml_mask_to_disk(uint64_t present)
@@ -93,6 +96,12 @@ static_assert(ML_TYPE_COUNT <= 0xff, "a type is one byte of the header");
 static_assert(ML_RECORD_VERSION <= 0xff, "the version is one byte");
 static_assert(ML_RECORD_HEADER_BYTES < ML_RECORD_BYTES_MAX,
               "a header fits a record");
+
+/* Bytes of a string field's length prefix. */
+static int ml_len_bytes(int f)
+{
+	return ml_fields[f].kind == ML_V_KEY ? 4 : 2;
+}
 
 static void ml_put_le(unsigned char *p, uint64_t v, int bytes)
 {
@@ -189,9 +198,10 @@ int ml_record_encode(const struct ml_event *ev, struct ml_buf *out)
 		const struct ml_str *s =
 		    (const struct ml_str *)((const char *)ev +
 		                            ml_fields[f].offset);
-		if (s->len > UINT16_MAX)
+		int lb = ml_len_bytes(f);
+		if (lb == 2 && s->len > UINT16_MAX)
 			return ML_E_TOO_LARGE;
-		rc = ml_add_le(out, s->len, 2);
+		rc = ml_add_le(out, s->len, lb);
 		if (rc == 0)
 			rc = ml_buf_add(out, s->ptr, s->len);
 	}
@@ -289,16 +299,17 @@ int ml_record_decode(const void *rec, size_t len, uint64_t seq,
 			pos += (size_t)width;
 			continue;
 		}
-		if (len - pos < 2)
+		size_t lb = (size_t)ml_len_bytes(f);
+		if (len - pos < lb)
 			return ML_E_CORRUPT;
-		size_t n = (size_t)ml_get_le(r + pos, 2);
-		if (len - pos - 2 < n)
+		size_t n = (size_t)ml_get_le(r + pos, (int)lb);
+		if (len - pos - lb < n)
 			return ML_E_CORRUPT;
 		struct ml_str *s =
 		    (struct ml_str *)((char *)ev + ml_fields[f].offset);
-		s->ptr = (const char *)r + pos + 2;
+		s->ptr = (const char *)r + pos + lb;
 		s->len = (uint32_t)n;
-		pos += 2 + n;
+		pos += lb + n;
 	}
 	return pos == len ? 0 : ML_E_CORRUPT;
 }

@@ -244,6 +244,26 @@ static int ml_resolve_money(struct ml_apply *a)
 	return rc;
 }
 
+static int ml_party_no_cached(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct ml_apply *a = arg;
+	return ml_state_lookup_cached(a->s, a->txn, ML_NAME_PARTY, id, no);
+}
+
+/* A distribution's key parties, each defined; their shares. */
+static int ml_resolve_key(struct ml_apply *a)
+{
+	struct ml_str unknown = {NULL, 0};
+	int rc =
+	    ml_resolve_shares(a->ev, ml_party_no_cached, a, &a->r, &unknown);
+	if (rc != ML_E_UNKNOWN_PARTY)
+		return rc;
+	return ml_fail(a->err, ML_E_UNKNOWN_PARTY, a->index, "key",
+	               "key: party '%.*s' is not defined; define it with a "
+	               "party event first",
+	               (int)unknown.len, unknown.ptr);
+}
+
 static int ml_rule_use_by(struct ml_apply *a)
 {
 	struct ml_grant_row g;
@@ -348,10 +368,10 @@ static int ml_type_rule(struct ml_apply *a)
 	}
 }
 
-static int ml_claims_put(struct ml_apply *a)
+static int ml_claims_put(struct ml_apply *a, uint32_t to)
 {
 	unsigned char k[16], v[8];
-	ml_acct_prefix(k, a->r.grant, a->r.to);
+	ml_acct_prefix(k, a->r.grant, to);
 	ml_be64_put(k + 8, a->ev->seq);
 	ml_be32_put(v, (uint32_t)a->ev->date);
 	ml_be32_put(v + 4, (uint32_t)a->ev->claim_by);
@@ -360,19 +380,35 @@ static int ml_claims_put(struct ml_apply *a)
 	    mdb_put(a->txn, a->st->dbi[ML_DB_CLAIMS], &kv, &vv, 0));
 }
 
+/* claim_by: one row per allocation, so per share of a distribution. */
+static int ml_claims_of(struct ml_apply *a)
+{
+	/* A conditional allocation's claim_by counts from its confirm. */
+	if (!(a->ev->present & ML_BIT(ML_F_CLAIM_BY)) ||
+	    ml_is_conditional(a->ev))
+		return 0;
+	if (a->ev->type != ML_TYPE_DISTRIBUTION)
+		return ml_claims_put(a, a->r.to);
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < a->r.share_count; i++)
+		rc = ml_claims_put(a, a->r.shares[i].party_no);
+	return rc;
+}
+
 static int ml_apply_money(struct ml_apply *a)
 {
 	int rc = ml_resolve_money(a);
+	if (rc == 0 && a->ev->type == ML_TYPE_DISTRIBUTION)
+		rc = ml_resolve_key(a);
 	if (rc == 0)
 		rc = ml_type_rule(a);
 	struct ml_postings ps;
 	ml_postings_of(a->ev, &a->r, &ps);
 	if (rc == 0)
 		rc = ml_apply_postings(a, &ps, a->ev->date, a->ev->seq, +1);
-	/* A conditional allocation's claim_by counts from its confirm. */
-	if (rc == 0 && (a->ev->present & ML_BIT(ML_F_CLAIM_BY)) &&
-	    !ml_is_conditional(a->ev))
-		rc = ml_claims_put(a);
+	if (rc == 0)
+		rc = ml_claims_of(a);
+	ml_resolved_free(&a->r);
 	return rc;
 }
 

@@ -79,6 +79,15 @@ static int ml_cond_target(struct ml_apply *a, uint64_t *seq,
 		return rc;
 	if (!ml_is_conditional(al))
 		return ml_cond_not_alloc(a, *seq, al);
+	if (al->type == ML_TYPE_DISTRIBUTION && ev->type == ML_TYPE_CONFIRM &&
+	    (ev->present & ML_BIT(ML_F_AMOUNT)))
+		return ml_fail(
+		    a->err, ML_E_INVALID_FIELD, a->index, "amount",
+		    "amount: seq %llu is a conditional distribution, "
+		    "whose confirm confirms every share as computed "
+		    "and takes no amount; to distribute another "
+		    "amount, let it lapse and record a new one",
+		    (unsigned long long)*seq);
 	uint64_t by = 0;
 	rc = ml_state_corrected_by(a->st, a->txn, *seq, &by);
 	if (rc == 0 && by != 0)
@@ -90,6 +99,29 @@ static int ml_cond_target(struct ml_apply *a, uint64_t *seq,
 	return rc;
 }
 
+static int ml_cond_party_no(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct ml_apply *a = arg;
+	return ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, id, no);
+}
+
+/* A conditional distribution's shares into r; r->to becomes its first
+ * share's party, whose edge every resolution of it posts to (a share of
+ * 0 posts nothing, but the first kept share is never 0). */
+int ml_cond_shares(struct ml_apply *a, const struct ml_event *al,
+                   struct ml_resolved *r)
+{
+	struct ml_str unknown;
+	int rc = r->shares != NULL
+	             ? 0
+	             : ml_resolve_shares(al, ml_cond_party_no, a, r, &unknown);
+	if (rc == ML_E_UNKNOWN_PARTY || (rc == 0 && r->share_count == 0))
+		rc = ML_E_CORRUPT; /* the distribution was accepted */
+	if (rc == 0)
+		r->to = r->shares[0].party_no;
+	return rc;
+}
+
 int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
                   struct ml_resolved *r)
 {
@@ -98,7 +130,9 @@ int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, al->from,
 		                     &r->from);
-	if (rc == 0)
+	if (rc == 0 && al->type == ML_TYPE_DISTRIBUTION)
+		rc = ml_cond_shares(a, al, r);
+	else if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, al->to,
 		                     &r->to);
 	if (rc == 0 && (r->grant == 0 || r->from == 0 || r->to == 0))
@@ -174,16 +208,27 @@ static int ml_cond_once(struct ml_apply *a, uint64_t al_seq, ml_day al_date)
 	               (unsigned long long)by, (unsigned long long)by);
 }
 
-static int ml_cond_claims_put(struct ml_apply *a, ml_day claim_by)
+static int ml_cond_claim_put(struct ml_apply *a, uint32_t to, ml_day claim_by)
 {
 	unsigned char k[16], v[8];
-	ml_acct_prefix(k, a->r.grant, a->r.to);
+	ml_acct_prefix(k, a->r.grant, to);
 	ml_be64_put(k + 8, a->ev->seq);
 	ml_be32_put(v, (uint32_t)a->ev->date);
 	ml_be32_put(v + 4, (uint32_t)claim_by);
 	MDB_val kv = {16, k}, vv = {8, v};
 	return ml_error_from_mdb(
 	    mdb_put(a->txn, a->st->dbi[ML_DB_CLAIMS], &kv, &vv, 0));
+}
+
+/* The claims rows of a confirm: one per allocation, so per share. */
+static int ml_cond_claims_put(struct ml_apply *a, ml_day claim_by)
+{
+	if (a->r.shares == NULL)
+		return ml_cond_claim_put(a, a->r.to, claim_by);
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < a->r.share_count; i++)
+		rc = ml_cond_claim_put(a, a->r.shares[i].party_no, claim_by);
+	return rc;
 }
 
 int ml_apply_condition(struct ml_apply *a)
@@ -193,8 +238,10 @@ int ml_apply_condition(struct ml_apply *a)
 	int rc = ml_cond_target(a, &al_seq, &al);
 	if (rc == 0)
 		rc = ml_cond_names(a, &al, &a->r);
-	if (rc != 0)
+	if (rc != 0) {
+		ml_resolved_free(&a->r);
 		return rc;
+	}
 	/* al's strings point into LMDB pages: take what is needed now. */
 	ml_day al_date = al.date, claim_by = al.claim_by;
 	bool has_claim_by = (al.present & ML_BIT(ML_F_CLAIM_BY)) != 0;
@@ -210,6 +257,7 @@ int ml_apply_condition(struct ml_apply *a)
 		rc = ml_apply_postings(a, &ps, a->ev->date, a->ev->seq, +1);
 	if (rc == 0 && has_claim_by && a->ev->type == ML_TYPE_CONFIRM)
 		rc = ml_cond_claims_put(a, claim_by);
+	ml_resolved_free(&a->r);
 	return rc;
 }
 
@@ -218,7 +266,11 @@ int ml_correct_cond(struct ml_apply *a, const struct ml_event *e,
 {
 	uint64_t by = 0;
 	if (ml_is_conditional(e)) {
-		int rc = ml_cond_resolved_by(a, r, e->date, e->seq, &by);
+		int rc = e->type == ML_TYPE_DISTRIBUTION
+		             ? ml_cond_shares(a, e, r)
+		             : 0;
+		if (rc == 0)
+			rc = ml_cond_resolved_by(a, r, e->date, e->seq, &by);
 		if (rc != 0 || by == 0)
 			return rc;
 		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",

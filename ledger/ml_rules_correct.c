@@ -157,6 +157,22 @@ static int ml_plan_link(struct ml_apply *a, const struct ml_event *t,
 	               : rc;
 }
 
+static int ml_party_no_stored(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct ml_apply *a = arg;
+	return ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, id, no);
+}
+
+/* A distribution's shares: every share is withdrawn. Its parties were
+ * all defined when it was accepted; one that is not is corruption. */
+static int ml_correct_shares(struct ml_apply *a, const struct ml_event *e,
+                             struct ml_resolved *r)
+{
+	struct ml_str unknown;
+	int rc = ml_resolve_shares(e, ml_party_no_stored, a, r, &unknown);
+	return rc == ML_E_UNKNOWN_PARTY ? ML_E_CORRUPT : rc;
+}
+
 /* Numbers of E's names: all defined, since E was accepted. */
 static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
                               struct ml_resolved *r)
@@ -180,6 +196,8 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 		return ml_correct_cond(a, e, r);
 	if (rc == 0 && r->grant == 0)
 		rc = ML_E_CORRUPT;
+	if (rc == 0 && e->type == ML_TYPE_DISTRIBUTION)
+		rc = ml_correct_shares(a, e, r);
 	if (rc == 0 && ml_is_conditional(e))
 		rc = ml_correct_cond(a, e, r);
 	return rc;
@@ -353,11 +371,14 @@ int ml_apply_correction(struct ml_apply *a)
 	struct ml_resolved r;
 	struct ml_corr_plan p;
 	struct ml_postings ps;
+	memset(&r, 0, sizeof r);
 	int rc = ml_correct_plan(a, &e, &r, &p);
 	if (rc == 0 && p.counts_after)
 		rc = ml_recount_rule(a, &e, &r, p.retract ? e.date : p.day);
-	if (rc != 0)
+	if (rc != 0) {
+		ml_resolved_free(&r);
 		return rc;
+	}
 	/* e's strings point into LMDB pages: take what is needed before any
 	 * write moves them. */
 	bool payout = e.type == ML_TYPE_PAYOUT;
@@ -366,6 +387,8 @@ int ml_apply_correction(struct ml_apply *a)
 		rc = ml_apply_postings(a, &ps, p.t_day, p.t_seq, -1);
 	else
 		rc = ml_apply_postings(a, &ps, p.day, a->ev->seq, +1);
+	/* ps may point into r's room (a distribution): free it after. */
+	ml_resolved_free(&r);
 	if (rc == 0 && payout && !p.counts_after)
 		rc = ml_correct_repayments(a, p.retract ? p.t_day : p.day, &r);
 	if (rc == 0)

@@ -53,7 +53,12 @@ int ml_apply_correction(struct ml_apply *a);
 /* Conditional allocations (ml_rules_cond.c). A confirm or lapse: checked
  * and applied. */
 int ml_apply_condition(struct ml_apply *a);
-/* The numbers of conditional allocation al's grant, from and to. */
+/* A conditional distribution al's shares into r (r->to: the first
+ * share's party, on whose edge its resolutions are found). */
+int ml_cond_shares(struct ml_apply *a, const struct ml_event *al,
+                   struct ml_resolved *r);
+/* The numbers of conditional allocation al's grant, from and to (a
+ * distribution's: grant, from and its shares). */
 int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
                   struct ml_resolved *r);
 /* *by = the confirm or lapse that still counts and resolves allocation

@@ -33,6 +33,14 @@ int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
 int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
                         uint32_t *payer, uint32_t *parent);
 
+struct ml_posting;
+
+/* One share of a distribution: an allocation from → party_no. */
+struct ml_share_no {
+	uint32_t party_no;
+	int64_t amount_ore; /* ≥ 1: shares of 0 make no allocation */
+};
+
 /* Numbers an event's names resolve to (0 = not named by the event). A
  * confirm or lapse names no grant or party: its grant, from and to are
  * those of the conditional allocation it resolves, whose amount is
@@ -41,7 +49,26 @@ struct ml_resolved {
 	uint32_t grant, to_grant, from, to, party, payer, parent;
 	int64_t total_delta_ore; /* grant definitions: new − old total */
 	int64_t pending_ore, confirm_ore;
+	/* A distribution: its shares of 1 öre or more, in key order, and
+	 * room for the 1 + 2 × share_count posting groups they make. Both
+	 * malloc'd by ml_resolve_shares; ml_resolved_free frees them (and
+	 * does nothing for other events). */
+	struct ml_share_no *shares;
+	uint32_t share_count;
+	struct ml_posting *room;
 };
+
+/* Looks up a party's number: *no = 0 when it is not defined. */
+typedef int (*ml_party_no_fn)(void *arg, struct ml_str id, uint32_t *no);
+
+/* Fills r->shares and r->room for the distribution ev (ml_dist.h gives
+ * the shares), resolving each key party with fn. A party fn does not
+ * know: ML_E_UNKNOWN_PARTY with *unknown = its id (pointing into
+ * ev->key), and nothing allocated. Errors: those of fn, ML_E_CORRUPT
+ * (a key that is not canonical), ML_E_NOMEM. */
+int ml_resolve_shares(const struct ml_event *ev, ml_party_no_fn fn, void *arg,
+                      struct ml_resolved *r, struct ml_str *unknown);
+void ml_resolved_free(struct ml_resolved *r);
 
 /* One group of postings on one account or edge. */
 struct ml_posting {
@@ -53,8 +80,9 @@ struct ml_posting {
 };
 
 struct ml_postings {
-	int n;
-	struct ml_posting p[ML_POSTING_GROUPS_MAX];
+	int n, cap;
+	struct ml_posting *p; /* fixed, or a distribution's r->room */
+	struct ml_posting fixed[ML_POSTING_GROUPS_MAX];
 };
 
 /* The postings of ev given its resolved numbers (pure). */

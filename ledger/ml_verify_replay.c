@@ -213,6 +213,20 @@ static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
 	return rc;
 }
 
+static int mv_shares(struct mv_expect *x, const struct ml_event *ev,
+                     struct ml_resolved *r, struct mv_diff *d);
+
+/* The allocations r stands for: one, or a distribution's shares. */
+static uint32_t mv_allocs(const struct ml_resolved *r)
+{
+	return r->shares != NULL ? r->share_count : 1;
+}
+
+static uint32_t mv_alloc_to(const struct ml_resolved *r, uint32_t i)
+{
+	return r->shares != NULL ? r->shares[i].party_no : r->to;
+}
+
 /* A confirm or lapse: the names and amounts of the conditional
  * allocation it resolves; a confirm of one with a claim_by adds the claim
  * row (a conditional allocation's claim_by counts from its confirm). */
@@ -239,14 +253,65 @@ static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 (unsigned long long)ev->seq,
 		                 (unsigned long long)seq);
 	rc = mv_resolve(x, &al, &r, d);
+	if (rc == 0 && al.type == ML_TYPE_DISTRIBUTION)
+		rc = mv_shares(x, &al, &r, d);
 	if (rc != 0)
 		return rc;
 	ml_resolved_condition(ev, &al, &r);
-	if (ev->type == ML_TYPE_CONFIRM && (al.present & ML_BIT(ML_F_CLAIM_BY)))
+	bool claim =
+	    ev->type == ML_TYPE_CONFIRM && (al.present & ML_BIT(ML_F_CLAIM_BY));
+	for (uint32_t i = 0; rc == 0 && claim && i < mv_allocs(&r); i++)
+		rc =
+		    mv_row_add(&x->claims,
+		               (struct mv_row){r.grant, mv_alloc_to(&r, i),
+		                               ev->seq, ev->date, al.claim_by});
+	if (rc == 0)
+		rc = mv_add_postings(x, ev, &r);
+	ml_resolved_free(&r);
+	return rc;
+}
+
+static int mv_party_no(void *arg, struct ml_str id, uint32_t *no)
+{
+	struct mv_expect *x = arg;
+	*no = 0;
+	ml_cache_name(x->names, 'p', id, no);
+	return 0;
+}
+
+/* A distribution's shares (into r), or the difference its key makes. */
+static int mv_shares(struct mv_expect *x, const struct ml_event *ev,
+                     struct ml_resolved *r, struct mv_diff *d)
+{
+	struct ml_str unknown = {NULL, 0};
+	int rc = ml_resolve_shares(ev, mv_party_no, x, r, &unknown);
+	if (rc == ML_E_UNKNOWN_PARTY || rc == ML_E_CORRUPT)
+		return mv_differ(
+		    d, "record", ev->seq,
+		    "seq %llu is a distribution whose key %s%.*s",
+		    (unsigned long long)ev->seq,
+		    unknown.ptr ? "names undefined party " : "cannot be read",
+		    (int)unknown.len, unknown.ptr ? unknown.ptr : "");
+	return rc;
+}
+
+/* A distribution's shares, and a claims row per share with claim_by. */
+static int mv_distribution(struct mv_expect *x, const struct ml_event *ev,
+                           struct ml_resolved *r, struct mv_diff *d)
+{
+	int rc = mv_shares(x, ev, r, d);
+	/* A conditional one's claim_by counts from its confirm. */
+	bool claim =
+	    (ev->present & ML_BIT(ML_F_CLAIM_BY)) && !ml_is_conditional(ev);
+	for (uint32_t i = 0; rc == 0 && claim && i < r->share_count; i++)
 		rc = mv_row_add(&x->claims,
-		                (struct mv_row){r.grant, r.to, ev->seq,
-		                                ev->date, al.claim_by});
-	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
+		                (struct mv_row){r->grant, r->shares[i].party_no,
+		                                ev->seq, ev->date,
+		                                ev->claim_by});
+	if (rc == 0)
+		rc = mv_add_postings(x, ev, r);
+	ml_resolved_free(r);
+	return rc;
 }
 
 static int mv_other(struct mv_expect *x, const struct ml_event *ev,
@@ -256,6 +321,8 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 	int rc = mv_resolve(x, ev, &r, d);
 	if (rc != 0)
 		return rc;
+	if (ev->type == ML_TYPE_DISTRIBUTION)
+		return mv_distribution(x, ev, &r, d);
 	if (ev->type == ML_TYPE_CLOSE) {
 		if (x->closed[r.grant] < ev->date)
 			x->closed[r.grant] = ev->date;
@@ -354,7 +421,12 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 (unsigned long long)s);
 	rc = mv_resolve(x, &e, &r, d);
 	x->corrections++;
-	return rc == 0 ? mv_correct_apply(x, ev, &t, &e, depth, &r) : rc;
+	if (rc == 0 && e.type == ML_TYPE_DISTRIBUTION)
+		rc = mv_shares(x, &e, &r, d);
+	if (rc == 0)
+		rc = mv_correct_apply(x, ev, &t, &e, depth, &r);
+	ml_resolved_free(&r);
+	return rc;
 }
 
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,

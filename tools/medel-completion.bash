@@ -16,15 +16,16 @@ _medel()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local commands="append record import-csv log balance trace repayments
+	local commands="append record import-csv distribute log balance trace repayments
 		deadlines verify export backup help"
 	local global="--db --url --token --socket --json --csv --lang --help --version"
 	local types="party grant allocation decline requisition invoice payout
-		expense repayment carryover report correction close"
+		expense repayment carryover report correction close distribution"
 	local fields="--grant --from --to --party --amount --date --ref --note
 		--id --activity --unit --to-grant --invoice-no --settles --corrects
 		--claim-by --use-by --report-by --repay-by --carry-over --total
-		--payer --parent --kind --name --org-no --year --spent --due --meta"
+		--payer --parent --kind --name --org-no --year --spent --due --meta
+		--key --key-name --round-to"
 
 	case $prev in
 	--db)
@@ -74,6 +75,12 @@ _medel()
 			return
 		fi ;;
 	import-csv) opts="--type --dry-run --expected-head --template" ;;
+	distribute) opts="--grant --from --amount --key --key-name --round-to
+		--date --claim-by --id --ref --note --dry-run --expected-head"
+		if [[ ${words[cword-1]} == --key ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return
+		fi ;;
 	log) opts="--grant --party --type --after --limit --follow" ;;
 	balance) opts="--as-of --known-at --grant --posts --party --rollup" ;;
 	trace) opts="--as-of --known-at --format" ;;

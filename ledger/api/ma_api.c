@@ -90,6 +90,8 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
     [MA_ROUTE_STATEMENT] = {"statement", "GET", "/v1/statement",
                             VIEW | P(PARTY) | P(GRANT) | READABLE, MA_ROLE_READ,
                             true, false, CSV_FORMATS | F(HTML)},
+    [MA_ROUTE_DISTRIBUTION] = {"distribution", "GET", "/v1/distributions/", 0,
+                               MA_ROLE_READ, true, false},
 };
 
 const struct ma_route_info *ma_route_info(enum ma_route r)
@@ -120,16 +122,21 @@ enum ma_route ma_api_route(const char *method, const char *path,
                            bool *method_ok, uint64_t *seq_out)
 {
 	*method_ok = false;
-	const char *prefix = ma_routes[MA_ROUTE_EVENT].path;
-	if (strncmp(path, prefix, strlen(prefix)) == 0) {
+	static const enum ma_route by_seq[] = {MA_ROUTE_EVENT,
+	                                       MA_ROUTE_DISTRIBUTION};
+	for (size_t i = 0; i < sizeof by_seq / sizeof by_seq[0]; i++) {
+		const char *prefix = ma_routes[by_seq[i]].path;
+		if (strncmp(path, prefix, strlen(prefix)) != 0)
+			continue;
 		if (ma_path_seq(path + strlen(prefix), seq_out) != 0)
 			return MA_ROUTE_NONE;
 		*method_ok = strcmp(method, "GET") == 0;
-		return MA_ROUTE_EVENT;
+		return by_seq[i];
 	}
 	enum ma_route found = MA_ROUTE_NONE;
 	for (int r = MA_ROUTE_HEALTHZ; r < MA_ROUTE_COUNT; r++) {
-		if (r == MA_ROUTE_EVENT || strcmp(path, ma_routes[r].path) != 0)
+		if (r == MA_ROUTE_EVENT || r == MA_ROUTE_DISTRIBUTION ||
+		    strcmp(path, ma_routes[r].path) != 0)
 			continue;
 		found = (enum ma_route)r;
 		if (strcmp(method, ma_routes[r].method) == 0) {
@@ -286,6 +293,23 @@ static void ma_get_event(struct ma_api *api, struct ml_read *rd, uint64_t seq,
 		r->status = 200;
 }
 
+/* GET /v1/distributions/{seq}: 404 unless seq is a distribution. */
+static void ma_get_distribution(struct ma_api *api, struct ml_read *rd,
+                                uint64_t seq, struct ma_response *r)
+{
+	struct ml_errinfo err;
+	cJSON *doc = NULL;
+	ml_errinfo_clear(&err);
+	int rc = ml_answer_distribution(api->lg, rd, seq, &doc, &err);
+	if (rc == 0)
+		rc = ml_json_print(doc, &r->body);
+	cJSON_Delete(doc);
+	if (rc != 0)
+		ma_answer_failed(r, rc, &err);
+	else
+		r->status = 200;
+}
+
 /* GET /v1/events, possibly long-polling: MA_API_WAIT when the caller may
  * hold it, asked to wait, and there is nothing to show. */
 static enum ma_api_outcome ma_get_events(struct ma_api *api, struct ml_read *rd,
@@ -408,6 +432,8 @@ ma_get(struct ma_api *api, const struct ma_request *req, enum ma_route route,
 	}
 	if (route == MA_ROUTE_HEALTHZ)
 		ma_get_healthz(api, rd, r);
+	else if (route == MA_ROUTE_DISTRIBUTION)
+		ma_get_distribution(api, rd, seq, r);
 	else if (route == MA_ROUTE_EVENT)
 		ma_get_event(api, rd, seq, r);
 	else if (route == MA_ROUTE_EVENTS)

@@ -97,6 +97,13 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
 bool ml_event_matches(const struct ml_event *ev,
                       const struct ml_events_query *q);
 
+/* GET /v1/distributions/{seq}: the shares the distribution at seq gave
+ * (ml_dist.h), every party of its key in code-point order, shares of 0
+ * included. ML_E_NOT_FOUND when seq is not in the log or is not a
+ * distribution. */
+int ml_answer_distribution(struct ml_ledger *lg, struct ml_read *rd,
+                           uint64_t seq, cJSON **out, struct ml_errinfo *err);
+
 /* GET /v1/verify: re-hashes the chain and rebuilds every projection from
  * the log alone, in memory, comparing with what is stored. Returns 0 with
  * {"ok":true,…} or {"ok":false,"difference":{…}}; a non-zero return is a

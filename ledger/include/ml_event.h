@@ -47,6 +47,7 @@ enum ml_type {
 	ML_TYPE_CLOSE,
 	ML_TYPE_CONFIRM, /* appended: the type byte is on disk */
 	ML_TYPE_LAPSE,
+	ML_TYPE_DISTRIBUTION, /* after the others: the record stores the number */
 	ML_TYPE_COUNT
 };
 
@@ -67,6 +68,8 @@ enum ml_field {
 	ML_F_HASH,        /* "hash" (stored) */
 	ML_F_ID,          /* "id" */
 	ML_F_INVOICE_NO,  /* "invoice_no" */
+	ML_F_KEY,         /* "key" */
+	ML_F_KEY_NAME,    /* "key_name" */
 	ML_F_KIND,        /* "kind" */
 	ML_F_META,        /* "meta" */
 	ML_F_NAME,        /* "name" */
@@ -81,6 +84,7 @@ enum ml_field {
 	ML_F_REF,         /* "ref" */
 	ML_F_REPAY_BY,    /* "repay_by" */
 	ML_F_REPORT_BY,   /* "report_by" */
+	ML_F_ROUND_TO,    /* "round_to" */
 	ML_F_SEQ,         /* "seq" (stored) */
 	ML_F_SETTLES,     /* "settles" */
 	ML_F_SPENT,       /* "spent" */
@@ -117,7 +121,9 @@ enum ml_value_kind {
 	ML_V_SETTLES, /* seq (integer) or event id (string): settles, allocation */
 	ML_V_META,    /* JSON object, integers only, ≤ 4 KiB canonical */
 	ML_V_TIME,    /* RFC 3339 µs (stored) */
-	ML_V_HASH     /* 64 lower-case hex (stored) */
+	ML_V_HASH,    /* 64 lower-case hex (stored) */
+	ML_V_KEY, /* JSON object party id → weight, canonical (ml_dist.h) */
+	ML_V_ROUND_TO /* "kr" or "ore" */
 };
 
 struct ml_field_info {
@@ -160,6 +166,10 @@ struct ml_event {
 	struct ml_str grant, payer, from, to, to_grant;
 	struct ml_str activity, unit, invoice_no;
 	struct ml_str condition;
+	/* distribution: the key as canonical JSON text ({"id":w,…}, ids in
+	 * code-point order, ≤ ML_KEY_BYTES_MAX), what its weights are, and
+	 * round_to ("kr" or "ore"; absent = kr) */
+	struct ml_str key, key_name, round_to;
 	/* The event an event names: `settles` (payout) or `allocation`
 	 * (confirm, lapse); no type has both, so they share these two. */
 	struct ml_str settles_id; /* given as an event id */

@@ -60,12 +60,28 @@
 #define ML_BATCH_EVENTS_MAX 10000
 #define ML_BODY_BYTES_MAX   (8u * 1024u * 1024u)
 
-/* An event's encodings: the canonical JSON of the largest legal event is
- * under 8 KiB (meta 4 KiB + note 1000 + activity 500 + ids and escapes,
- * where one control byte escapes to six). 32 KiB leaves room for the
- * worst case of every text field escaped. */
-#define ML_EVENT_JSON_MAX   (32u * 1024u)
-#define ML_RECORD_BYTES_MAX (16u * 1024u)
+/* A distribution's key (DOMAIN.md): 1 to 1 000 parties, each with a
+ * positive integer weight. Weights are populations, areas, head counts:
+ * the limit of 10^12 is a thousand times the world's population, and it
+ * keeps the arithmetic exact — the total weight W ≤ 1 000 × 10^12 = 10^15
+ * fits an int64 with room, and amount × weight ≤ 10^15 × 10^12 = 10^27
+ * is computed in 128 bits (ml_dist.c), so no share is ever rounded by the
+ * machine. The key is stored as canonical text: per party at most
+ * "id":weight, = 2 + 64 + 1 + 13 + 1 bytes, and the braces. The key's
+ * name is a sentence ("SCB folkmängd 2019-11-01"). */
+#define ML_KEY_PARTIES_MAX 1000
+#define ML_KEY_WEIGHT_MAX  1000000000000LL
+#define ML_KEY_BYTES_MAX   (ML_KEY_PARTIES_MAX * (ML_PARTY_ID_MAX + 17) + 2)
+#define ML_KEY_NAME_MAX    200
+
+/* An event's encodings: the canonical JSON of the largest legal event
+ * without a key is under 8 KiB (meta 4 KiB + note 1000 + activity 500 +
+ * ids and escapes, where one control byte escapes to six); 32 KiB leaves
+ * room for the worst case of every text field escaped. A distribution
+ * adds its key (≤ ML_KEY_BYTES_MAX, never escaped: ids and digits), so
+ * both limits add the key's size to what they were. */
+#define ML_EVENT_JSON_MAX   (32u * 1024u + ML_KEY_BYTES_MAX)
+#define ML_RECORD_BYTES_MAX (16u * 1024u + ML_KEY_BYTES_MAX)
 
 /* Reading the log: GET /v1/events limit ≤ 10 000, default 1000. */
 #define ML_EVENTS_LIMIT_MAX     10000
@@ -95,7 +111,9 @@
 
 /* Postings one event makes on accounts: a grant post touches its own
  * payer account and its parent's (2 + 2 buckets); a payout touches two
- * accounts and one edge. */
+ * accounts and one edge. A distribution is the exception: one posting
+ * on from and two per share (≤ 1 + 2 × ML_KEY_PARTIES_MAX), kept in
+ * room allocated for it (ml_state_internal.h, ml_resolve_shares). */
 #define ML_POSTINGS_MAX 6
 
 /* Corrections in one chain (a correction of a correction of … an event).
@@ -148,6 +166,10 @@ static_assert(ML_RECORD_BYTES_MAX < ML_EVENT_JSON_MAX,
               "a record is smaller than its JSON");
 static_assert(ML_META_MAX + ML_NOTE_MAX + ML_ACTIVITY_MAX < ML_RECORD_BYTES_MAX,
               "the largest legal event's text fits a record");
+static_assert(ML_KEY_WEIGHT_MAX * ML_KEY_PARTIES_MAX <= ML_JSON_INT_MAX,
+              "a key's total weight is an exact JSON integer");
+static_assert(ML_KEY_WEIGHT_MAX <= ML_JSON_INT_MAX, "a weight is exact");
+static_assert(ML_KEY_BYTES_MAX <= UINT32_MAX, "a key's length is a u32");
 static_assert(ML_EVENTS_LIMIT_DEFAULT <= ML_EVENTS_LIMIT_MAX,
               "the default limit is allowed");
 static_assert(ML_PARTIES_MAX < UINT32_MAX && ML_GRANTS_MAX < UINT32_MAX,

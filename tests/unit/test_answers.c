@@ -1914,6 +1914,100 @@ static void test_events_index_blocks(void)
 	tl_close(lg, dir);
 }
 
+/* Does verify (which sums the log's index against the log) say ok? */
+static bool events_verify_ok(struct ml_ledger *lg)
+{
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
+		return false;
+	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	if (!ok && doc != NULL) {
+		char *t = cJSON_PrintUnformatted(doc);
+		MT_FAIL_AT("verify: %s", t);
+		free(t);
+	}
+	cJSON_Delete(doc);
+	return ok;
+}
+
+/* A distribution is found under its grant, its from and every party of
+ * its key (1 000 here), and so is its correction. One batch of 100 such
+ * distributions gathers 100 100 index entries, more than
+ * ML_EVIDX_BATCH_ENTRIES_MAX: the batch is written out early and the
+ * index still equals the scan, and verify's sum of it. */
+static void test_events_index_dist(void)
+{
+	char dir[4096];
+	struct ml_ledger *lg = tl_open(dir, "answers-dist");
+	struct ml_buf b, key;
+	struct ml_errinfo err;
+	ml_buf_init(&b, 1u << 24);
+	ml_buf_init(&key, 1u << 20);
+	ml_buf_add_str(&b,
+	               "[{\"type\":\"party\",\"date\":\"2020-01-01\","
+	               "\"party\":\"lf\",\"name\":\"L\",\"kind\":\"other\"}");
+	for (int i = 0; i < ML_KEY_PARTIES_MAX; i++) {
+		ml_buf_addf(&b,
+		            ",{\"type\":\"party\",\"date\":\"2020-01-01\","
+		            "\"party\":\"k%04d\",\"name\":\"K\",\"kind\":"
+		            "\"municipality\"}",
+		            i);
+		ml_buf_addf(&key, "%s\"k%04d\":%d", i ? "," : "{", i, i + 1);
+	}
+	ml_buf_add_str(&key, "}");
+	ml_buf_add_str(&b, ",{\"type\":\"grant\",\"date\":\"2020-01-01\","
+	                   "\"grant\":\"g\",\"payer\":\"lf\",\"total\":"
+	                   "100000000000,\"year\":2020,\"name\":\"G\"}]");
+	if (tl_append(lg, b.data, &err, NULL) != 0) /* seqs 1-1002 */
+		MT_FAIL_AT("append: %s", err.message);
+	ml_buf_reset(&b);
+	for (int i = 0; i < 100; i++) /* seqs 1003-1102 */
+		ml_buf_addf(
+		    &b,
+		    "%c{\"type\":\"distribution\",\"date\":\"2020-02-01\","
+		    "\"grant\":\"g\",\"from\":\"lf\",\"amount\":"
+		    "100000000,\"key_name\":\"w\",\"key\":%s}",
+		    i ? ',' : '[', key.data);
+	ml_buf_add_str(&b, "]");
+	if (tl_append(lg, b.data, &err, NULL) != 0)
+		MT_FAIL_AT("append: %s", err.message);
+	add(lg, "{'type':'correction','date':'2020-03-01','corrects':1050,"
+	        "'note':'fel nyckel'}"); /* 1103 */
+	struct ml_events_query q = eq(1040, 1000);
+	q.type = ML_TYPE_CORRECTION;
+	q.party = "k0999";
+	CHECK_EVENTS(lg, &q, 1103, 1103);
+	q = eq(1101, 1000);
+	q.party = "k0000";
+	CHECK_EVENTS(lg, &q, 1103, 1102, 1103);
+	q.party = "k0500";
+	q.grant = "g";
+	CHECK_EVENTS(lg, &q, 1103, 1102, 1103);
+	q.party = "lf";
+	q.grant = NULL;
+	CHECK_EVENTS(lg, &q, 1103, 1102, 1103);
+	q.party = "k1000"; /* no such key party */
+	CHECK_EVENTS(lg, &q, 1101, 0);
+	static const char *const parties[] = {"k0000", "k0001", "k0089",
+	                                      "k0999", "lf",    NULL};
+	int found = 0;
+	for (size_t i = 0; i < 6 * 4; i++) {
+		struct ml_events_query f = eq(i % 4 * 350, 1000);
+		f.party = parties[i / 4];
+		f.type = i % 2 ? ML_TYPE_DISTRIBUTION : ML_TYPE_NONE;
+		check_events_filter(lg, &f, &found);
+	}
+	MT_CHECK(found >= 12);
+	MT_CHECK(events_verify_ok(lg));
+	ml_buf_free(&b);
+	ml_buf_free(&key);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_json_helpers);
@@ -1928,6 +2022,7 @@ int main(void)
 	MT_RUN(test_deadlines_condition);
 	MT_RUN(test_events);
 	MT_RUN(test_events_index);
+	MT_RUN(test_events_index_dist);
 	MT_RUN(test_events_index_blocks);
 	MT_RUN(test_event_matches);
 	MT_RUN(test_posts);

@@ -1289,18 +1289,24 @@ static const char tx_every[] = P_("kammarkollegiet", "state", "") P_(
                                                             "{\"type\":\"lapse\",\"date\":\"2020-12-01\",\"allocation\":\"v-2\"}\n"
                                                             "{\"type\":\"allocation\",\"date\":\"2020-06-01\",\"grant\":\"ph-2020\","
                                                             "\"from\":\"skr\",\"to\":\"nacka\",\"amount\":3000000,"
-                                                            "\"condition\":\"exakt belopp meddelas senare\"}\n";
+                                                            "\"condition\":\"exakt belopp meddelas senare\"}\n"
+                                                            /* 46: a distribution by key, in öre, with a leftover öre that a tie
+       of remainders gives to the larger weight: 66 668 and 33 333 öre */
+                                                            "{\"type\":\"distribution\",\"date\":\"2020-05-05\",\"grant\":"
+                                                            "\"ph-2020\",\"from\":\"kammarkollegiet\",\"amount\":100001,"
+                                                            "\"round_to\":\"ore\",\"key\":{\"malmo\":2,\"nacka\":1},"
+                                                            "\"key_name\":\"befolkning; \\\"x\\\" [2020-01-01]\"}\n";
 
 static void test_tools_every_type(void)
 {
 	char dir[4096];
 	struct ml_ledger *lg = tx_open(dir, "export-every");
 	MT_REQUIRE(tx_load(lg, tx_every, "every type") == 0);
-	MT_CHECK_INT(tl_head(lg), 45);
+	MT_CHECK_INT(tl_head(lg), 46);
 	bool seen[ML_TYPE_COUNT] = {false};
 	MDB_txn *txn;
 	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
-	for (uint64_t seq = 1; seq <= 45; seq++) {
+	for (uint64_t seq = 1; seq <= 46; seq++) {
 		struct ml_event ev;
 		if (ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0)
 			seen[ev.type] = true;

@@ -94,8 +94,9 @@
 #define NP_DEF           14 /* only the first NP_DEF are ever defined */
 #define NG               10 /* grant ids in the pool */
 #define NG_DEF           9  /* the first NG_DEF may get defined */
-#define NPOST            3  /* postings of one event, at most */
-#define BATCH_MAX        4  /* events of one generated batch, at most */
+#define KEY_MAX          4  /* parties in a distribution's key, at most */
+#define NPOST            (1 + 2 * KEY_MAX) /* postings of one event, at most */
+#define BATCH_MAX        4 /* events of one generated batch, at most */
 #define MISMATCH_MAX     10
 #define CHECKPOINTS      200
 #define EVENTS_DEFAULT   20000
@@ -202,6 +203,12 @@ struct mev {
 	ml_day decide_by; /* of a conditional allocation, NONE */
 	bool has_amount;  /* a confirm that gives its amount */
 	int tgt;          /* confirm, lapse: the allocation's index, NONE */
+	/* distribution: the key's parties in id order, their weights, their
+	 * shares (model_shares), and round_to ore (else kr) */
+	int nkey;
+	int kp[KEY_MAX];
+	int64_t kw[KEY_MAX], share[KEY_MAX];
+	bool ore;
 	uint64_t corrected_by;
 	int npost;
 	struct mpost post[NPOST];
@@ -318,14 +325,14 @@ static bool is_money(enum ml_type t)
 	       t == ML_TYPE_REQUISITION || t == ML_TYPE_INVOICE ||
 	       t == ML_TYPE_PAYOUT || t == ML_TYPE_EXPENSE ||
 	       t == ML_TYPE_REPAYMENT || t == ML_TYPE_CARRYOVER ||
-	       is_resolution(t);
+	       is_resolution(t) || t == ML_TYPE_DISTRIBUTION;
 }
 
 /* Types whose `from` and `to` are parties (a and b). */
 static bool has_from_to(enum ml_type t)
 {
 	return is_money(t) && t != ML_TYPE_EXPENSE && t != ML_TYPE_CARRYOVER &&
-	       !is_resolution(t);
+	       !is_resolution(t) && t != ML_TYPE_DISTRIBUTION;
 }
 
 static int64_t held_of(const int64_t t[ML_BUCKETS])
@@ -443,6 +450,46 @@ static void build_resolution(const struct model *m, struct mev *e)
 	post_second(e, 2, ML_B_ALLOCATED, c);
 }
 
+/* Does key party i come before key party j for a leftover unit? The
+ * larger remainder, the larger weight, the id first in code-point
+ * order. */
+static bool share_first(const struct mev *e, const int64_t *rem, int i, int j)
+{
+	if (rem[i] != rem[j])
+		return rem[i] > rem[j];
+	if (e->kw[i] != e->kw[j])
+		return e->kw[i] > e->kw[j];
+	return strcmp(PARTIES[e->kp[i]].id, PARTIES[e->kp[j]].id) < 0;
+}
+
+/* docs/rules.md's shares: the floors, then the leftover units handed
+ * out one at a time to the best party not yet given one. */
+static void model_shares(struct mev *e)
+{
+	int64_t unit = e->ore ? 1 : 100, units = e->amount / unit, w = 0;
+	int64_t rem[KEY_MAX], left = units;
+	bool given[KEY_MAX] = {false};
+	for (int i = 0; i < e->nkey; i++)
+		w += e->kw[i];
+	for (int i = 0; i < e->nkey; i++) {
+		__int128 p = (__int128)units * e->kw[i];
+		e->share[i] = (int64_t)(p / w);
+		rem[i] = (int64_t)(p % w);
+		left -= e->share[i];
+	}
+	for (; left > 0; left--) {
+		int best = -1;
+		for (int i = 0; i < e->nkey; i++)
+			if (!given[i] &&
+			    (best < 0 || share_first(e, rem, i, best)))
+				best = i;
+		given[best] = true;
+		e->share[best]++;
+	}
+	for (int i = 0; i < e->nkey; i++)
+		e->share[i] *= unit;
+}
+
 static void build_postings(const struct model *m, struct mev *e)
 {
 	int64_t x = e->amount;
@@ -501,6 +548,18 @@ static void build_postings(const struct model *m, struct mev *e)
 	case ML_TYPE_CARRYOVER:
 		post_add(e, 0, g, e->a, NONE, ML_B_CARRIED_OUT, x);
 		post_add(e, 0, e->g2, e->a, NONE, ML_B_CARRIED_IN, x);
+		break;
+	case ML_TYPE_DISTRIBUTION:
+		model_shares(e);
+		post_add(e, 0, g, e->a, NONE, ML_B_ALLOCATED_OUT, x);
+		for (int i = 0; i < e->nkey; i++) {
+			if (e->share[i] == 0)
+				continue;
+			post_add(e, 0, g, e->kp[i], NONE, ML_B_ALLOCATED,
+			         e->share[i]);
+			post_add(e, 1, g, e->a, e->kp[i], ML_B_ALLOCATED,
+			         e->share[i]);
+		}
 		break;
 	default:
 		break;
@@ -961,6 +1020,11 @@ static int check_type_rule(const struct model *m, struct mev *e)
 	case ML_TYPE_CONFIRM:
 	case ML_TYPE_LAPSE:
 		return check_resolution(m, e);
+	case ML_TYPE_DISTRIBUTION:
+		for (int i = 0; i < e->nkey; i++)
+			if (!pdef(m, e->kp[i]))
+				return ML_E_UNKNOWN_PARTY;
+		return 0;
 	default:
 		return 0;
 	}
@@ -1510,6 +1574,59 @@ static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
 	}
 }
 
+/* Sorts the key by party id, as the ledger stores it. */
+static void key_sort(struct mev *e)
+{
+	for (int i = 1; i < e->nkey; i++)
+		for (int j = i; j > 0 && strcmp(PARTIES[e->kp[j - 1]].id,
+		                                PARTIES[e->kp[j]].id) > 0;
+		     j--) {
+			int p = e->kp[j];
+			int64_t w = e->kw[j];
+			e->kp[j] = e->kp[j - 1];
+			e->kw[j] = e->kw[j - 1];
+			e->kp[j - 1] = p;
+			e->kw[j - 1] = w;
+		}
+}
+
+/* A distribution from a party with money to allocate among 1 to
+ * KEY_MAX others: small weights (ties) or populations; now and then an
+ * undefined party in the key. */
+static void gen_distribution(struct gen *G, struct mev *e)
+{
+	mev_init(e, ML_TYPE_DISTRIBUTION);
+	e->g = pick_gdef(G);
+	e->a = pick_party_with(G, e->g, NONE, q_unalloc, 85);
+	e->day = pick_day_for(G, e->g, NONE, acct_of(G, e->g, e->a), q_unalloc);
+	e->ore = chance(G, 30);
+	int want = 1 + (int)rnd(G, KEY_MAX);
+	bool small = chance(G, 50);
+	for (int t = 0; t < 4 * KEY_MAX && e->nkey < want; t++) {
+		int p = pick_other(G, e->a);
+		bool dup = p == e->a;
+		for (int i = 0; i < e->nkey; i++)
+			dup = dup || e->kp[i] == p;
+		if (dup)
+			continue;
+		e->kp[e->nkey] = p;
+		e->kw[e->nkey++] = small ? 1 + rnd(G, 3) : 1 + rnd(G, 1000000);
+	}
+	if (chance(G, 3))
+		e->kp[0] = pick_pundef(G);
+	key_sort(e);
+	int64_t unit = e->ore ? 1 : 100;
+	e->amount = pick_amount(
+	    G, min_from(G->m, acct_of(G, e->g, e->a), e->day, q_unalloc));
+	e->amount = e->amount / unit * unit;
+	if (e->amount == 0)
+		e->amount = unit;
+	if (chance(G, 30))
+		e->claim_by = e->day + (ml_day)rnd(G, 200);
+	if (chance(G, 10))
+		e->id_no = G->id_next++;
+}
+
 static void gen_decline(struct gen *G, struct mev *e)
 {
 	mev_init(e, ML_TYPE_DECLINE);
@@ -1909,7 +2026,7 @@ static const struct {
     {ML_TYPE_REPAYMENT, 75},   {ML_TYPE_CARRYOVER, 45},
     {ML_TYPE_REPORT, 30},      {ML_TYPE_CORRECTION, 100},
     {ML_TYPE_CLOSE, 3},        {ML_TYPE_CONFIRM, 30},
-    {ML_TYPE_LAPSE, 15},
+    {ML_TYPE_LAPSE, 15},       {ML_TYPE_DISTRIBUTION, 40},
 };
 
 #define MIX_N ((int)(sizeof MIX / sizeof MIX[0]))
@@ -1978,6 +2095,9 @@ static void gen_event(struct gen *G, struct mev *e)
 	case ML_TYPE_CONFIRM:
 	case ML_TYPE_LAPSE:
 		gen_resolution(G, e, t);
+		break;
+	case ML_TYPE_DISTRIBUTION:
+		gen_distribution(G, e);
 		break;
 	default:
 		gen_claim(G, e, t);
@@ -2092,10 +2212,24 @@ static void json_grant(struct ml_buf *b, const struct mev *e)
 		            e->carry_over ? "true" : "false");
 }
 
+static void json_key(struct ml_buf *b, const struct mev *e)
+{
+	js_str(b, "from", PARTIES[e->a].id);
+	ml_buf_add_str(b, ",\"key\":{");
+	for (int i = 0; i < e->nkey; i++)
+		ml_buf_addf(b, "%s\"%s\":%" PRId64, i ? "," : "",
+		            PARTIES[e->kp[i]].id, e->kw[i]);
+	ml_buf_addf(b, "},\"key_name\":\"Folkmängd %d\"", e->nkey);
+	if (e->ore)
+		js_str(b, "round_to", "ore");
+}
+
 static void json_money(struct ml_buf *b, const struct mev *e)
 {
 	js_str(b, "grant", GRANTS[e->g].id);
-	if (has_from_to(e->type)) {
+	if (e->type == ML_TYPE_DISTRIBUTION) {
+		json_key(b, e);
+	} else if (has_from_to(e->type)) {
 		js_str(b, "from", PARTIES[e->a].id);
 		js_str(b, "to", PARTIES[e->b].id);
 	} else {
@@ -2644,6 +2778,11 @@ static void model_marks(const struct model *m, const struct mview *v,
 		if (e->type == ML_TYPE_CONFIRM && e->tgt != NONE)
 			claim_by[e->g][e->b] = max_day(claim_by[e->g][e->b],
 			                               m->ev[e->tgt].claim_by);
+		for (int k = 0; e->type == ML_TYPE_DISTRIBUTION && k < e->nkey;
+		     k++)
+			if (e->share[k] > 0)
+				claim_by[e->g][e->kp[k]] = max_day(
+				    claim_by[e->g][e->kp[k]], e->claim_by);
 	}
 }
 

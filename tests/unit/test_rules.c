@@ -400,8 +400,8 @@ static const struct rule_case cond_cases[] = {
      "{'type':'allocation','date':'2020-04-10','grant':'ph-2020',"
      "'from':'malmo','to':'lund','amount':1,'decide_by':'2020-05-01'}",
      ML_E_INVALID_FIELD, 0, "decide_by",
-     "decide_by: needs a condition: only a conditional allocation has a "
-     "date to decide by"},
+     "decide_by: needs a condition: only a conditional allocation or "
+     "distribution has a date to decide by"},
 };
 
 static void run_cases(struct ml_ledger *lg, const struct rule_case *cs,

@@ -131,7 +131,8 @@ enum ma_route {
 	MA_ROUTE_VERIFY,
 	MA_ROUTE_EXPORT,
 	MA_ROUTE_BACKUP,
-	MA_ROUTE_STATEMENT, /* GET /v1/statement */
+	MA_ROUTE_STATEMENT,    /* GET /v1/statement */
+	MA_ROUTE_DISTRIBUTION, /* GET /v1/distributions/{seq} */
 	MA_ROUTE_COUNT
 };
 
