@@ -230,12 +230,14 @@ static uint32_t mv_alloc_to(const struct ml_resolved *r, uint32_t i)
 /* A confirm or lapse: the names and amounts of the conditional
  * allocation it resolves; a confirm of one with a claim_by adds the claim
  * row (a conditional allocation's claim_by counts from its confirm). */
-static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-                        const struct ml_event *ev, struct mv_diff *d)
+/* The postings of confirm or lapse ev into *r (the allocation it
+ * resolves read into *al); r must be freed (ml_resolved_free) on 0. */
+static int mv_resolve_condition(struct ml_store *st, MDB_txn *txn,
+                                struct mv_expect *x, const struct ml_event *ev,
+                                struct mv_diff *d, struct ml_event *al,
+                                struct ml_resolved *r)
 {
 	uint64_t seq = ev->settles_seq;
-	struct ml_event al;
-	struct ml_resolved r;
 	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
 	if (rc == 0 && (seq == 0 || seq >= ev->seq))
 		return mv_differ(d, "record", ev->seq,
@@ -243,21 +245,34 @@ static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 "before it",
 		                 (unsigned long long)ev->seq);
 	if (rc == 0)
-		rc = ml_log_get(st, txn, seq, &al);
+		rc = ml_log_get(st, txn, seq, al);
 	if (rc != 0)
 		return rc;
-	if (!ml_is_conditional(&al))
+	if (!ml_is_conditional(al))
 		return mv_differ(d, "record", ev->seq,
 		                 "seq %llu resolves seq %llu, which is not a "
 		                 "conditional allocation",
 		                 (unsigned long long)ev->seq,
 		                 (unsigned long long)seq);
-	rc = mv_resolve(x, &al, &r, d);
-	if (rc == 0 && al.type == ML_TYPE_DISTRIBUTION)
-		rc = mv_shares(x, &al, &r, d);
+	rc = mv_resolve(x, al, r, d);
+	if (rc == 0 && al->type == ML_TYPE_DISTRIBUTION)
+		rc = mv_shares(x, al, r, d);
+	if (rc != 0) {
+		ml_resolved_free(r);
+		return rc;
+	}
+	ml_resolved_condition(ev, al, r);
+	return 0;
+}
+
+static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                        const struct ml_event *ev, struct mv_diff *d)
+{
+	struct ml_event al;
+	struct ml_resolved r;
+	int rc = mv_resolve_condition(st, txn, x, ev, d, &al, &r);
 	if (rc != 0)
 		return rc;
-	ml_resolved_condition(ev, &al, &r);
 	bool claim =
 	    ev->type == ML_TYPE_CONFIRM && (al.present & ML_BIT(ML_F_CLAIM_BY));
 	for (uint32_t i = 0; rc == 0 && claim && i < mv_allocs(&r); i++)
@@ -419,10 +434,18 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 "close, or corrected already)",
 		                 (unsigned long long)ev->seq,
 		                 (unsigned long long)s);
-	rc = mv_resolve(x, &e, &r, d);
 	x->corrections++;
-	if (rc == 0 && e.type == ML_TYPE_DISTRIBUTION)
-		rc = mv_shares(x, &e, &r, d);
+	if (e.type == ML_TYPE_CONFIRM || e.type == ML_TYPE_LAPSE) {
+		/* the confirm's or lapse's postings are its allocation's */
+		struct ml_event al;
+		rc = mv_resolve_condition(st, txn, x, &e, d, &al, &r);
+		if (rc != 0)
+			return rc; /* r was not kept */
+	} else {
+		rc = mv_resolve(x, &e, &r, d);
+		if (rc == 0 && e.type == ML_TYPE_DISTRIBUTION)
+			rc = mv_shares(x, &e, &r, d);
+	}
 	if (rc == 0)
 		rc = mv_correct_apply(x, ev, &t, &e, depth, &r);
 	ml_resolved_free(&r);

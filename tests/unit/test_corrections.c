@@ -253,9 +253,42 @@ static void test_claim_edge(void)
 	tl_close(lg, dir);
 }
 
+/* A confirm closed in, then corrected in the open period: the reversal
+ * on the correction's date makes the allocation pending again, and
+ * verify rebuilds that reversal from the allocation the confirm names
+ * (it once replayed it without amounts and reported a difference). */
+static void test_closed_confirm(void)
+{
+	char dir[4096];
+	struct ml_ledger *lg = tl_open(dir, "corr-confirm");
+	MT_REQUIRE(
+	    append(lg,
+	           "[{'type':'party','date':'2020-01-01','party':'kk',"
+	           "'name':'K','kind':'state'},"
+	           "{'type':'party','date':'2020-01-01','party':'ksl',"
+	           "'name':'L','kind':'county_association'},"
+	           "{'type':'grant','date':'2020-01-10','grant':'g',"
+	           "'name':'G','payer':'kk','total':10000000},"
+	           "{'type':'allocation','date':'2020-02-01','grant':'g',"
+	           "'from':'kk','to':'ksl','amount':7500000,"
+	           "'condition':'handlingsplan','decide_by':'2020-02-07',"
+	           "'id':'oj'},"
+	           "{'type':'confirm','date':'2020-02-05',"
+	           "'allocation':'oj'},"
+	           "{'type':'close','date':'2020-03-31','grant':'g'}]",
+	           NULL) == 0);
+	MT_REQUIRE(append(lg,
+	                  "{'type':'correction','date':'2020-04-02',"
+	                  "'corrects':5,'note':'planen kom aldrig'}",
+	                  NULL) == 0);
+	MT_CHECK(verify_ok(lg));
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_closed_period);
 	MT_RUN(test_claim_edge);
+	MT_RUN(test_closed_confirm);
 	return MT_EXIT();
 }
