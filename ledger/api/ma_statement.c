@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 
 #include "ma_csv.h"
@@ -339,11 +340,23 @@ static void ma_html_flow(struct ma_hb *b, const cJSON *doc, size_t i,
 	hs(b, "</tr>\n</table>\n");
 }
 
+/* The word for the API's bucket key in words' balances header. The
+ * English header is the API's keys, so the key is found there and the
+ * word taken from the same column: no column numbers to keep in step. */
+static const char *ma_st_bucket_word(const struct ma_words *words,
+                                     const char *key)
+{
+	const struct ma_words *en = ma_words_of(MA_LANG_EN);
+	for (size_t i = 0; i < 2 + MA_BALANCE_FIGURES; i++)
+		if (strcmp(en->balances[i], key) == 0)
+			return words->balances[i];
+	ML_ASSERT(false && "every summary key is a balances column");
+	return key;
+}
+
 static void ma_html_summary(struct ma_hb *b, const cJSON *doc,
                             const char *const *w, const struct ma_words *words)
 {
-	/* the balance words (ma_format.c) name the buckets */
-	static const int col[MA_ST_SUMMARY] = {0, 2, 4, 8, 9, 6, 5, 7, 10, 11};
 	const cJSON *sum = cJSON_GetObjectItem(doc, "summary");
 	int64_t v = 0;
 	hs(b, "<h2>");
@@ -353,7 +366,7 @@ static void ma_html_summary(struct ma_hb *b, const cJSON *doc,
 		ma_json_int(sum, ma_st_summary[i], &v);
 		hs(b, i + 1 == MA_ST_SUMMARY ? "<tr class=\"total\"><td>"
 		                             : "<tr><td>");
-		ma_html_text(b, words->balances[2 + col[i]]);
+		ma_html_text(b, ma_st_bucket_word(words, ma_st_summary[i]));
 		hs(b, "</td>");
 		ma_html_money(b, v);
 		hs(b, "</tr>\n");

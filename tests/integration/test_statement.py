@@ -6,6 +6,7 @@ trace with posts=1 against the traces of the grant and its posts; the
 balances' and repayments' totals against their rows."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,24 @@ class StatementFormats(Loaded):
         head = [r for r in rows if r[0] == "head"][0]
         self.assertEqual(head[2:4], [str(st["head"]["seq"]),
                                      st["head"]["hash"]])
+
+    def test_html_summary_labels_its_figures(self):
+        # In English the summary's labels are the API's keys: each row's
+        # amount must be the JSON's figure under that label (a column
+        # table once went out of step and put every label on another
+        # figure).
+        st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                      "&as_of=2021-04-01")
+        page = self.doc("html", "en").body.decode("utf-8")
+        part = page.split("<h2>Summary</h2>")[1].split("</table>")[0]
+        rows = re.findall(r"<td>([^<]*)</td><td class=\"amt\">([^<]*)</td>",
+                          part)
+        self.assertGreaterEqual(len(rows), 8, part)
+        for label, amount in rows:
+            digits = re.sub(r"[^0-9-]", "", amount.split(",")[0])
+            kr = int(digits) if digits not in ("", "-") else 0
+            self.assertEqual(kr * 100, st["summary"][label] // 100 * 100,
+                             (label, amount))
 
     def test_html_and_pdf(self):
         st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
