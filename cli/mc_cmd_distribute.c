@@ -293,18 +293,6 @@ static int mc_dist_amount(struct mc_ctx *ctx, const char *text,
 	return MC_EXIT_OK;
 }
 
-static void mc_dist_locate(void *arg, int64_t index, const char *field,
-                           struct ml_buf *out)
-{
-	(void)arg;
-	(void)index;
-	if (field == NULL)
-		return;
-	ml_buf_add_str(out, "--");
-	for (const char *p = field; *p; p++)
-		ml_buf_add_char(out, *p == '_' ? '-' : *p);
-}
-
 static int mc_dist_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_opt o[13] = {{"grant", MC_OPT_VALUE, NULL},
@@ -359,7 +347,7 @@ static int mc_dist_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_dist_event(ctx, o, k, amount, &body);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_batch(ctx, &post, body.data, body.len,
-		                     mc_dist_locate, NULL);
+		                     mc_post_locate_flag, NULL);
 	ml_buf_free(&body);
 	if (k != NULL) {
 		mc_csv_in_free(&k->in);

@@ -164,18 +164,6 @@ static int mc_record_build(struct mc_ctx *ctx, const char *type,
 	return MC_EXIT_OK;
 }
 
-static void mc_record_locate(void *arg, int64_t index, const char *field,
-                             struct ml_buf *out)
-{
-	(void)arg;
-	(void)index;
-	if (field == NULL)
-		return;
-	ml_buf_add_str(out, "--");
-	for (const char *p = field; *p; p++)
-		ml_buf_add_char(out, *p == '_' ? '-' : *p);
-}
-
 static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_record_opts o;
@@ -206,7 +194,7 @@ static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 		mc_record_say(ctx, &body);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_batch(ctx, &post, body.data, body.len,
-		                     mc_record_locate, NULL);
+		                     mc_post_locate_flag, NULL);
 	ml_buf_free(&body);
 	return exit;
 }

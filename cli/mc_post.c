@@ -280,3 +280,15 @@ int mc_field_add(struct ml_buf *out, bool *first, const char *name,
 		snprintf(why, why_size, "out of memory");
 	return -1;
 }
+
+void mc_post_locate_flag(void *arg, int64_t index, const char *field,
+                         struct ml_buf *out)
+{
+	(void)arg;
+	(void)index;
+	if (field == NULL)
+		return;
+	ml_buf_add_str(out, "--");
+	for (const char *p = field; *p; p++)
+		ml_buf_add_char(out, *p == '_' ? '-' : *p);
+}

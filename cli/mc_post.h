@@ -50,6 +50,11 @@ struct mc_post {
 int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
                  const char *expected_head);
 
+/* A locate function for events built from flags: field "decide_by"
+ * is reported as "--decide-by" (record, distribute). */
+void mc_post_locate_flag(void *arg, int64_t index, const char *field,
+                         struct ml_buf *out);
+
 /* Posts body[0..len) (a JSON array or object) and prints the answer.
  * Returns an enum mc_exit; errors are reported with locate. When a head
  * check is on, the next batch expects the head this one left. */
