@@ -63,6 +63,48 @@ def load_examples(db):
     return r
 
 
+def head_seq(db):
+    """The seq of the last event in the ledger in db (embedded): what
+    tests used to write as a number, which changes when an example
+    does."""
+    import json
+    r = medel("--db", db, "--json", "log", "--limit", "10000")
+    assert r.rc == 0, r
+    return json.loads(r.out)["events"][-1]["seq"]
+
+
+def example_event(name, event_id):
+    """The event with this id in docs/examples/NAME, as a dict."""
+    import json
+    with open(os.path.join(SOURCE, "docs", "examples", name),
+              encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("id") == event_id:
+                return e
+    raise KeyError(f"{name} has no event {event_id}")
+
+
+def shares(dist):
+    """{party: öre} of a distribution event, recomputed here from
+    DOMAIN.md's words (largest remainder; ties: the larger weight, then
+    the party id), independently of the ledger's code."""
+    unit = 1 if dist.get("round_to") == "ore" else 100
+    amount, key = dist["amount"], dist["key"]
+    assert amount % unit == 0, dist
+    units, total = amount // unit, sum(key.values())
+    got = {p: units * w // total for p, w in key.items()}
+    left = units - sum(got.values())
+    for p in sorted(key, key=lambda p: (-(units * key[p] % total),
+                                        -key[p], p))[:left]:
+        got[p] += 1
+    return {p: n * unit for p, n in got.items()}
+
+
+STORSTHLM_DIST = ("storsthlm-2020.jsonl",
+                  "storsthlm-2020:fordelning-kommunerna")
+
+
 def tmpdir(test, prefix="medel-cli-"):
     d = tempfile.mkdtemp(prefix=prefix)
     test.addCleanup(shutil.rmtree, d, True)

@@ -9,9 +9,21 @@ import re
 import unittest
 import xml.etree.ElementTree as ET
 
-from clitest import STORSTHLM, load_examples, medel, tmpdir
+from clitest import (STORSTHLM, STORSTHLM_DIST, example_event, head_seq,
+                     load_examples, medel, shares, tmpdir)
 
 BOM = b"\xef\xbb\xbf"
+
+
+def sv_csv(ore):
+    """43301300 → '433013,00' (Swedish Excel's decimal comma)."""
+    return f"{ore // 100},{ore % 100:02d}"
+
+
+def sv_kr(ore):
+    """43301300 → '433 013 kr' (whole kronor, as the tables print)."""
+    assert ore % 100 == 0
+    return f"{ore // 100:,} kr".replace(",", " ")
 
 
 def ore(text):
@@ -87,10 +99,16 @@ class Formats(unittest.TestCase):
                          b"carried_in;spent;paid_out;repaid;carried_out;"
                          b"outstanding;repay_by;status")
         self.assertEqual(len(rows) - 2, 11)
+        # Södertälje's share of Storsthlm's distribution, recomputed from
+        # the event; it spent 300 000 kr (its expense) and holds the rest.
+        share = shares(example_event(*STORSTHLM_DIST))["sodertalje"]
+        spent = example_event("storsthlm-2020.jsonl",
+                              "storsthlm-2020:expense-sodertalje")["amount"]
         sod = [x for x in rows if b";sodertalje;" in x][0].decode()
         self.assertEqual(sod, STORSTHLM + ";sodertalje;S\u00f6dert\u00e4lje "
-                         "kommun;433012,00;0,00;0,00;300000,00;0,00;0,00;"
-                         "0,00;133012,00;2021-03-31;overdue")
+                         f"kommun;{sv_csv(share)};0,00;0,00;{sv_csv(spent)};"
+                         "0,00;0,00;0,00;"
+                         f"{sv_csv(share - spent)};2021-03-31;overdue")
         malmo = [x for x in rows if b";malmo;" in x][0].decode()
         self.assertIn(";9995307,00;0,00;0,00;9675307,00;0,00;320000,00;"
                       "0,00;0,00;2021-03-31;ok", malmo)
@@ -179,7 +197,11 @@ class Formats(unittest.TestCase):
         r = self.m("trace", STORSTHLM, "--as-of", "2021-04-01")
         line = [l for l in r.text.splitlines()
                 if "Södertälje kommun" in l][0]
-        self.assertRegex(line, r"433 012 kr\s+1,6 %$")
+        # the share of the distribution, and its part of the 26,8 mnkr
+        share = shares(example_event(*STORSTHLM_DIST))["sodertalje"]
+        permille = (share * 1000 + 2680000000 // 2) // 2680000000
+        self.assertRegex(line, re.escape(sv_kr(share)) + r"\s+" +
+                         f"{permille // 10},{permille % 10} %$")
         self.assertIn("holds", r.text)
 
     def test_svg(self):
@@ -254,10 +276,12 @@ class Formats(unittest.TestCase):
                     "SOC;1\u00a0000,50 kr;2020-12-30;T1\r\n"
                     "\r\n" + STORSTHLM + ";sodertalje;Fika;;2 tkr;"
                     "2020-12-30;T2\r\n").encode())
+        head = head_seq(db)
         r = medel("--db", db, "import-csv", sheet, "--type", "expense")
-        self.assertEqual((r.rc, r.out), (0, b"119\n120\n"), r)
+        self.assertEqual((r.rc, r.out),
+                         (0, f"{head + 1}\n{head + 2}\n".encode()), r)
         ev = json.loads(medel("--db", db, "--json", "log", "--after",
-                              "118").out)["events"]
+                              str(head)).out)["events"]
         self.assertEqual([e["amount"] for e in ev], [100050, 200000])
         self.assertEqual(ev[0]["activity"], "Kaffe; och kakor")
         self.assertNotIn("unit", ev[1])

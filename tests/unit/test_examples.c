@@ -10,8 +10,14 @@
  * are harmless re-sends. The combined ledger must also pass verify.
  *
  * The numbers asserted are the papers' (22 949 683 kr, 9 995 307 kr,
- * 4 500 000 kr, 10 570 973 kr = 6 429 930 + 4 141 043 kr …) and the
- * invented ones that each event's note declares. All in öre.
+ * 4 500 000 kr, 10 570 973 kr = 6 429 930 + 4 141 043 kr, SKL's
+ * 13 878 000 kr …) and the invented ones that each event's note declares.
+ * A share of a distribution is never written here: the test reads the
+ * distribution event from the file, recomputes its shares by the largest
+ * remainder with its own code (ex_shares, not ml_dist.c), checks that the
+ * ledger gave the same (GET /v1/distributions/{seq} and the accounts),
+ * and derives every later figure (invoices, repayments, what Södertälje
+ * still holds) from those shares. All in öre.
  */
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -36,8 +42,9 @@
 #define P12  "prestation-2012"
 
 #define MALMO_LINES     37
-#define STORSTHLM_LINES 72
+#define STORSTHLM_LINES 66
 #define STOCKHOLM_LINES 15
+#define SKL_LINES       46
 
 /* ---- the ledger, with a clock the test sets ------------------------- */
 
@@ -403,6 +410,167 @@ static void ex_check_repay_identity(const cJSON *doc)
 	for (int i = 0; i < 8; i++)
 		MT_CHECK_INT(jint(t, cols[i]), sum[i]);
 	MT_CHECK_INT(jint(doc, "total_outstanding"), sum[7]);
+}
+
+/* ---- distributions, recomputed here --------------------------------- */
+
+#define EX_KEY_MAX 16 /* parties in an example's key */
+
+/* MT_REQUIRE for a function that returns a count: 0 after the failure. */
+#define EX_REQUIRE0(cond)                                                      \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			MT_FAIL_AT("required: %s", #cond);                     \
+			return 0;                                              \
+		}                                                              \
+	} while (0)
+
+struct ex_share {
+	char party[65];
+	long long weight, ore;
+};
+
+/* The event with this id in an example file, parsed; the caller deletes
+ * it. NULL (reported) when the file has none. */
+static cJSON *ex_file_event(const char *file, const char *id)
+{
+	char *text = ex_read(file);
+	cJSON *found = NULL;
+	for (char *line = text, *next;
+	     line != NULL && *line != '\0' && found == NULL; line = next) {
+		char *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : line + strlen(line);
+		if (nl)
+			*nl = '\0';
+		cJSON *ev = cJSON_Parse(line);
+		const cJSON *eid = cJSON_GetObjectItemCaseSensitive(ev, "id");
+		if (cJSON_IsString(eid) && strcmp(eid->valuestring, id) == 0)
+			found = ev;
+		else
+			cJSON_Delete(ev);
+	}
+	free(text);
+	if (found == NULL)
+		MT_FAIL_AT("%s has no event %s", file, id);
+	return found;
+}
+
+/* Orders shares for the units left over: larger remainder first, then
+ * larger weight, then party id in code-point order (DOMAIN.md). */
+static long long ex_rem_amount, ex_rem_total;
+
+static int ex_by_remainder(const void *pa, const void *pb)
+{
+	const struct ex_share *a = pa, *b = pb;
+	__int128 ra = (__int128)ex_rem_amount * a->weight % ex_rem_total;
+	__int128 rb = (__int128)ex_rem_amount * b->weight % ex_rem_total;
+	if (ra != rb)
+		return ra > rb ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	return strcmp(a->party, b->party);
+}
+
+static int ex_by_party(const void *pa, const void *pb)
+{
+	return strcmp(((const struct ex_share *)pa)->party,
+	              ((const struct ex_share *)pb)->party);
+}
+
+/* The shares of distribution event dist by the largest remainder, in öre,
+ * in party id order: written independently of ml_dist.c, from DOMAIN.md's
+ * words. Returns the number of parties (0 on a malformed event). */
+static int ex_shares(const cJSON *dist, struct ex_share *out)
+{
+	const char *round_to = jstr(dist, "round_to");
+	long long unit =
+	    round_to != NULL && strcmp(round_to, "ore") == 0 ? 1 : KR;
+	long long amount = jint(dist, "amount");
+	MT_CHECK_INT(amount % unit, 0);
+	int n = 0;
+	long long total = 0;
+	const cJSON *w;
+	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(dist, "key"))
+	{
+		EX_REQUIRE0(n < EX_KEY_MAX && cJSON_IsNumber(w));
+		snprintf(out[n].party, sizeof out[n].party, "%s", w->string);
+		out[n].weight = (long long)w->valuedouble;
+		total += out[n].weight;
+		n++;
+	}
+	EX_REQUIRE0(n > 0 && total > 0);
+	long long units = amount / unit, given = 0;
+	for (int i = 0; i < n; i++) {
+		out[i].ore =
+		    (long long)((__int128)units * out[i].weight / total);
+		given += out[i].ore;
+	}
+	ex_rem_amount = units;
+	ex_rem_total = total;
+	qsort(out, (size_t)n, sizeof *out, ex_by_remainder);
+	MT_CHECK(units - given < n);
+	for (long long i = 0; i < units - given; i++)
+		out[i].ore++;
+	qsort(out, (size_t)n, sizeof *out, ex_by_party);
+	long long sum = 0;
+	for (int i = 0; i < n; i++) {
+		out[i].ore *= unit;
+		sum += out[i].ore;
+	}
+	MT_CHECK_INT(sum, amount);
+	return n;
+}
+
+static long long ex_share_of(const struct ex_share *sh, int n,
+                             const char *party)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(sh[i].party, party) == 0)
+			return sh[i].ore;
+	MT_FAIL_AT("no share for %s", party);
+	return 0;
+}
+
+/* Loads the distribution with this id from the file, recomputes its
+ * shares into sh, and checks the ledger gave exactly those: the answer
+ * of GET /v1/distributions/{seq} (every party of the key, in code-point
+ * order, with its weight) and each party's allocated on the
+ * distribution's date. Returns the number of parties. */
+static int ex_check_distribution(struct ml_ledger *lg, const char *file,
+                                 const char *id, struct ex_share *sh)
+{
+	cJSON *ev = ex_file_event(file, id);
+	EX_REQUIRE0(ev != NULL);
+	int n = ex_shares(ev, sh);
+	MDB_txn *txn = NULL;
+	uint64_t seq = 0;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	ml_errinfo_clear(&err);
+	EX_REQUIRE0(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	ml_log_find_id(ml_ledger_store(lg), txn, ml_str_c(id), &seq);
+	int rc = seq != 0 ? ml_answer_distribution(lg, ml_read_of(txn), seq,
+	                                           &doc, &err)
+	                  : -1;
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	EX_REQUIRE0(rc == 0 && doc != NULL);
+	MT_CHECK_INT(jint(doc, "amount"), jint(ev, "amount"));
+	MT_CHECK_INT(jcount(doc, "shares"), n);
+	for (int i = 0; i < n && i < jcount(doc, "shares"); i++) {
+		const cJSON *s = cJSON_GetArrayItem(jarr(doc, "shares"), i);
+		MT_CHECK_STR(jstr(s, "party"), sh[i].party);
+		MT_CHECK_INT(jint(s, "weight"), sh[i].weight);
+		MT_CHECK_INT(jint(s, "amount"), sh[i].ore);
+		if (sh[i].ore == 0)
+			continue; /* no allocation, maybe no account */
+		struct ml_totals t = ex_account(lg, jstr(ev, "date"),
+		                                jstr(ev, "grant"), sh[i].party);
+		MT_CHECK_INT(t.v[ML_B_ALLOCATED] + t.v[ML_B_PENDING],
+		             sh[i].ore);
+	}
+	cJSON_Delete(doc);
+	cJSON_Delete(ev);
+	return n;
 }
 
 /* ---- Malmö 2020 ----------------------------------------------------- */
@@ -781,20 +949,59 @@ static void test_malmo_known_at(void)
 
 /* ---- Storsthlm 2020 ------------------------------------------------- */
 
+#define STHLM_FILE "storsthlm-2020.jsonl"
+#define STHLM_DIST "storsthlm-2020:fordelning-kommunerna"
+#define ALL_OF_IT  (-1LL)
+
+/* What each municipality spent of its share: all of it, or (Nacka,
+ * Södertälje) the figure its expense states. Nacka repaid the rest in
+ * March 2021; Södertälje still holds it. */
 static const struct {
 	const char *party;
-	long long share_kr, spent_kr, repaid_kr;
+	long long spent_kr;
+	bool repaid_rest;
 } sthlm_munis[7] = {
-    {"huddinge", 499344, 499344, 0},
-    {"nacka", 466392, 400000, 66392},
-    {"ovriga-kommuner", 4248171, 4248171, 0},
-    {"sodertalje", 433012, 300000, 0},
-    {"solna", 363460, 363460, 0},
-    {"stockholm", 4331741, 4331741, 0},
-    {"sundbyberg", 228853, 228853, 0},
+    {"huddinge", ALL_OF_IT, false},        {"nacka", 400000, true},
+    {"ovriga-kommuner", ALL_OF_IT, false}, {"sodertalje", 300000, false},
+    {"solna", ALL_OF_IT, false},           {"stockholm", ALL_OF_IT, false},
+    {"sundbyberg", ALL_OF_IT, false},
 };
 
-/* 10 570 973 kr = 6 429 930 kr of 2020 money + 4 141 043 kr from 2019. */
+/* The shares of Storsthlm's distribution, recomputed from the event. */
+static struct ex_share sthlm_sh[EX_KEY_MAX];
+static int sthlm_n;
+
+static void sthlm_load_shares(struct ml_ledger *lg)
+{
+	sthlm_n = ex_check_distribution(lg, STHLM_FILE, STHLM_DIST, sthlm_sh);
+	MT_CHECK_INT(sthlm_n, 7);
+}
+
+static long long sthlm_share(const char *party)
+{
+	return ex_share_of(sthlm_sh, sthlm_n, party);
+}
+
+static long long sthlm_spent(int i)
+{
+	return sthlm_munis[i].spent_kr == ALL_OF_IT
+	           ? sthlm_share(sthlm_munis[i].party)
+	           : sthlm_munis[i].spent_kr * KR;
+}
+
+/* What Södertälje still holds (and must repay), and what Nacka repaid. */
+static long long sthlm_sodertalje_left(void)
+{
+	return sthlm_share("sodertalje") - 300000 * KR;
+}
+
+static long long sthlm_nacka_left(void)
+{
+	return sthlm_share("nacka") - 400000 * KR;
+}
+
+/* 10 570 973 kr = 6 429 930 kr of 2020 money + 4 141 043 kr from 2019,
+ * given to the municipalities by one distribution. */
 static void storsthlm_check_distribution(struct ml_ledger *lg)
 {
 	struct ml_totals t = ex_account(lg, "2021-04-01", SV20, "storsthlm");
@@ -808,9 +1015,9 @@ static void storsthlm_check_distribution(struct ml_ledger *lg)
 	MT_CHECK_INT(ml_totals_held(&t), 0);
 	MT_CHECK_INT(ml_totals_unallocated(&t), 6970070 * KR);
 	long long sum = 0;
-	for (int i = 0; i < 7; i++)
-		sum += sthlm_munis[i].share_kr;
-	MT_CHECK_INT(sum, 10570973);
+	for (int i = 0; i < sthlm_n; i++)
+		sum += sthlm_sh[i].ore;
+	MT_CHECK_INT(sum, 10570973 * KR);
 
 	t = ex_account(lg, "2020-12-31", SV19, "storsthlm");
 	MT_CHECK_INT(t.v[ML_B_RECEIVED], 10000000 * KR);
@@ -819,21 +1026,26 @@ static void storsthlm_check_distribution(struct ml_ledger *lg)
 	MT_CHECK_INT(ml_totals_held(&t), 0);
 
 	/* Storsthlm pays only once its own money has come (2020-11-16):
-	 * until then it holds just the money carried from 2019. */
+	 * until then it holds just the money carried from 2019. By
+	 * 2020-11-20 it has paid all but Södertälje and Sundbyberg, who
+	 * invoiced later. */
 	t = ex_account(lg, "2020-11-15", SV20, "storsthlm");
 	MT_CHECK_INT(t.v[ML_B_RECEIVED], 0);
 	MT_CHECK_INT(t.v[ML_B_PAID_OUT], 0);
 	MT_CHECK_INT(ml_totals_held(&t), 4141043 * KR);
 	t = ex_account(lg, "2020-11-20", SV20, "storsthlm");
 	MT_CHECK_INT(t.v[ML_B_RECEIVED], 13400000 * KR);
-	MT_CHECK_INT(t.v[ML_B_PAID_OUT], 9909108 * KR);
+	MT_CHECK_INT(t.v[ML_B_PAID_OUT], 10570973 * KR -
+	                                     sthlm_share("sodertalje") -
+	                                     sthlm_share("sundbyberg"));
 	struct ml_errinfo err;
-	MT_CHECK_INT(tl_append(lg,
-	                       "{\"type\":\"payout\",\"date\":\"2020-11-13\","
-	                       "\"grant\":\"" SV20 "\",\"from\":\"storsthlm\","
-	                       "\"to\":\"stockholm\",\"amount\":433174100}",
-	                       &err, NULL),
-	             ML_E_INSUFFICIENT_FUNDS);
+	char json[512];
+	snprintf(json, sizeof json,
+	         "{\"type\":\"payout\",\"date\":\"2020-11-13\","
+	         "\"grant\":\"" SV20 "\",\"from\":\"storsthlm\","
+	         "\"to\":\"stockholm\",\"amount\":%lld}",
+	         sthlm_share("stockholm"));
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_INSUFFICIENT_FUNDS);
 	MT_CHECK_STR(err.field, "from");
 }
 
@@ -857,26 +1069,31 @@ static void storsthlm_check_trace(const cJSON *trace)
 	             26800000 * KR);
 	MT_CHECK_INT(count, 2);
 	for (int i = 0; i < 7; i++) {
+		const char *p = sthlm_munis[i].party;
 		const cJSON *m =
-		    jfind(trace, "nodes", "party", sthlm_munis[i].party, NULL,
-		          NULL, NULL, NULL);
+		    jfind(trace, "nodes", "party", p, NULL, NULL, NULL, NULL);
 		MT_REQUIRE(m != NULL);
-		MT_CHECK_INT(jint(m, "received"), sthlm_munis[i].share_kr * KR);
-		MT_CHECK_INT(jint(m, "spent"), sthlm_munis[i].spent_kr * KR);
-		MT_CHECK_INT(jint(m, "repaid"), sthlm_munis[i].repaid_kr * KR);
+		MT_CHECK_INT(jint(m, "received"), sthlm_share(p));
+		MT_CHECK_INT(jint(m, "spent"), sthlm_spent(i));
+		MT_CHECK_INT(jint(m, "repaid"),
+		             sthlm_munis[i].repaid_rest
+		                 ? sthlm_share(p) - sthlm_spent(i)
+		                 : 0);
 	}
 	const cJSON *s = jfind(trace, "nodes", "party", "sodertalje", NULL,
 	                       NULL, NULL, NULL);
-	MT_CHECK(s != NULL && jint(s, "held") == 133012 * KR);
+	MT_CHECK(s != NULL && jint(s, "held") == sthlm_sodertalje_left());
 }
 
 static void storsthlm_check_repayments(struct ml_ledger *lg)
 {
+	const long long sod = sthlm_sodertalje_left();
+	const long long nacka = sthlm_nacka_left();
 	cJSON *doc = ex_repayments_year(lg, "2021-04-01", 2020);
 	MT_CHECK_INT(jcount(doc, "rows"), 10);
-	MT_CHECK_INT(jint(doc, "total_outstanding"), 133012 * KR);
-	ex_check_repay_row(doc, SV20, "sodertalje", "overdue", 133012 * KR, 0);
-	ex_check_repay_row(doc, SV20, "nacka", "ok", 0, 66392 * KR);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sod);
+	ex_check_repay_row(doc, SV20, "sodertalje", "overdue", sod, 0);
+	ex_check_repay_row(doc, SV20, "nacka", "ok", 0, nacka);
 	ex_check_repay_row(doc, SV20, "storsthlm", "ok", 0, 370070 * KR);
 	ex_check_repay_row(doc, SV20, "skr", "ok", 0, 0);
 	ex_check_repay_row(doc, SV20, "region-stockholm", "ok", 0, 0);
@@ -892,15 +1109,15 @@ static void storsthlm_check_repayments(struct ml_ledger *lg)
 	cJSON_Delete(doc);
 
 	doc = ex_repayments_year(lg, "2021-03-16", 2020);
-	MT_CHECK_INT(jint(doc, "total_outstanding"), 503082 * KR);
-	ex_check_repay_row(doc, SV20, "sodertalje", "due", 133012 * KR, 0);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sod + 370070 * KR);
+	ex_check_repay_row(doc, SV20, "sodertalje", "due", sod, 0);
 	ex_check_repay_row(doc, SV20, "storsthlm", "due", 370070 * KR, 0);
-	ex_check_repay_row(doc, SV20, "nacka", "ok", 0, 66392 * KR);
+	ex_check_repay_row(doc, SV20, "nacka", "ok", 0, nacka);
 	cJSON_Delete(doc);
 
 	doc = ex_repayments_year(lg, "2020-12-31", 2020);
-	ex_check_repay_row(doc, SV20, "sodertalje", "open", 133012 * KR, 0);
-	MT_CHECK_INT(jint(doc, "total_outstanding"), 569474 * KR);
+	ex_check_repay_row(doc, SV20, "sodertalje", "open", sod, 0);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sod + 370070 * KR + nacka);
 	cJSON_Delete(doc);
 
 	/* 2019 has no use_by: forever open; everything carried or spent. */
@@ -935,15 +1152,15 @@ static void storsthlm_check_claims(struct ml_ledger *lg)
 {
 	cJSON *d = ex_ask(lg, ml_answer_deadlines, "2020-11-20", NULL);
 	MT_CHECK_INT(jcount(d, "items"), 2);
-	ex_check_item(d, "claim", SV20, "sodertalje", "due", 11, 433012 * KR,
-	              "2020-12-01");
-	ex_check_item(d, "claim", SV20, "sundbyberg", "due", 11, 228853 * KR,
-	              "2020-12-01");
+	ex_check_item(d, "claim", SV20, "sodertalje", "due", 11,
+	              sthlm_share("sodertalje"), "2020-12-01");
+	ex_check_item(d, "claim", SV20, "sundbyberg", "due", 11,
+	              sthlm_share("sundbyberg"), "2020-12-01");
 	cJSON_Delete(d);
 	d = ex_ask(lg, ml_answer_deadlines, "2020-12-02", NULL);
 	MT_CHECK_INT(jcount(d, "items"), 1);
-	ex_check_item(d, "claim", SV20, "sundbyberg", "overdue", 1, 228853 * KR,
-	              "2020-12-01");
+	ex_check_item(d, "claim", SV20, "sundbyberg", "overdue", 1,
+	              sthlm_share("sundbyberg"), "2020-12-01");
 	cJSON_Delete(d);
 	d = ex_ask(lg, ml_answer_deadlines, "2020-12-03", NULL);
 	MT_CHECK_INT(jcount(d, "items"), 0); /* Sundbyberg invoiced */
@@ -968,15 +1185,15 @@ static void storsthlm_check_deadlines(struct ml_ledger *lg)
 	const cJSON *first = cJSON_GetArrayItem(jarr(d, "items"), 0);
 	MT_CHECK(first != NULL && jis(first, "kind", "report"));
 	ex_check_item(d, "report", SV20, "skr", "overdue", 44, 0, "2021-01-31");
-	ex_check_item(d, "repay", SV20, "sodertalje", "due", 15, 133012 * KR,
-	              "2021-03-31");
+	ex_check_item(d, "repay", SV20, "sodertalje", "due", 15,
+	              sthlm_sodertalje_left(), "2021-03-31");
 	ex_check_item(d, "repay", SV20, "storsthlm", "due", 15, 370070 * KR,
 	              "2021-03-31");
 	cJSON_Delete(d);
 	d = ex_ask(lg, ml_answer_deadlines, "2021-04-01", NULL);
 	MT_CHECK_INT(jcount(d, "items"), 1);
-	ex_check_item(d, "repay", SV20, "sodertalje", "overdue", 1, 133012 * KR,
-	              "2021-03-31");
+	ex_check_item(d, "repay", SV20, "sodertalje", "overdue", 1,
+	              sthlm_sodertalje_left(), "2021-03-31");
 	cJSON_Delete(d);
 }
 
@@ -989,6 +1206,7 @@ static void test_storsthlm(void)
 	MT_CHECK_INT(ex_load_lines(lg, "storsthlm-2020.jsonl", &dups),
 	             STORSTHLM_LINES);
 	MT_CHECK_INT(dups, 0);
+	sthlm_load_shares(lg);
 	cJSON *trace = ex_ask(lg, ml_answer_trace, "2021-04-01", SV20);
 	MT_REQUIRE(trace != NULL);
 	storsthlm_check_trace(trace);
@@ -1076,15 +1294,196 @@ static void test_stockholm_2012(void)
 	tl_close(lg, dir);
 }
 
-/* ---- all three in one ledger ---------------------------------------- */
+/* ---- SKL 2014 ------------------------------------------------------- */
+
+#define SKL_FILE  "skl-2014.jsonl"
+#define SKL_LAN   "stockholms-lan"
+#define SKL_OJ    "evidensbaserad-praktik-2014/oppna-jamforelser"
+#define SKL_EH    "evidensbaserad-praktik-2014/ehalsa"
+#define SKL_PREST "psykisk-ohalsa-2014/prestationsersattning"
+
+/* The lines of the paper's table with a fixed figure for Stockholm:
+ * their sum is its "Summa (min.): 13 878 000 kronor". */
+static const struct {
+	const char *post;
+	long long kr;
+} skl_fixed[7] = {
+    {"evidensbaserad-praktik-2014/regionala-stodstrukturer", 1133000},
+    {"evidensbaserad-praktik-2014/barn-och-unga", 1560000},
+    {"evidensbaserad-praktik-2014/funktionsnedsattning", 1510000},
+    {"missbruk-2014/barn-och-foraldraperspektivet", 650000},
+    {"missbruk-2014/brukarmedverkan", 25000},
+    {"mest-sjuka-aldre-2014/utvecklingsledare", 7000000},
+    {"mest-sjuka-aldre-2014/analysarbete", 2000000},
+};
+
+/* An amount field of an event of the file (an invented figure its note
+ * declares, read rather than written again here). */
+static long long skl_amount_of(const char *id)
+{
+	cJSON *ev = ex_file_event(SKL_FILE, id);
+	long long a = jint(ev, "amount");
+	cJSON_Delete(ev);
+	return a;
+}
+
+static cJSON *skl_balance(struct ml_ledger *lg, const char *as_of)
+{
+	struct ml_query q;
+	ml_query_init(&q);
+	q.as_of = ex_day(as_of);
+	q.party = SKL_LAN;
+	return ex_ask_q(lg, ml_answer_balances, &q);
+}
+
+/* As of 2014-01-31 the county has its 13 878 000 kr for certain, one row
+ * per line of the table, and beside it, pending, the 75 000 kr it gets if
+ * it sends an action plan by 2014-02-07 and the eHälsa estimate. */
+static void skl_check_january(struct ml_ledger *lg, long long estimate)
+{
+	long long fixed = 0;
+	for (int i = 0; i < 7; i++)
+		fixed += skl_fixed[i].kr * KR;
+	MT_CHECK_INT(fixed, 13878000 * KR);
+	cJSON *doc = skl_balance(lg, "2014-01-31");
+	MT_REQUIRE(doc != NULL);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "totals");
+	MT_CHECK_INT(jint(t, "allocated"), fixed);
+	MT_CHECK_INT(jint(t, "unallocated"), fixed);
+	MT_CHECK_INT(jint(t, "pending"), 75000 * KR + estimate);
+	MT_CHECK_INT(jint(t, "received"), 0);
+	MT_CHECK_INT(jcount(doc, "rows"), 9);
+	for (int i = 0; i < 7; i++) {
+		const cJSON *r = jfind(doc, "rows", "grant", skl_fixed[i].post,
+		                       NULL, NULL, NULL, NULL);
+		MT_CHECK(r != NULL &&
+		         jint(r, "allocated") == skl_fixed[i].kr * KR);
+		MT_CHECK(r != NULL && jint(r, "pending") == 0);
+	}
+	const cJSON *oj =
+	    jfind(doc, "rows", "grant", SKL_OJ, NULL, NULL, NULL, NULL);
+	MT_CHECK(oj != NULL && jint(oj, "pending") == 75000 * KR);
+	MT_CHECK(oj != NULL && jint(oj, "allocated") == 0);
+	cJSON_Delete(doc);
+
+	doc = ex_ask(lg, ml_answer_deadlines, "2014-01-31", NULL);
+	MT_CHECK_INT(jcount(doc, "items"), 1);
+	ex_check_item(doc, "condition", SKL_OJ, SKL_LAN, "due", 7, 75000 * KR,
+	              "2014-02-07");
+	cJSON_Delete(doc);
+	/* the action plan came on 2014-02-06: nothing is due any more */
+	doc = ex_ask(lg, ml_answer_deadlines, "2014-02-06", NULL);
+	MT_CHECK_INT(jcount(doc, "items"), 0);
+	cJSON_Delete(doc);
+}
+
+/* eHälsa: the estimate was confirmed at another figure; the county was
+ * allocated, invoiced and paid that figure, and SKL may give the rest of
+ * the 70 mnkr to other counties. */
+static void skl_check_confirmed(struct ml_ledger *lg, long long estimate,
+                                long long confirmed)
+{
+	MT_CHECK(confirmed != estimate);
+	struct ml_totals t = ex_account(lg, "2014-04-14", SKL_EH, SKL_LAN);
+	MT_CHECK_INT(t.v[ML_B_PENDING], estimate);
+	MT_CHECK_INT(t.v[ML_B_ALLOCATED], 0);
+	t = ex_account(lg, "2014-04-14", SKL_EH, "skr");
+	MT_CHECK_INT(ml_totals_unallocated(&t), 70000000 * KR - estimate);
+	t = ex_account(lg, "2014-12-31", SKL_EH, SKL_LAN);
+	MT_CHECK_INT(t.v[ML_B_PENDING], 0);
+	MT_CHECK_INT(t.v[ML_B_ALLOCATED], confirmed);
+	MT_CHECK_INT(t.v[ML_B_CLAIMED], confirmed);
+	MT_CHECK_INT(t.v[ML_B_RECEIVED], confirmed);
+	t = ex_account(lg, "2014-12-31", SKL_EH, "skr");
+	MT_CHECK_INT(t.v[ML_B_PENDING_OUT], 0);
+	MT_CHECK_INT(ml_totals_unallocated(&t), 70000000 * KR - confirmed);
+
+	cJSON *doc = skl_balance(lg, "2014-12-31");
+	const cJSON *tot = cJSON_GetObjectItemCaseSensitive(doc, "totals");
+	MT_CHECK_INT(jint(tot, "allocated"),
+	             13878000 * KR + 75000 * KR + confirmed);
+	MT_CHECK_INT(jint(tot, "pending"), 0);
+	MT_CHECK_INT(jint(tot, "held"), confirmed);
+	cJSON_Delete(doc);
+}
+
+/* A resolved allocation cannot be resolved again, and an invoice with its
+ * parties swapped (the county as payer) is refused by the claim-edge
+ * rule: SKL allocated to the county, not the other way. */
+static void skl_check_refusals(struct ml_ledger *lg, long long confirmed)
+{
+	struct ml_errinfo err;
+	uint64_t head = tl_head(lg);
+	MT_CHECK_INT(tl_append(lg,
+	                       "{\"type\":\"lapse\",\"date\":\"2014-03-01\","
+	                       "\"allocation\":"
+	                       "\"skl-2014:alloc-oppna-jamforelser\"}",
+	                       &err, NULL),
+	             ML_E_ALREADY_RESOLVED);
+	char json[512];
+	snprintf(json, sizeof json,
+	         "{\"type\":\"invoice\",\"date\":\"2014-04-22\","
+	         "\"grant\":\"" SKL_EH "\",\"from\":\"" SKL_LAN "\","
+	         "\"to\":\"skr\",\"amount\":%lld,\"invoice_no\":\"X-1\"}",
+	         confirmed);
+	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_OVER_CLAIM);
+	MT_CHECK_STR(err.field, "from");
+	MT_CHECK_INT(tl_head(lg), head);
+}
+
+/* Goal A1's 100 000 000 kr among the county councils that met it, by
+ * population: the shares recomputed here, given to each of them. */
+static void skl_check_performance(struct ml_ledger *lg)
+{
+	struct ex_share sh[EX_KEY_MAX];
+	int n =
+	    ex_check_distribution(lg, SKL_FILE, "skl-2014:prestation-a1", sh);
+	MT_CHECK_INT(n, 5);
+	long long sum = 0, biggest = 0;
+	for (int i = 0; i < n; i++) {
+		sum += sh[i].ore;
+		MT_CHECK(sh[i].ore % KR == 0); /* whole kronor */
+		if (sh[i].ore > biggest)
+			biggest = sh[i].ore;
+	}
+	MT_CHECK_INT(sum, 100000000 * KR);
+	/* the largest county council gets the largest share */
+	MT_CHECK_INT(ex_share_of(sh, n, "region-stockholm"), biggest);
+	struct ml_totals t =
+	    ex_account(lg, "2014-12-31", SKL_PREST, "kammarkollegiet");
+	MT_CHECK_INT(t.v[ML_B_ALLOCATED_OUT], 100000000 * KR);
+	MT_CHECK_INT(ml_totals_unallocated(&t), 530000000 * KR);
+}
+
+static void test_skl_2014(void)
+{
+	char dir[4096];
+	ex_now_us = ex_time("2021-02-01");
+	struct ml_ledger *lg = ex_open(dir, "ex-skl");
+	int dups = 0;
+	MT_CHECK_INT(ex_load_lines(lg, SKL_FILE, &dups), SKL_LINES);
+	MT_CHECK_INT(dups, 0);
+	long long estimate = skl_amount_of("skl-2014:alloc-ehalsa");
+	long long confirmed = skl_amount_of("skl-2014:confirm-ehalsa");
+	MT_CHECK_INT(skl_amount_of("skl-2014:alloc-oppna-jamforelser"),
+	             75000 * KR);
+	skl_check_january(lg, estimate);
+	skl_check_confirmed(lg, estimate, confirmed);
+	skl_check_refusals(lg, confirmed);
+	skl_check_performance(lg);
+	tl_close(lg, dir);
+}
+
+/* ---- all four in one ledger ---------------------------------------- */
 
 static void all_check_answers(struct ml_ledger *lg)
 {
 	cJSON *doc = ex_repayments_year(lg, "2021-04-01", 2020);
 	MT_CHECK_INT(jcount(doc, "rows"), 11);
-	MT_CHECK_INT(jint(doc, "total_outstanding"), 133012 * KR);
+	MT_CHECK_INT(jint(doc, "total_outstanding"), sthlm_sodertalje_left());
 	ex_check_repay_row(doc, PH20, "malmo", "ok", 0, 320000 * KR);
-	ex_check_repay_row(doc, SV20, "sodertalje", "overdue", 133012 * KR, 0);
+	ex_check_repay_row(doc, SV20, "sodertalje", "overdue",
+	                   sthlm_sodertalje_left(), 0);
 	cJSON_Delete(doc);
 	doc = ex_ask(lg, ml_answer_deadlines, "2021-01-15", NULL);
 	MT_CHECK_INT(jcount(doc, "items"), 11);
@@ -1119,23 +1518,27 @@ static void all_check_answers(struct ml_ledger *lg)
 
 static void test_all_in_one(void)
 {
-	static const char *const files[3] = {
-	    "malmo-2020.jsonl", "storsthlm-2020.jsonl", "stockholm-2012.jsonl"};
+	static const char *const files[4] = {"malmo-2020.jsonl",
+	                                     "storsthlm-2020.jsonl",
+	                                     "stockholm-2012.jsonl", SKL_FILE};
 	char dir[4096];
 	ex_now_us = ex_time("2021-02-01");
 	struct ml_ledger *lg = ex_open(dir, "ex-all");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		MT_CHECK_INT(ex_load_batch(lg, files[i]), 0);
 	/* kammarkollegiet, skr and psykisk-halsa-2020 come twice, then
-	 * kammarkollegiet, skr and stockholm: six re-sends, stored once. */
+	 * kammarkollegiet, skr and stockholm, then kammarkollegiet, skr and
+	 * region-stockholm: nine re-sends, stored once. */
 	uint64_t head = tl_head(lg);
-	MT_CHECK_INT(head, MALMO_LINES + STORSTHLM_LINES + STOCKHOLM_LINES - 6);
-	for (int i = 0; i < 3; i++)
+	MT_CHECK_INT(head, MALMO_LINES + STORSTHLM_LINES + STOCKHOLM_LINES +
+	                       SKL_LINES - 9);
+	for (int i = 0; i < 4; i++)
 		MT_CHECK_INT(ex_load_batch(lg, files[i]), 0);
 	MT_CHECK_INT(tl_head(lg), head);
 	int dups = 0;
 	MT_CHECK_INT(ex_load_lines(lg, "storsthlm-2020.jsonl", &dups), 0);
 	MT_CHECK_INT(dups, STORSTHLM_LINES);
+	sthlm_load_shares(lg);
 	all_check_answers(lg);
 	tl_close(lg, dir);
 }
@@ -1146,6 +1549,7 @@ int main(void)
 	MT_RUN(test_malmo_known_at);
 	MT_RUN(test_storsthlm);
 	MT_RUN(test_stockholm_2012);
+	MT_RUN(test_skl_2014);
 	MT_RUN(test_all_in_one);
 	return MT_EXIT();
 }
