@@ -1527,11 +1527,13 @@ static void test_all_in_one(void)
 	for (int i = 0; i < 4; i++)
 		MT_CHECK_INT(ex_load_batch(lg, files[i]), 0);
 	/* kammarkollegiet, skr and psykisk-halsa-2020 come twice, then
-	 * kammarkollegiet, skr and stockholm, then kammarkollegiet, skr and
-	 * region-stockholm: nine re-sends, stored once. */
+	 * kammarkollegiet, skr and stockholm, then kammarkollegiet and skr:
+	 * eight re-sends, stored once. (skl-2014 defines region-stockholm
+	 * as it was named in 2014, with an id of its own: a redefinition,
+	 * not a re-send.) */
 	uint64_t head = tl_head(lg);
 	MT_CHECK_INT(head, MALMO_LINES + STORSTHLM_LINES + STOCKHOLM_LINES +
-	                       SKL_LINES - 9);
+	                       SKL_LINES - 8);
 	for (int i = 0; i < 4; i++)
 		MT_CHECK_INT(ex_load_batch(lg, files[i]), 0);
 	MT_CHECK_INT(tl_head(lg), head);
