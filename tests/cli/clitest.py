@@ -24,7 +24,7 @@ from medeld import Medeld  # noqa: E402
 MEDEL = os.environ.get("MEDEL", "medel")
 EXAMPLES = [os.path.join(SOURCE, "docs", "examples", f)
             for f in ("malmo-2020.jsonl", "storsthlm-2020.jsonl",
-                      "stockholm-2012.jsonl")]
+                      "stockholm-2012.jsonl", "skl-2014.jsonl")]
 STORSTHLM = "psykisk-halsa-2020/lansgemensamma/sammanhallen-vard"
 
 

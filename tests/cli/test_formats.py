@@ -303,7 +303,7 @@ class Formats(unittest.TestCase):
         self.assertEqual(r.rc, 1, r)
         self.assertTrue(r.err.startswith(
             b"medel: unknown_party: row 3, column B (party): "), r.err)
-        after = medel("--db", db, "log", "--after", "120")
+        after = medel("--db", db, "log", "--after", str(head + 2))
         self.assertEqual(after.out.count(b"\n"), 1)  # the header only
 
     def test_append_lines_and_errors(self):

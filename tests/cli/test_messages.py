@@ -20,7 +20,8 @@ import os
 import re
 import unittest
 
-from clitest import SOURCE, STORSTHLM, load_examples, medel, tmpdir
+from clitest import (SOURCE, STORSTHLM, head_seq, load_examples, medel,
+                     tmpdir)
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
@@ -156,7 +157,8 @@ class Messages(unittest.TestCase):
         self.assertEqual(r.out, b"")
         r = self.run_db(EXIT_USAGE, "--csv", "log", "--grant", "Bad Id")
         self.assertEqual(r.out, b"")
-        r = medel("--db", self.db, "log", "--after", "118")
+        r = medel("--db", self.db, "log", "--after",
+                  str(head_seq(self.db)))
         self.assertEqual((r.rc, r.out.count(b"\n")), (0, 1), r)  # header
 
     def test_json_errors_stay_the_apis(self):

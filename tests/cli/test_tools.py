@@ -18,8 +18,9 @@ import unittest
 
 from clitest import load_examples, medel, tmpdir
 
-DATES = ["2012-12-31", "2013-02-26", "2013-12-31", "2020-11-20",
-         "2020-12-31", "2021-03-16", "2021-04-01"]
+DATES = ["2012-12-31", "2013-02-26", "2013-12-31", "2014-01-31",
+         "2014-04-15", "2014-12-31", "2020-11-20", "2020-12-31",
+         "2021-03-16", "2021-04-01"]
 FIGURES = ["allocated", "allocated_out", "unallocated", "claimed",
            "received", "paid_out", "spent", "repaid", "returned",
            "carried_in", "carried_out", "held"]
