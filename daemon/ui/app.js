@@ -18,9 +18,13 @@ import deadlines from "./views/deadlines.js";
 import repayments from "./views/repayments.js";
 import flow from "./views/flow.js";
 import party from "./views/party.js";
+import statement from "./views/statement.js";
+import changes from "./views/changes.js";
+import record from "./views/record.js";
 
 const RENDER = { oversikt: overview, handelser: events, frister: deadlines,
-  aterbetalning: repayments, flode: flow, part: party };
+  aterbetalning: repayments, flode: flow, part: party,
+  aterrapportering: statement, andrat: changes, registrera: record };
 
 const $ = (id) => document.getElementById(id);
 let generation = 0;
@@ -67,7 +71,7 @@ function frame(state) {
   b.hidden = !state.params.known;
   b.textContent = state.params.known
     ? `${t("known_banner")} ${state.params.known}` : "";
-  put($("foot"), t("later"));
+  put($("foot"), t("foot_note"));
 }
 
 async function render() {
