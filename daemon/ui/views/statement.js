@@ -66,7 +66,7 @@ export function flatten(ctx, s) {
     add(`${sec}.*`, t(`st_${sec}`), t("total"), s[sec].amount);
   }
   for (const a of s.spent.activities)
-    add(`spent.${a.activity}\u0000${a.unit || ""}`, t("st_spent"),
+    add(`spent.${a.activity}|${a.unit || ""}`, t("st_spent"),
       a.unit ? `${a.activity} (${a.unit})` : a.activity, a.amount);
   add("spent.*", t("st_spent"), t("total"), s.spent.amount);
   for (const c of s.carried) {
@@ -114,7 +114,7 @@ function body(ctx, s) {
     SUMMARY.filter((k) => k in s.summary).map((k) => ({ key: k,
       cells: [t(k)], amount: s.summary[k] })), null);
   const spent = amountTable(ctx, "st-spent", [t("activity"), t("unit"), t("amount")],
-    s.spent.activities.map((a) => ({ key: `${a.activity}\u0000${a.unit || ""}`,
+    s.spent.activities.map((a) => ({ key: `${a.activity}|${a.unit || ""}`,
       cells: [a.activity, a.unit || ""], amount: a.amount })), s.spent.amount);
   const carried = s.carried.length ? h("table", { class: "statement", id: "st-carried" },
     h("thead", {}, h("tr", {}, [t("grant"), t("carried_in"), t("carried_out")]
