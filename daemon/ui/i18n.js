@@ -180,6 +180,8 @@ const WORDS = {
   corrects_link: ["rättar nr {seq}", "corrects {seq}"],
   corrected_by: ["rättad av nr {seq}", "corrected by {seq}"],
   correct_this: ["rätta", "correct"],
+  corrections: ["Rättelser", "Corrections"],
+  slider: ["Flytta datumet över ledgerns datum", "Move the date across the ledger's dates"],
   date_from: ["Från datum", "From date"],
   date_to: ["till", "to"],
   scanned: ["Genomsökt t.o.m. nr {seq}", "Searched up to seq {seq}"],

@@ -545,6 +545,107 @@ class Web(unittest.TestCase):
             By.CSS_SELECTOR, "#now-head .head-hash").text,
             now["head"]["hash"])
 
+    # --- the date slider, the log's date range and corrections, live -----
+    def test_date_slider(self):
+        import datetime
+        dates = sorted(g[k] for g in self.led.api("/v1/grants")["grants"]
+                       for k in ("date", "use_by", "report_by", "repay_by")
+                       if k in g)
+        self.open("oversikt", date="2020-06-30")
+        slider = self.drv.find_element(By.ID, "slider")
+        self.assertEqual(slider.get_attribute("data-first"), dates[0])
+        day = datetime.date.fromisoformat
+        self.assertEqual(int(slider.get_attribute("max")),
+                         (day(dates[-1]) - day(dates[0])).days)
+        k = (day("2021-03-16") - day(dates[0])).days
+        self.drv.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('change'));", slider, k)
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "return location.hash.includes('date=2021-03-16') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        self.check_overview("2021-03-16")
+
+    def test_events_in_a_date_range(self):
+        self.open("handelser", date="2021-04-01", **{"from": "2021-01-01",
+                                                      "to": "2021-02-28"})
+        everything = self.led.api("/v1/events", limit=10000)["events"]
+        want = [e["seq"] for e in everything
+                if "2021-01-01" <= e["date"] <= "2021-02-28"]
+        self.assertTrue(want)
+        seqs = [int(r.get_attribute("data-seq")) for r in
+                self.drv.find_elements(By.CSS_SELECTOR, "#log tbody tr")]
+        self.assertEqual(seqs, want)
+
+    def test_corrections_linked_both_ways(self):
+        base = {"date": "2014-02-01", "grant": "prestation-2012"}
+        a = self.led.d.post("/v1/events", [
+            dict(base, type="expense", id="web-test:to-correct",
+                 party="stockholm-socialnamnden", activity="Felbokad",
+                 amount=50000),
+            dict(type="correction", id="web-test:the-correction",
+                 date="2014-02-02", corrects="web-test:to-correct",
+                 note="Fel nämnd")])
+        if a.status == 400:  # corrects takes a seq only
+            first = self.led.d.post("/v1/events", dict(
+                base, type="expense", id="web-test:to-correct",
+                party="stockholm-socialnamnden", activity="Felbokad",
+                amount=50000)).json()["events"][0]["seq"]
+            a = self.led.d.post("/v1/events", dict(
+                type="correction", id="web-test:the-correction",
+                date="2014-02-02", corrects=first, note="Fel nämnd"))
+        self.assertIn(a.status, (200, 201), a.body)
+        seqs = [e["seq"] for e in a.json()["events"]]
+        wrong, fix = (seqs if len(seqs) == 2 else (seqs[0] - 1, seqs[0]))
+        self.open("handelser", date="2014-12-31", type="correction")
+        link = self.drv.find_element(
+            By.CSS_SELECTOR, f'#log tr[data-seq="{fix}"] .corr '
+            f'a[data-seq="{wrong}"]')
+        link.click()
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            f"return location.hash.includes('hl={wrong}') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        target = self.drv.find_element(By.ID, "target")
+        self.assertEqual(target.get_attribute("data-seq"), str(wrong))
+        back = target.find_element(By.CSS_SELECTOR,
+                                   f'.corr a[data-seq="{fix}"]')
+        self.assertIn(str(fix), back.text)
+
+    def test_live_follow(self):
+        self.open("handelser", date="2014-12-31",
+                  party="stockholm-socialnamnden")
+        a = self.led.d.post("/v1/events", {
+            "type": "expense", "id": "web-test:live", "date": "2014-03-01",
+            "grant": "prestation-2012", "party": "stockholm-socialnamnden",
+            "activity": "Syns direkt", "amount": 100})
+        self.assertIn(a.status, (200, 201), a.body)
+        seq = a.json()["events"][0]["seq"]
+        WebDriverWait(self.drv, 60).until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'#log tr[data-seq="{seq}"]'))
+
+    def test_a_party_in_the_flow_picture_opens_its_page(self):
+        self.open("flode", date="2021-04-01", grant=POST)
+        want = self.led.api("/v1/trace", grant=POST, as_of="2021-04-01")
+        hot = {a.get_attribute("data-party"): a for a in
+               self.drv.find_elements(By.CSS_SELECTOR, "#trace-wrap a.hot")}
+        self.assertEqual(set(hot), {n["party"] for n in want["nodes"]})
+        img = self.drv.find_element(By.ID, "trace")
+        box = hot["sodertalje"].rect
+        # the link lies over the picture
+        self.assertGreaterEqual(box["x"], img.rect["x"])
+        self.assertLessEqual(box["y"] + box["height"],
+                             img.rect["y"] + img.rect["height"] + 1)
+        ActionChains(self.drv).move_to_element(hot["sodertalje"]).click() \
+            .perform()
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "return location.hash.includes('#/part') &&"
+            " location.hash.includes('party=sodertalje') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        names = {p["party"]: p["name"] for p in
+                 self.led.api("/v1/parties")["parties"]}
+        self.assertEqual(self.drv.find_element(By.CSS_SELECTOR, "main h2")
+                         .text, names["sodertalje"])
+
 
 if __name__ == "__main__":
     unittest.main()
