@@ -83,10 +83,10 @@ export default async function render(ctx) {
   return [...head,
     h("div", { class: "st-cols" },
       h("div", {}, h("h3", {}, `${t("then")}: ${t("known")} ${p.since}`),
-        a ? headLine(ctx, a, "then-head", p.since)
+        a ? headLine(ctx, a, "then-head", null)
           : h("p", { class: "empty" }, t("not_known_then"))),
       h("div", {}, h("h3", {}, `${t("now_col")}: ${t("known")} ${p.known || t("now")}`),
-        headLine(ctx, b, "now-head", p.known || null))),
+        headLine(ctx, b, "now-head", null))),
     h("p", { id: "changed-count", "data-changed": String(cmp.changed),
       class: cmp.changed ? "status due" : "status ok" },
     cmp.changed ? t("n_changed", { n: cmp.changed }) : t("none_changed")),

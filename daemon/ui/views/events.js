@@ -29,6 +29,7 @@ const SCAN = 10000; // events a request, the API's most
 const SCAN_PAGES = 10;
 
 function who(ctx, e) {
+  if (e.type === "correction") return h("span", { class: "note" }, e.note || "");
   const out = [];
   for (const k of ["from", "party", "to"])
     if (e[k]) {

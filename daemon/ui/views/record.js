@@ -111,15 +111,14 @@ function showError(form, type, err) {
   }
 }
 
-function answerBox(ctx, e, a, stored) {
+function answerBox(ctx, a, stored) {
   const seq = a.events[0].seq;
   const head = stored
     ? (a.events[0].duplicate ? t("rec_duplicate", { seq }) : t("rec_stored", { seq }))
     : t("rec_would", { seq });
-  return [h("p", { class: stored ? "status ok" : "" }, head, stored ? " " : null,
+  return [h("p", { class: stored ? "status ok" : "status open" }, head, stored ? " " : null,
     stored ? h("a", { href: withParams(ctx.state, { after: seq - 1, hl: seq, party: null,
       grant: null, type: null }, "handelser"), id: "rec-log-link" }, t("rec_in_log")) : null),
-  h("p", { class: "direction" }, direction(ctx, e)),
   a.warnings.length ? h("ul", { class: "warnings", id: "rec-warnings" },
     a.warnings.map((w) => h("li", { class: "status due", "data-code": w.code },
       `${w.field}: ${w.message}`))) : h("p", { class: "empty" }, t("rec_no_warnings"))];
@@ -152,7 +151,7 @@ function wire(ctx, type, form, out) {
     save.disabled = true;
     try {
       const a = await api.post("/v1/events", dry ? { dry_run: 1 } : {}, e);
-      put(out, answerBox(ctx, e, a, !dry));
+      put(out, answerBox(ctx, a, !dry));
       if (dry) {
         checked = api.stringify(e);
       } else {
