@@ -578,25 +578,35 @@ class Web(unittest.TestCase):
         self.assertEqual(seqs, want)
 
     def test_corrections_linked_both_ways(self):
-        base = {"date": "2014-02-01", "grant": "prestation-2012"}
-        a = self.led.d.post("/v1/events", [
-            dict(base, type="expense", id="web-test:to-correct",
-                 party="stockholm-socialnamnden", activity="Felbokad",
-                 amount=50000),
-            dict(type="correction", id="web-test:the-correction",
-                 date="2014-02-02", corrects="web-test:to-correct",
-                 note="Fel nämnd")])
-        if a.status == 400:  # corrects takes a seq only
-            first = self.led.d.post("/v1/events", dict(
-                base, type="expense", id="web-test:to-correct",
-                party="stockholm-socialnamnden", activity="Felbokad",
-                amount=50000)).json()["events"][0]["seq"]
-            a = self.led.d.post("/v1/events", dict(
-                type="correction", id="web-test:the-correction",
-                date="2014-02-02", corrects=first, note="Fel nämnd"))
+        a = self.led.d.post("/v1/events", {
+            "type": "expense", "id": "web-test:to-correct",
+            "date": "2014-02-01", "grant": "prestation-2012",
+            "party": "stockholm-socialnamnden", "activity": "Felbokad",
+            "amount": 50000})
         self.assertIn(a.status, (200, 201), a.body)
-        seqs = [e["seq"] for e in a.json()["events"]]
-        wrong, fix = (seqs if len(seqs) == 2 else (seqs[0] - 1, seqs[0]))
+        wrong = a.json()["events"][0]["seq"]
+        before = a.json()["events"][0]["recorded_at"]
+        a = self.led.d.post("/v1/events", {
+            "type": "correction", "id": "web-test:the-correction",
+            "date": "2014-02-02", "corrects": wrong, "note": "Fel nämnd"})
+        self.assertIn(a.status, (200, 201), a.body)
+        fix = a.json()["events"][0]["seq"]
+        # Known at a time before the correction: the old figure.
+        for known in (before, None):
+            params = {"date": "2014-12-31", "party": "stockholm-socialnamnden"}
+            if known:
+                params["known"] = known
+            self.open("part", **params)
+            want = self.led.api("/v1/balances", party=params["party"],
+                                as_of="2014-12-31", known_at=known)
+            row = self.drv.find_element(
+                By.CSS_SELECTOR, '#party-balances tr[data-row="prestation-2012"]')
+            api_row = [r for r in want["rows"]
+                       if r["grant"] == "prestation-2012"][0]
+            self.assertRowIs(row, api_row, COLUMNS)
+            if known:
+                spent_then = api_row["spent"]
+        self.assertEqual(spent_then - api_row["spent"], 50000)
         self.open("handelser", date="2014-12-31", type="correction")
         link = self.drv.find_element(
             By.CSS_SELECTOR, f'#log tr[data-seq="{fix}"] .corr '

@@ -67,10 +67,19 @@ export default async function render(ctx) {
       (v) => go(withParams(ctx.state, { grant: v })))));
   if (!grant) return [h("h2", {}, t("flode")), pick];
   const q = { grant, ...ctx.at };
+  // A grant with more ends than a picture shows readably: the API says
+  // so (413 too_large) and the page shows its message and the parties.
   const [svg, json] = await Promise.all([
-    api.blob("/v1/trace", { ...q, format: "svg", lang: ctx.lang }),
+    api.blob("/v1/trace", { ...q, format: "svg", lang: ctx.lang })
+      .catch((e) => { if (e.status === 413) return e; throw e; }),
     api.get("/v1/trace", q),
   ]);
+  const parties = [h("h3", {}, t("flow_parties")),
+    h("ul", { class: "chips", id: "trace-parties" },
+      json.nodes.map((n) => h("li", {}, partyLink(ctx, n.party))))];
+  if (svg instanceof api.ApiError)
+    return [h("h2", {}, `${t("flode")}: ${ctx.names.grant(grant)}`), pick,
+      h("p", { class: "empty", id: "trace-too-large" }, svg.message), parties];
   if (lastUrl) URL.revokeObjectURL(lastUrl);
   lastUrl = URL.createObjectURL(svg);
   const img = h("img", { id: "trace", src: lastUrl, class: "trace",
@@ -78,8 +87,5 @@ export default async function render(ctx) {
   await img.decode().catch(() => null);
   return [h("h2", {}, `${t("flode")}: ${ctx.names.grant(grant)}`), pick,
     h("div", { class: "picture" }, h("div", { class: "trace-wrap", id: "trace-wrap" },
-      img, hotLinks(ctx, await svg.text()))),
-    h("h3", {}, t("flow_parties")),
-    h("ul", { class: "chips", id: "trace-parties" },
-      json.nodes.map((n) => h("li", {}, partyLink(ctx, n.party))))];
+      img, hotLinks(ctx, await svg.text()))), parties];
 }
