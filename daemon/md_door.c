@@ -32,12 +32,12 @@
  */
 #include "md_door.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -528,7 +528,8 @@ static void md_door_nodelay(int fd)
 {
 	int one = 1;
 	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		                 sizeof one);
 }
 /* The connection's first moment with a descriptor (evhttp sets it after
  * md_door_bev returns): a served slot (md_conns_admit), or 503 at once,
