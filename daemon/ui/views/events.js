@@ -16,7 +16,7 @@
 // the page says how far it has searched.
 import * as api from "../api.js";
 import { h, select } from "../dom.js";
-import { isDate, money, time } from "../fmt.js";
+import { isDate, money, svCompare, time } from "../fmt.js";
 import { t } from "../i18n.js";
 import { go, withParams } from "../state.js";
 import { grantLink, partyLink } from "./common.js";
@@ -79,7 +79,7 @@ function filters(ctx) {
   const p = ctx.state.params;
   const set = (k) => (v) => go(withParams(ctx.state, { [k]: v || null, after: null }));
   const parties = [...ctx.names.parties.values()]
-    .sort((a, b) => a.name.localeCompare(b.name, "sv"));
+    .sort((a, b) => svCompare(a.name, b.name));
   const grants = [...ctx.names.grants.keys()].sort();
   return h("div", { class: "filters" },
     h("label", {}, t("party"), select("f-party", [["", t("all")],

@@ -20,7 +20,7 @@
 
 import * as api from "../api.js";
 import { h, select } from "../dom.js";
-import { money, parseMoney } from "../fmt.js";
+import { money, parseMoney, svCompare } from "../fmt.js";
 import { t } from "../i18n.js";
 import { go, withParams } from "../state.js";
 
@@ -45,11 +45,11 @@ function input(ctx, f, value) {
   const id = `in-${f}`;
   if (f === "grant")
     return select(id, [["", t("choose")], ...[...ctx.names.grants.values()]
-      .sort((a, b) => a.grant.localeCompare(b.grant))
+      .sort((a, b) => svCompare(a.grant, b.grant))
       .map((g) => [g.grant, g.name])], value || "", () => null);
   if (PARTY.has(f))
     return select(id, [["", t("choose")], ...[...ctx.names.parties.values()]
-      .sort((a, b) => a.name.localeCompare(b.name, "sv"))
+      .sort((a, b) => svCompare(a.name, b.name))
       .map((p) => [p.party, p.name])], value || "", () => null);
   if (f === "note")
     return h("textarea", { id, rows: 2, cols: 50, maxlength: 1000 }, value || "");

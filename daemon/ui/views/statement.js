@@ -12,7 +12,7 @@
 
 import * as api from "../api.js";
 import { h, select } from "../dom.js";
-import { money, time } from "../fmt.js";
+import { money, svCompare, time } from "../fmt.js";
 import { t } from "../i18n.js";
 import { go, withParams } from "../state.js";
 import { grantLink, partyLink } from "./common.js";
@@ -32,9 +32,9 @@ export function legalEntity(ctx, id) {
 export function choices(ctx) {
   const p = ctx.state.params;
   const entities = [...ctx.names.parties.values()].filter((x) => !x.parent)
-    .sort((a, b) => a.name.localeCompare(b.name, "sv"));
+    .sort((a, b) => svCompare(a.name, b.name));
   const grants = [...ctx.names.grants.values()]
-    .sort((a, b) => a.grant.localeCompare(b.grant));
+    .sort((a, b) => svCompare(a.grant, b.grant));
   const tops = grants.filter((g) => !g.parent)
     .sort((a, b) => (b.year || 0) - (a.year || 0));
   const party = legalEntity(ctx, p.party) || (entities[0] || {}).party;
