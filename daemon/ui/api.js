@@ -56,9 +56,9 @@ export class ApiError extends Error {
   }
 }
 
-// GET path?params; resolves to the Response (ok), asking for a token on
-// 401 and trying once more.
-async function raw(path, params) {
+// GET (or, with init, another method) path?params; resolves to the
+// Response (ok), asking for a token on 401 and trying once more.
+async function raw(path, params, init) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {}))
     if (v !== null && v !== undefined && v !== "") q.set(k, v);
@@ -66,7 +66,8 @@ async function raw(path, params) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const tok = sessionStorage.getItem(KEY);
     const headers = tok ? { Authorization: `Bearer ${tok}` } : {};
-    const r = await fetch(url, { headers, cache: "no-store" });
+    if (init && init.body) headers["Content-Type"] = "application/json";
+    const r = await fetch(url, { ...(init || {}), headers, cache: "no-store" });
     if (r.status === 401 && askToken) {
       setToken(await askToken(attempt > 0 || !!tok));
       continue;
@@ -91,4 +92,23 @@ export async function get(path, params) {
 export async function blob(path, params) {
   const r = await raw(path, params);
   return r.blob();
+}
+
+// JSON text of an object whose amounts may be BigInt (an amount above
+// 2^53 − 1 öre is written as the integer it is, never through a double).
+// A BigInt becomes a marker string carrying a random nonce, which is
+// then replaced by its digits: a user's text cannot forge the marker.
+export function stringify(obj) {
+  const nonce = Array.from(crypto.getRandomValues(new Uint32Array(2)))
+    .map((x) => x.toString(16)).join("");
+  const text = JSON.stringify(obj, (k, v) =>
+    typeof v === "bigint" ? `@${nonce}:${v}` : v);
+  return text.replace(new RegExp(`"@${nonce}:(-?\\d+)"`, "g"), "$1");
+}
+
+// POST path?params with a JSON body; the answer parsed (201 or 200),
+// or an ApiError carrying the API's code, field and index.
+export async function post(path, params, body) {
+  const r = await raw(path, params, { method: "POST", body: stringify(body) });
+  return { status: r.status, ...parse(await r.text()) };
 }

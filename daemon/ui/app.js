@@ -5,22 +5,35 @@
 // is a thin reader of the API, so it and `medel --json` cannot disagree).
 // A render that a newer one overtakes is dropped; when a view is drawn,
 // #main gets data-ready="1" (the browser tests wait for it).
+//
+// Live: the page follows the log with the long-poll subscription
+// (GET /v1/events?after=HEAD&wait=30) and draws the view again when
+// events arrive, at most once a second however busy the ledger (the
+// form of Registrera is left alone: it would lose what is typed).
+//
+// The date slider runs day by day across the ledger's dates: from the
+// first grant's definition to the latest of its grants' dates and
+// deadlines (/v1/grants, read once), and the page's date if outside.
 
 import * as api from "./api.js";
 import { h, put } from "./dom.js";
 import { isDate, today } from "./fmt.js";
 import { getLang, setLang, t } from "./i18n.js";
 import * as st from "./state.js";
-import { names } from "./names.js";
+import { forget, names } from "./names.js";
 import overview from "./views/overview.js";
 import events from "./views/events.js";
 import deadlines from "./views/deadlines.js";
 import repayments from "./views/repayments.js";
 import flow from "./views/flow.js";
 import party from "./views/party.js";
+import statement from "./views/statement.js";
+import changes from "./views/changes.js";
+import record from "./views/record.js";
 
 const RENDER = { oversikt: overview, handelser: events, frister: deadlines,
-  aterbetalning: repayments, flode: flow, part: party };
+  aterbetalning: repayments, flode: flow, part: party,
+  aterrapportering: statement, andrat: changes, registrera: record };
 
 const $ = (id) => document.getElementById(id);
 let generation = 0;
@@ -67,7 +80,7 @@ function frame(state) {
   b.hidden = !state.params.known;
   b.textContent = state.params.known
     ? `${t("known_banner")} ${state.params.known}` : "";
-  put($("foot"), t("later"));
+  put($("foot"), t("foot_note"));
 }
 
 async function render() {
@@ -79,6 +92,7 @@ async function render() {
   }
   setLang(state.params.lang);
   frame(state);
+  placeSlider(state.params.date);
   const mine = ++generation;
   const main = $("main");
   main.dataset.ready = "0";
@@ -94,8 +108,81 @@ async function render() {
   }
   if (mine !== generation) return;
   put(main, nodes);
+  lastDrawn = Date.now();
   main.removeAttribute("aria-busy");
+  // ms since the page's navigation began (tools/bench/bench_web.py reads
+  // it on the first drawing: the time to a rendered view)
+  main.dataset.readyMs = String(Math.round(performance.now()));
   main.dataset.ready = "1";
+}
+
+// --- the date slider -------------------------------------------------
+const DAY_MS = 86400000;
+let span = null; // {first, last} ISO dates
+const dayNo = (iso) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
+const isoOf = (n) => new Date(n * DAY_MS).toISOString().slice(0, 10);
+
+async function ledgerSpan() {
+  const g = await api.get("/v1/grants");
+  const dates = [];
+  for (const x of g.grants)
+    for (const k of ["date", "use_by", "report_by", "repay_by"])
+      if (isDate(x[k])) dates.push(x[k]);
+  dates.sort();
+  return dates.length ? { first: dates[0], last: dates[dates.length - 1] } : null;
+}
+
+function placeSlider(date) {
+  const s = $("slider");
+  s.title = t("slider");
+  if (!span) {
+    s.hidden = true;
+    return;
+  }
+  const lo = Math.min(dayNo(span.first), dayNo(date));
+  const hi = Math.max(dayNo(span.last), dayNo(date));
+  s.hidden = false;
+  s.min = "0";
+  s.max = String(hi - lo);
+  s.value = String(dayNo(date) - lo);
+  s.dataset.first = isoOf(lo);
+}
+
+// --- live ----------------------------------------------------------------
+const LIVE_MIN_MS = 1000;
+let lastDrawn = 0;
+let redraw = null;
+
+function refreshSoon() {
+  if (st.read().view === "registrera" || redraw) return;
+  const wait = Math.max(0, lastDrawn + LIVE_MIN_MS - Date.now());
+  redraw = setTimeout(() => {
+    redraw = null;
+    forget();
+    render();
+  }, wait);
+}
+
+async function follow() {
+  let seq = null;
+  for (;;) {
+    try {
+      if (seq === null) seq = (await api.get("/healthz")).head_seq;
+      $("live").hidden = false;
+      $("live").title = t("live");
+      $("live").dataset.seq = String(seq);
+      const got = await api.get("/v1/events", { after: seq, limit: 1, wait: 30 });
+      if (got.events.length) {
+        seq = (await api.get("/healthz")).head_seq;
+        $("live").dataset.seq = String(seq);
+        refreshSoon();
+      }
+    } catch (e) {
+      // medeld away or restarting: try again in a while
+      $("live").hidden = true;
+      await new Promise((ok) => setTimeout(ok, 5000));
+    }
+  }
 }
 
 function wire() {
@@ -112,6 +199,9 @@ function wire() {
     $("date-pick").showPicker();
   });
   $("date-pick").addEventListener("change", (e) => setDate(e.target.value));
+  const slid = () => isoOf(dayNo($("slider").dataset.first) + Number($("slider").value));
+  $("slider").addEventListener("input", () => { $("date").value = slid(); });
+  $("slider").addEventListener("change", () => setDate(slid()));
   $("known").addEventListener("change", (e) =>
     st.go(st.withParams(st.read(), { known: e.target.value.trim() || null })));
   $("known-clear").addEventListener("click", () =>
@@ -127,7 +217,9 @@ function start() {
     history.replaceState(null, "", location.pathname + cleaned);
   api.onNeedToken(askToken);
   wire();
-  render();
+  render().then(follow);
+  ledgerSpan().then((s) => { span = s; placeSlider(st.read().params.date); })
+    .catch(() => null);
 }
 
 start();

@@ -52,3 +52,24 @@ export function time(s) {
   if (!s) return "";
   return s.replace("T", " ").replace(/\.\d+Z$/, "Z");
 }
+
+// An amount typed by a person, the Swedish way ("433 012", "433 012,50
+// kr", "433012:-") or, in English, "433,012.50": integer öre as a BigInt
+// (never through a float), or null when the text is not an amount. A
+// minus sign is kept: the API then says what is wrong with it.
+export function parseMoney(text, lang) {
+  let s = String(text || "").trim().replace(/\s*(kr\.?|sek|:-)$/i, "")
+    .replace(/^(kr|sek)\s*/i, "").replace(/[\s\u00a0\u202f\u2009]/g, "")
+    .replace(/^\u2212/, "-");
+  if (lang === "en") s = s.replace(/,(?=\d{3}(\D|$))/g, "").replace(".", ",");
+  const m = /^(-?)(\d+)(?:,(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  const ore = BigInt(m[2]) * 100n + BigInt((m[3] || "0").padEnd(2, "0"));
+  return m[1] ? -ore : ore;
+}
+
+// Compares two texts in Swedish order (å ä ö after z). One collator for
+// the page: String.localeCompare(x, "sv") builds one per call, which
+// made sorting Översikt's 2 400 rows of a large ledger take most of its
+// drawing time.
+export const svCompare = new Intl.Collator("sv").compare;

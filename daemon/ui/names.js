@@ -6,6 +6,11 @@ import * as api from "./api.js";
 
 let cached = { date: null, value: null };
 
+// Forgets what was read (the log grew: a party or grant may be new).
+export function forget() {
+  cached = { date: null, value: null };
+}
+
 export async function names(date) {
   if (cached.date === date) return cached.value;
   const [p, g] = await Promise.all([

@@ -6,7 +6,7 @@
 // listener in app.js renders it.
 
 export const VIEWS = ["oversikt", "handelser", "frister", "aterbetalning",
-  "flode", "part"];
+  "flode", "part", "aterrapportering", "andrat", "registrera"];
 
 export function read() {
   const body = location.hash.replace(/^#/, "");

@@ -443,10 +443,14 @@ static void ma_svg_label(struct ma_svg *s, const struct ma_box *b)
 	ml_money_format(b->ore, money, sizeof money);
 	if (b->kind == MA_BOX_PARTY) {
 		double x = b->x + MA_SVG_BAR_PX + 5;
+		/* data-party: the web view lays a link to the party's
+		 * page over its label and bar (docs/web.md). */
 		ma_svg_printf(s,
 		              "<text x=\"%.1f\" y=\"%.1f\" class=\"label "
-		              "party\"><tspan font-weight=\"bold\">",
+		              "party\" data-party=\"",
 		              x, y - 7);
+		ma_svg_text(s, t->nodes[b->node].party);
+		ma_svg_puts(s, "\"><tspan font-weight=\"bold\">");
 		ma_svg_cut(s, t->nodes[b->node].label, MA_SVG_PARTY_COLS);
 		ma_svg_printf(s,
 		              "</tspan><tspan x=\"%.1f\" dy=\"14\">%s%s<tspan "
@@ -535,11 +539,17 @@ static void ma_svg_draw(struct ma_svg *s)
 		const struct ma_box *b = &s->boxes[i];
 		ma_svg_printf(s,
 		              "<rect x=\"%.1f\" y=\"%.2f\" width=\"%.0f\" "
-		              "height=\"%.2f\" fill=\"%s\"/>\n",
+		              "height=\"%.2f\" fill=\"%s\"",
 		              b->x, b->y, MA_SVG_BAR_PX, b->h,
 		              b->kind == MA_BOX_PARTY
 		                  ? "#2f4b7c"
 		                  : ma_sink_colour(b->kind));
+		if (b->kind == MA_BOX_PARTY) {
+			ma_svg_puts(s, " class=\"party\" data-party=\"");
+			ma_svg_text(s, s->t->nodes[b->node].party);
+			ma_svg_puts(s, "\"");
+		}
+		ma_svg_puts(s, "/>\n");
 	}
 	for (size_t i = 0; i < s->n_boxes; i++)
 		ma_svg_label(s, &s->boxes[i]);

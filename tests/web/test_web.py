@@ -11,7 +11,9 @@ show the older answer; a party named <script>alert(1)</script> is shown
 as text; the token in the URL's fragment leaves the address bar; and no
 Content-Security-Policy violation is reported while the page runs.
 """
+import base64
 import os
+import subprocess
 import sys
 import unittest
 
@@ -21,7 +23,10 @@ from browser import money, open_view  # noqa: E402
 
 browser.skip_without_browser()
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.print_page_options import PrintOptions  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 COLUMNS = ["allocated", "allocated_out", "received", "paid_out", "spent",
@@ -313,6 +318,343 @@ class Web(unittest.TestCase):
         api_row = [r for r in b["rows"] if r["party"] == "stockholm"][0]
         self.assertEqual(self.cells(row)["received"][0],
                          money(api_row["received"], "en"))
+
+    # --- Återrapportering -------------------------------------------------
+    def check_statement(self, st):
+        """The statement view shows the API's answer st, figure by figure."""
+        summary = {r.get_attribute("data-key"): r.find_element(
+            By.CSS_SELECTOR, "td.num") for r in self.drv.find_elements(
+            By.CSS_SELECTOR, "#st-summary tbody tr")}
+        self.assertEqual(set(summary), set(st["summary"]))
+        for k, v in st["summary"].items():
+            self.assertEqual((text(summary[k]), summary[k].get_attribute(
+                "data-ore")), (money(v), str(v)), k)
+        for sec, lst in (("received", "from"), ("passed_on", "to"),
+                         ("repaid", "to"), ("returned", "from")):
+            rows = self.drv.find_elements(By.CSS_SELECTOR,
+                                          f"#st-{sec} tbody tr")
+            self.assertEqual([(r.get_attribute("data-key"),
+                               r.find_element(By.CSS_SELECTOR, "td.num")
+                               .get_attribute("data-ore")) for r in rows],
+                             [(x["party"], str(x["amount"]))
+                              for x in st[sec][lst]], sec)
+            if st[sec][lst]:
+                total = self.drv.find_element(By.CSS_SELECTOR,
+                                              f"#st-{sec} tfoot td.num")
+                self.assertEqual(text(total), money(st[sec]["amount"]))
+        spent = self.drv.find_elements(By.CSS_SELECTOR,
+                                       "#st-spent tbody td.num")
+        self.assertEqual([x.get_attribute("data-ore") for x in spent],
+                         [str(a["amount"]) for a in
+                          st["spent"]["activities"]])
+        self.assertEqual(text(self.drv.find_element(
+            By.CSS_SELECTOR, "#st-spent tfoot td.num")),
+            money(st["spent"]["amount"]))
+        head = self.drv.find_element(By.ID, "st-head")
+        self.assertEqual(head.find_element(By.CLASS_NAME, "head-seq").text,
+                         str(st["head"]["seq"]))
+        self.assertEqual(head.find_element(By.CLASS_NAME, "head-hash").text,
+                         st["head"]["hash"])
+
+    def test_statement(self):
+        for party, grant in (("malmo", "psykisk-halsa-2020"),
+                             ("storsthlm", "psykisk-halsa-2020")):
+            self.open("aterrapportering", date="2021-04-01", party=party,
+                      grant=grant)
+            st = self.led.api("/v1/statement", party=party, grant=grant,
+                              as_of="2021-04-01")
+            self.check_statement(st)
+        # A committee's page leads to its legal entity's statement.
+        self.open("aterrapportering", date="2021-04-01", party="malmo-asn",
+                  grant="psykisk-halsa-2020")
+        self.assertEqual(Select(self.drv.find_element(By.ID, "f-party"))
+                         .first_selected_option.get_attribute("value"),
+                         "malmo")
+
+    def test_statement_prints_on_a4(self):
+        party, grant = "malmo", "psykisk-halsa-2020"
+        self.open("aterrapportering", date="2021-04-01", party=party,
+                  grant=grant)
+        st = self.led.api("/v1/statement", party=party, grant=grant,
+                          as_of="2021-04-01")
+        opts = PrintOptions()
+        opts.page_width, opts.page_height = 21.0, 29.7  # A4, in cm
+        pdf = os.path.join(self.led.d.tmp, "statement.pdf")
+        with open(pdf, "wb") as f:
+            f.write(base64.b64decode(self.drv.print_page(opts)))
+        info = subprocess.run(["pdfinfo", pdf], capture_output=True,
+                              text=True, check=True).stdout
+        self.assertRegex(info, r"Page size:\s+595\.\d+ x 841\.\d+ pts")
+        out = subprocess.run(["pdftotext", "-layout", pdf, "-"],
+                             capture_output=True, text=True,
+                             check=True).stdout
+        flat = " ".join(out.replace("\u00a0", " ").split())
+        self.assertIn(f"händelse nr {st['head']['seq']}", flat)
+        self.assertIn(st["head"]["hash"], flat)
+        self.assertIn("Återrapportering: Malmö stad", flat)
+        for k in ("received", "spent", "repaid", "held"):
+            self.assertIn(money(st["summary"][k]).replace("\u00a0", " "),
+                          flat, k)
+        for a in st["spent"]["activities"]:
+            self.assertIn(" ".join(a["activity"].split()[:2]), flat)
+        # The frame is not printed: no navigation, pickers or buttons.
+        for word in ("Översikt", "Vad har ändrats", "Skriv ut", "Juridisk person"):
+            self.assertNotIn(word, flat)
+
+    # --- Registrera -----------------------------------------------------
+    def use_token(self, tok):
+        self.drv.execute_script(
+            "sessionStorage.setItem('medel.token', arguments[0])", tok)
+        self.addCleanup(self.drv.execute_script,
+                        "sessionStorage.setItem('medel.token', arguments[0])",
+                        browser.READ_TOKEN)
+
+    def fill_expense(self, amount, activity="Webbformulärets test"):
+        self.open("registrera", date="2013-12-20", type="expense")
+        Select(self.drv.find_element(By.ID, "in-grant")).select_by_value(
+            "prestation-2012")
+        Select(self.drv.find_element(By.ID, "in-party")).select_by_value(
+            "stockholm-socialnamnden")
+        self.drv.find_element(By.ID, "in-activity").send_keys(activity)
+        self.drv.find_element(By.ID, "in-amount").send_keys(amount)
+
+    def head(self):
+        return self.led.api("/healthz")["head_hash"]
+
+    def wait_text(self, el_id):
+        return WebDriverWait(self.drv, 30).until(
+            lambda d: text(d.find_element(By.ID, el_id)) or None)
+
+    def test_record_an_expense_with_a_write_token(self):
+        self.use_token(browser.WRITE_TOKEN)
+        self.fill_expense("1 234,50 kr")
+        form = self.drv.find_element(By.ID, "record")
+        event_id = form.get_attribute("data-event-id")
+        direction = text(self.drv.find_element(By.ID, "rec-direction"))
+        names = {p["party"]: p["name"] for p in
+                 self.led.api("/v1/parties")["parties"]}
+        self.assertTrue(direction.startswith(names["stockholm-socialnamnden"]))
+        self.assertIn("1\u00a0234,50\u00a0kr", direction)
+        save = self.drv.find_element(By.ID, "rec-save")
+        self.assertFalse(save.is_enabled())  # not before a dry run
+        before = self.head()
+        self.drv.find_element(By.ID, "rec-preview").click()
+        WebDriverWait(self.drv, 30).until(lambda d: save.is_enabled())
+        answer = text(self.drv.find_element(By.ID, "rec-answer"))
+        seq = self.led.api("/healthz")["head_seq"] + 1
+        self.assertIn(f"blir händelse nr {seq}", answer)
+        self.assertEqual(self.head(), before)  # the dry run stored nothing
+        # A double click stores the event once (one id, one button).
+        ActionChains(self.drv).double_click(save).perform()
+        WebDriverWait(self.drv, 30).until(
+            lambda d: form.get_attribute("data-stored"))
+        stored = [e for e in self.led.api("/v1/events", type="expense",
+                                          limit=10000)["events"]
+                  if e.get("id") == event_id]
+        self.assertEqual(len(stored), 1)
+        self.assertEqual(stored[0]["amount"], 123450)
+        self.assertEqual(stored[0]["party"], "stockholm-socialnamnden")
+        self.assertEqual(stored[0]["recorded_by"], "clerk")
+        self.assertEqual(form.get_attribute("data-stored"),
+                         str(stored[0]["seq"]))
+        # ... and it is in the log the page shows.
+        self.drv.find_element(By.ID, "rec-log-link").click()
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "return location.hash.includes('handelser') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        row = self.drv.find_element(
+            By.CSS_SELECTOR, f'#log tr[data-seq="{stored[0]["seq"]}"]')
+        self.assertIn(money(123450), text(row))
+        self.assertIn("clerk", text(row))
+
+    def test_record_refused_with_a_read_token(self):
+        self.use_token(browser.READ_TOKEN)
+        self.fill_expense("500")
+        before = self.head()
+        self.drv.find_element(By.ID, "rec-preview").click()
+        msg = self.wait_text("form-error")
+        self.assertIn("bara läsa", msg)
+        self.assertFalse(self.drv.find_element(By.ID, "rec-save")
+                         .is_enabled())
+        self.assertEqual(self.head(), before)
+
+    def test_record_bad_input_by_its_field(self):
+        self.use_token(browser.WRITE_TOKEN)
+        before = self.head()
+        # The API refuses: its message, by the field it names.
+        self.fill_expense("-100")
+        body = {"type": "expense", "date": "2013-12-20",
+                "grant": "prestation-2012",
+                "party": "stockholm-socialnamnden",
+                "activity": "Webbformulärets test", "amount": -10000}
+        want = self.led.d.post("/v1/events?dry_run=1", body).json()["error"]
+        self.assertEqual(want["field"], "amount")
+        self.drv.find_element(By.ID, "rec-preview").click()
+        self.assertEqual(self.wait_text("err-amount"), want["message"])
+        self.assertEqual(self.drv.find_element(By.ID, "in-amount")
+                         .get_attribute("aria-invalid"), "true")
+        self.assertEqual(text(self.drv.find_element(By.ID, "form-error")), "")
+        # Not an amount at all: said by the field, nothing sent.
+        self.fill_expense("tolv kronor")
+        self.drv.find_element(By.ID, "rec-preview").click()
+        self.assertIn("433 012", self.wait_text("err-amount")
+                      .replace("\u00a0", " "))
+        # A missing activity: the API names the field.
+        self.fill_expense("100", activity="")
+        self.drv.find_element(By.ID, "rec-preview").click()
+        self.assertIn("activity", self.wait_text("err-activity"))
+        self.assertEqual(self.head(), before)
+
+    # --- Vad har ändrats ---------------------------------------------------
+    def test_what_changed_since(self):
+        h = self.led.api("/healthz")
+        since = self.led.api(f"/v1/events/{h['head_seq']}")["recorded_at"]
+        a = self.led.d.post("/v1/events", {
+            "type": "expense", "id": "web-test:changed", "date": "2014-01-15",
+            "grant": "prestation-2012", "party": "stockholm-socialnamnden",
+            "activity": "Efter rapporten", "amount": 100000})
+        self.assertIn(a.status, (200, 201), a.body)
+        q = dict(party="stockholm", grant="prestation-2012",
+                 as_of="2014-12-31")
+        then = self.led.api("/v1/statement", known_at=since, **q)
+        now = self.led.api("/v1/statement", **q)
+        self.open("andrat", date="2014-12-31", party="stockholm",
+                  grant="prestation-2012", since=since)
+        rows = {r.get_attribute("data-key"): r for r in
+                self.drv.find_elements(By.CSS_SELECTOR, "#changes tbody tr")}
+        for k in now["summary"]:
+            cells = rows[f"summary.{k}"].find_elements(By.CSS_SELECTOR,
+                                                       "td.num")
+            self.assertEqual(cells[0].get_attribute("data-ore"),
+                             str(then["summary"][k]), k)
+            self.assertEqual(cells[1].get_attribute("data-ore"),
+                             str(now["summary"][k]), k)
+            self.assertEqual("changed" in (rows[f"summary.{k}"]
+                                           .get_attribute("class") or ""),
+                             then["summary"][k] != now["summary"][k], k)
+        self.assertIn("changed", rows["summary.spent"].get_attribute("class"))
+        new = rows["spent.Efter rapporten|"]
+        self.assertEqual(new.find_elements(By.CSS_SELECTOR, "td.num")[0]
+                         .get_attribute("data-ore"), None)
+        self.assertGreater(int(self.drv.find_element(
+            By.ID, "changed-count").get_attribute("data-changed")), 0)
+        self.assertEqual(self.drv.find_element(
+            By.CSS_SELECTOR, "#then-head .head-hash").text,
+            then["head"]["hash"])
+        self.assertEqual(self.drv.find_element(
+            By.CSS_SELECTOR, "#now-head .head-hash").text,
+            now["head"]["hash"])
+
+    # --- the date slider, the log's date range and corrections, live -----
+    def test_date_slider(self):
+        import datetime
+        dates = sorted(g[k] for g in self.led.api("/v1/grants")["grants"]
+                       for k in ("date", "use_by", "report_by", "repay_by")
+                       if k in g)
+        self.open("oversikt", date="2020-06-30")
+        slider = self.drv.find_element(By.ID, "slider")
+        self.assertEqual(slider.get_attribute("data-first"), dates[0])
+        day = datetime.date.fromisoformat
+        self.assertEqual(int(slider.get_attribute("max")),
+                         (day(dates[-1]) - day(dates[0])).days)
+        k = (day("2021-03-16") - day(dates[0])).days
+        self.drv.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('change'));", slider, k)
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "return location.hash.includes('date=2021-03-16') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        self.check_overview("2021-03-16")
+
+    def test_events_in_a_date_range(self):
+        self.open("handelser", date="2021-04-01", **{"from": "2021-01-01",
+                                                      "to": "2021-02-28"})
+        everything = self.led.api("/v1/events", limit=10000)["events"]
+        want = [e["seq"] for e in everything
+                if "2021-01-01" <= e["date"] <= "2021-02-28"]
+        self.assertTrue(want)
+        seqs = [int(r.get_attribute("data-seq")) for r in
+                self.drv.find_elements(By.CSS_SELECTOR, "#log tbody tr")]
+        self.assertEqual(seqs, want)
+
+    def test_corrections_linked_both_ways(self):
+        a = self.led.d.post("/v1/events", {
+            "type": "expense", "id": "web-test:to-correct",
+            "date": "2014-02-01", "grant": "prestation-2012",
+            "party": "stockholm-socialnamnden", "activity": "Felbokad",
+            "amount": 50000})
+        self.assertIn(a.status, (200, 201), a.body)
+        wrong = a.json()["events"][0]["seq"]
+        before = a.json()["events"][0]["recorded_at"]
+        a = self.led.d.post("/v1/events", {
+            "type": "correction", "id": "web-test:the-correction",
+            "date": "2014-02-02", "corrects": wrong, "note": "Fel nämnd"})
+        self.assertIn(a.status, (200, 201), a.body)
+        fix = a.json()["events"][0]["seq"]
+        # Known at a time before the correction: the old figure.
+        for known in (before, None):
+            params = {"date": "2014-12-31", "party": "stockholm-socialnamnden"}
+            if known:
+                params["known"] = known
+            self.open("part", **params)
+            want = self.led.api("/v1/balances", party=params["party"],
+                                as_of="2014-12-31", known_at=known)
+            row = self.drv.find_element(
+                By.CSS_SELECTOR, '#party-balances tr[data-row="prestation-2012"]')
+            api_row = [r for r in want["rows"]
+                       if r["grant"] == "prestation-2012"][0]
+            self.assertRowIs(row, api_row, COLUMNS)
+            if known:
+                spent_then = api_row["spent"]
+        self.assertEqual(spent_then - api_row["spent"], 50000)
+        self.open("handelser", date="2014-12-31", type="correction")
+        link = self.drv.find_element(
+            By.CSS_SELECTOR, f'#log tr[data-seq="{fix}"] .corr '
+            f'a[data-seq="{wrong}"]')
+        link.click()
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            f"return location.hash.includes('hl={wrong}') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        target = self.drv.find_element(By.ID, "target")
+        self.assertEqual(target.get_attribute("data-seq"), str(wrong))
+        back = target.find_element(By.CSS_SELECTOR,
+                                   f'.corr a[data-seq="{fix}"]')
+        self.assertIn(str(fix), back.text)
+
+    def test_live_follow(self):
+        self.open("handelser", date="2014-12-31",
+                  party="stockholm-socialnamnden")
+        a = self.led.d.post("/v1/events", {
+            "type": "expense", "id": "web-test:live", "date": "2014-03-01",
+            "grant": "prestation-2012", "party": "stockholm-socialnamnden",
+            "activity": "Syns direkt", "amount": 100})
+        self.assertIn(a.status, (200, 201), a.body)
+        seq = a.json()["events"][0]["seq"]
+        WebDriverWait(self.drv, 60).until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'#log tr[data-seq="{seq}"]'))
+
+    def test_a_party_in_the_flow_picture_opens_its_page(self):
+        self.open("flode", date="2021-04-01", grant=POST)
+        want = self.led.api("/v1/trace", grant=POST, as_of="2021-04-01")
+        hot = {a.get_attribute("data-party"): a for a in
+               self.drv.find_elements(By.CSS_SELECTOR, "#trace-wrap a.hot")}
+        self.assertEqual(set(hot), {n["party"] for n in want["nodes"]})
+        img = self.drv.find_element(By.ID, "trace")
+        box = hot["sodertalje"].rect
+        # the link lies over the picture
+        self.assertGreaterEqual(box["x"], img.rect["x"])
+        self.assertLessEqual(box["y"] + box["height"],
+                             img.rect["y"] + img.rect["height"] + 1)
+        ActionChains(self.drv).move_to_element(hot["sodertalje"]).click() \
+            .perform()
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "return location.hash.includes('#/part') &&"
+            " location.hash.includes('party=sodertalje') &&"
+            " document.getElementById('main').dataset.ready === '1'"))
+        names = {p["party"]: p["name"] for p in
+                 self.led.api("/v1/parties")["parties"]}
+        self.assertEqual(self.drv.find_element(By.CSS_SELECTOR, "main h2")
+                         .text, names["sodertalje"])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 
 import * as api from "../api.js";
 import { h } from "../dom.js";
-import { money } from "../fmt.js";
+import { money, svCompare } from "../fmt.js";
 import { t } from "../i18n.js";
 import { grantLink, moneyCols, partyLink, table, totalsRow } from "./common.js";
 
@@ -20,7 +20,7 @@ function rowsByTree(ctx, rows) {
     .map((p) => ctx.names.party(p)).join("\u0000");
   return rows.map((r) => ({ ...r, _key: key(r),
     _depth: ctx.names.partyPath(r.party).length - 1, _id: r.party }))
-    .sort((a, b) => a._key.localeCompare(b._key, "sv"));
+    .sort((a, b) => svCompare(a._key, b._key));
 }
 
 function facts(ctx, g) {
@@ -63,7 +63,7 @@ async function grantBlock(ctx, id, level) {
 
 export default async function render(ctx) {
   const tops = [...ctx.names.grants.values()].filter((g) => !g.parent)
-    .sort((a, b) => (b.year || 0) - (a.year || 0) || a.grant.localeCompare(b.grant));
+    .sort((a, b) => (b.year || 0) - (a.year || 0) || svCompare(a.grant, b.grant));
   const blocks = await Promise.all(tops.map((g) => grantBlock(ctx, g.grant, 0)));
   return [h("h2", {}, t("oversikt")), blocks];
 }

@@ -5,7 +5,7 @@
 
 import * as api from "../api.js";
 import { h, select } from "../dom.js";
-import { money, time } from "../fmt.js";
+import { money, svCompare, time } from "../fmt.js";
 import { t } from "../i18n.js";
 import { go, withParams } from "../state.js";
 import { grantLink, moneyCols, partyLink, table } from "./common.js";
@@ -27,7 +27,7 @@ function header(ctx, id, rollup) {
 
 export default async function render(ctx) {
   const sorted = [...ctx.names.parties.values()]
-    .sort((a, b) => a.name.localeCompare(b.name, "sv"));
+    .sort((a, b) => svCompare(a.name, b.name));
   const id = ctx.state.params.party || (sorted[0] || {}).party;
   const pick = h("div", { class: "filters" }, h("label", {}, t("party"),
     select("f-party", sorted.map((x) => [x.party, x.name]), id,
