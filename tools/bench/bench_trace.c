@@ -327,7 +327,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t expenses = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
-	int queries = argc > 3 ? atoi(argv[3]) : 50;
+	int queries = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 50;
 	const char *w = getenv("BENCH_TRACE_WALK");
 	bool do_walk = w == NULL || strcmp(w, "0") != 0;
 	if (queries < 1 || expenses < 3000) {
