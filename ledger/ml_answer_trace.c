@@ -10,14 +10,16 @@
  * to) with payouts a "payout" edge, with repayments a "repayment" edge,
  * sorted by from, to, kind.
  *
- * Activities need the expense events' text: the account's entries up to
- * as_of are scanned (ml_state_scan_account) and each counting expense
- * read from the log. An expense counts in the view when it was recorded
- * by known_seq (known views) and is not corrected, or its correction was
- * recorded after known_seq. The strings point into LMDB pages of the read
- * transaction, which stay put until it ends. Cost: the grant's accounts
- * and edges, one seek each, plus each account's entries and one log read
- * per expense: a trace is a full report of one grant.
+ * Activities come from the spending kept per (grant, party, activity,
+ * unit) beside the account (ml_acts.c): each is a series like the
+ * account's, so its spending at as_of is one seek, and its name one
+ * lookup. An expense counts in the view when it was recorded by
+ * known_seq (known views) and is not corrected, or its correction was
+ * recorded after known_seq — for a known view a scan of that activity's
+ * entries (no log reads), as for the account's own totals. The strings
+ * point into LMDB pages of the read transaction, which stay put until it
+ * ends. Cost: a seek per account, edge and activity of the grant, however
+ * many expenses it has; for a known view, its entries.
  *
  * The grant is required (bad_query). With posts the grant and every post
  * below it are traced as one (DOMAIN.md "trace ... optionally with its
@@ -32,7 +34,6 @@
 
 #include "ml_answer_internal.h"
 #include "ml_assert.h"
-#include "ml_log.h"
 #include "ml_money.h"
 
 struct ml_activity {
@@ -46,49 +47,41 @@ struct ml_act_list {
 	size_t n, cap;
 };
 
-static bool ml_entry_counts(const struct ml_view *v,
-                            const struct ml_entry_info *e)
-{
-	if (v->known && e->seq > v->known_seq)
-		return false;
-	return e->corrected_by == 0 ||
-	       (v->known && e->corrected_by > v->known_seq);
-}
-
-static int ml_act_push(struct ml_act_list *l, const struct ml_event *ev,
-                       int64_t amount_ore)
+static int ml_act_push(struct ml_act_list *l, struct ml_str activity,
+                       struct ml_str unit, int64_t amount_ore)
 {
 	int rc = ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1,
 	                     sizeof *l->v, ML_ANSWER_ROWS_MAX, "activities");
 	if (rc != 0)
 		return rc;
 	struct ml_activity *x = &l->v[l->n++];
-	x->activity = ev->activity;
-	x->unit = ev->unit;
+	x->activity = activity;
+	x->unit = unit;
 	x->amount_ore = amount_ore;
 	return 0;
 }
 
-static int ml_act_seen(const struct ml_entry_info *e, void *arg)
+/* Pushes onto l each activity of account (g, p) with a counting expense
+ * in the view, and its spending: a seek per activity. */
+static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
 {
-	struct ml_act_list *l = arg;
-	if (!ml_entry_counts(&l->a->v, e))
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		if (e->bucket[i] != ML_B_SPENT)
-			continue;
-		struct ml_event ev;
-		int depth; /* a correction's records: its expense's activity */
-		int rc = ml_state_event_root(l->a->st, l->a->txn, e->seq, &ev,
-		                             &depth);
-		if (rc == 0 && ev.type != ML_TYPE_EXPENSE)
-			rc = ML_E_CORRUPT;
+	struct ml_ans *a = l->a;
+	uint32_t act = 0;
+	int rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
+	while (rc == 0 && act != 0) {
+		struct ml_totals t;
+		struct ml_str activity, unit;
+		bool exists = false;
+		rc = ml_state_activity(a->st, a->txn, &a->v, g, p, act, &t,
+		                       &exists);
+		if (rc == 0 && exists)
+			rc = ml_act_name(a->st, a->txn, act, &activity, &unit);
+		if (rc == 0 && exists)
+			rc = ml_act_push(l, activity, unit, t.v[ML_B_SPENT]);
 		if (rc == 0)
-			rc = ml_act_push(l, &ev, e->delta[i]);
-		if (rc != 0)
-			return rc;
+			rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
 	}
-	return 0;
+	return rc;
 }
 
 static int ml_act_cmp(const void *x, const void *y)
@@ -163,8 +156,7 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 	struct ml_act_list l = {a, NULL, 0, 0};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_state_scan_account(a->st, a->txn, grants[i].no, p->no,
-		                           a->v.as_of, ml_act_seen, &l);
+		rc = ml_act_account(&l, grants[i].no, p->no);
 	if (rc == 0)
 		rc = ml_act_write(a, &l, node);
 	free(l.v);
@@ -180,9 +172,7 @@ int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
 	*total_ore = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		for (size_t j = 0; rc == 0 && j < np; j++)
-			rc = ml_state_scan_account(a->st, a->txn, grants[i].no,
-			                           parties[j], a->v.as_of,
-			                           ml_act_seen, &l);
+			rc = ml_act_account(&l, grants[i].no, parties[j]);
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
 		if (ml_add_overflows(*total_ore, l.v[i].amount_ore, total_ore))
 			rc = ML_E_AMOUNT_RANGE;

@@ -44,7 +44,10 @@
 #include "ml_limits.h"
 #include "ml_state.h"
 
-#define ML_PREFIX_MAX     12 /* grant ‖ from ‖ to */
+#define ML_PREFIX_MAX 12 /* grant ‖ from ‖ to, grant ‖ party ‖ act */
+
+/* The databases holding series, in the order of a batch's cursors. */
+enum { ML_SERIES_ACCT, ML_SERIES_EDGE, ML_SERIES_ACT, ML_SERIES_DBS };
 #define ML_EVT_KEY_MAX    (ML_PREFIX_MAX + 4 + 8)
 #define ML_DAY_PACKED_MAX (2 + ML_BUCKETS * 10) /* mask, varints */
 
@@ -70,6 +73,7 @@ struct ml_tails;
 struct ml_series {
 	MDB_txn *txn;
 	MDB_dbi dbi;
+	uint8_t db; /* ML_SERIES_ACCT, _EDGE, _ACT: the batch cursor's index */
 	MDB_cursor *cur;
 	struct ml_tails *tails;
 	unsigned char prefix[ML_PREFIX_MAX];

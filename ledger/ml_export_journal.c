@@ -83,7 +83,7 @@ int ml_export_lines(const struct ml_event *ev, const struct ml_resolved *r,
 	for (int i = 0; i < ps.n; i++) {
 		const struct ml_posting *q = &ps.p[i];
 		struct ml_totals t;
-		if (q->edge)
+		if (q->edge || q->act)
 			continue;
 		memset(&t, 0, sizeof t);
 		for (int k = 0; k < 2; k++) {

@@ -125,11 +125,13 @@ static int ml_migrate_2_to_3(struct ml_store *st, MDB_txn *txn)
 
 int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from)
 {
-	static_assert(ML_FORMAT_VERSION == 3, "a step per version");
+	static_assert(ML_FORMAT_VERSION == 4, "a step per version");
 	if (from < 1 || from >= ML_FORMAT_VERSION)
 		return ML_E_FORMAT;
 	int rc = from == 1 ? ml_migrate_1_to_2(txn) : 0;
-	return rc == 0 ? ml_migrate_2_to_3(st, txn) : rc;
+	if (rc == 0 && from <= 2)
+		rc = ml_migrate_2_to_3(st, txn);
+	return rc == 0 ? ml_migrate_acts(st, txn) : rc;
 }
 
 /* One attempt: migrate and stamp the new version in one transaction. */

@@ -22,6 +22,10 @@
  *          and type (evidx, ml_evidx.h) is created and filled from the
  *          log: one pass over it.
  *
+ *   3 → 4  spending per activity: the act and actn databases created
+ *          and filled, numbers from the log and entries from the
+ *          account database (ml_migrate_acts.c).
+ *
  *   2 → 3  nothing to rewrite: format 3 adds buckets, event types and
  *          fields (conditional allocations) that a format-2 ledger has
  *          none of; the new version only keeps an older medel from
@@ -57,5 +61,8 @@ int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from);
 
 /* 2 → 3 (ml_migrate_edges.c): the edge database rebuilt from the log. */
 int ml_migrate_edges(struct ml_store *st, MDB_txn *txn);
+
+/* 3 → 4 (ml_migrate_acts.c): spending per activity. */
+int ml_migrate_acts(struct ml_store *st, MDB_txn *txn);
 
 #endif /* ML_MIGRATE_H */

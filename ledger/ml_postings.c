@@ -14,6 +14,10 @@
  * to the edge from → to (the claim-edge rule compares it there with what
  * from allocated to to).
  *
+ * An expense posts its spending twice: to the party's account and to the
+ * series of its (activity, unit) in that account (ml_acts.c), which the
+ * trace reads; the second is in no journal and checks no rule.
+ *
  * A conditional allocation posts to PENDING and PENDING_OUT only; its
  * confirm takes the whole pending amount away again and posts the
  * confirmed amount as an ordinary allocation on the confirm's date, two
@@ -37,6 +41,7 @@ static void ml_add(struct ml_postings *out, bool edge, uint32_t g, uint32_t a,
 	          (b1 == -1 || ml_bucket_is_money(b1)));
 	struct ml_posting *p = &out->p[out->n++];
 	p->edge = edge;
+	p->act = false;
 	p->post_parent = false;
 	p->grant_no = g;
 	p->a_no = a;
@@ -224,6 +229,12 @@ void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
 	case ML_TYPE_EXPENSE:
 		ml_add(out, false, r->grant, r->party, 0, ML_F_PARTY,
 		       ML_B_SPENT, ev->amount_ore, -1, 0);
+		if (r->act != 0) { /* the same spending, per activity */
+			ml_add(out, false, r->grant, r->party, r->act,
+			       ML_F_ACTIVITY, ML_B_SPENT, ev->amount_ore, -1,
+			       0);
+			out->p[out->n - 1].act = true;
+		}
 		break;
 	case ML_TYPE_CARRYOVER:
 		ml_add(out, false, r->grant, r->party, 0, ML_F_PARTY,

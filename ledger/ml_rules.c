@@ -184,6 +184,16 @@ static int ml_check_edge(const struct ml_totals *t, ml_day day, void *arg)
 	               ml_date_format(day, d, sizeof d));
 }
 
+/* An activity's series is a view of its account's spending: the
+ * account's own posting was checked just before. */
+static int ml_check_none(const struct ml_totals *t, ml_day day, void *arg)
+{
+	(void)t;
+	(void)day;
+	(void)arg;
+	return 0;
+}
+
 static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
                         ml_day date, uint64_t seq, int sign)
 {
@@ -196,12 +206,17 @@ static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
 		return rc;
 	/* An account's party, or an edge's from, is the grant's payer. */
 	c.payer = payer == p->a_no;
-	if (p->edge)
+	ml_check_fn check = p->edge ? ml_check_edge : ml_check_acct;
+	if (p->act) {
+		ml_series_act(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
+		              p->b_no);
+		check = ml_check_none;
+	} else if (p->edge) {
 		ml_series_edge(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
 		               p->b_no);
-	else
+	} else {
 		ml_series_acct(&s, a->st, a->txn, a->s, p->grant_no, p->a_no);
-	ml_check_fn check = p->edge ? ml_check_edge : ml_check_acct;
+	}
 	if (sign > 0)
 		return ml_entries_insert(&s, date, seq, &p->post, check, &c);
 	return ml_entries_retract(&s, date, seq, a->ev->seq, check, &c);
@@ -237,6 +252,9 @@ static int ml_resolve_money(struct ml_apply *a)
 		rc = ml_need(a, ML_NAME_PARTY, ML_F_PARTY, &r->party);
 	if (rc == 0 && ev->to_grant.ptr != NULL)
 		rc = ml_need(a, ML_NAME_GRANT, ML_F_TO_GRANT, &r->to_grant);
+	if (rc == 0 && ev->type == ML_TYPE_EXPENSE)
+		rc = ml_act_find(a->st, a->txn, ev->activity, ev->unit, true,
+		                 &r->act);
 	if (rc == 0)
 		rc = ml_check_open(a, r->grant, ev->date, ML_F_DATE);
 	if (rc == 0 && r->to_grant != 0)

@@ -192,6 +192,11 @@ static int ml_correct_resolve(struct ml_apply *a, const struct ml_event *e,
 	if (rc == 0)
 		rc = ml_state_lookup(a->st, a->txn, ML_NAME_PARTY, e->party,
 		                     &r->party);
+	if (rc == 0 && e->type == ML_TYPE_EXPENSE) /* given when applied */
+		rc = ml_act_find(a->st, a->txn, e->activity, e->unit, false,
+		                 &r->act);
+	if (rc == 0 && e->type == ML_TYPE_EXPENSE && r->act == 0)
+		rc = ML_E_CORRUPT;
 	if (rc == 0 && (e->type == ML_TYPE_CONFIRM || e->type == ML_TYPE_LAPSE))
 		return ml_correct_cond(a, e, r);
 	if (rc == 0 && r->grant == 0)

@@ -109,7 +109,11 @@ int ml_state_grant_tree(struct ml_state *s, MDB_txn *txn, uint32_t no,
 	return 0;
 }
 
-static const enum ml_db ml_series_dbs[2] = {ML_DB_ACCT, ML_DB_EDGE};
+static const enum ml_db ml_series_dbs[ML_SERIES_DBS] = {
+    [ML_SERIES_ACCT] = ML_DB_ACCT,
+    [ML_SERIES_EDGE] = ML_DB_EDGE,
+    [ML_SERIES_ACT] = ML_DB_ACT,
+};
 
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count)
 {
@@ -117,7 +121,7 @@ int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count)
 	ML_ASSERT(s->batch_txn == NULL); /* batch_end ran after the last */
 	ML_ASSERT(txn != NULL);
 	s->batch_txn = txn;
-	for (int i = 0; rc == 0 && i < 2; i++)
+	for (int i = 0; rc == 0 && i < ML_SERIES_DBS; i++)
 		rc = mdb_cursor_open(txn, s->st->dbi[ml_series_dbs[i]],
 		                     &s->cur[i]);
 	s->tails_on = event_count >= ML_TAILS_BATCH_MIN;
@@ -136,7 +140,7 @@ int ml_state_batch_flush(struct ml_state *s)
 void ml_state_batch_end(struct ml_state *s)
 {
 	ml_tails_reset(s->tails);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ML_SERIES_DBS; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
 		s->cur[i] = NULL;
@@ -150,6 +154,7 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	bool writing = s != NULL && s->batch_txn == txn;
 	out->txn = txn;
 	out->dbi = st->dbi[ml_series_dbs[first]];
+	out->db = (uint8_t)first;
 	out->cur = writing ? s->cur[first] : NULL;
 	out->tails = writing && s->tails_on ? s->tails : NULL;
 }
@@ -158,7 +163,7 @@ void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
                     const struct ml_state *s, uint32_t grant_no,
                     uint32_t party_no)
 {
-	ml_series_init(out, st, txn, s, 0);
+	ml_series_init(out, st, txn, s, ML_SERIES_ACCT);
 	ml_acct_prefix(out->prefix, grant_no, party_no);
 	out->plen = 8;
 }
@@ -167,8 +172,17 @@ void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
                     const struct ml_state *s, uint32_t grant_no,
                     uint32_t from_no, uint32_t to_no)
 {
-	ml_series_init(out, st, txn, s, 1);
+	ml_series_init(out, st, txn, s, ML_SERIES_EDGE);
 	ml_edge_prefix(out->prefix, grant_no, from_no, to_no);
+	out->plen = 12;
+}
+
+void ml_series_act(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                   const struct ml_state *s, uint32_t grant_no,
+                   uint32_t party_no, uint32_t act_no)
+{
+	ml_series_init(out, st, txn, s, ML_SERIES_ACT);
+	ml_edge_prefix(out->prefix, grant_no, party_no, act_no);
 	out->plen = 12;
 }
 
@@ -398,6 +412,16 @@ int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 	return ml_view_totals(&s, v, out, exists);
 }
 
+int ml_state_activity(struct ml_store *st, MDB_txn *txn,
+                      const struct ml_view *v, uint32_t grant_no,
+                      uint32_t party_no, uint32_t act_no, struct ml_totals *out,
+                      bool *exists)
+{
+	struct ml_series s;
+	ml_series_act(&s, st, txn, NULL, grant_no, party_no, act_no);
+	return ml_view_totals(&s, v, out, exists);
+}
+
 /* The first key ≥ start whose first 4 bytes are grant_no; copies the
  * 4-byte words after the grant into words[]. *found false at the end. */
 static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
@@ -457,6 +481,23 @@ int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	                        w, 2, &found);
 	*from_no = found ? w[0] : 0;
 	*to_no = found ? w[1] : 0;
+	return rc;
+}
+
+int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           uint32_t party_no, uint32_t *act_no)
+{
+	if (*act_no == UINT32_MAX) {
+		*act_no = 0;
+		return 0;
+	}
+	unsigned char start[12];
+	ml_edge_prefix(start, grant_no, party_no, *act_no + 1);
+	uint32_t w[2];
+	bool found;
+	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACT], start, 12, grant_no, w,
+	                        2, &found);
+	*act_no = found && w[0] == party_no ? w[1] : 0;
 	return rc;
 }
 

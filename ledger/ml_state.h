@@ -215,6 +215,24 @@ int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                        uint32_t *from_no, uint32_t *to_no);
 
+/* --- spending per activity (ml_acts.c: the numbers) --- */
+
+/* Spending (SPENT) and counting expenses (ENTRIES) of activity act_no of
+ * account (grant_no, party_no) in view v: one seek, or for a known view
+ * a scan of that activity's entries (no log reads). */
+int ml_state_activity(struct ml_store *st, MDB_txn *txn,
+                      const struct ml_view *v, uint32_t grant_no,
+                      uint32_t party_no, uint32_t act_no, struct ml_totals *out,
+                      bool *exists);
+/* Walks the activities of account (grant_no, party_no) in number order:
+ * *act_no = the next after *act_no (start with 0); 0 when done. */
+int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           uint32_t party_no, uint32_t *act_no);
+/* The (activity, unit) of number act_no; unit.ptr NULL when none. The
+ * strings point into LMDB pages of txn. */
+int ml_act_name(struct ml_store *st, MDB_txn *txn, uint32_t act_no,
+                struct ml_str *activity, struct ml_str *unit);
+
 /* Calls fn for every entry of account (grant, party) dated ≤ last_day,
  * in (date, seq) order, until fn returns non-zero (which is returned). */
 typedef int (*ml_entry_fn)(const struct ml_entry_info *e, void *arg);

@@ -21,7 +21,7 @@ struct ml_state {
 	uint32_t committed_parties; /* counts when the write txn began */
 	uint32_t committed_grants;
 	MDB_txn *batch_txn;
-	MDB_cursor *cur[2]; /* acct, edge */
+	MDB_cursor *cur[ML_SERIES_DBS]; /* acct, edge, act */
 	struct ml_tails *tails;
 	bool tails_on; /* this batch holds series in memory */
 };
@@ -47,6 +47,8 @@ struct ml_share_no {
  * pending_ore; confirm_ore is what a confirm turns into an allocation. */
 struct ml_resolved {
 	uint32_t grant, to_grant, from, to, party, payer, parent;
+	uint32_t act; /* an expense's (activity, unit) number (ml_acts.c);
+	                 0: no posting to its activity series */
 	int64_t total_delta_ore; /* grant definitions: new − old total */
 	int64_t pending_ore, confirm_ore;
 	/* A distribution: its shares of 1 öre or more, in key order, and
@@ -73,6 +75,7 @@ void ml_resolved_free(struct ml_resolved *r);
 /* One group of postings on one account or edge. */
 struct ml_posting {
 	bool edge;
+	bool act; /* the activity series grant ‖ party (a_no) ‖ act (b_no) */
 	bool post_parent; /* a post's claim on its parent grant's pool */
 	uint32_t grant_no, a_no, b_no; /* acct: grant, party; edge: from, to */
 	struct ml_post post;
@@ -109,6 +112,28 @@ void ml_series_edge(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
                     uint32_t from_no, uint32_t to_no);
 void ml_edge_prefix(unsigned char *p, uint32_t grant_no, uint32_t from_no,
                     uint32_t to_no);
+void ml_series_act(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
+                   const struct ml_state *s, uint32_t grant_no,
+                   uint32_t party_no, uint32_t act_no);
+
+/* --- activity numbers (ml_acts.c) --- */
+
+#define ML_ACT_PAIR_MAX (2 + ML_ACTIVITY_MAX + 1 + ML_UNIT_MAX)
+
+/* The canonical bytes of (activity, unit) (out: ML_ACT_PAIR_MAX), and
+ * back (ML_E_CORRUPT when they are not such bytes). */
+size_t ml_act_pair(struct ml_str activity, struct ml_str unit,
+                   unsigned char *out);
+int ml_act_pair_decode(const void *data, size_t len, struct ml_str *activity,
+                       struct ml_str *unit);
+/* *no = the number of (activity, unit); when it has none, 0, or with
+ * create the next number, written in txn. */
+int ml_act_find(struct ml_store *st, MDB_txn *txn, struct ml_str activity,
+                struct ml_str unit, bool create, uint32_t *no);
+/* The keys actn holds for a pair numbered no (hkey: 33 bytes, nkey: 5),
+ * for verify. */
+void ml_act_keys(const unsigned char *pair, size_t len, uint32_t no,
+                 unsigned char *hkey, unsigned char *nkey);
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                      uint32_t no, size_t row_size, void *row,
                      struct ml_str *id);

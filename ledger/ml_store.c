@@ -28,7 +28,8 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_ACCT] = "acct",       [ML_DB_EDGE] = "edge",
     [ML_DB_CORR] = "corr",       [ML_DB_CLOSE] = "close",
     [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
-    [ML_DB_EVIDX] = "evidx",
+    [ML_DB_EVIDX] = "evidx",     [ML_DB_ACT] = "act",
+    [ML_DB_ACTN] = "actn",
 };
 
 /* mdb_dbi_open's flags of each database beyond MDB_CREATE (none now;
@@ -39,6 +40,8 @@ static const unsigned ml_db_flags[ML_DB_COUNT] = {0};
  * it until ml_migrate_open creates it. */
 static unsigned ml_db_since(int i)
 {
+	if (i == ML_DB_ACT || i == ML_DB_ACTN)
+		return 4;
 	return i == ML_DB_EVIDX ? 3 : 1;
 }
 

@@ -53,8 +53,9 @@
  * index (evidx) and conditional allocations (buckets pending and
  * pending_out, the confirm and lapse types, the allocation, condition and
  * decide_by fields), which an older medel would misread, so it must
- * refuse the ledger. */
-#define ML_FORMAT_VERSION 3
+ * refuse the ledger; 4: spending per activity (act, actn: ml_acts.c), so
+ * a trace reads totals instead of walking a grant's expenses. */
+#define ML_FORMAT_VERSION 4
 
 enum ml_db {
 	ML_DB_META,
@@ -70,6 +71,8 @@ enum ml_db {
 	ML_DB_REPORTS,
 	ML_DB_CLAIMS,
 	ML_DB_EVIDX,
+	ML_DB_ACT, /* grant ‖ party ‖ activity no: a series (ml_entries.h) */
+	ML_DB_ACTN, /* activity numbers ↔ (activity, unit) (ml_acts.c) */
 	ML_DB_COUNT
 };
 

@@ -17,7 +17,7 @@
 #include "ml_error.h"
 
 struct ml_tails {
-	MDB_cursor *cur[2];  /* acct, edge */
+	MDB_cursor *cur[ML_SERIES_DBS]; /* acct, edge, act */
 	uint32_t days_total; /* day records allocated to valid tails */
 	size_t used_count;
 	struct ml_tail *used[ML_TAILS_MAX]; /* slots holding a key */
@@ -66,7 +66,7 @@ static struct ml_tail *ml_tails_slot(struct ml_tails *t,
 		ML_ASSERT(probes <= ML_TAILS_LOAD_MAX);
 		struct ml_tail *e = &t->slot[i];
 		if (e->plen == 0 ||
-		    (e->plen == s->plen &&
+		    (e->plen == s->plen && e->db == s->db &&
 		     memcmp(e->prefix, s->prefix, s->plen) == 0))
 			return e;
 		i = (i + 1) & (ML_TAILS_MAX - 1);
@@ -126,7 +126,7 @@ static int ml_tail_write_chunk(struct ml_tails *t, struct ml_tail *w)
 {
 	if (!w->chunk_dirty || w->chunk.len == 0)
 		return 0;
-	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX];
+	MDB_cursor *cur = t->cur[w->db];
 	int rc = ml_tail_put(cur, w, w->days[w->n - 1].day, w->chunk.first_seq,
 	                     true, w->chunk.bytes, w->chunk.len);
 	if (rc == 0)
@@ -138,7 +138,7 @@ static int ml_tail_write_chunk(struct ml_tails *t, struct ml_tail *w)
 static int ml_tail_write(struct ml_tails *t, struct ml_tail *w)
 {
 	unsigned char v[ML_DAY_PACKED_MAX];
-	MDB_cursor *cur = t->cur[w->plen == ML_PREFIX_MAX];
+	MDB_cursor *cur = t->cur[w->db];
 	int rc = 0;
 	for (uint32_t i = 0; rc == 0 && i < w->n; i++) {
 		struct ml_tail_day *d = &w->days[i];
@@ -165,6 +165,8 @@ static int ml_tails_cmp(const void *a, const void *b)
 {
 	const struct ml_tail *x = *(struct ml_tail *const *)a;
 	const struct ml_tail *y = *(struct ml_tail *const *)b;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
 	if (x->plen != y->plen)
 		return x->plen < y->plen ? -1 : 1;
 	return memcmp(x->prefix, y->prefix, x->plen);
@@ -296,6 +298,7 @@ static int ml_tail_get(struct ml_tails *t, const struct ml_series *s,
 		ML_ASSERT(t->used_count < ML_TAILS_LOAD_MAX);
 		memcpy(w->prefix, s->prefix, s->plen);
 		w->plen = (uint8_t)s->plen;
+		w->db = s->db;
 		t->used[t->used_count++] = w;
 	}
 	if (rc == 0 && !w->valid) {

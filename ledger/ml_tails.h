@@ -49,6 +49,7 @@ struct ml_tail_day {
 struct ml_tail {
 	unsigned char prefix[ML_PREFIX_MAX];
 	uint8_t plen;     /* 0 = free slot */
+	uint8_t db;       /* the series' database (ML_SERIES_*) */
 	bool valid;       /* false: forgotten, the slot keeps its key */
 	bool chunk_valid; /* chunk is the last one of days[n − 1] */
 	bool chunk_dirty;
@@ -65,7 +66,7 @@ int ml_tails_new(struct ml_tails **out);
 void ml_tails_free(struct ml_tails *t);
 
 /* Starts a batch: records are written through the batch's cursors
- * (cur: acct, edge) until ml_tails_reset. */
+ * (cur: acct, edge, act) until ml_tails_reset. */
 void ml_tails_begin(struct ml_tails *t, MDB_cursor *const *cur);
 
 /* Adds event (date, seq)'s postings p to s through s's tail, making or

@@ -8,7 +8,8 @@
  * postings (same account, same amounts, corrected by the expected
  * correction); after the last chunk of a date, the day record of that
  * date must hold exactly the running totals of the counting postings so
- * far. No sorting, no second copy of the projections: two passes over
+ * far. The activity database (grant ‖ party ‖ activity number) is a third
+ * such walk, and its numbers (actn) are compared whole. No sorting, no second copy of the projections: two passes over
  * each database, side by side. Then every expected posting must have been
  * seen, and the small indexes (corrections, closes, reports, claims,
  * names, definitions) are compared, and conservation is checked per
@@ -23,7 +24,7 @@
 struct mv_walk {
 	struct mv_expect *x;
 	struct mv_diff *d;
-	bool edge;
+	bool edge, act; /* the series: account, edge or activity */
 	size_t plen;
 	struct mv_cur evt, day;
 	MDB_val ekey, eval, dkey, dval;
@@ -34,6 +35,11 @@ struct mv_walk {
 	int64_t *grant_sum; /* accounts: Σ (held + spent − carried_in +
 			       carried_out) per grant, for conservation */
 };
+
+static const char *mv_what(const struct mv_walk *w)
+{
+	return w->act ? "activity" : w->edge ? "edge" : "account";
+}
 
 static void mv_key_words(const MDB_val *k, uint32_t *w, int n)
 {
@@ -52,8 +58,9 @@ static struct mv_posting *mv_find(struct mv_walk *w, uint64_t seq,
 		return NULL;
 	for (uint64_t i = x->first[seq]; i < x->first[seq + 1]; i++) {
 		struct mv_posting *p = &x->posts[i];
-		if (p->edge == w->edge && p->grant == words[0] &&
-		    p->a == words[1] && (!w->edge || p->b == words[2]))
+		if (p->edge == w->edge && p->act == w->act &&
+		    p->grant == words[0] && p->a == words[1] &&
+		    (w->plen == 8 || p->b == words[2]))
 			return p;
 	}
 	return NULL;
@@ -74,7 +81,7 @@ static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
                            const uint32_t *words)
 {
 	struct mv_posting *p = mv_find(w, e->seq, words);
-	const char *what = w->edge ? "edge" : "account";
+	const char *what = mv_what(w);
 	if (p == NULL || p->matched || !mv_post_eq(&p->post, e) ||
 	    w->x->date[e->seq] != e->date)
 		return mv_differ(w->d, "projection", e->seq,
@@ -104,7 +111,7 @@ static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
 static void mv_conserve(struct mv_walk *w, uint32_t grant)
 {
 	const int64_t *t = w->totals;
-	if (w->edge || w->grant_sum == NULL || grant > w->x->grants)
+	if (w->plen != 8 || w->grant_sum == NULL || grant > w->x->grants)
 		return;
 	struct ml_totals tt;
 	memcpy(tt.v, t, sizeof tt.v);
@@ -141,8 +148,8 @@ static int mv_day_record(struct mv_walk *w, const unsigned char *evkey,
 		return mv_differ(w->d, "projection", 0,
 		                 "the %s totals of grant %u, party %u on %s "
 		                 "differ from the log",
-		                 w->edge ? "edge" : "account", words[0],
-		                 words[1], ml_date_format(date, d, sizeof d));
+		                 mv_what(w), words[0], words[1],
+		                 ml_date_format(date, d, sizeof d));
 	}
 	w->checked++;
 	w->drc = mv_step(&w->day, &w->dkey, &w->dval, MDB_NEXT, w->plen + 4,
@@ -190,7 +197,7 @@ static int mv_walk_all(struct mv_walk *w)
 			memset(w->totals, 0, sizeof w->totals);
 		}
 		memcpy(cur, w->ekey.mv_data, klen);
-		mv_key_words(&w->ekey, words, w->edge ? 3 : 2);
+		mv_key_words(&w->ekey, words, w->plen == 8 ? 2 : 3);
 		if (mv_chunk(w, &r, date, words) != 0)
 			return 1;
 		w->erc = mv_step(&w->evt, &w->ekey, &w->eval, MDB_NEXT,
@@ -207,7 +214,9 @@ static int mv_walk_all(struct mv_walk *w)
 		return mv_differ(w->d, "projection", 0,
 		                 "a key of the %s database cannot be decoded, "
 		                 "or a lookup of it does not find it",
-		                 w->edge ? "edge" : "acct");
+		                 w->act    ? "act"
+		                 : w->edge ? "edge"
+		                           : "acct");
 	if (w->d->kind[0] == 0 && w->drc == 0)
 		return mv_differ(w->d, "projection", 0,
 		                 "a day total has no event behind it");
@@ -215,18 +224,19 @@ static int mv_walk_all(struct mv_walk *w)
 }
 
 static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-                     struct mv_diff *d, bool edge, int64_t *grant_sum,
+                     struct mv_diff *d, enum ml_db db, int64_t *grant_sum,
                      uint64_t *checked)
 {
 	struct mv_walk w;
 	memset(&w, 0, sizeof w);
 	w.x = x;
 	w.d = d;
-	w.edge = edge;
-	w.plen = edge ? 12 : 8;
+	w.edge = db == ML_DB_EDGE;
+	w.act = db == ML_DB_ACT;
+	w.plen = db == ML_DB_ACCT ? 8 : 12;
 	w.grant_sum = grant_sum;
 	memset(w.prefix, 0xff, sizeof w.prefix);
-	MDB_dbi dbi = st->dbi[edge ? ML_DB_EDGE : ML_DB_ACCT];
+	MDB_dbi dbi = st->dbi[db];
 	int rc = mv_cur_open(txn, dbi, &w.evt);
 	if (rc == 0)
 		rc = mv_cur_open(txn, dbi, &w.day);
@@ -291,9 +301,13 @@ int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	if (rc == 0 && !metas_ok)
 		mv_differ(d, "file", 0, "%s", why);
 	if (rc == 0 && d->kind[0] == 0)
-		rc = mv_series(st, txn, x, d, false, sum, checked);
+		rc = mv_series(st, txn, x, d, ML_DB_ACCT, sum, checked);
 	if (rc == 0 && d->kind[0] == 0)
-		rc = mv_series(st, txn, x, d, true, NULL, checked);
+		rc = mv_series(st, txn, x, d, ML_DB_EDGE, NULL, checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_series(st, txn, x, d, ML_DB_ACT, NULL, checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare_acts(st, txn, x, d, checked);
 	if (rc == 0 && d->kind[0] == 0)
 		mv_all_matched(x, d);
 	if (rc == 0 && d->kind[0] == 0)

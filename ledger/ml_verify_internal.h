@@ -19,6 +19,7 @@
 /* One posting group an event must have made. */
 struct mv_posting {
 	bool edge;
+	bool act;
 	bool matched; /* its event record was found */
 	uint32_t grant, a, b;
 	struct ml_post post;
@@ -49,6 +50,16 @@ struct mv_def {
 	struct ml_str id; /* points into the log record (the txn's map) */
 };
 
+/* The (activity, unit) numbers the log gives, in the order expenses
+ * first name them (ml_acts.c): the SHA-256 of each pair by number, and an
+ * open-addressing table from hash to number. */
+struct mv_acts {
+	unsigned char (*hash)[32]; /* [1 ..= n] */
+	uint32_t n, cap;
+	uint32_t *slot; /* numbers; 0 = free */
+	uint32_t slots; /* a power of two, > 2 n */
+};
+
 struct mv_expect {
 	uint64_t head;
 	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
@@ -64,6 +75,7 @@ struct mv_expect {
 	ml_day *closed; /* by grant number, [0] = every grant */
 	uint32_t closed_cap;
 	struct mv_rows reports, claims, defs;
+	struct mv_acts acts;
 };
 
 /* The first difference found (kind empty when none). */
@@ -104,6 +116,14 @@ void mv_expect_free(struct mv_expect *x);
  * no other. */
 int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                      struct mv_diff *d, uint64_t *checked);
+
+/* Activity numbers (ml_verify_acts.c): *no for (activity, unit), given
+ * the next number when new; freeing; and actn compared whole with them. */
+int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,
+                  uint32_t *no);
+void mv_acts_free(struct mv_acts *a);
+int mv_compare_acts(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                    struct mv_diff *d, uint64_t *checked);
 
 /* The small indexes: corr, close, reports, claims, names, nums, defs,
  * ids (count). */

@@ -44,6 +44,7 @@ void mv_expect_free(struct mv_expect *x)
 	free(x->retracted_by);
 	free(x->date);
 	ml_cache_free(x->names);
+	mv_acts_free(&x->acts);
 	free(x->party);
 	free(x->grant);
 	free(x->closed);
@@ -141,6 +142,7 @@ static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
 	for (int i = 0; i < ps.n; i++) {
 		struct mv_posting *p = &x->posts[x->nposts++];
 		p->edge = ps.p[i].edge;
+		p->act = ps.p[i].act;
 		p->matched = false;
 		p->grant = ps.p[i].grant_no;
 		p->a = ps.p[i].a_no;
@@ -210,6 +212,10 @@ static int mv_resolve(struct mv_expect *x, const struct ml_event *ev,
 		rc = mv_need(x, ev, 'p', ev->to, &r->to, d);
 	if (rc == 0)
 		rc = mv_need(x, ev, 'p', ev->party, &r->party, d);
+	/* An expense's pair is numbered when first seen; a correction
+	 * resolves its expense again and finds the same number. */
+	if (rc == 0 && ev->type == ML_TYPE_EXPENSE)
+		rc = mv_act_intern(&x->acts, ev->activity, ev->unit, &r->act);
 	return rc;
 }
 

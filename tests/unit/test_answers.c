@@ -1722,6 +1722,57 @@ static void test_corrections(void)
 
 /* ------------------------------------------------------------- helpers */
 
+/* An activity of ML_ACTIVITY_MAX bytes and a unit of ML_UNIT_MAX: more
+ * than an LMDB key holds together, so the trace finds them by number
+ * (ml_acts.c). The same activity with and without a unit are two rows,
+ * the one without first; a later date sees the back-dated expense. */
+static void test_trace_long_activity(void)
+{
+	char dir[4096], act[ML_ACTIVITY_MAX + 1], unit[ML_UNIT_MAX + 1];
+	char *json = malloc(4096), *want = malloc(4096);
+	struct ml_ledger *lg = tl_open(dir, "answers-long");
+	MT_REQUIRE(json != NULL && want != NULL);
+	memset(act, 'a', ML_ACTIVITY_MAX);
+	act[ML_ACTIVITY_MAX] = '\0';
+	memset(unit, 'u', ML_UNIT_MAX);
+	unit[ML_UNIT_MAX] = '\0';
+	add(lg, "[{'type':'party','date':'2020-01-01','party':'kk',"
+	        "'name':'KK','kind':'state'},"
+	        "{'type':'party','date':'2020-01-01','party':'a','name':'A',"
+	        "'kind':'municipality'},"
+	        "{'type':'grant','date':'2020-01-01','grant':'g','name':'G',"
+	        "'payer':'kk','total':1000},"
+	        "{'type':'allocation','date':'2020-02-01','grant':'g',"
+	        "'from':'kk','to':'a','amount':100},"
+	        "{'type':'payout','date':'2020-02-02','grant':'g',"
+	        "'from':'kk','to':'a','amount':100}]");
+	snprintf(json, 4096,
+	         "[{'type':'expense','date':'2020-03-01','grant':'g','party':"
+	         "'a','activity':'%s','unit':'%s','amount':30},"
+	         "{'type':'expense','date':'2020-03-02','grant':'g','party':"
+	         "'a','activity':'%s','amount':20},"
+	         "{'type':'expense','date':'2020-02-10','grant':'g','party':"
+	         "'a','activity':'%s','unit':'%s','amount':5}]",
+	         act, unit, act, act, unit);
+	add(lg, json);
+	struct ml_query q = qy("2020-02-28");
+	q.grant = "g";
+	snprintf(want, 4096,
+	         "'activities':[{'activity':'%s','unit':'%s',"
+	         "'amount':5}]",
+	         act, unit);
+	CHECK_CONTAINS(lg, ml_answer_trace, &q, want);
+	q.as_of = day("2020-12-31");
+	snprintf(want, 4096,
+	         "'activities':[{'activity':'%s','amount':20},{'activity':'%s',"
+	         "'unit':'%s','amount':35}]",
+	         act, act, unit);
+	CHECK_CONTAINS(lg, ml_answer_trace, &q, want);
+	free(json);
+	free(want);
+	tl_close(lg, dir);
+}
+
 static void test_json_helpers(void)
 {
 	cJSON *doc = cJSON_CreateObject();
@@ -2029,6 +2080,7 @@ int main(void)
 	MT_RUN(test_repayments_views);
 	MT_RUN(test_deadlines_views);
 	MT_RUN(test_trace_carry);
+	MT_RUN(test_trace_long_activity);
 	MT_RUN(test_trace_posts);
 	MT_RUN(test_grants_listing);
 	MT_RUN(test_parties_listing);

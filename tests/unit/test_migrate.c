@@ -5,7 +5,9 @@
  * databases byte for byte those of a new ledger given the same batches.
  * Its log records, decoded and encoded again by this medel, come out
  * byte for byte as the earlier one wrote them. A ledger of format 2 is
- * stamped 3 and reads the same.
+ * migrated to the current format and reads the same. A ledger of format
+ * 3 (no spending per activity) gets it built, equal byte for byte to
+ * what appending gives, corrections of expenses included.
  */
 #include <lmdb.h>
 #include <stdio.h>
@@ -143,6 +145,8 @@ static void test_migrate_format_1(void)
 		append_file(new_lg, batches[i]);
 	same_db(old_lg, new_lg, ML_DB_ACCT, "acct", 98);
 	same_db(old_lg, new_lg, ML_DB_EDGE, "edge", 41);
+	same_db(old_lg, new_lg, ML_DB_ACT, "act", 30);
+	same_db(old_lg, new_lg, ML_DB_ACTN, "actn", 30);
 	tl_close(new_lg, new_dir);
 	/* Opened again, it is current already and stays as it is. */
 	ml_ledger_close(old_lg);
@@ -197,13 +201,114 @@ static void test_migrate_format_2(void)
 	tl_head_hash(lg, after);
 	MT_CHECK_STR(after, before);
 	ml_ledger_close(lg);
-	MT_CHECK_INT(format_record(dir, -1), 3);
+	MT_CHECK_INT(format_record(dir, -1), ML_FORMAT_VERSION);
 	tl_rmtree(dir);
+}
+
+/* Expenses of two activities (one with a unit) corrected every way the
+ * ledger knows: withdrawn, counting again (a correction of a
+ * correction), and in a closed period (reversal records of the
+ * correction's own). */
+static const char *const acts_batch =
+    "["
+    "{\"type\":\"expense\",\"date\":\"2020-06-02\",\"grant\":"
+    "\"psykisk-halsa-2020\",\"party\":\"malmo-asn\",\"activity\":"
+    "\"Samtalsstöd\",\"unit\":\"timmar\",\"amount\":300000,\"id\":\"m:a\"},"
+    "{\"type\":\"expense\",\"date\":\"2020-06-03\",\"grant\":"
+    "\"psykisk-halsa-2020\",\"party\":\"malmo-asn\",\"activity\":"
+    "\"Samtalsstöd\",\"amount\":200000,\"id\":\"m:b\"},"
+    "{\"type\":\"expense\",\"date\":\"2020-06-04\",\"grant\":"
+    "\"psykisk-halsa-2020\",\"party\":\"malmo-asn\",\"activity\":"
+    "\"Utbildning\",\"amount\":100000,\"id\":\"m:c\"}"
+    "]";
+
+/* The database names of a ledger of format 3: without act and actn. */
+static void make_format_3(const char *dir)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 16);
+	MT_REQUIRE(mdb_env_open(env, dir, 0, 0600) == 0);
+	MT_REQUIRE(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	MT_CHECK_INT(mdb_dbi_open(txn, "act", 0, &dbi), 0);
+	MT_CHECK_INT(mdb_drop(txn, dbi, 1), 0);
+	MT_CHECK_INT(mdb_dbi_open(txn, "actn", 0, &dbi), 0);
+	MT_CHECK_INT(mdb_drop(txn, dbi, 1), 0);
+	MT_CHECK_INT(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	format_record(dir, 3);
+}
+
+static void append_text(struct ml_ledger *lg, const char *json)
+{
+	struct ml_errinfo err;
+	if (tl_append(lg, json, &err, NULL) != 0)
+		MT_FAIL_AT("%s: %s", json, err.message);
+}
+
+static void test_migrate_format_3(void)
+{
+	char dir[4096], fresh_dir[4096], text[512];
+	struct ml_ledger *lg = tl_open(dir, "format-3");
+	struct ml_ledger *fresh;
+	struct ml_errinfo err;
+	for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++)
+		append_file(lg, batches[i]);
+	append_text(lg, acts_batch);
+	uint64_t a = tl_head(lg) - 2, b = a + 1;
+	snprintf(text, sizeof text,
+	         "[{\"type\":\"correction\",\"date\":\"2021-01-11\","
+	         "\"corrects\":%llu,\"note\":\"fel\"}]",
+	         (unsigned long long)a);
+	append_text(lg, text);
+	snprintf(text, sizeof text,
+	         "[{\"type\":\"correction\",\"date\":\"2021-01-12\","
+	         "\"corrects\":%llu,\"note\":\"rätt ändå\"}]",
+	         (unsigned long long)tl_head(lg));
+	append_text(lg, text);
+	append_text(lg, "[{\"type\":\"close\",\"date\":\"2020-12-31\"}]");
+	snprintf(text, sizeof text,
+	         "[{\"type\":\"correction\",\"date\":\"2021-01-13\","
+	         "\"corrects\":%llu,\"note\":\"efter bokslut\"}]",
+	         (unsigned long long)b);
+	append_text(lg, text);
+	ml_ledger_close(lg);
+	make_format_3(dir);
+	MT_CHECK_INT(format_record(dir, -1), 3);
+	MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
+	MT_CHECK_INT(format_record(dir, -1), ML_FORMAT_VERSION);
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	MT_CHECK_INT(
+	    ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err), 0);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	MT_CHECK(doc != NULL && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
+	cJSON_Delete(doc);
+	/* The same events appended to a new ledger, one batch each. */
+	fresh = tl_open(fresh_dir, "format-4");
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	for (uint64_t seq = 1; seq <= tl_head(lg); seq++) {
+		struct ml_event ev;
+		struct ml_append_result res;
+		MT_REQUIRE(ml_ledger_event(lg, ml_read_of(txn), seq, &ev) == 0);
+		MT_REQUIRE(ml_ledger_append_batch(fresh, &ev, 1, NULL, &res,
+		                                  &err) == 0);
+	}
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	same_db(lg, fresh, ML_DB_ACT, "act", 30);
+	same_db(lg, fresh, ML_DB_ACTN, "actn", 30);
+	same_db(lg, fresh, ML_DB_ACCT, "acct", 98);
+	tl_close(fresh, fresh_dir);
+	tl_close(lg, dir);
 }
 
 int main(void)
 {
 	MT_RUN(test_migrate_format_1);
 	MT_RUN(test_migrate_format_2);
+	MT_RUN(test_migrate_format_3);
 	return MT_EXIT();
 }

@@ -3141,6 +3141,132 @@ static void compare_statement(struct run *r, MDB_txn *txn,
 	cJSON_Delete(doc);
 }
 
+/* trace?grant=G (with its posts at random): each party's activities
+ * against the model's counting expense records of the party's accounts,
+ * summed per (activity, unit) — the activity is "Aktivitet <amount % 7>"
+ * of the expense at the root of the record, the unit "Norr" or none —
+ * in the order activity, then unit (none first). */
+static long traces, trace_activities;
+
+static void model_activities(const struct model *m, const struct mview *v,
+                             int g, bool posts, int p, int64_t sum[7][2],
+                             bool seen[7][2])
+{
+	memset(sum, 0, 7 * 2 * sizeof sum[0][0]);
+	memset(seen, 0, 7 * 2 * sizeof seen[0][0]);
+	for (int x = 0; x < NG; x++) {
+		if (x != g && (!posts || !m->d.g[x].defined ||
+		               !model_grant_under(&m->d, x, g)))
+			continue;
+		const struct mlist *l = &m->acct[x][p];
+		for (size_t i = 0; i < l->n; i++) {
+			const struct ment *e = &l->v[i];
+			const struct mev *src = &m->ev[e->src];
+			const struct mpost *q = &src->post[e->k];
+			if (src->type != ML_TYPE_EXPENSE || !counts_in(m, v, e))
+				continue;
+			for (int j = 0; j < q->nb; j++) {
+				if (q->bucket[j] != ML_B_SPENT)
+					continue;
+				int a = (int)(src->amount % 7), u = src->unit;
+				sum[a][u] += e->sign * q->delta[j];
+				seen[a][u] = true;
+			}
+		}
+	}
+}
+
+/* The ledger's activities of one node into sum/seen; false when one is
+ * not of the model's shape or out of order. */
+static bool ledger_activities(const cJSON *node, int64_t sum[7][2],
+                              bool seen[7][2])
+{
+	const cJSON *it;
+	int last = -1;
+	memset(sum, 0, 7 * 2 * sizeof sum[0][0]);
+	memset(seen, 0, 7 * 2 * sizeof seen[0][0]);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(node, "activities"))
+	{
+		const cJSON *an = cJSON_GetObjectItem(it, "activity");
+		const cJSON *un = cJSON_GetObjectItem(it, "unit");
+		int a = -1;
+		if (!cJSON_IsString(an) ||
+		    sscanf(an->valuestring, "Aktivitet %d", &a) != 1 || a < 0 ||
+		    a > 6 ||
+		    (un != NULL && !(cJSON_IsString(un) &&
+		                     strcmp(un->valuestring, "Norr") == 0)))
+			return false;
+		int u = un != NULL, at = a * 2 + u;
+		if (at <= last || seen[a][u])
+			return false;
+		last = at;
+		seen[a][u] = true;
+		sum[a][u] = jnum(it, "amount");
+		trace_activities++;
+	}
+	return true;
+}
+
+static void compare_trace(struct run *r, MDB_txn *txn, const struct cview *v,
+                          const uint32_t *gno)
+{
+	int g = (int)rnd(&r->cpgen, NG);
+	bool posts = chance(&r->cpgen, 50);
+	if (gno[g] == 0 || !model_grant_known(&r->m, &v->mv, g))
+		return;
+	struct ml_query q;
+	query_view(&q, v);
+	q.grant = GRANTS[g].id;
+	q.posts = posts;
+	cJSON *doc = ledger_answer(r, txn, ml_answer_trace, &q);
+	if (doc == NULL)
+		return;
+	traces++;
+	for (int p = 0; p < NP; p++) {
+		int64_t ms[7][2], ls[7][2];
+		bool mseen[7][2], lseen[7][2];
+		const cJSON *node = NULL, *it;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "nodes"))
+		{
+			const cJSON *pi = cJSON_GetObjectItem(it, "party");
+			if (cJSON_IsString(pi) &&
+			    strcmp(pi->valuestring, PARTIES[p].id) == 0)
+				node = it;
+		}
+		model_activities(&r->m, &v->mv, g, posts, p, ms, mseen);
+		bool shape = node == NULL
+		                 ? (memset(ls, 0, sizeof ls),
+		                    memset(lseen, 0, sizeof lseen), true)
+		                 : ledger_activities(node, ls, lseen);
+		if ((!shape || memcmp(ms, ls, sizeof ms) != 0 ||
+		     memcmp(mseen, lseen, sizeof mseen) != 0) &&
+		    mismatch(r)) {
+			fprintf(stderr,
+			        "MISMATCH: trace of %s%s, %s's activities "
+			        "differ from the model%s at ",
+			        GRANTS[g].id, posts ? " with posts" : "",
+			        PARTIES[p].id, shape ? "" : " (shape)");
+			print_view(v);
+			for (int a = 0; a < 7; a++)
+				for (int u = 0; u < 2; u++)
+					if (mseen[a][u] || lseen[a][u])
+						fprintf(
+						    stderr,
+						    "  Aktivitet %d%s: "
+						    "ledger %" PRId64
+						    "%s model %" PRId64 "%s\n",
+						    a, u ? " Norr" : "",
+						    ls[a][u],
+						    lseen[a][u] ? ""
+						                : " (none)",
+						    ms[a][u],
+						    mseen[a][u] ? ""
+						                : " (none)");
+		}
+	}
+	cJSON_Delete(doc);
+}
+
 static void checkpoint(struct run *r)
 {
 	MDB_txn *txn = NULL;
@@ -3172,6 +3298,7 @@ static void checkpoint(struct run *r)
 		for (int k = 0; k < 3; k++) {
 			compare_repayments(r, txn, &v, gno);
 			compare_statement(r, txn, &v, gno);
+			compare_trace(r, txn, &v, gno);
 		}
 	}
 	ml_ledger_read_end(r->lg, ml_read_of(txn));
@@ -3298,11 +3425,12 @@ static void replay_batch(struct ml_ledger *a, MDB_txn *ta, struct ml_ledger *b,
 static void replay_wide(struct run *r)
 {
 	static const enum ml_db dbs[] = {
-	    ML_DB_IDS,  ML_DB_NAMES, ML_DB_NUMS,  ML_DB_DEFS,    ML_DB_ACCT,
-	    ML_DB_EDGE, ML_DB_CORR,  ML_DB_CLOSE, ML_DB_REPORTS, ML_DB_CLAIMS};
-	static const char *const names[] = {"ids",     "names", "nums", "defs",
-	                                    "acct",    "edge",  "corr", "close",
-	                                    "reports", "claims"};
+	    ML_DB_IDS,     ML_DB_NAMES,  ML_DB_NUMS, ML_DB_DEFS,
+	    ML_DB_ACCT,    ML_DB_EDGE,   ML_DB_CORR, ML_DB_CLOSE,
+	    ML_DB_REPORTS, ML_DB_CLAIMS, ML_DB_ACT,  ML_DB_ACTN};
+	static const char *const names[] = {
+	    "ids",  "names", "nums",    "defs",   "acct", "edge",
+	    "corr", "close", "reports", "claims", "act",  "actn"};
 	struct ml_event *evs = calloc(WIDE_BATCH_MAX, sizeof *evs);
 	struct ml_append_result *res = calloc(WIDE_BATCH_MAX, sizeof *res);
 	struct ml_ledger *b;
@@ -3372,7 +3500,10 @@ static void test_model(void)
 		check_coverage(r);
 		MT_CHECK(consol_cancelled > 100);
 		MT_CHECK(statements > 100);
+		MT_CHECK(traces > 100 && trace_activities > 1000);
 	}
+	printf("traces compared: %ld, %ld activities\n", traces,
+	       trace_activities);
 	replay_wide(r);
 	ml_ledger_close(r->lg);
 	tl_rmtree(dir);
