@@ -280,7 +280,8 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
 		if (exit == MC_EXIT_OK)
 			exit = mc_import_row(ctx, im);
 		im->n_rows++;
-		mc_progress_update(&im->progress, im->n_rows, 0);
+		if (post == NULL) /* sending counts rows stored instead */
+			mc_progress_update(&im->progress, im->n_rows, 0);
 	}
 	if (exit == MC_EXIT_OK && post != NULL && im->n_events > 0)
 		exit = mc_import_flush(ctx, im, post);
