@@ -46,8 +46,14 @@ class Source:
 
 
 def _unescape(s):
-    return (s.encode("latin-1", "backslashreplace").decode("unicode_escape")
-            .encode("latin-1").decode("utf-8", "replace"))
+    """A C literal's text as printed: its escapes resolved (UTF-8 text
+    such as "öre" is kept as it is)."""
+    simple = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\",
+              "'": "'"}
+    return re.sub(r"\\(x[0-9a-fA-F]{2}|.)",
+                  lambda m: (chr(int(m.group(1)[1:], 16))
+                             if m.group(1)[0] == "x" and len(m.group(1)) == 3
+                             else simple.get(m.group(1), m.group(1))), s)
 
 
 def _to_regex(fmt):
