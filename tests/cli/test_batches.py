@@ -168,6 +168,9 @@ class Batches(unittest.TestCase):
         n = 3 * BATCH + 7
         lines = self.jsonl(n)
         lines[5] = json.dumps({"id": "own-5", **json.loads(lines[5])})
+        # an "id" inside meta is not the event's: it still gets one
+        lines[6] = json.dumps({**json.loads(lines[6]),
+                               "meta": {"id": "not-mine", "n": [1]}})
         lines.insert(9, "")  # a blank line still counts as a line
         path = self.write("big.jsonl", ("\n".join(lines) + "\n").encode())
         p = self.start_blocked("append", path)
@@ -188,6 +191,9 @@ class Batches(unittest.TestCase):
         self.assertEqual(len(set(ids)), n)
         self.assertIn("own-5", ids)
         self.assertEqual(sum(i.startswith("jsonl:") for i in ids), n - 1)
+        meta = [e for e in ev if e["ref"] == "J-6"][0]
+        self.assertTrue(meta["id"].startswith("jsonl:"), meta)
+        self.assertEqual(meta["meta"], {"id": "not-mine", "n": [1]})
 
     def test_append_refusal_in_a_later_batch_names_the_file_line(self):
         lines = self.jsonl(BATCH + 20)
