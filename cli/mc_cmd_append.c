@@ -1,12 +1,23 @@
 /*
- * mc_cmd_append.c — `medel append [FILE…]`: events from files, each file
- * one atomic batch.
+ * mc_cmd_append.c — `medel append [FILE…]`: events from files, in
+ * atomic batches.
  *
- * A file is either a JSON array of events (sent as it is) or JSON Lines,
- * one event per line (sent as an array built from its non-blank lines).
- * A file holding a single object, even spread over several lines, is one
- * event. Without a FILE, or for "-", standard input is read. A UTF-8 BOM
- * at the start is skipped (editors on Windows write one).
+ * A file is either a JSON array of events (sent as it is, one batch) or
+ * JSON Lines, one event per line. A file holding a single object, even
+ * spread over several lines, is one event. Without a FILE, or for "-",
+ * standard input is read. A UTF-8 BOM at the start is skipped (editors
+ * on Windows write one).
+ *
+ * JSON Lines are read as a stream and sent in batches of at most
+ * ML_BATCH_EVENTS_MAX events and ML_BODY_BYTES_MAX bytes, so a file of
+ * any length is appended in bounded memory. Each batch is atomic; a run
+ * stopped between batches (kill -9, a refused event, a power cut) has
+ * stored the batches before it. Running it again resumes it because
+ * every event carries an id: a line without one gets one derived from
+ * its text and line number (mc_import_row_id, import-csv's rule, prefix
+ * "jsonl"), so a stored line is answered "duplicate" and not stored
+ * twice. (A changed line, or lines moved to other line numbers, are new
+ * events: to change a stored one, record a correction.)
  *
  * The ledger names a refused event by its index in the batch; for JSON
  * Lines that index is turned back into the file's line number, which is
@@ -14,19 +25,21 @@
  * JSON that does not parse is named by line and column, as compilers
  * and editors do: "malmo.jsonl:12:7: the body is not valid JSON".
  *
- * Several files are several batches, sent in order; the first refused
- * one stops the run (the files before it are stored). --expected-head
- * applies to the first batch, and each later batch expects the head the
- * one before it left, so a job's files go in only if nobody wrote
- * between them. --dry-run checks each file against the ledger as it is
- * (a later file cannot see an earlier one's events, which are not
- * stored).
+ * Several files are sent in order; the first refused batch stops the
+ * run (what was before it is stored). --expected-head applies to the
+ * first batch, and each later batch expects the head the one before it
+ * left, so a job's files go in only if nobody wrote between them.
+ * --dry-run checks each batch against the ledger as it is (a later
+ * batch cannot see an earlier one's events, which are not stored).
+ * On a terminal a progress line counts the events sent (mc_progress.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_import.h"
 #include "mc_post.h"
+#include "mc_progress.h"
 
 /* One input file in memory, and its events' line numbers. */
 struct mc_batch_file {
@@ -38,19 +51,27 @@ struct mc_batch_file {
 	size_t n_lines;
 };
 
-/* Reads all of f, refusing more than ML_BODY_BYTES_MAX + a line's
- * worth per possible event (the JSON Lines framing). */
-static int mc_read_all(FILE *f, char **out, size_t *len)
+/* Reads head[0..head_len) (what was read of f already) and the rest of
+ * f, refusing more than ML_BODY_BYTES_MAX + a line's worth per possible
+ * event (the JSON Lines framing). */
+static int mc_read_all(FILE *f, const char *head, size_t head_len, char **out,
+                       size_t *len)
 {
-	size_t cap = 0, n = 0;
+	size_t cap = 0, n = head_len;
 	size_t max = ML_BODY_BYTES_MAX + ML_BATCH_EVENTS_MAX;
 	char *buf = NULL;
+	if (n > max)
+		return ML_E_TOO_LARGE;
 	for (;;) {
 		/* Room for one byte past max and the NUL, to see it passed. */
 		int rc = ml_grow((void **)&buf, &cap, n + 2, 1, max + 2);
 		if (rc != 0) {
 			free(buf);
 			return rc;
+		}
+		if (head_len > 0) {
+			memcpy(buf, head, head_len);
+			head_len = 0;
 		}
 		size_t want = cap - 1 - n;
 		n += fread(buf + n, 1, want, f);
@@ -162,9 +183,10 @@ static const char *mc_json_syntax_error(const char *t, bool lines)
  * from 1, columns from 1 in characters (UTF-8 continuation bytes do not
  * count). */
 static void mc_add_line_column(struct ml_buf *out, const char *name,
-                               const char *t, const char *at)
+                               const char *t, const char *at,
+                               uint32_t first_line)
 {
-	uint32_t line = 1, column = 1;
+	uint32_t line = first_line, column = 1;
 	for (const char *p = t; p < at && *p != '\0'; p++) {
 		if (*p == '\n') {
 			line++;
@@ -186,7 +208,7 @@ static void mc_batch_locate(void *arg, int64_t index, const char *field,
 		const char *t = mc_batch_text(b);
 		const char *at = mc_json_syntax_error(t, b->lines != NULL);
 		if (at != NULL && at >= t && at <= t + strlen(t)) {
-			mc_add_line_column(out, b->name, t, at);
+			mc_add_line_column(out, b->name, t, at, 1);
 			return;
 		}
 	}
@@ -199,18 +221,13 @@ static void mc_batch_locate(void *arg, int64_t index, const char *field,
 		ml_buf_addf(out, ", field %s", field);
 }
 
-static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
-                         const char *path)
+/* The whole of a file that is not streamed (an array, one object, or
+ * JSON Lines whose first line is not JSON) into b: head[0..head_len) is
+ * what was read of it already. */
+static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b, FILE *f,
+                         const char *head, size_t head_len)
 {
-	bool std = path == NULL || strcmp(path, "-") == 0;
-	FILE *f = std ? stdin : fopen(path, "rb");
-	b->name = std ? "stdin" : path;
-	if (f == NULL)
-		return mc_fail(ctx, MC_EXIT_USAGE, "usage",
-		               "cannot open %s: %s", path, strerror(errno));
-	int rc = mc_read_all(f, &b->text, &b->len);
-	if (!std)
-		fclose(f);
+	int rc = mc_read_all(f, head, head_len, &b->text, &b->len);
 	bool read = rc == 0;
 	if (read)
 		rc = mc_batch_body(b);
@@ -218,7 +235,8 @@ static int mc_batch_load(struct mc_ctx *ctx, struct mc_batch_file *b,
 		return mc_refuse(
 		    ctx, "too_large",
 		    "%s is larger than one batch may be (%u events, "
-		    "8 MiB): split it",
+		    "8 MiB): split it, or write it as JSON Lines (one "
+		    "event a line), which are sent in batches",
 		    b->name, (unsigned)ML_BATCH_EVENTS_MAX);
 	if (rc != 0 && !read)
 		return mc_refuse(ctx, "io", "cannot read %s", b->name);
@@ -238,45 +256,297 @@ static void mc_batch_free(struct mc_batch_file *b)
 	ml_buf_free(&b->body);
 }
 
+/* --- JSON Lines as a stream ------------------------------------------- */
+
+/* A JSON Lines file read a line at a time and sent a batch at a time. */
+struct mc_stream {
+	const char *name;
+	uint32_t line_no;    /* of the line being added */
+	struct ml_buf body;  /* "[event,event,…" of this batch */
+	struct ml_buf raw;   /* this batch's lines as read, each with '\n' */
+	uint32_t first_line; /* the line raw starts with */
+	size_t n;            /* events in body */
+	uint64_t sent;       /* events sent before this batch */
+	struct mc_progress progress;
+	uint32_t lines[ML_BATCH_EVENTS_MAX]; /* line of event i */
+};
+
+/* Does the object on line t[0..len) have a member "id" of its own (at
+ * depth 1)? A scan of strings and brackets, not a parser: what is not
+ * JSON the ledger refuses, naming the line. */
+static bool mc_line_has_id(const char *t, size_t len)
+{
+	int depth = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (t[i] == '{' || t[i] == '[') {
+			depth++;
+		} else if (t[i] == '}' || t[i] == ']') {
+			depth--;
+		} else if (t[i] == '"') {
+			size_t start = ++i;
+			while (i < len && t[i] != '"')
+				i += t[i] == '\\' ? 2 : 1;
+			if (i >= len)
+				return false;
+			size_t k = i + 1;
+			while (k < len && (t[k] == ' ' || t[k] == '\t'))
+				k++;
+			if (depth == 1 && k < len && t[k] == ':' &&
+			    i - start == 2 && memcmp(t + start, "id", 2) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Adds the event on line t[0..len) to the batch, with the id derived
+ * from its text and line when it has none: {"id":"jsonl:…", then the
+ * rest of its members. */
+static int mc_stream_add_event(struct mc_stream *s, const char *t, size_t len)
+{
+	size_t lead = strspn(t, " \t");
+	int rc = ml_buf_add_char(&s->body, s->n > 0 ? ',' : '[');
+	if (rc == 0 && t[lead] == '{' && !mc_line_has_id(t, len)) {
+		char id[40];
+		const char *cell = t;
+		const char *rest = t + lead + 1;
+		size_t rest_len = len - lead - 1;
+		size_t blank = strspn(rest, " \t");
+		mc_import_row_id("jsonl", &cell, 1, "", s->line_no, id,
+		                 sizeof id);
+		rc = ml_buf_addf(&s->body, "{\"id\":\"%s\"%s", id,
+		                 blank < rest_len && rest[blank] != '}' ? ","
+		                                                        : "");
+		rc = rc ? rc : ml_buf_add(&s->body, rest, rest_len);
+	} else if (rc == 0) {
+		rc = ml_buf_add(&s->body, t, len);
+	}
+	if (rc == 0)
+		s->lines[s->n++] = s->line_no;
+	return rc;
+}
+
+static void mc_stream_locate(void *arg, int64_t index, const char *field,
+                             struct ml_buf *out)
+{
+	const struct mc_stream *s = arg;
+	if (index < 0 && field == NULL && s->raw.data != NULL) {
+		/* A syntax error: found again in this batch's lines. */
+		const char *t = s->raw.data;
+		const char *at = mc_json_syntax_error(t, true);
+		if (at != NULL && at >= t && at <= t + s->raw.len) {
+			mc_add_line_column(out, s->name, t, at, s->first_line);
+			return;
+		}
+	}
+	ml_buf_add_str(out, s->name);
+	if (index >= 0 && (size_t)index < s->n)
+		ml_buf_addf(out, " line %u", s->lines[index]);
+	if (field != NULL)
+		ml_buf_addf(out, ", field %s", field);
+}
+
+/* Sends the batch built so far (if any) and starts the next one. */
+static int mc_stream_flush(struct mc_ctx *ctx, struct mc_stream *s,
+                           struct mc_post *post)
+{
+	int exit = MC_EXIT_OK;
+	if (s->n > 0) {
+		if (ml_buf_add_char(&s->body, ']') != 0)
+			return mc_fail(ctx, MC_EXIT_REFUSED, "internal",
+			               "out of memory reading %s", s->name);
+		exit = mc_post_batch(ctx, post, s->body.data, s->body.len,
+		                     mc_stream_locate, s);
+		s->sent += s->n;
+		mc_progress_update(&s->progress, s->sent, 0);
+	}
+	ml_buf_reset(&s->body);
+	ml_buf_reset(&s->raw);
+	s->n = 0;
+	s->first_line = s->line_no + 1;
+	return exit;
+}
+
+/* One line t[0..len) (its '\n' not counted, and t[len] writable) into
+ * the stream: a blank one is only counted; an event is added to the
+ * batch, which is sent first when the event would not fit in it. */
+static int mc_stream_line(struct mc_ctx *ctx, struct mc_stream *s,
+                          struct mc_post *post, char *t, size_t len)
+{
+	int exit = MC_EXIT_OK;
+	s->line_no++;
+	if (len > 0 && t[len - 1] == '\r')
+		len--;
+	t[len] = '\0';
+	bool blank = strspn(t, " \t\r") >= len;
+	/* an id, its quotes, the comma and the closing ']' */
+	size_t need = len + 48;
+	if (!blank && s->n > 0 &&
+	    (s->n == ML_BATCH_EVENTS_MAX ||
+	     s->body.len + need > ML_BODY_BYTES_MAX)) {
+		s->line_no--; /* the batch ends before this line */
+		exit = mc_stream_flush(ctx, s, post);
+		s->line_no++;
+	}
+	if (exit != MC_EXIT_OK)
+		return exit;
+	if (!blank && need > ML_BODY_BYTES_MAX)
+		return mc_refuse(ctx, "too_large",
+		                 "%s line %u is larger than one batch may be "
+		                 "(8 MiB)",
+		                 s->name, s->line_no);
+	int rc = ml_buf_add(&s->raw, t, len);
+	rc = rc ? rc : ml_buf_add_char(&s->raw, '\n');
+	rc = rc || blank ? rc : mc_stream_add_event(s, t, len);
+	if (rc != 0)
+		return mc_fail(ctx, MC_EXIT_REFUSED, "internal",
+		               "out of memory reading %s", s->name);
+	return MC_EXIT_OK;
+}
+
+/* The lines of head (read already), then the rest of f, as a stream. */
+static int mc_stream_run(struct mc_ctx *ctx, struct mc_stream *s,
+                         struct mc_post *post, FILE *f, char *head,
+                         size_t head_len)
+{
+	int exit = MC_EXIT_OK;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	for (char *p = head; exit == MC_EXIT_OK && p < head + head_len;) {
+		char *nl = memchr(p, '\n', (size_t)(head + head_len - p));
+		size_t len =
+		    nl ? (size_t)(nl - p) : (size_t)(head + head_len - p);
+		exit = mc_stream_line(ctx, s, post, p, len);
+		p += len + 1;
+	}
+	while (exit == MC_EXIT_OK) {
+		n = getline(&line, &cap, f);
+		if (n <= 0)
+			break;
+		size_t len = (size_t)n - (line[n - 1] == '\n' ? 1 : 0);
+		exit = mc_stream_line(ctx, s, post, line, len);
+	}
+	free(line);
+	if (exit == MC_EXIT_OK && ferror(f))
+		exit = mc_refuse(ctx, "io", "cannot read %s", s->name);
+	if (exit == MC_EXIT_OK)
+		exit = mc_stream_flush(ctx, s, post);
+	return exit;
+}
+
+/* Reads f's first lines up to the first that is not blank into *head
+ * and says whether the file is JSON Lines to stream: that line is one
+ * JSON object by itself. */
+static bool mc_stream_detect(FILE *f, struct ml_buf *head)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	bool stream = false;
+	for (;;) {
+		n = getline(&line, &cap, f);
+		if (n <= 0)
+			break;
+		const char *t = line;
+		if (head->len == 0 && n >= 3 &&
+		    memcmp(t, "\xef\xbb\xbf", 3) == 0)
+			t += 3, n -= 3; /* the BOM is not part of the text */
+		if (ml_buf_add(head, t, (size_t)n) != 0)
+			break;
+		size_t blank = strspn(t, " \t\r\n");
+		if (blank >= (size_t)n)
+			continue;
+		size_t len = (size_t)n - (t[n - 1] == '\n' ? 1 : 0);
+		stream = t[blank] == '{' && mc_json_stop(t, len) == NULL;
+		break;
+	}
+	free(line);
+	return stream;
+}
+
+/* One FILE (NULL or "-": standard input): streamed, or whole. */
+static int mc_append_file(struct mc_ctx *ctx, struct mc_post *post,
+                          const char *path, struct mc_stream *s)
+{
+	bool std = path == NULL || strcmp(path, "-") == 0;
+	FILE *f = std ? stdin : fopen(path, "rb");
+	const char *name = std ? "stdin" : path;
+	if (f == NULL)
+		return mc_fail(ctx, MC_EXIT_USAGE, "usage",
+		               "cannot open %s: %s", path, strerror(errno));
+	struct ml_buf head;
+	ml_buf_init(&head, ML_BODY_BYTES_MAX + 1);
+	int exit = MC_EXIT_OK;
+	if (mc_stream_detect(f, &head)) {
+		s->name = name;
+		s->line_no = 0;
+		s->first_line = 1;
+		exit = mc_stream_run(ctx, s, post, f, head.data, head.len);
+	} else {
+		struct mc_batch_file b = {.name = name};
+		exit = mc_batch_load(ctx, &b, f, head.data ? head.data : "",
+		                     head.len);
+		if (exit == MC_EXIT_OK)
+			exit = mc_post_batch(ctx, post, b.body.data, b.body.len,
+			                     mc_batch_locate, &b);
+		mc_batch_free(&b);
+	}
+	ml_buf_free(&head);
+	if (!std)
+		fclose(f);
+	return exit;
+}
+
 static int mc_append_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_opt opts[] = {{"dry-run", MC_OPT_FLAG, NULL},
 	                        {"expected-head", MC_OPT_VALUE, NULL}};
 	char **files = calloc((size_t)argc + 1, sizeof *files);
+	struct mc_stream *s = calloc(1, sizeof *s);
 	size_t n_files = 0;
 	struct mc_post post;
-	if (files == NULL)
+	if (files == NULL || s == NULL) {
+		free(files);
+		free(s);
 		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 		               "out of memory");
+	}
+	ml_buf_init(&s->body, ML_BODY_BYTES_MAX);
+	ml_buf_init(&s->raw, ML_BODY_BYTES_MAX);
+	mc_progress_start(&s->progress, ctx->progress, "appending", 0, false);
 	int exit = mc_args_parse(ctx, argc, argv, opts, 2, files, (size_t)argc,
 	                         &n_files);
 	if (exit == MC_EXIT_OK)
 		exit = mc_post_init(ctx, &post, opts[0].value != NULL,
 		                    opts[1].value);
 	for (size_t i = 0; exit == MC_EXIT_OK && i < (n_files ? n_files : 1);
-	     i++) {
-		struct mc_batch_file b = {0};
-		exit = mc_batch_load(ctx, &b, n_files ? files[i] : NULL);
-		if (exit == MC_EXIT_OK)
-			exit = mc_post_batch(ctx, &post, b.body.data,
-			                     b.body.len, mc_batch_locate, &b);
-		mc_batch_free(&b);
-	}
+	     i++)
+		exit = mc_append_file(ctx, &post, n_files ? files[i] : NULL, s);
+	mc_progress_end(&s->progress);
+	ml_buf_free(&s->body);
+	ml_buf_free(&s->raw);
+	free(s);
 	free(files);
 	return exit;
 }
 
 const struct mc_command mc_cmd_append = {
     "append",
-    "append events from JSON Lines or JSON arrays (each file one batch)",
+    "append events from JSON Lines or JSON arrays, in atomic batches",
     "usage: medel append [--dry-run] [--expected-head SEQ] [FILE...]\n"
     "\n"
     "Appends the events in each FILE (standard input when none, or for\n"
-    "'-') as one atomic batch: all of a file's events are stored, or none\n"
-    "is. A file holds a JSON array of events, or JSON Lines (one event per\n"
-    "line). Prints the seq of each event, followed by 'duplicate' for an\n"
-    "event whose id was already stored with the same content (re-sending\n"
-    "is harmless). A refused event is named by its file and line.\n"
+    "'-'). A file holds a JSON array of events, sent as one atomic batch\n"
+    "(all of its events are stored, or none is), or JSON Lines (one event\n"
+    "per line), sent in atomic batches of at most 10 000 events. A line\n"
+    "without an id gets one derived from its text and line number\n"
+    "(jsonl:<16 hex digits>), so a run that was stopped is resumed by\n"
+    "running it again: what was stored is not stored twice. Prints the\n"
+    "seq of each event, followed by 'duplicate' for an event whose id was\n"
+    "already stored with the same content (re-sending is harmless). A\n"
+    "refused event is named by its file and line; the batches before it\n"
+    "are stored. On a terminal, progress is shown on stderr.\n"
     "\n"
     "  --dry-run            check every rule, store nothing\n"
     "  --expected-head SEQ  store only if the log still ends at SEQ (a\n"

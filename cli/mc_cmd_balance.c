@@ -19,13 +19,11 @@
 #include "mc_table.h"
 #include "mc_words.h"
 
-/* The API's figures, in its order (their words: mc_words.h). */
-static const char *const mc_figures[] = {
-    "allocated", "allocated_out", "pending",     "pending_out", "unallocated",
-    "claimed",   "received",      "paid_out",    "spent",       "repaid",
-    "returned",  "carried_in",    "carried_out", "held"};
-#define MC_FIGURES MC_WORDS_FIGURES
+/* The API's figures, in its order: their keys and words are the API
+ * layer's (ma_words.h). */
+#define MC_FIGURES MA_BALANCE_FIGURES
 #define MC_HELD    13
+static_assert(MC_HELD + 1 == MC_FIGURES, "held is the last figure");
 
 /* Which figures are not zero on some row (held always is shown). */
 static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
@@ -36,7 +34,7 @@ static int mc_balance_used(struct mc_ctx *ctx, const cJSON *rows, bool *used)
 	used[MC_HELD] = true;
 	cJSON_ArrayForEach(row, rows)
 	{
-		if (ma_json_ints(row, mc_figures, MC_FIGURES, v) != 0)
+		if (ma_json_ints(row, ma_balance_keys, MC_FIGURES, v) != 0)
 			return mc_bad_answer(ctx, "a balance row");
 		for (size_t i = 0; i < MC_FIGURES; i++)
 			used[i] = used[i] || v[i] != 0;
@@ -53,7 +51,7 @@ static int mc_balance_row(struct mc_ctx *ctx, struct mc_table *t,
 	const char *cells[1 + MC_FIGURES], *styles[1 + MC_FIGURES];
 	int64_t v[MC_FIGURES];
 	size_t n = 0;
-	ma_json_ints(row, mc_figures, MC_FIGURES, v);
+	ma_json_ints(row, ma_balance_keys, MC_FIGURES, v);
 	styles[n] = NULL;
 	cells[n++] =
 	    mc_cell(ctx, mc_party_name(names, ma_json_str(row, "party")), name);
@@ -110,7 +108,8 @@ static int mc_balance_table(struct mc_ctx *ctx, const cJSON *doc,
 	mc_table_column(t, 0, w->party, MC_LEFT);
 	for (size_t i = 0, c = 1; i < MC_FIGURES; i++)
 		if (used[i])
-			mc_table_column(t, c++, w->figures[i], MC_RIGHT);
+			mc_table_column(t, c++, ma_figure_short(w->figures, i),
+			                MC_RIGHT);
 	rc = mc_balance_rows(ctx, t, names, rows, used);
 	const char *known = ma_json_str(doc, "known_at");
 	mc_say(ctx, "%s %s%s%s%s", w->balances_as_of, ma_json_str(doc, "as_of"),

@@ -1,6 +1,6 @@
 /*
  * mc_cmd_import.c — `medel import-csv FILE [--type TYPE]`: a
- * spreadsheet's rows as one atomic batch.
+ * spreadsheet's rows, in atomic batches.
  *
  * The file is read as Excel saves it (mc_import.h: UTF-8 or Windows-1252,
  * Swedish column and type names). The header row names the fields; each
@@ -17,14 +17,23 @@
  * (as the spreadsheet numbers it: the header is row 1) and the column
  * (by letter and field): "row 7, column E (amount): '12.5' …". When
  * the ledger refuses an event, its batch index and field are turned back
- * into the same row and column. Nothing is stored unless every row is.
+ * into the same row and column.
+ *
+ * Batches: the rows are sent in batches of at most ML_BATCH_EVENTS_MAX
+ * events and ML_BODY_BYTES_MAX bytes, each atomic. A first pass converts
+ * every cell without sending (so a bad cell anywhere changes nothing);
+ * a file of one batch is then sent as that pass built it, a longer one
+ * is read again and sent batch by batch. A run stopped between batches
+ * (kill -9, or a row the ledger refuses) has stored the batches before;
+ * running it again stores the rest, the stored rows being answered as
+ * duplicates by their ids, and says how many were already imported.
  *
  * --dry-run prints what was understood, row by row, in words (type and
  * direction, mc_direction.h) with the amounts' total; --template TYPE
  * prints a sheet to fill in (mc_import_template).
  *
- * Progress (rows read, then the wait for the ledger) is shown on a
- * terminal: a 10 000-row import takes a moment.
+ * Progress (rows read, then rows imported of all) is shown on a
+ * terminal: a 100 000-row import takes a while.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,9 +56,15 @@ struct mc_import {
 	const char *type;        /* --type, as the API names it, or NULL */
 	const char *encoding;    /* what the file was read as */
 	uint32_t rows[ML_BATCH_EVENTS_MAX]; /* the row of each event */
-	size_t n_events;
+	size_t n_events;                    /* in this batch */
+	size_t n_batches;                   /* sent (or checked) before it */
+	size_t n_rows;                      /* data rows, all batches */
+	size_t n_stored_rows;               /* in batches the ledger took */
 	struct ml_buf body;
 	struct mc_progress progress;
+	struct mc_table *dry; /* the dry run's table, all batches */
+	struct mc_names who;  /* names for the dry run's words */
+	bool names_loaded;
 };
 
 /* "row 7, column E (amount)" */
@@ -196,27 +211,56 @@ static int mc_import_row(struct mc_ctx *ctx, struct mc_import *im)
 		return exit;
 	if (rc == 0 &&
 	    (im->id_col >= in->n_cells || mc_blank(in->cell[im->id_col]))) {
-		mc_import_row_id(in->cell, in->n_cells, type, in->row, id,
-		                 sizeof id);
+		mc_import_row_id("csv", in->cell, in->n_cells, type, in->row,
+		                 id, sizeof id);
 		rc = mc_field_add(&im->body, &first, "id", id, why, sizeof why);
 	}
 	if (rc == 0)
 		rc = ml_buf_add_char(&im->body, '}');
 	if (rc != 0)
-		return mc_refuse(
-		    ctx, "too_large",
-		    "the rows up to row %u are more than one batch "
-		    "may hold (8 MiB): split the file",
-		    in->row);
+		return mc_refuse(ctx, "too_large",
+		                 "row %u is larger than one batch may be "
+		                 "(8 MiB)",
+		                 in->row);
 	im->rows[im->n_events++] = in->row;
 	return MC_EXIT_OK;
 }
 
-/* Every row after the header into the body. */
-static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im)
+/* The most bytes row r can take in the body: each cell escaped as JSON
+ * at worst (6 bytes a byte) with its field name, plus type and id. */
+static size_t mc_import_row_bytes_max(const struct mc_csv_in *in)
+{
+	size_t n = 96 + ML_FIELD_NAME_MAX;
+	for (size_t c = 0; c < in->n_cells; c++)
+		n += 6 * strlen(in->cell[c]) + ML_FIELD_NAME_MAX + 6;
+	return n;
+}
+
+static int mc_import_send(struct mc_ctx *ctx, struct mc_import *im,
+                          struct mc_post *post);
+
+/* Ends the batch built so far: sends it (post given) or only counts it
+ * (the checking pass), and starts the next one. */
+static int mc_import_flush(struct mc_ctx *ctx, struct mc_import *im,
+                           struct mc_post *post)
+{
+	int exit = post != NULL ? mc_import_send(ctx, im, post) : MC_EXIT_OK;
+	im->n_batches++;
+	im->n_events = 0;
+	ml_buf_reset(&im->body);
+	return exit;
+}
+
+/* Every row after the header, in batches of at most ML_BATCH_EVENTS_MAX
+ * events and ML_BODY_BYTES_MAX bytes. With post NULL (the checking
+ * pass) every cell is converted and nothing is sent; the last batch is
+ * left in the body. */
+static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im,
+                          struct mc_post *post)
 {
 	char why[ML_MESSAGE_MAX];
 	int rc, exit = MC_EXIT_OK;
+	im->n_rows = 0;
 	while (exit == MC_EXIT_OK &&
 	       (rc = mc_csv_in_next(&im->in, why, sizeof why)) != 0) {
 		if (rc < 0)
@@ -224,15 +268,23 @@ static int mc_import_rows(struct mc_ctx *ctx, struct mc_import *im)
 			                 im->in.row, why);
 		if (mc_row_blank(&im->in))
 			continue;
-		if (im->n_events >= ML_BATCH_EVENTS_MAX)
-			return mc_refuse(
-			    ctx, "too_large",
-			    "more than %d rows: one batch holds at "
-			    "most %d events; split the file",
-			    ML_BATCH_EVENTS_MAX, ML_BATCH_EVENTS_MAX);
-		exit = mc_import_row(ctx, im);
-		mc_progress_update(&im->progress, im->n_events, 0);
+		if (im->n_events == ML_BATCH_EVENTS_MAX ||
+		    (im->n_events > 0 &&
+		     im->body.len + mc_import_row_bytes_max(&im->in) + 1 >
+		         ML_BODY_BYTES_MAX))
+			exit = mc_import_flush(ctx, im, post);
+		if (exit == MC_EXIT_OK && im->n_events == 0 &&
+		    ml_buf_add_char(&im->body, '[') != 0)
+			exit = mc_fail(ctx, MC_EXIT_REFUSED, "internal",
+			               "out of memory");
+		if (exit == MC_EXIT_OK)
+			exit = mc_import_row(ctx, im);
+		im->n_rows++;
+		if (post == NULL) /* sending counts rows stored instead */
+			mc_progress_update(&im->progress, im->n_rows, 0);
 	}
+	if (exit == MC_EXIT_OK && post != NULL && im->n_events > 0)
+		exit = mc_import_flush(ctx, im, post);
 	return exit;
 }
 
@@ -339,44 +391,53 @@ static int mc_import_understood(struct mc_ctx *ctx, struct mc_table *t,
 	return rc;
 }
 
-/* The dry run: how the file was read, and a table of what each row was
- * understood as (type and direction in words, amount in kronor), with
- * a total line. The ledger has checked every row by now. */
-static int mc_import_dry_table(struct mc_ctx *ctx, const struct mc_import *im,
-                               const char *file)
+/* The dry run: a table of what each row was understood as (type and
+ * direction in words, amount in kronor), filled a batch at a time after
+ * the ledger has checked it, printed at the end with a total line. */
+static int mc_import_dry_add(struct mc_ctx *ctx, struct mc_import *im)
 {
 	const struct mc_words *w = mc_words_of(ctx->lang);
-	struct mc_names names = {0};
+	int exit = MC_EXIT_OK;
+	if (!im->names_loaded) {
+		exit = mc_names_load(ctx, NULL, &im->who);
+		im->names_loaded = exit == MC_EXIT_OK;
+	}
+	if (im->dry == NULL && exit == MC_EXIT_OK) {
+		const char *const labels[] = {w->row, w->type, w->what,
+		                              w->amount, w->date};
+		im->dry = mc_table_new(5);
+		for (size_t c = 0; im->dry && c < 5; c++)
+			mc_table_column(im->dry, c, labels[c],
+			                c == 3 ? MC_RIGHT : MC_LEFT);
+	}
 	cJSON *events = cJSON_ParseWithLength(im->body.data, im->body.len);
-	struct mc_table *t = mc_table_new(5);
 	const cJSON *ev;
 	size_t i = 0;
-	int rc = events && t ? 0 : ML_E_NOMEM;
-	int exit = mc_names_load(ctx, NULL, &names);
-	const char *const labels[] = {w->row, w->type, w->what, w->amount,
-	                              w->date};
-	for (size_t c = 0; t && c < 5; c++)
-		mc_table_column(t, c, labels[c], c == 3 ? MC_RIGHT : MC_LEFT);
+	int rc = events && im->dry ? 0 : ML_E_NOMEM;
 	cJSON_ArrayForEach(ev, events)
 	{
-		if (rc == 0 && exit == MC_EXIT_OK)
-			rc = mc_import_understood(ctx, t, &names, im->rows[i++],
-			                          ev);
+		if (rc == 0 && exit == MC_EXIT_OK && i < im->n_events)
+			rc = mc_import_understood(ctx, im->dry, &im->who,
+			                          im->rows[i++], ev);
 	}
-	if (rc == 0)
-		rc = mc_table_total(t, w->total, NULL);
-	if (rc == 0 && exit == MC_EXIT_OK) {
-		mc_say(ctx, w->read_as, file, im->encoding, im->in.sep,
-		       im->n_events);
-		mc_table_print(t, stdout, 0, 0, mc_style(ctx, MC_STYLE_DIM));
-	}
-	mc_table_free(t);
-	mc_names_free(&names);
 	cJSON_Delete(events);
 	if (exit == MC_EXIT_OK && rc != 0)
 		exit = mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 		               "the table is too large to show: use --csv");
 	return exit;
+}
+
+/* How the file was read (encoding, separator), then the table. */
+static int mc_import_dry_print(struct mc_ctx *ctx, const struct mc_import *im,
+                               const char *file)
+{
+	const struct mc_words *w = mc_words_of(ctx->lang);
+	if (im->dry == NULL || mc_table_total(im->dry, w->total, NULL) != 0)
+		return mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
+		               "the table is too large to show: use --csv");
+	mc_say(ctx, w->read_as, file, im->encoding, im->in.sep, im->n_rows);
+	mc_table_print(im->dry, stdout, 0, 0, mc_style(ctx, MC_STYLE_DIM));
+	return MC_EXIT_OK;
 }
 
 /* The dry run's table; the re-import's note on duplicates. */
@@ -386,11 +447,41 @@ static int mc_import_notes(struct mc_ctx *ctx, const struct mc_import *im,
 	if (ctx->out != MC_OUT_HUMAN)
 		return MC_EXIT_OK;
 	if (post->dry_run)
-		return mc_import_dry_table(ctx, im, file);
+		return mc_import_dry_print(ctx, im, file);
 	if (post->n_events > 0 && post->n_duplicates == post->n_events)
 		printf("already imported: %zu rows, nothing stored\n",
 		       post->n_events);
+	else if (post->n_duplicates > 0)
+		printf("already imported: %zu of %zu rows; stored the other "
+		       "%zu\n",
+		       post->n_duplicates, post->n_events,
+		       post->n_events - post->n_duplicates);
 	return MC_EXIT_OK;
+}
+
+/* Sends the batch in the body; a refusal after earlier batches were
+ * stored says so, and how to go on. */
+static int mc_import_send(struct mc_ctx *ctx, struct mc_import *im,
+                          struct mc_post *post)
+{
+	if (ml_buf_add_char(&im->body, ']') != 0)
+		return mc_refuse(ctx, "too_large",
+		                 "the rows are more than one batch may hold");
+	int exit = mc_post_batch(ctx, post, im->body.data, im->body.len,
+	                         mc_import_locate, im);
+	if (exit == MC_EXIT_OK && post->dry_run && ctx->out == MC_OUT_HUMAN)
+		exit = mc_import_dry_add(ctx, im);
+	if (exit == MC_EXIT_OK)
+		im->n_stored_rows += im->n_events;
+	else if (im->n_stored_rows > 0 && !post->dry_run)
+		fprintf(stderr,
+		        "medel: the %zu rows before row %u are stored (in "
+		        "batches of %d); fix the file and import it again: "
+		        "the stored rows are known by their ids and are not "
+		        "stored twice\n",
+		        im->n_stored_rows, im->rows[0], ML_BATCH_EVENTS_MAX);
+	mc_progress_update(&im->progress, im->n_stored_rows, 0);
+	return exit;
 }
 
 /* --template TYPE: the sheet to fill in, on stdout. */
@@ -401,6 +492,29 @@ static int mc_import_template_run(struct mc_ctx *ctx, const char *typed)
 		return mc_usage(ctx, "--template: '%s' is not an event type",
 		                typed);
 	return MC_EXIT_OK;
+}
+
+/* After the checking pass: sends the one batch it left in the body, or
+ * reads the file again and sends it a batch at a time. */
+static int mc_import_send_all(struct mc_ctx *ctx, struct mc_import *im,
+                              struct mc_post *post, const char *text,
+                              size_t len)
+{
+	char why[ML_MESSAGE_MAX];
+	if (im->n_batches == 0)
+		return mc_import_flush(ctx, im, post);
+	size_t rows = im->n_rows;
+	mc_csv_in_free(&im->in);
+	mc_csv_in_init(&im->in, text, len);
+	if (mc_csv_in_next(&im->in, why, sizeof why) <= 0) /* the header */
+		return mc_fail(ctx, MC_EXIT_REFUSED, "internal",
+		               "the file changed while it was read");
+	ml_buf_reset(&im->body);
+	im->n_events = im->n_batches = 0;
+	mc_progress_end(&im->progress);
+	mc_progress_start(&im->progress, ctx->progress, "importing rows", rows,
+	                  false);
+	return mc_import_rows(ctx, im, post);
 }
 
 static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
@@ -438,22 +552,21 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	mc_progress_start(&im->progress, ctx->progress, "reading rows", 0,
 	                  false);
 	exit = mc_import_file(ctx, im, pos[0], &text, &len);
-	if (exit == MC_EXIT_OK && ml_buf_add_char(&im->body, '[') == 0)
-		exit = mc_import_rows(ctx, im);
-	if (exit == MC_EXIT_OK && im->n_events == 0)
+	if (exit == MC_EXIT_OK)
+		exit = mc_import_rows(ctx, im, NULL);
+	if (exit == MC_EXIT_OK && im->n_rows == 0)
 		exit = mc_refuse(ctx, "invalid_field",
 		                 "%s has no rows after its header", pos[0]);
-	if (exit == MC_EXIT_OK && ml_buf_add_char(&im->body, ']') != 0)
-		exit = mc_refuse(ctx, "too_large",
-		                 "the rows are more than one batch may hold");
-	mc_progress_end(&im->progress);
 	if (exit == MC_EXIT_OK)
-		exit = mc_post_batch(ctx, &post, im->body.data, im->body.len,
-		                     mc_import_locate, im);
+		exit = mc_import_send_all(ctx, im, &post, text, len);
+	mc_progress_end(&im->progress);
 	if (exit == MC_EXIT_OK)
 		exit = mc_import_notes(ctx, im, &post, pos[0]);
 	mc_csv_in_free(&im->in);
 	ml_buf_free(&im->body);
+	mc_table_free(im->dry);
+	if (im->names_loaded)
+		mc_names_free(&im->who);
 	free(im);
 	free(text);
 	return exit;
@@ -461,13 +574,13 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 
 const struct mc_command mc_cmd_import_csv = {
     "import-csv",
-    "append a spreadsheet's rows (Swedish amounts and names) as one batch",
+    "append a spreadsheet's rows (Swedish amounts and names) in batches",
     "usage: medel import-csv FILE [--type TYPE] [--dry-run]\n"
     "                        [--expected-head SEQ]\n"
     "       medel import-csv --template TYPE\n"
     "\n"
-    "Appends every row of FILE as one event, all in one atomic batch (at\n"
-    "most 10 000 rows), the file as Excel saves it: CSV UTF-8 (with or\n"
+    "Appends every row of FILE as one event, in atomic batches of at most\n"
+    "10 000 rows, the file as Excel saves it: CSV UTF-8 (with or\n"
     "without BOM) or CSV (semikolonavgränsad), which is Windows-1252 and\n"
     "is converted; ';' or ',' between cells; quoted cells. The first row\n"
     "names the columns, in Swedish (Datum, Typ, Bidrag, Från, Till, Part,\n"
@@ -485,11 +598,16 @@ const struct mc_command mc_cmd_import_csv = {
     "it is a new event; to correct a stored one, record a correction.\n"
     "\n"
     "A bad cell stops the import and names its row and column as Excel\n"
-    "shows them; nothing is stored unless every row is. Prints each\n"
+    "shows them; nothing is stored then. Should the ledger refuse a row\n"
+    "after earlier batches were stored, or the run be stopped, fix the\n"
+    "file and run it again: the rows stored already are not stored twice,\n"
+    "and it says how many there were. Prints each\n"
     "event's seq. --dry-run checks every row with the ledger, stores\n"
     "nothing, and prints how the file was read (encoding, separator) and\n"
     "a table of what each row was understood as: its row as Excel numbers\n"
-    "it, its type and direction in words, amount in kronor, date.\n"
+    "it, its type and direction in words, amount in kronor, date. (A file\n"
+    "of more than 10 000 rows is checked a batch at a time, each batch\n"
+    "without the rows of the ones before it, which are not stored.)\n"
     "--template TYPE prints a sheet for TYPE that Excel opens (UTF-8 with\n"
     "BOM, ';'): the Swedish header row and one example row.\n"
     "\n"

@@ -32,11 +32,8 @@
  * holds on each. returned, carried_in and carried_out are columns only
  * when some row has one (most years have none), so the table stays
  * narrow and every row still adds up on screen. */
-static const char *const mc_repay_figures[] = {
-    "received", "returned", "carried_in",  "spent",
-    "paid_out", "repaid",   "carried_out", "outstanding"};
-#define MC_REPAY_FIGURES 8
-static_assert(MC_REPAY_FIGURES == MC_WORDS_REPAY, "a word per figure");
+/* The figures' keys and words: ma_words.h. */
+#define MC_REPAY_FIGURES MA_REPAY_FIGURES
 
 static bool mc_repay_optional(size_t figure)
 {
@@ -52,7 +49,7 @@ static void mc_repay_shown(const cJSON *doc, bool shown[MC_REPAY_FIGURES])
 		shown[i] = !mc_repay_optional(i);
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
-		if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v))
+		if (ma_json_ints(row, ma_repay_keys, MC_REPAY_FIGURES, v))
 			continue; /* mc_repay_row says so */
 		for (size_t i = 0; i < MC_REPAY_FIGURES; i++)
 			shown[i] = shown[i] || v[i] != 0;
@@ -101,7 +98,7 @@ static int mc_repay_row(struct mc_ctx *ctx, struct mc_table *t,
 	const char *styles[2 + MC_REPAY_FIGURES] = {NULL};
 	int64_t v[MC_REPAY_FIGURES];
 	size_t c = 1;
-	if (ma_json_ints(row, mc_repay_figures, MC_REPAY_FIGURES, v) != 0)
+	if (ma_json_ints(row, ma_repay_keys, MC_REPAY_FIGURES, v) != 0)
 		return ML_E_CORRUPT;
 	const char *status = ma_json_str(row, "status");
 	cells[0] =
@@ -133,7 +130,7 @@ static int mc_repay_table(struct mc_ctx *ctx, const cJSON *doc,
 	int64_t total = 0;
 	for (size_t i = 0, c = 1; t && i < MC_REPAY_FIGURES; i++)
 		if (shown[i])
-			mc_table_column(t, c++, w->repay[i], MC_RIGHT);
+			mc_table_column(t, c++, w->figures->repay[i], MC_RIGHT);
 	if (t != NULL) {
 		mc_table_column(t, 0, w->party, MC_LEFT);
 		mc_table_column(t, 1 + columns, w->status, MC_LEFT);

@@ -64,17 +64,15 @@ static void mc_st_section(const struct mc_st *st, const char *key,
 static void mc_st_summary(const struct mc_st *st)
 {
 	const cJSON *sum = cJSON_GetObjectItem(st->doc, "summary");
-	static const char *const keys[] = {
-	    "received", "returned", "carried_in", "spent",
-	    "paid_out", "repaid",   "carried_out"};
 	int64_t v = 0;
 	printf("\n%s\n", st->w->statement[MC_ST_SUMMARY]);
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		ma_json_int(sum, keys[i], &v);
-		mc_st_line(st->w->repay[i], v);
+	/* a repayments row's figures but outstanding, then held */
+	for (size_t i = 0; i + 1 < MA_REPAY_FIGURES; i++) {
+		ma_json_int(sum, ma_repay_keys[i], &v);
+		mc_st_line(st->w->figures->repay[i], v);
 	}
 	ma_json_int(sum, "held", &v);
-	mc_st_line(st->w->figures[MC_WORDS_FIGURES - 1], v);
+	mc_st_line(st->w->figures->balance[MA_BALANCE_FIGURES - 1], v);
 }
 
 static void mc_st_text(const struct mc_st *st)

@@ -32,11 +32,17 @@ void mc_import_known_columns(char *buf, size_t size);
  * neither. */
 const char *mc_import_type(const char *text);
 
-/* The id of a row without one: "csv:" and 16 hex digits of a 64-bit
- * FNV-1a hash over the row's cells (surrounding spaces trimmed), its
- * type and its row number, into buf (≥ 21 bytes). */
-void mc_import_row_id(const char *const *cells, size_t n_cells,
-                      const char *type, unsigned row, char *buf, size_t size);
+/* The id of a row without one, the rule import-csv and append share:
+ * PREFIX ":" and 16 hex digits of a 64-bit FNV-1a hash over the row's
+ * cells (surrounding spaces trimmed, empty trailing cells dropped), its
+ * type and its row number, into buf (≥ strlen(prefix) + 18 bytes).
+ * import-csv: prefix "csv", the row's cells and type, the row as Excel
+ * numbers it; append: prefix "jsonl", the line as one cell, type "",
+ * the line number. The same file read again gives the same ids, so what
+ * is stored already is answered as a duplicate and not stored twice. */
+void mc_import_row_id(const char *prefix, const char *const *cells,
+                      size_t n_cells, const char *type, unsigned row, char *buf,
+                      size_t size);
 
 /* `import-csv --template TYPE`: writes to f what Swedish Excel opens
  * as a sheet to fill in (a UTF-8 BOM, ';', CRLF): a header row of the

@@ -172,8 +172,9 @@ static uint64_t mc_fnv(uint64_t h, const char *s, size_t n)
 	return h;
 }
 
-void mc_import_row_id(const char *const *cells, size_t n_cells,
-                      const char *type, unsigned row, char *buf, size_t size)
+void mc_import_row_id(const char *prefix, const char *const *cells,
+                      size_t n_cells, const char *type, unsigned row, char *buf,
+                      size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	char num[16];
@@ -192,7 +193,7 @@ void mc_import_row_id(const char *const *cells, size_t n_cells,
 	int k = snprintf(num, sizeof num, "%u", row);
 	h = mc_fnv(mc_fnv(h, "\x1e", 1), type, strlen(type));
 	h = mc_fnv(mc_fnv(h, "\x1e", 1), num, (size_t)k);
-	snprintf(buf, size, "csv:%016llx", (unsigned long long)h);
+	snprintf(buf, size, "%s:%016llx", prefix, (unsigned long long)h);
 }
 
 /* --- the template (mc_import_template) ---------------------------------- */

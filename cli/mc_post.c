@@ -52,22 +52,19 @@ static void mc_post_csv(const struct mc_ctx *ctx, struct mc_post *p,
 	mc_csv_end_row(&p->csv);
 }
 
-/* Prints the answer of a stored (or checked) batch. */
+/* Prints the answer of a stored (or checked) batch, parsed as doc. */
 static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
-                         const struct mc_reply *r)
+                         const struct mc_reply *r, const cJSON *doc)
 {
 	if (ctx->out == MC_OUT_JSON)
 		return mc_print_body(ctx, r);
-	cJSON *doc = mc_json_parse(r);
 	const cJSON *events = ma_json_array(doc, "events");
 	const cJSON *ev;
 	int64_t head = 0;
 	if (events == NULL ||
 	    ma_json_int(cJSON_GetObjectItemCaseSensitive(doc, "head"), "seq",
-	                &head) != 0) {
-		cJSON_Delete(doc);
+	                &head) != 0)
 		return mc_bad_answer(ctx, "no events or head");
-	}
 	cJSON_ArrayForEach(ev, events)
 	{
 		int64_t seq = 0;
@@ -84,15 +81,13 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	}
 	if (p->check_head && !p->dry_run)
 		p->expected_head = (uint64_t)head;
-	cJSON_Delete(doc);
 	return MC_EXIT_OK;
 }
 
 /* Prints the answer's warnings to stderr (see the file comment). */
-static void mc_post_warnings(const struct mc_reply *r, mc_locate_fn locate,
+static void mc_post_warnings(const cJSON *doc, mc_locate_fn locate,
                              void *locate_arg)
 {
-	cJSON *doc = mc_json_parse(r);
 	const cJSON *warnings = ma_json_array(doc, "warnings");
 	const cJSON *w;
 	struct ml_buf where;
@@ -116,7 +111,6 @@ static void mc_post_warnings(const struct mc_reply *r, mc_locate_fn locate,
 		        message ? message : "(no message)");
 	}
 	ml_buf_free(&where);
-	cJSON_Delete(doc);
 }
 
 int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
@@ -148,8 +142,10 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	mc_conn_call(c, &call, &r);
 	if (r.status == 200 || r.status == 201) {
-		exit = mc_post_print(ctx, p, &r);
-		mc_post_warnings(&r, locate, locate_arg);
+		cJSON *doc = mc_json_parse(&r); /* once, for both */
+		exit = mc_post_print(ctx, p, &r, doc);
+		mc_post_warnings(doc, locate, locate_arg);
+		cJSON_Delete(doc);
 	} else {
 		exit = mc_report(ctx, &r, locate, locate_arg);
 		mc_direction_explain(ctx, body, len, &r);

@@ -3,9 +3,10 @@
  * Swedish.
  *
  * The Swedish words are the ones Swedish grant administration uses
- * (tilldelning, rekvirering, återbetalning, återrapportering) and the
- * ones the API's Swedish CSV headers use (ma_format.c), so a table and
- * its CSV say the same thing. Keep the two tables in step: a member
+ * (tilldelning, rekvirering, återbetalning, återrapportering). The
+ * figures' words are not here but the API layer's (ma_words.h), the
+ * table its CSV headers are made of, so a table and its CSV say the
+ * same thing. Keep the two tables in step: a member
  * left NULL in one language falls back to the API's code, never to the
  * other language.
  */
@@ -35,9 +36,7 @@ static const struct mc_words mc_en = {
     .balances_as_of = "Balances as of",
     .known_at = ", as known at",
     .no_accounts = "No accounts as of",
-    .figures = {"allocated", "alloc. out", "pending", "pend. out",
-                "unallocated", "claimed", "received", "paid out", "spent",
-                "repaid", "returned", "carried in", "carried out", "held"},
+    .figures = &ma_figure_words_en,
     .as_of = "as of",
     .parties = "parties",
     .pool = "pool",
@@ -56,8 +55,6 @@ static const struct mc_words mc_en = {
     .use_by = "use by",
     .repay_by = "repay by",
     .never_due = "(no use_by: never due)",
-    .repay = {"received", "returned", "carried in", "spent", "paid out",
-              "repaid", "carried out", "outstanding"},
     .statement = {"Statement (återrapportering)", "computed at ledger seq",
                   "Received from", "Returned to it by", "Passed on to",
                   "Spent per activity", "Repaid to", "Summary", "Deadlines",
@@ -131,10 +128,7 @@ static const struct mc_words mc_sv = {
     .balances_as_of = "Saldon per",
     .known_at = ", som det var känt",
     .no_accounts = "Inga konton per",
-    .figures = {"tilldelat", "tilld. vidare", "villkorat", "villk. vidare",
-                "ej tilldelat", "rekvirerat", "mottaget", "utbetalt",
-                "förbrukat", "återbetalt", "återfått", "överfört in",
-                "överfört ut", "kvar"},
+    .figures = &ma_figure_words_sv,
     .as_of = "per",
     .parties = "parter",
     .pool = "pott",
@@ -153,8 +147,6 @@ static const struct mc_words mc_sv = {
     .use_by = "använd senast",
     .repay_by = "återbetala senast",
     .never_due = "(inget use_by: förfaller aldrig)",
-    .repay = {"mottaget", "återfått", "överfört in", "förbrukat", "utbetalt",
-              "återbetalt", "överfört ut", "utestående"},
     .statement = {"Återrapportering", "beräknad vid huvudbokens seq",
                   "Mottaget från", "Återfått från", "Vidarebetalt till",
                   "Förbrukat per aktivitet", "Återbetalt till",

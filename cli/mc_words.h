@@ -22,13 +22,11 @@
 #include "ml_buf.h"
 #include "ml_event.h"
 
-#define MC_WORDS_FIGURES    14 /* the balance figures, API order */
+#include "ma_words.h"
+
 #define MC_WORDS_LOG_CSV    18
 #define MC_WORDS_POST_CSV   5
 #define MC_WORDS_VERIFY_CSV 8
-/* received, returned, carried_in, spent, paid_out, repaid, carried_out,
- * outstanding: a repayments row in the API's order */
-#define MC_WORDS_REPAY 8
 enum mc_st_word {
 	MC_ST_TITLE,
 	MC_ST_COMPUTED,
@@ -50,7 +48,9 @@ struct mc_words {
 	const char *party, *grant, *amount, *status, *date;
 	/* balance */
 	const char *balances_as_of, *known_at, *no_accounts;
-	const char *figures[MC_WORDS_FIGURES];
+	/* the figures of a balance and of a repayments row: the API
+	 * layer's words (ma_words.h), the one table a CSV header uses too */
+	const struct ma_figure_words *figures;
 	/* trace tree */
 	const char *as_of, *parties, *pool, *of_pool;
 	const char *carried_in, *got_back, *spent, *repaid, *carried_out,
@@ -58,7 +58,6 @@ struct mc_words {
 	/* repayments */
 	const char *repayments_as_of, *no_repayments, *use_by, *repay_by,
 	    *never_due;
-	const char *repay[MC_WORDS_REPAY];
 	/* medel statement's text: its title, "computed at", its sections
 	 * (received from, returned by, passed on to, spent per activity,
 	 * repaid to, summary, deadlines, reports), "recorded … by" */

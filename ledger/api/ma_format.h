@@ -27,17 +27,20 @@
 #include "ma_api.h"
 #include "ma_params.h"
 #include "ma_trace.h"
+#include "ma_words.h"
 
-#define MA_BALANCE_FIGURES 14
-#define MA_REPAY_FIGURES   8
-#define MA_SVG_LEGEND      5
+#define MA_SVG_LEGEND 5
 
 /* The words of one language. */
 struct ma_words {
-	/* CSV header rows, one cell each, in the columns' order */
-	const char *balances[2 + MA_BALANCE_FIGURES];
+	/* CSV header rows, one cell each, in the columns' order; the
+	 * figures' columns are named by figures (ma_words.h), or by their
+	 * JSON keys when figure_keys (English: a program reads them) */
+	const char *balances[2];   /* before the figures */
+	const char *repayments[5]; /* 3 before the figures, 2 after */
+	const struct ma_figure_words *figures;
+	bool figure_keys;
 	const char *trace[7];
-	const char *repayments[5 + MA_REPAY_FIGURES];
 	const char *deadlines[7];
 	/* the SVG trace */
 	const char *svg_title; /* before the grant: "Where the money went" */

@@ -22,18 +22,33 @@
  */
 #include "ma_format.h"
 
+#include "ml_assert.h"
+
 #include "ma_csv.h"
 #include "ma_json.h"
 
-/* The balance figures, in the API's order. */
-static const char *const ma_balance_figures[MA_BALANCE_FIGURES] = {
-    "allocated", "allocated_out", "pending",     "pending_out", "unallocated",
-    "claimed",   "received",      "paid_out",    "spent",       "repaid",
-    "returned",  "carried_in",    "carried_out", "held"};
-
-static const char *const ma_repay_figures[MA_REPAY_FIGURES] = {
-    "received", "returned", "carried_in",  "spent",
-    "paid_out", "repaid",   "carried_out", "outstanding"};
+/* Starts a CSV whose header is lead[0..n_lead), the figures' names
+ * (their words in w's language, or their keys: ma_words.h), then
+ * tail[0..n_tail). */
+static void ma_csv_figures_start(struct ma_csv_out *c, struct ml_buf *out,
+                                 const struct ma_words *w, bool balance,
+                                 const char *const *lead, size_t n_lead,
+                                 const char *const *tail, size_t n_tail)
+{
+	const char *names[5 + MA_BALANCE_FIGURES];
+	size_t n_fig = balance ? MA_BALANCE_FIGURES : MA_REPAY_FIGURES, n = 0;
+	const char *const *fig =
+	    balance ? (w->figure_keys ? ma_balance_keys : w->figures->balance)
+	            : (w->figure_keys ? ma_repay_keys : w->figures->repay);
+	ML_ASSERT(n_lead + n_fig + n_tail <= sizeof names / sizeof *names);
+	for (size_t i = 0; i < n_lead; i++)
+		names[n++] = lead[i];
+	for (size_t i = 0; i < n_fig; i++)
+		names[n++] = fig[i];
+	for (size_t i = 0; i < n_tail; i++)
+		names[n++] = tail[i];
+	ma_csv_start(c, out, names, n);
+}
 
 /* The writer's outcome, or a document that lacks what it must have. */
 static int ma_csv_done(const struct ma_csv_out *c, bool bad, const char *what,
@@ -66,10 +81,10 @@ int ma_csv_balances(const cJSON *doc, const struct ma_words *w,
 	int64_t v[MA_BALANCE_FIGURES];
 	const cJSON *row;
 	bool bad = false;
-	ma_csv_start(&c, out, w->balances, 2 + MA_BALANCE_FIGURES);
+	ma_csv_figures_start(&c, out, w, true, w->balances, 2, NULL, 0);
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
-		bad = !ma_csv_account(&c, row, ma_balance_figures,
+		bad = !ma_csv_account(&c, row, ma_balance_keys,
 		                      MA_BALANCE_FIGURES, v);
 		if (bad)
 			break;
@@ -143,13 +158,14 @@ int ma_csv_repayments(const cJSON *doc, const cJSON *parties,
 	int64_t v[MA_REPAY_FIGURES];
 	const cJSON *row;
 	bool bad = false;
-	ma_csv_start(&c, out, w->repayments, 5 + MA_REPAY_FIGURES);
+	ma_csv_figures_start(&c, out, w, false, w->repayments, 3,
+	                     w->repayments + 3, 2);
 	cJSON_ArrayForEach(row, ma_json_array(doc, "rows"))
 	{
 		const char *grant = ma_json_str(row, "grant");
 		const char *party = ma_json_str(row, "party");
-		bad = !ma_csv_account(&c, row, ma_repay_figures,
-		                      MA_REPAY_FIGURES, v);
+		bad = !ma_csv_account(&c, row, ma_repay_keys, MA_REPAY_FIGURES,
+		                      v);
 		if (bad)
 			break;
 		ma_csv_cell(&c, ma_json_str(ma_json_find(names, "party", party),

@@ -340,16 +340,17 @@ static void ma_html_flow(struct ma_hb *b, const cJSON *doc, size_t i,
 	hs(b, "</tr>\n</table>\n");
 }
 
-/* The word for the API's bucket key in words' balances header. The
- * English header is the API's keys, so the key is found there and the
- * word taken from the same column: no column numbers to keep in step. */
+/* The word for the API's bucket key, as words' balances CSV header
+ * names it (ma_words.h): the key is found among the figures' keys and
+ * the word taken from the same place, no column numbers to keep in
+ * step. */
 static const char *ma_st_bucket_word(const struct ma_words *words,
                                      const char *key)
 {
-	const struct ma_words *en = ma_words_of(MA_LANG_EN);
-	for (size_t i = 0; i < 2 + MA_BALANCE_FIGURES; i++)
-		if (strcmp(en->balances[i], key) == 0)
-			return words->balances[i];
+	for (size_t i = 0; i < MA_BALANCE_FIGURES; i++)
+		if (strcmp(ma_balance_keys[i], key) == 0)
+			return words->figure_keys ? ma_balance_keys[i]
+			                          : words->figures->balance[i];
 	ML_ASSERT(false && "every summary key is a balances column");
 	return key;
 }

@@ -14,22 +14,83 @@ checks each one's exit status and wording:
 It also scans the C sources' string literals (ledger/, ledger/api/,
 cli/) for "..=" and for an article written before a type name that
 printf fills in ("a %s event"), which reads wrong for half the types.
+
+Coverage is measured: messages_src.py finds every message source (a
+call of ml_fail, mc_refuse, mc_usage, …) with its format, and
+test_zz_coverage matches the stderr of every run above against them,
+prints how many were provoked and lists the rest, and fails when fewer
+than MIN_EXERCISED were (a floor that only rises, towards all).
 """
 import glob
+import json
 import os
 import re
+import sys
 import unittest
 
-from clitest import (SOURCE, STORSTHLM, head_seq, load_examples, medel,
-                     tmpdir)
+from clitest import (SOURCE, STORSTHLM, Medeld, head_seq, load_examples,
+                     medel, tmpdir)
+import messages_src
 
+# The sources test_zz_coverage must see provoked, at least: it may only
+# grow (messages_src.py counts them; the goal is every one).
+MIN_EXERCISED = 106
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
 DOUBLED = re.compile(rb"(--)?([a-z_-]+): \2: ")
+SEEN = []  # every stderr that passed check_words, for the coverage test
 TYPES = ["party", "grant", "allocation", "decline", "requisition",
          "invoice", "payout", "expense", "repayment", "carryover", "report",
          "correction"]
+
+
+class ApiMessages(unittest.TestCase):
+    """The API layer's own refusals, sent to a medeld as HTTP: each
+    answer is the API's JSON error object, and its message keeps the
+    same wording rules (runs before Messages, whose coverage counts
+    them)."""
+
+    def setUp(self):
+        d = tmpdir(self)
+        self.m = Medeld(data=os.path.join(d, "data"),
+                        tokens=[("read", "reader", "r" * 32),
+                                ("write", "writer", "w" * 32)])
+        self.addCleanup(self.m.cleanup)
+        self.m.start()
+
+    def check(self, status, method, path, body=None, token=None):
+        a = self.m.request(method, path, body=body, token=token)
+        self.assertEqual(a.status, status, a)
+        err = a.json()["error"]
+        msg = err["message"].encode()
+        self.assertRegex(err["code"], "^[a-z_0-9]+$", a)
+        self.assertNotRegex(msg, A_VOWEL, a)
+        self.assertNotRegex(msg, DOUBLED, a)
+        self.assertNotIn(b"..=", msg, a)
+        SEEN.append(err["message"])
+
+    def test_refusals(self):
+        close = {"type": "close", "date": "2020-12-31"}
+        many = "&".join(f"p{i}=1" for i in range(80))
+        for status, method, path in [
+                (404, "GET", "/v1/nosuch"),
+                (400, "GET", "/v1/balances?bogus=1"),
+                (400, "GET", "/v1/balances?as_of=2020-01-01&as_of=2020-01-02"),
+                (400, "GET", "/v1/balances?as_of"),
+                (400, "GET", "/v1/balances?&&"),
+                (400, "GET", "/v1/balances?as_of=%00"),
+                (400, "GET", "/v1/balances?" + many),
+                (400, "GET", "/v1/balances?as_of=2020-02-30"),
+                (400, "GET", "/v1/export"),
+                (400, "GET", "/v1/trace"),
+                (400, "GET", "/v1/statement"),
+                (400, "GET", "/v1/repayments")]:
+            with self.subTest(path=path):
+                self.check(status, method, path)
+        self.check(401, "GET", "/v1/balances", token="x" * 32)
+        self.check(403, "POST", "/v1/events", body=close, token="r" * 32)
+        self.check(403, "POST", "/v1/events", body=close, token="w" * 32)
 
 
 class Messages(unittest.TestCase):
@@ -40,10 +101,16 @@ class Messages(unittest.TestCase):
 
     def check_words(self, r):
         first = r.err.split(b"\n")[0]
+        if first.startswith(b'{"error":'):  # --json: the API's object
+            err = json.loads(first)["error"]
+            self.assertRegex(err["code"], "^[a-z_0-9]+$", r)
+            r = type(r)(r.args, r.rc, r.out, err["message"].encode())
+            first = b"medel: " + err["code"].encode() + b": " + r.err
         self.assertRegex(first, PREFIX, r)
         self.assertNotRegex(r.err, A_VOWEL, r)
         self.assertNotRegex(r.err, DOUBLED, r)
         self.assertNotIn(b"..=", r.err, r)
+        SEEN.append(r.err.decode("utf-8", "replace"))
 
     def run_db(self, rc, *args):
         r = medel("--db", self.db, *args)
@@ -166,6 +233,202 @@ class Messages(unittest.TestCase):
                   "--dry-run")
         self.assertEqual(r.rc, EXIT_USAGE, r)
         self.assertTrue(r.err.startswith(b'{"error":{"code":'), r)
+
+
+    def test_many_sources(self):
+        """One provocation for each of many more message sources, each
+        checked by check_words (run_db) and for its exit status."""
+        g = "psykisk-halsa-2020"
+        exp = ["record", "expense", "--grant", g, "--party", "malmo-asn",
+               "--activity", "a", "--unit", "u", "--amount", "100"]
+        files = {
+            "empty.jsonl": "\n\n",
+            "notype.jsonl": "{}\n",
+            "badtype.jsonl": '{"type": "nosuch"}\n',
+            "seq.jsonl": '{"type": "report", "seq": 3}\n',
+            "twice.jsonl": '{"type": "report", "type": "report"}\n',
+            "notobj.json": "[1]",
+            "nobatch.json": "[]",
+            "ctrl.jsonl": '{"type": "party", "note": "a\tb"}\n',
+            "nul.jsonl": '{"type": "party", "note": "a\\u0000b"}\n',
+            "zero.jsonl": '{"type": "party", "year": 01}\n',
+            "frac.jsonl": '{"type": "expense", "amount": 1.5}\n',
+            "deep.jsonl": '{"meta": ' + "[" * 80 + "]" * 80 + "}\n",
+            "conflict.jsonl": (
+                '{"type": "allocation", "id": "malmo-2020:alloc-malmo", '
+                '"date": "2020-02-06", "grant": "%s", "from": '
+                '"kammarkollegiet", "to": "malmo", "amount": 1}\n' % g),
+            "nogrant.jsonl": (
+                '{"type": "expense", "date": "2020-12-01", "grant": '
+                '"nosuch", "party": "malmo-asn", "activity": "a", '
+                '"amount": 100}\n'),
+            "late.jsonl": (
+                '{"type": "expense", "date": "2021-06-01", "grant": '
+                '"%s", "party": "malmo-asn", "activity": "a", '
+                '"amount": 100}\n' % g),
+            "payer.jsonl": (
+                '{"type": "grant", "date": "2020-02-06", "grant": "%s", '
+                '"name": "x", "payer": "malmo", "total": 1}\n' % g),
+            "nohead.csv": "Datum;Bidrag\r\n",
+            "badcol.csv": "Datum;Färg\r\n2020-01-01;blå\r\n",
+            "notyp.csv": "Datum;Bidrag\r\n2020-01-01;g\r\n",
+            "key-id.csv": "Part;Vikt\r\nBad Id;1\r\n",
+            "key-w.csv": "Part;Vikt\r\nmalmo;x\r\n",
+            "key-twice.csv": "Part;Vikt\r\nmalmo;1\r\nmalmo;2\r\n",
+            "key-none.csv": "Part;Vikt\r\n",
+            "unterminated.jsonl": '{"type": "party", "note": "abc\n',
+            "exp.jsonl": '{"type": "expense", "amount": 1e3}\n',
+            "many.json": "[" + ",".join(["{}"] * 10001) + "]",
+            "key-nobody.csv": "Part;Vikt\r\nnobody;1\r\n",
+        }
+        long = "a" * 5000
+        path = {n: self.write(n, t) for n, t in files.items()}
+        path["ff.jsonl"] = os.path.join(self.dir, "ff.jsonl")
+        with open(path["ff.jsonl"], "wb") as f:
+            f.write(b'{"type": "party", "note": "\xff"}\n')
+        pay = ["record", "payout", "--grant", g, "--from", "kammarkollegiet",
+               "--to", "malmo", "--amount", "1", "--date", "2020-12-01",
+               "--dry-run", "--settles"]
+        confirm = ["record", "confirm", "--date", "2020-12-01", "--dry-run",
+                   "--allocation"]
+        fix = ["record", "correction", "--corrects", "17", "--note", "n",
+               "--date", "2020-12-20"]
+        dist = ["distribute", "--grant", g, "--from", "kammarkollegiet",
+                "--amount", "1000", "--key-name", "k", "--dry-run", "--key"]
+        cases = [
+            (EXIT_USAGE, "balance", "--as-of", "2020-01-01", "--as-of",
+             "2020-01-02"),
+            (EXIT_USAGE, "balance", "--as-of"),
+            (EXIT_USAGE, "balance", "extra"),
+            (EXIT_USAGE, "export", "--format", "bogus"),
+            (EXIT_USAGE, "backup"),
+            (EXIT_USAGE, "append", path["empty.jsonl"]),
+            (EXIT_USAGE, "import-csv", path["badcol.csv"], "--type",
+             "expense"),
+            (EXIT_USAGE, "import-csv", path["notyp.csv"]),
+            (EXIT_USAGE, "import-csv", "--template", "bogus"),
+            (EXIT_USAGE, "import-csv", "--template", "expense", "x.csv"),
+            (EXIT_USAGE, "import-csv"),
+            (EXIT_USAGE, "import-csv", path["nohead.csv"], "--type",
+             "bogus"),
+            (EXIT_USAGE, "import-csv", path["nohead.csv"], "--type",
+             "expense"),
+            (EXIT_USAGE, "log", "--limit", "0"),
+            (EXIT_USAGE, "--json", "log", "--limit", "20000"),
+            (EXIT_USAGE, "record", "requisition", "--by", "malmo", "--to",
+             "solna"),
+            (EXIT_USAGE, "record", "expense", "--by", "malmo"),
+            (EXIT_USAGE, "record"),
+            (EXIT_USAGE, "repayments"),
+            (EXIT_USAGE, "statement"),
+            (EXIT_USAGE, "statement", "--party", "malmo", "--grant", g,
+             "--format", "bogus"),
+            (EXIT_USAGE, "trace"),
+            (EXIT_USAGE, "trace", g, "--format", "bogus"),
+            (EXIT_USAGE,),
+            (EXIT_USAGE, "--json", "--csv", "balance"),
+            (EXIT_USAGE, *dist, path["key-id.csv"]),
+            (EXIT_USAGE, *dist, path["key-w.csv"]),
+            (EXIT_USAGE, *dist, path["key-twice.csv"]),
+            (EXIT_USAGE, *dist, path["key-none.csv"]),
+            (EXIT_USAGE, "distribute", "--grant", g),
+            (EXIT_USAGE, *dist[:-2], "--round-to", "mil", "--key",
+             path["key-none.csv"]),
+            (EXIT_USAGE, "balance", "--as-of", "1800-01-01"),
+            (EXIT_USAGE, "balance", "--posts"),
+            (EXIT_USAGE, "balance", "--rollup"),
+            (EXIT_USAGE, "statement", "--party", "malmo-asn", "--grant", g),
+            (EXIT_REFUSED, "export", "--format", "jsonl", "--grant",
+             "nosuch"),
+            (EXIT_USAGE, "append", path["notype.jsonl"]),
+            (EXIT_USAGE, "append", path["badtype.jsonl"]),
+            (EXIT_USAGE, "append", path["seq.jsonl"]),
+            (EXIT_USAGE, "append", path["twice.jsonl"]),
+            (EXIT_USAGE, "append", path["notobj.json"]),
+            (EXIT_USAGE, "append", path["nobatch.json"]),
+            (EXIT_USAGE, "append", path["ctrl.jsonl"]),
+            (EXIT_USAGE, "append", path["nul.jsonl"]),
+            (EXIT_USAGE, "append", path["zero.jsonl"]),
+            (EXIT_USAGE, "append", path["frac.jsonl"]),
+            (EXIT_USAGE, "append", path["deep.jsonl"]),
+            (EXIT_REFUSED, "append", path["conflict.jsonl"]),
+            (EXIT_REFUSED, "append", "--expected-head", "1",
+             path["conflict.jsonl"]),
+            (EXIT_REFUSED, "append", path["nogrant.jsonl"]),
+            (EXIT_REFUSED, "append", path["late.jsonl"]),
+            (EXIT_REFUSED, "append", path["payer.jsonl"]),
+            (EXIT_REFUSED, "record", "correction", "--corrects", "99999",
+             "--note", "n", "--date", "2020-12-01"),
+            (EXIT_REFUSED, "record", "confirm", "--allocation", "99999",
+             "--date", "2020-12-01"),
+            (EXIT_USAGE, *exp, "--date", "2020-12-01", "--seq", "1"),
+            (EXIT_USAGE, "append", "--dry-run=1", "x"),
+            (EXIT_USAGE, "log", "--after", "99999999999999999999999"),
+            (EXIT_USAGE, "append", path["unterminated.jsonl"]),
+            (EXIT_USAGE, "append", path["exp.jsonl"]),
+            (EXIT_USAGE, "append", path["ff.jsonl"]),
+            (EXIT_USAGE, "append", path["many.json"]),
+            (EXIT_USAGE, "distribute", "--grant", g, "--from",
+             "kammarkollegiet", "--amount", "1000,50", "--key-name", "k",
+             "--round-to", "kr", "--key", path["key-none.csv"]),
+            (EXIT_REFUSED, "record", "decline", "--grant", g, "--from",
+             "malmo", "--to", "kammarkollegiet", "--amount",
+             "99 000 000 kr", "--date", "2020-12-01", "--dry-run"),
+            (EXIT_REFUSED, *pay, "99999"),
+            (EXIT_USAGE, *pay, "1"),
+            (EXIT_REFUSED, *confirm, "nosuch"),
+            (EXIT_USAGE, *confirm, "malmo-2020:alloc-malmo"),
+            (EXIT_USAGE, *confirm, "party:kammarkollegiet"),
+            (EXIT_REFUSED, "record", "party", "--party", "malmo", "--name",
+             "Malmö stad", "--kind", "municipality", "--parent",
+             "malmo-asn", "--date", "2020-12-01", "--dry-run"),
+            (EXIT_REFUSED, "record", "invoice", "--grant", g, "--from",
+             "malmo", "--to", "kammarkollegiet", "--amount", "1000",
+             "--invoice-no", "X-1", "--date", "2020-12-01", "--dry-run"),
+            (EXIT_REFUSED, *dist, path["key-nobody.csv"]),
+            (EXIT_REFUSED, "record", "repayment", "--grant", g, "--from",
+             "malmo", "--to", "solna", "--amount", "1", "--date",
+             "2020-12-01", "--dry-run"),
+            (EXIT_REFUSED, "record", "carryover", "--grant", g, "--party",
+             "malmo", "--to-grant", "prestation-2012", "--amount", "1",
+             "--date", "2020-12-01", "--dry-run"),
+            (EXIT_USAGE, "export", "--format", "jsonl", "--grant", long),
+            (EXIT_USAGE, "trace", long),
+            (EXIT_USAGE, "statement", "--party", long, "--grant", g),
+            (EXIT_USAGE, "log", "--grant", long),
+            (EXIT_USAGE, "balance", "--party", long),
+            (EXIT_USAGE, "backup", os.path.join(self.dir, long)),
+            (EXIT_REFUSED, "record", "grant", "--grant", g, "--name",
+             "Insatser inom området psykisk hälsa 2020", "--payer",
+             "kammarkollegiet", "--total", "1 716 000 000", "--year",
+             "2020", "--use-by", "2020-03-01", "--date", "2020-12-01",
+             "--dry-run"),
+        ]
+        for rc, *args in cases:
+            with self.subTest(args=args):
+                self.run_db(rc, *args)
+        r = medel("--db", self.db, *fix)  # seq 17 is an expense
+        self.assertEqual(r.rc, 0, r)
+        self.run_db(EXIT_REFUSED, *fix)  # corrected already
+        # a directory that holds no ledger: it cannot be reached (3)
+        self.run_db(EXIT_UNREACHABLE, "--db", os.path.join(self.dir, "x"),
+                    "log")
+
+    def test_zz_coverage(self):
+        """Runs last: which message sources the tests above provoked."""
+        if len(SEEN) < 20:
+            self.skipTest("run the whole file to measure coverage")
+        srcs = messages_src.sources(SOURCE)
+        counted = [s for s in srcs if not s.internal and not s.generic]
+        hit = messages_src.hits(counted, SEEN)
+        missed = [s for s in counted if s not in hit]
+        print(f"\nmessage sources exercised: {len(hit)} of {len(counted)} "
+              f"({sum(s.internal for s in srcs)} internal and "
+              f"{sum(s.generic and not s.internal for s in srcs)} generic "
+              f"not counted); not yet:", file=sys.stderr)
+        for s in missed:
+            print(f"  {s}", file=sys.stderr)
+        self.assertGreaterEqual(len(hit), MIN_EXERCISED)
 
 
 LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')

@@ -17,6 +17,11 @@
  * and id index. JSON decoding of the batch is timed separately (a client
  * of the library may hand it events already decoded).
  *
+ * With BENCH_FILE=events.jsonl, the events are that file's lines instead
+ * of the generator's (EVENTS then caps how many are read), all timed:
+ * the library's rate on the very events a whole-process `medel append`
+ * of the file is measured with (tools/bench/bench_import.sh).
+ *
  *   bench_append [EVENTS] [BATCH]      (BENCH_DIR sets the directory)
  */
 #include <errno.h>
@@ -30,7 +35,7 @@
 #include "ml_json.h"
 #include "ml_ledger_internal.h"
 
-#define BATCH_JSON_MAX (4u * 1024 * 1024)
+#define BATCH_JSON_MAX (ML_BODY_BYTES_MAX + ML_BATCH_EVENTS_MAX + 2)
 
 struct totals {
 	uint64_t parse_ns, append_ns, raw_ns, raw_ids_ns;
@@ -190,6 +195,54 @@ static int run_batch(struct ml_ledger *lg, struct raw_env *r, const char *json,
 	return rc;
 }
 
+/* The next n lines of f (blank ones skipped) as "[line,…]" into json;
+ * *got is how many were read. */
+static size_t file_batch(FILE *f, char *json, uint32_t n, uint32_t *got)
+{
+	static char *line;
+	static size_t cap;
+	size_t len = 1;
+	json[0] = '[';
+	*got = 0;
+	while (*got < n) {
+		ssize_t k = getline(&line, &cap, f);
+		if (k <= 0)
+			break;
+		if (line[k - 1] == '\n')
+			line[--k] = '\0';
+		if (k == 0 || len + (size_t)k + 2 > BATCH_JSON_MAX)
+			continue;
+		if (*got > 0)
+			json[len++] = ',';
+		memcpy(json + len, line, (size_t)k);
+		len += (size_t)k;
+		(*got)++;
+	}
+	json[len++] = ']';
+	json[len] = '\0';
+	return len;
+}
+
+/* BENCH_FILE: every batch from the file, timed. */
+static int run_file(struct ml_ledger *lg, struct raw_env *r, const char *path,
+                    uint32_t events, uint32_t batch, char *json,
+                    struct ml_append_result *res, struct totals *t)
+{
+	FILE *f = fopen(path, "r");
+	uint32_t got = 0;
+	int rc = f ? 0 : errno;
+	for (uint32_t done = 0; rc == 0 && done < events; done += got) {
+		uint32_t want = events - done < batch ? events - done : batch;
+		size_t len = file_batch(f, json, want, &got);
+		if (got == 0)
+			break;
+		rc = run_batch(lg, r, json, len, res, t, true);
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
                struct totals *t)
 {
@@ -201,11 +254,15 @@ static int run(struct ml_ledger *lg, uint32_t events, uint32_t batch,
 	int rc = json && res ? raw_open(&r[0], batch) : ML_E_NOMEM;
 	int rc1 = rc == 0 ? raw_open(&r[1], 0) : rc;
 	rc = rc != 0 ? rc : rc1;
-	if (rc == 0) {
+	const char *file = getenv("BENCH_FILE");
+	if (rc == 0 && file != NULL)
+		rc = run_file(lg, r, file, events, batch, json, res, t);
+	else if (rc == 0) {
 		bench_gen_setup(&g, json, BATCH_JSON_MAX);
 		rc = run_batch(lg, r, json, strlen(json), res, t, false);
 	}
-	for (uint32_t done = 0; rc == 0 && done < events; done += batch) {
+	for (uint32_t done = 0; rc == 0 && !file && done < events;
+	     done += batch) {
 		uint32_t n = events - done < batch ? events - done : batch;
 		size_t len = make_batch(&g, json, n);
 		rc = run_batch(lg, r, json, len, res, t, true);
