@@ -19,8 +19,9 @@
  *   deadlines   the deadlines answer's items of this entity's members in
  *               G and its posts (claim, report, repay), with status;
  *   reports     every counting report of a member in G or a post;
- *   head        the seq and hash of the log's last event in this read:
- *               the chain position the statement was computed at.
+ *   head        the seq and hash of the log's last event in this read
+ *               (known at a time: the last event recorded by then): the
+ *               chain position the statement was computed at.
  *
  * Each list carries its "amount" beside it. For an entity other than the
  * grant's payer the lists add up to the summary (received = Σ received
@@ -403,6 +404,29 @@ static int ml_stmt_reports(struct ml_stmt *s)
 	return rc;
 }
 
+/* The chain position the statement was computed at: the log's head, or
+ * in a known-at view the last event recorded by then (what an auditor
+ * checks a statement filed at that time against). */
+static int ml_stmt_head_known(struct ml_ans *a, struct ml_read *rd,
+                              struct ml_log_head *head)
+{
+	int rc = ml_ledger_head(a->lg, rd, head);
+	if (rc != 0 || !a->v.known || a->v.known_seq == head->seq)
+		return rc;
+	ML_ASSERT(a->v.known_seq < head->seq);
+	memset(head, 0, sizeof *head);
+	if (a->v.known_seq == 0)
+		return 0;
+	struct ml_event ev;
+	rc = ml_ledger_event(a->lg, rd, a->v.known_seq, &ev);
+	if (rc != 0)
+		return rc == ML_E_NOT_FOUND ? ML_E_CORRUPT : rc;
+	head->seq = ev.seq;
+	memcpy(head->hash, ev.hash, sizeof head->hash);
+	head->recorded_at_us = ev.recorded_at_us;
+	return 0;
+}
+
 /* {"party","grant","as_of",("known_at"),"head":{"seq","hash"},
  *  "grants":[{"grant","use_by"?,"report_by"?,"repay_by"?}],
  *  "members":[{"party"}]} */
@@ -411,7 +435,7 @@ static int ml_stmt_head(struct ml_stmt *s, struct ml_read *rd)
 	struct ml_ans *a = s->a;
 	struct ml_log_head head;
 	char hex[65];
-	int rc = ml_ledger_head(a->lg, rd, &head);
+	int rc = ml_stmt_head_known(a, rd, &head);
 	if (rc != 0)
 		return rc;
 	ml_hex32(head.hash, hex);

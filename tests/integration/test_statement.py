@@ -88,6 +88,19 @@ class Statement(Loaded):
         self.assertEqual([r["date"] for r in st["reports"]],
                          [r["date"] for r in reports])
 
+    def test_known_at_head_is_the_last_event_known_then(self):
+        seq, _ = self.d.head()
+        k = seq // 2
+        ev = self.get(f"/v1/events?after={k - 1}&limit=1")["events"][0]
+        self.assertEqual(ev["seq"], k)
+        known = ev["recorded_at"]
+        st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                      f"&as_of=2021-04-01&known_at={known}")
+        self.assertEqual(st["head"], {"seq": k, "hash": ev["hash"]})
+        now = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                       "&as_of=2021-04-01")
+        self.assertEqual(now["head"]["seq"], seq)
+
     def test_statement_refusals(self):
         for path, status, field in (
                 (f"/v1/statement?party=malmo-asn&grant={PH20}", 400,
