@@ -143,13 +143,14 @@ int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
 struct ml_cond_find {
 	struct ml_apply *a;
 	uint64_t al_seq;
-	uint64_t by; /* the resolution found, 0 = none */
+	uint64_t skip; /* a resolution not to count (one counting again) */
+	uint64_t by;   /* the resolution found, 0 = none */
 };
 
 static int ml_cond_seen(const struct ml_entry_info *e, void *arg)
 {
 	struct ml_cond_find *f = arg;
-	if (e->corrected_by != 0 || f->by != 0 ||
+	if (e->corrected_by != 0 || f->by != 0 || e->seq == f->skip ||
 	    e->bucket[0] != ML_B_PENDING || e->delta[0] >= 0)
 		return 0;
 	struct ml_event ev;
@@ -162,10 +163,11 @@ static int ml_cond_seen(const struct ml_entry_info *e, void *arg)
 	return rc;
 }
 
-int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
-                        ml_day al_date, uint64_t al_seq, uint64_t *by)
+static int ml_cond_resolved_other(struct ml_apply *a,
+                                  const struct ml_resolved *r, ml_day al_date,
+                                  uint64_t al_seq, uint64_t skip, uint64_t *by)
 {
-	struct ml_cond_find f = {a, al_seq, 0};
+	struct ml_cond_find f = {a, al_seq, skip, 0};
 	struct ml_series s;
 	/* Every tail written: the scan reads the edge from the database. */
 	int rc = ml_state_batch_flush(a->s);
@@ -174,6 +176,46 @@ int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
 		rc = ml_entries_scan(&s, al_date, ML_DAY_MAX, ml_cond_seen, &f);
 	*by = f.by;
 	return rc;
+}
+
+int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
+                        ml_day al_date, uint64_t al_seq, uint64_t *by)
+{
+	return ml_cond_resolved_other(a, r, al_date, al_seq, 0, by);
+}
+
+int ml_recount_cond(struct ml_apply *a, const struct ml_event *e,
+                    const struct ml_resolved *r)
+{
+	uint64_t al_seq = 0, by = 0;
+	struct ml_event al;
+	const char *what = e->type == ML_TYPE_CONFIRM ? "confirm" : "lapse";
+	int rc = ml_cond_ref_seq(a, e, &al_seq);
+	if (rc == 0)
+		rc = al_seq != 0 ? ml_log_get(a->st, a->txn, al_seq, &al)
+		                 : ML_E_CORRUPT;
+	ml_day al_date = rc == 0 ? al.date : 0;
+	if (rc == 0)
+		rc = ml_state_corrected_by(a->st, a->txn, al_seq, &by);
+	if (rc == 0 && by != 0)
+		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",
+		               "corrects: the %s seq %llu would count again, "
+		               "but the allocation seq %llu it resolves was "
+		               "corrected by seq %llu and no longer counts",
+		               what, (unsigned long long)e->seq,
+		               (unsigned long long)al_seq,
+		               (unsigned long long)by);
+	if (rc == 0)
+		rc = ml_cond_resolved_other(a, r, al_date, al_seq, e->seq, &by);
+	if (rc != 0 || by == 0)
+		return rc;
+	return ml_fail(a->err, ML_E_ALREADY_RESOLVED, a->index, "corrects",
+	               "corrects: the %s seq %llu would count again, but "
+	               "seq %llu has resolved the allocation seq %llu since; "
+	               "an allocation is resolved once: correct seq %llu "
+	               "first",
+	               what, (unsigned long long)e->seq, (unsigned long long)by,
+	               (unsigned long long)al_seq, (unsigned long long)by);
 }
 
 static int ml_cond_date(struct ml_apply *a, uint64_t al_seq, ml_day al_date)

@@ -70,6 +70,12 @@ int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
  * its allocation. 0 for any other event. */
 int ml_correct_cond(struct ml_apply *a, const struct ml_event *e,
                     struct ml_resolved *r);
+/* A correction makes confirm or lapse e count again (names in r, as
+ * ml_correct_cond gave them): the allocation it names must still count
+ * (invalid_field) and no other confirm or lapse may resolve it
+ * (already_resolved), both on field corrects. */
+int ml_recount_cond(struct ml_apply *a, const struct ml_event *e,
+                    const struct ml_resolved *r);
 
 /* First counting entry of grant g (any party) in bucket dated after
  * after_day: *found, and its party and date. */
