@@ -1007,6 +1007,12 @@ static int check_recount(const struct model *m, const struct mev *e)
 		return repay_target_ok(m, r->g, r->a, r->b, day)
 		           ? 0
 		           : ML_E_BAD_REPAYMENT_TARGET;
+	case ML_TYPE_CONFIRM: /* resolved once: its allocation counts and */
+	case ML_TYPE_LAPSE:   /* nothing else resolved it meanwhile */
+		if (r->tgt == NONE || m->ev[r->tgt].corrected_by != 0)
+			return ML_E_INVALID_FIELD;
+		return resolver_of(m, r->tgt) != NONE ? ML_E_ALREADY_RESOLVED
+		                                      : 0;
 	default:
 		return 0;
 	}
@@ -2045,6 +2051,17 @@ static void gen_close(struct gen *G, struct mev *e)
 		e->day = CLOSE_CAP;
 }
 
+/* An undefined party, not one of a distribution's key (the decoder
+ * refuses a key naming from). */
+static int pick_pundef_not_in_key(struct gen *G, struct mev *e)
+{
+	int p = pick_pundef(G);
+	for (int i = 0; i < e->nkey; i++)
+		if (e->kp[i] == p)
+			return p == NP - 1 ? NP - 2 : NP - 1; /* ghost, nobody */
+	return p;
+}
+
 /* Replaces one grant or party an event names by an undefined one. */
 static void inject_unknown(struct gen *G, struct mev *e)
 {
@@ -2054,7 +2071,7 @@ static void inject_unknown(struct gen *G, struct mev *e)
 	else if (r == 0)
 		e->g = pick_gundef(G);
 	else if (r == 1 || !has_from_to(e->type))
-		e->a = pick_pundef(G);
+		e->a = pick_pundef_not_in_key(G, e);
 	else
 		e->b = pick_pundef(G);
 }
@@ -3194,6 +3211,129 @@ static void compare_statement(struct run *r, MDB_txn *txn,
 	cJSON_Delete(doc);
 }
 
+/* ---------------------------------------------------------------------
+ * Condition deadlines (rules.md "Answers": kind condition): every
+ * conditional allocation, and every share of a conditional distribution,
+ * still pending in the view that has a decide_by at most 30 days ahead
+ * or passed: an item for its recipient, of its amount. "Still pending"
+ * is read from the posting lists: what the event and its resolutions
+ * (and corrections reposting either) left in the recipient's pending.
+ */
+
+static long condition_items;
+
+static int64_t model_pending_of(const struct model *m, const struct mview *v,
+                                size_t i, int g, int p)
+{
+	const struct mlist *l = &m->acct[g][p];
+	int64_t sum = 0;
+	for (size_t j = 0; j < l->n; j++) {
+		const struct ment *x = &l->v[j];
+		const struct mev *s = &m->ev[x->src];
+		bool mine =
+		    x->src == i || (is_resolution(s->type) && s->tgt == (int)i);
+		if (!mine || !counts_in(m, v, x))
+			continue;
+		const struct mpost *q = &s->post[x->k];
+		for (int b = 0; b < q->nb; b++)
+			if (q->bucket[b] == ML_B_PENDING)
+				sum += x->sign * q->delta[b];
+	}
+	return sum;
+}
+
+/* "grant party due amount" lines, one per item, sorted. */
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t model_condition_items(const struct model *m,
+                                    const struct mview *v, char **out,
+                                    size_t cap)
+{
+	size_t n = 0;
+	char d[ML_DATE_TEXT_MAX];
+	for (size_t i = 0; i < m->n && i + 1 <= v->known_seq; i++) {
+		const struct mev *e = &m->ev[i];
+		if (!is_cond(e) || e->decide_by == NONE ||
+		    e->decide_by - v->as_of > 30)
+			continue;
+		bool dist = e->type == ML_TYPE_DISTRIBUTION;
+		for (int k = 0; k < (dist ? e->nkey : 1) && n < cap; k++) {
+			int p = dist ? e->kp[k] : e->b;
+			int64_t left = model_pending_of(m, v, i, e->g, p);
+			if (left <= 0)
+				continue;
+			out[n] = malloc(256);
+			snprintf(out[n++], 256, "%s %s %s %" PRId64,
+			         GRANTS[e->g].id, PARTIES[p].id,
+			         ml_date_format(e->decide_by, d, sizeof d),
+			         left);
+		}
+	}
+	qsort(out, n, sizeof *out, line_cmp);
+	return n;
+}
+
+static size_t ledger_condition_items(const cJSON *doc, char **out, size_t cap)
+{
+	const cJSON *it;
+	size_t n = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "items"))
+	{
+		const cJSON *kind = cJSON_GetObjectItem(it, "kind");
+		if (!cJSON_IsString(kind) ||
+		    strcmp(kind->valuestring, "condition") != 0 || n == cap)
+			continue;
+		const cJSON *g = cJSON_GetObjectItem(it, "grant"),
+		            *p = cJSON_GetObjectItem(it, "party"),
+		            *due = cJSON_GetObjectItem(it, "due");
+		out[n] = malloc(256);
+		snprintf(out[n++], 256, "%s %s %s %" PRId64,
+		         cJSON_IsString(g) ? g->valuestring : "?",
+		         cJSON_IsString(p) ? p->valuestring : "?",
+		         cJSON_IsString(due) ? due->valuestring : "?",
+		         jnum(it, "amount"));
+	}
+	qsort(out, n, sizeof *out, line_cmp);
+	return n;
+}
+
+#define ITEMS_MAX 4096
+
+static void compare_conditions(struct run *r, MDB_txn *txn,
+                               const struct cview *v)
+{
+	static char *lv[ITEMS_MAX], *mv[ITEMS_MAX];
+	struct ml_query q;
+	query_view(&q, v);
+	cJSON *doc = ledger_answer(r, txn, ml_answer_deadlines, &q);
+	if (doc == NULL)
+		return;
+	size_t ln = ledger_condition_items(doc, lv, ITEMS_MAX);
+	size_t mn = model_condition_items(&r->m, &v->mv, mv, ITEMS_MAX);
+	bool same = ln == mn;
+	for (size_t i = 0; same && i < ln; i++)
+		same = strcmp(lv[i], mv[i]) == 0;
+	condition_items += (long)mn;
+	if (!same && mismatch(r)) {
+		fprintf(stderr,
+		        "MISMATCH after %zu events, condition deadlines: "
+		        "ledger %zu items, model %zu\n",
+		        r->m.n, ln, mn);
+		print_view(v);
+		for (size_t i = 0; i < ln || i < mn; i++)
+			fprintf(stderr, "  ledger %-48s model %s\n",
+			        i < ln ? lv[i] : "", i < mn ? mv[i] : "");
+	}
+	for (size_t i = 0; i < ln; i++)
+		free(lv[i]);
+	for (size_t i = 0; i < mn; i++)
+		free(mv[i]);
+	cJSON_Delete(doc);
+}
+
 static void checkpoint(struct run *r)
 {
 	MDB_txn *txn = NULL;
@@ -3222,6 +3362,7 @@ static void checkpoint(struct run *r)
 		compare_edges(r, txn, &v, gno, pno);
 		compare_marks(r, txn, &v, gno, pno);
 		compare_rollups(r, txn, &v, gno);
+		compare_conditions(r, txn, &v);
 		for (int k = 0; k < 3; k++) {
 			compare_repayments(r, txn, &v, gno);
 			compare_statement(r, txn, &v, gno);
@@ -3444,10 +3585,12 @@ static void test_model(void)
 	       "statements): %ld, %ld with transfers inside the subtree "
 	       "cancelled; %ld statements\n",
 	       consol_rows, consol_cancelled, statements);
+	printf("condition deadline items compared: %ld\n", condition_items);
 	if (count >= EVENTS_DEFAULT) { /* fewer cannot be asked to hit all */
 		check_coverage(r);
 		MT_CHECK(consol_cancelled > 100);
 		MT_CHECK(statements > 100);
+		MT_CHECK(condition_items > 100);
 	}
 	replay_wide(r);
 	ml_ledger_close(r->lg);
