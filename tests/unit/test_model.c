@@ -2058,7 +2058,8 @@ static int pick_pundef_not_in_key(struct gen *G, struct mev *e)
 	int p = pick_pundef(G);
 	for (int i = 0; i < e->nkey; i++)
 		if (e->kp[i] == p)
-			return p == NP - 1 ? NP - 2 : NP - 1; /* ghost, nobody */
+			return p == NP - 1 ? NP - 2
+			                   : NP - 1; /* ghost, nobody */
 	return p;
 }
 
