@@ -61,8 +61,13 @@ int ml_cond_shares(struct ml_apply *a, const struct ml_event *al,
  * distribution's: grant, from and its shares). */
 int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
                   struct ml_resolved *r);
-/* *by = the confirm or lapse that still counts and resolves allocation
- * al_seq (dated al_date, names r), or 0. */
+/* The last link of seq's correction chain (seq itself when none) and
+ * the number of links: seq counts exactly when *links is even. */
+int ml_cond_chain(struct ml_apply *a, uint64_t seq, uint64_t *last, int *links);
+/* *by = the confirm or lapse whose records still take allocation
+ * al_seq's pending away (dated al_date, names r), or 0: the records of
+ * each resolution and of every correction that posted them again are
+ * summed, so a resolution withdrawn and brought back counts again. */
 int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
                         ml_day al_date, uint64_t al_seq, uint64_t *by);
 /* Before correcting e (names resolved in r): a conditional allocation
