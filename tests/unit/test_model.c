@@ -904,12 +904,14 @@ static int cond_target(const struct model *m, const struct mev *e)
 	return t != NULL ? (int)(t - m->ev) : NONE;
 }
 
-/* The counting confirm or lapse of allocation t, NONE. */
+/* The counting confirm or lapse of allocation t, NONE. Counting: its
+ * correction chain leaves it counting (a correction of its correction
+ * brings it back). */
 static int resolver_of(const struct model *m, int t)
 {
 	for (size_t i = (size_t)t + 1; i < m->n; i++)
 		if (is_resolution(m->ev[i].type) && m->ev[i].tgt == t &&
-		    m->ev[i].corrected_by == 0)
+		    event_counts_in(m, &VIEW_NOW, i))
 			return (int)i;
 	return NONE;
 }
@@ -921,7 +923,7 @@ static int check_resolution(const struct model *m, const struct mev *e)
 	if (t == NONE)
 		return ML_E_UNKNOWN_EVENT;
 	const struct mev *a = &m->ev[t];
-	if (!is_cond(a) || a->corrected_by != 0)
+	if (!is_cond(a) || !event_counts_in(m, &VIEW_NOW, (size_t)t))
 		return ML_E_INVALID_FIELD;
 	/* a conditional distribution is confirmed as computed */
 	if (a->type == ML_TYPE_DISTRIBUTION && e->has_amount)
@@ -1009,7 +1011,8 @@ static int check_recount(const struct model *m, const struct mev *e)
 		           : ML_E_BAD_REPAYMENT_TARGET;
 	case ML_TYPE_CONFIRM: /* resolved once: its allocation counts and */
 	case ML_TYPE_LAPSE:   /* nothing else resolved it meanwhile */
-		if (r->tgt == NONE || m->ev[r->tgt].corrected_by != 0)
+		if (r->tgt == NONE ||
+		    !event_counts_in(m, &VIEW_NOW, (size_t)r->tgt))
 			return ML_E_INVALID_FIELD;
 		return resolver_of(m, r->tgt) != NONE ? ML_E_ALREADY_RESOLVED
 		                                      : 0;
