@@ -50,8 +50,8 @@ done
 
 echo "== the new ledger holds the new types" >&2
 for type in confirm lapse distribution correction; do
-	n=$("$MEDEL" --db "$WORK/new/db" --json log --type $type |
-		grep -c "\"type\":\"$type\"" || true)
+	n=$("$MEDEL" --db "$WORK/new/db" --csv log --type $type |
+		grep -c ";$type;" || true)
 	echo "  $type: $n" >&2
 	[ "$n" -gt 0 ] || { echo "bench_statement: no $type" >&2; exit 1; }
 done
