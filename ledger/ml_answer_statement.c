@@ -304,15 +304,18 @@ static bool ml_stmt_item_in(const cJSON *item, const char *key,
 }
 
 /* "deadlines": the deadlines answer's items of the members in the
- * grants, moved over in its order (due date, kind, grant, party). */
+ * grants, moved over in its order (due date, kind, grant, party). Only
+ * the statement's grants are asked for (ml_ans_deadlines_of): the whole
+ * answer over every grant was most of a statement's time. */
 static int ml_stmt_deadlines(struct ml_stmt *s, struct ml_read *rd)
 {
 	struct ml_ans *a = s->a;
-	struct ml_query q = *a->q;
-	q.party = NULL;
-	q.grant = NULL;
-	cJSON *all = NULL;
-	int rc = ml_answer_deadlines(a->lg, rd, &q, &all, a->err);
+	(void)rd;
+	cJSON *all = cJSON_CreateObject();
+	cJSON *got = all ? cJSON_AddArrayToObject(all, "items") : NULL;
+	int rc = got != NULL ? ml_ans_deadlines_of(a, &s->t, s->grants,
+	                                           s->grant_count, got)
+	                     : ml_ans_nomem(a);
 	struct ml_named *mem = NULL;
 	cJSON *arr =
 	    rc == 0 ? cJSON_AddArrayToObject(s->doc, "deadlines") : NULL;
