@@ -60,7 +60,8 @@ static void mc_st_section(const struct mc_st *st, const char *key,
 }
 
 /* The summary: the API's figures under the repayments table's words,
- * and held under the balances'. */
+ * then held, pending and pending_out under the balances' (money promised
+ * on a condition, to the entity and by it: not yet held, so after it). */
 static void mc_st_summary(const struct mc_st *st)
 {
 	const cJSON *sum = cJSON_GetObjectItem(st->doc, "summary");
@@ -73,6 +74,10 @@ static void mc_st_summary(const struct mc_st *st)
 	}
 	ma_json_int(sum, "held", &v);
 	mc_st_line(st->w->figures->balance[MA_BALANCE_FIGURES - 1], v);
+	ma_json_int(sum, "pending", &v);
+	mc_st_line(st->w->figures->balance[2], v);
+	ma_json_int(sum, "pending_out", &v);
+	mc_st_line(st->w->figures->balance[3], v);
 }
 
 static void mc_st_text(const struct mc_st *st)
@@ -96,10 +101,16 @@ static void mc_st_text(const struct mc_st *st)
 	mc_st_summary(st);
 	printf("\n%s\n", w->statement[MC_ST_DEADLINES]);
 	cJSON_ArrayForEach(it, ma_json_array(doc, "deadlines"))
-	    printf("  %s %-9s %s %s\n", ma_json_str(it, "due"),
-	           mc_words_code(w, ma_json_str(it, "kind")),
-	           mc_party_name(st->names, ma_json_str(it, "party")),
-	           mc_words_code(w, ma_json_str(it, "status")));
+	{
+		char m[ML_MONEY_TEXT_MAX];
+		int64_t v = 0;
+		ma_json_int(it, "amount", &v);
+		printf("  %s %-9s %s %s %s\n", ma_json_str(it, "due"),
+		       mc_words_code(w, ma_json_str(it, "kind")),
+		       mc_party_name(st->names, ma_json_str(it, "party")),
+		       mc_words_code(w, ma_json_str(it, "status")),
+		       ml_money_format(v, m, sizeof m));
+	}
 	printf("\n%s\n", w->statement[MC_ST_REPORTS]);
 	cJSON_ArrayForEach(it, ma_json_array(doc, "reports"))
 	    printf("  %s %s (seq %lld, %s %s %s %s)\n", ma_json_str(it, "date"),

@@ -16,15 +16,18 @@
 #include <strings.h>
 
 static const char *const mc_codes_en[][2] = {
-    {"ok", "ok"},           {"open", "open"},   {"due", "due"},
-    {"overdue", "overdue"}, {"claim", "claim"}, {"report", "report"},
-    {"repay", "repay"}};
+    {"ok", "ok"},           {"open", "open"},          {"due", "due"},
+    {"overdue", "overdue"}, {"claim", "claim"},        {"report", "report"},
+    {"repay", "repay"},     {"condition", "condition"}};
 
-static const char *const mc_codes_sv[][2] = {
-    {"ok", "ok"},           {"open", "öppen"},
-    {"due", "förfaller"},   {"overdue", "försenad"},
-    {"claim", "rekvirera"}, {"report", "återrapportera"},
-    {"repay", "återbetala"}};
+static const char *const mc_codes_sv[][2] = {{"ok", "ok"},
+                                             {"open", "öppen"},
+                                             {"due", "förfaller"},
+                                             {"overdue", "försenad"},
+                                             {"claim", "rekvirera"},
+                                             {"report", "återrapportera"},
+                                             {"repay", "återbetala"},
+                                             {"condition", "villkor"}};
 
 static const struct mc_words mc_en = {
     .total = "total",

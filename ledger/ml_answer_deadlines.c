@@ -229,6 +229,21 @@ static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
 	return 0;
 }
 
+int ml_ans_deadlines_of(struct ml_ans *a, const struct ml_tree *t,
+                        const struct ml_named *grants, size_t n, cJSON *items)
+{
+	struct ml_dl_list l = {NULL, 0, 0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_dl_grant(a, t, &grants[i], &l);
+	if (rc == 0 && l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, ml_dl_cmp);
+	if (rc == 0)
+		rc = ml_dl_write(a, &l, items);
+	free(l.v);
+	return rc;
+}
+
 int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
                         const struct ml_query *q, cJSON **out,
                         struct ml_errinfo *err)

@@ -126,6 +126,11 @@ struct ml_tree {
 
 int ml_tree_load(struct ml_ans *a, struct ml_tree *t);
 void ml_tree_free(struct ml_tree *t);
+/* The deadlines answer's items of grants[0..n) only, in its order, into
+ * the array items (ml_answer_deadlines.c): what the statement asks for,
+ * without the cost of every other grant. t is the party tree. */
+int ml_ans_deadlines_of(struct ml_ans *a, const struct ml_tree *t,
+                        const struct ml_named *grants, size_t n, cJSON *items);
 /* Is p equal to top or below it in t? */
 bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top);
 

@@ -8,8 +8,9 @@
  * as of a date and optionally as known at a time:
  *
  *   summary     the consolidated buckets summed over G and its posts
- *               (allocated, unallocated, claimed, received, returned,
- *               carried_in, spent, paid_out, repaid, carried_out, held);
+ *               (allocated, allocated_out, pending, pending_out,
+ *               unallocated, claimed, received, returned, carried_in,
+ *               spent, paid_out, repaid, carried_out, held);
  *   received    from whom: payouts from outside the subtree to a member,
  *               summed per payer; returned: repayments from outside in;
  *   passed_on   to whom: payouts from a member to outside, per recipient;
@@ -17,7 +18,9 @@
  *   spent       per activity and unit, over every member;
  *   carried     per grant: carried in and out;
  *   deadlines   the deadlines answer's items of this entity's members in
- *               G and its posts (claim, report, repay), with status;
+ *               G and its posts (claim, condition, report, repay), with
+ *               status: a pending conditional allocation is a
+ *               "condition" item of its decide_by;
  *   reports     every counting report of a member in G or a post;
  *   head        the seq and hash of the log's last event in this read
  *               (known at a time: the last event recorded by then): the
@@ -28,10 +31,10 @@
  * from, and so on: asserted); the payer's own received also holds the
  * grant's total, which no payout brought.
  *
- * Pending money (conditional allocations) is not in this ledger yet; when
- * it is, "pending" and "pending_out" join the summary's buckets here and
- * the pending allocations join the deadlines as kind "condition" (the
- * deadlines answer gives them), with no other change.
+ * Pending money (conditional allocations and distributions not yet
+ * confirmed) is in the summary as "pending" (promised to the entity from
+ * outside) and "pending_out" (promised by it to outside), consolidated
+ * like allocated: a promise between two members cancels.
  *
  * Cost: the party tree; per grant, one seek per member account and per
  * edge of the grant; each member's account entries for the activities
@@ -263,13 +266,14 @@ static int ml_stmt_flows(struct ml_stmt *s)
 	return rc;
 }
 
-/* "summary": the consolidated buckets in API order, and held. */
+/* "summary": the consolidated buckets in API order (the balances'
+ * order: unallocated right after pending_out), and held. */
 static int ml_stmt_summary(struct ml_stmt *s)
 {
 	static const enum ml_bucket order[] = {
-	    ML_B_ALLOCATED, ML_B_ALLOCATED_OUT, ML_B_CLAIMED, ML_B_RECEIVED,
-	    ML_B_RETURNED,  ML_B_CARRIED_IN,    ML_B_SPENT,   ML_B_PAID_OUT,
-	    ML_B_REPAID,    ML_B_CARRIED_OUT,
+	    ML_B_ALLOCATED, ML_B_ALLOCATED_OUT, ML_B_PENDING,  ML_B_PENDING_OUT,
+	    ML_B_CLAIMED,   ML_B_RECEIVED,      ML_B_RETURNED, ML_B_CARRIED_IN,
+	    ML_B_SPENT,     ML_B_PAID_OUT,      ML_B_REPAID,   ML_B_CARRIED_OUT,
 	};
 	const struct ml_totals *t = &s->sum;
 	cJSON *o = cJSON_AddObjectToObject(s->doc, "summary");
@@ -277,7 +281,7 @@ static int ml_stmt_summary(struct ml_stmt *s)
 	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++) {
 		ok = ml_json_add_int(o, ml_bucket_names[order[i]],
 		                     t->v[order[i]]) != NULL;
-		if (ok && order[i] == ML_B_ALLOCATED_OUT)
+		if (ok && order[i] == ML_B_PENDING_OUT)
 			ok = ml_json_add_int(o, "unallocated",
 			                     ml_totals_unallocated(t)) != NULL;
 	}
@@ -301,15 +305,18 @@ static bool ml_stmt_item_in(const cJSON *item, const char *key,
 }
 
 /* "deadlines": the deadlines answer's items of the members in the
- * grants, moved over in its order (due date, kind, grant, party). */
+ * grants, moved over in its order (due date, kind, grant, party). Only
+ * the statement's grants are asked for (ml_ans_deadlines_of): the whole
+ * answer over every grant was most of a statement's time. */
 static int ml_stmt_deadlines(struct ml_stmt *s, struct ml_read *rd)
 {
 	struct ml_ans *a = s->a;
-	struct ml_query q = *a->q;
-	q.party = NULL;
-	q.grant = NULL;
-	cJSON *all = NULL;
-	int rc = ml_answer_deadlines(a->lg, rd, &q, &all, a->err);
+	(void)rd;
+	cJSON *all = cJSON_CreateObject();
+	cJSON *got = all ? cJSON_AddArrayToObject(all, "items") : NULL;
+	int rc = got != NULL ? ml_ans_deadlines_of(a, &s->t, s->grants,
+	                                           s->grant_count, got)
+	                     : ml_ans_nomem(a);
 	struct ml_named *mem = NULL;
 	cJSON *arr =
 	    rc == 0 ? cJSON_AddArrayToObject(s->doc, "deadlines") : NULL;

@@ -21,6 +21,7 @@
  * the allocator over-allocate). A conditional allocation's claim_by
  * counts from its confirm: the claims index gets the confirm's seq.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ml_rules_internal.h"
@@ -89,8 +90,9 @@ static int ml_cond_target(struct ml_apply *a, uint64_t *seq,
 		    "amount, let it lapse and record a new one",
 		    (unsigned long long)*seq);
 	uint64_t by = 0;
-	rc = ml_state_corrected_by(a->st, a->txn, *seq, &by);
-	if (rc == 0 && by != 0)
+	int links = 0;
+	rc = ml_cond_chain(a, *seq, &by, &links);
+	if (rc == 0 && links % 2 == 1)
 		return ml_fail(
 		    a->err, ML_E_INVALID_FIELD, a->index, "allocation",
 		    "allocation: seq %llu was corrected by seq %llu "
@@ -140,40 +142,138 @@ int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
 	return rc;
 }
 
+/* The last link of seq's correction chain (seq itself when it has
+ * none) and the links: seq counts exactly when *links is even. */
+int ml_cond_chain(struct ml_apply *a, uint64_t seq, uint64_t *last, int *links)
+{
+	*last = seq;
+	*links = 0;
+	for (int i = 0; i <= ML_CORRECTION_CHAIN_MAX; i++) {
+		uint64_t by = 0;
+		ml_day day = ML_DAY_NONE;
+		int rc = ml_state_correction(a->st, a->txn, *last, &by, &day);
+		if (rc != 0 || by == 0)
+			return rc;
+		*last = by;
+		(*links)++;
+	}
+	return ML_E_CORRUPT;
+}
+
+/* The pending an allocation's resolutions left on its edge, per
+ * resolution (the root of each entry's correction chain: a correction
+ * that posted records of its own posted a resolution's again). */
+struct ml_cond_net {
+	uint64_t root;
+	int64_t net;
+};
+
 struct ml_cond_find {
 	struct ml_apply *a;
 	uint64_t al_seq;
-	uint64_t by; /* the resolution found, 0 = none */
+	uint64_t skip; /* a resolution not to count (one counting again) */
+	struct ml_cond_net *v;
+	size_t n;
 };
+
+static int ml_cond_add(struct ml_cond_find *f, uint64_t root, int64_t delta)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].root == root) {
+			f->v[i].net += delta;
+			return 0;
+		}
+	struct ml_cond_net *v = realloc(f->v, (f->n + 1) * sizeof *v);
+	if (v == NULL)
+		return ML_E_NOMEM;
+	f->v = v;
+	f->v[f->n++] = (struct ml_cond_net){root, delta};
+	return 0;
+}
 
 static int ml_cond_seen(const struct ml_entry_info *e, void *arg)
 {
 	struct ml_cond_find *f = arg;
-	if (e->corrected_by != 0 || f->by != 0 ||
-	    e->bucket[0] != ML_B_PENDING || e->delta[0] >= 0)
+	if (e->corrected_by != 0 || e->bucket[0] != ML_B_PENDING)
 		return 0;
 	struct ml_event ev;
 	uint64_t seq = 0;
-	int rc = ml_log_get(f->a->st, f->a->txn, e->seq, &ev);
-	if (rc == 0 && (ev.type == ML_TYPE_CONFIRM || ev.type == ML_TYPE_LAPSE))
-		rc = ml_cond_ref_seq(f->a, &ev, &seq);
-	if (rc == 0 && seq == f->al_seq)
-		f->by = e->seq;
+	int depth = 0;
+	int rc = ml_state_event_root(f->a->st, f->a->txn, e->seq, &ev, &depth);
+	if (rc != 0 || (ev.type != ML_TYPE_CONFIRM && ev.type != ML_TYPE_LAPSE))
+		return rc;
+	rc = ml_cond_ref_seq(f->a, &ev, &seq);
+	if (rc == 0 && seq == f->al_seq && ev.seq != f->skip)
+		rc = ml_cond_add(f, ev.seq, e->delta[0]);
 	return rc;
 }
 
-int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
-                        ml_day al_date, uint64_t al_seq, uint64_t *by)
+/* *by = a confirm or lapse of al_seq other than skip whose records
+ * still take the allocation's pending away, or 0. */
+static int ml_cond_resolved_other(struct ml_apply *a,
+                                  const struct ml_resolved *r, ml_day al_date,
+                                  uint64_t al_seq, uint64_t skip, uint64_t *by)
 {
-	struct ml_cond_find f = {a, al_seq, 0};
+	struct ml_cond_find f = {a, al_seq, skip, NULL, 0};
 	struct ml_series s;
 	/* Every tail written: the scan reads the edge from the database. */
 	int rc = ml_state_batch_flush(a->s);
 	ml_series_edge(&s, a->st, a->txn, NULL, r->grant, r->from, r->to);
 	if (rc == 0)
 		rc = ml_entries_scan(&s, al_date, ML_DAY_MAX, ml_cond_seen, &f);
-	*by = f.by;
+	*by = 0;
+	for (size_t i = 0; rc == 0 && *by == 0 && i < f.n; i++)
+		if (f.v[i].net < 0)
+			*by = f.v[i].root;
+	free(f.v);
 	return rc;
+}
+
+int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
+                        ml_day al_date, uint64_t al_seq, uint64_t *by)
+{
+	return ml_cond_resolved_other(a, r, al_date, al_seq, 0, by);
+}
+
+int ml_recount_cond(struct ml_apply *a, const struct ml_event *e,
+                    const struct ml_resolved *r)
+{
+	uint64_t al_seq = 0, by = 0;
+	struct ml_event al;
+	const char *what = e->type == ML_TYPE_CONFIRM ? "confirm" : "lapse";
+	int rc = ml_cond_ref_seq(a, e, &al_seq);
+	if (rc == 0)
+		rc = al_seq != 0 ? ml_log_get(a->st, a->txn, al_seq, &al)
+		                 : ML_E_CORRUPT;
+	ml_day al_date = rc == 0 ? al.date : 0;
+	int links = 0;
+	if (rc == 0)
+		rc = ml_cond_chain(a, al_seq, &by, &links);
+	if (rc == 0 && links % 2 == 1)
+		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",
+		               "corrects: the %s seq %llu would count again, "
+		               "but the allocation seq %llu it resolves was "
+		               "corrected by seq %llu and no longer counts",
+		               what, (unsigned long long)e->seq,
+		               (unsigned long long)al_seq,
+		               (unsigned long long)by);
+	uint64_t last = 0;
+	if (rc == 0)
+		rc = ml_cond_resolved_other(a, r, al_date, al_seq, e->seq, &by);
+	if (rc != 0 || by == 0)
+		return rc;
+	rc = ml_cond_chain(a, by, &last, &links);
+	return rc != 0
+	           ? rc
+	           : ml_fail(a->err, ML_E_ALREADY_RESOLVED, a->index,
+	                     "corrects",
+	                     "corrects: the %s seq %llu would count again, "
+	                     "but seq %llu has resolved the allocation seq "
+	                     "%llu since; an allocation is resolved once: "
+	                     "correct seq %llu first",
+	                     what, (unsigned long long)e->seq,
+	                     (unsigned long long)by, (unsigned long long)al_seq,
+	                     (unsigned long long)last);
 }
 
 static int ml_cond_date(struct ml_apply *a, uint64_t al_seq, ml_day al_date)
@@ -192,12 +292,15 @@ static int ml_cond_date(struct ml_apply *a, uint64_t al_seq, ml_day al_date)
 
 static int ml_cond_once(struct ml_apply *a, uint64_t al_seq, ml_day al_date)
 {
-	uint64_t by = 0;
+	uint64_t by = 0, last = 0;
+	int links = 0;
 	struct ml_event e;
 	int rc = ml_cond_resolved_by(a, &a->r, al_date, al_seq, &by);
 	if (rc != 0 || by == 0)
 		return rc;
 	rc = ml_log_get(a->st, a->txn, by, &e);
+	if (rc == 0)
+		rc = ml_cond_chain(a, by, &last, &links);
 	if (rc != 0)
 		return rc;
 	return ml_fail(a->err, ML_E_ALREADY_RESOLVED, a->index, "allocation",
@@ -205,7 +308,7 @@ static int ml_cond_once(struct ml_apply *a, uint64_t al_seq, ml_day al_date)
 	               "correct seq %llu first to resolve it again",
 	               (unsigned long long)al_seq,
 	               e.type == ML_TYPE_CONFIRM ? "confirmed" : "let lapse",
-	               (unsigned long long)by, (unsigned long long)by);
+	               (unsigned long long)by, (unsigned long long)last);
 }
 
 static int ml_cond_claim_put(struct ml_apply *a, uint32_t to, ml_day claim_by)
@@ -269,15 +372,22 @@ int ml_correct_cond(struct ml_apply *a, const struct ml_event *e,
 		int rc = e->type == ML_TYPE_DISTRIBUTION
 		             ? ml_cond_shares(a, e, r)
 		             : 0;
+		uint64_t last = 0;
+		int links = 0;
 		if (rc == 0)
 			rc = ml_cond_resolved_by(a, r, e->date, e->seq, &by);
 		if (rc != 0 || by == 0)
 			return rc;
-		return ml_fail(a->err, ML_E_INVALID_FIELD, a->index, "corrects",
-		               "corrects: seq %llu is a conditional allocation "
-		               "that seq %llu resolved; correct seq %llu first",
-		               (unsigned long long)e->seq,
-		               (unsigned long long)by, (unsigned long long)by);
+		rc = ml_cond_chain(a, by, &last, &links);
+		return rc != 0 ? rc
+		               : ml_fail(a->err, ML_E_INVALID_FIELD, a->index,
+		                         "corrects",
+		                         "corrects: seq %llu is a conditional "
+		                         "allocation that seq %llu resolved; "
+		                         "correct seq %llu first",
+		                         (unsigned long long)e->seq,
+		                         (unsigned long long)by,
+		                         (unsigned long long)last);
 	}
 	if (e->type != ML_TYPE_CONFIRM && e->type != ML_TYPE_LAPSE)
 		return 0;

@@ -29,7 +29,12 @@
  * one is refused with that rule's error. Withdrawing a payout re-checks
  * the repayments that relied on it; making an expense, carry-over or
  * repayment count again checks its own rule (use_by, carry_over, the
- * repayment's target) on the date it counts from. An event is corrected
+ * repayment's target) on the date it counts from; making a confirm or
+ * lapse count again checks that its allocation still counts and that
+ * no other confirm or lapse has resolved it meanwhile (an allocation is
+ * resolved once: without this, confirm, correct, confirm again, correct
+ * the correction left two confirms counting and the pending negative —
+ * the model test found it). An event is corrected
  * at most once: to withdraw it again, correct the latest correction of
  * its chain.
  *
@@ -277,6 +282,9 @@ static int ml_recount_rule(struct ml_apply *a, const struct ml_event *e,
 		               "not paid the repayer by then",
 		               (unsigned long long)e->seq,
 		               ml_date_format(day, d1, sizeof d1));
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return ml_recount_cond(a, e, r);
 	default:
 		return 0;
 	}

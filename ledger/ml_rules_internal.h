@@ -61,8 +61,13 @@ int ml_cond_shares(struct ml_apply *a, const struct ml_event *al,
  * distribution's: grant, from and its shares). */
 int ml_cond_names(struct ml_apply *a, const struct ml_event *al,
                   struct ml_resolved *r);
-/* *by = the confirm or lapse that still counts and resolves allocation
- * al_seq (dated al_date, names r), or 0. */
+/* The last link of seq's correction chain (seq itself when none) and
+ * the number of links: seq counts exactly when *links is even. */
+int ml_cond_chain(struct ml_apply *a, uint64_t seq, uint64_t *last, int *links);
+/* *by = the confirm or lapse whose records still take allocation
+ * al_seq's pending away (dated al_date, names r), or 0: the records of
+ * each resolution and of every correction that posted them again are
+ * summed, so a resolution withdrawn and brought back counts again. */
 int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
                         ml_day al_date, uint64_t al_seq, uint64_t *by);
 /* Before correcting e (names resolved in r): a conditional allocation
@@ -70,6 +75,12 @@ int ml_cond_resolved_by(struct ml_apply *a, const struct ml_resolved *r,
  * its allocation. 0 for any other event. */
 int ml_correct_cond(struct ml_apply *a, const struct ml_event *e,
                     struct ml_resolved *r);
+/* A correction makes confirm or lapse e count again (names in r, as
+ * ml_correct_cond gave them): the allocation it names must still count
+ * (invalid_field) and no other confirm or lapse may resolve it
+ * (already_resolved), both on field corrects. */
+int ml_recount_cond(struct ml_apply *a, const struct ml_event *e,
+                    const struct ml_resolved *r);
 
 /* First counting entry of grant g (any party) in bucket dated after
  * after_day: *found, and its party and date. */

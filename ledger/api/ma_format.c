@@ -136,6 +136,25 @@ static int ma_format_repayments(struct ma_api *api, struct ml_read *rd,
 	return rc;
 }
 
+/* The statement as CSV or HTML, with the names of GET /v1/parties and
+ * /v1/grants as of its date, in the same snapshot. */
+static int ma_format_statement(struct ma_api *api, struct ml_read *rd,
+                               const struct ma_params *p, const cJSON *doc,
+                               struct ml_buf *out, struct ml_errinfo *err)
+{
+	cJSON *parties = NULL, *grants = NULL;
+	int rc = ma_format_defs(api, rd, p, &parties, &grants, err);
+	struct ma_st_names names = {ma_json_array(parties, "parties"),
+	                            ma_json_array(grants, "grants")};
+	if (rc == 0 && p->format == MA_FORMAT_HTML)
+		rc = ma_html_statement(doc, &names, p->lang, out, err);
+	else if (rc == 0)
+		rc = ma_csv_statement(doc, &names, p->lang, out, err);
+	cJSON_Delete(parties);
+	cJSON_Delete(grants);
+	return rc;
+}
+
 static int ma_format_csv(struct ma_api *api, struct ml_read *rd,
                          enum ma_route route, const struct ma_params *p,
                          const cJSON *doc, struct ma_response *r,
@@ -152,7 +171,7 @@ static int ma_format_csv(struct ma_api *api, struct ml_read *rd,
 	case MA_ROUTE_DEADLINES:
 		return ma_csv_deadlines(doc, w, &r->body, err);
 	case MA_ROUTE_STATEMENT:
-		return ma_csv_statement(doc, p->lang, &r->body, err);
+		return ma_format_statement(api, rd, p, doc, &r->body, err);
 	default:
 		ML_ASSERT(route == MA_ROUTE_TRACE);
 		rc = ma_format_trace_load(doc, &t, err);
@@ -214,7 +233,7 @@ int ma_format_answer(struct ma_api *api, struct ml_read *rd,
 	if (rc == 0 && p->format == MA_FORMAT_HTML) {
 		ML_ASSERT(route == MA_ROUTE_STATEMENT);
 		r->content_type = "text/html; charset=utf-8";
-		rc = ma_html_statement(plain, p->lang, &r->body, err);
+		rc = ma_format_statement(api, rd, p, plain, &r->body, err);
 	} else if (rc == 0 && p->format == MA_FORMAT_CSV) {
 		r->content_type = "text/csv; charset=utf-8";
 		rc = ma_format_csv(api, rd, route, p, plain, r, err);

@@ -78,16 +78,23 @@ int ma_csv_repayments(const cJSON *doc, const cJSON *parties,
 int ma_csv_deadlines(const cJSON *doc, const struct ma_words *w,
                      struct ml_buf *out, struct ml_errinfo *err);
 
+/* The statement (ma_statement.c): CSV and the printable HTML page, in
+ * the words of lang. parties and grants are the "parties" and "grants"
+ * arrays of GET /v1/parties and /v1/grants as of the statement's date:
+ * the names a person reads (either may be NULL: ids then). */
+struct ma_st_names {
+	const cJSON *parties, *grants;
+};
+int ma_csv_statement(const cJSON *doc, const struct ma_st_names *names,
+                     enum ma_lang lang, struct ml_buf *out,
+                     struct ml_errinfo *err);
+int ma_html_statement(const cJSON *doc, const struct ma_st_names *names,
+                      enum ma_lang lang, struct ml_buf *out,
+                      struct ml_errinfo *err);
+
 /* The SVG flow picture of a trace into out. 0, ML_E_TOO_LARGE (more
  * ends than a picture shows readably: err says to ask for csv),
  * ML_E_NOMEM or an ml_buf error. */
-/* The statement (ma_statement.c): CSV and the printable HTML page, in
- * the words of lang. */
-int ma_csv_statement(const cJSON *doc, enum ma_lang lang, struct ml_buf *out,
-                     struct ml_errinfo *err);
-int ma_html_statement(const cJSON *doc, enum ma_lang lang, struct ml_buf *out,
-                      struct ml_errinfo *err);
-
 int ma_trace_svg(const struct ma_trace *t, const struct ma_words *w,
                  struct ml_buf *out, struct ml_errinfo *err);
 

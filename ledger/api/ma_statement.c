@@ -4,21 +4,26 @@
  * that prints on A4) of GET /v1/statement.
  *
  * Called by ma_format.c with the statement's document as parsed from its
- * JSON, so every figure here is the JSON's. The words are in the table
- * below, one column per language (sv, the default, and en); cells hold
- * the answer's values (ids, dates, codes). Text from the ledger (ids,
- * activity names, who recorded a report) is HTML-escaped where it is
- * written, never pasted into the markup.
+ * JSON, so every figure here is the JSON's, and with the parties' and
+ * grants' definitions as of its date (struct ma_st_names), so a person
+ * reads names where the JSON has ids. The words are in the table below,
+ * one column per language (sv, the default, and en). Text from the
+ * ledger (names, ids, activity names, who recorded a report) is
+ * HTML-escaped where it is written, never pasted into the markup.
  *
- * The CSV is one table — section;party;activity;unit;amount — with a row
- * per item of each list, a total row per section (party empty), the
- * summary's figures, each deadline, and the head (seq in the activity
- * column, hash in the unit column, amount empty).
+ * The CSV is one table — section;party;name;activity;unit;amount — with
+ * a row per item of each list, a total row per section (party empty),
+ * the summary's figures (pending money among them), each deadline, and
+ * the head (seq in the activity column, hash in the unit column, amount
+ * empty). The party id stays in its own column beside the name: it is
+ * what an auditor matches against the events.
  *
  * The HTML is one self-contained page: the entity, the grant and the
  * date, the chain position it was computed at (printed in full on the
  * page, so a paper copy can be checked against the ledger), then the
- * sections as tables with their totals. Its CSS sets @page to A4 with
+ * sections as tables with their totals. Parties and grants are named
+ * (ma_names_label: the id where a name is missing or two share it), each
+ * followed by its id in small type. Its CSS sets @page to A4 with
  * margins, keeps a table on one page where it fits (a longer one breaks
  * between rows, never inside one) and prints in black.
  */
@@ -32,6 +37,7 @@
 #include "ma_csv.h"
 #include "ma_format.h"
 #include "ma_json.h"
+#include "ma_names.h"
 
 enum ma_sw {
 	MA_SW_TITLE,
@@ -64,6 +70,7 @@ enum ma_sw {
 	MA_SW_CARRIED_OUT,
 	MA_SW_GRANT,
 	MA_SW_BY,
+	MA_SW_NAME,
 	MA_SW_COUNT
 };
 
@@ -97,7 +104,8 @@ static const char *const ma_sw[MA_LANG_COUNT][MA_SW_COUNT] = {
                     "överfört in",
                     "överfört ut",
                     "bidrag",
-                    "av"},
+                    "av",
+                    "namn"},
     [MA_LANG_EN] = {"Statement (återrapportering)",
                     "as of",
                     "Computed at ledger event",
@@ -127,7 +135,8 @@ static const char *const ma_sw[MA_LANG_COUNT][MA_SW_COUNT] = {
                     "carried in",
                     "carried out",
                     "grant",
-                    "by"},
+                    "by",
+                    "name"},
 };
 
 /* The flow sections: JSON key, its list, the heading's word. */
@@ -142,58 +151,72 @@ static const struct {
 #define MA_ST_FLOWS (sizeof ma_st_flows / sizeof ma_st_flows[0])
 
 static const char *const ma_st_summary[] = {
-    "allocated", "unallocated", "received", "returned",    "carried_in",
-    "spent",     "paid_out",    "repaid",   "carried_out", "held"};
+    "allocated", "allocated_out", "pending",    "pending_out", "unallocated",
+    "received",  "returned",      "carried_in", "spent",       "paid_out",
+    "repaid",    "carried_out",   "held"};
 #define MA_ST_SUMMARY (sizeof ma_st_summary / sizeof ma_st_summary[0])
 
 /* --- CSV ---------------------------------------------------------------- */
 
-static void ma_st_csv_row(struct ma_csv_out *c, const char *section,
-                          const char *party, const char *activity,
-                          const char *unit, int64_t amount_ore)
+/* The name parties gives party id, "" when none. */
+static const char *ma_st_name(const cJSON *parties, const char *id)
+{
+	const char *name =
+	    ma_json_str(ma_json_find(parties, "party", id), "name");
+	return name != NULL ? name : "";
+}
+
+static void ma_st_csv_row(struct ma_csv_out *c, const cJSON *parties,
+                          const char *section, const char *party,
+                          const char *activity, const char *unit,
+                          int64_t amount_ore)
 {
 	ma_csv_cell(c, section);
 	ma_csv_cell(c, party ? party : "");
+	ma_csv_cell(c, party ? ma_st_name(parties, party) : "");
 	ma_csv_cell(c, activity ? activity : "");
 	ma_csv_cell(c, unit ? unit : "");
 	ma_csv_amount(c, amount_ore);
 	ma_csv_end_row(c);
 }
 
-int ma_csv_statement(const cJSON *doc, enum ma_lang lang, struct ml_buf *out,
+int ma_csv_statement(const cJSON *doc, const struct ma_st_names *names,
+                     enum ma_lang lang, struct ml_buf *out,
                      struct ml_errinfo *err)
 {
 	const char *const *w = ma_sw[lang];
 	const char *header[] = {w[MA_SW_SECTION], w[MA_SW_PARTY],
-	                        w[MA_SW_ACTIVITY], w[MA_SW_UNIT],
-	                        w[MA_SW_AMOUNT]};
+	                        w[MA_SW_NAME],    w[MA_SW_ACTIVITY],
+	                        w[MA_SW_UNIT],    w[MA_SW_AMOUNT]};
+	const cJSON *pn = names->parties;
 	struct ma_csv_out c;
 	int64_t v = 0;
 	const cJSON *it;
-	ma_csv_start(&c, out, header, 5);
+	ma_csv_start(&c, out, header, 6);
 	for (size_t i = 0; i < MA_ST_FLOWS; i++) {
 		const cJSON *sec = cJSON_GetObjectItem(doc, ma_st_flows[i].key);
 		cJSON_ArrayForEach(it, ma_json_array(sec, ma_st_flows[i].list))
 		{
 			ma_json_int(it, "amount", &v);
-			ma_st_csv_row(&c, ma_st_flows[i].key,
+			ma_st_csv_row(&c, pn, ma_st_flows[i].key,
 			              ma_json_str(it, "party"),
 			              ma_json_str(it, "activity"),
 			              ma_json_str(it, "unit"), v);
 		}
 		ma_json_int(sec, "amount", &v);
-		ma_st_csv_row(&c, ma_st_flows[i].key, NULL, w[MA_SW_TOTAL],
+		ma_st_csv_row(&c, pn, ma_st_flows[i].key, NULL, w[MA_SW_TOTAL],
 		              NULL, v);
 	}
 	const cJSON *sum = cJSON_GetObjectItem(doc, "summary");
 	for (size_t i = 0; i < MA_ST_SUMMARY; i++) {
 		ma_json_int(sum, ma_st_summary[i], &v);
-		ma_st_csv_row(&c, "summary", NULL, ma_st_summary[i], NULL, v);
+		ma_st_csv_row(&c, pn, "summary", NULL, ma_st_summary[i], NULL,
+		              v);
 	}
 	cJSON_ArrayForEach(it, ma_json_array(doc, "deadlines"))
 	{
 		ma_json_int(it, "amount", &v);
-		ma_st_csv_row(&c, "deadline", ma_json_str(it, "party"),
+		ma_st_csv_row(&c, pn, "deadline", ma_json_str(it, "party"),
 		              ma_json_str(it, "kind"), ma_json_str(it, "due"),
 		              v);
 	}
@@ -202,6 +225,7 @@ int ma_csv_statement(const cJSON *doc, enum ma_lang lang, struct ml_buf *out,
 	ma_json_int(head, "seq", &v);
 	snprintf(seq, sizeof seq, "%lld", (long long)v);
 	ma_csv_cell(&c, "head");
+	ma_csv_cell(&c, "");
 	ma_csv_cell(&c, "");
 	ma_csv_cell(&c, seq);
 	ma_csv_cell(&c, ma_json_str(head, "hash"));
@@ -280,6 +304,20 @@ static void ma_html_money(struct ma_hb *b, int64_t ore)
 	hs(b, "</td>");
 }
 
+/* A party (key "party") or grant (key "grant") by name from list, then
+ * its id in small type; the id alone when it has no name of its own. */
+static void ma_html_who(struct ma_hb *b, const cJSON *list, const char *key,
+                        const char *id)
+{
+	const char *label = ma_names_label(list, key, id);
+	ma_html_text(b, label);
+	if (label == NULL || id == NULL || strcmp(label, id) == 0)
+		return;
+	hs(b, " <span class=\"id\">");
+	ma_html_text(b, id);
+	hs(b, "</span>");
+}
+
 static const char ma_html_style[] =
     "<style>\n"
     "@page{size:A4;margin:18mm 16mm 20mm 16mm}\n"
@@ -299,11 +337,12 @@ static const char ma_html_style[] =
     "tr.total td{font-weight:bold;border-top:0.6pt solid #000;"
     "border-bottom:none}\n"
     "td.none{color:#444;font-style:italic}\n"
+    "span.id{font-family:'DejaVu Sans Mono',monospace;font-size:7.5pt}\n"
     "</style>\n";
 
 /* <h2>, then a table of (label, amount) items and the total row. */
 static void ma_html_flow(struct ma_hb *b, const cJSON *doc, size_t i,
-                         const char *const *w)
+                         const char *const *w, const struct ma_st_names *n)
 {
 	const cJSON *sec = cJSON_GetObjectItem(doc, ma_st_flows[i].key);
 	const cJSON *it;
@@ -321,7 +360,10 @@ static void ma_html_flow(struct ma_hb *b, const cJSON *doc, size_t i,
 		const char *unit = ma_json_str(it, "unit");
 		const char *who = ma_json_str(it, "party");
 		hs(b, "<tr><td>");
-		ma_html_text(b, who ? who : ma_json_str(it, "activity"));
+		if (who != NULL)
+			ma_html_who(b, n->parties, "party", who);
+		else
+			ma_html_text(b, ma_json_str(it, "activity"));
 		if (unit != NULL) {
 			hs(b, " (");
 			ma_html_text(b, unit);
@@ -379,7 +421,8 @@ static void ma_html_summary(struct ma_hb *b, const cJSON *doc,
  * keys as money), headed by words heads[0..n). */
 static void ma_html_table(struct ma_hb *b, const cJSON *arr,
                           const char *const *keys, const char *const *heads,
-                          size_t n, const char *none)
+                          size_t n, const char *none,
+                          const struct ma_st_names *names)
 {
 	hs(b, "<table>\n<tr>");
 	for (size_t k = 0; k < n; k++) {
@@ -407,9 +450,15 @@ static void ma_html_table(struct ma_hb *b, const cJSON *arr,
 				ma_html_money(b, v);
 				continue;
 			}
+			bool party = strcmp(keys[k], "party") == 0;
 			hs(b, "<td>");
 			if (cJSON_IsNumber(x))
 				hf(b, "%.0f", x->valuedouble);
+			else if (cJSON_IsString(x) &&
+			         (party || strcmp(keys[k], "grant") == 0))
+				ma_html_who(
+				    b, party ? names->parties : names->grants,
+				    keys[k], x->valuestring);
 			else
 				ma_html_text(
 				    b, cJSON_IsString(x) ? x->valuestring : "");
@@ -429,7 +478,7 @@ static void ma_html_h2(struct ma_hb *b, const char *title)
 
 /* Carried, deadlines and reports: the lists that are not flows. */
 static void ma_html_lists(struct ma_hb *b, const cJSON *doc,
-                          const char *const *w)
+                          const char *const *w, const struct ma_st_names *n)
 {
 	const char *ck[] = {"grant", "carried_in", "carried_out"};
 	const char *ch[] = {w[MA_SW_GRANT], w[MA_SW_CARRIED_IN],
@@ -443,18 +492,18 @@ static void ma_html_lists(struct ma_hb *b, const cJSON *doc,
 	                    "seq",         w[MA_SW_RECORDED], w[MA_SW_BY]};
 	ma_html_h2(b, w[MA_SW_CARRIED]);
 	ma_html_table(b, ma_json_array(doc, "carried"), ck, ch, 3,
-	              w[MA_SW_NONE]);
+	              w[MA_SW_NONE], n);
 	ma_html_h2(b, w[MA_SW_DEADLINES]);
 	ma_html_table(b, ma_json_array(doc, "deadlines"), dk, dh, 5,
-	              w[MA_SW_NONE]);
+	              w[MA_SW_NONE], n);
 	ma_html_h2(b, w[MA_SW_REPORTS]);
 	ma_html_table(b, ma_json_array(doc, "reports"), rk, rh, 6,
-	              w[MA_SW_NONE]);
+	              w[MA_SW_NONE], n);
 }
 
 /* Title, the entity and its members, the grants, and the head. */
 static void ma_html_top(struct ma_hb *b, const cJSON *doc, const char *const *w,
-                        enum ma_lang lang)
+                        enum ma_lang lang, const struct ma_st_names *n)
 {
 	const cJSON *head = cJSON_GetObjectItem(doc, "head");
 	const cJSON *it;
@@ -470,9 +519,9 @@ static void ma_html_top(struct ma_hb *b, const cJSON *doc, const char *const *w,
 	hs(b, "</head>\n<body>\n<h1>");
 	ma_html_text(b, w[MA_SW_TITLE]);
 	hs(b, ": ");
-	ma_html_text(b, ma_json_str(doc, "party"));
+	ma_html_who(b, n->parties, "party", ma_json_str(doc, "party"));
 	hs(b, "</h1>\n<p class=\"meta\">");
-	ma_html_text(b, ma_json_str(doc, "grant"));
+	ma_html_who(b, n->grants, "grant", ma_json_str(doc, "grant"));
 	hs(b, ", ");
 	ma_html_text(b, w[MA_SW_AS_OF]);
 	hs(b, " ");
@@ -485,18 +534,22 @@ static void ma_html_top(struct ma_hb *b, const cJSON *doc, const char *const *w,
 	hs(b, "</p>\n<p class=\"meta\">");
 	ma_html_text(b, w[MA_SW_MEMBERS]);
 	hs(b, ":");
+	const char *sep = " ";
 	cJSON_ArrayForEach(it, ma_json_array(doc, "members"))
 	{
-		hs(b, " ");
-		ma_html_text(b, ma_json_str(it, "party"));
+		hs(b, sep);
+		ma_html_who(b, n->parties, "party", ma_json_str(it, "party"));
+		sep = "; ";
 	}
 	hs(b, "</p>\n<p class=\"meta\">");
 	ma_html_text(b, w[MA_SW_GRANTS]);
 	hs(b, ":");
+	sep = " ";
 	cJSON_ArrayForEach(it, ma_json_array(doc, "grants"))
 	{
-		hs(b, " ");
-		ma_html_text(b, ma_json_str(it, "grant"));
+		hs(b, sep);
+		ma_html_who(b, n->grants, "grant", ma_json_str(it, "grant"));
+		sep = "; ";
 	}
 	hs(b, "</p>\n<p class=\"head\">");
 	ma_html_text(b, w[MA_SW_HEAD]);
@@ -505,16 +558,17 @@ static void ma_html_top(struct ma_hb *b, const cJSON *doc, const char *const *w,
 	hs(b, "</p>\n");
 }
 
-int ma_html_statement(const cJSON *doc, enum ma_lang lang, struct ml_buf *out,
+int ma_html_statement(const cJSON *doc, const struct ma_st_names *names,
+                      enum ma_lang lang, struct ml_buf *out,
                       struct ml_errinfo *err)
 {
 	const char *const *w = ma_sw[lang];
 	struct ma_hb h = {out, 0};
-	ma_html_top(&h, doc, w, lang);
+	ma_html_top(&h, doc, w, lang, names);
 	for (size_t i = 0; i < MA_ST_FLOWS; i++)
-		ma_html_flow(&h, doc, i, w);
+		ma_html_flow(&h, doc, i, w, names);
 	ma_html_summary(&h, doc, w, ma_words_of(lang));
-	ma_html_lists(&h, doc, w);
+	ma_html_lists(&h, doc, w, names);
 	hs(&h, "</body>\n</html>\n");
 	if (h.rc != 0)
 		return ml_fail(err, h.rc, -1, NULL,

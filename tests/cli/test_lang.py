@@ -179,7 +179,7 @@ class Lang(unittest.TestCase):
             got = [amounts(l)[0] for l in summ.splitlines()]
             want = [doc["summary"][k] for k in (
                 "received", "returned", "carried_in", "spent", "paid_out",
-                "repaid", "carried_out", "held")]
+                "repaid", "carried_out", "held", "pending", "pending_out")]
             self.assertEqual(got, want)
 
     def test_repayments_and_deadlines_totals(self):

@@ -4,6 +4,7 @@ figures checked against sums over the example's own events (not against
 the program's output), its head against /healthz, its refusals; the
 trace with posts=1 against the traces of the grant and its posts; the
 balances' and repayments' totals against their rows."""
+import html
 import json
 import os
 import re
@@ -25,6 +26,10 @@ PH20 = "psykisk-halsa-2020"
 def load(name):
     with open(os.path.join(EXAMPLES, name), encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def kr(ore):
+    return f"{ore // 100},{ore % 100:02d}"
 
 
 def subtree(events, top):
@@ -52,6 +57,12 @@ class Loaded(MedeldTestCase):
         a = self.d.get(path)
         self.assertEqual(a.status, status, a)
         return a.json()
+
+    def names(self, key="parties"):
+        """id -> name of /v1/parties (or /v1/grants) as of 2021-04-01."""
+        doc = self.get(f"/v1/{key}?as_of=2021-04-01")
+        idkey = "grant" if key == "grants" else "party"
+        return {x[idkey]: x["name"] for x in doc[key]}
 
 
 class Statement(Loaded):
@@ -155,18 +166,41 @@ class StatementFormats(Loaded):
         self.assertTrue(a.body.startswith(b"\xef\xbb\xbf"))
         rows = [r.split(";") for r in
                 a.body[3:].decode("utf-8").split("\r\n") if r]
-        self.assertEqual(rows[0], ["avsnitt", "part", "aktivitet", "enhet",
-                                   "belopp"])
-        def kr(ore):
-            return f"{ore // 100},{ore % 100:02d}"
-        got = {(r[0], r[1]): r[4] for r in rows[1:] if r[0] == "received"
+        self.assertEqual(rows[0], ["avsnitt", "part", "namn", "aktivitet",
+                                   "enhet", "belopp"])
+        got = {(r[0], r[1]): r[5] for r in rows[1:] if r[0] == "received"
                and r[1]}
         want = {("received", x["party"]): kr(x["amount"])
                 for x in st["received"]["from"]}
         self.assertEqual(got, want)
+        # every row naming a party names it as /v1/parties does
+        names = self.names()
+        named = [r for r in rows[1:] if r[1]]
+        self.assertTrue(named)
+        for r in named:
+            self.assertEqual(r[2], names[r[1]], r)
         head = [r for r in rows if r[0] == "head"][0]
-        self.assertEqual(head[2:4], [str(st["head"]["seq"]),
+        self.assertEqual(head[3:5], [str(st["head"]["seq"]),
                                      st["head"]["hash"]])
+
+    def test_html_names_parties_and_grants(self):
+        # Where the JSON has ids the page has names, each followed by its
+        # id (what an auditor matches against the events).
+        st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
+                      "&as_of=2021-04-01")
+        page = self.doc("html", "sv").body.decode("utf-8")
+        parties, grants = self.names(), self.names("grants")
+        h1 = page.split("<h1>")[1].split("</h1>")[0]
+        self.assertIn(html.escape(parties["malmo"]), h1)
+        self.assertIn('<span class="id">malmo</span>', h1)
+        self.assertIn(html.escape(grants[PH20]), page.split("</h1>")[1])
+        received = page.split("<h2>Mottaget från</h2>")[1].split(
+            "</table>")[0]
+        for x in st["received"]["from"]:
+            self.assertIn(f'{html.escape(parties[x["party"]])} '
+                          f'<span class="id">{x["party"]}</span>', received)
+        for m in st["members"]:
+            self.assertIn(html.escape(parties[m["party"]]), h1 + page)
 
     def test_html_summary_labels_its_figures(self):
         # In English the summary's labels are the API's keys: each row's
@@ -223,6 +257,45 @@ class StatementFormats(Loaded):
         self.assertIn("Mottaget från", text)
         self.assertIn("9 995 307 kr", text)  # what came in, once
         self.assertIn(f"seq {st['head']['seq']}", text)
+
+
+class Pending(Loaded):
+    """Money promised on a condition is in every format of the
+    statement: the summary's pending, and a condition deadline."""
+
+    def setUp(self):
+        super().setUp()
+        self.cond = {"type": "allocation", "date": "2021-03-01",
+                     "grant": PH20, "from": "kammarkollegiet",
+                     "to": "malmo-fsn", "amount": 7500000,
+                     "condition": "om nämnden ansöker",
+                     "decide_by": "2021-05-01"}
+        a = self.d.post("/v1/events", json.dumps(self.cond))
+        self.assertEqual(a.status, 201, a)
+
+    def statement(self, fmt="json", lang="sv"):
+        a = self.d.get(f"/v1/statement?party=malmo&grant={PH20}"
+                       f"&as_of=2021-04-01&format={fmt}&lang={lang}")
+        self.assertEqual(a.status, 200, a)
+        return a.json() if fmt == "json" else a.body.decode("utf-8")
+
+    def test_pending_in_json_csv_html(self):
+        amount = self.cond["amount"]
+        st = self.statement()
+        self.assertEqual(st["summary"]["pending"], amount)
+        self.assertEqual(st["summary"]["pending_out"], 0)
+        cond = [d for d in st["deadlines"] if d["kind"] == "condition"]
+        self.assertEqual([(d["party"], d["due"], d["amount"]) for d in cond],
+                         [("malmo-fsn", "2021-05-01", amount)])
+        rows = [r.split(";") for r in
+                self.statement("csv")[1:].split("\r\n") if r]
+        self.assertIn(["summary", "", "", "pending", "", kr(amount)], rows)
+        self.assertIn(["deadline", "malmo-fsn", self.names()["malmo-fsn"],
+                       "condition", "2021-05-01", kr(amount)], rows)
+        page = self.statement("html", "en")
+        summary = page.split("<h2>Summary</h2>")[1].split("</table>")[0]
+        self.assertRegex(summary, r"<td>pending</td><td class=\"amt\">"
+                         + f"{amount // 100:,}".replace(",", " ") + " kr<")
 
 
 if __name__ == "__main__":

@@ -285,10 +285,68 @@ static void test_closed_confirm(void)
 	tl_close(lg, dir);
 }
 
+/* An allocation is resolved once, also across correction chains:
+ * confirm (5), correct it (6), confirm again (7); correcting the
+ * correction (which would bring back confirm 5 beside 7) is refused as
+ * already_resolved naming the confirm that counts, and changes nothing;
+ * once 7 is corrected (8), a lapse (9) is refused while the correction
+ * of the correction (10) brings 5 back: 5 resolves the allocation. */
+static void test_resolved_once(void)
+{
+	char dir[4096];
+	struct ml_errinfo err;
+	struct ml_ledger *lg = tl_open(dir, "corr-once");
+	MT_REQUIRE(
+	    append(lg,
+	           "[{'type':'party','date':'2020-01-01','party':'kk',"
+	           "'name':'K','kind':'state'},"
+	           "{'type':'party','date':'2020-01-01','party':'ksl',"
+	           "'name':'L','kind':'county_association'},"
+	           "{'type':'grant','date':'2020-01-10','grant':'g',"
+	           "'name':'G','payer':'kk','total':10000000},"
+	           "{'type':'allocation','date':'2020-02-01','grant':'g',"
+	           "'from':'kk','to':'ksl','amount':7500000,"
+	           "'condition':'handlingsplan','decide_by':'2020-02-07'},"
+	           "{'type':'confirm','date':'2020-02-05','allocation':4}]",
+	           NULL) == 0);
+	MT_REQUIRE(append(lg,
+	                  "{'type':'correction','date':'2020-02-06',"
+	                  "'corrects':5,'note':'fel belopp'}",
+	                  NULL) == 0);
+	MT_REQUIRE(append(lg,
+	                  "{'type':'confirm','date':'2020-02-07',"
+	                  "'allocation':4,'amount':7000000}",
+	                  NULL) == 0);
+	int rc = append(lg,
+	                "{'type':'correction','date':'2020-02-08',"
+	                "'corrects':6,'note':'ändå rätt'}",
+	                &err);
+	MT_CHECK_INT(rc, ML_E_ALREADY_RESOLVED);
+	MT_CHECK_STR(err.field, "corrects");
+	MT_CHECK(strstr(err.message, "seq 7 has resolved the allocation "
+	                             "seq 4") != NULL);
+	MT_REQUIRE(append(lg,
+	                  "{'type':'correction','date':'2020-02-08',"
+	                  "'corrects':7,'note':'fel'}",
+	                  NULL) == 0);
+	MT_REQUIRE(append(lg,
+	                  "{'type':'correction','date':'2020-02-09',"
+	                  "'corrects':6,'note':'ändå rätt'}",
+	                  NULL) == 0);
+	rc = append(lg, "{'type':'lapse','date':'2020-02-10','allocation':4}",
+	            &err);
+	MT_CHECK_INT(rc, ML_E_ALREADY_RESOLVED);
+	MT_CHECK(strstr(err.message, "already confirmed by seq 5; correct "
+	                             "seq 9 first") != NULL);
+	MT_CHECK(verify_ok(lg));
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_closed_period);
 	MT_RUN(test_claim_edge);
 	MT_RUN(test_closed_confirm);
+	MT_RUN(test_resolved_once);
 	return MT_EXIT();
 }

@@ -319,6 +319,15 @@ static bool is_resolution(enum ml_type t)
 	return t == ML_TYPE_CONFIRM || t == ML_TYPE_LAPSE;
 }
 
+/* A conditional allocation or distribution: what a confirm or lapse
+ * may name. */
+static bool is_cond(const struct mev *t)
+{
+	return (t->type == ML_TYPE_ALLOCATION ||
+	        t->type == ML_TYPE_DISTRIBUTION) &&
+	       t->cond;
+}
+
 static bool is_money(enum ml_type t)
 {
 	return t == ML_TYPE_ALLOCATION || t == ML_TYPE_DECLINE ||
@@ -433,6 +442,25 @@ static void post_second(struct mev *e, int k, int bk, int64_t delta)
 	e->post[k].delta[1] = delta;
 }
 
+/* A confirm (every share as computed) or lapse of conditional
+ * distribution t, whose shares build_postings computed when t was
+ * stored. */
+static void build_dist_resolution(struct mev *e, const struct mev *t)
+{
+	bool confirm = e->type == ML_TYPE_CONFIRM;
+	post_add(e, 0, t->g, t->a, NONE, ML_B_PENDING_OUT, -t->amount);
+	post_second(e, 0, ML_B_ALLOCATED_OUT, confirm ? t->amount : 0);
+	for (int i = 0; i < t->nkey; i++) {
+		int64_t s = t->share[i];
+		if (s == 0)
+			continue;
+		post_add(e, 0, t->g, t->kp[i], NONE, ML_B_PENDING, -s);
+		post_second(e, e->npost - 1, ML_B_ALLOCATED, confirm ? s : 0);
+		post_add(e, 1, t->g, t->a, t->kp[i], ML_B_PENDING, -s);
+		post_second(e, e->npost - 1, ML_B_ALLOCATED, confirm ? s : 0);
+	}
+}
+
 /* A confirm of c (0: a lapse) of conditional allocation t. */
 static void build_resolution(const struct model *m, struct mev *e)
 {
@@ -440,6 +468,10 @@ static void build_resolution(const struct model *m, struct mev *e)
 		return; /* a refused one the model was told to store */
 	const struct mev *t = &m->ev[e->tgt];
 	int64_t p = t->amount, c = 0;
+	if (t->type == ML_TYPE_DISTRIBUTION) {
+		build_dist_resolution(e, t);
+		return;
+	}
 	if (e->type == ML_TYPE_CONFIRM)
 		c = e->has_amount ? e->amount : p;
 	post_add(e, 0, t->g, t->a, NONE, ML_B_PENDING_OUT, -p);
@@ -549,18 +581,20 @@ static void build_postings(const struct model *m, struct mev *e)
 		post_add(e, 0, g, e->a, NONE, ML_B_CARRIED_OUT, x);
 		post_add(e, 0, e->g2, e->a, NONE, ML_B_CARRIED_IN, x);
 		break;
-	case ML_TYPE_DISTRIBUTION:
+	case ML_TYPE_DISTRIBUTION: {
+		/* a conditional one: pending in place of allocated */
+		int out = e->cond ? ML_B_PENDING_OUT : ML_B_ALLOCATED_OUT;
+		int in = e->cond ? ML_B_PENDING : ML_B_ALLOCATED;
 		model_shares(e);
-		post_add(e, 0, g, e->a, NONE, ML_B_ALLOCATED_OUT, x);
+		post_add(e, 0, g, e->a, NONE, out, x);
 		for (int i = 0; i < e->nkey; i++) {
 			if (e->share[i] == 0)
 				continue;
-			post_add(e, 0, g, e->kp[i], NONE, ML_B_ALLOCATED,
-			         e->share[i]);
-			post_add(e, 1, g, e->a, e->kp[i], ML_B_ALLOCATED,
-			         e->share[i]);
+			post_add(e, 0, g, e->kp[i], NONE, in, e->share[i]);
+			post_add(e, 1, g, e->a, e->kp[i], in, e->share[i]);
 		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -870,12 +904,14 @@ static int cond_target(const struct model *m, const struct mev *e)
 	return t != NULL ? (int)(t - m->ev) : NONE;
 }
 
-/* The counting confirm or lapse of allocation t, NONE. */
+/* The counting confirm or lapse of allocation t, NONE. Counting: its
+ * correction chain leaves it counting (a correction of its correction
+ * brings it back). */
 static int resolver_of(const struct model *m, int t)
 {
 	for (size_t i = (size_t)t + 1; i < m->n; i++)
 		if (is_resolution(m->ev[i].type) && m->ev[i].tgt == t &&
-		    m->ev[i].corrected_by == 0)
+		    event_counts_in(m, &VIEW_NOW, i))
 			return (int)i;
 	return NONE;
 }
@@ -887,7 +923,10 @@ static int check_resolution(const struct model *m, const struct mev *e)
 	if (t == NONE)
 		return ML_E_UNKNOWN_EVENT;
 	const struct mev *a = &m->ev[t];
-	if (a->type != ML_TYPE_ALLOCATION || !a->cond || a->corrected_by != 0)
+	if (!is_cond(a) || !event_counts_in(m, &VIEW_NOW, (size_t)t))
+		return ML_E_INVALID_FIELD;
+	/* a conditional distribution is confirmed as computed */
+	if (a->type == ML_TYPE_DISTRIBUTION && e->has_amount)
 		return ML_E_INVALID_FIELD;
 	if (e->day < a->day)
 		return ML_E_INVALID_FIELD;
@@ -970,6 +1009,13 @@ static int check_recount(const struct model *m, const struct mev *e)
 		return repay_target_ok(m, r->g, r->a, r->b, day)
 		           ? 0
 		           : ML_E_BAD_REPAYMENT_TARGET;
+	case ML_TYPE_CONFIRM: /* resolved once: its allocation counts and */
+	case ML_TYPE_LAPSE:   /* nothing else resolved it meanwhile */
+		if (r->tgt == NONE ||
+		    !event_counts_in(m, &VIEW_NOW, (size_t)r->tgt))
+			return ML_E_INVALID_FIELD;
+		return resolver_of(m, r->tgt) != NONE ? ML_E_ALREADY_RESOLVED
+		                                      : 0;
 	default:
 		return 0;
 	}
@@ -985,8 +1031,7 @@ static int check_correction(const struct model *m, struct mev *e)
 		return ML_E_INVALID_FIELD;
 	if (t->corrected_by != 0)
 		return ML_E_ALREADY_CORRECTED;
-	if (t->type == ML_TYPE_ALLOCATION && t->cond &&
-	    resolver_of(m, (int)e->corrects - 1) != NONE)
+	if (is_cond(t) && resolver_of(m, (int)e->corrects - 1) != NONE)
 		return ML_E_INVALID_FIELD;
 	plan_correction(m, e);
 	if (!open_for(m, &m->ev[e->root], e->day))
@@ -1178,8 +1223,7 @@ static size_t model_store(struct model *m, const struct mev *cand)
 	e->corrected_by = 0;
 	if (is_resolution(e->type)) {
 		int t = cond_target(m, e);
-		bool ok = t != NONE && m->ev[t].type == ML_TYPE_ALLOCATION &&
-		          m->ev[t].cond;
+		bool ok = t != NONE && is_cond(&m->ev[t]);
 		e->tgt = ok ? t : NONE;
 		e->g = ok ? m->ev[t].g : NONE;
 		e->a = ok ? m->ev[t].a : NONE;
@@ -1541,7 +1585,7 @@ static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
 	 * is still pending. */
 	for (size_t i = m->n; r < 50 && pick == 0 && seen < 8 && i > 0; i--) {
 		const struct mev *a = &m->ev[i - 1];
-		if (a->type != ML_TYPE_ALLOCATION || !a->cond)
+		if (!is_cond(a))
 			continue;
 		seen++;
 		if (a->corrected_by == 0 &&
@@ -1549,8 +1593,7 @@ static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
 			pick = i;
 	}
 	for (size_t i = 0; r < 80 && pick == 0 && i < m->n; i++)
-		if (m->ev[i].type == ML_TYPE_ALLOCATION && m->ev[i].cond &&
-		    rnd(G, (int64_t)++n) == 0)
+		if (is_cond(&m->ev[i]) && rnd(G, (int64_t)++n) == 0)
 			pick = i + 1;
 	if (pick == 0)
 		pick = 1 + (uint64_t)rnd(G, (int64_t)m->n + 2);
@@ -1565,7 +1608,12 @@ static void gen_resolution(struct gen *G, struct mev *e, enum ml_type type)
 	                      : base + (ml_day)rnd(G, 90);
 	if (e->day > DAY_HI)
 		e->day = DAY_HI;
-	if (type == ML_TYPE_CONFIRM && pick <= m->n && chance(G, 40)) {
+	/* a conditional distribution's confirm takes no amount: now and
+	 * then one is given anyway, to be refused */
+	bool dist =
+	    pick <= m->n && m->ev[pick - 1].type == ML_TYPE_DISTRIBUTION;
+	if (type == ML_TYPE_CONFIRM && pick <= m->n &&
+	    chance(G, dist ? 10 : 40)) {
 		int64_t est = m->ev[pick - 1].amount;
 		e->has_amount = true;
 		e->amount = est / 2 + rnd(G, est + 1);
@@ -1624,6 +1672,11 @@ static void gen_distribution(struct gen *G, struct mev *e)
 	if (chance(G, 30))
 		e->claim_by = e->day + (ml_day)rnd(G, 200);
 	if (chance(G, 10))
+		e->id_no = G->id_next++;
+	e->cond = chance(G, 25);
+	if (e->cond && chance(G, 50))
+		e->decide_by = e->day + (ml_day)rnd(G, 120);
+	if (e->cond && chance(G, 40))
 		e->id_no = G->id_next++;
 }
 
@@ -2001,6 +2054,18 @@ static void gen_close(struct gen *G, struct mev *e)
 		e->day = CLOSE_CAP;
 }
 
+/* An undefined party, not one of a distribution's key (the decoder
+ * refuses a key naming from). */
+static int pick_pundef_not_in_key(struct gen *G, struct mev *e)
+{
+	int p = pick_pundef(G);
+	for (int i = 0; i < e->nkey; i++)
+		if (e->kp[i] == p)
+			return p == NP - 1 ? NP - 2
+			                   : NP - 1; /* ghost, nobody */
+	return p;
+}
+
 /* Replaces one grant or party an event names by an undefined one. */
 static void inject_unknown(struct gen *G, struct mev *e)
 {
@@ -2010,7 +2075,7 @@ static void inject_unknown(struct gen *G, struct mev *e)
 	else if (r == 0)
 		e->g = pick_gundef(G);
 	else if (r == 1 || !has_from_to(e->type))
-		e->a = pick_pundef(G);
+		e->a = pick_pundef_not_in_key(G, e);
 	else
 		e->b = pick_pundef(G);
 }
@@ -2773,16 +2838,23 @@ static void model_marks(const struct model *m, const struct mview *v,
 		if (e->type == ML_TYPE_ALLOCATION && !e->cond && e->b >= 0)
 			claim_by[e->g][e->b] =
 			    max_day(claim_by[e->g][e->b], e->claim_by);
-		/* A conditional allocation's claim_by counts from its
-		 * confirm. */
-		if (e->type == ML_TYPE_CONFIRM && e->tgt != NONE)
-			claim_by[e->g][e->b] = max_day(claim_by[e->g][e->b],
-			                               m->ev[e->tgt].claim_by);
-		for (int k = 0; e->type == ML_TYPE_DISTRIBUTION && k < e->nkey;
+		/* A conditional allocation's (or distribution's) claim_by
+		 * counts from its confirm. */
+		const struct mev *t =
+		    e->type == ML_TYPE_CONFIRM && e->tgt != NONE
+		        ? &m->ev[e->tgt]
+		        : NULL;
+		if (t != NULL && t->type == ML_TYPE_ALLOCATION)
+			claim_by[e->g][e->b] =
+			    max_day(claim_by[e->g][e->b], t->claim_by);
+		if (t == NULL && e->type == ML_TYPE_DISTRIBUTION && !e->cond)
+			t = e;
+		for (int k = 0; t != NULL && t->type == ML_TYPE_DISTRIBUTION &&
+		                k < t->nkey;
 		     k++)
-			if (e->share[k] > 0)
-				claim_by[e->g][e->kp[k]] = max_day(
-				    claim_by[e->g][e->kp[k]], e->claim_by);
+			if (t->share[k] > 0)
+				claim_by[e->g][t->kp[k]] = max_day(
+				    claim_by[e->g][t->kp[k]], t->claim_by);
 	}
 }
 
@@ -2960,10 +3032,12 @@ static void compare_row(struct run *r, const struct cview *v, const char *what,
 	int64_t lt[ML_BUCKETS + 1], mv[ML_BUCKETS + 1];
 	const char *names[ML_BUCKETS + 1];
 	int n = 0;
-	for (int b = 0; b < ML_B_ENTRIES; b++) {
+	for (int b = 0; b < ML_BUCKETS; b++) {
 		bool in_repay = b != ML_B_ALLOCATED &&
-		                b != ML_B_ALLOCATED_OUT && b != ML_B_CLAIMED;
-		if (strcmp(held_key, "held") != 0 && !in_repay)
+		                b != ML_B_ALLOCATED_OUT && b != ML_B_CLAIMED &&
+		                b != ML_B_PENDING && b != ML_B_PENDING_OUT;
+		if (b == ML_B_ENTRIES ||
+		    (strcmp(held_key, "held") != 0 && !in_repay))
 			continue;
 		names[n] = ml_bucket_names[b];
 		lt[n] = row ? jnum(row, ml_bucket_names[b]) : 0;
@@ -3267,6 +3341,129 @@ static void compare_trace(struct run *r, MDB_txn *txn, const struct cview *v,
 	cJSON_Delete(doc);
 }
 
+/* ---------------------------------------------------------------------
+ * Condition deadlines (rules.md "Answers": kind condition): every
+ * conditional allocation, and every share of a conditional distribution,
+ * still pending in the view that has a decide_by at most 30 days ahead
+ * or passed: an item for its recipient, of its amount. "Still pending"
+ * is read from the posting lists: what the event and its resolutions
+ * (and corrections reposting either) left in the recipient's pending.
+ */
+
+static long condition_items;
+
+static int64_t model_pending_of(const struct model *m, const struct mview *v,
+                                size_t i, int g, int p)
+{
+	const struct mlist *l = &m->acct[g][p];
+	int64_t sum = 0;
+	for (size_t j = 0; j < l->n; j++) {
+		const struct ment *x = &l->v[j];
+		const struct mev *s = &m->ev[x->src];
+		bool mine =
+		    x->src == i || (is_resolution(s->type) && s->tgt == (int)i);
+		if (!mine || !counts_in(m, v, x))
+			continue;
+		const struct mpost *q = &s->post[x->k];
+		for (int b = 0; b < q->nb; b++)
+			if (q->bucket[b] == ML_B_PENDING)
+				sum += x->sign * q->delta[b];
+	}
+	return sum;
+}
+
+/* "grant party due amount" lines, one per item, sorted. */
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t model_condition_items(const struct model *m,
+                                    const struct mview *v, char **out,
+                                    size_t cap)
+{
+	size_t n = 0;
+	char d[ML_DATE_TEXT_MAX];
+	for (size_t i = 0; i < m->n && i + 1 <= v->known_seq; i++) {
+		const struct mev *e = &m->ev[i];
+		if (!is_cond(e) || e->decide_by == NONE ||
+		    e->decide_by - v->as_of > 30)
+			continue;
+		bool dist = e->type == ML_TYPE_DISTRIBUTION;
+		for (int k = 0; k < (dist ? e->nkey : 1) && n < cap; k++) {
+			int p = dist ? e->kp[k] : e->b;
+			int64_t left = model_pending_of(m, v, i, e->g, p);
+			if (left <= 0)
+				continue;
+			out[n] = malloc(256);
+			snprintf(out[n++], 256, "%s %s %s %" PRId64,
+			         GRANTS[e->g].id, PARTIES[p].id,
+			         ml_date_format(e->decide_by, d, sizeof d),
+			         left);
+		}
+	}
+	qsort(out, n, sizeof *out, line_cmp);
+	return n;
+}
+
+static size_t ledger_condition_items(const cJSON *doc, char **out, size_t cap)
+{
+	const cJSON *it;
+	size_t n = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, "items"))
+	{
+		const cJSON *kind = cJSON_GetObjectItem(it, "kind");
+		if (!cJSON_IsString(kind) ||
+		    strcmp(kind->valuestring, "condition") != 0 || n == cap)
+			continue;
+		const cJSON *g = cJSON_GetObjectItem(it, "grant"),
+		            *p = cJSON_GetObjectItem(it, "party"),
+		            *due = cJSON_GetObjectItem(it, "due");
+		out[n] = malloc(256);
+		snprintf(out[n++], 256, "%s %s %s %" PRId64,
+		         cJSON_IsString(g) ? g->valuestring : "?",
+		         cJSON_IsString(p) ? p->valuestring : "?",
+		         cJSON_IsString(due) ? due->valuestring : "?",
+		         jnum(it, "amount"));
+	}
+	qsort(out, n, sizeof *out, line_cmp);
+	return n;
+}
+
+#define ITEMS_MAX 4096
+
+static void compare_conditions(struct run *r, MDB_txn *txn,
+                               const struct cview *v)
+{
+	static char *lv[ITEMS_MAX], *mv[ITEMS_MAX];
+	struct ml_query q;
+	query_view(&q, v);
+	cJSON *doc = ledger_answer(r, txn, ml_answer_deadlines, &q);
+	if (doc == NULL)
+		return;
+	size_t ln = ledger_condition_items(doc, lv, ITEMS_MAX);
+	size_t mn = model_condition_items(&r->m, &v->mv, mv, ITEMS_MAX);
+	bool same = ln == mn;
+	for (size_t i = 0; same && i < ln; i++)
+		same = strcmp(lv[i], mv[i]) == 0;
+	condition_items += (long)mn;
+	if (!same && mismatch(r)) {
+		fprintf(stderr,
+		        "MISMATCH after %zu events, condition deadlines: "
+		        "ledger %zu items, model %zu\n",
+		        r->m.n, ln, mn);
+		print_view(v);
+		for (size_t i = 0; i < ln || i < mn; i++)
+			fprintf(stderr, "  ledger %-48s model %s\n",
+			        i < ln ? lv[i] : "", i < mn ? mv[i] : "");
+	}
+	for (size_t i = 0; i < ln; i++)
+		free(lv[i]);
+	for (size_t i = 0; i < mn; i++)
+		free(mv[i]);
+	cJSON_Delete(doc);
+}
+
 static void checkpoint(struct run *r)
 {
 	MDB_txn *txn = NULL;
@@ -3295,6 +3492,7 @@ static void checkpoint(struct run *r)
 		compare_edges(r, txn, &v, gno, pno);
 		compare_marks(r, txn, &v, gno, pno);
 		compare_rollups(r, txn, &v, gno);
+		compare_conditions(r, txn, &v);
 		for (int k = 0; k < 3; k++) {
 			compare_repayments(r, txn, &v, gno);
 			compare_statement(r, txn, &v, gno);
@@ -3371,6 +3569,23 @@ static void correction_kinds(const struct model *m, long *chained, long *own,
 	}
 }
 
+/* Stored resolutions of conditional distributions: confirms, lapses,
+ * and those a stored correction undid. */
+static void cond_dist_kinds(const struct model *m, long *conf, long *lapsed,
+                            long *corrected)
+{
+	*conf = *lapsed = *corrected = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct mev *e = &m->ev[i];
+		if (!is_resolution(e->type) || e->tgt == NONE ||
+		    m->ev[e->tgt].type != ML_TYPE_DISTRIBUTION)
+			continue;
+		*conf += e->type == ML_TYPE_CONFIRM;
+		*lapsed += e->type == ML_TYPE_LAPSE;
+		*corrected += e->corrected_by != 0;
+	}
+}
+
 static void check_coverage(const struct run *r)
 {
 	for (size_t i = 0; i < sizeof RULE_CODES / sizeof RULE_CODES[0]; i++)
@@ -3384,6 +3599,12 @@ static void check_coverage(const struct run *r)
 	       "of their own, %ld of them on their own date\n",
 	       chained, own, closed);
 	MT_CHECK(chained > 0 && own > 0 && closed > 0);
+	long conf, lapsed, corrected;
+	cond_dist_kinds(&r->m, &conf, &lapsed, &corrected);
+	printf("conditional distributions stored: %ld confirmed, %ld let "
+	       "lapse, %ld resolutions of one corrected\n",
+	       conf, lapsed, corrected);
+	MT_CHECK(conf > 0 && lapsed > 0 && corrected > 0);
 }
 
 static void plan_checkpoints(struct run *r, long count, long *at)
@@ -3496,11 +3717,13 @@ static void test_model(void)
 	       "statements): %ld, %ld with transfers inside the subtree "
 	       "cancelled; %ld statements\n",
 	       consol_rows, consol_cancelled, statements);
+	printf("condition deadline items compared: %ld\n", condition_items);
 	if (count >= EVENTS_DEFAULT) { /* fewer cannot be asked to hit all */
 		check_coverage(r);
 		MT_CHECK(consol_cancelled > 100);
 		MT_CHECK(statements > 100);
 		MT_CHECK(traces > 100 && trace_activities > 1000);
+		MT_CHECK(condition_items > 100);
 	}
 	printf("traces compared: %ld, %ld activities\n", traces,
 	       trace_activities);

@@ -13,6 +13,11 @@
  * B-tree seek should grow with log n, not n.
  *
  *   bench_balance [QUERIES]       (BENCH_DIR sets the directory)
+ *
+ * BENCH_TYPES=new builds the ledgers with the new event types mixed in
+ * (bench_common.h); BENCH_TYPES=both builds each size twice, old stream
+ * then new, and prints new ÷ old for the p99s and the verify rate: the
+ * "unchanged within noise" check of issue 12, both in the same run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +41,14 @@ struct result {
 	double verify_rate;
 };
 
-static int build(struct ml_ledger *lg, uint64_t events)
+static int build(struct ml_ledger *lg, uint64_t events, bool new_types)
 {
 	struct bench_gen g;
 	char *json = malloc(JSON_MAX);
 	struct ml_append_result *res = calloc(ML_BATCH_EVENTS_MAX, sizeof *res);
 	int rc = json && res ? 0 : ML_E_NOMEM;
 	bench_gen_init(&g, 7, 300, 8);
+	g.new_types = g.new_types || new_types;
 	bench_gen_setup(&g, json, JSON_MAX);
 	for (uint64_t done = 0; rc == 0; done += BATCH) {
 		struct ml_arena arena;
@@ -129,7 +135,8 @@ static int time_verify(struct ml_ledger *lg, MDB_txn *txn, uint64_t head,
 	return rc;
 }
 
-static int measure(uint64_t events, uint32_t queries, struct result *r)
+static int measure(uint64_t events, uint32_t queries, bool new_types,
+                   struct result *r)
 {
 	char dir[4096];
 	struct ml_ledger *lg;
@@ -140,7 +147,7 @@ static int measure(uint64_t events, uint32_t queries, struct result *r)
 	bench_tmpdir(dir, "balance");
 	if (ml_ledger_open(dir, NULL, &lg, &err) != 0)
 		return 1;
-	int rc = build(lg, events);
+	int rc = build(lg, events, new_types);
 	if (rc == 0)
 		rc = ml_ledger_read_begin_txn(lg, &txn);
 	if (rc != 0)
@@ -195,15 +202,43 @@ static void print(const struct result *r)
 	fflush(stdout);
 }
 
+/* One size, old stream then new, and the ratios new ÷ old. */
+static int compare_types(uint64_t events, uint32_t queries)
+{
+	struct result o, n;
+	if (measure(events, queries, false, &o) != 0 ||
+	    measure(events, queries, true, &n) != 0)
+		return 1;
+	printf("old types: ");
+	print(&o);
+	printf("new types: ");
+	print(&n);
+	printf("new / old at %llu events: balance p99 %.2f, payer p99 %.2f, "
+	       "known-at p99 %.2f, payer known-at p99 %.2f, verify rate "
+	       "%.2f\n",
+	       (unsigned long long)events, n.p99_ns / o.p99_ns,
+	       n.payer_p99_ns / o.payer_p99_ns, n.known_p99_ns / o.known_p99_ns,
+	       n.payer_known_p99_ns / o.payer_known_p99_ns,
+	       n.verify_rate / o.verify_rate);
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t queries =
 	    argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
 	uint64_t sizes[] = {100000, 1000000, 10000000};
 	int nsizes = getenv("BENCH_10M") ? 3 : 2;
+	const char *types = getenv("BENCH_TYPES");
 	struct result r[3];
+	for (int i = 0; types && strcmp(types, "both") == 0 && i < nsizes; i++)
+		if (compare_types(sizes[i], queries) != 0)
+			return 1;
+	if (types && strcmp(types, "both") == 0)
+		return 0;
 	for (int i = 0; i < nsizes; i++) {
-		if (measure(sizes[i], queries, &r[i]) != 0) {
+		if (measure(sizes[i], queries, false, &r[i]) != 0) {
 			fprintf(stderr, "measuring %llu events failed\n",
 			        (unsigned long long)sizes[i]);
 			return 1;

@@ -23,7 +23,20 @@ void bench_rmtree(const char *dir);
 /* The generator: a payer, PARTIES municipalities, GRANTS grants, then a
  * stream of allocations, payouts and expenses that keeps every rule (so
  * each event is accepted), dated forward through the years with one in
- * BACKDATE_EVERY dated up to 60 days back. Deterministic for a seed. */
+ * BACKDATE_EVERY dated up to 60 days back. Deterministic for a seed.
+ *
+ * With new_types (BENCH_TYPES=new in the environment, or
+ * bench_gen_ledger --new-types) the stream also holds the event types of
+ * issue 12 in proportions like the SKL papers' (per 1 000 events, about):
+ * 15 conditional allocations, each confirmed (three in four, a fifth of
+ * those at another figure) or let lapse 50–550 events later; 3
+ * distributions by a population key over the batch's parties (16, or all
+ * of them in every tenth batch), a quarter of them conditional and
+ * resolved later the same way; 5 corrections of an expense, a third of
+ * them corrected again later (the expense counts again), and a third of
+ * those once more. Resolutions and corrections name their event by seq,
+ * so the events must be appended in order, every one accepted (they
+ * are). Without new_types the stream is byte for byte the old one. */
 struct bench_gen {
 	uint64_t rng;
 	uint32_t n; /* events generated so far */
@@ -32,7 +45,9 @@ struct bench_gen {
 	const char *idkey; /* how the event's number is written */
 	bool uniform;      /* every event anywhere (worst case) */
 	uint32_t focus_grant, focus_party, focus_width; /* this batch's */
-	char text[1024];
+	bool new_types;
+	uint64_t seq_base; /* events before the first money event */
+	char text[16384];  /* a distribution's key over 1 000 parties fits */
 };
 
 void bench_gen_init(struct bench_gen *g, uint64_t seed, uint32_t parties,

@@ -3,7 +3,8 @@
  * for benchmarks that load them through `medel append` and compare medel
  * with other tools on the same events (tools/bench/bench_cli.sh).
  *
- *   bench_gen_ledger [EVENTS [PARTIES [GRANTS [SEED]]]] > events.jsonl
+ *   bench_gen_ledger [--new-types] [EVENTS [PARTIES [GRANTS [SEED]]]]
+ *       > events.jsonl
  *
  * EVENTS (default 100 000) counts everything written: the definitions
  * (Kammarkollegiet, PARTIES municipalities m0…, GRANTS grants g0…) come
@@ -11,7 +12,17 @@
  * every rule, so the whole stream is accepted. One event per line;
  * split it into files of at most 10 000 lines to append each as a batch.
  * Deterministic for a seed.
+ *
+ * --new-types (or BENCH_TYPES=new) mixes in the event types of issue 12
+ * — conditional allocations with their confirms and lapses,
+ * distributions by population (some conditional), corrections of
+ * corrections — in the proportions bench_common.h gives; without it the
+ * output is the old generator's, byte for byte, so that a ledger of
+ * either kind can be generated for a before/after comparison. The new
+ * events name earlier ones by seq: append the lines in order, all of
+ * them (every one is accepted).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +68,12 @@ static unsigned long arg_or(int argc, char **argv, int i, unsigned long def)
 
 int main(int argc, char **argv)
 {
+	bool new_types = argc > 1 && strcmp(argv[1], "--new-types") == 0;
+	if (new_types) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	unsigned long events = arg_or(argc, argv, 1, 100000);
 	unsigned long parties = arg_or(argc, argv, 2, 300);
 	unsigned long grants = arg_or(argc, argv, 3, 8);
@@ -66,6 +83,7 @@ int main(int argc, char **argv)
 	if (setup == NULL || parties < 16 || grants < 1)
 		return 2;
 	bench_gen_init(&g, seed, (uint32_t)parties, (uint32_t)grants);
+	g.new_types = g.new_types || new_types;
 	bench_gen_setup(&g, setup, GEN_SETUP_BYTES_MAX);
 	unsigned long written = put_setup_lines(setup);
 	free(setup);
