@@ -15,20 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const mc_codes_en[][2] = {
-    {"ok", "ok"},           {"open", "open"},          {"due", "due"},
-    {"overdue", "overdue"}, {"claim", "claim"},        {"report", "report"},
-    {"repay", "repay"},     {"condition", "condition"}};
-
-static const char *const mc_codes_sv[][2] = {{"ok", "ok"},
-                                             {"open", "öppen"},
-                                             {"due", "förfaller"},
-                                             {"overdue", "försenad"},
-                                             {"claim", "rekvirera"},
-                                             {"report", "återrapportera"},
-                                             {"repay", "återbetala"},
-                                             {"condition", "villkor"}};
-
 static const struct mc_words mc_en = {
     .total = "total",
     .party = "party",
@@ -62,8 +48,6 @@ static const struct mc_words mc_en = {
                   "Received from", "Returned to it by", "Passed on to",
                   "Spent per activity", "Repaid to", "Summary", "Deadlines",
                   "Reports recorded", "recorded", "by"},
-    .codes = mc_codes_en,
-    .n_codes = sizeof mc_codes_en / sizeof *mc_codes_en,
     .deadlines_as_of = "Deadlines as of",
     .no_deadlines = "Nothing is due within 30 days or overdue as of %s.",
     .due = "due",
@@ -155,8 +139,6 @@ static const struct mc_words mc_sv = {
                   "Förbrukat per aktivitet", "Återbetalt till",
                   "Sammanfattning", "Frister", "Registrerade återrapporter",
                   "registrerad", "av"},
-    .codes = mc_codes_sv,
-    .n_codes = sizeof mc_codes_sv / sizeof *mc_codes_sv,
     .deadlines_as_of = "Bevakning per",
     .no_deadlines = "Inget förfaller inom 30 dagar eller är försenat per "
                     "%s.",
@@ -222,10 +204,7 @@ const struct mc_words *mc_words_of(const char *lang)
 
 const char *mc_words_code(const struct mc_words *w, const char *code)
 {
-	for (size_t i = 0; code != NULL && i < w->n_codes; i++)
-		if (strcmp(w->codes[i][0], code) == 0)
-			return w->codes[i][1];
-	return code;
+	return ma_code_word(w->figures, code);
 }
 
 const char *mc_words_type(const struct mc_words *w, const char *type)

@@ -62,9 +62,6 @@ struct mc_words {
 	 * (received from, returned by, passed on to, spent per activity,
 	 * repaid to, summary, deadlines, reports), "recorded … by" */
 	const char *statement[MC_WORDS_STATEMENT];
-	/* statuses and deadline kinds, by their API codes */
-	const char *const (*codes)[2];
-	size_t n_codes;
 	/* deadlines */
 	const char *deadlines_as_of, *no_deadlines, *due, *when, *what;
 	const char *today, *in_days_one, *in_days, *overdue_one, *overdue;

@@ -422,7 +422,8 @@ static void ma_html_summary(struct ma_hb *b, const cJSON *doc,
 static void ma_html_table(struct ma_hb *b, const cJSON *arr,
                           const char *const *keys, const char *const *heads,
                           size_t n, const char *none,
-                          const struct ma_st_names *names)
+                          const struct ma_st_names *names,
+                          const struct ma_figure_words *fw)
 {
 	hs(b, "<table>\n<tr>");
 	for (size_t k = 0; k < n; k++) {
@@ -459,6 +460,10 @@ static void ma_html_table(struct ma_hb *b, const cJSON *arr,
 				ma_html_who(
 				    b, party ? names->parties : names->grants,
 				    keys[k], x->valuestring);
+			else if (cJSON_IsString(x) &&
+			         (strcmp(keys[k], "kind") == 0 ||
+			          strcmp(keys[k], "status") == 0))
+				ma_html_text(b, ma_code_word(fw, x->valuestring));
 			else
 				ma_html_text(
 				    b, cJSON_IsString(x) ? x->valuestring : "");
@@ -478,7 +483,8 @@ static void ma_html_h2(struct ma_hb *b, const char *title)
 
 /* Carried, deadlines and reports: the lists that are not flows. */
 static void ma_html_lists(struct ma_hb *b, const cJSON *doc,
-                          const char *const *w, const struct ma_st_names *n)
+                          const char *const *w, const struct ma_st_names *n,
+                          const struct ma_figure_words *fw)
 {
 	const char *ck[] = {"grant", "carried_in", "carried_out"};
 	const char *ch[] = {w[MA_SW_GRANT], w[MA_SW_CARRIED_IN],
@@ -492,13 +498,13 @@ static void ma_html_lists(struct ma_hb *b, const cJSON *doc,
 	                    "seq",         w[MA_SW_RECORDED], w[MA_SW_BY]};
 	ma_html_h2(b, w[MA_SW_CARRIED]);
 	ma_html_table(b, ma_json_array(doc, "carried"), ck, ch, 3,
-	              w[MA_SW_NONE], n);
+	              w[MA_SW_NONE], n, fw);
 	ma_html_h2(b, w[MA_SW_DEADLINES]);
 	ma_html_table(b, ma_json_array(doc, "deadlines"), dk, dh, 5,
-	              w[MA_SW_NONE], n);
+	              w[MA_SW_NONE], n, fw);
 	ma_html_h2(b, w[MA_SW_REPORTS]);
 	ma_html_table(b, ma_json_array(doc, "reports"), rk, rh, 6,
-	              w[MA_SW_NONE], n);
+	              w[MA_SW_NONE], n, fw);
 }
 
 /* Title, the entity and its members, the grants, and the head. */
@@ -568,7 +574,7 @@ int ma_html_statement(const cJSON *doc, const struct ma_st_names *names,
 	for (size_t i = 0; i < MA_ST_FLOWS; i++)
 		ma_html_flow(&h, doc, i, w, names);
 	ma_html_summary(&h, doc, w, ma_words_of(lang));
-	ma_html_lists(&h, doc, w, names);
+	ma_html_lists(&h, doc, w, names, ma_words_of(lang)->figures);
 	hs(&h, "</body>\n</html>\n");
 	if (h.rc != 0)
 		return ml_fail(err, h.rc, -1, NULL,

@@ -19,6 +19,20 @@ const char *const ma_repay_keys[MA_REPAY_FIGURES] = {
     "received", "returned", "carried_in",  "spent",
     "paid_out", "repaid",   "carried_out", "outstanding"};
 
+static const char *const ma_codes_en[][2] = {
+    {"ok", "ok"},           {"open", "open"},          {"due", "due"},
+    {"overdue", "overdue"}, {"claim", "claim"},        {"report", "report"},
+    {"repay", "repay"},     {"condition", "condition"}};
+
+static const char *const ma_codes_sv[][2] = {{"ok", "ok"},
+                                             {"open", "öppen"},
+                                             {"due", "förfaller"},
+                                             {"overdue", "försenad"},
+                                             {"claim", "rekvirera"},
+                                             {"report", "återrapportera"},
+                                             {"repay", "återbetala"},
+                                             {"condition", "villkor"}};
+
 const struct ma_figure_words ma_figure_words_en = {
     .balance = {"allocated", "allocated out", "pending", "pending out",
                 "unallocated", "claimed", "received", "paid out", "spent",
@@ -26,6 +40,8 @@ const struct ma_figure_words ma_figure_words_en = {
     .balance_short = {[1] = "alloc. out", [3] = "pend. out"},
     .repay = {"received", "returned", "carried in", "spent", "paid out",
               "repaid", "carried out", "outstanding"},
+    .codes = ma_codes_en,
+    .n_codes = sizeof ma_codes_en / sizeof *ma_codes_en,
 };
 
 const struct ma_figure_words ma_figure_words_sv = {
@@ -37,6 +53,8 @@ const struct ma_figure_words ma_figure_words_sv = {
         {[1] = "tilld. vidare", [2] = "villkorat", [3] = "villk. vidare"},
     .repay = {"mottaget", "återfått", "överfört in", "förbrukat", "utbetalt",
               "återbetalt", "överfört ut", "utestående"},
+    .codes = ma_codes_sv,
+    .n_codes = sizeof ma_codes_sv / sizeof *ma_codes_sv,
 };
 
 const struct ma_figure_words *ma_figure_words_of(const char *lang)
@@ -50,4 +68,12 @@ const char *ma_figure_short(const struct ma_figure_words *w, size_t i)
 	return i < MA_BALANCE_FIGURES && w->balance_short[i] != NULL
 	           ? w->balance_short[i]
 	           : w->balance[i];
+}
+
+const char *ma_code_word(const struct ma_figure_words *w, const char *code)
+{
+	for (size_t i = 0; code != NULL && i < w->n_codes; i++)
+		if (strcmp(w->codes[i][0], code) == 0)
+			return w->codes[i][1];
+	return code;
 }

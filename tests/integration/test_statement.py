@@ -220,6 +220,27 @@ class StatementFormats(Loaded):
             self.assertEqual(kr * 100, st["summary"][label] // 100 * 100,
                              (label, amount))
 
+    def test_html_deadlines_in_swedish(self):
+        # The deadlines' kinds and statuses are API codes; the Swedish
+        # page shows them in the words of CLI.md's tables.
+        sv = {"claim": "rekvirera", "report": "återrapportera",
+              "repay": "återbetala", "condition": "villkor", "ok": "ok",
+              "open": "öppen", "due": "förfaller", "overdue": "försenad"}
+        q = f"/v1/statement?party=malmo&grant={PH20}&as_of=2021-03-15"
+        st = self.get(q)
+        self.assertTrue(st["deadlines"])
+        a = self.d.get(q + "&format=html&lang=sv")
+        self.assertEqual(a.status, 200, a)
+        page = a.body.decode("utf-8")
+        part = page.split("<h2>Frister</h2>")[1].split("</table>")[0]
+        rows = re.findall(r"<tr>(.*?)</tr>", part)[1:]
+        self.assertEqual(len(rows), len(st["deadlines"]), part)
+        for d, row in zip(st["deadlines"], rows):
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            self.assertEqual(cells[0], d["due"], row)
+            self.assertEqual(cells[1], sv[d["kind"]], row)
+            self.assertEqual(cells[3], sv[d["status"]], row)
+
     def test_html_and_pdf(self):
         st = self.get(f"/v1/statement?party=malmo&grant={PH20}"
                       "&as_of=2021-04-01")

@@ -9,6 +9,8 @@
  * them. Each figure has a word ("tilldelat vidare", "allocated out") and,
  * where a table column needs it narrower, a short form ("tilld. vidare");
  * ma_figure_short gives the short form, or the word when there is none.
+ * The statuses and deadline kinds the answers give as codes ("overdue",
+ * "claim") have their words here too, for the same readers.
  */
 #ifndef MA_WORDS_H
 #define MA_WORDS_H
@@ -26,6 +28,9 @@ struct ma_figure_words {
 	const char *balance[MA_BALANCE_FIGURES];
 	const char *balance_short[MA_BALANCE_FIGURES]; /* NULL: the word */
 	const char *repay[MA_REPAY_FIGURES];
+	/* statuses and deadline kinds: {API code, word} */
+	const char *const (*codes)[2];
+	size_t n_codes;
 };
 
 extern const struct ma_figure_words ma_figure_words_sv, ma_figure_words_en;
@@ -35,5 +40,9 @@ const struct ma_figure_words *ma_figure_words_of(const char *lang);
 
 /* Balance figure i's word for a narrow table column. */
 const char *ma_figure_short(const struct ma_figure_words *w, size_t i);
+
+/* The word for an API code of a status or a deadline's kind ("overdue":
+ * "försenad"); the code itself when it has none (NULL for NULL). */
+const char *ma_code_word(const struct ma_figure_words *w, const char *code);
 
 #endif /* MA_WORDS_H */
