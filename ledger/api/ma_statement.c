@@ -463,7 +463,8 @@ static void ma_html_table(struct ma_hb *b, const cJSON *arr,
 			else if (cJSON_IsString(x) &&
 			         (strcmp(keys[k], "kind") == 0 ||
 			          strcmp(keys[k], "status") == 0))
-				ma_html_text(b, ma_code_word(fw, x->valuestring));
+				ma_html_text(b,
+				             ma_code_word(fw, x->valuestring));
 			else
 				ma_html_text(
 				    b, cJSON_IsString(x) ? x->valuestring : "");
