@@ -494,9 +494,38 @@ static int mc_log_names(struct mc_ctx *ctx, struct mc_log *l)
 
 /* The page's events into l->page: from the JSON body (through medeld),
  * after those the embedded ledger handed over already. */
+/* next_after from the end of a page as the API writes it, {"events":[
+ * …],"next_after":N}, without parsing the events: --json prints the
+ * page as it came and needs nothing else from it. False when the body
+ * does not have that shape (it is then parsed whole). */
+static bool mc_log_next_after(const struct mc_reply *r, int64_t *next_after)
+{
+	static const char head[] = "{\"events\":[",
+	                  tail[] = "],\"next_after\":";
+	const char *b = r->body.data;
+	size_t len = r->body.len, end = len, digits = 0;
+	if (b == NULL || len < sizeof head + sizeof tail ||
+	    memcmp(b, head, sizeof head - 1) != 0 || b[len - 1] != '}')
+		return false;
+	for (end = len - 1; end > 0 && b[end - 1] >= '0' && b[end - 1] <= '9';
+	     end--)
+		digits++;
+	if (digits == 0 || digits > 15 || end < sizeof tail - 1 ||
+	    memcmp(b + end - (sizeof tail - 1), tail, sizeof tail - 1) != 0)
+		return false;
+	*next_after = 0;
+	for (size_t i = end; i < len - 1; i++)
+		*next_after = *next_after * 10 + (b[i] - '0');
+	return true;
+}
+
 static int mc_log_take(struct mc_ctx *ctx, struct mc_log *l,
                        const struct mc_reply *r, int64_t *next_after)
 {
+	/* One --json page, not followed: printed whole, nothing counted. */
+	if (ctx->out == MC_OUT_JSON && !l->follow &&
+	    mc_log_next_after(r, next_after))
+		return MC_EXIT_OK;
 	cJSON *doc = mc_json_parse(r);
 	const cJSON *events = ma_json_array(doc, "events");
 	const cJSON *ev;
