@@ -29,7 +29,8 @@
 #   json       medel --json log --limit 10000 --after K, for 20 pages
 #              spread over the log (the API's page is --json's unit):
 #              its rate counts 200 000 events over the 20 processes
-# and prints events per second and the ratio to export's.
+# and prints events per second and the ratio to export's, by wall clock
+# and by CPU time (user + system: what a busy machine disturbs least).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -104,10 +105,15 @@ events, pages = int(sys.argv[2]), int(sys.argv[3])
 count = {"export": events, "table": events, "csv": events,
          "json": pages * 10000}
 rate = {k: count[k] / r[k]["mean"] for k in count}
+# CPU seconds (user + system) as well: on a shared machine the wall
+# clock carries the load of the moment, the CPU time much less of it.
+cpu = {k: count[k] / (r[k]["user"] + r[k]["system"]) for k in count}
 print(f"the whole log of {events:,} events (hyperfine, 3 runs, mean ± sd;"
-      f" rate ÷ export's)")
+      f" rate ÷ export's, by wall clock and by CPU time)")
 for name in ("export", "table", "csv", "json"):
     x = r[name]
     print(f"  {name:7} {x['mean']:8.2f} s ± {x['stddev']:5.2f}"
-          f"   {rate[name]:12,.0f} ev/s   {rate[name] / rate['export']:5.2f}")
+          f"   {rate[name]:12,.0f} ev/s   {rate[name] / rate['export']:5.2f}"
+          f"   cpu {x['user'] + x['system']:7.2f} s"
+          f"   {cpu[name]:12,.0f} ev/s   {cpu[name] / cpu['export']:5.2f}")
 PY
