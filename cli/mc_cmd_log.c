@@ -474,11 +474,13 @@ static void mc_log_header(struct mc_ctx *ctx, struct mc_log *l)
 	}
 }
 
-/* The names for a page: asked once, and again when the page defines a
- * party or a grant (a --follow that sees a new one). */
+/* The names for a page: asked once, with the first page that has an
+ * event to name (a filter that matches nothing asks for none), and again
+ * when a page defines a party or a grant (a --follow that sees a new
+ * one). */
 static int mc_log_names(struct mc_ctx *ctx, struct mc_log *l)
 {
-	bool again = !l->names_loaded;
+	bool again = !l->names_loaded && l->page.n > 0;
 	if (ctx->out != MC_OUT_HUMAN)
 		return MC_EXIT_OK;
 	for (size_t i = 0; i < l->page.n && !again; i++) {
