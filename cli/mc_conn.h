@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "ml_buf.h"
+#include "ml_event.h"
 
 #include "mc_limits.h"
 #include "mc_progress.h"
@@ -100,6 +101,12 @@ struct mc_call {
 	bool long_poll; /* GET /v1/events with wait: hold until new */
 	int out_fd;     /* ≥ 0: a 200 answer's body is streamed here */
 	struct mc_progress *progress; /* or NULL */
+	/* GET /v1/events: embedded, each event of the page goes to
+	 * on_event straight from its stored record and the body's events
+	 * array is empty (ma_request.on_event); through medeld the events
+	 * are in the body as always. The caller handles both. */
+	ml_event_fn on_event;
+	void *on_event_arg;
 };
 
 struct mc_conn;

@@ -196,6 +196,8 @@ int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
 	    .may_wait = call->long_poll,
 	    .progress = progress ? mc_verify_progress : NULL,
 	    .progress_arg = call->progress,
+	    .on_event = call->on_event,
+	    .on_event_arg = call->on_event_arg,
 	};
 	ma_response_init(&resp);
 	enum ma_api_outcome out = mc_embed_ask(e, &req, &resp);

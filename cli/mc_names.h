@@ -4,8 +4,14 @@
  * A human table names parties and grants as their definitions do
  * (CLI.md). The names come from GET /v1/parties and GET /v1/grants,
  * asked once per table (two requests beside the answer itself, only for
- * the human form: --json and --csv keep the ids); ma_names_label picks
- * the name, or the id where the name is shared or missing.
+ * the human form: --json and --csv keep the ids); ma_names_label's rule
+ * picks the name, or the id where the name is shared or missing.
+ *
+ * A table of the whole log looks a name up for every line (10 000 000
+ * lines, three look-ups each), so the labels are worked out once when the
+ * lists arrive — ma_names_label's rule, with the lists sorted by name to
+ * find the shared ones — and kept sorted by id: a look-up is a binary
+ * search, not two scans of the list.
  */
 #ifndef MC_NAMES_H
 #define MC_NAMES_H
@@ -14,9 +20,21 @@
 
 #include "mc_cli.h"
 
+/* An id and the label ma_names_label gives it (both point into the
+ * list's document). */
+struct mc_label {
+	const char *id, *label;
+};
+
+struct mc_labels {
+	struct mc_label *v; /* sorted by id, one per id */
+	size_t n;
+};
+
 struct mc_names {
 	cJSON *parties_doc, *grants_doc;
 	const cJSON *parties, *grants; /* the arrays in them */
+	struct mc_labels party_labels, grant_labels;
 };
 
 /* Asks for the definitions as of as_of (NULL: today). On failure the

@@ -29,7 +29,13 @@
  *
  * On an error out may hold part of a document: the caller discards it.
  *
- * Cost: without filters, one log read per event written. With a filter,
+ * ml_answer_events_to hands each event, decoded, to a function instead
+ * (an in-process host such as `medel --db … log`, which prints straight
+ * from the stored records): the same filters, paging and envelope, with
+ * an empty events array.
+ *
+ * Cost: without filters, one step of a cursor over the log per event
+ * written. With a filter,
  * the log's index (ml_evidx.h) drives: the grant's entries, else the
  * party's, else the type's, from after + 1 on; each entry is one log
  * read, checked against the other filters. A filter that matches nothing
@@ -42,6 +48,7 @@
 #include "ml_evidx.h"
 #include "ml_json.h"
 #include "ml_log.h"
+#include "ml_record.h"
 
 static bool ml_names_match(const struct ml_evidx_names *names,
                            const struct ml_events_query *q)
@@ -125,11 +132,53 @@ static int ml_events_next(struct ml_evidx_iter *it, bool indexed,
 	return rc;
 }
 
-/* Writes the matching events after q->after into out, advancing *count
- * and *last. */
+/* Where the matching events go: written as JSON into out, or handed to
+ * fn as decoded (ml_answer_events_to). */
+struct ml_events_sink {
+	struct ml_buf *out;
+	ml_event_fn fn;
+	void *arg;
+};
+
+static int ml_events_put(const struct ml_events_sink *s,
+                         const struct ml_event *ev, uint32_t count)
+{
+	if (s->fn != NULL)
+		return s->fn(s->arg, ev);
+	int rc = count > 0 ? ml_buf_add_char(s->out, ',') : 0;
+	return rc == 0 ? ml_json_write_event(ev, ML_JSON_STORED, s->out) : rc;
+}
+
+/* The event at seq: looked up when the index drives; read with the
+ * log's cursor when the log itself does (one step to the next record,
+ * not a descent of the B-tree per event). The log is dense (1 ..= head):
+ * a cursor that lands on any other key is damage. */
+static int ml_events_read(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                          uint64_t seq, bool *first, struct ml_event *ev)
+{
+	if (cur == NULL)
+		return ml_log_get(st, txn, seq, ev);
+	unsigned char k[8];
+	ml_be64_put(k, seq);
+	MDB_val key = {8, k}, val;
+	int rc =
+	    mdb_cursor_get(cur, &key, &val, *first ? MDB_SET_KEY : MDB_NEXT);
+	*first = false;
+	if (rc == MDB_NOTFOUND)
+		return ML_E_NOT_FOUND;
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	if (key.mv_size != 8 || ml_be64_get(key.mv_data) != seq)
+		return ML_E_CORRUPT;
+	return ml_record_decode(val.mv_data, val.mv_size, seq, ev);
+}
+
+/* Hands the matching events after q->after to s, advancing *count and
+ * *last. */
 static int ml_events_write(struct ml_store *st, MDB_txn *txn,
                            const struct ml_events_query *q, uint64_t head_seq,
-                           struct ml_buf *out, uint32_t *count, uint64_t *last)
+                           const struct ml_events_sink *s, uint32_t *count,
+                           uint64_t *last)
 {
 	struct ml_evidx_iter it = {0};
 	enum ml_evidx_kind kind;
@@ -137,9 +186,12 @@ static int ml_events_write(struct ml_store *st, MDB_txn *txn,
 	size_t len;
 	unsigned char type_byte;
 	bool indexed = ml_events_driver(q, &kind, &name, &len, &type_byte);
+	MDB_cursor *cur = NULL;
+	bool first = true;
 	int rc = indexed ? ml_evidx_iter_open(st, txn, kind, name, len,
 	                                      q->after, &it)
-	                 : 0;
+	                 : ml_error_from_mdb(
+	                       mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
 	uint64_t seq = q->after < head_seq ? q->after : head_seq;
 	while (rc == 0 && *count < q->limit) {
 		struct ml_event ev;
@@ -150,28 +202,29 @@ static int ml_events_write(struct ml_store *st, MDB_txn *txn,
 			break;
 		}
 		if (rc == 0)
-			rc = ml_log_get(st, txn, seq, &ev);
+			rc = ml_events_read(st, txn, cur, seq, &first, &ev);
 		if (rc == ML_E_NOT_FOUND)
 			rc = ML_E_CORRUPT; /* the index names a seq it lacks */
 		if (rc == 0)
 			rc = ml_event_matches_in(st, txn, &ev, q, &match);
 		if (rc != 0 || !match)
 			continue;
-		if (*count > 0)
-			rc = ml_buf_add_char(out, ',');
-		if (rc == 0)
-			rc = ml_json_write_event(&ev, ML_JSON_STORED, out);
+		rc = ml_events_put(s, &ev, *count);
 		(*count)++;
 		*last = seq;
 	}
 	ml_evidx_iter_close(&it);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	return rc;
 }
 
-int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
-                     const struct ml_events_query *q, struct ml_buf *out,
-                     uint32_t *count_out)
+static int ml_answer_events_sink(struct ml_ledger *lg, struct ml_read *rd,
+                                 const struct ml_events_query *q,
+                                 const struct ml_events_sink *s,
+                                 uint32_t *count_out)
 {
+	struct ml_buf *out = s->out;
 	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_store *st = ml_ledger_store(lg);
 	struct ml_log_head head;
@@ -184,7 +237,7 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "{\"events\":[");
 	if (rc == 0)
-		rc = ml_events_write(st, txn, q, head.seq, out, &count, &last);
+		rc = ml_events_write(st, txn, q, head.seq, s, &count, &last);
 	ML_ASSERT(count <= q->limit && last >= q->after);
 	if (rc == 0)
 		rc = ml_buf_add_str(out, "],\"next_after\":");
@@ -194,4 +247,21 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_buf_add_char(out, '}');
 	*count_out = rc == 0 ? count : 0;
 	return rc;
+}
+
+int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
+                     const struct ml_events_query *q, struct ml_buf *out,
+                     uint32_t *count_out)
+{
+	struct ml_events_sink s = {out, NULL, NULL};
+	return ml_answer_events_sink(lg, rd, q, &s, count_out);
+}
+
+int ml_answer_events_to(struct ml_ledger *lg, struct ml_read *rd,
+                        const struct ml_events_query *q, ml_event_fn fn,
+                        void *arg, struct ml_buf *out, uint32_t *count_out)
+{
+	ML_ASSERT(fn != NULL);
+	struct ml_events_sink s = {out, fn, arg};
+	return ml_answer_events_sink(lg, rd, q, &s, count_out);
 }

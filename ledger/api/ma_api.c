@@ -327,7 +327,10 @@ static enum ma_api_outcome ma_get_events(struct ma_api *api, struct ml_read *rd,
 	struct ml_events_query q;
 	uint32_t count = 0;
 	ma_params_to_events(p, &q);
-	if (rc == 0)
+	if (rc == 0 && req->on_event != NULL)
+		rc = ml_answer_events_to(api->lg, rd, &q, req->on_event,
+		                         req->on_event_arg, &r->body, &count);
+	else if (rc == 0)
 		rc = ml_answer_events(api->lg, rd, &q, &r->body, &count);
 	if (rc != 0) {
 		ma_answer_failed(r, rc, NULL);

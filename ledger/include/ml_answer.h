@@ -93,6 +93,13 @@ int ml_answer_events(struct ml_ledger *lg, struct ml_read *rd,
                      const struct ml_events_query *q, struct ml_buf *out,
                      uint32_t *count_out);
 
+/* ml_answer_events, but each event goes to fn (in seq order) instead of
+ * into out, which gets {"events":[],"next_after":N}: an in-process
+ * reader's page with no JSON written or parsed per event. */
+int ml_answer_events_to(struct ml_ledger *lg, struct ml_read *rd,
+                        const struct ml_events_query *q, ml_event_fn fn,
+                        void *arg, struct ml_buf *out, uint32_t *count_out);
+
 /* Does event ev match the grant / party / type filters of q? */
 bool ml_event_matches(const struct ml_event *ev,
                       const struct ml_events_query *q);

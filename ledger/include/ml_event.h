@@ -211,6 +211,12 @@ bool ml_str_eq_c(struct ml_str a, const char *s);
 /* An ml_str for a NUL-terminated string (NULL stays absent). */
 struct ml_str ml_str_c(const char *s);
 
+/* Called with each event a reader hands out (ml_answer_events_to),
+ * decoded from its stored record: its strings point into the read
+ * transaction's map, so copy what must outlive the call. Non-zero stops
+ * the reading and is returned. */
+typedef int (*ml_event_fn)(void *arg, const struct ml_event *ev);
+
 /* The log's head: its last event. */
 struct ml_log_head {
 	uint64_t seq;           /* last seq; 0 when the log is empty */

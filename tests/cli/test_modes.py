@@ -9,7 +9,9 @@ order, and are compared where their output does not carry recorded_at
 or hashes (which differ between two ledgers written at different
 moments); the reads after them are compared again.
 """
+import json
 import os
+import re
 import unittest
 
 from clitest import (STORSTHLM, daemon_on, examples_twice, head_seq, medel,
@@ -126,6 +128,50 @@ class Modes(unittest.TestCase):
         for args in AFTER_WRITES:
             r = self.check_same(args)
             self.assertEqual(r.rc, 0, r)
+
+    def test_log_of_every_kind(self):
+        """The embedded log prints from the stored records, medeld's from
+        the JSON page: a correction (a note with quotes and a dash), a
+        distribution (its key counted, its key name) and a report must
+        print the same in every form and language, with and without a
+        UTF-8 terminal."""
+        events = [
+            {"type": "correction", "date": "2020-12-31", "corrects": 114,
+             "note": 'fel "belopp" \u2013 r\u00e4ttas'},
+            {"type": "distribution", "date": "2021-01-10",
+             "grant": "psykisk-halsa-2020", "from": "kammarkollegiet",
+             "amount": 100000, "key": {"malmo": 1, "stockholm": 2},
+             "key_name": "Test \u2013 nyckel"},
+            {"type": "report", "date": "2021-01-11",
+             "grant": "psykisk-halsa-2020", "party": "malmo-asn",
+             "spent": 5000, "note": "\u00c5terrapport"},
+        ]
+        body = "\n".join(json.dumps(e) for e in events).encode()
+        for how in (["--db", self.db], ["--socket", self.medeld.socket]):
+            r = medel(*how, "append", stdin=body)
+            self.assertEqual(r.rc, 0, r)
+        for args in (["log", "--after", "110"],
+                     ["--lang", "en", "log", "--after", "100"],
+                     ["log", "--party", "malmo-asn"]):
+            a = self.check_same(args)
+            self.assertEqual(a.rc, 0, a)
+        # Every column; recorded_at differs between the two ledgers.
+        a, b = self.both(["--csv", "log"])
+        stamp = re.compile(rb";\d{4}-\d\d-\d\dT[0-9:.]+Z;")
+        self.assertEqual((a.rc, b.rc), (0, 0), (a, b))
+        self.assertEqual(stamp.sub(b";T;", a.out), stamp.sub(b";T;", b.out))
+        self.assertIn(b'\r\n119;2020-12-31;correction;;;;;;;;;;;114;;'
+                      b'"fel ""belopp"" \xe2\x80\x93 r\xc3\xa4ttas";',
+                      a.out)
+        shown = self.check_same(["log", "--after", "118"]).out.decode()
+        self.assertIn("corrects 114: fel \"belopp\" \u2013 r\u00e4ttas", shown)
+        self.assertIn("2 parties (Test \u2013 nyckel)", shown)
+        for lang in ("C", "C.UTF-8"):
+            a = medel("--db", self.db, "log", "--after", "115",
+                      extra_env={"LC_ALL": lang})
+            b = medel("--socket", self.medeld.socket, "log", "--after",
+                      "115", extra_env={"LC_ALL": lang})
+            self.assertEqual((a.rc, a.out), (b.rc, b.out), lang)
 
     def test_exports(self):
         probe = self.medeld.request("GET", "/v1/export?format=jsonl")

@@ -3,7 +3,12 @@
 # generated ledger: the cost of a filter must be what it finds, not the
 # length of the log (the log's index, docs/architecture.md).
 #
-#   tools/bench/bench_log.sh [BUILD_DIR] [EVENTS]   (defaults: build, 1000000)
+#   tools/bench/bench_log.sh [BUILD_DIR] [EVENTS] [DB]
+#                            (defaults: build, 1000000, a new ledger)
+#
+# DB: a ledger made before (bench_gen_ledger EVENTS appended by `medel
+# append`, e.g. the 10 000 000-event one in docs/performance.md), used as
+# it is instead of generating one.
 #
 # Needs hyperfine (tools/bootstrap --bench) and a build with medel and
 # bench_gen_ledger. In the same run, with hyperfine (no shell, warm cache):
@@ -14,6 +19,18 @@
 # and prints each one's mean against the baseline's. The target (issue
 # "Every answer costs what it shows"): a filter matching nothing ≤ 10 ms
 # on 10 000 000 events, i.e. about the baseline.
+#
+# Then the whole log, in the same run, against `export --format jsonl`
+# (the target: every form of `medel log` at ≥ 0.9 of its rate), each
+# written to /dev/null, hyperfine --runs 3:
+#   export     medel export --format jsonl      the baseline
+#   table      medel log                        (LC_ALL=C.UTF-8)
+#   csv        medel --csv log
+#   json       medel --json log --limit 10000 --after K, for 20 pages
+#              spread over the log (the API's page is --json's unit):
+#              its rate counts 200 000 events over the 20 processes
+# and prints events per second and the ratio to export's, by wall clock
+# and by CPU time (user + system: what a busy machine disturbs least).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -27,18 +44,20 @@ command -v hyperfine >/dev/null ||
 	{ echo "bench_log: hyperfine is missing: tools/bootstrap --bench" >&2; exit 1; }
 [ -x "$MEDEL" ] && [ -x "$GEN" ] ||
 	{ echo "bench_log: build $MEDEL and $GEN first" >&2; exit 1; }
-mkdir -p "$WORK/batches"
-
-echo "== generating and appending $EVENTS events" >&2
-"$GEN" "$EVENTS" >"$WORK/events.jsonl"
-split -l 10000 -d -a 4 --additional-suffix=.jsonl "$WORK/events.jsonl" \
-	"$WORK/batches/b"
-"$MEDEL" --db "$WORK/db" append "$WORK"/batches/*.jsonl >/dev/null
-rm -rf "$WORK/batches" "$WORK/events.jsonl"
-echo "m17 has $("$MEDEL" --db "$WORK/db" --csv log --party m17 --limit 100 |
+DB=${3:-$WORK/db}
+if [ -z "${3:-}" ]; then
+	mkdir -p "$WORK/batches"
+	echo "== generating and appending $EVENTS events" >&2
+	"$GEN" "$EVENTS" >"$WORK/events.jsonl"
+	split -l 10000 -d -a 4 --additional-suffix=.jsonl \
+		"$WORK/events.jsonl" "$WORK/batches/b"
+	"$MEDEL" --db "$DB" append "$WORK"/batches/*.jsonl >/dev/null
+	rm -rf "$WORK/batches" "$WORK/events.jsonl"
+fi
+echo "m17 has $("$MEDEL" --db "$DB" --csv log --party m17 --limit 100 |
 	wc -l) lines in its first page" >&2
 
-M="$MEDEL --db $WORK/db"
+M="$MEDEL --db $DB"
 hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/log.json" \
 	-n baseline "$M log --limit 1" \
 	-n nomatch "$M log --party nobody" \
@@ -54,4 +73,47 @@ for name in ("baseline", "nomatch", "onepage", "type"):
     x = r[name]
     print(f"  {name:9} {x['mean']*1e3:8.2f} ms ± {x['stddev']*1e3:5.2f}"
           f"   p-max {max(x['times'])*1e3:8.2f} ms   {x['mean']/base:5.2f}×")
+PY
+
+# --- the whole log against export --format jsonl --------------------------
+HEAD=$("$MEDEL" --db "$DB" --csv log --after $((EVENTS - 1)) | tail -1 |
+	cut -d';' -f1)
+[ "$HEAD" = "$EVENTS" ] ||
+	{ echo "bench_log: $DB does not end at seq $EVENTS" >&2; exit 1; }
+PAGES=20
+cat >"$WORK/json-pages.sh" <<EOF
+#!/bin/sh
+i=0
+while [ \$i -lt $PAGES ]; do
+	$M --json log --limit 10000 \\
+		--after \$(( (i * ($EVENTS - 10000)) / $PAGES ))
+	i=\$((i + 1))
+done
+EOF
+chmod +x "$WORK/json-pages.sh"
+LC_ALL=C.UTF-8 hyperfine -N --warmup 1 --runs 3 --output null \
+	--export-json "$WORK/whole.json" \
+	-n export "$M export --format jsonl" \
+	-n table "$M log" \
+	-n csv "$M --csv log" \
+	-n json "$WORK/json-pages.sh" >&2
+
+python3 - "$WORK/whole.json" "$EVENTS" "$PAGES" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+events, pages = int(sys.argv[2]), int(sys.argv[3])
+count = {"export": events, "table": events, "csv": events,
+         "json": pages * 10000}
+rate = {k: count[k] / r[k]["mean"] for k in count}
+# CPU seconds (user + system) as well: on a shared machine the wall
+# clock carries the load of the moment, the CPU time much less of it.
+cpu = {k: count[k] / (r[k]["user"] + r[k]["system"]) for k in count}
+print(f"the whole log of {events:,} events (hyperfine, 3 runs, mean ± sd;"
+      f" rate ÷ export's, by wall clock and by CPU time)")
+for name in ("export", "table", "csv", "json"):
+    x = r[name]
+    print(f"  {name:7} {x['mean']:8.2f} s ± {x['stddev']:5.2f}"
+          f"   {rate[name]:12,.0f} ev/s   {rate[name] / rate['export']:5.2f}"
+          f"   cpu {x['user'] + x['system']:7.2f} s"
+          f"   {cpu[name]:12,.0f} ev/s   {cpu[name] / cpu['export']:5.2f}")
 PY

@@ -181,6 +181,11 @@ struct ma_request {
 	void *user;    /* copied to ma_append.user */
 	ma_progress_fn progress; /* GET /v1/verify's progress, or NULL */
 	void *progress_arg;
+	/* GET /v1/events in process (medel --db … log): each event of the
+	 * page goes to on_event, decoded, and the body's "events" array is
+	 * empty (ml_answer_events_to). NULL: the events are in the body. */
+	ml_event_fn on_event;
+	void *on_event_arg;
 };
 
 struct ma_stream;
