@@ -84,7 +84,7 @@ struct tp_opts {
 	unsigned jobs;
 };
 
-static bool tp_no_verify; /* --no-verify: the test's own teeth */
+static bool tp_no_verify;                /* --no-verify: the test's own teeth */
 static unsigned tp_child_s = TP_CHILD_S; /* --child-seconds */
 
 /* What a child leaves in the shared page. */
