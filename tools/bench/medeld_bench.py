@@ -30,7 +30,11 @@ so fsync is real; git ignores it). Prints the numbers and the command
 lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
   tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
-                              [--before PATH]
+                              [--before PATH] [--rounds 3]
+
+--rounds N: rounds of (a), (c), (d) and the before/after appends of (e);
+the medians and the median ratios are over these (more on a busy
+machine, where one round can be several times another).
 
 --tls-only runs (d) alone (a quick check that it works).
 """
@@ -416,12 +420,12 @@ def row(label, r):
             f"ratio {r[2]:.2f}  (rounds: {runs})")
 
 
-def report_plain(duration, reads, rcmds, appends, acmds):
+def report_plain(duration, reads, rcmds, appends, acmds, rounds):
     a1, a64 = appends[1][0], appends[64][0]
     return [
         "",
         "(a) GET /v1/balances?party=malmo-asn, 64 connections, "
-        f"{duration} s; medians of 3 rounds, ratio = median of the "
+        f"{duration} s; medians of {rounds} rounds, ratio = median of the "
         "rounds' medeld/nginx:",
         row("nginx, same-size static file", reads["nginx"]),
         row("medeld, same query (cached)", reads["cached-1"]),
@@ -486,6 +490,7 @@ def main():
     ap.add_argument("--medeld")
     ap.add_argument("--tls-only", action="store_true",
                     help="run (d), the TLS reads, alone")
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before",
                     help="a medeld of an earlier commit, measured beside "
                     "this one in (a) and (b)")
@@ -514,19 +519,22 @@ def main():
                 d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
                             tag="-before")
             reads, rcmds = bench_reads(d, d2, nginx, "malmo-asn",
-                                       args.duration, before=d4)
+                                       args.duration, args.rounds,
+                                       before=d4)
             d2.stop()
             d2 = None
             appends, acmds = bench_appends(d, args.duration)
             lines += report_plain(args.duration, reads, rcmds, appends,
-                                  acmds)
+                                  acmds, args.rounds)
             if d4 is not None:
-                both = bench_appends_before_after(d4, d, args.duration)
+                both = bench_appends_before_after(d4, d, args.duration,
+                                                  args.rounds)
                 lines += report_before_after(args.before, reads, both)
                 d4.stop()
                 d4 = None
         d3 = Medeld(binary, data3, 1, tls=cert)
-        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration)
+        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration,
+                                     args.rounds)
         lines += report_tls(args.duration, tls, tcmds)
         d3.stop()
         d3 = None
