@@ -227,6 +227,7 @@ static int md_head_parse(char *head, size_t len, struct md_head *h,
 		*nl = '\0';
 		if (nl > line && nl[-1] == '\r')
 			nl[-1] = '\0';
+		*why = "the request holds a NUL byte or a bare CR";
 		if (strchr(line, '\r') != NULL)
 			return ML_E_BAD_REQUEST;
 		if (n > 0 && line[0] == '\0')

@@ -118,16 +118,30 @@ static struct md_req *md_req_new(struct md_loop *l,
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(evreq);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	if (path == NULL || path[0] == '\0')
+	size_t plen = path ? strlen(path) : 0;
+	/* evhttp parses a CONNECT's target as an authority (host:port),
+	 * which has no path; the front door admits only a target that is a
+	 * path (md_door.h), so the raw target is path and query as for any
+	 * other method, and CONNECT /healthz meets the router's 405. */
+	if (evhttp_request_get_command(evreq) == EVHTTP_REQ_CONNECT) {
+		path = evhttp_request_get_uri(evreq);
+		const char *q = path ? strchr(path, '?') : NULL;
+		plen = path ? (q ? (size_t)(q - path) : strlen(path)) : 0;
+		query = q ? q + 1 : NULL;
+	}
+	if (plen == 0) {
 		path = "/";
-	size_t plen = strlen(path) + 1, qlen = query ? strlen(query) + 1 : 0;
-	struct md_req *r = calloc(1, sizeof *r + plen + qlen);
+		plen = 1;
+	}
+	size_t qlen = query ? strlen(query) + 1 : 0;
+	struct md_req *r = calloc(1, sizeof *r + plen + 1 + qlen);
 	if (r == NULL)
 		return NULL;
 	r->path = (char *)(r + 1);
 	memcpy(r->path, path, plen);
+	r->path[plen] = '\0';
 	if (query != NULL) {
-		r->query = r->path + plen;
+		r->query = r->path + plen + 1;
 		memcpy(r->query, query, qlen);
 	}
 	r->loop = l;

@@ -449,6 +449,23 @@ ma_get(struct ma_api *api, const struct ma_request *req, enum ma_route route,
 
 /* --- dispatch ---------------------------------------------------------- */
 
+/* The methods route's path takes, for a 405's Allow (RFC 9110: every
+ * method the resource supports): /v1/events is two routes, GET and
+ * POST; every other path one. */
+static const char *ma_route_allow(enum ma_route route)
+{
+	const char *path = ma_routes[route].path;
+	bool get = false, post = false;
+	for (int r = MA_ROUTE_HEALTHZ; r < MA_ROUTE_COUNT; r++) {
+		if (strcmp(ma_routes[r].path, path) != 0)
+			continue;
+		get = get || strcmp(ma_routes[r].method, "GET") == 0;
+		post = post || strcmp(ma_routes[r].method, "POST") == 0;
+	}
+	ML_ASSERT(get || post);
+	return get && post ? "GET, POST" : get ? "GET" : "POST";
+}
+
 /* 404, 405, 401 and 403: what stops a request before its handler. */
 static int ma_admit(const struct ma_request *req, enum ma_route route,
                     bool method_ok, struct ma_response *r)
@@ -464,10 +481,11 @@ static int ma_admit(const struct ma_request *req, enum ma_route route,
 	/* A known path with another method is 405, even for the route the
 	 * embedding program serves itself (metrics). */
 	if (!method_ok) {
+		r->allow = ma_route_allow(route);
 		snprintf(message, sizeof message, "%s takes %s only",
-		         info->path, info->method);
+		         info->path,
+		         strchr(r->allow, ',') ? "GET or POST" : r->allow);
 		ma_error_doc(r, 405, "method_not_allowed", -1, NULL, message);
-		r->allow = info->method;
 		return -1;
 	}
 	if (req->caller.role == MA_ROLE_NONE) {

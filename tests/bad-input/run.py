@@ -258,7 +258,10 @@ class Case:
             head.append(b"Authorization: Bearer " + token.encode())
         for h in self.headers:
             head.append(expand(h))
-        given_len = any(h.lower().startswith("content-length:")
+        # A case that says how its body is framed (Content-Length or
+        # Transfer-Encoding) gets no Content-Length added.
+        given_len = any(h.lower().startswith(("content-length:",
+                                              "transfer-encoding:"))
                         for h in self.headers)
         if body is not None and not given_len:
             if body and method == "POST":

@@ -5,8 +5,12 @@
  * reason or yields events whose canonical JSON decodes again to the same
  * canonical bytes (the canonical form is a fixed point). Decoded events
  * are then appended with dry_run=1 to a small ledger made once (parties,
- * grants, money already moved): every rule runs, nothing is stored, and
- * the head must not move.
+ * grants, money already moved, a pending conditional allocation `c1`
+ * (seq 9), a pending conditional distribution `d1` (seq 10), a correction
+ * (seq 11) of the expense at seq 8, a closed period): every rule runs,
+ * nothing is stored, and the head must not move. The committed corpus
+ * holds confirms, lapses, distributions and corrections of corrections
+ * that name these.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,14 @@ static const char fuzz_setup[] =
     "\"from\":\"kk\",\"to\":\"a\",\"amount\":4000},"
     "{\"type\":\"expense\",\"date\":\"2020-04-01\",\"grant\":\"g\","
     "\"party\":\"a\",\"activity\":\"x\",\"amount\":100},"
+    "{\"type\":\"allocation\",\"date\":\"2020-02-02\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"to\":\"b\",\"amount\":2000,\"id\":\"c1\","
+    "\"condition\":\"om B ansoker\",\"decide_by\":\"2020-06-30\"},"
+    "{\"type\":\"distribution\",\"date\":\"2020-02-03\",\"grant\":\"g\","
+    "\"from\":\"kk\",\"key_name\":\"K\",\"amount\":3000,"
+    "\"key\":{\"a\":1,\"b\":2},\"condition\":\"om\",\"id\":\"d1\"},"
+    "{\"type\":\"correction\",\"date\":\"2020-04-02\",\"corrects\":8,"
+    "\"note\":\"fel\"},"
     "{\"type\":\"close\",\"date\":\"2020-01-15\"}]";
 
 static struct ml_ledger *fuzz_ledger;

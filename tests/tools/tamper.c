@@ -3,7 +3,7 @@
  * time, and requires each copy to be caught or to change nothing.
  *
  *     tamper LEDGER_DIR [--sample N] [--pages] [--limit N] [--jobs J]
- *                       [--work DIR] [--events N]
+ *                       [--work DIR] [--events N] [--child-seconds S]
  *
  * First the original is opened and a fixed set of questions asked through
  * the API layer (ma_api_handle, the code medeld and medel --db answer
@@ -24,7 +24,9 @@
  *   error       verify could not run (it said why: an error document)
  *   same        verify ok, and every answer is byte-identical
  *   UNDETECTED  verify ok, and some answer differs       (a failure)
- *   HANG        the child ran 20 s                      (a failure)
+ *   HANG        the child ran 20 s (--child-seconds: a 1 000 000-event
+ *               copy's verify alone takes ~30 s on a shared machine)
+ *                                                       (a failure)
  *   CRASH       the child died by a signal: LMDB 0.9 trusts the node
  *               offsets in its pages, and one pointing outside its page
  *               is read (SIGSEGV). No answer comes out of it, wrong or
@@ -82,7 +84,8 @@ struct tp_opts {
 	unsigned jobs;
 };
 
-static bool tp_no_verify; /* --no-verify: the test's own teeth */
+static bool tp_no_verify;                /* --no-verify: the test's own teeth */
+static unsigned tp_child_s = TP_CHILD_S; /* --child-seconds */
 
 /* What a child leaves in the shared page. */
 struct tp_result {
@@ -508,7 +511,7 @@ static void tp_child(struct tp_worker *w, size_t from)
 		w->sh->i = i;
 		memset(&w->sh->r, 0, sizeof w->sh->r);
 		tp_flip(w, i, true);
-		alarm(TP_CHILD_S);
+		alarm(tp_child_s);
 		tp_copy(w->dir, &w->sh->r);
 		alarm(0);
 		tp_line(w, i, 0);
@@ -637,7 +640,7 @@ static void tp_usage(void)
 {
 	fprintf(stderr, "usage: tamper LEDGER_DIR [--sample N] [--pages] "
 	                "[--limit N] [--jobs J] [--work DIR] [--events N] "
-	                "[--no-verify]\n");
+	                "[--child-seconds S] [--no-verify]\n");
 	exit(2);
 }
 
@@ -666,13 +669,15 @@ static void tp_args(int argc, char **argv, struct tp_opts *o)
 			o->jobs = (unsigned)strtoul(v, NULL, 10);
 		else if (v != NULL && !strcmp(a, "--work") && ++i)
 			o->work = v;
+		else if (v != NULL && !strcmp(a, "--child-seconds") && ++i)
+			tp_child_s = (unsigned)strtoul(v, NULL, 10);
 		else if (a[0] != '-' && o->ledger == NULL)
 			o->ledger = a;
 		else
 			tp_usage();
 	}
 	if (o->ledger == NULL || o->jobs < 1 || o->jobs > TP_JOBS_MAX ||
-	    o->sample < 1)
+	    o->sample < 1 || tp_child_s < 1)
 		tp_usage();
 }
 

@@ -17,12 +17,24 @@
       open, so this is the cost of encrypting answers, not of handshakes.
       The certificate is made for the run with openssl req.
 
+  (e) before and after: with --before PATH (a medeld built from an
+      earlier commit, e.g. main's merge base), a medeld of that binary on
+      another copy of the ledger joins the rounds of (a), and (b) runs on
+      both, alternating before/after twice; the ratios after/before show
+      whether a change made medeld slower, measured on the same machine
+      in the same minutes.
+
 Needs wrk and nginx (tools/bootstrap --bench). Builds a Release medeld in
 build-bench/ unless --medeld is given. Works in tools/bench/out/ (on disk,
 so fsync is real; git ignores it). Prints the numbers and the command
 lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
   tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
+                              [--before PATH] [--rounds 3]
+
+--rounds N: rounds of (a), (c), (d) and the before/after appends of (e);
+the medians and the median ratios are over these (more on a busy
+machine, where one round can be several times another).
 
 --tls-only runs (d) alone (a quick check that it works).
 """
@@ -81,10 +93,10 @@ def make_cert():
 
 
 class Medeld:
-    def __init__(self, binary, data, threads, tls=None):
+    def __init__(self, binary, data, threads, tls=None, tag=""):
         self.binary, self.data, self.threads = binary, data, threads
         self.tls = tls
-        name = f"{threads}-tls" if tls else f"{threads}"
+        name = (f"{threads}-tls" if tls else f"{threads}") + tag
         self.log_path = os.path.join(OUT, f"medeld-{name}.log")
         tokens = os.path.join(OUT, f"tokens-{name}")
         with open(tokens, "w") as f:
@@ -298,7 +310,7 @@ def bench_tls_reads(d, nginx, party, duration, rounds=3):
         duration, rounds)
 
 
-def bench_reads(d1, d2, nginx, party, duration, rounds=3):
+def bench_reads(d1, d2, nginx, party, duration, rounds=3, before=None):
     """Rounds of: nginx; medeld with one event loop (d1) and with two (d2,
     on a copy of the same ledger), each asked the same query again and
     again (answered from its cache after the first) and with a different
@@ -315,6 +327,10 @@ def bench_reads(d1, d2, nginx, party, duration, rounds=3):
             ("built-1", f"http://127.0.0.1:{d1.port}{q}", vary),
             ("cached-2", f"http://127.0.0.1:{d2.port}{q}", tok),
             ("built-2", f"http://127.0.0.1:{d2.port}{q}", vary))
+    if before is not None:
+        runs += (("before-cached", f"http://127.0.0.1:{before.port}{q}", tok),
+                 ("before-built", f"http://127.0.0.1:{before.port}{q}",
+                  vary))
     return bench_rounds(runs, duration, rounds)
 
 
@@ -336,6 +352,24 @@ def bench_appends(d, duration):
         res[conns] = (created / secs, p99, (b1 - b0) / max(c1 - c0, 1))
         cmds[conns] = "MEDEL_BENCH_TOKEN=… MEDEL_BENCH_RUN=… " + cmd
     return res, cmds
+
+
+def bench_appends_before_after(before, after, duration, rounds=2):
+    """(e): (b) on the before and the after medeld, alternating, rounds
+    times. Per side and connection count the median events/s, and per
+    connection count the median of the rounds' after/before ratios."""
+    got = {"before": {1: [], 64: []}, "after": {1: [], 64: []}}
+    for _ in range(rounds):
+        for side, d in (("before", before), ("after", after)):
+            res, _ = bench_appends(d, duration)
+            for conns in (1, 64):
+                got[side][conns].append(res[conns][0])
+    out = {}
+    for conns in (1, 64):
+        b, a = got["before"][conns], got["after"][conns]
+        out[conns] = (median(b), median(a),
+                      median([x / y for x, y in zip(a, b)]), b, a)
+    return out
 
 
 def commit_shape(d):
@@ -386,12 +420,12 @@ def row(label, r):
             f"ratio {r[2]:.2f}  (rounds: {runs})")
 
 
-def report_plain(duration, reads, rcmds, appends, acmds):
+def report_plain(duration, reads, rcmds, appends, acmds, rounds):
     a1, a64 = appends[1][0], appends[64][0]
     return [
         "",
         "(a) GET /v1/balances?party=malmo-asn, 64 connections, "
-        f"{duration} s; medians of 3 rounds, ratio = median of the "
+        f"{duration} s; medians of {rounds} rounds, ratio = median of the "
         "rounds' medeld/nginx:",
         row("nginx, same-size static file", reads["nginx"]),
         row("medeld, same query (cached)", reads["cached-1"]),
@@ -430,12 +464,36 @@ def report_tls(duration, tls, tcmds):
     ]
 
 
+def report_before_after(before, reads, appends):
+    lines = [
+        "(e) before (" + before + ") and after, the same rounds as (a) "
+        "and (b):",
+        row("before, same query (cached)", reads["before-cached"]),
+        row("before, as_of varies (built)", reads["before-built"]),
+        "    after / before (median of the rounds' ratios to nginx):"
+        f" cached {reads['cached-1'][2] / reads['before-cached'][2]:.2f},"
+        f" built {reads['built-1'][2] / reads['before-built'][2]:.2f}",
+    ]
+    for conns in (1, 64):
+        b, a, ratio, bs, as_ = appends[conns]
+        lines.append(
+            f"    appends, {conns:2} connection(s): before {b:8.0f} events/s,"
+            f" after {a:8.0f} events/s, after/before {ratio:.2f}  (rounds:"
+            f" before {', '.join(f'{x:.0f}' for x in bs)};"
+            f" after {', '.join(f'{x:.0f}' for x in as_)})")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--medeld")
     ap.add_argument("--tls-only", action="store_true",
                     help="run (d), the TLS reads, alone")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--before",
+                    help="a medeld of an earlier commit, measured beside "
+                    "this one in (a) and (b)")
     args = ap.parse_args()
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
@@ -445,7 +503,7 @@ def main():
     lines = [f"machine: {machine()}", f"medeld: {binary}"]
 
     d = Medeld(binary, data, 1)
-    nginx = d2 = d3 = None
+    nginx = d2 = d3 = d4 = None
     try:
         n = load(d)
         st, body = d.request("GET", "/v1/balances?party=malmo-asn")
@@ -457,15 +515,26 @@ def main():
         data3 = copy_ledger(d, "data3")
         if not args.tls_only:
             d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
+            if args.before:
+                d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
+                            tag="-before")
             reads, rcmds = bench_reads(d, d2, nginx, "malmo-asn",
-                                       args.duration)
+                                       args.duration, args.rounds,
+                                       before=d4)
             d2.stop()
             d2 = None
             appends, acmds = bench_appends(d, args.duration)
             lines += report_plain(args.duration, reads, rcmds, appends,
-                                  acmds)
+                                  acmds, args.rounds)
+            if d4 is not None:
+                both = bench_appends_before_after(d4, d, args.duration,
+                                                  args.rounds)
+                lines += report_before_after(args.before, reads, both)
+                d4.stop()
+                d4 = None
         d3 = Medeld(binary, data3, 1, tls=cert)
-        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration)
+        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration,
+                                     args.rounds)
         lines += report_tls(args.duration, tls, tcmds)
         d3.stop()
         d3 = None
@@ -473,7 +542,7 @@ def main():
         d = None
         nginx.stop()
     finally:  # never leave a server behind
-        for server in (d, d2, d3, nginx):
+        for server in (d, d2, d3, d4, nginx):
             if server is not None and server.proc.poll() is None:
                 stop_now(server.proc)
     text = "\n".join(lines)
