@@ -336,7 +336,7 @@ static const char ma_html_style[] =
     "font-variant-numeric:tabular-nums}\n"
     "tr.total td{font-weight:bold;border-top:0.6pt solid #000;"
     "border-bottom:none}\n"
-    "td.none{color:#444;font-style:italic}\n"
+    "td.none{color:#444;font-style:italic}td.d{white-space:nowrap}\n"
     "span.id{font-family:'DejaVu Sans Mono',monospace;font-size:7.5pt}\n"
     "</style>\n";
 
@@ -452,7 +452,11 @@ static void ma_html_table(struct ma_hb *b, const cJSON *arr,
 				continue;
 			}
 			bool party = strcmp(keys[k], "party") == 0;
-			hs(b, "<td>");
+			/* a date or a time is never broken over two lines */
+			bool when = strcmp(keys[k], "date") == 0 ||
+			            strcmp(keys[k], "due") == 0 ||
+			            strcmp(keys[k], "recorded_at") == 0;
+			hs(b, when ? "<td class=\"d\">" : "<td>");
 			if (cJSON_IsNumber(x))
 				hf(b, "%.0f", x->valuedouble);
 			else if (cJSON_IsString(x) &&
