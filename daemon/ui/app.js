@@ -93,6 +93,8 @@ async function render() {
   setLang(state.params.lang);
   frame(state);
   placeSlider(state.params.date);
+  clearTimeout(redraw); // this draw is as new as the pending one
+  redraw = null;
   const mine = ++generation;
   const main = $("main");
   main.dataset.ready = "0";
@@ -153,12 +155,17 @@ const LIVE_MIN_MS = 1000;
 let lastDrawn = 0;
 let redraw = null;
 
+// New events: the names are forgotten at once, the view is marked stale
+// (data-ready "stale") until it is drawn again, and a draw the reader asks
+// for in the meantime (another view, another date) takes the place of
+// the pending one (render cancels it): a view is drawn once per change.
 function refreshSoon() {
+  forget();
   if (st.read().view === "registrera" || redraw) return;
+  $("main").dataset.ready = "stale";
   const wait = Math.max(0, lastDrawn + LIVE_MIN_MS - Date.now());
   redraw = setTimeout(() => {
     redraw = null;
-    forget();
     render();
   }, wait);
 }

@@ -63,9 +63,21 @@ class Web(unittest.TestCase):
 
     def open(self, view, **params):
         from urllib.parse import urlencode
+        self.caught_up()
         q = urlencode(params)
         open_view(self.drv, f"{self.led.base}#/{view}" + (f"?{q}" if q
                                                           else ""))
+
+    def caught_up(self):
+        """Waits until the page's live follow has seen the ledger's head
+        (a test's POST would otherwise redraw the view under the test's
+        feet once the long-poll answers); the next draw then replaces the
+        pending one (app.js)."""
+        head = str(self.led.api("/healthz")["head_seq"])
+        WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
+            "var l = document.getElementById('live');"
+            "return !l || !l.dataset.seq || l.dataset.seq === arguments[0];",
+            head))
 
     def cells(self, row):
         """{key: (text, data-ore)} of a row's money cells."""
