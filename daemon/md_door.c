@@ -513,11 +513,7 @@ md_door_refuse(struct md_door *d, struct evbuffer *src, const struct md_head *h,
 	return BEV_NEED_MORE;
 }
 
-/* The connection's first moment with a descriptor (evhttp sets it after
- * md_door_bev returns): a served slot (md_conns_admit), or 503 at once,
- * before its request is read.
- *
- * A TCP connection gets TCP_NODELAY: an answer leaves in more than one
+/* A TCP connection gets TCP_NODELAY: an answer leaves in more than one
  * write (head, body, chunks), and with Nagle's algorithm its last short
  * segment waits for the client's ACK of the one before, which a Linux
  * client delays by up to 40 ms on a kept-alive connection. Measured
@@ -532,6 +528,7 @@ static void md_door_nodelay(int fd)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		                 sizeof one);
 }
+
 /* The connection's first moment with a descriptor (evhttp sets it after
  * md_door_bev returns): a served slot (md_conns_admit), or 503 at once,
  * before its request is read. */
