@@ -95,7 +95,7 @@ static int ml_mig_acts_chunk(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
 	gp[1] = ml_be32_get((unsigned char *)k->mv_data + 4);
 	while (rc == 0 && (rc = ml_chunk_read(&r, &seq, &p, &by)) == 1)
 		rc = ml_mig_acts_entry(st, txn, cur, gp, date, seq, &p, by);
-	return rc == 0 ? 0 : rc < 0 ? ML_E_CORRUPT : rc;
+	return rc; /* ml_chunk_read's ML_E_CORRUPT, or the entry's error */
 }
 
 int ml_migrate_acts(struct ml_store *st, MDB_txn *txn)
