@@ -322,7 +322,8 @@ static void migrate_in_map(const char *src, size_t slack_pages)
 	mdb_env_create(&env);
 	mdb_env_set_maxdbs(env, 16);
 	MT_REQUIRE(mdb_env_open(env, work, MDB_RDONLY, 0600) == 0);
-	MT_REQUIRE(mdb_env_stat(env, &ms) == 0 && mdb_env_info(env, &info) == 0);
+	MT_REQUIRE(mdb_env_stat(env, &ms) == 0 &&
+	           mdb_env_info(env, &info) == 0);
 	mdb_env_close(env);
 	struct ml_open_opts opts = {
 	    .map_bytes_initial =
