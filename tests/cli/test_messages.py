@@ -34,7 +34,7 @@ import messages_src
 
 # The sources test_zz_coverage must see provoked, at least: it may only
 # grow (messages_src.py counts them; the goal is every one).
-MIN_EXERCISED = 118
+MIN_EXERCISED = 126
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
@@ -489,6 +489,62 @@ class Messages(unittest.TestCase):
         r = self.run_db(EXIT_USAGE, "append", chain)
         self.assertIn(b"line 101, field corrects: seq %d ends a chain of 100"
                       % (head + 100), r.err)
+
+    def damaged(self, name, edit):
+        """A copy of the ledger rebuilt by mdb_dump/mdb_load (lmdb-utils)
+        with edit applied to its dump (hex): a ledger someone or something
+        broke, as medel meets it."""
+        import subprocess
+        dump = subprocess.run(["mdb_dump", "-a", self.db],
+                              capture_output=True, check=True).stdout
+        text = edit(dump.decode("ascii"))
+        out = os.path.join(self.dir, name)
+        os.makedirs(out)
+        subprocess.run(["mdb_load", out], input=text.encode("ascii"),
+                       capture_output=True, check=True)
+        return out
+
+    def test_damaged_ledgers(self):
+        """A directory whose data.mdb is not the ledger medel wrote: each
+        is named, and medel stops (3) before reading anything."""
+        fmt = " 666f726d6174\n 00000004\n"  # "format": version 4
+
+        def drop_db(name):
+            def edit(t):
+                start = t.index("database=%s\n" % name)
+                start = t.rindex("VERSION=", 0, start)
+                end = t.index("DATA=END\n", start) + len("DATA=END\n")
+                return t[:start] + t[end:]
+            return edit
+
+        cases = [
+            ("noformat", lambda t: t.replace(fmt, ""),
+             b"is not a medel ledger (no format record)"),
+            ("future", lambda t: t.replace(
+                fmt, " 666f726d6174\n 00000063\n"),
+             b"has ledger format version 99; this medel knows version "),
+            ("nolog", drop_db("log"), b"lacks the database 'log'"),
+            ("other", lambda t: t[:t.index("VERSION=", 1)].replace(
+                "database=acct\n", ""),
+             b"holds an LMDB file that is not a medel ledger"),
+        ]
+        for name, edit, words in cases:
+            with self.subTest(name=name):
+                d = self.damaged(name, edit)
+                r = self.run_db(EXIT_UNREACHABLE, "--db", d, "log")
+                self.assertIn(words, r.err)
+        # a path longer than a file name may be
+        long = os.path.join(self.dir, "a" * 4000, "b" * 200)
+        self.run_db(EXIT_UNREACHABLE, "--db", long, "log")
+
+    def test_held_by_medeld(self):
+        """--db on the directory a running medeld holds names the
+        daemon's socket to use instead."""
+        d = Medeld(data=self.db)
+        self.addCleanup(d.cleanup)
+        d.start()
+        r = self.run_db(EXIT_UNREACHABLE, "log")
+        self.assertIn(b"a running medeld holds the ledger in", r.err)
 
     def test_zz_coverage(self):
         """Runs last: which message sources the tests above provoked."""
