@@ -19,7 +19,10 @@ Coverage is measured: messages_src.py finds every message source (a
 call of ml_fail, mc_refuse, mc_usage, …) with its format, and
 test_zz_coverage matches the stderr of every run above against them,
 prints how many were provoked and lists the rest, and fails when fewer
-than MIN_EXERCISED were (a floor that only rises, towards all).
+than MIN_EXERCISED were (a floor that only rises, towards all). Sources
+messages_src.NOT_PROVOKED sets aside (guarded by an earlier check, or
+too costly to reach) are listed with their reasons and must stay
+unprovoked: one a test reaches belongs with the rest.
 """
 import glob
 import json
@@ -34,7 +37,7 @@ import messages_src
 
 # The sources test_zz_coverage must see provoked, at least: it may only
 # grow (messages_src.py counts them; the goal is every one).
-MIN_EXERCISED = 135
+MIN_EXERCISED = 137
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
@@ -619,20 +622,61 @@ class Messages(unittest.TestCase):
         self.assertIn(b"it resolves was corrected by seq %d"
                       % seq["f:alloc2"], r.err)
 
+    def test_corrections_undone(self):
+        """A correction corrected once 2020 is closed, so the expense it
+        took back would count again from the day of the correction, after
+        its grant's use_by."""
+        fix = {"type": "correction", "note": "n"}
+        self.append_one(0, dict(fix, id="f:exp", date="2020-12-20",
+                                corrects=17))  # seq 17 is an expense
+        self.append_one(0, {"type": "close", "id": "close:2020",
+                            "date": "2020-12-31"})
+        seq = self.seqs()
+        r = self.append_one(EXIT_REFUSED, dict(
+            fix, id="f:f:exp", date="2021-06-01", corrects=seq["f:exp"]))
+        self.assertIn(b"would count again from 2021-06-01, after its "
+                      b"grant's use_by 2020-12-31", r.err)
+
+    def test_picture_too_wide(self):
+        """A trace with more activities than its picture shows readably
+        is refused as SVG, naming the CSV to ask for instead."""
+        lines = [json.dumps({
+            "type": "expense", "id": f"x:{i}", "date": "2020-12-31",
+            "grant": STORSTHLM, "party": "sodertalje",
+            "activity": f"Aktivitet {i}", "amount": 1}) for i in range(81)]
+        r = medel("--db", self.db, "append",
+                  self.write("acts.jsonl", "\n".join(lines) + "\n"))
+        self.assertEqual(r.rc, 0, r)
+        r = self.run_db(EXIT_USAGE, "trace", STORSTHLM, "--format", "svg")
+        self.assertIn(b"more than a picture shows readably (80): ask for "
+                      b"format=csv", r.err)
+
     def test_zz_coverage(self):
         """Runs last: which message sources the tests above provoked."""
         if len(SEEN) < 20:
             self.skipTest("run the whole file to measure coverage")
         srcs = messages_src.sources(SOURCE)
         counted = [s for s in srcs if not s.internal and not s.generic]
+        aside = [s for s in counted if s.not_provoked]
+        counted = [s for s in counted if not s.not_provoked]
         hit = messages_src.hits(counted, SEEN)
         missed = [s for s in counted if s not in hit]
         print(f"\nmessage sources exercised: {len(hit)} of {len(counted)} "
-              f"({sum(s.internal for s in srcs)} internal and "
+              f"({sum(s.internal for s in srcs)} internal, "
               f"{sum(s.generic and not s.internal for s in srcs)} generic "
-              f"not counted); not yet:", file=sys.stderr)
+              f"and {len(aside)} not provoked on purpose not counted); "
+              f"not yet:", file=sys.stderr)
         for s in missed:
             print(f"  {s}", file=sys.stderr)
+        print("not provoked on purpose:", file=sys.stderr)
+        for s in aside:
+            print(f"  {s}\n    {s.not_provoked}", file=sys.stderr)
+        # a source set aside that a test provokes after all, or a reason
+        # whose source is gone, is a classification to correct
+        self.assertEqual(messages_src.hits(aside, SEEN), set())
+        self.assertEqual(
+            set(messages_src.NOT_PROVOKED) - {
+                (s.path.replace(os.sep, "/"), s.fmt) for s in aside}, set())
         self.assertGreaterEqual(len(hit), MIN_EXERCISED)
 
 
