@@ -37,7 +37,7 @@ import messages_src
 
 # The sources test_zz_coverage must see provoked, at least: it may only
 # grow (messages_src.py counts them; the goal is every one).
-MIN_EXERCISED = 137
+MIN_EXERCISED = 139
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
@@ -650,6 +650,39 @@ class Messages(unittest.TestCase):
         r = self.run_db(EXIT_USAGE, "trace", STORSTHLM, "--format", "svg")
         self.assertIn(b"more than a picture shows readably (80): ask for "
                       b"format=csv", r.err)
+
+    def test_conditional_distribution(self):
+        """A conditional distribution's confirm takes no amount."""
+        self.append_one(0, {
+            "type": "distribution", "id": "d:cond", "date": "2020-12-01",
+            "grant": "psykisk-halsa-2020", "from": "kammarkollegiet",
+            "amount": 10000, "key_name": "k", "key": {"malmo": 1},
+            "condition": "a plan"})
+        r = self.append_one(EXIT_USAGE, {
+            "type": "confirm", "id": "c:d", "allocation": "d:cond",
+            "amount": 5000, "date": "2020-12-05"})
+        self.assertIn(b"is a conditional distribution, whose confirm "
+                      b"confirms every share as computed and takes no "
+                      b"amount", r.err)
+
+    def test_medeld_on_a_held_ledger(self):
+        """medeld started on a ledger another process holds (here a
+        shared lock, as medel --db takes) says so and stops."""
+        import fcntl
+        import subprocess
+        with open(os.path.join(self.db, "medel.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            p = subprocess.run(
+                [os.environ.get("MEDELD", "medeld"), "--data", self.db,
+                 "--socket", os.path.join(self.dir, "m.sock")],
+                capture_output=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0, p)
+        err = p.stderr.decode("utf-8")
+        self.assertIn("medeld: the ledger in %s is held by another "
+                      "process" % self.db, err)
+        for bad in (A_VOWEL, DOUBLED):
+            self.assertNotRegex(p.stderr, bad)
+        SEEN.append(err)
 
     def test_zz_coverage(self):
         """Runs last: which message sources the tests above provoked."""
