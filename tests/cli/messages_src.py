@@ -93,6 +93,11 @@ NOT_PROVOKED = {
      "that kind"): "costly: needs 1 000 000 parties or grants defined",
     ("ledger/api/ma_api.c", "the answer is larger than %u bytes: ask for "
      "less (limit, grant, party)"): "costly: needs an answer over 96 MiB",
+    ("ledger/api/ma_statement.c", "the statement does not fit the "
+     "answer"): "costly: needs a statement (CSV or HTML) over 96 MiB",
+    ("ledger/api/ma_api_write.c", "the warnings on this batch do not fit "
+     "in an answer"): "costly: needs over 32 MiB of warnings from one "
+                      "batch (at most 10 000 events, 7 warnings each)",
     ("ledger/api/ma_api.c", "no valid bearer token"):
         "guarded: medeld refuses a request without a valid token first "
         "('this request needs Authorization: Bearer <token>')",
