@@ -437,23 +437,30 @@ static int mc_stream_run(struct mc_ctx *ctx, struct mc_stream *s,
 
 /* Reads f's first lines up to the first that is not blank into *head
  * and says whether the file is JSON Lines to stream: that line is one
- * JSON object by itself. */
-static bool mc_stream_detect(FILE *f, struct ml_buf *head)
+ * JSON object by itself. A line longer than one batch may be (head
+ * cannot hold it) sets *too_long to its number: no batch can hold it,
+ * whichever way the file is read. */
+static bool mc_stream_detect(FILE *f, struct ml_buf *head, unsigned *too_long)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	bool stream = false;
+	unsigned line_no = 0;
+	*too_long = 0;
 	for (;;) {
 		n = getline(&line, &cap, f);
 		if (n <= 0)
 			break;
+		line_no++;
 		const char *t = line;
 		if (head->len == 0 && n >= 3 &&
 		    memcmp(t, "\xef\xbb\xbf", 3) == 0)
 			t += 3, n -= 3; /* the BOM is not part of the text */
-		if (ml_buf_add(head, t, (size_t)n) != 0)
+		if (ml_buf_add(head, t, (size_t)n) != 0) {
+			*too_long = line_no;
 			break;
+		}
 		size_t blank = strspn(t, " \t\r\n");
 		if (blank >= (size_t)n)
 			continue;
@@ -478,7 +485,14 @@ static int mc_append_file(struct mc_ctx *ctx, struct mc_post *post,
 	struct ml_buf head;
 	ml_buf_init(&head, ML_BODY_BYTES_MAX + 1);
 	int exit = MC_EXIT_OK;
-	if (mc_stream_detect(f, &head)) {
+	unsigned too_long;
+	bool stream = mc_stream_detect(f, &head, &too_long);
+	if (too_long > 0) {
+		exit = mc_refuse(ctx, "too_large",
+		                 "%s line %u is larger than one batch may be "
+		                 "(8 MiB)",
+		                 name, too_long);
+	} else if (stream) {
 		s->name = name;
 		s->line_no = 0;
 		s->first_line = 1;
