@@ -4,7 +4,9 @@
 // Every figure a view shows comes from one API answer (STYLE.md: the page
 // is a thin reader of the API, so it and `medel --json` cannot disagree).
 // A render that a newer one overtakes is dropped; when a view is drawn,
-// #main gets data-ready="1" (the browser tests wait for it).
+// #main gets data-ready="1" and data-drawn, the address it shows (the
+// browser tests wait for both: until the hashchange event has run, the
+// previous view is still "ready").
 //
 // Live: the page follows the log with the long-poll subscription
 // (GET /v1/events?after=HEAD&wait=30) and draws the view again when
@@ -115,6 +117,7 @@ async function render() {
   // ms since the page's navigation began (tools/bench/bench_web.py reads
   // it on the first drawing: the time to a rendered view)
   main.dataset.readyMs = String(Math.round(performance.now()));
+  main.dataset.drawn = location.hash; // the address this draw shows
   main.dataset.ready = "1";
 }
 

@@ -141,7 +141,8 @@ def open_view(drv, url, timeout_s=30):
         drv.get(url)
     WebDriverWait(drv, timeout_s).until(lambda d: d.execute_script(
         "var m = document.getElementById('main');"
-        "return m && m.dataset.ready === '1';"))
+        "return m && m.dataset.ready === '1' &&"
+        " m.dataset.drawn === location.hash;"))
     errors = drv.find_elements("id", "error")
     if errors:
         raise AssertionError(f"{url}: the page says {errors[0].text}")

@@ -170,16 +170,23 @@ class Web(unittest.TestCase):
             rows = table[0].find_elements(By.CSS_SELECTOR, "tbody tr")
             self.assertEqual(len(rows), len(b["rows"]), g["grant"])
             by_party = {r.get_attribute("data-row"): r for r in rows}
+            # pending columns only in a grant with conditional money
+            pending = any(r["pending"] or r["pending_out"]
+                          for r in b["rows"])
+            keys = COLUMNS + (["pending", "pending_out"] if pending else [])
             for api_row in b["rows"]:
                 row = by_party[api_row["party"]]
                 self.assertEqual(row.find_element(By.CSS_SELECTOR,
                                                   "a.party").text,
                                  names[api_row["party"]])
-                self.assertRowIs(row, api_row, COLUMNS)
+                self.assertRowIs(row, api_row, keys)
                 shown[(g["grant"], api_row["party"])] = self.cells(row)
+                self.assertEqual("pending" in shown[(g["grant"],
+                                                     api_row["party"])],
+                                 pending, g["grant"])
             foot = table[0].find_elements(By.CSS_SELECTOR, "tfoot tr")
             if "totals" in b:
-                self.assertRowIs(foot[0], b["totals"], COLUMNS)
+                self.assertRowIs(foot[0], b["totals"], keys)
             else:  # the page never sums by itself
                 self.assertEqual(foot, [])
         return shown
@@ -193,12 +200,25 @@ class Web(unittest.TestCase):
                                 "e.dispatchEvent(new Event('change'));")
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('date=2021-04-01') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         april = self.check_overview("2021-04-01")
         self.assertNotEqual(june, april)
         # The worked example's own figure: Stockholm's 22 949 683 kr.
         self.assertEqual(april[("prestation-2012", "stockholm")]
                          ["received"][0], "22\u00a0949\u00a0683\u00a0kr")
+
+    def test_overview_shows_pending_money(self):
+        # SKL 2014 (docs/examples): eHälsa's estimate is still pending on
+        # 2014-01-31, so its post shows the pending columns.
+        self.open("oversikt", date="2014-01-31")
+        shown = self.check_overview("2014-01-31")
+        post = "evidensbaserad-praktik-2014/ehalsa"
+        b = self.led.api("/v1/balances", grant=post, as_of="2014-01-31")
+        county = [r for r in b["rows"] if r["party"] == "stockholms-lan"][0]
+        self.assertGreater(county["pending"], 0)
+        self.assertEqual(shown[(post, "stockholms-lan")]["pending"],
+                         (money(county["pending"]), str(county["pending"])))
 
     def test_known_at_shows_the_older_answer(self):
         known = self.led.first_batch_end  # only malmo-2020 was known
@@ -228,7 +248,8 @@ class Web(unittest.TestCase):
                               '#f-type option[value="payout"]').click()
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('type=payout') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         want = self.led.api("/v1/events", party="malmo", type="payout",
                             limit=200)
         seqs = [int(r.get_attribute("data-seq")) for r in
@@ -319,7 +340,8 @@ class Web(unittest.TestCase):
         self.drv.find_element(By.ID, "lang").click()
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('lang=en') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         self.assertEqual(self.drv.find_element(By.ID, "nav-oversikt").text,
                          "Overview")
         b = self.led.api("/v1/balances", grant="prestation-2012",
@@ -473,7 +495,8 @@ class Web(unittest.TestCase):
         self.drv.find_element(By.ID, "rec-log-link").click()
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('handelser') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         row = self.drv.find_element(
             By.CSS_SELECTOR, f'#log tr[data-seq="{stored[0]["seq"]}"]')
         self.assertIn(money(123450), text(row))
@@ -575,7 +598,8 @@ class Web(unittest.TestCase):
             "arguments[0].dispatchEvent(new Event('change'));", slider, k)
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('date=2021-03-16') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         self.check_overview("2021-03-16")
 
     def test_events_in_a_date_range(self):
@@ -626,7 +650,8 @@ class Web(unittest.TestCase):
         link.click()
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             f"return location.hash.includes('hl={wrong}') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         target = self.drv.find_element(By.ID, "target")
         self.assertEqual(target.get_attribute("data-seq"), str(wrong))
         back = target.find_element(By.CSS_SELECTOR,
@@ -662,7 +687,8 @@ class Web(unittest.TestCase):
         WebDriverWait(self.drv, 30).until(lambda d: d.execute_script(
             "return location.hash.includes('#/part') &&"
             " location.hash.includes('party=sodertalje') &&"
-            " document.getElementById('main').dataset.ready === '1'"))
+            " document.getElementById('main').dataset.ready === '1' &&"
+            " document.getElementById('main').dataset.drawn === location.hash"))
         names = {p["party"]: p["name"] for p in
                  self.led.api("/v1/parties")["parties"]}
         self.assertEqual(self.drv.find_element(By.CSS_SELECTOR, "main h2")

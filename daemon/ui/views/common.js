@@ -48,6 +48,15 @@ export function moneyCols(keys) {
   return keys.map((k) => ({ key: k, label: t(k), money: true }));
 }
 
+// keys with the pending figures (conditional allocations, not yet
+// confirmed) after allocated_out, when any of rows has pending money:
+// most grants never have any, and their tables stay as narrow as before.
+export function withPending(keys, rows) {
+  if (!rows.some((r) => r.pending || r.pending_out)) return keys;
+  const at = keys.indexOf("allocated_out") + 1;
+  return [...keys.slice(0, at), "pending", "pending_out", ...keys.slice(at)];
+}
+
 // The foot row of a table: the API's totals, or null when the answer
 // has none (the page never sums figures itself).
 export function totalsRow(totals, label) {

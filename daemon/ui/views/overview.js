@@ -1,7 +1,8 @@
 // views/overview.js — Översikt: every grant as a tree with its posts,
 // each with its parties' figures (/v1/balances?grant=G) and the totals
 // the API summed; a grant with posts also shows the API's total over the
-// grant and its posts (posts=1). The page adds nothing up itself: while
+// grant and its posts (posts=1); a grant with conditional money shows its
+// pending figures too. The page adds nothing up itself: while
 // the API's answer has no "totals" (they are being added to it), no
 // totals row is shown. Parties are ordered as their tree and
 // indented by depth. A party opens its page, a grant its flow.
@@ -10,7 +11,8 @@ import * as api from "../api.js";
 import { h } from "../dom.js";
 import { money, svCompare } from "../fmt.js";
 import { t } from "../i18n.js";
-import { grantLink, moneyCols, partyLink, table, totalsRow } from "./common.js";
+import { grantLink, moneyCols, partyLink, table, totalsRow, withPending }
+  from "./common.js";
 
 export const COLUMNS = ["allocated", "allocated_out", "received", "paid_out",
   "spent", "repaid", "carried_out", "held"];
@@ -45,7 +47,7 @@ async function grantBlock(ctx, id, level) {
   ]);
   const cols = [{ key: "party", label: t("party"), cell: (r) =>
     h("span", { class: `depth${Math.min(r._depth, 4)}` }, partyLink(ctx, r.party)) },
-  ...moneyCols(COLUMNS)];
+  ...moneyCols(withPending(COLUMNS, b.rows))];
   const rows = rowsByTree(ctx, b.rows);
   const parts = [h(`h${Math.min(level + 2, 4)}`, {}, grantLink(ctx, id)), facts(ctx, g),
     rows.length ? table(ctx, cols, rows, totalsRow(b.totals, t("total")),
@@ -54,7 +56,8 @@ async function grantBlock(ctx, id, level) {
   if (posts.length) {
     parts.push(subs);
     if (all.totals)
-      parts.push(table(ctx, [{ key: "x", label: "" }, ...moneyCols(COLUMNS)], [],
+      parts.push(table(ctx, [{ key: "x", label: "" },
+        ...moneyCols(withPending(COLUMNS, [all.totals]))], [],
         totalsRow(all.totals, t("total_posts")),
         { class: "money posts-total", "data-grant-posts": id }));
   }

@@ -8,7 +8,7 @@ import { h, select } from "../dom.js";
 import { money, svCompare, time } from "../fmt.js";
 import { t } from "../i18n.js";
 import { go, withParams } from "../state.js";
-import { grantLink, moneyCols, partyLink, table } from "./common.js";
+import { grantLink, moneyCols, partyLink, table, withPending } from "./common.js";
 import { COLUMNS } from "./overview.js";
 
 function header(ctx, id, rollup) {
@@ -40,7 +40,7 @@ export default async function render(ctx) {
     api.get("/v1/events", { party: id, limit: 1000 }),
   ]);
   const cols = [{ key: "grant", label: t("grant"), cell: (r) => grantLink(ctx, r.grant) },
-    ...moneyCols(COLUMNS)];
+    ...moneyCols(withPending(COLUMNS, b.rows))];
   const mine = d.items.filter((x) => x.party === id);
   const recent = log.events.slice(-20).reverse();
   return [pick, header(ctx, id, rollup), h("h3", {}, t("figures")),
