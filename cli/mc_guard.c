@@ -3,7 +3,8 @@
  *
  * LMDB 0.9 keeps no page checksums: a damaged node offset in a page can
  * make it read outside the page, and the process gets SIGSEGV (or SIGBUS
- * past the end of the file) inside mdb_get or a cursor step. The library
+ * past the end of the file) inside mdb_get or a cursor step, or LMDB
+ * stops on its own assertion (abort: SIGABRT, "IS_LEAF(mp)"). The library
  * says what verify and opening read at every moment (ml_damage.h); this
  * handler, installed by verify alone, turns such a fault into a sentence
  * on stderr and verify's exit status for a difference (1), so a nightly
@@ -68,4 +69,5 @@ void mc_guard_verify(void)
 	sa.sa_flags = sigaltstack(&ss, NULL) == 0 ? SA_ONSTACK : 0;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
 }

@@ -88,12 +88,13 @@ size_t ml_damage_message(int sig, char *buf, size_t size)
 		return 0;
 	size_t at = 0;
 	ml_put(buf, size, &at,
-	       "the ledger file is damaged: LMDB read outside a page (");
-	ml_put(buf, size, &at,
-	       sig == SIGBUS    ? "SIGBUS"
-	       : sig == SIGSEGV ? "SIGSEGV"
-	                        : "a signal");
-	ml_put(buf, size, &at, ") reading ");
+	       sig == SIGBUS ? "the ledger file is damaged: LMDB read outside "
+	                       "a page (SIGBUS) reading "
+	       : sig == SIGSEGV
+	           ? "the ledger file is damaged: LMDB read outside a page "
+	             "(SIGSEGV) reading "
+	           : "the ledger file is damaged: LMDB stopped on its own "
+	             "check of a page (SIGABRT) reading ");
 	ml_put(buf, size, &at,
 	       table >= 0 && table < ML_DB_COUNT ? ml_table_words[table]
 	                                         : "the file's pages");
