@@ -685,8 +685,8 @@ static int tp_summary(const struct tp_opts *o, size_t npos)
 	printf("tamper: %zu copies of %zu positions:", lines, npos);
 	for (int k = 0; k < 7; k++)
 		printf(" %s %zu%s", names[k], count[k], k < 6 ? "," : "\n");
-	printf("tamper: %zu of them caught by the damage guard (LMDB read "
-	       "outside a damaged page; counted as refused or verify)\n",
+	printf("tamper: %zu of them caught by the damage guard (LMDB crashed "
+	       "on a damaged page; counted as refused or verify)\n",
 	       caught);
 	bool bad = count[4] + count[6] > 0 || lines != npos;
 	printf("tamper: %s\n", bad ? "FAIL" : "PASS");
