@@ -130,6 +130,11 @@ int mc_check_count(struct mc_ctx *ctx, const char *name, const char *value,
  * error is reported and *exit_out holds the exit status. */
 struct mc_conn *mc_ctx_conn(struct mc_ctx *ctx, bool may_create, int *exit_out);
 
+/* Installs verify's handler of SIGSEGV and SIGBUS (mc_guard.c): LMDB
+ * crashing on a damaged page while verify or open reads it is reported on
+ * stderr, naming what was read, with exit status MC_EXIT_REFUSED. */
+void mc_guard_verify(void);
+
 /* One request through the connection; the answer in *r (which the
  * caller initialised). Returns the exit status the answer means when it
  * is an error (after reporting it), or MC_EXIT_OK for a 2xx answer. */

@@ -80,6 +80,9 @@ static int mc_verify_run(struct mc_ctx *ctx, int argc, char **argv)
 	int exit = mc_args_parse(ctx, argc, argv, NULL, 0, NULL, 0, &n_pos);
 	if (exit != MC_EXIT_OK)
 		return exit;
+	/* A page LMDB crashes on is named, not a silent death (mc_guard.c);
+	 * the ledger opens inside the call, so its open is guarded too. */
+	mc_guard_verify();
 	mc_progress_start(&progress, ctx->progress, "verifying", 0, false);
 	struct mc_call call = {.method = "GET",
 	                       .path = "/v1/verify",

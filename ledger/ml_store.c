@@ -20,6 +20,7 @@
 
 #include "ml_assert.h"
 #include "ml_limits.h"
+#include "ml_reading.h"
 
 static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
@@ -238,6 +239,7 @@ static int ml_format_check(struct ml_store *st, MDB_txn *txn,
 	for (int i = 0; i < ML_DB_COUNT; i++) {
 		if (version < ml_db_since(i))
 			continue; /* created by the migration */
+		ml_reading_db((enum ml_db)i);
 		rc = mdb_dbi_open(txn, ml_db_names[i], ml_db_flags[i],
 		                  &st->dbi[i]);
 		if (rc == MDB_NOTFOUND)
@@ -304,7 +306,9 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 			rc = ml_format_create(st, txn);
 	} else if (rc == 0) {
 		st->dbi[ML_DB_META] = meta;
+		ml_reading_begin("the ledger was being opened");
 		rc = ml_format_check(st, txn, err);
+		ml_reading_end();
 	}
 	if (rc != 0 && ml_error_norm(rc) != rc)
 		rc = ml_fail(err, ml_error_from_mdb(rc), -1, NULL,

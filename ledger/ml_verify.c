@@ -20,6 +20,7 @@
 #include "ml_hash.h"
 #include "ml_json.h"
 #include "ml_log.h"
+#include "ml_reading.h"
 #include "ml_record.h"
 #include "ml_verify_internal.h"
 
@@ -75,6 +76,7 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 		rc = ml_error_from_mdb(
 		    mv_cur_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
+	ml_reading_at(ML_DB_LOG, 1);
 	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= c->head; s++) {
 		if (mrc != 0) {
@@ -85,6 +87,7 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 			break;
 		}
 		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev);
+		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mv_cur_get(&cur, &key, &val, MDB_NEXT);
 	}
 	mv_cur_close(&cur);
@@ -97,10 +100,12 @@ static void *mv_chain_thread(void *arg)
 {
 	struct mv_chain *c = arg;
 	struct ml_read *rd = NULL;
+	ml_reading_begin("verify was re-hashing the chain");
 	c->rc = ml_ledger_read_begin(c->lg, &rd);
 	if (c->rc == 0)
 		c->rc = mv_chain_run(c, ml_read_txn(rd));
 	ml_ledger_read_end(c->lg, rd);
+	ml_reading_end();
 	return NULL;
 }
 
@@ -144,17 +149,23 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	memset(&x, 0, sizeof x);
 	memset(&chain, 0, sizeof chain);
 	memset(&head, 0, sizeof head);
+	ml_reading_begin("verify was reading the log's head");
+	ml_reading_db(ML_DB_META);
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
 	bool threaded = rc == 0 && pthread_create(&thread, NULL,
 	                                          mv_chain_thread, &chain) == 0;
+	ml_reading_begin("verify was re-hashing the chain");
 	if (rc == 0 && !threaded)
 		mv_chain_run(&chain, txn);
+	ml_reading_begin("verify was replaying the log");
 	if (rc == 0)
 		rc = mv_replay(st, txn, &x, &d, progress, progress_arg);
+	ml_reading_begin("verify was comparing the stored tables with the log");
 	if (rc == 0 && d.kind[0] == 0)
 		rc = mv_compare(st, txn, &x, &d, &checked);
+	ml_reading_end();
 	if (threaded)
 		pthread_join(thread, NULL);
 	mv_expect_free(&x);

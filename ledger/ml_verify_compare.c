@@ -237,6 +237,7 @@ static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	w.grant_sum = grant_sum;
 	memset(w.prefix, 0xff, sizeof w.prefix);
 	MDB_dbi dbi = st->dbi[db];
+	ml_reading_at(db, 0);
 	int rc = mv_cur_open(txn, dbi, &w.evt);
 	if (rc == 0)
 		rc = mv_cur_open(txn, dbi, &w.day);

@@ -17,6 +17,7 @@ int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 {
 	bool ok = false;
 	const char *why = NULL;
+	ml_reading_at(ML_DB_EVIDX, 0);
 	int rc = ml_evidx_verify(st, txn, x->head, &ok, &why);
 	*checked += x->head;
 	if (rc == ML_E_CORRUPT) { /* a correction names a seq it cannot */

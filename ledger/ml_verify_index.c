@@ -30,6 +30,7 @@ static int mv_each(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 	struct mv_cur cur;
 	MDB_val k, v;
 	*n = 0;
+	ml_reading_at(db, 0);
 	int rc = mv_cur_open(txn, st->dbi[db], &cur);
 	if (rc != 0) {
 		mv_cur_close(&cur);
@@ -260,6 +261,7 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	if (rc == 0 && d->kind[0] == 0 && n != (uint64_t)x->parties + x->grants)
 		mv_differ(d, "index", 0, "the numbers index is incomplete");
 	MDB_stat ms;
+	ml_reading_at(ML_DB_IDS, 0);
 	if (rc == 0 && d->kind[0] == 0 &&
 	    mdb_stat(txn, st->dbi[ML_DB_IDS], &ms) == 0 &&
 	    ms.ms_entries != x->ids)

@@ -14,6 +14,7 @@
 
 #include "ml_answer.h"
 #include "ml_ledger_internal.h"
+#include "ml_reading.h"
 #include "ml_state_internal.h"
 
 /* One posting group an event must have made. */

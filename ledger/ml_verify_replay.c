@@ -244,7 +244,9 @@ static int mv_resolve_condition(struct ml_store *st, MDB_txn *txn,
                                 struct ml_resolved *r)
 {
 	uint64_t seq = ev->settles_seq;
+	ml_reading_db(ML_DB_IDS);
 	int rc = seq == 0 ? ml_log_find_id(st, txn, ev->settles_id, &seq) : 0;
+	ml_reading_db(ML_DB_LOG);
 	if (rc == 0 && (seq == 0 || seq >= ev->seq))
 		return mv_differ(d, "record", ev->seq,
 		                 "seq %llu resolves an allocation that is not "
@@ -427,8 +429,10 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	ok = ok && rc == 0 &&
 	     (ml_type_is_money(t.type) || t.type == ML_TYPE_REPORT ||
 	      t.type == ML_TYPE_CORRECTION);
+	ml_reading_db(ML_DB_CORR);
 	if (ok)
 		rc = ml_state_event_root(st, txn, s, &e, &depth);
+	ml_reading_db(ML_DB_LOG);
 	if (ok && rc == 0)
 		rc = ml_log_get(st, txn, s, &t);
 	if (rc != 0 && rc != ML_E_CORRUPT && rc != ML_E_NOT_FOUND)
@@ -465,7 +469,9 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	x->date[ev->seq] = ev->date;
 	if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
+		ml_reading_db(ML_DB_IDS);
 		int rc = ml_log_find_id(st, txn, ev->id, &seq);
+		ml_reading_db(ML_DB_LOG);
 		x->ids++;
 		if (rc != 0 && rc != ML_E_NOMEM)
 			return mv_differ(d, "index", ev->seq,
@@ -511,6 +517,7 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		rc = ml_error_from_mdb(
 		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
 	MDB_val key, val;
+	ml_reading_at(ML_DB_LOG, 1);
 	int mrc = rc == 0 ? mdb_cursor_get(cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= head.seq && d->kind[0] == 0; s++) {
 		struct ml_event ev;
@@ -528,6 +535,7 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 			rc = 0; /* a difference: stop at the check above */
 		if (progress != NULL && (s & 0xffff) == 0)
 			progress(s, head.seq, arg);
+		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
 	if (x->first != NULL)

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""`medel verify` on a ledger with a page LMDB crashes on (issue 14).
+
+LMDB 0.9 keeps no page checksums: a flipped byte in a node offset of a
+page can make it read outside the page (SIGSEGV, or SIGBUS past the end
+of the file), or stop on its own assertion (SIGABRT). `medel verify` must then say that the file is damaged and
+what it was reading, and exit 1 as for any difference — not die by a
+signal (cli/mc_guard.c, ledger/include/ml_damage.h).
+
+The ledger is the tamper test's (tests/tools/test_tamper.py): the worked
+examples in sorted order, appended with `medel --db`. Its page layout does
+not depend on the recorded times, so each position below, taken from a
+tamper run's "caught SIG…" lines, makes LMDB crash on every build of it.
+If the examples change, the positions move: run `tamper LEDGER` on the
+new ledger and take new ones from its "caught" lines."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from clitest import MEDEL, SOURCE
+
+EXAMPLES = sorted(glob.glob(os.path.join(SOURCE, "docs", "examples",
+                                         "*.jsonl")))
+DAMAGED = "the ledger file is damaged: LMDB "
+HINT = ("flipping byte %d no longer makes LMDB crash (did docs/examples "
+        "change? take a new position from a tamper run, see the docstring)")
+
+
+class Damage(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="medel-damage-")
+        cls.db = os.path.join(cls.tmp, "ledger")
+        r = subprocess.run([MEDEL, "--db", cls.db, "append", *EXAMPLES],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, True)
+
+    def verify_flipped(self, pos, mask=0xff):
+        """medel verify on a copy with byte pos xor mask."""
+        copy = os.path.join(self.tmp, "copy-%d" % pos)
+        shutil.rmtree(copy, True)
+        os.mkdir(copy)
+        shutil.copy(os.path.join(self.db, "data.mdb"), copy)
+        with open(os.path.join(copy, "data.mdb"), "r+b") as f:
+            f.seek(pos)
+            b = f.read(1)[0]
+            f.seek(pos)
+            f.write(bytes([b ^ mask]))
+        return subprocess.run([MEDEL, "--db", copy, "verify"],
+                              capture_output=True, text=True, timeout=60)
+
+    def assert_named(self, r, pos, *words):
+        self.assertGreaterEqual(r.returncode, 0,
+                                "verify died by signal %d: %s"
+                                % (-r.returncode, r.stderr))
+        self.assertIn(DAMAGED, r.stderr, HINT % pos)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"(^|\n)medel: verify: ")
+        for w in words:
+            self.assertRegex(r.stderr, w)
+        self.assertIn("restore the ledger from its last backup", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_original_verifies(self):
+        r = subprocess.run([MEDEL, "--db", self.db, "verify"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("ok"), r.stdout)
+
+    def test_ids_page_while_replaying(self):
+        # A node offset of an ids leaf: LMDB's mdb_get of an event's id.
+        r = self.verify_flipped(27228)
+        self.assert_named(r, 27228, r"\(SIGSEGV\) reading the ids table",
+                          r"at seq \d+ of the log, while verify was "
+                          r"replaying the log\.")
+
+    def test_defs_page_while_comparing(self):
+        r = self.verify_flipped(44462)
+        self.assert_named(r, 44462,
+                          r"\(SIGSEGV\) reading the definitions table "
+                          r"while verify was comparing the stored tables")
+
+    def test_page_past_the_file_while_opening(self):
+        # The log's last leaf: opening reads each table's last record,
+        # and the damaged offset points past the end of the file.
+        r = self.verify_flipped(278545)
+        self.assert_named(r, 278545, r"\(SIGBUS\) reading the log while "
+                          r"the ledger was being opened\.")
+
+    def test_lmdb_assertion_on_a_log_page(self):
+        # Bit 3: LMDB's "Assertion 'IS_LEAF(mp)' failed" and abort().
+        # Either verify thread may meet the page first: the log is read
+        # by the chain's and by the replay.
+        r = self.verify_flipped(53192, 0x08)
+        self.assertIn("IS_LEAF", r.stderr, HINT % 53192)
+        self.assert_named(r, 53192,
+                          r"LMDB stopped on its own check of a page "
+                          r"\(SIGABRT\) reading the log, at seq \d+ of "
+                          r"the log, while verify was (replaying the log"
+                          r"|re-hashing the chain)\.")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
