@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ml_answer.h"
 #include "ml_buf.h"
 #include "ml_json.h"
 
@@ -158,4 +159,23 @@ bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
 	if (count != NULL)
 		*count = n;
 	return same;
+}
+
+bool tl_verify_ok(struct ml_ledger *lg)
+{
+	struct ml_read *rd;
+	struct ml_errinfo err = {0};
+	cJSON *doc = NULL;
+	if (ml_ledger_read_begin(lg, &rd) != 0)
+		return false;
+	int rc = ml_answer_verify(lg, rd, &doc, NULL, NULL, &err);
+	ml_ledger_read_end(lg, rd);
+	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	if (!ok) {
+		char *s = doc ? cJSON_PrintUnformatted(doc) : NULL;
+		fprintf(stderr, "verify: %s\n", s ? s : err.message);
+		free(s);
+	}
+	cJSON_Delete(doc);
+	return ok;
 }

@@ -1965,26 +1965,6 @@ static void test_events_index_blocks(void)
 	tl_close(lg, dir);
 }
 
-/* Does verify (which sums the log's index against the log) say ok? */
-static bool events_verify_ok(struct ml_ledger *lg)
-{
-	MDB_txn *txn;
-	cJSON *doc = NULL;
-	struct ml_errinfo err;
-	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
-		return false;
-	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
-	ml_ledger_read_end(lg, ml_read_of(txn));
-	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
-	if (!ok && doc != NULL) {
-		char *t = cJSON_PrintUnformatted(doc);
-		MT_FAIL_AT("verify: %s", t);
-		free(t);
-	}
-	cJSON_Delete(doc);
-	return ok;
-}
-
 /* A distribution is found under its grant, its from and every party of
  * its key (1 000 here), and so is its correction. One batch of 100 such
  * distributions gathers 100 100 index entries, more than
@@ -2053,7 +2033,7 @@ static void test_events_index_dist(void)
 		check_events_filter(lg, &f, &found);
 	}
 	MT_CHECK(found >= 12);
-	MT_CHECK(events_verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	ml_buf_free(&b);
 	ml_buf_free(&key);
 	tl_close(lg, dir);

@@ -80,25 +80,6 @@ static int64_t spent(struct ml_ledger *lg, int32_t ymd, uint64_t known_seq)
 	return t.v[ML_B_SPENT];
 }
 
-static bool verify_ok(struct ml_ledger *lg)
-{
-	MDB_txn *txn;
-	cJSON *doc = NULL;
-	struct ml_errinfo err;
-	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
-		return false;
-	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
-	ml_ledger_read_end(lg, ml_read_of(txn));
-	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
-	if (!ok && doc != NULL && cJSON_GetObjectItem(doc, "difference"))
-		fprintf(stderr, "verify: %s\n",
-		        cJSON_GetObjectItem(
-		            cJSON_GetObjectItem(doc, "difference"), "message")
-		            ->valuestring);
-	cJSON_Delete(doc);
-	return ok;
-}
-
 /* The hledger journal of the whole ledger (malloc'ed text). */
 static char *journal(struct ml_ledger *lg)
 {
@@ -196,7 +177,7 @@ static void test_closed_period(void)
 	            &err);
 	MT_CHECK_INT(rc, ML_E_ALREADY_CORRECTED);
 	MT_CHECK(strstr(err.message, "correct seq 14") != NULL);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	check_journal(lg);
 	tl_close(lg, dir);
 }
@@ -249,7 +230,7 @@ static void test_claim_edge(void)
 	            &err);
 	MT_CHECK_INT(rc, ML_E_OVER_CLAIM);
 	MT_CHECK(strstr(err.message, "by 2021-01-15") != NULL);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	tl_close(lg, dir);
 }
 
@@ -281,7 +262,7 @@ static void test_closed_confirm(void)
 	                  "{'type':'correction','date':'2020-04-02',"
 	                  "'corrects':5,'note':'planen kom aldrig'}",
 	                  NULL) == 0);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	tl_close(lg, dir);
 }
 
@@ -338,7 +319,7 @@ static void test_resolved_once(void)
 	MT_CHECK_INT(rc, ML_E_ALREADY_RESOLVED);
 	MT_CHECK(strstr(err.message, "already confirmed by seq 5; correct "
 	                             "seq 9 first") != NULL);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	tl_close(lg, dir);
 }
 

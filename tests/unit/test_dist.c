@@ -377,24 +377,6 @@ static int64_t bucket(struct ml_ledger *lg, const char *party, const char *name)
 	return v;
 }
 
-static bool verify_ok(struct ml_ledger *lg)
-{
-	struct ml_read *rd;
-	struct ml_errinfo err;
-	cJSON *doc = NULL;
-	NEED(ml_ledger_read_begin(lg, &rd) == 0);
-	int rc = ml_answer_verify(lg, rd, &doc, NULL, NULL, &err);
-	ml_ledger_read_end(lg, rd);
-	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
-	if (!ok) {
-		char *s = doc ? cJSON_PrintUnformatted(doc) : NULL;
-		fprintf(stderr, "verify: %s\n", s ? s : err.message);
-		free(s);
-	}
-	cJSON_Delete(doc);
-	return ok;
-}
-
 /* The answer of GET /v1/distributions/{seq}, printed, or the error. */
 static int answer(struct ml_ledger *lg, uint64_t seq, char *out, size_t size,
                   struct ml_errinfo *err)
@@ -485,7 +467,7 @@ static void test_effects(void)
 	MT_CHECK_STR(err.message,
 	             "a would have claimed 334 kr but been "
 	             "allocated only 0 kr of d-2020 on 2020-04-02");
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	/* Not a distribution: 404. */
 	MT_CHECK_INT(answer(lg, 2, doc, sizeof doc, &err), ML_E_NOT_FOUND);
 	MT_CHECK_STR(err.message, "seq 2 is a party event, not a distribution");
@@ -556,7 +538,7 @@ static void test_thousand_parties(void)
 	MT_CHECK(zeros > 0);
 	MT_CHECK_INT(bucket(lg, "kommun-0000", "allocated"), 0);
 	cJSON_Delete(d);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	tl_close(lg, dir);
 }
 
@@ -700,7 +682,7 @@ static void test_conditional(void)
 	dq("{'type':'lapse','date':'2020-04-11','allocation':'cd'}", json,
 	   sizeof json);
 	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_ALREADY_RESOLVED);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	/* Correcting the confirm: every share pending again; then a lapse
 	 * releases them all. The distribution itself cannot be corrected
 	 * while a counting lapse resolves it. */
@@ -722,7 +704,7 @@ static void test_conditional(void)
 	   json, sizeof json);
 	MT_CHECK_INT(tl_append(lg, json, &err, NULL), ML_E_INVALID_FIELD);
 	MT_CHECK_STR(err.field, "corrects");
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	tl_close(lg, dir);
 }
 

@@ -335,14 +335,7 @@ static void migrate_in_map(const char *src, size_t slack_pages)
 		tl_rmtree(work);
 		return;
 	}
-	MDB_txn *txn;
-	cJSON *doc = NULL;
-	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
-	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
-	ml_ledger_read_end(lg, ml_read_of(txn));
-	MT_CHECK(rc == 0 && doc != NULL &&
-	         cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok")));
-	cJSON_Delete(doc);
+	MT_CHECK(tl_verify_ok(lg));
 	ml_ledger_close(lg);
 	tl_rmtree(work);
 }

@@ -464,20 +464,6 @@ static struct ml_totals acct(struct ml_ledger *lg, const char *grant,
 	return t;
 }
 
-static bool verify_ok(struct ml_ledger *lg)
-{
-	MDB_txn *txn;
-	cJSON *doc = NULL;
-	struct ml_errinfo err;
-	if (ml_ledger_read_begin_txn(lg, &txn) != 0)
-		return false;
-	int rc = ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL, &err);
-	ml_ledger_read_end(lg, ml_read_of(txn));
-	bool ok = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
-	cJSON_Delete(doc);
-	return ok;
-}
-
 /* What the buckets say along the way: pending from the allocation's
  * date, the confirmed amount from the confirm's; a corrected confirm
  * makes the allocation pending again, and it may then lapse; verify
@@ -521,7 +507,7 @@ static void test_condition_buckets(void)
 	l = acct(lg, "ph-2020", "lund", "2020-12-31");
 	MT_CHECK_INT(l.v[ML_B_PENDING], 0);
 	MT_CHECK_INT(l.v[ML_B_ALLOCATED], 3000000);
-	MT_CHECK(verify_ok(lg));
+	MT_CHECK(tl_verify_ok(lg));
 	/* 21: lund claims 30 000 kr; correcting confirm 17 would leave the
 	 * claim without a decision: refused with the claim's rule. */
 	dq("[{'type':'requisition','date':'2020-05-01','grant':'ph-2020',"
