@@ -61,10 +61,10 @@ export default async function render(ctx) {
   const c = choices(ctx);
   const p = ctx.state.params;
   const family = new Set();
-  for (let todo = [c.grant]; todo.length;) {
-    const g = todo.pop();
+  for (let stack = [c.grant]; stack.length;) {
+    const g = stack.pop();
     family.add(g);
-    todo.push(...ctx.names.posts(g));
+    stack.push(...ctx.names.posts(g));
   }
   const reports = (await api.get("/v1/events", { type: "report", limit: 10000 }))
     .events.filter((e) => family.has(e.grant));
