@@ -538,6 +538,7 @@ static int mc_append_run(struct mc_ctx *ctx, int argc, char **argv)
 	     i++)
 		exit = mc_append_file(ctx, &post, n_files ? files[i] : NULL, s);
 	mc_progress_end(&s->progress);
+	mc_post_end(&post);
 	ml_buf_free(&s->body);
 	ml_buf_free(&s->raw);
 	free(s);

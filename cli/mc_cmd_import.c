@@ -560,6 +560,7 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (exit == MC_EXIT_OK)
 		exit = mc_import_send_all(ctx, im, &post, text, len);
 	mc_progress_end(&im->progress);
+	mc_post_end(&post);
 	if (exit == MC_EXIT_OK)
 		exit = mc_import_notes(ctx, im, &post, pos[0]);
 	mc_csv_in_free(&im->in);

@@ -7,9 +7,12 @@
  * print the same lines. Its warnings (API.md) go to stderr, one line each,
  * "medel: warning: WHERE: message", WHERE said as an error's would be
  * (file and line, CSV row and column, --option); in every output mode,
- * --json included, and they never change the exit status.
+ * --json included, and they never change the exit status. Ten of each code
+ * are shown per run; the rest are counted and mc_post_end says how many.
  */
+#include <assert.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ml_event.h"
@@ -84,9 +87,62 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 	return MC_EXIT_OK;
 }
 
+/* Counts a warning of code under p's tally; true if it is to be shown.
+ * A code beyond the tally's room is always shown. */
+static bool mc_post_tally(struct mc_post *p, const char *code)
+{
+	code = code ? code : "?";
+	for (size_t i = 0; i < MC_POST_WARNING_CODES; i++) {
+		struct mc_post_tally *t = &p->tally[i];
+		if (t->code[0] == '\0')
+			snprintf(t->code, sizeof t->code, "%s", code);
+		if (strcmp(t->code, code) != 0)
+			continue;
+		if (t->shown < MC_POST_WARNINGS_SHOWN) {
+			t->shown++;
+			return true;
+		}
+		t->hidden++;
+		return false;
+	}
+	return true;
+}
+
+/* What warnings of code are about, in the words of their messages. */
+static const char *mc_post_warning_kind(const char *code)
+{
+	static const struct {
+		const char *code, *words;
+	} kinds[] = {
+	    {"far_future", "dates more than a year after today"},
+	    {"deadline_order", "deadlines in the wrong order"},
+	    {"org_no", "organisation numbers that fail their check digit"},
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].code, code) == 0)
+			return kinds[i].words;
+	return "the same kind";
+}
+
+void mc_post_end(const struct mc_post *p)
+{
+	for (size_t i = 0; i < MC_POST_WARNING_CODES; i++) {
+		const struct mc_post_tally *t = &p->tally[i];
+		if (t->hidden == 0)
+			continue;
+		assert(t->shown == MC_POST_WARNINGS_SHOWN);
+		fprintf(stderr,
+		        "medel: warning: %zu more warning%s not shown: %s "
+		        "(%s; the first %d are above)\n",
+		        t->hidden, t->hidden == 1 ? "" : "s",
+		        mc_post_warning_kind(t->code), t->code,
+		        MC_POST_WARNINGS_SHOWN);
+	}
+}
+
 /* Prints the answer's warnings to stderr (see the file comment). */
-static void mc_post_warnings(const cJSON *doc, mc_locate_fn locate,
-                             void *locate_arg)
+static void mc_post_warnings(struct mc_post *p, const cJSON *doc,
+                             mc_locate_fn locate, void *locate_arg)
 {
 	const cJSON *warnings = ma_json_array(doc, "warnings");
 	const cJSON *w;
@@ -98,6 +154,8 @@ static void mc_post_warnings(const cJSON *doc, mc_locate_fn locate,
 		int64_t index = -1;
 		const char *field = ma_json_str(w, "field");
 		const char *message = ma_json_str(w, "message");
+		if (!mc_post_tally(p, ma_json_str(w, "code")))
+			continue;
 		if (ma_json_int(w, "index", &index) != 0)
 			index = -1;
 		ml_buf_reset(&where);
@@ -144,7 +202,7 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	if (r.status == 200 || r.status == 201) {
 		cJSON *doc = mc_json_parse(&r); /* once, for both */
 		exit = mc_post_print(ctx, p, &r, doc);
-		mc_post_warnings(doc, locate, locate_arg);
+		mc_post_warnings(p, doc, locate, locate_arg);
 		cJSON_Delete(doc);
 	} else {
 		exit = mc_report(ctx, &r, locate, locate_arg);

@@ -9,6 +9,11 @@
  *   --json the answer's body, one line per batch;
  *   --csv  seq;id;duplicate;recorded_at;hash, one header for the run.
  *
+ * Warnings go to stderr, at most MC_POST_WARNINGS_SHOWN of each code in a
+ * run: a file of 100 000 dates in the future would otherwise bury the one
+ * line that matters. mc_post_end then says how many of each were not
+ * shown.
+ *
  * A refused batch is reported with the place in the person's input it
  * came from (a file's line, a spreadsheet's row and column, an option),
  * found by the caller's locate function from the error's index and
@@ -33,6 +38,11 @@
 #include "mc_cli.h"
 #include "mc_csv.h"
 
+enum {
+	MC_POST_WARNINGS_SHOWN = 10, /* of each code, per run */
+	MC_POST_WARNING_CODES = 8,   /* API.md defines 3; room for more */
+};
+
 struct mc_post {
 	bool dry_run;
 	bool check_head;        /* --expected-head given */
@@ -44,11 +54,18 @@ struct mc_post {
 	size_t n_events;        /* in the answers so far (not with --json) */
 	size_t n_duplicates;    /* of them, identical re-sends */
 	struct mc_csv_out csv;
+	struct mc_post_tally { /* warnings by code, over the whole run */
+		char code[32];
+		size_t shown, hidden;
+	} tally[MC_POST_WARNING_CODES];
 };
 
 /* Reads --dry-run and --expected-head from a command's options. */
 int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
                  const char *expected_head);
+
+/* Says, once per warning code, how many warnings were not shown. */
+void mc_post_end(const struct mc_post *p);
 
 /* A locate function for events built from flags: field "decide_by"
  * is reported as "--decide-by" (record, distribute). */

@@ -4,6 +4,7 @@ line each, where an error would say where, and exit 0 — embedded and
 through a live medeld, with the same stderr both ways. With --json,
 stdout is the answer as sent, warnings included.
 """
+import datetime
 import json
 import os
 import shutil
@@ -94,6 +95,37 @@ class Warnings(unittest.TestCase):
                          [(1, "org_no", "org_no"),
                           (2, "use_by", "deadline_order")])
         self.assertEqual(len(r.err.splitlines()), 2, r)
+
+    def test_ten_of_each_kind_then_a_count(self):
+        """25 dates in the future over two files (two batches) and one
+        bad org_no: ten far_future lines, the org_no line, then one line
+        counting the 15 not shown; every event is stored."""
+        far = (datetime.date.today() +
+               datetime.timedelta(days=800)).isoformat()
+        files = []
+        for n, count in ((1, 12), (2, 13)):
+            path = os.path.join(self.dir, "far%d.jsonl" % n)
+            with open(path, "w", encoding="utf-8") as f:
+                for i in range(count):
+                    f.write(json.dumps({
+                        "type": "party", "date": far, "party":
+                        "p%d-%d" % (n, i), "name": "P", "kind": "state"})
+                        + "\n")
+            files.append(path)
+        files.append(self.file)  # its org_no and use_by warnings
+        db = os.path.join(self.dir, "db")
+        r = medel("--db", db, "append", *files)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(r.out.splitlines()), 25 + 3, r)
+        lines = r.err.decode().splitlines()
+        far_lines = [x for x in lines if "is more than a year" in x]
+        self.assertEqual(len(far_lines), 10, r)
+        self.assertEqual(sum("org_no" in x for x in lines[:-1]), 1, r)
+        self.assertEqual(sum("use_by" in x for x in lines[:-1]), 1, r)
+        self.assertEqual(lines[-1], "medel: warning: 15 more warnings not "
+                         "shown: dates more than a year after today "
+                         "(far_future; the first 10 are above)")
+        self.assertEqual(len(lines), 13, r)
 
 
 if __name__ == "__main__":
