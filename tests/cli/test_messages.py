@@ -17,7 +17,9 @@ printf fills in ("a %s event"), which reads wrong for half the types.
 
 Coverage is measured: messages_src.py finds every message source (a
 call of ml_fail, mc_refuse, mc_usage, …) with its format, and
-test_zz_coverage matches the stderr of every run above against them,
+test_zz_coverage matches the stderr of every run above — and the
+messages the C test test_costly prints of the refusals only a very
+large ledger reaches (test_costly_refusals runs it) — against them,
 prints how many were provoked and lists the rest, and fails when fewer
 than MIN_EXERCISED were (a floor that only rises, towards all). Sources
 messages_src.NOT_PROVOKED sets aside (guarded by an earlier check, or
@@ -37,7 +39,7 @@ import messages_src
 
 # The sources test_zz_coverage must see provoked, at least: it may only
 # grow (messages_src.py counts them; the goal is every one).
-MIN_EXERCISED = 142
+MIN_EXERCISED = 154
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
@@ -743,6 +745,30 @@ class Messages(unittest.TestCase):
         self.assertIn(b"the repayment seq %d would count again from "
                       b"2019-02-01, but it goes to a party that had not "
                       b"paid the repayer by then" % seq["rp"], r.err)
+
+    def test_costly_refusals(self):
+        """The refusals only a very large ledger reaches, provoked by the
+        C test test_costly (messages_src.py says how): each message it
+        prints keeps the wording rules, and counts as provoked here."""
+        import subprocess
+        prog = os.environ.get("MEDEL_TEST_COSTLY")
+        if not prog:
+            self.skipTest("MEDEL_TEST_COSTLY is not set (run by ctest)")
+        p = subprocess.run([prog], capture_output=True, timeout=300,
+                           env=dict(os.environ, MEDEL_TEST_TMP=self.dir))
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        errors = [json.loads(line[len(b"provoked: "):])
+                  for line in p.stdout.splitlines()
+                  if line.startswith(b"provoked: ")]
+        self.assertGreaterEqual(len(errors), 10, p.stdout.decode())
+        for err in errors:
+            with self.subTest(message=err["message"]):
+                msg = err["message"].encode()
+                self.assertRegex(err["code"], "^[a-z_0-9]+$")
+                self.assertNotRegex(msg, A_VOWEL)
+                self.assertNotRegex(msg, DOUBLED)
+                self.assertNotIn(b"..=", msg)
+                SEEN.append(err["message"])
 
     def test_zz_coverage(self):
         """Runs last: which message sources the tests above provoked."""
