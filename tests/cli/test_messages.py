@@ -538,9 +538,43 @@ class Messages(unittest.TestCase):
                 d = self.damaged(name, edit)
                 r = self.run_db(EXIT_UNREACHABLE, "--db", d, "log")
                 self.assertIn(words, r.err)
-        # a path longer than a file name may be
+
+    def test_ledger_paths(self):
+        """--db names something that is not a ledger: each has a code of
+        its own (not "internal"), said once, with CLI.md's exit status —
+        3 for a directory that is not a ledger (the ledger cannot be
+        used), 2 for a path that cannot be one (a value typed wrongly)."""
+        plain = os.path.join(self.dir, "plain")
+        os.makedirs(plain)
+        afile = self.write("afile", "x")
         long = os.path.join(self.dir, "a" * 4000, "b" * 200)
-        self.run_db(EXIT_UNREACHABLE, "--db", long, "log")
+        record = ["record", "party", "--party", "p", "--kind", "other",
+                  "--name", "P", "--date", "2020-01-01"]
+        for rc, args, words in [
+                (EXIT_UNREACHABLE, ["--db", plain, "log"],
+                 b"medel: not_a_ledger: %s is not a medel ledger (it has "
+                 b"no data.mdb)" % plain.encode()),
+                (EXIT_USAGE, ["--db", long, "log"],
+                 b"medel: bad_path: the ledger's directory path is %d "
+                 b"bytes long; at most " % len(long)),
+                (EXIT_USAGE, ["--db", long, *record],
+                 b"medel: bad_path: the ledger's directory path is "),
+                (EXIT_USAGE, ["--db", afile, *record],
+                 b"medel: bad_path: %s is not a directory: a ledger is a "
+                 b"directory of its own" % afile.encode()),
+                (EXIT_USAGE, ["--db", os.path.join(afile, "x"), *record],
+                 b"medel: bad_path: cannot create the ledger's directory "),
+                (EXIT_USAGE, ["--db", os.path.join(self.dir, "no", "x"),
+                              *record],
+                 b"medel: bad_path: cannot create the ledger's directory "
+                 b"%s/no/x: No such file or directory" % self.dir.encode())]:
+            with self.subTest(args=args[1][-20:] + " " + args[2]):
+                r = self.run_db(rc, *args)
+                self.assertTrue(r.err.startswith(words), r)
+                self.assertEqual(r.err.count(b"medel: "), 1, r)
+        self.assertEqual(os.listdir(plain), [])  # log created nothing
+        r = medel("--db", plain, "--json", "log")
+        self.assertEqual(json.loads(r.err)["error"]["code"], "not_a_ledger")
 
     def test_held_by_medeld(self):
         """--db on the directory a running medeld holds names the

@@ -7,7 +7,7 @@
  *
  *   - sums past 2^63 öre are built from events of the largest amount
  *     (10^15 öre): 9 224 of them counted together pass 2^63. One ledger
- *     of about 37 000 events (grants of 10^15, carried over into one
+ *     of about 65 000 events (grants of 10^15, carried over into one
  *     grant and its post, allocated on down a chain) reaches every
  *     overflow a user can: the balances' totals, the repayments' totals,
  *     a party's sum over a grant and its posts (the trace), a
