@@ -29,7 +29,8 @@ static bool md_words_put(cJSON *obj, const char *key, const char *sv,
 {
 	const cJSON *had = cJSON_GetObjectItem(obj, key);
 	if (had != NULL)
-		return strcmp(cJSON_GetArrayItem(had, 0)->valuestring, sv) == 0 &&
+		return strcmp(cJSON_GetArrayItem(had, 0)->valuestring, sv) ==
+		           0 &&
 		       strcmp(cJSON_GetArrayItem(had, 1)->valuestring, en) == 0;
 	const char *pair[2] = {sv, en};
 	cJSON *arr = cJSON_CreateStringArray(pair, 2);
