@@ -72,6 +72,7 @@ struct mc_ctx {
 	const char *command;     /* the command's name, for messages */
 	struct mc_target target; /* where the ledger is (mc_conn.h) */
 	struct mc_conn *conn;    /* opened by mc_ctx_conn, closed by main */
+	int conn_failed; /* the exit status of a failed open, said once */
 };
 
 /* A command. run gets the arguments after the command's name with the

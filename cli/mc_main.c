@@ -244,6 +244,10 @@ struct mc_conn *mc_ctx_conn(struct mc_ctx *ctx, bool may_create, int *exit_out)
 	struct mc_reply failure;
 	if (ctx->conn != NULL)
 		return ctx->conn;
+	if (ctx->conn_failed != MC_EXIT_OK) { /* said already: once is enough */
+		*exit_out = ctx->conn_failed;
+		return NULL;
+	}
 	mc_reply_init(&failure, MC_ERROR_BODY_BYTES_MAX);
 	int rc = mc_conn_open(&ctx->target, may_create, &ctx->conn, &failure);
 	if (rc != 0) {
@@ -251,6 +255,7 @@ struct mc_conn *mc_ctx_conn(struct mc_ctx *ctx, bool may_create, int *exit_out)
 		if (rc == -2)
 			*exit_out = MC_EXIT_USAGE;
 		ctx->conn = NULL;
+		ctx->conn_failed = *exit_out;
 	}
 	mc_reply_free(&failure);
 	return ctx->conn;

@@ -57,7 +57,8 @@ static int ml_cond_entry(const struct ml_entry_info *e, void *arg)
 	if (e->bucket[0] != ML_B_PENDING || !ml_cond_counts(c->v, e))
 		return 0;
 	int rc = ml_ans_grow(c->a, (void **)&c->ents, &c->cap, c->n + 1,
-	                     sizeof *c->ents, ML_ANSWER_ROWS_MAX, "deadlines");
+	                     sizeof *c->ents, ml_limits_now.answer_rows_max,
+	                     "deadlines");
 	if (rc == 0)
 		c->ents[c->n++] = (struct ml_cond_ent){e->seq, e->delta[0]};
 	return rc;

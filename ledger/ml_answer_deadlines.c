@@ -64,7 +64,7 @@ static int ml_dl_push(struct ml_ans *a, struct ml_dl_list *l, ml_day date,
 	if (date - a->v.as_of > ML_DEADLINE_WINDOW_DAYS)
 		return 0;
 	int rc = ml_ans_grow(a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
-	                     ML_ANSWER_ROWS_MAX, "deadlines");
+	                     ml_limits_now.answer_rows_max, "deadlines");
 	if (rc != 0)
 		return rc;
 	struct ml_dl_item *it = &l->v[l->n++];

@@ -18,6 +18,7 @@
 
 #include "ml_answer.h"
 #include "ml_ledger_internal.h"
+#include "ml_limits_internal.h"
 #include "ml_state.h"
 #include "ml_store.h"
 

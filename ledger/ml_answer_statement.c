@@ -352,8 +352,9 @@ struct ml_seq_list {
 static int ml_stmt_seq_push(uint64_t seq, void *arg)
 {
 	struct ml_seq_list *l = arg;
-	int rc = ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1,
-	                     sizeof *l->v, ML_ANSWER_ROWS_MAX, "reports");
+	int rc =
+	    ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
+	                ml_limits_now.answer_rows_max, "reports");
 	if (rc == 0)
 		l->v[l->n++] = seq;
 	return rc;

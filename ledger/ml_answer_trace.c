@@ -50,8 +50,9 @@ struct ml_act_list {
 static int ml_act_push(struct ml_act_list *l, struct ml_str activity,
                        struct ml_str unit, int64_t amount_ore)
 {
-	int rc = ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1,
-	                     sizeof *l->v, ML_ANSWER_ROWS_MAX, "activities");
+	int rc =
+	    ml_ans_grow(l->a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
+	                ml_limits_now.answer_rows_max, "activities");
 	if (rc != 0)
 		return rc;
 	struct ml_activity *x = &l->v[l->n++];
@@ -140,7 +141,10 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 		if (rc != 0)
 			return rc;
 		if (exists && !ml_totals_add(&sum, &t))
-			return ML_E_AMOUNT_RANGE;
+			return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+			               "%.*s's sum over the grant and its "
+			               "posts exceeds 2^63 öre",
+			               (int)p->id.len, p->id.ptr);
 		any = any || exists;
 	}
 	if (!any)
@@ -195,9 +199,9 @@ static int ml_trace_parties(struct ml_ans *a, const struct ml_named *grants,
 		size_t k = 0;
 		rc = ml_ans_grant_parties(a, grants[i].no, &v, &k);
 		if (rc == 0)
-			rc = ml_ans_grow(a, (void **)&all, &cap, len + k,
-			                 sizeof *all, ML_ANSWER_ROWS_MAX,
-			                 "parties");
+			rc = ml_ans_grow(
+			    a, (void **)&all, &cap, len + k, sizeof *all,
+			    ml_limits_now.answer_rows_max, "parties");
 		if (rc == 0 && k > 0)
 			memcpy(all + len, v, k * sizeof *v);
 		len += rc == 0 ? k : 0;
@@ -254,7 +258,7 @@ static int ml_edge_push(struct ml_ans *a, struct ml_edge_list *l, uint32_t from,
 	if (amount <= 0)
 		return 0;
 	int rc = ml_ans_grow(a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v,
-	                     ML_ANSWER_ROWS_MAX, "flows");
+	                     ml_limits_now.answer_rows_max, "flows");
 	if (rc != 0)
 		return rc;
 	ML_ASSERT(amount > 0 && l->n < l->cap);

@@ -126,6 +126,25 @@
  * more. */
 #define ML_EXPORT_AMOUNT_TEXT_MAX 32
 
+/* --- limits a unit test lowers --- */
+
+/* Some refusals need a ledger of production size to reach: an answer
+ * listing more than ML_ANSWER_ROWS_MAX rows, more than ML_PARTIES_MAX
+ * parties or ML_GRANTS_MAX grants defined. The code that refuses reads
+ * these limits from ml_limits_now (ml_limits.c), which holds exactly
+ * those values; tests/unit/test_costly.c checks that they are, then
+ * lowers them, before it opens a ledger, to run the same refusal with
+ * a few dozen events. Nothing else writes it, so for medeld and medel
+ * it is a constant. Bounds that size arrays or stop walks (hops below
+ * ML_GRANTS_MAX) keep the constants: a lowered limit only refuses
+ * sooner, it never lets more in. */
+struct ml_limits_tunable {
+	size_t answer_rows_max; /* ML_ANSWER_ROWS_MAX */
+	uint32_t parties_max;   /* ML_PARTIES_MAX */
+	uint32_t grants_max;    /* ML_GRANTS_MAX */
+};
+extern struct ml_limits_tunable ml_limits_now;
+
 /* The relations between these limits that the code relies on. */
 static_assert((ML_TAILS_MAX & (ML_TAILS_MAX - 1)) == 0,
               "ML_TAILS_MAX is a power of two: the hash is masked with it");

@@ -106,6 +106,8 @@ static int ml_check_acct(const struct ml_totals *t, ml_day day, void *arg)
 {
 	struct ml_check_ctx *c = arg;
 	const int64_t *v = t->v;
+	if (!ml_totals_countable(t))
+		return ML_E_AMOUNT_RANGE; /* ml_apply_postings words it */
 	int64_t held = ml_totals_held(t), free_ore = ml_totals_unallocated(t);
 	char m1[ML_MONEY_TEXT_MAX], m2[ML_MONEY_TEXT_MAX], phrase[160];
 	int code = 0;

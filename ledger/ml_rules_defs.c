@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_limits_internal.h"
 #include "ml_money.h"
 #include "ml_rules_internal.h"
 
@@ -72,7 +73,8 @@ static int ml_number_for(struct ml_apply *a, enum ml_name_kind k,
 		return rc;
 	uint32_t count;
 	rc = ml_state_count(a->st, a->txn, k, &count);
-	uint32_t max = k == ML_NAME_PARTY ? ML_PARTIES_MAX : ML_GRANTS_MAX;
+	uint32_t max = k == ML_NAME_PARTY ? ml_limits_now.parties_max
+	                                  : ml_limits_now.grants_max;
 	if (rc == 0 && count >= max)
 		return ml_fail(a->err, ML_E_TOO_LARGE, a->index, NULL,
 		               "the ledger already has %u definitions of that "

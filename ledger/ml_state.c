@@ -21,6 +21,7 @@
 #include "ml_assert.h"
 #include "ml_entries.h"
 #include "ml_log.h"
+#include "ml_money.h"
 #include "ml_state_internal.h"
 
 const char *const ml_bucket_names[ML_BUCKETS] = {
@@ -28,6 +29,34 @@ const char *const ml_bucket_names[ML_BUCKETS] = {
     "spent",     "repaid",        "returned",    "carried_in", "carried_out",
     "entries",   "pending",       "pending_out",
 };
+
+/* Does the sum of the n buckets in b of v fit int64? */
+static bool ml_sum_fits(const int64_t *v, const enum ml_bucket *b, int n)
+{
+	int64_t sum = 0;
+	for (int i = 0; i < n; i++) {
+		if (ml_add_overflows(sum, v[b[i]], &sum))
+			return false;
+	}
+	return true;
+}
+
+bool ml_totals_countable(const struct ml_totals *t)
+{
+	/* each value is (its in-terms) − (its out-terms), and buckets are
+	 * not negative: when both sums fit, so does every partial result */
+	static const enum ml_bucket held_in[] = {ML_B_RECEIVED, ML_B_RETURNED,
+	                                         ML_B_CARRIED_IN};
+	static const enum ml_bucket held_out[] = {
+	    ML_B_PAID_OUT, ML_B_SPENT, ML_B_REPAID, ML_B_CARRIED_OUT};
+	static const enum ml_bucket free_in[] = {ML_B_ALLOCATED,
+	                                         ML_B_CARRIED_IN};
+	static const enum ml_bucket free_out[] = {
+	    ML_B_ALLOCATED_OUT, ML_B_PENDING_OUT, ML_B_CARRIED_OUT};
+	return ml_sum_fits(t->v, held_in, 3) &&
+	       ml_sum_fits(t->v, held_out, 4) &&
+	       ml_sum_fits(t->v, free_in, 2) && ml_sum_fits(t->v, free_out, 3);
+}
 
 int64_t ml_totals_held(const struct ml_totals *t)
 {

@@ -57,9 +57,15 @@ struct ml_totals {
 
 /* held = received + returned + carried_in − paid_out − spent − repaid −
  * carried_out; unallocated = allocated + carried_in − allocated_out −
- * pending_out − carried_out (money promised on a condition is not free). Sums of at most ML_BATCH… amounts of ≤ 10^15 each cannot
- * overflow int64 before 9 × 10^3 × 10^15 … the state refuses an event
- * whose posting would overflow a bucket, so these never wrap. */
+ * pending_out − carried_out (money promised on a condition is not free).
+ * Every bucket fits int64 (the entries refuse a posting that would
+ * overflow one), but two of them need not fit together: a party whose
+ * received is 10^15 and who has 9 223 carry-overs of 10^15 carried in
+ * holds more than 2^63 öre. ml_totals_countable says whether both
+ * values can be computed; the rules refuse an event after which one
+ * account's could not (ml_check_acct), so for a stored account they
+ * always can, and ml_totals_held/_unallocated are exact. */
+bool ml_totals_countable(const struct ml_totals *t);
 int64_t ml_totals_held(const struct ml_totals *t);
 int64_t ml_totals_unallocated(const struct ml_totals *t);
 

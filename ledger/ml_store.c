@@ -105,16 +105,36 @@ static int ml_path(char *buf, size_t size, const char *dir, const char *name)
 	return n > 0 && (size_t)n < size ? 0 : ML_E_ARG;
 }
 
+/* The refusal of a path too long for a file of the ledger in dir. */
+static int ml_path_too_long(struct ml_errinfo *err, const char *dir, size_t max)
+{
+	return ml_fail(err, ML_E_PATH, -1, NULL,
+	               "the ledger's directory path is %zu bytes long; at "
+	               "most %zu",
+	               strlen(dir), max);
+}
+
+/* What a failed mkdir/open of the ledger's own path means: an errno the
+ * path given explains (missing, not allowed, read-only, too long) is
+ * bad_path; the rest is a failure of the machine (io). */
+static int ml_path_errno(int e)
+{
+	bool path = e == ENOENT || e == EACCES || e == EPERM || e == ENOTDIR ||
+	            e == ENAMETOOLONG || e == EROFS || e == ELOOP;
+	return path ? ML_E_PATH : ML_E_IO;
+}
+
 static int ml_store_lock(struct ml_store *st, unsigned flags,
                          struct ml_errinfo *err)
 {
 	char path[4096];
 	if (ml_path(path, sizeof path, st->dir, "medel.lock") != 0)
-		return ml_fail(err, ML_E_ARG, -1, NULL, "path too long");
+		return ml_path_too_long(err, st->dir,
+		                        sizeof path - sizeof "/medel.lock");
 	st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0)
-		return ml_fail(err, ML_E_IO, -1, NULL, "cannot open %s: %s",
-		               path, strerror(errno));
+		return ml_fail(err, ml_path_errno(errno), -1, NULL,
+		               "cannot open %s: %s", path, strerror(errno));
 	bool exclusive = flags & ML_STORE_EXCLUSIVE;
 	if (flock(st->lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
 		return 0;
@@ -138,20 +158,26 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 {
 	char path[4096];
 	if (ml_path(path, sizeof path, dir, "data.mdb") != 0)
-		return ml_fail(err, ML_E_ARG, -1, NULL, "path too long");
+		return ml_path_too_long(err, dir,
+		                        sizeof path - sizeof "/data.mdb");
 	struct stat sb;
 	if (flags & ML_STORE_NO_CREATE) {
 		if (stat(path, &sb) != 0)
 			return ml_fail(err, ML_E_FORMAT, -1, NULL,
-			               "%s is not a medel ledger (no data.mdb)",
+			               "%s is not a medel ledger (it has no "
+			               "data.mdb): give the directory medeld "
+			               "--data uses",
 			               dir);
 		return 0;
 	}
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		return ml_fail(err, ML_E_IO, -1, NULL, "cannot create %s: %s",
+		return ml_fail(err, ml_path_errno(errno), -1, NULL,
+		               "cannot create the ledger's directory %s: %s",
 		               dir, strerror(errno));
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return ml_fail(err, ML_E_IO, -1, NULL, "%s is not a directory",
+		return ml_fail(err, ML_E_PATH, -1, NULL,
+		               "%s is not a directory: a ledger is a directory "
+		               "of its own",
 		               dir);
 	return 0;
 }

@@ -2,23 +2,34 @@
 # so that medeld carries its page inside the binary (no files to install,
 # nothing fetched from elsewhere: it must work on a closed network).
 #
-#   cmake -DUI_DIR=<daemon/ui> -DOUT=<md_ui_assets.c> -P embed.cmake
+#   cmake -DUI_DIR=<daemon/ui> [-DGEN_DIR=<dir>] -DOUT=<md_ui_assets.c>
+#         -P embed.cmake
 #
-# Every file under UI_DIR with a served extension becomes one row of
+# GEN_DIR holds files the build writes (figures.js, by md_ui_words from
+# the API layer's word tables); they are served as if they were in
+# UI_DIR. Every file under UI_DIR or GEN_DIR with a served extension becomes one row of
 # md_ui_assets[] (md_ui.h): its URL path (/ui/<relative path>), its bytes,
 # and an ETag made of the first 16 hex digits of its SHA-256. A plain
 # cmake script rather than xxd: nothing to install, and the hash comes
 # with it. The output is rewritten only when it changes.
 cmake_minimum_required(VERSION 3.20)
-file(GLOB_RECURSE files RELATIVE "${UI_DIR}"
-     "${UI_DIR}/*.html" "${UI_DIR}/*.js" "${UI_DIR}/*.css" "${UI_DIR}/*.svg")
+set(files "")
+foreach(dir ${UI_DIR} ${GEN_DIR})
+  file(GLOB_RECURSE some RELATIVE "${dir}"
+       "${dir}/*.html" "${dir}/*.js" "${dir}/*.css" "${dir}/*.svg")
+  foreach(rel ${some})
+    list(APPEND files "${rel}")
+    set(dir_of_${rel} "${dir}")
+  endforeach()
+endforeach()
 list(SORT files)
 set(body "")
 set(rows "")
 set(i 0)
 foreach(rel ${files})
-  file(READ "${UI_DIR}/${rel}" hex HEX)
-  file(SHA256 "${UI_DIR}/${rel}" sum)
+  set(dir "${dir_of_${rel}}")
+  file(READ "${dir}/${rel}" hex HEX)
+  file(SHA256 "${dir}/${rel}" sum)
   string(SUBSTRING "${sum}" 0 16 etag)
   string(LENGTH "${hex}" hexlen)
   math(EXPR size "${hexlen} / 2")

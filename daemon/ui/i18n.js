@@ -1,5 +1,15 @@
 // i18n.js — the page's words, Swedish by default, English by a switch.
 // The API's own error messages are English (API.md) and shown as given.
+//
+// The figures of an account (allocated, allocated_out, …, held,
+// outstanding) and the words of the answers' codes (s_due, k_report) are
+// not in WORDS: they come from figures.js, which the build writes from
+// the one table medel's tables, the CSV headers and the statement read
+// (ledger/api/ma_words.c, by daemon/md_ui_words.c), so the page says
+// "Tilldelat vidare" where medel says "tilldelat vidare". A figure is
+// shown with a capital first letter, as the page's column headings are.
+
+import { FIGURES, CODES } from "./figures.js";
 
 const WORDS = {
   oversikt: ["Översikt", "Overview"],
@@ -28,19 +38,6 @@ const WORDS = {
   all: ["alla", "all"],
   total: ["Summa", "Total"],
   total_posts: ["Summa med delposter", "Total with posts"],
-  allocated: ["Tilldelat", "Allocated"],
-  allocated_out: ["Fördelat vidare", "Allocated onward"],
-  unallocated: ["Ej fördelat", "Unallocated"],
-  claimed: ["Rekvirerat", "Claimed"],
-  received: ["Mottaget", "Received"],
-  paid_out: ["Utbetalt", "Paid out"],
-  spent: ["Förbrukat", "Spent"],
-  repaid: ["Återbetalt", "Repaid"],
-  returned: ["Återfört", "Returned"],
-  carried_in: ["Överfört in", "Carried in"],
-  carried_out: ["Överfört ut", "Carried out"],
-  held: ["Behållning", "Held"],
-  outstanding: ["Att återbetala", "Outstanding"],
   status: ["Status", "Status"],
   payer: ["Utbetalare", "Payer"],
   grant_total: ["Ram", "Total"],
@@ -68,14 +65,6 @@ const WORDS = {
   kind: ["Slag", "Kind"],
   due: ["Förfaller", "Due"],
   days: ["Dagar", "Days"],
-  k_claim: ["rekvirera", "claim"],
-  k_report: ["rapportera", "report"],
-  k_repay: ["återbetala", "repay"],
-  k_condition: ["villkor", "condition"],
-  s_due: ["kommande", "due"],
-  s_overdue: ["försenad", "overdue"],
-  s_open: ["öppen", "open"],
-  s_ok: ["klar", "ok"],
   days_left: ["om {n} d", "in {n} d"],
   days_late: ["{n} d sen", "{n} d late"],
   no_deadlines: ["Inga frister detta datum.", "No deadlines on this date."],
@@ -94,8 +83,6 @@ const WORDS = {
   parent: ["Ingår i", "Part of"],
   foot_note: ["Belopp i kronor och öre; datum ÅÅÅÅ-MM-DD; tider i UTC.",
     "Amounts in kronor; dates YYYY-MM-DD; times in UTC."],
-  pending: ["Väntande (villkorat)", "Pending (conditional)"],
-  pending_out: ["Väntande vidare", "Pending onward"],
   legal_entity: ["Juridisk person", "Legal entity"],
   st_summary: ["Sammanställning", "Summary"],
   st_received: ["Mottaget från", "Received from"],
@@ -199,9 +186,20 @@ export function getLang() {
   return lang;
 }
 
+// The word of a figure or a code from figures.js, or undefined.
+function shared(key) {
+  const i = lang === "en" ? 1 : 0;
+  if (FIGURES[key]) {
+    const w = FIGURES[key][i];
+    return w.charAt(0).toUpperCase() + w.slice(1);
+  }
+  const code = /^[ks]_(.+)$/.exec(key);
+  return code && CODES[code[1]] ? CODES[code[1]][i] : undefined;
+}
+
 export function t(key, vars) {
   const w = WORDS[key];
-  let s = w ? w[lang === "en" ? 1 : 0] : key;
+  let s = w ? w[lang === "en" ? 1 : 0] : (shared(key) ?? key);
   for (const [k, v] of Object.entries(vars || {})) s = s.replace(`{${k}}`, v);
   return s;
 }

@@ -149,11 +149,16 @@ enum ma_route ma_api_route(const char *method, const char *path,
 
 /* --- responses --------------------------------------------------------- */
 
+struct ma_limits_tunable ma_limits_now = {
+    .answer_bytes_max = MA_ANSWER_BYTES_MAX,
+    .warnings_bytes_max = MA_WARNINGS_BYTES_MAX,
+};
+
 void ma_response_init(struct ma_response *r)
 {
 	memset(r, 0, sizeof *r);
 	r->content_type = "application/json";
-	ml_buf_init(&r->body, MA_ANSWER_BYTES_MAX);
+	ml_buf_init(&r->body, ma_limits_now.answer_bytes_max);
 }
 
 void ma_response_free(struct ma_response *r)
@@ -249,7 +254,7 @@ static void ma_answer_failed(struct ma_response *r, int rc,
 		ma_response_error(r, rc, -1, NULL,
 		                  "the answer is larger than %u bytes: ask for "
 		                  "less (limit, grant, party)",
-		                  (unsigned)MA_ANSWER_BYTES_MAX);
+		                  (unsigned)ma_limits_now.answer_bytes_max);
 	else
 		ma_response_errinfo(r, rc, err);
 }

@@ -71,7 +71,7 @@ static int ma_warning_json(struct ml_buf *b, size_t index,
 static int ma_append_warnings(struct ma_append *a, ml_day today)
 {
 	struct ml_warning w[ML_EVENT_WARNINGS_MAX];
-	ml_buf_init(&a->warnings, MA_WARNINGS_BYTES_MAX);
+	ml_buf_init(&a->warnings, ma_limits_now.warnings_bytes_max);
 	for (size_t i = 0; i < a->count; i++) {
 		size_t n = ml_event_warnings(&a->events[i], today, w);
 		for (size_t k = 0; k < n; k++) {

@@ -19,6 +19,7 @@
  * only ever one the route allows.
  */
 #include "ma_format.h"
+#include "ma_internal.h"
 
 #include "ml_assert.h"
 
@@ -189,7 +190,7 @@ static int ma_format_csv(struct ma_api *api, struct ml_read *rd,
 static int ma_format_plain(const cJSON *doc, cJSON **out)
 {
 	struct ml_buf json;
-	ml_buf_init(&json, MA_ANSWER_BYTES_MAX);
+	ml_buf_init(&json, ma_limits_now.answer_bytes_max);
 	int rc = ml_json_print(doc, &json);
 	*out = rc == 0 ? cJSON_ParseWithLength(json.data, json.len) : NULL;
 	if (rc == 0 && *out == NULL)

@@ -22,4 +22,16 @@ enum ma_api_outcome ma_stream_open(struct ma_api *api, enum ma_route route,
                                    const struct ma_params *p,
                                    struct ma_response *resp);
 
+/* Limits a unit test lowers (as ml_limits_now in the ledger, see
+ * ml_limits_internal.h): an answer's ceiling (MA_ANSWER_BYTES_MAX) and
+ * the ceiling of one POST's warnings (MA_WARNINGS_BYTES_MAX). The layer
+ * reads them from ma_limits_now (ma_api.c), which holds exactly those
+ * values; only tests/unit/test_costly.c, after checking that, lowers
+ * them to reach the refusals past them with a small ledger. */
+struct ma_limits_tunable {
+	uint32_t answer_bytes_max;   /* MA_ANSWER_BYTES_MAX */
+	uint32_t warnings_bytes_max; /* MA_WARNINGS_BYTES_MAX */
+};
+extern struct ma_limits_tunable ma_limits_now;
+
 #endif /* MA_INTERNAL_H */

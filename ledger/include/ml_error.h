@@ -10,7 +10,14 @@
  * wire name the daemon puts in {"error":{"code":…}} and the HTTP status.
  * The second block is for conditions of the machine, not of the request
  * (out of memory, a damaged file); the daemon answers those with 500
- * "internal" or, for a full disk, 503 "unavailable".
+ * "internal" or, for a full disk, 503 "unavailable". Two of them are what
+ * a person gave when opening a ledger (medel --db DIR, medeld --data
+ * DIR), met before any request: "not_a_ledger" (DIR is not a ledger
+ * medel wrote, or one of a format it does not know; 503, so medel exits
+ * 3, the ledger cannot be used) and "bad_path" (DIR is too long, or its
+ * directory cannot be created or is a file; 400, so medel exits 2, a
+ * value typed wrongly). docs/api.md "Errors" lists them beside API.md's
+ * codes, which say nothing of opening a ledger.
  *
  * A failing append or query also fills an ml_errinfo: the code, the index
  * of the event in its batch, the field, and one English sentence naming
@@ -89,14 +96,16 @@
 	X(ML_E_STORAGE, -32101, "internal", 500, "storage error")              \
 	X(ML_E_CORRUPT, -32102, "internal", 500,                               \
 	  "stored data fails its checks")                                      \
-	X(ML_E_FORMAT, -32103, "internal", 500,                                \
+	X(ML_E_FORMAT, -32103, "not_a_ledger", 503,                            \
 	  "not a medel ledger or an unknown format version")                   \
 	X(ML_E_LOCKED, -32104, "unavailable", 503,                             \
 	  "the ledger is held by a running medeld")                            \
 	X(ML_E_MAP_FULL, -32105, "unavailable", 503,                           \
 	  "the ledger reached its maximum map size")                           \
 	X(ML_E_IO, -32106, "internal", 500, "input/output error")              \
-	X(ML_E_ARG, -32107, "internal", 500, "invalid argument to a call")
+	X(ML_E_ARG, -32107, "internal", 500, "invalid argument to a call")     \
+	X(ML_E_PATH, -32108, "bad_path", 400,                                  \
+	  "the ledger's path cannot be used")
 
 enum ml_error {
 #define ML_X_ENUM(name, value, wire, status, text) name = value,

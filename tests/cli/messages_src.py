@@ -15,10 +15,19 @@ Sources are sorted in four kinds:
   - not provoked (NOT_PROVOKED below, each with its reason): guarded,
     when an earlier check refuses every input that could reach it with
     a message of its own (the ledger's defence behind the API's and the
-    CLI's checks); costly, when a user can reach it but only with more
-    data than a test should build (a million rows, 2^63 öre of sums);
+    CLI's checks);
   - the rest, which some input provokes, and which test_messages.py
     must each see once.
+
+The refusals only a very large ledger reaches (sums past 2^63 öre, a
+million rows or definitions, answers past 96 MiB, warnings past 32 MiB,
+a full map) are provoked by the C test tests/unit/test_costly.c, for
+real: with 9 400 events of 10^15 öre, or with the limit lowered through
+ml_limits_now/ma_limits_now, the one place the code reads it from.
+test_messages.py runs that program ($MEDEL_TEST_COSTLY) and reads the
+messages it prints ("provoked: {error object}"), so those sources count
+as provoked only while the C test really provokes them: nothing here
+lists them, and one it stops provoking fails test_zz_coverage.
 """
 import glob
 import os
@@ -34,26 +43,19 @@ INTERNAL_RC = re.compile(r"ML_E_(NOMEM|IO|INTERNAL|CORRUPT)\b")
 GUARD_API = "guarded: the API's query check refuses it first ({})"
 GUARD_BATCH = ("guarded: the CLI's and medeld's size checks refuse a "
                "larger body or batch first ({})")
-SUM_2_63 = ("costly: a sum past 2^63 öre needs over 9 223 events of the "
-            "largest amount (10^15 öre) counted together, each funded")
+GUARD_NODE = ("guarded: a trace sums each party's buckets over the grant "
+              "and its posts first, and an activity's or a flow's sum is "
+              "part of one party's spent or paid_out ('p's sum over the "
+              "grant and its posts exceeds 2^63 öre', test_costly)")
 # (path, format) → why no test provokes it; test_zz_coverage fails when
 # one of these is provoked after all (then it belongs with the rest).
 NOT_PROVOKED = {
     ("ledger/ml_answer.c", "as_of: is not between 1900-01-01 and "
      "2199-12-31"): GUARD_API.format("'as_of: 1800-01-01 is not between'"),
-    ("ledger/ml_answer.c", "the answer would list more than %zu %s"):
-        "costly: needs an answer of over 1 000 000 rows (activities, "
-        "flows, deadlines)",
-    ("ledger/ml_answer_balances.c", "the balances' totals exceed 2^63 öre"):
-        SUM_2_63,
     ("ledger/ml_answer_balances.c", "posts: needs grant"):
         GUARD_API.format("'posts=1 needs a grant'"),
     ("ledger/ml_answer_balances.c", "rollup: needs party"):
         GUARD_API.format("'rollup=1 needs a party'"),
-    ("ledger/ml_answer_consol.c", "a consolidated sum exceeds 2^63 öre"):
-        SUM_2_63,
-    ("ledger/ml_answer_repayments.c", "a repayments total exceeds 2^63 öre"):
-        SUM_2_63,
     ("ledger/ml_answer_repayments.c", "grant: repayments need a grant or "
      "a year"): GUARD_API.format("'repayments needs either a grant or a "
                                  "year'"),
@@ -68,8 +70,9 @@ NOT_PROVOKED = {
         GUARD_API.format("'a statement needs a party (a legal entity) and "
                          "a grant'"),
     ("ledger/ml_answer_trace.c", "an activity's sum exceeds 2^63 öre"):
-        SUM_2_63,
-    ("ledger/ml_answer_trace.c", "a flow's sum exceeds 2^63 öre"): SUM_2_63,
+        GUARD_NODE,
+    ("ledger/ml_answer_trace.c", "a flow's sum exceeds 2^63 öre"):
+        GUARD_NODE,
     ("ledger/ml_answer_trace.c", "grant: a trace needs a grant"):
         GUARD_API.format("'trace needs a grant'"),
     ("ledger/ml_export.c", "no grant with that id"):
@@ -84,20 +87,6 @@ NOT_PROVOKED = {
     ("ledger/ml_ledger.c", "a batch has from 1 to %d events, not %zu"):
         GUARD_BATCH.format("'the batch is empty', 'the batch has 10001 "
                            "events; at most 10000'"),
-    ("ledger/ml_ledger.c", "the ledger is full: its map reached the "
-     "maximum of %llu bytes"):
-        "costly: needs a ledger as large as its map's maximum",
-    ("ledger/ml_rules.c", "amount: a balance would exceed what the ledger "
-     "can count (2^63 öre)"): SUM_2_63,
-    ("ledger/ml_rules_defs.c", "the ledger already has %u definitions of "
-     "that kind"): "costly: needs 1 000 000 parties or grants defined",
-    ("ledger/api/ma_api.c", "the answer is larger than %u bytes: ask for "
-     "less (limit, grant, party)"): "costly: needs an answer over 96 MiB",
-    ("ledger/api/ma_statement.c", "the statement does not fit the "
-     "answer"): "costly: needs a statement (CSV or HTML) over 96 MiB",
-    ("ledger/api/ma_api_write.c", "the warnings on this batch do not fit "
-     "in an answer"): "costly: needs over 32 MiB of warnings from one "
-                      "batch (at most 10 000 events, 7 warnings each)",
     ("ledger/api/ma_api.c", "no valid bearer token"):
         "guarded: medeld refuses a request without a valid token first "
         "('this request needs Authorization: Bearer <token>')",

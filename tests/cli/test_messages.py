@@ -17,7 +17,9 @@ printf fills in ("a %s event"), which reads wrong for half the types.
 
 Coverage is measured: messages_src.py finds every message source (a
 call of ml_fail, mc_refuse, mc_usage, …) with its format, and
-test_zz_coverage matches the stderr of every run above against them,
+test_zz_coverage matches the stderr of every run above — and the
+messages the C test test_costly prints of the refusals only a very
+large ledger reaches (test_costly_refusals runs it) — against them,
 prints how many were provoked and lists the rest, and fails when fewer
 than MIN_EXERCISED were (a floor that only rises, towards all). Sources
 messages_src.NOT_PROVOKED sets aside (guarded by an earlier check, or
@@ -37,7 +39,7 @@ import messages_src
 
 # The sources test_zz_coverage must see provoked, at least: it may only
 # grow (messages_src.py counts them; the goal is every one).
-MIN_EXERCISED = 142
+MIN_EXERCISED = 154
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
 PREFIX = re.compile(rb"^medel: [a-z_0-9]+: ")
 A_VOWEL = re.compile(rb"\ba [aeiouAEIOU]")
@@ -536,9 +538,43 @@ class Messages(unittest.TestCase):
                 d = self.damaged(name, edit)
                 r = self.run_db(EXIT_UNREACHABLE, "--db", d, "log")
                 self.assertIn(words, r.err)
-        # a path longer than a file name may be
+
+    def test_ledger_paths(self):
+        """--db names something that is not a ledger: each has a code of
+        its own (not "internal"), said once, with CLI.md's exit status —
+        3 for a directory that is not a ledger (the ledger cannot be
+        used), 2 for a path that cannot be one (a value typed wrongly)."""
+        plain = os.path.join(self.dir, "plain")
+        os.makedirs(plain)
+        afile = self.write("afile", "x")
         long = os.path.join(self.dir, "a" * 4000, "b" * 200)
-        self.run_db(EXIT_UNREACHABLE, "--db", long, "log")
+        record = ["record", "party", "--party", "p", "--kind", "other",
+                  "--name", "P", "--date", "2020-01-01"]
+        for rc, args, words in [
+                (EXIT_UNREACHABLE, ["--db", plain, "log"],
+                 b"medel: not_a_ledger: %s is not a medel ledger (it has "
+                 b"no data.mdb)" % plain.encode()),
+                (EXIT_USAGE, ["--db", long, "log"],
+                 b"medel: bad_path: the ledger's directory path is %d "
+                 b"bytes long; at most " % len(long)),
+                (EXIT_USAGE, ["--db", long, *record],
+                 b"medel: bad_path: the ledger's directory path is "),
+                (EXIT_USAGE, ["--db", afile, *record],
+                 b"medel: bad_path: %s is not a directory: a ledger is a "
+                 b"directory of its own" % afile.encode()),
+                (EXIT_USAGE, ["--db", os.path.join(afile, "x"), *record],
+                 b"medel: bad_path: cannot create the ledger's directory "),
+                (EXIT_USAGE, ["--db", os.path.join(self.dir, "no", "x"),
+                              *record],
+                 b"medel: bad_path: cannot create the ledger's directory "
+                 b"%s/no/x: No such file or directory" % self.dir.encode())]:
+            with self.subTest(args=args[1][-20:] + " " + args[2]):
+                r = self.run_db(rc, *args)
+                self.assertTrue(r.err.startswith(words), r)
+                self.assertEqual(r.err.count(b"medel: "), 1, r)
+        self.assertEqual(os.listdir(plain), [])  # log created nothing
+        r = medel("--db", plain, "--json", "log")
+        self.assertEqual(json.loads(r.err)["error"]["code"], "not_a_ledger")
 
     def test_held_by_medeld(self):
         """--db on the directory a running medeld holds names the
@@ -743,6 +779,30 @@ class Messages(unittest.TestCase):
         self.assertIn(b"the repayment seq %d would count again from "
                       b"2019-02-01, but it goes to a party that had not "
                       b"paid the repayer by then" % seq["rp"], r.err)
+
+    def test_costly_refusals(self):
+        """The refusals only a very large ledger reaches, provoked by the
+        C test test_costly (messages_src.py says how): each message it
+        prints keeps the wording rules, and counts as provoked here."""
+        import subprocess
+        prog = os.environ.get("MEDEL_TEST_COSTLY")
+        if not prog:
+            self.skipTest("MEDEL_TEST_COSTLY is not set (run by ctest)")
+        p = subprocess.run([prog], capture_output=True, timeout=300,
+                           env=dict(os.environ, MEDEL_TEST_TMP=self.dir))
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        errors = [json.loads(line[len(b"provoked: "):])
+                  for line in p.stdout.splitlines()
+                  if line.startswith(b"provoked: ")]
+        self.assertGreaterEqual(len(errors), 10, p.stdout.decode())
+        for err in errors:
+            with self.subTest(message=err["message"]):
+                msg = err["message"].encode()
+                self.assertRegex(err["code"], "^[a-z_0-9]+$")
+                self.assertNotRegex(msg, A_VOWEL)
+                self.assertNotRegex(msg, DOUBLED)
+                self.assertNotIn(b"..=", msg)
+                SEEN.append(err["message"])
 
     def test_zz_coverage(self):
         """Runs last: which message sources the tests above provoked."""

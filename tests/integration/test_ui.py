@@ -4,6 +4,7 @@ the headers that keep the page safe (a strict Content-Security-Policy
 with no inline script or style, nosniff), ETag revalidation, 404 JSON for
 an unknown file, 405 for other methods, and the API still asking for the
 token. The page itself is driven in a browser by tests/web/."""
+import json
 import os
 import re
 import sys
@@ -126,6 +127,54 @@ class Ui(MedeldTestCase):
         self.assertSafeHeaders(a)
         line = self.d.wait_line(r"event=request .*path=/ .*via=unix")
         self.assertIsNotNone(line, self.d.log())
+
+
+    def test_figures_have_the_words_of_medel(self):
+        """The page's words for the figures and codes are medel's
+        (ma_words.c): figures.js, written from that table at build time,
+        holds the very words the Swedish CSV headers have, and i18n.js
+        has no word of its own for any of them that would hide it."""
+        a = self.tcp("GET", "/ui/figures.js")
+        self.assertAnswer(a, 200)
+        self.assertSafeHeaders(a)
+        text = a.body.decode("utf-8")
+
+        def table(name):
+            m = re.search(r"export const %s = (\{.*?\});" % name, text,
+                          re.S)
+            self.assertIsNotNone(m, text)
+            return json.loads(m.group(1))
+
+        figures, codes = table("FIGURES"), table("CODES")
+        self.assertEqual(figures["allocated_out"],
+                         ["tilldelat vidare", "allocated out"])
+        for path, query, skip, keys in [
+                ("/v1/balances", "format=csv&lang=sv", 2, BALANCE_KEYS),
+                ("/v1/repayments", "year=2020&format=csv&lang=sv", 3,
+                 REPAY_KEYS)]:
+            r = self.d.request("GET", path + "?" + query, token="v-secret")
+            self.assertAnswer(r, 200)
+            head = r.body.decode("utf-8-sig").split("\r\n")[0].split(";")
+            words = head[skip:skip + len(keys)]
+            self.assertEqual(words, [figures[k][0] for k in keys], path)
+        # deadline kinds and statuses: the codes' words
+        self.assertEqual(set(codes), {"ok", "open", "due", "overdue",
+                                      "claim", "report", "repay",
+                                      "condition"})
+        with open(os.path.join(self.dir, "i18n.js"), encoding="utf-8") as f:
+            own = set(re.findall(r"^  ([a-z_]+): \[", f.read(), re.M))
+        self.assertGreater(len(own), 100)
+        shadowed = own & (set(figures) | {p + c for c in codes
+                                          for p in ("k_", "s_")})
+        self.assertEqual(shadowed, set())
+
+
+# API.md's order of a balance's figures, and of a repayments row's.
+BALANCE_KEYS = ["allocated", "allocated_out", "pending", "pending_out",
+                "unallocated", "claimed", "received", "paid_out", "spent",
+                "repaid", "returned", "carried_in", "carried_out", "held"]
+REPAY_KEYS = ["received", "returned", "carried_in", "spent", "paid_out",
+              "repaid", "carried_out", "outstanding"]
 
 
 if __name__ == "__main__":
