@@ -519,7 +519,7 @@ static int mc_append_run(struct mc_ctx *ctx, int argc, char **argv)
 	char **files = calloc((size_t)argc + 1, sizeof *files);
 	struct mc_stream *s = calloc(1, sizeof *s);
 	size_t n_files = 0;
-	struct mc_post post;
+	struct mc_post post = {0};
 	if (files == NULL || s == NULL) {
 		free(files);
 		free(s);

@@ -337,7 +337,7 @@ static int mc_dist_run(struct mc_ctx *ctx, int argc, char **argv)
 		exit = mc_key_load(ctx, k, o[3].value);
 	if (exit == MC_EXIT_OK)
 		exit = mc_dist_show(ctx, k, o[4].value, amount, unit);
-	struct mc_post post;
+	struct mc_post post = {0};
 	struct ml_buf body;
 	ml_buf_init(&body, ML_BODY_BYTES_MAX);
 	if (exit == MC_EXIT_OK)

@@ -167,7 +167,7 @@ static int mc_record_build(struct mc_ctx *ctx, const char *type,
 static int mc_record_run(struct mc_ctx *ctx, int argc, char **argv)
 {
 	struct mc_record_opts o;
-	struct mc_post post;
+	struct mc_post post = {0};
 	struct ml_buf body;
 	char *pos[1];
 	size_t n_pos = 0;
