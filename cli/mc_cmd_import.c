@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 
 #include "mc_direction.h"
@@ -525,7 +526,7 @@ static int mc_import_run(struct mc_ctx *ctx, int argc, char **argv)
 	                        {"template", MC_OPT_VALUE, NULL}};
 	char *pos[1], *text = NULL;
 	size_t n_pos = 0, len = 0;
-	struct mc_post post;
+	struct mc_post post = {0};
 	int exit = mc_args_parse(ctx, argc, argv, opts, 4, pos, 1, &n_pos);
 	if (exit == MC_EXIT_OK && opts[3].value != NULL)
 		return n_pos == 0 ? mc_import_template_run(ctx, opts[3].value)
