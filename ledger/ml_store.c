@@ -9,12 +9,14 @@
  */
 #include "ml_store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +155,45 @@ static int ml_store_lock(struct ml_store *st, unsigned flags,
 	               st->dir);
 }
 
+/* The files medel itself leaves in a ledger's directory before or
+ * beside data.mdb: a new ledger is made only where nothing else is. */
+static bool ml_store_own_file(const char *name)
+{
+	static const char *const own[] = {".", "..", "medel.lock", "lock.mdb",
+	                                  "medeld.sock"};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strcmp(name, own[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A new ledger is created only in a directory of its own: one that holds
+ * nothing but medel's files. `medel --db /etc record …` (a typing slip)
+ * once made /etc/data.mdb. */
+static int ml_store_dir_free(const char *dir, struct ml_errinfo *err)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return ml_fail(err, ml_path_errno(errno), -1, NULL,
+		               "cannot read the ledger's directory %s: %s", dir,
+		               strerror(errno));
+	const struct dirent *e;
+	char first[256] = "";
+	while ((e = readdir(d)) != NULL)
+		if (!ml_store_own_file(e->d_name)) {
+			snprintf(first, sizeof first, "%s", e->d_name);
+			break;
+		}
+	closedir(d);
+	if (first[0] == '\0')
+		return 0;
+	return ml_fail(err, ML_E_FORMAT, -1, NULL,
+	               "%s is not a medel ledger (it has no data.mdb but "
+	               "holds other files, such as %s): give the ledger's "
+	               "directory, or a new or empty one to start a ledger in",
+	               dir, first);
+}
+
 static int ml_store_prepare_dir(const char *dir, unsigned flags,
                                 struct ml_errinfo *err)
 {
@@ -179,7 +220,9 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 		               "%s is not a directory: a ledger is a directory "
 		               "of its own",
 		               dir);
-	return 0;
+	if (stat(path, &sb) == 0)
+		return 0;
+	return ml_store_dir_free(dir, err);
 }
 
 /* The format record of this version, for a new or a migrated ledger. */
@@ -524,4 +567,33 @@ int ml_store_check_metas(struct ml_store *st, bool *ok, char *why,
 	    (unsigned long long)t[0], (unsigned long long)t[1],
 	    magic[0] && magic[1] ? "" : " (and a damaged magic number)");
 	return 0;
+}
+
+/* The mapping of /proc/self/maps that holds inside: [*start, *end). */
+static bool ml_store_mapping_of(const void *inside, uintptr_t *start,
+                                uintptr_t *end)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintptr_t at = (uintptr_t)inside;
+	bool found = false;
+	if (f == NULL)
+		return false;
+	unsigned long lo, hi;
+	while (!found && fscanf(f, "%lx-%lx%*[^\n]", &lo, &hi) == 2) {
+		found = lo <= at && at < hi;
+		*start = lo;
+		*end = hi;
+	}
+	fclose(f);
+	return found;
+}
+
+void ml_store_map_release(const void *inside)
+{
+	uintptr_t start, end;
+	if (inside == NULL || !ml_store_mapping_of(inside, &start, &end))
+		return;
+	ML_ASSERT(start < end);
+	/* clean file pages of a shared map: they stay in the page cache */
+	(void)madvise((void *)start, end - start, MADV_DONTNEED);
 }

@@ -156,6 +156,15 @@ int ml_store_copy_fd(struct ml_store *st, int fd);
 int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
                     MDB_val key, size_t size, uint64_t *value, bool *found);
 
+/* Drops this process's resident pages of the data file's map (madvise
+ * MADV_DONTNEED on the mapping that holds inside, any pointer LMDB
+ * returned into the map). A walk over the whole file otherwise counts as
+ * resident memory as large as the file. The pages stay in the page cache:
+ * reading them again costs no I/O. Nothing happens when inside is in no
+ * mapping. LMDB itself never writes through the map here (no
+ * MDB_WRITEMAP), so no page is dirty. */
+void ml_store_map_release(const void *inside);
+
 /* The name of db inside data.mdb ("acct"), for messages. */
 const char *ml_store_db_name(enum ml_db db);
 

@@ -573,6 +573,15 @@ class Messages(unittest.TestCase):
                 self.assertTrue(r.err.startswith(words), r)
                 self.assertEqual(r.err.count(b"medel: "), 1, r)
         self.assertEqual(os.listdir(plain), [])  # log created nothing
+        busy = os.path.join(self.dir, "busy")  # /etc, say: not empty
+        os.makedirs(busy)
+        self.write(os.path.join("busy", "hosts"), "x")
+        r = self.run_db(EXIT_UNREACHABLE, "--db", busy, *record)
+        self.assertTrue(r.err.startswith(
+            b"medel: not_a_ledger: %s is not a medel ledger (it has no "
+            b"data.mdb but holds other files, such as hosts)"
+            % busy.encode()), r)
+        self.assertEqual(os.listdir(busy), ["hosts"])  # nothing created
         r = medel("--db", plain, "--json", "log")
         self.assertEqual(json.loads(r.err)["error"]["code"], "not_a_ledger")
 
