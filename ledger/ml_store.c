@@ -177,9 +177,8 @@ static int ml_store_dir_free(const char *dir, struct ml_errinfo *err)
 		return ml_fail(err, ml_path_errno(errno), -1, NULL,
 		               "cannot read the ledger's directory %s: %s", dir,
 		               strerror(errno));
-	const struct dirent *e;
 	char first[256] = "";
-	while ((e = readdir(d)) != NULL)
+	for (const struct dirent *e = readdir(d); e != NULL; e = readdir(d))
 		if (!ml_store_own_file(e->d_name)) {
 			snprintf(first, sizeof first, "%s", e->d_name);
 			break;
