@@ -14,12 +14,15 @@
 
 struct ml_hasher;
 
-/* Returns 0 or ML_E_NOMEM (OpenSSL could not give a SHA-256). */
+/* Returns 0 or ML_E_NOMEM. Cheap: OpenSSL's SHA-256 is fetched with the
+ * first ml_hash_event, so a process that never hashes never loads it. */
 int ml_hasher_new(struct ml_hasher **out);
 /* NULL is fine. */
 void ml_hasher_free(struct ml_hasher *h);
 
-/* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM. */
+/* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM
+ * (no memory, or OpenSSL could not give a SHA-256: the first call
+ * fetches it). */
 int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
                   const char *canonical, size_t len, uint8_t out[32]);
 
