@@ -26,4 +26,9 @@ void ml_hasher_free(struct ml_hasher *h);
 int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
                   const char *canonical, size_t len, uint8_t out[32]);
 
+/* out = SHA-256(data[0..len)): the same SHA-256, for keys that name a
+ * long text (ml_acts.c). Returns 0 or ML_E_NOMEM (OpenSSL could not give
+ * a SHA-256). Any thread. */
+int ml_sha256(const void *data, size_t len, uint8_t out[32]);
+
 #endif /* ML_HASH_H */
