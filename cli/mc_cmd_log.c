@@ -11,7 +11,17 @@
  *
  * --json prints the API's documents as they are: one GET's body (the
  * API's own paging: --after, --limit ≤ 10 000, default 1000), or with
- * --follow one body per line as pages arrive.
+ * --follow one body per line as pages arrive. Embedded, the page is not
+ * built in memory first: each event the API's reader hands over is
+ * written as the API writes it (ml_json_write_event, ML_JSON_STORED,
+ * the same bytes as GET /v1/events and export's JSON Lines) into a
+ * buffer of MC_LOG_JSON_FLUSH_BYTES that goes to stdout when full; the
+ * answer's envelope, {"events":[],"next_after":N}, gives the end. So a
+ * page of 10 000 events (~5 MB) costs no more memory than one piece,
+ * and the bytes are those medeld sends (tests/cli/test_modes.py
+ * test_json_log_pages). The one difference is a failure in the middle
+ * of a page (a damaged record): stdout then holds the part written,
+ * as export's does, where medeld's page is all or nothing.
  *
  * The human form is one line per event with fixed columns (the log can
  * be endless, so it cannot be measured first): seq, date, type, amount,
@@ -28,6 +38,7 @@
 #include "ml_money.h"
 
 #include "ml_event.h"
+#include "ml_json.h"
 
 #include "mc_cli.h"
 #include "mc_csv.h"
@@ -67,6 +78,14 @@ struct mc_log_page {
 	uint32_t last_day_cell;
 };
 
+/* --json, embedded: the page's events as they come (mc_log_json_event). */
+struct mc_log_json {
+	struct ml_buf out;   /* not yet on stdout: < MC_LOG_JSON_FLUSH_BYTES
+	                        + one event */
+	uint64_t page_bytes; /* of this page, on stdout or in out */
+	uint32_t count;      /* events of this page, ≤ ML_EVENTS_LIMIT_MAX */
+};
+
 struct mc_log {
 	struct mc_opt opts[6];
 	uint64_t after, limit; /* limit 0 = no limit */
@@ -76,6 +95,7 @@ struct mc_log {
 	bool names_loaded;
 	struct mc_csv_out csv;
 	struct mc_log_page page;
+	struct mc_log_json json;
 	struct ml_buf what, line; /* one line of the human form, reused */
 	size_t type_cols;         /* the type column's width */
 	const char *type_word[ML_TYPE_COUNT]; /* mc_words_type of each */
@@ -217,6 +237,39 @@ static int mc_log_record(void *arg, const struct ml_event *ev)
 		row->key_members = mc_key_members(ev->key);
 	row->key_name = mc_record_cell(pg, ev, ML_F_KEY_NAME);
 	return pg->rc;
+}
+
+/* The part of the page held in js->out onto stdout (a failed write
+ * shows in mc_finish_output, as every printer's does). */
+static void mc_log_json_flush(struct mc_log_json *js)
+{
+	js->page_bytes += js->out.len;
+	if (js->out.len > 0)
+		fwrite(js->out.data, 1, js->out.len, stdout);
+	ml_buf_reset(&js->out);
+}
+
+/* ml_event_fn for --json, embedded: one stored event onto the page, as
+ * ml_answer_events writes it into medeld's (the page's head with the
+ * first event; a comma between events). A page may not outgrow what the
+ * API would build: ML_E_TOO_LARGE past MA_ANSWER_BYTES_MAX, as medeld's
+ * (which counts the envelope's end too: a few bytes). */
+static int mc_log_json_event(void *arg, const struct ml_event *ev)
+{
+	struct mc_log_json *js = arg;
+	ML_ASSERT(js->count < ML_EVENTS_LIMIT_MAX);
+	int rc = js->count == 0 ? ml_buf_add_str(&js->out, "{\"events\":[")
+	                        : ml_buf_add_char(&js->out, ',');
+	if (rc == 0)
+		rc = ml_json_write_event(ev, ML_JSON_STORED, &js->out);
+	if (rc == 0 && js->page_bytes + js->out.len > MA_ANSWER_BYTES_MAX)
+		rc = ML_E_TOO_LARGE;
+	if (rc != 0)
+		return rc;
+	js->count++;
+	if (js->out.len >= MC_LOG_JSON_FLUSH_BYTES)
+		mc_log_json_flush(js);
+	return 0;
 }
 
 /* The money an event shows: amount, a grant's total, a report's spent. */
@@ -521,9 +574,24 @@ static bool mc_log_next_after(const struct mc_reply *r, int64_t *next_after)
 	return true;
 }
 
+/* A page whose events were streamed (mc_log_json_event): the answer is
+ * its envelope with an empty array, and gives next_after. */
+static int mc_log_take_streamed(struct mc_ctx *ctx, struct mc_log *l,
+                                const struct mc_reply *r, int64_t *next_after)
+{
+	static const char empty[] = "{\"events\":[]";
+	if (!mc_log_next_after(r, next_after) ||
+	    memcmp(r->body.data, empty, sizeof empty - 1) != 0)
+		return mc_bad_answer(ctx, "no events or next_after");
+	l->page.n = l->json.count;
+	return MC_EXIT_OK;
+}
+
 static int mc_log_take(struct mc_ctx *ctx, struct mc_log *l,
                        const struct mc_reply *r, int64_t *next_after)
 {
+	if (ctx->out == MC_OUT_JSON && l->json.count > 0)
+		return mc_log_take_streamed(ctx, l, r, next_after);
 	/* One --json page, not followed: printed whole, nothing counted. */
 	if (ctx->out == MC_OUT_JSON && !l->follow &&
 	    mc_log_next_after(r, next_after))
@@ -547,6 +615,23 @@ static int mc_log_take(struct mc_ctx *ctx, struct mc_log *l,
 	return MC_EXIT_OK;
 }
 
+/* The end of a --json page: the body as it came, or, when its events
+ * were streamed, the rest of them and the envelope's end (the body after
+ * its "{"events":[", which mc_log_take_streamed checked). */
+static void mc_log_json_end(struct mc_ctx *ctx, struct mc_log *l,
+                            const struct mc_reply *r)
+{
+	static const size_t head_bytes = sizeof "{\"events\":[" - 1;
+	if (l->json.count == 0) {
+		mc_print_body(ctx, r);
+		return;
+	}
+	ML_ASSERT(r->body.len > head_bytes);
+	mc_log_json_flush(&l->json);
+	fwrite(r->body.data + head_bytes, 1, r->body.len - head_bytes, stdout);
+	fputc('\n', stdout);
+}
+
 /* Prints one page; *count gets its events, *next its next_after. */
 static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
                        const struct mc_reply *r, uint64_t *count,
@@ -563,7 +648,7 @@ static int mc_log_page(struct mc_ctx *ctx, struct mc_log *l,
 		mc_log_header(ctx, l);
 	l->header_done = true;
 	if (ctx->out == MC_OUT_JSON)
-		mc_print_body(ctx, r);
+		mc_log_json_end(ctx, l, r);
 	for (size_t i = 0; i < l->page.n; i++) {
 		if (ctx->out == MC_OUT_CSV)
 			mc_log_csv_row(l, &l->page.rows[i]);
@@ -599,12 +684,15 @@ static int mc_log_get(struct mc_ctx *ctx, struct mc_log *l, uint64_t want,
 	                       .slow = wait,
 	                       .long_poll = wait,
 	                       .out_fd = -1};
-	/* Tables print from the stored records where the ledger is here;
-	 * --json prints the API's document itself. */
-	if (ctx->out != MC_OUT_JSON) {
-		call.on_event = mc_log_record;
-		call.on_event_arg = &l->page;
-	}
+	/* Where the ledger is here, every form prints from the stored
+	 * records: the tables fill rows, --json streams the API's page. */
+	call.on_event =
+	    ctx->out == MC_OUT_JSON ? mc_log_json_event : mc_log_record;
+	call.on_event_arg =
+	    ctx->out == MC_OUT_JSON ? (void *)&l->json : &l->page;
+	l->json.count = 0;
+	l->json.page_bytes = 0;
+	ml_buf_reset(&l->json.out);
 	l->page.n = 0;
 	l->page.rc = 0;
 	l->page.last_day_cell = 0;
@@ -670,10 +758,12 @@ static int mc_log_run(struct mc_ctx *ctx, int argc, char **argv)
 	l.follow = l.opts[5].value != NULL;
 	ml_buf_init(&l.page.text, MA_ANSWER_BYTES_MAX);
 	l.page.human = ctx->out == MC_OUT_HUMAN;
+	ml_buf_init(&l.json.out, MC_LOG_JSON_BYTES_MAX);
 	ml_buf_init(&l.what, MC_LINE_BYTES_MAX);
 	ml_buf_init(&l.line, 4 * MC_LINE_BYTES_MAX);
 	exit = mc_log_loop(ctx, &l);
 	mc_names_free(&l.names);
+	ml_buf_free(&l.json.out);
 	ml_buf_free(&l.what);
 	ml_buf_free(&l.line);
 	ml_buf_free(&l.page.text);

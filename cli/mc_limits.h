@@ -61,6 +61,13 @@
  * names, ids, a note of 1000 bytes) — 8 KiB holds it with room. */
 #define MC_LINE_BYTES_MAX (8u * 1024u)
 
+/* `medel --db … --json log` writes its page as the events come from the
+ * log, in pieces of this size: one write(2) per ~130 events at export's
+ * ~480 bytes an event, and a buffer that stays in the cache. It holds at
+ * most this plus one event (ML_EVENT_JSON_MAX and its two hashes). */
+#define MC_LOG_JSON_FLUSH_BYTES (64u * 1024u)
+#define MC_LOG_JSON_BYTES_MAX   (MC_LOG_JSON_FLUSH_BYTES + 2 * ML_EVENT_JSON_MAX)
+
 /* Display columns of a free-text label (an activity, a party name) in a
  * table or tree before it is cut with "…". */
 #define MC_LABEL_COLS_MAX 60

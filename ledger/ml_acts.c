@@ -18,10 +18,10 @@
  * unit are different pairs, as they are different answers. SHA-256 is
  * the chain's hash: a collision would also break the chain.
  */
-#include <openssl/sha.h>
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_hash.h"
 #include "ml_state_internal.h"
 
 size_t ml_act_pair(struct ml_str activity, struct ml_str unit,
@@ -59,10 +59,11 @@ int ml_act_pair_decode(const void *data, size_t len, struct ml_str *activity,
 	return 0;
 }
 
-static void ml_act_hkey(const unsigned char *pair, size_t len, unsigned char *k)
+/* 0, or ML_E_NOMEM when no SHA-256 could be had (ml_sha256). */
+static int ml_act_hkey(const unsigned char *pair, size_t len, unsigned char *k)
 {
 	k[0] = 'h';
-	SHA256(pair, len, k + 1);
+	return ml_sha256(pair, len, k + 1);
 }
 
 static void ml_act_nkey(uint32_t no, unsigned char *k)
@@ -96,12 +97,14 @@ static int ml_act_count(struct ml_store *st, MDB_txn *txn, uint32_t *count)
 int ml_act_find(struct ml_store *st, MDB_txn *txn, struct ml_str activity,
                 struct ml_str unit, bool create, uint32_t *no)
 {
-	unsigned char pair[ML_ACT_PAIR_MAX], hk[1 + SHA256_DIGEST_LENGTH];
+	unsigned char pair[ML_ACT_PAIR_MAX], hk[1 + 32];
 	size_t len = ml_act_pair(activity, unit, pair);
-	ml_act_hkey(pair, len, hk);
 	MDB_val kv = {sizeof hk, hk}, val;
 	*no = 0;
-	int rc = mdb_get(txn, st->dbi[ML_DB_ACTN], &kv, &val);
+	int rc = ml_act_hkey(pair, len, hk);
+	if (rc != 0)
+		return rc;
+	rc = mdb_get(txn, st->dbi[ML_DB_ACTN], &kv, &val);
 	if (rc == 0) {
 		if (val.mv_size != 4)
 			return ML_E_CORRUPT;
@@ -144,9 +147,9 @@ int ml_act_name(struct ml_store *st, MDB_txn *txn, uint32_t no,
 	return ml_act_pair_decode(val.mv_data, val.mv_size, activity, unit);
 }
 
-void ml_act_keys(const unsigned char *pair, size_t len, uint32_t no,
-                 unsigned char *hkey, unsigned char *nkey)
+int ml_act_keys(const unsigned char *pair, size_t len, uint32_t no,
+                unsigned char *hkey, unsigned char *nkey)
 {
-	ml_act_hkey(pair, len, hkey);
 	ml_act_nkey(no, nkey);
+	return ml_act_hkey(pair, len, hkey);
 }

@@ -14,13 +14,21 @@
 
 struct ml_hasher;
 
-/* Returns 0 or ML_E_NOMEM (OpenSSL could not give a SHA-256). */
+/* Returns 0 or ML_E_NOMEM. Cheap: OpenSSL's SHA-256 is fetched with the
+ * first ml_hash_event, so a process that never hashes never loads it. */
 int ml_hasher_new(struct ml_hasher **out);
 /* NULL is fine. */
 void ml_hasher_free(struct ml_hasher *h);
 
-/* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM. */
+/* out = SHA-256(prev ‖ canonical[0..len)). Returns 0 or ML_E_NOMEM
+ * (no memory, or OpenSSL could not give a SHA-256: the first call
+ * fetches it). */
 int ml_hash_event(struct ml_hasher *h, const uint8_t prev[32],
                   const char *canonical, size_t len, uint8_t out[32]);
+
+/* out = SHA-256(data[0..len)): the same SHA-256, for keys that name a
+ * long text (ml_acts.c). Returns 0 or ML_E_NOMEM (OpenSSL could not give
+ * a SHA-256). Any thread. */
+int ml_sha256(const void *data, size_t len, uint8_t out[32]);
 
 #endif /* ML_HASH_H */

@@ -131,9 +131,9 @@ int ml_act_pair_decode(const void *data, size_t len, struct ml_str *activity,
 int ml_act_find(struct ml_store *st, MDB_txn *txn, struct ml_str activity,
                 struct ml_str unit, bool create, uint32_t *no);
 /* The keys actn holds for a pair numbered no (hkey: 33 bytes, nkey: 5),
- * for verify. */
-void ml_act_keys(const unsigned char *pair, size_t len, uint32_t no,
-                 unsigned char *hkey, unsigned char *nkey);
+ * for verify. 0, or ML_E_NOMEM (no SHA-256: ml_sha256). */
+int ml_act_keys(const unsigned char *pair, size_t len, uint32_t no,
+                unsigned char *hkey, unsigned char *nkey);
 int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                      uint32_t no, size_t row_size, void *row,
                      struct ml_str *id);

@@ -9,12 +9,12 @@
  * key, numbers 1 ..= n in order, must hold bytes that decode as a pair
  * and hash to that number's hash; and there must be exactly n of each.
  */
-#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_assert.h"
 #include "ml_buf.h"
+#include "ml_hash.h"
 #include "ml_verify_internal.h"
 
 static uint32_t mv_act_slot0(const struct mv_acts *a, const unsigned char *h)
@@ -54,7 +54,9 @@ int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,
                   uint32_t *no)
 {
 	unsigned char pair[ML_ACT_PAIR_MAX], h[32];
-	SHA256(pair, ml_act_pair(activity, unit, pair), h);
+	int hashed = ml_sha256(pair, ml_act_pair(activity, unit, pair), h);
+	if (hashed != 0)
+		return hashed;
 	if (a->slots <= 2 * (a->n + 1)) {
 		int rc = mv_acts_rehash(a);
 		if (rc != 0)
@@ -105,7 +107,8 @@ static int mv_act_row(const struct mv_acts *a, const MDB_val *k,
 	unsigned char h[32];
 	if (no == 0 || no != *ns + 1 || no > a->n ||
 	    ml_act_pair_decode(v->mv_data, v->mv_size, &act, &unit) != 0 ||
-	    memcmp(SHA256(v->mv_data, v->mv_size, h), a->hash[no], 32) != 0)
+	    ml_sha256(v->mv_data, v->mv_size, h) != 0 ||
+	    memcmp(h, a->hash[no], 32) != 0)
 		return mv_differ(d, "index", 0,
 		                 "activity number %u (actn) is not the pair "
 		                 "the log gives it",

@@ -14,8 +14,8 @@ import os
 import re
 import unittest
 
-from clitest import (STORSTHLM, daemon_on, examples_twice, head_seq, medel,
-                     tmpdir)
+from clitest import (STORSTHLM, copy_ledger, daemon_on, examples_twice,
+                     head_seq, load_examples, medel, tmpdir)
 
 READS = [
     ["balance", "--as-of", "2020-12-31"],
@@ -182,6 +182,72 @@ class Modes(unittest.TestCase):
             b = medel("--socket", self.medeld.socket, "log", "--after",
                       str(head - 3), extra_env={"LC_ALL": lang})
             self.assertEqual((a.rc, a.out), (b.rc, b.out), lang)
+
+    def test_json_log_pages(self):
+        """`--db … --json log` writes its page as the events come, in
+        pieces (MC_LOG_JSON_FLUSH_BYTES, 64 KiB): every page must be the
+        very bytes of medeld's GET /v1/events body (and a newline), also
+        a page of several pieces, an empty one and filtered ones."""
+        root = tmpdir(self)
+        db = os.path.join(root, "big")
+        load_examples(db)
+        # ~1 KB an event: 300 of them make a page of five pieces.
+        long = "Insats \u00e5tg\u00e4rd \"citat\" \u2013 " * 15
+        events = [{"type": "report", "date": "2021-01-11",
+                   "grant": "psykisk-halsa-2020", "party": "malmo-asn",
+                   "spent": i, "note": f"{i} {long}{long}"}
+                  for i in range(300)]
+        r = medel("--db", db, "append", stdin="\n".join(
+            json.dumps(e) for e in events).encode())
+        self.assertEqual(r.rc, 0, r)
+        copy = os.path.join(root, "daemon")
+        copy_ledger(db, copy)
+        served = daemon_on(self, copy)
+        head = head_seq(db)
+        pages = [("--limit", "10000"), (), ("--after", str(head - 3)),
+                 ("--after", str(head)), ("--after", str(head + 5)),
+                 ("--type", "expense", "--limit", "400"),
+                 ("--party", "malmo-asn", "--after", "10", "--limit", "250"),
+                 ("--grant", "psykisk-halsa-2020", "--limit", "7"),
+                 ("--type", "close")]
+        sizes = []
+        for args in pages:
+            with self.subTest(args=args):
+                a = medel("--db", db, "--json", "log", *args)
+                b = medel("--socket", served.socket, "--json", "log", *args)
+                query = "&".join(f"{k[2:]}={v}"
+                                 for k, v in zip(args[::2], args[1::2]))
+                api = served.request("GET", "/v1/events?" + query)
+                self.assertEqual((a.rc, b.rc, api.status), (0, 0, 200))
+                self.assertEqual(a.out, api.body + b"\n")
+                self.assertEqual((a.out, a.err), (b.out, b.err))
+                sizes.append(len(a.out))
+        self.assertGreater(max(sizes), 4 * 64 * 1024, sizes)
+        self.assertEqual(len(json.loads(medel(
+            "--db", db, "--json", "log", "--limit", "10000").out)[
+                "events"]), head)
+
+    def test_reading_loads_no_libcrypto(self):
+        """A read (log, balance, export) hashes nothing, so it loads no
+        libcrypto (ml_hash.c opens it at the first hash: ~1 ms a process
+        saved); a write loads it and hashes as before (verify agrees)."""
+        def loaded(*args, stdin=None):
+            r = medel(*args, stdin=stdin, extra_env={"LD_DEBUG": "files"})
+            return r, b"libcrypto" in r.err
+        for args in (["--json", "log", "--limit", "3"],
+                     ["balance", "--as-of", "2020-12-31"],
+                     ["export", "--format", "jsonl"]):
+            r, crypto = loaded("--db", self.db, *args)
+            self.assertEqual(r.rc, 0, r)
+            self.assertFalse(crypto, args)
+        report = {"type": "report", "date": "2021-01-11", "spent": 5000,
+                  "grant": "psykisk-halsa-2020", "party": "malmo-asn"}
+        r, crypto = loaded("--db", self.db, "append",
+                           stdin=json.dumps(report).encode())
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(crypto)
+        v = medel("--db", self.db, "verify")
+        self.assertEqual(v.rc, 0, v)
 
     def test_exports(self):
         probe = self.medeld.request("GET", "/v1/export?format=jsonl")

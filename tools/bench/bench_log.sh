@@ -31,6 +31,16 @@
 #              its rate counts 200 000 events over the 20 processes
 # and prints events per second and the ratio to export's, by wall clock
 # and by CPU time (user + system: what a busy machine disturbs least).
+#
+# Last, `--json log` alone by CPU time, alternating (on a shared machine
+# the load changes between hyperfine's blocks of runs): the whole log as
+# --json pages, `--json log --limit 10000 --after K` for K = 0, 10 000,
+# … (EVENTS / 10 000 processes, as many events as export writes), RUNS
+# rounds (default 5) of export once, the pages once (and the pages with
+# OLD_MEDEL, a build to compare, when given); the CPU seconds of each
+# from /usr/bin/time (user + system, children included); prints each
+# one's median rate and its ratio to export's median. With PART=json
+# only this part runs (no hyperfine needed).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -40,7 +50,10 @@ GEN=$BUILD/tools/bench/bench_gen_ledger
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medel-logbench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-command -v hyperfine >/dev/null ||
+PART=${PART:-all}
+RUNS=${RUNS:-5}
+OLD_MEDEL=${OLD_MEDEL:-}
+[ "$PART" = json ] || command -v hyperfine >/dev/null ||
 	{ echo "bench_log: hyperfine is missing: tools/bootstrap --bench" >&2; exit 1; }
 [ -x "$MEDEL" ] && [ -x "$GEN" ] ||
 	{ echo "bench_log: build $MEDEL and $GEN first" >&2; exit 1; }
@@ -54,10 +67,11 @@ if [ -z "${3:-}" ]; then
 	"$MEDEL" --db "$DB" append "$WORK"/batches/*.jsonl >/dev/null
 	rm -rf "$WORK/batches" "$WORK/events.jsonl"
 fi
+M="$MEDEL --db $DB"
+if [ "$PART" != json ]; then
 echo "m17 has $("$MEDEL" --db "$DB" --csv log --party m17 --limit 100 |
 	wc -l) lines in its first page" >&2
 
-M="$MEDEL --db $DB"
 hyperfine -N --warmup 3 --runs 30 --export-json "$WORK/log.json" \
 	-n baseline "$M log --limit 1" \
 	-n nomatch "$M log --party nobody" \
@@ -74,6 +88,7 @@ for name in ("baseline", "nomatch", "onepage", "type"):
     print(f"  {name:9} {x['mean']*1e3:8.2f} ms ± {x['stddev']*1e3:5.2f}"
           f"   p-max {max(x['times'])*1e3:8.2f} ms   {x['mean']/base:5.2f}×")
 PY
+fi # PART != json
 
 # --- the whole log against export --format jsonl --------------------------
 HEAD=$("$MEDEL" --db "$DB" --csv log --after $((EVENTS - 1)) | tail -1 |
@@ -81,16 +96,19 @@ HEAD=$("$MEDEL" --db "$DB" --csv log --after $((EVENTS - 1)) | tail -1 |
 [ "$HEAD" = "$EVENTS" ] ||
 	{ echo "bench_log: $DB does not end at seq $EVENTS" >&2; exit 1; }
 PAGES=20
+# json-pages.sh [MEDEL]: the pages, each its own process.
 cat >"$WORK/json-pages.sh" <<EOF
 #!/bin/sh
+m=\${1:-$MEDEL}
 i=0
 while [ \$i -lt $PAGES ]; do
-	$M --json log --limit 10000 \\
+	\$m --db $DB --json log --limit 10000 \\
 		--after \$(( (i * ($EVENTS - 10000)) / $PAGES ))
 	i=\$((i + 1))
 done
 EOF
 chmod +x "$WORK/json-pages.sh"
+if [ "$PART" != json ]; then
 LC_ALL=C.UTF-8 hyperfine -N --warmup 1 --runs 3 --output null \
 	--export-json "$WORK/whole.json" \
 	-n export "$M export --format jsonl" \
@@ -116,4 +134,51 @@ for name in ("export", "table", "csv", "json"):
           f"   {rate[name]:12,.0f} ev/s   {rate[name] / rate['export']:5.2f}"
           f"   cpu {x['user'] + x['system']:7.2f} s"
           f"   {cpu[name]:12,.0f} ev/s   {cpu[name] / cpu['export']:5.2f}")
+PY
+fi # PART != json
+
+# --- --json log by CPU time, alternating ---------------------------------
+# json-all.sh [MEDEL]: the whole log, page by page, a process a page.
+cat >"$WORK/json-all.sh" <<EOF
+#!/bin/sh
+m=\${1:-$MEDEL}
+after=0
+while [ \$after -lt $EVENTS ]; do
+	\$m --db $DB --json log --limit 10000 --after \$after
+	after=\$((after + 10000))
+done
+EOF
+chmod +x "$WORK/json-all.sh"
+: >"$WORK/cpu"
+"$WORK/json-all.sh" >/dev/null # the map's pages in the cache once
+r=0
+while [ $r -lt "$RUNS" ]; do
+	/usr/bin/time -f "export %U %S" -a -o "$WORK/cpu" \
+		$M export --format jsonl >/dev/null
+	/usr/bin/time -f "json %U %S" -a -o "$WORK/cpu" \
+		"$WORK/json-all.sh" >/dev/null
+	[ -z "$OLD_MEDEL" ] || /usr/bin/time -f "json-old %U %S" -a \
+		-o "$WORK/cpu" "$WORK/json-all.sh" "$OLD_MEDEL" >/dev/null
+	r=$((r + 1))
+done
+python3 - "$WORK/cpu" "$EVENTS" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, user, system = line.split()
+    runs.setdefault(name, []).append(float(user) + float(system))
+events = int(sys.argv[2])
+count = {"export": events, "json": events, "json-old": events}
+base = events / statistics.median(runs["export"])
+print(f"the whole log of {events:,} events as --json pages of 10 000 (a"
+      f" process each) against export --format jsonl: CPU s (user +"
+      f" system), {len(runs['export'])} alternating rounds, median;"
+      f" rate ÷ export's")
+for name in ("export", "json", "json-old"):
+    if name not in runs:
+        continue
+    med = statistics.median(runs[name])
+    rate = count[name] / med
+    print(f"  {name:8} {med:7.3f} s   {rate:12,.0f} ev/s   {rate / base:5.2f}"
+          f"   rounds {' '.join(f'{x:.3f}' for x in runs[name])}")
 PY
