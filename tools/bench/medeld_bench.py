@@ -32,7 +32,8 @@
       children from /proc, over the whole wrk run), so a shared machine's
       noise shows less. Non-200 answers are counted, not fatal, so the
       trace's 503s (when it was sent off the loop) show as a number.
-      --built-only runs (f) alone.
+      --built-only runs (f) alone; with --before, the before medeld
+      joins (f)'s rounds and its req/s and CPU per answer are compared.
 
 Needs wrk and nginx (tools/bootstrap --bench). Builds a Release medeld in
 build-bench/ unless --medeld is given. Works in tools/bench/out/ (on disk,
@@ -359,11 +360,11 @@ def wrk_cpu(pid, url, duration, env):
     return rps, p99, bad, used_s * 1e6 / max(total, 1), cmd
 
 
-def bench_built(d, nginx, duration, rounds):
+def bench_built(d, nginx, duration, rounds, before=None):
     """(f): per answer of BUILT, rounds of nginx (a file of the answer's
-    size) then medeld (a new as_of each request). Returns per answer
-    (bytes, {side: [(rps, p99, non200, cpu_us)]}) and the command
-    lines."""
+    size), medeld (a new as_of each request) and, given, the before
+    medeld. Returns per answer (bytes, {side: [(rps, p99, non200,
+    cpu_us)]}) and the command lines."""
     vary = {"MEDEL_BENCH_TOKEN": READ_TOKEN, "MEDEL_BENCH_VARY": "1"}
     res, cmds = {}, {}
     for name, q in BUILT:
@@ -371,13 +372,16 @@ def bench_built(d, nginx, duration, rounds):
         if st != 200:
             raise SystemExit(f"{name}: {st} {body[:300]}")
         nginx.serve(name + ".json", body)
-        got = {"nginx": [], "medeld": []}
+        sides = [("nginx", nginx.proc.pid,
+                  f"http://127.0.0.1:{nginx.port}/{name}.json", {}),
+                 ("medeld", d.proc.pid, f"http://127.0.0.1:{d.port}{q}",
+                  vary)]
+        if before is not None:
+            sides.append(("before", before.proc.pid,
+                          f"http://127.0.0.1:{before.port}{q}", vary))
+        got = {side[0]: [] for side in sides}
         for _ in range(rounds):
-            for side, pid, url, env in (
-                    ("nginx", nginx.proc.pid,
-                     f"http://127.0.0.1:{nginx.port}/{name}.json", {}),
-                    ("medeld", d.proc.pid, f"http://127.0.0.1:{d.port}{q}",
-                     vary)):
+            for side, pid, url, env in sides:
                 *r, cmd = wrk_cpu(pid, url, duration, env)
                 got[side].append(tuple(r))
                 cmds[(name, side)] = cmd
@@ -409,6 +413,15 @@ def report_built(duration, rounds, res, cmds):
             f"{median(cpu_ratios):9.1f}")
         lines.append("      rounds medeld/s: " +
                      ", ".join(f"{m[0]:.0f}" for m in md))
+        if "before" in got:
+            bf = got["before"]
+            lines.append(
+                f"      before: {median([b[0] for b in bf]):.0f}/s, "
+                f"ratio {median([b[0] / n[0] for b, n in zip(bf, ng)]):.2f}"
+                f", {median([b[3] for b in bf]):.1f} µs CPU, non200 "
+                f"{sum(b[2] for b in bf)}; after/before: req/s "
+                f"{median([m[0] / b[0] for m, b in zip(md, bf)]):.2f}, "
+                f"CPU {median([m[3] / b[3] for m, b in zip(md, bf)]):.2f}")
     lines.append("    (target: ratio >= 0.40 for every answer)")
     name = BUILT[0][0]
     lines.append(f"    {cmds[(name, 'nginx')]}")
@@ -623,8 +636,15 @@ def main():
         # loaded (before (b) appends to it).
         data3 = copy_ledger(d, "data3")
         if args.built_only:
-            built, bcmds = bench_built(d, nginx, args.duration, args.rounds)
+            if args.before:
+                d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
+                            tag="-before")
+            built, bcmds = bench_built(d, nginx, args.duration, args.rounds,
+                                       before=d4)
             lines += report_built(args.duration, args.rounds, built, bcmds)
+            if d4 is not None:
+                d4.stop()
+                d4 = None
         if not args.tls_only and not args.built_only:
             d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
             if args.before:
