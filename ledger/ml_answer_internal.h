@@ -77,15 +77,24 @@ int ml_ans_nomem(struct ml_ans *a);
 int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
                 size_t item_bytes, size_t max_items, const char *what);
 
+/* One existing account of a grant as the view sees it. */
+struct ml_acct_row {
+	uint32_t party_no;
+	struct ml_totals t; /* the view's buckets, öre */
+};
+
 /* --- ml_answer_conditions.c: conditional allocations still pending --- */
 
 /* Called per pending conditional allocation with a decide_by. */
 typedef int (*ml_cond_item_fn)(void *arg, uint32_t grant_no, uint32_t to_no,
                                ml_day decide_by, int64_t amount_ore);
 /* Calls fn for each conditional allocation in grant g that the view sees
- * still pending (neither confirmed nor lapsed), in recipient order. */
-int ml_ans_conditions(struct ml_ans *a, uint32_t g, ml_cond_item_fn fn,
-                      void *arg);
+ * still pending (neither confirmed nor lapsed), in recipient order;
+ * accts are g's accounts as ml_ans_grant_accounts read them (only those
+ * with money pending are scanned). */
+int ml_ans_conditions(struct ml_ans *a, uint32_t g,
+                      const struct ml_acct_row *accts, size_t acct_count,
+                      ml_cond_item_fn fn, void *arg);
 
 /* --- ml_answer_view.c: definitions as the view sees them --- */
 
@@ -114,6 +123,14 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
  * *out is malloc'ed (free it, even when *n is 0). */
 int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
                          size_t *n);
+
+/* Every account of grant g that exists in the view, in party-number
+ * order, each read once: one seek to find it and one read of its totals
+ * (a scan of its entries in a known view). For an answer that asks
+ * several questions of each account (deadlines). *out is malloc'ed (free
+ * it, even when *n is 0); at most ML_PARTIES_MAX rows. */
+int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
+                          struct ml_acct_row **out, size_t *n);
 
 /* The party tree as the view sees it (latest definitions). Arrays are
  * indexed by party number 1 ..= count (index 0 unused). */
@@ -177,5 +194,11 @@ struct ml_entity_sum {
  * is malloc'ed (free it); *n its length. */
 int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
                    uint32_t payer_no, struct ml_entity_sum **out, size_t *n);
+/* The same from grant_no's accounts already read (ml_ans_grant_accounts),
+ * so an answer that needs them for more than the sums reads each once. */
+int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
+                      uint32_t grant_no, uint32_t payer_no,
+                      const struct ml_acct_row *accts, size_t acct_count,
+                      struct ml_entity_sum **out, size_t *n);
 
 #endif /* ML_ANSWER_INTERNAL_H */
