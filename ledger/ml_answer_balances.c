@@ -33,10 +33,19 @@
 #include "ml_json.h"
 #include "ml_money.h"
 
-/* Appends "key":integer to a row's text, after a comma unless first. */
+/* Appends "key":integer to a row's text, after a comma unless first.
+ * key is a bucket's name (lower case and '_': nothing to escape). Not
+ * ml_buf_addf: formatting the key took a third of medeld's time per
+ * built balances answer (perf: vsnprintf 36 %). */
 static int ml_bal_int(struct ml_buf *b, bool first, const char *key, int64_t v)
 {
-	int rc = ml_buf_addf(b, "%s\"%s\":", first ? "" : ",", key);
+	int rc = first ? 0 : ml_buf_add_char(b, ',');
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '"');
+	if (rc == 0)
+		rc = ml_buf_add_str(b, key);
+	if (rc == 0)
+		rc = ml_buf_add(b, "\":", 2);
 	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
 }
 
