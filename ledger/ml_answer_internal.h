@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ml_answer.h"
+#include "ml_buf.h"
 #include "ml_ledger_internal.h"
 #include "ml_limits_internal.h"
 #include "ml_state.h"
@@ -71,6 +72,26 @@ bool ml_ans_add_known(const struct ml_ans *a, cJSON *obj, bool null_if_absent);
 cJSON *ml_ans_doc_as_of(const struct ml_ans *a);
 /* Failure of a cJSON allocation, named for the error info. */
 int ml_ans_nomem(struct ml_ans *a);
+
+/* Rows written as text. A hot row (a balances row, a trace's node or
+ * edge) is written as JSON into an ml_buf (initialised with
+ * ML_ANSWER_ROW_BYTES_MAX) and added to the tree as one raw item: the
+ * bytes its cJSON members would print, without an allocation per member
+ * (cJSON trees and malloc were most of a built answer's time). Readers
+ * of the tree see the row as raw JSON; every format but JSON is rendered
+ * from the printed document parsed back (ma_format.c). Keys are literals
+ * that need no escape; strings go through ml_json_write_string. Each
+ * appends "key":value, after a comma unless first; they return
+ * ml_buf's codes (ML_E_NOMEM, ML_E_TOO_LARGE). */
+int ml_ans_text_int(struct ml_buf *b, bool first, const char *key, int64_t v);
+int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
+                    struct ml_str s);
+/* Adds text b (a complete JSON value, rc == 0) to parent: to an array when
+ * name is NULL, else as member name. rc != 0 is what writing b returned:
+ * it becomes the error info (413 for ML_E_TOO_LARGE). Returns 0 or the
+ * code; b is left to the caller to free. */
+int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
+                    const struct ml_buf *b, int rc);
 /* ml_grow for a list of the answer: at most max_items of what (a plural
  * noun for the message), else ML_E_TOO_LARGE (413) naming it. Fills the
  * error info on failure. */
