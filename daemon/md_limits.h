@@ -99,11 +99,11 @@
  * on one loop: a quarter, so one read token cannot take every place. */
 #define MD_WAITERS_PER_CALLER_MAX (MD_WAITERS_MAX / 4)
 
-/* Slow reads (GET /v1/verify, and GET /v1/trace when its answer is not
- * cached) run on helper threads, at most this many at once; another one
- * is answered 503 unavailable. Verify re-reads the whole log and a trace
- * every expense of its grant: four at once already keep both cores of a
- * small server busy. */
+/* Slow reads (GET /v1/verify) run on helper threads, at most this many
+ * at once; another one is answered 503 unavailable. Verify re-reads the
+ * whole log: four at once already keep both cores of a small server
+ * busy. (A trace was one too until it became a seek per account, edge
+ * and activity: it is answered on the event loop now.) */
 #define MD_OFFLOADS_MAX 4
 
 /* X-Request-Id: a client's own id is kept when it is 1 ..= this many

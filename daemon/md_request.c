@@ -416,7 +416,7 @@ static void md_req_offload(struct md_req *r)
 	if (atomic_fetch_add(&s->offloads, 1) >= MD_OFFLOADS_MAX) {
 		atomic_fetch_sub(&s->offloads, 1);
 		md_req_fail(r, ML_E_UNAVAILABLE,
-		            "%d slow requests (verify, trace) are running "
+		            "%d slow requests (verify) are running "
 		            "already; try again when they are done",
 		            MD_OFFLOADS_MAX);
 		return;
@@ -497,9 +497,10 @@ static void md_req_route(struct md_req *r)
 	const struct ma_route_info *info = ma_route_info(r->route);
 	bool known = r->route != MA_ROUTE_NONE && r->method_ok;
 	if (known && info->slow) {
-		/* A slow read that is cacheable (trace) is answered from the
-		 * cache when it can be; otherwise its answer is cached when
-		 * the helper thread hands it back. */
+		/* A slow read that is cacheable is answered from the cache
+		 * when it can be; otherwise its answer is cached when the
+		 * helper thread hands it back. (None is today: verify is not
+		 * cached, and the trace is answered on the loop.) */
 		r->cache_put = md_cache_route(r->route);
 		r->cache_head_seq = atomic_load(&r->loop->srv->head_seq);
 		r->cache_today = ml_date_today();

@@ -25,6 +25,7 @@
 
 #include "ml_buf.h"
 #include "ml_date.h"
+#include "ml_json.h"
 #include "ml_log.h"
 
 void ml_query_init(struct ml_query *q)
@@ -196,6 +197,51 @@ int ml_ans_nomem(struct ml_ans *a)
 {
 	return ml_fail(a->err, ML_E_NOMEM, -1, NULL,
 	               "out of memory building the answer");
+}
+
+/* "key": after a comma unless first; key needs no escape (asserted). */
+static int ml_ans_text_key(struct ml_buf *b, bool first, const char *key)
+{
+	ML_ASSERT(strpbrk(key, "\"\\") == NULL);
+	int rc = first ? 0 : ml_buf_add_char(b, ',');
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '"');
+	if (rc == 0)
+		rc = ml_buf_add_str(b, key);
+	return rc == 0 ? ml_buf_add(b, "\":", 2) : rc;
+}
+
+int ml_ans_text_int(struct ml_buf *b, bool first, const char *key, int64_t v)
+{
+	int rc = ml_ans_text_key(b, first, key);
+	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
+}
+
+int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
+                    struct ml_str s)
+{
+	int rc = ml_ans_text_key(b, first, key);
+	return rc == 0 ? ml_json_write_string(b, s.ptr, s.len) : rc;
+}
+
+int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
+                    const struct ml_buf *b, int rc)
+{
+	if (rc == ML_E_TOO_LARGE)
+		return ml_fail(a->err, rc, -1, NULL,
+		               "a row of the answer would exceed %u bytes",
+		               ML_ANSWER_ROW_BYTES_MAX);
+	if (rc != 0)
+		return ml_ans_nomem(a);
+	cJSON *raw = cJSON_CreateRaw(b->data);
+	bool ok = raw != NULL &&
+	          (name == NULL ? cJSON_AddItemToArray(parent, raw)
+	                        : cJSON_AddItemToObject(parent, name, raw));
+	if (!ok) {
+		cJSON_Delete(raw);
+		return ml_ans_nomem(a);
+	}
+	return 0;
 }
 
 int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,

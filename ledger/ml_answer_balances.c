@@ -33,13 +33,6 @@
 #include "ml_json.h"
 #include "ml_money.h"
 
-/* Appends "key":integer to a row's text, after a comma unless first. */
-static int ml_bal_int(struct ml_buf *b, bool first, const char *key, int64_t v)
-{
-	int rc = ml_buf_addf(b, "%s\"%s\":", first ? "" : ",", key);
-	return rc == 0 ? ml_buf_add_i64(b, v) : rc;
-}
-
 /* Appends the fourteen amounts of t as "key":integer members, in API.md's
  * key order (unallocated right after pending_out, held last); a comma
  * before the first unless first. */
@@ -54,28 +47,14 @@ static int ml_bal_amounts(struct ml_buf *b, bool first,
 	};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
-		rc = ml_bal_int(b, first && i == 0, ml_bucket_names[order[i]],
-		                t->v[order[i]]);
+		rc = ml_ans_text_int(b, first && i == 0,
+		                     ml_bucket_names[order[i]], t->v[order[i]]);
 		if (rc == 0 && order[i] == ML_B_PENDING_OUT)
-			rc = ml_bal_int(b, false, "unallocated",
-			                ml_totals_unallocated(t));
+			rc = ml_ans_text_int(b, false, "unallocated",
+			                     ml_totals_unallocated(t));
 	}
-	return rc == 0 ? ml_bal_int(b, false, "held", ml_totals_held(t)) : rc;
-}
-
-/* Adds raw text b (an object) to arr, or as member name of obj. */
-static int ml_bal_raw(struct ml_ans *a, cJSON *parent, const char *name,
-                      struct ml_buf *b)
-{
-	cJSON *raw = cJSON_CreateRaw(b->data);
-	bool ok = raw != NULL &&
-	          (name == NULL ? cJSON_AddItemToArray(parent, raw)
-	                        : cJSON_AddItemToObject(parent, name, raw));
-	if (!ok) {
-		cJSON_Delete(raw);
-		return ml_ans_nomem(a);
-	}
-	return 0;
+	return rc == 0 ? ml_ans_text_int(b, false, "held", ml_totals_held(t))
+	               : rc;
 }
 
 /* Adds {"grant","party",…14 amounts} to rows, and t to the totals. A row
@@ -92,19 +71,17 @@ static int ml_bal_row(struct ml_ans *a, cJSON *rows, struct ml_str grant,
 		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
 		               "the balances' totals exceed 2^63 öre");
 	struct ml_buf b;
-	ml_buf_init(&b, 4096);
-	int rc = ml_buf_add_str(&b, "{\"grant\":");
+	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
+	int rc = ml_buf_add_char(&b, '{');
 	if (rc == 0)
-		rc = ml_json_write_string(&b, grant.ptr, grant.len);
+		rc = ml_ans_text_str(&b, true, "grant", grant);
 	if (rc == 0)
-		rc = ml_buf_add_str(&b, ",\"party\":");
-	if (rc == 0)
-		rc = ml_json_write_string(&b, party.ptr, party.len);
+		rc = ml_ans_text_str(&b, false, "party", party);
 	if (rc == 0)
 		rc = ml_bal_amounts(&b, false, t);
 	if (rc == 0)
 		rc = ml_buf_add_char(&b, '}');
-	rc = rc == 0 ? ml_bal_raw(a, rows, NULL, &b) : ml_ans_nomem(a);
+	rc = ml_ans_add_text(a, rows, NULL, &b, rc);
 	ml_buf_free(&b);
 	return rc;
 }
@@ -114,13 +91,13 @@ static int ml_bal_totals(struct ml_ans *a, cJSON *doc,
                          const struct ml_totals *totals)
 {
 	struct ml_buf b;
-	ml_buf_init(&b, 4096);
+	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
 	int rc = ml_buf_add_char(&b, '{');
 	if (rc == 0)
 		rc = ml_bal_amounts(&b, true, totals);
 	if (rc == 0)
 		rc = ml_buf_add_char(&b, '}');
-	rc = rc == 0 ? ml_bal_raw(a, doc, "totals", &b) : ml_ans_nomem(a);
+	rc = ml_ans_add_text(a, doc, "totals", &b, rc);
 	ml_buf_free(&b);
 	return rc;
 }

@@ -17,10 +17,11 @@
  * model test found both missed). Each such allocation with a decide_by
  * is one item: its recipient, its decide_by, its amount. A conditional
  * distribution posts PENDING to each share's party, so each share is
- * one item, of the share's amount. Cost: one seek per account of the
- * grant, and for accounts with money pending a scan of their entries, a
- * walk to the root per pending entry, and pairs of entries compared
- * (an account holds few).
+ * one item, of the share's amount. Cost: the grant's accounts are read
+ * by the caller (ml_ans_grant_accounts, shared with the claims and the
+ * legal entities' sums); for accounts with money pending a scan of their
+ * entries, a walk to the root per pending entry, and pairs of entries
+ * compared (an account holds few).
  */
 #include <stdlib.h>
 
@@ -152,25 +153,21 @@ static int ml_cond_items(struct ml_cond_scan *c, uint32_t g, uint32_t p,
 	return rc;
 }
 
-int ml_ans_conditions(struct ml_ans *a, uint32_t g, ml_cond_item_fn fn,
-                      void *arg)
+int ml_ans_conditions(struct ml_ans *a, uint32_t g,
+                      const struct ml_acct_row *accts, size_t acct_count,
+                      ml_cond_item_fn fn, void *arg)
 {
-	uint32_t p = 0;
-	int rc = ml_state_next_account(a->st, a->txn, g, &p);
-	while (rc == 0 && p != 0) {
-		struct ml_totals t;
-		bool exists = false;
-		rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, &exists);
-		if (rc == 0 && exists && t.v[ML_B_PENDING] > 0) {
-			struct ml_cond_scan c = {&a->v, NULL, 0, 0, a};
-			rc = ml_state_scan_account(
-			    a->st, a->txn, g, p, a->v.as_of, ml_cond_entry, &c);
-			if (rc == 0)
-				rc = ml_cond_items(&c, g, p, fn, arg);
-			free(c.ents);
-		}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < acct_count; i++) {
+		uint32_t p = accts[i].party_no;
+		if (accts[i].t.v[ML_B_PENDING] <= 0)
+			continue;
+		struct ml_cond_scan c = {&a->v, NULL, 0, 0, a};
+		rc = ml_state_scan_account(a->st, a->txn, g, p, a->v.as_of,
+		                           ml_cond_entry, &c);
 		if (rc == 0)
-			rc = ml_state_next_account(a->st, a->txn, g, &p);
+			rc = ml_cond_items(&c, g, p, fn, arg);
+		free(c.ents);
 	}
 	return rc;
 }

@@ -25,12 +25,12 @@
  *           the allocation's (ml_answer_conditions.c).
  *
  * Items are sorted by date, then kind (by name: claim, condition, repay,
- * report),
- * grant id and party id. Cost: every grant's accounts (one seek each, a
- * scan each in a known view) and, for grants with report_by or a passed
- * use_by, its edges and a report lookup per member of a receiving legal
- * entity. The window is 30 days (ML_DEADLINE_WINDOW_DAYS), from
- * rules.md.
+ * report), grant id and party id. Cost: every grant's accounts, each read
+ * once (one seek each, a scan each in a known view) for the claims, the
+ * legal entities' sums and the pending conditions alike; for grants
+ * with report_by or a passed use_by, its edges and a report lookup per
+ * member of a receiving legal entity. The window is 30 days
+ * (ML_DEADLINE_WINDOW_DAYS), from rules.md.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,17 +87,12 @@ static int ml_dl_cmp(const void *x, const void *y)
 	return c != 0 ? c : ml_str_cmp(a->party, b->party);
 }
 
-/* One claim item for account (g, p) if it has an unclaimed amount and a
- * claim_by. */
-static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
-                       struct ml_dl_list *l)
+/* One claim item for account (g, acct) if it has an unclaimed amount and
+ * a claim_by. */
+static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g,
+                       const struct ml_acct_row *acct, struct ml_dl_list *l)
 {
-	struct ml_totals t;
-	bool exists = false;
-	int rc = ml_state_account(a->st, a->txn, &a->v, g->no, p, &t, &exists);
-	if (rc != 0 || !exists)
-		return rc;
-	const int64_t *v = t.v;
+	const int64_t *v = acct->t.v;
 	int64_t taken = v[ML_B_CLAIMED] > v[ML_B_RECEIVED] ? v[ML_B_CLAIMED]
 	                                                   : v[ML_B_RECEIVED];
 	int64_t unclaimed = v[ML_B_ALLOCATED] - taken;
@@ -105,27 +100,14 @@ static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g, uint32_t p,
 		return 0;
 	ml_day claim_by = ML_DAY_NONE;
 	struct ml_named party;
-	rc = ml_state_claim_by(a->st, a->txn, &a->v, g->no, p, &claim_by);
+	int rc = ml_state_claim_by(a->st, a->txn, &a->v, g->no, acct->party_no,
+	                           &claim_by);
 	if (rc != 0 || claim_by == ML_DAY_NONE)
 		return rc;
-	rc = ml_ans_named(a, ML_NAME_PARTY, p, &party);
+	rc = ml_ans_named(a, ML_NAME_PARTY, acct->party_no, &party);
 	if (rc == 0)
 		rc = ml_dl_push(a, l, claim_by, ML_DL_CLAIM, g->id, party.id,
 		                unclaimed);
-	return rc;
-}
-
-static int ml_dl_claims(struct ml_ans *a, const struct ml_named *g,
-                        uint32_t payer_no, struct ml_dl_list *l)
-{
-	uint32_t p = 0;
-	int rc = ml_state_next_account(a->st, a->txn, g->no, &p);
-	while (rc == 0 && p != 0) {
-		if (p != payer_no)
-			rc = ml_dl_claim(a, g, p, l);
-		if (rc == 0)
-			rc = ml_state_next_account(a->st, a->txn, g->no, &p);
-	}
 	return rc;
 }
 
@@ -145,7 +127,9 @@ static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
 /* Report and repay items of grant g for each legal entity. */
 static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
                           const struct ml_named *g,
-                          const struct ml_grant_row *eff, struct ml_dl_list *l)
+                          const struct ml_grant_row *eff,
+                          const struct ml_acct_row *accts, size_t acct_count,
+                          struct ml_dl_list *l)
 {
 	bool repay = eff->repay_by != ML_DAY_NONE &&
 	             eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
@@ -154,7 +138,8 @@ static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
 		return 0;
 	struct ml_entity_sum *sums = NULL;
 	size_t n = 0;
-	int rc = ml_entity_sums(a, t, g->no, eff->payer_no, &sums, &n);
+	int rc = ml_entity_sums_of(a, t, g->no, eff->payer_no, accts,
+	                           acct_count, &sums, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct ml_entity_sum *s = &sums[i];
 		bool has = true;
@@ -190,19 +175,30 @@ static int ml_dl_condition(void *arg, uint32_t grant_no, uint32_t to_no,
 	               : rc;
 }
 
+/* Grant g's items. Its accounts are read once (ml_ans_grant_accounts) and
+ * asked three questions: a claim, a legal entity's report or repayment,
+ * a pending condition; items are pushed in that order, as qsort's order
+ * of equal items depends on it. */
 static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
                        const struct ml_named *g, struct ml_dl_list *l)
 {
 	struct ml_grant_row eff;
+	struct ml_acct_row *accts = NULL;
+	size_t n = 0;
 	bool known = false;
 	int rc = ml_ans_grant(a, g->no, &eff, &known);
-	if (rc == 0 && known)
-		rc = ml_dl_claims(a, g, eff.payer_no, l);
-	if (rc == 0 && known)
-		rc = ml_dl_entities(a, t, g, &eff, l);
+	if (rc != 0 || !known)
+		return rc;
+	rc = ml_ans_grant_accounts(a, g->no, &accts, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (accts[i].party_no != eff.payer_no)
+			rc = ml_dl_claim(a, g, &accts[i], l);
+	if (rc == 0)
+		rc = ml_dl_entities(a, t, g, &eff, accts, n, l);
 	struct ml_dl_cond c = {a, g, l};
-	if (rc == 0 && known)
-		rc = ml_ans_conditions(a, g->no, ml_dl_condition, &c);
+	if (rc == 0)
+		rc = ml_ans_conditions(a, g->no, accts, n, ml_dl_condition, &c);
+	free(accts);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ml_answer.h"
+#include "ml_buf.h"
 #include "ml_ledger_internal.h"
 #include "ml_limits_internal.h"
 #include "ml_state.h"
@@ -71,11 +72,37 @@ bool ml_ans_add_known(const struct ml_ans *a, cJSON *obj, bool null_if_absent);
 cJSON *ml_ans_doc_as_of(const struct ml_ans *a);
 /* Failure of a cJSON allocation, named for the error info. */
 int ml_ans_nomem(struct ml_ans *a);
+
+/* Rows written as text. A hot row (a balances row, a trace's node or
+ * edge) is written as JSON into an ml_buf (initialised with
+ * ML_ANSWER_ROW_BYTES_MAX) and added to the tree as one raw item: the
+ * bytes its cJSON members would print, without an allocation per member
+ * (cJSON trees and malloc were most of a built answer's time). Readers
+ * of the tree see the row as raw JSON; every format but JSON is rendered
+ * from the printed document parsed back (ma_format.c). Keys are literals
+ * that need no escape; strings go through ml_json_write_string. Each
+ * appends "key":value, after a comma unless first; they return
+ * ml_buf's codes (ML_E_NOMEM, ML_E_TOO_LARGE). */
+int ml_ans_text_int(struct ml_buf *b, bool first, const char *key, int64_t v);
+int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
+                    struct ml_str s);
+/* Adds text b (a complete JSON value, rc == 0) to parent: to an array when
+ * name is NULL, else as member name. rc != 0 is what writing b returned:
+ * it becomes the error info (413 for ML_E_TOO_LARGE). Returns 0 or the
+ * code; b is left to the caller to free. */
+int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
+                    const struct ml_buf *b, int rc);
 /* ml_grow for a list of the answer: at most max_items of what (a plural
  * noun for the message), else ML_E_TOO_LARGE (413) naming it. Fills the
  * error info on failure. */
 int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
                 size_t item_bytes, size_t max_items, const char *what);
+
+/* One existing account of a grant as the view sees it. */
+struct ml_acct_row {
+	uint32_t party_no;
+	struct ml_totals t; /* the view's buckets, öre */
+};
 
 /* --- ml_answer_conditions.c: conditional allocations still pending --- */
 
@@ -83,9 +110,12 @@ int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,
 typedef int (*ml_cond_item_fn)(void *arg, uint32_t grant_no, uint32_t to_no,
                                ml_day decide_by, int64_t amount_ore);
 /* Calls fn for each conditional allocation in grant g that the view sees
- * still pending (neither confirmed nor lapsed), in recipient order. */
-int ml_ans_conditions(struct ml_ans *a, uint32_t g, ml_cond_item_fn fn,
-                      void *arg);
+ * still pending (neither confirmed nor lapsed), in recipient order;
+ * accts are g's accounts as ml_ans_grant_accounts read them (only those
+ * with money pending are scanned). */
+int ml_ans_conditions(struct ml_ans *a, uint32_t g,
+                      const struct ml_acct_row *accts, size_t acct_count,
+                      ml_cond_item_fn fn, void *arg);
 
 /* --- ml_answer_view.c: definitions as the view sees them --- */
 
@@ -114,6 +144,14 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
  * *out is malloc'ed (free it, even when *n is 0). */
 int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
                          size_t *n);
+
+/* Every account of grant g that exists in the view, in party-number
+ * order, each read once: one seek to find it and one read of its totals
+ * (a scan of its entries in a known view). For an answer that asks
+ * several questions of each account (deadlines). *out is malloc'ed (free
+ * it, even when *n is 0); at most ML_PARTIES_MAX rows. */
+int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
+                          struct ml_acct_row **out, size_t *n);
 
 /* The party tree as the view sees it (latest definitions). Arrays are
  * indexed by party number 1 ..= count (index 0 unused). */
@@ -177,5 +215,11 @@ struct ml_entity_sum {
  * is malloc'ed (free it); *n its length. */
 int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
                    uint32_t payer_no, struct ml_entity_sum **out, size_t *n);
+/* The same from grant_no's accounts already read (ml_ans_grant_accounts),
+ * so an answer that needs them for more than the sums reads each once. */
+int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
+                      uint32_t grant_no, uint32_t payer_no,
+                      const struct ml_acct_row *accts, size_t acct_count,
+                      struct ml_entity_sum **out, size_t *n);
 
 #endif /* ML_ANSWER_INTERNAL_H */

@@ -92,14 +92,12 @@ static int ml_act_cmp(const void *x, const void *y)
 	return c != 0 ? c : ml_str_cmp(a->unit, b->unit);
 }
 
-/* Sorts and sums equal (activity, unit) into "activities". */
-static int ml_act_write(struct ml_ans *a, struct ml_act_list *l, cJSON *node)
+/* Sorts l and sums equal (activity, unit) into one, in place. */
+static int ml_act_merge(struct ml_ans *a, struct ml_act_list *l)
 {
-	cJSON *arr = cJSON_AddArrayToObject(node, "activities");
-	if (arr == NULL)
-		return ml_ans_nomem(a);
 	if (l->n > 1)
 		qsort(l->v, l->n, sizeof *l->v, ml_act_cmp);
+	size_t out = 0;
 	for (size_t i = 0; i < l->n;) {
 		int64_t sum = 0;
 		size_t j = i;
@@ -110,26 +108,60 @@ static int ml_act_write(struct ml_ans *a, struct ml_act_list *l, cJSON *node)
 				               "an activity's sum "
 				               "exceeds 2^63 öre");
 		}
-		cJSON *o = ml_json_push_object(arr);
-		bool ok = o != NULL &&
-		          ml_json_add_str(o, "activity", l->v[i].activity);
-		if (ok && l->v[i].unit.ptr != NULL)
-			ok = ml_json_add_str(o, "unit", l->v[i].unit) != NULL;
-		if (!ok || ml_json_add_int(o, "amount", sum) == NULL)
-			return ml_ans_nomem(a);
+		ML_ASSERT(out <= i); /* merging only shortens */
+		l->v[out] = l->v[i];
+		l->v[out++].amount_ore = sum;
 		i = j;
 	}
+	l->n = out;
 	return 0;
+}
+
+/* l (merged) as the JSON array of "activities" (API.md): activity, unit
+ * when given, amount. Returns ml_buf's codes. */
+static int ml_act_text(const struct ml_act_list *l, struct ml_buf *b)
+{
+	int rc = ml_buf_add_char(b, '[');
+	for (size_t i = 0; rc == 0 && i < l->n; i++) {
+		const struct ml_activity *v = &l->v[i];
+		rc = i == 0 ? 0 : ml_buf_add_char(b, ',');
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '{');
+		if (rc == 0)
+			rc = ml_ans_text_str(b, true, "activity", v->activity);
+		if (rc == 0 && v->unit.ptr != NULL)
+			rc = ml_ans_text_str(b, false, "unit", v->unit);
+		if (rc == 0)
+			rc = ml_ans_text_int(b, false, "amount", v->amount_ore);
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '}');
+	}
+	return rc == 0 ? ml_buf_add_char(b, ']') : rc;
+}
+
+/* A node's text: party, the buckets of order, held, "activities":. */
+static int ml_node_text(const struct ml_named *p, const struct ml_totals *sum,
+                        struct ml_buf *b)
+{
+	static const enum ml_bucket order[] = {
+	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
+	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
+	};
+	int rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_str(b, true, "party", p->id);
+	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++)
+		rc = ml_ans_text_int(b, false, ml_bucket_names[order[i]],
+		                     sum->v[order[i]]);
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "held", ml_totals_held(sum));
+	return rc == 0 ? ml_buf_add(b, ",\"activities\":", 14) : rc;
 }
 
 /* Party p's node summed over grants[0..n): buckets, then activities. */
 static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
                          size_t n, const struct ml_named *p, cJSON *nodes)
 {
-	static const enum ml_bucket order[] = {
-	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
-	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
-	};
 	struct ml_totals sum;
 	bool any = false;
 	memset(&sum, 0, sizeof sum);
@@ -149,20 +181,25 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 	}
 	if (!any)
 		return 0;
-	cJSON *node = ml_json_push_object(nodes);
-	bool ok = node != NULL && ml_json_add_str(node, "party", p->id);
-	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++)
-		ok = ml_json_add_int(node, ml_bucket_names[order[i]],
-		                     sum.v[order[i]]) != NULL;
-	ok = ok && ml_json_add_int(node, "held", ml_totals_held(&sum));
-	if (!ok)
-		return ml_ans_nomem(a);
+	/* The node is written as text (ml_ans_text_*): a trace has a node
+	 * per party, and a cJSON item per member was most of its time */
 	struct ml_act_list l = {a, NULL, 0, 0};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_act_account(&l, grants[i].no, p->no);
 	if (rc == 0)
-		rc = ml_act_write(a, &l, node);
+		rc = ml_act_merge(a, &l);
+	if (rc == 0) {
+		struct ml_buf b;
+		ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
+		rc = ml_node_text(p, &sum, &b);
+		if (rc == 0)
+			rc = ml_act_text(&l, &b);
+		if (rc == 0)
+			rc = ml_buf_add_char(&b, '}');
+		rc = ml_ans_add_text(a, nodes, NULL, &b, rc);
+		ml_buf_free(&b);
+	}
 	free(l.v);
 	return rc;
 }
@@ -181,7 +218,14 @@ int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
 		if (ml_add_overflows(*total_ore, l.v[i].amount_ore, total_ore))
 			rc = ML_E_AMOUNT_RANGE;
 	if (rc == 0)
-		rc = ml_act_write(a, &l, obj);
+		rc = ml_act_merge(a, &l);
+	if (rc == 0) {
+		struct ml_buf b;
+		ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
+		rc = ml_act_text(&l, &b);
+		rc = ml_ans_add_text(a, obj, "activities", &b, rc);
+		ml_buf_free(&b);
+	}
 	free(l.v);
 	return rc;
 }
@@ -276,16 +320,28 @@ static int ml_edges_write(struct ml_ans *a, const struct ml_edge_list *l,
                           cJSON *edges)
 {
 	static const char *const kinds[] = {"payout", "repayment"};
-	for (size_t i = 0; i < l->n; i++) {
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < l->n; i++) {
 		const struct ml_edge_out *e = &l->v[i];
-		cJSON *o = ml_json_push_object(edges);
-		bool ok = o != NULL && ml_json_add_str(o, "from", e->from.id);
-		ok = ok && ml_json_add_str(o, "to", e->to.id);
-		ok = ok && cJSON_AddStringToObject(o, "kind", kinds[e->kind]);
-		if (!ok || !ml_json_add_int(o, "amount", e->amount_ore))
-			return ml_ans_nomem(a);
+		struct ml_buf b;
+		ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
+		rc = ml_buf_add_char(&b, '{');
+		if (rc == 0)
+			rc = ml_ans_text_str(&b, true, "from", e->from.id);
+		if (rc == 0)
+			rc = ml_ans_text_str(&b, false, "to", e->to.id);
+		if (rc == 0)
+			rc = ml_ans_text_str(&b, false, "kind",
+			                     ml_str_c(kinds[e->kind]));
+		if (rc == 0)
+			rc =
+			    ml_ans_text_int(&b, false, "amount", e->amount_ore);
+		if (rc == 0)
+			rc = ml_buf_add_char(&b, '}');
+		rc = ml_ans_add_text(a, edges, NULL, &b, rc);
+		ml_buf_free(&b);
 	}
-	return 0;
+	return rc;
 }
 
 /* Pushes grant g's payout and repayment edges onto l. */

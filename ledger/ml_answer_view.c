@@ -286,3 +286,43 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 		               ml_strerror(rc));
 	return rc;
 }
+
+/* Appends account (g, p) to v when it exists in the view. */
+static int ml_ans_account_row(struct ml_ans *a, uint32_t g, uint32_t p,
+                              struct ml_acct_row **v, size_t *cap, size_t *n)
+{
+	struct ml_totals t;
+	bool exists = false;
+	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, &exists);
+	if (rc != 0 || !exists)
+		return rc;
+	rc = ml_ans_grow(a, (void **)v, cap, *n + 1, sizeof **v, ML_PARTIES_MAX,
+	                 "accounts");
+	if (rc != 0)
+		return rc;
+	(*v)[*n].party_no = p;
+	(*v)[*n].t = t;
+	ML_ASSERT(*n == 0 || (*v)[*n - 1].party_no < p); /* the walk's order */
+	(*n)++;
+	return 0;
+}
+
+int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
+                          struct ml_acct_row **out, size_t *n)
+{
+	struct ml_acct_row *v = NULL;
+	size_t cap = 0;
+	uint32_t p = 0;
+	*n = 0;
+	int rc = ml_state_next_account(a->st, a->txn, g, &p);
+	while (rc == 0 && p != 0) {
+		rc = ml_ans_account_row(a, g, p, &v, &cap, n);
+		if (rc == 0)
+			rc = ml_state_next_account(a->st, a->txn, g, &p);
+	}
+	*out = v;
+	if (rc != 0 && a->err->code == 0)
+		return ml_fail(a->err, rc, -1, NULL, "reading accounts: %s",
+		               ml_strerror(rc));
+	return rc;
+}

@@ -101,6 +101,12 @@
  * refusing it while it is built (413 too_large) keeps memory to that. */
 #define ML_ANSWER_ROWS_MAX 1000000
 
+/* Bytes of one row of an answer written as JSON text (ml_answer.c: a
+ * balances row, a trace's node with its activities, an edge). No row
+ * can be longer than the whole answer may be (MA_ANSWER_BYTES_MAX,
+ * 96 MiB), so that is its ceiling too: past it, 413 too_large. */
+#define ML_ANSWER_ROW_BYTES_MAX (96u * 1024u * 1024u)
+
 /* Warnings (API.md, ml_warn.h): one event can earn at most one per field
  * that is checked — far_future on date, deadline_order on claim_by,
  * decide_by, use_by, report_by and repay_by, org_no on org_no — so 7. A message

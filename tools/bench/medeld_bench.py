@@ -24,13 +24,24 @@
       whether a change made medeld slower, measured on the same machine
       in the same minutes.
 
+  (f) every built answer: balances, trace, repayments, deadlines and
+      a statement, each with a different as_of every request (never from
+      the cache), beside nginx serving a static file of that answer's
+      size, in the same rounds; req/s, the ratio medeld / nginx, and the
+      CPU each server spent per answer (user+sys of the process and its
+      children from /proc, over the whole wrk run), so a shared machine's
+      noise shows less. Non-200 answers are counted, not fatal, so the
+      trace's 503s (when it was sent off the loop) show as a number.
+      --built-only runs (f) alone; with --before, the before medeld
+      joins (f)'s rounds and its req/s and CPU per answer are compared.
+
 Needs wrk and nginx (tools/bootstrap --bench). Builds a Release medeld in
 build-bench/ unless --medeld is given. Works in tools/bench/out/ (on disk,
 so fsync is real; git ignores it). Prints the numbers and the command
 lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
   tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
-                              [--before PATH] [--rounds 3]
+                              [--before PATH] [--rounds 3] [--built-only]
 
 --rounds N: rounds of (a), (c), (d) and the before/after appends of (e);
 the medians and the median ratios are over these (more on a busy
@@ -250,6 +261,11 @@ class Nginx:
                 time.sleep(0.05)  # waiting for nginx to listen
         raise SystemExit("nginx did not start")
 
+    def serve(self, name, body):
+        """Puts body in www/name, served at /name."""
+        with open(os.path.join(OUT, "www", name), "wb") as f:
+            f.write(body)
+
     def stop(self):
         self.proc.send_signal(signal.SIGQUIT)
         self.proc.wait(30)
@@ -261,7 +277,9 @@ def wrk(url, connections, duration, script, threads=2, env=None):
     p = subprocess.run(cmd, check=True, capture_output=True, text=True,
                        env=dict(os.environ, **(env or {})))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", p.stdout).group(1))
-    p99 = re.search(r"99%\s+(\S+)", p.stdout).group(1)
+    # the line "     99%    3.40ms" of --latency's distribution; a bare
+    # "99%" also ends the thread stats' "+/- Stdev" column (e.g. 68.99%)
+    p99 = re.search(r"^\s+99%\s+(\S+)", p.stdout, re.M).group(1)
     return rps, p99, p.stdout, " ".join(cmd)
 
 
@@ -308,6 +326,108 @@ def bench_tls_reads(d, nginx, party, duration, rounds=3):
          ("tls-cached", f"https://127.0.0.1:{d.port}{q}", tok),
          ("tls-built", f"https://127.0.0.1:{d.port}{q}", vary)),
         duration, rounds)
+
+
+# (f): every answer medeld builds per request, as (name, path with a
+# query, so wrk's "&as_of=" can follow). The grant is the ledger's last.
+BUILT = (("balances", "/v1/balances?party=malmo-asn"),
+         ("trace", "/v1/trace?grant=ph-2023"),
+         ("repayments", "/v1/repayments?grant=ph-2023"),
+         ("deadlines", "/v1/deadlines?format=json"),
+         ("statement", "/v1/statement?party=malmo&grant=ph-2023"))
+
+
+def cpu_s(pid):
+    """user+sys seconds of pid and its threads' children (nginx's
+    workers), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            total += sum(cpu_s(int(c)) for c in f.read().split())
+    return total
+
+
+def wrk_cpu(pid, url, duration, env):
+    """wrk at 64 connections with medeld_get.lua: (req/s, p99, non-200
+    answers, CPU µs of pid per request, command line)."""
+    c0 = cpu_s(pid)
+    rps, p99, out, cmd = wrk(url, 64, duration, "medeld_get.lua", env=env)
+    used_s = cpu_s(pid) - c0
+    bad = int(re.search(r"non200=(\d+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, p99, bad, used_s * 1e6 / max(total, 1), cmd
+
+
+def bench_built(d, nginx, duration, rounds, before=None):
+    """(f): per answer of BUILT, rounds of nginx (a file of the answer's
+    size), medeld (a new as_of each request) and, given, the before
+    medeld. Returns per answer (bytes, {side: [(rps, p99, non200,
+    cpu_us)]}) and the command lines."""
+    vary = {"MEDEL_BENCH_TOKEN": READ_TOKEN, "MEDEL_BENCH_VARY": "1"}
+    res, cmds = {}, {}
+    for name, q in BUILT:
+        st, body = d.request("GET", q + "&as_of=2030-01-01")
+        if st != 200:
+            raise SystemExit(f"{name}: {st} {body[:300]}")
+        nginx.serve(name + ".json", body)
+        sides = [("nginx", nginx.proc.pid,
+                  f"http://127.0.0.1:{nginx.port}/{name}.json", {}),
+                 ("medeld", d.proc.pid, f"http://127.0.0.1:{d.port}{q}",
+                  vary)]
+        if before is not None:
+            sides.append(("before", before.proc.pid,
+                          f"http://127.0.0.1:{before.port}{q}", vary))
+        got = {side[0]: [] for side in sides}
+        for _ in range(rounds):
+            for side, pid, url, env in sides:
+                *r, cmd = wrk_cpu(pid, url, duration, env)
+                got[side].append(tuple(r))
+                cmds[(name, side)] = cmd
+        res[name] = (len(body), got)
+    return res, cmds
+
+
+def report_built(duration, rounds, res, cmds):
+    lines = [
+        "(f) every built answer (a new as_of each request) beside nginx "
+        f"serving a file of the same size, 64 connections, {duration} s; "
+        f"medians of {rounds} rounds, ratio = median of the rounds' "
+        "medeld/nginx req/s; CPU = µs of user+sys per answer:",
+        f"    {'answer':11} {'bytes':>7} {'nginx/s':>8} {'medeld/s':>8} "
+        f"{'ratio':>5} {'p99':>8} {'non200':>6} {'CPU ng':>7} "
+        f"{'CPU md':>7} {'CPU ratio':>9}",
+    ]
+    for name, (size, got) in res.items():
+        ng, md = got["nginx"], got["medeld"]
+        ratios = [m[0] / n[0] for m, n in zip(md, ng)]
+        cpu_ratios = [m[3] / n[3] for m, n in zip(md, ng)]
+        p99 = sorted(md)[len(md) // 2][1]
+        lines.append(
+            f"    {name:11} {size:7} {median([n[0] for n in ng]):8.0f} "
+            f"{median([m[0] for m in md]):8.0f} {median(ratios):5.2f} "
+            f"{p99:>8} {sum(m[2] for m in md):6} "
+            f"{median([n[3] for n in ng]):7.1f} "
+            f"{median([m[3] for m in md]):7.1f} "
+            f"{median(cpu_ratios):9.1f}")
+        lines.append("      rounds medeld/s: " +
+                     ", ".join(f"{m[0]:.0f}" for m in md))
+        if "before" in got:
+            bf = got["before"]
+            lines.append(
+                f"      before: {median([b[0] for b in bf]):.0f}/s, "
+                f"ratio {median([b[0] / n[0] for b, n in zip(bf, ng)]):.2f}"
+                f", {median([b[3] for b in bf]):.1f} µs CPU, non200 "
+                f"{sum(b[2] for b in bf)}; after/before: req/s "
+                f"{median([m[0] / b[0] for m, b in zip(md, bf)]):.2f}, "
+                f"CPU {median([m[3] / b[3] for m, b in zip(md, bf)]):.2f}")
+    lines.append("    (target: ratio >= 0.40 for every answer)")
+    name = BUILT[0][0]
+    lines.append(f"    {cmds[(name, 'nginx')]}")
+    lines.append(f"    MEDEL_BENCH_TOKEN=… MEDEL_BENCH_VARY=1 "
+                 f"{cmds[(name, 'medeld')]}")
+    return lines
 
 
 def bench_reads(d1, d2, nginx, party, duration, rounds=3, before=None):
@@ -490,6 +610,8 @@ def main():
     ap.add_argument("--medeld")
     ap.add_argument("--tls-only", action="store_true",
                     help="run (d), the TLS reads, alone")
+    ap.add_argument("--built-only", action="store_true",
+                    help="run (f), every built answer, alone")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before",
                     help="a medeld of an earlier commit, measured beside "
@@ -513,7 +635,17 @@ def main():
         # The two-loop and the TLS medeld serve copies of the ledger as
         # loaded (before (b) appends to it).
         data3 = copy_ledger(d, "data3")
-        if not args.tls_only:
+        if args.built_only:
+            if args.before:
+                d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
+                            tag="-before")
+            built, bcmds = bench_built(d, nginx, args.duration, args.rounds,
+                                       before=d4)
+            lines += report_built(args.duration, args.rounds, built, bcmds)
+            if d4 is not None:
+                d4.stop()
+                d4 = None
+        if not args.tls_only and not args.built_only:
             d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
             if args.before:
                 d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
@@ -532,12 +664,16 @@ def main():
                 lines += report_before_after(args.before, reads, both)
                 d4.stop()
                 d4 = None
-        d3 = Medeld(binary, data3, 1, tls=cert)
-        tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn", args.duration,
-                                     args.rounds)
-        lines += report_tls(args.duration, tls, tcmds)
-        d3.stop()
-        d3 = None
+        if not args.built_only:
+            d3 = Medeld(binary, data3, 1, tls=cert)
+            tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn",
+                                         args.duration, args.rounds)
+            lines += report_tls(args.duration, tls, tcmds)
+            d3.stop()
+            d3 = None
+        if not args.tls_only and not args.built_only:
+            built, bcmds = bench_built(d, nginx, args.duration, args.rounds)
+            lines += report_built(args.duration, args.rounds, built, bcmds)
         d.stop()
         d = None
         nginx.stop()
