@@ -10,8 +10,11 @@
  * head. Everything an export decides (which events, their order, how a
  * grant's total changed) is decided at begin from that snapshot, so the
  * bytes do not depend on how they are cut into parts nor on what is
- * appended meanwhile. Memory is bounded: at most 16 bytes per exported
- * event for the index, plus small tables (ml_export_index.c).
+ * appended meanwhile. Memory is bounded: the index's items go through
+ * an external sort that holds 8 MiB of them (ml_export_sort.c; the rest
+ * wait in a temporary file under TMPDIR), one bit per event while it is
+ * made, small tables (ml_export_index.c), and the walks drop the data
+ * file's resident pages as they go (ml_export_release).
  *
  * The formats (docs/export.md says the same for a reader):
  *
