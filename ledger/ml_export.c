@@ -10,8 +10,11 @@
  * head. Everything an export decides (which events, their order, how a
  * grant's total changed) is decided at begin from that snapshot, so the
  * bytes do not depend on how they are cut into parts nor on what is
- * appended meanwhile. Memory is bounded: at most 16 bytes per exported
- * event for the index, plus small tables (ml_export_index.c).
+ * appended meanwhile. Memory is bounded: the index's items go through
+ * an external sort that holds 8 MiB of them (ml_export_sort.c; the rest
+ * wait in a temporary file under TMPDIR), one bit per event while it is
+ * made, small tables (ml_export_index.c), and the walks drop the data
+ * file's resident pages as they go (ml_export_release).
  *
  * The formats (docs/export.md says the same for a reader):
  *
@@ -230,20 +233,32 @@ static int ex_header(struct ml_export *x, struct ml_buf *out)
 	}
 }
 
-/* The next item to write, or false when none is left. */
-static bool ex_next_item(struct ml_export *x, struct ml_export_item *it)
+/* The next item to write, or false when none is left (*rc: why, when
+ * the sort could not read its file). ex_item_done moves past it. */
+static bool ex_next_item(struct ml_export *x, struct ml_export_item *it,
+                         int *rc)
 {
-	if (x->indexed) {
-		if (x->item_next >= x->item_count)
-			return false;
-		ML_ASSERT(x->item_next < x->item_count);
-		*it = x->items[x->item_next++];
-		return true;
-	}
+	*rc = 0;
+	if (x->indexed)
+		return ml_export_sort_peek(&x->sort, it, rc);
 	if (x->next_seq > x->head_seq)
 		return false;
-	*it = (struct ml_export_item){0, 0, x->next_seq++};
+	*it = (struct ml_export_item){0, 0, x->next_seq};
 	return true;
+}
+
+/* The item ex_next_item gave is written. */
+static void ex_item_done(struct ml_export *x, MDB_txn *txn)
+{
+	if (x->indexed) {
+		/* The sort cannot give it again: the piece is kept. */
+		ml_export_sort_pop(&x->sort);
+		x->item_next++;
+		ml_export_release(x, txn, x->item_next);
+	} else {
+		x->next_seq++;
+		ml_export_release(x, txn, x->next_seq);
+	}
 }
 
 static int ex_event(struct ml_export *x, MDB_txn *txn,
@@ -266,6 +281,7 @@ static int ex_event(struct ml_export *x, MDB_txn *txn,
 static int ex_step(struct ml_export *x, MDB_txn *txn, struct ml_buf *out)
 {
 	struct ml_export_item it;
+	int rc = 0;
 	switch (x->stage) {
 	case ML_XS_HEADER:
 		x->stage = x->format == ML_EXPORT_BEANCOUNT ? ML_XS_OPENS
@@ -278,10 +294,15 @@ static int ex_step(struct ml_export *x, MDB_txn *txn, struct ml_buf *out)
 		x->stage = ML_XS_EVENTS;
 		return 0;
 	case ML_XS_EVENTS:
-		if (ex_next_item(x, &it))
-			return ex_event(x, txn, &it, out);
-		x->stage = ML_XS_DONE;
-		return 0;
+		if (ex_next_item(x, &it, &rc)) {
+			rc = ex_event(x, txn, &it, out);
+			if (rc == 0)
+				ex_item_done(x, txn);
+			return rc;
+		}
+		if (rc == 0)
+			x->stage = ML_XS_DONE;
+		return rc;
 	default:
 		return 0;
 	}
@@ -413,7 +434,8 @@ void ml_export_end(struct ml_export *x)
 {
 	if (x == NULL)
 		return;
-	free(x->items);
+	ml_export_sort_free(&x->sort);
+	free(x->kept);
 	free(x->deltas);
 	free(x->accts);
 	ml_buf_free(&x->desc);

@@ -6,7 +6,9 @@
  * once, in the begin transaction, and keeps only what the parts need
  * later (the parts read the events again, each in its own transaction):
  *
- *   items   (date, seq) of every exported event, 16 bytes each. A
+ *   items   (date, seq) of every exported event, 16 bytes each, given
+ *           to the external sort of ml_export_sort.c, which holds at
+ *           most ML_EXPORT_RUN_ITEMS of them in memory. A
  *           correction is placed at the date it changed what counts
  *           from (ml_state_correction_effect): the corrected event's,
  *           or its own when that date was closed; the journals reverse
@@ -29,9 +31,13 @@
  * is defined before it, so its number is smaller and one ascending walk
  * settles every grant.
  *
- * Memory: 16 bytes per event for items, 24 per grant definition, 16 per
- * account (beancount) and 9 per grant during the pass. Postings come
- * from ml_postings_of, the ledger's one statement of them.
+ * Memory: the sort's 16 MiB, one bit per event during the pass (which
+ * events are kept, for their corrections), 24 bytes per grant
+ * definition, 16 per account (beancount) and 9 per grant. The pass walks
+ * the whole data file; every ML_EXPORT_RELEASE_EVENTS events it drops
+ * this process's resident pages of the map (ml_store_map_release), or a
+ * walk of a 3 GB file would count 3 GB of resident memory. Postings
+ * come from ml_postings_of, the ledger's one statement of them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,21 +175,27 @@ const struct ml_export_delta *ml_export_delta_of(const struct ml_export *x,
 	return NULL;
 }
 
-/* The item of seq among items[0..n), which are in seq order; NULL. */
-static const struct ml_export_item *ex_item_of(const struct ml_export *x,
-                                               uint64_t seq)
+/* Was the event at seq (≤ head_seq) put in the export? */
+static bool ex_kept(const struct ml_export *x, uint64_t seq)
 {
-	uint64_t lo = 0, hi = x->item_count;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (x->items[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < x->item_count && x->items[lo].seq == seq)
-		return &x->items[lo];
-	return NULL;
+	ML_ASSERT(seq >= 1 && seq <= x->head_seq);
+	return (x->kept[seq / 8] >> (seq % 8)) & 1u;
+}
+
+/* Drops the resident pages of the data file's map, every
+ * ML_EXPORT_RELEASE_EVENTS events of a walk (see the top). */
+void ml_export_release(struct ml_export *x, MDB_txn *txn, uint64_t walked)
+{
+	if (walked % ML_EXPORT_RELEASE_EVENTS != 0)
+		return;
+	/* Any value a read transaction returns points into the map (no
+	 * MDB_WRITEMAP, no dirty pages); the log's first event is one. */
+	struct ml_store *st = ml_ledger_store(x->lg);
+	unsigned char k[8];
+	ml_be64_put(k, 1);
+	MDB_val key = {sizeof k, k}, val;
+	if (mdb_get(txn, st->dbi[ML_DB_LOG], &key, &val) == 0)
+		ml_store_map_release(val.mv_data);
 }
 
 /* under[h] for every grant number h: h is the filter grant or a post
@@ -296,7 +308,7 @@ static bool ex_keeps(const struct ex_pass *p, const struct ml_event *ev,
 		if (ml_state_correction_effect(p->st, p->txn, ev->seq, &root,
 		                               date, &sign) != 0)
 			return false;
-		return ex_item_of(p->x, root) != NULL;
+		return root >= 1 && root < ev->seq && ex_kept(p->x, root);
 	}
 	if (!p->x->filtered)
 		return true;
@@ -336,25 +348,19 @@ static int ex_pass_event(struct ex_pass *p, uint64_t seq)
 		ml_resolved_free(&r);
 		return rc;
 	}
-	/* One item per seq of the log: items holds head_seq of them. */
-	ML_ASSERT(seq >= 1 && seq <= x->head_seq && x->item_count < seq);
-	x->items[x->item_count++] = (struct ml_export_item){date, 0, seq};
-	if (ev.type == ML_TYPE_GRANT)
+	ML_ASSERT(seq >= 1 && seq <= x->head_seq);
+	x->kept[seq / 8] |= (uint8_t)(1u << (seq % 8));
+	/* The other formats keep seq order: one date sorts them by seq. */
+	bool journal =
+	    x->format == ML_EXPORT_LEDGER || x->format == ML_EXPORT_BEANCOUNT;
+	rc = ml_export_sort_add(
+	    &x->sort, (struct ml_export_item){journal ? date : 0, 0, seq});
+	if (rc == 0 && ev.type == ML_TYPE_GRANT)
 		rc = ex_delta_add(x, seq, r.total_delta_ore, is_new);
 	if (rc == 0 && x->format == ML_EXPORT_BEANCOUNT)
 		rc = ex_accts_of(x, &ev, &r);
 	ml_resolved_free(&r);
 	return rc;
-}
-
-static int ex_item_cmp(const void *a, const void *b)
-{
-	const struct ml_export_item *p = a, *q = b;
-	if (p->date != q->date)
-		return p->date < q->date ? -1 : 1;
-	if (p->seq != q->seq)
-		return p->seq < q->seq ? -1 : 1;
-	return 0;
 }
 
 static int ex_pass_alloc(struct ex_pass *p)
@@ -363,12 +369,13 @@ static int ex_pass_alloc(struct ex_pass *p)
 	int rc = ml_state_count(p->st, p->txn, ML_NAME_GRANT, &p->grant_count);
 	if (rc != 0)
 		return rc;
-	if (x->head_seq > SIZE_MAX / sizeof *x->items)
-		return ML_E_NOMEM;
-	x->items = malloc((x->head_seq ? x->head_seq : 1) * sizeof *x->items);
+	if (x->head_seq > ML_PASS_ITEMS_MAX)
+		return ML_E_TOO_LARGE;
+	rc = ml_export_sort_init(&x->sort, ml_export_run_items_now);
+	x->kept = calloc(x->head_seq / 8 + 1, 1);
 	p->totals = malloc((p->grant_count + 1u) * sizeof *p->totals);
 	p->under = calloc(p->grant_count + 1u, sizeof *p->under);
-	if (x->items == NULL || p->totals == NULL || p->under == NULL)
+	if (rc != 0 || x->kept == NULL || p->totals == NULL || p->under == NULL)
 		return ML_E_NOMEM;
 	for (uint32_t h = 0; h <= p->grant_count; h++)
 		p->totals[h] = -1;
@@ -380,16 +387,17 @@ int ml_export_index(struct ml_export *x, MDB_txn *txn)
 	struct ex_pass p = {x, txn, ml_ledger_store(x->lg), 0, NULL, NULL};
 	int rc = ex_pass_alloc(&p);
 	x->indexed = true;
-	for (uint64_t seq = 1; rc == 0 && seq <= x->head_seq; seq++)
+	for (uint64_t seq = 1; rc == 0 && seq <= x->head_seq; seq++) {
 		rc = ex_pass_event(&p, seq);
+		ml_export_release(x, txn, seq);
+	}
 	free(p.totals);
 	free(p.under);
-	if (rc != 0)
-		return rc;
-	bool journal =
-	    x->format == ML_EXPORT_LEDGER || x->format == ML_EXPORT_BEANCOUNT;
-	if (journal)
-		qsort(x->items, x->item_count, sizeof *x->items, ex_item_cmp);
-	ex_accts_compact(x);
-	return 0;
+	free(x->kept);
+	x->kept = NULL;
+	if (rc == 0)
+		rc = ml_export_sort_finish(&x->sort);
+	if (rc == 0)
+		ex_accts_compact(x);
+	return rc;
 }

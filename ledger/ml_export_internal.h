@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ml_export.h"
+#include "ml_export_sort.h"
 #include "ml_ledger_internal.h"
 #include "ml_limits_internal.h"
 #include "ml_state_internal.h"
@@ -21,13 +22,6 @@
 /* The buckets a journal shows: the ten of ml_state.h (ML_B_ALLOCATED ..
  * ML_B_CARRIED_OUT), then the two derived ones. */
 enum { ML_XB_HELD = ML_B_CARRIED_OUT + 1, ML_XB_UNALLOCATED, ML_XB_COUNT };
-
-/* One event in the export's order: 16 bytes, the bound on the index. */
-struct ml_export_item {
-	ml_day date; /* where it is shown; a correction: its target's */
-	uint32_t pad;
-	uint64_t seq;
-};
 
 /* The total change a grant definition makes (new − previous total). */
 struct ml_export_delta {
@@ -60,10 +54,14 @@ struct ml_export {
 	 * seq to write, 1 ..= head_seq + 1. */
 	uint64_t next_seq;
 
-	/* With one: the events in export order. */
+	/* With one: the events in export order (ml_export_sort.h: at most
+	 * ML_EXPORT_RUN_ITEMS in memory), and during the pass one bit per
+	 * seq, set when the event is exported (a correction goes with the
+	 * event it corrects). */
 	bool indexed;
-	struct ml_export_item *items;
-	uint64_t item_count, item_next;
+	struct ml_export_sort sort;
+	uint8_t *kept;
+	uint64_t item_next; /* items given so far */
 
 	struct ml_export_delta *deltas; /* grant definitions, by seq */
 	uint64_t delta_count, delta_cap;
@@ -99,6 +97,19 @@ int ml_export_index(struct ml_export *x, MDB_txn *txn);
  * export's deltas (0 for a grant not found there). */
 int ml_export_resolve(const struct ml_export *x, MDB_txn *txn,
                       const struct ml_event *ev, struct ml_resolved *r);
+
+/* Events an export reads between two releases of the data file's
+ * resident pages. The journals read events in date order, all over the
+ * file: each may fault in a page of its own, so 4 096 events hold at
+ * most 16 MiB of the map (plus the state's pages they look up). A
+ * release costs a read of /proc/self/maps and one madvise. */
+#define ML_EXPORT_RELEASE_EVENTS 4096u
+
+/* Drops this process's resident pages of the data file's map
+ * (ml_store_map_release) when walked is a multiple of
+ * ML_EXPORT_RELEASE_EVENTS; walked counts the events read so far. txn
+ * is a read transaction. */
+void ml_export_release(struct ml_export *x, MDB_txn *txn, uint64_t walked);
 
 /* The delta entry of grant definition seq, or NULL. */
 const struct ml_export_delta *ml_export_delta_of(const struct ml_export *x,

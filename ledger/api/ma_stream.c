@@ -20,7 +20,8 @@
  * reader blocks the writer of the stream only between snapshots, never
  * pinning old LMDB pages nor holding off map growth for longer than one
  * part takes to read. The journal formats sort the events at begin (one
- * pass over the log, 16 bytes per event), which is why begin runs in
+ * pass over the log; an external sort in bounded memory,
+ * ml_export_sort.c), which is why begin runs in
  * ma_stream_write, off any event loop, and not at open.
  *
  * A backup is ml_ledger_copy_fd: one snapshot, compacted.

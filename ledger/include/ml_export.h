@@ -52,10 +52,13 @@ int ml_export_check_grant(struct ml_ledger *lg, struct ml_read *rd,
 /* Begins an export of every event stored in txn's snapshot, or only
  * those of grant (and its posts) when grant is not NULL (ML_E_NOT_FOUND
  * when no such grant). The journal formats and a grant filter read the
- * whole log here once (memory: 16 bytes per exported event); JSON Lines
- * and CSV of the whole log read nothing until ml_export_next. Errors:
- * ML_E_NOT_FOUND, ML_E_BAD_QUERY (f out of range), ML_E_NOMEM, storage
- * errors; err (may be NULL) says which. *out is the caller's until
+ * whole log here once (memory: bounded, an external sort with 8 MiB in
+ * memory and 16 bytes per exported event in a temporary file under
+ * TMPDIR, ml_export_sort.h); JSON Lines and CSV of the whole log read
+ * nothing until ml_export_next. Errors: ML_E_NOT_FOUND, ML_E_BAD_QUERY
+ * (f out of range), ML_E_NOMEM, ML_E_IO (the temporary file),
+ * ML_E_TOO_LARGE (more events than the sort can merge), storage errors;
+ * err (may be NULL) says which. *out is the caller's until
  * ml_export_end; it holds no transaction. */
 int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
                     enum ml_export_format f, const char *grant,

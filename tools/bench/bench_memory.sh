@@ -1,0 +1,98 @@
+#!/bin/sh
+# bench_memory.sh — max RSS and CPU time of the whole-log commands (issue
+# 15: `medel verify` and `export --format ledger` on 10 000 000 events in
+# at most 64 MiB each, verify at ≥ 800 000 events/s), old binary against
+# new, on generated ledgers of two sizes: a max RSS that does not grow
+# with the ledger shows the bound.
+#
+#   tools/bench/bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]
+#       (defaults: WORK /tmp/medel-membench, SIZES "1000000 3000000")
+#
+# BASE_BUILD is a Release build of the commit to compare with (e.g. main's
+# HEAD built in /tmp/base), NEW_BUILD the one under test; both need
+# cli/medel, and NEW_BUILD tools/bench/bench_gen_ledger. WORK keeps the
+# ledgers (WORK/lN/db, bench_gen_ledger --new-types N appended by the
+# base medel in batches of 10 000): made once, reused by later runs.
+#
+# For each size, each command, 3 runs alternating base and new, with
+# /usr/bin/time: CPU = user + system (what a shared machine disturbs
+# least), max RSS. Prints the medians and new/base ratios:
+#   verify        medel --db D verify
+#   ledger        medel --db D export --format ledger   (> /dev/null)
+#   jsonl         medel --db D export --format jsonl    (the baseline walk)
+# and checks that both binaries' ledger exports are the same bytes.
+set -eu
+BASE=${1:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]}
+NEW=${2:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]}
+WORK=${3:-/tmp/medel-membench}
+SIZES=${4:-1000000 3000000}
+RUNS=3
+GEN=$NEW/tools/bench/bench_gen_ledger
+for m in "$BASE/cli/medel" "$NEW/cli/medel" "$GEN"; do
+	[ -x "$m" ] || { echo "bench_memory: build $m first" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "bench_memory: needs /usr/bin/time" >&2; exit 1; }
+mkdir -p "$WORK"
+
+gen() { # events → WORK/l$1/db
+	d=$WORK/l$1
+	[ -f "$d/db/data.mdb" ] && return 0
+	echo "== generating and appending $1 events" >&2
+	rm -rf "$d"
+	mkdir -p "$d/b"
+	"$GEN" --new-types "$1" >"$d/e.jsonl"
+	split -l 10000 -d -a 4 --additional-suffix=.jsonl "$d/e.jsonl" "$d/b/b"
+	"$BASE/cli/medel" --db "$d/db" append "$d"/b/*.jsonl >/dev/null 2>&1
+	rm -rf "$d/b" "$d/e.jsonl"
+}
+
+one() { # label build db args... → "label user sys maxrss_kb" on stdout
+	label=$1 build=$2 db=$3
+	shift 3
+	/usr/bin/time -o "$WORK/time" -f "%U %S %M" \
+		"$build/cli/medel" --db "$db" "$@" >"$WORK/out.$label" ||
+		{ echo "bench_memory: $label failed" >&2; exit 1; }
+	echo "$label $(cat "$WORK/time")"
+}
+
+for n in $SIZES; do
+	gen "$n"
+	db=$WORK/l$n/db
+	: >"$WORK/times"
+	for cmd in verify ledger jsonl; do
+		case $cmd in
+		verify) set -- verify ;;
+		*) set -- export --format "$cmd" ;;
+		esac
+		i=0
+		while [ $i -lt $RUNS ]; do
+			one "base-$cmd" "$BASE" "$db" "$@" >>"$WORK/times"
+			one "new-$cmd" "$NEW" "$db" "$@" >>"$WORK/times"
+			if [ "$cmd" = ledger ] && [ $i -eq 0 ]; then
+				cmp -s "$WORK/out.base-ledger" "$WORK/out.new-ledger" ||
+					{ echo "bench_memory: ledger exports differ ($n)" >&2; exit 1; }
+			fi
+			i=$((i + 1))
+		done
+		rm -f "$WORK"/out.*
+	done
+	python3 - "$WORK/times" "$n" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, u, s, m = line.split()
+    rows.setdefault(label, []).append((float(u) + float(s), int(m)))
+n = int(sys.argv[2])
+print(f"{n:,} events (median of {len(rows['base-verify'])}; CPU = user+sys; shared machine)")
+print(f"  {'command':8} {'base CPU':>9} {'new CPU':>9} {'ratio':>6}"
+      f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}")
+for cmd in ("verify", "ledger", "jsonl"):
+    b, w = rows["base-" + cmd], rows["new-" + cmd]
+    bc, wc = statistics.median(x[0] for x in b), statistics.median(x[0] for x in w)
+    bm, wm = statistics.median(x[1] for x in b), statistics.median(x[1] for x in w)
+    print(f"  {cmd:8} {bc:8.2f}s {wc:8.2f}s {wc / bc:5.2f}×"
+          f" {bm / 1024:7.1f}MiB {wm / 1024:7.1f}MiB {wm / bm:5.2f}×"
+          f" {n / wc:13,.0f}")
+print("  ledger export: same bytes from both binaries")
+PY
+done
