@@ -531,23 +531,6 @@ static int ml_evidx_sum_cb(void *arg, const unsigned char *name, size_t len,
 }
 
 /* The sum of what the log gives for events 1 ..= head_seq. */
-/* Both walks of ml_evidx_verify read the whole data file: every
- * ML_EVIDX_RELEASE_SEQS steps they drop this process's resident pages of
- * its map (ml_store_map_release, issue 15), found through the log's
- * first record, which a read transaction returns inside the map. */
-#define ML_EVIDX_RELEASE_SEQS 4096u
-
-static void ml_evidx_release(struct ml_store *st, MDB_txn *txn, uint64_t seq)
-{
-	if (seq % ML_EVIDX_RELEASE_SEQS != 0)
-		return;
-	unsigned char k[8];
-	ml_be64_put(k, 1);
-	MDB_val key = {sizeof k, k}, val;
-	if (mdb_get(txn, st->dbi[ML_DB_LOG], &key, &val) == 0)
-		ml_store_map_release(val.mv_data);
-}
-
 static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
                             uint64_t head_seq, struct ml_evidx_sum *s)
 {
@@ -564,7 +547,6 @@ static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
 		                                   (unsigned char)ev.type};
 		ml_evidx_sum_add(s, type_key, 2, seq);
 		rc = ml_evidx_each(&names, seq, ml_evidx_sum_cb, s);
-		ml_evidx_release(st, txn, seq);
 	}
 	return rc;
 }
@@ -607,10 +589,9 @@ int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
 		rc = ml_error_from_mdb(
 		    mdb_cursor_open(txn, st->dbi[ML_DB_EVIDX], &cur));
 	int mrc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : 0;
-	for (uint64_t n = 1; rc == 0 && mrc == 0 && shape; n++) {
+	while (rc == 0 && mrc == 0 && shape) {
 		shape = ml_evidx_sum_value(&got, &k, &v);
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		ml_evidx_release(st, txn, n);
 	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);

@@ -197,8 +197,7 @@ int ml_evidx_build(struct ml_store *st, MDB_txn *txn);
 
 /* Checks that evidx holds exactly the entries of events 1 ..= head_seq
  * (see the top). Sets *ok, and *why to what differs (static text).
- * Returns 0, or an error reading. txn is a read transaction: the walk
- * releases the map's pages it read (ml_store_map_release). */
+ * Returns 0, or an error reading. */
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
                     bool *ok, const char **why);
 

@@ -21,9 +21,6 @@
  * with the replay by the walk itself, so their order is proven there.
  *
  * Cost: two lookups per leaf page (tens of records), not per record.
- * Every MV_RELEASE_BYTES of pages and values the walk drops the map's resident
- * pages (ml_verify_internal.h says why); k stays valid, as every pointer
- * into the map does: the next touch reads the page cache again.
  */
 #include <stdint.h>
 #include <string.h>
@@ -74,12 +71,6 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 		if (!mv_found_here(m, k))
 			return ML_E_CORRUPT;
 		m->page = page;
-		m->touched_bytes += m->page_bytes;
-	}
-	m->touched_bytes += v->mv_size;
-	if (m->touched_bytes >= MV_RELEASE_BYTES) {
-		ml_store_map_release(k->mv_data);
-		m->touched_bytes = 0;
 	}
 	m->last = *k;
 	return 0;

@@ -93,19 +93,9 @@ struct mv_diff {
 struct mv_cur {
 	MDB_cursor *c, *probe;
 	size_t page_bytes;
-	uintptr_t page;         /* the leaf page of last */
-	MDB_val last;           /* the key the walk returned last */
-	uint64_t touched_bytes; /* leaf pages and values since a release */
+	uintptr_t page; /* the leaf page of last */
+	MDB_val last;   /* the key the walk returned last */
 };
-
-/* Bytes of the map a walk touches (leaf pages entered and the values it
- * returns, which may sit on overflow pages), or log events the replay
- * reads, between two releases of this process's resident pages of the
- * data file's map (ml_store_map_release). Without them a walk of the
- * whole file counts as resident memory as large as the file; with them
- * the bound is what the replay itself holds. */
-#define MV_RELEASE_BYTES  (16u << 20)
-#define MV_RELEASE_EVENTS 4096u
 
 int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m);
 void mv_cur_close(struct mv_cur *m);

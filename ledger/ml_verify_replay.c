@@ -535,8 +535,6 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 			rc = 0; /* a difference: stop at the check above */
 		if (progress != NULL && (s & 0xffff) == 0)
 			progress(s, head.seq, arg);
-		if (s % MV_RELEASE_EVENTS == 0)
-			ml_store_map_release(val.mv_data);
 		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
