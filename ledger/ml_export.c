@@ -75,6 +75,7 @@
  * corrections of those: every balance of those grants is complete; a
  * carry-over or a post's definition also shows the other grant's side.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -391,6 +392,22 @@ static int ex_find_grant(struct ml_export *x, MDB_txn *txn, const char *grant,
 	return 0;
 }
 
+/* err for rc; ML_E_IO here is the sort's temporary file (ml_export_sort.c),
+ * which the person running the export can do something about. */
+static void ex_fail(struct ml_errinfo *err, int rc)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (rc != ML_E_IO) {
+		ml_fail(err, rc, -1, NULL, "%s", ml_strerror(rc));
+		return;
+	}
+	ml_fail(err, ML_E_IO, -1, NULL,
+	        "cannot write the temporary file this export sorts its events "
+	        "in, under %s: %s; set TMPDIR to a directory with room for 16 "
+	        "bytes per event",
+	        tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp", strerror(errno));
+}
+
 int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
                     enum ml_export_format f, const char *grant,
                     struct ml_export **out, struct ml_errinfo *err)
@@ -422,7 +439,7 @@ int ml_export_begin(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_export_index(x, txn);
 	if (rc != 0) {
 		if (err != NULL && err->code == 0)
-			ml_fail(err, rc, -1, NULL, "%s", ml_strerror(rc));
+			ex_fail(err, rc);
 		ml_export_end(x);
 		return rc;
 	}

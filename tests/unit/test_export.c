@@ -1412,6 +1412,36 @@ static void test_spilled_same_bytes(void)
 	tl_close(lg, dir);
 }
 
+/* A journal export that must spill and cannot write its temporary file
+ * says where, and what to do, instead of "input/output error". */
+static void test_tmpdir_unwritable(void)
+{
+	char dir[4096];
+	struct ml_ledger *lg = tx_small_open(dir);
+	MDB_txn *txn = NULL;
+	struct ml_export *x = NULL;
+	struct ml_errinfo err = {0};
+	const char *was = getenv("TMPDIR");
+	char *saved = was != NULL ? strdup(was) : NULL;
+	MT_REQUIRE(setenv("TMPDIR", "/nonexistent/medel-tmp", 1) == 0);
+	ml_export_run_items_now = 2;
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	int rc = ml_export_begin(lg, ml_read_of(txn), ML_EXPORT_LEDGER, NULL,
+	                         &x, &err);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	ml_export_run_items_now = ML_EXPORT_RUN_ITEMS;
+	MT_CHECK_INT(rc, ML_E_IO);
+	MT_CHECK(x == NULL);
+	MT_CHECK(strstr(err.message, "/nonexistent/medel-tmp") != NULL &&
+	         strstr(err.message, "set TMPDIR") != NULL);
+	if (saved != NULL)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
 	MT_RUN(test_names);
@@ -1420,6 +1450,7 @@ int main(void)
 	MT_RUN(test_grant_filter);
 	MT_RUN(test_edges);
 	MT_RUN(test_spilled_same_bytes);
+	MT_RUN(test_tmpdir_unwritable);
 	MT_RUN(test_tools_every_type);
 	MT_RUN(test_tools_examples);
 	return MT_EXIT();
