@@ -198,6 +198,8 @@ int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
 	    .progress_arg = call->progress,
 	    .on_event = call->on_event,
 	    .on_event_arg = call->on_event_arg,
+	    .on_appended = call->on_appended,
+	    .on_appended_arg = call->on_appended_arg,
 	};
 	ma_response_init(&resp);
 	enum ma_api_outcome out = mc_embed_ask(e, &req, &resp);
