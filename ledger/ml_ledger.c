@@ -7,6 +7,13 @@
  * The state (ml_state.h) sees every event before the log stores it and
  * may refuse it; both write inside the same child transaction.
  *
+ * The writer keeps this process's resident memory bounded: LMDB reads the
+ * data file through a read-only map, and every page it has read stays
+ * resident, so a long append would hold the whole file. After each commit
+ * that has grown the file by map_release_bytes since the last release,
+ * the map's pages are dropped (ml_store_map_release; the kernel keeps
+ * them in its page cache and faults them back on the next read).
+ *
  * The rwlock is not for LMDB (which needs none) but for growing the map:
  * mdb_env_set_mapsize may only run while this process has no transaction
  * open, so every transaction holds the lock shared and ml_ledger_grow
@@ -34,6 +41,9 @@ struct ml_ledger {
 	struct ml_log_writer writer; /* used by the one writer */
 	struct ml_evidx_batch evidx; /* the writer's batch of index entries */
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
+	/* under writer_lock: the map's release (see the file comment) */
+	uint64_t map_release_bytes;  /* file growth between releases */
+	uint64_t map_released_bytes; /* the file's size at the last one */
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -65,6 +75,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	pthread_mutex_init(&lg->writer_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
+	lg->map_release_bytes = ML_MAP_RELEASE_BYTES;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
@@ -137,9 +148,54 @@ static void ml_wtxn_release(struct ml_wtxn *wt)
 	free(wt);
 }
 
+void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t every_bytes)
+{
+	ML_ASSERT(every_bytes > 0);
+	pthread_mutex_lock(&lg->writer_lock);
+	lg->map_release_bytes = every_bytes;
+	pthread_mutex_unlock(&lg->writer_lock);
+}
+
+/* A pointer into the data file's map, for ml_store_map_release: the
+ * log's first record, read in a read transaction (LMDB does not say
+ * where its map is: MDB_envinfo.me_mapaddr is set only for a fixed map). */
+static void ml_ledger_map_release(struct ml_ledger *lg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val key, data;
+	if (ml_store_txn_begin(lg->st, NULL, true, &txn) != 0)
+		return;
+	if (mdb_cursor_open(txn, lg->st->dbi[ML_DB_LOG], &cur) == 0 &&
+	    mdb_cursor_get(cur, &key, &data, MDB_FIRST) == 0)
+		ml_store_map_release(data.mv_data);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+}
+
+/* After a commit, under writer_lock: drops the map's resident pages when
+ * the file has grown by map_release_bytes since the last time. */
+static void ml_ledger_map_trim(struct ml_ledger *lg)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	if (mdb_env_info(lg->st->env, &info) != 0 ||
+	    mdb_env_stat(lg->st->env, &stat) != 0)
+		return;
+	uint64_t file_bytes = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+	if (file_bytes < lg->map_released_bytes) /* another process's view */
+		lg->map_released_bytes = file_bytes;
+	if (file_bytes - lg->map_released_bytes < lg->map_release_bytes)
+		return;
+	ml_ledger_map_release(lg);
+	lg->map_released_bytes = file_bytes;
+}
+
 int ml_ledger_write_commit(struct ml_wtxn *wt)
 {
 	int rc = ml_error_from_mdb(mdb_txn_commit(wt->txn));
+	if (rc == 0)
+		ml_ledger_map_trim(wt->lg);
 	ml_wtxn_release(wt);
 	return rc;
 }

@@ -128,6 +128,15 @@
 #define ML_MAP_BYTES_INITIAL     (64ull * 1024 * 1024)
 #define ML_MAP_BYTES_DEFAULT_MAX (1024ull * 1024 * 1024 * 1024)
 
+/* The data file's map counts as this process's resident memory as far as
+ * LMDB has read through it; a writer that appends a million events would
+ * otherwise hold the whole file (350 MiB for 1M events). After a commit
+ * that leaves the file this many bytes larger than at the last release,
+ * the writer drops the map's resident pages (ml_store_map_release; they
+ * stay in the page cache). 64 MiB: a release costs a few page faults on
+ * the B-trees' upper pages, paid once per ~180 000 events. */
+#define ML_MAP_RELEASE_BYTES (64ull * 1024 * 1024)
+
 /* LMDB puts a record whose node (8-byte header + key + value) exceeds
  * the page's node maximum on overflow pages of its own: for the smallest
  * page LMDB uses, 4096 bytes, ((4096 − 16) / 2 & −2) − 2 = 2038 bytes

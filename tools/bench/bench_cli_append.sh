@@ -7,9 +7,11 @@
 #           counted) is the baseline;
 #   append  `medel --db D append events.jsonl`, D fresh each run: user +
 #           system CPU of the whole process and its max RSS;
-#   csv     `medel --db D import-csv events.csv` of the same events but
-#           the parties and grants (D a fresh copy of a ledger holding
-#           those), the sheet as Swedish Excel saves it (bench_import.sh);
+#   csv     `medel --db D import-csv` of the same events but the parties
+#           and grants (D a fresh copy of a ledger holding those), as
+#           sheets the way Swedish Excel saves them (bench_import.sh), of
+#           CSV_ROWS rows each (one file is at most one batch's 8 MiB):
+#           the CPU of all those processes summed, the largest max RSS;
 #   old     (optional) the append again with another medel binary, for a
 #           before/after in the same run.
 #
@@ -28,6 +30,7 @@ BUILD=${1:-build}
 EVENTS=${2:-1000000}
 RUNS=${3:-3}
 OLD=${4:-}
+CSV_ROWS=${CSV_ROWS:-50000}
 MEDEL=$BUILD/cli/medel
 GEN=$BUILD/tools/bench/bench_gen_ledger
 APPEND=$BUILD/tools/bench/bench_append
@@ -41,7 +44,7 @@ echo "== generating $EVENTS events" >&2
 "$GEN" "$EVENTS" >"$WORK/events.jsonl"
 grep -E '"type":"(party|grant)"' "$WORK/events.jsonl" >"$WORK/setup.jsonl"
 grep -vE '"type":"(party|grant)"' "$WORK/events.jsonl" >"$WORK/rest.jsonl"
-python3 - "$WORK/rest.jsonl" "$WORK/rest.csv" <<'PY'
+python3 - "$WORK/rest.jsonl" "$WORK/rest" "$CSV_ROWS" <<'PY'
 import json, sys
 cols = [("type", "Typ"), ("date", "Datum"), ("grant", "Bidrag"),
         ("from", "Från"), ("to", "Till"), ("party", "Part"),
@@ -52,22 +55,25 @@ sv = {"allocation": "tilldelning", "payout": "utbetalning",
 def kr(ore):  # 5011640 -> "50\u00a0116,40"
     k, o = divmod(ore, 100)
     return f"{k:,}".replace(",", "\u00a0") + f",{o:02d}"
-with open(sys.argv[2], "wb") as out:
-    out.write((";".join(h for _, h in cols) + ";;\r\n").encode("cp1252"))
-    for line in open(sys.argv[1], encoding="utf-8"):
-        e = json.loads(line)
-        assert set(e) <= {c for c, _ in cols}, e
-        cells = [sv[e["type"]] if c == "type" else kr(e["amount"])
-                 if c == "amount" else str(e.get(c, "")) for c, _ in cols]
-        out.write((";".join(cells) + ";;\r\n").encode("cp1252"))
+header = (";".join(h for _, h in cols) + ";;\r\n").encode("cp1252")
+out, per_file = None, int(sys.argv[3])
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8")):
+    if n % per_file == 0:
+        out = open(f"{sys.argv[2]}.{n // per_file:04d}.csv", "wb")
+        out.write(header)
+    e = json.loads(line)
+    assert set(e) <= {c for c, _ in cols}, e
+    cells = [sv[e["type"]] if c == "type" else kr(e["amount"])
+             if c == "amount" else str(e.get(c, "")) for c, _ in cols]
+    out.write((";".join(cells) + ";;\r\n").encode("cp1252"))
 PY
 "$MEDEL" --db "$WORK/base" append "$WORK/setup.jsonl" >/dev/null
 
-# timed NAME ROUND CMD…: CPU and RSS of CMD into $WORK/NAME.ROUND
+# timed NAME ROUND CMD…: CPU and RSS of CMD added to $WORK/NAME.ROUND
 timed() {
 	name=$1 round=$2
 	shift 2
-	/usr/bin/time -f "%e %U %S %M" -o "$WORK/$name.$round" "$@" \
+	/usr/bin/time -a -f "%e %U %S %M" -o "$WORK/$name.$round" "$@" \
 		>"$WORK/$name.out" 2>"$WORK/$name.err" ||
 		{ echo "bench_cli_append: $name failed:" >&2; cat "$WORK/$name.err" >&2; exit 1; }
 }
@@ -80,7 +86,9 @@ for r in $(seq "$RUNS"); do
 	timed append "$r" "$MEDEL" --db "$WORK/db" append "$WORK/events.jsonl"
 	mv "$WORK/append.out" "$WORK/append.lines"
 	rm -rf "$WORK/db" && cp -a "$WORK/base" "$WORK/db"
-	timed csv "$r" "$MEDEL" --db "$WORK/db" import-csv "$WORK/rest.csv"
+	for f in "$WORK"/rest.*.csv; do
+		timed csv "$r" "$MEDEL" --db "$WORK/db" import-csv "$f"
+	done
 	if [ -n "$OLD" ]; then
 		rm -rf "$WORK/db"
 		timed old "$r" "$OLD" --db "$WORK/db" append "$WORK/events.jsonl"
@@ -98,7 +106,12 @@ work, events, runs, old = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.a
 rows = int(sum(1 for _ in open(f"{work}/rest.jsonl")))
 med = statistics.median
 def proc(name, n):
-    xs = [open(f"{work}/{name}.{r}").read().split() for r in range(1, runs + 1)]
+    """Medians over the rounds of a round's processes summed (RSS: max)."""
+    def total(path):
+        ps = [[float(x) for x in l.split()] for l in open(path)]
+        return (sum(p[0] for p in ps), sum(p[1] for p in ps),
+                sum(p[2] for p in ps), max(p[3] for p in ps))
+    xs = [total(f"{work}/{name}.{r}") for r in range(1, runs + 1)]
     cpu = [(float(u) + float(s)) * 1e6 / n for _, u, s, _ in xs]
     return (med(cpu), med(float(w) for w, *_ in xs),
             med(int(m) for *_, m in xs) / 1024, cpu)
@@ -112,7 +125,7 @@ print(f"  medel append (process)  {a[0]:5.2f} µs/event cpu   runs "
       f"{[round(x, 2) for x in a[3]]}; wall {a[1]:.1f} s; max RSS {a[2]:.0f} MiB")
 print(f"  medel import-csv        {c[0]:5.2f} µs/row cpu     runs "
       f"{[round(x, 2) for x in c[3]]}; wall {c[1]:.1f} s; max RSS {c[2]:.0f} MiB"
-      f" ({rows:,} rows)")
+      f" ({rows:,} rows in {len(open(f'{work}/csv.1').readlines())} files)")
 if old:
     o = proc("old", events)
     print(f"  old medel append        {o[0]:5.2f} µs/event cpu   runs "
