@@ -63,12 +63,13 @@ static int append_parties(struct ml_ledger *lg, int first, int n)
 	ml_buf_init(&b, 1u << 20);
 	int rc = ml_buf_add_char(&b, '[');
 	for (int i = first; rc == 0 && i < first + n; i++)
-		rc = ml_buf_addf(&b,
-		                 "%s{\"type\":\"party\",\"date\":\"2020-01-01\","
-		                 "\"party\":\"p%d\",\"name\":\"Part %d med ett "
-		                 "namn som tar plats på sidan\",\"kind\":"
-		                 "\"municipality\"}",
-		                 i > first ? "," : "", i, i);
+		rc =
+		    ml_buf_addf(&b,
+		                "%s{\"type\":\"party\",\"date\":\"2020-01-01\","
+		                "\"party\":\"p%d\",\"name\":\"Part %d med ett "
+		                "namn som tar plats på sidan\",\"kind\":"
+		                "\"municipality\"}",
+		                i > first ? "," : "", i, i);
 	rc = rc ? rc : ml_buf_add_char(&b, ']');
 	rc = rc ? rc : tl_append(lg, b.data, NULL, NULL);
 	ml_buf_free(&b);
@@ -120,8 +121,9 @@ static void test_commit_releases_the_map(void)
 	MT_CHECK(before.len > 0 &&
 	         memcmp(before.data, after.data, before.len) == 0);
 	MT_CHECK(tl_verify_ok(lg));
-	fprintf(stderr, "map rss: %ld kB after the walk, %ld kB after the "
-	                "release commit\n",
+	fprintf(stderr,
+	        "map rss: %ld kB after the walk, %ld kB after the "
+	        "release commit\n",
 	        full_kb, released_kb);
 	ml_buf_free(&before);
 	ml_buf_free(&after);
