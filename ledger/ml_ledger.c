@@ -9,10 +9,13 @@
  *
  * The writer keeps this process's resident memory bounded: LMDB reads the
  * data file through a read-only map, and every page it has read stays
- * resident, so a long append would hold the whole file. After each commit
- * that has grown the file by map_release_bytes since the last release,
- * the map's pages are dropped (ml_store_map_release; the kernel keeps
- * them in its page cache and faults them back on the next read).
+ * resident, so a long append would hold the whole file. After a commit
+ * that finds more than map_resident_max_bytes of file pages resident
+ * (the "shared" count of /proc/self/statm: the map, and the few MiB of
+ * the program and its libraries), the map's pages are dropped
+ * (ml_store_map_release; the kernel keeps them in its page cache and
+ * faults them back on the next read). Reading statm costs microseconds
+ * per commit.
  *
  * The rwlock is not for LMDB (which needs none) but for growing the map:
  * mdb_env_set_mapsize may only run while this process has no transaction
@@ -22,8 +25,10 @@
 #include "ml_ledger_internal.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ml_assert.h"
 #include "ml_date.h"
@@ -42,8 +47,7 @@ struct ml_ledger {
 	struct ml_evidx_batch evidx; /* the writer's batch of index entries */
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
 	/* under writer_lock: the map's release (see the file comment) */
-	uint64_t map_release_bytes;  /* file growth between releases */
-	uint64_t map_released_bytes; /* the file's size at the last one */
+	uint64_t map_resident_max_bytes;
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -75,7 +79,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	pthread_mutex_init(&lg->writer_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
-	lg->map_release_bytes = ML_MAP_RELEASE_BYTES;
+	lg->map_resident_max_bytes = ML_MAP_RESIDENT_BYTES_MAX;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
@@ -148,12 +152,25 @@ static void ml_wtxn_release(struct ml_wtxn *wt)
 	free(wt);
 }
 
-void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t every_bytes)
+void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes)
 {
-	ML_ASSERT(every_bytes > 0);
 	pthread_mutex_lock(&lg->writer_lock);
-	lg->map_release_bytes = every_bytes;
+	lg->map_resident_max_bytes = resident_bytes;
 	pthread_mutex_unlock(&lg->writer_lock);
+}
+
+/* Bytes of file pages this process has resident (statm's "shared"), or
+ * 0 when that cannot be read. */
+static uint64_t ml_file_resident_bytes(void)
+{
+	unsigned long size, resident, shared = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		shared = 0;
+	fclose(f);
+	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /* A pointer into the data file's map, for ml_store_map_release: the
@@ -173,22 +190,12 @@ static void ml_ledger_map_release(struct ml_ledger *lg)
 	mdb_txn_abort(txn);
 }
 
-/* After a commit, under writer_lock: drops the map's resident pages when
- * the file has grown by map_release_bytes since the last time. */
+/* After a commit, under writer_lock: drops the map's resident pages
+ * when more than map_resident_max_bytes of file pages are resident. */
 static void ml_ledger_map_trim(struct ml_ledger *lg)
 {
-	MDB_envinfo info;
-	MDB_stat stat;
-	if (mdb_env_info(lg->st->env, &info) != 0 ||
-	    mdb_env_stat(lg->st->env, &stat) != 0)
-		return;
-	uint64_t file_bytes = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
-	if (file_bytes < lg->map_released_bytes) /* another process's view */
-		lg->map_released_bytes = file_bytes;
-	if (file_bytes - lg->map_released_bytes < lg->map_release_bytes)
-		return;
-	ml_ledger_map_release(lg);
-	lg->map_released_bytes = file_bytes;
+	if (ml_file_resident_bytes() > lg->map_resident_max_bytes)
+		ml_ledger_map_release(lg);
 }
 
 int ml_ledger_write_commit(struct ml_wtxn *wt)

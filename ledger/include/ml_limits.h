@@ -129,13 +129,14 @@
 #define ML_MAP_BYTES_DEFAULT_MAX (1024ull * 1024 * 1024 * 1024)
 
 /* The data file's map counts as this process's resident memory as far as
- * LMDB has read through it; a writer that appends a million events would
- * otherwise hold the whole file (350 MiB for 1M events). After a commit
- * that leaves the file this many bytes larger than at the last release,
- * the writer drops the map's resident pages (ml_store_map_release; they
- * stay in the page cache). 64 MiB: a release costs a few page faults on
- * the B-trees' upper pages, paid once per ~180 000 events. */
-#define ML_MAP_RELEASE_BYTES (64ull * 1024 * 1024)
+ * LMDB has read through it (and the kernel maps up to 16 neighbours of a
+ * page read, fault-around); a writer appending a million events touched
+ * chunks all over the file and held nearly all of it (350 MiB). After a
+ * commit that finds more than this many bytes of file pages resident
+ * (/proc/self/statm), the writer drops the map's resident pages
+ * (ml_store_map_release; they stay in the page cache). 96 MiB keeps a
+ * 1M-event append under issue 15's 256 MiB with its heap (~35 MiB). */
+#define ML_MAP_RESIDENT_BYTES_MAX (96ull * 1024 * 1024)
 
 /* LMDB puts a record whose node (8-byte header + key + value) exceeds
  * the page's node maximum on overflow pages of its own: for the smallest

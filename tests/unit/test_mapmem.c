@@ -1,7 +1,7 @@
 /*
  * test_mapmem.c — the writer's bound on resident memory (issue 15): the
  * data file's map is resident as far as LMDB has read it, and a commit
- * that has grown the file by the ledger's release step drops those pages
+ * that finds more file pages resident than the ledger's ceiling drops them
  * (ml_ledger.c, ml_store_map_release). Shown on the kernel's own count:
  * the Rss of the map's line in /proc/self/smaps falls, and every event
  * read afterwards is the one read before.
@@ -106,7 +106,7 @@ static void test_commit_releases_the_map(void)
 	void *map = map_addr(lg);
 	long full_kb = map_rss_kb(map);
 	MT_CHECK(full_kb > 1024); /* the walk made the file resident */
-	/* the next commit grows the file by more than one byte: released */
+	/* the next commit finds more than one byte resident: released */
 	ml_ledger_set_map_release(lg, 1);
 	MT_CHECK_INT(tl_append(lg,
 	                       "{\"type\":\"party\",\"date\":\"2020-01-01\","
@@ -130,7 +130,7 @@ static void test_commit_releases_the_map(void)
 	tl_close(lg, dir);
 }
 
-/* Below the step nothing is released: the hot pages stay. */
+/* Below the ceiling nothing is released: the hot pages stay. */
 static void test_small_commits_keep_the_map(void)
 {
 	char dir[256];
