@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ma_api.h"
 #include "ml_buf.h"
 #include "ml_event.h"
 
@@ -107,6 +108,12 @@ struct mc_call {
 	 * are in the body as always. The caller handles both. */
 	ml_event_fn on_event;
 	void *on_event_arg;
+	/* POST /v1/events: embedded, each event of a stored or checked
+	 * batch goes to on_appended with the ledger's result and the
+	 * body's events array is empty (ma_request.on_appended); through
+	 * medeld the events are in the body. The caller handles both. */
+	ma_appended_fn on_appended;
+	void *on_appended_arg;
 };
 
 struct mc_conn;

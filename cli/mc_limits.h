@@ -48,6 +48,12 @@
  * it, looks again this often. */
 #define MC_EMBED_POLL_MS 200
 
+/* Embedded, cJSON's allocations while one batch of events is decoded come
+ * from a region kept for the run (mc_embed.c) and are dropped together
+ * after it. A batch of 10 000 events of ~150 bytes makes a tree of about
+ * 9 MiB; beyond the region cJSON falls back to malloc. */
+#define MC_EMBED_JSON_REGION_BYTES (16u * 1024 * 1024)
+
 /* --- output ----------------------------------------------------------- */
 
 /* Columns of a human table, and the bytes of text its cells may take

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ml_assert.h"
+#include "ml_date.h"
 #include "ml_event.h"
 #include "ml_json.h"
 #include "ml_money.h"
@@ -36,26 +38,80 @@ int mc_post_init(struct mc_ctx *ctx, struct mc_post *p, bool dry_run,
 	                      &p->expected_head);
 }
 
+/* One entry of an answer's "events", however it came. */
+struct mc_post_entry {
+	int64_t seq;
+	const char *id; /* or NULL */
+	bool duplicate;
+	const char *recorded_at; /* as the API writes it */
+	const char *hash;        /* 64 hex digits */
+};
+
 static void mc_post_csv(const struct mc_ctx *ctx, struct mc_post *p,
-                        const cJSON *ev)
+                        const struct mc_post_entry *e)
 {
-	int64_t seq = 0;
 	if (!p->csv_started) {
 		mc_csv_start(&p->csv, mc_words_of(ctx->lang)->post_csv,
 		             MC_WORDS_POST_CSV);
 		p->csv_started = true;
 	}
-	ma_json_int(ev, "seq", &seq);
-	ma_csv_int(&p->csv.w, seq);
-	ma_csv_cell(&p->csv.w, ma_json_str(ev, "id"));
-	ma_csv_cell(&p->csv.w,
-	            ma_json_bool(ev, "duplicate") ? "true" : "false");
-	ma_csv_cell(&p->csv.w, ma_json_str(ev, "recorded_at"));
-	ma_csv_cell(&p->csv.w, ma_json_str(ev, "hash"));
+	ma_csv_int(&p->csv.w, e->seq);
+	ma_csv_cell(&p->csv.w, e->id);
+	ma_csv_cell(&p->csv.w, e->duplicate ? "true" : "false");
+	ma_csv_cell(&p->csv.w, e->recorded_at);
+	ma_csv_cell(&p->csv.w, e->hash);
 	mc_csv_end_row(&p->csv);
 }
 
-/* Prints the answer of a stored (or checked) batch, parsed as doc. */
+/* Counts one entry and prints its line (human or CSV). */
+static void mc_post_entry(const struct mc_ctx *ctx, struct mc_post *p,
+                          const struct mc_post_entry *e)
+{
+	p->n_events++;
+	p->n_duplicates += e->duplicate ? 1 : 0;
+	if (ctx->out == MC_OUT_CSV)
+		mc_post_csv(ctx, p, e);
+	else if (!p->quiet)
+		printf("%lld%s\n", (long long)e->seq,
+		       p->dry_run     ? " dry-run"
+		       : e->duplicate ? " duplicate"
+		                      : "");
+}
+
+/* What mc_post_appended needs: the run and its post. */
+struct mc_post_sink {
+	const struct mc_ctx *ctx;
+	struct mc_post *p;
+};
+
+/* ma_appended_fn: an entry straight from the ledger's result, printed
+ * as the answer's JSON entry would have been (ma_write_entry). */
+static void mc_post_appended(void *arg, const struct ml_event *ev,
+                             const struct ml_append_result *res)
+{
+	struct mc_post_sink *sink = arg;
+	char when[ML_TIME_TEXT_MAX], hex[65], id[ML_EVENT_ID_MAX + 1];
+	struct mc_post_entry e = {.seq = (int64_t)res->seq,
+	                          .duplicate = res->duplicate,
+	                          .recorded_at = when,
+	                          .hash = hex};
+	ML_ASSERT(res->seq <= INT64_MAX);
+	if (sink->ctx->out == MC_OUT_CSV) {
+		ml_time_format(res->recorded_at_us, when, sizeof when);
+		ml_hex32(res->hash, hex);
+		if (ev->id.ptr != NULL) {
+			ML_ASSERT(ev->id.len <= ML_EVENT_ID_MAX); /* checked */
+			memcpy(id, ev->id.ptr, ev->id.len);
+			id[ev->id.len] = '\0';
+			e.id = id;
+		}
+	}
+	mc_post_entry(sink->ctx, sink->p, &e);
+}
+
+/* Prints the answer of a stored (or checked) batch, parsed as doc: its
+ * entries, when it holds them (through medeld; embedded they went to
+ * mc_post_appended already). */
 static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
                          const struct mc_reply *r, const cJSON *doc)
 {
@@ -70,17 +126,13 @@ static int mc_post_print(struct mc_ctx *ctx, struct mc_post *p,
 		return mc_bad_answer(ctx, "no events or head");
 	cJSON_ArrayForEach(ev, events)
 	{
-		int64_t seq = 0;
-		ma_json_int(ev, "seq", &seq);
-		p->n_events++;
-		p->n_duplicates += ma_json_bool(ev, "duplicate") ? 1 : 0;
-		if (ctx->out == MC_OUT_CSV)
-			mc_post_csv(ctx, p, ev);
-		else if (ctx->out == MC_OUT_JSON || !p->quiet)
-			printf("%lld%s\n", (long long)seq,
-			       p->dry_run                      ? " dry-run"
-			       : ma_json_bool(ev, "duplicate") ? " duplicate"
-			                                       : "");
+		struct mc_post_entry e = {
+		    .id = ma_json_str(ev, "id"),
+		    .duplicate = ma_json_bool(ev, "duplicate"),
+		    .recorded_at = ma_json_str(ev, "recorded_at"),
+		    .hash = ma_json_str(ev, "hash")};
+		ma_json_int(ev, "seq", &e.seq);
+		mc_post_entry(ctx, p, &e);
 	}
 	if (p->check_head && !p->dry_run)
 		p->expected_head = (uint64_t)head;
@@ -197,6 +249,11 @@ int mc_post_batch(struct mc_ctx *ctx, struct mc_post *p, const char *body,
 	                       .body = body,
 	                       .body_bytes = len,
 	                       .out_fd = -1};
+	struct mc_post_sink sink = {ctx, p};
+	if (ctx->out != MC_OUT_JSON) {
+		call.on_appended = mc_post_appended;
+		call.on_appended_arg = &sink;
+	}
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	mc_conn_call(c, &call, &r);
 	if (r.status == 200 || r.status == 201) {

@@ -7,6 +7,16 @@
  * The state (ml_state.h) sees every event before the log stores it and
  * may refuse it; both write inside the same child transaction.
  *
+ * The writer keeps this process's resident memory bounded: LMDB reads the
+ * data file through a read-only map, and every page it has read stays
+ * resident, so a long append would hold the whole file. After a commit
+ * that finds more than map_resident_max_bytes of file pages resident
+ * (the "shared" count of /proc/self/statm: the map, and the few MiB of
+ * the program and its libraries), the map's pages are dropped
+ * (ml_store_map_release; the kernel keeps them in its page cache and
+ * faults them back on the next read). Reading statm costs microseconds
+ * per commit.
+ *
  * The rwlock is not for LMDB (which needs none) but for growing the map:
  * mdb_env_set_mapsize may only run while this process has no transaction
  * open, so every transaction holds the lock shared and ml_ledger_grow
@@ -15,8 +25,10 @@
 #include "ml_ledger_internal.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ml_assert.h"
 #include "ml_date.h"
@@ -34,6 +46,8 @@ struct ml_ledger {
 	struct ml_log_writer writer; /* used by the one writer */
 	struct ml_evidx_batch evidx; /* the writer's batch of index entries */
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
+	/* under writer_lock: the map's release (see the file comment) */
+	uint64_t map_resident_max_bytes;
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -65,6 +79,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	pthread_mutex_init(&lg->writer_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
+	lg->map_resident_max_bytes = ML_MAP_RESIDENT_BYTES_MAX;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
@@ -137,9 +152,57 @@ static void ml_wtxn_release(struct ml_wtxn *wt)
 	free(wt);
 }
 
+void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes)
+{
+	pthread_mutex_lock(&lg->writer_lock);
+	lg->map_resident_max_bytes = resident_bytes;
+	pthread_mutex_unlock(&lg->writer_lock);
+}
+
+/* Bytes of file pages this process has resident (statm's "shared"), or
+ * 0 when that cannot be read. */
+static uint64_t ml_file_resident_bytes(void)
+{
+	unsigned long size, resident, shared = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		shared = 0;
+	fclose(f);
+	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A pointer into the data file's map, for ml_store_map_release: the
+ * log's first record, read in a read transaction (LMDB does not say
+ * where its map is: MDB_envinfo.me_mapaddr is set only for a fixed map). */
+static void ml_ledger_map_release(struct ml_ledger *lg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val key, data;
+	if (ml_store_txn_begin(lg->st, NULL, true, &txn) != 0)
+		return;
+	if (mdb_cursor_open(txn, lg->st->dbi[ML_DB_LOG], &cur) == 0 &&
+	    mdb_cursor_get(cur, &key, &data, MDB_FIRST) == 0)
+		ml_store_map_release(data.mv_data);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+}
+
+/* After a commit, under writer_lock: drops the map's resident pages
+ * when more than map_resident_max_bytes of file pages are resident. */
+static void ml_ledger_map_trim(struct ml_ledger *lg)
+{
+	if (ml_file_resident_bytes() > lg->map_resident_max_bytes)
+		ml_ledger_map_release(lg);
+}
+
 int ml_ledger_write_commit(struct ml_wtxn *wt)
 {
 	int rc = ml_error_from_mdb(mdb_txn_commit(wt->txn));
+	if (rc == 0)
+		ml_ledger_map_trim(wt->lg);
 	ml_wtxn_release(wt);
 	return rc;
 }

@@ -40,4 +40,9 @@ static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
 /* The store under the ledger, for the library's own modules. */
 struct ml_store *ml_ledger_store(struct ml_ledger *lg);
 
+/* How many bytes of file pages may be resident after a commit before the
+ * map's are released (ML_MAP_RESIDENT_BYTES_MAX when opened; the unit
+ * tests set 1 or UINT64_MAX). */
+void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes);
+
 #endif /* ML_LEDGER_INTERNAL_H */

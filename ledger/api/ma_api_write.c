@@ -17,7 +17,10 @@
  * Answer: 201 when anything was stored; 200 when every event was an
  * identical re-send (each entry "duplicate": true) or for a dry run.
  * Every entry says "duplicate" explicitly, so a mixed batch is readable
- * without comparing seqs. "head" is the log's head after the commit that
+ * without comparing seqs. A caller in the same process may take the
+ * entries from the ledger's results instead (ma_request.on_appended, as
+ * medel --db append does): the "events" array is then empty and nothing
+ * is written only to be parsed back. "head" is the log's head after the commit that
  * stored the batch (with group commit: after the whole group).
  *
  * Warnings (ml_warn.h) are computed here, right after decoding, against
@@ -125,6 +128,8 @@ static int ma_append_new(struct ma_api *api, const struct ma_request *req,
 	a->opts.check_head = ma_params_has(p, MA_P_EXPECTED_HEAD);
 	a->opts.expected_head = p->expected_head;
 	a->user = req->user;
+	a->on_appended = req->on_appended;
+	a->on_appended_arg = req->on_appended_arg;
 	*out = a;
 	return 0;
 }
@@ -199,7 +204,8 @@ static int ma_write_answer(struct ml_buf *b, const struct ma_append *a)
 	int rc =
 	    ml_buf_add_str(b, a->opts.dry_run ? "{\"dry_run\":true," : "{");
 	rc = rc ? rc : ml_buf_add_str(b, "\"events\":[");
-	for (size_t i = 0; rc == 0 && i < a->count; i++) {
+	size_t entries = a->on_appended != NULL ? 0 : a->count;
+	for (size_t i = 0; rc == 0 && i < entries; i++) {
 		if (i > 0)
 			rc = ml_buf_add_char(b, ',');
 		rc = rc ? rc : ma_write_entry(b, &a->events[i], &a->results[i]);
@@ -234,6 +240,10 @@ void ma_api_append_answer(struct ma_append *a, struct ma_response *resp)
 		                  ml_strerror(rc));
 	else
 		resp->status = stored && !a->opts.dry_run ? 201 : 200;
+	for (size_t i = 0; rc == 0 && a->on_appended != NULL && i < a->count;
+	     i++)
+		a->on_appended(a->on_appended_arg, &a->events[i],
+		               &a->results[i]);
 	ma_append_free(a);
 }
 

@@ -134,6 +134,16 @@
 #define ML_MAP_BYTES_INITIAL     (64ull * 1024 * 1024)
 #define ML_MAP_BYTES_DEFAULT_MAX (1024ull * 1024 * 1024 * 1024)
 
+/* The data file's map counts as this process's resident memory as far as
+ * LMDB has read through it (and the kernel maps up to 16 neighbours of a
+ * page read, fault-around); a writer appending a million events touched
+ * chunks all over the file and held nearly all of it (350 MiB). After a
+ * commit that finds more than this many bytes of file pages resident
+ * (/proc/self/statm), the writer drops the map's resident pages
+ * (ml_store_map_release; they stay in the page cache). 96 MiB keeps a
+ * 1M-event append under issue 15's 256 MiB with its heap (~35 MiB). */
+#define ML_MAP_RESIDENT_BYTES_MAX (96ull * 1024 * 1024)
+
 /* LMDB puts a record whose node (8-byte header + key + value) exceeds
  * the page's node maximum on overflow pages of its own: for the smallest
  * page LMDB uses, 4096 bytes, ((4096 − 16) / 2 & −2) − 2 = 2038 bytes

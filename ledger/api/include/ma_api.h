@@ -170,6 +170,11 @@ struct ma_caller {
 /* Called every 65 536 events of a verify with (done, total). */
 typedef void (*ma_progress_fn)(uint64_t done, uint64_t total, void *arg);
 
+/* One event of a finished append and what the ledger said of it (seq,
+ * hash, recorded_at, duplicate); both live until the call returns. */
+typedef void (*ma_appended_fn)(void *arg, const struct ml_event *ev,
+                               const struct ml_append_result *res);
+
 struct ma_request {
 	const char *method; /* "GET", "POST", … */
 	const char *path;   /* without the query: "/v1/events/7" */
@@ -186,6 +191,12 @@ struct ma_request {
 	 * empty (ml_answer_events_to). NULL: the events are in the body. */
 	ml_event_fn on_event;
 	void *on_event_arg;
+	/* POST /v1/events in process (medel --db … append): each event of
+	 * a batch that was stored or checked goes to on_appended with its
+	 * result, and the answer's "events" array is empty (its "head" and
+	 * "warnings" are as always). NULL: the events are in the body. */
+	ma_appended_fn on_appended;
+	void *on_appended_arg;
 };
 
 struct ma_stream;
@@ -226,7 +237,9 @@ struct ma_append {
 	 * the brackets; empty (no memory) when there are none. Computed by
 	 * the router before the append function runs (ml_warn.h). */
 	struct ml_buf warnings;
-	void *user;             /* ma_request.user */
+	void *user;                 /* ma_request.user */
+	ma_appended_fn on_appended; /* ma_request.on_appended */
+	void *on_appended_arg;
 	struct ma_append *next; /* free for the caller's queue */
 	/* set by the append function */
 	int rc;                  /* 0 or ML_E_*: the batch's outcome */
