@@ -44,29 +44,7 @@ echo "== generating $EVENTS events" >&2
 "$GEN" "$EVENTS" >"$WORK/events.jsonl"
 grep -E '"type":"(party|grant)"' "$WORK/events.jsonl" >"$WORK/setup.jsonl"
 grep -vE '"type":"(party|grant)"' "$WORK/events.jsonl" >"$WORK/rest.jsonl"
-python3 - "$WORK/rest.jsonl" "$WORK/rest" "$CSV_ROWS" <<'PY'
-import json, sys
-cols = [("type", "Typ"), ("date", "Datum"), ("grant", "Bidrag"),
-        ("from", "Från"), ("to", "Till"), ("party", "Part"),
-        ("activity", "Aktivitet"), ("amount", "Belopp"),
-        ("ref", "Referens"), ("id", "Id")]
-sv = {"allocation": "tilldelning", "payout": "utbetalning",
-      "expense": "förbrukning", "requisition": "rekvirering"}
-def kr(ore):  # 5011640 -> "50\u00a0116,40"
-    k, o = divmod(ore, 100)
-    return f"{k:,}".replace(",", "\u00a0") + f",{o:02d}"
-header = (";".join(h for _, h in cols) + ";;\r\n").encode("cp1252")
-out, per_file = None, int(sys.argv[3])
-for n, line in enumerate(open(sys.argv[1], encoding="utf-8")):
-    if n % per_file == 0:
-        out = open(f"{sys.argv[2]}.{n // per_file:04d}.csv", "wb")
-        out.write(header)
-    e = json.loads(line)
-    assert set(e) <= {c for c, _ in cols}, e
-    cells = [sv[e["type"]] if c == "type" else kr(e["amount"])
-             if c == "amount" else str(e.get(c, "")) for c, _ in cols]
-    out.write((";".join(cells) + ";;\r\n").encode("cp1252"))
-PY
+python3 tools/bench/jsonl_to_csv.py "$WORK/rest.jsonl" "$WORK/rest" "$CSV_ROWS"
 "$MEDEL" --db "$WORK/base" append "$WORK/setup.jsonl" >/dev/null
 
 # timed NAME ROUND CMD…: CPU and RSS of CMD added to $WORK/NAME.ROUND

@@ -43,26 +43,8 @@ echo "== generating $EVENTS events" >&2
 grep -E '"type":"(party|grant)"' "$WORK/events.jsonl" >"$WORK/setup.jsonl"
 grep -vE '"type":"(party|grant)"' "$WORK/events.jsonl" | head -n "$ROWS" \
 	>"$WORK/a.jsonl"
-python3 - "$WORK/a.jsonl" "$WORK/a.csv" <<'PY'
-import json, sys
-cols = [("type", "Typ"), ("date", "Datum"), ("grant", "Bidrag"),
-        ("from", "Från"), ("to", "Till"), ("party", "Part"),
-        ("activity", "Aktivitet"), ("amount", "Belopp"),
-        ("ref", "Referens"), ("id", "Id")]
-sv = {"allocation": "tilldelning", "payout": "utbetalning",
-      "expense": "förbrukning", "requisition": "rekvirering"}
-def kr(ore):  # 5011640 -> "50\u00a0116,40"
-    k, o = divmod(ore, 100)
-    return f"{k:,}".replace(",", "\u00a0") + f",{o:02d}"
-out = [";".join(h for _, h in cols) + ";;"]
-for line in open(sys.argv[1], encoding="utf-8"):
-    e = json.loads(line)
-    assert set(e) <= {c for c, _ in cols}, e
-    cells = [sv[e["type"]] if c == "type" else kr(e["amount"])
-             if c == "amount" else str(e.get(c, "")) for c, _ in cols]
-    out.append(";".join(cells) + ";;")
-open(sys.argv[2], "wb").write(("\r\n".join(out) + "\r\n").encode("cp1252"))
-PY
+python3 tools/bench/jsonl_to_csv.py "$WORK/a.jsonl" "$WORK/a" "$ROWS"
+mv "$WORK/a.0000.csv" "$WORK/a.csv"
 "$MEDEL" --db "$WORK/base" append "$WORK/setup.jsonl" >/dev/null
 echo "A. $(wc -l <"$WORK/a.jsonl") events; a.jsonl $(wc -c <"$WORK/a.jsonl") bytes, a.csv $(wc -c <"$WORK/a.csv") bytes (Windows-1252)" >&2
 
