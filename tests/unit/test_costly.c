@@ -341,26 +341,36 @@ static void test_rows(void)
 	tl_close(lg, dir);
 }
 
+/* Posts n parties named <prefix>0, <prefix>1 … (each with extra JSON
+ * members, "" for none) in one batch and expects a 413 too_large saying
+ * message. */
+static void post_parties_refused(struct ma_api *api, const char *prefix, int n,
+                                 const char *extra, const char *message)
+{
+	struct body x;
+	body_start(&x);
+	for (int i = 0; i < n; i++)
+		ev(&x,
+		   "{\"type\":\"party\",\"id\":\"p:%s%d\",\"date\":"
+		   "\"2019-01-01\",\"party\":\"%s%d\",\"kind\":\"other\","
+		   "\"name\":\"%s%d\"%s}",
+		   prefix, i, prefix, i, prefix, i, extra);
+	struct ma_response r;
+	ma_response_init(&r);
+	post(api, &x, &r);
+	expect(&r, 413, "too_large", NULL, message);
+	ma_response_free(&r);
+}
+
 static void test_definitions(void)
 {
 	char dir[4096];
 	struct ma_api api;
 	struct ml_ledger *lg = small_ledger(dir, "costly-defs", &api);
 	ml_limits_now.parties_max = 3;
-	struct body x;
-	body_start(&x);
-	for (int i = 0; i < 3; i++)
-		ev(&x,
-		   "{\"type\":\"party\",\"id\":\"p:%d\",\"date\":"
-		   "\"2019-01-01\",\"party\":\"p%d\",\"kind\":\"other\","
-		   "\"name\":\"P%d\"}",
-		   i, i, i);
-	struct ma_response r;
-	ma_response_init(&r);
-	post(&api, &x, &r);
-	expect(&r, 413, "too_large", NULL,
-	       "the ledger already has 3 definitions of that kind");
-	ma_response_free(&r);
+	post_parties_refused(
+	    &api, "p", 3, "",
+	    "the ledger already has 3 definitions of that kind");
 	ml_limits_now.parties_max = ML_PARTIES_MAX;
 	tl_close(lg, dir);
 }
@@ -416,20 +426,9 @@ static void test_warnings_bytes(void)
 	struct ml_ledger *lg = small_ledger(dir, "costly-warn", &api);
 	/* room for one warning's JSON, not for two */
 	ma_limits_now.warnings_bytes_max = 200;
-	struct body x;
-	body_start(&x);
-	for (int i = 0; i < 2; i++)
-		ev(&x,
-		   "{\"type\":\"party\",\"id\":\"p:o%d\",\"date\":"
-		   "\"2019-01-01\",\"party\":\"o%d\",\"kind\":\"other\","
-		   "\"name\":\"O%d\",\"org_no\":\"12345\"}",
-		   i, i, i);
-	struct ma_response r;
-	ma_response_init(&r);
-	post(&api, &x, &r);
-	expect(&r, 413, "too_large", NULL,
-	       "the warnings on this batch do not fit in an answer");
-	ma_response_free(&r);
+	post_parties_refused(
+	    &api, "o", 2, ",\"org_no\":\"12345\"",
+	    "the warnings on this batch do not fit in an answer");
 	ma_limits_now.warnings_bytes_max = MA_WARNINGS_BYTES_MAX;
 	tl_close(lg, dir);
 }
