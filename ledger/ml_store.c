@@ -167,9 +167,12 @@ static bool ml_store_own_file(const char *name)
 	return false;
 }
 
-/* A new ledger is created only in a directory of its own: one that holds
- * nothing but medel's files. `medel --db /etc record …` (a typing slip)
- * once made /etc/data.mdb. */
+/* `medel --db DIR` creates a new ledger only in a directory of its own:
+ * one that holds nothing but medel's files. `medel --db /etc record …` (a
+ * typing slip) once made /etc/data.mdb. medeld (ML_STORE_EXCLUSIVE) is
+ * not held to it: --data is the operator's deliberate choice, made once,
+ * and its directory often holds the daemon's log, pid and tokens files
+ * before the first start (tools/demo, docs/operations.md). */
 static int ml_store_dir_free(const char *dir, struct ml_errinfo *err)
 {
 	DIR *d = opendir(dir);
@@ -219,7 +222,7 @@ static int ml_store_prepare_dir(const char *dir, unsigned flags,
 		               "%s is not a directory: a ledger is a directory "
 		               "of its own",
 		               dir);
-	if (stat(path, &sb) == 0)
+	if (stat(path, &sb) == 0 || (flags & ML_STORE_EXCLUSIVE))
 		return 0;
 	return ml_store_dir_free(dir, err);
 }
