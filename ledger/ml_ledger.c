@@ -7,15 +7,16 @@
  * The state (ml_state.h) sees every event before the log stores it and
  * may refuse it; both write inside the same child transaction.
  *
- * The writer keeps this process's resident memory bounded: LMDB reads the
- * data file through a read-only map, and every page it has read stays
- * resident, so a long append would hold the whole file. After a commit
- * that finds more than map_resident_max_bytes of file pages resident
- * (the "shared" count of /proc/self/statm: the map, and the few MiB of
- * the program and its libraries), the map's pages are dropped
- * (ml_store_map_release; the kernel keeps them in its page cache and
- * faults them back on the next read). Reading statm costs microseconds
- * per commit.
+ * The writer keeps a one-shot process's resident memory bounded (not
+ * medeld's, opened ML_OPEN_EXCLUSIVE, whose resident pages are its read
+ * cache): LMDB reads the data file through a read-only map, and every
+ * page it has read stays resident, so a long append would hold the whole
+ * file. After a commit that finds more than map_resident_max_bytes of
+ * file pages resident (the "shared" count of /proc/self/statm: the map,
+ * and the few MiB of the program and its libraries), the map's pages are
+ * dropped (ml_store_map_release; the kernel keeps them in its page cache
+ * and faults them back on the next read). Reading statm costs
+ * microseconds per commit.
  *
  * The rwlock is not for LMDB (which needs none) but for growing the map:
  * mdb_env_set_mapsize may only run while this process has no transaction
@@ -79,7 +80,13 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	pthread_mutex_init(&lg->writer_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
-	lg->map_resident_max_bytes = ML_MAP_RESIDENT_BYTES_MAX;
+	/* medeld (exclusive) keeps its pages: they are the read cache its
+	 * event loops share, and dropping them at every commit would make
+	 * each later read fault them back. The bound is for a process that
+	 * appends a file and exits (medel --db append, import-csv). */
+	lg->map_resident_max_bytes = (opts->flags & ML_OPEN_EXCLUSIVE)
+	                                 ? UINT64_MAX
+	                                 : ML_MAP_RESIDENT_BYTES_MAX;
 	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
 	                       opts->map_bytes_max, &lg->st, err);
 	if (rc == 0)
