@@ -208,6 +208,31 @@ class Web(unittest.TestCase):
         self.assertEqual(april[("prestation-2012", "stockholm")]
                          ["received"][0], "22\u00a0949\u00a0683\u00a0kr")
 
+    def test_no_amount_spills_out_of_its_column(self):
+        # Kammarkollegiet's 2020 totals (1 679 524 693 kr, bold) were
+        # wider than their column at 1300 px and stuck out of the table.
+        size = self.drv.get_window_size()
+        self.drv.set_window_size(1300, 900)
+        try:
+            self.open("oversikt", date="2021-04-01")
+            spills = self.drv.execute_script(
+                "var out = [];"
+                "document.querySelectorAll('table.money').forEach(t => {"
+                " var edge = t.parentElement.getBoundingClientRect().right;"
+                " t.querySelectorAll('td.num').forEach(c => {"
+                "  if (c.scrollWidth > c.clientWidth ||"
+                "      c.getBoundingClientRect().right > edge + 0.5)"
+                "   out.push(c.textContent); }); });"
+                "return [out, document.querySelectorAll("
+                "'table.money td.num').length];")
+        finally:
+            self.drv.set_window_size(size["width"], size["height"])
+        self.assertGreater(spills[1], 100)  # the whole overview was there
+        self.assertEqual(spills[0], [])
+        self.assertIn("1\u00a0679\u00a0524\u00a0693\u00a0kr",
+                      self.drv.execute_script(
+                          "return document.body.textContent"))
+
     def test_overview_shows_pending_money(self):
         # SKL 2014 (docs/examples): eHälsa's estimate is still pending on
         # 2014-01-31, so its post shows the pending columns.

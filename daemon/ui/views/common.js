@@ -16,6 +16,13 @@ export function grantLink(ctx, id) {
     class: "grant", title: id, "data-grant": id }, ctx.names.grant(id));
 }
 
+// An amount as text with a <wbr> before its no-break space and "kr":
+// the one place a narrow column may break it (the text is unchanged).
+function breakBeforeUnit(text) {
+  const at = text.lastIndexOf("\u00a0");
+  return at < 0 ? text : [text.slice(0, at), h("wbr", {}), text.slice(at)];
+}
+
 // A table: cols = [{key, label, money?, cell?(row)}]; rows (a row with
 // _group gets a heading row spanning the table before it); foot (a row
 // of totals, or null). Money cells carry data-ore (the API's integer) so
@@ -27,7 +34,7 @@ export function table(ctx, cols, rows, foot, attrs) {
       const v = r[c.key];
       return h(tag, { class: "num", "data-key": c.key,
         "data-ore": v === undefined ? null : String(v) },
-      v === undefined ? "" : money(v, ctx.lang));
+      v === undefined ? "" : breakBeforeUnit(money(v, ctx.lang)));
     }
     return h(tag, {}, r[c.key] === undefined ? "" : String(r[c.key]));
   };
