@@ -26,6 +26,7 @@
 #include "ml_buf.h"
 #include "ml_date.h"
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 
 void ml_query_init(struct ml_query *q)
@@ -227,10 +228,16 @@ int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
 int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
                     const struct ml_buf *b, int rc)
 {
+	/* The row's buffer stops at ML_ANSWER_ROW_BYTES_MAX itself; a unit
+	 * test lowers the limit here to see the refusal. */
+	ML_ASSERT(ml_limits_now.answer_row_bytes_max <=
+	          ML_ANSWER_ROW_BYTES_MAX);
+	if (rc == 0 && b->len > ml_limits_now.answer_row_bytes_max)
+		rc = ML_E_TOO_LARGE;
 	if (rc == ML_E_TOO_LARGE)
 		return ml_fail(a->err, rc, -1, NULL,
-		               "a row of the answer would exceed %u bytes",
-		               ML_ANSWER_ROW_BYTES_MAX);
+		               "a row of the answer would exceed %zu bytes",
+		               ml_limits_now.answer_row_bytes_max);
 	if (rc != 0)
 		return ml_ans_nomem(a);
 	cJSON *raw = cJSON_CreateRaw(b->data);

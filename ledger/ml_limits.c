@@ -7,6 +7,7 @@
 
 struct ml_limits_tunable ml_limits_now = {
     .answer_rows_max = ML_ANSWER_ROWS_MAX,
+    .answer_row_bytes_max = ML_ANSWER_ROW_BYTES_MAX,
     .parties_max = ML_PARTIES_MAX,
     .grants_max = ML_GRANTS_MAX,
 };

@@ -139,9 +139,10 @@
  * ML_GRANTS_MAX) keep the constants: a lowered limit only refuses
  * sooner, it never lets more in. */
 struct ml_limits_tunable {
-	size_t answer_rows_max; /* ML_ANSWER_ROWS_MAX */
-	uint32_t parties_max;   /* ML_PARTIES_MAX */
-	uint32_t grants_max;    /* ML_GRANTS_MAX */
+	size_t answer_rows_max;      /* ML_ANSWER_ROWS_MAX */
+	size_t answer_row_bytes_max; /* ML_ANSWER_ROW_BYTES_MAX */
+	uint32_t parties_max;        /* ML_PARTIES_MAX */
+	uint32_t grants_max;         /* ML_GRANTS_MAX */
 };
 extern struct ml_limits_tunable ml_limits_now;
 

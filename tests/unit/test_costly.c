@@ -155,6 +155,8 @@ static void get_expect(struct ma_api *api, const char *path, const char *query,
 static void test_limits_are_production_values(void)
 {
 	MT_CHECK_INT(ml_limits_now.answer_rows_max, ML_ANSWER_ROWS_MAX);
+	MT_CHECK_INT(ml_limits_now.answer_row_bytes_max,
+	             ML_ANSWER_ROW_BYTES_MAX);
 	MT_CHECK_INT(ml_limits_now.parties_max, ML_PARTIES_MAX);
 	MT_CHECK_INT(ml_limits_now.grants_max, ML_GRANTS_MAX);
 	MT_CHECK_INT(ma_limits_now.answer_bytes_max, MA_ANSWER_BYTES_MAX);
@@ -338,6 +340,12 @@ static void test_rows(void)
 	get_expect(&api, "/v1/trace", "grant=g&as_of=2020-12-31", 413,
 	           "too_large", "the answer would list more than 3 activities");
 	ml_limits_now.answer_rows_max = ML_ANSWER_ROWS_MAX;
+	/* A row written as text (a balances row is ~200 bytes; at the
+	 * production limit it would take a party of 96 MiB of names). */
+	ml_limits_now.answer_row_bytes_max = 100;
+	get_expect(&api, "/v1/balances", "grant=g&as_of=2020-12-31", 413,
+	           "too_large", "a row of the answer would exceed 100 bytes");
+	ml_limits_now.answer_row_bytes_max = ML_ANSWER_ROW_BYTES_MAX;
 	tl_close(lg, dir);
 }
 
