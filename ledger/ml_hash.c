@@ -31,6 +31,7 @@
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,8 @@ static struct {
 	ml_sha256_fn *sha256;
 } ml_crypto;
 static pthread_once_t ml_crypto_once = PTHREAD_ONCE_INIT;
+/* Why it could not be loaded (the loader's words), once it was tried. */
+static char ml_crypto_why[256];
 
 /* dlsym of name into *slot (a function pointer); false when missing. */
 static bool ml_crypto_sym(void *lib, const char *name, void *slot)
@@ -96,8 +99,24 @@ static void ml_crypto_load(void)
 	          ml_crypto_sym(lib, "EVP_DigestUpdate", &ml_crypto.update) &&
 	          ml_crypto_sym(lib, "EVP_DigestFinal_ex", &ml_crypto.final) &&
 	          ml_crypto_sym(lib, "SHA256", &ml_crypto.sha256);
-	if (!ok)
+	if (!ok) {
+		const char *why = dlerror();
+		snprintf(ml_crypto_why, sizeof ml_crypto_why, "%s",
+		         why != NULL ? why : "a function is missing from it");
 		memset(&ml_crypto, 0, sizeof ml_crypto);
+	}
+}
+
+int ml_hash_load(struct ml_errinfo *err)
+{
+	if (pthread_once(&ml_crypto_once, ml_crypto_load) != 0)
+		return ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
+	if (ml_crypto.md_fetch != NULL)
+		return 0;
+	return ml_fail(err, ML_E_UNAVAILABLE, -1, NULL,
+	               "cannot load %s, which medel needs to hash events "
+	               "(install libssl3): %s",
+	               ML_CRYPTO_SONAME, ml_crypto_why);
 }
 
 struct ml_hasher {

@@ -13,6 +13,15 @@
 #include <stdint.h>
 
 struct ml_hasher;
+struct ml_errinfo;
+
+/* Loads libcrypto, once per process, and says why it could not:
+ * 0, or ML_E_UNAVAILABLE with err naming the library and the loader's
+ * reason (it is libssl3's, which libssl-dev and medeld's TLS bring).
+ * Whatever hashes first (an append, verify) asks this before it starts,
+ * so a missing library is told as such and not as "out of memory",
+ * which is what the hashing calls below return when they cannot. */
+int ml_hash_load(struct ml_errinfo *err);
 
 /* Returns 0 or ML_E_NOMEM. Cheap: OpenSSL's SHA-256 is fetched with the
  * first ml_hash_event, so a process that never hashes never loads it. */

@@ -34,6 +34,7 @@
 #include "ml_assert.h"
 #include "ml_date.h"
 #include "ml_evidx.h"
+#include "ml_hash.h"
 #include "ml_log.h"
 #include "ml_migrate.h"
 #include "ml_state.h"
@@ -299,6 +300,9 @@ static int ml_append_check(struct ml_wtxn *wt, size_t n,
 		return ml_fail(err, n ? ML_E_TOO_LARGE : ML_E_INVALID_JSON, -1,
 		               NULL, "a batch has from 1 to %d events, not %zu",
 		               ML_BATCH_EVENTS_MAX, n);
+	int rc = ml_hash_load(err); /* each event is hashed into the chain */
+	if (rc != 0)
+		return rc;
 	if (opts->check_head && opts->expected_head != wt->head.seq)
 		return ml_fail(err, ML_E_HEAD_MOVED, -1, NULL,
 		               "the head is seq %llu, not the expected %llu",
