@@ -57,7 +57,7 @@ static struct mv_posting *mv_find(struct mv_walk *w, uint64_t seq,
 	if (seq == 0 || seq > x->head)
 		return NULL;
 	for (uint64_t i = x->first[seq]; i < x->first[seq + 1]; i++) {
-		struct mv_posting *p = &x->posts[i];
+		struct mv_posting *p = mv_post(x, i);
 		if (p->edge == w->edge && p->act == w->act &&
 		    p->grant == words[0] && p->a == words[1] &&
 		    (w->plen == 8 || p->b == words[2]))
@@ -259,13 +259,13 @@ static int mv_all_matched(struct mv_expect *x, struct mv_diff *d)
 {
 	for (uint64_t s = 1; s <= x->head; s++) {
 		for (uint64_t i = x->first[s]; i < x->first[s + 1]; i++) {
-			if (!x->posts[i].matched)
+			const struct mv_posting *p = mv_post(x, i);
+			if (!p->matched)
 				return mv_differ(d, "projection", s,
 				                 "seq %llu has no entry for "
 				                 "grant %u, party %u",
 				                 (unsigned long long)s,
-				                 x->posts[i].grant,
-				                 x->posts[i].a);
+				                 p->grant, p->a);
 		}
 	}
 	return 0;

@@ -95,13 +95,20 @@ struct mv_acts {
 	uint32_t slots; /* a power of two, > 2 n */
 };
 
+/* Postings per block of struct mv_expect: 2 MiB. */
+#define MV_BLOCK_POSTS ((size_t)1 << 16)
+
 struct mv_expect {
 	uint64_t head;
 	uint32_t *first; /* postings of seq s: [first[s], first[s+1]) */
-	struct mv_posting *posts;
-	uint64_t nposts, posts_cap; /* ≤ ML_PASS_ITEMS_MAX (fits first) */
-	struct mv_corr corr;        /* corrected and retracted, by seq */
-	ml_day *date;               /* by seq */
+	/* Posting i is block[i / MV_BLOCK_POSTS][i % MV_BLOCK_POSTS]: blocks
+	 * allocated as they fill, never moved nor zeroed, so memory is the
+	 * postings made plus one block, not a doubled array. */
+	struct mv_posting **block;
+	size_t blocks, block_cap;
+	uint64_t nposts;     /* ≤ ML_PASS_ITEMS_MAX (fits first) */
+	struct mv_corr corr; /* corrected and retracted, by seq */
+	ml_day *date;        /* by seq */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
 	struct mv_def *party, *grant; /* by number */
@@ -142,6 +149,12 @@ int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
 
 /* Replays seq 1 ..= head of txn's log into x; a log that cannot be
  * replayed (an event naming an undefined party, say) is a difference. */
+/* Posting i (< x->nposts) of the replay. */
+static inline struct mv_posting *mv_post(const struct mv_expect *x, uint64_t i)
+{
+	return &x->block[i / MV_BLOCK_POSTS][i % MV_BLOCK_POSTS];
+}
+
 int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
               struct mv_diff *d, ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);

@@ -40,7 +40,9 @@ int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
 void mv_expect_free(struct mv_expect *x)
 {
 	free(x->first);
-	free(x->posts);
+	for (size_t i = 0; i < x->blocks; i++)
+		free(x->block[i]);
+	free(x->block);
 	mv_corr_free(&x->corr);
 	free(x->date);
 	ml_cache_free(x->names);
@@ -126,19 +128,37 @@ static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
 	return rc;
 }
 
+/* Blocks for need postings in all (ML_E_TOO_LARGE beyond
+ * ML_PASS_ITEMS_MAX). */
+static int mv_posts_fit(struct mv_expect *x, uint64_t need)
+{
+	if (need > ML_PASS_ITEMS_MAX)
+		return ML_E_TOO_LARGE;
+	while (x->blocks * MV_BLOCK_POSTS < need) {
+		int rc = ml_grow((void **)&x->block, &x->block_cap,
+		                 x->blocks + 1, sizeof *x->block,
+		                 ML_PASS_ITEMS_MAX / MV_BLOCK_POSTS + 1);
+		if (rc != 0)
+			return rc;
+		x->block[x->blocks] =
+		    malloc(MV_BLOCK_POSTS * sizeof **x->block);
+		if (x->block[x->blocks] == NULL)
+			return ML_E_NOMEM;
+		x->blocks++;
+	}
+	return 0;
+}
+
 static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
                            const struct ml_resolved *r)
 {
 	struct ml_postings ps;
 	ml_postings_of(ev, r, &ps);
-	size_t cap = x->posts_cap;
-	int rc = ml_grow((void **)&x->posts, &cap, x->nposts + (size_t)ps.n,
-	                 sizeof *x->posts, ML_PASS_ITEMS_MAX);
+	int rc = mv_posts_fit(x, x->nposts + (uint64_t)ps.n);
 	if (rc != 0)
 		return rc;
-	x->posts_cap = cap;
 	for (int i = 0; i < ps.n; i++) {
-		struct mv_posting *p = &x->posts[x->nposts++];
+		struct mv_posting *p = mv_post(x, x->nposts++);
 		p->edge = ps.p[i].edge;
 		p->act = ps.p[i].act;
 		p->matched = false;
@@ -412,7 +432,7 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 	rc = mv_add_postings(x, e, r);
 	for (uint64_t i = from; rc == 0 && i < x->nposts; i++)
 		for (int j = 0; j < 2; j++)
-			x->posts[i].delta[j] *= own ? -sign : sign;
+			mv_post(x, i)->delta[j] *= own ? -sign : sign;
 	return rc;
 }
 
