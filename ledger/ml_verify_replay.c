@@ -484,7 +484,7 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                   const struct ml_event *ev, struct mv_diff *d)
 {
-	ML_ASSERT(x->nposts <= UINT32_MAX); /* ml_grow's ML_PASS_ITEMS_MAX */
+	ML_ASSERT(x->nposts <= UINT32_MAX); /* mv_posts_fit's bound */
 	x->first[ev->seq] = (uint32_t)x->nposts;
 	x->date[ev->seq] = ev->date;
 	if (ev->id.ptr != NULL) {
