@@ -62,26 +62,55 @@ static int ml_act_push(struct ml_act_list *l, struct ml_str activity,
 	return 0;
 }
 
-/* Pushes onto l each activity of account (g, p) with a counting expense
- * in the view, and its spending: a seek per activity. */
-static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
+/* The activity act_no, its spending spent_ore, onto l. */
+static int ml_act_push_no(struct ml_act_list *l, uint32_t act_no,
+                          int64_t spent_ore)
+{
+	struct ml_str activity, unit;
+	int rc = ml_act_name(l->a->st, l->a->txn, act_no, &activity, &unit);
+	return rc == 0 ? ml_act_push(l, activity, unit, spent_ore) : rc;
+}
+
+/* ml_act_account for a known view: the activities found one by one and
+ * each one's entries scanned. */
+static int ml_act_account_known(struct ml_act_list *l, uint32_t g, uint32_t p)
 {
 	struct ml_ans *a = l->a;
 	uint32_t act = 0;
 	int rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
 	while (rc == 0 && act != 0) {
 		struct ml_totals t;
-		struct ml_str activity, unit;
 		bool exists = false;
 		rc = ml_state_activity(a->st, a->txn, &a->v, g, p, act, &t,
 		                       &exists);
 		if (rc == 0 && exists)
-			rc = ml_act_name(a->st, a->txn, act, &activity, &unit);
-		if (rc == 0 && exists)
-			rc = ml_act_push(l, activity, unit, t.v[ML_B_SPENT]);
+			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
 		if (rc == 0)
 			rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
 	}
+	return rc;
+}
+
+/* Pushes onto l each activity of account (g, p) with a counting expense
+ * in the view, and its spending: a seek per activity (ml_act_walk). */
+static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
+{
+	struct ml_ans *a = l->a;
+	if (a->v.known)
+		return ml_act_account_known(l, g, p);
+	struct ml_act_walk w;
+	uint32_t act = 0;
+	int rc = ml_state_act_walk_begin(a->st, a->txn, g, p, &w);
+	do {
+		struct ml_totals t;
+		bool exists = false;
+		if (rc == 0)
+			rc = ml_state_act_walk_next(a->st, a->txn, &a->v, &w,
+			                            &act, &t, &exists);
+		if (rc == 0 && exists)
+			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
+	} while (rc == 0 && act != 0);
+	ml_state_act_walk_end(&w);
 	return rc;
 }
 
