@@ -109,6 +109,7 @@ static int mc_trace_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (q.overflow)
 		return mc_usage(ctx, "the grant id is too long");
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
+	ctx->target.point_reads = true; /* a seek per account and activity */
 	exit = mc_ctx_get(ctx, "/v1/trace", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		exit = mc_trace_render(ctx, format, &r);
