@@ -84,7 +84,12 @@ int ma_text_add(struct ml_buf *out, const char *s, size_t cols_max, bool utf8)
 		keep = 0;
 	int rc = 0;
 	size_t i = 0;
-	for (size_t c = 0; rc == 0 && i < len && c < keep; c++) {
+	if (utf8) { /* nothing folded: the kept characters in one copy */
+		for (size_t c = 0; i < len && c < keep; c++)
+			i += ma_utf8_step(s + i, len - i);
+		rc = i > 0 ? ml_buf_add(out, s, i) : 0;
+	}
+	for (size_t c = 0; !utf8 && rc == 0 && i < len && c < keep; c++) {
 		size_t n = ma_utf8_step(s + i, len - i);
 		rc = ma_text_char(out, s + i, n, utf8);
 		i += n;
