@@ -538,10 +538,14 @@ static int ml_walk_begin(struct ml_store *st, MDB_txn *txn, bool act,
 	w->act = act;
 	w->grant_no = grant_no;
 	w->party_no = party_no;
-	w->next_no = 1;
 	w->cur = NULL;
+	int rc = act ? ml_act_count(st, txn, &w->last_no)
+	             : ml_state_count(st, txn, ML_NAME_PARTY, &w->last_no);
+	w->next_no = w->last_no > 0 ? 1 : 0;
 	MDB_dbi dbi = st->dbi[act ? ML_DB_ACT : ML_DB_ACCT];
-	return ml_error_from_mdb(mdb_cursor_open(txn, dbi, &w->cur));
+	if (rc == 0)
+		rc = ml_error_from_mdb(mdb_cursor_open(txn, dbi, &w->cur));
+	return rc;
 }
 
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
@@ -587,6 +591,8 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
 		w->next_no = n == UINT32_MAX ? 0 : n + 1;
 	else
 		w->next_no = n;
+	if (w->next_no > w->last_no)
+		w->next_no = 0; /* no number given after last_no */
 	ML_ASSERT(w->next_no == 0 || w->next_no > *no);
 	return 0;
 }

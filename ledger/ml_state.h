@@ -249,6 +249,8 @@ struct ml_walk {
 	             accounts of grant_no */
 	uint32_t grant_no, party_no;
 	uint32_t next_no; /* the number looked at next; 0: the walk is done */
+	uint32_t last_no; /* the highest number given (parties, activities):
+	                     no series after it, so no seek to find none */
 };
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            struct ml_walk *w);
