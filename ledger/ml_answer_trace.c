@@ -19,7 +19,10 @@
  * entries (no log reads), as for the account's own totals. The strings
  * point into LMDB pages of the read transaction, which stay put until it
  * ends. Cost: a seek per account, edge and activity of the grant, however
- * many expenses it has; for a known view, its entries.
+ * many expenses it has (the accounts and activities walked, ml_walk: the
+ * seek to a series' day also finds the next series, and each such seek
+ * is mostly a leaf page of its own, which is a warm trace's cost); for a
+ * known view, its entries.
  *
  * The grant is required (bad_query). With posts the grant and every post
  * below it are traced as one (DOMAIN.md "trace ... optionally with its
