@@ -170,6 +170,7 @@ static int mc_balance_run(struct mc_ctx *ctx, int argc, char **argv)
 	if (q.overflow)
 		return mc_usage(ctx, "the options are too long");
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
+	ctx->target.point_reads = true; /* a seek per account */
 	exit = mc_ctx_get(ctx, "/v1/balances", q.text, &r);
 	if (exit == MC_EXIT_OK)
 		exit = mc_print_answer(ctx, &r, mc_balance_print);

@@ -69,6 +69,8 @@ struct mc_target {
 	const char *cacert_from; /* "--cacert" or "MEDEL_CACERT" */
 	const char *from;        /* what chose it, for messages: "--socket",
 	                       "MEDEL_SOCKET", "the default socket", … */
+	bool point_reads; /* --db: the command seeks a few records (balance,
+	                     trace): ML_OPEN_POINT_READS */
 };
 
 /* Applies CLI.md's order to what the command line gave (NULL = not
@@ -136,8 +138,8 @@ void mc_conn_close(struct mc_conn *c);
 
 /* The two ways, behind mc_conn_* (mc_embed.c, mc_http.c). */
 struct mc_embed;
-int mc_embed_open(const char *dir, bool may_create, struct mc_embed **out,
-                  struct mc_reply *failure);
+int mc_embed_open(const char *dir, bool may_create, bool point_reads,
+                  struct mc_embed **out, struct mc_reply *failure);
 int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
                   struct mc_reply *r);
 void mc_embed_close(struct mc_embed *e);

@@ -31,6 +31,9 @@
  * holds it exclusively and the open fails with ML_E_LOCKED, whose message
  * says to use the daemon. Only commands that write may create a ledger;
  * the others refuse a directory without one (ML_OPEN_NO_CREATE).
+ * Commands that seek a few records (balance, trace) open it
+ * ML_OPEN_POINT_READS: from a cold page cache, readahead would read
+ * 128 KiB around each page a seek touches.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -91,11 +94,13 @@ static void mc_embed_error(struct mc_reply *r, int code,
 	ma_response_free(&resp);
 }
 
-int mc_embed_open(const char *dir, bool may_create, struct mc_embed **out,
-                  struct mc_reply *failure)
+int mc_embed_open(const char *dir, bool may_create, bool point_reads,
+                  struct mc_embed **out, struct mc_reply *failure)
 {
 	struct ml_open_opts opts = {.flags =
 	                                may_create ? 0 : ML_OPEN_NO_CREATE};
+	if (point_reads)
+		opts.flags |= ML_OPEN_POINT_READS;
 	struct ml_errinfo err;
 	struct mc_embed *e = calloc(1, sizeof *e);
 	if (e == NULL) {

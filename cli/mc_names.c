@@ -106,8 +106,9 @@ static int mc_labels_build(const cJSON *list, const char *key,
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && strcmp(d[i].id, d[i - 1].id) == 0)
 			continue; /* a later definition of the same id */
-		out->v[out->n++] = (struct mc_label){
-		    d[i].id, d[i].name != NULL ? d[i].name : d[i].id};
+		bool named = d[i].name != NULL && d[i].name[0] != '\0';
+		out->v[out->n++] =
+		    (struct mc_label){d[i].id, named ? d[i].name : d[i].id};
 	}
 	free(d);
 	return 0;

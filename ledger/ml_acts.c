@@ -72,8 +72,7 @@ static void ml_act_nkey(uint32_t no, unsigned char *k)
 	ml_be32_put(k + 1, no);
 }
 
-/* The highest number given (0 when none). */
-static int ml_act_count(struct ml_store *st, MDB_txn *txn, uint32_t *count)
+int ml_act_count(struct ml_store *st, MDB_txn *txn, uint32_t *count)
 {
 	MDB_cursor *cur;
 	*count = 0;

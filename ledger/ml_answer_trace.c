@@ -19,7 +19,10 @@
  * entries (no log reads), as for the account's own totals. The strings
  * point into LMDB pages of the read transaction, which stay put until it
  * ends. Cost: a seek per account, edge and activity of the grant, however
- * many expenses it has; for a known view, its entries.
+ * many expenses it has (the accounts and activities walked, ml_walk: the
+ * seek to a series' day also finds the next series, and each such seek
+ * is mostly a leaf page of its own, which is a warm trace's cost); for a
+ * known view, its entries.
  *
  * The grant is required (bad_query). With posts the grant and every post
  * below it are traced as one (DOMAIN.md "trace ... optionally with its
@@ -62,26 +65,55 @@ static int ml_act_push(struct ml_act_list *l, struct ml_str activity,
 	return 0;
 }
 
-/* Pushes onto l each activity of account (g, p) with a counting expense
- * in the view, and its spending: a seek per activity. */
-static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
+/* The activity act_no, its spending spent_ore, onto l. */
+static int ml_act_push_no(struct ml_act_list *l, uint32_t act_no,
+                          int64_t spent_ore)
+{
+	struct ml_str activity, unit;
+	int rc = ml_act_name(l->a->st, l->a->txn, act_no, &activity, &unit);
+	return rc == 0 ? ml_act_push(l, activity, unit, spent_ore) : rc;
+}
+
+/* ml_act_account for a known view: the activities found one by one and
+ * each one's entries scanned. */
+static int ml_act_account_known(struct ml_act_list *l, uint32_t g, uint32_t p)
 {
 	struct ml_ans *a = l->a;
 	uint32_t act = 0;
 	int rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
 	while (rc == 0 && act != 0) {
 		struct ml_totals t;
-		struct ml_str activity, unit;
 		bool exists = false;
 		rc = ml_state_activity(a->st, a->txn, &a->v, g, p, act, &t,
 		                       &exists);
 		if (rc == 0 && exists)
-			rc = ml_act_name(a->st, a->txn, act, &activity, &unit);
-		if (rc == 0 && exists)
-			rc = ml_act_push(l, activity, unit, t.v[ML_B_SPENT]);
+			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
 		if (rc == 0)
 			rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
 	}
+	return rc;
+}
+
+/* Pushes onto l each activity of account (g, p) with a counting expense
+ * in the view, and its spending: a seek per activity (ml_walk). */
+static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
+{
+	struct ml_ans *a = l->a;
+	if (a->v.known)
+		return ml_act_account_known(l, g, p);
+	struct ml_walk w;
+	uint32_t act = 0;
+	int rc = ml_state_walk_activities(a->st, a->txn, g, p, &w);
+	do {
+		struct ml_totals t;
+		bool exists = false;
+		if (rc == 0)
+			rc = ml_state_walk_next(a->st, a->txn, &a->v, &w, &act,
+			                        &t, &exists);
+		if (rc == 0 && exists)
+			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
+	} while (rc == 0 && act != 0);
+	ml_state_walk_end(&w);
 	return rc;
 }
 
@@ -158,29 +190,24 @@ static int ml_node_text(const struct ml_named *p, const struct ml_totals *sum,
 	return rc == 0 ? ml_buf_add(b, ",\"activities\":", 14) : rc;
 }
 
-/* Party p's node summed over grants[0..n): buckets, then activities. */
-static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
-                         size_t n, const struct ml_named *p, cJSON *nodes)
+/* sum += t, party p's account in one more grant. */
+static int ml_node_add(struct ml_ans *a, const struct ml_named *p,
+                       struct ml_totals *sum, const struct ml_totals *t)
 {
-	struct ml_totals sum;
-	bool any = false;
-	memset(&sum, 0, sizeof sum);
-	for (size_t i = 0; i < n; i++) {
-		struct ml_totals t;
-		bool exists = false;
-		int rc = ml_state_account(a->st, a->txn, &a->v, grants[i].no,
-		                          p->no, &t, &exists);
-		if (rc != 0)
-			return rc;
-		if (exists && !ml_totals_add(&sum, &t))
-			return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
-			               "%.*s's sum over the grant and its "
-			               "posts exceeds 2^63 öre",
-			               (int)p->id.len, p->id.ptr);
-		any = any || exists;
-	}
-	if (!any)
+	if (ml_totals_add(sum, t))
 		return 0;
+	return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
+	               "%.*s's sum over the grant and its posts exceeds 2^63 "
+	               "öre",
+	               (int)p->id.len, p->id.ptr);
+}
+
+/* Party p's node: its buckets sum (over grants[0..n)), then its
+ * activities summed over the grants. */
+static int ml_trace_node_write(struct ml_ans *a, const struct ml_named *grants,
+                               size_t n, const struct ml_named *p,
+                               const struct ml_totals *sum, cJSON *nodes)
+{
 	/* The node is written as text (ml_ans_text_*): a trace has a node
 	 * per party, and a cJSON item per member was most of its time */
 	struct ml_act_list l = {a, NULL, 0, 0};
@@ -192,7 +219,7 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 	if (rc == 0) {
 		struct ml_buf b;
 		ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
-		rc = ml_node_text(p, &sum, &b);
+		rc = ml_node_text(p, sum, &b);
 		if (rc == 0)
 			rc = ml_act_text(&l, &b);
 		if (rc == 0)
@@ -202,6 +229,28 @@ static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
 	}
 	free(l.v);
 	return rc;
+}
+
+/* Party p's node summed over grants[0..n) (a known view: a scan of each
+ * account's entries), when it has an account in the view. */
+static int ml_trace_node(struct ml_ans *a, const struct ml_named *grants,
+                         size_t n, const struct ml_named *p, cJSON *nodes)
+{
+	struct ml_totals sum;
+	bool any = false;
+	memset(&sum, 0, sizeof sum);
+	for (size_t i = 0; i < n; i++) {
+		struct ml_totals t;
+		bool exists = false;
+		int rc = ml_state_account(a->st, a->txn, &a->v, grants[i].no,
+		                          p->no, &t, &exists);
+		if (rc == 0 && exists)
+			rc = ml_node_add(a, p, &sum, &t);
+		if (rc != 0)
+			return rc;
+		any = any || exists;
+	}
+	return any ? ml_trace_node_write(a, grants, n, p, &sum, nodes) : 0;
 }
 
 int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
@@ -262,9 +311,123 @@ static int ml_trace_parties(struct ml_ans *a, const struct ml_named *grants,
 	return rc;
 }
 
+/* An account of a trace's grants in a view that is not known. */
+struct ml_acct_at {
+	uint32_t party_no;
+	uint32_t grant_i; /* its grant's index in the trace's grants */
+	struct ml_totals t;
+};
+
+static int ml_acct_at_cmp(const void *x, const void *y)
+{
+	const struct ml_acct_at *a = x, *b = y;
+	if (a->party_no != b->party_no)
+		return a->party_no < b->party_no ? -1 : 1;
+	return (a->grant_i > b->grant_i) - (a->grant_i < b->grant_i);
+}
+
+/* The accounts of grants[0..n) that exist in the view, a walk of each
+ * grant's accounts (ml_walk: a seek per account), into *out (malloc'ed)
+ * sorted by party, then grant. */
+static int ml_trace_accounts(struct ml_ans *a, const struct ml_named *grants,
+                             size_t n, struct ml_acct_at **out, size_t *count)
+{
+	struct ml_acct_at *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct ml_walk w;
+		uint32_t p = 0;
+		rc = ml_state_walk_accounts(a->st, a->txn, grants[i].no, &w);
+		do {
+			struct ml_totals t;
+			bool exists = false;
+			if (rc == 0)
+				rc = ml_state_walk_next(a->st, a->txn, &a->v,
+				                        &w, &p, &t, &exists);
+			if (rc == 0 && exists)
+				rc = ml_ans_grow(
+				    a, (void **)&v, &cap, len + 1, sizeof *v,
+				    ml_limits_now.answer_rows_max, "parties");
+			if (rc == 0 && exists)
+				v[len++] =
+				    (struct ml_acct_at){p, (uint32_t)i, t};
+		} while (rc == 0 && p != 0);
+		ml_state_walk_end(&w);
+	}
+	if (rc == 0 && len > 1)
+		qsort(v, len, sizeof *v, ml_acct_at_cmp);
+	*out = v;
+	*count = len;
+	return rc;
+}
+
+/* A party's node before its activities. */
+struct ml_node_at {
+	struct ml_named party;
+	struct ml_totals sum;
+};
+
+static int ml_node_at_cmp(const void *x, const void *y)
+{
+	const struct ml_node_at *a = x, *b = y;
+	return ml_named_cmp(&a->party, &b->party);
+}
+
+/* The nodes of accounts v[0..len) (sorted by party): a party once, named,
+ * its buckets summed over its grants in their order; sorted by id. */
+static int ml_trace_sum(struct ml_ans *a, const struct ml_acct_at *v,
+                        size_t len, struct ml_node_at **out, size_t *count)
+{
+	struct ml_node_at *nd = NULL;
+	size_t k = 0, cap = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < len; i++) {
+		if (i == 0 || v[i - 1].party_no != v[i].party_no) {
+			rc = ml_ans_grow(
+			    a, (void **)&nd, &cap, k + 1, sizeof *nd,
+			    ml_limits_now.answer_rows_max, "parties");
+			if (rc == 0)
+				rc = ml_ans_named(a, ML_NAME_PARTY,
+				                  v[i].party_no, &nd[k].party);
+			if (rc == 0)
+				memset(&nd[k++].sum, 0, sizeof nd->sum);
+		}
+		if (rc == 0)
+			rc = ml_node_add(a, &nd[k - 1].party, &nd[k - 1].sum,
+			                 &v[i].t);
+	}
+	if (rc == 0 && k > 1)
+		qsort(nd, k, sizeof *nd, ml_node_at_cmp);
+	*out = nd;
+	*count = k;
+	return rc;
+}
+
+/* The nodes in a view that is not known: the accounts walked, one seek
+ * each, where finding each party and then its account took two. */
+static int ml_trace_nodes_at(struct ml_ans *a, const struct ml_named *grants,
+                             size_t n, cJSON *nodes)
+{
+	struct ml_acct_at *v = NULL;
+	struct ml_node_at *nd = NULL;
+	size_t len = 0, k = 0;
+	int rc = ml_trace_accounts(a, grants, n, &v, &len);
+	if (rc == 0)
+		rc = ml_trace_sum(a, v, len, &nd, &k);
+	for (size_t i = 0; rc == 0 && i < k; i++)
+		rc = ml_trace_node_write(a, grants, n, &nd[i].party, &nd[i].sum,
+		                         nodes);
+	free(v);
+	free(nd);
+	return rc;
+}
+
 static int ml_trace_nodes(struct ml_ans *a, const struct ml_named *grants,
                           size_t n, cJSON *nodes)
 {
+	if (!a->v.known)
+		return ml_trace_nodes_at(a, grants, n, nodes);
 	struct ml_named *v = NULL;
 	size_t count = 0;
 	int rc = ml_trace_parties(a, grants, n, &v, &count);

@@ -194,17 +194,14 @@ static int ml_days_walk(const struct ml_series *s, int64_t *t, ml_day day,
 	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
-/* The series' totals at the end of the last day before k's day; sets
- * *exact_size to the size of k's own day record when it exists (the
- * cursor is then on it), else 0. Chunks between are stepped over. */
-static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
-                       const unsigned char *k, size_t klen, int64_t *t,
-                       size_t *exact_size)
+/* ml_day_seek after its SET_RANGE to k (rc its result, the cursor on
+ * key, val). */
+static int ml_day_landed(const struct ml_series *s, MDB_cursor *cur, int rc,
+                         MDB_val key, MDB_val val, const unsigned char *k,
+                         size_t klen, int64_t *t, size_t *exact_size)
 {
-	MDB_val key = {klen, (void *)k}, val;
 	memset(t, 0, sizeof(int64_t) * ML_BUCKETS);
 	*exact_size = 0;
-	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	if (rc == 0 && key.mv_size == klen &&
 	    memcmp(key.mv_data, k, klen) == 0) {
 		*exact_size = val.mv_size;
@@ -215,6 +212,18 @@ static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
 	return ml_day_back(s, cur, rc, &key, &val, t);
+}
+
+/* The series' totals at the end of the last day before k's day; sets
+ * *exact_size to the size of k's own day record when it exists (the
+ * cursor is then on it), else 0. Chunks between are stepped over. */
+static int ml_day_seek(const struct ml_series *s, MDB_cursor *cur,
+                       const unsigned char *k, size_t klen, int64_t *t,
+                       size_t *exact_size)
+{
+	MDB_val key = {klen, (void *)k}, val;
+	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	return ml_day_landed(s, cur, rc, key, val, k, klen, t, exact_size);
 }
 
 /* Folds sign × p into the day record of date and all later ones, in the
@@ -380,6 +389,25 @@ int ml_entries_at(const struct ml_series *s, ml_day as_of,
 	size_t exact_size;
 	rc = ml_day_seek(s, cur, k, klen, out->v, &exact_size);
 	mdb_cursor_close(cur);
+	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
+	return rc;
+}
+
+int ml_entries_at_next(const struct ml_series *s, MDB_cursor *cur, ml_day as_of,
+                       struct ml_totals *out, bool *exists,
+                       unsigned char *next_prefix)
+{
+	unsigned char k[ML_PREFIX_MAX + 4];
+	size_t klen = ml_key(k, s, as_of, 0, false), exact_size;
+	int rc = ml_tail_drop(s);
+	if (rc != 0)
+		return rc;
+	MDB_val key = {klen, k}, val;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	memset(next_prefix, 0, s->plen);
+	if (rc == 0 && key.mv_size >= s->plen + 4)
+		memcpy(next_prefix, key.mv_data, s->plen);
+	rc = ml_day_landed(s, cur, rc, key, val, k, klen, out->v, &exact_size);
 	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
 	return rc;
 }

@@ -102,6 +102,16 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 int ml_entries_at(const struct ml_series *s, ml_day as_of,
                   struct ml_totals *out, bool *exists);
 
+/* ml_entries_at through the caller's cursor (kept from one series to
+ * the next: LMDB searches from its page), and the prefix of the first
+ * key at or after s's day key of as_of into next_prefix (s->plen bytes;
+ * zeros when there is none): s's own prefix when s holds a day after
+ * as_of, else the next series' — so a walk over adjacent series learns
+ * where the next one starts from the same seek. */
+int ml_entries_at_next(const struct ml_series *s, MDB_cursor *cur, ml_day as_of,
+                       struct ml_totals *out, bool *exists,
+                       unsigned char *next_prefix);
+
 /* Totals of the events dated ≤ as_of recorded by known_seq and not
  * corrected by then: a scan of the series' event entries. */
 int ml_entries_known(const struct ml_series *s, ml_day as_of,

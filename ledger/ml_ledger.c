@@ -53,7 +53,8 @@ struct ml_ledger {
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
-                   ML_OPEN_NO_CREATE == ML_STORE_NO_CREATE,
+                   ML_OPEN_NO_CREATE == ML_STORE_NO_CREATE &&
+                   ML_OPEN_POINT_READS == ML_STORE_NORDAHEAD,
                "ml_ledger_open passes its flags to ml_store_open");
 
 struct ml_wtxn {

@@ -530,6 +530,80 @@ int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	return rc;
 }
 
+static int ml_walk_begin(struct ml_store *st, MDB_txn *txn, bool act,
+                         uint32_t grant_no, uint32_t party_no,
+                         struct ml_walk *w)
+{
+	ML_ASSERT(grant_no != 0); /* numbers start at 1: 0 is "none" */
+	w->act = act;
+	w->grant_no = grant_no;
+	w->party_no = party_no;
+	w->cur = NULL;
+	int rc = act ? ml_act_count(st, txn, &w->last_no)
+	             : ml_state_count(st, txn, ML_NAME_PARTY, &w->last_no);
+	w->next_no = w->last_no > 0 ? 1 : 0;
+	MDB_dbi dbi = st->dbi[act ? ML_DB_ACT : ML_DB_ACCT];
+	if (rc == 0)
+		rc = ml_error_from_mdb(mdb_cursor_open(txn, dbi, &w->cur));
+	return rc;
+}
+
+int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           struct ml_walk *w)
+{
+	return ml_walk_begin(st, txn, false, grant_no, 0, w);
+}
+
+int ml_state_walk_activities(struct ml_store *st, MDB_txn *txn,
+                             uint32_t grant_no, uint32_t party_no,
+                             struct ml_walk *w)
+{
+	return ml_walk_begin(st, txn, true, grant_no, party_no, w);
+}
+
+int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
+                       const struct ml_view *v, struct ml_walk *w, uint32_t *no,
+                       struct ml_totals *out, bool *exists)
+{
+	ML_ASSERT(!v->known && w->cur != NULL);
+	memset(out, 0, sizeof *out);
+	*exists = false;
+	*no = w->next_no;
+	if (*no == 0)
+		return 0;
+	struct ml_series s;
+	unsigned char next[ML_PREFIX_MAX];
+	if (w->act)
+		ml_series_act(&s, st, txn, NULL, w->grant_no, w->party_no, *no);
+	else
+		ml_series_acct(&s, st, txn, NULL, w->grant_no, *no);
+	int rc = ml_entries_at_next(&s, w->cur, v->as_of, out, exists, next);
+	if (rc != 0)
+		return rc;
+	/* the key after as_of: this series goes on, or the next starts;
+	 * its owner (grant, or grant ‖ party) is the prefix but the last
+	 * word, the number walked */
+	size_t owner = s.plen - 4;
+	uint32_t n = ml_be32_get(next + owner);
+	if (memcmp(next, s.prefix, owner) != 0)
+		w->next_no = 0; /* past the owner's last series */
+	else if (n == *no)
+		w->next_no = n == UINT32_MAX ? 0 : n + 1;
+	else
+		w->next_no = n;
+	if (w->next_no > w->last_no)
+		w->next_no = 0; /* no number given after last_no */
+	ML_ASSERT(w->next_no == 0 || w->next_no > *no);
+	return 0;
+}
+
+void ml_state_walk_end(struct ml_walk *w)
+{
+	if (w->cur != NULL)
+		mdb_cursor_close(w->cur);
+	w->cur = NULL;
+}
+
 int ml_state_scan_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                           uint32_t party_no, ml_day last_day, ml_entry_fn fn,
                           void *arg)

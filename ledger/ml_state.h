@@ -234,6 +234,37 @@ int ml_state_activity(struct ml_store *st, MDB_txn *txn,
  * *act_no = the next after *act_no (start with 0); 0 when done. */
 int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            uint32_t party_no, uint32_t *act_no);
+/* A walk over the accounts of a grant, or the activities of an account,
+ * with their totals at as_of, for a view that is not known (a known view
+ * scans entries: ml_state_next_account, _next_activity, _account,
+ * _activity). The series walked lie side by side in key order, so one
+ * kept cursor serves them all, and the seek to one's day at as_of also
+ * shows where the next one starts when it holds nothing later: a seek
+ * per series, and one per run of numbers without a series, where
+ * finding the next series and then its day took two per series (and a
+ * leaf page each, which is most of a trace's cost). */
+struct ml_walk {
+	MDB_cursor *cur;
+	bool act; /* the activities of (grant_no, party_no); else the
+	             accounts of grant_no */
+	uint32_t grant_no, party_no;
+	uint32_t next_no; /* the number looked at next; 0: the walk is done */
+	uint32_t last_no; /* the highest number given (parties, activities):
+	                     no series after it, so no seek to find none */
+};
+int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           struct ml_walk *w);
+int ml_state_walk_activities(struct ml_store *st, MDB_txn *txn,
+                             uint32_t grant_no, uint32_t party_no,
+                             struct ml_walk *w);
+/* *no = the next party or activity number looked at, in increasing
+ * order (0: the walk is done), with its totals at v's as_of; *exists
+ * false when none counts there, which includes a number without a
+ * series. Errors: storage errors, ML_E_CORRUPT. */
+int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
+                       const struct ml_view *v, struct ml_walk *w, uint32_t *no,
+                       struct ml_totals *out, bool *exists);
+void ml_state_walk_end(struct ml_walk *w);
 /* The (activity, unit) of number act_no; unit.ptr NULL when none. The
  * strings point into LMDB pages of txn. */
 int ml_act_name(struct ml_store *st, MDB_txn *txn, uint32_t act_no,

@@ -26,6 +26,9 @@ struct ml_state {
 	bool tails_on; /* this batch holds series in memory */
 };
 
+/* The highest activity number given (0 when none): ml_acts.c. */
+int ml_act_count(struct ml_store *st, MDB_txn *txn, uint32_t *count);
+
 /* The number of a name, through the cache (writer only). */
 int ml_state_lookup_cached(struct ml_state *s, MDB_txn *txn,
                            enum ml_name_kind k, struct ml_str id, uint32_t *no);

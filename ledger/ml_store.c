@@ -396,15 +396,19 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 	return 0;
 }
 
-static int ml_store_env(struct ml_store *st, struct ml_errinfo *err)
+static int ml_store_env(struct ml_store *st, unsigned flags,
+                        struct ml_errinfo *err)
 {
+	unsigned env_flags = MDB_NOTLS;
+	if (flags & ML_STORE_NORDAHEAD)
+		env_flags |= MDB_NORDAHEAD; /* LMDB: madvise(MADV_RANDOM) */
 	int rc = mdb_env_create(&st->env);
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->env, ML_DBS_MAX);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->env, st->map_bytes);
 	if (rc == 0)
-		rc = mdb_env_open(st->env, st->dir, MDB_NOTLS, 0600);
+		rc = mdb_env_open(st->env, st->dir, env_flags, 0600);
 	MDB_envinfo info;
 	if (rc == 0)
 		rc = mdb_env_info(st->env, &info);
@@ -438,7 +442,7 @@ int ml_store_open(const char *dir, unsigned flags, uint64_t map_bytes_initial,
 		st->map_bytes = st->map_bytes_max;
 	rc = ml_store_lock(st, flags, err);
 	if (rc == 0)
-		rc = ml_store_env(st, err);
+		rc = ml_store_env(st, flags, err);
 	if (rc == 0)
 		rc = ml_store_format(st, err);
 	if (rc != 0) {

@@ -79,6 +79,7 @@ enum ml_db {
 /* Open flags (the façade's ML_STORE_* have the same values). */
 #define ML_STORE_EXCLUSIVE 1u /* medeld: no other process may open it */
 #define ML_STORE_NO_CREATE 2u /* refuse a directory that is not a ledger */
+#define ML_STORE_NORDAHEAD 4u /* a map without readahead (MDB_NORDAHEAD) */
 
 struct ml_store {
 	MDB_env *env;

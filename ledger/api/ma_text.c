@@ -11,6 +11,7 @@
  */
 #include "ma_text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Bytes of the UTF-8 sequence starting with lead byte c (1 for a stray
@@ -73,18 +74,33 @@ static int ma_text_char(struct ml_buf *out, const char *s, size_t n, bool utf8)
 	return ml_buf_add_char(out, ma_fold(s, n));
 }
 
+/* The bytes of the first chars characters of s[0..len). */
+static size_t ma_text_prefix(const char *s, size_t len, size_t chars)
+{
+	size_t i = 0;
+	for (size_t c = 0; i < len && c < chars; c++)
+		i += ma_utf8_step(s + i, len - i);
+	return i;
+}
+
 int ma_text_add(struct ml_buf *out, const char *s, size_t cols_max, bool utf8)
 {
 	size_t len = strlen(s);
-	size_t cols = ma_text_cols(s, len);
-	bool cut = cols_max > 0 && cols > cols_max;
+	/* a character is a byte or more: text no longer in bytes than
+	 * cols_max is not cut, and its characters need no count */
+	bool cut =
+	    cols_max > 0 && len > cols_max && ma_text_cols(s, len) > cols_max;
 	const char *ellipsis = utf8 ? "\xe2\x80\xa6" : "...";
-	size_t keep = cut ? cols_max - (utf8 ? 1 : 3) : cols;
+	size_t keep = cut ? cols_max - (utf8 ? 1 : 3) : SIZE_MAX;
 	if (cut && cols_max <= 3)
 		keep = 0;
 	int rc = 0;
 	size_t i = 0;
-	for (size_t c = 0; rc == 0 && i < len && c < keep; c++) {
+	if (utf8) { /* nothing folded: the kept characters in one copy */
+		i = cut ? ma_text_prefix(s, len, keep) : len;
+		rc = i > 0 ? ml_buf_add(out, s, i) : 0;
+	}
+	for (size_t c = 0; !utf8 && rc == 0 && i < len && c < keep; c++) {
 		size_t n = ma_utf8_step(s + i, len - i);
 		rc = ma_text_char(out, s + i, n, utf8);
 		i += n;

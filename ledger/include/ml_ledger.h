@@ -51,9 +51,15 @@ struct ml_read;
 /* Open flags (ml_open_opts.flags). */
 #define ML_OPEN_EXCLUSIVE 1u /* medeld: no other process may open it */
 #define ML_OPEN_NO_CREATE 2u /* refuse a directory that is not a ledger */
+/* A process that looks up a few records and exits (medel balance,
+ * trace): no readahead on its map (MDB_NORDAHEAD). From a cold page
+ * cache each page it touches is then read alone, not with the 128 KiB
+ * around it that a B-tree seek never uses (docs/performance.md,
+ * h-tr). Not for a scan (export, verify) nor for medeld. */
+#define ML_OPEN_POINT_READS 4u
 
 struct ml_open_opts {
-	unsigned flags;             /* ML_OPEN_EXCLUSIVE, ML_OPEN_NO_CREATE */
+	unsigned flags; /* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS */
 	uint64_t map_bytes_max;     /* 0 = ML_MAP_BYTES_DEFAULT_MAX */
 	uint64_t map_bytes_initial; /* 0 = ML_MAP_BYTES_INITIAL */
 	/* Clock for recorded_at; NULL = ml_time_now_us. Tests inject one. */

@@ -39,6 +39,33 @@ static long map_rss_kb(const void *addr)
 	return kb;
 }
 
+/* Does the VmFlags line of the mapping of /proc/self/smaps that holds
+ * addr name flag (two letters: "rr" is madvise(MADV_RANDOM))? */
+static bool map_vmflag(const void *addr, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool inside = false, found = false, done = false;
+	if (f == NULL)
+		return false;
+	while (!done && fgets(line, sizeof line, f) != NULL) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			inside = lo <= (uintptr_t)addr && (uintptr_t)addr < hi;
+		} else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+			size_t n = strlen(flag);
+			for (const char *w = strstr(line, flag); w != NULL;
+			     w = strstr(w + 1, flag))
+				found =
+				    found || (w[-1] == ' ' &&
+				              (w[n] == ' ' || w[n] == '\n'));
+			done = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 /* A pointer into the data file's map: the log's first record. Valid
  * as an address to look up even after the transaction ends. */
 static void *map_addr(struct ml_ledger *lg)
@@ -147,8 +174,37 @@ static void test_small_commits_keep_the_map(void)
 	tl_close(lg, dir);
 }
 
+/* A ledger opened ML_OPEN_POINT_READS (medel balance, trace) maps its
+ * file without readahead — the kernel marks the map random-read — and
+ * reads the same events; opened without it, the map keeps readahead. */
+static void test_point_reads_map(void)
+{
+	char dir[256];
+	struct ml_ledger *lg = tl_open(dir, "mappoint");
+	struct ml_buf before, after;
+	ml_buf_init(&before, 64u << 20);
+	ml_buf_init(&after, 64u << 20);
+	for (int i = 0; i < EVENTS; i += BATCH)
+		MT_CHECK_INT(append_parties(lg, i, BATCH), 0);
+	MT_CHECK_INT(dump(lg, &before), 0);
+	MT_CHECK(!map_vmflag(map_addr(lg), "rr"));
+	ml_ledger_close(lg);
+	struct ml_open_opts o = {.flags =
+	                             ML_OPEN_NO_CREATE | ML_OPEN_POINT_READS};
+	struct ml_errinfo err;
+	MT_CHECK_INT(ml_ledger_open(dir, &o, &lg, &err), 0);
+	MT_CHECK(map_vmflag(map_addr(lg), "rr"));
+	MT_CHECK_INT(dump(lg, &after), 0);
+	MT_CHECK(before.len > 0 && before.len == after.len &&
+	         memcmp(before.data, after.data, before.len) == 0);
+	ml_buf_free(&before);
+	ml_buf_free(&after);
+	tl_close(lg, dir);
+}
+
 int main(void)
 {
+	MT_RUN(test_point_reads_map);
 	MT_RUN(test_commit_releases_the_map);
 	MT_RUN(test_small_commits_keep_the_map);
 	return MT_EXIT();

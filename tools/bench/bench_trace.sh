@@ -1,60 +1,183 @@
 #!/bin/sh
 # bench_trace.sh — `medel trace` of a grant with EXPENSES expenses (default
 # 1 000 000) over 100 parties and 8 activities as a whole process, warm and
-# from a cold page cache, beside `medel balance` in the same run.
+# from a cold page cache, beside `medel balance` in the same run, and
+# beside a baseline build when one is given.
 #
-#   tools/bench/bench_trace.sh [BUILD_DIR] [EXPENSES]   (defaults: build, 1000000)
+#   tools/bench/bench_trace.sh [BUILD_DIR] [EXPENSES] [BASE_BUILD_DIR]
+#       (defaults: build, 1000000, none)
 #
 # Steps:
 #   1. bench_trace builds the ledger (tools/bench/bench_trace.c) and prints,
 #      in-process and in one read snapshot, the trace against the walk over
 #      the grant's expenses that the trace's activities were before format
-#      4 (the old code path), known-at, and a balance;
-#   2. hyperfine (no shell, --warmup 3) runs `medel trace g` at an early,
-#      a middle and a late date, the same as known at the time of the
-#      middle event, and `medel balance` of one party as the baseline;
-#   3. when /proc/sys/vm/drop_caches is writable (root), `medel trace g`
-#      and `medel balance` again, each run after `sync; echo 3 >
-#      /proc/sys/vm/drop_caches` (hyperfine --prepare): from a cold cache.
-# The table is written to tools/bench/out/bench_trace.md.
+#      4 (the old code path), known-at, and a balance. BENCH_TRACE_DB=DIR
+#      reuses a ledger it built before (DIR/data.mdb) and skips this step;
+#      BENCH_TRACE_KNOWN=TIME then gives the known-at time (else that row
+#      is left out);
+#   2. warm, CPU time (user + system, `perf stat -r $RUNS`, default 20)
+#      and page faults of `medel trace g` at an early, a middle and a late
+#      date and today, known at the time of the middle event, and `medel
+#      balance` of one party; with a baseline, base and build alternate,
+#      three rounds, and the median round is printed with the ratios
+#      build ÷ base and ÷ the same build's balance. The machine may be
+#      shared: CPU time, not wall-clock, and ratios from the same run;
+#   3. with a baseline, tools/bench/trace_same.sh: the same bytes from both
+#      builds, every format, at the dates above;
+#   4. when /proc/sys/vm/drop_caches is writable (root): `/bin/true` (the
+#      floor: what a process costs whose program is cached), `medel
+#      balance` and `medel trace g`, each run after `sync; echo 3 >
+#      /proc/sys/vm/drop_caches`, 5 runs each (alternating), the median
+#      wall-clock time and major faults. Dropping the page cache slows
+#      everything else on the machine for a while.
+# The tables are written to tools/bench/out/bench_trace.md.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 EXPENSES=${2:-1000000}
+BASE=${3:-}
+RUNS=${RUNS:-20}
 MEDEL=$BUILD/cli/medel
 BENCH=$BUILD/tools/bench/bench_trace
 OUT=tools/bench/out
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/medel-tracebench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-command -v hyperfine >/dev/null ||
-	{ echo "bench_trace: hyperfine is missing: tools/bootstrap --bench" >&2; exit 1; }
+command -v perf >/dev/null ||
+	{ echo "bench_trace: perf is missing (linux-perf)" >&2; exit 1; }
 [ -x "$MEDEL" ] && [ -x "$BENCH" ] ||
 	{ echo "bench_trace: build $MEDEL and $BENCH first" >&2; exit 1; }
+[ -z "$BASE" ] || [ -x "$BASE/cli/medel" ] ||
+	{ echo "bench_trace: no $BASE/cli/medel" >&2; exit 1; }
 mkdir -p "$OUT"
 
-echo "== building the ledger and timing in-process" >&2
-"$BENCH" "$WORK/db" "$EXPENSES" 20 | tee "$WORK/inproc.txt"
-KNOWN=$(sed -n 's/^for bench_trace.sh: known_at=//p' "$WORK/inproc.txt")
-DB="$MEDEL --db $WORK/db"
+KNOWN=${BENCH_TRACE_KNOWN:-}
+if [ -n "${BENCH_TRACE_DB:-}" ] && [ -f "$BENCH_TRACE_DB/data.mdb" ]; then
+	DB=$BENCH_TRACE_DB
+	echo "== reusing the ledger in $DB" >&2
+	: >"$WORK/inproc.txt"
+else
+	DB=$WORK/db
+	echo "== building the ledger and timing in-process" >&2
+	"$BENCH" "$DB" "$EXPENSES" 20 | tee "$WORK/inproc.txt"
+	KNOWN=$(sed -n 's/^for bench_trace.sh: known_at=//p' "$WORK/inproc.txt")
+fi
 
-echo "== whole process, warm" >&2
-hyperfine -N --warmup 3 --export-markdown "$WORK/warm.md" \
-	-n "balance m17 2022-06-01" "$DB balance --party m17 --as-of 2022-06-01" \
-	-n "trace g 2021-03-01" "$DB trace g --as-of 2021-03-01" \
-	-n "trace g 2022-06-01" "$DB trace g --as-of 2022-06-01" \
-	-n "trace g (today)" "$DB trace g" \
-	-n "trace g known-at" "$DB trace g --as-of 2022-06-01 --known-at $KNOWN"
+# The commands: a name (no spaces) and medel's arguments after --db DB.
+cmds() {
+	echo "balance balance --party m17 --as-of 2022-06-01"
+	echo "trace-2021-03-01 trace g --as-of 2021-03-01"
+	echo "trace-2022-06-01 trace g --as-of 2022-06-01"
+	echo "trace-today trace g"
+	echo "trace-json trace g --as-of 2022-06-01 --format json"
+	[ -z "$KNOWN" ] ||
+		echo "trace-known-at trace g --as-of 2022-06-01 --known-at $KNOWN"
+}
 
+# cpu_stat MEDEL ARGS…: "cpu_ms faults", the means of $RUNS runs.
+cpu_stat() {
+	m=$1
+	shift
+	perf stat -x, -r "$RUNS" -e task-clock,page-faults \
+		"$m" --db "$DB" "$@" 2>"$WORK/stat" >/dev/null </dev/null
+	awk -F, '$3 ~ /task-clock/ {c = $1} $3 ~ /page-faults/ {f = $1}
+		END {printf "%.2f %d\n", c, f}' "$WORK/stat"
+}
+
+echo "== whole process, warm (perf stat -r $RUNS, CPU ms)" >&2
+ROUNDS=3
+[ -n "$BASE" ] || ROUNDS=1
+: >"$WORK/warm.txt"
+for r in $(seq "$ROUNDS"); do
+	cmds | while read -r name args; do
+		# shellcheck disable=SC2086
+		[ -z "$BASE" ] || echo "$r base $name $(cpu_stat "$BASE/cli/medel" $args)"
+		# shellcheck disable=SC2086
+		echo "$r build $name $(cpu_stat "$MEDEL" $args)"
+	done >>"$WORK/warm.txt"
+done
+# The median round of each (build, command) by CPU, and the ratios.
+awk -v base="$BASE" '
+	{ k = $2 " " $3; n[k]++; cpu[k, n[k]] = $4; flt[k, n[k]] = $5
+	  if (!($3 in seen)) { seen[$3] = 1; order[++cmds] = $3 } }
+	function med(k,   i, j, t, m, a) {
+		m = n[k]
+		for (i = 1; i <= m; i++) a[i] = cpu[k, i]
+		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return a[int((m + 1) / 2)]
+	}
+	function fl(k,   i) { return flt[k, 1] }
+	END {
+		if (base != "") {
+			print "| command | base CPU ms | build CPU ms | build ÷ base | base faults | build faults | build ÷ balance |"
+			print "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+		} else {
+			print "| command | CPU ms | faults | ÷ balance |"
+			print "| --- | ---: | ---: | ---: |"
+		}
+		bb = med("build balance")
+		for (c = 1; c <= cmds; c++) {
+			name = order[c]; b = med("build " name)
+			if (base != "") {
+				o = med("base " name)
+				printf "| %s | %.2f | %.2f | %.2f | %d | %d | %.2f |\n",
+				    name, o, b, b / o, fl("base " name),
+				    fl("build " name), b / bb
+			} else {
+				printf "| %s | %.2f | %d | %.2f |\n", name, b,
+				    fl("build " name), b / bb
+			}
+		}
+	}' "$WORK/warm.txt" | tee "$WORK/warm.md"
+
+: >"$WORK/same.txt"
+if [ -n "$BASE" ]; then
+	echo "== the same bytes from both builds" >&2
+	DATES="today 2021-03-01 2022-06-01 2030-01-01" \
+		tools/bench/trace_same.sh "$BASE/cli/medel" "$MEDEL" "$DB" g |
+		tee "$WORK/same.txt"
+fi
+
+: >"$WORK/cold.md"
 if [ -w /proc/sys/vm/drop_caches ]; then
-	echo "== whole process, cold page cache" >&2
-	hyperfine -N --runs 5 --export-markdown "$WORK/cold.md" \
-		--prepare "sh -c 'sync; echo 3 > /proc/sys/vm/drop_caches'" \
-		-n "balance m17 (cold)" "$DB balance --party m17 --as-of 2022-06-01" \
-		-n "trace g (cold)" "$DB trace g --as-of 2022-06-01"
+	echo "== whole process, cold page cache (5 runs each)" >&2
+	cold() { # name, command…: "name seconds major_faults"
+		n=$1
+		shift
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		/usr/bin/time -f "$n %e %F" "$@" 2>>"$WORK/cold.txt" >/dev/null
+	}
+	: >"$WORK/cold.txt"
+	for r in 1 2 3 4 5; do
+		cold true /bin/true
+		for m in $BASE $BUILD; do
+			tag=build
+			[ "$m" = "$BASE" ] && tag=base
+			cold "$tag-balance" "$m/cli/medel" --db "$DB" balance \
+				--party m17 --as-of 2022-06-01
+			cold "$tag-trace" "$m/cli/medel" --db "$DB" trace g \
+				--as-of 2022-06-01
+		done
+	done
+	{
+		echo "| cold | median s | runs (s) | major faults |"
+		echo "| --- | ---: | --- | ---: |"
+		awk '{ n[$1]++; t[$1, n[$1]] = $2; f[$1] = $3 }
+		END {
+			for (k in n) {
+				m = n[k]; s = ""
+				for (i = 1; i <= m; i++) { a[i] = t[k, i]; s = s " " t[k, i] }
+				for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+					if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+				printf "| %s | %.2f |%s | %d |\n", k, a[int((m + 1) / 2)], s, f[k]
+			}
+		}' "$WORK/cold.txt" | sort
+	} | tee "$WORK/cold.md"
 else
 	echo "bench_trace: not root, no cold-cache runs" >&2
-	: >"$WORK/cold.md"
 fi
-cat "$WORK/inproc.txt" "$WORK/warm.md" "$WORK/cold.md" >"$OUT/bench_trace.md"
+cat "$WORK/inproc.txt" "$WORK/warm.md" "$WORK/same.txt" "$WORK/cold.md" \
+	>"$OUT/bench_trace.md"
 echo "== written to $OUT/bench_trace.md" >&2
