@@ -355,16 +355,28 @@ static int ml_main_empty(MDB_txn *txn, bool *empty)
 	return rc;
 }
 
-static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
+/* Opens the databases and checks the format record in a transaction
+ * that is read-only (rdonly) or may write: a ledger that exists opens in
+ * a read-only one, so a reader never waits on the write lock another
+ * process holds while it appends; only a new file (no meta database:
+ * MDB_NOTFOUND, nothing else tried) needs a write transaction, to
+ * create its databases and stamp the format. LMDB keeps the handles a
+ * read-only transaction opened once it commits. */
+static int ml_store_format_txn(struct ml_store *st, bool rdonly,
+                               struct ml_errinfo *err)
 {
 	MDB_txn *txn = NULL;
-	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, &txn);
 	if (rc != 0)
 		return ml_fail(err, ml_error_from_mdb(rc), -1, NULL,
 		               "cannot begin a transaction: %s",
 		               mdb_strerror(rc));
 	MDB_dbi meta;
 	rc = mdb_dbi_open(txn, ml_db_names[ML_DB_META], 0, &meta);
+	if (rc == MDB_NOTFOUND && rdonly) {
+		mdb_txn_abort(txn);
+		return MDB_NOTFOUND;
+	}
 	if (rc == MDB_NOTFOUND) {
 		bool empty = false;
 		rc = ml_main_empty(txn, &empty);
@@ -394,6 +406,12 @@ static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
 		               "cannot commit the format record: %s",
 		               mdb_strerror(rc));
 	return 0;
+}
+
+static int ml_store_format(struct ml_store *st, struct ml_errinfo *err)
+{
+	int rc = ml_store_format_txn(st, true, err);
+	return rc == MDB_NOTFOUND ? ml_store_format_txn(st, false, err) : rc;
 }
 
 static int ml_store_env(struct ml_store *st, unsigned flags,

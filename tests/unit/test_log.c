@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ml_json.h"
 #include "ml_log.h"
@@ -292,6 +294,66 @@ static void test_lock(void)
 	tl_close(b, dir);
 }
 
+/* A child process holds LMDB's write transaction (an import under way)
+ * until the parent's open has returned, or the parent has died (its end
+ * of done is then closed, and the read sees end of file). */
+static pid_t hold_write_lock(const char *dir, int held[2], int done[2])
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	close(held[0]);
+	close(done[1]);
+	int held_fd = held[1], done_fd = done[0];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	char c = 'h';
+	if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 32) != 0 ||
+	    mdb_env_open(env, dir, MDB_NOTLS, 0600) != 0 ||
+	    mdb_txn_begin(env, NULL, 0, &txn) != 0 ||
+	    write(held_fd, &c, 1) != 1 || read(done_fd, &c, 1) != 1)
+		_exit(1); /* no parent any more, or LMDB refused */
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	_exit(0);
+}
+
+/* A reader opens a ledger while another process writes: the format is
+ * checked in a read-only transaction, not under the write lock. An open
+ * that waited for the lock would wait for ever (the child lets go only
+ * after it): the alarm ends the test as a failure instead. */
+static void test_open_while_another_writes(void)
+{
+	char dir[4096];
+	struct ml_errinfo err;
+	struct ml_ledger *lg = tl_open(dir, "rdopen");
+	MT_REQUIRE(tl_append(lg, SETUP, NULL, NULL) == 0);
+	ml_ledger_close(lg);
+	lg = NULL;
+	int held[2], done[2];
+	MT_REQUIRE(pipe(held) == 0 && pipe(done) == 0);
+	pid_t pid = hold_write_lock(dir, held, done);
+	MT_REQUIRE(pid > 0);
+	close(held[1]);
+	close(done[0]);
+	char c;
+	MT_REQUIRE(read(held[0], &c, 1) == 1);
+	alarm(60);
+	int rc = ml_ledger_open(dir, NULL, &lg, &err);
+	alarm(0);
+	MT_CHECK_INT(rc, 0);
+	if (rc == 0)
+		MT_CHECK_INT(tl_head(lg), 3);
+	MT_REQUIRE(write(done[1], "d", 1) == 1);
+	int status = 0;
+	MT_REQUIRE(waitpid(pid, &status, 0) == pid);
+	MT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(held[0]);
+	close(done[1]);
+	if (lg != NULL)
+		tl_close(lg, dir);
+}
+
 static void test_map_growth(void)
 {
 	char dir[4096];
@@ -337,6 +399,7 @@ int main(void)
 	MT_RUN(test_recorded_at_increases);
 	MT_RUN(test_format_refusals);
 	MT_RUN(test_lock);
+	MT_RUN(test_open_while_another_writes);
 	MT_RUN(test_map_growth);
 	return MT_EXIT();
 }
