@@ -217,7 +217,7 @@ void md_req_finish(struct md_req *r, int status, uint64_t bytes)
 	md_logline_str(&line, "who", r->who);
 	md_logline_str(&line, "via", r->via == MD_VIA_UNIX ? "unix" : "tcp");
 	md_logline_str(&line, "peer", r->peer);
-	md_logline_end(&line);
+	md_loop_log(l, &line);
 	ma_response_free(&r->resp);
 	ma_append_free(r->append);
 	free(r);
