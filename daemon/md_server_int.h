@@ -76,6 +76,9 @@ struct md_req {
 	bool cache_put;
 	uint64_t cache_head_seq;
 	int32_t cache_today;
+	/* Answered from the loop's cache: the held answer (md_cache_hold),
+	 * sent by reference instead of resp's body; slot NULL otherwise. */
+	struct md_cache_hit hit;
 };
 
 struct md_loop {
