@@ -185,6 +185,7 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->dbi = st->dbi[ml_series_dbs[first]];
 	out->db = (uint8_t)first;
 	out->cur = writing ? s->cur[first] : NULL;
+	out->rcur = NULL;
 	out->tails = writing && s->tails_on ? s->tails : NULL;
 }
 
@@ -451,8 +452,27 @@ int ml_state_activity(struct ml_store *st, MDB_txn *txn,
 	return ml_view_totals(&s, v, out, exists);
 }
 
-/* The first key ≥ start whose first 4 bytes are grant_no; copies the
- * 4-byte words after the grant into words[]. *found false at the end. */
+/* The first key ≥ start whose first 4 bytes are grant_no, with cursor
+ * cur; copies the 4-byte words after the grant into words[]. *found
+ * false at the end. */
+static int ml_next_prefix_at(MDB_cursor *cur, const unsigned char *start,
+                             size_t slen, uint32_t grant_no, uint32_t *words,
+                             int nwords, bool *found)
+{
+	*found = false;
+	MDB_val kv = {slen, (void *)start}, val;
+	int rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
+	    ml_be32_get(kv.mv_data) == grant_no) {
+		for (int i = 0; i < nwords; i++)
+			words[i] = ml_be32_get((unsigned char *)kv.mv_data + 4 +
+			                       4 * i);
+		*found = true;
+	}
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+/* ml_next_prefix_at with a cursor of its own. */
 static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
                           size_t slen, uint32_t grant_no, uint32_t *words,
                           int nwords, bool *found)
@@ -462,17 +482,42 @@ static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
 	int rc = mdb_cursor_open(txn, dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	MDB_val kv = {slen, (void *)start}, val;
-	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
-	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
-	    ml_be32_get(kv.mv_data) == grant_no) {
-		for (int i = 0; i < nwords; i++)
-			words[i] = ml_be32_get((unsigned char *)kv.mv_data + 4 +
-			                       4 * i);
-		*found = true;
-	}
+	rc =
+	    ml_next_prefix_at(cur, start, slen, grant_no, words, nwords, found);
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+	return rc;
+}
+
+int ml_state_accounts_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_ACCT], cur));
+}
+
+int ml_state_next_account_at(MDB_cursor *cur, uint32_t grant_no,
+                             uint32_t *party_no)
+{
+	if (*party_no == UINT32_MAX) {
+		*party_no = 0;
+		return 0;
+	}
+	unsigned char start[8];
+	ml_acct_prefix(start, grant_no, *party_no + 1);
+	uint32_t w[1];
+	bool found;
+	int rc = ml_next_prefix_at(cur, start, 8, grant_no, w, 1, &found);
+	*party_no = found ? w[0] : 0;
+	return rc;
+}
+
+int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, struct ml_totals *out, bool *exists)
+{
+	struct ml_series s;
+	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
+	s.rcur = cur;
+	return ml_view_totals(&s, v, out, exists);
 }
 
 int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,

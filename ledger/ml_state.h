@@ -216,6 +216,19 @@ int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                           uint32_t *party_no);
 
+/* The same walk and reads with one cursor the caller keeps over them
+ * (ml_state_accounts_open; mdb_cursor_close it before the transaction
+ * ends): each seek then starts from where the last one stopped, mostly
+ * within its page, instead of a new cursor's descent from the root. For
+ * an answer that reads every account of a grant (deadlines, repayments:
+ * docs/performance.md, 2026-12-03 h-md). */
+int ml_state_accounts_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_next_account_at(MDB_cursor *cur, uint32_t grant_no,
+                             uint32_t *party_no);
+int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, struct ml_totals *out, bool *exists);
+
 /* Walks edges of grant_no: the next (from, to) after (*from, *to) (start
  * with 0, 0); *from = 0 when done. */
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
