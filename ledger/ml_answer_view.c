@@ -128,10 +128,11 @@ int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top, bool *under)
 
 /* --- the party tree --- */
 
-static int ml_party_parent(struct ml_ans *a, uint32_t no, uint32_t *parent)
+static int ml_party_parent(struct ml_ans *a, MDB_cursor *cur, uint32_t no,
+                           uint32_t *parent)
 {
 	struct ml_party_row row;
-	int rc = ml_state_party(a->st, a->txn, no, &row);
+	int rc = ml_state_party_at(cur, no, &row);
 	*parent = rc == 0 ? row.parent_no : 0;
 	if (rc != 0 || !a->v.known || row.def_seq <= a->v.known_seq)
 		return rc;
@@ -183,8 +184,13 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t)
 		if (!t->parent || !t->root || !t->first || !t->next)
 			rc = ML_E_NOMEM;
 	}
+	MDB_cursor *cur = NULL; /* every party in order: one kept cursor */
+	if (rc == 0)
+		rc = ml_state_nums_open(a->st, a->txn, &cur);
 	for (uint32_t p = 1; rc == 0 && p <= t->count; p++)
-		rc = ml_party_parent(a, p, &t->parent[p]);
+		rc = ml_party_parent(a, cur, p, &t->parent[p]);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	if (rc == 0)
 		rc = ml_tree_roots(t);
 	/* Members listed in ascending number: link from the highest. */

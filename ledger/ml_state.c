@@ -241,12 +241,15 @@ int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 }
 
 /* The nums value of (k, no): row bytes then id. */
-int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-                     uint32_t no, size_t row_size, void *row, struct ml_str *id)
+/* The row of (k, no) found by mdb_get (cur NULL) or with cur. */
+static int ml_num_row(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                      enum ml_name_kind k, uint32_t no, size_t row_size,
+                      void *row, struct ml_str *id)
 {
 	unsigned char key[5];
 	MDB_val kv = {ml_key_num(key, k, no), key}, val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_NUMS], &kv, &val);
+	int rc = cur != NULL ? mdb_cursor_get(cur, &kv, &val, MDB_SET_KEY)
+	                     : mdb_get(txn, st->dbi[ML_DB_NUMS], &kv, &val);
 	if (rc == MDB_NOTFOUND)
 		return ML_E_NOT_FOUND;
 	if (rc != 0)
@@ -260,6 +263,24 @@ int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 		id->len = (uint32_t)(val.mv_size - row_size);
 	}
 	return 0;
+}
+
+int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+                     uint32_t no, size_t row_size, void *row, struct ml_str *id)
+{
+	return ml_num_row(st, txn, NULL, k, no, row_size, row, id);
+}
+
+int ml_state_nums_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_NUMS], cur));
+}
+
+int ml_state_party_at(MDB_cursor *cur, uint32_t no, struct ml_party_row *row)
+{
+	return ml_num_row(NULL, NULL, cur, ML_NAME_PARTY, no, sizeof *row, row,
+	                  NULL);
 }
 
 static size_t ml_row_size(enum ml_name_kind k)

@@ -172,6 +172,13 @@ int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 /* How many parties or grants are defined (numbers are 1 ..= count). */
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                    uint32_t *count);
+/* ml_state_party with a cursor the caller keeps over many parties
+ * (ml_state_nums_open; close it before the transaction ends): parties
+ * read in number order are mostly on the page the last one was on, where
+ * each mdb_get descends from the root (the party tree of an answer,
+ * docs/performance.md, 2026-12-03 h-md). */
+int ml_state_nums_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_party_at(MDB_cursor *cur, uint32_t no, struct ml_party_row *row);
 int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
