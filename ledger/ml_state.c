@@ -295,6 +295,12 @@ int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return ml_state_num_get(st, txn, k, no, ml_row_size(k), NULL, id);
 }
 
+int ml_state_name_at(MDB_cursor *cur, enum ml_name_kind k, uint32_t no,
+                     struct ml_str *id)
+{
+	return ml_num_row(NULL, NULL, cur, k, no, ml_row_size(k), NULL, id);
+}
+
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                    uint32_t *count)
 {
@@ -556,6 +562,43 @@ int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	                        1, &found);
 	*party_no = found ? w[0] : 0;
 	return rc;
+}
+
+int ml_state_edges_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_EDGE], cur));
+}
+
+int ml_state_next_edge_at(MDB_cursor *cur, uint32_t grant_no, uint32_t *from_no,
+                          uint32_t *to_no)
+{
+	unsigned char start[12];
+	uint32_t from = *from_no, to = *to_no;
+	if (to == UINT32_MAX) {
+		from++;
+		to = 0;
+	} else {
+		to++;
+	}
+	ml_edge_prefix(start, grant_no, from, to);
+	uint32_t w[2];
+	bool found;
+	int rc = ml_next_prefix_at(cur, start, 12, grant_no, w, 2, &found);
+	*from_no = found ? w[0] : 0;
+	*to_no = found ? w[1] : 0;
+	return rc;
+}
+
+int ml_state_edge_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                     const struct ml_view *v, uint32_t grant_no,
+                     uint32_t from_no, uint32_t to_no, struct ml_totals *out,
+                     bool *exists)
+{
+	struct ml_series s;
+	ml_series_edge(&s, st, txn, NULL, grant_no, from_no, to_no);
+	s.rcur = cur;
+	return ml_view_totals(&s, v, out, exists);
 }
 
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,

@@ -179,6 +179,9 @@ int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
  * docs/performance.md, 2026-12-03 h-md). */
 int ml_state_nums_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
 int ml_state_party_at(MDB_cursor *cur, uint32_t no, struct ml_party_row *row);
+/* ml_state_name with such a cursor (id: as ml_state_name's). */
+int ml_state_name_at(MDB_cursor *cur, enum ml_name_kind k, uint32_t no,
+                     struct ml_str *id);
 int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
@@ -240,6 +243,16 @@ int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
  * with 0, 0); *from = 0 when done. */
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                        uint32_t *from_no, uint32_t *to_no);
+
+/* The edge walk and reads with one kept cursor, as for the accounts
+ * (ml_state_accounts_open). */
+int ml_state_edges_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_next_edge_at(MDB_cursor *cur, uint32_t grant_no, uint32_t *from_no,
+                          uint32_t *to_no);
+int ml_state_edge_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                     const struct ml_view *v, uint32_t grant_no,
+                     uint32_t from_no, uint32_t to_no, struct ml_totals *out,
+                     bool *exists);
 
 /* --- spending per activity (ml_acts.c: the numbers) --- */
 
