@@ -1,9 +1,10 @@
 /*
  * md_log.h — medeld's log: one line per request or event, key=value.
  *
- * Every line goes to stderr with one write(2), so lines from the event
- * loops and the writer thread never interleave, and starts with the time
- * and the level:
+ * Every line goes to stderr whole in one write(2) (an event loop's
+ * request lines several at a time: md_logbatch below), so lines from the
+ * event loops and the writer thread never interleave, and starts with the
+ * time and the level:
  *
  *   ts=2021-01-15T09:30:00.000000Z level=info event=request method=GET
  *   path=/v1/balances status=200 us=412 id=5f0c… who=alice
