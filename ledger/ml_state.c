@@ -240,8 +240,8 @@ int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
-/* The nums value of (k, no): row bytes then id. */
-/* The row of (k, no) found by mdb_get (cur NULL) or with cur. */
+/* The nums value of (k, no): row bytes then id; found by mdb_get (cur
+ * NULL) or with cur. */
 static int ml_num_row(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
                       enum ml_name_kind k, uint32_t no, size_t row_size,
                       void *row, struct ml_str *id)
@@ -550,17 +550,12 @@ int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
 int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                           uint32_t *party_no)
 {
-	if (*party_no == UINT32_MAX) {
-		*party_no = 0;
-		return 0;
-	}
-	unsigned char start[8];
-	ml_acct_prefix(start, grant_no, *party_no + 1);
-	uint32_t w[1];
-	bool found;
-	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACCT], start, 8, grant_no, w,
-	                        1, &found);
-	*party_no = found ? w[0] : 0;
+	MDB_cursor *cur;
+	int rc = ml_state_accounts_open(st, txn, &cur);
+	if (rc != 0)
+		return rc;
+	rc = ml_state_next_account_at(cur, grant_no, party_no);
+	mdb_cursor_close(cur);
 	return rc;
 }
 
@@ -604,21 +599,12 @@ int ml_state_edge_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                        uint32_t *from_no, uint32_t *to_no)
 {
-	unsigned char start[12];
-	uint32_t from = *from_no, to = *to_no;
-	if (to == UINT32_MAX) {
-		from++;
-		to = 0;
-	} else {
-		to++;
-	}
-	ml_edge_prefix(start, grant_no, from, to);
-	uint32_t w[2];
-	bool found;
-	int rc = ml_next_prefix(txn, st->dbi[ML_DB_EDGE], start, 12, grant_no,
-	                        w, 2, &found);
-	*from_no = found ? w[0] : 0;
-	*to_no = found ? w[1] : 0;
+	MDB_cursor *cur;
+	int rc = ml_state_edges_open(st, txn, &cur);
+	if (rc != 0)
+		return rc;
+	rc = ml_state_next_edge_at(cur, grant_no, from_no, to_no);
+	mdb_cursor_close(cur);
 	return rc;
 }
 
