@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_buf.h"
 
 struct md_cache_entry {
@@ -28,8 +29,10 @@ struct md_cache_entry {
 	int32_t today;
 	char *body;
 	size_t len;
-	size_t cap;    /* bytes allocated for body */
-	uint64_t used; /* tick of the last hit, for LRU */
+	size_t cap;     /* bytes allocated for body */
+	uint64_t used;  /* tick of the last hit, for LRU */
+	uint32_t holds; /* hits not yet let go (md_cache_hold); while > 0
+	                   the slot is not reused, realloc'ed or freed */
 };
 
 struct md_cache {
@@ -65,8 +68,10 @@ void md_cache_free(struct md_cache *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++)
+	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
+		ML_ASSERT(c->e[i].holds == 0);
 		md_cache_release(c, &c->e[i]);
+	}
 	free(c);
 }
 
@@ -122,14 +127,15 @@ static struct md_cache_entry *md_cache_find(struct md_cache *c, const char *key,
 	return NULL;
 }
 
-const char *md_cache_get(struct md_cache *c, uint64_t head_seq, int32_t today,
-                         const char *path, const char *query, size_t *len)
+bool md_cache_hold(struct md_cache *c, uint64_t head_seq, int32_t today,
+                   const char *path, const char *query,
+                   struct md_cache_hit *hit)
 {
 	char key[MA_QUERY_BYTES_MAX + 512];
 	if (head_seq != c->head_seq) {
 		md_cache_flush(c);
 		c->head_seq = head_seq;
-		return NULL;
+		return false;
 	}
 	size_t n = md_cache_key(path, query, key, sizeof key);
 	uint64_t hash = md_fnv(md_fnv(14695981039346656037ull, key, n),
@@ -137,22 +143,37 @@ const char *md_cache_get(struct md_cache *c, uint64_t head_seq, int32_t today,
 	struct md_cache_entry *e =
 	    n ? md_cache_find(c, key, n, hash, today) : NULL;
 	if (e == NULL)
-		return NULL;
+		return false;
+	ML_ASSERT(e->holds < UINT32_MAX);
+	e->holds++;
 	e->used = ++c->tick;
-	*len = e->len;
-	return e->body;
+	hit->body = e->body;
+	hit->len = e->len;
+	hit->slot = e;
+	return true;
 }
 
-/* The slot to fill: an empty one, else the least recently used. One
- * pass over the slots. */
+void md_cache_unhold(const void *body, size_t len, void *slot)
+{
+	struct md_cache_entry *e = slot;
+	(void)body;
+	(void)len;
+	ML_ASSERT(e->holds > 0);
+	e->holds--;
+}
+
+/* The slot to fill: an empty one, else the least recently used; never a
+ * held one (NULL when every slot is held). One pass over the slots. */
 static struct md_cache_entry *md_cache_victim(struct md_cache *c)
 {
-	struct md_cache_entry *lru = &c->e[0];
+	struct md_cache_entry *lru = NULL;
 	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
 		struct md_cache_entry *e = &c->e[i];
+		if (e->holds > 0)
+			continue;
 		if (!e->live)
 			return e;
-		if (e->used < lru->used)
+		if (lru == NULL || e->used < lru->used)
 			lru = e;
 	}
 	return lru;
@@ -183,6 +204,8 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
 	if (md_cache_find(c, key, n, hash, today) != NULL)
 		return;
 	struct md_cache_entry *e = md_cache_victim(c);
+	if (e == NULL)
+		return; /* every slot is being sent */
 	e->live = false;
 	if (md_cache_fit(c, &e->key, &e->key_cap, n) != 0 ||
 	    md_cache_fit(c, &e->body, &e->cap, len) != 0) {

@@ -20,6 +20,13 @@
  * healthz, metrics, errors. Bounded by MD_CACHE_ENTRIES_MAX entries and
  * MD_CACHE_BYTES_MAX bytes; the least recently used entry goes first.
  *
+ * A hit is sent without a copy (md_cache_hold): the slot is held until
+ * the evbuffer that references its bytes lets them go, and a held slot
+ * is never given to another answer. A copy per hit (a 3.5 KiB malloc,
+ * memcpy and free, with glibc consolidating its fast bins for the
+ * malloc) was ~6 % of a cached answer's CPU (docs/performance.md,
+ * 2026-12-03 h-md).
+ *
  * One cache per loop, used by that loop's thread only: no locks.
  */
 #ifndef MD_CACHE_H
@@ -40,10 +47,26 @@ void md_cache_free(struct md_cache *c);
 /* Whether answers of this route are kept. */
 bool md_cache_route(enum ma_route route);
 
-/* The answer for (route, path, query) at head_seq on day today, or NULL.
- * The bytes stay valid until the next md_cache_put or a new head. */
-const char *md_cache_get(struct md_cache *c, uint64_t head_seq, int32_t today,
-                         const char *path, const char *query, size_t *len);
+/* A held answer: its bytes, and the slot they live in. */
+struct md_cache_hit {
+	const char *body;
+	size_t len;
+	void *slot;
+};
+
+/* The answer for (route, path, query) at head_seq on day today: true and
+ * *hit, or false. The answer is held: its bytes stay as they are, even
+ * when the head moves or the cache fills (a held slot is never reused or
+ * freed), until md_cache_unhold(…, hit->slot), so they can go to an
+ * evbuffer by reference, without a copy. Every hold needs its unhold
+ * before md_cache_free. */
+bool md_cache_hold(struct md_cache *c, uint64_t head_seq, int32_t today,
+                   const char *path, const char *query,
+                   struct md_cache_hit *hit);
+
+/* Ends one hold of slot. Its signature is evbuffer_add_reference's
+ * cleanup (body and len are not used). On the cache's loop thread. */
+void md_cache_unhold(const void *body, size_t len, void *slot);
 
 /* Remembers a copy of body for the same key. Silently does nothing when
  * the answer is too big or memory is short. */

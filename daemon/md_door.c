@@ -325,7 +325,7 @@ static void md_door_log(struct md_door *d, const struct md_head *h, int status,
 	             d->site->via == MD_VIA_TCP, peer, sizeof peer);
 	md_logline_str(&line, "peer", peer);
 	md_logline_str(&line, "door", "refused");
-	md_logline_end(&line);
+	md_loop_log(l, &line);
 }
 
 static const char *md_reason(int status)
@@ -777,13 +777,37 @@ md_door_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	return BEV_ERROR;
 }
 
+/* On a plain connection (TCP or the Unix socket), evhttp's bytes are
+ * written to the socket at once, as nginx writes an answer as soon as it
+ * has it; only what the kernel does not take now goes to the socket
+ * bufferevent's output, which writes it when the socket is writable
+ * again. Handing every answer to the socket bufferevent instead cost,
+ * per answer, an EV_WRITE turned on and off (two epoll_ctl) and one more
+ * pass of the loop for the writev (docs/performance.md, 2026-12-03
+ * h-md). Only when that output is empty, so bytes never overtake each
+ * other; not over TLS, whose bufferevent encrypts. A failed write is left
+ * for the socket bufferevent to meet on its own write (the rest of the
+ * answer goes there), as before. The loop's batch of log lines is
+ * written first (md_log.h). */
+static void md_door_write_now(struct md_door *d, struct evbuffer *src,
+                              const struct evbuffer *dst)
+{
+	int fd = bufferevent_getfd(d->sock);
+	md_loop_log_flush(d->site->loop);
+	if (d->site->tls != NULL || fd < 0 || evbuffer_get_length(dst) > 0)
+		return;
+	(void)evbuffer_write(src, fd);
+}
+
 /* The output side. evhttp's bytes go to the socket unchanged, but evhttp
  * must learn that they are written only when the socket has taken them:
  * a filter would call its write callback as soon as they are in the
  * socket bufferevent's output, and evhttp, answering with Connection:
  * close, would free the connection, and the answer with it. So this
- * function moves the bytes and says BEV_NEED_MORE (no callback), and the
- * kick calls evhttp's write callback once the socket's output is empty. */
+ * function writes or moves the bytes (md_door_write_now) and says
+ * BEV_NEED_MORE (no callback), and the kick calls evhttp's write callback
+ * once the socket's output is empty (kicked from here when all was
+ * written, since the socket's output then never changed). */
 static enum bufferevent_filter_result
 md_door_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
             enum bufferevent_flush_mode mode, void *arg)
@@ -792,8 +816,11 @@ md_door_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	(void)limit; /* the socket bufferevent has no write watermark */
 	(void)mode;
 	if (evbuffer_get_length(src) > 0) {
+		md_door_write_now(d, src, dst);
 		evbuffer_add_buffer(dst, src);
 		d->moved = true;
+		if (evbuffer_get_length(dst) == 0) /* all written: no cb */
+			event_active(d->kick, EV_WRITE, 0);
 	}
 	return BEV_NEED_MORE;
 }

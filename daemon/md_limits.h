@@ -227,6 +227,12 @@
 /* One log line (a request line is ~200 bytes; messages are truncated). */
 #define MD_LOG_LINE_MAX 2048
 
+/* A loop's batch of request lines, written with one write(2)
+ * (md_log.h's md_logbatch): PIPE_BUF, the most a write to a pipe keeps
+ * whole, so lines from different threads never interleave; ~20 request
+ * lines. At least one line. */
+#define MD_LOG_BATCH_BYTES 4096
+
 /* Paths: data directory, socket, tokens file. */
 #define MD_PATH_MAX 4096
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ma_api.h"
+#include "ml_assert.h"
 #include "ml_date.h"
 #include "ml_text.h"
 
@@ -196,17 +197,47 @@ void md_logline_i64(struct md_logline *l, const char *key, int64_t value)
 	md_logline_mem(l, key, num, (size_t)n);
 }
 
-void md_logline_end(struct md_logline *l)
+/* Adds the "…" of a cut line and the newline. */
+static void md_logline_close(struct md_logline *l)
 {
-	if (!md_log_enabled(l->level))
-		return;
 	if (l->cut) {
 		memcpy(l->buf + l->len, "\xe2\x80\xa6", 3); /* … */
 		l->len += 3;
 	}
 	l->buf[l->len++] = '\n';
+	ML_ASSERT(l->len <= sizeof l->buf);
+}
+
+void md_logline_end(struct md_logline *l)
+{
+	if (!md_log_enabled(l->level))
+		return;
+	md_logline_close(l);
 	/* A failure means stderr is gone: there is nothing better to do. */
 	(void)ma_write_all(STDERR_FILENO, l->buf, l->len);
+}
+
+void md_logbatch_flush(struct md_logbatch *b)
+{
+	if (b->len == 0)
+		return;
+	/* As md_logline_end: nothing better to do when stderr is gone. */
+	(void)ma_write_all(STDERR_FILENO, b->buf, b->len);
+	b->len = 0;
+}
+
+bool md_logline_end_batch(struct md_logline *l, struct md_logbatch *b)
+{
+	if (!md_log_enabled(l->level))
+		return false;
+	md_logline_close(l);
+	if (l->len > sizeof b->buf - b->len)
+		md_logbatch_flush(b);
+	bool was_empty = b->len == 0;
+	memcpy(b->buf + b->len, l->buf, l->len);
+	b->len += l->len;
+	ML_ASSERT(b->len <= sizeof b->buf);
+	return was_empty;
 }
 
 void md_log(enum md_log_level level, const char *event, const char *fmt, ...)

@@ -165,6 +165,24 @@ void md_loop_trim_soon(struct md_loop *l)
 		evtimer_add(l->trim_ev, &delay);
 }
 
+static void md_loop_on_log(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	md_loop_log_flush(arg);
+}
+
+void md_loop_log(struct md_loop *l, struct md_logline *line)
+{
+	if (md_logline_end_batch(line, &l->log))
+		event_active(l->log_ev, EV_WRITE, 0); /* after this pass's */
+}
+
+void md_loop_log_flush(struct md_loop *l)
+{
+	md_logbatch_flush(&l->log);
+}
+
 void md_loop_pause_tcp(struct md_loop *l)
 {
 	struct timeval pause = {0, MD_ACCEPT_PAUSE_MS * 1000};
@@ -252,8 +270,9 @@ static int md_loop_init(struct md_server *s, struct md_loop *l, unsigned i)
 	l->stop_ev = event_new(l->base, -1, 0, md_loop_on_stop, l);
 	l->resume_ev = evtimer_new(l->base, md_loop_on_resume, l);
 	l->trim_ev = evtimer_new(l->base, md_loop_on_trim, l);
+	l->log_ev = event_new(l->base, -1, 0, md_loop_on_log, l);
 	if (l->done_ev == NULL || l->commit_ev == NULL || l->stop_ev == NULL ||
-	    l->resume_ev == NULL || l->trim_ev == NULL)
+	    l->resume_ev == NULL || l->trim_ev == NULL || l->log_ev == NULL)
 		return -1;
 	if (s->o.unix_fd >= 0 && (l->http_unix = md_loop_http(
 	                              l, s->o.unix_fd, md_req_on_unix,
@@ -292,6 +311,9 @@ static void md_loop_free(struct md_loop *l)
 	if (l->trim_ev != NULL)
 		event_free(l->trim_ev);
 	l->trim_ev = NULL;
+	md_loop_log_flush(l);
+	if (l->log_ev != NULL)
+		event_free(l->log_ev);
 	if (l->base != NULL)
 		event_base_free(l->base);
 	md_cache_free(l->cache);
@@ -302,6 +324,7 @@ static void *md_loop_main(void *arg)
 {
 	struct md_loop *l = arg;
 	event_base_loop(l->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	md_loop_log_flush(l);
 	return NULL;
 }
 
@@ -530,6 +553,7 @@ int md_server_run(struct md_server *s)
 		return 1;
 	}
 	event_base_loop(s->loops[0].base, EVLOOP_NO_EXIT_ON_EMPTY);
+	md_loop_log_flush(&s->loops[0]);
 	for (unsigned i = 1; i < s->loop_count; i++)
 		pthread_join(s->loops[i].thread, NULL);
 	md_writer_stop(s->writer); /* commits whatever is still queued */

@@ -31,6 +31,7 @@
 #include "md_door.h"
 #include "md_limits.h"
 #include "md_listen.h"
+#include "md_log.h"
 #include "md_metrics.h"
 #include "md_server.h"
 #include "md_writer.h"
@@ -75,6 +76,9 @@ struct md_req {
 	bool cache_put;
 	uint64_t cache_head_seq;
 	int32_t cache_today;
+	/* Answered from the loop's cache: the held answer (md_cache_hold),
+	 * sent by reference instead of resp's body; slot NULL otherwise. */
+	struct md_cache_hit hit;
 };
 
 struct md_loop {
@@ -100,6 +104,8 @@ struct md_loop {
 	bool stopping;
 	struct md_peer_cache peers; /* Unix socket peers' names */
 	struct md_cache *cache;     /* recent answers (md_cache.h) */
+	struct md_logbatch log;     /* request lines not yet written */
+	struct event *log_ev;       /* writes log at the end of a pass */
 };
 
 struct md_server {
@@ -136,6 +142,13 @@ void md_loop_pause_tcp(struct md_loop *l);
 /* A connection closed: free memory goes back to the system within
  * MD_TRIM_DELAY_MS (one malloc_trim for all that close meanwhile). */
 void md_loop_trim_soon(struct md_loop *l);
+
+/* A request line of l (md_log.h's md_logbatch): into l's batch, which
+ * is written before l's next answer goes to the kernel, at the end of
+ * this pass of the loop, or when full. */
+void md_loop_log(struct md_loop *l, struct md_logline *line);
+/* Writes l's batch now (before an answer's bytes go to the kernel). */
+void md_loop_log_flush(struct md_loop *l);
 
 /* md_request.c */
 /* The request id: given when it is 1 ..= MD_REQUEST_ID_MAX bytes of

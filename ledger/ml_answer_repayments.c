@@ -44,23 +44,43 @@ static int ml_sum_internal(struct ml_ans *a, const struct ml_tree *t,
                            struct ml_entity_sum *sums)
 {
 	uint32_t from = 0, to = 0;
-	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	MDB_cursor *cur = NULL; /* the walk and the reads: one kept cursor */
+	int rc = ml_state_edges_open(a->st, a->txn, &cur);
+	if (rc == 0)
+		rc = ml_state_next_edge_at(cur, g, &from, &to);
 	while (rc == 0 && from != 0) {
-		if (from > t->count || to > t->count)
-			return ML_E_CORRUPT;
+		if (from > t->count || to > t->count) {
+			rc = ML_E_CORRUPT;
+			break;
+		}
 		uint32_t le = t->root[from];
 		if (le == t->root[to] && slot[le] != 0) {
 			struct ml_entity_sum *s = &sums[slot[le] - 1];
 			struct ml_totals e;
 			bool exists = false;
-			rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to,
-			                   &e, &exists);
+			rc = ml_state_edge_at(a->st, a->txn, cur, &a->v, g,
+			                      from, to, &e, &exists);
 			if (rc == 0 && exists)
 				ml_consol_cancel(&s->sum, &e);
 		}
 		if (rc == 0)
-			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+			rc = ml_state_next_edge_at(cur, g, &from, &to);
 	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc;
+}
+
+/* Each sum's entity id (ml_state_name), with one kept cursor. */
+static int ml_sum_names(struct ml_ans *a, struct ml_entity_sum *sums, size_t n)
+{
+	MDB_cursor *cur = NULL;
+	int rc = n > 0 ? ml_state_nums_open(a->st, a->txn, &cur) : 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_state_name_at(cur, ML_NAME_PARTY, sums[i].entity_no,
+		                      &sums[i].entity_id);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	return rc;
 }
 
@@ -129,9 +149,8 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
 	ML_ASSERT(*n <= t->count); /* one sum per legal entity at most */
 	if (rc == 0)
 		rc = ml_sum_internal(a, t, grant_no, slot, sums);
-	for (size_t i = 0; rc == 0 && i < *n; i++)
-		rc = ml_state_name(a->st, a->txn, ML_NAME_PARTY,
-		                   sums[i].entity_no, &sums[i].entity_id);
+	if (rc == 0)
+		rc = ml_sum_names(a, sums, *n);
 	if (rc == 0 && *n > 1)
 		qsort(sums, *n, sizeof *sums, ml_sum_cmp);
 	free(slot);

@@ -128,10 +128,11 @@ int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top, bool *under)
 
 /* --- the party tree --- */
 
-static int ml_party_parent(struct ml_ans *a, uint32_t no, uint32_t *parent)
+static int ml_party_parent(struct ml_ans *a, MDB_cursor *cur, uint32_t no,
+                           uint32_t *parent)
 {
 	struct ml_party_row row;
-	int rc = ml_state_party(a->st, a->txn, no, &row);
+	int rc = ml_state_party_at(cur, no, &row);
 	*parent = rc == 0 ? row.parent_no : 0;
 	if (rc != 0 || !a->v.known || row.def_seq <= a->v.known_seq)
 		return rc;
@@ -183,8 +184,13 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t)
 		if (!t->parent || !t->root || !t->first || !t->next)
 			rc = ML_E_NOMEM;
 	}
+	MDB_cursor *cur = NULL; /* every party in order: one kept cursor */
+	if (rc == 0)
+		rc = ml_state_nums_open(a->st, a->txn, &cur);
 	for (uint32_t p = 1; rc == 0 && p <= t->count; p++)
-		rc = ml_party_parent(a, p, &t->parent[p]);
+		rc = ml_party_parent(a, cur, p, &t->parent[p]);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	if (rc == 0)
 		rc = ml_tree_roots(t);
 	/* Members listed in ascending number: link from the highest. */
@@ -287,13 +293,16 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 	return rc;
 }
 
-/* Appends account (g, p) to v when it exists in the view. */
-static int ml_ans_account_row(struct ml_ans *a, uint32_t g, uint32_t p,
-                              struct ml_acct_row **v, size_t *cap, size_t *n)
+/* Appends account (g, p) to v when it exists in the view (read with
+ * cur, ml_state_account_at). */
+static int ml_ans_account_row(struct ml_ans *a, MDB_cursor *cur, uint32_t g,
+                              uint32_t p, struct ml_acct_row **v, size_t *cap,
+                              size_t *n)
 {
 	struct ml_totals t;
 	bool exists = false;
-	int rc = ml_state_account(a->st, a->txn, &a->v, g, p, &t, &exists);
+	int rc =
+	    ml_state_account_at(a->st, a->txn, cur, &a->v, g, p, &t, &exists);
 	if (rc != 0 || !exists)
 		return rc;
 	rc = ml_ans_grow(a, (void **)v, cap, *n + 1, sizeof **v, ML_PARTIES_MAX,
@@ -313,13 +322,20 @@ int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
 	struct ml_acct_row *v = NULL;
 	size_t cap = 0;
 	uint32_t p = 0;
+	MDB_cursor *cur = NULL;
 	*n = 0;
-	int rc = ml_state_next_account(a->st, a->txn, g, &p);
+	/* One cursor for the walk and the reads: every grant's accounts,
+	 * ~300 each, were two descents from the root apiece */
+	int rc = ml_state_accounts_open(a->st, a->txn, &cur);
+	if (rc == 0)
+		rc = ml_state_next_account_at(cur, g, &p);
 	while (rc == 0 && p != 0) {
-		rc = ml_ans_account_row(a, g, p, &v, &cap, n);
+		rc = ml_ans_account_row(a, cur, g, p, &v, &cap, n);
 		if (rc == 0)
-			rc = ml_state_next_account(a->st, a->txn, g, &p);
+			rc = ml_state_next_account_at(cur, g, &p);
 	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	*out = v;
 	if (rc != 0 && a->err->code == 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading accounts: %s",

@@ -379,16 +379,16 @@ int ml_entries_at(const struct ml_series *s, ml_day as_of,
 {
 	unsigned char k[ML_PREFIX_MAX + 4];
 	size_t klen = ml_key(k, s, as_of, 0, false);
-	MDB_cursor *cur;
+	MDB_cursor *cur = s->rcur;
 	int rc = ml_tail_drop(s);
 	if (rc != 0)
 		return rc;
-	rc = mdb_cursor_open(s->txn, s->dbi, &cur);
-	if (rc != 0)
+	if (cur == NULL && (rc = mdb_cursor_open(s->txn, s->dbi, &cur)) != 0)
 		return ml_error_from_mdb(rc);
 	size_t exact_size;
 	rc = ml_day_seek(s, cur, k, klen, out->v, &exact_size);
-	mdb_cursor_close(cur);
+	if (cur != s->rcur)
+		mdb_cursor_close(cur);
 	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
 	return rc;
 }

@@ -69,12 +69,16 @@ struct ml_tails;
 
 /* One account or edge in one transaction. Writers set the cursor and
  * the tails (the batch's, ml_tails.h); readers leave them NULL and the
- * functions open their own cursor. */
+ * functions open their own cursor, or use rcur when the reader keeps one
+ * on dbi over many series (ml_state_accounts_open): a seek from where
+ * it stands is mostly within its page, where a new cursor descends from
+ * the root and costs a malloc. */
 struct ml_series {
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	uint8_t db; /* ML_SERIES_ACCT, _EDGE, _ACT: the batch cursor's index */
 	MDB_cursor *cur;
+	MDB_cursor *rcur; /* a reader's cursor on dbi, or NULL */
 	struct ml_tails *tails;
 	unsigned char prefix[ML_PREFIX_MAX];
 	size_t plen;

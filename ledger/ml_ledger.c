@@ -22,6 +22,16 @@
  * mdb_env_set_mapsize may only run while this process has no transaction
  * open, so every transaction holds the lock shared and ml_ledger_grow
  * takes it exclusively.
+ *
+ * Ended read transactions are kept (mdb_txn_reset) in a pool of at most
+ * ML_READ_POOL_MAX and renewed (mdb_txn_renew) by the next
+ * ml_ledger_read_begin, on any thread (the store is opened MDB_NOTLS):
+ * a new one per read, its calloc and its reader slot, was ~2 % of a
+ * built balances answer in medeld (docs/performance.md, 2026-12-03
+ * h-md). A reset transaction holds no snapshot (the writer may reuse
+ * every page) and no pointer into the map (renew reads the meta pages
+ * again), so ml_ledger_grow may remap under it. One that fails to renew
+ * is aborted and a new one begun, as before.
  */
 #include "ml_ledger_internal.h"
 
@@ -35,6 +45,7 @@
 #include "ml_date.h"
 #include "ml_evidx.h"
 #include "ml_hash.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 #include "ml_migrate.h"
 #include "ml_state.h"
@@ -50,6 +61,9 @@ struct ml_ledger {
 	pthread_mutex_t writer_lock; /* one ml_wtxn at a time per process */
 	/* under writer_lock: the map's release (see the file comment) */
 	uint64_t map_resident_max_bytes;
+	pthread_mutex_t pool_lock;            /* guards the two below */
+	MDB_txn *read_pool[ML_READ_POOL_MAX]; /* reset, ready to renew */
+	size_t read_pooled;                   /* ≤ ML_READ_POOL_MAX */
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -80,6 +94,7 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 		return ml_fail(err, ML_E_NOMEM, -1, NULL, "out of memory");
 	pthread_rwlock_init(&lg->txn_lock, NULL);
 	pthread_mutex_init(&lg->writer_lock, NULL);
+	pthread_mutex_init(&lg->pool_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
 	/* medeld (exclusive) keeps its pages: they are the read cache its
@@ -122,7 +137,10 @@ void ml_ledger_close(struct ml_ledger *lg)
 	ml_state_free(lg->state);
 	ml_log_writer_free(&lg->writer);
 	ml_evidx_batch_free(&lg->evidx);
+	for (size_t i = 0; i < lg->read_pooled; i++)
+		mdb_txn_abort(lg->read_pool[i]);
 	ml_store_close(lg->st);
+	pthread_mutex_destroy(&lg->pool_lock);
 	pthread_mutex_destroy(&lg->writer_lock);
 	pthread_rwlock_destroy(&lg->txn_lock);
 	free(lg);
@@ -437,12 +455,29 @@ int ml_ledger_grow(struct ml_ledger *lg)
 	return rc;
 }
 
-int ml_ledger_read_begin(struct ml_ledger *lg, struct ml_read **out)
+/* A kept read transaction renewed, or NULL (none kept, or the renewal
+ * failed and it was aborted). Under txn_lock (shared). */
+static MDB_txn *ml_read_renewed(struct ml_ledger *lg)
 {
 	MDB_txn *txn = NULL;
+	pthread_mutex_lock(&lg->pool_lock);
+	ML_ASSERT(lg->read_pooled <= ML_READ_POOL_MAX);
+	if (lg->read_pooled > 0)
+		txn = lg->read_pool[--lg->read_pooled];
+	pthread_mutex_unlock(&lg->pool_lock);
+	if (txn != NULL && mdb_txn_renew(txn) != 0) {
+		mdb_txn_abort(txn); /* e.g. MDB_MAP_RESIZED: begin handles it */
+		txn = NULL;
+	}
+	return txn;
+}
+
+int ml_ledger_read_begin(struct ml_ledger *lg, struct ml_read **out)
+{
 	*out = NULL;
 	pthread_rwlock_rdlock(&lg->txn_lock);
-	int rc = ml_store_txn_begin(lg->st, NULL, true, &txn);
+	MDB_txn *txn = ml_read_renewed(lg);
+	int rc = txn != NULL ? 0 : ml_store_txn_begin(lg->st, NULL, true, &txn);
 	if (rc != 0)
 		pthread_rwlock_unlock(&lg->txn_lock);
 	else
@@ -454,7 +489,15 @@ void ml_ledger_read_end(struct ml_ledger *lg, struct ml_read *rd)
 {
 	if (rd == NULL)
 		return;
-	mdb_txn_abort(ml_read_txn(rd));
+	MDB_txn *txn = ml_read_txn(rd);
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&lg->pool_lock);
+	bool kept = lg->read_pooled < ML_READ_POOL_MAX;
+	if (kept)
+		lg->read_pool[lg->read_pooled++] = txn;
+	pthread_mutex_unlock(&lg->pool_lock);
+	if (!kept)
+		mdb_txn_abort(txn);
 	pthread_rwlock_unlock(&lg->txn_lock);
 }
 

@@ -59,6 +59,13 @@
 
 /* --- caches and the write path (ml_cache.c, ml_tails.c, ml_entries.c) --- */
 
+/* Ended read transactions a ledger keeps for the next reads
+ * (ml_ledger.c: mdb_txn_reset, then mdb_txn_renew instead of a new
+ * mdb_txn_begin). Each holds one of LMDB's reader slots (126 by
+ * default) while kept; 20 covers medeld's busiest case, 16 event loops
+ * and 4 helper threads reading at once. */
+#define ML_READ_POOL_MAX 20
+
 /* Names (party and grant ids → numbers) the writer's cache remembers:
  * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and
  * ML_GRANTS_MAX are the bounds, not the expectation) in a few tens of

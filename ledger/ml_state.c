@@ -185,6 +185,7 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->dbi = st->dbi[ml_series_dbs[first]];
 	out->db = (uint8_t)first;
 	out->cur = writing ? s->cur[first] : NULL;
+	out->rcur = NULL;
 	out->tails = writing && s->tails_on ? s->tails : NULL;
 }
 
@@ -239,13 +240,16 @@ int ml_state_lookup(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return rc;
 }
 
-/* The nums value of (k, no): row bytes then id. */
-int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
-                     uint32_t no, size_t row_size, void *row, struct ml_str *id)
+/* The nums value of (k, no): row bytes then id; found by mdb_get (cur
+ * NULL) or with cur. */
+static int ml_num_row(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                      enum ml_name_kind k, uint32_t no, size_t row_size,
+                      void *row, struct ml_str *id)
 {
 	unsigned char key[5];
 	MDB_val kv = {ml_key_num(key, k, no), key}, val;
-	int rc = mdb_get(txn, st->dbi[ML_DB_NUMS], &kv, &val);
+	int rc = cur != NULL ? mdb_cursor_get(cur, &kv, &val, MDB_SET_KEY)
+	                     : mdb_get(txn, st->dbi[ML_DB_NUMS], &kv, &val);
 	if (rc == MDB_NOTFOUND)
 		return ML_E_NOT_FOUND;
 	if (rc != 0)
@@ -261,6 +265,24 @@ int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 	return 0;
 }
 
+int ml_state_num_get(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
+                     uint32_t no, size_t row_size, void *row, struct ml_str *id)
+{
+	return ml_num_row(st, txn, NULL, k, no, row_size, row, id);
+}
+
+int ml_state_nums_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_NUMS], cur));
+}
+
+int ml_state_party_at(MDB_cursor *cur, uint32_t no, struct ml_party_row *row)
+{
+	return ml_num_row(NULL, NULL, cur, ML_NAME_PARTY, no, sizeof *row, row,
+	                  NULL);
+}
+
 static size_t ml_row_size(enum ml_name_kind k)
 {
 	return k == ML_NAME_PARTY ? sizeof(struct ml_party_row)
@@ -271,6 +293,12 @@ int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                   uint32_t no, struct ml_str *id)
 {
 	return ml_state_num_get(st, txn, k, no, ml_row_size(k), NULL, id);
+}
+
+int ml_state_name_at(MDB_cursor *cur, enum ml_name_kind k, uint32_t no,
+                     struct ml_str *id)
+{
+	return ml_num_row(NULL, NULL, cur, k, no, ml_row_size(k), NULL, id);
 }
 
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
@@ -451,8 +479,27 @@ int ml_state_activity(struct ml_store *st, MDB_txn *txn,
 	return ml_view_totals(&s, v, out, exists);
 }
 
-/* The first key ≥ start whose first 4 bytes are grant_no; copies the
- * 4-byte words after the grant into words[]. *found false at the end. */
+/* The first key ≥ start whose first 4 bytes are grant_no, with cursor
+ * cur; copies the 4-byte words after the grant into words[]. *found
+ * false at the end. */
+static int ml_next_prefix_at(MDB_cursor *cur, const unsigned char *start,
+                             size_t slen, uint32_t grant_no, uint32_t *words,
+                             int nwords, bool *found)
+{
+	*found = false;
+	MDB_val kv = {slen, (void *)start}, val;
+	int rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
+	    ml_be32_get(kv.mv_data) == grant_no) {
+		for (int i = 0; i < nwords; i++)
+			words[i] = ml_be32_get((unsigned char *)kv.mv_data + 4 +
+			                       4 * i);
+		*found = true;
+	}
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+/* ml_next_prefix_at with a cursor of its own. */
 static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
                           size_t slen, uint32_t grant_no, uint32_t *words,
                           int nwords, bool *found)
@@ -462,21 +509,20 @@ static int ml_next_prefix(MDB_txn *txn, MDB_dbi dbi, const unsigned char *start,
 	int rc = mdb_cursor_open(txn, dbi, &cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	MDB_val kv = {slen, (void *)start}, val;
-	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
-	if (rc == 0 && kv.mv_size >= 4 + 4 * (size_t)nwords &&
-	    ml_be32_get(kv.mv_data) == grant_no) {
-		for (int i = 0; i < nwords; i++)
-			words[i] = ml_be32_get((unsigned char *)kv.mv_data + 4 +
-			                       4 * i);
-		*found = true;
-	}
+	rc =
+	    ml_next_prefix_at(cur, start, slen, grant_no, words, nwords, found);
 	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+	return rc;
 }
 
-int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
-                          uint32_t *party_no)
+int ml_state_accounts_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_ACCT], cur));
+}
+
+int ml_state_next_account_at(MDB_cursor *cur, uint32_t grant_no,
+                             uint32_t *party_no)
 {
 	if (*party_no == UINT32_MAX) {
 		*party_no = 0;
@@ -486,14 +532,41 @@ int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	ml_acct_prefix(start, grant_no, *party_no + 1);
 	uint32_t w[1];
 	bool found;
-	int rc = ml_next_prefix(txn, st->dbi[ML_DB_ACCT], start, 8, grant_no, w,
-	                        1, &found);
+	int rc = ml_next_prefix_at(cur, start, 8, grant_no, w, 1, &found);
 	*party_no = found ? w[0] : 0;
 	return rc;
 }
 
-int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
-                       uint32_t *from_no, uint32_t *to_no)
+int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, struct ml_totals *out, bool *exists)
+{
+	struct ml_series s;
+	ml_series_acct(&s, st, txn, NULL, grant_no, party_no);
+	s.rcur = cur;
+	return ml_view_totals(&s, v, out, exists);
+}
+
+int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          uint32_t *party_no)
+{
+	MDB_cursor *cur;
+	int rc = ml_state_accounts_open(st, txn, &cur);
+	if (rc != 0)
+		return rc;
+	rc = ml_state_next_account_at(cur, grant_no, party_no);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int ml_state_edges_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur)
+{
+	return ml_error_from_mdb(
+	    mdb_cursor_open(txn, st->dbi[ML_DB_EDGE], cur));
+}
+
+int ml_state_next_edge_at(MDB_cursor *cur, uint32_t grant_no, uint32_t *from_no,
+                          uint32_t *to_no)
 {
 	unsigned char start[12];
 	uint32_t from = *from_no, to = *to_no;
@@ -506,10 +579,32 @@ int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	ml_edge_prefix(start, grant_no, from, to);
 	uint32_t w[2];
 	bool found;
-	int rc = ml_next_prefix(txn, st->dbi[ML_DB_EDGE], start, 12, grant_no,
-	                        w, 2, &found);
+	int rc = ml_next_prefix_at(cur, start, 12, grant_no, w, 2, &found);
 	*from_no = found ? w[0] : 0;
 	*to_no = found ? w[1] : 0;
+	return rc;
+}
+
+int ml_state_edge_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                     const struct ml_view *v, uint32_t grant_no,
+                     uint32_t from_no, uint32_t to_no, struct ml_totals *out,
+                     bool *exists)
+{
+	struct ml_series s;
+	ml_series_edge(&s, st, txn, NULL, grant_no, from_no, to_no);
+	s.rcur = cur;
+	return ml_view_totals(&s, v, out, exists);
+}
+
+int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                       uint32_t *from_no, uint32_t *to_no)
+{
+	MDB_cursor *cur;
+	int rc = ml_state_edges_open(st, txn, &cur);
+	if (rc != 0)
+		return rc;
+	rc = ml_state_next_edge_at(cur, grant_no, from_no, to_no);
+	mdb_cursor_close(cur);
 	return rc;
 }
 

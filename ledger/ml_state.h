@@ -172,6 +172,16 @@ int ml_state_name(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
 /* How many parties or grants are defined (numbers are 1 ..= count). */
 int ml_state_count(struct ml_store *st, MDB_txn *txn, enum ml_name_kind k,
                    uint32_t *count);
+/* ml_state_party with a cursor the caller keeps over many parties
+ * (ml_state_nums_open; close it before the transaction ends): parties
+ * read in number order are mostly on the page the last one was on, where
+ * each mdb_get descends from the root (the party tree of an answer,
+ * docs/performance.md, 2026-12-03 h-md). */
+int ml_state_nums_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_party_at(MDB_cursor *cur, uint32_t no, struct ml_party_row *row);
+/* ml_state_name with such a cursor (id: as ml_state_name's). */
+int ml_state_name_at(MDB_cursor *cur, enum ml_name_kind k, uint32_t no,
+                     struct ml_str *id);
 int ml_state_party(struct ml_store *st, MDB_txn *txn, uint32_t no,
                    struct ml_party_row *row);
 int ml_state_grant(struct ml_store *st, MDB_txn *txn, uint32_t no,
@@ -216,10 +226,33 @@ int ml_state_edge(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 int ml_state_next_account(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                           uint32_t *party_no);
 
+/* The same walk and reads with one cursor the caller keeps over them
+ * (ml_state_accounts_open; mdb_cursor_close it before the transaction
+ * ends): each seek then starts from where the last one stopped, mostly
+ * within its page, instead of a new cursor's descent from the root. For
+ * an answer that reads every account of a grant (deadlines, repayments:
+ * docs/performance.md, 2026-12-03 h-md). */
+int ml_state_accounts_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_next_account_at(MDB_cursor *cur, uint32_t grant_no,
+                             uint32_t *party_no);
+int ml_state_account_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                        const struct ml_view *v, uint32_t grant_no,
+                        uint32_t party_no, struct ml_totals *out, bool *exists);
+
 /* Walks edges of grant_no: the next (from, to) after (*from, *to) (start
  * with 0, 0); *from = 0 when done. */
 int ml_state_next_edge(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                        uint32_t *from_no, uint32_t *to_no);
+
+/* The edge walk and reads with one kept cursor, as for the accounts
+ * (ml_state_accounts_open). */
+int ml_state_edges_open(struct ml_store *st, MDB_txn *txn, MDB_cursor **cur);
+int ml_state_next_edge_at(MDB_cursor *cur, uint32_t grant_no, uint32_t *from_no,
+                          uint32_t *to_no);
+int ml_state_edge_at(struct ml_store *st, MDB_txn *txn, MDB_cursor *cur,
+                     const struct ml_view *v, uint32_t grant_no,
+                     uint32_t from_no, uint32_t to_no, struct ml_totals *out,
+                     bool *exists);
 
 /* --- spending per activity (ml_acts.c: the numbers) --- */
 
