@@ -42,6 +42,32 @@ static void test_field_table_sorted(void)
 		         (enum ml_type)t);
 }
 
+/* The lookup is a binary search: every name is found, and what only
+ * looks like one (a prefix, a longer name, a name with another byte
+ * before or after every one in the table) is not. */
+static void test_field_from_name(void)
+{
+	char buf[ML_FIELD_NAME_MAX + 2];
+	for (int f = 0; f < ML_F_COUNT; f++) {
+		const char *name = ml_fields[f].name;
+		size_t len = strlen(name);
+		MT_CHECK_INT(ml_field_from_name(name, len), f);
+		MT_CHECK_INT((int)ml_field_from_name(name, len - 1) == f, 0);
+		memcpy(buf, name, len);
+		buf[len] = '_';
+		MT_CHECK_INT((int)ml_field_from_name(buf, len + 1) == f, 0);
+		buf[len - 1] = '\x7f';
+		MT_CHECK_INT(ml_field_from_name(buf, len), ML_F_COUNT);
+		buf[len - 1] = ' ';
+		MT_CHECK_INT(ml_field_from_name(buf, len), ML_F_COUNT);
+	}
+	MT_CHECK_INT(ml_field_from_name("", 0), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("a", 1), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("zz", 2), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("key_name", 3), ML_F_KEY);
+	MT_CHECK_INT(ml_field_from_name("\xc3\xa5r", 3), ML_F_COUNT);
+}
+
 /* The writer sizes its output from a bound that does not read the
  * strings, and falls back to the exact length when the bound does not
  * fit: a buffer with room for exactly the JSON takes it whole, one byte
@@ -295,6 +321,7 @@ static void test_batch_index(void)
 int main(void)
 {
 	MT_RUN(test_field_table_sorted);
+	MT_RUN(test_field_from_name);
 	MT_RUN(test_canonical_every_type);
 	MT_RUN(test_record_round_trip);
 	MT_RUN(test_stored_form);
