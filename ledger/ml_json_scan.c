@@ -193,7 +193,8 @@ static void ml_scan_punct(struct ml_scan *s, char c)
 	s->pos++;
 }
 
-int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
+int ml_json_prescan_count(const char *body, size_t len, int32_t *separators_out,
+                          struct ml_errinfo *err)
 {
 	if (!ml_utf8_valid(body, len))
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
@@ -220,5 +221,12 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
 		/* Every step consumes a byte: at most len iterations. */
 		ML_ASSERT(s.pos > pos_before && s.pos <= s.len);
 	}
+	*separators_out = s.index;
 	return 0;
+}
+
+int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
+{
+	int32_t separators;
+	return ml_json_prescan_count(body, len, &separators, err);
 }
