@@ -271,9 +271,29 @@ struct mc_stream {
 	uint32_t lines[ML_BATCH_EVENTS_MAX]; /* line of event i */
 };
 
+/* The index of the quote closing the string that starts at t[i] (after
+ * its opening quote), or len: memchr finds each quote, and one after an
+ * odd run of backslashes is escaped. */
+static size_t mc_string_end(const char *t, size_t i, size_t len)
+{
+	while (i < len) {
+		const char *q = memchr(t + i, '"', len - i);
+		if (q == NULL)
+			return len;
+		size_t k = (size_t)(q - t), bs = 0;
+		while (k - bs > i && t[k - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return k;
+		i = k + 1; /* each turn moves past a quote: ≤ len turns */
+	}
+	return len;
+}
+
 /* Does the object on line t[0..len) have a member "id" of its own (at
  * depth 1)? A scan of strings and brackets, not a parser: what is not
- * JSON the ledger refuses, naming the line. */
+ * JSON the ledger refuses, naming the line. Strings are skipped with
+ * memchr: a byte at a time, this scan was 4 % of a `medel append`. */
 static bool mc_line_has_id(const char *t, size_t len)
 {
 	int depth = 0;
@@ -284,8 +304,7 @@ static bool mc_line_has_id(const char *t, size_t len)
 			depth--;
 		} else if (t[i] == '"') {
 			size_t start = ++i;
-			while (i < len && t[i] != '"')
-				i += t[i] == '\\' ? 2 : 1;
+			i = mc_string_end(t, start, len);
 			if (i >= len)
 				return false;
 			size_t k = i + 1;

@@ -15,12 +15,13 @@
  * wakes nobody here.
  *
  * cJSON's allocations while a POST /v1/events is handled come from a
- * bump region (MC_EMBED_JSON_REGION_BYTES, kept for the run) through
- * cJSON_InitHooks, and its frees of them do nothing; the hooks are put
- * back to malloc and free, and the region emptied, when the request is
- * answered. The tree of a batch lives only inside the request (the
+ * bump region (MC_EMBED_JSON_REGION_BYTES, kept for the run; blocks
+ * from malloc beyond it) through cJSON_InitHooks, and its frees do
+ * nothing; the hooks are put back to malloc and free, and the region
+ * emptied, when the request is answered. The tree of a batch lives only inside the request (the
  * ledger keeps decoded events in its own arena), and medel is one
- * thread, so no other cJSON call can see the hooks. Never in medeld:
+ * thread, so no other cJSON call can see the hooks; the request says so
+ * (ma_request.json_region), and the tree is not walked to be freed. Never in medeld:
  * its threads share cJSON's global hooks. A batch's tree built node by
  * node through malloc cost half of the decoding (perf: malloc and
  * malloc_consolidate beside cJSON_Parse), and the frees of its nodes
@@ -37,6 +38,8 @@
  */
 #include <errno.h>
 #include <pwd.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +61,35 @@ struct mc_embed {
 	struct ml_ledger *lg;
 	struct ma_api api;
 	char user[ML_RECORDED_BY_MAX + 1]; /* recorded_by: the OS user */
+	bool user_named;                   /* user looked up (else "uid:N") */
 };
 
 /* The effective user's name, as medeld names a socket peer ("uid:N"
  * when the user has no name). */
-static void mc_embed_user(char *out, size_t size)
+static void mc_embed_user(char *out, size_t size, bool look_up)
 {
 	struct passwd pw, *found = NULL;
 	char buf[4096];
 	uid_t uid = geteuid();
-	if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 &&
+	if (look_up && getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 &&
 	    found != NULL && found->pw_name[0] != '\0')
 		snprintf(out, size, "%s", found->pw_name);
 	else
 		snprintf(out, size, "uid:%u", (unsigned)uid);
+}
+
+/* The caller's name for a request. The name is looked up (NSS: two
+ * tries of nscd's socket, nsswitch.conf, /etc/passwd: ~0.1 ms, a tenth
+ * of a `medel --json log` page's process) at the first request that is
+ * not a GET, since only a write records it (recorded_by); a read is
+ * told "uid:N", which it never shows: as admin it is never refused. */
+static const char *mc_embed_caller(struct mc_embed *e, const char *method)
+{
+	if (!e->user_named && strcmp(method, "GET") != 0) {
+		mc_embed_user(e->user, sizeof e->user, true);
+		e->user_named = true;
+	}
+	return e->user;
 }
 
 /* Moves an ma_response into a reply. */
@@ -114,7 +132,7 @@ int mc_embed_open(const char *dir, bool may_create, bool point_reads,
 		free(e);
 		return -1;
 	}
-	mc_embed_user(e->user, sizeof e->user);
+	mc_embed_user(e->user, sizeof e->user, false);
 	ma_api_init(&e->api, e->lg, ma_append_direct, e->lg);
 	*out = e;
 	return 0;
@@ -203,35 +221,46 @@ static void mc_verify_progress(uint64_t done, uint64_t total, void *arg)
 	mc_progress_update(arg, done, total);
 }
 
-/* The region cJSON allocates from during a batch (see the file comment). */
-static struct mc_json_region {
-	unsigned char *base; /* MC_EMBED_JSON_REGION_BYTES, or NULL */
-	size_t used_bytes;   /* ≤ MC_EMBED_JSON_REGION_BYTES */
-} mc_json_region;
+/* The region cJSON allocates from during a batch (see the file comment):
+ * a bump area, and beyond it blocks from malloc kept on a list (a batch
+ * of many tiny values makes a tree larger than the area), all released
+ * together at the request's end. */
+struct mc_json_spill {
+	_Alignas(max_align_t) struct mc_json_spill *next;
+};
 
-static bool mc_json_region_has(const void *p)
-{
-	const unsigned char *b = mc_json_region.base;
-	return b != NULL && (const unsigned char *)p >= b &&
-	       (const unsigned char *)p < b + MC_EMBED_JSON_REGION_BYTES;
-}
+static struct mc_json_region {
+	unsigned char *base;         /* MC_EMBED_JSON_REGION_BYTES, or NULL */
+	size_t used_bytes;           /* ≤ MC_EMBED_JSON_REGION_BYTES */
+	struct mc_json_spill *spill; /* blocks beyond base, newest first */
+} mc_json_region;
 
 static void *mc_json_region_malloc(size_t size)
 {
 	struct mc_json_region *r = &mc_json_region;
 	size_t need = (size + 15u) & ~(size_t)15u;
 	ML_ASSERT(r->used_bytes <= MC_EMBED_JSON_REGION_BYTES);
-	if (need < size || MC_EMBED_JSON_REGION_BYTES - r->used_bytes < need)
-		return malloc(size);
-	void *p = r->base + r->used_bytes;
-	r->used_bytes += need;
-	return p;
+	if (need >= size &&
+	    MC_EMBED_JSON_REGION_BYTES - r->used_bytes >= need) {
+		void *p = r->base + r->used_bytes;
+		r->used_bytes += need;
+		return p;
+	}
+	if (size > SIZE_MAX - sizeof(struct mc_json_spill))
+		return NULL;
+	struct mc_json_spill *b = malloc(sizeof *b + size);
+	if (b == NULL)
+		return NULL;
+	b->next = r->spill;
+	r->spill = b;
+	return b + 1;
 }
 
+/* Every block cJSON frees is in the region or on its list: it is
+ * released with them at the request's end. */
 static void mc_json_region_free(void *p)
 {
-	if (!mc_json_region_has(p))
-		free(p);
+	(void)p;
 }
 
 /* Points cJSON at the region for a request that decodes events; false
@@ -247,6 +276,7 @@ static bool mc_json_region_begin(const struct mc_call *call)
 		return false;
 	cJSON_Hooks hooks = {mc_json_region_malloc, mc_json_region_free};
 	ML_ASSERT(mc_json_region.used_bytes == 0);
+	ML_ASSERT(mc_json_region.spill == NULL);
 	cJSON_InitHooks(&hooks);
 	return true;
 }
@@ -255,6 +285,13 @@ static void mc_json_region_end(void)
 {
 	cJSON_InitHooks(NULL);
 	mc_json_region.used_bytes = 0;
+	struct mc_json_spill *b = mc_json_region.spill;
+	while (b != NULL) {
+		struct mc_json_spill *next = b->next;
+		free(b);
+		b = next;
+	}
+	mc_json_region.spill = NULL;
 }
 
 static void mc_json_region_drop(void)
@@ -275,7 +312,8 @@ int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
 	    .query = call->query,
 	    .body = call->body,
 	    .body_bytes = call->body_bytes,
-	    .caller = {.name = e->user, .role = MA_ROLE_ADMIN},
+	    .caller = {.name = mc_embed_caller(e, call->method),
+	               .role = MA_ROLE_ADMIN},
 	    .may_wait = call->long_poll,
 	    .progress = progress ? mc_verify_progress : NULL,
 	    .progress_arg = call->progress,
@@ -286,6 +324,7 @@ int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
 	};
 	ma_response_init(&resp);
 	bool region = mc_json_region_begin(call);
+	req.json_region = region;
 	enum ma_api_outcome out = mc_embed_ask(e, &req, &resp);
 	if (region)
 		mc_json_region_end();

@@ -527,15 +527,13 @@ int ml_json_decode_event(const cJSON *obj, int32_t index,
 	return rc;
 }
 
-int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
-                        struct ml_event **events_out, size_t *count_out,
-                        struct ml_errinfo *err)
+/* Parses body[0..len) with cJSON (after the prescan); *root_out the tree
+ * and *n_out the number of events in it. */
+static int ml_json_parse_root(const char *body, size_t len, cJSON **root_out,
+                              int *n_out, struct ml_errinfo *err)
 {
-	if (len > ML_BODY_BYTES_MAX)
-		return ml_fail(err, ML_E_TOO_LARGE, -1, NULL,
-		               "the body is %zu bytes; at most %u", len,
-		               ML_BODY_BYTES_MAX);
-	int rc = ml_json_prescan(body, len, err);
+	int32_t separators = 0;
+	int rc = ml_json_prescan_count(body, len, &separators, err);
 	if (rc != 0)
 		return rc;
 	/* cJSON stops after the first value; whatever follows it (a second
@@ -547,18 +545,32 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
 		               "the body is not valid JSON");
 	while (end < body + len && strchr(" \t\r\n", *end) && *end != '\0')
 		end++;
-	if (end < body + len) {
-		cJSON_Delete(root);
+	*root_out = root;
+	if (end < body + len)
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
 		               "the body holds more than one JSON value (send "
 		               "several events as one array)");
-	}
+	/* One JSON value: the prescan's commas at depth 1 are its array's. */
 	bool batch = cJSON_IsArray(root);
-	int n = batch ? cJSON_GetArraySize(root) : 1;
-	if (n == 0)
+	*n_out = !batch ? 1 : root->child != NULL ? separators + 1 : 0;
+	return 0;
+}
+
+int ml_json_parse_tree(const char *body, size_t len, enum ml_json_tree tree,
+                       struct ml_arena *arena, struct ml_event **events_out,
+                       size_t *count_out, struct ml_errinfo *err)
+{
+	if (len > ML_BODY_BYTES_MAX)
+		return ml_fail(err, ML_E_TOO_LARGE, -1, NULL,
+		               "the body is %zu bytes; at most %u", len,
+		               ML_BODY_BYTES_MAX);
+	cJSON *root = NULL;
+	int n = 0;
+	int rc = ml_json_parse_root(body, len, &root, &n, err);
+	if (rc == 0 && n == 0)
 		rc = ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
 		             "the batch is empty");
-	else if (n > ML_BATCH_EVENTS_MAX)
+	else if (rc == 0 && n > ML_BATCH_EVENTS_MAX)
 		rc = ml_fail(err, ML_E_TOO_LARGE, -1, NULL,
 		             "the batch has %d events; at most %d", n,
 		             ML_BATCH_EVENTS_MAX);
@@ -568,11 +580,17 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
 		if (events == NULL)
 			rc = ML_E_NOMEM;
 	}
-	const cJSON *item = batch ? root->child : root;
+	const cJSON *item = NULL;
+	if (rc == 0)
+		item = cJSON_IsArray(root) ? root->child : root;
 	ML_ASSERT(rc != 0 || (n >= 1 && n <= ML_BATCH_EVENTS_MAX));
-	for (int i = 0; rc == 0 && i < n; i++, item = item->next)
+	for (int i = 0; rc == 0 && i < n; i++, item = item->next) {
+		ML_ASSERT(item != NULL); /* n counted the array's elements */
 		rc = ml_json_decode_event(item, i, arena, &events[i], err);
-	cJSON_Delete(root);
+	}
+	ML_ASSERT(rc != 0 || item == NULL); /* and no element after */
+	if (tree == ML_JSON_TREE_DELETE)
+		cJSON_Delete(root);
 	if (rc == ML_E_NOMEM)
 		ml_fail(err, rc, -1, NULL, "out of memory decoding the body");
 	if (rc != 0)
@@ -580,4 +598,12 @@ int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
 	*events_out = events;
 	*count_out = (size_t)n;
 	return 0;
+}
+
+int ml_json_parse_batch(const char *body, size_t len, struct ml_arena *arena,
+                        struct ml_event **events_out, size_t *count_out,
+                        struct ml_errinfo *err)
+{
+	return ml_json_parse_tree(body, len, ML_JSON_TREE_DELETE, arena,
+	                          events_out, count_out, err);
 }

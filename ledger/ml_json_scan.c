@@ -21,6 +21,7 @@
  * through that is not JSON, cJSON refuses next.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ml_assert.h"
@@ -47,11 +48,31 @@ static int ml_scan_event_depth(const struct ml_scan *s)
 	return s->batch ? 2 : 1;
 }
 
+/* Are the 8 bytes at p free of a quote, a backslash and a control byte
+ * (< 0x20)? A word at a time: (x - 0x01…01) & ~x & 0x80…80 is nonzero
+ * exactly when some byte of x is zero, and (w - 0x20…20) & ~w likewise
+ * when some byte of w is below 0x20. Most of a string's bytes pass here
+ * instead of one at a time (the prescan was ~4 % of a `medel append`). */
+static bool ml_scan_plain8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t hit =
+	    ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+	return (hit & (ones * 0x80)) == 0;
+}
+
 /* Skips a string starting at the opening quote; checks its bytes. */
 static int ml_scan_string(struct ml_scan *s, struct ml_errinfo *err)
 {
 	size_t start = ++s->pos;
 	while (s->pos < s->len) {
+		if (s->len - s->pos >= 8 && ml_scan_plain8(s->body + s->pos)) {
+			s->pos += 8;
+			continue;
+		}
 		unsigned char c = (unsigned char)s->body[s->pos];
 		if (c == '"') {
 			s->str = s->body + start;
@@ -193,7 +214,8 @@ static void ml_scan_punct(struct ml_scan *s, char c)
 	s->pos++;
 }
 
-int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
+int ml_json_prescan_count(const char *body, size_t len, int32_t *separators_out,
+                          struct ml_errinfo *err)
 {
 	if (!ml_utf8_valid(body, len))
 		return ml_fail(err, ML_E_INVALID_JSON, -1, NULL,
@@ -220,5 +242,12 @@ int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
 		/* Every step consumes a byte: at most len iterations. */
 		ML_ASSERT(s.pos > pos_before && s.pos <= s.len);
 	}
+	*separators_out = s.index;
 	return 0;
+}
+
+int ml_json_prescan(const char *body, size_t len, struct ml_errinfo *err)
+{
+	int32_t separators;
+	return ml_json_prescan_count(body, len, &separators, err);
 }

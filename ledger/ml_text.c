@@ -75,6 +75,19 @@ static size_t ml_utf8_sequence_bytes(const unsigned char *s, size_t avail)
 	return 0; /* 80..C1 or F5..FF: never a lead byte */
 }
 
+/* Are the 8 bytes at p ASCII without a NUL? A word at a time: a high
+ * bit set is not ASCII, and (w - 0x01…01) & ~w & 0x80…80 is nonzero
+ * exactly when some byte of w is zero. The whole body of every POST
+ * /v1/events passes here, then each of its strings: a byte at a time
+ * this was 3 % of a `medel append` (perf, issue 15). */
+static bool ml_ascii8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return ((w | ((w - ones) & ~w)) & highs) == 0;
+}
+
 bool ml_utf8_valid(const char *s, size_t len)
 {
 	if (s == NULL)
@@ -82,6 +95,10 @@ bool ml_utf8_valid(const char *s, size_t len)
 	const unsigned char *bytes = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		if (len - i >= 8 && ml_ascii8(bytes + i)) {
+			i += 8;
+			continue;
+		}
 		if (bytes[i] == 0x00)
 			return false;
 		if (bytes[i] < 0x80) {

@@ -101,9 +101,10 @@ static int ma_append_new(struct ma_api *api, const struct ma_request *req,
 	}
 	ml_arena_init(&a->arena, MA_APPEND_ARENA_BYTES_MAX);
 	ml_errinfo_clear(&a->err);
-	int rc =
-	    ml_json_parse_batch(req->body ? req->body : "", req->body_bytes,
-	                        &a->arena, &a->events, &a->count, &a->err);
+	int rc = ml_json_parse_tree(req->body ? req->body : "", req->body_bytes,
+	                            req->json_region ? ML_JSON_TREE_LEAVE
+	                                             : ML_JSON_TREE_DELETE,
+	                            &a->arena, &a->events, &a->count, &a->err);
 	if (rc == 0) {
 		a->results =
 		    ml_arena_alloc(&a->arena, a->count * sizeof *a->results);

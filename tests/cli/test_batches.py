@@ -217,6 +217,33 @@ class Batches(unittest.TestCase):
         self.assertRegex(r.err.decode(),
                          rf"syntax\.jsonl:{BATCH + 11}:\d+: ")
 
+    def test_append_batches_whose_json_outgrows_the_region(self):
+        """medel --db decodes a batch's JSON in a 16 MiB region
+        (mc_embed.c) and, beyond it, in blocks from malloc released
+        with it; the tree is not deleted node by node. Arrays of 5 000
+        events with 80-member metas make trees of ~30 MiB: both are
+        stored whole, and a refused one after them stores nothing."""
+        meta = {f"k{j:02d}": j for j in range(80)}
+        def batch(first, n):
+            return json.dumps([dict(json.loads(x), meta=meta, id=f"r-{i}")
+                               for i, x in enumerate(self.jsonl(first + n))
+                               if i >= first]).encode()
+        a = self.write("a.json", batch(0, 5000))
+        b = self.write("b.json", batch(5000, 5000))
+        r = self.m("append", a, b)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(len(r.out.splitlines()), 10_000)
+        ev = self.stored()
+        self.assertEqual([e["ref"] for e in ev],
+                         [f"J-{i}" for i in range(10_000)])
+        self.assertEqual(ev[9_999]["meta"], meta)
+        bad = json.loads(batch(10_000, 5000))
+        bad[4_999]["party"] = "nobody"
+        r = self.m("append", self.write("c.json", json.dumps(bad).encode()))
+        self.assertEqual(r.rc, 1, r)
+        self.assertIn(b"field party", r.err)
+        self.assertEqual(len(self.stored()), 10_000)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -11,6 +11,7 @@ moments); the reads after them are compared again.
 """
 import json
 import os
+import pwd
 import re
 import unittest
 
@@ -248,6 +249,22 @@ class Modes(unittest.TestCase):
         self.assertTrue(crypto)
         v = medel("--db", self.db, "verify")
         self.assertEqual(v.rc, 0, v)
+
+    def test_embedded_write_records_the_os_user(self):
+        """medel --db looks the OS user's name up only for a request that
+        writes (reads skip the NSS lookup): an append's recorded_by is
+        still that name."""
+        report = {"type": "report", "date": "2021-01-12", "spent": 7000,
+                  "grant": "psykisk-halsa-2020", "party": "malmo-asn"}
+        r = medel("--db", self.db, "append",
+                  stdin=json.dumps(report).encode())
+        self.assertEqual(r.rc, 0, r)
+        log = medel("--db", self.db, "--json", "log", "--type", "report")
+        self.assertEqual(log.rc, 0, log)
+        last = json.loads(log.out)["events"][-1]
+        self.assertEqual(last["spent"], 7000, last)
+        self.assertEqual(last["recorded_by"],
+                         pwd.getpwuid(os.geteuid()).pw_name)
 
     def test_exports(self):
         probe = self.medeld.request("GET", "/v1/export?format=jsonl")

@@ -5,6 +5,7 @@
  * The canonical bytes are checked against bytes Python's json.dumps gave
  * (canon_cases.inc), not against this project's own output.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,32 @@ static void test_field_table_sorted(void)
 		MT_CHECK(ml_type_from_name(ml_types[t].name,
 		                           strlen(ml_types[t].name)) ==
 		         (enum ml_type)t);
+}
+
+/* The lookup is a binary search: every name is found, and what only
+ * looks like one (a prefix, a longer name, a name with another byte
+ * before or after every one in the table) is not. */
+static void test_field_from_name(void)
+{
+	char buf[ML_FIELD_NAME_MAX + 2];
+	for (int f = 0; f < ML_F_COUNT; f++) {
+		const char *name = ml_fields[f].name;
+		size_t len = strlen(name);
+		MT_CHECK_INT(ml_field_from_name(name, len), f);
+		MT_CHECK_INT((int)ml_field_from_name(name, len - 1) == f, 0);
+		memcpy(buf, name, len);
+		buf[len] = '_';
+		MT_CHECK_INT((int)ml_field_from_name(buf, len + 1) == f, 0);
+		buf[len - 1] = '\x7f';
+		MT_CHECK_INT(ml_field_from_name(buf, len), ML_F_COUNT);
+		buf[len - 1] = ' ';
+		MT_CHECK_INT(ml_field_from_name(buf, len), ML_F_COUNT);
+	}
+	MT_CHECK_INT(ml_field_from_name("", 0), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("a", 1), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("zz", 2), ML_F_COUNT);
+	MT_CHECK_INT(ml_field_from_name("key_name", 3), ML_F_KEY);
+	MT_CHECK_INT(ml_field_from_name("\xc3\xa5r", 3), ML_F_COUNT);
 }
 
 /* The writer sizes its output from a bound that does not read the
@@ -252,6 +279,41 @@ static const struct bad_case bad_cases[] = {
      ML_E_INVALID_FIELD, "amount"},
 };
 
+/* The prescan reads strings eight bytes at a time: an escaped quote, an
+ * escaped backslash before the closing quote, a control byte, at every
+ * position of a 24-byte string of commas, are each seen where they are
+ * (the commas inside the string are not the array's). */
+static void test_prescan_strings(void)
+{
+	for (size_t at = 0; at + 2 <= 24; at++) {
+		char text[40], s[25];
+		int32_t commas = -1;
+		struct ml_errinfo err;
+		memset(s, ',', 24);
+		s[24] = '\0';
+		memcpy(s + at, "\\\"", 2);
+		snprintf(text, sizeof text, "[\"%s\",1]", s);
+		MT_CHECK_INT(
+		    ml_json_prescan_count(text, strlen(text), &commas, &err),
+		    0);
+		MT_CHECK_INT(commas, 1);
+		memcpy(s + at, "\\\\", 2);
+		snprintf(text, sizeof text, "[\"%s\",1]", s);
+		MT_CHECK_INT(
+		    ml_json_prescan_count(text, strlen(text), &commas, &err),
+		    0);
+		MT_CHECK_INT(commas, 1);
+		memcpy(s + at, "\x01,", 2);
+		snprintf(text, sizeof text, "[\"%s\",1]", s);
+		MT_CHECK_INT(ml_json_prescan(text, strlen(text), &err),
+		             ML_E_INVALID_JSON);
+		memcpy(s + at, "\x7f\x1f", 2);
+		snprintf(text, sizeof text, "[\"%s\",1]", s);
+		MT_CHECK_INT(ml_json_prescan(text, strlen(text), &err),
+		             ML_E_INVALID_JSON);
+	}
+}
+
 static void test_bad_events(void)
 {
 	size_t n = sizeof bad_cases / sizeof bad_cases[0];
@@ -295,6 +357,8 @@ static void test_batch_index(void)
 int main(void)
 {
 	MT_RUN(test_field_table_sorted);
+	MT_RUN(test_field_from_name);
+	MT_RUN(test_prescan_strings);
 	MT_RUN(test_canonical_every_type);
 	MT_RUN(test_record_round_trip);
 	MT_RUN(test_stored_form);

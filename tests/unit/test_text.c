@@ -41,6 +41,31 @@ static void test_utf8_good(void)
 	MT_CHECK(ml_utf8_valid("\xC3\xA5\xC3", 2));
 }
 
+/* The ASCII words (8 bytes at a time) and the bytes between them: a NUL,
+ * a stray continuation byte or an å at every position of 24 bytes, and
+ * a cut sequence at the end, are found wherever the words fall. */
+static void test_utf8_words(void)
+{
+	char buf[24];
+	for (size_t at = 0; at < sizeof buf; at++) {
+		memset(buf, 'a', sizeof buf);
+		MT_CHECK(ml_utf8_valid(buf, sizeof buf));
+		buf[at] = '\0';
+		MT_CHECK(!ml_utf8_valid(buf, sizeof buf));
+		buf[at] = (char)0x80;
+		MT_CHECK(!ml_utf8_valid(buf, sizeof buf));
+		buf[at] = (char)0xFF;
+		MT_CHECK(!ml_utf8_valid(buf, sizeof buf));
+		buf[at] = (char)0x7F;
+		MT_CHECK(ml_utf8_valid(buf, sizeof buf));
+		if (at + 1 < sizeof buf) {
+			memcpy(buf + at, "\xC3\xA5", 2);
+			MT_CHECK(ml_utf8_valid(buf, sizeof buf));
+			MT_CHECK(!ml_utf8_valid(buf, at + 1));
+		}
+	}
+}
+
 static void test_utf8_bad(void)
 {
 	MT_CHECK(!ml_utf8_valid(NULL, 1));
@@ -273,6 +298,7 @@ int main(void)
 {
 	MT_RUN(test_utf8_good);
 	MT_RUN(test_utf8_bad);
+	MT_RUN(test_utf8_words);
 	MT_RUN(test_utf8_every_code_point);
 	MT_RUN(test_utf8_every_byte_pair);
 	MT_RUN(test_party_ids);

@@ -41,6 +41,14 @@
 # from /usr/bin/time (user + system, children included); prints each
 # one's median rate and its ratio to export's median. With PART=json
 # only this part runs (no hyperfine needed).
+#
+# PART=start runs only this: one process's start, which each --json page
+# pays, by CPU time (user + system from wait4, the process spawned with
+# posix_spawn; no hyperfine, no shell), START_RUNS (default 300) times
+# each, alternating: `medel --version`, `--json log --limit 1 --after
+# 5000` (start, open, one event) and `--json log --limit 10000 --after
+# EVENTS/2` (a full page), with OLD_MEDEL beside each when given; prints
+# the medians in ms and new ÷ old.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -53,7 +61,7 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 PART=${PART:-all}
 RUNS=${RUNS:-5}
 OLD_MEDEL=${OLD_MEDEL:-}
-[ "$PART" = json ] || command -v hyperfine >/dev/null ||
+[ "$PART" = json ] || [ "$PART" = start ] || command -v hyperfine >/dev/null ||
 	{ echo "bench_log: hyperfine is missing: tools/bootstrap --bench" >&2; exit 1; }
 [ -x "$MEDEL" ] && [ -x "$GEN" ] ||
 	{ echo "bench_log: build $MEDEL and $GEN first" >&2; exit 1; }
@@ -68,6 +76,39 @@ if [ -z "${3:-}" ]; then
 	rm -rf "$WORK/batches" "$WORK/events.jsonl"
 fi
 M="$MEDEL --db $DB"
+if [ "$PART" = start ]; then
+python3 - "$MEDEL" "$OLD_MEDEL" "$DB" "$EVENTS" "${START_RUNS:-300}" <<'PY'
+import os, statistics, sys
+new, old, db, events, runs = sys.argv[1:4] + [int(x) for x in sys.argv[4:]]
+cases = [("--version", ["--version"]),
+         ("log --limit 1", ["--db", db, "--json", "log", "--limit", "1",
+                            "--after", "5000"]),
+         ("log, a page", ["--db", db, "--json", "log", "--limit", "10000",
+                          "--after", str(events // 2)])]
+null = os.open(os.devnull, os.O_WRONLY)
+def cpu_ms(argv):
+    pid = os.posix_spawn(argv[0], argv, os.environ,
+                         file_actions=[(os.POSIX_SPAWN_DUP2, null, 1)])
+    _, status, ru = os.wait4(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, argv
+    return (ru.ru_utime + ru.ru_stime) * 1000
+bins = [b for b in (new, old) if b]
+print(f"one process, CPU ms (user + system), median of {runs} alternating"
+      f" runs; machine load {os.getloadavg()[0]:.1f}")
+for name, args in cases:
+    n = runs if name != "log, a page" else max(runs // 5, 3)
+    t = {b: [] for b in bins}
+    for _ in range(n):
+        for b in bins:
+            t[b].append(cpu_ms([b] + args))
+    med = {b: statistics.median(t[b]) for b in bins}
+    line = f"  {name:14} new {med[new]:6.3f}"
+    if old:
+        line += f"   old {med[old]:6.3f}   new ÷ old {med[new] / med[old]:4.2f}"
+    print(line)
+PY
+exit 0
+fi
 if [ "$PART" != json ]; then
 echo "m17 has $("$MEDEL" --db "$DB" --csv log --party m17 --limit 100 |
 	wc -l) lines in its first page" >&2

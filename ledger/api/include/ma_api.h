@@ -197,6 +197,10 @@ struct ma_request {
 	 * "warnings" are as always). NULL: the events are in the body. */
 	ma_appended_fn on_appended;
 	void *on_appended_arg;
+	/* POST /v1/events: cJSON allocates from a region the host empties
+	 * after the request (medel --db, one thread; never medeld), so the
+	 * body's tree is left, not deleted node by node (ML_JSON_TREE_LEAVE). */
+	bool json_region;
 };
 
 struct ma_stream;
