@@ -57,7 +57,7 @@ static struct mv_posting *mv_find(struct mv_walk *w, uint64_t seq,
 	if (seq == 0 || seq > x->head)
 		return NULL;
 	for (uint64_t i = x->first[seq]; i < x->first[seq + 1]; i++) {
-		struct mv_posting *p = mv_post(x, i);
+		struct mv_posting *p = &x->posts[i];
 		if (p->edge == w->edge && p->act == w->act &&
 		    p->grant == words[0] && p->a == words[1] &&
 		    (w->plen == 8 || p->b == words[2]))
@@ -66,8 +66,7 @@ static struct mv_posting *mv_find(struct mv_walk *w, uint64_t seq,
 	return NULL;
 }
 
-static bool mv_post_eq(const struct mv_posting *a,
-                       const struct ml_entry_info *e)
+static bool mv_post_eq(const struct ml_post *a, const struct ml_entry_info *e)
 {
 	for (int i = 0; i < 2; i++) {
 		if (a->bucket[i] != e->bucket[i] ||
@@ -83,21 +82,21 @@ static int mv_event_record(struct mv_walk *w, const struct ml_entry_info *e,
 {
 	struct mv_posting *p = mv_find(w, e->seq, words);
 	const char *what = mv_what(w);
-	if (p == NULL || p->matched || !mv_post_eq(p, e) ||
+	if (p == NULL || p->matched || !mv_post_eq(&p->post, e) ||
 	    w->x->date[e->seq] != e->date)
 		return mv_differ(w->d, "projection", e->seq,
 		                 "the %s entry of seq %llu (grant %u, party "
 		                 "%u) is not what the log says",
 		                 what, (unsigned long long)e->seq, words[0],
 		                 words[1]);
-	uint64_t retracted_by = mv_retracted_by(&w->x->corr, e->seq);
-	if (e->corrected_by != retracted_by)
-		return mv_differ(w->d, "projection", e->seq,
-		                 "the %s entry of seq %llu says corrected by "
-		                 "%llu; the log says %llu",
-		                 what, (unsigned long long)e->seq,
-		                 (unsigned long long)e->corrected_by,
-		                 (unsigned long long)retracted_by);
+	if (e->corrected_by != w->x->retracted_by[e->seq])
+		return mv_differ(
+		    w->d, "projection", e->seq,
+		    "the %s entry of seq %llu says corrected by "
+		    "%llu; the log says %llu",
+		    what, (unsigned long long)e->seq,
+		    (unsigned long long)e->corrected_by,
+		    (unsigned long long)w->x->retracted_by[e->seq]);
 	p->matched = true;
 	if (e->corrected_by != 0)
 		return 0;
@@ -259,13 +258,13 @@ static int mv_all_matched(struct mv_expect *x, struct mv_diff *d)
 {
 	for (uint64_t s = 1; s <= x->head; s++) {
 		for (uint64_t i = x->first[s]; i < x->first[s + 1]; i++) {
-			const struct mv_posting *p = mv_post(x, i);
-			if (!p->matched)
+			if (!x->posts[i].matched)
 				return mv_differ(d, "projection", s,
 				                 "seq %llu has no entry for "
 				                 "grant %u, party %u",
 				                 (unsigned long long)s,
-				                 p->grant, p->a);
+				                 x->posts[i].grant,
+				                 x->posts[i].a);
 		}
 	}
 	return 0;

@@ -5,11 +5,9 @@
  * calling thread replays the log into an in-memory "expectation"
  * (ml_verify_replay.c) and then walks every stored projection in key
  * order against it (ml_verify_compare.c). The expectation holds, per
- * event, the postings it must have made (an array of 32-byte postings
- * indexed by a 4-byte offset per seq), its date (4 bytes), which event
- * corrected it (one bit per event and a table of the corrected ones),
- * and the definitions, closes, reports and claims the indexes must hold:
- * about 100 bytes per event in all (docs/performance.md).
+ * event, the postings it must have made (a compressed array indexed by
+ * seq), which event corrected it, and the definitions, closes, reports
+ * and claims the indexes must hold.
  */
 #ifndef ML_VERIFY_INTERNAL_H
 #define ML_VERIFY_INTERNAL_H
@@ -19,46 +17,14 @@
 #include "ml_reading.h"
 #include "ml_state_internal.h"
 
-/* One posting group an event must have made: 32 bytes (the flags and
- * buckets share the first word; struct ml_post's padding would make it
- * 40), ~3 per event. */
+/* One posting group an event must have made. */
 struct mv_posting {
-	uint8_t edge : 1;
-	uint8_t act : 1;
-	uint8_t matched : 1; /* its event record was found */
-	int8_t bucket[2];    /* as struct ml_post's: -1 = unused */
+	bool edge;
+	bool act;
+	bool matched; /* its event record was found */
 	uint32_t grant, a, b;
-	int64_t delta[2];
+	struct ml_post post;
 };
-
-/* Which correction corrected each event (ml_verify_corr.c): one bit per
- * event, and a table of the corrected ones. */
-struct mv_corr_slot {
-	uint64_t seq; /* 0 = free */
-	uint64_t by;  /* the correction; top bit: it withdrew the records */
-};
-
-struct mv_slot_table {
-	struct mv_corr_slot *slot;
-	size_t slots; /* a power of two, ≥ 2 × the entries */
-};
-
-struct mv_corr {
-	uint64_t head;
-	unsigned char *bits; /* bit seq: seq was corrected */
-	struct mv_slot_table t;
-	uint64_t n; /* entries */
-};
-
-int mv_corr_init(struct mv_corr *c, uint64_t head);
-void mv_corr_free(struct mv_corr *c);
-/* Records that by corrected seq (once per seq, asserted), and whether it
- * withdrew seq's records. ML_E_NOMEM. */
-int mv_corr_set(struct mv_corr *c, uint64_t seq, uint64_t by, bool retracted);
-/* The correction of seq, 0 when none (or seq beyond the head). */
-uint64_t mv_corrected_by(const struct mv_corr *c, uint64_t seq);
-/* The correction that withdrew seq's records, 0 when none. */
-uint64_t mv_retracted_by(const struct mv_corr *c, uint64_t seq);
 
 /* One row an index (reports, claims, defs) must hold. */
 struct mv_row {
@@ -95,20 +61,14 @@ struct mv_acts {
 	uint32_t slots; /* a power of two, > 2 n */
 };
 
-/* Postings per block of struct mv_expect: 2 MiB. */
-#define MV_BLOCK_POSTS ((size_t)1 << 16)
-
 struct mv_expect {
 	uint64_t head;
-	uint32_t *first; /* postings of seq s: [first[s], first[s+1]) */
-	/* Posting i is block[i / MV_BLOCK_POSTS][i % MV_BLOCK_POSTS]: blocks
-	 * allocated as they fill, never moved nor zeroed, so memory is the
-	 * postings made plus one block, not a doubled array. */
-	struct mv_posting **block;
-	size_t blocks, block_cap;
-	uint64_t nposts;     /* ≤ ML_PASS_ITEMS_MAX (fits first) */
-	struct mv_corr corr; /* corrected and retracted, by seq */
-	ml_day *date;        /* by seq */
+	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
+	struct mv_posting *posts;
+	uint64_t nposts, posts_cap;
+	uint64_t *corrected_by; /* by seq: the correction of it (index) */
+	uint64_t *retracted_by; /* by seq: the one that withdrew its records */
+	ml_day *date;           /* by seq */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
 	struct mv_def *party, *grant; /* by number */
@@ -149,12 +109,6 @@ int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
 
 /* Replays seq 1 ..= head of txn's log into x; a log that cannot be
  * replayed (an event naming an undefined party, say) is a difference. */
-/* Posting i (< x->nposts) of the replay. */
-static inline struct mv_posting *mv_post(const struct mv_expect *x, uint64_t i)
-{
-	return &x->block[i / MV_BLOCK_POSTS][i % MV_BLOCK_POSTS];
-}
-
 int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
               struct mv_diff *d, ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);

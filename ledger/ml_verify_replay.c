@@ -7,9 +7,8 @@
  * one statement of what each event type does. The result is compared by
  * ml_verify_compare.c.
  *
- * Memory: 8 bytes per event (the offset of its postings and its date),
- * 32 bytes per posting group (~3 per event), and the corrections'
- * table (ml_verify_corr.c): about 100 MB for 1 000 000 events.
+ * Memory: ~8 bytes × 3 per event plus ~40 bytes per posting group; a
+ * 1 000 000-event ledger needs about 150 MB.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,10 +39,9 @@ int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
 void mv_expect_free(struct mv_expect *x)
 {
 	free(x->first);
-	for (size_t i = 0; i < x->blocks; i++)
-		free(x->block[i]);
-	free(x->block);
-	mv_corr_free(&x->corr);
+	free(x->posts);
+	free(x->corrected_by);
+	free(x->retracted_by);
 	free(x->date);
 	ml_cache_free(x->names);
 	mv_acts_free(&x->acts);
@@ -83,10 +81,12 @@ static int mv_setup(struct mv_expect *x, uint64_t head)
 	memset(x, 0, sizeof *x);
 	x->head = head;
 	x->first = calloc(head + 2, sizeof *x->first);
+	x->corrected_by = calloc(head + 1, sizeof *x->corrected_by);
+	x->retracted_by = calloc(head + 1, sizeof *x->retracted_by);
 	x->date = calloc(head + 1, sizeof *x->date);
-	int rc = x->first && x->date ? 0 : ML_E_NOMEM;
-	if (rc == 0)
-		rc = mv_corr_init(&x->corr, head);
+	int rc = x->first && x->corrected_by && x->retracted_by && x->date
+	             ? 0
+	             : ML_E_NOMEM;
 	if (rc == 0)
 		rc = ml_cache_new(2 * ML_PARTIES_MAX + 2 * ML_GRANTS_MAX,
 		                  &x->names);
@@ -128,47 +128,26 @@ static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
 	return rc;
 }
 
-/* Blocks for need postings in all (ML_E_TOO_LARGE beyond
- * ML_PASS_ITEMS_MAX). */
-static int mv_posts_fit(struct mv_expect *x, uint64_t need)
-{
-	if (need > ML_PASS_ITEMS_MAX)
-		return ML_E_TOO_LARGE;
-	while (x->blocks * MV_BLOCK_POSTS < need) {
-		int rc = ml_grow((void **)&x->block, &x->block_cap,
-		                 x->blocks + 1, sizeof *x->block,
-		                 ML_PASS_ITEMS_MAX / MV_BLOCK_POSTS + 1);
-		if (rc != 0)
-			return rc;
-		x->block[x->blocks] =
-		    malloc(MV_BLOCK_POSTS * sizeof **x->block);
-		if (x->block[x->blocks] == NULL)
-			return ML_E_NOMEM;
-		x->blocks++;
-	}
-	return 0;
-}
-
 static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
                            const struct ml_resolved *r)
 {
 	struct ml_postings ps;
 	ml_postings_of(ev, r, &ps);
-	int rc = mv_posts_fit(x, x->nposts + (uint64_t)ps.n);
+	size_t cap = x->posts_cap;
+	int rc = ml_grow((void **)&x->posts, &cap, x->nposts + (size_t)ps.n,
+	                 sizeof *x->posts, ML_PASS_ITEMS_MAX);
 	if (rc != 0)
 		return rc;
+	x->posts_cap = cap;
 	for (int i = 0; i < ps.n; i++) {
-		struct mv_posting *p = mv_post(x, x->nposts++);
+		struct mv_posting *p = &x->posts[x->nposts++];
 		p->edge = ps.p[i].edge;
 		p->act = ps.p[i].act;
 		p->matched = false;
 		p->grant = ps.p[i].grant_no;
 		p->a = ps.p[i].a_no;
 		p->b = ps.p[i].b_no;
-		for (int j = 0; j < 2; j++) {
-			p->bucket[j] = ps.p[i].post.bucket[j];
-			p->delta[j] = ps.p[i].post.delta[j];
-		}
+		p->post = ps.p[i].post;
 	}
 	return 0;
 }
@@ -416,7 +395,7 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 	ml_day day = t->date;
 	int sign = depth % 2 == 1 ? -1 : 1; /* of t's records */
 	if (depth > 0) {
-		own = mv_retracted_by(&x->corr, t->corrects) != t->seq;
+		own = x->retracted_by[t->corrects] != t->seq;
 		day = x->date[t->seq];
 		if (!own) { /* t withdrew the records of its own target */
 			sign = -sign;
@@ -424,15 +403,17 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 		}
 	}
 	bool open = mv_open(x, r, day);
-	int rc = mv_corr_set(&x->corr, t->seq, ev->seq, own && open);
-	if (rc != 0 || (own && open))
-		return rc;
+	x->corrected_by[t->seq] = ev->seq;
+	if (own && open) {
+		x->retracted_by[t->seq] = ev->seq;
+		return 0;
+	}
 	x->date[ev->seq] = open ? day : ev->date;
 	uint64_t from = x->nposts;
-	rc = mv_add_postings(x, e, r);
+	int rc = mv_add_postings(x, e, r);
 	for (uint64_t i = from; rc == 0 && i < x->nposts; i++)
 		for (int j = 0; j < 2; j++)
-			mv_post(x, i)->delta[j] *= own ? -sign : sign;
+			x->posts[i].post.delta[j] *= own ? -sign : sign;
 	return rc;
 }
 
@@ -443,7 +424,7 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	struct ml_event t, e;
 	struct ml_resolved r;
 	int depth = 0;
-	bool ok = s != 0 && s < ev->seq && mv_corrected_by(&x->corr, s) == 0;
+	bool ok = s != 0 && s < ev->seq && x->corrected_by[s] == 0;
 	int rc = ok ? ml_log_get(st, txn, s, &t) : 0;
 	ok = ok && rc == 0 &&
 	     (ml_type_is_money(t.type) || t.type == ML_TYPE_REPORT ||
@@ -484,8 +465,7 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                   const struct ml_event *ev, struct mv_diff *d)
 {
-	ML_ASSERT(x->nposts <= UINT32_MAX); /* mv_posts_fit's bound */
-	x->first[ev->seq] = (uint32_t)x->nposts;
+	x->first[ev->seq] = x->nposts;
 	x->date[ev->seq] = ev->date;
 	if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
@@ -559,7 +539,7 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
 	if (x->first != NULL)
-		x->first[head.seq + 1] = (uint32_t)x->nposts;
+		x->first[head.seq + 1] = x->nposts;
 	mdb_cursor_close(cur);
 	return rc;
 }
