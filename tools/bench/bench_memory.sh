@@ -5,8 +5,10 @@
 # new, on generated ledgers of two sizes: a max RSS that does not grow
 # with the ledger shows the bound.
 #
-#   tools/bench/bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]
-#       (defaults: WORK /tmp/medel-membench, SIZES "1000000 3000000")
+#   tools/bench/bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]
+#       (defaults: WORK /tmp/medel-membench, SIZES "1000000 3000000",
+#        CMDS "verify ledger jsonl": the rows below to measure, e.g. only
+#        "verify" for a change to verify)
 #
 # BASE_BUILD is a Release build of the commit to compare with (e.g. main's
 # HEAD built in /tmp/base), NEW_BUILD the one under test; both need
@@ -22,10 +24,11 @@
 #   jsonl         medel --db D export --format jsonl    (the baseline walk)
 # and checks that both binaries' ledger exports are the same bytes.
 set -eu
-BASE=${1:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]}
-NEW=${2:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES]}
+BASE=${1:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
+NEW=${2:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
 WORK=${3:-/tmp/medel-membench}
 SIZES=${4:-1000000 3000000}
+CMDS=${5:-verify ledger jsonl}
 RUNS=3
 GEN=$NEW/tools/bench/bench_gen_ledger
 for m in "$BASE/cli/medel" "$NEW/cli/medel" "$GEN"; do
@@ -59,7 +62,7 @@ for n in $SIZES; do
 	gen "$n"
 	db=$WORK/l$n/db
 	: >"$WORK/times"
-	for cmd in verify ledger jsonl; do
+	for cmd in $CMDS; do
 		case $cmd in
 		verify) set -- verify ;;
 		*) set -- export --format "$cmd" ;;
@@ -76,23 +79,25 @@ for n in $SIZES; do
 		done
 		rm -f "$WORK"/out.*
 	done
-	python3 - "$WORK/times" "$n" <<'PY'
+	python3 - "$WORK/times" "$n" $CMDS <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     label, u, s, m = line.split()
     rows.setdefault(label, []).append((float(u) + float(s), int(m)))
-n = int(sys.argv[2])
-print(f"{n:,} events (median of {len(rows['base-verify'])}; CPU = user+sys; shared machine)")
+n, cmds = int(sys.argv[2]), sys.argv[3:]
+runs = len(rows["base-" + cmds[0]])
+print(f"{n:,} events (median of {runs}; CPU = user+sys; shared machine)")
 print(f"  {'command':8} {'base CPU':>9} {'new CPU':>9} {'ratio':>6}"
       f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}")
-for cmd in ("verify", "ledger", "jsonl"):
+for cmd in cmds:
     b, w = rows["base-" + cmd], rows["new-" + cmd]
     bc, wc = statistics.median(x[0] for x in b), statistics.median(x[0] for x in w)
     bm, wm = statistics.median(x[1] for x in b), statistics.median(x[1] for x in w)
     print(f"  {cmd:8} {bc:8.2f}s {wc:8.2f}s {wc / bc:5.2f}×"
           f" {bm / 1024:7.1f}MiB {wm / 1024:7.1f}MiB {wm / bm:5.2f}×"
           f" {n / wc:13,.0f}")
-print("  ledger export: same bytes from both binaries")
+if "ledger" in cmds:
+    print("  ledger export: same bytes from both binaries")
 PY
 done
