@@ -146,10 +146,11 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
                          size_t *n);
 
 /* Every account of grant g that exists in the view, in party-number
- * order, each read once: one seek to find it and one read of its totals
- * (a scan of its entries in a known view). For an answer that asks
- * several questions of each account (deadlines). *out is malloc'ed (free
- * it, even when *n is 0); at most ML_PARTIES_MAX rows. */
+ * order, each read once: in a view that is not known one walk, a seek
+ * per account (ml_walk); in a known view each account found and its
+ * entries scanned. The trace's nodes, the deadlines and the repayments
+ * read their accounts here. *out is malloc'ed (free it, even when *n is
+ * 0); at most ML_PARTIES_MAX rows. */
 int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
                           struct ml_acct_row **out, size_t *n);
 

@@ -326,9 +326,9 @@ static int ml_acct_at_cmp(const void *x, const void *y)
 	return (a->grant_i > b->grant_i) - (a->grant_i < b->grant_i);
 }
 
-/* The accounts of grants[0..n) that exist in the view, a walk of each
- * grant's accounts (ml_walk: a seek per account), into *out (malloc'ed)
- * sorted by party, then grant. */
+/* The accounts of grants[0..n) that exist in the view (each grant's
+ * read by ml_ans_grant_accounts: a walk, a seek per account), into *out
+ * (malloc'ed) sorted by party, then grant. */
 static int ml_trace_accounts(struct ml_ans *a, const struct ml_named *grants,
                              size_t n, struct ml_acct_at **out, size_t *count)
 {
@@ -336,24 +336,17 @@ static int ml_trace_accounts(struct ml_ans *a, const struct ml_named *grants,
 	size_t len = 0, cap = 0;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		struct ml_walk w;
-		uint32_t p = 0;
-		rc = ml_state_walk_accounts(a->st, a->txn, grants[i].no, &w);
-		do {
-			struct ml_totals t;
-			bool exists = false;
-			if (rc == 0)
-				rc = ml_state_walk_next(a->st, a->txn, &a->v,
-				                        &w, &p, &t, &exists);
-			if (rc == 0 && exists)
-				rc = ml_ans_grow(
-				    a, (void **)&v, &cap, len + 1, sizeof *v,
-				    ml_limits_now.answer_rows_max, "parties");
-			if (rc == 0 && exists)
-				v[len++] =
-				    (struct ml_acct_at){p, (uint32_t)i, t};
-		} while (rc == 0 && p != 0);
-		ml_state_walk_end(&w);
+		struct ml_acct_row *r = NULL;
+		size_t k = 0;
+		rc = ml_ans_grant_accounts(a, grants[i].no, &r, &k);
+		if (rc == 0)
+			rc = ml_ans_grow(
+			    a, (void **)&v, &cap, len + k, sizeof *v,
+			    ml_limits_now.answer_rows_max, "parties");
+		for (size_t j = 0; rc == 0 && j < k; j++)
+			v[len++] = (struct ml_acct_at){r[j].party_no,
+			                               (uint32_t)i, r[j].t};
+		free(r);
 	}
 	if (rc == 0 && len > 1)
 		qsort(v, len, sizeof *v, ml_acct_at_cmp);

@@ -293,27 +293,68 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
 	return rc;
 }
 
-/* Appends account (g, p) to v when it exists in the view (read with
- * cur, ml_state_account_at). */
-static int ml_ans_account_row(struct ml_ans *a, MDB_cursor *cur, uint32_t g,
-                              uint32_t p, struct ml_acct_row **v, size_t *cap,
-                              size_t *n)
+/* Appends account p's totals t to v, in the walk's (party-number) order. */
+static int ml_ans_account_add(struct ml_ans *a, uint32_t p,
+                              const struct ml_totals *t, struct ml_acct_row **v,
+                              size_t *cap, size_t *n)
 {
-	struct ml_totals t;
-	bool exists = false;
-	int rc =
-	    ml_state_account_at(a->st, a->txn, cur, &a->v, g, p, &t, &exists);
-	if (rc != 0 || !exists)
-		return rc;
-	rc = ml_ans_grow(a, (void **)v, cap, *n + 1, sizeof **v, ML_PARTIES_MAX,
-	                 "accounts");
+	int rc = ml_ans_grow(a, (void **)v, cap, *n + 1, sizeof **v,
+	                     ML_PARTIES_MAX, "accounts");
 	if (rc != 0)
 		return rc;
 	(*v)[*n].party_no = p;
-	(*v)[*n].t = t;
+	(*v)[*n].t = *t;
 	ML_ASSERT(*n == 0 || (*v)[*n - 1].party_no < p); /* the walk's order */
 	(*n)++;
 	return 0;
+}
+
+/* g's accounts in a view that is not known: one walk, a seek per
+ * account that also finds the next (ml_walk). */
+static int ml_ans_accounts_walked(struct ml_ans *a, uint32_t g,
+                                  struct ml_acct_row **v, size_t *cap,
+                                  size_t *n)
+{
+	struct ml_walk w;
+	uint32_t p = 0;
+	int rc = ml_state_walk_accounts(a->st, a->txn, g, &w);
+	do {
+		struct ml_totals t;
+		bool exists = false;
+		if (rc == 0)
+			rc = ml_state_walk_next(a->st, a->txn, &a->v, &w, &p,
+			                        &t, &exists);
+		if (rc == 0 && exists)
+			rc = ml_ans_account_add(a, p, &t, v, cap, n);
+	} while (rc == 0 && p != 0);
+	ml_state_walk_end(&w);
+	return rc;
+}
+
+/* g's accounts in a known view: each found and then scanned up to the
+ * view, with one cursor for both (ml_state_account_at). */
+static int ml_ans_accounts_scanned(struct ml_ans *a, uint32_t g,
+                                   struct ml_acct_row **v, size_t *cap,
+                                   size_t *n)
+{
+	uint32_t p = 0;
+	MDB_cursor *cur = NULL;
+	int rc = ml_state_accounts_open(a->st, a->txn, &cur);
+	if (rc == 0)
+		rc = ml_state_next_account_at(cur, g, &p);
+	while (rc == 0 && p != 0) {
+		struct ml_totals t;
+		bool exists = false;
+		rc = ml_state_account_at(a->st, a->txn, cur, &a->v, g, p, &t,
+		                         &exists);
+		if (rc == 0 && exists)
+			rc = ml_ans_account_add(a, p, &t, v, cap, n);
+		if (rc == 0)
+			rc = ml_state_next_account_at(cur, g, &p);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc;
 }
 
 int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
@@ -321,21 +362,9 @@ int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
 {
 	struct ml_acct_row *v = NULL;
 	size_t cap = 0;
-	uint32_t p = 0;
-	MDB_cursor *cur = NULL;
 	*n = 0;
-	/* One cursor for the walk and the reads: every grant's accounts,
-	 * ~300 each, were two descents from the root apiece */
-	int rc = ml_state_accounts_open(a->st, a->txn, &cur);
-	if (rc == 0)
-		rc = ml_state_next_account_at(cur, g, &p);
-	while (rc == 0 && p != 0) {
-		rc = ml_ans_account_row(a, cur, g, p, &v, &cap, n);
-		if (rc == 0)
-			rc = ml_state_next_account_at(cur, g, &p);
-	}
-	if (cur != NULL)
-		mdb_cursor_close(cur);
+	int rc = a->v.known ? ml_ans_accounts_scanned(a, g, &v, &cap, n)
+	                    : ml_ans_accounts_walked(a, g, &v, &cap, n);
 	*out = v;
 	if (rc != 0 && a->err->code == 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading accounts: %s",
