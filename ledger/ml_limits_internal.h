@@ -66,6 +66,18 @@
  * and 4 helper threads reading at once. */
 #define ML_READ_POOL_MAX 20
 
+/* Walkers of a trace's prefetch when ML_PREFETCH_AUTO finds its pages
+ * on disk (ml_prefetch.c): reads in flight at once. A cold trace took
+ * 0.10 s with one, 0.04 with 4, 0.03 with 8 and 16 (docs/
+ * performance.md, 2026-12-03 h-par); 8 holds 8 reader slots. */
+#define ML_PREFETCH_THREADS 8
+
+/* Accounts the prefetch's probe walks before it takes a trace's pages to
+ * be in memory (ml_prefetch.c): the payer's, often without activities,
+ * and two with. Warm, the probe walks them twice: 3 of a grant's
+ * accounts. */
+#define ML_PREFETCH_PROBE_ACCOUNTS 3
+
 /* Names (party and grant ids → numbers) the writer's cache remembers:
  * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and
  * ML_GRANTS_MAX are the bounds, not the expectation) in a few tens of
