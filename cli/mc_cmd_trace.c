@@ -11,10 +11,10 @@
  * those formats when --format is not given.
  *
  * With --db, the ledger is opened for a trace's prefetch
- * (ml_open_opts.trace_prefetch): when the grant's first account had to
- * be read from disk, eight threads read the pages of the rest at once
- * before the trace walks them (a cold trace of 100 parties: 0.10 s →
- * 0.03 s, docs/performance.md 2026-12-03 h-par). MEDEL_TRACE_PREFETCH=0
+ * (ml_open_opts.trace_prefetch): when the grant's first accounts had to
+ * be read from disk, 16 threads read the pages of the rest at once
+ * before the trace walks them (a cold trace of 100 parties: 189 ms →
+ * 49 ms, docs/performance.md 2026-12-03 h-par). MEDEL_TRACE_PREFETCH=0
  * turns it off, =N (1 ..= ML_PREFETCH_THREADS_MAX) uses N walkers
  * whatever the page cache holds; for tests and benchmarks, the answer is
  * the same bytes either way. Anything else is the default.

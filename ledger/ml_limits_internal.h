@@ -67,10 +67,14 @@
 #define ML_READ_POOL_MAX 20
 
 /* Walkers of a trace's prefetch when ML_PREFETCH_AUTO finds its pages
- * on disk (ml_prefetch.c): reads in flight at once. A cold trace took
- * 0.10 s with one, 0.04 with 4, 0.03 with 8 and 16 (docs/
- * performance.md, 2026-12-03 h-par); 8 holds 8 reader slots. */
-#define ML_PREFETCH_THREADS 8
+ * on disk (ml_prefetch.c): reads in flight at once. A cold trace of 100
+ * parties × 8 activities (median of 7, a shared machine) took 189 ms
+ * with none, 102 with 2, 97 with 4, 60 with 8, 49 with 16 and 39 with 32
+ * (docs/performance.md, 2026-12-03 h-par): the disk's reads per second
+ * set it. 16, not 32: each walker holds one of LMDB's 126 reader slots
+ * until the process exits, and eight cold traces at once, not four,
+ * then fill the table (another reader's transaction would fail). */
+#define ML_PREFETCH_THREADS 16
 
 /* Accounts the prefetch's probe walks before it takes a trace's pages to
  * be in memory (ml_prefetch.c): the payer's, often without activities,
