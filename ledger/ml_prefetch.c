@@ -67,7 +67,8 @@ static int ml_prefetch_account(struct ml_store *st, MDB_txn *txn,
 
 /* Walks grant g's accounts of parties first_no ..= last_no at v's date,
  * and the activities of each that exists, until accounts_max of them
- * are walked: *walked_no = the last party number looked at. */
+ * are walked: *walked_no = the last party number looked at (last_no
+ * when the walk ended). */
 static int ml_prefetch_grant(struct ml_store *st, MDB_txn *txn,
                              const struct ml_view *v, uint32_t g,
                              uint32_t first_no, uint32_t last_no,
@@ -88,8 +89,8 @@ static int ml_prefetch_grant(struct ml_store *st, MDB_txn *txn,
 			rc = ml_prefetch_account(st, txn, v, g, no);
 			accounts++;
 		}
-		if (rc == 0 && no != 0)
-			*walked_no = no;
+		if (rc == 0)
+			*walked_no = no != 0 ? no : last_no; /* done: all */
 	} while (rc == 0 && no != 0 && accounts < accounts_max);
 	ml_state_walk_end(&w);
 	ML_ASSERT(rc != 0 || *walked_no <= last_no);
