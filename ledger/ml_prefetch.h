@@ -18,9 +18,9 @@
  * warm and must not start threads per request, so it never asks for it.
  * Warm, the threads pay nothing back (the walk done twice costs more
  * than the faults they share between two cores, docs/performance.md,
- * 2026-12-03 h-par), so ML_PREFETCH_AUTO first walks the first account
- * alone and starts the threads only when that walk had to read from
- * disk (a major fault of this thread).
+ * 2026-12-03 h-par), so ML_PREFETCH_AUTO first walks the first accounts
+ * alone and starts the threads only when one of them had to be read
+ * from disk (a major fault of this thread).
  *
  * The prefetch is advice. A thread that cannot start, or whose read
  * transaction or walk fails (no reader slot, no memory), only leaves
