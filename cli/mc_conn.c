@@ -113,8 +113,7 @@ int mc_conn_open(const struct mc_target *t, bool may_create,
 	}
 	c->via = t->via;
 	int rc = t->via == MC_VIA_EMBEDDED
-	             ? mc_embed_open(t->db, may_create, t->point_reads,
-	                             &c->embed, failure)
+	             ? mc_embed_open(t, may_create, &c->embed, failure)
 	             : mc_http_open(t, &c->http, failure);
 	if (rc != 0) {
 		free(c);

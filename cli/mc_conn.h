@@ -69,8 +69,12 @@ struct mc_target {
 	const char *cacert_from; /* "--cacert" or "MEDEL_CACERT" */
 	const char *from;        /* what chose it, for messages: "--socket",
 	                       "MEDEL_SOCKET", "the default socket", … */
-	bool point_reads; /* --db: the command seeks a few records (balance,
-	                     trace): ML_OPEN_POINT_READS */
+	/* --db: the command seeks a few records (balance, trace):
+	 * ML_OPEN_POINT_READS */
+	bool point_reads;
+	/* --db: ml_open_opts.trace_prefetch (trace: from
+	 * MEDEL_TRACE_PREFETCH; every other command ML_PREFETCH_OFF) */
+	int trace_prefetch;
 };
 
 /* Applies CLI.md's order to what the command line gave (NULL = not
@@ -138,7 +142,7 @@ void mc_conn_close(struct mc_conn *c);
 
 /* The two ways, behind mc_conn_* (mc_embed.c, mc_http.c). */
 struct mc_embed;
-int mc_embed_open(const char *dir, bool may_create, bool point_reads,
+int mc_embed_open(const struct mc_target *t, bool may_create,
                   struct mc_embed **out, struct mc_reply *failure);
 int mc_embed_call(struct mc_embed *e, const struct mc_call *call,
                   struct mc_reply *r);

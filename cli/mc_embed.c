@@ -34,7 +34,9 @@
  * the others refuse a directory without one (ML_OPEN_NO_CREATE).
  * Commands that seek a few records (balance, trace) open it
  * ML_OPEN_POINT_READS: from a cold page cache, readahead would read
- * 128 KiB around each page a seek touches.
+ * 128 KiB around each page a seek touches. A trace also asks for its
+ * pages to be read by several threads at once when they are not in
+ * memory (ml_open_opts.trace_prefetch); medeld never does.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -112,13 +114,14 @@ static void mc_embed_error(struct mc_reply *r, int code,
 	ma_response_free(&resp);
 }
 
-int mc_embed_open(const char *dir, bool may_create, bool point_reads,
+int mc_embed_open(const struct mc_target *t, bool may_create,
                   struct mc_embed **out, struct mc_reply *failure)
 {
 	struct ml_open_opts opts = {.flags =
 	                                may_create ? 0 : ML_OPEN_NO_CREATE};
-	if (point_reads)
+	if (t->point_reads)
 		opts.flags |= ML_OPEN_POINT_READS;
+	opts.trace_prefetch = t->trace_prefetch;
 	struct ml_errinfo err;
 	struct mc_embed *e = calloc(1, sizeof *e);
 	if (e == NULL) {
@@ -126,7 +129,7 @@ int mc_embed_open(const char *dir, bool may_create, bool point_reads,
 		return -1;
 	}
 	ml_errinfo_clear(&err);
-	int rc = ml_ledger_open(dir, &opts, &e->lg, &err);
+	int rc = ml_ledger_open(t->db, &opts, &e->lg, &err);
 	if (rc != 0) {
 		mc_embed_error(failure, rc, &err);
 		free(e);

@@ -64,6 +64,7 @@ struct ml_ledger {
 	pthread_mutex_t pool_lock;            /* guards the two below */
 	MDB_txn *read_pool[ML_READ_POOL_MAX]; /* reset, ready to renew */
 	size_t read_pooled;                   /* ≤ ML_READ_POOL_MAX */
+	int trace_prefetch;                   /* ml_open_opts.trace_prefetch */
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -97,6 +98,11 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	pthread_mutex_init(&lg->pool_lock, NULL);
 	lg->clock_us = opts->clock_us ? opts->clock_us : ml_default_clock;
 	lg->clock_arg = opts->clock_arg;
+	ML_ASSERT(opts->trace_prefetch >= ML_PREFETCH_AUTO &&
+	          opts->trace_prefetch <= ML_PREFETCH_THREADS_MAX);
+	ML_ASSERT(opts->trace_prefetch == ML_PREFETCH_OFF ||
+	          !(opts->flags & ML_OPEN_EXCLUSIVE)); /* never medeld */
+	lg->trace_prefetch = opts->trace_prefetch;
 	/* medeld (exclusive) keeps its pages: they are the read cache its
 	 * event loops share, and dropping them at every commit would make
 	 * each later read fault them back. The bound is for a process that
@@ -144,6 +150,11 @@ void ml_ledger_close(struct ml_ledger *lg)
 	pthread_mutex_destroy(&lg->writer_lock);
 	pthread_rwlock_destroy(&lg->txn_lock);
 	free(lg);
+}
+
+int ml_ledger_trace_prefetch(struct ml_ledger *lg)
+{
+	return lg->trace_prefetch;
 }
 
 struct ml_store *ml_ledger_store(struct ml_ledger *lg)

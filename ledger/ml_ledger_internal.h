@@ -40,6 +40,10 @@ static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
 /* The store under the ledger, for the library's own modules. */
 struct ml_store *ml_ledger_store(struct ml_ledger *lg);
 
+/* ml_open_opts.trace_prefetch as opened: ML_PREFETCH_OFF, _AUTO or a
+ * number of walkers (ml_prefetch.h). */
+int ml_ledger_trace_prefetch(struct ml_ledger *lg);
+
 /* How many bytes of file pages may be resident after a commit before the
  * map's are released (ML_MAP_RESIDENT_BYTES_MAX when opened; the unit
  * tests set 1 or UINT64_MAX). */

@@ -66,6 +66,22 @@
  * and 4 helper threads reading at once. */
 #define ML_READ_POOL_MAX 20
 
+/* Walkers of a trace's prefetch when ML_PREFETCH_AUTO finds its pages
+ * on disk (ml_prefetch.c): reads in flight at once. A cold trace of 100
+ * parties × 8 activities (median of 7, a shared machine) took 189 ms
+ * with none, 102 with 2, 97 with 4, 60 with 8, 49 with 16 and 39 with 32
+ * (docs/performance.md, 2026-12-03 h-par): the disk's reads per second
+ * set it. 16, not 32: each walker holds one of LMDB's 126 reader slots
+ * until the process exits, and eight cold traces at once, not four,
+ * then fill the table (another reader's transaction would fail). */
+#define ML_PREFETCH_THREADS 16
+
+/* Accounts the prefetch's probe walks before it takes a trace's pages to
+ * be in memory (ml_prefetch.c): the payer's, often without activities,
+ * and two with. Warm, the probe walks them twice: 3 of a grant's
+ * accounts. */
+#define ML_PREFETCH_PROBE_ACCOUNTS 3
+
 /* Names (party and grant ids → numbers) the writer's cache remembers:
  * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and
  * ML_GRANTS_MAX are the bounds, not the expectation) in a few tens of

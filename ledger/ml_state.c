@@ -692,6 +692,15 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
 	return 0;
 }
 
+void ml_state_walk_range(struct ml_walk *w, uint32_t first_no, uint32_t last_no)
+{
+	ML_ASSERT(first_no >= 1 && first_no <= last_no);
+	ML_ASSERT(w->cur != NULL && w->next_no <= 1); /* not walked yet */
+	if (last_no < w->last_no)
+		w->last_no = last_no;
+	w->next_no = first_no <= w->last_no ? first_no : 0;
+}
+
 void ml_state_walk_end(struct ml_walk *w)
 {
 	if (w->cur != NULL)

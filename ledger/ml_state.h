@@ -298,6 +298,11 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
                        const struct ml_view *v, struct ml_walk *w, uint32_t *no,
                        struct ml_totals *out, bool *exists);
 void ml_state_walk_end(struct ml_walk *w);
+/* Narrows a walk just begun to the numbers first_no ..= last_no (first_no
+ * ≥ 1): a slice of a grant's parties, for the threads of ml_prefetch.c.
+ * A slice past the highest number given leaves the walk done. */
+void ml_state_walk_range(struct ml_walk *w, uint32_t first_no,
+                         uint32_t last_no);
 /* The (activity, unit) of number act_no; unit.ptr NULL when none. The
  * strings point into LMDB pages of txn. */
 int ml_act_name(struct ml_store *st, MDB_txn *txn, uint32_t act_no,

@@ -58,8 +58,21 @@ struct ml_read;
  * h-tr). Not for a scan (export, verify) nor for medeld. */
 #define ML_OPEN_POINT_READS 4u
 
+/* ml_open_opts.trace_prefetch: no prefetch (0), or threads when the
+ * trace's first account came from disk (ML_PREFETCH_AUTO). */
+#define ML_PREFETCH_OFF  0
+#define ML_PREFETCH_AUTO (-1)
+
 struct ml_open_opts {
 	unsigned flags; /* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS */
+	/* A trace's pages faulted in by several threads before it walks
+	 * them (ml_prefetch.h), for a process that asks one answer and
+	 * exits (medel trace): ML_PREFETCH_OFF (medeld, which must not
+	 * start threads per request, and every other command),
+	 * ML_PREFETCH_AUTO, or 1 ..= ML_PREFETCH_THREADS_MAX walkers
+	 * whatever the page cache holds (tests, benchmarks). Advice only:
+	 * the answer is the same bytes either way. */
+	int trace_prefetch;
 	uint64_t map_bytes_max;     /* 0 = ML_MAP_BYTES_DEFAULT_MAX */
 	uint64_t map_bytes_initial; /* 0 = ML_MAP_BYTES_INITIAL */
 	/* Clock for recorded_at; NULL = ml_time_now_us. Tests inject one. */

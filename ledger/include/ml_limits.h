@@ -144,6 +144,13 @@
  * 1M-event append under issue 15's 256 MiB with its heap (~35 MiB). */
 #define ML_MAP_RESIDENT_BYTES_MAX (96ull * 1024 * 1024)
 
+/* Walkers a trace's prefetch may be asked for (ml_open_opts
+ * .trace_prefetch; ml_prefetch.h): each is a thread with a read
+ * transaction, so one of LMDB's 126 reader slots. 32 leaves three
+ * quarters of them to other processes; the automatic choice is fewer
+ * (ML_PREFETCH_THREADS, docs/performance.md 2026-12-03 h-par). */
+#define ML_PREFETCH_THREADS_MAX 32
+
 /* LMDB puts a record whose node (8-byte header + key + value) exceeds
  * the page's node maximum on overflow pages of its own: for the smallest
  * page LMDB uses, 4096 bytes, ((4096 − 16) / 2 & −2) − 2 = 2038 bytes
