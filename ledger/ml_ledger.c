@@ -512,6 +512,14 @@ void ml_ledger_read_end(struct ml_ledger *lg, struct ml_read *rd)
 	pthread_rwlock_unlock(&lg->txn_lock);
 }
 
+void ml_ledger_read_drop(struct ml_ledger *lg, struct ml_read *rd)
+{
+	if (rd == NULL)
+		return;
+	mdb_txn_abort(ml_read_txn(rd));
+	pthread_rwlock_unlock(&lg->txn_lock);
+}
+
 int ml_ledger_head(struct ml_ledger *lg, struct ml_read *rd,
                    struct ml_log_head *head)
 {

@@ -37,6 +37,13 @@ static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
 	return rc;
 }
 
+/* ml_ledger_read_end without keeping the transaction in the pool: it is
+ * aborted, so its LMDB reader slot is free at once. For the trace's
+ * prefetch walkers (ml_prefetch.c): sixteen pooled transactions would
+ * hold sixteen of the environment's 126 slots until the process exits,
+ * and a few cold traces at once would leave none for other readers. */
+void ml_ledger_read_drop(struct ml_ledger *lg, struct ml_read *rd);
+
 /* The store under the ledger, for the library's own modules. */
 struct ml_store *ml_ledger_store(struct ml_ledger *lg);
 

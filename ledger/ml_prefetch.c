@@ -119,7 +119,7 @@ static void *ml_slice_thread(void *arg)
 	s->rc = ml_ledger_read_begin(s->lg, &rd);
 	if (s->rc == 0)
 		s->rc = ml_slice_walk(s, ml_read_txn(rd));
-	ml_ledger_read_end(s->lg, rd);
+	ml_ledger_read_drop(s->lg, rd);
 	return NULL;
 }
 

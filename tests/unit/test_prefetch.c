@@ -152,8 +152,8 @@ static void test_readers_full(const char *dir)
 	MT_CHECK(ml_state_count(st, txn, ML_NAME_PARTY, &parties) == 0);
 	MT_REQUIRE(parties >= 8);
 	ml_day at = day("2021-04-01");
-	/* full first: an ended walker's transaction is kept (reset, its
-	 * slot held) for the next read, so a later walker would get it */
+	/* full first: a walker ends its transaction and frees its slot,
+	 * so a later walker would get it */
 	while (n_held < 512 &&
 	       ml_store_txn_begin(st, NULL, true, &held[n_held]) == 0)
 		n_held++;
@@ -173,6 +173,41 @@ static void test_readers_full(const char *dir)
 	ml_ledger_close(lg);
 }
 
+/* How many more read transactions LMDB's reader table takes now. */
+static size_t slots_free(struct ml_store *st)
+{
+	MDB_txn *held[512];
+	size_t n = 0;
+	while (n < 512 && ml_store_txn_begin(st, NULL, true, &held[n]) == 0)
+		n++;
+	for (size_t i = n; i > 0; i--)
+		mdb_txn_abort(held[i - 1]);
+	return n;
+}
+
+/* The walkers give their reader slots back when they end: a trace's 16
+ * walkers kept in the ledger's pool of read transactions would hold 16
+ * of the 126 slots until the process exits, and a few cold traces at
+ * once would leave other processes none. */
+static void test_slots_given_back(const char *dir)
+{
+	struct ml_ledger *lg = reopen(dir, 8);
+	MT_REQUIRE(lg != NULL);
+	struct ml_store *st = ml_ledger_store(lg);
+	MDB_txn *txn = NULL;
+	uint32_t g = 0;
+	MT_REQUIRE(ml_ledger_read_begin_txn(lg, &txn) == 0);
+	MT_CHECK(ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c(grants[0]),
+	                         &g) == 0 &&
+	         g != 0);
+	size_t before = slots_free(st);
+	MT_CHECK_INT(ml_prefetch_trace(lg, txn, &g, 1, day("2021-04-01"), 8),
+	             8);
+	MT_CHECK_INT(slots_free(st), before);
+	ml_ledger_read_end(lg, ml_read_of(txn));
+	ml_ledger_close(lg);
+}
+
 int main(void)
 {
 	char dir[4096];
@@ -184,6 +219,8 @@ int main(void)
 	test_same_answers(dir);
 	mt_current = "test_readers_full";
 	test_readers_full(dir);
+	mt_current = "test_slots_given_back";
+	test_slots_given_back(dir);
 	tl_rmtree(dir);
 	return MT_EXIT();
 }
