@@ -383,11 +383,16 @@ static int md_req_identify(struct md_req *r)
 			snprintf(r->who, sizeof r->who, "unknown");
 		return 0;
 	}
+	struct evhttp_connection *c = evhttp_request_get_connection(r->evreq);
+	if (c != NULL && md_door_verdict_take(
+	                     l, evhttp_connection_get_bufferevent(c),
+	                     l->srv->o.auth, &r->role, r->who, sizeof r->who))
+		return 0; /* the door checked this head's token (md_door.h) */
 	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	if (l->srv->o.auth == NULL ||
-	    md_auth_check(l->srv->o.auth, auth, &r->role, r->who,
-	                  sizeof r->who) != 0)
+	    md_auth_check(l->srv->o.auth, auth, &r->role, r->who, sizeof r->who,
+	                  NULL) != 0)
 		return -1;
 	return 0;
 }
