@@ -27,10 +27,10 @@
 
 /* Hash chains: a power of two, twice the entries, so chains stay short. */
 #define MD_CACHE_BUCKETS (2 * MD_CACHE_ENTRIES_MAX)
-_Static_assert((MD_CACHE_BUCKETS & (MD_CACHE_BUCKETS - 1)) == 0,
-               "MD_CACHE_BUCKETS must be a power of two");
-_Static_assert(MD_CACHE_ENTRIES_MAX < UINT16_MAX,
-               "entry numbers + 1 must fit the chains' uint16_t");
+static_assert((MD_CACHE_BUCKETS & (MD_CACHE_BUCKETS - 1)) == 0,
+              "MD_CACHE_BUCKETS must be a power of two");
+static_assert(MD_CACHE_ENTRIES_MAX < UINT16_MAX,
+              "entry numbers + 1 must fit the chains' uint16_t");
 
 struct md_cache_entry {
 	bool live; /* holds an answer at the cache's head, on its chain */
