@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ml_assert.h"
 #include "ml_text.h"
 
 struct md_token {
@@ -34,7 +35,8 @@ struct md_token {
 };
 
 struct md_token_table {
-	size_t count; /* ≤ MD_TOKENS_MAX */
+	uint64_t generation; /* md_auth.h; set before the table is shared */
+	size_t count;        /* ≤ MD_TOKENS_MAX */
 	struct md_token tokens[];
 };
 
@@ -43,6 +45,7 @@ struct md_auth {
 	EVP_MD *sha256;
 	pthread_rwlock_t lock; /* guards table */
 	struct md_token_table *table;
+	uint64_t generations; /* tables loaded; under lock after open */
 };
 
 /* The next space-separated field of a line: *start and *len; -1 if none. */
@@ -224,6 +227,7 @@ int md_auth_open(const char *path, struct md_auth **out, char *why,
 	}
 	if (md_table_load(path, &a->table, why, why_size) != 0)
 		goto fail;
+	a->table->generation = a->generations = 1;
 	*out = a;
 	return 0;
 fail:
@@ -238,10 +242,20 @@ int md_auth_reload(struct md_auth *a, char *why, size_t why_size)
 		return -1;
 	pthread_rwlock_wrlock(&a->lock);
 	old = a->table;
+	fresh->generation = ++a->generations;
 	a->table = fresh;
 	pthread_rwlock_unlock(&a->lock);
 	free(old);
 	return 0;
+}
+
+uint64_t md_auth_generation(struct md_auth *a)
+{
+	pthread_rwlock_rdlock(&a->lock);
+	uint64_t g = a->table->generation;
+	pthread_rwlock_unlock(&a->lock);
+	ML_ASSERT(g >= 1);
+	return g;
 }
 
 size_t md_auth_count(struct md_auth *a)
@@ -271,19 +285,24 @@ static int md_bearer(const char *h, const char **start, size_t *len)
 }
 
 int md_auth_check(struct md_auth *a, const char *authorization,
-                  enum ma_role *role, char *name, size_t name_size)
+                  enum ma_role *role, char *name, size_t name_size,
+                  uint64_t *generation)
 {
 	const char *tok;
 	size_t len;
 	uint8_t hash[32];
 	unsigned int hash_len = 0;
 	*role = MA_ROLE_NONE;
+	if (generation != NULL)
+		*generation = md_auth_generation(a);
 	if (md_bearer(authorization, &tok, &len) != 0 ||
 	    EVP_Digest(tok, len, hash, &hash_len, a->sha256, NULL) != 1)
 		return -1;
 	int found = -1;
 	pthread_rwlock_rdlock(&a->lock);
 	const struct md_token_table *tab = a->table;
+	if (generation != NULL)
+		*generation = tab->generation;
 	for (size_t i = 0; i < tab->count; i++) {
 		bool same = CRYPTO_memcmp(tab->tokens[i].hash, hash, 32) == 0;
 		if (same)

@@ -21,6 +21,12 @@
  * whole: at start medeld exits 1, on reload the old table stays and the
  * error is logged.
  *
+ * Every table a medeld loads gets the next generation number (1 for the
+ * first): a verdict on a token is good only while the generation it was
+ * reached under is current (md_door.h passes the door's verdict to the
+ * request that way, so a reload between the two makes the request check
+ * again, against the new table).
+ *
  * Over the Unix socket there are no tokens: whoever can open the socket
  * (mode 0600) is admin, recorded as the peer's user name.
  */
@@ -28,6 +34,7 @@
 #define MD_AUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ma_api.h"
 #include "md_limits.h"
@@ -48,9 +55,15 @@ size_t md_auth_count(struct md_auth *a);
 
 /* Checks an Authorization header value (NULL when absent). On a match
  * returns 0 with *role and the token's name copied into name (≥
- * ML_RECORDED_BY_MAX + 1 bytes); otherwise -1, *role = MA_ROLE_NONE. */
+ * ML_RECORDED_BY_MAX + 1 bytes); otherwise -1, *role = MA_ROLE_NONE.
+ * *generation (when not NULL) is the generation of the table the token
+ * was compared with, match or not. */
 int md_auth_check(struct md_auth *a, const char *authorization,
-                  enum ma_role *role, char *name, size_t name_size);
+                  enum ma_role *role, char *name, size_t name_size,
+                  uint64_t *generation);
+
+/* The generation of the table loaded now (≥ 1). */
+uint64_t md_auth_generation(struct md_auth *a);
 
 /* NULL is fine. No md_auth_check may be running. */
 void md_auth_free(struct md_auth *a);

@@ -3,14 +3,19 @@
  * correct to keep them).
  *
  * An entry's key is "path?query" plus today's day number; all entries
- * share the cache's head. Lookups hash the key (FNV-1a) and compare hash,
- * length and bytes over at most MD_CACHE_ENTRIES_MAX slots: a few hundred
- * nanoseconds, against the tens of microseconds an answer takes to build.
+ * share the cache's head. A key's hash (FNV-1a) picks one of
+ * MD_CACHE_BUCKETS chains of entries, where lookups compare hash, length
+ * and bytes: a chain holds about one entry. The entries are also on one
+ * list, most recently used first, every live entry before every empty
+ * one; a new answer takes the last entry that is not held (an empty one
+ * when there is one, else the least recently used). So a miss costs a
+ * hash, a short chain, and the answer's copy — not, as before, two passes
+ * over all MD_CACHE_ENTRIES_MAX slots (~20 KiB of memory read per miss,
+ * ~3 % of a built answer's CPU: docs/performance.md, 2026-12-03 h-req).
  *
  * Slots keep their memory when the head moves or an entry is replaced
  * (realloc only when an answer outgrows it), so a stream of queries that
- * always miss does not churn the allocator: the cost of a miss is one
- * pass over the slots and one copy of the answer.
+ * always miss does not churn the allocator.
  */
 #include "md_cache.h"
 
@@ -20,8 +25,15 @@
 #include "ml_assert.h"
 #include "ml_buf.h"
 
+/* Hash chains: a power of two, twice the entries, so chains stay short. */
+#define MD_CACHE_BUCKETS (2 * MD_CACHE_ENTRIES_MAX)
+static_assert((MD_CACHE_BUCKETS & (MD_CACHE_BUCKETS - 1)) == 0,
+              "MD_CACHE_BUCKETS must be a power of two");
+static_assert(MD_CACHE_ENTRIES_MAX < UINT16_MAX,
+              "entry numbers + 1 must fit the chains' uint16_t");
+
 struct md_cache_entry {
-	bool live; /* holds an answer at the cache's head */
+	bool live; /* holds an answer at the cache's head, on its chain */
 	char *key; /* "path?query"; memory kept when not live */
 	size_t key_len;
 	size_t key_cap; /* bytes allocated for key */
@@ -30,38 +42,115 @@ struct md_cache_entry {
 	char *body;
 	size_t len;
 	size_t cap;     /* bytes allocated for body */
-	uint64_t used;  /* tick of the last hit, for LRU */
 	uint32_t holds; /* hits not yet let go (md_cache_hold); while > 0
 	                   the slot is not reused, realloc'ed or freed */
+	uint16_t chain; /* live: the next entry on its chain + 1; 0 end */
+	uint16_t newer, older; /* on the use list: entry number + 1; 0 none */
 };
 
 struct md_cache {
 	uint64_t head_seq; /* every entry is an answer at this head */
-	uint64_t tick;
-	size_t bytes; /* allocated by all slots, ≤ MD_CACHE_BYTES_MAX */
+	size_t bytes;      /* allocated by all slots, ≤ MD_CACHE_BYTES_MAX */
+	uint16_t bucket[MD_CACHE_BUCKETS]; /* first entry + 1 of a chain */
+	uint16_t newest, oldest;           /* the use list's ends, + 1 */
 	struct md_cache_entry e[MD_CACHE_ENTRIES_MAX];
 };
 
-struct md_cache *md_cache_new(void)
+static struct md_cache_entry *md_cache_at(struct md_cache *c, uint16_t n)
 {
-	return calloc(1, sizeof(struct md_cache));
+	ML_ASSERT(n <= MD_CACHE_ENTRIES_MAX);
+	return n == 0 ? NULL : &c->e[n - 1];
 }
 
-/* Empties a slot and gives its memory back. */
+static uint16_t md_cache_no(const struct md_cache *c,
+                            const struct md_cache_entry *e)
+{
+	return (uint16_t)(e - c->e + 1);
+}
+
+/* Takes e off the use list. */
+static void md_cache_unlink(struct md_cache *c, struct md_cache_entry *e)
+{
+	struct md_cache_entry *newer = md_cache_at(c, e->newer);
+	struct md_cache_entry *older = md_cache_at(c, e->older);
+	if (newer != NULL)
+		newer->older = e->older;
+	else
+		c->newest = e->older;
+	if (older != NULL)
+		older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	e->newer = e->older = 0;
+}
+
+/* Puts e at the use list's newest end (a live entry just used) or its
+ * oldest (an empty one, first to be taken). */
+static void md_cache_link(struct md_cache *c, struct md_cache_entry *e,
+                          bool newest)
+{
+	uint16_t n = md_cache_no(c, e);
+	if (newest) {
+		e->older = c->newest;
+		if (c->newest != 0)
+			md_cache_at(c, c->newest)->newer = n;
+		else
+			c->oldest = n;
+		c->newest = n;
+	} else {
+		e->newer = c->oldest;
+		if (c->oldest != 0)
+			md_cache_at(c, c->oldest)->older = n;
+		else
+			c->newest = n;
+		c->oldest = n;
+	}
+}
+
+struct md_cache *md_cache_new(void)
+{
+	struct md_cache *c = calloc(1, sizeof(struct md_cache));
+	for (size_t i = 0; c != NULL && i < MD_CACHE_ENTRIES_MAX; i++)
+		md_cache_link(c, &c->e[i], true);
+	return c;
+}
+
+/* Takes a live e off its chain; it is empty from then on. */
+static void md_cache_drop(struct md_cache *c, struct md_cache_entry *e)
+{
+	uint16_t *at = &c->bucket[e->hash & (MD_CACHE_BUCKETS - 1)];
+	uint16_t n = md_cache_no(c, e);
+	ML_ASSERT(e->live);
+	for (unsigned i = 0; *at != n; i++) {
+		ML_ASSERT(*at != 0 && i < MD_CACHE_ENTRIES_MAX);
+		at = &md_cache_at(c, *at)->chain;
+	}
+	*at = e->chain;
+	e->chain = 0;
+	e->live = false;
+}
+
+/* Empties a slot and gives its memory back; it goes to the use list's
+ * oldest end. */
 static void md_cache_release(struct md_cache *c, struct md_cache_entry *e)
 {
 	c->bytes -= e->cap + e->key_cap;
 	free(e->key);
 	free(e->body);
+	md_cache_unlink(c, e);
 	memset(e, 0, sizeof *e);
+	md_cache_link(c, e, false);
 }
 
 /* A new head makes every answer stale; slots keep their memory, so a
  * steady stream of queries does not churn the allocator. */
 static void md_cache_flush(struct md_cache *c)
 {
-	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++)
+	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
 		c->e[i].live = false;
+		c->e[i].chain = 0;
+	}
+	memset(c->bucket, 0, sizeof c->bucket);
 }
 
 void md_cache_free(struct md_cache *c)
@@ -70,7 +159,8 @@ void md_cache_free(struct md_cache *c)
 		return;
 	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
 		ML_ASSERT(c->e[i].holds == 0);
-		md_cache_release(c, &c->e[i]);
+		free(c->e[i].key);
+		free(c->e[i].body);
 	}
 	free(c);
 }
@@ -118,10 +208,12 @@ static struct md_cache_entry *md_cache_find(struct md_cache *c, const char *key,
                                             size_t n, uint64_t hash,
                                             int32_t today)
 {
-	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
-		struct md_cache_entry *e = &c->e[i];
-		if (e->live && e->hash == hash && e->today == today &&
-		    e->key_len == n && memcmp(e->key, key, n) == 0)
+	struct md_cache_entry *e =
+	    md_cache_at(c, c->bucket[hash & (MD_CACHE_BUCKETS - 1)]);
+	for (unsigned i = 0; e != NULL; i++, e = md_cache_at(c, e->chain)) {
+		ML_ASSERT(e->live && i < MD_CACHE_ENTRIES_MAX);
+		if (e->hash == hash && e->today == today && e->key_len == n &&
+		    memcmp(e->key, key, n) == 0)
 			return e;
 	}
 	return NULL;
@@ -146,7 +238,8 @@ bool md_cache_hold(struct md_cache *c, uint64_t head_seq, int32_t today,
 		return false;
 	ML_ASSERT(e->holds < UINT32_MAX);
 	e->holds++;
-	e->used = ++c->tick;
+	md_cache_unlink(c, e);
+	md_cache_link(c, e, true);
 	hit->body = e->body;
 	hit->len = e->len;
 	hit->slot = e;
@@ -162,21 +255,19 @@ void md_cache_unhold(const void *body, size_t len, void *slot)
 	e->holds--;
 }
 
-/* The slot to fill: an empty one, else the least recently used; never a
- * held one (NULL when every slot is held). One pass over the slots. */
+/* The slot to fill: the oldest on the use list that is not held (an
+ * empty one when there is one: they are all older than the live ones),
+ * taken off its chain; NULL when every slot is held. */
 static struct md_cache_entry *md_cache_victim(struct md_cache *c)
 {
-	struct md_cache_entry *lru = NULL;
-	for (size_t i = 0; i < MD_CACHE_ENTRIES_MAX; i++) {
-		struct md_cache_entry *e = &c->e[i];
-		if (e->holds > 0)
-			continue;
-		if (!e->live)
-			return e;
-		if (lru == NULL || e->used < lru->used)
-			lru = e;
+	struct md_cache_entry *e = md_cache_at(c, c->oldest);
+	for (unsigned i = 0; e != NULL && e->holds > 0; i++) {
+		ML_ASSERT(i < MD_CACHE_ENTRIES_MAX);
+		e = md_cache_at(c, e->newer);
 	}
-	return lru;
+	if (e != NULL && e->live)
+		md_cache_drop(c, e);
+	return e;
 }
 
 /* Makes *p hold at least need bytes, keeping c->bytes exact: the slot
@@ -206,7 +297,6 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
 	struct md_cache_entry *e = md_cache_victim(c);
 	if (e == NULL)
 		return; /* every slot is being sent */
-	e->live = false;
 	if (md_cache_fit(c, &e->key, &e->key_cap, n) != 0 ||
 	    md_cache_fit(c, &e->body, &e->cap, len) != 0) {
 		md_cache_release(c, e); /* over the ceiling: give it back */
@@ -218,6 +308,10 @@ void md_cache_put(struct md_cache *c, uint64_t head_seq, int32_t today,
 	e->len = len;
 	e->hash = hash;
 	e->today = today;
-	e->used = ++c->tick;
 	e->live = true;
+	uint16_t *chain = &c->bucket[hash & (MD_CACHE_BUCKETS - 1)];
+	e->chain = *chain;
+	*chain = md_cache_no(c, e);
+	md_cache_unlink(c, e);
+	md_cache_link(c, e, true);
 }

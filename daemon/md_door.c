@@ -102,7 +102,9 @@ struct md_refusal {
 	int code; /* ML_E_*; 0 = admitted */
 	const char *message;
 	char who[ML_RECORDED_BY_MAX + 1];
-	bool token_ok; /* a valid token was shown */
+	bool token_ok;            /* a valid token was shown */
+	enum ma_role role;        /* token_ok: its role */
+	uint64_t auth_generation; /* token_ok: of the table that matched */
 };
 
 static int64_t md_door_mono_us(void)
@@ -277,15 +279,15 @@ static int md_head_access(struct md_door *d, const struct md_head *h,
                           struct md_refusal *f)
 {
 	struct md_server *s = d->site->loop->srv;
-	enum ma_role role = MA_ROLE_NONE;
 	bool body = h->content_length > 0 || h->te != NULL;
 	if (d->site->via != MD_VIA_TCP ||
 	    (!body && md_ui_public(h->method, h->target)))
 		return 0; /* the web view's files: md_ui.h */
 	f->message = "this request needs Authorization: Bearer <token> "
 	             "with a valid token";
-	if (s->o.auth == NULL || md_auth_check(s->o.auth, h->auth, &role,
-	                                       f->who, sizeof f->who) != 0)
+	if (s->o.auth == NULL ||
+	    md_auth_check(s->o.auth, h->auth, &f->role, f->who, sizeof f->who,
+	                  &f->auth_generation) != 0)
 		return ML_E_UNAUTHORIZED;
 	f->token_ok = true;
 	bool method_ok = false;
@@ -294,7 +296,7 @@ static int md_head_access(struct md_door *d, const struct md_head *h,
 	    ma_api_route(h->method, h->target, &method_ok, &seq);
 	f->message = "this token's role may not send this request";
 	if (body && route != MA_ROUTE_NONE && method_ok &&
-	    role < ma_route_info(route)->role)
+	    f->role < ma_route_info(route)->role)
 		return ML_E_FORBIDDEN;
 	return 0;
 }
@@ -607,6 +609,35 @@ static bool md_door_not_http(const struct md_door *d, struct evbuffer *src,
 	return true;
 }
 
+/* The verdict on a head about to pass (md_door.h): the loop's one, for
+ * this connection when it showed a valid token, else none. */
+static void md_door_verdict_give(struct md_door *d, const struct md_refusal *f)
+{
+	struct md_door_verdict *v = &d->site->loop->verdict;
+	v->bev = f->token_ok ? d->bev : NULL;
+	if (!f->token_ok)
+		return;
+	v->auth_generation = f->auth_generation;
+	v->role = f->role;
+	memcpy(v->who, f->who, sizeof v->who);
+}
+
+bool md_door_verdict_take(struct md_loop *l, const struct bufferevent *bev,
+                          struct md_auth *auth, enum ma_role *role, char *who,
+                          size_t who_size)
+{
+	struct md_door_verdict *v = &l->verdict;
+	if (bev == NULL || v->bev != bev)
+		return false;
+	v->bev = NULL; /* one request per verdict */
+	if (auth == NULL || v->auth_generation != md_auth_generation(auth))
+		return false; /* reloaded since: check against the new table */
+	ML_ASSERT(v->role != MA_ROLE_NONE);
+	*role = v->role;
+	snprintf(who, who_size, "%s", v->who);
+	return true;
+}
+
 /* HEAD: admits a complete head (→ BODY, CHUNK_SIZE or WAIT) or refuses
  * it. */
 static enum bufferevent_filter_result
@@ -628,6 +659,7 @@ md_door_head(struct md_door *d, struct evbuffer *src, struct evbuffer *dst)
 		code = md_door_judge(d, src, len, &h, &f, copy);
 	if (code != 0)
 		return md_door_refuse(d, src, &h, code, &f, start_us);
+	md_door_verdict_give(d, &f);
 	evbuffer_remove_buffer(src, dst, len);
 	d->scan_bytes = d->line_bytes = 0;
 	bool no_body = strcmp(h.method, "HEAD") == 0 ||
@@ -887,6 +919,9 @@ static void md_door_free(void *arg)
 	struct md_door *d = arg;
 	if (d == NULL)
 		return;
+	if (d->site->loop->verdict.bev == d->bev)
+		d->site->loop->verdict.bev =
+		    NULL; /* its memory may be reused */
 	/* First: from then on no other loop activates d's evict event. */
 	if (d->opened) {
 		md_conns_close(&d->site->loop->srv->conns, d->site->via,

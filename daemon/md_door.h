@@ -52,6 +52,24 @@
  * of the OpenSSL bufferevent, which evhttp takes as a broken connection
  * and frees, as it does a reset.
  *
+ * The token is hashed once per request. The door checks it when the head
+ * arrives; the request evhttp then makes of that head asks the door's
+ * verdict (md_door_verdict_take) instead of hashing the token again. One
+ * verdict per loop (struct md_loop's `verdict`), for the last head a door
+ * of that loop passed with a valid token, keyed by the connection's
+ * bufferevent: a door passes a connection's next head only after the
+ * request of the one before was answered, and every head it passes
+ * overwrites the verdict, so a verdict found under a connection is the
+ * one of the request asking. Usually that request comes at once (evhttp
+ * parses a head without a body in the same call); when another head came
+ * between (a body still on its way), the verdict is gone and the request
+ * checks the token itself, as before. A verdict is good only under the
+ * token table it was reached with (md_auth.h's generation): after a
+ * reload (SIGHUP) the request checks against the new table, so a revoked
+ * token is refused from the reload on, by the door and by the request.
+ * The door frees the verdict of its connection when it is freed, before
+ * the bufferevent's memory can be another's.
+ *
  * Everything here runs on the connection's loop thread.
  */
 #ifndef MD_DOOR_H
@@ -60,8 +78,24 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ma_api.h"
+
+struct md_auth;
 struct md_loop;
 struct md_tls;
+
+/* A door's verdict on a head's token (see above): one per loop. */
+struct md_door_verdict {
+	const struct bufferevent *bev; /* evhttp's, of the connection; NULL:
+	                                  there is none */
+	uint64_t auth_generation;      /* of the table that matched */
+	enum ma_role role;
+	char who[ML_RECORDED_BY_MAX + 1]; /* the token's name */
+};
 
 /* What evhttp_set_bevcb is given as its argument: one per evhttp. */
 struct md_door_site {
@@ -74,5 +108,14 @@ struct md_door_site {
  * (fd -1; evhttp sets it), or NULL when out of memory (evhttp then makes
  * a plain one; md_door_bev logs that). */
 struct bufferevent *md_door_bev(struct event_base *base, void *site);
+
+/* The verdict of l's door on the head of the request on bev (evhttp's
+ * bufferevent of its connection): true with the token's *role and name
+ * (who, ≥ ML_RECORDED_BY_MAX + 1 bytes) when the door passed it with a
+ * valid token of auth's current table; false when the request must check
+ * the token itself. Used once: the verdict is gone after it. */
+bool md_door_verdict_take(struct md_loop *l, const struct bufferevent *bev,
+                          struct md_auth *auth, enum ma_role *role, char *who,
+                          size_t who_size);
 
 #endif /* MD_DOOR_H */

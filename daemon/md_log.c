@@ -24,6 +24,7 @@
 
 #include "ma_api.h"
 #include "ml_assert.h"
+#include "ml_buf.h"
 #include "ml_date.h"
 #include "ml_text.h"
 
@@ -68,8 +69,20 @@ static void md_put(struct md_logline *l, const char *s, size_t n)
 
 static bool md_safe_byte(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("._:/@+,-", c) != NULL;
+	switch (c) {
+	case '.':
+	case '_':
+	case ':':
+	case '/':
+	case '@':
+	case '+':
+	case ',':
+	case '-':
+		return true;
+	default:
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9');
+	}
 }
 
 static bool md_safe(const char *s, size_t n)
@@ -82,20 +95,31 @@ static bool md_safe(const char *s, size_t n)
 	return true;
 }
 
+static bool md_plain_byte(unsigned char c)
+{
+	return c != '"' && c != '\\' && c >= 0x20 && c != 0x7f;
+}
+
+/* Quoted: runs of bytes that need no escape go in one md_put each. */
 static void md_put_quoted(struct md_logline *l, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	md_put(l, "\"", 1);
-	for (size_t i = 0; i < n && !l->cut; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < n && !l->cut;) {
+		size_t run = 0;
+		while (i + run < n && md_plain_byte((unsigned char)s[i + run]))
+			run++;
+		md_put(l, s + i, run);
+		i += run;
+		if (i == n || l->cut)
+			break;
+		unsigned char c = (unsigned char)s[i++];
 		if (c == '"' || c == '\\') {
 			char esc[2] = {'\\', (char)c};
 			md_put(l, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
+		} else {
 			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
 			md_put(l, esc, 4);
-		} else {
-			md_put(l, (const char *)&s[i], 1);
 		}
 	}
 	md_put(l, "\"", 1);
@@ -161,40 +185,50 @@ static bool md_secret_name(const char *name, size_t len)
 	return false;
 }
 
+/* Appends s[0..n) to out (len of size bytes used); false when it does
+ * not fit with a NUL after it (out then holds size − 1 bytes, cut). */
+static bool md_query_put(char *out, size_t size, size_t *len, const char *s,
+                         size_t n)
+{
+	size_t room = size - 1 - *len;
+	bool fits = n <= room;
+	memcpy(out + *len, s, fits ? n : room);
+	*len += fits ? n : room;
+	return fits;
+}
+
 void md_logline_query(struct md_logline *l, const char *key, const char *query)
 {
 	char out[MD_LOG_LINE_MAX];
 	size_t len = 0;
 	const char *p = query;
-	while (*p != '\0' && len < sizeof out) {
+	bool fits = true;
+	while (*p != '\0' && fits) {
 		size_t pair = strcspn(p, "&"), name = strcspn(p, "=&");
 		bool hide = name < pair && md_secret_name(p, name);
-		size_t keep = hide ? name + 1 : pair;
-		const char *mask = hide ? "[redacted]" : "";
-		int n = snprintf(out + len, sizeof out - len, "%.*s%s%s",
-		                 (int)keep, p, mask, p[pair] == '&' ? "&" : "");
-		if (n < 0 || (size_t)n >= sizeof out - len) {
-			len = sizeof out - 1;
-			break;
-		}
-		len += (size_t)n;
+		fits = md_query_put(out, sizeof out, &len, p,
+		                    hide ? name + 1 : pair);
+		if (fits && hide)
+			fits = md_query_put(out, sizeof out, &len, "[redacted]",
+			                    10);
+		if (fits && p[pair] == '&')
+			fits = md_query_put(out, sizeof out, &len, "&", 1);
 		p += pair + (p[pair] == '&');
 	}
 	md_logline_mem(l, key, out, len);
 }
 
+/* Numbers without printf (ml_put_u64): a request line has three. */
 void md_logline_u64(struct md_logline *l, const char *key, uint64_t value)
 {
-	char num[24];
-	int n = snprintf(num, sizeof num, "%llu", (unsigned long long)value);
-	md_logline_mem(l, key, num, (size_t)n);
+	char num[ML_INT_TEXT_MAX];
+	md_logline_mem(l, key, num, (size_t)(ml_put_u64(num, value) - num));
 }
 
 void md_logline_i64(struct md_logline *l, const char *key, int64_t value)
 {
-	char num[24];
-	int n = snprintf(num, sizeof num, "%lld", (long long)value);
-	md_logline_mem(l, key, num, (size_t)n);
+	char num[ML_INT_TEXT_MAX];
+	md_logline_mem(l, key, num, (size_t)(ml_put_i64(num, value) - num));
 }
 
 /* Adds the "…" of a cut line and the newline. */

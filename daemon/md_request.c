@@ -275,17 +275,17 @@ static void md_req_body(struct md_req *r, struct evbuffer *out)
 		evbuffer_add(out, b->data, b->len);
 }
 
+/* The body goes straight into the request's own output buffer, which
+ * evhttp_send_reply would copy a given buffer into anyway: no evbuffer
+ * of our own per answer (its calloc and free were ~1.4 % of a built
+ * answer's instructions, docs/performance.md 2026-12-03 h-req). */
 void md_req_reply(struct md_req *r)
 {
-	struct evbuffer *out = evbuffer_new();
+	struct evbuffer *out = evhttp_request_get_output_buffer(r->evreq);
 	struct ml_buf *b = &r->resp.body;
 	int status = r->resp.status ? r->resp.status : 500;
 	uint64_t bytes = r->hit.slot != NULL ? r->hit.len : b->len;
-	if (out == NULL) {
-		evhttp_send_error(r->evreq, 500, NULL);
-		md_req_finish(r, 500, 0);
-		return;
-	}
+	ML_ASSERT(out != NULL && evbuffer_get_length(out) == 0);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->evreq);
 	evhttp_add_header(h, "Content-Type", r->resp.content_type);
 	if (r->resp.allow != NULL)
@@ -293,8 +293,7 @@ void md_req_reply(struct md_req *r)
 	md_req_headers(r);
 	md_req_drain(r);
 	md_req_body(r, out);
-	evhttp_send_reply(r->evreq, status, NULL, out);
-	evbuffer_free(out);
+	evhttp_send_reply(r->evreq, status, NULL, NULL);
 	md_req_finish(r, status, bytes);
 }
 
@@ -384,11 +383,16 @@ static int md_req_identify(struct md_req *r)
 			snprintf(r->who, sizeof r->who, "unknown");
 		return 0;
 	}
+	struct evhttp_connection *c = evhttp_request_get_connection(r->evreq);
+	if (c != NULL && md_door_verdict_take(
+	                     l, evhttp_connection_get_bufferevent(c),
+	                     l->srv->o.auth, &r->role, r->who, sizeof r->who))
+		return 0; /* the door checked this head's token (md_door.h) */
 	struct evkeyvalq *h = evhttp_request_get_input_headers(r->evreq);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	if (l->srv->o.auth == NULL ||
-	    md_auth_check(l->srv->o.auth, auth, &r->role, r->who,
-	                  sizeof r->who) != 0)
+	    md_auth_check(l->srv->o.auth, auth, &r->role, r->who, sizeof r->who,
+	                  NULL) != 0)
 		return -1;
 	return 0;
 }

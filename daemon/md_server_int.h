@@ -102,10 +102,11 @@ struct md_loop {
 	size_t inflight;        /* requests taken and not yet answered */
 	size_t draining;        /* stopping: answered, connection not closed */
 	bool stopping;
-	struct md_peer_cache peers; /* Unix socket peers' names */
-	struct md_cache *cache;     /* recent answers (md_cache.h) */
-	struct md_logbatch log;     /* request lines not yet written */
-	struct event *log_ev;       /* writes log at the end of a pass */
+	struct md_peer_cache peers;     /* Unix socket peers' names */
+	struct md_cache *cache;         /* recent answers (md_cache.h) */
+	struct md_door_verdict verdict; /* the last token a door passed */
+	struct md_logbatch log;         /* request lines not yet written */
+	struct event *log_ev;           /* writes log at the end of a pass */
 };
 
 struct md_server {

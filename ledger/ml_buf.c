@@ -145,18 +145,45 @@ int ml_buf_add_char(struct ml_buf *b, char c)
 	return ml_buf_add(b, &c, 1);
 }
 
+/* The digits of v: 1 ..= 20 (UINT64_MAX has 20). */
+static unsigned ml_u64_digits(uint64_t v)
+{
+	unsigned n = 1;
+	for (uint64_t ten = 10; n < 20 && v >= ten; ten *= 10)
+		n++;
+	return n;
+}
+
+/* Two digits per division, written from the end straight into o: half
+ * the divisions of one digit at a time and no copy through a temporary.
+ * Balances rows and export lines write ~14 numbers a line. */
 char *ml_put_u64(char *o, uint64_t v)
 {
-	char tmp[ML_INT_TEXT_MAX];
-	size_t n = 0;
-	do {
-		ML_ASSERT(n < sizeof tmp); /* UINT64_MAX has 20 digits */
-		tmp[sizeof tmp - 1 - n] = (char)('0' + v % 10);
-		v /= 10;
-		n++;
-	} while (v != 0);
-	memcpy(o, tmp + sizeof tmp - n, n);
-	return o + n;
+	static const char pairs[201] =
+	    "0001020304050607080910111213141516171819"
+	    "2021222324252627282930313233343536373839"
+	    "4041424344454647484950515253545556575859"
+	    "6061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	unsigned n = ml_u64_digits(v);
+	ML_ASSERT(n <= ML_INT_TEXT_MAX);
+	char *end = o + n, *p = end;
+	while (v >= 100) {
+		const char *d = pairs + (v % 100) * 2;
+		v /= 100;
+		p -= 2;
+		p[0] = d[0];
+		p[1] = d[1];
+	}
+	if (v >= 10) {
+		p -= 2;
+		p[0] = pairs[v * 2];
+		p[1] = pairs[v * 2 + 1];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	ML_ASSERT(p == o);
+	return end;
 }
 
 char *ml_put_i64(char *o, int64_t v)

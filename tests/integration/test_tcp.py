@@ -1,8 +1,10 @@
 """TCP with bearer tokens: who may do what, recorded_by from the token's
 name, and SIGHUP reloading the tokens file (401 and 403 themselves are in
 test_errors.py with the rest of the error table)."""
+import json
 import os
 import signal
+import socket
 import sys
 import unittest
 
@@ -117,6 +119,33 @@ class Tcp(MedeldTestCase):
         self.assertAnswer(self.d.get("/healthz", token="new-secret"), 200)
         self.assertAnswer(self.d.get("/healthz", token="r-secret"), 401,
                           "unauthorized")
+
+    def test_token_revoked_between_head_and_body(self):
+        """The door checks a head's token and the request takes its
+        verdict instead of hashing the token again (md_door.h). A verdict
+        must not outlive a reload: a write token revoked after the door
+        passed a POST's head (evhttp's 100 Continue says it did) and
+        before its body came is refused when the request starts."""
+        body = json.dumps(EXPENSE).encode()
+        s = socket.create_connection(("127.0.0.1", self.d.port), timeout=30)
+        s.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Bearer w-secret\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Expect: 100-continue\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        f = s.makefile("rb")
+        self.assertIn(b" 100 ", f.readline())  # the head passed the door
+        self.assertEqual(f.readline(), b"\r\n")
+        self.d.write_tokens([TOKENS[0], TOKENS[2]])
+        mark = self.d.line_count()
+        self.d.signal(signal.SIGHUP)
+        self.assertIsNotNone(self.d.wait_line(r"event=tokens .*reloaded 2",
+                                              start=mark))
+        s.sendall(body)
+        status = f.readline()
+        s.close()
+        self.assertIn(b" 401 ", status)
+        self.assertAnswer(self.d.get("/healthz", token="r-secret"), 200)
 
     def test_bad_tokens_file_on_reload_keeps_the_old(self):
         with open(self.d.tokens_path, "a") as f:

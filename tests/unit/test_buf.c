@@ -2,9 +2,11 @@
  * test_buf.c — ml_grow, the one growth helper of every growing array:
  * doubling from ML_GROW_FIRST_BYTES, zeroed new items, the ceiling
  * (ML_E_TOO_LARGE, array unchanged), sizes that would overflow a size_t,
- * and ml_buf's ceiling, which is ml_grow's.
+ * and ml_buf's ceiling, which is ml_grow's; and ml_put_u64 / ml_put_i64,
+ * the decimal writer of every number in an answer, against printf.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,11 +91,50 @@ static void test_buf_ceiling(void)
 	ml_buf_free(&b);
 }
 
+/* ml_put_u64 and ml_put_i64 against printf: every power of ten and its
+ * neighbours, the ends of the ranges, and random values of every
+ * length. */
+static void check_put(uint64_t u)
+{
+	char got[ML_INT_TEXT_MAX + 2], want[32];
+	char *end = ml_put_u64(got, u);
+	*end = '\0';
+	snprintf(want, sizeof want, "%llu", (unsigned long long)u);
+	MT_CHECK_STR(got, want);
+	int64_t i = (int64_t)u;
+	end = ml_put_i64(got, i);
+	*end = '\0';
+	snprintf(want, sizeof want, "%lld", (long long)i);
+	MT_CHECK_STR(got, want);
+}
+
+static void test_put_integers(void)
+{
+	uint64_t ten = 1;
+	for (int k = 0; k < 20; k++, ten *= 10) {
+		check_put(ten - 1);
+		check_put(ten);
+		check_put(ten + 1);
+		check_put((uint64_t)0 - ten); /* negative as int64 */
+	}
+	check_put(UINT64_MAX);
+	check_put((uint64_t)INT64_MAX);
+	check_put((uint64_t)INT64_MIN);
+	uint64_t x = 88172645463325252ull;
+	for (int k = 0; k < 100000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		check_put(x >> (x % 64)); /* every length */
+	}
+}
+
 int main(void)
 {
 	MT_RUN(test_grow_doubles_and_zeroes);
 	MT_RUN(test_grow_ceiling);
 	MT_RUN(test_grow_overflow);
 	MT_RUN(test_buf_ceiling);
+	MT_RUN(test_put_integers);
 	return MT_EXIT();
 }

@@ -42,12 +42,22 @@ lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
   tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
                               [--before PATH] [--rounds 3] [--built-only]
+                              [--instructions]
 
 --rounds N: rounds of (a), (c), (d) and the before/after appends of (e);
 the medians and the median ratios are over these (more on a busy
 machine, where one round can be several times another).
 
 --tls-only runs (d) alone (a quick check that it works).
+
+--instructions runs (g) alone: the medeld (and, given, the --before one)
+under valgrind's callgrind, counting only inside event_base_loop (so not
+the start), asked balances built and cached by wrk -t2 -c8 for
+--duration seconds each; prints user-space instructions per answer and
+the ratio after/before. Unlike req/s and CPU time, the count does not
+move with the machine's load (on a shared machine those moved ±10 %
+between rounds of one binary, docs/performance.md 2026-12-03 h-req);
+the kernel's TCP work is not in it.
 """
 import argparse
 import hashlib
@@ -104,7 +114,8 @@ def make_cert():
 
 
 class Medeld:
-    def __init__(self, binary, data, threads, tls=None, tag=""):
+    def __init__(self, binary, data, threads, tls=None, tag="",
+                 wrapper=()):
         self.binary, self.data, self.threads = binary, data, threads
         self.tls = tls
         name = (f"{threads}-tls" if tls else f"{threads}") + tag
@@ -116,7 +127,8 @@ class Medeld:
                                     ("admin", "bench-admin", ADMIN_TOKEN)):
                 f.write(f"{role} {name} "
                         f"{hashlib.sha256(tok.encode()).hexdigest()}\n")
-        self.cmd = [binary, "--data", data, "--listen", "127.0.0.1:0",
+        self.cmd = [*wrapper, binary, "--data", data, "--listen",
+                    "127.0.0.1:0",
                     "--tokens", tokens, "--threads", str(threads)]
         if tls:
             self.cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
@@ -389,6 +401,48 @@ def bench_built(d, nginx, duration, rounds, before=None):
     return res, cmds
 
 
+def instructions(binary, data, name, duration):
+    """(g): binary under callgrind on a copy of d's ledger (data): user
+    instructions per answer inside the event loop, built and cached
+    balances. Returns {mode: instructions per answer}."""
+    out = {}
+    q = "/v1/balances?party=malmo-asn"
+    for mode in ("built", "cached"):
+        cg = os.path.join(OUT, f"callgrind-{name}-{mode}.out")
+        d = Medeld(binary, data, 1, tag=f"-cg-{name}-{mode}",
+                   wrapper=("valgrind", "--tool=callgrind",
+                            "--toggle-collect=event_base_loop",
+                            f"--callgrind-out-file={cg}"))
+        env = {"MEDEL_BENCH_TOKEN": READ_TOKEN}
+        if mode == "built":
+            env["MEDEL_BENCH_VARY"] = "1"
+        try:
+            wrk(f"http://127.0.0.1:{d.port}{q}", 8, duration,
+                "medeld_get.lua", env=env)
+        finally:
+            d.stop()  # callgrind writes its counts at the exit
+        with open(d.log_path) as f:
+            answers = sum(1 for line in f if "event=request" in line)
+        with open(cg) as f:
+            total = int(re.search(r"^(?:summary|totals): (\d+)", f.read(),
+                                  re.M).group(1))
+        out[mode] = total / max(answers, 1)
+    return out
+
+
+def report_instructions(duration, after, before):
+    lines = ["(g) user-space instructions per balances answer inside "
+             "medeld's event loop (callgrind), wrk -t2 -c8, "
+             f"{duration} s each:"]
+    for mode in ("built", "cached"):
+        line = f"    {mode:7} after {after[mode]:9.0f}"
+        if before is not None:
+            line += (f"  before {before[mode]:9.0f}  after/before "
+                     f"{after[mode] / before[mode]:.3f}")
+        lines.append(line)
+    return lines
+
+
 def report_built(duration, rounds, res, cmds):
     lines = [
         "(f) every built answer (a new as_of each request) beside nginx "
@@ -612,6 +666,8 @@ def main():
                     help="run (d), the TLS reads, alone")
     ap.add_argument("--built-only", action="store_true",
                     help="run (f), every built answer, alone")
+    ap.add_argument("--instructions", action="store_true",
+                    help="run (g), instructions per answer, alone")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before",
                     help="a medeld of an earlier commit, measured beside "
@@ -635,7 +691,16 @@ def main():
         # The two-loop and the TLS medeld serve copies of the ledger as
         # loaded (before (b) appends to it).
         data3 = copy_ledger(d, "data3")
-        if args.built_only:
+        if args.instructions:
+            after = instructions(binary, copy_ledger(d, "data-cg"),
+                                 "after", args.duration)
+            before = None
+            if args.before:
+                before = instructions(args.before,
+                                      copy_ledger(d, "data-cg-before"),
+                                      "before", args.duration)
+            lines += report_instructions(args.duration, after, before)
+        if args.built_only and not args.instructions:
             if args.before:
                 d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
                             tag="-before")
@@ -645,7 +710,7 @@ def main():
             if d4 is not None:
                 d4.stop()
                 d4 = None
-        if not args.tls_only and not args.built_only:
+        if not (args.tls_only or args.built_only or args.instructions):
             d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
             if args.before:
                 d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
@@ -664,14 +729,14 @@ def main():
                 lines += report_before_after(args.before, reads, both)
                 d4.stop()
                 d4 = None
-        if not args.built_only:
+        if not (args.built_only or args.instructions):
             d3 = Medeld(binary, data3, 1, tls=cert)
             tls, tcmds = bench_tls_reads(d3, nginx, "malmo-asn",
                                          args.duration, args.rounds)
             lines += report_tls(args.duration, tls, tcmds)
             d3.stop()
             d3 = None
-        if not args.tls_only and not args.built_only:
+        if not (args.tls_only or args.built_only or args.instructions):
             built, bcmds = bench_built(d, nginx, args.duration, args.rounds)
             lines += report_built(args.duration, args.rounds, built, bcmds)
         d.stop()
