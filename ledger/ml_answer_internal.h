@@ -22,6 +22,7 @@
 #include "ml_limits_internal.h"
 #include "ml_state.h"
 #include "ml_store.h"
+#include "ml_summary.h"
 
 /* One answer's context. Everything points into the caller's objects. */
 struct ml_ans {
@@ -31,6 +32,8 @@ struct ml_ans {
 	const struct ml_query *q;
 	struct ml_view v;
 	struct ml_errinfo *err;
+	uint64_t head_seq; /* txn's last seq, once head_read (summaries) */
+	bool head_read;
 };
 
 /* A party or grant number with its id (pointing into the LMDB page; lives
@@ -203,24 +206,30 @@ int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
 
 /* --- ml_answer_repayments.c: legal entities' sums in one grant --- */
 
-/* One legal entity's subtree consolidated over one grant (DOMAIN.md
- * "repayments"): every bucket, transfers between members cancelled. */
-struct ml_entity_sum {
-	uint32_t entity_no;      /* the legal entity */
-	struct ml_str entity_id; /* its id */
-	struct ml_totals sum;    /* consolidated buckets, öre */
-};
+/* struct ml_entity_sum (one legal entity's consolidated sums) is in
+ * ml_summary.h. */
 
 /* The sums of every legal entity other than the payer's whose subtree
- * has an existing account in grant_no, sorted by the entity's id. *out
- * is malloc'ed (free it); *n its length. */
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
-                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n);
-/* The same from grant_no's accounts already read (ml_ans_grant_accounts),
- * so an answer that needs them for more than the sums reads each once. */
+ * has an existing account in grant_no, sorted by the entity's id, from
+ * grant_no's accounts already read (ml_ans_grant_accounts). *out is
+ * malloc'ed (free it); *n its length; entity ids live until the
+ * transaction ends. */
 int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
                       uint32_t grant_no, uint32_t payer_no,
                       const struct ml_acct_row *accts, size_t acct_count,
                       struct ml_entity_sum **out, size_t *n);
+
+/* --- ml_answer_summary.c: a grant's summary (ml_summary.h) --- */
+
+/* *out = grant g's summary for the view and payer_no (the grant's
+ * effective payer): a kept one (ML_OPEN_SUMMARIES, a view without
+ * known_at, nothing changed the grant since) or one built now from its
+ * accounts, and kept when allowed. want_items: the claims, reports and
+ * conditions too (deadlines), not only the legal entities' sums
+ * (repayments). Give it back with ml_ans_summary_done. Errors: those
+ * of the reads, filled into a->err. */
+int ml_ans_summary(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
+                   uint32_t payer_no, bool want_items, struct ml_summary **out);
+void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s);
 
 #endif /* ML_ANSWER_INTERNAL_H */

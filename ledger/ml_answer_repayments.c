@@ -23,9 +23,12 @@
  *
  * Transfers between members are found on the grant's edges: an edge
  * whose two ends have the same legal entity is internal. The subtree
- * sums (ml_entity_sums) are shared with the deadlines answer. Cost per
- * grant: one seek per account and per edge (a scan of each in a known
- * view), plus the party tree once.
+ * sums (ml_entity_sums_of) are a grant's summary, shared with the
+ * deadlines answer (ml_answer_summary.c). Cost per grant: one seek per
+ * account and per edge (a scan of each in a known view), plus the party
+ * tree once; in medeld, none of the seeks when the grant's summary for
+ * the same date is kept and no commit has changed the grant since
+ * (ml_summary.h).
  *
  * Giving both grant and year, or neither, is a bad_query. A grant the
  * view does not know yet (known_at before its first definition) is left
@@ -115,21 +118,6 @@ static int ml_sum_cmp(const void *x, const void *y)
 {
 	const struct ml_entity_sum *a = x, *b = y;
 	return ml_str_cmp(a->entity_id, b->entity_id);
-}
-
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
-                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n)
-{
-	struct ml_acct_row *accts = NULL;
-	size_t count = 0;
-	*out = NULL;
-	*n = 0;
-	int rc = ml_ans_grant_accounts(a, grant_no, &accts, &count);
-	if (rc == 0)
-		rc = ml_entity_sums_of(a, t, grant_no, payer_no, accts, count,
-		                       out, n);
-	free(accts);
-	return rc;
 }
 
 int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
@@ -298,12 +286,11 @@ static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
 		ok = ml_json_add_date(o, "repay_by", eff.repay_by) != NULL;
 	if (!ok)
 		return ml_ans_nomem(a);
-	struct ml_entity_sum *sums = NULL;
-	size_t n = 0;
-	rc = ml_entity_sums(a, t, g->no, eff.payer_no, &sums, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_repay_row(a, d, g, &eff, &sums[i]);
-	free(sums);
+	struct ml_summary *s = NULL; /* the sums, kept or read now */
+	rc = ml_ans_summary(a, t, g->no, eff.payer_no, false, &s);
+	for (size_t i = 0; rc == 0 && i < s->sum_count; i++)
+		rc = ml_repay_row(a, d, g, &eff, &s->sums[i]);
+	ml_ans_summary_done(a, s);
 	return rc;
 }
 

@@ -37,6 +37,8 @@ static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
 	return rc;
 }
 
+struct ml_summaries;
+
 /* The store under the ledger, for the library's own modules. */
 struct ml_store *ml_ledger_store(struct ml_ledger *lg);
 
@@ -44,5 +46,8 @@ struct ml_store *ml_ledger_store(struct ml_ledger *lg);
  * map's are released (ML_MAP_RESIDENT_BYTES_MAX when opened; the unit
  * tests set 1 or UINT64_MAX). */
 void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes);
+
+/* The summaries the ledger keeps (ML_OPEN_SUMMARIES), or NULL. */
+struct ml_summaries *ml_ledger_summaries(struct ml_ledger *lg);
 
 #endif /* ML_LEDGER_INTERNAL_H */

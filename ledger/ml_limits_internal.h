@@ -66,6 +66,14 @@
  * and 4 helper threads reading at once. */
 #define ML_READ_POOL_MAX 20
 
+/* Grants whose deadlines/repayments summaries a ledger handle keeps
+ * (ml_summary.h: one slot per grant number modulo this). A real ledger
+ * has tens of grants; two grants sharing a slot only replace each
+ * other's summary (and share their change stamps: a change to one makes
+ * the other's be built again), never answer for each other. Each kept
+ * summary is a few KiB (its claims, legal entities, conditions). */
+#define ML_SUMMARY_GRANTS_MAX 64
+
 /* Names (party and grant ids → numbers) the writer's cache remembers:
  * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and
  * ML_GRANTS_MAX are the bounds, not the expectation) in a few tens of

@@ -99,6 +99,12 @@ void ml_state_free(struct ml_state *s)
 	free(s);
 }
 
+void ml_state_on_change(struct ml_state *s, ml_change_fn fn, void *arg)
+{
+	s->on_change = fn;
+	s->on_change_arg = arg;
+}
+
 int ml_state_write_begin(struct ml_state *s, MDB_txn *txn)
 {
 	int rc =

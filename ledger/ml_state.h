@@ -159,6 +159,15 @@ void ml_state_batch_end(struct ml_state *s);
 int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
                    int32_t index, struct ml_errinfo *err);
 
+/* Told by ml_state_apply, before it writes, of what an event changes:
+ * fn(arg, grant_no, seq) once per grant a money event posts to (its
+ * postings' grants, the grant it names), fn(arg, 0, seq) for any other
+ * event (a definition, close, correction, report, confirm, lapse: they
+ * reach beyond one grant's accounts). For the summaries a long-lived
+ * ledger keeps (ml_summary.h); fn NULL (the default) tells no one. */
+typedef void (*ml_change_fn)(void *arg, uint32_t grant_no, uint64_t seq);
+void ml_state_on_change(struct ml_state *s, ml_change_fn fn, void *arg);
+
 /* --- lookups (any transaction; returned strings live until it ends) --- */
 
 enum ml_name_kind { ML_NAME_PARTY = 'p', ML_NAME_GRANT = 'g' };

@@ -57,9 +57,15 @@ struct ml_read;
  * around it that a B-tree seek never uses (docs/performance.md,
  * h-tr). Not for a scan (export, verify) nor for medeld. */
 #define ML_OPEN_POINT_READS 4u
+/* A long-lived reader (medeld): keep, per grant, what the deadlines and
+ * repayments answers read of its accounts, for the next answer at the
+ * same date until a commit changes the grant (ml_summary.h). Not for a
+ * process that answers once. */
+#define ML_OPEN_SUMMARIES 8u
 
 struct ml_open_opts {
-	unsigned flags; /* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS */
+	/* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS, _SUMMARIES */
+	unsigned flags;
 	uint64_t map_bytes_max;     /* 0 = ML_MAP_BYTES_DEFAULT_MAX */
 	uint64_t map_bytes_initial; /* 0 = ML_MAP_BYTES_INITIAL */
 	/* Clock for recorded_at; NULL = ml_time_now_us. Tests inject one. */
