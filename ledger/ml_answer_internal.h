@@ -156,6 +156,13 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
  * 0); at most ML_PARTIES_MAX rows. */
 int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
                           struct ml_acct_row **out, size_t *n);
+/* The same, and *later: may an account of g read otherwise at a later
+ * date? False when no account of g has a record dated on or after the
+ * view's as_of (a view that is not known), so every later date reads
+ * the same totals; true otherwise, and always in a known view. */
+int ml_ans_grant_accounts_later(struct ml_ans *a, uint32_t g,
+                                struct ml_acct_row **out, size_t *n,
+                                bool *later);
 
 /* The party tree as the view sees it (latest definitions). Arrays are
  * indexed by party number 1 ..= count (index 0 unused). */

@@ -142,7 +142,13 @@ static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
 	struct ml_sum_build b = {a, s, 0, 0, 0};
 	struct ml_acct_row *accts = NULL;
 	size_t n = 0;
-	int rc = ml_ans_grant_accounts(a, s->grant_no, &accts, &n);
+	bool later = true, reports_later = true;
+	int rc =
+	    ml_ans_grant_accounts_later(a, s->grant_no, &accts, &n, &later);
+	if (rc == 0 && !later)
+		rc = ml_state_reports_from(a->st, a->txn, s->grant_no, s->as_of,
+		                           &reports_later);
+	s->settled = rc == 0 && !later && !reports_later;
 	for (size_t i = 0; rc == 0 && s->has_items && i < n; i++)
 		if (accts[i].party_no != s->payer_no)
 			rc = ml_sum_claim(&b, &accts[i]);

@@ -293,6 +293,9 @@ struct ml_walk {
 	uint32_t next_no; /* the number looked at next; 0: the walk is done */
 	uint32_t last_no; /* the highest number given (parties, activities):
 	                     no series after it, so no seek to find none */
+	bool later;       /* a series walked has a record dated on or after
+	               as_of (its seek landed inside it): the totals may
+	               differ at a later date */
 };
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            struct ml_walk *w);
@@ -349,6 +352,11 @@ int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
                                uint64_t c_seq, uint64_t *root_seq, ml_day *day,
                                int *sign);
+
+/* *any = has grant_no a report (of any party, counting or not) dated on
+ * or after day? */
+int ml_state_reports_from(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          ml_day day, bool *any);
 
 /* Is a counting report for (grant_no, party_no) visible in v? */
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,

@@ -86,8 +86,10 @@ struct ml_summary *ml_summaries_get(struct ml_summaries *c, uint32_t grant_no,
 	struct ml_summary *found = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct ml_summary *s = c->slot[grant_no % ML_SUMMARY_GRANTS_MAX];
-	if (s != NULL && s->grant_no == grant_no && s->payer_no == payer_no &&
-	    s->as_of == as_of && (s->has_items || !want_items)) {
+	bool day_ok = s != NULL &&
+	              (s->as_of == as_of || (s->settled && as_of > s->as_of));
+	if (day_ok && s->grant_no == grant_no && s->payer_no == payer_no &&
+	    (s->has_items || !want_items)) {
 		uint64_t both = s->head_seq < head_seq ? s->head_seq : head_seq;
 		if (ml_changed_at(c, grant_no) <= both) {
 			s->refs++;

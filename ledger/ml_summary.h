@@ -19,13 +19,23 @@
  * ml_summaries, one slot per grant number modulo ML_SUMMARY_GRANTS_MAX.
  * The one-shot CLI does not (one answer per process: nothing to reuse).
  *
- * Which views: only those without known_at; a kept summary is for one
- * as_of and one payer (the grant's, whose legal entity is left out) and
- * answers only a view with the same. Keying on the date rather than
- * proving that every date after the grant's last entry reads the same
- * (claims, reports, conditions and closes each depend on it in their
- * own way) costs one walk per grant per new date, and leaves nothing to
- * prove.
+ * Which views: only those without known_at, and for the payer it was
+ * built for (the grant's effective payer, whose legal entity is left
+ * out). A summary built at as_of D answers D itself and, when it is
+ * settled, every date after D. Settled: no account of the grant has a
+ * record dated on or after D (the walk's seek to D landed past each
+ * account's last record, ml_walk.later) and no report of the grant is
+ * dated on or after D (ml_state_reports_from). Everything a summary
+ * holds is read at D from records with a date: account totals, edges
+ * (an edge is only ever posted with the accounts of the same event on
+ * the same date, ml_postings.c, so its records' dates are accounts'
+ * dates), claim_by rows (dated by their allocation or its confirm, which
+ * post to the account), reports, pending conditions (their allocation,
+ * confirm and lapse post to the account); a correction's own records
+ * are account records too. With none of them dated D or later, every
+ * later date reads the same. The benchmark's dates (2030–2040, after
+ * every event) and "today" are such views; a date inside the grant's
+ * history is kept for that date alone.
  *
  * When a summary is current: the state tells the cache, through
  * ml_summaries_touch, the seq of every event that changed a grant —
@@ -87,6 +97,7 @@ struct ml_summary {
 	uint32_t payer_no; /* the effective payer it was built for */
 	ml_day as_of;
 	uint64_t head_seq; /* the building transaction's last seq */
+	bool settled;      /* answers every as_of ≥ as_of too (above) */
 	bool has_items;    /* claims and conditions were read (deadlines) */
 	/* claims: accounts other than the payer's with an unclaimed amount
 	 * and a claim_by, in account order (party number) */
@@ -124,8 +135,8 @@ void ml_summaries_free(struct ml_summaries *c);
 void ml_summaries_touch(struct ml_summaries *c, uint32_t grant_no,
                         uint64_t seq);
 
-/* The kept summary of grant_no for (payer_no, as_of) that a reader at
- * head_seq may use, with a reference the caller gives back with
+/* The kept summary of grant_no for (payer_no, as_of: its own, or after
+ * it when settled) that a reader at head_seq may use, with a reference the caller gives back with
  * ml_summaries_release; NULL when there is none. */
 struct ml_summary *ml_summaries_get(struct ml_summaries *c, uint32_t grant_no,
                                     uint32_t payer_no, ml_day as_of,

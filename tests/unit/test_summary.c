@@ -7,14 +7,17 @@
  * the grants' accounts afresh. After every commit the deadlines and
  * repayments answers of both must be the same bytes, for
  *
- *   - as_of = a day after every event ("today"), asked first after each
- *     commit: the kept ledger then holds summaries built before the
- *     commit for that date, so a commit that failed to make its grant's
- *     summary stale shows here;
- *   - as_of = the latest date appended so far (the grant's last day,
- *     when it was the last event's), and a random date (a summary per
- *     date: the slot is replaced, then "today" is asked again so the
- *     next commit meets a kept summary);
+ *   - as_of = "today" (a day after every event) or up to 29 days
+ *     later, asked first after each commit: the kept ledger then holds
+ *     summaries built before the commit at "today", which answer that
+ *     date and, being settled (no record on or after it), every later
+ *     one; so a commit that failed to make its grant's summary stale
+ *     shows here;
+ *   - a date years later (a settled summary reused), the latest date
+ *     appended so far (a record on that day: kept for that date alone)
+ *     and the day after it, and a random date (a summary per date: the
+ *     slot is replaced, then "today" is asked again so the next commit
+ *     meets a kept summary);
  *   - known_at (never kept: both walk).
  *
  * The events are those that change deadlines and repayments:
@@ -121,19 +124,18 @@ static const char *fmt_day(ml_day d, char *buf)
 	return ml_date_format(d, buf, ML_DATE_TEXT_MAX);
 }
 
-/* Both ledgers' answer as text, or NULL with the error printed. */
-static char *answer(struct ml_ledger *lg,
-                    int (*fn)(struct ml_ledger *, struct ml_read *,
-                              const struct ml_query *, cJSON **,
-                              struct ml_errinfo *),
-                    const struct ml_query *q)
+typedef int (*answer_fn)(struct ml_ledger *, struct ml_read *,
+                         const struct ml_query *, cJSON **,
+                         struct ml_errinfo *);
+
+/* The answer in read transaction rd as text, or NULL with the error
+ * printed. */
+static char *answer_in(struct ml_ledger *lg, struct ml_read *rd, answer_fn fn,
+                       const struct ml_query *q)
 {
-	struct ml_read *rd = NULL;
 	struct ml_errinfo err;
 	cJSON *doc = NULL;
 	char *text = NULL;
-	if (ml_ledger_read_begin(lg, &rd) != 0)
-		return NULL;
 	int rc = fn(lg, rd, q, &doc, &err);
 	if (rc == 0) {
 		struct ml_buf b;
@@ -145,16 +147,24 @@ static char *answer(struct ml_ledger *lg,
 		MT_FAIL_AT("answer failed: %s", err.message);
 	}
 	cJSON_Delete(doc);
+	return text;
+}
+
+/* The answer in a read transaction of its own. */
+static char *answer(struct ml_ledger *lg, answer_fn fn,
+                    const struct ml_query *q)
+{
+	struct ml_read *rd = NULL;
+	if (ml_ledger_read_begin(lg, &rd) != 0)
+		return NULL;
+	char *text = answer_in(lg, rd, fn, q);
 	ml_ledger_read_end(lg, rd);
 	return text;
 }
 
 /* The kept ledger's answer (asked twice) against the walk's. */
-static void same(struct run *r,
-                 int (*fn)(struct ml_ledger *, struct ml_read *,
-                           const struct ml_query *, cJSON **,
-                           struct ml_errinfo *),
-                 const struct ml_query *q, const char *what)
+static void same(struct run *r, answer_fn fn, const struct ml_query *q,
+                 const char *what)
 {
 	char *want = answer(r->walk, fn, q);
 	for (int i = 0; i < 2; i++) {
@@ -192,8 +202,12 @@ static void compare_at(struct run *r, ml_day as_of, bool known)
 
 static void compare(struct run *r)
 {
-	compare_at(r, r->today, false); /* meets the pre-commit summaries */
-	compare_at(r, r->latest, false);
+	/* meets the summaries kept before the commit: at their date, or
+	 * after it (a settled summary answers every later date) */
+	compare_at(r, r->today + pick(r, 30), false);
+	compare_at(r, r->today + 30 + pick(r, 3000), false);
+	compare_at(r, r->latest, false); /* a record on the date: not settled */
+	compare_at(r, r->latest + 1, false);
 	compare_at(r, r->day_lo + pick(r, r->day_hi - r->day_lo + 1), false);
 	if (pick(r, 4) == 0)
 		compare_at(r, r->today, true);
@@ -383,8 +397,64 @@ static void test_kept_against_walk(void)
 	tl_close(r.walk, dw);
 }
 
+/* A reader whose transaction began before a commit may not use a
+ * summary built after it (nor the other way round): the summary is
+ * stamped with its builder's head, and the commit's change lies between
+ * the two heads. Asked in that order, a reader that compared only the
+ * summary's stamp with the changes would answer the old snapshot with
+ * the new totals. */
+static void test_old_reader(void)
+{
+	char dk[4096], dw[4096];
+	struct ml_open_opts opts = {.flags = ML_OPEN_SUMMARIES};
+	struct run r;
+	memset(&r, 0, sizeof r);
+	r.kept = tl_open_with(dk, "summary-old-kept", &opts);
+	r.walk = tl_open(dw, "summary-old-walk");
+	for (size_t i = 0; i < sizeof SETUP / sizeof *SETUP; i++)
+		MT_REQUIRE(append_both(&r, SETUP[i]));
+	MT_REQUIRE(append_both(
+	    &r, "[{\"type\":\"allocation\",\"date\":\"2020-02-01\","
+	        "\"grant\":\"ph-2020\",\"from\":\"kk\",\"to\":\"lund\","
+	        "\"amount\":500000,\"claim_by\":\"2020-03-01\"},"
+	        "{\"type\":\"payout\",\"date\":\"2020-02-01\","
+	        "\"grant\":\"ph-2020\",\"from\":\"kk\",\"to\":\"lund\","
+	        "\"amount\":200000}]"));
+	struct ml_read *old_k = NULL, *old_w = NULL;
+	MT_REQUIRE(ml_ledger_read_begin(r.kept, &old_k) == 0);
+	MT_REQUIRE(ml_ledger_read_begin(r.walk, &old_w) == 0);
+	MT_REQUIRE(append_both(
+	    &r, "{\"type\":\"payout\",\"date\":\"2020-02-02\","
+	        "\"grant\":\"ph-2020\",\"from\":\"kk\",\"to\":\"lund\","
+	        "\"amount\":300000}"));
+	struct ml_query q;
+	ml_query_init(&q);
+	q.as_of = day_of("2021-06-01");
+	answer_fn fns[2] = {ml_answer_deadlines, ml_answer_repayments};
+	q.grant = GRANT[0];
+	for (int i = 0; i < 2; i++) {
+		char *now =
+		    answer(r.kept, fns[i], &q); /* kept at the new head */
+		char *old = answer_in(r.kept, old_k, fns[i], &q);
+		char *want_old = answer_in(r.walk, old_w, fns[i], &q);
+		char *want_now = answer(r.walk, fns[i], &q);
+		MT_CHECK_STR(old, want_old);
+		MT_CHECK_STR(now, want_now);
+		MT_CHECK(now != NULL && old != NULL && strcmp(now, old) != 0);
+		free(now);
+		free(old);
+		free(want_old);
+		free(want_now);
+	}
+	ml_ledger_read_end(r.kept, old_k);
+	ml_ledger_read_end(r.walk, old_w);
+	tl_close(r.kept, dk);
+	tl_close(r.walk, dw);
+}
+
 int main(void)
 {
 	MT_RUN(test_kept_against_walk);
+	MT_RUN(test_old_reader);
 	return MT_EXIT();
 }
