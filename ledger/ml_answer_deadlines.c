@@ -122,7 +122,7 @@ static int ml_dl_entities(struct ml_ans *a, const struct ml_named *g,
  * that order, as qsort's order of equal items depends on it. The ids
  * pushed point into the summary, held in *held until the items are
  * written. */
-static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
+static int ml_dl_grant(struct ml_ans *a, struct ml_tree *t,
                        const struct ml_named *g, struct ml_dl_list *l,
                        struct ml_summary **held)
 {
@@ -171,7 +171,7 @@ static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
 
 /* The items of grants[0..n), sorted, into l; *held (n summaries, some
  * NULL) are what their ids point into: ml_dl_release after writing. */
-static int ml_dl_collect(struct ml_ans *a, const struct ml_tree *t,
+static int ml_dl_collect(struct ml_ans *a, struct ml_tree *t,
                          const struct ml_named *grants, size_t n,
                          struct ml_dl_list *l, struct ml_summary ***held)
 {
@@ -193,7 +193,7 @@ static void ml_dl_release(struct ml_ans *a, struct ml_summary **held, size_t n)
 	free(held);
 }
 
-int ml_ans_deadlines_of(struct ml_ans *a, const struct ml_tree *t,
+int ml_ans_deadlines_of(struct ml_ans *a, struct ml_tree *t,
                         const struct ml_named *grants, size_t n, cJSON *items)
 {
 	struct ml_dl_list l = {NULL, 0, 0};
@@ -221,8 +221,7 @@ int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
 	memset(&t, 0, sizeof t);
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
-	if (rc == 0)
-		rc = ml_tree_load(&a, &t);
+	/* the party tree is loaded by the first summary built (t zeroed) */
 	if (rc == 0)
 		rc = ml_ans_grant_list(&a, 0, false, &grants, &n);
 	if (rc == 0)

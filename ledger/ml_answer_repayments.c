@@ -178,6 +178,7 @@ static const enum ml_bucket ml_repay_cols[] = {
 struct ml_repay_doc {
 	cJSON *doc, *grants, *rows;
 	int64_t total_ore[ML_REPAY_COLS + 1]; /* the columns, outstanding */
+	struct ml_buf row; /* each row's text in turn: allocated once */
 };
 
 /* The row's outstanding, checked against the identity of DOMAIN.md. */
@@ -239,12 +240,9 @@ static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
 	if (rc != 0)
 		return rc;
 	const char *status = ml_repay_status(a->v.as_of, eff, outstanding);
-	struct ml_buf b;
-	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
-	rc = ml_repay_text(g, s, outstanding, status, &b);
-	rc = ml_ans_add_text(a, d->rows, NULL, &b, rc);
-	ml_buf_free(&b);
-	return rc;
+	ml_buf_reset(&d->row);
+	rc = ml_repay_text(g, s, outstanding, status, &d->row);
+	return ml_ans_add_text(a, d->rows, NULL, &d->row, rc);
 }
 
 /* "totals" (every amount column) and "total_outstanding". */
@@ -262,7 +260,7 @@ static bool ml_repay_totals(const struct ml_repay_doc *d)
 	                                    d->total_ore[ML_REPAY_COLS]);
 }
 
-static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
+static int ml_repay_grant(struct ml_ans *a, struct ml_tree *t,
                           const struct ml_named *g, struct ml_repay_doc *d)
 {
 	struct ml_grant_row eff;
@@ -318,6 +316,7 @@ static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
 
 static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
 {
+	ml_buf_init(&d->row, ML_ANSWER_ROW_BYTES_MAX);
 	d->doc = ml_ans_doc_as_of(a);
 	d->grants = d->doc ? cJSON_AddArrayToObject(d->doc, "grants") : NULL;
 	d->rows = d->grants ? cJSON_AddArrayToObject(d->doc, "rows") : NULL;
@@ -340,8 +339,7 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0)
 		rc = ml_repay_select(&a, &grants, &n);
-	if (rc == 0)
-		rc = ml_tree_load(&a, &t);
+	/* the party tree is loaded by the first summary built (t zeroed) */
 	if (rc == 0)
 		rc = ml_repay_doc_new(&a, &d);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -350,6 +348,7 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 	          ml_ans_add_known(&a, d.doc, false);
 	if (rc == 0 && !ok)
 		rc = ml_ans_nomem(&a);
+	ml_buf_free(&d.row);
 	free(grants);
 	ml_tree_free(&t);
 	if (rc != 0) {

@@ -176,7 +176,7 @@ static int ml_sum_head(struct ml_ans *a, uint64_t *seq)
 	return 0;
 }
 
-int ml_ans_summary(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
+int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
                    uint32_t payer_no, bool want_items, struct ml_summary **out)
 {
 	struct ml_summaries *kept = ml_ledger_summaries(a->lg);
@@ -200,7 +200,9 @@ int ml_ans_summary(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
 	s->head_seq = head_seq;
 	s->has_items = want_items || kept != NULL; /* kept: for both */
 	s->refs = 1;
-	rc = ml_sum_build(a, t, s);
+	rc = ml_tree_need(a, t);
+	if (rc == 0)
+		rc = ml_sum_build(a, t, s);
 	if (rc != 0) {
 		ml_summary_free(s);
 		return rc;

@@ -203,7 +203,13 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t)
 		return ml_fail(a->err, rc, -1, NULL,
 		               "reading the party tree: %s", ml_strerror(rc));
 	}
+	t->loaded = true;
 	return 0;
+}
+
+int ml_tree_need(struct ml_ans *a, struct ml_tree *t)
+{
+	return t->loaded ? 0 : ml_tree_load(a, t);
 }
 
 void ml_tree_free(struct ml_tree *t)
