@@ -92,13 +92,30 @@ static int ml_dl_cmp(const void *x, const void *y)
 	return c != 0 ? c : ml_str_cmp(a->party, b->party);
 }
 
+/* May grant eff have repay items at the view's date? */
+static bool ml_dl_repay(const struct ml_ans *a, const struct ml_grant_row *eff)
+{
+	return eff->repay_by != ML_DAY_NONE && eff->use_by != ML_DAY_NONE &&
+	       a->v.as_of > eff->use_by;
+}
+
+/* What of the grant's summary its items need: the legal entities only
+ * for report or repay items, their reports only for report items. */
+static unsigned ml_dl_parts(const struct ml_ans *a,
+                            const struct ml_grant_row *eff)
+{
+	bool report = eff->report_by != ML_DAY_NONE;
+	return ML_SUM_ITEMS |
+	       (report || ml_dl_repay(a, eff) ? ML_SUM_ENTITIES : 0) |
+	       (report ? ML_SUM_REPORTS : 0);
+}
+
 /* Report and repay items of grant g for each legal entity. */
 static int ml_dl_entities(struct ml_ans *a, const struct ml_named *g,
                           const struct ml_grant_row *eff,
                           const struct ml_summary *s, struct ml_dl_list *l)
 {
-	bool repay = eff->repay_by != ML_DAY_NONE &&
-	             eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
+	bool repay = ml_dl_repay(a, eff);
 	bool report = eff->report_by != ML_DAY_NONE;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && (repay || report) && i < s->sum_count;
@@ -131,7 +148,8 @@ static int ml_dl_grant(struct ml_ans *a, struct ml_tree *t,
 	*held = NULL;
 	int rc = ml_ans_grant(a, g->no, &eff, &known);
 	if (rc == 0 && known)
-		rc = ml_ans_summary(a, t, g->no, eff.payer_no, true, held);
+		rc = ml_ans_summary(a, t, g->no, eff.payer_no,
+		                    ml_dl_parts(a, &eff), held);
 	if (rc != 0 || !known)
 		return rc;
 	const struct ml_summary *s = *held;

@@ -234,15 +234,14 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
 /* --- ml_answer_summary.c: a grant's summary (ml_summary.h) --- */
 
 /* *out = grant g's summary for the view and payer_no (the grant's
- * effective payer): a kept one (ML_OPEN_SUMMARIES, a view without
- * known_at, nothing changed the grant since) or one built now from its
- * accounts (t loaded first if it is not: ml_tree_need), and kept when
- * allowed. want_items: the claims, reports and
- * conditions too (deadlines), not only the legal entities' sums
- * (repayments). Give it back with ml_ans_summary_done. Errors: those
- * of the reads, filled into a->err. */
+ * effective payer), with at least parts (ML_SUM_*): a kept one
+ * (ML_OPEN_SUMMARIES, a view without known_at, nothing changed the
+ * grant since) or one built now from its accounts (t loaded first if it
+ * is not: ml_tree_need), and kept, with every part, when allowed. Give
+ * it back with ml_ans_summary_done. Errors: those of the reads, filled
+ * into a->err. */
 int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
-                   uint32_t payer_no, bool want_items, struct ml_summary **out);
+                   uint32_t payer_no, unsigned parts, struct ml_summary **out);
 void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s);
 
 #endif /* ML_ANSWER_INTERNAL_H */

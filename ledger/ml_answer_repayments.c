@@ -285,7 +285,7 @@ static int ml_repay_grant(struct ml_ans *a, struct ml_tree *t,
 	if (!ok)
 		return ml_ans_nomem(a);
 	struct ml_summary *s = NULL; /* the sums, kept or read now */
-	rc = ml_ans_summary(a, t, g->no, eff.payer_no, false, &s);
+	rc = ml_ans_summary(a, t, g->no, eff.payer_no, ML_SUM_ENTITIES, &s);
 	for (size_t i = 0; rc == 0 && i < s->sum_count; i++)
 		rc = ml_repay_row(a, d, g, &eff, &s->sums[i]);
 	ml_ans_summary_done(a, s);

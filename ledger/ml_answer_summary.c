@@ -128,7 +128,8 @@ static int ml_sum_entities(struct ml_sum_build *b, const struct ml_tree *t,
 		struct ml_entity_sum *e = &s->sums[i];
 		rc = ml_sum_copy_id(b->a, s, &b->ids_cap, e->entity_id,
 		                    &e->entity_id);
-		if (rc == 0 && s->has_items && e->sum.v[ML_B_RECEIVED] > 0)
+		if (rc == 0 && (s->parts & ML_SUM_REPORTS) &&
+		    e->sum.v[ML_B_RECEIVED] > 0)
 			rc = ml_sum_reported(b->a, t, s->grant_no, e->entity_no,
 			                     &s->reported[i]);
 	}
@@ -149,12 +150,13 @@ static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
 		rc = ml_state_reports_from(a->st, a->txn, s->grant_no, s->as_of,
 		                           &reports_later);
 	s->settled = rc == 0 && !later && !reports_later;
-	for (size_t i = 0; rc == 0 && s->has_items && i < n; i++)
+	bool items = s->parts & ML_SUM_ITEMS;
+	for (size_t i = 0; rc == 0 && items && i < n; i++)
 		if (accts[i].party_no != s->payer_no)
 			rc = ml_sum_claim(&b, &accts[i]);
-	if (rc == 0)
+	if (rc == 0 && (s->parts & ML_SUM_ENTITIES))
 		rc = ml_sum_entities(&b, t, accts, n);
-	if (rc == 0 && s->has_items)
+	if (rc == 0 && items)
 		rc = ml_ans_conditions(a, s->grant_no, accts, n,
 		                       ml_sum_condition, &b);
 	free(accts);
@@ -177,20 +179,19 @@ static int ml_sum_head(struct ml_ans *a, uint64_t *seq)
 }
 
 int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
-                   uint32_t payer_no, bool want_items, struct ml_summary **out)
+                   uint32_t payer_no, unsigned parts, struct ml_summary **out)
 {
-	struct ml_summaries *kept = ml_ledger_summaries(a->lg);
+	/* kept: the ledger keeps summaries and this view may use one */
+	struct ml_summaries *kept =
+	    a->v.known ? NULL : ml_ledger_summaries(a->lg);
 	uint64_t head_seq = 0;
 	*out = NULL;
-	int rc = kept != NULL && !a->v.known ? ml_sum_head(a, &head_seq) : 0;
-	if (rc != 0)
+	int rc = kept != NULL ? ml_sum_head(a, &head_seq) : 0;
+	if (rc == 0 && kept != NULL)
+		*out = ml_summaries_get(kept, g, payer_no, a->v.as_of, parts,
+		                        head_seq);
+	if (rc != 0 || *out != NULL)
 		return rc;
-	if (kept != NULL && !a->v.known) {
-		*out = ml_summaries_get(kept, g, payer_no, a->v.as_of,
-		                        want_items, head_seq);
-		if (*out != NULL)
-			return 0;
-	}
 	struct ml_summary *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return ml_ans_nomem(a);
@@ -198,7 +199,10 @@ int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
 	s->payer_no = payer_no;
 	s->as_of = a->v.as_of;
 	s->head_seq = head_seq;
-	s->has_items = want_items || kept != NULL; /* kept: for both */
+	/* kept: every part, for whichever answer asks next; else only what
+	 * this one reads (the CLI's deadlines of a grant without report_by
+	 * nor a passed use_by read no edges and no reports, as before) */
+	s->parts = kept != NULL ? ML_SUM_ALL : parts;
 	s->refs = 1;
 	rc = ml_tree_need(a, t);
 	if (rc == 0)
@@ -207,7 +211,7 @@ int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
 		ml_summary_free(s);
 		return rc;
 	}
-	if (kept != NULL && !a->v.known)
+	if (kept != NULL)
 		ml_summaries_put(kept, s);
 	*out = s;
 	return 0;

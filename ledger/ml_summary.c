@@ -81,7 +81,7 @@ static uint64_t ml_changed_at(const struct ml_summaries *c, uint32_t grant_no)
 
 struct ml_summary *ml_summaries_get(struct ml_summaries *c, uint32_t grant_no,
                                     uint32_t payer_no, ml_day as_of,
-                                    bool want_items, uint64_t head_seq)
+                                    unsigned parts, uint64_t head_seq)
 {
 	struct ml_summary *found = NULL;
 	pthread_mutex_lock(&c->lock);
@@ -89,7 +89,7 @@ struct ml_summary *ml_summaries_get(struct ml_summaries *c, uint32_t grant_no,
 	bool day_ok = s != NULL &&
 	              (s->as_of == as_of || (s->settled && as_of > s->as_of));
 	if (day_ok && s->grant_no == grant_no && s->payer_no == payer_no &&
-	    (s->has_items || !want_items)) {
+	    (s->parts & parts) == parts) {
 		uint64_t both = s->head_seq < head_seq ? s->head_seq : head_seq;
 		if (ml_changed_at(c, grant_no) <= both) {
 			s->refs++;

@@ -84,6 +84,13 @@ struct ml_entity_sum {
 	struct ml_totals sum;    /* consolidated buckets, öre */
 };
 
+/* The parts of a summary (struct ml_summary.parts). A kept summary has
+ * them all; one built for a single answer reads only what it asks. */
+#define ML_SUM_ITEMS    1u /* claims and pending conditions */
+#define ML_SUM_ENTITIES 2u /* legal entities' sums (the edges' walk) */
+#define ML_SUM_REPORTS  4u /* reported[] (with ML_SUM_ENTITIES) */
+#define ML_SUM_ALL      (ML_SUM_ITEMS | ML_SUM_ENTITIES | ML_SUM_REPORTS)
+
 /* A dated amount of one party: a claim or a pending condition. */
 struct ml_sum_item {
 	struct ml_str party; /* its id */
@@ -98,7 +105,7 @@ struct ml_summary {
 	ml_day as_of;
 	uint64_t head_seq; /* the building transaction's last seq */
 	bool settled;      /* answers every as_of ≥ as_of too (above) */
-	bool has_items;    /* claims and conditions were read (deadlines) */
+	unsigned parts;    /* ML_SUM_*: what was read (all when kept) */
 	/* claims: accounts other than the payer's with an unclaimed amount
 	 * and a claim_by, in account order (party number) */
 	struct ml_sum_item *claims;
@@ -140,7 +147,7 @@ void ml_summaries_touch(struct ml_summaries *c, uint32_t grant_no,
  * ml_summaries_release; NULL when there is none. */
 struct ml_summary *ml_summaries_get(struct ml_summaries *c, uint32_t grant_no,
                                     uint32_t payer_no, ml_day as_of,
-                                    bool want_items, uint64_t head_seq);
+                                    unsigned parts, uint64_t head_seq);
 /* Keeps s (built by the caller, refs = 1) in its grant's slot if no
  * change since its head makes it useless; the caller's reference stays
  * the caller's. */
