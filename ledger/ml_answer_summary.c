@@ -4,16 +4,18 @@
  *
  * ml_summary.h says what a summary holds and when a kept one may answer.
  * This file builds one exactly as the two answers read their grant
- * before: the accounts once (ml_ans_grant_accounts), then for the
- * deadlines each account's claim_by, the legal entities' sums
- * (ml_entity_sums_of) and their reports, the pending conditions; for
- * the repayments alone (a ledger that keeps none), the sums only. Every
- * id is copied: a kept summary outlives the read transaction it was
- * built in.
+ * before: the accounts once (ml_ans_grant_accounts_later, which also
+ * says whether the summary is settled), then the parts asked for
+ * (ML_SUM_*): each account's claim_by and the pending conditions
+ * (items), the legal entities' sums (ml_entity_sums_of: the edges'
+ * walk) and their reports. Every id is copied: a kept summary outlives
+ * the read transaction it was built in.
  *
  * A view with known_at, or a ledger opened without ML_OPEN_SUMMARIES
- * (the CLI), builds a summary per grant and answer and frees it; medeld
- * keeps what it builds for the next reader at the same date and head.
+ * (the CLI), builds a summary of the parts its answer reads, per grant
+ * and answer, and frees it: the CLI reads what it read before. medeld
+ * builds every part and keeps the summary for the next reader whose
+ * date and head it answers (ml_summary.h).
  */
 #include <stdlib.h>
 #include <string.h>
