@@ -275,7 +275,9 @@ struct md_state {
 static int md_open_ledger(const struct md_options *o, struct md_state *st)
 {
 	struct ml_errinfo err;
-	struct ml_open_opts lo = {.flags = ML_OPEN_EXCLUSIVE,
+	/* summaries: deadlines and repayments kept per grant (ml_summary.h) */
+	unsigned flags = ML_OPEN_EXCLUSIVE | ML_OPEN_SUMMARIES;
+	struct ml_open_opts lo = {.flags = flags,
 	                          .map_bytes_max = o->map_bytes_max};
 	int rc = ml_ledger_open(o->data, &lo, &st->lg, &err);
 	if (rc != 0) {

@@ -25,11 +25,16 @@
  *           the allocation's (ml_answer_conditions.c).
  *
  * Items are sorted by date, then kind (by name: claim, condition, repay,
- * report), grant id and party id. Cost: every grant's accounts, each read
- * once (one seek each, a scan each in a known view) for the claims, the
- * legal entities' sums and the pending conditions alike; for grants
- * with report_by or a passed use_by, its edges and a report lookup per
- * member of a receiving legal entity. The window is 30 days
+ * report), grant id and party id. Per grant, what the items are made of
+ * — its claims, its legal entities' sums and reports, its pending
+ * conditions — comes from its summary (ml_answer_summary.c): read from
+ * every account once (one seek each, a scan each in a known view), the
+ * grant's edges, and a report lookup per member of a receiving legal
+ * entity; or, in medeld, kept from an earlier answer at the same date
+ * when no commit has changed the grant since (ml_summary.h), so the
+ * answer costs its items and the grants' definitions. Only the window,
+ * the grant's effective deadlines (report_by, use_by, repay_by) and the
+ * days are applied here, per answer. The window is 30 days
  * (ML_DEADLINE_WINDOW_DAYS), from rules.md.
  */
 #include <stdlib.h>
@@ -87,118 +92,75 @@ static int ml_dl_cmp(const void *x, const void *y)
 	return c != 0 ? c : ml_str_cmp(a->party, b->party);
 }
 
-/* One claim item for account (g, acct) if it has an unclaimed amount and
- * a claim_by. */
-static int ml_dl_claim(struct ml_ans *a, const struct ml_named *g,
-                       const struct ml_acct_row *acct, struct ml_dl_list *l)
+/* May grant eff have repay items at the view's date? */
+static bool ml_dl_repay(const struct ml_ans *a, const struct ml_grant_row *eff)
 {
-	const int64_t *v = acct->t.v;
-	int64_t taken = v[ML_B_CLAIMED] > v[ML_B_RECEIVED] ? v[ML_B_CLAIMED]
-	                                                   : v[ML_B_RECEIVED];
-	int64_t unclaimed = v[ML_B_ALLOCATED] - taken;
-	if (unclaimed <= 0)
-		return 0;
-	ml_day claim_by = ML_DAY_NONE;
-	struct ml_named party;
-	int rc = ml_state_claim_by(a->st, a->txn, &a->v, g->no, acct->party_no,
-	                           &claim_by);
-	if (rc != 0 || claim_by == ML_DAY_NONE)
-		return rc;
-	rc = ml_ans_named(a, ML_NAME_PARTY, acct->party_no, &party);
-	if (rc == 0)
-		rc = ml_dl_push(a, l, claim_by, ML_DL_CLAIM, g->id, party.id,
-		                unclaimed);
-	return rc;
+	return eff->repay_by != ML_DAY_NONE && eff->use_by != ML_DAY_NONE &&
+	       a->v.as_of > eff->use_by;
 }
 
-/* Has any party of le's subtree a counting report of g in the view? */
-static int ml_dl_reported(struct ml_ans *a, const struct ml_tree *t, uint32_t g,
-                          uint32_t le, bool *has)
+/* What of the grant's summary its items need: the legal entities only
+ * for report or repay items, their reports only for report items. */
+static unsigned ml_dl_parts(const struct ml_ans *a,
+                            const struct ml_grant_row *eff)
 {
-	*has = false;
-	int rc = 0;
-	for (uint32_t m = t->first[le], hops = 0;
-	     rc == 0 && !*has && m != 0 && hops <= t->count;
-	     m = t->next[m], hops++)
-		rc = ml_state_has_report(a->st, a->txn, &a->v, g, m, has);
-	return rc;
+	bool report = eff->report_by != ML_DAY_NONE;
+	return ML_SUM_ITEMS |
+	       (report || ml_dl_repay(a, eff) ? ML_SUM_ENTITIES : 0) |
+	       (report ? ML_SUM_REPORTS : 0);
 }
 
 /* Report and repay items of grant g for each legal entity. */
-static int ml_dl_entities(struct ml_ans *a, const struct ml_tree *t,
-                          const struct ml_named *g,
+static int ml_dl_entities(struct ml_ans *a, const struct ml_named *g,
                           const struct ml_grant_row *eff,
-                          const struct ml_acct_row *accts, size_t acct_count,
-                          struct ml_dl_list *l)
+                          const struct ml_summary *s, struct ml_dl_list *l)
 {
-	bool repay = eff->repay_by != ML_DAY_NONE &&
-	             eff->use_by != ML_DAY_NONE && a->v.as_of > eff->use_by;
+	bool repay = ml_dl_repay(a, eff);
 	bool report = eff->report_by != ML_DAY_NONE;
-	if (!repay && !report)
-		return 0;
-	struct ml_entity_sum *sums = NULL;
-	size_t n = 0;
-	int rc = ml_entity_sums_of(a, t, g->no, eff->payer_no, accts,
-	                           acct_count, &sums, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const struct ml_entity_sum *s = &sums[i];
-		bool has = true;
-		if (report && s->sum.v[ML_B_RECEIVED] > 0)
-			rc = ml_dl_reported(a, t, g->no, s->entity_no, &has);
-		if (rc == 0 && !has)
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && (repay || report) && i < s->sum_count;
+	     i++) {
+		const struct ml_entity_sum *e = &s->sums[i];
+		bool received = e->sum.v[ML_B_RECEIVED] > 0;
+		if (report && received && !s->reported[i])
 			rc = ml_dl_push(a, l, eff->report_by, ML_DL_REPORT,
-			                g->id, s->entity_id, 0);
-		int64_t outstanding = ml_totals_held(&s->sum);
+			                g->id, e->entity_id, 0);
+		int64_t outstanding = ml_totals_held(&e->sum);
 		if (rc == 0 && repay && outstanding > 0)
 			rc = ml_dl_push(a, l, eff->repay_by, ML_DL_REPAY, g->id,
-			                s->entity_id, outstanding);
+			                e->entity_id, outstanding);
 	}
-	free(sums);
 	return rc;
 }
 
-struct ml_dl_cond {
-	struct ml_ans *a;
-	const struct ml_named *g;
-	struct ml_dl_list *l;
-};
-
-static int ml_dl_condition(void *arg, uint32_t grant_no, uint32_t to_no,
-                           ml_day decide_by, int64_t amount_ore)
-{
-	struct ml_dl_cond *c = arg;
-	struct ml_named party;
-	(void)grant_no;
-	int rc = ml_ans_named(c->a, ML_NAME_PARTY, to_no, &party);
-	return rc == 0 ? ml_dl_push(c->a, c->l, decide_by, ML_DL_CONDITION,
-	                            c->g->id, party.id, amount_ore)
-	               : rc;
-}
-
-/* Grant g's items. Its accounts are read once (ml_ans_grant_accounts) and
- * asked three questions: a claim, a legal entity's report or repayment,
- * a pending condition; items are pushed in that order, as qsort's order
- * of equal items depends on it. */
-static int ml_dl_grant(struct ml_ans *a, const struct ml_tree *t,
-                       const struct ml_named *g, struct ml_dl_list *l)
+/* Grant g's items, from its summary (ml_ans_summary: its accounts read
+ * once, or not at all when a kept summary answers): a claim per account,
+ * a legal entity's report or repayment, a pending condition; pushed in
+ * that order, as qsort's order of equal items depends on it. The ids
+ * pushed point into the summary, held in *held until the items are
+ * written. */
+static int ml_dl_grant(struct ml_ans *a, struct ml_tree *t,
+                       const struct ml_named *g, struct ml_dl_list *l,
+                       struct ml_summary **held)
 {
 	struct ml_grant_row eff;
-	struct ml_acct_row *accts = NULL;
-	size_t n = 0;
 	bool known = false;
+	*held = NULL;
 	int rc = ml_ans_grant(a, g->no, &eff, &known);
+	if (rc == 0 && known)
+		rc = ml_ans_summary(a, t, g->no, eff.payer_no,
+		                    ml_dl_parts(a, &eff), held);
 	if (rc != 0 || !known)
 		return rc;
-	rc = ml_ans_grant_accounts(a, g->no, &accts, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (accts[i].party_no != eff.payer_no)
-			rc = ml_dl_claim(a, g, &accts[i], l);
+	const struct ml_summary *s = *held;
+	for (size_t i = 0; rc == 0 && i < s->claim_count; i++)
+		rc = ml_dl_push(a, l, s->claims[i].date, ML_DL_CLAIM, g->id,
+		                s->claims[i].party, s->claims[i].amount_ore);
 	if (rc == 0)
-		rc = ml_dl_entities(a, t, g, &eff, accts, n, l);
-	struct ml_dl_cond c = {a, g, l};
-	if (rc == 0)
-		rc = ml_ans_conditions(a, g->no, accts, n, ml_dl_condition, &c);
-	free(accts);
+		rc = ml_dl_entities(a, g, &eff, s, l);
+	for (size_t i = 0; rc == 0 && i < s->cond_count; i++)
+		rc = ml_dl_push(a, l, s->conds[i].date, ML_DL_CONDITION, g->id,
+		                s->conds[i].party, s->conds[i].amount_ore);
 	return rc;
 }
 
@@ -225,17 +187,39 @@ static int ml_dl_write(struct ml_ans *a, const struct ml_dl_list *l,
 	return 0;
 }
 
-int ml_ans_deadlines_of(struct ml_ans *a, const struct ml_tree *t,
+/* The items of grants[0..n), sorted, into l; *held (n summaries, some
+ * NULL) are what their ids point into: ml_dl_release after writing. */
+static int ml_dl_collect(struct ml_ans *a, struct ml_tree *t,
+                         const struct ml_named *grants, size_t n,
+                         struct ml_dl_list *l, struct ml_summary ***held)
+{
+	*held = calloc(n > 0 ? n : 1, sizeof **held);
+	if (*held == NULL)
+		return ml_ans_nomem(a);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ml_dl_grant(a, t, &grants[i], l, &(*held)[i]);
+	if (rc == 0 && l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, ml_dl_cmp);
+	return rc;
+}
+
+static void ml_dl_release(struct ml_ans *a, struct ml_summary **held, size_t n)
+{
+	for (size_t i = 0; held != NULL && i < n; i++)
+		ml_ans_summary_done(a, held[i]);
+	free(held);
+}
+
+int ml_ans_deadlines_of(struct ml_ans *a, struct ml_tree *t,
                         const struct ml_named *grants, size_t n, cJSON *items)
 {
 	struct ml_dl_list l = {NULL, 0, 0};
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_dl_grant(a, t, &grants[i], &l);
-	if (rc == 0 && l.n > 1)
-		qsort(l.v, l.n, sizeof *l.v, ml_dl_cmp);
+	struct ml_summary **held = NULL;
+	int rc = ml_dl_collect(a, t, grants, n, &l, &held);
 	if (rc == 0)
 		rc = ml_dl_write(a, &l, items);
+	ml_dl_release(a, held, n);
 	free(l.v);
 	return rc;
 }
@@ -249,19 +233,17 @@ int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
 	struct ml_tree t;
 	struct ml_dl_list l = {NULL, 0, 0};
 	struct ml_named *grants = NULL;
+	struct ml_summary **held = NULL;
 	size_t n = 0;
 	cJSON *doc = NULL, *items = NULL;
 	memset(&t, 0, sizeof t);
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
-	if (rc == 0)
-		rc = ml_tree_load(&a, &t);
+	/* the party tree is loaded by the first summary built (t zeroed) */
 	if (rc == 0)
 		rc = ml_ans_grant_list(&a, 0, false, &grants, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_dl_grant(&a, &t, &grants[i], &l);
-	if (rc == 0 && l.n > 1)
-		qsort(l.v, l.n, sizeof *l.v, ml_dl_cmp);
+	if (rc == 0)
+		rc = ml_dl_collect(&a, &t, grants, n, &l, &held);
 	if (rc == 0) {
 		doc = ml_ans_doc_as_of(&a);
 		items = doc ? cJSON_AddArrayToObject(doc, "items") : NULL;
@@ -269,6 +251,7 @@ int ml_answer_deadlines(struct ml_ledger *lg, struct ml_read *rd,
 		         ? ml_dl_write(&a, &l, items)
 		         : ml_ans_nomem(&a);
 	}
+	ml_dl_release(&a, held, n);
 	free(l.v);
 	free(grants);
 	ml_tree_free(&t);

@@ -22,6 +22,7 @@
 #include "ml_limits_internal.h"
 #include "ml_state.h"
 #include "ml_store.h"
+#include "ml_summary.h"
 
 /* One answer's context. Everything points into the caller's objects. */
 struct ml_ans {
@@ -31,6 +32,8 @@ struct ml_ans {
 	const struct ml_query *q;
 	struct ml_view v;
 	struct ml_errinfo *err;
+	uint64_t head_seq; /* txn's last seq, once head_read (summaries) */
+	bool head_read;
 };
 
 /* A party or grant number with its id (pointing into the LMDB page; lives
@@ -153,6 +156,13 @@ int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,
  * 0); at most ML_PARTIES_MAX rows. */
 int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
                           struct ml_acct_row **out, size_t *n);
+/* The same, and *later: may an account of g read otherwise at a later
+ * date? False when no account of g has a record dated on or after the
+ * view's as_of (a view that is not known), so every later date reads
+ * the same totals; true otherwise, and always in a known view. */
+int ml_ans_grant_accounts_later(struct ml_ans *a, uint32_t g,
+                                struct ml_acct_row **out, size_t *n,
+                                bool *later);
 
 /* The party tree as the view sees it (latest definitions). Arrays are
  * indexed by party number 1 ..= count (index 0 unused). */
@@ -162,14 +172,19 @@ struct ml_tree {
 	uint32_t *root;   /* the party's legal entity (itself for a root) */
 	uint32_t *first;  /* [r]: first member of r's subtree, 0 = none */
 	uint32_t *next;   /* [p]: next member of p's subtree, 0 = last */
+	bool loaded;      /* ml_tree_load filled it */
 };
 
 int ml_tree_load(struct ml_ans *a, struct ml_tree *t);
+/* ml_tree_load unless t (zeroed, or loaded) is loaded already: for an
+ * answer that needs the tree only to build a summary, which a kept one
+ * spares (a deadlines answer's tree was two thirds of its time). */
+int ml_tree_need(struct ml_ans *a, struct ml_tree *t);
 void ml_tree_free(struct ml_tree *t);
 /* The deadlines answer's items of grants[0..n) only, in its order, into
  * the array items (ml_answer_deadlines.c): what the statement asks for,
  * without the cost of every other grant. t is the party tree. */
-int ml_ans_deadlines_of(struct ml_ans *a, const struct ml_tree *t,
+int ml_ans_deadlines_of(struct ml_ans *a, struct ml_tree *t,
                         const struct ml_named *grants, size_t n, cJSON *items);
 /* Is p equal to top or below it in t? */
 bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top);
@@ -203,24 +218,30 @@ int ml_activities_add(struct ml_ans *a, const struct ml_named *grants, size_t n,
 
 /* --- ml_answer_repayments.c: legal entities' sums in one grant --- */
 
-/* One legal entity's subtree consolidated over one grant (DOMAIN.md
- * "repayments"): every bucket, transfers between members cancelled. */
-struct ml_entity_sum {
-	uint32_t entity_no;      /* the legal entity */
-	struct ml_str entity_id; /* its id */
-	struct ml_totals sum;    /* consolidated buckets, öre */
-};
+/* struct ml_entity_sum (one legal entity's consolidated sums) is in
+ * ml_summary.h. */
 
 /* The sums of every legal entity other than the payer's whose subtree
- * has an existing account in grant_no, sorted by the entity's id. *out
- * is malloc'ed (free it); *n its length. */
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
-                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n);
-/* The same from grant_no's accounts already read (ml_ans_grant_accounts),
- * so an answer that needs them for more than the sums reads each once. */
+ * has an existing account in grant_no, sorted by the entity's id, from
+ * grant_no's accounts already read (ml_ans_grant_accounts). *out is
+ * malloc'ed (free it); *n its length; entity ids live until the
+ * transaction ends. */
 int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
                       uint32_t grant_no, uint32_t payer_no,
                       const struct ml_acct_row *accts, size_t acct_count,
                       struct ml_entity_sum **out, size_t *n);
+
+/* --- ml_answer_summary.c: a grant's summary (ml_summary.h) --- */
+
+/* *out = grant g's summary for the view and payer_no (the grant's
+ * effective payer), with at least parts (ML_SUM_*): a kept one
+ * (ML_OPEN_SUMMARIES, a view without known_at, nothing changed the
+ * grant since) or one built now from its accounts (t loaded first if it
+ * is not: ml_tree_need), and kept, with every part, when allowed. Give
+ * it back with ml_ans_summary_done. Errors: those of the reads, filled
+ * into a->err. */
+int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
+                   uint32_t payer_no, unsigned parts, struct ml_summary **out);
+void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s);
 
 #endif /* ML_ANSWER_INTERNAL_H */

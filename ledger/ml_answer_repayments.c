@@ -23,9 +23,12 @@
  *
  * Transfers between members are found on the grant's edges: an edge
  * whose two ends have the same legal entity is internal. The subtree
- * sums (ml_entity_sums) are shared with the deadlines answer. Cost per
- * grant: one seek per account and per edge (a scan of each in a known
- * view), plus the party tree once.
+ * sums (ml_entity_sums_of) are a grant's summary, shared with the
+ * deadlines answer (ml_answer_summary.c). Cost per grant: one seek per
+ * account and per edge (a scan of each in a known view), plus the party
+ * tree once; in medeld, none of the seeks when the grant's summary for
+ * the same date is kept and no commit has changed the grant since
+ * (ml_summary.h).
  *
  * Giving both grant and year, or neither, is a bad_query. A grant the
  * view does not know yet (known_at before its first definition) is left
@@ -117,21 +120,6 @@ static int ml_sum_cmp(const void *x, const void *y)
 	return ml_str_cmp(a->entity_id, b->entity_id);
 }
 
-int ml_entity_sums(struct ml_ans *a, const struct ml_tree *t, uint32_t grant_no,
-                   uint32_t payer_no, struct ml_entity_sum **out, size_t *n)
-{
-	struct ml_acct_row *accts = NULL;
-	size_t count = 0;
-	*out = NULL;
-	*n = 0;
-	int rc = ml_ans_grant_accounts(a, grant_no, &accts, &count);
-	if (rc == 0)
-		rc = ml_entity_sums_of(a, t, grant_no, payer_no, accts, count,
-		                       out, n);
-	free(accts);
-	return rc;
-}
-
 int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
                       uint32_t grant_no, uint32_t payer_no,
                       const struct ml_acct_row *accts, size_t acct_count,
@@ -190,6 +178,7 @@ static const enum ml_bucket ml_repay_cols[] = {
 struct ml_repay_doc {
 	cJSON *doc, *grants, *rows;
 	int64_t total_ore[ML_REPAY_COLS + 1]; /* the columns, outstanding */
+	struct ml_buf row; /* each row's text in turn: allocated once */
 };
 
 /* The row's outstanding, checked against the identity of DOMAIN.md. */
@@ -251,12 +240,9 @@ static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
 	if (rc != 0)
 		return rc;
 	const char *status = ml_repay_status(a->v.as_of, eff, outstanding);
-	struct ml_buf b;
-	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
-	rc = ml_repay_text(g, s, outstanding, status, &b);
-	rc = ml_ans_add_text(a, d->rows, NULL, &b, rc);
-	ml_buf_free(&b);
-	return rc;
+	ml_buf_reset(&d->row);
+	rc = ml_repay_text(g, s, outstanding, status, &d->row);
+	return ml_ans_add_text(a, d->rows, NULL, &d->row, rc);
 }
 
 /* "totals" (every amount column) and "total_outstanding". */
@@ -274,7 +260,7 @@ static bool ml_repay_totals(const struct ml_repay_doc *d)
 	                                    d->total_ore[ML_REPAY_COLS]);
 }
 
-static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
+static int ml_repay_grant(struct ml_ans *a, struct ml_tree *t,
                           const struct ml_named *g, struct ml_repay_doc *d)
 {
 	struct ml_grant_row eff;
@@ -298,12 +284,11 @@ static int ml_repay_grant(struct ml_ans *a, const struct ml_tree *t,
 		ok = ml_json_add_date(o, "repay_by", eff.repay_by) != NULL;
 	if (!ok)
 		return ml_ans_nomem(a);
-	struct ml_entity_sum *sums = NULL;
-	size_t n = 0;
-	rc = ml_entity_sums(a, t, g->no, eff.payer_no, &sums, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = ml_repay_row(a, d, g, &eff, &sums[i]);
-	free(sums);
+	struct ml_summary *s = NULL; /* the sums, kept or read now */
+	rc = ml_ans_summary(a, t, g->no, eff.payer_no, ML_SUM_ENTITIES, &s);
+	for (size_t i = 0; rc == 0 && i < s->sum_count; i++)
+		rc = ml_repay_row(a, d, g, &eff, &s->sums[i]);
+	ml_ans_summary_done(a, s);
 	return rc;
 }
 
@@ -331,6 +316,7 @@ static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
 
 static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
 {
+	ml_buf_init(&d->row, ML_ANSWER_ROW_BYTES_MAX);
 	d->doc = ml_ans_doc_as_of(a);
 	d->grants = d->doc ? cJSON_AddArrayToObject(d->doc, "grants") : NULL;
 	d->rows = d->grants ? cJSON_AddArrayToObject(d->doc, "rows") : NULL;
@@ -353,8 +339,7 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0)
 		rc = ml_repay_select(&a, &grants, &n);
-	if (rc == 0)
-		rc = ml_tree_load(&a, &t);
+	/* the party tree is loaded by the first summary built (t zeroed) */
 	if (rc == 0)
 		rc = ml_repay_doc_new(&a, &d);
 	for (size_t i = 0; rc == 0 && i < n; i++)
@@ -363,6 +348,7 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 	          ml_ans_add_known(&a, d.doc, false);
 	if (rc == 0 && !ok)
 		rc = ml_ans_nomem(&a);
+	ml_buf_free(&d.row);
 	free(grants);
 	ml_tree_free(&t);
 	if (rc != 0) {

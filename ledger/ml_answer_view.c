@@ -203,7 +203,13 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t)
 		return ml_fail(a->err, rc, -1, NULL,
 		               "reading the party tree: %s", ml_strerror(rc));
 	}
+	t->loaded = true;
 	return 0;
+}
+
+int ml_tree_need(struct ml_ans *a, struct ml_tree *t)
+{
+	return t->loaded ? 0 : ml_tree_load(a, t);
 }
 
 void ml_tree_free(struct ml_tree *t)
@@ -313,7 +319,7 @@ static int ml_ans_account_add(struct ml_ans *a, uint32_t p,
  * account that also finds the next (ml_walk). */
 static int ml_ans_accounts_walked(struct ml_ans *a, uint32_t g,
                                   struct ml_acct_row **v, size_t *cap,
-                                  size_t *n)
+                                  size_t *n, bool *later)
 {
 	struct ml_walk w;
 	uint32_t p = 0;
@@ -327,6 +333,7 @@ static int ml_ans_accounts_walked(struct ml_ans *a, uint32_t g,
 		if (rc == 0 && exists)
 			rc = ml_ans_account_add(a, p, &t, v, cap, n);
 	} while (rc == 0 && p != 0);
+	*later = w.later;
 	ml_state_walk_end(&w);
 	return rc;
 }
@@ -360,11 +367,20 @@ static int ml_ans_accounts_scanned(struct ml_ans *a, uint32_t g,
 int ml_ans_grant_accounts(struct ml_ans *a, uint32_t g,
                           struct ml_acct_row **out, size_t *n)
 {
+	bool later;
+	return ml_ans_grant_accounts_later(a, g, out, n, &later);
+}
+
+int ml_ans_grant_accounts_later(struct ml_ans *a, uint32_t g,
+                                struct ml_acct_row **out, size_t *n,
+                                bool *later)
+{
 	struct ml_acct_row *v = NULL;
 	size_t cap = 0;
 	*n = 0;
+	*later = true; /* a known view is never said to be the last */
 	int rc = a->v.known ? ml_ans_accounts_scanned(a, g, &v, &cap, n)
-	                    : ml_ans_accounts_walked(a, g, &v, &cap, n);
+	                    : ml_ans_accounts_walked(a, g, &v, &cap, n, later);
 	*out = v;
 	if (rc != 0 && a->err->code == 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading accounts: %s",

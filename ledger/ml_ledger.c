@@ -49,6 +49,7 @@
 #include "ml_log.h"
 #include "ml_migrate.h"
 #include "ml_state.h"
+#include "ml_summary.h"
 
 struct ml_ledger {
 	struct ml_store *st;
@@ -65,6 +66,9 @@ struct ml_ledger {
 	MDB_txn *read_pool[ML_READ_POOL_MAX]; /* reset, ready to renew */
 	size_t read_pooled;                   /* ≤ ML_READ_POOL_MAX */
 	int trace_prefetch;                   /* ml_open_opts.trace_prefetch */
+	/* ML_OPEN_SUMMARIES: the grants' kept summaries, told by the state
+	 * of every change (ml_summary.h); NULL when not kept */
+	struct ml_summaries *summaries;
 };
 
 _Static_assert(ML_OPEN_EXCLUSIVE == ML_STORE_EXCLUSIVE &&
@@ -82,6 +86,20 @@ static int64_t ml_default_clock(void *arg)
 {
 	(void)arg;
 	return ml_time_now_us();
+}
+
+static void ml_ledger_changed(void *arg, uint32_t grant_no, uint64_t seq)
+{
+	ml_summaries_touch(arg, grant_no, seq);
+}
+
+/* Keeps the grants' summaries from now on (before any read or write). */
+static int ml_ledger_keep_summaries(struct ml_ledger *lg)
+{
+	int rc = ml_summaries_new(&lg->summaries);
+	if (rc == 0)
+		ml_state_on_change(lg->state, ml_ledger_changed, lg->summaries);
+	return rc;
 }
 
 int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
@@ -110,8 +128,9 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	lg->map_resident_max_bytes = (opts->flags & ML_OPEN_EXCLUSIVE)
 	                                 ? UINT64_MAX
 	                                 : ML_MAP_RESIDENT_BYTES_MAX;
-	int rc = ml_store_open(dir, opts->flags, opts->map_bytes_initial,
-	                       opts->map_bytes_max, &lg->st, err);
+	int rc = ml_store_open(dir, opts->flags & ~ML_OPEN_SUMMARIES,
+	                       opts->map_bytes_initial, opts->map_bytes_max,
+	                       &lg->st, err);
 	if (rc == 0)
 		rc = ml_migrate_open(lg->st, err); /* before anything reads */
 	ML_ASSERT(rc != 0 || lg->st->format_version == ML_FORMAT_VERSION);
@@ -120,6 +139,8 @@ int ml_ledger_open(const char *dir, const struct ml_open_opts *opts,
 	ml_evidx_batch_init(&lg->evidx);
 	if (rc == 0)
 		rc = ml_state_new(lg->st, &lg->state);
+	if (rc == 0 && (opts->flags & ML_OPEN_SUMMARIES))
+		rc = ml_ledger_keep_summaries(lg);
 	if (rc != 0) {
 		if (err != NULL && err->code == 0)
 			ml_fail(err, rc, -1, NULL, "cannot open %s: %s", dir,
@@ -141,6 +162,7 @@ void ml_ledger_close(struct ml_ledger *lg)
 	if (lg == NULL)
 		return;
 	ml_state_free(lg->state);
+	ml_summaries_free(lg->summaries);
 	ml_log_writer_free(&lg->writer);
 	ml_evidx_batch_free(&lg->evidx);
 	for (size_t i = 0; i < lg->read_pooled; i++)
@@ -160,6 +182,11 @@ int ml_ledger_trace_prefetch(struct ml_ledger *lg)
 struct ml_store *ml_ledger_store(struct ml_ledger *lg)
 {
 	return lg->st;
+}
+
+struct ml_summaries *ml_ledger_summaries(struct ml_ledger *lg)
+{
+	return lg->summaries;
 }
 
 int ml_ledger_write_begin(struct ml_ledger *lg, struct ml_wtxn **out)

@@ -37,6 +37,8 @@ static inline int ml_ledger_read_begin_txn(struct ml_ledger *lg, MDB_txn **txn)
 	return rc;
 }
 
+struct ml_summaries;
+
 /* ml_ledger_read_end without keeping the transaction in the pool: it is
  * aborted, so its LMDB reader slot is free at once. For the trace's
  * prefetch walkers (ml_prefetch.c): sixteen pooled transactions would
@@ -55,5 +57,8 @@ int ml_ledger_trace_prefetch(struct ml_ledger *lg);
  * map's are released (ML_MAP_RESIDENT_BYTES_MAX when opened; the unit
  * tests set 1 or UINT64_MAX). */
 void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes);
+
+/* The summaries the ledger keeps (ML_OPEN_SUMMARIES), or NULL. */
+struct ml_summaries *ml_ledger_summaries(struct ml_ledger *lg);
 
 #endif /* ML_LEDGER_INTERNAL_H */

@@ -72,8 +72,8 @@
  * with none, 102 with 2, 97 with 4, 60 with 8, 49 with 16 and 39 with 32
  * (docs/performance.md, 2026-12-03 h-par): the disk's reads per second
  * set it. 16, not 32: each walker holds one of LMDB's 126 reader slots
- * until the process exits, and eight cold traces at once, not four,
- * then fill the table (another reader's transaction would fail). */
+ * while it walks (ml_ledger_read_drop gives it back), so several cold
+ * traces at once still leave other readers slots to spare. */
 #define ML_PREFETCH_THREADS 16
 
 /* Accounts the prefetch's probe walks before it takes a trace's pages to
@@ -81,6 +81,14 @@
  * and two with. Warm, the probe walks them twice: 3 of a grant's
  * accounts. */
 #define ML_PREFETCH_PROBE_ACCOUNTS 3
+
+/* Grants whose deadlines/repayments summaries a ledger handle keeps
+ * (ml_summary.h: one slot per grant number modulo this). A real ledger
+ * has tens of grants; two grants sharing a slot only replace each
+ * other's summary (and share their change stamps: a change to one makes
+ * the other's be built again), never answer for each other. Each kept
+ * summary is a few KiB (its claims, legal entities, conditions). */
+#define ML_SUMMARY_GRANTS_MAX 64
 
 /* Names (party and grant ids → numbers) the writer's cache remembers:
  * 2^20 holds every name of any real ledger (ML_PARTIES_MAX and

@@ -415,6 +415,23 @@ static int ml_claims_of(struct ml_apply *a)
 	return rc;
 }
 
+/* Tells the state's listener each grant a money event changes: the
+ * one it names, the one it carries over to, every posting's (a post's
+ * claim on its parent's pool). A grant may be told more than once. */
+static void ml_money_changes(const struct ml_apply *a,
+                             const struct ml_postings *ps)
+{
+	ml_change_fn fn = a->s->on_change;
+	void *arg = a->s->on_change_arg;
+	if (fn == NULL)
+		return;
+	fn(arg, a->r.grant, a->ev->seq);
+	if (a->r.to_grant != 0)
+		fn(arg, a->r.to_grant, a->ev->seq);
+	for (int i = 0; i < ps->n; i++)
+		fn(arg, ps->p[i].grant_no, a->ev->seq);
+}
+
 static int ml_apply_money(struct ml_apply *a)
 {
 	int rc = ml_resolve_money(a);
@@ -425,11 +442,31 @@ static int ml_apply_money(struct ml_apply *a)
 	struct ml_postings ps;
 	ml_postings_of(a->ev, &a->r, &ps);
 	if (rc == 0)
+		ml_money_changes(a, &ps);
+	if (rc == 0)
 		rc = ml_apply_postings(a, &ps, a->ev->date, a->ev->seq, +1);
 	if (rc == 0)
 		rc = ml_claims_of(a);
 	ml_resolved_free(&a->r);
 	return rc;
+}
+
+/* Is t applied by ml_apply_money (the default of ml_state_apply's
+ * switch), which tells its listener the grants it changes? */
+static bool ml_goes_to_money(enum ml_type t)
+{
+	switch (t) {
+	case ML_TYPE_PARTY:
+	case ML_TYPE_GRANT:
+	case ML_TYPE_CLOSE:
+	case ML_TYPE_REPORT:
+	case ML_TYPE_CORRECTION:
+	case ML_TYPE_CONFIRM:
+	case ML_TYPE_LAPSE:
+		return false;
+	default:
+		return true;
+	}
 }
 
 int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
@@ -447,6 +484,8 @@ int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
 	a.ev = ev;
 	a.index = index;
 	a.err = err;
+	if (s->on_change != NULL && !ml_goes_to_money(ev->type))
+		s->on_change(s->on_change_arg, 0, ev->seq); /* everything */
 	switch (ev->type) {
 	case ML_TYPE_PARTY:
 		return ml_apply_party(&a);

@@ -99,6 +99,12 @@ void ml_state_free(struct ml_state *s)
 	free(s);
 }
 
+void ml_state_on_change(struct ml_state *s, ml_change_fn fn, void *arg)
+{
+	s->on_change = fn;
+	s->on_change_arg = arg;
+}
+
 int ml_state_write_begin(struct ml_state *s, MDB_txn *txn)
 {
 	int rc =
@@ -634,6 +640,7 @@ static int ml_walk_begin(struct ml_store *st, MDB_txn *txn, bool act,
 	w->grant_no = grant_no;
 	w->party_no = party_no;
 	w->cur = NULL;
+	w->later = false;
 	int rc = act ? ml_act_count(st, txn, &w->last_no)
 	             : ml_state_count(st, txn, ML_NAME_PARTY, &w->last_no);
 	w->next_no = w->last_no > 0 ? 1 : 0;
@@ -686,6 +693,8 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
 		w->next_no = n == UINT32_MAX ? 0 : n + 1;
 	else
 		w->next_no = n;
+	if (memcmp(next, s.prefix, owner) == 0 && n == *no)
+		w->later = true; /* this series has a record ≥ as_of */
 	if (w->next_no > w->last_no)
 		w->next_no = 0; /* no number given after last_no */
 	ML_ASSERT(w->next_no == 0 || w->next_no > *no);
@@ -890,6 +899,32 @@ int ml_state_reports(struct ml_store *st, MDB_txn *txn, const struct ml_view *v,
 	struct ml_report_walk w = {fn, arg};
 	return ml_index_walk(st, txn, ML_DB_REPORTS, v, grant_no, party_no,
 	                     ml_report_each, &w);
+}
+
+int ml_state_reports_from(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          ml_day day, bool *any)
+{
+	unsigned char start[16];
+	ml_acct_prefix(start, grant_no, 0); /* grant ‖ party 0 ‖ seq 0 */
+	ml_be64_put(start + 8, 0);
+	MDB_cursor *cur;
+	*any = false;
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_REPORTS], &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	MDB_val kv = {16, start}, val;
+	rc = mdb_cursor_get(cur, &kv, &val, MDB_SET_RANGE);
+	while (rc == 0 && !*any && kv.mv_size == 16 &&
+	       memcmp(kv.mv_data, start, 4) == 0) {
+		if (val.mv_size < 4)
+			rc = ML_E_CORRUPT;
+		else if ((ml_day)ml_be32_get(val.mv_data) >= day)
+			*any = true;
+		else
+			rc = mdb_cursor_get(cur, &kv, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,

@@ -159,6 +159,15 @@ void ml_state_batch_end(struct ml_state *s);
 int ml_state_apply(struct ml_state *s, MDB_txn *txn, struct ml_event *ev,
                    int32_t index, struct ml_errinfo *err);
 
+/* Told by ml_state_apply, before it writes, of what an event changes:
+ * fn(arg, grant_no, seq) once per grant a money event posts to (its
+ * postings' grants, the grant it names), fn(arg, 0, seq) for any other
+ * event (a definition, close, correction, report, confirm, lapse: they
+ * reach beyond one grant's accounts). For the summaries a long-lived
+ * ledger keeps (ml_summary.h); fn NULL (the default) tells no one. */
+typedef void (*ml_change_fn)(void *arg, uint32_t grant_no, uint64_t seq);
+void ml_state_on_change(struct ml_state *s, ml_change_fn fn, void *arg);
+
 /* --- lookups (any transaction; returned strings live until it ends) --- */
 
 enum ml_name_kind { ML_NAME_PARTY = 'p', ML_NAME_GRANT = 'g' };
@@ -284,6 +293,9 @@ struct ml_walk {
 	uint32_t next_no; /* the number looked at next; 0: the walk is done */
 	uint32_t last_no; /* the highest number given (parties, activities):
 	                     no series after it, so no seek to find none */
+	bool later;       /* a series walked has a record dated on or after
+	               as_of (its seek landed inside it): the totals may
+	               differ at a later date */
 };
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            struct ml_walk *w);
@@ -345,6 +357,11 @@ int ml_state_event_root(struct ml_store *st, MDB_txn *txn, uint64_t seq,
 int ml_state_correction_effect(struct ml_store *st, MDB_txn *txn,
                                uint64_t c_seq, uint64_t *root_seq, ml_day *day,
                                int *sign);
+
+/* *any = has grant_no a report (of any party, counting or not) dated on
+ * or after day? */
+int ml_state_reports_from(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                          ml_day day, bool *any);
 
 /* Is a counting report for (grant_no, party_no) visible in v? */
 int ml_state_has_report(struct ml_store *st, MDB_txn *txn,

@@ -23,7 +23,9 @@ struct ml_state {
 	MDB_txn *batch_txn;
 	MDB_cursor *cur[ML_SERIES_DBS]; /* acct, edge, act */
 	struct ml_tails *tails;
-	bool tails_on; /* this batch holds series in memory */
+	bool tails_on;          /* this batch holds series in memory */
+	ml_change_fn on_change; /* ml_state_on_change; NULL = none */
+	void *on_change_arg;
 };
 
 /* The highest activity number given (0 when none): ml_acts.c. */

@@ -57,6 +57,11 @@ struct ml_read;
  * around it that a B-tree seek never uses (docs/performance.md,
  * h-tr). Not for a scan (export, verify) nor for medeld. */
 #define ML_OPEN_POINT_READS 4u
+/* A long-lived reader (medeld): keep, per grant, what the deadlines and
+ * repayments answers read of its accounts, for the next answer at the
+ * same date until a commit changes the grant (ml_summary.h). Not for a
+ * process that answers once. */
+#define ML_OPEN_SUMMARIES 8u
 
 /* ml_open_opts.trace_prefetch: no prefetch (0), or threads when the
  * trace's first account came from disk (ML_PREFETCH_AUTO). */
@@ -64,7 +69,8 @@ struct ml_read;
 #define ML_PREFETCH_AUTO (-1)
 
 struct ml_open_opts {
-	unsigned flags; /* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS */
+	/* ML_OPEN_EXCLUSIVE, _NO_CREATE, _POINT_READS, _SUMMARIES */
+	unsigned flags;
 	/* A trace's pages faulted in by several threads before it walks
 	 * them (ml_prefetch.h), for a process that asks one answer and
 	 * exits (medel trace): ML_PREFETCH_OFF (medeld, which must not

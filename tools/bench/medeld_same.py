@@ -9,8 +9,13 @@ in DATA (a directory holding data.mdb, e.g. loaded from `bench_gen_ledger
 answers — balances (every account, and per party), trace, repayments,
 deadlines and statement, for every grant and legal entity of the ledger,
 at N as_of dates spread over the ledger's years and with a known_at —
-and compares the bodies byte for byte. Prints how many answers were
-compared and the first difference; exits 1 on any difference.
+and compares the bodies byte for byte. Also at "today" (no as_of) and
+at the last day medel can write (2199-12-31), the views medeld's kept
+summaries answer (ledger/ml_summary.h): deadlines and repayments are
+asked there before and after a few commits (the same events POSTed to
+both), so a summary a commit failed to make stale shows as a
+difference. Prints how many answers were compared and the first
+difference; exits 1 on any difference.
 
 A change meant to make an answer faster must leave its bytes alone: this
 is the check for it, against the binary of the commit before.
@@ -29,6 +34,7 @@ import time
 import urllib.request
 
 TOKEN = "same-read-token"
+WRITE_TOKEN = "same-write-token"
 
 
 class Medeld:
@@ -43,7 +49,10 @@ class Medeld:
         tokens = os.path.join(self.dir, "tokens")
         with open(tokens, "w") as f:
             f.write("read same-reader "
-                    f"{hashlib.sha256(TOKEN.encode()).hexdigest()}\n")
+                    f"{hashlib.sha256(TOKEN.encode()).hexdigest()}\n"
+                    "write same-writer "
+                    f"{hashlib.sha256(WRITE_TOKEN.encode()).hexdigest()}"
+                    "\n")
         self.log = os.path.join(self.dir, "medeld.log")
         self.proc = subprocess.Popen(
             [binary, "--data", self.dir, "--listen", "127.0.0.1:0",
@@ -69,6 +78,18 @@ class Medeld:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
+
+    def post(self, body):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/v1/events",
+            data=json.dumps(body).encode(), method="POST",
+            headers={"Authorization": "Bearer " + WRITE_TOKEN,
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -103,6 +124,54 @@ def queries(d, dates):
     return out
 
 
+def kept_views(d):
+    """Deadlines and repayments at the views medeld keeps summaries for
+    (no as_of: today; the last day), each asked twice."""
+    grants = [g["grant"] for g in json.loads(d.get("/v1/grants")[1])
+              ["grants"]]
+    out = []
+    for view in ("", "as_of=2199-12-31"):
+        sep = "&" if view else ""
+        out += [f"/v1/deadlines?{view}"] * 2
+        out += [f"/v1/repayments?grant={g}{sep}{view}" for g in grants] * 2
+    return out
+
+
+def commits(d):
+    """Batches that change the grants' deadlines and repayments: per
+    grant, an allocation with a claim_by from its payer to a party and a
+    payout of part of it (today; refused alike by both if the rules say
+    no), then a report of the party."""
+    grants = json.loads(d.get("/v1/grants")[1])["grants"]
+    parties = [p["party"] for p in json.loads(d.get("/v1/parties")[1])
+               ["parties"]]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    out = []
+    for i, g in enumerate(grants[:4]):
+        to = parties[(7 * i + 3) % len(parties)]
+        if to == g.get("payer"):
+            continue
+        out.append([{"type": "allocation", "date": today,
+                     "grant": g["grant"], "from": g["payer"], "to": to,
+                     "amount": 1000 + i, "claim_by": today},
+                    {"type": "payout", "date": today, "grant": g["grant"],
+                     "from": g["payer"], "to": to, "amount": 400 + i}])
+        out.append({"type": "report", "date": today, "grant": g["grant"],
+                    "party": to})
+    return out
+
+
+def same(a, b, qs, statuses):
+    for q in qs:
+        x, y = a.get(q), b.get(q)
+        statuses[x[0]] = statuses.get(x[0], 0) + 1
+        if x != y:
+            print(f"DIFFERENT: {q}\n  before {x[0]} {x[1][:300]}\n"
+                  f"  after  {y[0]} {y[1][:300]}")
+            return False
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("before")
@@ -115,17 +184,24 @@ def main():
     try:
         a = Medeld(os.path.abspath(args.before), args.data, work)
         b = Medeld(os.path.abspath(args.after), args.data, work)
-        qs = queries(a, args.dates)
-        statuses = {}
-        for q in qs:
-            x, y = a.get(q), b.get(q)
-            statuses[x[0]] = statuses.get(x[0], 0) + 1
+        qs = queries(a, args.dates) + kept_views(a)
+        statuses, posted, n = {}, {}, 0
+        if not same(a, b, qs, statuses):
+            return 1
+        n += len(qs)
+        for body in commits(a):
+            x, y = a.post(body), b.post(body)
+            posted[x] = posted.get(x, 0) + 1
             if x != y:
-                print(f"DIFFERENT: {q}\n  before {x[0]} {x[1][:300]}\n"
-                      f"  after  {y[0]} {y[1][:300]}")
+                print(f"POST answered {x} before, {y} after: {body}")
                 return 1
-        print(f"{len(qs)} answers byte for byte the same "
-              f"(statuses {statuses})")
+            kq = kept_views(a)
+            if not same(a, b, kq, statuses):
+                return 1
+            n += len(kq)
+        print(f"{n} answers byte for byte the same "
+              f"(statuses {statuses}; POSTs between the last "
+              f"{n - len(qs)}: {posted})")
         return 0
     finally:
         for d in (a, b):
