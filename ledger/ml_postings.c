@@ -216,6 +216,29 @@ static void ml_postings_distribution(const struct ml_event *ev,
 	}
 }
 
+/* Whether out posts to an account (not an edge) of grant g. */
+static bool ml_posts_account_of(const struct ml_postings *out, uint32_t g)
+{
+	for (int i = 0; i < out->n; i++)
+		if (!out->p[i].edge && out->p[i].grant_no == g)
+			return true;
+	return false;
+}
+
+/* Every edge posting comes with an account posting of the same event
+ * and grant, so of the same date: the kept summaries of deadlines and
+ * repayments rely on it (ml_summary.h, "settled": an edge's records
+ * are dated on its accounts' dates). Cheap: every type that posts to an
+ * edge posts an account of the grant among its first two groups. */
+static bool ml_edges_have_accounts(const struct ml_postings *out)
+{
+	for (int i = 0; i < out->n; i++)
+		if (out->p[i].edge &&
+		    !ml_posts_account_of(out, out->p[i].grant_no))
+			return false;
+	return true;
+}
+
 void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
                     struct ml_postings *out)
 {
@@ -262,6 +285,7 @@ void ml_postings_of(const struct ml_event *ev, const struct ml_resolved *r,
 	default: /* party, report, correction, close: no money */
 		break;
 	}
+	ML_ASSERT(ml_edges_have_accounts(out));
 }
 
 /* Shares of 0 make no allocation: they are left out here. */
