@@ -25,11 +25,16 @@ CONNS = 1000
 NOFILE = 4096
 GROWTH_MAX_KIB = 64 * 1024
 # What a second round may keep: the heap's fragmentation after 1 000
-# connections opened at once and closed in another order. Measured on
-# 2026-12-02 (Debug, a loaded and a quiet machine): 0 to 1 400 KiB kept
-# by round 2, 1 MiB failed one run in three; 1 000 sequential
-# connections keep nothing (docs/reliability.md, "Attacks").
-BACK_KIB = 2048
+# connections opened at once and closed in another order, and whatever
+# part of libevent's per-descriptor entries the first round happened not
+# to pin (below). Measured 2026-12-02 (Debug): 0 to 1 400 KiB kept by
+# round 2. 2026-12-03 (stop 22; docs/reliability.md, "Attacks"): the
+# first round sometimes keeps only 0.4-1.1 MiB and the second then
+# 2.6-2.8 MiB; after both, both builds (before and after that stop)
+# stand at 2.0-5.0 MiB, and a third round adds at most 0.2 MiB. So a round may
+# keep up to 4 MiB, as the docstring says, and the two together no more
+# than FIRST_KEPT_KIB.
+BACK_KIB = 4096
 BACK_S = 10
 FIRST_KEPT_KIB = 8 * 1024
 HEAD = (b"POST /v1/events HTTP/1.1\r\nHost: x\r\n"
@@ -104,13 +109,20 @@ class Memory(MedeldTestCase):
                   f"{during} KiB when all were answered, {after} KiB "
                   f"{back_s:.2f} s after they closed", file=sys.stderr)
             self.assertLessEqual(peak - base, GROWTH_MAX_KIB)
-        # The first round leaves what libevent keeps per descriptor
-        # number it has seen (bounded by ulimit -n, not by the attack);
-        # from then on a round gives back all it took.
-        self.assertLessEqual(rounds[0][3], rounds[0][0] + FIRST_KEPT_KIB)
+        # The rounds leave what libevent keeps per descriptor number it
+        # has seen (bounded by ulimit -n, not by the attack) and the
+        # heap's fragmentation around it: up to FIRST_KEPT_KIB in all,
+        # most often in the first round, sometimes in the second; a
+        # round that kept more than BACK_KIB, or two that kept more
+        # than FIRST_KEPT_KIB together, hold what they should have
+        # given back.
+        first_base = rounds[0][0]
+        self.assertLessEqual(rounds[0][3], first_base + FIRST_KEPT_KIB)
         base, _, _, after, _ = rounds[1]
         self.assertLessEqual(after, base + BACK_KIB,
                              f"not back within {BACK_S} s")
+        self.assertLessEqual(after, first_base + FIRST_KEPT_KIB,
+                             "two rounds kept more than one may")
 
     def test_memory_of_read_bodies_goes_back(self):
         """Three 8 MiB bodies a write token may send (bad JSON: 400 once
