@@ -67,6 +67,17 @@ void tl_close(struct ml_ledger *lg, const char *dir)
 	tl_rmtree(dir);
 }
 
+ml_day tl_day(const char *text)
+{
+	ml_day d = 0;
+	char why[128];
+	if (ml_date_parse(text, strlen(text), &d, why, sizeof why) != 0) {
+		fprintf(stderr, "bad date in test: %s (%s)\n", text, why);
+		exit(2);
+	}
+	return d;
+}
+
 int tl_append(struct ml_ledger *lg, const char *json, struct ml_errinfo *err,
               uint64_t *seq_out)
 {

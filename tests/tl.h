@@ -29,6 +29,10 @@ struct ml_ledger *tl_open_with(char *dir_buf, const char *tag,
 /* Closes lg and removes its directory. */
 void tl_close(struct ml_ledger *lg, const char *dir);
 
+/* The day of a YYYY-MM-DD written in a test (aborts the test program
+ * when it is not a date: the test itself is wrong). */
+ml_day tl_day(const char *text);
+
 /* Appends the events in json (an object or array) as one batch. Returns
  * the ML code; err, when not NULL, gets the details; seq_out (may be
  * NULL) the last seq stored. */

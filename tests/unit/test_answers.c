@@ -52,20 +52,11 @@ static void add(struct ml_ledger *lg, const char *json)
 	free(d);
 }
 
-static ml_day day(const char *text)
-{
-	ml_day d = 0;
-	char why[128];
-	if (ml_date_parse(text, strlen(text), &d, why, sizeof why) != 0)
-		MT_FAIL_AT("bad date %s", text);
-	return d;
-}
-
 static struct ml_query qy(const char *as_of)
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = day(as_of);
+	q.as_of = tl_day(as_of);
 	return q;
 }
 
@@ -568,12 +559,12 @@ static void test_trace(void)
 	             "'carried_out':0,'held':20000,'activities':[" ACT_ASN
 	             "," NODE_FSN "," NODE_SKR "]," EDGES_MALMO "}");
 	/* Before the first event of the grant. */
-	q.as_of = day("2020-01-31");
+	q.as_of = tl_day("2020-01-31");
 	CHECK_ANSWER(lg, ml_answer_trace, &q,
 	             "{'grant':'ph-2020','as_of':'2020-01-31','nodes':[],"
 	             "'edges':[]}");
 	/* Mid-year: two expenses, no later ones; only the payouts so far. */
-	q.as_of = day("2020-06-30");
+	q.as_of = tl_day("2020-06-30");
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
 	               "{'party':'malmo-asn','received':1500000,'returned':0,"
 	               "'carried_in':0,'paid_out':0,'spent':1300000,"
@@ -591,7 +582,7 @@ static void test_trace(void)
 	               "'kind':'payout','amount':3000000}]}");
 	/* Known before the double expense's correction: it counts, as
 	 * an activity of its own. */
-	q.as_of = day("2021-01-15");
+	q.as_of = tl_day("2021-01-15");
 	q.has_known_at = true;
 	q.known_at_us = recorded_at(lg, 34);
 	CHECK_CONTAINS(lg, ml_answer_trace, &q,
@@ -639,15 +630,15 @@ static void test_repayments(void)
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2021-01-15'," REPAY_GRANTS REPAY_ROWS(
 	                 "ok", "due", "due") "}");
-	q.as_of = day("2020-12-31"); /* use_by not passed: open */
+	q.as_of = tl_day("2020-12-31"); /* use_by not passed: open */
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2020-12-31'," REPAY_GRANTS REPAY_ROWS(
 	                 "open", "open", "open") "}");
-	q.as_of = day("2021-03-31"); /* the repay_by day itself: due */
+	q.as_of = tl_day("2021-03-31"); /* the repay_by day itself: due */
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2021-03-31'," REPAY_GRANTS REPAY_ROWS(
 	                 "ok", "due", "due") "}");
-	q.as_of = day("2021-04-01");
+	q.as_of = tl_day("2021-04-01");
 	CHECK_ANSWER(lg, ml_answer_repayments, &q,
 	             "{'as_of':'2021-04-01'," REPAY_GRANTS REPAY_ROWS(
 	                 "ok", "overdue", "overdue") "}");
@@ -1303,7 +1294,7 @@ static void test_repayments_views(void)
 	                 "400000", "0", "ok") "],'total_outstanding':0}");
 	/* grant=G covers its posts. */
 	q.grant = "ph-2020";
-	q.as_of = day("2021-07-01");
+	q.as_of = tl_day("2021-07-01");
 	CHECK_CONTAINS(lg, ml_answer_repayments, &q,
 	               GRANTS_2020("2021-06-30", "2021-09-30"),
 	               RROW(POST, "storsthlm", "2000000", "0", "500000",
@@ -1762,7 +1753,7 @@ static void test_trace_long_activity(void)
 	         "'amount':5}]",
 	         act, unit);
 	CHECK_CONTAINS(lg, ml_answer_trace, &q, want);
-	q.as_of = day("2020-12-31");
+	q.as_of = tl_day("2020-12-31");
 	snprintf(want, 4096,
 	         "'activities':[{'activity':'%s','amount':20},{'activity':'%s',"
 	         "'unit':'%s','amount':35}]",

@@ -56,21 +56,10 @@ static int64_t ex_clock(void *arg)
 	return ex_now_us;
 }
 
-static ml_day ex_day(const char *text)
-{
-	ml_day d = 0;
-	char why[128];
-	if (ml_date_parse(text, strlen(text), &d, why, sizeof why) != 0) {
-		fprintf(stderr, "bad date in test: %s\n", text);
-		exit(2);
-	}
-	return d;
-}
-
 /* µs at 00:00:00Z of a date. */
 static int64_t ex_time(const char *date)
 {
-	return ml_day_start_us(ex_day(date));
+	return ml_day_start_us(tl_day(date));
 }
 
 static struct ml_ledger *ex_open(char *dir, const char *tag)
@@ -215,7 +204,7 @@ static cJSON *ex_ask(struct ml_ledger *lg, ex_answer_fn fn, const char *as_of,
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day(as_of);
+	q.as_of = tl_day(as_of);
 	q.grant = grant;
 	return ex_ask_q(lg, fn, &q);
 }
@@ -225,7 +214,7 @@ static cJSON *ex_repayments_year(struct ml_ledger *lg, const char *as_of,
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day(as_of);
+	q.as_of = tl_day(as_of);
 	q.year = year;
 	return ex_ask_q(lg, ml_answer_repayments, &q);
 }
@@ -294,7 +283,7 @@ static struct ml_totals ex_account(struct ml_ledger *lg, const char *as_of,
 	struct ml_store *st = ml_ledger_store(lg);
 	uint32_t gno = 0, pno = 0;
 	bool exists = false;
-	struct ml_view v = {.as_of = ex_day(as_of), .known = false};
+	struct ml_view v = {.as_of = tl_day(as_of), .known = false};
 	if (ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c(grant), &gno) ||
 	    ml_state_lookup(st, txn, ML_NAME_PARTY, ml_str_c(party), &pno) ||
 	    gno == 0 || pno == 0 ||
@@ -679,7 +668,7 @@ static void malmo_check_repayments(struct ml_ledger *lg)
 	 * not again for each committee it passed through. */
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day("2021-04-01");
+	q.as_of = tl_day("2021-04-01");
 	q.grant = PH20;
 	q.party = "malmo";
 	q.rollup = true;
@@ -722,7 +711,7 @@ static cJSON *ex_statement(struct ml_ledger *lg, const char *party,
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day(as_of);
+	q.as_of = tl_day(as_of);
 	q.party = party;
 	q.grant = grant;
 	return ex_ask_q(lg, ml_answer_statement, &q);
@@ -916,7 +905,7 @@ static void test_malmo_known_at(void)
 
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day("2021-04-01");
+	q.as_of = tl_day("2021-04-01");
 	q.grant = PH20;
 	cJSON *now = ex_ask_q(lg, ml_answer_repayments, &q);
 	ex_check_repay_row(now, PH20, "malmo", "overdue", 180000 * KR,
@@ -1231,7 +1220,7 @@ static void stockholm_check_balance(struct ml_ledger *lg, const char *as_of,
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day(as_of);
+	q.as_of = tl_day(as_of);
 	q.grant = P12;
 	q.party = "stockholm";
 	q.rollup = rollup;
@@ -1331,7 +1320,7 @@ static cJSON *skl_balance(struct ml_ledger *lg, const char *as_of)
 {
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = ex_day(as_of);
+	q.as_of = tl_day(as_of);
 	q.party = SKL_LAN;
 	return ex_ask_q(lg, ml_answer_balances, &q);
 }

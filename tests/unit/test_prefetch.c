@@ -33,15 +33,6 @@ static const char *const dates[] = {"2012-06-30", "2014-12-31", "2020-06-30",
 #define N_GRANTS (sizeof grants / sizeof grants[0])
 #define N_DATES  (sizeof dates / sizeof dates[0])
 
-static ml_day day(const char *text)
-{
-	ml_day d = 0;
-	char why[128];
-	if (ml_date_parse(text, strlen(text), &d, why, sizeof why) != 0)
-		MT_FAIL_AT("bad date %s", text);
-	return d;
-}
-
 /* Appends each line of docs/examples/name as a batch of its own. */
 static void load(struct ml_ledger *lg, const char *name)
 {
@@ -82,7 +73,7 @@ static char *trace_text(struct ml_ledger *lg, struct ml_read *rd,
 	cJSON *doc = NULL;
 	ml_query_init(&q);
 	q.grant = grant;
-	q.as_of = day(date);
+	q.as_of = tl_day(date);
 	q.posts = posts;
 	ml_errinfo_clear(&err);
 	if (ml_answer_trace(lg, rd, &q, &doc, &err) != 0) {
@@ -151,7 +142,7 @@ static void test_readers_full(const char *dir)
 	         g != 0);
 	MT_CHECK(ml_state_count(st, txn, ML_NAME_PARTY, &parties) == 0);
 	MT_REQUIRE(parties >= 8);
-	ml_day at = day("2021-04-01");
+	ml_day at = tl_day("2021-04-01");
 	/* full first: a walker ends its transaction and frees its slot,
 	 * so a later walker would get it */
 	while (n_held < 512 &&
@@ -201,7 +192,7 @@ static void test_slots_given_back(const char *dir)
 	                         &g) == 0 &&
 	         g != 0);
 	size_t before = slots_free(st);
-	MT_CHECK_INT(ml_prefetch_trace(lg, txn, &g, 1, day("2021-04-01"), 8),
+	MT_CHECK_INT(ml_prefetch_trace(lg, txn, &g, 1, tl_day("2021-04-01"), 8),
 	             8);
 	MT_CHECK_INT(slots_free(st), before);
 	ml_ledger_read_end(lg, ml_read_of(txn));

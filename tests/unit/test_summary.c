@@ -110,15 +110,6 @@ static int pick(struct run *r, int n)
 	return (int)(next(r) % (uint64_t)n);
 }
 
-static ml_day day_of(const char *text)
-{
-	ml_day d = 0;
-	char why[128];
-	if (ml_date_parse(text, strlen(text), &d, why, sizeof why) != 0)
-		MT_FAIL_AT("bad date %s", text);
-	return d;
-}
-
 static const char *fmt_day(ml_day d, char *buf)
 {
 	return ml_date_format(d, buf, ML_DATE_TEXT_MAX);
@@ -377,10 +368,10 @@ static void test_kept_against_walk(void)
 	r.kept = tl_open_with(dk, "summary-kept", &opts);
 	r.walk = tl_open(dw, "summary-walk");
 	r.rng = env_u64("MEDEL_SUMMARY_SEED", SEED_DEFAULT) * 2 + 1;
-	r.day_lo = day_of("2020-01-15");
-	r.day_hi = day_of("2021-04-30");
-	r.today = day_of("2021-06-01");
-	r.latest = day_of("2020-01-10");
+	r.day_lo = tl_day("2020-01-15");
+	r.day_hi = tl_day("2021-04-30");
+	r.today = tl_day("2021-06-01");
+	r.latest = tl_day("2020-01-10");
 	for (size_t i = 0; i < sizeof SETUP / sizeof *SETUP; i++)
 		MT_REQUIRE(append_both(&r, SETUP[i]));
 	long n = (long)env_u64("MEDEL_SUMMARY_EVENTS", EVENTS_DEFAULT);
@@ -429,7 +420,7 @@ static void test_old_reader(void)
 	        "\"amount\":300000}"));
 	struct ml_query q;
 	ml_query_init(&q);
-	q.as_of = day_of("2021-06-01");
+	q.as_of = tl_day("2021-06-01");
 	answer_fn fns[2] = {ml_answer_deadlines, ml_answer_repayments};
 	q.grant = GRANT[0];
 	for (int i = 0; i < 2; i++) {
