@@ -95,27 +95,23 @@ static int ml_act_account_known(struct ml_act_list *l, uint32_t g, uint32_t p)
 	return rc;
 }
 
+static int ml_act_push_day(uint32_t act_no, const int64_t *totals, void *arg)
+{
+	if (totals[ML_B_ENTRIES] <= 0)
+		return 0; /* no counting expense by then */
+	return ml_act_push_no(arg, act_no, totals[ML_B_SPENT]);
+}
+
 /* Pushes onto l each activity of account (g, p) with a counting expense
- * in the view, and its spending: a seek per activity (ml_walk). */
+ * in the view, and its spending: one seek, the account's activities' day
+ * record at as_of (ml_state_activities_at). */
 static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
 {
 	struct ml_ans *a = l->a;
 	if (a->v.known)
 		return ml_act_account_known(l, g, p);
-	struct ml_walk w;
-	uint32_t act = 0;
-	int rc = ml_state_walk_activities(a->st, a->txn, g, p, &w);
-	do {
-		struct ml_totals t;
-		bool exists = false;
-		if (rc == 0)
-			rc = ml_state_walk_next(a->st, a->txn, &a->v, &w, &act,
-			                        &t, &exists);
-		if (rc == 0 && exists)
-			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
-	} while (rc == 0 && act != 0);
-	ml_state_walk_end(&w);
-	return rc;
+	return ml_state_activities_at(a->st, a->txn, g, p, a->v.as_of,
+	                              ml_act_push_day, l);
 }
 
 static int ml_act_cmp(const void *x, const void *y)

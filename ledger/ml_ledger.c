@@ -380,7 +380,7 @@ static int ml_append_events(struct ml_wtxn *wt, MDB_txn *txn,
 		rc = ml_append_one(wt, txn, head, &events[i], (int32_t)i, opts,
 		                   &results[i], err);
 	if (rc == 0)
-		rc = ml_state_batch_flush(wt->lg->state);
+		rc = ml_state_batch_finish(wt->lg->state);
 	if (rc == 0)
 		rc = ml_evidx_batch_flush(wt->lg->st, txn, &wt->lg->evidx);
 	ml_evidx_batch_reset(&wt->lg->evidx);

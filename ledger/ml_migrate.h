@@ -25,6 +25,9 @@
  *   3 → 4  spending per activity: the act and actn databases created
  *          and filled, numbers from the log and entries from the
  *          account database (ml_migrate_acts.c).
+ *   4 → 5  each account's activities' day totals, one record a day: the
+ *          pday database created and filled from the act database, one
+ *          pass over it (ml_pday_build_all, ml_pday.h).
  *
  *   2 → 3  nothing to rewrite: format 3 adds buckets, event types and
  *          fields (conditional allocations) that a format-2 ledger has

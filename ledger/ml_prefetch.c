@@ -4,8 +4,9 @@
  *
  * The parties 1 ..= count are cut into slices of consecutive numbers,
  * one per walker; a walker walks, in each grant of the trace, the
- * accounts of its slice (ml_state_walk_range) and the activity series of
- * each account that exists at the date: the seeks of the trace's own
+ * accounts of its slice (ml_state_walk_range) and the activities' day
+ * record (ml_pday.h) of each account that exists at the date: the seeks
+ * of the trace's own
  * walk, so the pages it will touch. This thread is one of the walkers,
  * in the trace's own read transaction; each other one is a thread with
  * its own. All are joined before ml_prefetch_trace returns, so nothing
@@ -47,22 +48,20 @@ struct ml_slice {
 	int rc; /* 0: walked to its end */
 };
 
-/* Walks the activity series of account (g, p) at v's date. */
+static int ml_prefetch_none(uint32_t act_no, const int64_t *totals, void *arg)
+{
+	(void)act_no;
+	(void)totals;
+	(void)arg;
+	return 0;
+}
+
+/* Reads account (g, p)'s activities at v's date, as the trace will. */
 static int ml_prefetch_account(struct ml_store *st, MDB_txn *txn,
                                const struct ml_view *v, uint32_t g, uint32_t p)
 {
-	struct ml_walk w;
-	uint32_t act_no = 0;
-	int rc = ml_state_walk_activities(st, txn, g, p, &w);
-	do {
-		struct ml_totals t;
-		bool exists = false;
-		if (rc == 0)
-			rc = ml_state_walk_next(st, txn, v, &w, &act_no, &t,
-			                        &exists);
-	} while (rc == 0 && act_no != 0);
-	ml_state_walk_end(&w);
-	return rc;
+	return ml_state_activities_at(st, txn, g, p, v->as_of, ml_prefetch_none,
+	                              NULL);
 }
 
 /* Walks grant g's accounts of parties first_no ..= last_no at v's date,

@@ -213,6 +213,9 @@ static int ml_apply_one(struct ml_apply *a, const struct ml_posting *p,
 		ml_series_act(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
 		              p->b_no);
 		check = ml_check_none;
+		rc = ml_pday_note(&a->s->pday, p->grant_no, p->a_no, date);
+		if (rc != 0)
+			return rc;
 	} else if (p->edge) {
 		ml_series_edge(&s, a->st, a->txn, a->s, p->grant_no, p->a_no,
 		               p->b_no);

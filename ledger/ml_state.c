@@ -96,6 +96,7 @@ void ml_state_free(struct ml_state *s)
 		return;
 	ml_cache_free(s->cache);
 	ml_tails_free(s->tails);
+	ml_pday_forget(&s->pday, true);
 	free(s);
 }
 
@@ -172,9 +173,16 @@ int ml_state_batch_flush(struct ml_state *s)
 	return s != NULL && s->batch_txn != NULL ? ml_tails_flush(s->tails) : 0;
 }
 
+int ml_state_batch_finish(struct ml_state *s)
+{
+	int rc = ml_state_batch_flush(s);
+	return rc == 0 ? ml_pday_flush(s->st, s->batch_txn, &s->pday) : rc;
+}
+
 void ml_state_batch_end(struct ml_state *s)
 {
 	ml_tails_reset(s->tails);
+	ml_pday_forget(&s->pday, false);
 	for (int i = 0; i < ML_SERIES_DBS; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
@@ -631,36 +639,19 @@ int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	return rc;
 }
 
-static int ml_walk_begin(struct ml_store *st, MDB_txn *txn, bool act,
-                         uint32_t grant_no, uint32_t party_no,
-                         struct ml_walk *w)
-{
-	ML_ASSERT(grant_no != 0); /* numbers start at 1: 0 is "none" */
-	w->act = act;
-	w->grant_no = grant_no;
-	w->party_no = party_no;
-	w->cur = NULL;
-	w->later = false;
-	int rc = act ? ml_act_count(st, txn, &w->last_no)
-	             : ml_state_count(st, txn, ML_NAME_PARTY, &w->last_no);
-	w->next_no = w->last_no > 0 ? 1 : 0;
-	MDB_dbi dbi = st->dbi[act ? ML_DB_ACT : ML_DB_ACCT];
-	if (rc == 0)
-		rc = ml_error_from_mdb(mdb_cursor_open(txn, dbi, &w->cur));
-	return rc;
-}
-
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            struct ml_walk *w)
 {
-	return ml_walk_begin(st, txn, false, grant_no, 0, w);
-}
-
-int ml_state_walk_activities(struct ml_store *st, MDB_txn *txn,
-                             uint32_t grant_no, uint32_t party_no,
-                             struct ml_walk *w)
-{
-	return ml_walk_begin(st, txn, true, grant_no, party_no, w);
+	ML_ASSERT(grant_no != 0); /* numbers start at 1: 0 is "none" */
+	w->grant_no = grant_no;
+	w->cur = NULL;
+	w->later = false;
+	int rc = ml_state_count(st, txn, ML_NAME_PARTY, &w->last_no);
+	w->next_no = w->last_no > 0 ? 1 : 0;
+	if (rc == 0)
+		rc = ml_error_from_mdb(
+		    mdb_cursor_open(txn, st->dbi[ML_DB_ACCT], &w->cur));
+	return rc;
 }
 
 int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
@@ -675,16 +666,13 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
 		return 0;
 	struct ml_series s;
 	unsigned char next[ML_PREFIX_MAX];
-	if (w->act)
-		ml_series_act(&s, st, txn, NULL, w->grant_no, w->party_no, *no);
-	else
-		ml_series_acct(&s, st, txn, NULL, w->grant_no, *no);
+	ml_series_acct(&s, st, txn, NULL, w->grant_no, *no);
 	int rc = ml_entries_at_next(&s, w->cur, v->as_of, out, exists, next);
 	if (rc != 0)
 		return rc;
 	/* the key after as_of: this series goes on, or the next starts;
-	 * its owner (grant, or grant ‖ party) is the prefix but the last
-	 * word, the number walked */
+	 * its owner (the grant) is the prefix but the last word, the
+	 * number walked */
 	size_t owner = s.plen - 4;
 	uint32_t n = ml_be32_get(next + owner);
 	if (memcmp(next, s.prefix, owner) != 0)
@@ -699,6 +687,19 @@ int ml_state_walk_next(struct ml_store *st, MDB_txn *txn,
 		w->next_no = 0; /* no number given after last_no */
 	ML_ASSERT(w->next_no == 0 || w->next_no > *no);
 	return 0;
+}
+
+int ml_state_activities_at(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           uint32_t party_no, ml_day as_of, ml_activity_fn fn,
+                           void *arg)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_PDAY], &cur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	rc = ml_pday_at(cur, grant_no, party_no, as_of, fn, arg);
+	mdb_cursor_close(cur);
+	return rc;
 }
 
 void ml_state_walk_range(struct ml_walk *w, uint32_t first_no, uint32_t last_no)

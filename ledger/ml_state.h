@@ -146,9 +146,12 @@ int ml_state_write_begin(struct ml_state *s, MDB_txn *txn);
  * ML_TAILS_BATCH_MIN events or more, some day records and event chunks
  * are kept in memory meanwhile (ml_tails.h): batch_flush writes them, and
  * must succeed before txn commits; batch_end alone forgets them (for an
- * aborted batch). */
+ * aborted batch). batch_finish, after the batch's last event, flushes
+ * and then writes what is derived from the series: the activities' day
+ * records of each account the batch's expenses touched (ml_pday.h). */
 int ml_state_batch_begin(struct ml_state *s, MDB_txn *txn, size_t event_count);
 int ml_state_batch_flush(struct ml_state *s);
+int ml_state_batch_finish(struct ml_state *s);
 void ml_state_batch_end(struct ml_state *s);
 
 /* Checks ev (whose seq is already assigned) against the ledger in txn and,
@@ -272,37 +275,42 @@ int ml_state_activity(struct ml_store *st, MDB_txn *txn,
                       const struct ml_view *v, uint32_t grant_no,
                       uint32_t party_no, uint32_t act_no, struct ml_totals *out,
                       bool *exists);
+/* Calls fn(act_no, totals, arg) for each activity of account (grant_no,
+ * party_no) whose series has a day on or before as_of, in number order,
+ * with the series' totals at as_of (ML_BUCKETS: SPENT and ENTRIES among
+ * them; ENTRIES 0 when no expense counts there); non-zero from fn stops
+ * and is returned. One seek: the account's record in the pday database
+ * (ml_pday.h). For a view that is not known (a known view scans). */
+typedef int (*ml_activity_fn)(uint32_t act_no, const int64_t *totals,
+                              void *arg);
+int ml_state_activities_at(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
+                           uint32_t party_no, ml_day as_of, ml_activity_fn fn,
+                           void *arg);
 /* Walks the activities of account (grant_no, party_no) in number order:
  * *act_no = the next after *act_no (start with 0); 0 when done. */
 int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            uint32_t party_no, uint32_t *act_no);
-/* A walk over the accounts of a grant, or the activities of an account,
- * with their totals at as_of, for a view that is not known (a known view
- * scans entries: ml_state_next_account, _next_activity, _account,
- * _activity). The series walked lie side by side in key order, so one
- * kept cursor serves them all, and the seek to one's day at as_of also
+/* A walk over the accounts of a grant with their totals at as_of, for a
+ * view that is not known (a known view scans entries:
+ * ml_state_next_account, _account). The series walked lie side by side
+ * in key order, so one kept cursor serves them all, and the seek to one's day at as_of also
  * shows where the next one starts when it holds nothing later: a seek
  * per series, and one per run of numbers without a series, where
  * finding the next series and then its day took two per series (and a
  * leaf page each, which is most of a trace's cost). */
 struct ml_walk {
 	MDB_cursor *cur;
-	bool act; /* the activities of (grant_no, party_no); else the
-	             accounts of grant_no */
-	uint32_t grant_no, party_no;
+	uint32_t grant_no;
 	uint32_t next_no; /* the number looked at next; 0: the walk is done */
-	uint32_t last_no; /* the highest number given (parties, activities):
-	                     no series after it, so no seek to find none */
+	uint32_t last_no; /* the highest party number given: no series
+	                     after it, so no seek to find none */
 	bool later;       /* a series walked has a record dated on or after
 	               as_of (its seek landed inside it): the totals may
 	               differ at a later date */
 };
 int ml_state_walk_accounts(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            struct ml_walk *w);
-int ml_state_walk_activities(struct ml_store *st, MDB_txn *txn,
-                             uint32_t grant_no, uint32_t party_no,
-                             struct ml_walk *w);
-/* *no = the next party or activity number looked at, in increasing
+/* *no = the next party number looked at, in increasing
  * order (0: the walk is done), with its totals at v's as_of; *exists
  * false when none counts there, which includes a number without a
  * series. Errors: storage errors, ML_E_CORRUPT. */

@@ -24,6 +24,8 @@
 #include "ml_limits.h"
 #include "ml_reading.h"
 
+static_assert(ML_DB_COUNT <= ML_DBS_MAX, "LMDB opens every database");
+
 static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_META] = "meta",       [ML_DB_LOG] = "log",
     [ML_DB_IDS] = "ids",         [ML_DB_NAMES] = "names",
@@ -32,7 +34,7 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_CORR] = "corr",       [ML_DB_CLOSE] = "close",
     [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
     [ML_DB_EVIDX] = "evidx",     [ML_DB_ACT] = "act",
-    [ML_DB_ACTN] = "actn",
+    [ML_DB_ACTN] = "actn",       [ML_DB_PDAY] = "pday",
 };
 
 /* mdb_dbi_open's flags of each database beyond MDB_CREATE (none now;
@@ -43,6 +45,8 @@ static const unsigned ml_db_flags[ML_DB_COUNT] = {0};
  * it until ml_migrate_open creates it. */
 static unsigned ml_db_since(int i)
 {
+	if (i == ML_DB_PDAY)
+		return 5;
 	if (i == ML_DB_ACT || i == ML_DB_ACTN)
 		return 4;
 	return i == ML_DB_EVIDX ? 3 : 1;

@@ -54,8 +54,10 @@
  * pending_out, the confirm and lapse types, the allocation, condition and
  * decide_by fields), which an older medel would misread, so it must
  * refuse the ledger; 4: spending per activity (act, actn: ml_acts.c), so
- * a trace reads totals instead of walking a grant's expenses. */
-#define ML_FORMAT_VERSION 4
+ * a trace reads totals instead of walking a grant's expenses; 5: an
+ * account's activities' day totals in one record a day (pday:
+ * ml_pday.h), so a trace reads an account's activities with one seek. */
+#define ML_FORMAT_VERSION 5
 
 enum ml_db {
 	ML_DB_META,
@@ -73,6 +75,7 @@ enum ml_db {
 	ML_DB_EVIDX,
 	ML_DB_ACT, /* grant ‖ party ‖ activity no: a series (ml_entries.h) */
 	ML_DB_ACTN, /* activity numbers ↔ (activity, unit) (ml_acts.c) */
+	ML_DB_PDAY, /* grant ‖ party ‖ date: its activities' days (ml_pday.h) */
 	ML_DB_COUNT
 };
 

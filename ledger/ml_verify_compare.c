@@ -310,6 +310,8 @@ int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_compare_acts(st, txn, x, d, checked);
 	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare_pday(st, txn, d, checked);
+	if (rc == 0 && d->kind[0] == 0)
 		mv_all_matched(x, d);
 	if (rc == 0 && d->kind[0] == 0)
 		mv_conservation(x, sum, d);

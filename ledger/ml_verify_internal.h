@@ -118,6 +118,11 @@ void mv_expect_free(struct mv_expect *x);
 int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                      struct mv_diff *d, uint64_t *checked);
 
+/* Each account's activities' day records (ml_verify_pday.c): made
+ * again from the act database, the same bytes. */
+int mv_compare_pday(struct ml_store *st, MDB_txn *txn, struct mv_diff *d,
+                    uint64_t *checked);
+
 /* Activity numbers (ml_verify_acts.c): *no for (activity, unit), given
  * the next number when new; freeing; and actn compared whole with them. */
 int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,

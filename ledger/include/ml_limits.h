@@ -161,7 +161,7 @@
 #define ML_LMDB_NODE_HEADER_BYTES 8
 
 /* Named LMDB databases in the environment (see docs/architecture.md). */
-#define ML_DBS_MAX 16
+#define ML_DBS_MAX 20
 
 /* Text the ledger writes into a caller's buffer, each with its NUL:
  * an integer in decimal (a uint64_t has 20 digits; an int64_t 19 and a

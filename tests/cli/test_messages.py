@@ -512,7 +512,7 @@ class Messages(unittest.TestCase):
     def test_damaged_ledgers(self):
         """A directory whose data.mdb is not the ledger medel wrote: each
         is named, and medel stops (3) before reading anything."""
-        fmt = " 666f726d6174\n 00000004\n"  # "format": version 4
+        fmt = " 666f726d6174\n 00000005\n"  # "format": version 5
 
         def drop_db(name):
             def edit(t):

@@ -6,7 +6,8 @@
  * Its log records, decoded and encoded again by this medel, come out
  * byte for byte as the earlier one wrote them. A ledger of format 2 is
  * migrated to the current format and reads the same. A ledger of format
- * 3 (no spending per activity) gets it built, equal byte for byte to
+ * 3 (no spending per activity) gets it built, and one of format 4 its
+ * activities' day records per account (pday), equal byte for byte to
  * what appending gives, corrections of expenses included.
  */
 #include <lmdb.h>
@@ -147,6 +148,7 @@ static void test_migrate_format_1(void)
 	same_db(old_lg, new_lg, ML_DB_EDGE, "edge", 41);
 	same_db(old_lg, new_lg, ML_DB_ACT, "act", 30);
 	same_db(old_lg, new_lg, ML_DB_ACTN, "actn", 30);
+	same_db(old_lg, new_lg, ML_DB_PDAY, "pday", 5);
 	tl_close(new_lg, new_dir);
 	/* Opened again, it is current already and stays as it is. */
 	ml_ledger_close(old_lg);
@@ -165,7 +167,7 @@ static unsigned format_record(const char *dir, int set)
 	unsigned char ver[4] = {0, 0, 0, (unsigned char)set};
 	unsigned got = 0;
 	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 20);
 	if (mdb_env_open(env, dir, 0, 0600) != 0 ||
 	    mdb_txn_begin(env, NULL, 0, &txn) != 0) {
 		MT_FAIL_AT("cannot open %s with LMDB", dir);
@@ -222,23 +224,25 @@ static const char *const acts_batch =
     "\"Utbildning\",\"amount\":100000,\"id\":\"m:c\"}"
     "]";
 
-/* The database names of a ledger of format 3: without act and actn. */
-static void make_format_3(const char *dir)
+/* Deletes the databases named (NULL-terminated) from the ledger in dir
+ * and stamps it with format version. */
+static void make_format(const char *dir, unsigned version,
+                        const char *const *dbs)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 20);
 	MT_REQUIRE(mdb_env_open(env, dir, 0, 0600) == 0);
 	MT_REQUIRE(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	MT_CHECK_INT(mdb_dbi_open(txn, "act", 0, &dbi), 0);
-	MT_CHECK_INT(mdb_drop(txn, dbi, 1), 0);
-	MT_CHECK_INT(mdb_dbi_open(txn, "actn", 0, &dbi), 0);
-	MT_CHECK_INT(mdb_drop(txn, dbi, 1), 0);
+	for (size_t i = 0; dbs[i] != NULL; i++) {
+		MT_CHECK_INT(mdb_dbi_open(txn, dbs[i], 0, &dbi), 0);
+		MT_CHECK_INT(mdb_drop(txn, dbi, 1), 0);
+	}
 	MT_CHECK_INT(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
-	format_record(dir, 3);
+	format_record(dir, (int)version);
 }
 
 static void append_text(struct ml_ledger *lg, const char *json)
@@ -248,7 +252,11 @@ static void append_text(struct ml_ledger *lg, const char *json)
 		MT_FAIL_AT("%s: %s", json, err.message);
 }
 
-static void test_migrate_format_3(void)
+/* A ledger of format `version` (made by make_format from one of this
+ * medel, with corrections of expenses) migrated when opened: verify ok,
+ * and its derived databases the same bytes as a new ledger's given the
+ * same events one batch each. */
+static void migrate_from(unsigned version, const char *const *dbs)
 {
 	char dir[4096], fresh_dir[4096], text[512];
 	struct ml_ledger *lg = tl_open(dir, "format-3");
@@ -275,8 +283,8 @@ static void test_migrate_format_3(void)
 	         (unsigned long long)b);
 	append_text(lg, text);
 	ml_ledger_close(lg);
-	make_format_3(dir);
-	MT_CHECK_INT(format_record(dir, -1), 3);
+	make_format(dir, version, dbs);
+	MT_CHECK_INT(format_record(dir, -1), version);
 	MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
 	MT_CHECK_INT(format_record(dir, -1), ML_FORMAT_VERSION);
 	MDB_txn *txn;
@@ -301,8 +309,23 @@ static void test_migrate_format_3(void)
 	same_db(lg, fresh, ML_DB_ACT, "act", 30);
 	same_db(lg, fresh, ML_DB_ACTN, "actn", 30);
 	same_db(lg, fresh, ML_DB_ACCT, "acct", 98);
+	same_db(lg, fresh, ML_DB_PDAY, "pday", 5);
 	tl_close(fresh, fresh_dir);
 	tl_close(lg, dir);
+}
+
+/* Format 3: no spending per activity (act, actn) and so no pday. */
+static void test_migrate_format_3(void)
+{
+	static const char *const dbs[] = {"act", "actn", "pday", NULL};
+	migrate_from(3, dbs);
+}
+
+/* Format 4: no day records of an account's activities (pday). */
+static void test_migrate_format_4(void)
+{
+	static const char *const dbs[] = {"pday", NULL};
+	migrate_from(4, dbs);
 }
 
 /* Migrates a compact copy of the format-3 ledger in src opened with a map
@@ -314,13 +337,13 @@ static void migrate_in_map(const char *src, size_t slack_pages)
 	MDB_stat ms;
 	MDB_envinfo info;
 	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 20);
 	MT_REQUIRE(mdb_env_open(env, src, MDB_RDONLY, 0600) == 0);
 	tl_tmpdir(work, "format-3-compact");
 	MT_REQUIRE(mdb_env_copy2(env, work, MDB_CP_COMPACT) == 0);
 	mdb_env_close(env);
 	mdb_env_create(&env);
-	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_maxdbs(env, 20);
 	MT_REQUIRE(mdb_env_open(env, work, MDB_RDONLY, 0600) == 0);
 	MT_REQUIRE(mdb_env_stat(env, &ms) == 0 &&
 	           mdb_env_info(env, &info) == 0);
@@ -366,7 +389,8 @@ static void test_migrate_grows_the_map(void)
 		append_text(lg, text);
 	}
 	ml_ledger_close(lg);
-	make_format_3(dir);
+	static const char *const dbs[] = {"act", "actn", "pday", NULL};
+	make_format(dir, 3, dbs);
 	for (size_t slack = 0; slack < 64; slack++)
 		migrate_in_map(dir, slack);
 	tl_rmtree(dir);
@@ -377,6 +401,7 @@ int main(void)
 	MT_RUN(test_migrate_format_1);
 	MT_RUN(test_migrate_format_2);
 	MT_RUN(test_migrate_format_3);
+	MT_RUN(test_migrate_format_4);
 	MT_RUN(test_migrate_grows_the_map);
 	return MT_EXIT();
 }

@@ -3646,12 +3646,12 @@ static void replay_batch(struct ml_ledger *a, MDB_txn *ta, struct ml_ledger *b,
 static void replay_wide(struct run *r)
 {
 	static const enum ml_db dbs[] = {
-	    ML_DB_IDS,     ML_DB_NAMES,  ML_DB_NUMS, ML_DB_DEFS,
-	    ML_DB_ACCT,    ML_DB_EDGE,   ML_DB_CORR, ML_DB_CLOSE,
-	    ML_DB_REPORTS, ML_DB_CLAIMS, ML_DB_ACT,  ML_DB_ACTN};
+	    ML_DB_IDS,  ML_DB_NAMES, ML_DB_NUMS,  ML_DB_DEFS,    ML_DB_ACCT,
+	    ML_DB_EDGE, ML_DB_CORR,  ML_DB_CLOSE, ML_DB_REPORTS, ML_DB_CLAIMS,
+	    ML_DB_ACT,  ML_DB_ACTN,  ML_DB_PDAY};
 	static const char *const names[] = {
-	    "ids",  "names", "nums",    "defs",   "acct", "edge",
-	    "corr", "close", "reports", "claims", "act",  "actn"};
+	    "ids",   "names",   "nums",   "defs", "acct", "edge", "corr",
+	    "close", "reports", "claims", "act",  "actn", "pday"};
 	struct ml_event *evs = calloc(WIDE_BATCH_MAX, sizeof *evs);
 	struct ml_append_result *res = calloc(WIDE_BATCH_MAX, sizeof *res);
 	struct ml_ledger *b;

@@ -1,0 +1,29 @@
+/*
+ * ml_verify_pday.c — each account's activities' day records (pday,
+ * ml_pday.h) against the act database, which the series walk has just
+ * compared with the log: every account's records are made again from its
+ * series, as the writer makes them, and must be the stored ones byte for
+ * byte, with none missing and none extra. Memory: one account's day
+ * records at a time.
+ */
+#include "ml_pday.h"
+#include "ml_reading.h"
+#include "ml_verify_internal.h"
+
+int mv_compare_pday(struct ml_store *st, MDB_txn *txn, struct mv_diff *d,
+                    uint64_t *checked)
+{
+	bool same = true;
+	struct ml_pday_where w;
+	char day[ML_DATE_TEXT_MAX];
+	ml_reading_at(ML_DB_PDAY, 0);
+	int rc = ml_pday_check(st, txn, &same, &w, checked);
+	if (rc == 0 && !same)
+		mv_differ(d, "index", 0,
+		          "the spending per party and day (pday) is not what "
+		          "the activities' day totals give: grant %u, party "
+		          "%u, %s",
+		          w.grant_no, w.party_no,
+		          ml_date_format(w.date, day, sizeof day));
+	return rc;
+}
