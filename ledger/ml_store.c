@@ -429,8 +429,13 @@ static int ml_store_env(struct ml_store *st, unsigned flags,
 		rc = mdb_env_set_maxdbs(st->env, ML_DBS_MAX);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->env, st->map_bytes);
-	if (rc == 0)
+	if (rc == 0) {
+		/* LMDB reads its meta pages here, and the root pages with
+		 * the page size they give: a damaged one may fault */
+		ml_reading_begin("the ledger was being opened");
 		rc = mdb_env_open(st->env, st->dir, env_flags, 0600);
+		ml_reading_end();
+	}
 	MDB_envinfo info;
 	if (rc == 0)
 		rc = mdb_env_info(st->env, &info);

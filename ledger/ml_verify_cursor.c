@@ -13,8 +13,13 @@
  * So each walk, when its cursor enters a new leaf page (LMDB returns keys
  * that point into the map, so the page is the key's address divided by
  * the page size), looks up the last key of the page it left and the first
- * key of the page it entered with a second cursor (MDB_SET_KEY) and
- * requires the very record the walk holds. In a B-tree that is what makes
+ * key of the page it entered from the root (mdb_get) and requires the
+ * very record the walk holds (the value at the same address). Not with a
+ * kept second cursor: LMDB's MDB_SET first looks inside the leaf page
+ * the cursor stands on and, when the key falls between that page's first
+ * and last keys, never descends, so the lookup of the last key of a page
+ * whose first key it had just looked up read no separator at all (a
+ * separator made too low went unseen: the tamper test found one). In a B-tree that is what makes
  * every separator right: a separator too high sends the first key of its
  * subtree left, one too low sends the last key of the subtree before it
  * right, at every level on the way down. Keys inside a leaf are compared
@@ -32,11 +37,11 @@ int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
 {
 	MDB_stat ms;
 	memset(m, 0, sizeof *m);
+	m->txn = txn;
+	m->dbi = dbi;
 	int rc = mdb_stat(txn, dbi, &ms);
 	if (rc == 0)
 		rc = mdb_cursor_open(txn, dbi, &m->c);
-	if (rc == 0)
-		rc = mdb_cursor_open(txn, dbi, &m->probe);
 	m->page_bytes = ms.ms_psize;
 	return rc;
 }
@@ -45,17 +50,17 @@ void mv_cur_close(struct mv_cur *m)
 {
 	if (m->c != NULL)
 		mdb_cursor_close(m->c);
-	if (m->probe != NULL)
-		mdb_cursor_close(m->probe);
 	memset(m, 0, sizeof *m);
 }
 
-/* Does a lookup of k's bytes find the record at k's address? */
-static bool mv_found_here(struct mv_cur *m, const MDB_val *k)
+/* Does a lookup of k's bytes from the root find the record whose value
+ * is at v's address? */
+static bool mv_found_here(const struct mv_cur *m, const MDB_val *k,
+                          const MDB_val *v)
 {
 	MDB_val kk = *k, vv;
-	int rc = mdb_cursor_get(m->probe, &kk, &vv, MDB_SET_KEY);
-	return rc == 0 && kk.mv_data == k->mv_data && kk.mv_size == k->mv_size;
+	int rc = mdb_get(m->txn, m->dbi, &kk, &vv);
+	return rc == 0 && vv.mv_data == v->mv_data && vv.mv_size == v->mv_size;
 }
 
 int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
@@ -66,12 +71,14 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 		return rc;
 	uintptr_t page = (uintptr_t)k->mv_data / m->page_bytes;
 	if (page != m->page || m->last.mv_data == NULL) {
-		if (m->last.mv_data != NULL && !mv_found_here(m, &m->last))
+		if (m->last.mv_data != NULL &&
+		    !mv_found_here(m, &m->last, &m->last_data))
 			return ML_E_CORRUPT;
-		if (!mv_found_here(m, k))
+		if (!mv_found_here(m, k, v))
 			return ML_E_CORRUPT;
 		m->page = page;
 	}
 	m->last = *k;
+	m->last_data = *v;
 	return 0;
 }

@@ -91,10 +91,12 @@ struct mv_diff {
  * page where the walk found them (ml_verify_cursor.c): the branch pages'
  * separator keys, which lookups read and walks do not. */
 struct mv_cur {
-	MDB_cursor *c, *probe;
+	MDB_cursor *c;
+	MDB_txn *txn; /* and dbi: the lookups' (mdb_get) */
+	MDB_dbi dbi;
 	size_t page_bytes;
-	uintptr_t page; /* the leaf page of last */
-	MDB_val last;   /* the key the walk returned last */
+	uintptr_t page;          /* the leaf page of last */
+	MDB_val last, last_data; /* the record the walk returned last */
 };
 
 int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m);

@@ -89,10 +89,11 @@ class Damage(unittest.TestCase):
                           r"while verify was comparing the stored tables")
 
     def test_page_past_the_file_while_opening(self):
-        # The log's last leaf: opening reads each table's last record,
-        # and the damaged offset points past the end of the file.
-        r = self.verify_flipped(278545)
-        self.assert_named(r, 278545, r"\(SIGBUS\) reading the log while "
+        # The log's last leaf (page 70 since format 5's pday database):
+        # opening reads each table's last record, and the damaged
+        # offset points past the end of the file.
+        r = self.verify_flipped(286737)
+        self.assert_named(r, 286737, r"\(SIGBUS\) reading the log while "
                           r"the ledger was being opened\.")
 
     def test_lmdb_assertion_on_a_log_page(self):

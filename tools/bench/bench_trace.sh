@@ -14,7 +14,10 @@
 #      4 (the old code path), known-at, and a balance. BENCH_TRACE_DB=DIR
 #      reuses a ledger it built before (DIR/data.mdb) and skips this step;
 #      BENCH_TRACE_KNOWN=TIME then gives the known-at time (else that row
-#      is left out);
+#      is left out). A baseline of an older ledger format reads its own
+#      copy, BENCH_TRACE_BASE_DB=DIR (default: the same ledger): the build
+#      migrates the ledger it opens, and an older medel refuses a newer
+#      format;
 #   2. warm, CPU time (user + system, `perf stat -r $RUNS`, default 20)
 #      and page faults of `medel trace g` at an early, a middle and a late
 #      date and today, known at the time of the middle event, and `medel
@@ -74,6 +77,8 @@ else
 	KNOWN=$(sed -n 's/^for bench_trace.sh: known_at=//p' "$WORK/inproc.txt")
 fi
 
+BDB=${BENCH_TRACE_BASE_DB:-$DB} # the baseline's ledger
+
 # The commands: a name (no spaces) and medel's arguments after --db DB.
 cmds() {
 	echo "balance balance --party m17 --as-of 2022-06-01"
@@ -95,14 +100,15 @@ prefetch() {
 	esac
 }
 
-# cpu_stat NAME MEDEL ARGS…: "cpu_ms faults", the means of $RUNS runs.
+# cpu_stat NAME MEDEL DB ARGS…: "cpu_ms faults", the means of $RUNS runs.
 cpu_stat() {
 	MEDEL_TRACE_PREFETCH=$(prefetch "$1")
 	export MEDEL_TRACE_PREFETCH
 	m=$2
-	shift 2
+	d=$3
+	shift 3
 	perf stat -x, -r "$RUNS" -e task-clock,page-faults \
-		"$m" --db "$DB" "$@" 2>"$WORK/stat" >/dev/null </dev/null
+		"$m" --db "$d" "$@" 2>"$WORK/stat" >/dev/null </dev/null
 	awk -F, '$3 ~ /task-clock/ {c = $1} $3 ~ /page-faults/ {f = $1}
 		END {printf "%.2f %d\n", c, f}' "$WORK/stat"
 }
@@ -114,9 +120,9 @@ ROUNDS=3
 for r in $(seq "$ROUNDS"); do
 	cmds | while read -r name args; do
 		# shellcheck disable=SC2086
-		[ -z "$BASE" ] || echo "$r base $name $(cpu_stat "$name" "$BASE/cli/medel" $args)"
+		[ -z "$BASE" ] || echo "$r base $name $(cpu_stat "$name" "$BASE/cli/medel" "$BDB" $args)"
 		# shellcheck disable=SC2086
-		echo "$r build $name $(cpu_stat "$name" "$MEDEL" $args)"
+		echo "$r build $name $(cpu_stat "$name" "$MEDEL" "$DB" $args)"
 	done >>"$WORK/warm.txt"
 done
 # The median round of each (build, command) by CPU, and the ratios.
@@ -161,7 +167,7 @@ if command -v hyperfine >/dev/null; then
 	for r in $(seq "$ROUNDS"); do
 		cmds | grep -v -e -off -e known-at | while read -r name args; do
 			set -- "$MEDEL --db $DB $args"
-			[ -z "$BASE" ] || set -- "$BASE/cli/medel --db $DB $args" "$@"
+			[ -z "$BASE" ] || set -- "$BASE/cli/medel --db $BDB $args" "$@"
 			hyperfine -N -w 3 -r "$HRUNS" --export-csv "$WORK/h.csv" \
 				"$@" >/dev/null 2>&1
 			# command,mean,stddev,median,user,system,min,max (s)
@@ -204,10 +210,12 @@ fi
 if [ -n "$BASE" ]; then
 	echo "== the same bytes from both builds" >&2
 	DATES="today 2021-03-01 2022-06-01 2030-01-01" \
+		TRACE_SAME_OLD_DB=$BDB \
 		tools/bench/trace_same.sh "$BASE/cli/medel" "$MEDEL" "$DB" g |
 		tee "$WORK/same.txt"
 	echo "== the same, the build's prefetch forced (16 walkers)" >&2
 	MEDEL_TRACE_PREFETCH=16 DATES="today 2021-03-01 2022-06-01 2030-01-01" \
+		TRACE_SAME_OLD_DB=$BDB \
 		tools/bench/trace_same.sh "$BASE/cli/medel" "$MEDEL" "$DB" g |
 		tee -a "$WORK/same.txt"
 fi
@@ -234,12 +242,12 @@ if [ -w /proc/sys/vm/drop_caches ]; then
 	for r in $(seq "$COLD_RUNS"); do
 		cold true /bin/true
 		for m in $BASE $BUILD; do
-			tag=build
-			[ "$m" = "$BASE" ] && tag=base
-			cold "$tag-balance" "$m/cli/medel" --db "$DB" balance \
+			tag=build d=$DB
+			[ "$m" = "$BASE" ] && tag=base d=$BDB
+			cold "$tag-balance" "$m/cli/medel" --db "$d" balance \
 				--party m17 --as-of 2022-06-01
 			# shellcheck disable=SC2086
-			cold "$tag-trace" "$m/cli/medel" --db "$DB" $trace
+			cold "$tag-trace" "$m/cli/medel" --db "$d" $trace
 			[ "$tag" = build ] || continue
 			# shellcheck disable=SC2086
 			cold "$tag-trace-off" "$m/cli/medel" --db "$DB" $trace
