@@ -67,6 +67,19 @@ void tl_close(struct ml_ledger *lg, const char *dir)
 	tl_rmtree(dir);
 }
 
+uint64_t tl_random(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 2685821657736338717ULL;
+}
+
+int tl_pick(uint64_t *state, int n)
+{
+	return (int)(tl_random(state) % (uint64_t)n);
+}
+
 ml_day tl_day(const char *text)
 {
 	ml_day d = 0;

@@ -29,6 +29,11 @@ struct ml_ledger *tl_open_with(char *dir_buf, const char *tag,
 /* Closes lg and removes its directory. */
 void tl_close(struct ml_ledger *lg, const char *dir);
 
+/* The tests' seeded random numbers (xorshift64*, state ≠ 0): the same on
+ * every run, so a failure reproduces; and one of 0 .. n − 1 (n ≥ 1). */
+uint64_t tl_random(uint64_t *state);
+int tl_pick(uint64_t *state, int n);
+
 /* The day of a YYYY-MM-DD written in a test (aborts the test program
  * when it is not a date: the test itself is wrong). */
 ml_day tl_day(const char *text);

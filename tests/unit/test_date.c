@@ -11,6 +11,7 @@
 #include "ml_error.h"
 #include "ml_limits.h"
 #include "mt.h"
+#include "tl.h"
 
 #define US_PER_S 1000000LL
 
@@ -247,14 +248,6 @@ static void test_time_format(void)
 	MT_CHECK_STR(ml_time_format(0, small, sizeof small), "1970-01-01");
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 2685821657736338717ULL;
-}
-
 /* format → parse is the identity; parse of the same instant written
  * with an offset gives the same µs. */
 static void test_time_round_trip(void)
@@ -264,7 +257,7 @@ static void test_time_round_trip(void)
 	uint64_t span = (uint64_t)(hi - lo);
 	uint64_t state = 0x2545F4914F6CDD1DULL;
 	for (int i = 0; i < 200000; i++) {
-		int64_t us = lo + (int64_t)(next_random(&state) % span);
+		int64_t us = lo + (int64_t)(tl_random(&state) % span);
 		char text[ML_TIME_TEXT_MAX];
 		ml_time_format(us, text, sizeof text);
 		int64_t back = 0;

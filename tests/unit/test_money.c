@@ -11,6 +11,7 @@
 #include "ml_limits.h"
 #include "ml_money.h"
 #include "mt.h"
+#include "tl.h"
 
 #define NBSP  "\xC2\xA0"
 #define NNBSP "\xE2\x80\xAF"
@@ -283,16 +284,6 @@ static void test_format(void)
 	MT_CHECK(ml_money_format(1, NULL, 0) == NULL);
 }
 
-/* A small deterministic generator (xorshift64*): the same amounts on
- * every run, so a failure reproduces. */
-static uint64_t next_random(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 2685821657736338717ULL;
-}
-
 static void check_round_trip(int64_t ore)
 {
 	char text[ML_MONEY_TEXT_MAX];
@@ -321,7 +312,7 @@ static void test_round_trip(void)
 		check_round_trip(edges[i]);
 	uint64_t state = 0x9E3779B97F4A7C15ULL;
 	for (int i = 0; i < 200000; i++) {
-		uint64_t r = next_random(&state);
+		uint64_t r = tl_random(&state);
 		/* Spread over magnitudes: mask to a random number of bits. */
 		unsigned bits = (unsigned)(r >> 58) % 51;
 		int64_t ore = (int64_t)((r >> 6) & ((1ULL << bits) - 1));

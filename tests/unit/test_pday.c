@@ -80,31 +80,18 @@ struct run {
 	long accepted, refused, compared;
 };
 
-static uint64_t next(struct run *r)
-{
-	r->rng ^= r->rng << 13;
-	r->rng ^= r->rng >> 7;
-	r->rng ^= r->rng << 17;
-	return r->rng;
-}
-
-static int pick(struct run *r, int n)
-{
-	return (int)(next(r) % (uint64_t)n);
-}
-
 /* One expense or correction as JSON at out; returns its length. */
 static int gen_event(struct run *r, char *out, size_t cap, ml_day *date)
 {
 	char d[ML_DATE_TEXT_MAX];
-	*date = tl_day("2020-02-01") + pick(r, 330);
+	*date = tl_day("2020-02-01") + tl_pick(&r->rng, 330);
 	ml_date_format(*date, d, sizeof d);
-	if (r->n_seqs > 0 && pick(r, 5) == 0) /* a correction */
+	if (r->n_seqs > 0 && tl_pick(&r->rng, 5) == 0) /* a correction */
 		return snprintf(out, cap,
 		                "{\"type\":\"correction\",\"date\":\"%s\","
 		                "\"corrects\":%" PRIu64 ",\"note\":\"fel\"}",
-		                d, r->seqs[pick(r, r->n_seqs)]);
-	int a = pick(r, NACT);
+		                d, r->seqs[tl_pick(&r->rng, r->n_seqs)]);
+	int a = tl_pick(&r->rng, NACT);
 	char unit[64] = "";
 	if (UNIT[a] != NULL)
 		snprintf(unit, sizeof unit, ",\"unit\":\"%s\"", UNIT[a]);
@@ -112,8 +99,8 @@ static int gen_event(struct run *r, char *out, size_t cap, ml_day *date)
 	                "{\"type\":\"expense\",\"date\":\"%s\",\"grant\":"
 	                "\"g\",\"party\":\"%s\",\"activity\":\"%s\"%s,"
 	                "\"amount\":%d}",
-	                d, PARTY[pick(r, NPARTY)], ACT[a], unit,
-	                1 + pick(r, 1000000));
+	                d, PARTY[tl_pick(&r->rng, NPARTY)], ACT[a], unit,
+	                1 + tl_pick(&r->rng, 1000000));
 }
 
 /* Appends a batch of n events; remembers their seqs when stored. */
@@ -207,9 +194,10 @@ static void check_all(struct run *r)
 		           w.grant_no, w.party_no, (int)w.date);
 	MT_CHECK_INT(ml_state_lookup(st, txn, ML_NAME_GRANT, ml_str_c("g"), &g),
 	             0);
-	ml_day dates[] = {
-	    tl_day("2020-01-15"), r->latest, r->latest - 1 - pick(r, 40),
-	    tl_day("2020-02-01") + pick(r, 330), tl_day("2030-01-01")};
+	ml_day dates[] = {tl_day("2020-01-15"), r->latest,
+	                  r->latest - 1 - tl_pick(&r->rng, 40),
+	                  tl_day("2020-02-01") + tl_pick(&r->rng, 330),
+	                  tl_day("2030-01-01")};
 	for (int i = 0; i < NPARTY; i++) {
 		MT_CHECK_INT(ml_state_lookup(st, txn, ML_NAME_PARTY,
 		                             ml_str_c(PARTY[i]), &p),
@@ -292,13 +280,15 @@ static void test_pday_against_series(void)
 	const char *seed = getenv("MEDEL_PDAY_SEED");
 	const char *batches = getenv("MEDEL_PDAY_BATCHES");
 	r.rng = seed ? strtoull(seed, NULL, 10) : SEED_DEFAULT;
+	MT_REQUIRE(r.rng != 0); /* xorshift stays at 0 */
 	long n = batches ? strtol(batches, NULL, 10) : BATCHES_DEFAULT;
 	r.lg = tl_open(dir, "pday");
 	struct ml_errinfo err;
 	if (tl_append(r.lg, SETUP, &err, NULL) != 0)
 		MT_FAIL_AT("setup: %s", err.message);
 	for (int i = 0; i < n; i++) {
-		append_batch(&r, pick(&r, 12) == 0 ? 40 : 1 + pick(&r, 3));
+		append_batch(
+		    &r, tl_pick(&r.rng, 12) == 0 ? 40 : 1 + tl_pick(&r.rng, 3));
 		check_all(&r);
 	}
 	printf("pday: %ld batches stored, %ld refused, %ld activities "
