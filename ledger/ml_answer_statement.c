@@ -183,17 +183,18 @@ static int ml_stmt_sum(struct ml_stmt *s, cJSON *carried)
 /* Adds edge (from → to)'s payouts and repayments across the subtree's
  * border to the flows (amounts per party number). */
 static void ml_stmt_edge(const struct ml_stmt *s, uint32_t from, uint32_t to,
-                         const struct ml_totals *e, int64_t *flow[ML_ST_N])
+                         int64_t paid_out_ore, int64_t repaid_ore,
+                         int64_t *flow[ML_ST_N])
 {
 	bool in_from = s->in[from], in_to = s->in[to];
 	if (in_from == in_to)
 		return; /* inside (cancelled) or elsewhere */
 	if (in_to) {
-		flow[ML_ST_RECEIVED][from] += e->v[ML_B_PAID_OUT];
-		flow[ML_ST_RETURNED][from] += e->v[ML_B_REPAID];
+		flow[ML_ST_RECEIVED][from] += paid_out_ore;
+		flow[ML_ST_RETURNED][from] += repaid_ore;
 	} else {
-		flow[ML_ST_PASSED][to] += e->v[ML_B_PAID_OUT];
-		flow[ML_ST_REPAID][to] += e->v[ML_B_REPAID];
+		flow[ML_ST_PASSED][to] += paid_out_ore;
+		flow[ML_ST_REPAID][to] += repaid_ore;
 	}
 }
 
@@ -221,11 +222,8 @@ static int ml_stmt_kept_edges(struct ml_stmt *s, uint32_t g,
 			rc = ML_E_CORRUPT;
 			break;
 		}
-		struct ml_totals t;
-		memset(&t, 0, sizeof t);
-		t.v[ML_B_PAID_OUT] = e->paid_out_ore;
-		t.v[ML_B_REPAID] = e->repaid_ore;
-		ml_stmt_edge(s, e->from_no, e->to_no, &t, flow);
+		ml_stmt_edge(s, e->from_no, e->to_no, e->paid_out_ore,
+		             e->repaid_ore, flow);
 	}
 	ml_ans_summary_done(a, sum);
 	*done = rc == 0;
@@ -256,7 +254,8 @@ static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g,
 			rc = ml_state_edge_at(a->st, a->txn, cur, &a->v, g,
 			                      from, to, &e, &exists);
 			if (rc == 0 && exists)
-				ml_stmt_edge(s, from, to, &e, flow);
+				ml_stmt_edge(s, from, to, e.v[ML_B_PAID_OUT],
+				             e.v[ML_B_REPAID], flow);
 		}
 		if (rc == 0)
 			rc = ml_state_next_edge_at(cur, g, &from, &to);
@@ -272,7 +271,10 @@ static int ml_stmt_flow_write(struct ml_stmt *s, const char *key,
                               int64_t total_ore)
 {
 	struct ml_ans *a = s->a;
-	struct ml_named *v = calloc((size_t)s->t.count + 1, sizeof *v);
+	size_t nonzero = 0; /* the parties listed */
+	for (uint32_t p = 1; p <= s->t.count; p++)
+		nonzero += amt[p] != 0;
+	struct ml_named *v = calloc(nonzero > 0 ? nonzero : 1, sizeof *v);
 	size_t n = 0;
 	int rc = v ? 0 : ML_E_NOMEM;
 	int64_t sum = 0;
