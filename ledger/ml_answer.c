@@ -225,22 +225,25 @@ int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
 	return rc == 0 ? ml_json_write_string(b, s.ptr, s.len) : rc;
 }
 
-int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
-                    const struct ml_buf *b, int rc)
+int ml_ans_row_check(struct ml_ans *a, size_t row_bytes, int rc)
 {
 	/* The row's buffer stops at ML_ANSWER_ROW_BYTES_MAX itself; a unit
 	 * test lowers the limit here to see the refusal. */
 	ML_ASSERT(ml_limits_now.answer_row_bytes_max <=
 	          ML_ANSWER_ROW_BYTES_MAX);
-	if (rc == 0 && b->len > ml_limits_now.answer_row_bytes_max)
+	if (rc == 0 && row_bytes > ml_limits_now.answer_row_bytes_max)
 		rc = ML_E_TOO_LARGE;
 	if (rc == ML_E_TOO_LARGE)
 		return ml_fail(a->err, rc, -1, NULL,
 		               "a row of the answer would exceed %zu bytes",
 		               ml_limits_now.answer_row_bytes_max);
-	if (rc != 0)
-		return ml_ans_nomem(a);
-	cJSON *raw = cJSON_CreateRaw(b->data);
+	return rc != 0 ? ml_ans_nomem(a) : 0;
+}
+
+int ml_ans_add_raw(struct ml_ans *a, cJSON *parent, const char *name,
+                   const char *text)
+{
+	cJSON *raw = cJSON_CreateRaw(text);
 	bool ok = raw != NULL &&
 	          (name == NULL ? cJSON_AddItemToArray(parent, raw)
 	                        : cJSON_AddItemToObject(parent, name, raw));
@@ -249,6 +252,13 @@ int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
 		return ml_ans_nomem(a);
 	}
 	return 0;
+}
+
+int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
+                    const struct ml_buf *b, int rc)
+{
+	rc = ml_ans_row_check(a, b->len, rc);
+	return rc == 0 ? ml_ans_add_raw(a, parent, name, b->data) : rc;
 }
 
 int ml_ans_grow(struct ml_ans *a, void **items, size_t *cap, size_t need,

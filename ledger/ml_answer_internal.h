@@ -95,6 +95,15 @@ int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
  * code; b is left to the caller to free. */
 int ml_ans_add_text(struct ml_ans *a, cJSON *parent, const char *name,
                     const struct ml_buf *b, int rc);
+/* The check ml_ans_add_text makes of a row row_bytes long, for rows
+ * copied into a longer text (the repayments' rows array): 0, or the
+ * error info filled (413 when the row is longer than the tunable limit
+ * or rc is ML_E_TOO_LARGE, 500 for another rc != 0). */
+int ml_ans_row_check(struct ml_ans *a, size_t row_bytes, int rc);
+/* Adds text (a complete JSON value, NUL-terminated, copied) to parent
+ * as ml_ans_add_text does, without checking its length. */
+int ml_ans_add_raw(struct ml_ans *a, cJSON *parent, const char *name,
+                   const char *text);
 /* ml_grow for a list of the answer: at most max_items of what (a plural
  * noun for the message), else ML_E_TOO_LARGE (413) naming it. Fills the
  * error info on failure. */
@@ -231,6 +240,12 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
                       const struct ml_acct_row *accts, size_t acct_count,
                       struct ml_entity_sum **out, size_t *n);
 
+/* Writes s->row_text and s->row_end from s->sums (ML_SUM_ROWS): each
+ * repayments row up to its status. Errors: ML_E_NOMEM, ML_E_TOO_LARGE
+ * (the rows' text past ML_ANSWER_ROW_BYTES_MAX, which no answer could
+ * be sent beyond), filled into a->err. */
+int ml_repay_rows_text(struct ml_ans *a, struct ml_summary *s);
+
 /* --- ml_answer_summary.c: a grant's summary (ml_summary.h) --- */
 
 /* *out = grant g's summary for the view and payer_no (the grant's
@@ -243,5 +258,14 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
 int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
                    uint32_t payer_no, unsigned parts, struct ml_summary **out);
 void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s);
+/* t = the party tree for the view: the kept one (ML_OPEN_SUMMARIES, no
+ * known_at, no change since: *kept is set and t borrows its arrays) or
+ * ml_tree_load's, then kept when allowed (*kept NULL, t owns its
+ * arrays). Give it back with ml_ans_tree_done, never ml_tree_free.
+ * Errors: ml_tree_load's, or the head's read, filled into a->err. */
+int ml_ans_tree(struct ml_ans *a, struct ml_tree *t,
+                struct ml_tree_kept **kept);
+void ml_ans_tree_done(struct ml_ans *a, struct ml_tree *t,
+                      struct ml_tree_kept *kept);
 
 #endif /* ML_ANSWER_INTERNAL_H */

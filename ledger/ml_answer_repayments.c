@@ -156,16 +156,17 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
 
 /* --- the answer --- */
 
+/* The row's status as the JSON text that ends the row. */
 static const char *ml_repay_status(ml_day as_of, const struct ml_grant_row *g,
                                    int64_t outstanding_ore)
 {
 	if (g->use_by == ML_DAY_NONE || as_of <= g->use_by)
-		return "open";
+		return "\"open\"}";
 	if (outstanding_ore == 0)
-		return "ok";
+		return "\"ok\"}";
 	if (g->repay_by == ML_DAY_NONE || as_of <= g->repay_by)
-		return "due";
-	return "overdue";
+		return "\"due\"}";
+	return "\"overdue\"}";
 }
 
 /* The amount columns of a row, in API.md's order. */
@@ -176,9 +177,12 @@ static const enum ml_bucket ml_repay_cols[] = {
 #define ML_REPAY_COLS (sizeof ml_repay_cols / sizeof ml_repay_cols[0])
 
 struct ml_repay_doc {
-	cJSON *doc, *grants, *rows;
+	cJSON *doc, *grants;
 	int64_t total_ore[ML_REPAY_COLS + 1]; /* the columns, outstanding */
-	struct ml_buf row; /* each row's text in turn: allocated once */
+	/* "[" and the rows so far, comma-separated: one raw item at the
+	 * end, so a row costs a copy, not a cJSON item and a print */
+	struct ml_buf rows;
+	size_t row_count;
 };
 
 /* The row's outstanding, checked against the identity of DOMAIN.md. */
@@ -207,14 +211,14 @@ static int ml_repay_sum(struct ml_ans *a, struct ml_repay_doc *d,
 	return 0;
 }
 
-/* The row's text: grant, party, the columns, outstanding, status. */
-static int ml_repay_text(const struct ml_named *g,
-                         const struct ml_entity_sum *s, int64_t outstanding,
-                         const char *status, struct ml_buf *b)
+/* A row's text up to its status's value: grant, party, the columns,
+ * outstanding, "status": (struct ml_summary.row_text). */
+static int ml_repay_row_head(struct ml_str grant_id,
+                             const struct ml_entity_sum *s, struct ml_buf *b)
 {
 	int rc = ml_buf_add_char(b, '{');
 	if (rc == 0)
-		rc = ml_ans_text_str(b, true, "grant", g->id);
+		rc = ml_ans_text_str(b, true, "grant", grant_id);
 	if (rc == 0)
 		rc = ml_ans_text_str(b, false, "party", s->entity_id);
 	for (size_t i = 0; rc == 0 && i < ML_REPAY_COLS; i++)
@@ -222,27 +226,59 @@ static int ml_repay_text(const struct ml_named *g,
 		    ml_ans_text_int(b, false, ml_bucket_names[ml_repay_cols[i]],
 		                    s->sum.v[ml_repay_cols[i]]);
 	if (rc == 0)
-		rc = ml_ans_text_int(b, false, "outstanding", outstanding);
-	if (rc == 0)
-		rc = ml_ans_text_str(b, false, "status", ml_str_c(status));
-	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
+		rc = ml_ans_text_int(b, false, "outstanding",
+		                     ml_repay_outstanding(&s->sum));
+	return rc == 0 ? ml_buf_add_str(b, ",\"status\":") : rc;
 }
 
-/* One row, written as text (ml_ans_text_*): a row per legal entity, and
- * a cJSON item per column was about half of the answer's time. */
-static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
-                        const struct ml_named *g,
-                        const struct ml_grant_row *eff,
-                        const struct ml_entity_sum *s)
+int ml_repay_rows_text(struct ml_ans *a, struct ml_summary *s)
 {
-	int64_t outstanding = ml_repay_outstanding(&s->sum);
-	int rc = ml_repay_sum(a, d, s, outstanding);
+	ML_ASSERT((s->parts & ML_SUM_ENTITIES) != 0 && s->row_text == NULL);
+	struct ml_named g;
+	struct ml_buf b; /* every row's head; ceiling: ml_limits.h */
+	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
+	int rc = ml_ans_named(a, ML_NAME_GRANT, s->grant_no, &g);
+	if (rc == 0 && s->sum_count > 0) {
+		s->row_end = malloc(s->sum_count * sizeof *s->row_end);
+		rc = s->row_end != NULL ? 0 : ML_E_NOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < s->sum_count; i++) {
+		rc = ml_repay_row_head(g.id, &s->sums[i], &b);
+		s->row_end[i] = b.len;
+	}
+	if (rc != 0) {
+		ml_buf_free(&b);
+		return a->err->code != 0 ? rc : ml_ans_row_check(a, 0, rc);
+	}
+	s->row_text = b.data; /* the summary's now (NULL: no rows) */
+	return 0;
+}
+
+/* Row i of summary s with its status, copied into the rows array. */
+static int ml_repay_row(struct ml_ans *a, struct ml_repay_doc *d,
+                        const struct ml_grant_row *eff,
+                        const struct ml_summary *s, size_t i)
+{
+	ML_ASSERT(i < s->sum_count && s->row_text != NULL);
+	int64_t outstanding = ml_repay_outstanding(&s->sums[i].sum);
+	int rc = ml_repay_sum(a, d, &s->sums[i], outstanding);
 	if (rc != 0)
 		return rc;
-	const char *status = ml_repay_status(a->v.as_of, eff, outstanding);
-	ml_buf_reset(&d->row);
-	rc = ml_repay_text(g, s, outstanding, status, &d->row);
-	return ml_ans_add_text(a, d->rows, NULL, &d->row, rc);
+	const char *end = ml_repay_status(a->v.as_of, eff, outstanding);
+	size_t head_from = i > 0 ? s->row_end[i - 1] : 0;
+	size_t head_bytes = s->row_end[i] - head_from, end_bytes = strlen(end);
+	size_t comma = d->row_count++ > 0 ? 1 : 0; /* before every row but
+	                                              the first */
+	char *at = NULL;
+	rc = ml_buf_room(&d->rows, comma + head_bytes + end_bytes, &at);
+	if (rc == 0 && comma == 1)
+		at[0] = ',';
+	if (rc == 0) {
+		memcpy(at + comma, s->row_text + head_from, head_bytes);
+		memcpy(at + comma + head_bytes, end, end_bytes);
+		ml_buf_commit(&d->rows, comma + head_bytes + end_bytes);
+	}
+	return ml_ans_row_check(a, head_bytes + end_bytes, rc);
 }
 
 /* "totals" (every amount column) and "total_outstanding". */
@@ -285,9 +321,10 @@ static int ml_repay_grant(struct ml_ans *a, struct ml_tree *t,
 	if (!ok)
 		return ml_ans_nomem(a);
 	struct ml_summary *s = NULL; /* the sums, kept or read now */
-	rc = ml_ans_summary(a, t, g->no, eff.payer_no, ML_SUM_ENTITIES, &s);
+	rc = ml_ans_summary(a, t, g->no, eff.payer_no,
+	                    ML_SUM_ENTITIES | ML_SUM_ROWS, &s);
 	for (size_t i = 0; rc == 0 && i < s->sum_count; i++)
-		rc = ml_repay_row(a, d, g, &eff, &s->sums[i]);
+		rc = ml_repay_row(a, d, &eff, s, i);
 	ml_ans_summary_done(a, s);
 	return rc;
 }
@@ -316,11 +353,21 @@ static int ml_repay_select(struct ml_ans *a, struct ml_named **grants,
 
 static int ml_repay_doc_new(struct ml_ans *a, struct ml_repay_doc *d)
 {
-	ml_buf_init(&d->row, ML_ANSWER_ROW_BYTES_MAX);
-	d->doc = ml_ans_doc_as_of(a);
+	/* the rows array is one raw item: bounded like a row (ml_limits.h) */
+	ml_buf_init(&d->rows, ML_ANSWER_ROW_BYTES_MAX);
+	int rc = ml_buf_add_char(&d->rows, '[');
+	d->doc = rc == 0 ? ml_ans_doc_as_of(a) : NULL;
 	d->grants = d->doc ? cJSON_AddArrayToObject(d->doc, "grants") : NULL;
-	d->rows = d->grants ? cJSON_AddArrayToObject(d->doc, "rows") : NULL;
-	return d->rows != NULL ? 0 : ml_ans_nomem(a);
+	return d->grants != NULL ? 0 : ml_ans_nomem(a);
+}
+
+/* "rows", after "grants", before "totals". */
+static int ml_repay_rows_end(struct ml_ans *a, struct ml_repay_doc *d)
+{
+	int rc = ml_buf_add_char(&d->rows, ']');
+	if (rc != 0)
+		return ml_ans_row_check(a, 0, rc);
+	return ml_ans_add_raw(a, d->doc, "rows", d->rows.data);
 }
 
 int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
@@ -344,11 +391,13 @@ int ml_answer_repayments(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_repay_doc_new(&a, &d);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = ml_repay_grant(&a, &t, &grants[i], &d);
+	if (rc == 0)
+		rc = ml_repay_rows_end(&a, &d);
 	bool ok = rc == 0 && ml_repay_totals(&d) &&
 	          ml_ans_add_known(&a, d.doc, false);
 	if (rc == 0 && !ok)
 		rc = ml_ans_nomem(&a);
-	ml_buf_free(&d.row);
+	ml_buf_free(&d.rows);
 	free(grants);
 	ml_tree_free(&t);
 	if (rc != 0) {

@@ -39,7 +39,11 @@
  * Cost: the party tree; per grant, one seek per member account and per
  * edge of the grant; each member's account entries for the activities
  * (the trace's cost for this subtree), the reports index per member, and
- * the deadlines answer once.
+ * the deadlines answer once. In medeld (a view without known_at) the
+ * party tree is the kept one and the edges are the grant's kept summary's
+ * (ml_summary.h: struct ml_tree_kept, ML_SUM_EDGES): those were 46 % and
+ * 40 % of a statement's instructions; the member accounts, activities
+ * and reports are still read per answer.
  *
  * Errors: party and grant are required (bad_query); unknown ones are
  * not_found naming the parameter; a party that is not a legal entity is
@@ -57,6 +61,7 @@
 struct ml_stmt {
 	struct ml_ans *a;
 	struct ml_tree t;
+	struct ml_tree_kept *tree_kept; /* t's arrays when kept (or NULL) */
 	struct ml_named party, grant;
 	struct ml_named *grants; /* G and its posts, by id */
 	size_t grant_count;
@@ -105,7 +110,7 @@ static int ml_stmt_select(struct ml_stmt *s)
 	if (rc == 0)
 		rc = ml_ans_named(a, ML_NAME_GRANT, s->grant.no, &s->grant);
 	if (rc == 0)
-		rc = ml_tree_load(a, &s->t);
+		rc = ml_ans_tree(a, &s->t, &s->tree_kept);
 	if (rc == 0 && s->t.parent[s->party.no] != 0) {
 		struct ml_named le;
 		rc =
@@ -133,10 +138,15 @@ static int ml_stmt_members(struct ml_stmt *s)
 	s->in = calloc(size, sizeof *s->in);
 	if (s->members == NULL || s->in == NULL)
 		return ml_ans_nomem(s->a);
-	for (uint32_t p = 1; p <= s->t.count; p++) {
-		s->in[p] = ml_tree_under(&s->t, p, s->party.no);
-		if (s->in[p])
-			s->members[s->member_count++] = p;
+	/* a legal entity (ml_stmt_select): its members are those whose
+	 * root it is, linked in ascending number from first[] */
+	uint32_t le = s->party.no;
+	ML_ASSERT(le <= s->t.count && s->t.parent[le] == 0);
+	for (uint32_t p = s->t.first[le];
+	     p != 0 && s->member_count < s->t.count; p = s->t.next[p]) {
+		ML_ASSERT(p <= s->t.count && s->t.root[p] == le);
+		s->in[p] = true;
+		s->members[s->member_count++] = p;
 	}
 	ML_ASSERT(s->member_count >= 1); /* the entity itself */
 	return 0;
@@ -173,40 +183,85 @@ static int ml_stmt_sum(struct ml_stmt *s, cJSON *carried)
 /* Adds edge (from → to)'s payouts and repayments across the subtree's
  * border to the flows (amounts per party number). */
 static void ml_stmt_edge(const struct ml_stmt *s, uint32_t from, uint32_t to,
-                         const struct ml_totals *e, int64_t *flow[ML_ST_N])
+                         int64_t paid_out_ore, int64_t repaid_ore,
+                         int64_t *flow[ML_ST_N])
 {
 	bool in_from = s->in[from], in_to = s->in[to];
 	if (in_from == in_to)
 		return; /* inside (cancelled) or elsewhere */
 	if (in_to) {
-		flow[ML_ST_RECEIVED][from] += e->v[ML_B_PAID_OUT];
-		flow[ML_ST_RETURNED][from] += e->v[ML_B_REPAID];
+		flow[ML_ST_RECEIVED][from] += paid_out_ore;
+		flow[ML_ST_RETURNED][from] += repaid_ore;
 	} else {
-		flow[ML_ST_PASSED][to] += e->v[ML_B_PAID_OUT];
-		flow[ML_ST_REPAID][to] += e->v[ML_B_REPAID];
+		flow[ML_ST_PASSED][to] += paid_out_ore;
+		flow[ML_ST_REPAID][to] += repaid_ore;
 	}
+}
+
+/* The flows of grant g from its kept summary's edges (medeld, a view
+ * without known_at): the walk below, read once per summary. *done is
+ * false when there is no kept summary to use (the CLI, a known view, a
+ * grant the view does not know). */
+static int ml_stmt_kept_edges(struct ml_stmt *s, uint32_t g,
+                              int64_t *flow[ML_ST_N], bool *done)
+{
+	struct ml_ans *a = s->a;
+	struct ml_grant_row eff;
+	bool known = false;
+	*done = false;
+	if (a->v.known || ml_ledger_summaries(a->lg) == NULL)
+		return 0;
+	int rc = ml_ans_grant(a, g, &eff, &known);
+	if (rc != 0 || !known)
+		return rc;
+	struct ml_summary *sum = NULL;
+	rc = ml_ans_summary(a, &s->t, g, eff.payer_no, ML_SUM_EDGES, &sum);
+	for (size_t i = 0; rc == 0 && i < sum->edge_count; i++) {
+		const struct ml_sum_edge *e = &sum->edges[i];
+		if (e->from_no > s->t.count || e->to_no > s->t.count) {
+			rc = ML_E_CORRUPT;
+			break;
+		}
+		ml_stmt_edge(s, e->from_no, e->to_no, e->paid_out_ore,
+		             e->repaid_ore, flow);
+	}
+	ml_ans_summary_done(a, sum);
+	*done = rc == 0;
+	return rc;
 }
 
 static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g,
                               int64_t *flow[ML_ST_N])
 {
+	bool done = false;
+	int rc = ml_stmt_kept_edges(s, g, flow, &done);
+	if (rc != 0 || done)
+		return rc;
 	struct ml_ans *a = s->a;
 	uint32_t from = 0, to = 0;
-	int rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+	MDB_cursor *cur = NULL; /* the walk and the reads: one kept cursor */
+	rc = ml_state_edges_open(a->st, a->txn, &cur);
+	if (rc == 0)
+		rc = ml_state_next_edge_at(cur, g, &from, &to);
 	while (rc == 0 && from != 0) {
-		if (from > s->t.count || to > s->t.count)
-			return ML_E_CORRUPT;
+		if (from > s->t.count || to > s->t.count) {
+			rc = ML_E_CORRUPT;
+			break;
+		}
 		if (s->in[from] != s->in[to]) {
 			struct ml_totals e;
 			bool exists = false;
-			rc = ml_state_edge(a->st, a->txn, &a->v, g, from, to,
-			                   &e, &exists);
+			rc = ml_state_edge_at(a->st, a->txn, cur, &a->v, g,
+			                      from, to, &e, &exists);
 			if (rc == 0 && exists)
-				ml_stmt_edge(s, from, to, &e, flow);
+				ml_stmt_edge(s, from, to, e.v[ML_B_PAID_OUT],
+				             e.v[ML_B_REPAID], flow);
 		}
 		if (rc == 0)
-			rc = ml_state_next_edge(a->st, a->txn, g, &from, &to);
+			rc = ml_state_next_edge_at(cur, g, &from, &to);
 	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	return rc;
 }
 
@@ -216,7 +271,10 @@ static int ml_stmt_flow_write(struct ml_stmt *s, const char *key,
                               int64_t total_ore)
 {
 	struct ml_ans *a = s->a;
-	struct ml_named *v = calloc((size_t)s->t.count + 1, sizeof *v);
+	size_t nonzero = 0; /* the parties listed */
+	for (uint32_t p = 1; p <= s->t.count; p++)
+		nonzero += amt[p] != 0;
+	struct ml_named *v = calloc(nonzero > 0 ? nonzero : 1, sizeof *v);
 	size_t n = 0;
 	int rc = v ? 0 : ML_E_NOMEM;
 	int64_t sum = 0;
@@ -557,7 +615,7 @@ int ml_answer_statement(struct ml_ledger *lg, struct ml_read *rd,
 	free(s.grants);
 	free(s.members);
 	free(s.in);
-	ml_tree_free(&s.t);
+	ml_ans_tree_done(&a, &s.t, s.tree_kept);
 	if (rc != 0) {
 		cJSON_Delete(s.doc);
 		if (err->code == 0)

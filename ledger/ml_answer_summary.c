@@ -47,7 +47,7 @@ static int ml_sum_copy_id(struct ml_ans *a, struct ml_summary *s, size_t *cap,
 struct ml_sum_build {
 	struct ml_ans *a;
 	struct ml_summary *s;
-	size_t ids_cap, claims_cap, conds_cap;
+	size_t ids_cap, claims_cap, conds_cap, edges_cap;
 };
 
 /* Appends (party no's id, date, amount) to *items. */
@@ -138,11 +138,50 @@ static int ml_sum_entities(struct ml_sum_build *b, const struct ml_tree *t,
 	return rc;
 }
 
+/* Appends edge (from, to)'s payouts and repayments to s->edges. */
+static int ml_sum_edge_add(struct ml_sum_build *b, uint32_t from, uint32_t to,
+                           const struct ml_totals *e)
+{
+	struct ml_summary *s = b->s;
+	int rc = ml_ans_grow(b->a, (void **)&s->edges, &b->edges_cap,
+	                     s->edge_count + 1, sizeof *s->edges,
+	                     ML_ANSWER_ROWS_MAX, "summary edges");
+	if (rc == 0)
+		s->edges[s->edge_count++] = (struct ml_sum_edge){
+		    from, to, e->v[ML_B_PAID_OUT], e->v[ML_B_REPAID]};
+	return rc;
+}
+
+/* Every edge of the grant that exists in the view (ML_SUM_EDGES), with
+ * one kept cursor for the walk and the reads. */
+static int ml_sum_edges(struct ml_sum_build *b)
+{
+	struct ml_ans *a = b->a;
+	uint32_t g = b->s->grant_no, from = 0, to = 0;
+	MDB_cursor *cur = NULL;
+	int rc = ml_state_edges_open(a->st, a->txn, &cur);
+	if (rc == 0)
+		rc = ml_state_next_edge_at(cur, g, &from, &to);
+	while (rc == 0 && from != 0) {
+		struct ml_totals e;
+		bool exists = false;
+		rc = ml_state_edge_at(a->st, a->txn, cur, &a->v, g, from, to,
+		                      &e, &exists);
+		if (rc == 0 && exists)
+			rc = ml_sum_edge_add(b, from, to, &e);
+		if (rc == 0)
+			rc = ml_state_next_edge_at(cur, g, &from, &to);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	return rc;
+}
+
 /* Fills s (its key set) from one walk of the grant's accounts. */
 static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
                         struct ml_summary *s)
 {
-	struct ml_sum_build b = {a, s, 0, 0, 0};
+	struct ml_sum_build b = {a, s, 0, 0, 0, 0};
 	struct ml_acct_row *accts = NULL;
 	size_t n = 0;
 	bool later = true, reports_later = true;
@@ -158,6 +197,10 @@ static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
 			rc = ml_sum_claim(&b, &accts[i]);
 	if (rc == 0 && (s->parts & ML_SUM_ENTITIES))
 		rc = ml_sum_entities(&b, t, accts, n);
+	if (rc == 0 && (s->parts & ML_SUM_ROWS))
+		rc = ml_repay_rows_text(a, s);
+	if (rc == 0 && (s->parts & ML_SUM_EDGES))
+		rc = ml_sum_edges(&b);
 	if (rc == 0 && items)
 		rc = ml_ans_conditions(a, s->grant_no, accts, n,
 		                       ml_sum_condition, &b);
@@ -222,4 +265,79 @@ int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
 void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s)
 {
 	ml_summaries_release(ml_ledger_summaries(a->lg), s);
+}
+
+/* --- the party tree, kept (ml_summary.h, struct ml_tree_kept) --- */
+
+/* t's arrays, borrowed from k: t must not be ml_tree_free'd. */
+static void ml_tree_borrow(struct ml_tree *t, const struct ml_tree_kept *k)
+{
+	memset(t, 0, sizeof *t);
+	t->count = k->count;
+	t->parent = k->parent;
+	t->root = k->root;
+	t->first = k->first;
+	t->next = k->next;
+	t->loaded = true;
+}
+
+/* A copy of loaded tree t, stamped head_seq; NULL when out of memory
+ * (then nothing is kept: the answer goes on with t). */
+static struct ml_tree_kept *ml_tree_copy(const struct ml_tree *t,
+                                         uint64_t head_seq)
+{
+	size_t bytes = ((size_t)t->count + 1) * sizeof *t->parent;
+	struct ml_tree_kept *k = calloc(1, sizeof *k);
+	if (k != NULL) {
+		k->parent = malloc(bytes);
+		k->root = malloc(bytes);
+		k->first = malloc(bytes);
+		k->next = malloc(bytes);
+	}
+	if (k == NULL || !k->parent || !k->root || !k->first || !k->next) {
+		ml_tree_kept_free(k);
+		return NULL;
+	}
+	memcpy(k->parent, t->parent, bytes);
+	memcpy(k->root, t->root, bytes);
+	memcpy(k->first, t->first, bytes);
+	memcpy(k->next, t->next, bytes);
+	k->count = t->count;
+	k->head_seq = head_seq;
+	k->refs = 1;
+	return k;
+}
+
+int ml_ans_tree(struct ml_ans *a, struct ml_tree *t, struct ml_tree_kept **kept)
+{
+	struct ml_summaries *c = a->v.known ? NULL : ml_ledger_summaries(a->lg);
+	uint64_t head_seq = 0;
+	*kept = NULL;
+	int rc = c != NULL ? ml_sum_head(a, &head_seq) : 0;
+	if (rc == 0 && c != NULL)
+		*kept = ml_summaries_tree_get(c, head_seq);
+	if (rc == 0 && *kept != NULL) {
+		ml_tree_borrow(t, *kept);
+		return 0;
+	}
+	if (rc == 0)
+		rc = ml_tree_load(a, t);
+	struct ml_tree_kept *k =
+	    rc == 0 && c != NULL ? ml_tree_copy(t, head_seq) : NULL;
+	if (k != NULL) {
+		ml_summaries_tree_put(c, k);
+		ml_summaries_tree_release(c, k); /* the cache's now, or freed */
+	}
+	return rc;
+}
+
+void ml_ans_tree_done(struct ml_ans *a, struct ml_tree *t,
+                      struct ml_tree_kept *kept)
+{
+	if (kept == NULL) {
+		ml_tree_free(t);
+		return;
+	}
+	memset(t, 0, sizeof *t); /* the arrays are kept's */
+	ml_summaries_tree_release(ml_ledger_summaries(a->lg), kept);
 }

@@ -38,6 +38,9 @@ void ml_summary_free(struct ml_summary *s)
 	free(s->claims);
 	free(s->sums);
 	free(s->reported);
+	free(s->row_text);
+	free(s->row_end);
+	free(s->edges);
 	free(s->conds);
 	free(s);
 }
@@ -50,6 +53,25 @@ static void ml_summary_unref(struct ml_summary *s)
 		ml_summary_free(s);
 }
 
+void ml_tree_kept_free(struct ml_tree_kept *k)
+{
+	if (k == NULL)
+		return;
+	free(k->parent);
+	free(k->root);
+	free(k->first);
+	free(k->next);
+	free(k);
+}
+
+/* Drops one reference to a tree, under c->lock when kept. */
+static void ml_tree_kept_unref(struct ml_tree_kept *k)
+{
+	ML_ASSERT(k->refs > 0);
+	if (--k->refs == 0)
+		ml_tree_kept_free(k);
+}
+
 void ml_summaries_free(struct ml_summaries *c)
 {
 	if (c == NULL)
@@ -57,6 +79,8 @@ void ml_summaries_free(struct ml_summaries *c)
 	for (size_t i = 0; i < ML_SUMMARY_GRANTS_MAX; i++)
 		if (c->slot[i] != NULL)
 			ml_summary_unref(c->slot[i]);
+	if (c->tree != NULL)
+		ml_tree_kept_unref(c->tree);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -124,5 +148,44 @@ void ml_summaries_release(struct ml_summaries *c, struct ml_summary *s)
 	}
 	pthread_mutex_lock(&c->lock);
 	ml_summary_unref(s);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct ml_tree_kept *ml_summaries_tree_get(struct ml_summaries *c,
+                                           uint64_t head_seq)
+{
+	struct ml_tree_kept *found = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct ml_tree_kept *k = c->tree;
+	if (k != NULL) {
+		uint64_t both = k->head_seq < head_seq ? k->head_seq : head_seq;
+		if (c->changed_all <= both) {
+			k->refs++;
+			found = k;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+void ml_summaries_tree_put(struct ml_summaries *c, struct ml_tree_kept *k)
+{
+	ML_ASSERT(k->refs == 1); /* the builder's */
+	pthread_mutex_lock(&c->lock);
+	if (c->changed_all <= k->head_seq) {
+		if (c->tree != NULL)
+			ml_tree_kept_unref(c->tree);
+		c->tree = k;
+		k->refs++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void ml_summaries_tree_release(struct ml_summaries *c, struct ml_tree_kept *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	ml_tree_kept_unref(k);
 	pthread_mutex_unlock(&c->lock);
 }

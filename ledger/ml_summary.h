@@ -1,6 +1,7 @@
 /*
- * ml_summary.h — per grant, what the deadlines and repayments answers
- * need of its accounts, kept in memory by a long-lived ledger handle.
+ * ml_summary.h — per grant, what the deadlines, repayments and
+ * statement answers need of its accounts and edges, kept in memory by a
+ * long-lived ledger handle.
  *
  * As a user of the library, you should not need to know about these.
  *
@@ -13,7 +14,14 @@
  * one view; ml_answer_summary.c builds it from the walk, and the two
  * answers write their items and rows from it alone, so an answer built
  * from a kept summary and one built from a fresh walk are the same
- * bytes by construction.
+ * bytes by construction. Two parts are kept so that the work is done
+ * once per summary rather than once per answer: the repayments' rows
+ * as text up to their status (ML_SUM_ROWS: formatting them was most of
+ * a repayments answer), and the grant's edges with their payouts and
+ * repayments, which the statement's flows sum (ML_SUM_EDGES: a seek per
+ * edge was 40 % of a statement). Beside the summaries the cache keeps
+ * the party tree (struct ml_tree_kept, below), which the statement
+ * needs whole.
  *
  * A ledger opened with ML_OPEN_SUMMARIES (medeld) keeps them: struct
  * ml_summaries, one slot per grant number modulo ML_SUMMARY_GRANTS_MAX.
@@ -86,10 +94,21 @@ struct ml_entity_sum {
 
 /* The parts of a summary (struct ml_summary.parts). A kept summary has
  * them all; one built for a single answer reads only what it asks. */
-#define ML_SUM_ITEMS    1u /* claims and pending conditions */
-#define ML_SUM_ENTITIES 2u /* legal entities' sums (the edges' walk) */
-#define ML_SUM_REPORTS  4u /* reported[] (with ML_SUM_ENTITIES) */
-#define ML_SUM_ALL      (ML_SUM_ITEMS | ML_SUM_ENTITIES | ML_SUM_REPORTS)
+#define ML_SUM_ITEMS    1u  /* claims and pending conditions */
+#define ML_SUM_ENTITIES 2u  /* legal entities' sums (the edges' walk) */
+#define ML_SUM_REPORTS  4u  /* reported[] (with ML_SUM_ENTITIES) */
+#define ML_SUM_ROWS     8u  /* row_text (with ML_SUM_ENTITIES) */
+#define ML_SUM_EDGES    16u /* edges[] (the statement's flows) */
+#define ML_SUM_ALL                                                             \
+	(ML_SUM_ITEMS | ML_SUM_ENTITIES | ML_SUM_REPORTS | ML_SUM_ROWS |       \
+	 ML_SUM_EDGES)
+
+/* An edge of the grant that exists in the view, and what went along it
+ * (payouts and repayments, öre): what a statement's flows sum. */
+struct ml_sum_edge {
+	uint32_t from_no, to_no;
+	int64_t paid_out_ore, repaid_ore;
+};
 
 /* A dated amount of one party: a claim or a pending condition. */
 struct ml_sum_item {
@@ -115,6 +134,18 @@ struct ml_summary {
 	struct ml_entity_sum *sums;
 	bool *reported;
 	size_t sum_count;
+	/* the repayments' row of each sums[i] as JSON text up to its
+	 * status, the one part of a row that depends on the view's date:
+	 * {"grant":…,"party":…,<the amounts>,"outstanding":…,"status":
+	 * is row_text[row_end[i - 1] .. row_end[i]) (row_end[-1] = 0);
+	 * written once per summary, so a kept one's rows are copied, not
+	 * formatted, by every answer it serves (ml_answer_repayments.c) */
+	char *row_text;
+	size_t *row_end; /* sum_count offsets into row_text */
+	/* every edge of the grant in the view, in the edges' order
+	 * (from, to); read like the entities' sums from dated records */
+	struct ml_sum_edge *edges;
+	size_t edge_count;
 	/* pending conditions with a decide_by, in the walk's order */
 	struct ml_sum_item *conds;
 	size_t cond_count;
@@ -123,11 +154,28 @@ struct ml_summary {
 	unsigned refs;   /* under the cache's mutex when kept */
 };
 
+/* The party tree of the views without known_at (struct ml_tree's
+ * arrays, ml_answer_internal.h), kept beside the summaries for the
+ * statement, which needs it on every answer (a seek per party: 46 % of
+ * its instructions). In such a view a party's parent is its current row,
+ * whatever the as_of, and only a party definition changes the rows or
+ * their count; a definition is not a money event, so it stamps
+ * changed_all. A tree read at head H therefore answers a reader at head
+ * R when changed_all ≤ min(H, R), the summaries' rule with no date in
+ * it. Immutable once kept; reference-counted like a summary. */
+struct ml_tree_kept {
+	uint64_t head_seq; /* the building transaction's last seq */
+	uint32_t count;    /* parties; each array holds count + 1 */
+	uint32_t *parent, *root, *first, *next;
+	unsigned refs; /* under the cache's mutex when kept */
+};
+
 struct ml_summaries {
 	pthread_mutex_t lock; /* guards every field below */
 	uint64_t changed_all; /* highest seq that changed everything */
 	uint64_t changed[ML_SUMMARY_GRANTS_MAX];        /* per slot */
 	struct ml_summary *slot[ML_SUMMARY_GRANTS_MAX]; /* kept, or NULL */
+	struct ml_tree_kept *tree;                      /* kept, or NULL */
 };
 
 /* A new, empty cache (*out is the caller's: ml_summaries_free).
@@ -158,5 +206,17 @@ void ml_summaries_release(struct ml_summaries *c, struct ml_summary *s);
 
 /* Frees s and what it owns (refs ignored). NULL is accepted. */
 void ml_summary_free(struct ml_summary *s);
+
+/* The kept party tree a reader at head_seq may use, with a reference
+ * (ml_summaries_tree_release); NULL when there is none. */
+struct ml_tree_kept *ml_summaries_tree_get(struct ml_summaries *c,
+                                           uint64_t head_seq);
+/* Keeps k (refs = 1, the caller's, which stays the caller's) unless a
+ * change since its head makes it useless. */
+void ml_summaries_tree_put(struct ml_summaries *c, struct ml_tree_kept *k);
+/* Gives back a reference; the last frees k. */
+void ml_summaries_tree_release(struct ml_summaries *c, struct ml_tree_kept *k);
+/* Frees k and its arrays (refs ignored). NULL is accepted. */
+void ml_tree_kept_free(struct ml_tree_kept *k);
 
 #endif /* ML_SUMMARY_H */

@@ -345,6 +345,31 @@ static void test_rows(void)
 	ml_limits_now.answer_row_bytes_max = 100;
 	get_expect(&api, "/v1/balances", "grant=g&as_of=2020-12-31", 413,
 	           "too_large", "a row of the answer would exceed 100 bytes");
+	/* A repayments row (~230 bytes): its head is written once into the
+	 * grant's summary and copied, with its status, into the rows. */
+	ml_limits_now.answer_row_bytes_max = ML_ANSWER_ROW_BYTES_MAX;
+	struct body x;
+	body_start(&x);
+	ev(&x, "{\"type\":\"party\",\"id\":\"p:m\",\"date\":\"2019-01-01\","
+	       "\"party\":\"m\",\"kind\":\"municipality\",\"name\":\"M\"}");
+	for (int i = 0; i < 2; i++)
+		ev(&x,
+		   "{\"type\":\"%s\",\"id\":\"m:%d\",\"date\":"
+		   "\"2020-03-01\",\"grant\":\"g\",\"from\":\"kk\","
+		   "\"to\":\"m\",\"amount\":10}",
+		   i == 0 ? "allocation" : "payout", i);
+	post_ok(&api, &x);
+	struct ma_response r;
+	ma_response_init(&r);
+	ask(&api, "GET", "/v1/repayments", "grant=g&as_of=2020-12-31", NULL,
+	    &r);
+	MT_CHECK_INT(r.status, 200);
+	MT_CHECK(strstr(r.body.data, "\"rows\":[{\"grant\":\"g\",\"party\":"
+	                             "\"m\",\"received\":10,") != NULL);
+	ma_response_free(&r);
+	ml_limits_now.answer_row_bytes_max = 100;
+	get_expect(&api, "/v1/repayments", "grant=g&as_of=2020-12-31", 413,
+	           "too_large", "a row of the answer would exceed 100 bytes");
 	ml_limits_now.answer_row_bytes_max = ML_ANSWER_ROW_BYTES_MAX;
 	tl_close(lg, dir);
 }

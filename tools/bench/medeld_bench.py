@@ -42,7 +42,7 @@ lines, and writes them as Markdown to tools/bench/out/medeld.md.
 
   tools/bench/medeld_bench.py [--duration 10] [--medeld PATH] [--tls-only]
                               [--before PATH] [--rounds 3] [--built-only]
-                              [--instructions]
+                              [--instructions [--answer NAME]]
 
 --rounds N: rounds of (a), (c), (d) and the before/after appends of (e);
 the medians and the median ratios are over these (more on a busy
@@ -52,7 +52,8 @@ machine, where one round can be several times another).
 
 --instructions runs (g) alone: the medeld (and, given, the --before one)
 under valgrind's callgrind, counting only inside event_base_loop (so not
-the start), asked balances built and cached by wrk -t2 -c8 for
+the start), asked balances (or --answer NAME: trace, repayments,
+deadlines, statement; (f)'s query) built and cached by wrk -t2 -c8 for
 --duration seconds each; prints user-space instructions per answer and
 the ratio after/before. Unlike req/s and CPU time, the count does not
 move with the machine's load (on a shared machine those moved ±10 %
@@ -401,12 +402,13 @@ def bench_built(d, nginx, duration, rounds, before=None):
     return res, cmds
 
 
-def instructions(binary, data, name, duration):
+def instructions(binary, data, name, duration, answer="balances"):
     """(g): binary under callgrind on a copy of d's ledger (data): user
     instructions per answer inside the event loop, built and cached
-    balances. Returns {mode: instructions per answer}."""
+    answers of BUILT's answer (balances unless told). Returns {mode:
+    instructions per answer}."""
     out = {}
-    q = "/v1/balances?party=malmo-asn"
+    q = dict(BUILT)[answer]
     for mode in ("built", "cached"):
         cg = os.path.join(OUT, f"callgrind-{name}-{mode}.out")
         d = Medeld(binary, data, 1, tag=f"-cg-{name}-{mode}",
@@ -430,8 +432,8 @@ def instructions(binary, data, name, duration):
     return out
 
 
-def report_instructions(duration, after, before):
-    lines = ["(g) user-space instructions per balances answer inside "
+def report_instructions(duration, after, before, answer="balances"):
+    lines = [f"(g) user-space instructions per {answer} answer inside "
              "medeld's event loop (callgrind), wrk -t2 -c8, "
              f"{duration} s each:"]
     for mode in ("built", "cached"):
@@ -668,6 +670,9 @@ def main():
                     help="run (f), every built answer, alone")
     ap.add_argument("--instructions", action="store_true",
                     help="run (g), instructions per answer, alone")
+    ap.add_argument("--answer", default="balances",
+                    choices=[name for name, _ in BUILT],
+                    help="the answer (g) asks for (default balances)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--before",
                     help="a medeld of an earlier commit, measured beside "
@@ -693,13 +698,14 @@ def main():
         data3 = copy_ledger(d, "data3")
         if args.instructions:
             after = instructions(binary, copy_ledger(d, "data-cg"),
-                                 "after", args.duration)
+                                 "after", args.duration, args.answer)
             before = None
             if args.before:
                 before = instructions(args.before,
                                       copy_ledger(d, "data-cg-before"),
-                                      "before", args.duration)
-            lines += report_instructions(args.duration, after, before)
+                                      "before", args.duration, args.answer)
+            lines += report_instructions(args.duration, after, before,
+                                         args.answer)
         if args.built_only and not args.instructions:
             if args.before:
                 d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,

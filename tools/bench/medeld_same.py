@@ -14,13 +14,20 @@ at the last day medel can write (2199-12-31), the views medeld's kept
 summaries answer (ledger/ml_summary.h): deadlines and repayments are
 asked there before and after a few commits (the same events POSTed to
 both), so a summary a commit failed to make stale shows as a
-difference. Prints how many answers were compared and the first
+difference. The first commits define a grant whose use_by and repay_by
+lie ahead and pay three legal entities from it; its repayments are
+asked on the days around those deadlines, in date order and twice
+each, so one kept summary and its rows' text (ml_summary.h row_text)
+answer every status, and again after a payout more. Statements of the
+first legal entities at today are asked after every commit too, the
+last of which adds a member to one of them (the kept party tree). Prints how many answers were compared and the first
 difference; exits 1 on any difference.
 
 A change meant to make an answer faster must leave its bytes alone: this
 is the check for it, against the binary of the commit before.
 """
 import argparse
+import datetime
 import hashlib
 import json
 import os
@@ -126,15 +133,74 @@ def queries(d, dates):
 
 def kept_views(d):
     """Deadlines and repayments at the views medeld keeps summaries for
-    (no as_of: today; the last day), each asked twice."""
-    grants = [g["grant"] for g in json.loads(d.get("/v1/grants")[1])
-              ["grants"]]
+    (no as_of: today; the last day), each asked twice; and repayments of
+    every grant with a use_by and a repay_by on the days around them,
+    in date order, each asked twice: the first day's summary is settled
+    (nothing is dated after today) and answers the later days, whose
+    rows change status (open, then ok or due, then overdue)."""
+    defs = json.loads(d.get("/v1/grants")[1])["grants"]
+    grants = [g["grant"] for g in defs]
     out = []
     for view in ("", "as_of=2199-12-31"):
         sep = "&" if view else ""
         out += [f"/v1/deadlines?{view}"] * 2
         out += [f"/v1/repayments?grant={g}{sep}{view}" for g in grants] * 2
+    parties = json.loads(d.get("/v1/parties")[1])["parties"]
+    entities = [p["party"] for p in parties if not p.get("parent")]
+    out += [f"/v1/statement?party={e}&grant={g}"
+            for e in entities[:4] for g in grants] * 2
+    for g in defs:
+        if "use_by" not in g or "repay_by" not in g:
+            continue
+        for day in phase_days(g["use_by"], g["repay_by"]):
+            out += [f"/v1/repayments?grant={g['grant']}&as_of={day}",
+                    f"/v1/repayments?year={g['use_by'][:4]}&as_of={day}"
+                    ] * 2
     return out
+
+
+def phase_days(use_by, repay_by):
+    """The day before use_by, use_by, the day after; repay_by and the
+    day after."""
+    day = datetime.date.fromisoformat
+    one = datetime.timedelta(days=1)
+    days = [day(use_by) - one, day(use_by), day(use_by) + one,
+            day(repay_by), day(repay_by) + one]
+    return [x.isoformat() for x in days]
+
+
+PHASES = "same-phases"  # the grant phases() defines
+
+
+def phases(d):
+    """Batches for kept_views' days around use_by and repay_by: a grant
+    whose use_by (2150-06-30) and repay_by (2150-12-31) are ahead, three
+    legal entities paid from it, one of which spends it all (its row:
+    ok after use_by; the others' due, then overdue); then a payout more,
+    so the grant's kept rows must be written again; then a new member of
+    a legal entity, so the kept party tree must be read again (its
+    statements list the member)."""
+    defs = json.loads(d.get("/v1/grants")[1])["grants"]
+    payer = defs[0]["payer"]
+    parties = json.loads(d.get("/v1/parties")[1])["parties"]
+    to = [p["party"] for p in parties
+          if not p.get("parent") and p["party"] != payer][:3]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    batch = [{"type": "grant", "date": today, "grant": PHASES,
+              "name": "Faser", "payer": payer, "total": 100000,
+              "use_by": "2150-06-30", "repay_by": "2150-12-31"}]
+    for i, p in enumerate(to):
+        for kind in ("allocation", "payout"):
+            batch.append({"type": kind, "date": today, "grant": PHASES,
+                          "from": payer, "to": p, "amount": 1000 * (i + 1)})
+    batch.append({"type": "expense", "date": today, "grant": PHASES,
+                  "party": to[0], "activity": "Faser", "amount": 1000})
+    more = [{"type": kind, "date": today, "grant": PHASES, "from": payer,
+             "to": to[1], "amount": 500}
+            for kind in ("allocation", "payout")]
+    member = {"type": "party", "date": today, "party": "same-member",
+              "kind": "committee", "name": "Nämnd", "parent": to[0]}
+    return [batch, more, member]
 
 
 def commits(d):
@@ -161,13 +227,28 @@ def commits(d):
     return out
 
 
-def same(a, b, qs, statuses):
+HEAD_HASH = re.compile(rb'"head":\{"seq":(\d+),"hash":"[0-9a-f]{64}"\}')
+RECORDED = re.compile(rb'"recorded_at":"[^"]*"')
+
+
+def same(a, b, qs, statuses, posted=False):
+    """Asks a and b every query of qs; False at the first difference.
+    After POSTs (posted) a statement's head hash and its reports'
+    recorded_at are left out: each medeld stamped the POSTed events with
+    its own recorded_at, which the chain's hash covers."""
     for q in qs:
         x, y = a.get(q), b.get(q)
+        if posted and q.startswith("/v1/statement"):
+            x, y = [(st, RECORDED.sub(b'"recorded_at":""', HEAD_HASH.sub(
+                rb'"head":{"seq":\1}', body))) for st, body in (x, y)]
         statuses[x[0]] = statuses.get(x[0], 0) + 1
         if x != y:
-            print(f"DIFFERENT: {q}\n  before {x[0]} {x[1][:300]}\n"
-                  f"  after  {y[0]} {y[1][:300]}")
+            at = next((i for i, (p, r) in enumerate(zip(x[1], y[1]))
+                       if p != r), min(len(x[1]), len(y[1])))
+            at = max(0, at - 150)
+            print(f"DIFFERENT: {q} (from byte {at})\n"
+                  f"  before {x[0]} {x[1][at:at + 300]}\n"
+                  f"  after  {y[0]} {y[1][at:at + 300]}")
             return False
     return True
 
@@ -189,14 +270,14 @@ def main():
         if not same(a, b, qs, statuses):
             return 1
         n += len(qs)
-        for body in commits(a):
+        for body in phases(a) + commits(a):
             x, y = a.post(body), b.post(body)
             posted[x] = posted.get(x, 0) + 1
             if x != y:
                 print(f"POST answered {x} before, {y} after: {body}")
                 return 1
             kq = kept_views(a)
-            if not same(a, b, kq, statuses):
+            if not same(a, b, kq, statuses, posted=True):
                 return 1
             n += len(kq)
         print(f"{n} answers byte for byte the same "
