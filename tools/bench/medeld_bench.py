@@ -19,7 +19,8 @@
 
   (e) before and after: with --before PATH (a medeld built from an
       earlier commit, e.g. main's merge base), a medeld of that binary on
-      another copy of the ledger joins the rounds of (a), and (b) runs on
+      the same events, loaded by itself (an older medeld refuses a newer
+      ledger format), joins the rounds of (a), and (b) runs on
       both, alternating before/after twice; the ratios after/before show
       whether a change made medeld slower, measured on the same machine
       in the same minutes.
@@ -579,6 +580,19 @@ def stop_now(proc):
         proc.wait()
 
 
+def before_ledger(binary, name):
+    """The same events loaded by the baseline medeld into OUT/name. Not a
+    backup of the build's ledger: that has the build's format, and an
+    older medeld refuses a newer one (format 5 came with stop 23)."""
+    path = os.path.join(OUT, name)
+    d = Medeld(binary, path, 1, tag=f"-load-{name}")
+    try:
+        load(d)
+    finally:
+        d.stop()
+    return path
+
+
 def copy_ledger(d, name):
     """A copy (a backup over the API) of d's ledger in OUT/name."""
     st, copy = d.request("GET", "/v1/backup", token=ADMIN_TOKEN)
@@ -702,13 +716,15 @@ def main():
             before = None
             if args.before:
                 before = instructions(args.before,
-                                      copy_ledger(d, "data-cg-before"),
+                                      before_ledger(args.before,
+                                                    "data-cg-before"),
                                       "before", args.duration, args.answer)
             lines += report_instructions(args.duration, after, before,
                                          args.answer)
         if args.built_only and not args.instructions:
             if args.before:
-                d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
+                d4 = Medeld(args.before,
+                            before_ledger(args.before, "data4"), 1,
                             tag="-before")
             built, bcmds = bench_built(d, nginx, args.duration, args.rounds,
                                        before=d4)
@@ -719,7 +735,8 @@ def main():
         if not (args.tls_only or args.built_only or args.instructions):
             d2 = Medeld(binary, copy_ledger(d, "data2"), 2)
             if args.before:
-                d4 = Medeld(args.before, copy_ledger(d, "data4"), 1,
+                d4 = Medeld(args.before,
+                            before_ledger(args.before, "data4"), 1,
                             tag="-before")
             reads, rcmds = bench_reads(d, d2, nginx, "malmo-asn",
                                        args.duration, args.rounds,
