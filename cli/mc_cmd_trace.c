@@ -53,8 +53,11 @@ static void mc_trace_label(struct ma_trace *t, const struct mc_names *names)
 	t->grant_label = mc_grant_name(names, t->grant);
 }
 
+/* The tree or DOT from the answer in r. r's text is freed once parsed,
+ * so the names and the drawing reuse its memory instead of faulting in
+ * more. */
 static int mc_trace_render(struct mc_ctx *ctx, const char *format,
-                           const struct mc_reply *r)
+                           struct mc_reply *r)
 {
 	struct ma_trace t;
 	char why[ML_MESSAGE_MAX];
@@ -64,6 +67,7 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
 	cJSON *doc = mc_json_parse(r);
+	mc_reply_free(r);
 	struct mc_names names = {0};
 	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
 		exit = mc_bad_answer(ctx, why);
