@@ -53,9 +53,9 @@ static void mc_trace_label(struct ma_trace *t, const struct mc_names *names)
 	t->grant_label = mc_grant_name(names, t->grant);
 }
 
-/* The tree or DOT from the answer in r. r's text is freed once parsed,
- * so the names and the drawing reuse its memory instead of faulting in
- * more. */
+/* The tree or DOT from the answer in r, parsed into an arena. r's text
+ * is freed once parsed, so the names and the drawing reuse its memory
+ * instead of faulting in more. */
 static int mc_trace_render(struct mc_ctx *ctx, const char *format,
                            struct mc_reply *r)
 {
@@ -66,7 +66,9 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 		return mc_print_raw(ctx, r);
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
-	cJSON *doc = mc_json_parse(r);
+	struct ml_arena tree;
+	ml_arena_init(&tree, MC_JSON_ARENA_BYTES_MAX);
+	cJSON *doc = mc_json_parse_in(&tree, r);
 	mc_reply_free(r);
 	struct mc_names names = {0};
 	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
@@ -81,7 +83,7 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 		exit = mc_trace_tree(ctx, &t);
 	ma_trace_free(&t);
 	mc_names_free(&names);
-	cJSON_Delete(doc);
+	ml_arena_free(&tree); /* doc's */
 	return exit;
 }
 
