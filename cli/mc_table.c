@@ -86,7 +86,8 @@ static int mc_table_strings(struct mc_table *t, const char *const *s, size_t n)
 		const char *v = s[i] ? s[i] : "";
 		size_t at = t->text.len, len = strlen(v);
 		rc = ml_buf_add(&t->text, v, len + 1);
-		for (size_t k = 0; rc == 0 && k < len; k++)
+		size_t from = strcspn(v, "\n\r\t"); /* most cells have none */
+		for (size_t k = from; rc == 0 && k < len; k++)
 			if (t->text.data[at + k] == '\n' ||
 			    t->text.data[at + k] == '\r' ||
 			    t->text.data[at + k] == '\t')
