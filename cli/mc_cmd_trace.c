@@ -53,8 +53,11 @@ static void mc_trace_label(struct ma_trace *t, const struct mc_names *names)
 	t->grant_label = mc_grant_name(names, t->grant);
 }
 
+/* The tree or DOT from the answer in r, parsed into an arena. r's text
+ * is freed once parsed, so the names and the drawing reuse its memory
+ * instead of faulting in more. */
 static int mc_trace_render(struct mc_ctx *ctx, const char *format,
-                           const struct mc_reply *r)
+                           struct mc_reply *r)
 {
 	struct ma_trace t;
 	char why[ML_MESSAGE_MAX];
@@ -63,7 +66,10 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 		return mc_print_raw(ctx, r);
 	if (strcmp(format, "json") == 0)
 		return mc_print_body(ctx, r);
-	cJSON *doc = mc_json_parse(r);
+	struct ml_arena tree;
+	ml_arena_init(&tree, MC_JSON_ARENA_BYTES_MAX);
+	cJSON *doc = mc_json_parse_in(&tree, r);
+	mc_reply_free(r);
 	struct mc_names names = {0};
 	if (ma_trace_load(doc, &t, why, sizeof why) != 0)
 		exit = mc_bad_answer(ctx, why);
@@ -77,7 +83,7 @@ static int mc_trace_render(struct mc_ctx *ctx, const char *format,
 		exit = mc_trace_tree(ctx, &t);
 	ma_trace_free(&t);
 	mc_names_free(&names);
-	cJSON_Delete(doc);
+	ml_arena_free(&tree); /* doc's */
 	return exit;
 }
 

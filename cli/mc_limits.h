@@ -56,6 +56,13 @@
 
 /* --- output ----------------------------------------------------------- */
 
+/* An answer medel parses only to read (a trace for its tree, the names
+ * of parties and grants) is parsed into an ml_arena (mc_json_parse_in):
+ * its tree is at most this many bytes, about ten times the largest
+ * answer (MA_ANSWER_BYTES_MAX): a cJSON node is 64 bytes for a value of
+ * a few. */
+#define MC_JSON_ARENA_BYTES_MAX (1024u * 1024u * 1024u)
+
 /* Columns of a human table, and the bytes of text its cells may take
  * (its rows are bounded by ML_ANSWER_ROWS_MAX, as the answer's are). */
 #define MC_TABLE_COLUMNS_MAX    16

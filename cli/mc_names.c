@@ -14,7 +14,7 @@
 #include "ma_text.h"
 
 static int mc_names_get(struct mc_ctx *ctx, const char *path, const char *as_of,
-                        cJSON **doc)
+                        struct ml_arena *arena, cJSON **doc)
 {
 	struct mc_query q;
 	struct mc_reply r;
@@ -23,7 +23,7 @@ static int mc_names_get(struct mc_ctx *ctx, const char *path, const char *as_of,
 	mc_reply_init(&r, MA_ANSWER_BYTES_MAX);
 	int exit = mc_ctx_get(ctx, path, q.text, &r);
 	if (exit == MC_EXIT_OK) {
-		*doc = mc_json_parse(&r);
+		*doc = mc_json_parse_in(arena, &r);
 		if (*doc == NULL)
 			exit = mc_bad_answer(ctx, path);
 	}
@@ -129,9 +129,12 @@ static const char *mc_label_of(const struct mc_labels *l, const cJSON *list,
 int mc_names_load(struct mc_ctx *ctx, const char *as_of, struct mc_names *n)
 {
 	memset(n, 0, sizeof *n);
-	int exit = mc_names_get(ctx, "/v1/parties", as_of, &n->parties_doc);
+	ml_arena_init(&n->arena, MC_JSON_ARENA_BYTES_MAX);
+	int exit =
+	    mc_names_get(ctx, "/v1/parties", as_of, &n->arena, &n->parties_doc);
 	if (exit == MC_EXIT_OK)
-		exit = mc_names_get(ctx, "/v1/grants", as_of, &n->grants_doc);
+		exit = mc_names_get(ctx, "/v1/grants", as_of, &n->arena,
+		                    &n->grants_doc);
 	n->parties = ma_json_array(n->parties_doc, "parties");
 	n->grants = ma_json_array(n->grants_doc, "grants");
 	if (n->parties != NULL)
@@ -143,8 +146,7 @@ int mc_names_load(struct mc_ctx *ctx, const char *as_of, struct mc_names *n)
 
 void mc_names_free(struct mc_names *n)
 {
-	cJSON_Delete(n->parties_doc);
-	cJSON_Delete(n->grants_doc);
+	ml_arena_free(&n->arena); /* the documents' */
 	free(n->party_labels.v);
 	free(n->grant_labels.v);
 	memset(n, 0, sizeof *n);

@@ -32,6 +32,7 @@ struct mc_labels {
 };
 
 struct mc_names {
+	struct ml_arena arena; /* the documents, parsed into it */
 	cJSON *parties_doc, *grants_doc;
 	const cJSON *parties, *grants; /* the arrays in them */
 	struct mc_labels party_labels, grant_labels;

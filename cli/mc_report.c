@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_json.h"
 
 #include "mc_cli.h"
@@ -260,6 +261,33 @@ cJSON *mc_json_parse(const struct mc_reply *r)
 	if (r->body.data == NULL)
 		return NULL;
 	return cJSON_ParseWithLength(r->body.data, r->body.len);
+}
+
+/* The arena cJSON allocates from while mc_json_parse_in parses (cJSON's
+ * hooks are global and take no argument; medel is one thread). */
+static struct ml_arena *mc_json_arena;
+
+static void *mc_json_arena_alloc(size_t size)
+{
+	return ml_arena_alloc(mc_json_arena, size);
+}
+
+/* A block of the arena is freed with the arena. */
+static void mc_json_arena_keep(void *p)
+{
+	(void)p;
+}
+
+cJSON *mc_json_parse_in(struct ml_arena *a, const struct mc_reply *r)
+{
+	ML_ASSERT(mc_json_arena == NULL);
+	cJSON_Hooks hooks = {mc_json_arena_alloc, mc_json_arena_keep};
+	mc_json_arena = a;
+	cJSON_InitHooks(&hooks);
+	cJSON *doc = mc_json_parse(r);
+	cJSON_InitHooks(NULL);
+	mc_json_arena = NULL;
+	return doc;
 }
 
 int mc_finish_output(struct mc_ctx *ctx, int exit)

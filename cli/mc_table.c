@@ -86,7 +86,8 @@ static int mc_table_strings(struct mc_table *t, const char *const *s, size_t n)
 		const char *v = s[i] ? s[i] : "";
 		size_t at = t->text.len, len = strlen(v);
 		rc = ml_buf_add(&t->text, v, len + 1);
-		for (size_t k = 0; rc == 0 && k < len; k++)
+		size_t from = strcspn(v, "\n\r\t"); /* most cells have none */
+		for (size_t k = from; rc == 0 && k < len; k++)
 			if (t->text.data[at + k] == '\n' ||
 			    t->text.data[at + k] == '\r' ||
 			    t->text.data[at + k] == '\t')
@@ -188,67 +189,110 @@ static void mc_table_widths(const struct mc_table *t, size_t *w)
 	}
 }
 
+/* n spaces onto line. */
+static void mc_line_pad(struct ml_buf *line, size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n > 0) {
+		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		ml_buf_add(line, spaces, k);
+		n -= k;
+	}
+}
+
 /* A cell as the terminal can show it: folded to ASCII (ma_text.h) when
  * the locale is not UTF-8, so Swedish words and names stay readable;
  * the widths do not change (one column a character either way). */
-static void mc_table_put(FILE *f, const char *text)
+static void mc_table_put(struct ml_buf *line, const char *text, size_t len)
 {
 	static int utf8 = -1;
 	if (utf8 < 0)
 		utf8 = mc_locale_utf8();
-	struct ml_buf b;
-	ml_buf_init(&b, MC_LINE_BYTES_MAX);
-	if (utf8 || ma_text_add(&b, text, 0, false) != 0 || b.data == NULL)
-		fputs(text, f);
-	else
-		fputs(b.data, f);
-	ml_buf_free(&b);
+	size_t keep = line->len;
+	if (utf8 || ma_text_add(line, text, 0, false) != 0) {
+		line->len = keep; /* what a failed fold left is dropped */
+		if (line->data != NULL)
+			line->data[keep] = '\0';
+		ml_buf_add(line, text, len);
+	}
 }
 
-/* One line of cells; the last column is not padded on the right. */
-static void mc_table_line(const struct mc_table *t, FILE *f, const size_t *w,
-                          const char *const *cells, const char *const *styles)
+/* One line of cells onto line; the last column is not padded on the
+ * right. */
+static void mc_table_line(const struct mc_table *t, struct ml_buf *line,
+                          const size_t *w, const char *const *cells,
+                          const char *const *styles)
 {
 	size_t end = t->n_cols; /* empty cells at the end are not printed */
 	while (end > 1 && cells[end - 1][0] == '\0')
 		end--;
 	for (size_t c = 0; c < end; c++) {
-		size_t n = ma_text_cols(cells[c], strlen(cells[c]));
+		size_t len = strlen(cells[c]);
+		size_t n = ma_text_cols(cells[c], len);
 		size_t gap = w[c] > n ? w[c] - n : 0;
 		bool last = c + 1 == end;
 		bool styled = styles != NULL && styles[c][0] != '\0';
 		if (c > 0)
-			mc_text_pad(f, 2);
+			mc_line_pad(line, 2);
 		if (t->align[c] == MC_RIGHT)
-			mc_text_pad(f, gap);
+			mc_line_pad(line, gap);
 		if (styled)
-			fputs(styles[c], f);
-		mc_table_put(f, cells[c]);
+			ml_buf_add_str(line, styles[c]);
+		mc_table_put(line, cells[c], len);
 		if (styled)
-			fputs(MC_STYLE_RESET_TEXT, f);
+			ml_buf_add_str(line, MC_STYLE_RESET_TEXT);
 		if (t->align[c] == MC_LEFT && !last)
-			mc_text_pad(f, gap);
+			mc_line_pad(line, gap);
 	}
-	fputc('\n', f);
+	ml_buf_add_char(line, '\n');
 }
 
 /* Dashes over the summed columns, the line above a total. */
-static void mc_table_rule(const struct mc_table *t, FILE *f, const size_t *w,
-                          size_t indent)
+static void mc_table_rule(const struct mc_table *t, struct ml_buf *line,
+                          const size_t *w, size_t indent)
 {
 	size_t last = 0;
 	for (size_t c = 0; c < t->n_cols; c++)
 		if (t->summed[c])
 			last = c;
-	mc_text_pad(f, indent);
+	mc_line_pad(line, indent);
 	for (size_t c = 0; c <= last; c++) {
 		for (size_t i = 0; i < w[c] + (c > 0 ? 2 : 0); i++)
-			fputc(t->summed[c] && (c == 0 || i >= 2) ? '-' : ' ',
-			      f);
+			ml_buf_add_char(line, t->summed[c] && (c == 0 || i >= 2)
+			                          ? '-'
+			                          : ' ');
 	}
-	fputc('\n', f);
+	ml_buf_add_char(line, '\n');
 }
 
+/* Writes line to f and empties it. */
+static void mc_line_write(struct ml_buf *line, FILE *f)
+{
+	if (line->len > 0)
+		fwrite(line->data, 1, line->len, f);
+	ml_buf_reset(line);
+}
+
+/* A heading row onto line: one cell spanning the table, in its style. */
+static void mc_table_heading_line(const struct mc_table *t,
+                                  const struct mc_row *r, struct ml_buf *line,
+                                  size_t indent)
+{
+	const char *cells[2];
+	mc_table_split(t, r->text_at, cells, 2);
+	mc_line_pad(line, indent);
+	ml_buf_add_str(line, cells[1]);
+	ml_buf_add_str(line, cells[0]);
+	if (cells[1][0] != '\0')
+		ml_buf_add_str(line, MC_STYLE_RESET_TEXT);
+	ml_buf_add_char(line, '\n');
+}
+
+/* Each line is made in one buffer (reused) and written with one call:
+ * a tree of a thousand lines was ten thousand stdio calls. The line's
+ * ceiling is the table's text's (a line is its cells and their padding
+ * to widths that are cells' too); a line that memory cannot hold is
+ * written as far as it got. */
 void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
                     size_t row_indent, const char *header_style)
 {
@@ -256,30 +300,29 @@ void mc_table_print(const struct mc_table *t, FILE *f, size_t indent,
 	const char *cells[MC_TABLE_COLUMNS_MAX];
 	const char *styles[MC_TABLE_COLUMNS_MAX];
 	const char *hstyles[MC_TABLE_COLUMNS_MAX];
+	struct ml_buf line;
+	ml_buf_init(&line, MC_TABLE_TEXT_BYTES_MAX);
 	mc_table_widths(t, w);
 	for (size_t c = 0; c < t->n_cols; c++)
 		hstyles[c] = header_style ? header_style : "";
-	mc_text_pad(f, indent + row_indent);
-	mc_table_line(t, f, w, t->headers, hstyles);
+	mc_line_pad(&line, indent + row_indent);
+	mc_table_line(t, &line, w, t->headers, hstyles);
 	for (size_t i = 0; i < t->n_rows; i++) {
 		const struct mc_row *r = &t->rows[i];
+		mc_line_write(&line, f);
 		if (r->heading) {
-			mc_table_split(t, r->text_at, cells, 2);
-			mc_text_pad(f, indent);
-			if (cells[1][0] != '\0')
-				fprintf(f, "%s%s%s\n", cells[1], cells[0],
-				        MC_STYLE_RESET_TEXT);
-			else
-				fprintf(f, "%s\n", cells[0]);
+			mc_table_heading_line(t, r, &line, indent);
 			continue;
 		}
 		if (r->rule)
-			mc_table_rule(t, f, w, indent + row_indent);
+			mc_table_rule(t, &line, w, indent + row_indent);
 		mc_table_split(t, r->text_at, cells, t->n_cols);
 		if (r->style_at != SIZE_MAX)
 			mc_table_split(t, r->style_at, styles, t->n_cols);
-		mc_text_pad(f, indent + row_indent);
-		mc_table_line(t, f, w, cells,
+		mc_line_pad(&line, indent + row_indent);
+		mc_table_line(t, &line, w, cells,
 		              r->style_at != SIZE_MAX ? styles : NULL);
 	}
+	mc_line_write(&line, f);
+	ml_buf_free(&line);
 }

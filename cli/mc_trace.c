@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ml_assert.h"
 #include "ml_money.h"
 
 #include "mc_names.h"
@@ -49,6 +50,7 @@ struct mc_tree {
 	struct mc_table *table;
 	bool *shown; /* per node: drawn in full already */
 	struct ml_buf prefix;
+	struct ml_buf line, text; /* one line's label and item text, reused */
 	int rc;
 };
 
@@ -96,8 +98,13 @@ static const char *mc_share(const struct ma_trace *t, int64_t ore, char *buf,
 		return buf;
 	}
 	int64_t tenths = (ore * 2000 + t->pool_ore) / (2 * t->pool_ore);
-	snprintf(buf, size, "%lld,%lld %%", (long long)(tenths / 10),
-	         (long long)llabs(tenths % 10));
+	/* "%lld,%lld %%" of tenths / 10 and |tenths % 10|, without printf's
+	 * parsing on each of a thousand lines */
+	ML_ASSERT(size >= ML_INT_TEXT_MAX + 5);
+	char *o = ml_put_i64(buf, tenths / 10);
+	*o++ = ',';
+	*o++ = (char)('0' + llabs(tenths % 10));
+	memcpy(o, " %", 3);
 	return buf;
 }
 
@@ -105,15 +112,15 @@ static const char *mc_share(const struct ma_trace *t, int64_t ore, char *buf,
 static void mc_tree_line(struct mc_tree *tr, const char *connector,
                          const char *text, int64_t ore, bool strong)
 {
-	char money[ML_MONEY_TEXT_MAX], share[24];
-	struct ml_buf label;
-	ml_buf_init(&label, MC_LINE_BYTES_MAX);
-	int rc = ml_buf_add(&label, tr->prefix.data ? tr->prefix.data : "",
+	char money[ML_MONEY_TEXT_MAX], share[ML_INT_TEXT_MAX + 5];
+	struct ml_buf *label = &tr->line;
+	ml_buf_reset(label);
+	int rc = ml_buf_add(label, tr->prefix.data ? tr->prefix.data : "",
 	                    tr->prefix.len);
-	rc = rc ? rc : ml_buf_add_str(&label, connector);
+	rc = rc ? rc : ml_buf_add_str(label, connector);
 	rc = rc ? rc
-	        : ma_text_add(&label, text, MC_LABEL_COLS_MAX, tr->ctx->utf8);
-	const char *cells[3] = {label.data,
+	        : ma_text_add(label, text, MC_LABEL_COLS_MAX, tr->ctx->utf8);
+	const char *cells[3] = {label->data,
 	                        ml_money_format(ore, money, sizeof money),
 	                        mc_share(tr->t, ore, share, sizeof share)};
 	const char *styles[3] = {strong ? MC_STYLE_BOLD : NULL, NULL, NULL};
@@ -122,10 +129,18 @@ static void mc_tree_line(struct mc_tree *tr, const char *connector,
 		                  tr->ctx->colour ? styles : NULL);
 	if (rc != 0)
 		tr->rc = rc;
-	ml_buf_free(&label);
 }
 
 static void mc_tree_node(struct mc_tree *tr, size_t n, int depth);
+
+/* Appends a, b and c (a line's words, no format to parse). */
+static void mc_buf_words(struct ml_buf *out, const char *a, const char *b,
+                         const char *c)
+{
+	ml_buf_add_str(out, a);
+	ml_buf_add_str(out, b);
+	ml_buf_add_str(out, c);
+}
 
 /* The text of an item that is not a child. */
 static void mc_item_text(const struct mc_tree *tr, size_t n,
@@ -142,14 +157,15 @@ static void mc_item_text(const struct mc_tree *tr, size_t n,
 	case MC_I_RETURNED:
 		ml_buf_add_str(out, w->got_back);
 		break;
-	case MC_I_SPENT:
-		ml_buf_addf(out, "%s: %s", w->spent, a->activity);
+	case MC_I_SPENT: /* "spent: ACTIVITY (UNIT)" */
+		mc_buf_words(out, w->spent, ": ", a->activity);
 		if (a->unit != NULL)
-			ml_buf_addf(out, " (%s)", a->unit);
+			mc_buf_words(out, " (", a->unit, ")");
 		break;
-	case MC_I_REPAID:
-		ml_buf_addf(out, "%s %s %s", w->repaid, arrow,
-		            t->nodes[t->edges[it->ref].to].label);
+	case MC_I_REPAID: /* "repaid → PARTY" */
+		mc_buf_words(out, w->repaid, " ", arrow);
+		mc_buf_words(out, " ", t->nodes[t->edges[it->ref].to].label,
+		             "");
 		break;
 	case MC_I_CARRIED_OUT:
 		ml_buf_add_str(out, w->carried_out);
@@ -187,12 +203,10 @@ static void mc_tree_items_draw(struct mc_tree *tr, size_t n, int depth)
 			tr->prefix.data[keep] = '\0';
 			continue;
 		}
-		struct ml_buf text;
-		ml_buf_init(&text, MC_LINE_BYTES_MAX);
-		mc_item_text(tr, n, &items[i], &text);
-		mc_tree_line(tr, conn, text.data ? text.data : "",
+		ml_buf_reset(&tr->text);
+		mc_item_text(tr, n, &items[i], &tr->text);
+		mc_tree_line(tr, conn, tr->text.data ? tr->text.data : "",
 		             items[i].amount_ore, false);
-		ml_buf_free(&text);
 	}
 	free(items);
 }
@@ -238,6 +252,8 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 	tr.table = mc_table_new(3);
 	tr.shown = calloc(t->n_nodes + 1, sizeof *tr.shown);
 	ml_buf_init(&tr.prefix, 8 * MC_TREE_DEPTH_MAX);
+	ml_buf_init(&tr.line, MC_LINE_BYTES_MAX);
+	ml_buf_init(&tr.text, MC_LINE_BYTES_MAX);
 	if (tr.table == NULL || tr.shown == NULL ||
 	    ml_buf_add_str(&tr.prefix, "") != 0)
 		tr.rc = ML_E_NOMEM;
@@ -260,6 +276,8 @@ int mc_trace_tree(struct mc_ctx *ctx, const struct ma_trace *t)
 	mc_table_free(tr.table);
 	free(tr.shown);
 	ml_buf_free(&tr.prefix);
+	ml_buf_free(&tr.line);
+	ml_buf_free(&tr.text);
 	return tr.rc == 0 ? MC_EXIT_OK
 	                  : mc_fail(ctx, MC_EXIT_UNREACHABLE, "internal",
 	                            "the tree is too large to draw: use --csv");

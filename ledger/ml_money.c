@@ -32,6 +32,7 @@
 #include "ml_money.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ml_assert.h"
 #include "ml_error.h"
@@ -353,15 +354,30 @@ char *ml_money_format(int64_t ore, char *buf, size_t buf_size)
 {
 	if (buf == NULL || buf_size == 0)
 		return buf;
+	/* "-", the grouped kronor, ",NN" unless whole, " kr": put together
+	 * by hand, as snprintf would ("%s%s,%02u kr"), since a table of a
+	 * thousand lines formats a thousand amounts and printf's parsing
+	 * was most of each */
+	static_assert(ML_ORE_PER_KR == 100, "two decimals of öre");
+	char text[1 + ML_MONEY_GROUPED_MAX + 3 + 3 + 1];
 	uint64_t magnitude_ore = ml_magnitude(ore);
-	char kronor[ML_MONEY_GROUPED_MAX + 1];
-	ml_group_kronor(magnitude_ore / ML_ORE_PER_KR, kronor);
 	unsigned ore_part = (unsigned)(magnitude_ore % ML_ORE_PER_KR);
-	const char *sign = ore < 0 ? "-" : "";
-	if (ore_part == 0)
-		snprintf(buf, buf_size, "%s%s kr", sign, kronor);
-	else
-		snprintf(buf, buf_size, "%s%s,%02u kr", sign, kronor, ore_part);
+	size_t n = 0;
+	if (ore < 0)
+		text[n++] = '-';
+	ml_group_kronor(magnitude_ore / ML_ORE_PER_KR, text + n);
+	n += strlen(text + n);
+	if (ore_part != 0) {
+		text[n++] = ',';
+		text[n++] = (char)('0' + ore_part / 10);
+		text[n++] = (char)('0' + ore_part % 10);
+	}
+	memcpy(text + n, " kr", 4);
+	n += 3;
+	ML_ASSERT(n < sizeof text);
+	size_t keep = n < buf_size - 1 ? n : buf_size - 1; /* as snprintf */
+	memcpy(buf, text, keep);
+	buf[keep] = '\0';
 	return buf;
 }
 

@@ -5,6 +5,7 @@
  * format → parse round trips over pseudo-random amounts.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ml_error.h"
@@ -284,6 +285,32 @@ static void test_format(void)
 	MT_CHECK(ml_money_format(1, NULL, 0) == NULL);
 }
 
+/* ml_money_format's text as snprintf made it before it was put
+ * together by hand. */
+static void check_format_as_printf(int64_t ore)
+{
+	char text[ML_MONEY_TEXT_MAX], printed[2 * ML_MONEY_TEXT_MAX];
+	char kronor[ML_MONEY_TEXT_MAX], plain[ML_MONEY_TEXT_MAX];
+	uint64_t m = ore < 0 ? (uint64_t)0 - (uint64_t)ore : (uint64_t)ore;
+	size_t n = (size_t)snprintf(plain, sizeof plain, "%llu",
+	                            (unsigned long long)(m / 100));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			kronor[k++] = ' ';
+		kronor[k++] = plain[i];
+	}
+	kronor[k] = '\0';
+	if (m % 100 == 0)
+		snprintf(printed, sizeof printed, "%s%s kr", ore < 0 ? "-" : "",
+		         kronor);
+	else
+		snprintf(printed, sizeof printed, "%s%s,%02u kr",
+		         ore < 0 ? "-" : "", kronor, (unsigned)(m % 100));
+	ml_money_format(ore, text, sizeof text);
+	MT_CHECK_STR(text, printed);
+}
+
 static void check_round_trip(int64_t ore)
 {
 	char text[ML_MONEY_TEXT_MAX];
@@ -319,7 +346,10 @@ static void test_round_trip(void)
 		if (ore > ML_AMOUNT_MAX_ORE)
 			ore %= ML_AMOUNT_MAX_ORE + 1;
 		check_round_trip(ore);
+		check_format_as_printf((r & 1) ? -ore : ore);
 	}
+	check_format_as_printf(INT64_MIN);
+	check_format_as_printf(INT64_MAX);
 }
 
 static void test_checked_arithmetic(void)

@@ -20,10 +20,12 @@
 #      format;
 #   2. warm, CPU time (user + system, `perf stat -r $RUNS`, default 20)
 #      and page faults of `medel trace g` at an early, a middle and a late
-#      date and today, known at the time of the middle event, and `medel
-#      balance` of one party; with a baseline, base and build alternate,
-#      three rounds, and the median round is printed with the ratios
-#      build ÷ base and ÷ the same build's balance. The machine may be
+#      date and today, the tree and the JSON answer it is drawn from
+#      (the tree's own cost is the difference), known at the time of the
+#      middle event, and `medel balance` of one party; with a baseline,
+#      base and build alternate, three rounds, and the median round is
+#      printed with the ratios build ÷ base and ÷ the same build's
+#      balance. The machine may be
 #      shared: CPU time, not wall-clock, and ratios from the same run;
 #      The row trace-2022-06-01-off is the build with its prefetch off
 #      (MEDEL_TRACE_PREFETCH=0; ml_prefetch.h), which the base ignores:
@@ -41,7 +43,8 @@
 #      (date +%s%N around /usr/bin/time) and the major faults; the build's
 #      trace with its prefetch (the default), off, and with 32 walkers
 #      (MEDEL_TRACE_PREFETCH=32). Dropping the page cache slows
-#      everything else on the machine for a while.
+#      everything else on the machine for a while: COLD_RUNS=0 skips it
+#      (a shared machine).
 # The tables are written to tools/bench/out/bench_trace.md.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -86,7 +89,9 @@ cmds() {
 	echo "trace-2022-06-01 trace g --as-of 2022-06-01"
 	echo "trace-2022-06-01-off trace g --as-of 2022-06-01"
 	echo "trace-today trace g"
+	echo "trace-json-2021-03-01 trace g --as-of 2021-03-01 --format json"
 	echo "trace-json trace g --as-of 2022-06-01 --format json"
+	echo "trace-json-today trace g --format json"
 	[ -z "$KNOWN" ] ||
 		echo "trace-known-at trace g --as-of 2022-06-01 --known-at $KNOWN"
 }
@@ -221,7 +226,7 @@ if [ -n "$BASE" ]; then
 fi
 
 : >"$WORK/cold.md"
-if [ -w /proc/sys/vm/drop_caches ]; then
+if [ "$COLD_RUNS" -gt 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
 	echo "== whole process, cold page cache ($COLD_RUNS runs each)" >&2
 	# cold NAME COMMAND…: "NAME ms major_faults", after dropping the
 	# page cache; NAME chooses MEDEL_TRACE_PREFETCH (prefetch above).
@@ -274,7 +279,7 @@ if [ -w /proc/sys/vm/drop_caches ]; then
 		}' "$WORK/cold.txt" | sort
 	} | tee "$WORK/cold.md"
 else
-	echo "bench_trace: not root, no cold-cache runs" >&2
+	echo "bench_trace: not root or COLD_RUNS=0, no cold-cache runs" >&2
 fi
 cat "$WORK/inproc.txt" "$WORK/warm.md" "$WORK/wall.md" "$WORK/same.txt" \
 	"$WORK/cold.md" \
