@@ -11,6 +11,9 @@ NEW / OLD. Alternating each run (not each batch of runs) and taking
 medians is what keeps the ratio usable on a shared machine: whatever
 else runs slows both builds alike. posix_spawn, so the child's faults and
 CPU are its own, not a forked Python's. Exits 1 if a run fails.
+CPU_MEDIAN_OLD_DB=DIR gives OLD its own ledger in place of the one after
+--db (OLD of an older ledger format: NEW migrates what it opens, and an
+older medel refuses a newer format).
 Used by docs/performance.md's 2026-12-03 (h-tree) section.
 """
 import os
@@ -35,11 +38,16 @@ def main():
     if len(sys.argv) < 4:
         sys.exit("usage: cpu_median.py RUNS OLD NEW ARG...")
     runs, builds, args = int(sys.argv[1]), sys.argv[2:4], sys.argv[4:]
+    argv = {b: args for b in builds}
+    old_db = os.environ.get("CPU_MEDIAN_OLD_DB")
+    if old_db and "--db" in args:
+        at = args.index("--db") + 1
+        argv[builds[0]] = args[:at] + [old_db] + args[at + 1:]
     devnull = os.open(os.devnull, os.O_WRONLY)
     got = {b: ([], [], []) for b in builds}
     for i in range(runs + 3):
         for b in builds:
-            figures = run(b, args, devnull)
+            figures = run(b, argv[b], devnull)
             for k in range(3):
                 if i >= 3:
                     got[b][k].append(figures[k])
