@@ -29,6 +29,30 @@
  * allocation or a wrapped size. */
 #define ML_PASS_ITEMS_MAX ((size_t)UINT32_MAX)
 
+/* --- verify's walks (ml_verify*.c, ml_evidx_verify) --- */
+
+/* File pages a verify keeps resident. It reads the whole data file (the
+ * log two or three times, every projection once) through LMDB's
+ * read-only map, and every page read stays resident: RSS as large as the
+ * file (issue 15 bounds verify's at 64 MiB). So each walk, every
+ * ML_VERIFY_TRIM_BYTES it touched or ML_VERIFY_TRIM_EVENTS events it
+ * read, looks at the file pages resident and past ML_VERIFY_RESIDENT_MAX
+ * drops the map's (ml_store_map_trim; they stay in the page cache). The
+ * count includes the program's and its libraries' pages (~6 MiB).
+ *
+ * A walk touches more than it reads: the kernel maps up to 16 cached
+ * pages around each fault (fault-around, 64 KiB), so a leaf page counts
+ * as ML_VERIFY_FAULT_BYTES, and the replay's lookup of every event's id
+ * (a random page of the ids index each) can map 64 KiB per event: 64
+ * events between checks. Each drop costs faults again for pages still
+ * in use (branch pages, the other thread's), so the bound is not lower
+ * than it needs to be; a check is a pread of /proc/self/statm (< 1 µs),
+ * ~16 000 per million events. */
+#define ML_VERIFY_RESIDENT_MAX (32u << 20)
+#define ML_VERIFY_TRIM_BYTES   (4u << 20)
+#define ML_VERIFY_FAULT_BYTES  (64u << 10)
+#define ML_VERIFY_TRIM_EVENTS  64u
+
 /* An arena's blocks (ml_buf.c): one 64 KiB block holds a batch of small
  * events' strings, so a typical append mallocs once; a bigger request
  * gets a block of its own. */

@@ -11,6 +11,16 @@
  *
  * The answer names the first difference: the lowest seq where the chain
  * breaks, else the first projection or index that disagrees with the log.
+ *
+ * The replay and compare run first by sums (ml_verify_internal.h): the
+ * stored series against per-series sums of the log's postings, in memory
+ * that does not grow with the log. Sums say whether the projections
+ * differ, not where. So when that run meets any difference, or cannot
+ * decide, or fails for a reason other than memory, both run again in
+ * exact mode, which keeps every event's postings (memory in proportion
+ * to the log) and names the first difference as verify always has: the
+ * answer is the exact mode's, byte for byte. An intact ledger — what
+ * verify is for — is checked in bounded memory.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -109,6 +119,45 @@ static void *mv_chain_thread(void *arg)
 	return NULL;
 }
 
+bool mv_exact_always = false;
+uint64_t mv_exact_runs = 0;
+
+/* Replays and compares in one mode, into a fresh x, d and *checked. */
+static int mv_run(bool exact, struct ml_store *st, MDB_txn *txn,
+                  struct mv_expect *x, struct mv_diff *d, uint64_t *checked,
+                  ml_progress_fn progress, void *progress_arg)
+{
+	mv_expect_free(x);
+	memset(d, 0, sizeof *d);
+	*checked = 0;
+	ml_reading_begin("verify was replaying the log");
+	int rc = mv_replay(exact, st, txn, x, d, progress, progress_arg);
+	ml_reading_begin("verify was comparing the stored tables with the log");
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare(st, txn, x, d, checked);
+	ml_reading_end();
+	return rc;
+}
+
+/* By sums, then exact when the sums saw anything (the top says why). */
+static int mv_check(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
+                    struct mv_diff *d, uint64_t *checked,
+                    ml_progress_fn progress, void *progress_arg)
+{
+	int rc = ML_E_CORRUPT; /* not yet run: exact */
+	if (!mv_exact_always)
+		rc = mv_run(false, st, txn, x, d, checked, progress,
+		            progress_arg);
+	if (rc == ML_E_NOMEM)
+		return rc;
+	if (rc != 0 || d->kind[0] != 0 || x->suspect) {
+		mv_exact_runs++;
+		rc = mv_run(true, st, txn, x, d, checked, progress,
+		            progress_arg);
+	}
+	return rc;
+}
+
 static cJSON *mv_answer(const struct ml_log_head *head, uint64_t checked,
                         const struct mv_diff *d)
 {
@@ -162,12 +211,9 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	ml_reading_begin("verify was re-hashing the chain");
 	if (rc == 0 && !threaded)
 		mv_chain_run(&chain, txn);
-	ml_reading_begin("verify was replaying the log");
 	if (rc == 0)
-		rc = mv_replay(st, txn, &x, &d, progress, progress_arg);
-	ml_reading_begin("verify was comparing the stored tables with the log");
-	if (rc == 0 && d.kind[0] == 0)
-		rc = mv_compare(st, txn, &x, &d, &checked);
+		rc =
+		    mv_check(st, txn, &x, &d, &checked, progress, progress_arg);
 	ml_reading_end();
 	if (threaded)
 		pthread_join(thread, NULL);

@@ -21,11 +21,18 @@
  * with the replay by the walk itself, so their order is proven there.
  *
  * Cost: two lookups per leaf page (tens of records), not per record.
+ *
+ * Every ML_VERIFY_TRIM_BYTES of leaf pages (each counted as the 64 KiB a
+ * fault may map) and values a walk touched, it
+ * drops the map's resident pages when more than ML_VERIFY_RESIDENT_MAX
+ * are (ml_limits_internal.h says why); k stays valid, as every pointer
+ * into the map does: the next touch reads the page cache again.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_limits_internal.h"
 #include "ml_verify_internal.h"
 
 int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
@@ -71,6 +78,12 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 		if (!mv_found_here(m, k))
 			return ML_E_CORRUPT;
 		m->page = page;
+		m->touched_bytes += ML_VERIFY_FAULT_BYTES;
+	}
+	m->touched_bytes += v->mv_size;
+	if (m->touched_bytes >= ML_VERIFY_TRIM_BYTES) {
+		ml_store_map_trim(k->mv_data, ML_VERIFY_RESIDENT_MAX);
+		m->touched_bytes = 0;
 	}
 	m->last = *k;
 	return 0;
