@@ -526,13 +526,18 @@ static int ml_evidx_sum_cb(void *arg, const unsigned char *name, size_t len,
 	return 0;
 }
 
-/* Both walks of ml_evidx_verify read the whole data file: every
- * ML_VERIFY_TRIM_EVENTS steps they drop the map's resident pages past
- * ML_VERIFY_RESIDENT_MAX (ml_limits_internal.h), found through the
- * log's first record, which a read transaction returns inside the map. */
-static void ml_evidx_trim(struct ml_store *st, MDB_txn *txn, uint64_t step)
+/* Both walks of ml_evidx_verify read the whole data file: every `every`
+ * steps they drop the map's resident pages past ML_VERIFY_RESIDENT_MAX
+ * (ml_limits_internal.h), found through the log's first record, which a
+ * read transaction returns inside the map. The log's walk checks every
+ * ML_VERIFY_TRIM_EVENTS events, the table's every ML_EVIDX_TRIM_VALUES
+ * values (each up to 2 × ML_EVIDX_BLOCK_SEQS bytes). */
+#define ML_EVIDX_TRIM_VALUES 8u
+
+static void ml_evidx_trim(struct ml_store *st, MDB_txn *txn, uint64_t step,
+                          uint64_t every)
 {
-	if (step % ML_VERIFY_TRIM_EVENTS != 0)
+	if (step % every != 0)
 		return;
 	unsigned char k[8];
 	ml_be64_put(k, 1);
@@ -564,7 +569,7 @@ static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
 		rc = ml_log_get(st, txn, seq, &ev);
 		if (rc == 0)
 			rc = ml_evidx_sum_event(st, txn, &ev, s);
-		ml_evidx_trim(st, txn, seq);
+		ml_evidx_trim(st, txn, seq, ML_VERIFY_TRIM_EVENTS);
 	}
 	return rc;
 }
@@ -619,7 +624,7 @@ int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
 	for (uint64_t n = 1; rc == 0 && mrc == 0 && shape; n++) {
 		shape = ml_evidx_sum_value(&got, &k, &v);
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		ml_evidx_trim(st, txn, n);
+		ml_evidx_trim(st, txn, n, ML_EVIDX_TRIM_VALUES);
 	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);
