@@ -535,15 +535,15 @@ static int ml_evidx_sum_cb(void *arg, const unsigned char *name, size_t len,
 #define ML_EVIDX_TRIM_VALUES 8u
 
 static void ml_evidx_trim(struct ml_store *st, MDB_txn *txn, uint64_t step,
-                          uint64_t every)
+                          uint64_t every, uint64_t resident_max)
 {
-	if (step % every != 0)
+	if (step % every != 0 || resident_max == UINT64_MAX)
 		return;
 	unsigned char k[8];
 	ml_be64_put(k, 1);
 	MDB_val key = {sizeof k, k}, val;
 	if (mdb_get(txn, st->dbi[ML_DB_LOG], &key, &val) == 0)
-		ml_store_map_trim(val.mv_data, ML_VERIFY_RESIDENT_MAX);
+		ml_store_map_trim(val.mv_data, resident_max);
 }
 
 int ml_evidx_sum_event(struct ml_store *st, MDB_txn *txn,
@@ -561,7 +561,8 @@ int ml_evidx_sum_event(struct ml_store *st, MDB_txn *txn,
 
 /* The sum of what the log gives for events 1 ..= head_seq. */
 static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
-                            uint64_t head_seq, struct ml_evidx_sum *s)
+                            uint64_t head_seq, uint64_t resident_max,
+                            struct ml_evidx_sum *s)
 {
 	int rc = 0;
 	for (uint64_t seq = 1; rc == 0 && seq <= head_seq; seq++) {
@@ -569,7 +570,8 @@ static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
 		rc = ml_log_get(st, txn, seq, &ev);
 		if (rc == 0)
 			rc = ml_evidx_sum_event(st, txn, &ev, s);
-		ml_evidx_trim(st, txn, seq, ML_VERIFY_TRIM_EVENTS);
+		ml_evidx_trim(st, txn, seq, ML_VERIFY_TRIM_EVENTS,
+		              resident_max);
 	}
 	return rc;
 }
@@ -599,18 +601,20 @@ static bool ml_evidx_sum_value(struct ml_evidx_sum *s, const MDB_val *k,
 }
 
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
-                    bool *ok, const char **why)
+                    uint64_t resident_max, bool *ok, const char **why)
 {
 	struct ml_evidx_sum want = {0};
 	*ok = false;
 	*why = NULL;
-	int rc = ml_evidx_sum_log(st, txn, head_seq, &want);
-	return rc == 0 ? ml_evidx_verify_sum(st, txn, &want, ok, why) : rc;
+	int rc = ml_evidx_sum_log(st, txn, head_seq, resident_max, &want);
+	return rc == 0
+	           ? ml_evidx_verify_sum(st, txn, &want, resident_max, ok, why)
+	           : rc;
 }
 
 int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
-                        const struct ml_evidx_sum *want, bool *ok,
-                        const char **why)
+                        const struct ml_evidx_sum *want, uint64_t resident_max,
+                        bool *ok, const char **why)
 {
 	struct ml_evidx_sum got = {0};
 	MDB_cursor *cur = NULL;
@@ -624,7 +628,7 @@ int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
 	for (uint64_t n = 1; rc == 0 && mrc == 0 && shape; n++) {
 		shape = ml_evidx_sum_value(&got, &k, &v);
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		ml_evidx_trim(st, txn, n, ML_EVIDX_TRIM_VALUES);
+		ml_evidx_trim(st, txn, n, ML_EVIDX_TRIM_VALUES, resident_max);
 	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);

@@ -216,13 +216,15 @@ int ml_evidx_sum_event(struct ml_store *st, MDB_txn *txn,
 /* The second half of ml_evidx_verify: the table walked against want, the
  * log's sum (ml_evidx_sum_event over events 1 ..= head). */
 int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
-                        const struct ml_evidx_sum *want, bool *ok,
-                        const char **why);
+                        const struct ml_evidx_sum *want, uint64_t resident_max,
+                        bool *ok, const char **why);
 
 /* Checks that evidx holds exactly the entries of events 1 ..= head_seq
  * (see the top). Sets *ok, and *why to what differs (static text).
+ * The walks keep at most resident_max bytes of the map's pages resident
+ * (UINT64_MAX: all; ml_limits_internal.h, ML_VERIFY_RESIDENT_MAX).
  * Returns 0, or an error reading. */
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
-                    bool *ok, const char **why);
+                    uint64_t resident_max, bool *ok, const char **why);
 
 #endif /* ML_EVIDX_H */

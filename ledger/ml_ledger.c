@@ -224,6 +224,14 @@ void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes)
 	pthread_mutex_unlock(&lg->writer_lock);
 }
 
+uint64_t ml_ledger_map_release_bytes(struct ml_ledger *lg)
+{
+	pthread_mutex_lock(&lg->writer_lock);
+	uint64_t bytes = lg->map_resident_max_bytes;
+	pthread_mutex_unlock(&lg->writer_lock);
+	return bytes;
+}
+
 /* A pointer into the data file's map, for ml_store_map_release: the
  * log's first record, read in a read transaction (LMDB does not say
  * where its map is: MDB_envinfo.me_mapaddr is set only for a fixed map). */

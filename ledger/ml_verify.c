@@ -29,6 +29,7 @@
 #include "ml_assert.h"
 #include "ml_hash.h"
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 #include "ml_reading.h"
 #include "ml_record.h"
@@ -37,6 +38,7 @@
 struct mv_chain {
 	struct ml_ledger *lg;
 	uint64_t head;
+	uint64_t resident_max; /* the map's pages kept (mv_expect's) */
 	struct mv_diff diff;
 	int rc;
 };
@@ -83,8 +85,8 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 	struct ml_store *st = ml_ledger_store(c->lg);
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
-		rc = ml_error_from_mdb(
-		    mv_cur_open(txn, st->dbi[ML_DB_LOG], &cur));
+		rc = ml_error_from_mdb(mv_cur_open(txn, st->dbi[ML_DB_LOG],
+		                                   c->resident_max, &cur));
 	MDB_val key, val;
 	ml_reading_at(ML_DB_LOG, 1);
 	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
@@ -123,15 +125,17 @@ bool mv_exact_always = false;
 uint64_t mv_exact_runs = 0;
 
 /* Replays and compares in one mode, into a fresh x, d and *checked. */
-static int mv_run(bool exact, struct ml_store *st, MDB_txn *txn,
-                  struct mv_expect *x, struct mv_diff *d, uint64_t *checked,
-                  ml_progress_fn progress, void *progress_arg)
+static int mv_run(bool exact, uint64_t resident_max, struct ml_store *st,
+                  MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+                  uint64_t *checked, ml_progress_fn progress,
+                  void *progress_arg)
 {
 	mv_expect_free(x);
 	memset(d, 0, sizeof *d);
 	*checked = 0;
 	ml_reading_begin("verify was replaying the log");
-	int rc = mv_replay(exact, st, txn, x, d, progress, progress_arg);
+	int rc = mv_replay(exact, resident_max, st, txn, x, d, progress,
+	                   progress_arg);
 	ml_reading_begin("verify was comparing the stored tables with the log");
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_compare(st, txn, x, d, checked);
@@ -140,20 +144,21 @@ static int mv_run(bool exact, struct ml_store *st, MDB_txn *txn,
 }
 
 /* By sums, then exact when the sums saw anything (the top says why). */
-static int mv_check(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-                    struct mv_diff *d, uint64_t *checked,
+static int mv_check(uint64_t resident_max, struct ml_store *st, MDB_txn *txn,
+                    struct mv_expect *x, struct mv_diff *d, uint64_t *checked,
                     ml_progress_fn progress, void *progress_arg)
 {
 	int rc = ML_E_CORRUPT; /* not yet run: exact */
 	if (!mv_exact_always)
-		rc = mv_run(false, st, txn, x, d, checked, progress,
-		            progress_arg);
+		rc = mv_run(false, resident_max, st, txn, x, d, checked,
+		            progress, progress_arg);
 	if (rc == ML_E_NOMEM)
 		return rc;
 	if (rc != 0 || d->kind[0] != 0 || x->suspect) {
-		mv_exact_runs++;
-		rc = mv_run(true, st, txn, x, d, checked, progress,
-		            progress_arg);
+		/* medeld may verify on several threads at once */
+		__atomic_fetch_add(&mv_exact_runs, 1, __ATOMIC_RELAXED);
+		rc = mv_run(true, resident_max, st, txn, x, d, checked,
+		            progress, progress_arg);
 	}
 	return rc;
 }
@@ -206,14 +211,19 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
+	/* medeld keeps its map's pages (its read cache); a one-shot medel
+	 * drops them past ML_VERIFY_RESIDENT_MAX as the walks go. */
+	chain.resident_max = ml_ledger_map_release_bytes(lg) == UINT64_MAX
+	                         ? UINT64_MAX
+	                         : ML_VERIFY_RESIDENT_MAX;
 	bool threaded = rc == 0 && pthread_create(&thread, NULL,
 	                                          mv_chain_thread, &chain) == 0;
 	ml_reading_begin("verify was re-hashing the chain");
 	if (rc == 0 && !threaded)
 		mv_chain_run(&chain, txn);
 	if (rc == 0)
-		rc =
-		    mv_check(st, txn, &x, &d, &checked, progress, progress_arg);
+		rc = mv_check(chain.resident_max, st, txn, &x, &d, &checked,
+		              progress, progress_arg);
 	ml_reading_end();
 	if (threaded)
 		pthread_join(thread, NULL);

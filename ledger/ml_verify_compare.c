@@ -279,9 +279,9 @@ static int mv_series(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	memset(w.prefix, 0xff, sizeof w.prefix);
 	MDB_dbi dbi = st->dbi[db];
 	ml_reading_at(db, 0);
-	int rc = mv_cur_open(txn, dbi, &w.evt);
+	int rc = mv_cur_open(txn, dbi, x->resident_max, &w.evt);
 	if (rc == 0)
-		rc = mv_cur_open(txn, dbi, &w.day);
+		rc = mv_cur_open(txn, dbi, x->resident_max, &w.day);
 	if (rc == 0) {
 		w.erc = mv_step(&w.evt, &w.ekey, &w.eval, MDB_FIRST,
 		                w.plen + 12, w.plen + 4);

@@ -35,7 +35,8 @@
 #include "ml_limits_internal.h"
 #include "ml_verify_internal.h"
 
-int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
+int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, uint64_t resident_max,
+                struct mv_cur *m)
 {
 	MDB_stat ms;
 	memset(m, 0, sizeof *m);
@@ -45,6 +46,7 @@ int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
 	if (rc == 0)
 		rc = mdb_cursor_open(txn, dbi, &m->probe);
 	m->page_bytes = ms.ms_psize;
+	m->resident_max = resident_max;
 	return rc;
 }
 
@@ -81,8 +83,9 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 		m->touched_bytes += ML_VERIFY_FAULT_BYTES;
 	}
 	m->touched_bytes += v->mv_size;
-	if (m->touched_bytes >= ML_VERIFY_TRIM_BYTES) {
-		ml_store_map_trim(k->mv_data, ML_VERIFY_RESIDENT_MAX);
+	if (m->touched_bytes >= ML_VERIFY_TRIM_BYTES &&
+	    m->resident_max != UINT64_MAX) {
+		ml_store_map_trim(k->mv_data, m->resident_max);
 		m->touched_bytes = 0;
 	}
 	m->last = *k;

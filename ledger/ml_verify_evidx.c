@@ -20,10 +20,12 @@ int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	bool ok = false;
 	const char *why = NULL;
 	ml_reading_at(ML_DB_EVIDX, 0);
-	int rc = x->exact ? ml_evidx_verify(st, txn, x->head, &ok, &why)
+	int rc = x->exact ? ml_evidx_verify(st, txn, x->head, x->resident_max,
+	                                    &ok, &why)
 	         : x->evidx_rc != 0
 	             ? x->evidx_rc
-	             : ml_evidx_verify_sum(st, txn, &x->evidx_sum, &ok, &why);
+	             : ml_evidx_verify_sum(st, txn, &x->evidx_sum,
+	                                   x->resident_max, &ok, &why);
 	*checked += x->head;
 	if (rc == ML_E_CORRUPT) { /* a correction names a seq it cannot */
 		mv_differ(d, "index", 0,

@@ -34,7 +34,7 @@ static int mv_each(struct ml_store *st, MDB_txn *txn, enum ml_db db,
 	MDB_val k, v;
 	*n = 0;
 	ml_reading_at(db, 0);
-	int rc = mv_cur_open(txn, st->dbi[db], &cur);
+	int rc = mv_cur_open(txn, st->dbi[db], c->x->resident_max, &cur);
 	if (rc != 0) {
 		mv_cur_close(&cur);
 		return ml_error_from_mdb(rc);

@@ -127,10 +127,12 @@ struct mv_corr {
 
 struct mv_expect {
 	uint64_t head;
-	bool exact;      /* keep the postings per event (see the top) */
-	bool suspect;    /* the sums cannot decide: run exact */
-	uint64_t seq;    /* the event whose postings are being made */
-	ml_day date;     /* and their date */
+	bool exact;            /* keep the postings per event (see the top) */
+	uint64_t resident_max; /* the map's pages kept: ML_VERIFY_RESIDENT_MAX,
+	                          or UINT64_MAX in medeld (its read cache) */
+	bool suspect;          /* the sums cannot decide: run exact */
+	uint64_t seq;          /* the event whose postings are being made */
+	ml_day date;           /* and their date */
 	uint64_t *first; /* exact: postings of s: [first[s], first[s+1]) */
 	struct mv_posting *posts;
 	uint64_t nposts, posts_cap;
@@ -169,9 +171,13 @@ struct mv_cur {
 	uintptr_t page;         /* the leaf page of last */
 	MDB_val last;           /* the key the walk returned last */
 	uint64_t touched_bytes; /* leaf pages and values since a trim */
+	uint64_t resident_max;  /* file pages kept (UINT64_MAX: all) */
 };
 
-int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m);
+/* resident_max: the file pages the walk keeps resident (x->resident_max
+ * of the run). */
+int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, uint64_t resident_max,
+                struct mv_cur *m);
 void mv_cur_close(struct mv_cur *m);
 /* mdb_cursor_get on m's walk (MDB_FIRST, MDB_NEXT); ML_E_CORRUPT when a
  * lookup of a record's key does not find that record. */
@@ -184,9 +190,9 @@ int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
 /* Replays seq 1 ..= head of txn's log into x, exact or by sums; a log
  * that cannot be replayed (an event naming an undefined party, say) is a
  * difference. */
-int mv_replay(bool exact, struct ml_store *st, MDB_txn *txn,
-              struct mv_expect *x, struct mv_diff *d, ml_progress_fn progress,
-              void *arg);
+int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
+              MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+              ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);
 
 /* The log's index (ml_verify_evidx.c): every entry the log gives, and

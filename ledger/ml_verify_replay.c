@@ -626,19 +626,20 @@ static void mv_ids_end(struct mv_expect *x)
 	x->ids_walk = NULL;
 }
 
-int mv_replay(bool exact, struct ml_store *st, MDB_txn *txn,
-              struct mv_expect *x, struct mv_diff *d, ml_progress_fn progress,
-              void *arg)
+int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
+              MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+              ml_progress_fn progress, void *arg)
 {
 	struct ml_log_head head;
 	int rc = ml_log_head_read(st, txn, &head);
 	if (rc == 0)
 		rc = mv_setup(x, head.seq, exact);
+	x->resident_max = resident_max;
 	MDB_cursor *cur = NULL;
 	struct mv_cur ids = {0};
 	if (rc == 0 && !exact)
 		rc = ml_error_from_mdb(
-		    mv_cur_open(txn, st->dbi[ML_DB_IDS], &ids));
+		    mv_cur_open(txn, st->dbi[ML_DB_IDS], resident_max, &ids));
 	x->ids_walk = rc == 0 && !exact ? &ids : NULL;
 	if (rc == 0)
 		rc = ml_error_from_mdb(
@@ -665,8 +666,9 @@ int mv_replay(bool exact, struct ml_store *st, MDB_txn *txn,
 			    ml_evidx_sum_event(st, txn, &ev, &x->evidx_sum);
 		if (progress != NULL && (s & 0xffff) == 0)
 			progress(s, head.seq, arg);
-		if (s % ML_VERIFY_TRIM_EVENTS == 0)
-			ml_store_map_trim(val.mv_data, ML_VERIFY_RESIDENT_MAX);
+		if (s % ML_VERIFY_TRIM_EVENTS == 0 &&
+		    resident_max != UINT64_MAX)
+			ml_store_map_trim(val.mv_data, resident_max);
 		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
