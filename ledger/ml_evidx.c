@@ -15,6 +15,7 @@
 
 #include "ml_assert.h"
 #include "ml_dist.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 
 static void ml_evidx_add(struct ml_evidx_names *out, enum ml_evidx_kind kind,
@@ -501,13 +502,8 @@ int ml_evidx_build(struct ml_store *st, MDB_txn *txn)
 	return rc;
 }
 
-/* An order-free sum of (name, seq) pairs: two 64-bit mixes, summed. */
-struct ml_evidx_sum {
-	uint64_t count, a, b;
-};
-
-static void ml_evidx_sum_add(struct ml_evidx_sum *s, const void *name,
-                             size_t len, uint64_t seq)
+void ml_evidx_sum_add(struct ml_evidx_sum *s, const void *name, size_t len,
+                      uint64_t seq)
 {
 	uint64_t h = 14695981039346656037ull; /* FNV-1a 64 over name ‖ seq */
 	for (size_t i = 0; i < len; i++)
@@ -530,23 +526,52 @@ static int ml_evidx_sum_cb(void *arg, const unsigned char *name, size_t len,
 	return 0;
 }
 
+/* Both walks of ml_evidx_verify read the whole data file: every `every`
+ * steps they drop the map's resident pages past ML_VERIFY_RESIDENT_MAX
+ * (ml_limits_internal.h), found through the log's first record, which a
+ * read transaction returns inside the map. The log's walk checks every
+ * ML_VERIFY_TRIM_EVENTS events, the table's every ML_EVIDX_TRIM_VALUES
+ * values (each up to 2 × ML_EVIDX_BLOCK_SEQS bytes). */
+#define ML_EVIDX_TRIM_VALUES 8u
+
+static void ml_evidx_trim(struct ml_store *st, MDB_txn *txn, uint64_t step,
+                          uint64_t every, uint64_t resident_max)
+{
+	if (step % every != 0 || resident_max == UINT64_MAX)
+		return;
+	unsigned char k[8];
+	ml_be64_put(k, 1);
+	MDB_val key = {sizeof k, k}, val;
+	if (mdb_get(txn, st->dbi[ML_DB_LOG], &key, &val) == 0)
+		ml_store_map_trim(val.mv_data, resident_max);
+}
+
+int ml_evidx_sum_event(struct ml_store *st, MDB_txn *txn,
+                       const struct ml_event *ev, struct ml_evidx_sum *s)
+{
+	struct ml_evidx_names names;
+	int rc = ml_evidx_names_in(st, txn, ev, &names);
+	if (rc != 0)
+		return rc;
+	const unsigned char type_key[2] = {ML_EVIDX_TYPE,
+	                                   (unsigned char)ev->type};
+	ml_evidx_sum_add(s, type_key, 2, ev->seq);
+	return ml_evidx_each(&names, ev->seq, ml_evidx_sum_cb, s);
+}
+
 /* The sum of what the log gives for events 1 ..= head_seq. */
 static int ml_evidx_sum_log(struct ml_store *st, MDB_txn *txn,
-                            uint64_t head_seq, struct ml_evidx_sum *s)
+                            uint64_t head_seq, uint64_t resident_max,
+                            struct ml_evidx_sum *s)
 {
 	int rc = 0;
 	for (uint64_t seq = 1; rc == 0 && seq <= head_seq; seq++) {
 		struct ml_event ev;
-		struct ml_evidx_names names;
 		rc = ml_log_get(st, txn, seq, &ev);
 		if (rc == 0)
-			rc = ml_evidx_names_in(st, txn, &ev, &names);
-		if (rc != 0)
-			break;
-		const unsigned char type_key[2] = {ML_EVIDX_TYPE,
-		                                   (unsigned char)ev.type};
-		ml_evidx_sum_add(s, type_key, 2, seq);
-		rc = ml_evidx_each(&names, seq, ml_evidx_sum_cb, s);
+			rc = ml_evidx_sum_event(st, txn, &ev, s);
+		ml_evidx_trim(st, txn, seq, ML_VERIFY_TRIM_EVENTS,
+		              resident_max);
 	}
 	return rc;
 }
@@ -576,22 +601,34 @@ static bool ml_evidx_sum_value(struct ml_evidx_sum *s, const MDB_val *k,
 }
 
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
-                    bool *ok, const char **why)
+                    uint64_t resident_max, bool *ok, const char **why)
 {
-	struct ml_evidx_sum want = {0}, got = {0};
+	struct ml_evidx_sum want = {0};
+	*ok = false;
+	*why = NULL;
+	int rc = ml_evidx_sum_log(st, txn, head_seq, resident_max, &want);
+	return rc == 0
+	           ? ml_evidx_verify_sum(st, txn, &want, resident_max, ok, why)
+	           : rc;
+}
+
+int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
+                        const struct ml_evidx_sum *want, uint64_t resident_max,
+                        bool *ok, const char **why)
+{
+	struct ml_evidx_sum got = {0};
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	bool shape = true;
 	*ok = false;
 	*why = NULL;
-	int rc = ml_evidx_sum_log(st, txn, head_seq, &want);
-	if (rc == 0)
-		rc = ml_error_from_mdb(
-		    mdb_cursor_open(txn, st->dbi[ML_DB_EVIDX], &cur));
+	int rc =
+	    ml_error_from_mdb(mdb_cursor_open(txn, st->dbi[ML_DB_EVIDX], &cur));
 	int mrc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : 0;
-	while (rc == 0 && mrc == 0 && shape) {
+	for (uint64_t n = 1; rc == 0 && mrc == 0 && shape; n++) {
 		shape = ml_evidx_sum_value(&got, &k, &v);
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		ml_evidx_trim(st, txn, n, ML_EVIDX_TRIM_VALUES, resident_max);
 	}
 	if (cur != NULL)
 		mdb_cursor_close(cur);
@@ -599,10 +636,10 @@ int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
 		rc = ml_error_from_mdb(mrc);
 	if (rc != 0)
 		return rc;
-	*ok = shape && want.count == got.count && want.a == got.a &&
-	      want.b == got.b;
+	*ok = shape && want->count == got.count && want->a == got.a &&
+	      want->b == got.b;
 	*why = !shape ? "the log's index holds a malformed entry"
-	       : want.count != got.count
+	       : want->count != got.count
 	           ? "the log's index holds a different number of entries"
 	           : "the log's index names other events than the log";
 	return 0;

@@ -195,10 +195,36 @@ void ml_evidx_iter_close(struct ml_evidx_iter *it);
  * gathered a batch's worth of events at a time. */
 int ml_evidx_build(struct ml_store *st, MDB_txn *txn);
 
+/* An order-free sum of (name, seq) pairs (a count and two 64-bit
+ * mixes, summed): two sets of pairs give the same sum only by chance.
+ * ml_evidx_verify compares the log's with the table's; verify the log's
+ * ids with the ids index's the same way (ml_verify_index.c). */
+struct ml_evidx_sum {
+	uint64_t count, a, b;
+};
+
+void ml_evidx_sum_add(struct ml_evidx_sum *s, const void *name, size_t len,
+                      uint64_t seq);
+
+/* Adds the pairs the table must hold for ev (its type and names), as
+ * ml_evidx_verify sums the log's: verify's replay, which decodes every
+ * event anyway, sums them as it goes instead of reading the log again.
+ * Errors as ml_evidx_names_in. */
+int ml_evidx_sum_event(struct ml_store *st, MDB_txn *txn,
+                       const struct ml_event *ev, struct ml_evidx_sum *s);
+
+/* The second half of ml_evidx_verify: the table walked against want, the
+ * log's sum (ml_evidx_sum_event over events 1 ..= head). */
+int ml_evidx_verify_sum(struct ml_store *st, MDB_txn *txn,
+                        const struct ml_evidx_sum *want, uint64_t resident_max,
+                        bool *ok, const char **why);
+
 /* Checks that evidx holds exactly the entries of events 1 ..= head_seq
  * (see the top). Sets *ok, and *why to what differs (static text).
+ * The walks keep at most resident_max bytes of the map's pages resident
+ * (UINT64_MAX: all; ml_limits_internal.h, ML_VERIFY_RESIDENT_MAX).
  * Returns 0, or an error reading. */
 int ml_evidx_verify(struct ml_store *st, MDB_txn *txn, uint64_t head_seq,
-                    bool *ok, const char **why);
+                    uint64_t resident_max, bool *ok, const char **why);
 
 #endif /* ML_EVIDX_H */

@@ -224,18 +224,12 @@ void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes)
 	pthread_mutex_unlock(&lg->writer_lock);
 }
 
-/* Bytes of file pages this process has resident (statm's "shared"), or
- * 0 when that cannot be read. */
-static uint64_t ml_file_resident_bytes(void)
+uint64_t ml_ledger_map_release_bytes(struct ml_ledger *lg)
 {
-	unsigned long size, resident, shared = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
-		shared = 0;
-	fclose(f);
-	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+	pthread_mutex_lock(&lg->writer_lock);
+	uint64_t bytes = lg->map_resident_max_bytes;
+	pthread_mutex_unlock(&lg->writer_lock);
+	return bytes;
 }
 
 /* A pointer into the data file's map, for ml_store_map_release: the
@@ -259,7 +253,7 @@ static void ml_ledger_map_release(struct ml_ledger *lg)
  * when more than map_resident_max_bytes of file pages are resident. */
 static void ml_ledger_map_trim(struct ml_ledger *lg)
 {
-	if (ml_file_resident_bytes() > lg->map_resident_max_bytes)
+	if (ml_store_file_resident_bytes() > lg->map_resident_max_bytes)
 		ml_ledger_map_release(lg);
 }
 

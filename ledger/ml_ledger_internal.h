@@ -57,6 +57,10 @@ int ml_ledger_trace_prefetch(struct ml_ledger *lg);
  * map's are released (ML_MAP_RESIDENT_BYTES_MAX when opened; the unit
  * tests set 1 or UINT64_MAX). */
 void ml_ledger_set_map_release(struct ml_ledger *lg, uint64_t resident_bytes);
+/* The bound above: UINT64_MAX for medeld (ML_OPEN_EXCLUSIVE), whose
+ * resident pages are its read cache, so a whole-file walk (verify) keeps
+ * them too. */
+uint64_t ml_ledger_map_release_bytes(struct ml_ledger *lg);
 
 /* The summaries the ledger keeps (ML_OPEN_SUMMARIES), or NULL. */
 struct ml_summaries *ml_ledger_summaries(struct ml_ledger *lg);

@@ -29,6 +29,33 @@
  * allocation or a wrapped size. */
 #define ML_PASS_ITEMS_MAX ((size_t)UINT32_MAX)
 
+/* --- verify's walks (ml_verify*.c, ml_evidx_verify) --- */
+
+/* File pages a verify keeps resident. It reads the whole data file (the
+ * log two or three times, every projection once) through LMDB's
+ * read-only map, and every page read stays resident: RSS as large as the
+ * file (issue 15 bounds verify's at 64 MiB). So each walk, every
+ * ML_VERIFY_TRIM_BYTES it touched or ML_VERIFY_TRIM_EVENTS events it
+ * read, looks at the file pages resident and past ML_VERIFY_RESIDENT_MAX
+ * drops the map's (ml_store_map_trim; they stay in the page cache). The
+ * count includes the program's and its libraries' pages (~6 MiB).
+ *
+ * A walk touches more than it reads: a fault maps the cached pages
+ * around it (fault-around, 64 KiB), or a whole large folio of the page
+ * cache (up to 2 MiB on a file read in by readahead: 10 million events
+ * went to 129 MiB with leaf pages counted at 64 KiB, while 1 and 3
+ * million stayed at 38-41), so a leaf page entered counts as
+ * ML_VERIFY_FAULT_BYTES; and the replay's every event may fault in the
+ * log, the ids index and (the second thread) the log again: 64 events
+ * between checks. Each drop costs faults again for pages still in use
+ * (branch pages, the other thread's), so the bound is not lower than it
+ * needs to be; a check is a pread of /proc/self/statm (< 1 µs), some
+ * 25 000 per million events. */
+#define ML_VERIFY_RESIDENT_MAX (24u << 20)
+#define ML_VERIFY_TRIM_BYTES   (4u << 20)
+#define ML_VERIFY_FAULT_BYTES  (512u << 10)
+#define ML_VERIFY_TRIM_EVENTS  64u
+
 /* An arena's blocks (ml_buf.c): one 64 KiB block holds a batch of small
  * events' strings, so a typical append mallocs once; a bigger request
  * gets a block of its own. */

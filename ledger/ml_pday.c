@@ -106,6 +106,7 @@ struct ml_pday_make {
 	size_t n_items, items_cap;
 	struct ml_buf bytes; /* the copies */
 	struct ml_buf value; /* the record being made */
+	const void *inside;  /* a key read: somewhere inside the map */
 };
 
 static void ml_pday_make_init(struct ml_pday_make *m)
@@ -242,6 +243,7 @@ static int ml_pday_collect(struct ml_store *st, MDB_txn *txn,
 			break;
 		uint32_t act_no = ml_be32_get((unsigned char *)key.mv_data + 8);
 		ML_ASSERT(act_no >= next);
+		m->inside = key.mv_data;
 		rc = ml_pday_series(m, c, account, act_no, from);
 		more = act_no < UINT32_MAX;
 		next = act_no + 1;
@@ -500,6 +502,7 @@ struct ml_pday_cmp {
 	MDB_val key, val;
 	int rc;                      /* of the cursor's last move */
 	uint32_t grant_no, party_no; /* the account being compared */
+	uint64_t resident_max;
 	bool *same;
 	struct ml_pday_where *where;
 	uint64_t *checked;
@@ -564,14 +567,18 @@ static int ml_pday_check_account(uint32_t grant_no, uint32_t party_no,
 	if (rc == 0 && *c->same && ml_pday_stored(c, w) && w[0] == grant_no &&
 	    w[1] == party_no)
 		ml_pday_differs(c, w[0], w[1], (ml_day)w[2]); /* extra */
+	if (c->resident_max != UINT64_MAX)
+		ml_store_map_trim(m->inside, c->resident_max);
 	return rc;
 }
 
-int ml_pday_check(struct ml_store *st, MDB_txn *txn, bool *same,
-                  struct ml_pday_where *where, uint64_t *checked)
+int ml_pday_check(struct ml_store *st, MDB_txn *txn, uint64_t resident_max,
+                  bool *same, struct ml_pday_where *where, uint64_t *checked)
 {
-	struct ml_pday_cmp c = {
-	    .same = same, .where = where, .checked = checked};
+	struct ml_pday_cmp c = {.resident_max = resident_max,
+	                        .same = same,
+	                        .where = where,
+	                        .checked = checked};
 	*same = true;
 	memset(where, 0, sizeof *where);
 	int rc = ml_error_from_mdb(

@@ -93,12 +93,14 @@ int ml_pday_at(MDB_cursor *cur, uint32_t grant_no, uint32_t party_no,
 /* Verify: the stored records against records made again from the act
  * database, account by account. *same false and where (grant, party,
  * date of the first record that differs, or is missing or extra) when
- * they differ. *checked counts the records compared. */
+ * they differ. *checked counts the records compared. After each account
+ * the map's resident pages are dropped when more than resident_max
+ * bytes are (ml_store_map_trim; UINT64_MAX: never). */
 struct ml_pday_where {
 	uint32_t grant_no, party_no;
 	ml_day date;
 };
-int ml_pday_check(struct ml_store *st, MDB_txn *txn, bool *same,
-                  struct ml_pday_where *where, uint64_t *checked);
+int ml_pday_check(struct ml_store *st, MDB_txn *txn, uint64_t resident_max,
+                  bool *same, struct ml_pday_where *where, uint64_t *checked);
 
 #endif /* ML_PDAY_H */

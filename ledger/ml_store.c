@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,6 +620,50 @@ static bool ml_store_mapping_of(const void *inside, uintptr_t *start,
 	}
 	fclose(f);
 	return found;
+}
+
+/* /proc/self/statm, opened once per process (a pread of it costs under a
+ * microsecond, an fopen four): the descriptor names the process that
+ * opened it, so a forked child opens its own. */
+static int ml_statm_fd = -1;
+static pid_t ml_statm_pid = 0;
+static pthread_mutex_t ml_statm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int ml_statm_open(void)
+{
+	pid_t pid = getpid();
+	pthread_mutex_lock(&ml_statm_lock);
+	if (ml_statm_fd < 0 || ml_statm_pid != pid) {
+		if (ml_statm_fd >= 0)
+			close(ml_statm_fd);
+		ml_statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+		ml_statm_pid = pid;
+	}
+	int fd = ml_statm_fd;
+	pthread_mutex_unlock(&ml_statm_lock);
+	return fd;
+}
+
+uint64_t ml_store_file_resident_bytes(void)
+{
+	char text[128];
+	int fd = ml_statm_open();
+	ssize_t n = fd >= 0 ? pread(fd, text, sizeof text - 1, 0) : -1;
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	unsigned long size, resident, shared = 0;
+	if (sscanf(text, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		shared = 0;
+	return (uint64_t)shared * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+bool ml_store_map_trim(const void *inside, uint64_t resident_max_bytes)
+{
+	if (ml_store_file_resident_bytes() <= resident_max_bytes)
+		return false;
+	ml_store_map_release(inside);
+	return true;
 }
 
 void ml_store_map_release(const void *inside)

@@ -169,6 +169,15 @@ int ml_store_get_be(struct ml_store *st, MDB_txn *txn, enum ml_db db,
  * MDB_WRITEMAP), so no page is dirty. */
 void ml_store_map_release(const void *inside);
 
+/* Bytes of file pages this process has resident (/proc/self/statm's
+ * "shared": the map's pages, and the few MiB of the program and its
+ * libraries), or 0 when that cannot be read. Costs microseconds. */
+uint64_t ml_store_file_resident_bytes(void);
+
+/* ml_store_map_release when more than resident_max_bytes of file pages
+ * are resident; true when it released them. */
+bool ml_store_map_trim(const void *inside, uint64_t resident_max_bytes);
+
 /* The name of db inside data.mdb ("acct"), for messages. */
 const char *ml_store_db_name(enum ml_db db);
 

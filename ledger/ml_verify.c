@@ -11,6 +11,16 @@
  *
  * The answer names the first difference: the lowest seq where the chain
  * breaks, else the first projection or index that disagrees with the log.
+ *
+ * The replay and compare run first by sums (ml_verify_internal.h): the
+ * stored series against per-series sums of the log's postings, in memory
+ * that does not grow with the log. Sums say whether the projections
+ * differ, not where. So when that run meets any difference, or cannot
+ * decide, or fails for a reason other than memory, both run again in
+ * exact mode, which keeps every event's postings (memory in proportion
+ * to the log) and names the first difference as verify always has: the
+ * answer is the exact mode's, byte for byte. An intact ledger — what
+ * verify is for — is checked in bounded memory.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +29,7 @@
 #include "ml_assert.h"
 #include "ml_hash.h"
 #include "ml_json.h"
+#include "ml_limits_internal.h"
 #include "ml_log.h"
 #include "ml_reading.h"
 #include "ml_record.h"
@@ -27,6 +38,7 @@
 struct mv_chain {
 	struct ml_ledger *lg;
 	uint64_t head;
+	uint64_t resident_max; /* the map's pages kept (mv_expect's) */
 	struct mv_diff diff;
 	int rc;
 };
@@ -73,8 +85,8 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 	struct ml_store *st = ml_ledger_store(c->lg);
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
-		rc = ml_error_from_mdb(
-		    mv_cur_open(txn, st->dbi[ML_DB_LOG], &cur));
+		rc = ml_error_from_mdb(mv_cur_open(txn, st->dbi[ML_DB_LOG],
+		                                   c->resident_max, &cur));
 	MDB_val key, val;
 	ml_reading_at(ML_DB_LOG, 1);
 	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
@@ -107,6 +119,48 @@ static void *mv_chain_thread(void *arg)
 	ml_ledger_read_end(c->lg, rd);
 	ml_reading_end();
 	return NULL;
+}
+
+bool mv_exact_always = false;
+uint64_t mv_exact_runs = 0;
+
+/* Replays and compares in one mode, into a fresh x, d and *checked. */
+static int mv_run(bool exact, uint64_t resident_max, struct ml_store *st,
+                  MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+                  uint64_t *checked, ml_progress_fn progress,
+                  void *progress_arg)
+{
+	mv_expect_free(x);
+	memset(d, 0, sizeof *d);
+	*checked = 0;
+	ml_reading_begin("verify was replaying the log");
+	int rc = mv_replay(exact, resident_max, st, txn, x, d, progress,
+	                   progress_arg);
+	ml_reading_begin("verify was comparing the stored tables with the log");
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare(st, txn, x, d, checked);
+	ml_reading_end();
+	return rc;
+}
+
+/* By sums, then exact when the sums saw anything (the top says why). */
+static int mv_check(uint64_t resident_max, struct ml_store *st, MDB_txn *txn,
+                    struct mv_expect *x, struct mv_diff *d, uint64_t *checked,
+                    ml_progress_fn progress, void *progress_arg)
+{
+	int rc = ML_E_CORRUPT; /* not yet run: exact */
+	if (!mv_exact_always)
+		rc = mv_run(false, resident_max, st, txn, x, d, checked,
+		            progress, progress_arg);
+	if (rc == ML_E_NOMEM)
+		return rc;
+	if (rc != 0 || d->kind[0] != 0 || x->suspect) {
+		/* medeld may verify on several threads at once */
+		__atomic_fetch_add(&mv_exact_runs, 1, __ATOMIC_RELAXED);
+		rc = mv_run(true, resident_max, st, txn, x, d, checked,
+		            progress, progress_arg);
+	}
+	return rc;
 }
 
 static cJSON *mv_answer(const struct ml_log_head *head, uint64_t checked,
@@ -157,17 +211,19 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
+	/* medeld keeps its map's pages (its read cache); a one-shot medel
+	 * drops them past ML_VERIFY_RESIDENT_MAX as the walks go. */
+	chain.resident_max = ml_ledger_map_release_bytes(lg) == UINT64_MAX
+	                         ? UINT64_MAX
+	                         : ML_VERIFY_RESIDENT_MAX;
 	bool threaded = rc == 0 && pthread_create(&thread, NULL,
 	                                          mv_chain_thread, &chain) == 0;
 	ml_reading_begin("verify was re-hashing the chain");
 	if (rc == 0 && !threaded)
 		mv_chain_run(&chain, txn);
-	ml_reading_begin("verify was replaying the log");
 	if (rc == 0)
-		rc = mv_replay(st, txn, &x, &d, progress, progress_arg);
-	ml_reading_begin("verify was comparing the stored tables with the log");
-	if (rc == 0 && d.kind[0] == 0)
-		rc = mv_compare(st, txn, &x, &d, &checked);
+		rc = mv_check(chain.resident_max, st, txn, &x, &d, &checked,
+		              progress, progress_arg);
 	ml_reading_end();
 	if (threaded)
 		pthread_join(thread, NULL);

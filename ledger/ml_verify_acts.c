@@ -124,7 +124,7 @@ int mv_compare_acts(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	MDB_val k, v;
 	uint32_t hs = 0, ns = 0;
 	ml_reading_at(ML_DB_ACTN, 0);
-	int rc = mv_cur_open(txn, st->dbi[ML_DB_ACTN], &cur);
+	int rc = mv_cur_open(txn, st->dbi[ML_DB_ACTN], x->resident_max, &cur);
 	if (rc != 0) {
 		mv_cur_close(&cur);
 		return ml_error_from_mdb(rc);

@@ -26,14 +26,22 @@
  * with the replay by the walk itself, so their order is proven there.
  *
  * Cost: two lookups per leaf page (tens of records), not per record.
+ *
+ * Every ML_VERIFY_TRIM_BYTES of leaf pages (each counted as the 64 KiB a
+ * fault may map) and values a walk touched, it
+ * drops the map's resident pages when more than ML_VERIFY_RESIDENT_MAX
+ * are (ml_limits_internal.h says why); k stays valid, as every pointer
+ * into the map does: the next touch reads the page cache again.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_limits_internal.h"
 #include "ml_verify_internal.h"
 
-int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
+int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, uint64_t resident_max,
+                struct mv_cur *m)
 {
 	MDB_stat ms;
 	memset(m, 0, sizeof *m);
@@ -43,6 +51,7 @@ int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m)
 	if (rc == 0)
 		rc = mdb_cursor_open(txn, dbi, &m->c);
 	m->page_bytes = ms.ms_psize;
+	m->resident_max = resident_max;
 	return rc;
 }
 
@@ -77,6 +86,13 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 		if (!mv_found_here(m, k, v))
 			return ML_E_CORRUPT;
 		m->page = page;
+		m->touched_bytes += ML_VERIFY_FAULT_BYTES;
+	}
+	m->touched_bytes += v->mv_size;
+	if (m->touched_bytes >= ML_VERIFY_TRIM_BYTES &&
+	    m->resident_max != UINT64_MAX) {
+		ml_store_map_trim(k->mv_data, m->resident_max);
+		m->touched_bytes = 0;
 	}
 	m->last = *k;
 	m->last_data = *v;

@@ -4,15 +4,42 @@
  * ml_verify.c runs them: a second thread re-hashes the chain while the
  * calling thread replays the log into an in-memory "expectation"
  * (ml_verify_replay.c) and then walks every stored projection in key
- * order against it (ml_verify_compare.c). The expectation holds, per
- * event, the postings it must have made (a compressed array indexed by
- * seq), which event corrected it, and the definitions, closes, reports
- * and claims the indexes must hold.
+ * order against it (ml_verify_compare.c).
+ *
+ * What is checked against what (the stored records and their source):
+ *  - log: the chain (ml_verify.c's thread), every record decodes;
+ *  - ids: each event's id maps to its seq (exact: a lookup per event in
+ *    the replay; by sums: the index walked in key order beside the
+ *    replay, a record per event with an id, the two order-free sums of
+ *    (id, seq) pairs compared after), and the count;
+ *  - acct, edge, act (the series): each event entry (seq, date, buckets,
+ *    deltas) is one posting the replay made on that series, its
+ *    corrected_by the correction that withdrew the event's records (or
+ *    0); each day record the running totals of the entries before it;
+ *    every posting has its entry; conservation per grant from the totals;
+ *  - actn: the (activity, unit) numbers; corr, close, reports, claims,
+ *    names, nums, defs: row by row with the replay; evidx: by a mix
+ *    (by sums, of the events the replay decoded: one pass of the log
+ *    fewer; exact, ml_evidx_verify reads the log again).
+ *
+ * The replay runs in one of two modes (mv_expect.exact):
+ *  - sums (the first run, O(series + corrections) memory): each posting
+ *    is folded into its series' count and 128-bit mix of (seq, date,
+ *    buckets, deltas) (ml_verify_sums.c); the walks fold each stored
+ *    entry out again, so a series ends at zero exactly when its entries
+ *    are its postings, a moved or swapped amount included. corrected_by
+ *    is checked per entry against the corrections' table
+ *    (ml_verify_corr.c). The sums cannot say which entry differs;
+ *  - exact (run only after the sums saw any difference): the postings
+ *    kept per event (first/posts, ~100 bytes per event), each entry
+ *    looked up by seq, so the answer names the first difference, the
+ *    same as before the sums existed.
  */
 #ifndef ML_VERIFY_INTERNAL_H
 #define ML_VERIFY_INTERNAL_H
 
 #include "ml_answer.h"
+#include "ml_evidx.h"
 #include "ml_ledger_internal.h"
 #include "ml_reading.h"
 #include "ml_state_internal.h"
@@ -61,14 +88,62 @@ struct mv_acts {
 	uint32_t slots; /* a power of two, > 2 n */
 };
 
+/* One series' balance of postings made by the replay against entries
+ * met by the walks (ml_verify_sums.c): zero when they are the same. */
+struct mv_sum {
+	uint32_t kind; /* MV_SERIES_*; 0 = a free slot */
+	uint32_t grant, a, b;
+	int64_t count;   /* postings − entries */
+	uint64_t mix[2]; /* Σ postings' mixes − Σ entries' (mod 2^64 each) */
+};
+
+enum { MV_SERIES_ACCT = 1, MV_SERIES_EDGE = 2, MV_SERIES_ACT = 3 };
+
+/* Open addressing, slots a power of two, at most half used. */
+struct mv_sums {
+	struct mv_sum *slot;
+	size_t slots, used;
+};
+
+/* What the replay knows of a correction or of an event one corrected
+ * (ml_verify_corr.c). */
+struct mv_fix {
+	uint64_t seq;          /* 0 = a free slot */
+	uint64_t corrected_by; /* the correction of seq, or 0 */
+	uint64_t retracted_by; /* the one that withdrew seq's records, or 0 */
+	ml_day date;           /* seq's records' date (a correction's own) */
+};
+
+/* Bits of the filter in front of the table: a walk asks "was seq
+ * withdrawn?" for every entry, and almost every answer is no. 64 Ki bits
+ * (8 KiB) keep false hits rare up to thousands of corrections. */
+#define MV_CORR_FILTER_BITS (1u << 16)
+
+struct mv_corr {
+	struct mv_fix *slot;
+	size_t slots, used; /* a power of two, at most half used */
+	uint64_t filter[MV_CORR_FILTER_BITS / 64]; /* retracted seqs */
+};
+
 struct mv_expect {
 	uint64_t head;
-	uint64_t *first; /* postings of seq s: [first[s], first[s+1]) */
+	bool exact;            /* keep the postings per event (see the top) */
+	uint64_t resident_max; /* the map's pages kept: ML_VERIFY_RESIDENT_MAX,
+	                          or UINT64_MAX in medeld (its read cache) */
+	bool suspect;          /* the sums cannot decide: run exact */
+	uint64_t seq;          /* the event whose postings are being made */
+	ml_day date;           /* and their date */
+	uint64_t *first; /* exact: postings of s: [first[s], first[s+1]) */
 	struct mv_posting *posts;
 	uint64_t nposts, posts_cap;
-	uint64_t *corrected_by; /* by seq: the correction of it (index) */
-	uint64_t *retracted_by; /* by seq: the one that withdrew its records */
-	ml_day *date;           /* by seq */
+	ml_day *date_of;     /* exact: by seq */
+	struct mv_sums sums; /* sums: per series */
+	struct mv_corr corr;
+	struct ml_evidx_sum id_sum;    /* by sums: the log's (id, seq) pairs */
+	struct ml_evidx_sum id_got;    /* and the ids index's, walked beside */
+	struct mv_cur *ids_walk;       /* that walk while it lasts, or NULL */
+	struct ml_evidx_sum evidx_sum; /* by sums: the log's index's pairs */
+	int evidx_rc; /* by sums: the first error summing them, or 0 */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
 	struct mv_def *party, *grant; /* by number */
@@ -97,9 +172,14 @@ struct mv_cur {
 	size_t page_bytes;
 	uintptr_t page;          /* the leaf page of last */
 	MDB_val last, last_data; /* the record the walk returned last */
+	uint64_t touched_bytes;  /* leaf pages and values since a trim */
+	uint64_t resident_max;   /* file pages kept (UINT64_MAX: all) */
 };
 
-int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, struct mv_cur *m);
+/* resident_max: the file pages the walk keeps resident (x->resident_max
+ * of the run). */
+int mv_cur_open(MDB_txn *txn, MDB_dbi dbi, uint64_t resident_max,
+                struct mv_cur *m);
 void mv_cur_close(struct mv_cur *m);
 /* mdb_cursor_get on m's walk (MDB_FIRST, MDB_NEXT); ML_E_CORRUPT when a
  * lookup of a record's key does not find that record. */
@@ -109,10 +189,12 @@ int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op);
 int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Replays seq 1 ..= head of txn's log into x; a log that cannot be
- * replayed (an event naming an undefined party, say) is a difference. */
-int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-              struct mv_diff *d, ml_progress_fn progress, void *arg);
+/* Replays seq 1 ..= head of txn's log into x, exact or by sums; a log
+ * that cannot be replayed (an event naming an undefined party, say) is a
+ * difference. */
+int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
+              MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+              ml_progress_fn progress, void *arg);
 void mv_expect_free(struct mv_expect *x);
 
 /* The log's index (ml_verify_evidx.c): every entry the log gives, and
@@ -122,7 +204,8 @@ int mv_compare_evidx(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 
 /* Each account's activities' day records (ml_verify_pday.c): made
  * again from the act database, the same bytes. */
-int mv_compare_pday(struct ml_store *st, MDB_txn *txn, struct mv_diff *d,
+int mv_compare_pday(struct ml_store *st, MDB_txn *txn,
+                    const struct mv_expect *x, struct mv_diff *d,
                     uint64_t *checked);
 
 /* Activity numbers (ml_verify_acts.c): *no for (activity, unit), given
@@ -142,5 +225,35 @@ int mv_compare_indexes(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
  * it compared in *checked. */
 int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                struct mv_diff *d, uint64_t *checked);
+
+/* The series table (ml_verify_sums.c). *out: the slot of the series,
+ * made (zero) when new; valid until the next mv_sums_at. */
+int mv_sums_at(struct mv_sums *s, uint32_t kind, uint32_t grant, uint32_t a,
+               uint32_t b, struct mv_sum **out);
+/* The slot of the series, or NULL when the replay made none. */
+struct mv_sum *mv_sums_find(struct mv_sums *s, uint32_t kind, uint32_t grant,
+                            uint32_t a, uint32_t b);
+/* Adds (sign +1) or takes away (−1) one posting or entry. */
+void mv_sum_fold(struct mv_sum *sum, uint64_t seq, ml_day date,
+                 const struct ml_post *p, int sign);
+/* Is every series at zero? */
+bool mv_sums_zero(const struct mv_sums *s);
+void mv_sums_free(struct mv_sums *s);
+
+/* The corrections' table (ml_verify_corr.c). mv_corr_at: seq's entry,
+ * made (date ML_DAY_NONE) when new; valid until the next mv_corr_at. */
+int mv_corr_at(struct mv_corr *c, uint64_t seq, struct mv_fix **out);
+const struct mv_fix *mv_corr_find(const struct mv_corr *c, uint64_t seq);
+void mv_corr_retract(struct mv_corr *c, struct mv_fix *f, uint64_t by);
+/* The correction that withdrew seq's records, or 0. */
+uint64_t mv_corr_retracted_by(const struct mv_corr *c, uint64_t seq);
+void mv_corr_free(struct mv_corr *c);
+
+/* Verify's exact mode only, for every run (a test compares the two
+ * modes' answers byte for byte). Nothing but a unit test sets it. */
+extern bool mv_exact_always;
+/* How many times the exact mode ran in this process (a test reads it:
+ * an intact ledger is verified by sums alone). */
+extern uint64_t mv_exact_runs;
 
 #endif /* ML_VERIFY_INTERNAL_H */

@@ -13,11 +13,11 @@
 #include "ml_verify_internal.h"
 
 static void mv_pday_routing(struct ml_store *st, MDB_txn *txn,
-                            struct mv_diff *d)
+                            const struct mv_expect *x, struct mv_diff *d)
 {
 	struct mv_cur cur;
 	MDB_val k, v;
-	int rc = mv_cur_open(txn, st->dbi[ML_DB_PDAY], &cur);
+	int rc = mv_cur_open(txn, st->dbi[ML_DB_PDAY], x->resident_max, &cur);
 	if (rc == 0)
 		rc = mv_cur_get(&cur, &k, &v, MDB_FIRST);
 	while (rc == 0)
@@ -29,14 +29,15 @@ static void mv_pday_routing(struct ml_store *st, MDB_txn *txn,
 		          "key does not find it, or a page cannot be read");
 }
 
-int mv_compare_pday(struct ml_store *st, MDB_txn *txn, struct mv_diff *d,
+int mv_compare_pday(struct ml_store *st, MDB_txn *txn,
+                    const struct mv_expect *x, struct mv_diff *d,
                     uint64_t *checked)
 {
 	bool same = true;
 	struct ml_pday_where w;
 	char day[ML_DATE_TEXT_MAX];
 	ml_reading_at(ML_DB_PDAY, 0);
-	int rc = ml_pday_check(st, txn, &same, &w, checked);
+	int rc = ml_pday_check(st, txn, x->resident_max, &same, &w, checked);
 	if (rc == 0 && !same)
 		mv_differ(d, "index", 0,
 		          "the spending per party and day (pday) is not what "
@@ -45,6 +46,6 @@ int mv_compare_pday(struct ml_store *st, MDB_txn *txn, struct mv_diff *d,
 		          w.grant_no, w.party_no,
 		          ml_date_format(w.date, day, sizeof day));
 	if (rc == 0 && same)
-		mv_pday_routing(st, txn, d);
+		mv_pday_routing(st, txn, x, d);
 	return rc;
 }

@@ -7,8 +7,10 @@
  * one statement of what each event type does. The result is compared by
  * ml_verify_compare.c.
  *
- * Memory: ~8 bytes × 3 per event plus ~40 bytes per posting group; a
- * 1 000 000-event ledger needs about 150 MB.
+ * Memory, by sums: one slot per series (ml_verify_sums.c) and per
+ * correction or corrected event (ml_verify_corr.c), whatever the log's
+ * length. Exact: ~8 bytes × 2 per event plus ~40 bytes per posting
+ * group; a 1 000 000-event ledger needs about 130 MB.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 
 #include "ml_assert.h"
 #include "ml_buf.h"
+#include "ml_evidx.h"
 #include "ml_limits_internal.h"
 #include "ml_log.h"
 #include "ml_record.h"
@@ -40,9 +43,9 @@ void mv_expect_free(struct mv_expect *x)
 {
 	free(x->first);
 	free(x->posts);
-	free(x->corrected_by);
-	free(x->retracted_by);
-	free(x->date);
+	free(x->date_of);
+	mv_sums_free(&x->sums);
+	mv_corr_free(&x->corr);
 	ml_cache_free(x->names);
 	mv_acts_free(&x->acts);
 	free(x->party);
@@ -76,17 +79,17 @@ static int mv_row_add(struct mv_rows *r, struct mv_row row)
 	return 0;
 }
 
-static int mv_setup(struct mv_expect *x, uint64_t head)
+static int mv_setup(struct mv_expect *x, uint64_t head, bool exact)
 {
 	memset(x, 0, sizeof *x);
 	x->head = head;
-	x->first = calloc(head + 2, sizeof *x->first);
-	x->corrected_by = calloc(head + 1, sizeof *x->corrected_by);
-	x->retracted_by = calloc(head + 1, sizeof *x->retracted_by);
-	x->date = calloc(head + 1, sizeof *x->date);
-	int rc = x->first && x->corrected_by && x->retracted_by && x->date
-	             ? 0
-	             : ML_E_NOMEM;
+	x->exact = exact;
+	int rc = 0;
+	if (exact) {
+		x->first = calloc(head + 2, sizeof *x->first);
+		x->date_of = calloc(head + 1, sizeof *x->date_of);
+		rc = x->first && x->date_of ? 0 : ML_E_NOMEM;
+	}
 	if (rc == 0)
 		rc = ml_cache_new(2 * ML_PARTIES_MAX + 2 * ML_GRANTS_MAX,
 		                  &x->names);
@@ -128,11 +131,62 @@ static int mv_define(struct mv_expect *x, char kind, struct ml_str id,
 	return rc;
 }
 
+static uint32_t mv_series_kind(const struct ml_posting *p)
+{
+	return p->act    ? MV_SERIES_ACT
+	       : p->edge ? MV_SERIES_EDGE
+	                 : MV_SERIES_ACCT;
+}
+
+/* Two postings of one event on one series: the exact compare matches a
+ * stored entry to the first of them only, so the sums cannot stand in
+ * for it. (ml_postings_of makes none such today.) */
+static bool mv_series_twice(const struct ml_postings *ps)
+{
+	for (int i = 0; i < ps->n; i++) {
+		const struct ml_posting *p = &ps->p[i];
+		for (int j = i + 1; j < ps->n; j++) {
+			const struct ml_posting *q = &ps->p[j];
+			if (mv_series_kind(p) == mv_series_kind(q) &&
+			    p->grant_no == q->grant_no && p->a_no == q->a_no &&
+			    (mv_series_kind(p) == MV_SERIES_ACCT ||
+			     p->b_no == q->b_no))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Folds ps (times sign) into its series' sums as x->seq's on x->date. */
+static int mv_sum_postings(struct mv_expect *x, const struct ml_postings *ps,
+                           int sign)
+{
+	if (mv_series_twice(ps))
+		x->suspect = true;
+	for (int i = 0; i < ps->n; i++) {
+		const struct ml_posting *p = &ps->p[i];
+		uint32_t kind = mv_series_kind(p);
+		struct mv_sum *sum;
+		int rc = mv_sums_at(&x->sums, kind, p->grant_no, p->a_no,
+		                    kind == MV_SERIES_ACCT ? 0 : p->b_no, &sum);
+		if (rc != 0)
+			return rc;
+		struct ml_post post = p->post;
+		post.delta[0] *= sign;
+		post.delta[1] *= sign;
+		mv_sum_fold(sum, x->seq, x->date, &post, 1);
+	}
+	return 0;
+}
+
+/* The postings of ev (resolved as r) times sign, as x->seq's. */
 static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
-                           const struct ml_resolved *r)
+                           const struct ml_resolved *r, int sign)
 {
 	struct ml_postings ps;
 	ml_postings_of(ev, r, &ps);
+	if (!x->exact)
+		return mv_sum_postings(x, &ps, sign);
 	size_t cap = x->posts_cap;
 	int rc = ml_grow((void **)&x->posts, &cap, x->nposts + (size_t)ps.n,
 	                 sizeof *x->posts, ML_PASS_ITEMS_MAX);
@@ -148,6 +202,8 @@ static int mv_add_postings(struct mv_expect *x, const struct ml_event *ev,
 		p->a = ps.p[i].a_no;
 		p->b = ps.p[i].b_no;
 		p->post = ps.p[i].post;
+		p->post.delta[0] *= sign;
+		p->post.delta[1] *= sign;
 	}
 	return 0;
 }
@@ -177,7 +233,7 @@ static int mv_grant(struct mv_expect *x, const struct ml_event *ev,
 	g->id = ev->grant;
 	struct mv_row def = {'g', r.grant, ev->seq, ev->date, 0};
 	rc = mv_row_add(&x->defs, def);
-	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
+	return rc == 0 ? mv_add_postings(x, ev, &r, 1) : rc;
 }
 
 static int mv_party(struct mv_expect *x, const struct ml_event *ev,
@@ -289,7 +345,7 @@ static int mv_condition(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		               (struct mv_row){r.grant, mv_alloc_to(&r, i),
 		                               ev->seq, ev->date, al.claim_by});
 	if (rc == 0)
-		rc = mv_add_postings(x, ev, &r);
+		rc = mv_add_postings(x, ev, &r, 1);
 	ml_resolved_free(&r);
 	return rc;
 }
@@ -332,7 +388,7 @@ static int mv_distribution(struct mv_expect *x, const struct ml_event *ev,
 		                                ev->seq, ev->date,
 		                                ev->claim_by});
 	if (rc == 0)
-		rc = mv_add_postings(x, ev, r);
+		rc = mv_add_postings(x, ev, r, 1);
 	ml_resolved_free(r);
 	return rc;
 }
@@ -360,7 +416,7 @@ static int mv_other(struct mv_expect *x, const struct ml_event *ev,
 		rc = mv_row_add(&x->claims,
 		                (struct mv_row){r.grant, r.to, ev->seq,
 		                                ev->date, ev->claim_by});
-	return rc == 0 ? mv_add_postings(x, ev, &r) : rc;
+	return rc == 0 ? mv_add_postings(x, ev, &r, 1) : rc;
 }
 
 /* The last closed day of grant g as the replay stands: the global
@@ -384,6 +440,16 @@ static bool mv_open(const struct mv_expect *x, const struct ml_resolved *r,
 	       (r->to_grant == 0 || day > mv_closed_until(x, r->to_grant));
 }
 
+/* What the replay knows of seq, a correction it applied or the target of
+ * one: the replay stops at the first difference, so every correction
+ * before the current one was applied and made both entries. */
+static const struct mv_fix *mv_fix_of(const struct mv_expect *x, uint64_t seq)
+{
+	const struct mv_fix *f = mv_corr_find(&x->corr, seq);
+	ML_ASSERT(f != NULL);
+	return f;
+}
+
 /* How correction ev undoes t (ml_rules_correct.c's essay, from the log
  * and the replay alone): withdraws t's records, or posts E's postings
  * times sign on a date of its own. */
@@ -394,27 +460,35 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 	bool own = true;
 	ml_day day = t->date;
 	int sign = depth % 2 == 1 ? -1 : 1; /* of t's records */
-	if (depth > 0) {
-		own = x->retracted_by[t->corrects] != t->seq;
-		day = x->date[t->seq];
+	if (depth > 0) { /* t is a correction the replay has applied */
+		own = mv_fix_of(x, t->corrects)->retracted_by != t->seq;
+		day = mv_fix_of(x, t->seq)->date;
 		if (!own) { /* t withdrew the records of its own target */
 			sign = -sign;
-			day = depth == 1 ? e->date : x->date[t->corrects];
+			day = depth == 1 ? e->date
+			                 : mv_fix_of(x, t->corrects)->date;
 		}
 	}
 	bool open = mv_open(x, r, day);
-	x->corrected_by[t->seq] = ev->seq;
+	struct mv_fix *target;
+	int rc = mv_corr_at(&x->corr, t->seq, &target);
+	if (rc != 0)
+		return rc;
+	if (target->date == ML_DAY_NONE)
+		target->date = t->date; /* not a correction: its log date */
+	target->corrected_by = ev->seq;
 	if (own && open) {
-		x->retracted_by[t->seq] = ev->seq;
+		mv_corr_retract(&x->corr, target, ev->seq);
 		return 0;
 	}
-	x->date[ev->seq] = open ? day : ev->date;
-	uint64_t from = x->nposts;
-	int rc = mv_add_postings(x, e, r);
-	for (uint64_t i = from; rc == 0 && i < x->nposts; i++)
-		for (int j = 0; j < 2; j++)
-			x->posts[i].post.delta[j] *= own ? -sign : sign;
-	return rc;
+	x->date = open ? day : ev->date;
+	if (x->date_of != NULL)
+		x->date_of[ev->seq] = x->date;
+	struct mv_fix *self;
+	rc = mv_corr_at(&x->corr, ev->seq, &self);
+	if (rc == 0)
+		self->date = x->date;
+	return rc == 0 ? mv_add_postings(x, e, r, own ? -sign : sign) : rc;
 }
 
 static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
@@ -424,7 +498,9 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	struct ml_event t, e;
 	struct ml_resolved r;
 	int depth = 0;
-	bool ok = s != 0 && s < ev->seq && x->corrected_by[s] == 0;
+	const struct mv_fix *was = mv_corr_find(&x->corr, s);
+	bool ok =
+	    s != 0 && s < ev->seq && (was == NULL || was->corrected_by == 0);
 	int rc = ok ? ml_log_get(st, txn, s, &t) : 0;
 	ok = ok && rc == 0 &&
 	     (ml_type_is_money(t.type) || t.type == ML_TYPE_REPORT ||
@@ -445,6 +521,11 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		                 (unsigned long long)ev->seq,
 		                 (unsigned long long)s);
 	x->corrections++;
+	struct mv_fix *self; /* its records' date until it posts its own */
+	rc = mv_corr_at(&x->corr, ev->seq, &self);
+	if (rc != 0)
+		return rc;
+	self->date = ev->date;
 	if (e.type == ML_TYPE_CONFIRM || e.type == ML_TYPE_LAPSE) {
 		/* the confirm's or lapse's postings are its allocation's */
 		struct ml_event al;
@@ -462,12 +543,40 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	return rc;
 }
 
+/* By sums: ev's (id, seq) into one sum, the ids index's next record
+ * into the other (a walk in key order, no lookup: the index's pages are
+ * read once, not one at random per event). A walk that ends or fails
+ * early leaves the sums apart. */
+static void mv_id_step(struct mv_expect *x, const struct ml_event *ev)
+{
+	MDB_val k, v;
+	ml_evidx_sum_add(&x->id_sum, ev->id.ptr, ev->id.len, ev->seq);
+	x->ids++;
+	if (x->ids_walk == NULL)
+		return;
+	ml_reading_db(ML_DB_IDS);
+	int mrc =
+	    mv_cur_get(x->ids_walk, &k, &v, x->ids == 1 ? MDB_FIRST : MDB_NEXT);
+	ml_reading_db(ML_DB_LOG);
+	if (mrc == 0 && v.mv_size == 8)
+		ml_evidx_sum_add(&x->id_got, k.mv_data, k.mv_size,
+		                 ml_be64_get(v.mv_data));
+	else
+		x->ids_walk = NULL;
+}
+
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                   const struct ml_event *ev, struct mv_diff *d)
 {
-	x->first[ev->seq] = x->nposts;
-	x->date[ev->seq] = ev->date;
-	if (ev->id.ptr != NULL) {
+	x->seq = ev->seq;
+	x->date = ev->date;
+	if (x->exact) {
+		x->first[ev->seq] = x->nposts;
+		x->date_of[ev->seq] = ev->date;
+	}
+	if (ev->id.ptr != NULL && !x->exact) {
+		mv_id_step(x, ev);
+	} else if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
 		ml_reading_db(ML_DB_IDS);
 		int rc = ml_log_find_id(st, txn, ev->id, &seq);
@@ -505,14 +614,33 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	}
 }
 
-int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
-              struct mv_diff *d, ml_progress_fn progress, void *arg)
+/* By sums: the ids index must hold no record past the log's ids. */
+static void mv_ids_end(struct mv_expect *x)
+{
+	MDB_val k, v;
+	if (x->ids_walk != NULL && x->ids > 0) {
+		ml_reading_db(ML_DB_IDS);
+		if (mv_cur_get(x->ids_walk, &k, &v, MDB_NEXT) != MDB_NOTFOUND)
+			x->suspect = true;
+	}
+	x->ids_walk = NULL;
+}
+
+int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
+              MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
+              ml_progress_fn progress, void *arg)
 {
 	struct ml_log_head head;
 	int rc = ml_log_head_read(st, txn, &head);
 	if (rc == 0)
-		rc = mv_setup(x, head.seq);
+		rc = mv_setup(x, head.seq, exact);
+	x->resident_max = resident_max;
 	MDB_cursor *cur = NULL;
+	struct mv_cur ids = {0};
+	if (rc == 0 && !exact)
+		rc = ml_error_from_mdb(
+		    mv_cur_open(txn, st->dbi[ML_DB_IDS], resident_max, &ids));
+	x->ids_walk = rc == 0 && !exact ? &ids : NULL;
 	if (rc == 0)
 		rc = ml_error_from_mdb(
 		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
@@ -533,13 +661,21 @@ int mv_replay(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		rc = mv_one(st, txn, x, &ev, d);
 		if (rc > 0)
 			rc = 0; /* a difference: stop at the check above */
+		if (!x->exact && x->evidx_rc == 0)
+			x->evidx_rc =
+			    ml_evidx_sum_event(st, txn, &ev, &x->evidx_sum);
 		if (progress != NULL && (s & 0xffff) == 0)
 			progress(s, head.seq, arg);
+		if (s % ML_VERIFY_TRIM_EVENTS == 0 &&
+		    resident_max != UINT64_MAX)
+			ml_store_map_trim(val.mv_data, resident_max);
 		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
 	}
 	if (x->first != NULL)
 		x->first[head.seq + 1] = x->nposts;
 	mdb_cursor_close(cur);
+	mv_ids_end(x);
+	mv_cur_close(&ids);
 	return rc;
 }

@@ -56,8 +56,8 @@ void tl_head_hash(struct ml_ledger *lg, char *hex);
 bool tl_same_db(struct ml_ledger *a, struct ml_ledger *b, enum ml_db db,
                 const char *name, long *count);
 
-/* Does verify say ok in a read snapshot of lg? When not, prints its
- * answer (or the error) to stderr. */
+/* Does verify say ok in a read snapshot of lg, by sums alone (its exact
+ * mode not run)? When not, prints its answer (or the error) to stderr. */
 bool tl_verify_ok(struct ml_ledger *lg);
 
 #endif /* TL_H */

@@ -3,6 +3,14 @@
  * event, and finds what was changed behind the ledger's back: a flipped
  * byte in a stored event, a tampered day total, a tampered event entry,
  * a lost correction mark, an id missing from the index.
+ *
+ * Verify checks first by per-series sums (ml_verify_sums.c) and runs
+ * its exact mode only when they differ: an intact ledger never runs it,
+ * and every tampered one gives the exact mode's answer byte for byte
+ * (compared with verify made exact throughout, mv_exact_always). The
+ * chunk cases change event entries where only the sums can see it (an
+ * amount moved or swapped between two entries of one date: the day
+ * total stays right) and where the day totals see it too.
  */
 #include <fcntl.h>
 #include <lmdb.h>
@@ -12,6 +20,8 @@
 #include <unistd.h>
 
 #include "ml_answer.h"
+#include "ml_entries.h"
+#include "ml_verify_internal.h"
 #include "mt.h"
 #include "tl.h"
 
@@ -62,6 +72,11 @@ static const char *const ledger_events[] = {
     "{\"type\":\"grant\",\"date\":\"2020-06-01\",\"grant\":\"g20\","
     "\"name\":\"2020 (ändrad)\",\"payer\":\"kk\",\"total\":120000000,"
     "\"use_by\":\"2020-12-31\",\"repay_by\":\"2021-03-31\"}",
+    /* seqs 22 and 23: one chunk of two entries (malmo-asn, 2020-06-15) */
+    "{\"type\":\"expense\",\"date\":\"2020-06-15\",\"grant\":\"g20\","
+    "\"party\":\"malmo-asn\",\"activity\":\"Norr\",\"amount\":1000}",
+    "{\"type\":\"expense\",\"date\":\"2020-06-15\",\"grant\":\"g20\","
+    "\"party\":\"malmo-asn\",\"activity\":\"Norr\",\"amount\":2500}",
 };
 
 static void build(char *dir, struct ml_ledger **lg)
@@ -302,6 +317,180 @@ static void set_record_flag(MDB_txn *txn, MDB_dbi dbi)
 	change_at_key(txn, dbi, (MDB_val){8, key}, 2, 0x80);
 }
 
+/* Verify's whole answer as text: by sums first (exact when they differ),
+ * or exact throughout. NULL when it could not run. */
+static char *verify_text(struct ml_ledger *lg, bool exact_always)
+{
+	MDB_txn *txn;
+	cJSON *doc = NULL;
+	struct ml_errinfo err;
+	char *text = NULL;
+	mv_exact_always = exact_always;
+	if (ml_ledger_read_begin_txn(lg, &txn) == 0) {
+		if (ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL,
+		                     &err) == 0)
+			text = cJSON_PrintUnformatted(doc);
+		ml_ledger_read_end(lg, ml_read_of(txn));
+	}
+	mv_exact_always = false;
+	cJSON_Delete(doc);
+	return text;
+}
+
+/* The answer is the exact mode's, byte for byte; *exact_ran says whether
+ * the run by sums went on to the exact mode. */
+static void check_same_answer(struct ml_ledger *lg, const char *what,
+                              bool *exact_ran)
+{
+	uint64_t runs = mv_exact_runs;
+	char *sums = verify_text(lg, false);
+	*exact_ran = mv_exact_runs != runs;
+	char *exact = verify_text(lg, true);
+	if (sums == NULL || exact == NULL || strcmp(sums, exact) != 0)
+		MT_FAIL_AT("%s: by sums %s, exact %s", what,
+		           sums ? sums : "(failed)",
+		           exact ? exact : "(failed)");
+	free(sums);
+	free(exact);
+}
+
+/* The entries of one stored chunk. */
+struct chunk {
+	int n;
+	uint64_t seq[ML_CHUNK_ENTRIES_MAX], by[ML_CHUNK_ENTRIES_MAX];
+	struct ml_post post[ML_CHUNK_ENTRIES_MAX];
+};
+
+typedef void (*chunk_fn)(struct chunk *c);
+
+/* Rewrites the acct chunk whose first seq is first_seq through fn. */
+static void rewrite_chunk(MDB_txn *txn, MDB_dbi dbi, uint64_t first_seq,
+                          chunk_fn fn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	mdb_cursor_open(txn, dbi, &cur);
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0 &&
+	       (k.mv_size != 20 ||
+	        ml_be64_get((unsigned char *)k.mv_data + 12) != first_seq))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	MT_REQUIRE(rc == 0);
+	struct chunk c = {0};
+	struct ml_chunk_reader r;
+	ml_day date;
+	MT_REQUIRE(ml_series_chunk_open(&k, &v, 8, &date, &r) == 0);
+	while (c.n < ML_CHUNK_ENTRIES_MAX &&
+	       ml_chunk_read(&r, &c.seq[c.n], &c.post[c.n], &c.by[c.n]) == 1)
+		c.n++;
+	fn(&c);
+	static struct ml_chunk out;
+	ml_chunk_clear(&out);
+	for (int i = 0; i < c.n; i++)
+		ml_chunk_append(&out, c.seq[i], &c.post[i]);
+	for (int i = 0; i < c.n; i++) {
+		struct ml_post p;
+		if (c.by[i] != 0)
+			MT_CHECK_INT(
+			    ml_chunk_correct(&out, c.seq[i], c.by[i], &p), 0);
+	}
+	MDB_val nv = {out.len, out.bytes};
+	MT_CHECK_INT(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+	mdb_cursor_close(cur);
+}
+
+/* On malmo-asn's chunk of 2020-06-15: seq 22 (1 000 öre), 23 (2 500). */
+static void chunk_move_amount(struct chunk *c)
+{
+	MT_REQUIRE(c->n == 2 && c->seq[0] == 22 && c->post[0].delta[0] != 0);
+	c->post[0].delta[0] -= 100;
+	c->post[1].delta[0] += 100; /* the day's total stays */
+}
+
+static void chunk_swap_amounts(struct chunk *c)
+{
+	MT_REQUIRE(c->n == 2 && c->post[0].delta[0] != c->post[1].delta[0]);
+	int64_t t = c->post[0].delta[0];
+	c->post[0].delta[0] = c->post[1].delta[0];
+	c->post[1].delta[0] = t;
+}
+
+static void chunk_drop_last(struct chunk *c)
+{
+	MT_REQUIRE(c->n == 2);
+	c->n = 1;
+}
+
+/* An entry no event made, withdrawn (so no total counts it). */
+static void chunk_add_withdrawn(struct chunk *c)
+{
+	MT_REQUIRE(c->n == 2);
+	c->seq[2] = 24;
+	c->post[2] = c->post[1];
+	c->by[2] = 14;
+	c->n = 3;
+}
+
+/* Seq 22's entry marked withdrawn by the correction 14. */
+static void chunk_mark_withdrawn(struct chunk *c)
+{
+	c->by[0] = 14;
+}
+
+/* Seq 12's entry (withdrawn by 14) unmarked. */
+static void chunk_unmark_withdrawn(struct chunk *c)
+{
+	MT_REQUIRE(c->seq[0] == 12 && c->by[0] == 14);
+	c->by[0] = 0;
+}
+
+struct chunk_case {
+	const char *what;
+	uint64_t first_seq;
+	chunk_fn fn;
+};
+
+static const struct chunk_case chunk_cases[] = {
+    {"a moved amount", 22, chunk_move_amount},
+    {"a swapped pair", 22, chunk_swap_amounts},
+    {"a missing entry", 22, chunk_drop_last},
+    {"an extra entry", 22, chunk_add_withdrawn},
+    {"a withdrawn mark added", 22, chunk_mark_withdrawn},
+    {"a withdrawn mark lost", 12, chunk_unmark_withdrawn},
+};
+
+static const struct chunk_case *chunk_now;
+
+static void rewrite_chunk_now(MDB_txn *txn, MDB_dbi dbi)
+{
+	rewrite_chunk(txn, dbi, chunk_now->first_seq, chunk_now->fn);
+}
+
+/* Each changed entry is found, by the exact mode, with its answer. */
+static void test_verify_chunk_changes(void)
+{
+	size_t n = sizeof chunk_cases / sizeof chunk_cases[0];
+	for (size_t i = 0; i < n; i++) {
+		char dir[4096], kind[16];
+		uint64_t seq;
+		bool exact_ran = false;
+		struct ml_ledger *lg;
+		struct ml_errinfo err;
+		build(dir, &lg);
+		ml_ledger_close(lg);
+		chunk_now = &chunk_cases[i];
+		tamper(dir, "acct", rewrite_chunk_now);
+		MT_REQUIRE(ml_ledger_open(dir, NULL, &lg, &err) == 0);
+		if (run_verify(lg, kind, &seq) || strcmp(kind, "projection"))
+			MT_FAIL_AT("%s: kind %s", chunk_cases[i].what, kind);
+		check_same_answer(lg, chunk_cases[i].what, &exact_ran);
+		if (!exact_ran)
+			MT_FAIL_AT("%s: the sums saw nothing",
+			           chunk_cases[i].what);
+		tl_close(lg, dir);
+	}
+}
+
 struct tamper_case {
 	const char *db;
 	tamper_fn fn;
@@ -330,8 +519,13 @@ static void test_verify_ok(void)
 	uint64_t seq;
 	struct ml_ledger *lg;
 	build(dir, &lg);
+	uint64_t runs = mv_exact_runs;
 	MT_CHECK(run_verify(lg, kind, &seq));
 	MT_CHECK_STR(kind, "");
+	MT_CHECK_INT(mv_exact_runs, runs); /* by sums alone */
+	bool exact_ran = true;
+	check_same_answer(lg, "intact", &exact_ran);
+	MT_CHECK(!exact_ran);
 	tl_close(lg, dir);
 }
 
@@ -353,6 +547,8 @@ static void test_verify_finds_tampering(void)
 			MT_FAIL_AT("tampering %s: ok=%d kind=%s seq=%llu",
 			           cases[i].db, ok, kind,
 			           (unsigned long long)seq);
+		bool exact_ran;
+		check_same_answer(lg, cases[i].db, &exact_ran);
 		tl_close(lg, dir);
 	}
 }
@@ -390,5 +586,6 @@ int main(void)
 	MT_RUN(test_verify_ok);
 	MT_RUN(test_verify_finds_tampering);
 	MT_RUN(test_verify_finds_an_older_commit);
+	MT_RUN(test_verify_chunk_changes);
 	return MT_EXIT();
 }

@@ -22,7 +22,8 @@
 #   verify        medel --db D verify
 #   ledger        medel --db D export --format ledger   (> /dev/null)
 #   jsonl         medel --db D export --format jsonl    (the baseline walk)
-# and checks that both binaries' ledger exports are the same bytes.
+# and checks that both binaries' ledger exports, and their verify
+# answers (ok, the entries checked, the head), are the same bytes.
 set -eu
 BASE=${1:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
 NEW=${2:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
@@ -75,6 +76,10 @@ for n in $SIZES; do
 				cmp -s "$WORK/out.base-ledger" "$WORK/out.new-ledger" ||
 					{ echo "bench_memory: ledger exports differ ($n)" >&2; exit 1; }
 			fi
+			if [ "$cmd" = verify ] && [ $i -eq 0 ]; then
+				cmp -s "$WORK/out.base-verify" "$WORK/out.new-verify" ||
+					{ echo "bench_memory: verify answers differ ($n)" >&2; exit 1; }
+			fi
 			i=$((i + 1))
 		done
 		rm -f "$WORK"/out.*
@@ -99,5 +104,7 @@ for cmd in cmds:
           f" {n / wc:13,.0f}")
 if "ledger" in cmds:
     print("  ledger export: same bytes from both binaries")
+if "verify" in cmds:
+    print("  verify: the same answer from both binaries")
 PY
 done
