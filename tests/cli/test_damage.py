@@ -12,11 +12,18 @@ examples in sorted order, appended with `medel --db`. Its page layout does
 not depend on the recorded times, so each position below, taken from a
 tamper run's "caught SIG…" lines, makes LMDB crash on every build of it.
 If the examples change, the positions move: run `tamper LEDGER` on the
-new ledger and take new ones from its "caught" lines."""
+new ledger and take new ones from its "caught" lines.
+
+One damage does not crash LMDB and must still be found: a branch page's
+separator made lower than the last key on its left, which sends that
+key's lookups astray while a walk in key order sees nothing wrong. That
+test finds its page itself, from the meta page down (lowered_separator),
+so it does not move with the layout; stop 22's verify missed it."""
 import glob
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -28,6 +35,52 @@ EXAMPLES = sorted(glob.glob(os.path.join(SOURCE, "docs", "examples",
 DAMAGED = "the ledger file is damaged: LMDB "
 HINT = ("flipping byte %d no longer makes LMDB crash (did docs/examples "
         "change? take a new position from a tamper run, see the docstring)")
+
+
+def lmdb_nodes(data, psize, pgno):
+    """(flags, [(node offset in the page, key, child page or 0)]) of an
+    LMDB page: the 64-bit layout of mdb.c (a 16-byte header, then the
+    nodes' offsets; a node is lo, hi, flags, key size, key; a branch
+    node's child is lo | hi << 16 | flags << 32)."""
+    base = pgno * psize
+    flags, lower = struct.unpack_from("<HH", data, base + 10)
+    nodes = []
+    for i in range((lower - 16) // 2):
+        off = struct.unpack_from("<H", data, base + 16 + 2 * i)[0]
+        lo, hi, fl, ksize = struct.unpack_from("<HHHH", data, base + off)
+        key = data[base + off + 8:base + off + 8 + ksize]
+        nodes.append((off, key, lo | hi << 16 | fl << 32))
+    return flags, nodes
+
+
+def lowered_separator(data, db):
+    """Where to write, in a branch page of database db, a separator key
+    made lower than the last key of the leaf on its left (that key's
+    first bytes, of the separator's length): (file position, new key).
+    A lookup of that last key then descends to the wrong leaf, while a
+    walk from leaf to leaf still meets every record in order."""
+    psize = struct.unpack_from("<I", data, 16 + 24)[0]  # meta's mm_psize
+    metas = [struct.unpack_from("<QQ", data, m * psize + 136)
+             for m in (0, 1)]  # mm_last_pg, mm_txnid
+    meta = 0 if metas[0][1] >= metas[1][1] else 1
+    main_root = struct.unpack_from("<Q", data, meta * psize + 88 + 40)[0]
+    _, named = lmdb_nodes(data, psize, main_root)
+    for off, key, _ in named:
+        if key != db.encode():
+            continue
+        value = main_root * psize + off + 8 + len(key)
+        root = struct.unpack_from("<Q", data, value + 40)[0]  # md_root
+        flags, nodes = lmdb_nodes(data, psize, root)
+        assert flags & 1, "%s is one leaf: no separator to damage" % db
+        for i in range(1, len(nodes)):
+            off, sep, _ = nodes[i]
+            lflags, left = lmdb_nodes(data, psize, nodes[i - 1][2])
+            if not lflags & 2:
+                continue
+            low = left[-1][1][:len(sep)]
+            if nodes[i - 1][1] < low < sep:
+                return root * psize + off + 8, low
+    raise AssertionError("no separator of %s can be lowered" % db)
 
 
 class Damage(unittest.TestCase):
@@ -95,6 +148,27 @@ class Damage(unittest.TestCase):
         r = self.verify_flipped(286737)
         self.assert_named(r, 286737, r"\(SIGBUS\) reading the log while "
                           r"the ledger was being opened\.")
+
+    def test_lowered_separator(self):
+        # A separator of the balances table lowered below the last key
+        # of the leaf on its left: that key's lookup (a balance at its
+        # date) descends to the wrong leaf. The walk in key order never
+        # reads separators; verify's lookups of each leaf's first and
+        # last keys, from the root, must see it (ml_verify_cursor.c).
+        copy = os.path.join(self.tmp, "copy-separator")
+        shutil.rmtree(copy, True)
+        os.mkdir(copy)
+        path = os.path.join(copy, "data.mdb")
+        shutil.copy(os.path.join(self.db, "data.mdb"), path)
+        with open(path, "r+b") as f:
+            pos, key = lowered_separator(f.read(), "acct")
+            f.seek(pos)
+            f.write(key)
+        r = subprocess.run([MEDEL, "--db", copy, "verify"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("DIFFERENCE", r.stdout)
+        self.assertIn("a lookup of it does not find it", r.stdout)
 
     def test_lmdb_assertion_on_a_log_page(self):
         # Bit 3: LMDB's "Assertion 'IS_LEAF(mp)' failed" and abort().
