@@ -201,7 +201,7 @@ int ml_ans_nomem(struct ml_ans *a)
 }
 
 /* "key": after a comma unless first; key needs no escape (asserted). */
-static int ml_ans_text_key(struct ml_buf *b, bool first, const char *key)
+int ml_ans_text_key(struct ml_buf *b, bool first, const char *key)
 {
 	ML_ASSERT(strpbrk(key, "\"\\") == NULL);
 	int rc = first ? 0 : ml_buf_add_char(b, ',');
@@ -223,6 +223,13 @@ int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
 {
 	int rc = ml_ans_text_key(b, first, key);
 	return rc == 0 ? ml_json_write_string(b, s.ptr, s.len) : rc;
+}
+
+int ml_ans_text_date(struct ml_buf *b, bool first, const char *key, ml_day day)
+{
+	char text[ML_DATE_TEXT_MAX];
+	return ml_ans_text_str(
+	    b, first, key, ml_str_c(ml_date_format(day, text, sizeof text)));
 }
 
 int ml_ans_row_check(struct ml_ans *a, size_t row_bytes, int rc)

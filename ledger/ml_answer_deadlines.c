@@ -211,14 +211,49 @@ static void ml_dl_release(struct ml_ans *a, struct ml_summary **held, size_t n)
 	free(held);
 }
 
-int ml_ans_deadlines_of(struct ml_ans *a, struct ml_tree *t,
-                        const struct ml_named *grants, size_t n, cJSON *items)
+/* Item it as the JSON text ml_dl_write's members print. */
+static int ml_dl_item_text(const struct ml_ans *a, const struct ml_dl_item *it,
+                           struct ml_buf *b)
+{
+	bool overdue = it->date < a->v.as_of;
+	int64_t days = overdue ? a->v.as_of - it->date : it->date - a->v.as_of;
+	int rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_str(b, true, "kind",
+		                     ml_str_c(ml_dl_names[it->kind]));
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "grant", it->grant);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "party", it->party);
+	if (rc == 0)
+		rc = ml_ans_text_date(b, false, "due", it->date);
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "amount", it->amount_ore);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "status",
+		                     ml_str_c(overdue ? "overdue" : "due"));
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "days", days);
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
+}
+
+int ml_ans_deadlines_text(struct ml_ans *a, struct ml_tree *t,
+                          const struct ml_named *grants, size_t n,
+                          bool (*keep)(struct ml_str party, void *arg),
+                          void *arg, struct ml_buf *b)
 {
 	struct ml_dl_list l = {NULL, 0, 0};
 	struct ml_summary **held = NULL;
 	int rc = ml_dl_collect(a, t, grants, n, &l, &held);
-	if (rc == 0)
-		rc = ml_dl_write(a, &l, items);
+	bool first = true;
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		if (!keep(l.v[i].party, arg))
+			continue;
+		rc = first ? 0 : ml_buf_add_char(b, ',');
+		if (rc == 0)
+			rc = ml_dl_item_text(a, &l.v[i], b);
+		first = false;
+	}
 	ml_dl_release(a, held, n);
 	free(l.v);
 	return rc;

@@ -87,8 +87,12 @@ int ml_ans_nomem(struct ml_ans *a);
  * appends "key":value, after a comma unless first; they return
  * ml_buf's codes (ML_E_NOMEM, ML_E_TOO_LARGE). */
 int ml_ans_text_int(struct ml_buf *b, bool first, const char *key, int64_t v);
+/* "key": alone, for a value written after it. */
+int ml_ans_text_key(struct ml_buf *b, bool first, const char *key);
 int ml_ans_text_str(struct ml_buf *b, bool first, const char *key,
                     struct ml_str s);
+/* A date as "YYYY-MM-DD" (what ml_json_add_date prints). */
+int ml_ans_text_date(struct ml_buf *b, bool first, const char *key, ml_day day);
 /* Adds text b (a complete JSON value, rc == 0) to parent: to an array when
  * name is NULL, else as member name. rc != 0 is what writing b returned:
  * it becomes the error info (413 for ML_E_TOO_LARGE). Returns 0 or the
@@ -190,11 +194,16 @@ int ml_tree_load(struct ml_ans *a, struct ml_tree *t);
  * spares (a deadlines answer's tree was two thirds of its time). */
 int ml_tree_need(struct ml_ans *a, struct ml_tree *t);
 void ml_tree_free(struct ml_tree *t);
-/* The deadlines answer's items of grants[0..n) only, in its order, into
- * the array items (ml_answer_deadlines.c): what the statement asks for,
- * without the cost of every other grant. t is the party tree. */
-int ml_ans_deadlines_of(struct ml_ans *a, struct ml_tree *t,
-                        const struct ml_named *grants, size_t n, cJSON *items);
+/* The deadlines answer's items of grants[0..n) only whose party keep()
+ * takes, in its order, as JSON text (the items, comma-separated, the
+ * bytes its array would print) appended to b (ml_answer_deadlines.c):
+ * what the statement asks for, without the cost of every other grant
+ * nor a cJSON item per member. t is the party tree. Errors: ml_buf's
+ * and the summaries'. */
+int ml_ans_deadlines_text(struct ml_ans *a, struct ml_tree *t,
+                          const struct ml_named *grants, size_t n,
+                          bool (*keep)(struct ml_str party, void *arg),
+                          void *arg, struct ml_buf *b);
 /* Is p equal to top or below it in t? */
 bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top);
 

@@ -67,13 +67,17 @@ struct ml_stmt {
 	size_t grant_count;
 	uint32_t *members; /* the subtree, by number */
 	size_t member_count;
-	bool *in; /* [p]: p is a member, p ≤ t.count */
+	struct ml_named *member_ids; /* the members' ids, sorted */
 	bool is_payer;
 	struct ml_totals sum; /* consolidated, over the grants */
-	cJSON *doc;
+	/* the document as JSON text (one raw item when done: a cJSON item
+	 * per member, its print and its free were a sixth of a statement's
+	 * instructions); "carried" apart, as it is summed before it is
+	 * written (ML_ANSWER_ROW_BYTES_MAX each) */
+	struct ml_buf out, carried;
 };
 
-/* A list of (party, amount) summed per party. */
+/* An amount that crossed the entity's border, and the party outside. */
 struct ml_flow {
 	uint32_t party;
 	int64_t amount_ore;
@@ -81,6 +85,26 @@ struct ml_flow {
 enum { ML_ST_RECEIVED, ML_ST_RETURNED, ML_ST_PASSED, ML_ST_REPAID, ML_ST_N };
 static const char *const ml_st_names[ML_ST_N] = {"received", "returned",
                                                  "passed_on", "repaid"};
+
+/* The four flows as lists of (party, amount), one entry per crossing
+ * edge until ml_flows_merge sums them per party. A list is compacted
+ * when it reaches ML_FLOW_ITEMS_MAX, after which it holds each party
+ * once (≤ ML_PARTIES_MAX): it never refuses. These replace four arrays
+ * of an amount per party of the ledger, zeroed per answer (13 % of a
+ * statement's instructions in medeld; a statement lists a few). */
+#define ML_FLOW_ITEMS_MAX (2 * (size_t)ML_PARTIES_MAX)
+struct ml_flows {
+	struct ml_flow *v[ML_ST_N];
+	size_t n[ML_ST_N], cap[ML_ST_N];
+};
+
+/* Is party p (≤ t.count) in the entity's subtree? Its legal entity is
+ * the statement's (ml_tree: root[le] = le). */
+static bool ml_stmt_in(const struct ml_stmt *s, uint32_t p)
+{
+	ML_ASSERT(p <= s->t.count);
+	return s->t.root[p] == s->party.no;
+}
 
 static int ml_stmt_check(struct ml_ans *a, const struct ml_query *q)
 {
@@ -131,36 +155,130 @@ static int ml_stmt_select(struct ml_stmt *s)
 	return rc;
 }
 
+/* The entity's members (a legal entity, ml_stmt_select: those whose
+ * root it is, linked in ascending number from first[]). */
 static int ml_stmt_members(struct ml_stmt *s)
 {
-	size_t size = (size_t)s->t.count + 1;
-	s->members = calloc(size, sizeof *s->members);
-	s->in = calloc(size, sizeof *s->in);
-	if (s->members == NULL || s->in == NULL)
-		return ml_ans_nomem(s->a);
-	/* a legal entity (ml_stmt_select): its members are those whose
-	 * root it is, linked in ascending number from first[] */
 	uint32_t le = s->party.no;
 	ML_ASSERT(le <= s->t.count && s->t.parent[le] == 0);
-	for (uint32_t p = s->t.first[le];
-	     p != 0 && s->member_count < s->t.count; p = s->t.next[p]) {
+	size_t n = 0;
+	for (uint32_t p = s->t.first[le]; p != 0 && n < s->t.count;
+	     p = s->t.next[p])
+		n++;
+	ML_ASSERT(n >= 1); /* the entity itself */
+	s->members = calloc(n, sizeof *s->members);
+	if (s->members == NULL)
+		return ml_ans_nomem(s->a);
+	for (uint32_t p = s->t.first[le]; p != 0 && s->member_count < n;
+	     p = s->t.next[p]) {
 		ML_ASSERT(p <= s->t.count && s->t.root[p] == le);
-		s->in[p] = true;
 		s->members[s->member_count++] = p;
 	}
-	ML_ASSERT(s->member_count >= 1); /* the entity itself */
 	return 0;
 }
 
+static int ml_entity_sum_cmp(const void *x, const void *y)
+{
+	const struct ml_entity_sum *a = x, *b = y;
+	return ml_str_cmp(a->entity_id, b->entity_id);
+}
+
+/* The kept summary of grant g for this view (medeld, no known_at, a
+ * grant the view knows), or *out NULL (the CLI, a known view). */
+static int ml_stmt_kept(struct ml_stmt *s, uint32_t g, unsigned parts,
+                        struct ml_summary **out)
+{
+	struct ml_ans *a = s->a;
+	struct ml_grant_row eff;
+	bool known = false;
+	*out = NULL;
+	if (a->v.known || ml_ledger_summaries(a->lg) == NULL)
+		return 0;
+	int rc = ml_ans_grant(a, g, &eff, &known);
+	if (rc != 0 || !known)
+		return rc;
+	return ml_ans_summary(a, &s->t, g, eff.payer_no, parts, out);
+}
+
+/* Grant g's consolidated sum from its kept summary: the entity's row of
+ * the legal entities' sums (the same sum of its members' accounts less
+ * the edges between them, read once per summary). *done is false when
+ * there is none to use, or the entity is the payer's (the summary leaves
+ * its sum out). */
+static int ml_stmt_kept_sum(struct ml_stmt *s, uint32_t g, struct ml_totals *t,
+                            bool *exists, bool *done)
+{
+	struct ml_summary *sum = NULL;
+	*done = false;
+	int rc = ml_stmt_kept(s, g, ML_SUM_ENTITIES, &sum);
+	if (rc != 0 || sum == NULL)
+		return rc;
+	bool payers = sum->payer_no <= s->t.count &&
+	              s->t.root[sum->payer_no] == s->party.no;
+	struct ml_entity_sum key = {.entity_id = s->party.id};
+	const struct ml_entity_sum *e =
+	    payers || sum->sum_count == 0
+	        ? NULL
+	        : bsearch(&key, sum->sums, sum->sum_count, sizeof *sum->sums,
+	                  ml_entity_sum_cmp);
+	ML_ASSERT(e == NULL || e->entity_no == s->party.no);
+	if (!payers) {
+		*exists = e != NULL;
+		if (e != NULL)
+			*t = e->sum;
+		else
+			memset(t, 0, sizeof *t);
+	}
+	ml_ans_summary_done(s->a, sum);
+	*done = !payers;
+	return 0;
+}
+
+/* Grant g's consolidated sum over the members: kept, or read. */
+static int ml_stmt_consol(struct ml_stmt *s, uint32_t g, struct ml_totals *t,
+                          bool *exists)
+{
+	bool done = false;
+	int rc = ml_stmt_kept_sum(s, g, t, exists, &done);
+	if (rc != 0 || done)
+		return rc;
+	bool *in = calloc((size_t)s->t.count + 1, sizeof *in);
+	if (in == NULL)
+		return ml_ans_nomem(s->a);
+	for (size_t i = 0; i < s->member_count; i++)
+		in[s->members[i]] = true;
+	rc = ml_consol_members(s->a, g, s->members, s->member_count, in,
+	                       s->t.count, t, exists);
+	free(in);
+	return rc;
+}
+
+/* {"grant","carried_in","carried_out"} of grant g to the carried list. */
+static int ml_stmt_carried(struct ml_stmt *s, struct ml_str grant,
+                           const struct ml_totals *t)
+{
+	struct ml_buf *b = &s->carried;
+	int rc = b->len > 0 ? ml_buf_add_char(b, ',') : 0;
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_str(b, true, "grant", grant);
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "carried_in",
+		                     t->v[ML_B_CARRIED_IN]);
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "carried_out",
+		                     t->v[ML_B_CARRIED_OUT]);
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
+}
+
 /* The consolidated summary over every grant; the carried list. */
-static int ml_stmt_sum(struct ml_stmt *s, cJSON *carried)
+static int ml_stmt_sum(struct ml_stmt *s)
 {
 	for (size_t i = 0; i < s->grant_count; i++) {
 		struct ml_totals t;
 		bool exists = false;
-		int rc = ml_consol_members(s->a, s->grants[i].no, s->members,
-		                           s->member_count, s->in, s->t.count,
-		                           &t, &exists);
+		int rc = ml_stmt_consol(s, s->grants[i].no, &t, &exists);
 		if (rc != 0)
 			return rc;
 		if (!exists)
@@ -169,72 +287,71 @@ static int ml_stmt_sum(struct ml_stmt *s, cJSON *carried)
 			return ML_E_AMOUNT_RANGE;
 		if (t.v[ML_B_CARRIED_IN] == 0 && t.v[ML_B_CARRIED_OUT] == 0)
 			continue;
-		cJSON *o = ml_json_push_object(carried);
-		bool ok =
-		    o && ml_json_add_str(o, "grant", s->grants[i].id) &&
-		    ml_json_add_int(o, "carried_in", t.v[ML_B_CARRIED_IN]) &&
-		    ml_json_add_int(o, "carried_out", t.v[ML_B_CARRIED_OUT]);
-		if (!ok)
-			return ml_ans_nomem(s->a);
+		rc = ml_stmt_carried(s, s->grants[i].id, &t);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
 
+/* Appends (party, amount) to flow list k, compacting it when full. */
+static int ml_flow_push(struct ml_ans *a, struct ml_flows *f, int k,
+                        uint32_t party, int64_t amount_ore);
+
 /* Adds edge (from → to)'s payouts and repayments across the subtree's
- * border to the flows (amounts per party number). */
-static void ml_stmt_edge(const struct ml_stmt *s, uint32_t from, uint32_t to,
-                         int64_t paid_out_ore, int64_t repaid_ore,
-                         int64_t *flow[ML_ST_N])
+ * border to the flows. */
+static int ml_stmt_edge(const struct ml_stmt *s, uint32_t from, uint32_t to,
+                        int64_t paid_out_ore, int64_t repaid_ore,
+                        struct ml_flows *f)
 {
-	bool in_from = s->in[from], in_to = s->in[to];
+	bool in_from = ml_stmt_in(s, from), in_to = ml_stmt_in(s, to);
 	if (in_from == in_to)
-		return; /* inside (cancelled) or elsewhere */
+		return 0; /* inside (cancelled) or elsewhere */
+	int rc;
 	if (in_to) {
-		flow[ML_ST_RECEIVED][from] += paid_out_ore;
-		flow[ML_ST_RETURNED][from] += repaid_ore;
+		rc = ml_flow_push(s->a, f, ML_ST_RECEIVED, from, paid_out_ore);
+		if (rc == 0)
+			rc = ml_flow_push(s->a, f, ML_ST_RETURNED, from,
+			                  repaid_ore);
 	} else {
-		flow[ML_ST_PASSED][to] += paid_out_ore;
-		flow[ML_ST_REPAID][to] += repaid_ore;
+		rc = ml_flow_push(s->a, f, ML_ST_PASSED, to, paid_out_ore);
+		if (rc == 0)
+			rc =
+			    ml_flow_push(s->a, f, ML_ST_REPAID, to, repaid_ore);
 	}
+	return rc;
 }
 
 /* The flows of grant g from its kept summary's edges (medeld, a view
  * without known_at): the walk below, read once per summary. *done is
  * false when there is no kept summary to use (the CLI, a known view, a
  * grant the view does not know). */
-static int ml_stmt_kept_edges(struct ml_stmt *s, uint32_t g,
-                              int64_t *flow[ML_ST_N], bool *done)
+static int ml_stmt_kept_edges(struct ml_stmt *s, uint32_t g, struct ml_flows *f,
+                              bool *done)
 {
-	struct ml_ans *a = s->a;
-	struct ml_grant_row eff;
-	bool known = false;
-	*done = false;
-	if (a->v.known || ml_ledger_summaries(a->lg) == NULL)
-		return 0;
-	int rc = ml_ans_grant(a, g, &eff, &known);
-	if (rc != 0 || !known)
-		return rc;
 	struct ml_summary *sum = NULL;
-	rc = ml_ans_summary(a, &s->t, g, eff.payer_no, ML_SUM_EDGES, &sum);
+	*done = false;
+	int rc = ml_stmt_kept(s, g, ML_SUM_EDGES, &sum);
+	if (rc != 0 || sum == NULL)
+		return rc;
 	for (size_t i = 0; rc == 0 && i < sum->edge_count; i++) {
 		const struct ml_sum_edge *e = &sum->edges[i];
 		if (e->from_no > s->t.count || e->to_no > s->t.count) {
 			rc = ML_E_CORRUPT;
 			break;
 		}
-		ml_stmt_edge(s, e->from_no, e->to_no, e->paid_out_ore,
-		             e->repaid_ore, flow);
+		rc = ml_stmt_edge(s, e->from_no, e->to_no, e->paid_out_ore,
+		                  e->repaid_ore, f);
 	}
-	ml_ans_summary_done(a, sum);
+	ml_ans_summary_done(s->a, sum);
 	*done = rc == 0;
 	return rc;
 }
 
-static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g,
-                              int64_t *flow[ML_ST_N])
+static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g, struct ml_flows *f)
 {
 	bool done = false;
-	int rc = ml_stmt_kept_edges(s, g, flow, &done);
+	int rc = ml_stmt_kept_edges(s, g, f, &done);
 	if (rc != 0 || done)
 		return rc;
 	struct ml_ans *a = s->a;
@@ -248,14 +365,15 @@ static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g,
 			rc = ML_E_CORRUPT;
 			break;
 		}
-		if (s->in[from] != s->in[to]) {
+		if (ml_stmt_in(s, from) != ml_stmt_in(s, to)) {
 			struct ml_totals e;
 			bool exists = false;
 			rc = ml_state_edge_at(a->st, a->txn, cur, &a->v, g,
 			                      from, to, &e, &exists);
 			if (rc == 0 && exists)
-				ml_stmt_edge(s, from, to, e.v[ML_B_PAID_OUT],
-				             e.v[ML_B_REPAID], flow);
+				rc = ml_stmt_edge(s, from, to,
+				                  e.v[ML_B_PAID_OUT],
+				                  e.v[ML_B_REPAID], f);
 		}
 		if (rc == 0)
 			rc = ml_state_next_edge_at(cur, g, &from, &to);
@@ -265,42 +383,90 @@ static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g,
 	return rc;
 }
 
-/* "key": {"amount": total, list: [{"party","amount"}…]} by party id. */
+static int ml_flow_cmp(const void *x, const void *y)
+{
+	const struct ml_flow *a = x, *b = y;
+	return (a->party > b->party) - (a->party < b->party);
+}
+
+/* Sums list k per party (by number), dropping the parties whose sum is
+ * 0: what the list shows. */
+static void ml_flows_merge(struct ml_flows *f, int k)
+{
+	struct ml_flow *v = f->v[k];
+	size_t n = f->n[k], kept = 0;
+	if (n > 1)
+		qsort(v, n, sizeof *v, ml_flow_cmp);
+	for (size_t i = 0; i < n;) {
+		struct ml_flow sum = v[i++];
+		while (i < n && v[i].party == sum.party)
+			sum.amount_ore += v[i++].amount_ore;
+		if (sum.amount_ore != 0)
+			v[kept++] = sum;
+	}
+	f->n[k] = kept;
+}
+
+static int ml_flow_push(struct ml_ans *a, struct ml_flows *f, int k,
+                        uint32_t party, int64_t amount_ore)
+{
+	if (amount_ore == 0)
+		return 0; /* adds nothing to the party's sum */
+	if (f->n[k] == ML_FLOW_ITEMS_MAX)
+		ml_flows_merge(f, k); /* each party once: ≤ ML_PARTIES_MAX */
+	int rc = ml_ans_grow(a, (void **)&f->v[k], &f->cap[k], f->n[k] + 1,
+	                     sizeof *f->v[k], ML_FLOW_ITEMS_MAX, "flows");
+	if (rc == 0)
+		f->v[k][f->n[k]++] = (struct ml_flow){party, amount_ore};
+	return rc;
+}
+
+/* ,"key":{"amount":total,"list":[{"party","amount"}…]} by party id;
+ * v: the list merged (each party once, none 0). */
 static int ml_stmt_flow_write(struct ml_stmt *s, const char *key,
-                              const char *list, const int64_t *amt,
-                              int64_t total_ore)
+                              const char *list, const struct ml_flow *v,
+                              size_t n, int64_t total_ore)
 {
 	struct ml_ans *a = s->a;
-	size_t nonzero = 0; /* the parties listed */
-	for (uint32_t p = 1; p <= s->t.count; p++)
-		nonzero += amt[p] != 0;
-	struct ml_named *v = calloc(nonzero > 0 ? nonzero : 1, sizeof *v);
-	size_t n = 0;
-	int rc = v ? 0 : ML_E_NOMEM;
+	struct ml_named *named = calloc(n > 0 ? n : 1, sizeof *named);
+	int rc = named ? 0 : ML_E_NOMEM;
 	int64_t sum = 0;
-	for (uint32_t p = 1; rc == 0 && p <= s->t.count; p++)
-		if (amt[p] != 0) {
-			rc = ml_ans_named(a, ML_NAME_PARTY, p, &v[n++]);
-			sum += amt[p];
-		}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = ml_ans_named(a, ML_NAME_PARTY, v[i].party, &named[i]);
+		/* the amount rides in no, its index once sorted */
+		named[i].no = (uint32_t)i;
+		sum += v[i].amount_ore;
+	}
 	if (rc == 0 && n > 1)
-		qsort(v, n, sizeof *v, ml_named_cmp);
+		qsort(named, n, sizeof *named, ml_named_cmp);
 	/* what crossed the border is the consolidated figure (the payer's
 	 * received also holds the grant's total) */
 	ML_ASSERT(rc != 0 || sum == total_ore || s->is_payer);
-	cJSON *o = rc == 0 ? cJSON_AddObjectToObject(s->doc, key) : NULL;
-	bool ok = o && ml_json_add_int(o, "amount", total_ore);
-	cJSON *arr = ok ? cJSON_AddArrayToObject(o, list) : NULL;
-	for (size_t i = 0; arr && i < n; i++) {
-		cJSON *x = ml_json_push_object(arr);
-		ok = x && ml_json_add_str(x, "party", v[i].id) &&
-		     ml_json_add_int(x, "amount", amt[v[i].no]);
-		arr = ok ? arr : NULL;
+	struct ml_buf *b = &s->out;
+	if (rc == 0)
+		rc = ml_ans_text_key(b, false, key);
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_int(b, true, "amount", total_ore);
+	if (rc == 0)
+		rc = ml_ans_text_key(b, false, list);
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '[');
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = i > 0 ? ml_buf_add_char(b, ',') : 0;
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '{');
+		if (rc == 0)
+			rc = ml_ans_text_str(b, true, "party", named[i].id);
+		if (rc == 0)
+			rc = ml_ans_text_int(b, false, "amount",
+			                     v[named[i].no].amount_ore);
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '}');
 	}
-	free(v);
-	if (rc != 0)
-		return rc;
-	return arr ? 0 : ml_ans_nomem(a);
+	free(named);
+	return rc == 0 ? ml_buf_add(b, "]}", 2) : rc;
 }
 
 static int ml_stmt_flows(struct ml_stmt *s)
@@ -308,19 +474,18 @@ static int ml_stmt_flows(struct ml_stmt *s)
 	static const char *const lists[ML_ST_N] = {"from", "from", "to", "to"};
 	static const enum ml_bucket bucket[ML_ST_N] = {
 	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_PAID_OUT, ML_B_REPAID};
-	int64_t *flow[ML_ST_N] = {NULL, NULL, NULL, NULL};
+	struct ml_flows f;
+	memset(&f, 0, sizeof f);
 	int rc = 0;
-	for (int k = 0; k < ML_ST_N; k++) {
-		flow[k] = calloc((size_t)s->t.count + 1, sizeof *flow[k]);
-		rc = flow[k] ? rc : ML_E_NOMEM;
-	}
 	for (size_t i = 0; rc == 0 && i < s->grant_count; i++)
-		rc = ml_stmt_walk_edges(s, s->grants[i].no, flow);
-	for (int k = 0; rc == 0 && k < ML_ST_N; k++)
-		rc = ml_stmt_flow_write(s, ml_st_names[k], lists[k], flow[k],
-		                        s->sum.v[bucket[k]]);
+		rc = ml_stmt_walk_edges(s, s->grants[i].no, &f);
+	for (int k = 0; rc == 0 && k < ML_ST_N; k++) {
+		ml_flows_merge(&f, k);
+		rc = ml_stmt_flow_write(s, ml_st_names[k], lists[k], f.v[k],
+		                        f.n[k], s->sum.v[bucket[k]]);
+	}
 	for (int k = 0; k < ML_ST_N; k++)
-		free(flow[k]);
+		free(f.v[k]);
 	return rc;
 }
 
@@ -334,71 +499,46 @@ static int ml_stmt_summary(struct ml_stmt *s)
 	    ML_B_SPENT,     ML_B_PAID_OUT,      ML_B_REPAID,   ML_B_CARRIED_OUT,
 	};
 	const struct ml_totals *t = &s->sum;
-	cJSON *o = cJSON_AddObjectToObject(s->doc, "summary");
-	bool ok = o != NULL;
-	for (size_t i = 0; ok && i < sizeof order / sizeof order[0]; i++) {
-		ok = ml_json_add_int(o, ml_bucket_names[order[i]],
-		                     t->v[order[i]]) != NULL;
-		if (ok && order[i] == ML_B_PENDING_OUT)
-			ok = ml_json_add_int(o, "unallocated",
-			                     ml_totals_unallocated(t)) != NULL;
+	struct ml_buf *b = &s->out;
+	int rc = ml_ans_text_key(b, false, "summary");
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	for (size_t i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
+		rc = ml_ans_text_int(b, i == 0, ml_bucket_names[order[i]],
+		                     t->v[order[i]]);
+		if (rc == 0 && order[i] == ML_B_PENDING_OUT)
+			rc = ml_ans_text_int(b, false, "unallocated",
+			                     ml_totals_unallocated(t));
 	}
-	ok = ok && ml_json_add_int(o, "held", ml_totals_held(t));
-	return ok ? 0 : ml_ans_nomem(s->a);
+	if (rc == 0)
+		rc = ml_ans_text_int(b, false, "held", ml_totals_held(t));
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
 }
 
-/* Is the string member key of item one of names[0..n)? */
-static bool ml_stmt_item_in(const cJSON *item, const char *key,
-                            const struct ml_named *names, size_t n)
+/* Is party (an item's) one of the members? (ml_ans_deadlines_text) */
+static bool ml_stmt_member_id(struct ml_str party, void *arg)
 {
-	const cJSON *v = cJSON_GetObjectItem(item, key);
-	if (!cJSON_IsString(v))
-		return false;
-	size_t len = strlen(v->valuestring);
-	for (size_t i = 0; i < n; i++)
-		if (names[i].id.len == len &&
-		    memcmp(names[i].id.ptr, v->valuestring, len) == 0)
-			return true;
-	return false;
+	const struct ml_stmt *s = arg;
+	struct ml_named key = {.id = party};
+	return bsearch(&key, s->member_ids, s->member_count,
+	               sizeof *s->member_ids, ml_named_cmp) != NULL;
 }
 
 /* "deadlines": the deadlines answer's items of the members in the
- * grants, moved over in its order (due date, kind, grant, party). Only
- * the statement's grants are asked for (ml_ans_deadlines_of): the whole
- * answer over every grant was most of a statement's time. */
-static int ml_stmt_deadlines(struct ml_stmt *s, struct ml_read *rd)
+ * grants, in its order (due date, kind, grant, party). Only the
+ * statement's grants are asked for: the whole answer over every grant
+ * was most of a statement's time. */
+static int ml_stmt_deadlines(struct ml_stmt *s)
 {
-	struct ml_ans *a = s->a;
-	(void)rd;
-	cJSON *all = cJSON_CreateObject();
-	cJSON *got = all ? cJSON_AddArrayToObject(all, "items") : NULL;
-	int rc = got != NULL ? ml_ans_deadlines_of(a, &s->t, s->grants,
-	                                           s->grant_count, got)
-	                     : ml_ans_nomem(a);
-	struct ml_named *mem = NULL;
-	cJSON *arr =
-	    rc == 0 ? cJSON_AddArrayToObject(s->doc, "deadlines") : NULL;
-	if (rc == 0 && arr == NULL)
-		rc = ml_ans_nomem(a);
+	struct ml_buf *b = &s->out;
+	int rc = ml_ans_text_key(b, false, "deadlines");
 	if (rc == 0)
-		mem = calloc(s->member_count, sizeof *mem);
-	if (rc == 0 && mem == NULL)
-		rc = ml_ans_nomem(a);
-	for (size_t i = 0; rc == 0 && i < s->member_count; i++)
-		rc = ml_ans_named(a, ML_NAME_PARTY, s->members[i], &mem[i]);
-	cJSON *items = cJSON_GetObjectItem(all, "items");
-	cJSON *it = items ? items->child : NULL;
-	while (rc == 0 && it != NULL) {
-		cJSON *next = it->next;
-		if (ml_stmt_item_in(it, "grant", s->grants, s->grant_count) &&
-		    ml_stmt_item_in(it, "party", mem, s->member_count))
-			cJSON_AddItemToArray(
-			    arr, cJSON_DetachItemViaPointer(items, it));
-		it = next;
-	}
-	free(mem);
-	cJSON_Delete(all);
-	return rc;
+		rc = ml_buf_add_char(b, '[');
+	if (rc == 0)
+		rc = ml_ans_deadlines_text(s->a, &s->t, s->grants,
+		                           s->grant_count, ml_stmt_member_id, s,
+		                           b);
+	return rc == 0 ? ml_buf_add_char(b, ']') : rc;
 }
 
 struct ml_seq_list {
@@ -425,7 +565,7 @@ static int ml_u64_cmp(const void *x, const void *y)
 }
 
 /* One report: seq, date, grant, party, spent (when stated), recorded. */
-static int ml_stmt_report(struct ml_stmt *s, cJSON *arr, uint64_t seq)
+static int ml_stmt_report(struct ml_stmt *s, bool first, uint64_t seq)
 {
 	struct ml_event ev;
 	char when[ML_TIME_TEXT_MAX];
@@ -434,18 +574,28 @@ static int ml_stmt_report(struct ml_stmt *s, cJSON *arr, uint64_t seq)
 		rc = ML_E_CORRUPT;
 	if (rc != 0)
 		return rc;
-	cJSON *o = ml_json_push_object(arr);
-	bool ok = o && ml_json_add_int(o, "seq", (int64_t)seq) &&
-	          ml_json_add_date(o, "date", ev.date) &&
-	          ml_json_add_str(o, "grant", ev.grant) &&
-	          ml_json_add_str(o, "party", ev.party);
-	if (ok && (ev.present & ML_BIT(ML_F_SPENT)))
-		ok = ml_json_add_int(o, "spent", ev.spent_ore) != NULL;
-	ok = ok && cJSON_AddStringToObject(
-	               o, "recorded_at",
-	               ml_time_format(ev.recorded_at_us, when, sizeof when));
-	ok = ok && ml_json_add_str(o, "recorded_by", ev.recorded_by);
-	return ok ? 0 : ml_ans_nomem(s->a);
+	struct ml_buf *b = &s->out;
+	rc = first ? 0 : ml_buf_add_char(b, ',');
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_int(b, true, "seq", (int64_t)seq);
+	if (rc == 0)
+		rc = ml_ans_text_date(b, false, "date", ev.date);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "grant", ev.grant);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "party", ev.party);
+	if (rc == 0 && (ev.present & ML_BIT(ML_F_SPENT)))
+		rc = ml_ans_text_int(b, false, "spent", ev.spent_ore);
+	if (rc == 0)
+		rc =
+		    ml_ans_text_str(b, false, "recorded_at",
+		                    ml_str_c(ml_time_format(
+		                        ev.recorded_at_us, when, sizeof when)));
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "recorded_by", ev.recorded_by);
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
 }
 
 /* "reports": every counting report of a member in the grants, by seq. */
@@ -461,13 +611,14 @@ static int ml_stmt_reports(struct ml_stmt *s)
 			                      ml_stmt_seq_push, &l);
 	if (rc == 0 && l.n > 1)
 		qsort(l.v, l.n, sizeof *l.v, ml_u64_cmp);
-	cJSON *arr = rc == 0 ? cJSON_AddArrayToObject(s->doc, "reports") : NULL;
-	if (rc == 0 && arr == NULL)
-		rc = ml_ans_nomem(a);
+	if (rc == 0)
+		rc = ml_ans_text_key(&s->out, false, "reports");
+	if (rc == 0)
+		rc = ml_buf_add_char(&s->out, '[');
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		rc = ml_stmt_report(s, arr, l.v[i]);
+		rc = ml_stmt_report(s, i == 0, l.v[i]);
 	free(l.v);
-	return rc;
+	return rc == 0 ? ml_buf_add_char(&s->out, ']') : rc;
 }
 
 /* The chain position the statement was computed at: the log's head, or
@@ -493,69 +644,131 @@ static int ml_stmt_head_known(struct ml_ans *a, struct ml_read *rd,
 	return 0;
 }
 
-/* {"party","grant","as_of",("known_at"),"head":{"seq","hash"},
- *  "grants":[{"grant","use_by"?,"report_by"?,"repay_by"?}],
- *  "members":[{"party"}]} */
+/* {"party","grant","as_of",("known_at"),"head":{"seq","hash"} */
 static int ml_stmt_head(struct ml_stmt *s, struct ml_read *rd)
 {
 	struct ml_ans *a = s->a;
 	struct ml_log_head head;
-	char hex[65];
+	char hex[65], when[ML_TIME_TEXT_MAX];
 	int rc = ml_stmt_head_known(a, rd, &head);
 	if (rc != 0)
 		return rc;
 	ml_hex32(head.hash, hex);
-	s->doc = cJSON_CreateObject();
-	bool ok = s->doc && ml_json_add_str(s->doc, "party", s->party.id) &&
-	          ml_json_add_str(s->doc, "grant", s->grant.id) &&
-	          ml_json_add_date(s->doc, "as_of", a->v.as_of) &&
-	          ml_ans_add_known(a, s->doc, false);
-	cJSON *h = ok ? cJSON_AddObjectToObject(s->doc, "head") : NULL;
-	ok = h && ml_json_add_int(h, "seq", (int64_t)head.seq) &&
-	     cJSON_AddStringToObject(h, "hash", hex);
-	return ok ? 0 : ml_ans_nomem(a);
+	struct ml_buf *b = &s->out;
+	rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_str(b, true, "party", s->party.id);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "grant", s->grant.id);
+	if (rc == 0)
+		rc = ml_ans_text_date(b, false, "as_of", a->v.as_of);
+	if (rc == 0 && a->q->has_known_at)
+		rc =
+		    ml_ans_text_str(b, false, "known_at",
+		                    ml_str_c(ml_time_format(
+		                        a->q->known_at_us, when, sizeof when)));
+	if (rc == 0)
+		rc = ml_ans_text_key(b, false, "head");
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_int(b, true, "seq", (int64_t)head.seq);
+	if (rc == 0)
+		rc = ml_ans_text_str(b, false, "hash", ml_str_c(hex));
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
 }
 
-/* "grants": G and its posts with their (inherited) dates; "members". */
+/* {"grant","use_by"?,"report_by"?,"repay_by"?} of grants[i], and
+ * whether the entity is its payer. */
+static int ml_stmt_grant(struct ml_stmt *s, size_t i)
+{
+	struct ml_grant_row eff;
+	bool known = false;
+	int rc = ml_ans_grant(s->a, s->grants[i].no, &eff, &known);
+	if (rc != 0)
+		return rc;
+	if (known && eff.payer_no <= s->t.count && ml_stmt_in(s, eff.payer_no))
+		s->is_payer = true;
+	struct ml_buf *b = &s->out;
+	rc = i > 0 ? ml_buf_add_char(b, ',') : 0;
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
+	if (rc == 0)
+		rc = ml_ans_text_str(b, true, "grant", s->grants[i].id);
+	const ml_day dates[] = {eff.use_by, eff.report_by, eff.repay_by};
+	const char *names[] = {"use_by", "report_by", "repay_by"};
+	for (int k = 0; rc == 0 && known && k < 3; k++)
+		if (dates[k] != ML_DAY_NONE)
+			rc = ml_ans_text_date(b, false, names[k], dates[k]);
+	return rc == 0 ? ml_buf_add_char(b, '}') : rc;
+}
+
+/* "grants": G and its posts with their (inherited) dates; "members",
+ * whose ids stay sorted in member_ids (the deadlines' filter). */
 static int ml_stmt_scope(struct ml_stmt *s)
 {
-	struct ml_ans *a = s->a;
-	cJSON *g = cJSON_AddArrayToObject(s->doc, "grants");
-	cJSON *m = g ? cJSON_AddArrayToObject(s->doc, "members") : NULL;
-	if (m == NULL)
-		return ml_ans_nomem(a);
-	for (size_t i = 0; i < s->grant_count; i++) {
-		struct ml_grant_row eff;
-		bool known = false;
-		int rc = ml_ans_grant(a, s->grants[i].no, &eff, &known);
-		if (rc != 0)
-			return rc;
-		if (known && eff.payer_no <= s->t.count && s->in[eff.payer_no])
-			s->is_payer = true;
-		cJSON *o = ml_json_push_object(g);
-		bool ok = o && ml_json_add_str(o, "grant", s->grants[i].id);
-		const ml_day dates[] = {eff.use_by, eff.report_by,
-		                        eff.repay_by};
-		const char *names[] = {"use_by", "report_by", "repay_by"};
-		for (int k = 0; ok && known && k < 3; k++)
-			if (dates[k] != ML_DAY_NONE)
-				ok = ml_json_add_date(o, names[k], dates[k]);
-		if (!ok)
-			return ml_ans_nomem(a);
-	}
+	struct ml_buf *b = &s->out;
+	int rc = ml_buf_add_str(b, ",\"grants\":[");
+	for (size_t i = 0; rc == 0 && i < s->grant_count; i++)
+		rc = ml_stmt_grant(s, i);
+	if (rc == 0)
+		rc = ml_buf_add_str(b, "],\"members\":[");
+	if (rc != 0)
+		return rc;
 	struct ml_named *v = calloc(s->member_count, sizeof *v);
-	int rc = v ? 0 : ML_E_NOMEM;
+	rc = v ? 0 : ML_E_NOMEM;
 	for (size_t i = 0; rc == 0 && i < s->member_count; i++)
-		rc = ml_ans_named(a, ML_NAME_PARTY, s->members[i], &v[i]);
+		rc = ml_ans_named(s->a, ML_NAME_PARTY, s->members[i], &v[i]);
 	if (rc == 0 && s->member_count > 1)
 		qsort(v, s->member_count, sizeof *v, ml_named_cmp);
 	for (size_t i = 0; rc == 0 && i < s->member_count; i++) {
-		cJSON *x = ml_json_push_object(m);
-		if (x == NULL || !ml_json_add_str(x, "party", v[i].id))
-			rc = ML_E_NOMEM;
+		rc = i > 0 ? ml_buf_add_char(b, ',') : 0;
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '{');
+		if (rc == 0)
+			rc = ml_ans_text_str(b, true, "party", v[i].id);
+		if (rc == 0)
+			rc = ml_buf_add_char(b, '}');
 	}
-	free(v);
+	s->member_ids = v;
+	return rc == 0 ? ml_buf_add_char(b, ']') : rc;
+}
+
+/* ,"spent":{"activities":[…],"amount":total}. The activities' text is
+ * the trace's (ml_activities_add, which adds it to an object as one raw
+ * item): taken from there, so both answers write them alike. */
+static int ml_stmt_spent(struct ml_stmt *s)
+{
+	cJSON *tmp = cJSON_CreateObject();
+	int64_t total = 0;
+	int rc =
+	    tmp ? ml_activities_add(s->a, s->grants, s->grant_count, s->members,
+	                            s->member_count, tmp, &total)
+	        : ML_E_NOMEM;
+	ML_ASSERT(rc != 0 || total == s->sum.v[ML_B_SPENT]);
+	const cJSON *acts =
+	    rc == 0 ? cJSON_GetObjectItem(tmp, "activities") : NULL;
+	if (rc == 0 && !cJSON_IsRaw(acts))
+		rc = ML_E_NOMEM;
+	if (rc == 0)
+		rc = ml_buf_add_str(&s->out, ",\"spent\":{\"activities\":");
+	if (rc == 0)
+		rc = ml_buf_add_str(&s->out, acts->valuestring);
+	if (rc == 0)
+		rc = ml_ans_text_int(&s->out, false, "amount", total);
+	if (rc == 0)
+		rc = ml_buf_add_char(&s->out, '}');
+	cJSON_Delete(tmp);
 	return rc;
+}
+
+/* ,"carried":[…] (summed with the summary, written here: the order) */
+static int ml_stmt_carried_write(struct ml_stmt *s)
+{
+	int rc = ml_buf_add_str(&s->out, ",\"carried\":[");
+	if (rc == 0 && s->carried.len > 0)
+		rc = ml_buf_add(&s->out, s->carried.data, s->carried.len);
+	return rc == 0 ? ml_buf_add_char(&s->out, ']') : rc;
 }
 
 /* The sections in their order. */
@@ -564,35 +777,36 @@ static int ml_stmt_build(struct ml_stmt *s, struct ml_read *rd)
 	int rc = ml_stmt_head(s, rd);
 	if (rc == 0)
 		rc = ml_stmt_scope(s);
-	cJSON *carried = NULL;
-	if (rc == 0) {
-		/* summed first, written after the flows (their order) */
-		carried = cJSON_CreateArray();
-		rc = carried ? ml_stmt_sum(s, carried) : ML_E_NOMEM;
-	}
+	if (rc == 0)
+		rc = ml_stmt_sum(s); /* summed first, carried written later */
 	if (rc == 0)
 		rc = ml_stmt_summary(s);
 	if (rc == 0)
 		rc = ml_stmt_flows(s);
-	if (rc == 0) {
-		cJSON *spent = cJSON_AddObjectToObject(s->doc, "spent");
-		int64_t total = 0;
-		rc = spent ? ml_activities_add(s->a, s->grants, s->grant_count,
-		                               s->members, s->member_count,
-		                               spent, &total)
-		           : ML_E_NOMEM;
-		ML_ASSERT(rc != 0 || total == s->sum.v[ML_B_SPENT]);
-		if (rc == 0 && !ml_json_add_int(spent, "amount", total))
-			rc = ML_E_NOMEM;
-	}
-	if (rc == 0) {
-		cJSON_AddItemToObject(s->doc, "carried", carried);
-		carried = NULL;
-		rc = ml_stmt_deadlines(s, rd);
-	}
+	if (rc == 0)
+		rc = ml_stmt_spent(s);
+	if (rc == 0)
+		rc = ml_stmt_carried_write(s);
+	if (rc == 0)
+		rc = ml_stmt_deadlines(s);
 	if (rc == 0)
 		rc = ml_stmt_reports(s);
-	cJSON_Delete(carried);
+	if (rc == 0)
+		rc = ml_buf_add_char(&s->out, '}');
+	return rc;
+}
+
+/* The document: one raw item holding its text (printed as it is).
+ * rc: what building it returned (a text too long for its buffer is
+ * refused as a row would be, 413). */
+static int ml_stmt_doc(struct ml_stmt *s, int rc, cJSON **out)
+{
+	if (rc == 0 || (rc == ML_E_TOO_LARGE && s->a->err->code == 0))
+		rc = ml_ans_row_check(s->a, s->out.len, rc);
+	cJSON *doc = rc == 0 ? cJSON_CreateRaw(s->out.data) : NULL;
+	if (rc == 0 && doc == NULL)
+		rc = ml_ans_nomem(s->a);
+	*out = doc;
 	return rc;
 }
 
@@ -604,25 +818,29 @@ int ml_answer_statement(struct ml_ledger *lg, struct ml_read *rd,
 	struct ml_stmt s;
 	memset(&s, 0, sizeof s);
 	s.a = &a;
+	ml_buf_init(&s.out, ML_ANSWER_ROW_BYTES_MAX);
+	ml_buf_init(&s.carried, ML_ANSWER_ROW_BYTES_MAX);
 	*out = NULL;
 	int rc = ml_ans_begin(lg, ml_read_txn(rd), q, &a, err);
 	if (rc == 0)
 		rc = ml_stmt_select(&s);
 	if (rc == 0)
 		rc = ml_stmt_members(&s);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = ml_stmt_build(&s, rd);
+		rc = ml_stmt_doc(&s, rc, out);
+	}
 	free(s.grants);
 	free(s.members);
-	free(s.in);
+	free(s.member_ids);
+	ml_buf_free(&s.out);
+	ml_buf_free(&s.carried);
 	ml_ans_tree_done(&a, &s.t, s.tree_kept);
 	if (rc != 0) {
-		cJSON_Delete(s.doc);
 		if (err->code == 0)
 			ml_fail(err, rc, -1, NULL, "statement: %s",
 			        ml_strerror(rc));
 		return rc;
 	}
-	*out = s.doc;
 	return 0;
 }
