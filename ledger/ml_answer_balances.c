@@ -213,7 +213,7 @@ static int ml_bal_check(struct ml_ans *a)
 static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
 {
 	struct ml_log_head head;
-	int rc = ml_ledger_head(a->lg, ml_read_of(a->txn), &head);
+	int rc = ml_ans_head(a, &head); /* the summaries' read of it */
 	if (rc != 0)
 		return ml_fail(a->err, rc, -1, NULL, "reading the head: %s",
 		               ml_strerror(rc));

@@ -32,7 +32,7 @@ struct ml_ans {
 	const struct ml_query *q;
 	struct ml_view v;
 	struct ml_errinfo *err;
-	uint64_t head_seq; /* txn's last seq, once head_read (summaries) */
+	struct ml_log_head head; /* txn's last event, once head_read */
 	bool head_read;
 };
 
@@ -152,7 +152,9 @@ int ml_ans_grant_under(struct ml_ans *a, uint32_t no, uint32_t top,
 
 /* The grants to answer for, sorted by id: every grant when top is 0,
  * else top and, when below, every post under it. *out is malloc'ed (free
- * it, even when *n is 0). */
+ * it, even when *n is 0); its ids live until it is freed or the
+ * transaction ends, whichever is first (medeld's are copies of the kept
+ * grants' in *out's own memory, the CLI's point into the LMDB page). */
 int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
                       struct ml_named **out, size_t *n);
 
@@ -267,6 +269,15 @@ int ml_repay_rows_text(struct ml_ans *a, struct ml_summary *s);
 int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
                    uint32_t payer_no, unsigned parts, struct ml_summary **out);
 void ml_ans_summary_done(struct ml_ans *a, struct ml_summary *s);
+/* The read transaction's head (its last event), read once per answer.
+ * Errors: ml_log_head_read's. */
+int ml_ans_head(struct ml_ans *a, struct ml_log_head *out);
+/* The kept grants (ml_summary.h struct ml_grants_kept) a reader may use:
+ * kept, or read now and kept; *kept NULL when the ledger keeps none
+ * (the CLI: ml_ans_grant_list reads them as it goes). Give it back with
+ * ml_ans_grants_done. Errors: the reads', filled into a->err. */
+int ml_ans_grants(struct ml_ans *a, struct ml_grants_kept **kept);
+void ml_ans_grants_done(struct ml_ans *a, struct ml_grants_kept *kept);
 /* t = the party tree for the view: the kept one (ML_OPEN_SUMMARIES, no
  * known_at, no change since: *kept is set and t borrows its arrays) or
  * ml_tree_load's, then kept when allowed (*kept NULL, t owns its

@@ -627,7 +627,7 @@ static int ml_stmt_reports(struct ml_stmt *s)
 static int ml_stmt_head_known(struct ml_ans *a, struct ml_read *rd,
                               struct ml_log_head *head)
 {
-	int rc = ml_ledger_head(a->lg, rd, head);
+	int rc = ml_ans_head(a, head); /* the summaries' read of it */
 	if (rc != 0 || !a->v.known || a->v.known_seq == head->seq)
 		return rc;
 	ML_ASSERT(a->v.known_seq < head->seq);

@@ -208,19 +208,25 @@ static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
 	return rc;
 }
 
-/* The read transaction's head, read once per answer. */
-static int ml_sum_head(struct ml_ans *a, uint64_t *seq)
+int ml_ans_head(struct ml_ans *a, struct ml_log_head *out)
 {
 	if (!a->head_read) {
-		struct ml_log_head head;
-		int rc = ml_log_head_read(a->st, a->txn, &head);
+		int rc = ml_log_head_read(a->st, a->txn, &a->head);
 		if (rc != 0)
 			return rc;
-		a->head_seq = head.seq;
 		a->head_read = true;
 	}
-	*seq = a->head_seq;
+	*out = a->head;
 	return 0;
+}
+
+/* The read transaction's last seq, read once per answer. */
+static int ml_sum_head(struct ml_ans *a, uint64_t *seq)
+{
+	struct ml_log_head head;
+	int rc = ml_ans_head(a, &head);
+	*seq = head.seq;
+	return rc;
 }
 
 int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
@@ -340,4 +346,99 @@ void ml_ans_tree_done(struct ml_ans *a, struct ml_tree *t,
 	}
 	memset(t, 0, sizeof *t); /* the arrays are kept's */
 	ml_summaries_tree_release(ml_ledger_summaries(a->lg), kept);
+}
+
+/* --- the grants, kept (ml_summary.h, struct ml_grants_kept) --- */
+
+/* Each grant's id (copied into k->text) and parent. */
+static int ml_grants_fill(struct ml_ans *a, struct ml_grants_kept *k,
+                          struct ml_named *v)
+{
+	size_t bytes = 0;
+	int rc = 0;
+	for (uint32_t g = 1; rc == 0 && g <= k->count; g++) {
+		struct ml_grant_row row;
+		rc = ml_ans_named(a, ML_NAME_GRANT, g, &v[g - 1]);
+		if (rc == 0)
+			rc = ml_state_grant(a->st, a->txn, g, &row);
+		k->parent[g] = rc == 0 ? row.parent_no : 0;
+		bytes += rc == 0 ? v[g - 1].id.len : 0;
+	}
+	k->text = rc == 0 ? malloc(bytes > 0 ? bytes : 1) : NULL;
+	if (rc == 0 && k->text == NULL)
+		return ML_E_NOMEM;
+	size_t at = 0;
+	for (uint32_t g = 1; rc == 0 && g <= k->count; g++) {
+		struct ml_str id = v[g - 1].id;
+		if (id.len > 0)
+			memcpy(k->text + at, id.ptr, id.len);
+		k->id[g] = (struct ml_str){k->text + at, id.len};
+		at += id.len;
+	}
+	if (rc == 0 && k->count > 1)
+		qsort(v, k->count, sizeof *v, ml_named_cmp);
+	for (uint32_t i = 0; rc == 0 && i < k->count; i++)
+		k->by_id[i] = v[i].no;
+	return rc;
+}
+
+/* The grants read now, stamped head_seq; *out NULL on failure. */
+static int ml_grants_read(struct ml_ans *a, uint64_t head_seq,
+                          struct ml_grants_kept **out)
+{
+	uint32_t count = 0;
+	*out = NULL;
+	int rc = ml_state_count(a->st, a->txn, ML_NAME_GRANT, &count);
+	if (rc == 0 && count > ML_GRANTS_MAX)
+		rc = ML_E_CORRUPT;
+	if (rc != 0)
+		return rc;
+	size_t size = (size_t)count + 1;
+	struct ml_grants_kept *k = calloc(1, sizeof *k);
+	struct ml_named *v = calloc(size, sizeof *v);
+	if (k != NULL) {
+		k->parent = calloc(size, sizeof *k->parent);
+		k->by_id = calloc(size, sizeof *k->by_id);
+		k->id = calloc(size, sizeof *k->id);
+	}
+	rc = k && v && k->parent && k->by_id && k->id ? 0 : ML_E_NOMEM;
+	if (rc == 0) {
+		k->count = count;
+		k->head_seq = head_seq;
+		k->refs = 1;
+		rc = ml_grants_fill(a, k, v);
+	}
+	free(v);
+	if (rc != 0) {
+		ml_grants_kept_free(k);
+		return rc;
+	}
+	*out = k;
+	return 0;
+}
+
+int ml_ans_grants(struct ml_ans *a, struct ml_grants_kept **kept)
+{
+	struct ml_summaries *c = ml_ledger_summaries(a->lg);
+	uint64_t head_seq = 0;
+	*kept = NULL;
+	if (c == NULL)
+		return 0;
+	int rc = ml_sum_head(a, &head_seq);
+	if (rc == 0)
+		*kept = ml_summaries_grants_get(c, head_seq);
+	if (rc == 0 && *kept == NULL) {
+		rc = ml_grants_read(a, head_seq, kept);
+		if (rc == 0)
+			ml_summaries_grants_put(c, *kept);
+	}
+	if (rc != 0 && a->err->code == 0)
+		return ml_fail(a->err, rc, -1, NULL, "listing grants: %s",
+		               ml_strerror(rc));
+	return rc;
+}
+
+void ml_ans_grants_done(struct ml_ans *a, struct ml_grants_kept *kept)
+{
+	ml_summaries_grants_release(ml_ledger_summaries(a->lg), kept);
 }

@@ -236,12 +236,68 @@ bool ml_tree_under(const struct ml_tree *t, uint32_t p, uint32_t top)
 
 /* --- choosing grants --- */
 
-int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
-                      struct ml_named **out, size_t *n)
+/* Is grant no equal to top or a post below it, by k's parents? */
+static int ml_kept_under(const struct ml_grants_kept *k, uint32_t no,
+                         uint32_t top, bool *under)
+{
+	*under = false;
+	for (uint32_t hops = 0; no != 0; hops++) {
+		if (no == top) {
+			*under = true;
+			return 0;
+		}
+		if (hops >= ML_GRANTS_MAX || no > k->count)
+			return ML_E_CORRUPT;
+		no = k->parent[no];
+	}
+	return 0;
+}
+
+/* ml_ans_grant_list from the kept grants: the list and its ids' bytes
+ * in one allocation (the ids outlive the kept grants), already in id
+ * order. */
+static int ml_grant_list_kept(const struct ml_grants_kept *k, uint32_t top,
+                              bool below, struct ml_named **out, size_t *n)
+{
+	size_t bytes = 0;
+	for (uint32_t g = 1; g <= k->count; g++)
+		bytes += k->id[g].len;
+	struct ml_named *list =
+	    k->count > 0 ? malloc(k->count * sizeof *list + bytes) : NULL;
+	if (k->count > 0 && list == NULL)
+		return ML_E_NOMEM;
+	char *text = (char *)(list + k->count);
+	size_t used = 0;
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < k->count; i++) {
+		uint32_t g = k->by_id[i];
+		bool take = top == 0 || g == top;
+		if (!take && below)
+			rc = ml_kept_under(k, g, top, &take);
+		if (rc != 0 || !take)
+			continue;
+		ML_ASSERT(used < k->count); /* one entry per grant at most */
+		struct ml_str id = k->id[g];
+		if (id.len > 0)
+			memcpy(text, id.ptr, id.len);
+		list[used++] = (struct ml_named){g, {text, id.len}};
+		text += id.len;
+	}
+	if (rc != 0) {
+		free(list);
+		return rc;
+	}
+	*out = list;
+	*n = used;
+	return 0;
+}
+
+/* ml_ans_grant_list reading as it goes: a name per grant taken, a row
+ * per hop up the posts. */
+static int ml_grant_list_read(struct ml_ans *a, uint32_t top, bool below,
+                              struct ml_named **out, size_t *n)
 {
 	uint32_t count = 0;
-	*out = NULL;
-	*n = 0;
 	int rc = ml_state_count(a->st, a->txn, ML_NAME_GRANT, &count);
 	if (rc == 0 && count > ML_GRANTS_MAX)
 		rc = ML_E_CORRUPT;
@@ -261,16 +317,33 @@ int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
 	}
 	if (rc != 0) {
 		free(list);
-		if (a->err->code != 0)
-			return rc;
-		return ml_fail(a->err, rc, -1, NULL, "listing grants: %s",
-		               ml_strerror(rc));
+		return rc;
 	}
 	if (used > 1)
 		qsort(list, used, sizeof *list, ml_named_cmp);
 	*out = list;
 	*n = used;
 	return 0;
+}
+
+int ml_ans_grant_list(struct ml_ans *a, uint32_t top, bool below,
+                      struct ml_named **out, size_t *n)
+{
+	struct ml_grants_kept *k = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = ml_ans_grants(a, &k);
+	if (rc != 0)
+		return rc;
+	if (k != NULL)
+		rc = ml_grant_list_kept(k, top, below, out, n);
+	else
+		rc = ml_grant_list_read(a, top, below, out, n);
+	ml_ans_grants_done(a, k);
+	if (rc != 0 && a->err->code == 0)
+		return ml_fail(a->err, rc, -1, NULL, "listing grants: %s",
+		               ml_strerror(rc));
+	return rc;
 }
 
 int ml_ans_grant_parties(struct ml_ans *a, uint32_t g, struct ml_named **out,

@@ -64,6 +64,25 @@ void ml_tree_kept_free(struct ml_tree_kept *k)
 	free(k);
 }
 
+void ml_grants_kept_free(struct ml_grants_kept *k)
+{
+	if (k == NULL)
+		return;
+	free(k->parent);
+	free(k->by_id);
+	free(k->id);
+	free(k->text);
+	free(k);
+}
+
+/* Drops one reference to the grants, under c->lock when kept. */
+static void ml_grants_kept_unref(struct ml_grants_kept *k)
+{
+	ML_ASSERT(k->refs > 0);
+	if (--k->refs == 0)
+		ml_grants_kept_free(k);
+}
+
 /* Drops one reference to a tree, under c->lock when kept. */
 static void ml_tree_kept_unref(struct ml_tree_kept *k)
 {
@@ -81,6 +100,8 @@ void ml_summaries_free(struct ml_summaries *c)
 			ml_summary_unref(c->slot[i]);
 	if (c->tree != NULL)
 		ml_tree_kept_unref(c->tree);
+	if (c->grants != NULL)
+		ml_grants_kept_unref(c->grants);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -187,5 +208,45 @@ void ml_summaries_tree_release(struct ml_summaries *c, struct ml_tree_kept *k)
 		return;
 	pthread_mutex_lock(&c->lock);
 	ml_tree_kept_unref(k);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct ml_grants_kept *ml_summaries_grants_get(struct ml_summaries *c,
+                                               uint64_t head_seq)
+{
+	struct ml_grants_kept *found = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct ml_grants_kept *k = c->grants;
+	if (k != NULL) {
+		uint64_t both = k->head_seq < head_seq ? k->head_seq : head_seq;
+		if (c->changed_all <= both) {
+			k->refs++;
+			found = k;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+void ml_summaries_grants_put(struct ml_summaries *c, struct ml_grants_kept *k)
+{
+	ML_ASSERT(k->refs == 1); /* the builder's */
+	pthread_mutex_lock(&c->lock);
+	if (c->changed_all <= k->head_seq) {
+		if (c->grants != NULL)
+			ml_grants_kept_unref(c->grants);
+		c->grants = k;
+		k->refs++;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void ml_summaries_grants_release(struct ml_summaries *c,
+                                 struct ml_grants_kept *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	ml_grants_kept_unref(k);
 	pthread_mutex_unlock(&c->lock);
 }

@@ -5,9 +5,10 @@
  * "kept" is opened with ML_OPEN_SUMMARIES, as medeld opens its ledger,
  * "walk" without, as the CLI does, so every one of its answers reads
  * the grants' accounts afresh. After every commit the deadlines,
- * repayments and statement answers of both must be the same bytes (the
- * statement reads its flows from the summaries' edges and its members
- * from the kept party tree, ml_summary.h), for
+ * repayments, statement and balances answers of both must be the same
+ * bytes (the statement reads its flows from the summaries' edges, its
+ * sums from their legal entities' and its members from the kept party
+ * tree; every answer its grants from the kept grants, ml_summary.h), for
  *
  *   - as_of = "today" (a day after every event) or up to 29 days
  *     later, asked first after each commit: the kept ledger then holds
@@ -26,7 +27,8 @@
  * allocations (with claim_by, with a condition and decide_by), their
  * confirms and lapses, requisitions, payouts, expenses, repayments,
  * reports, closes, corrections of any earlier event, and a party moved
- * under another legal entity and back; dates over 2020 and early 2021,
+ * under another legal entity and back, a few posts defined under
+ * ph-2020 (the kept grants go stale); dates over 2020 and early 2021,
  * so many are back-dated and many are refused by the rules (refused
  * batches must be refused by both). Each answer is also asked a second
  * time of the kept ledger (then from the summary just built).
@@ -96,6 +98,7 @@ struct run {
 	int conds[CONDS_MAX]; /* ids c-N of conditional allocations sent */
 	int cond_count, next_cond;
 	int lund_under_skr; /* the party moved and back */
+	int posts;          /* posts defined under ph-2020 as it ran */
 	long accepted, refused, compared;
 };
 
@@ -192,6 +195,11 @@ static void compare_at(struct run *r, ml_day as_of, bool known)
 		q.known_at_us = INT64_MAX; /* everything: still not kept */
 	}
 	same(r, ml_answer_deadlines, &q, "deadlines");
+	/* every grant, from the kept grants (ml_grants_kept) */
+	same(r, ml_answer_balances, &q, "balances");
+	q.party = "malmo-asn";
+	same(r, ml_answer_balances, &q, "balances party=malmo-asn");
+	q.party = NULL;
 	q.grant = GRANT[0];
 	same(r, ml_answer_repayments, &q, "repayments grant=ph-2020");
 	q.grant = NULL;
@@ -341,6 +349,20 @@ static void gen_other(struct run *r, char *out, size_t cap, const char *date,
 	}
 }
 
+/* A new post under ph-2020 (a grant definition: the kept grants go
+ * stale, and the statement, deadlines and balances must list it). Ids
+ * that sort before the others' and after them. */
+static void gen_post(struct run *r, char *out, size_t cap)
+{
+	int n = ++r->posts;
+	snprintf(out, cap,
+	         "{\"type\":\"grant\",\"date\":\"2020-01-10\","
+	         "\"grant\":\"%s-%d\",\"name\":\"Post %d\",\"payer\":\"kk\","
+	         "\"parent\":\"ph-2020\",\"total\":1000000,"
+	         "\"use_by\":\"2020-12-31\"}",
+	         n % 2 ? "a-post" : "zz-post", n, n);
+}
+
 /* Appends json to both ledgers; they must agree. */
 static bool append_both(struct run *r, const char *json)
 {
@@ -363,7 +385,9 @@ static void step(struct run *r)
 	int cond = 0;
 	ml_day day = r->day_lo + tl_pick(&r->rng, r->day_hi - r->day_lo + 1);
 	fmt_day(day, date);
-	if (tl_pick(&r->rng, 4) == 0)
+	if (r->posts < 8 && tl_pick(&r->rng, 60) == 0)
+		gen_post(r, json, sizeof json);
+	else if (tl_pick(&r->rng, 4) == 0)
 		gen_other(r, json, sizeof json, date, tl_head(r->kept));
 	else
 		gen_money(r, json, sizeof json, date, &cond);
@@ -402,11 +426,13 @@ static void test_kept_against_walk(void)
 		step(&r);
 	fprintf(stderr,
 	        "test_summary: seed %" PRIu64 ", %ld batches stored, %ld "
-	        "refused, %ld answers compared\n",
+	        "refused, %ld answers compared, %d posts defined\n",
 	        env_u64("MEDEL_SUMMARY_SEED", SEED_DEFAULT), r.accepted,
-	        r.refused, r.compared);
-	/* the run must have stored enough to mean something */
+	        r.refused, r.compared, r.posts);
+	/* the run must have stored enough to mean something, and changed
+	 * the kept grants between its answers */
 	MT_CHECK(r.accepted > n / 3);
+	MT_CHECK(n < EVENTS_DEFAULT || r.posts >= 3);
 	tl_close(r.kept, dk);
 	tl_close(r.walk, dw);
 }
