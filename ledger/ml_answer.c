@@ -203,13 +203,24 @@ int ml_ans_nomem(struct ml_ans *a)
 /* "key": after a comma unless first; key needs no escape (asserted). */
 int ml_ans_text_key(struct ml_buf *b, bool first, const char *key)
 {
+	/* one reservation for `,"key":` (four appends, each checking the
+	 * room, were a twentieth of a statement written as text) */
+	size_t n = strlen(key);
 	ML_ASSERT(strpbrk(key, "\"\\") == NULL);
-	int rc = first ? 0 : ml_buf_add_char(b, ',');
-	if (rc == 0)
-		rc = ml_buf_add_char(b, '"');
-	if (rc == 0)
-		rc = ml_buf_add_str(b, key);
-	return rc == 0 ? ml_buf_add(b, "\":", 2) : rc;
+	char *o = NULL;
+	int rc = ml_buf_room(b, n + 4, &o);
+	if (rc != 0)
+		return rc;
+	char *start = o;
+	if (!first)
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	ml_buf_commit(b, (size_t)(o - start));
+	return 0;
 }
 
 int ml_ans_text_int(struct ml_buf *b, bool first, const char *key, int64_t v)

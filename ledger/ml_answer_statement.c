@@ -58,12 +58,21 @@
 #include "ml_log.h"
 #include "ml_money.h"
 
+/* What the statement reads once of each of its grants. */
+struct ml_stmt_grant {
+	struct ml_grant_row eff; /* its effective row, when known */
+	bool known;              /* the view knows the grant */
+	bool kept_asked;         /* kept below is what ml_stmt_kept gives */
+	struct ml_summary *kept; /* its kept summary, held to the end */
+};
+
 struct ml_stmt {
 	struct ml_ans *a;
 	struct ml_tree t;
 	struct ml_tree_kept *tree_kept; /* t's arrays when kept (or NULL) */
 	struct ml_named party, grant;
-	struct ml_named *grants; /* G and its posts, by id */
+	struct ml_named *grants;   /* G and its posts, by id */
+	struct ml_stmt_grant *per; /* [i]: of grants[i] */
 	size_t grant_count;
 	uint32_t *members; /* the subtree, by number */
 	size_t member_count;
@@ -152,6 +161,13 @@ static int ml_stmt_select(struct ml_stmt *s)
 	if (rc == 0)
 		rc = ml_ans_grant_list(a, s->grant.no, true, &s->grants,
 		                       &s->grant_count);
+	if (rc == 0) {
+		s->per = calloc(s->grant_count + 1, sizeof *s->per);
+		rc = s->per != NULL ? 0 : ml_ans_nomem(a);
+	}
+	for (size_t i = 0; rc == 0 && i < s->grant_count; i++)
+		rc = ml_ans_grant(a, s->grants[i].no, &s->per[i].eff,
+		                  &s->per[i].known);
 	return rc;
 }
 
@@ -183,21 +199,29 @@ static int ml_entity_sum_cmp(const void *x, const void *y)
 	return ml_str_cmp(a->entity_id, b->entity_id);
 }
 
-/* The kept summary of grant g for this view (medeld, no known_at, a
- * grant the view knows), or *out NULL (the CLI, a known view). */
-static int ml_stmt_kept(struct ml_stmt *s, uint32_t g, unsigned parts,
-                        struct ml_summary **out)
+/* The kept summary of grants[i] for this view (medeld, no known_at, a
+ * grant the view knows), or *out NULL (the CLI, a known view); asked
+ * once, held until the answer ends (ml_stmt_release). */
+static int ml_stmt_kept(struct ml_stmt *s, size_t i, struct ml_summary **out)
 {
 	struct ml_ans *a = s->a;
-	struct ml_grant_row eff;
-	bool known = false;
-	*out = NULL;
-	if (a->v.known || ml_ledger_summaries(a->lg) == NULL)
-		return 0;
-	int rc = ml_ans_grant(a, g, &eff, &known);
-	if (rc != 0 || !known)
-		return rc;
-	return ml_ans_summary(a, &s->t, g, eff.payer_no, parts, out);
+	struct ml_stmt_grant *g = &s->per[i];
+	int rc = 0;
+	if (!g->kept_asked && g->known && !a->v.known &&
+	    ml_ledger_summaries(a->lg) != NULL)
+		rc = ml_ans_summary(a, &s->t, s->grants[i].no, g->eff.payer_no,
+		                    ML_SUM_ENTITIES | ML_SUM_EDGES, &g->kept);
+	g->kept_asked = true;
+	*out = g->kept;
+	return rc;
+}
+
+static void ml_stmt_release(struct ml_stmt *s)
+{
+	for (size_t i = 0; s->per != NULL && i < s->grant_count; i++)
+		if (s->per[i].kept != NULL)
+			ml_ans_summary_done(s->a, s->per[i].kept);
+	free(s->per);
 }
 
 /* Grant g's consolidated sum from its kept summary: the entity's row of
@@ -205,12 +229,12 @@ static int ml_stmt_kept(struct ml_stmt *s, uint32_t g, unsigned parts,
  * the edges between them, read once per summary). *done is false when
  * there is none to use, or the entity is the payer's (the summary leaves
  * its sum out). */
-static int ml_stmt_kept_sum(struct ml_stmt *s, uint32_t g, struct ml_totals *t,
+static int ml_stmt_kept_sum(struct ml_stmt *s, size_t i, struct ml_totals *t,
                             bool *exists, bool *done)
 {
 	struct ml_summary *sum = NULL;
 	*done = false;
-	int rc = ml_stmt_kept(s, g, ML_SUM_ENTITIES, &sum);
+	int rc = ml_stmt_kept(s, i, &sum);
 	if (rc != 0 || sum == NULL)
 		return rc;
 	bool payers = sum->payer_no <= s->t.count &&
@@ -229,24 +253,24 @@ static int ml_stmt_kept_sum(struct ml_stmt *s, uint32_t g, struct ml_totals *t,
 		else
 			memset(t, 0, sizeof *t);
 	}
-	ml_ans_summary_done(s->a, sum);
 	*done = !payers;
 	return 0;
 }
 
-/* Grant g's consolidated sum over the members: kept, or read. */
-static int ml_stmt_consol(struct ml_stmt *s, uint32_t g, struct ml_totals *t,
+/* grants[i]'s consolidated sum over the members: kept, or read. */
+static int ml_stmt_consol(struct ml_stmt *s, size_t i, struct ml_totals *t,
                           bool *exists)
 {
 	bool done = false;
-	int rc = ml_stmt_kept_sum(s, g, t, exists, &done);
+	uint32_t g = s->grants[i].no;
+	int rc = ml_stmt_kept_sum(s, i, t, exists, &done);
 	if (rc != 0 || done)
 		return rc;
 	bool *in = calloc((size_t)s->t.count + 1, sizeof *in);
 	if (in == NULL)
 		return ml_ans_nomem(s->a);
-	for (size_t i = 0; i < s->member_count; i++)
-		in[s->members[i]] = true;
+	for (size_t m = 0; m < s->member_count; m++)
+		in[s->members[m]] = true;
 	rc = ml_consol_members(s->a, g, s->members, s->member_count, in,
 	                       s->t.count, t, exists);
 	free(in);
@@ -278,7 +302,7 @@ static int ml_stmt_sum(struct ml_stmt *s)
 	for (size_t i = 0; i < s->grant_count; i++) {
 		struct ml_totals t;
 		bool exists = false;
-		int rc = ml_stmt_consol(s, s->grants[i].no, &t, &exists);
+		int rc = ml_stmt_consol(s, i, &t, &exists);
 		if (rc != 0)
 			return rc;
 		if (!exists)
@@ -322,36 +346,37 @@ static int ml_stmt_edge(const struct ml_stmt *s, uint32_t from, uint32_t to,
 	return rc;
 }
 
-/* The flows of grant g from its kept summary's edges (medeld, a view
+/* The flows of grants[i] from its kept summary's edges (medeld, a view
  * without known_at): the walk below, read once per summary. *done is
  * false when there is no kept summary to use (the CLI, a known view, a
- * grant the view does not know). */
-static int ml_stmt_kept_edges(struct ml_stmt *s, uint32_t g, struct ml_flows *f,
+ * grant the view does not know). Most edges do not cross the border
+ * (the payer's to every party it pays): tested here, inline. */
+static int ml_stmt_kept_edges(struct ml_stmt *s, size_t i, struct ml_flows *f,
                               bool *done)
 {
 	struct ml_summary *sum = NULL;
 	*done = false;
-	int rc = ml_stmt_kept(s, g, ML_SUM_EDGES, &sum);
+	int rc = ml_stmt_kept(s, i, &sum);
 	if (rc != 0 || sum == NULL)
 		return rc;
-	for (size_t i = 0; rc == 0 && i < sum->edge_count; i++) {
-		const struct ml_sum_edge *e = &sum->edges[i];
-		if (e->from_no > s->t.count || e->to_no > s->t.count) {
-			rc = ML_E_CORRUPT;
-			break;
-		}
-		rc = ml_stmt_edge(s, e->from_no, e->to_no, e->paid_out_ore,
-		                  e->repaid_ore, f);
+	const uint32_t *root = s->t.root, le = s->party.no, count = s->t.count;
+	for (size_t k = 0; rc == 0 && k < sum->edge_count; k++) {
+		const struct ml_sum_edge *e = &sum->edges[k];
+		if (e->from_no > count || e->to_no > count)
+			return ML_E_CORRUPT;
+		if ((root[e->from_no] == le) != (root[e->to_no] == le))
+			rc = ml_stmt_edge(s, e->from_no, e->to_no,
+			                  e->paid_out_ore, e->repaid_ore, f);
 	}
-	ml_ans_summary_done(s->a, sum);
 	*done = rc == 0;
 	return rc;
 }
 
-static int ml_stmt_walk_edges(struct ml_stmt *s, uint32_t g, struct ml_flows *f)
+static int ml_stmt_walk_edges(struct ml_stmt *s, size_t i, struct ml_flows *f)
 {
 	bool done = false;
-	int rc = ml_stmt_kept_edges(s, g, f, &done);
+	uint32_t g = s->grants[i].no;
+	int rc = ml_stmt_kept_edges(s, i, f, &done);
 	if (rc != 0 || done)
 		return rc;
 	struct ml_ans *a = s->a;
@@ -478,7 +503,7 @@ static int ml_stmt_flows(struct ml_stmt *s)
 	memset(&f, 0, sizeof f);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < s->grant_count; i++)
-		rc = ml_stmt_walk_edges(s, s->grants[i].no, &f);
+		rc = ml_stmt_walk_edges(s, i, &f);
 	for (int k = 0; rc == 0 && k < ML_ST_N; k++) {
 		ml_flows_merge(&f, k);
 		rc = ml_stmt_flow_write(s, ml_st_names[k], lists[k], f.v[k],
@@ -682,15 +707,12 @@ static int ml_stmt_head(struct ml_stmt *s, struct ml_read *rd)
  * whether the entity is its payer. */
 static int ml_stmt_grant(struct ml_stmt *s, size_t i)
 {
-	struct ml_grant_row eff;
-	bool known = false;
-	int rc = ml_ans_grant(s->a, s->grants[i].no, &eff, &known);
-	if (rc != 0)
-		return rc;
+	const struct ml_grant_row eff = s->per[i].eff;
+	bool known = s->per[i].known;
 	if (known && eff.payer_no <= s->t.count && ml_stmt_in(s, eff.payer_no))
 		s->is_payer = true;
 	struct ml_buf *b = &s->out;
-	rc = i > 0 ? ml_buf_add_char(b, ',') : 0;
+	int rc = i > 0 ? ml_buf_add_char(b, ',') : 0;
 	if (rc == 0)
 		rc = ml_buf_add_char(b, '{');
 	if (rc == 0)
@@ -830,6 +852,7 @@ int ml_answer_statement(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_stmt_build(&s, rd);
 		rc = ml_stmt_doc(&s, rc, out);
 	}
+	ml_stmt_release(&s);
 	free(s.grants);
 	free(s.members);
 	free(s.member_ids);
