@@ -107,6 +107,19 @@ struct ml_flows {
 	size_t n[ML_ST_N], cap[ML_ST_N];
 };
 
+/* Party no's id: the kept tree's (ml_tree_kept.id) when there is one,
+ * else read. */
+static int ml_stmt_named(const struct ml_stmt *s, uint32_t no,
+                         struct ml_named *out)
+{
+	const struct ml_tree_kept *k = s->tree_kept;
+	if (k == NULL || k->id == NULL || no == 0 || no > k->count)
+		return ml_ans_named(s->a, ML_NAME_PARTY, no, out);
+	out->no = no;
+	out->id = k->id[no];
+	return 0;
+}
+
 /* Is party p (≤ t.count) in the entity's subtree? Its legal entity is
  * the statement's (ml_tree: root[le] = le). */
 static bool ml_stmt_in(const struct ml_stmt *s, uint32_t p)
@@ -138,10 +151,9 @@ static int ml_stmt_select(struct ml_stmt *s)
 	if (rc == 0)
 		rc = ml_ans_find(a, ML_NAME_GRANT, a->q->grant, "grant",
 		                 &s->grant.no);
-	if (rc == 0)
-		rc = ml_ans_named(a, ML_NAME_PARTY, s->party.no, &s->party);
-	if (rc == 0)
-		rc = ml_ans_named(a, ML_NAME_GRANT, s->grant.no, &s->grant);
+	/* their ids are the query's: a lookup matches the id's bytes */
+	s->party.id = ml_str_c(a->q->party);
+	s->grant.id = ml_str_c(a->q->grant);
 	if (rc == 0)
 		rc = ml_ans_tree(a, &s->t, &s->tree_kept);
 	if (rc == 0 && s->t.parent[s->party.no] != 0) {
@@ -452,12 +464,11 @@ static int ml_stmt_flow_write(struct ml_stmt *s, const char *key,
                               const char *list, const struct ml_flow *v,
                               size_t n, int64_t total_ore)
 {
-	struct ml_ans *a = s->a;
 	struct ml_named *named = calloc(n > 0 ? n : 1, sizeof *named);
 	int rc = named ? 0 : ML_E_NOMEM;
 	int64_t sum = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = ml_ans_named(a, ML_NAME_PARTY, v[i].party, &named[i]);
+		rc = ml_stmt_named(s, v[i].party, &named[i]);
 		/* the amount rides in no, its index once sorted */
 		named[i].no = (uint32_t)i;
 		sum += v[i].amount_ore;
@@ -740,7 +751,7 @@ static int ml_stmt_scope(struct ml_stmt *s)
 	struct ml_named *v = calloc(s->member_count, sizeof *v);
 	rc = v ? 0 : ML_E_NOMEM;
 	for (size_t i = 0; rc == 0 && i < s->member_count; i++)
-		rc = ml_ans_named(s->a, ML_NAME_PARTY, s->members[i], &v[i]);
+		rc = ml_stmt_named(s, s->members[i], &v[i]);
 	if (rc == 0 && s->member_count > 1)
 		qsort(v, s->member_count, sizeof *v, ml_named_cmp);
 	for (size_t i = 0; rc == 0 && i < s->member_count; i++) {

@@ -314,6 +314,36 @@ static struct ml_tree_kept *ml_tree_copy(const struct ml_tree *t,
 	return k;
 }
 
+/* k's party ids, copied; on failure k keeps none (id NULL) and the
+ * statement reads them as it goes. */
+static void ml_tree_ids(struct ml_ans *a, struct ml_tree_kept *k)
+{
+	size_t size = (size_t)k->count + 1, bytes = 0;
+	struct ml_str *id = calloc(size, sizeof *id);
+	int rc = id != NULL ? 0 : ML_E_NOMEM;
+	for (uint32_t p = 1; rc == 0 && p <= k->count; p++) {
+		struct ml_named n = {0, {NULL, 0}};
+		rc = ml_ans_named(a, ML_NAME_PARTY, p, &n);
+		id[p] = n.id; /* in the page until it is copied below */
+		bytes += rc == 0 ? n.id.len : 0;
+	}
+	char *text = rc == 0 ? malloc(bytes > 0 ? bytes : 1) : NULL;
+	if (text == NULL) {
+		free(id);
+		ml_errinfo_clear(a->err); /* not the answer's failure */
+		return;
+	}
+	size_t at = 0;
+	for (uint32_t p = 1; p <= k->count; p++) {
+		if (id[p].len > 0)
+			memcpy(text + at, id[p].ptr, id[p].len);
+		id[p].ptr = text + at;
+		at += id[p].len;
+	}
+	k->id = id;
+	k->id_text = text;
+}
+
 int ml_ans_tree(struct ml_ans *a, struct ml_tree *t, struct ml_tree_kept **kept)
 {
 	struct ml_summaries *c = a->v.known ? NULL : ml_ledger_summaries(a->lg);
@@ -330,6 +360,8 @@ int ml_ans_tree(struct ml_ans *a, struct ml_tree *t, struct ml_tree_kept **kept)
 		rc = ml_tree_load(a, t);
 	struct ml_tree_kept *k =
 	    rc == 0 && c != NULL ? ml_tree_copy(t, head_seq) : NULL;
+	if (k != NULL)
+		ml_tree_ids(a, k);
 	if (k != NULL) {
 		ml_summaries_tree_put(c, k);
 		ml_summaries_tree_release(c, k); /* the cache's now, or freed */

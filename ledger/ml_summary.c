@@ -61,6 +61,8 @@ void ml_tree_kept_free(struct ml_tree_kept *k)
 	free(k->root);
 	free(k->first);
 	free(k->next);
+	free(k->id);
+	free(k->id_text);
 	free(k);
 }
 

@@ -167,6 +167,10 @@ struct ml_tree_kept {
 	uint64_t head_seq; /* the building transaction's last seq */
 	uint32_t count;    /* parties; each array holds count + 1 */
 	uint32_t *parent, *root, *first, *next;
+	/* [p]: party p's id, in id_text (a number's id never changes), or
+	 * id NULL when they could not be read: the statement's names */
+	struct ml_str *id;
+	char *id_text;
 	unsigned refs; /* under the cache's mutex when kept */
 };
 
