@@ -42,73 +42,111 @@
 #define ML_BAL_AMOUNTS_BYTES_MAX                                               \
 	(ML_BAL_AMOUNTS * (ML_BAL_KEY_BYTES_MAX + 4 + ML_INT_TEXT_MAX))
 
-/* `"key":v` at o, after a comma unless first; returns the end. Keys are
- * bucket names and two fixed words: nothing in them to escape. */
-static char *ml_bal_put(char *o, bool first, const char *key, int64_t v)
+/* The fourteen amounts' keys as written, `,"key":`, in API.md's key
+ * order: the buckets with unallocated right after pending_out and held
+ * last. Literals, so a row copies each key whole instead of measuring
+ * and checking it per amount (that was a fifth of a built balances
+ * answer); ml_bal_keys_match checks them against ml_bucket_names. */
+struct ml_bal_key {
+	const char *text;
+	size_t len;
+};
+#define ML_BAL_KEY(name)                                                       \
+	{                                                                      \
+		",\"" name "\":", sizeof(",\"" name "\":") - 1                 \
+	}
+static const struct ml_bal_key ml_bal_keys[ML_BAL_AMOUNTS] = {
+    ML_BAL_KEY("allocated"),   ML_BAL_KEY("allocated_out"),
+    ML_BAL_KEY("pending"),     ML_BAL_KEY("pending_out"),
+    ML_BAL_KEY("unallocated"), ML_BAL_KEY("claimed"),
+    ML_BAL_KEY("received"),    ML_BAL_KEY("paid_out"),
+    ML_BAL_KEY("spent"),       ML_BAL_KEY("repaid"),
+    ML_BAL_KEY("returned"),    ML_BAL_KEY("carried_in"),
+    ML_BAL_KEY("carried_out"), ML_BAL_KEY("held"),
+};
+/* The buckets of ml_bal_keys, by index (-1: a derived value). */
+static const int ml_bal_bucket[ML_BAL_AMOUNTS] = {
+    ML_B_ALLOCATED,
+    ML_B_ALLOCATED_OUT,
+    ML_B_PENDING,
+    ML_B_PENDING_OUT,
+    -1,
+    ML_B_CLAIMED,
+    ML_B_RECEIVED,
+    ML_B_PAID_OUT,
+    ML_B_SPENT,
+    ML_B_REPAID,
+    ML_B_RETURNED,
+    ML_B_CARRIED_IN,
+    ML_B_CARRIED_OUT,
+    -1,
+};
+
+/* Is each key the name of its bucket (and of the two derived values)?
+ * Asserted once per answer. */
+static bool ml_bal_keys_match(void)
 {
-	size_t n = strlen(key);
-	ML_ASSERT(n <= ML_BAL_KEY_BYTES_MAX && strpbrk(key, "\"\\") == NULL);
-	if (!first)
-		*o++ = ',';
-	*o++ = '"';
-	memcpy(o, key, n);
-	o += n;
-	*o++ = '"';
-	*o++ = ':';
-	return ml_put_i64(o, v);
+	for (int i = 0; i < ML_BAL_AMOUNTS; i++) {
+		const struct ml_bal_key *k = &ml_bal_keys[i];
+		int b = ml_bal_bucket[i];
+		const char *name = b >= 0   ? ml_bucket_names[b]
+		                   : i == 4 ? "unallocated"
+		                            : "held";
+		size_t n = strlen(name);
+		if (k->len != n + 4 || k->len > ML_BAL_KEY_BYTES_MAX + 4 ||
+		    memcmp(k->text + 2, name, n) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Appends the fourteen amounts of t as "key":integer members, in API.md's
- * key order (unallocated right after pending_out, held last); a comma
- * before the first unless first. One reservation of the buffer for all
- * fourteen, instead of five appends per member (each checking the room
- * and writing a NUL): those were ~6 % of a built balances answer's CPU
- * (docs/performance.md, 2026-12-03 h-req). */
+ * key order; a comma before the first unless first. One reservation of
+ * the buffer for all fourteen, instead of five appends per member (each
+ * checking the room and writing a NUL): those were ~6 % of a built
+ * balances answer's CPU (docs/performance.md, 2026-12-03 h-req). */
 static int ml_bal_amounts(struct ml_buf *b, bool first,
                           const struct ml_totals *t)
 {
-	static const enum ml_bucket order[] = {
-	    ML_B_ALLOCATED,   ML_B_ALLOCATED_OUT, ML_B_PENDING,
-	    ML_B_PENDING_OUT, ML_B_CLAIMED,       ML_B_RECEIVED,
-	    ML_B_PAID_OUT,    ML_B_SPENT,         ML_B_REPAID,
-	    ML_B_RETURNED,    ML_B_CARRIED_IN,    ML_B_CARRIED_OUT,
-	};
-	static_assert(sizeof order / sizeof order[0] + 2 == ML_BAL_AMOUNTS,
-	              "the buckets, unallocated and held");
 	char *start = NULL;
 	int rc = ml_buf_room(b, ML_BAL_AMOUNTS_BYTES_MAX, &start);
 	if (rc != 0)
 		return rc;
 	char *o = start;
-	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-		o = ml_bal_put(o, first && i == 0, ml_bucket_names[order[i]],
-		               t->v[order[i]]);
-		if (order[i] == ML_B_PENDING_OUT)
-			o = ml_bal_put(o, false, "unallocated",
-			               ml_totals_unallocated(t));
+	for (int i = 0; i < ML_BAL_AMOUNTS; i++) {
+		const struct ml_bal_key *k = &ml_bal_keys[i];
+		size_t skip = first && i == 0 ? 1 : 0; /* the comma */
+		memcpy(o, k->text + skip, k->len - skip);
+		o += k->len - skip;
+		int bucket = ml_bal_bucket[i];
+		o = ml_put_i64(o, bucket >= 0 ? t->v[bucket]
+		                  : i == 4    ? ml_totals_unallocated(t)
+		                              : ml_totals_held(t));
 	}
-	o = ml_bal_put(o, false, "held", ml_totals_held(t));
 	ML_ASSERT((size_t)(o - start) <= ML_BAL_AMOUNTS_BYTES_MAX);
 	ml_buf_commit(b, (size_t)(o - start));
 	return 0;
 }
 
-/* Adds {"grant","party",…14 amounts} to rows, and t to the totals. A row
- * is written as text in *b (one buffer for all rows of an answer, so its
- * memory is allocated once, not grown per row) and added as one raw
- * item: the bytes are the same as fourteen cJSON members would print, at
- * a fraction of the allocations (a balances answer is medeld's most
- * frequent read). Readers of the tree see rows as raw JSON; medel and the
- * tests read the printed document. */
-static int ml_bal_row(struct ml_ans *a, struct ml_buf *b, cJSON *rows,
-                      struct ml_str grant, struct ml_str party,
-                      const struct ml_totals *t, struct ml_totals *totals)
+/* Appends {"grant","party",…14 amounts} to the rows' text *b (after a
+ * comma unless it is the first), and t to the totals. The rows are one
+ * text, added to the document as one raw array when all are written
+ * (ml_bal_rows_add): the bytes fourteen cJSON members per row would
+ * print, without an item per row, its print and its free (a balances
+ * answer is medeld's most frequent read). Each row is held to the row
+ * limit (413). Readers of the tree see the rows as raw JSON; medel and
+ * the tests read the printed document. */
+static int ml_bal_row(struct ml_ans *a, struct ml_buf *b, struct ml_str grant,
+                      struct ml_str party, const struct ml_totals *t,
+                      struct ml_totals *totals)
 {
 	if (!ml_totals_add(totals, t))
 		return ml_fail(a->err, ML_E_AMOUNT_RANGE, -1, NULL,
 		               "the balances' totals exceed 2^63 öre");
-	ml_buf_reset(b);
-	int rc = ml_buf_add_char(b, '{');
+	int rc = b->len > 1 ? ml_buf_add_char(b, ',') : 0; /* after '[' */
+	size_t start = b->len;
+	if (rc == 0)
+		rc = ml_buf_add_char(b, '{');
 	if (rc == 0)
 		rc = ml_ans_text_str(b, true, "grant", grant);
 	if (rc == 0)
@@ -117,13 +155,24 @@ static int ml_bal_row(struct ml_ans *a, struct ml_buf *b, cJSON *rows,
 		rc = ml_bal_amounts(b, false, t);
 	if (rc == 0)
 		rc = ml_buf_add_char(b, '}');
-	return ml_ans_add_text(a, rows, NULL, b, rc);
+	return ml_ans_row_check(a, b->len - start, rc);
+}
+
+/* "rows": the rows' text *b (from '[') closed and added to doc. */
+static int ml_bal_rows_add(struct ml_ans *a, cJSON *doc, struct ml_buf *b)
+{
+	int rc = ml_buf_add_char(b, ']');
+	if (rc == ML_E_TOO_LARGE)
+		return ml_ans_row_check(a, b->len, rc);
+	return rc == 0 ? ml_ans_add_raw(a, doc, "rows", b->data)
+	               : ml_ans_nomem(a);
 }
 
 /* "totals": the buckets summed over the rows (API.md). */
 static int ml_bal_totals(struct ml_ans *a, cJSON *doc,
                          const struct ml_totals *totals)
 {
+	ML_ASSERT(ml_bal_keys_match());
 	struct ml_buf b;
 	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX);
 	int rc = ml_buf_add_char(&b, '{');
@@ -147,9 +196,8 @@ static int ml_bal_read(struct ml_ans *a, uint32_t g, uint32_t p,
 }
 
 /* Every existing account of grant g, sorted by party id. */
-static int ml_bal_all(struct ml_ans *a, struct ml_buf *row,
-                      const struct ml_named *g, cJSON *rows,
-                      struct ml_totals *totals)
+static int ml_bal_all(struct ml_ans *a, struct ml_buf *rows,
+                      const struct ml_named *g, struct ml_totals *totals)
 {
 	struct ml_named *parties = NULL;
 	size_t n = 0;
@@ -159,7 +207,7 @@ static int ml_bal_all(struct ml_ans *a, struct ml_buf *row,
 		bool exists = false;
 		rc = ml_bal_read(a, g->no, parties[i].no, &t, &exists);
 		if (rc == 0 && exists)
-			rc = ml_bal_row(a, row, rows, g->id, parties[i].id, &t,
+			rc = ml_bal_row(a, rows, g->id, parties[i].id, &t,
 			                totals);
 	}
 	free(parties);
@@ -209,8 +257,8 @@ static int ml_bal_check(struct ml_ans *a)
 	return 0;
 }
 
-/* {"as_of","known_at","head_seq","rows":[]}; *rows = the array. */
-static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
+/* {"as_of","known_at","head_seq"}, "rows" to follow (ml_bal_rows_add). */
+static int ml_bal_doc(struct ml_ans *a, cJSON **doc)
 {
 	struct ml_log_head head;
 	int rc = ml_ans_head(a, &head); /* the summaries' read of it */
@@ -220,8 +268,7 @@ static int ml_bal_doc(struct ml_ans *a, cJSON **doc, cJSON **rows)
 	*doc = ml_ans_doc_as_of(a);
 	bool ok = *doc != NULL && ml_ans_add_known(a, *doc, true);
 	ok = ok && ml_json_add_int(*doc, "head_seq", (int64_t)head.seq);
-	*rows = ok ? cJSON_AddArrayToObject(*doc, "rows") : NULL;
-	return *rows != NULL ? 0 : ml_ans_nomem(a);
+	return ok ? 0 : ml_ans_nomem(a);
 }
 
 struct ml_bal_sel {
@@ -233,7 +280,7 @@ struct ml_bal_sel {
 	bool *in; /* rollup: [p] p is a member, p ≤ party_count */
 	uint32_t party_count;
 	struct ml_totals totals; /* Σ of the rows written */
-	struct ml_buf row;       /* the row being written (ml_bal_row) */
+	struct ml_buf rows;      /* the rows' text, from '[' (ml_bal_row) */
 };
 
 static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
@@ -258,10 +305,10 @@ static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
 }
 
 static int ml_bal_grant(struct ml_ans *a, struct ml_bal_sel *s,
-                        const struct ml_named *g, cJSON *rows)
+                        const struct ml_named *g)
 {
 	if (s->party.no == 0)
-		return ml_bal_all(a, &s->row, g, rows, &s->totals);
+		return ml_bal_all(a, &s->rows, g, &s->totals);
 	struct ml_totals t;
 	bool exists = false;
 	int rc;
@@ -271,8 +318,8 @@ static int ml_bal_grant(struct ml_ans *a, struct ml_bal_sel *s,
 	else
 		rc = ml_bal_read(a, g->no, s->party.no, &t, &exists);
 	if (rc == 0 && exists)
-		rc = ml_bal_row(a, &s->row, rows, g->id, s->party.id, &t,
-		                &s->totals);
+		rc =
+		    ml_bal_row(a, &s->rows, g->id, s->party.id, &t, &s->totals);
 	return rc;
 }
 
@@ -283,23 +330,27 @@ int ml_answer_balances(struct ml_ledger *lg, struct ml_read *rd,
 	MDB_txn *txn = ml_read_txn(rd);
 	struct ml_ans a;
 	struct ml_bal_sel s;
-	cJSON *doc = NULL, *rows = NULL;
+	cJSON *doc = NULL;
 	memset(&s, 0, sizeof s);
-	ml_buf_init(&s.row, ML_ANSWER_ROW_BYTES_MAX);
+	ml_buf_init(&s.rows, ML_ANSWER_ROW_BYTES_MAX);
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0)
 		rc = ml_bal_select(&a, &s);
 	if (rc == 0)
-		rc = ml_bal_doc(&a, &doc, &rows);
+		rc = ml_bal_doc(&a, &doc);
+	if (rc == 0 && ml_buf_add_char(&s.rows, '[') != 0)
+		rc = ml_ans_nomem(&a);
 	for (size_t i = 0; rc == 0 && i < s.grant_count; i++)
-		rc = ml_bal_grant(&a, &s, &s.grants[i], rows);
+		rc = ml_bal_grant(&a, &s, &s.grants[i]);
+	if (rc == 0)
+		rc = ml_bal_rows_add(&a, doc, &s.rows);
 	if (rc == 0)
 		rc = ml_bal_totals(&a, doc, &s.totals);
 	free(s.grants);
 	free(s.members);
 	free(s.in);
-	ml_buf_free(&s.row);
+	ml_buf_free(&s.rows);
 	if (rc != 0) {
 		cJSON_Delete(doc);
 		return rc;
