@@ -40,10 +40,15 @@
  * edge of the grant; each member's account entries for the activities
  * (the trace's cost for this subtree), the reports index per member, and
  * the deadlines answer once. In medeld (a view without known_at) the
- * party tree is the kept one and the edges are the grant's kept summary's
- * (ml_summary.h: struct ml_tree_kept, ML_SUM_EDGES): those were 46 % and
- * 40 % of a statement's instructions; the member accounts, activities
- * and reports are still read per answer.
+ * party tree with every party's id, the grant list, and per grant the
+ * entity's consolidated sum and the edges are kept ones (ml_summary.h:
+ * struct ml_tree_kept, struct ml_grants_kept, the summary's legal
+ * entities' sums and ML_SUM_EDGES), except the payer's own entity's sum,
+ * which the summary leaves out. The document is written as JSON text
+ * into one buffer and handed out as one raw cJSON item (a cJSON item per
+ * member, printed and freed, was a sixth of an answer). What is read per
+ * answer: the head, the grants' rows, the member accounts' activities,
+ * the reports and the deadlines' grants (docs/performance.md, h-stm).
  *
  * Errors: party and grant are required (bad_query); unknown ones are
  * not_found naming the parameter; a party that is not a legal entity is

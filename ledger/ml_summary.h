@@ -20,8 +20,9 @@
  * a repayments answer), and the grant's edges with their payouts and
  * repayments, which the statement's flows sum (ML_SUM_EDGES: a seek per
  * edge was 40 % of a statement). Beside the summaries the cache keeps
- * the party tree (struct ml_tree_kept, below), which the statement
- * needs whole.
+ * the party tree with every party's id (struct ml_tree_kept, below),
+ * which the statement needs whole, and every grant's id and parent
+ * (struct ml_grants_kept), which every answer's grant list reads.
  *
  * A ledger opened with ML_OPEN_SUMMARIES (medeld) keeps them: struct
  * ml_summaries, one slot per grant number modulo ML_SUMMARY_GRANTS_MAX.
