@@ -20,7 +20,10 @@ asked on the days around those deadlines, in date order and twice
 each, so one kept summary and its rows' text (ml_summary.h row_text)
 answer every status, and again after a payout more. Statements of the
 first legal entities at today are asked after every commit too, the
-last of which adds a member to one of them (the kept party tree). Prints how many answers were compared and the first
+last of which adds a member to one of them (the kept party tree);
+balances of every grant and of the first legal entities are asked at
+those views too, after the commit that defines a grant (the kept grant
+list). Prints how many answers were compared and the first
 difference; exits 1 on any difference.
 
 A change meant to make an answer faster must leave its bytes alone: this
@@ -145,8 +148,12 @@ def kept_views(d):
         sep = "&" if view else ""
         out += [f"/v1/deadlines?{view}"] * 2
         out += [f"/v1/repayments?grant={g}{sep}{view}" for g in grants] * 2
+        # every grant: the kept grant list, which a grant definition
+        # must make stale (ledger/ml_summary.h, struct ml_grants_kept)
+        out += [f"/v1/balances?{view}"] * 2
     parties = json.loads(d.get("/v1/parties")[1])["parties"]
     entities = [p["party"] for p in parties if not p.get("parent")]
+    out += [f"/v1/balances?party={e}" for e in entities[:4]] * 2
     out += [f"/v1/statement?party={e}&grant={g}"
             for e in entities[:4] for g in grants] * 2
     for g in defs:
