@@ -293,8 +293,8 @@ static int ml_bal_select(struct ml_ans *a, struct ml_bal_sel *s)
 	if (rc == 0 && q->party != NULL)
 		rc = ml_ans_find(a, ML_NAME_PARTY, q->party, "party",
 		                 &s->party.no);
-	if (rc == 0 && s->party.no != 0)
-		rc = ml_ans_named(a, ML_NAME_PARTY, s->party.no, &s->party);
+	if (rc == 0 && s->party.no != 0) /* a lookup matches the bytes */
+		s->party.id = ml_str_c(q->party);
 	if (rc == 0 && q->rollup)
 		rc = ml_bal_members(a, s->party.no, &s->members,
 		                    &s->member_count, &s->in, &s->party_count);
