@@ -132,8 +132,8 @@ def queries(d, dates):
 
 
 def kept_views(d):
-    """Deadlines and repayments at the views medeld keeps summaries for
-    (no as_of: today; the last day), each asked twice; and repayments of
+    """Deadlines, repayments and traces at the views medeld keeps
+    summaries for (no as_of: today; the last day), each asked twice; and repayments of
     every grant with a use_by and a repay_by on the days around them,
     in date order, each asked twice: the first day's summary is settled
     (nothing is dated after today) and answers the later days, whose
@@ -145,6 +145,7 @@ def kept_views(d):
         sep = "&" if view else ""
         out += [f"/v1/deadlines?{view}"] * 2
         out += [f"/v1/repayments?grant={g}{sep}{view}" for g in grants] * 2
+        out += [f"/v1/trace?grant={g}{sep}{view}" for g in grants] * 2
     parties = json.loads(d.get("/v1/parties")[1])["parties"]
     entities = [p["party"] for p in parties if not p.get("parent")]
     out += [f"/v1/statement?party={e}&grant={g}"
@@ -154,8 +155,8 @@ def kept_views(d):
             continue
         for day in phase_days(g["use_by"], g["repay_by"]):
             out += [f"/v1/repayments?grant={g['grant']}&as_of={day}",
-                    f"/v1/repayments?year={g['use_by'][:4]}&as_of={day}"
-                    ] * 2
+                    f"/v1/repayments?year={g['use_by'][:4]}&as_of={day}",
+                    f"/v1/trace?grant={g['grant']}&as_of={day}"] * 2
     return out
 
 
