@@ -728,31 +728,48 @@ static char *ml_kt_text(char *o, const struct ml_sum_trace *tr,
 	return ml_kt_lit(o, tr->text + j.off, j.len);
 }
 
-/* ,"key":v at o; returns the end. key needs no escape. */
-static char *ml_kt_put(char *o, const char *key, int64_t v)
+/* lit (,"key": a literal) and v at o; returns the end. */
+static char *ml_kt_put(char *o, const char *lit, size_t n, int64_t v)
 {
-	size_t n = strlen(key);
-	ML_ASSERT(n <= 16);
-	o = ml_kt_lit(o, ",\"", 2);
-	o = ml_kt_lit(o, key, n);
-	o = ml_kt_lit(o, "\":", 2);
-	return ml_put_i64(o, v);
+	ML_ASSERT(n <= ML_KT_MEMBER_BYTES_MAX - ML_INT_TEXT_MAX);
+	return ml_put_i64(ml_kt_lit(o, lit, n), v);
 }
+
+/* A member's ,"key": and its length. */
+struct ml_kt_key {
+	const char *text;
+	size_t len;
+};
+#define ML_KT_KEY(s)                                                           \
+	{                                                                      \
+		s, sizeof s - 1                                                \
+	}
 
 /* Kept node nd's text at o, as ml_trace_node_write writes it; returns
  * the end (at most ml_kt_node_bound bytes on). */
 static char *ml_kt_node_put(char *o, const struct ml_sum_trace *tr,
                             const struct ml_sum_node *nd)
 {
+	/* ml_node_text's members, their keys written out (a strlen per
+	 * member was 5 % of an answer) */
 	static const enum ml_bucket order[] = {
 	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
 	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
 	};
+	static const struct ml_kt_key keys[] = {
+	    ML_KT_KEY(",\"received\":"),    ML_KT_KEY(",\"returned\":"),
+	    ML_KT_KEY(",\"carried_in\":"),  ML_KT_KEY(",\"paid_out\":"),
+	    ML_KT_KEY(",\"spent\":"),       ML_KT_KEY(",\"repaid\":"),
+	    ML_KT_KEY(",\"carried_out\":"),
+	};
+	static_assert(sizeof keys / sizeof keys[0] ==
+	                  sizeof order / sizeof order[0],
+	              "a key per bucket");
 	o = ml_kt_lit(o, "{\"party\":", 9);
 	o = ml_kt_text(o, tr, nd->party);
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-		o = ml_kt_put(o, ml_bucket_names[order[i]], nd->t.v[order[i]]);
-	o = ml_kt_put(o, "held", ml_totals_held(&nd->t));
+		o = ml_kt_put(o, keys[i].text, keys[i].len, nd->t.v[order[i]]);
+	o = ml_kt_put(o, ",\"held\":", 8, ml_totals_held(&nd->t));
 	o = ml_kt_lit(o, ",\"activities\":[", 15);
 	for (size_t i = 0; i < nd->act_count; i++) {
 		const struct ml_sum_act *x = &tr->acts[nd->act_first + i];
@@ -763,7 +780,7 @@ static char *ml_kt_node_put(char *o, const struct ml_sum_trace *tr,
 			o = ml_kt_lit(o, ",\"unit\":", 8);
 			o = ml_kt_text(o, tr, x->unit);
 		}
-		o = ml_kt_put(o, "amount", x->spent_ore);
+		o = ml_kt_put(o, ",\"amount\":", 10, x->spent_ore);
 		*o++ = '}';
 	}
 	return ml_kt_lit(o, "]}", 2);
@@ -805,7 +822,7 @@ static char *ml_kt_flow_put(char *o, const struct ml_sum_trace *tr,
 	o = ml_kt_text(o, tr, f->to);
 	o = f->repayment ? ml_kt_lit(o, ",\"kind\":\"repayment\"", 19)
 	                 : ml_kt_lit(o, ",\"kind\":\"payout\"", 16);
-	o = ml_kt_put(o, "amount", f->amount_ore);
+	o = ml_kt_put(o, ",\"amount\":", 10, f->amount_ore);
 	*o++ = '}';
 	return o;
 }
