@@ -221,6 +221,17 @@
  * millisecond for medeld's). */
 #define MD_TRIM_DELAY_MS 500
 
+/* glibc's thresholds, fixed at the start (md_main.c): an answer of
+ * 50-200 KB (a trace, the repayments) is allocated and freed on every
+ * request, and with the dynamic thresholds glibc gave the top of the
+ * heap back to the kernel after most of them, so the next answer
+ * faulted its pages in again (5 % of a built trace's CPU in page
+ * faults, docs/performance.md 2026-12-04 h-mtr). Free heap up to
+ * MD_HEAP_KEEP_BYTES stays until the malloc_trim above; a block of at
+ * least MD_MMAP_BYTES gets its own mapping, as a 96 MiB answer should. */
+#define MD_HEAP_KEEP_BYTES (32 * 1024 * 1024)
+#define MD_MMAP_BYTES      (4 * 1024 * 1024)
+
 /* listen(2) backlog. */
 #define MD_LISTEN_BACKLOG_MAX 1024
 

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -395,6 +396,9 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : 2;
 	md_log_set_level(o.level);
+	/* advice to glibc (md_limits.h): refused, medeld runs as before */
+	(void)mallopt(M_MMAP_THRESHOLD, MD_MMAP_BYTES);
+	(void)mallopt(M_TRIM_THRESHOLD, MD_HEAP_KEEP_BYTES);
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0) {
 		fprintf(stderr, "medeld: libevent has no pthreads support\n");

@@ -257,6 +257,13 @@ int ml_entity_sums_of(struct ml_ans *a, const struct ml_tree *t,
  * be sent beyond), filled into a->err. */
 int ml_repay_rows_text(struct ml_ans *a, struct ml_summary *s);
 
+/* Fills s->trace (ML_SUM_TRACE, ml_answer_trace.c) from accts[0..n),
+ * the grant's accounts in the view: the trace's nodes, their activities
+ * and the flows, named and sorted. Errors: those of the reads, and the
+ * trace's limits, filled into a->err. */
+int ml_trace_part_build(struct ml_ans *a, struct ml_summary *s,
+                        const struct ml_acct_row *accts, size_t n);
+
 /* --- ml_answer_summary.c: a grant's summary (ml_summary.h) --- */
 
 /* *out = grant g's summary for the view and payer_no (the grant's

@@ -201,6 +201,8 @@ static int ml_sum_build(struct ml_ans *a, const struct ml_tree *t,
 		rc = ml_repay_rows_text(a, s);
 	if (rc == 0 && (s->parts & ML_SUM_EDGES))
 		rc = ml_sum_edges(&b);
+	if (rc == 0 && (s->parts & ML_SUM_TRACE))
+		rc = ml_trace_part_build(a, s, accts, n);
 	if (rc == 0 && items)
 		rc = ml_ans_conditions(a, s->grant_no, accts, n,
 		                       ml_sum_condition, &b);
@@ -253,7 +255,7 @@ int ml_ans_summary(struct ml_ans *a, struct ml_tree *t, uint32_t g,
 	/* kept: every part, for whichever answer asks next; else only what
 	 * this one reads (the CLI's deadlines of a grant without report_by
 	 * nor a passed use_by read no edges and no reports, as before) */
-	s->parts = kept != NULL ? ML_SUM_ALL : parts;
+	s->parts = kept != NULL ? ML_SUM_ALL | (parts & ML_SUM_TRACE) : parts;
 	s->refs = 1;
 	rc = ml_tree_need(a, t);
 	if (rc == 0)

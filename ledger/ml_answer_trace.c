@@ -31,12 +31,25 @@
  * payer pool and enters the post's, so the payer's sum is the parent's
  * total, as it should be), its activities merged, and the edges summed
  * per (from, to, kind). Without posts only that grant is traced.
+ *
+ * Kept (medeld, a view without known_at, one grant): the nodes, their
+ * activities and the flows are read once per grant summary (its part
+ * ML_SUM_TRACE, ml_summary.h: built here by ml_trace_part_build, named,
+ * merged and sorted as above, every id JSON-escaped once) and kept with
+ * it, invalidated with it; an answer then only formats the numbers and
+ * copies the ids into one buffer per array (ml_kt_*), where reading
+ * them was a seek per account, edge and activity, a name lookup per
+ * node and edge end, and sorting by id. Nothing of an answer's text is
+ * kept. When writing from the kept part fails (a limit, memory), the
+ * trace is read afresh, so its errors are the unkept path's.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_answer_internal.h"
 #include "ml_assert.h"
+#include "ml_json.h"
+#include "ml_ledger_internal.h"
 #include "ml_money.h"
 #include "ml_prefetch.h"
 
@@ -555,6 +568,349 @@ static int ml_trace_edges(struct ml_ans *a, const struct ml_named *grants,
 	return rc;
 }
 
+/* --- the kept trace: ML_SUM_TRACE (ml_summary.h) --- */
+
+/* str as JSON text appended to text; *out its place there. */
+static int ml_kt_json(struct ml_ans *a, struct ml_buf *text, struct ml_str str,
+                      struct ml_sum_json *out)
+{
+	out->off = text->len;
+	int rc = ml_json_write_string(text, str.ptr, str.len);
+	out->len = text->len - out->off;
+	return rc == 0 ? 0 : ml_ans_nomem(a);
+}
+
+/* Node nd (its party named, its buckets) and its activities in grant g,
+ * read and merged as ml_trace_node_write does, appended to tr. */
+static int ml_kt_node(struct ml_ans *a, uint32_t g, const struct ml_node_at *nd,
+                      struct ml_sum_trace *tr, struct ml_buf *text)
+{
+	struct ml_act_list l = {a, NULL, 0, 0};
+	size_t acts_max = ml_limits_now.answer_rows_max * (tr->node_count + 1);
+	int rc = ml_act_account(&l, g, nd->party.no);
+	if (rc == 0)
+		rc = ml_act_merge(a, &l);
+	if (rc == 0 && l.n > 0)
+		rc = ml_ans_grow(a, (void **)&tr->acts, &tr->act_cap,
+		                 tr->act_count + l.n, sizeof *tr->acts,
+		                 acts_max, "activities");
+	struct ml_sum_node *node = &tr->nodes[tr->node_count];
+	node->t = nd->sum;
+	node->act_first = tr->act_count;
+	node->act_count = l.n;
+	if (rc == 0)
+		rc = ml_kt_json(a, text, nd->party.id, &node->party);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct ml_sum_act *x = &tr->acts[tr->act_count++];
+		x->spent_ore = l.v[i].amount_ore;
+		x->unit.len = 0;
+		rc = ml_kt_json(a, text, l.v[i].activity, &x->activity);
+		if (rc == 0 && l.v[i].unit.ptr != NULL)
+			rc = ml_kt_json(a, text, l.v[i].unit, &x->unit);
+	}
+	tr->node_count += rc == 0;
+	free(l.v);
+	return rc;
+}
+
+/* Grant g's flows, read, named, merged and sorted as ml_trace_edges does,
+ * into tr->flows. */
+static int ml_kt_flows(struct ml_ans *a, uint32_t g, struct ml_sum_trace *tr,
+                       struct ml_buf *text)
+{
+	struct ml_edge_list l = {NULL, 0, 0};
+	int rc = ml_trace_grant_edges(a, g, &l);
+	if (rc == 0)
+		rc = ml_edges_merge(a, &l);
+	if (rc == 0 && l.n > 0) {
+		tr->flows = calloc(l.n, sizeof *tr->flows);
+		rc = tr->flows != NULL ? 0 : ml_ans_nomem(a);
+	}
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		struct ml_sum_flow *f = &tr->flows[tr->flow_count];
+		f->repayment = l.v[i].kind == 1;
+		f->amount_ore = l.v[i].amount_ore;
+		rc = ml_kt_json(a, text, l.v[i].from.id, &f->from);
+		if (rc == 0)
+			rc = ml_kt_json(a, text, l.v[i].to.id, &f->to);
+		tr->flow_count += rc == 0;
+	}
+	free(l.v);
+	return rc;
+}
+
+/* tr's nodes from accts[0..n) of grant g: named and sorted by id. */
+static int ml_kt_nodes(struct ml_ans *a, uint32_t g,
+                       const struct ml_acct_row *accts, size_t n,
+                       struct ml_sum_trace *tr, struct ml_buf *text)
+{
+	struct ml_acct_at *v = malloc((n + 1) * sizeof *v);
+	struct ml_node_at *nd = NULL;
+	size_t k = 0;
+	if (v == NULL)
+		return ml_ans_nomem(a);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct ml_acct_at){accts[i].party_no, 0, accts[i].t};
+	int rc = ml_trace_sum(a, v, n, &nd, &k);
+	if (rc == 0) {
+		tr->nodes = calloc(k + 1, sizeof *tr->nodes);
+		rc = tr->nodes != NULL ? 0 : ml_ans_nomem(a);
+	}
+	for (size_t i = 0; rc == 0 && i < k; i++)
+		rc = ml_kt_node(a, g, &nd[i], tr, text);
+	free(v);
+	free(nd);
+	return rc;
+}
+
+int ml_trace_part_build(struct ml_ans *a, struct ml_summary *s,
+                        const struct ml_acct_row *accts, size_t n)
+{
+	ML_ASSERT(!a->v.known && s->trace == NULL);
+	struct ml_sum_trace *tr = calloc(1, sizeof *tr);
+	if (tr == NULL)
+		return ml_ans_nomem(a);
+	struct ml_buf text;
+	ml_buf_init(&text, ML_ANSWER_ROW_BYTES_MAX); /* ≤ an answer's */
+	int rc = ml_kt_nodes(a, s->grant_no, accts, n, tr, &text);
+	if (rc == 0)
+		rc = ml_kt_flows(a, s->grant_no, tr, &text);
+	tr->text = text.data; /* tr's now */
+	tr->text_bytes = text.len;
+	if (rc != 0) {
+		ml_sum_trace_free(tr);
+		return rc;
+	}
+	s->trace = tr;
+	return 0;
+}
+
+/* Bytes of one member but its string: ,"carried_out": and a number. */
+#define ML_KT_MEMBER_BYTES_MAX (16 + 4 + ML_INT_TEXT_MAX)
+/* A node's text but its party id and activities: {"party":, seven
+ * buckets and held, ,"activities":[ and ]}. */
+#define ML_KT_NODE_BYTES_MAX (32 + 8 * ML_KT_MEMBER_BYTES_MAX)
+/* An activity's or a flow's text but its strings: ,{"activity":,
+ * ,"unit": or ,{"from":, ,"to":, ,"kind":"repayment", and the amount. */
+#define ML_KT_ROW_BYTES_MAX (48 + ML_KT_MEMBER_BYTES_MAX)
+
+/* An upper bound of node nd's text (its comma included). */
+static size_t ml_kt_node_bound(const struct ml_sum_trace *tr,
+                               const struct ml_sum_node *nd)
+{
+	size_t n = 1 + nd->party.len + ML_KT_NODE_BYTES_MAX;
+	for (size_t i = 0; i < nd->act_count; i++) {
+		const struct ml_sum_act *x = &tr->acts[nd->act_first + i];
+		n += x->activity.len + x->unit.len + ML_KT_ROW_BYTES_MAX;
+	}
+	return n;
+}
+
+/* An upper bound of the nodes' and of the flows' text. */
+static size_t ml_kt_bound(const struct ml_sum_trace *tr)
+{
+	return 2 + tr->text_bytes + tr->node_count * ML_KT_NODE_BYTES_MAX +
+	       (tr->node_count + tr->act_count + tr->flow_count) *
+	           ML_KT_ROW_BYTES_MAX;
+}
+
+/* Copies lit (a literal's bytes) to o; returns the end. */
+static char *ml_kt_lit(char *o, const char *lit, size_t n)
+{
+	memcpy(o, lit, n);
+	return o + n;
+}
+
+/* Copies kept JSON text j to o; returns the end. */
+static char *ml_kt_text(char *o, const struct ml_sum_trace *tr,
+                        struct ml_sum_json j)
+{
+	return ml_kt_lit(o, tr->text + j.off, j.len);
+}
+
+/* lit (,"key": a literal) and v at o; returns the end. */
+static char *ml_kt_put(char *o, const char *lit, size_t n, int64_t v)
+{
+	ML_ASSERT(n <= ML_KT_MEMBER_BYTES_MAX - ML_INT_TEXT_MAX);
+	return ml_put_i64(ml_kt_lit(o, lit, n), v);
+}
+
+/* A member's ,"key": and its length. */
+struct ml_kt_key {
+	const char *text;
+	size_t len;
+};
+#define ML_KT_KEY(s)                                                           \
+	{                                                                      \
+		s, sizeof s - 1                                                \
+	}
+
+/* Kept node nd's text at o, as ml_trace_node_write writes it; returns
+ * the end (at most ml_kt_node_bound bytes on). */
+static char *ml_kt_node_put(char *o, const struct ml_sum_trace *tr,
+                            const struct ml_sum_node *nd)
+{
+	/* ml_node_text's members, their keys written out (a strlen per
+	 * member was 5 % of an answer) */
+	static const enum ml_bucket order[] = {
+	    ML_B_RECEIVED, ML_B_RETURNED, ML_B_CARRIED_IN,  ML_B_PAID_OUT,
+	    ML_B_SPENT,    ML_B_REPAID,   ML_B_CARRIED_OUT,
+	};
+	static const struct ml_kt_key keys[] = {
+	    ML_KT_KEY(",\"received\":"),    ML_KT_KEY(",\"returned\":"),
+	    ML_KT_KEY(",\"carried_in\":"),  ML_KT_KEY(",\"paid_out\":"),
+	    ML_KT_KEY(",\"spent\":"),       ML_KT_KEY(",\"repaid\":"),
+	    ML_KT_KEY(",\"carried_out\":"),
+	};
+	static_assert(sizeof keys / sizeof keys[0] ==
+	                  sizeof order / sizeof order[0],
+	              "a key per bucket");
+	o = ml_kt_lit(o, "{\"party\":", 9);
+	o = ml_kt_text(o, tr, nd->party);
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		o = ml_kt_put(o, keys[i].text, keys[i].len, nd->t.v[order[i]]);
+	o = ml_kt_put(o, ",\"held\":", 8, ml_totals_held(&nd->t));
+	o = ml_kt_lit(o, ",\"activities\":[", 15);
+	for (size_t i = 0; i < nd->act_count; i++) {
+		const struct ml_sum_act *x = &tr->acts[nd->act_first + i];
+		o = i == 0 ? ml_kt_lit(o, "{\"activity\":", 12)
+		           : ml_kt_lit(o, ",{\"activity\":", 13);
+		o = ml_kt_text(o, tr, x->activity);
+		if (x->unit.len > 0) {
+			o = ml_kt_lit(o, ",\"unit\":", 8);
+			o = ml_kt_text(o, tr, x->unit);
+		}
+		o = ml_kt_put(o, ",\"amount\":", 10, x->spent_ore);
+		*o++ = '}';
+	}
+	return ml_kt_lit(o, "]}", 2);
+}
+
+/* The nodes' array as text in b; ML_E_TOO_LARGE when a node is longer
+ * than a row may be (the unkept path then says so). */
+static int ml_kt_nodes_text(struct ml_buf *b, const struct ml_sum_trace *tr)
+{
+	int rc = ml_buf_add_char(b, '[');
+	for (size_t i = 0; rc == 0 && i < tr->node_count; i++) {
+		const struct ml_sum_node *nd = &tr->nodes[i];
+		size_t bound = ml_kt_node_bound(tr, nd);
+		char *start = NULL;
+		rc = ml_buf_room(b, bound, &start);
+		if (rc != 0)
+			break;
+		char *o = start;
+		if (i > 0)
+			*o++ = ',';
+		char *end = ml_kt_node_put(o, tr, nd);
+		ML_ASSERT((size_t)(end - start) <= bound);
+		ml_buf_commit(b, (size_t)(end - start));
+		if ((size_t)(end - o) > ml_limits_now.answer_row_bytes_max)
+			rc = ML_E_TOO_LARGE;
+	}
+	return rc == 0 ? ml_buf_add_char(b, ']') : rc;
+}
+
+/* Kept flow f's text at o (a comma first unless first), as
+ * ml_edges_write writes it; returns the end. */
+static char *ml_kt_flow_put(char *o, const struct ml_sum_trace *tr,
+                            const struct ml_sum_flow *f, bool first)
+{
+	o = first ? ml_kt_lit(o, "{\"from\":", 8)
+	          : ml_kt_lit(o, ",{\"from\":", 9);
+	o = ml_kt_text(o, tr, f->from);
+	o = ml_kt_lit(o, ",\"to\":", 6);
+	o = ml_kt_text(o, tr, f->to);
+	o = f->repayment ? ml_kt_lit(o, ",\"kind\":\"repayment\"", 19)
+	                 : ml_kt_lit(o, ",\"kind\":\"payout\"", 16);
+	o = ml_kt_put(o, ",\"amount\":", 10, f->amount_ore);
+	*o++ = '}';
+	return o;
+}
+
+/* The flows' array as text in b. */
+static int ml_kt_flows_text(struct ml_buf *b, const struct ml_sum_trace *tr)
+{
+	int rc = ml_buf_add_char(b, '[');
+	for (size_t i = 0; rc == 0 && i < tr->flow_count; i++) {
+		const struct ml_sum_flow *f = &tr->flows[i];
+		size_t bound = f->from.len + f->to.len + ML_KT_ROW_BYTES_MAX;
+		char *start = NULL;
+		rc = ml_buf_room(b, bound, &start);
+		if (rc != 0)
+			break;
+		char *end = ml_kt_flow_put(start, tr, f, i == 0);
+		ML_ASSERT((size_t)(end - start) <= bound);
+		ml_buf_commit(b, (size_t)(end - start));
+	}
+	return rc == 0 ? ml_buf_add_char(b, ']') : rc;
+}
+
+/* The trace document of grant g from tr, as the unkept path builds it:
+ * its nodes and edges each one raw item of text. */
+static int ml_kt_doc(struct ml_ans *a, const struct ml_named *g,
+                     const struct ml_sum_trace *tr, cJSON **doc)
+{
+	struct ml_buf b;
+	ml_buf_init(&b, ML_ANSWER_ROW_BYTES_MAX); /* ≤ an answer's */
+	*doc = cJSON_CreateObject();
+	bool ok = *doc != NULL && ml_json_add_str(*doc, "grant", g->id);
+	ok = ok && ml_json_add_date(*doc, "as_of", a->v.as_of);
+	int rc = ok ? 0 : ml_ans_nomem(a);
+	char *room = NULL; /* both arrays' room at once: no regrowth */
+	if (rc == 0)
+		rc = ml_buf_room(&b, ml_kt_bound(tr), &room);
+	if (rc == 0)
+		rc = ml_kt_nodes_text(&b, tr);
+	if (rc == 0)
+		rc = ml_ans_add_raw(a, *doc, "nodes", b.data);
+	ml_buf_reset(&b);
+	if (rc == 0)
+		rc = ml_kt_flows_text(&b, tr);
+	if (rc == 0)
+		rc = ml_ans_add_raw(a, *doc, "edges", b.data);
+	if (rc == 0 && !ml_ans_add_known(a, *doc, false))
+		rc = ml_ans_nomem(a);
+	ml_buf_free(&b);
+	return rc;
+}
+
+/* Grant g's trace (without posts) from its summary, kept or built now
+ * and kept (medeld); *doc NULL when this ledger keeps none or the view
+ * is known. */
+static int ml_trace_kept(struct ml_ans *a, const struct ml_named *g,
+                         cJSON **doc)
+{
+	struct ml_grant_row eff;
+	bool known = false;
+	*doc = NULL;
+	if (a->v.known || ml_ledger_summaries(a->lg) == NULL)
+		return 0;
+	int rc = ml_ans_grant(a, g->no, &eff, &known);
+	if (rc != 0 || !known)
+		return rc;
+	struct ml_tree t;
+	struct ml_summary *s = NULL;
+	memset(&t, 0, sizeof t);
+	rc = ml_ans_summary(a, &t, g->no, eff.payer_no, ML_SUM_TRACE, &s);
+	ml_tree_free(&t);
+	if (rc == 0)
+		rc = ml_kt_doc(a, g, s->trace, doc);
+	ml_ans_summary_done(a, s);
+	return rc;
+}
+
+/* ml_trace_kept, and on any failure nothing: the unkept path then
+ * answers, its errors (a limit, a read) the trace's as they were. */
+static void ml_trace_kept_try(struct ml_ans *a, const struct ml_named *g,
+                              cJSON **doc)
+{
+	if (ml_trace_kept(a, g, doc) == 0)
+		return;
+	cJSON_Delete(*doc);
+	*doc = NULL;
+	memset(a->err, 0, sizeof *a->err);
+}
+
 /* When the ledger was opened for it (medel trace, never medeld), the
  * pages of grants[0..n)'s accounts and activities at the view's date
  * faulted in by several threads first (ml_prefetch.h). Advice: nothing
@@ -587,6 +943,18 @@ static int ml_trace_doc(struct ml_ans *a, const struct ml_named *g, cJSON **doc,
 	return ok ? 0 : ml_ans_nomem(a);
 }
 
+/* The trace read now: the document, its nodes and edges. */
+static int ml_trace_built(struct ml_ans *a, const struct ml_named *g,
+                          const struct ml_named *grants, size_t n, cJSON **doc)
+{
+	cJSON *nodes = NULL, *edges = NULL;
+	ml_trace_prefetch(a, grants, n);
+	int rc = ml_trace_doc(a, g, doc, &nodes, &edges);
+	if (rc == 0)
+		rc = ml_trace_nodes(a, grants, n, nodes);
+	return rc == 0 ? ml_trace_edges(a, grants, n, edges) : rc;
+}
+
 int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
                     const struct ml_query *q, cJSON **out,
                     struct ml_errinfo *err)
@@ -595,7 +963,7 @@ int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
 	struct ml_ans a;
 	struct ml_named g = {0, {NULL, 0}}, *grants = NULL;
 	size_t n = 0;
-	cJSON *doc = NULL, *nodes = NULL, *edges = NULL;
+	cJSON *doc = NULL;
 	*out = NULL;
 	int rc = ml_ans_begin(lg, txn, q, &a, err);
 	if (rc == 0 && q->grant == NULL)
@@ -607,14 +975,10 @@ int ml_answer_trace(struct ml_ledger *lg, struct ml_read *rd,
 		rc = ml_ans_named(&a, ML_NAME_GRANT, g.no, &g);
 	if (rc == 0)
 		rc = ml_ans_grant_list(&a, g.no, q->posts, &grants, &n);
-	if (rc == 0)
-		ml_trace_prefetch(&a, grants, n);
-	if (rc == 0)
-		rc = ml_trace_doc(&a, &g, &doc, &nodes, &edges);
-	if (rc == 0)
-		rc = ml_trace_nodes(&a, grants, n, nodes);
-	if (rc == 0)
-		rc = ml_trace_edges(&a, grants, n, edges);
+	if (rc == 0 && n == 1)
+		ml_trace_kept_try(&a, &g, &doc);
+	if (rc == 0 && doc == NULL)
+		rc = ml_trace_built(&a, &g, grants, n, &doc);
 	free(grants);
 	if (rc != 0) {
 		cJSON_Delete(doc);

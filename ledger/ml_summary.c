@@ -42,7 +42,19 @@ void ml_summary_free(struct ml_summary *s)
 	free(s->row_end);
 	free(s->edges);
 	free(s->conds);
+	ml_sum_trace_free(s->trace);
 	free(s);
+}
+
+void ml_sum_trace_free(struct ml_sum_trace *t)
+{
+	if (t == NULL)
+		return;
+	free(t->nodes);
+	free(t->acts);
+	free(t->flows);
+	free(t->text);
+	free(t);
 }
 
 /* Drops one reference, under c->lock when c is given. */

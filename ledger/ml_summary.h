@@ -19,10 +19,14 @@
  * as text up to their status (ML_SUM_ROWS: formatting them was most of
  * a repayments answer), and the grant's edges with their payouts and
  * repayments, which the statement's flows sum (ML_SUM_EDGES: a seek per
- * edge was 40 % of a statement). Beside the summaries the cache keeps
- * the party tree with every party's id (struct ml_tree_kept, below),
- * which the statement needs whole, and every grant's id and parent
- * (struct ml_grants_kept), which every answer's grant list reads.
+ * edge was 40 % of a statement). A trace of the grant adds its nodes,
+ * their activities and its flows, named and sorted (ML_SUM_TRACE, only
+ * once a trace asks: a seek per account, edge and activity, a name per
+ * node and sorting by id were 85 % of a built trace). Beside the
+ * summaries the cache keeps the party tree with every party's id
+ * (struct ml_tree_kept, below), which the statement needs whole, and
+ * every grant's id and parent (struct ml_grants_kept), which every
+ * answer's grant list reads.
  *
  * A ledger opened with ML_OPEN_SUMMARIES (medeld) keeps them: struct
  * ml_summaries, one slot per grant number modulo ML_SUMMARY_GRANTS_MAX.
@@ -103,6 +107,10 @@ struct ml_entity_sum {
 #define ML_SUM_ALL                                                             \
 	(ML_SUM_ITEMS | ML_SUM_ENTITIES | ML_SUM_REPORTS | ML_SUM_ROWS |       \
 	 ML_SUM_EDGES)
+/* The trace's nodes and flows (struct ml_sum_trace, with ML_SUM_EDGES):
+ * built only when a trace asks (a kept summary then has every part and
+ * this one), so the other answers' summaries cost what they did. */
+#define ML_SUM_TRACE 32u
 
 /* An edge of the grant that exists in the view, and what went along it
  * (payouts and repayments, öre): what a statement's flows sum. */
@@ -116,6 +124,53 @@ struct ml_sum_item {
 	struct ml_str party; /* its id */
 	ml_day date;         /* claim_by, decide_by */
 	int64_t amount_ore;  /* unclaimed, or the allocation's */
+};
+
+/* A JSON string's text (quotes and escapes included) in a struct
+ * ml_sum_trace's text: text[off .. off + len). */
+struct ml_sum_json {
+	size_t off, len;
+};
+
+/* An account of the grant in the view as a trace node: its party's id,
+ * its buckets (öre), its activities acts[act_first ..
+ * act_first + act_count), merged and sorted as the trace lists them. */
+struct ml_sum_node {
+	struct ml_sum_json party;
+	struct ml_totals t;
+	size_t act_first, act_count;
+};
+
+/* An activity of a node: (activity, unit) and what was spent on it. */
+struct ml_sum_act {
+	struct ml_sum_json activity, unit; /* unit.len 0: no unit */
+	int64_t spent_ore;
+};
+
+/* A flow of the trace: a payout (repayment false) or a repayment along
+ * an edge, amount_ore > 0. */
+struct ml_sum_flow {
+	struct ml_sum_json from, to;
+	bool repayment;
+	int64_t amount_ore;
+};
+
+/* The part ML_SUM_TRACE: what a trace of the grant alone (no posts) is
+ * written from, read at the summary's as_of like the rest (activities'
+ * records are dated as the expenses' account records are, so the
+ * settled rule holds for them too). Nodes sorted by party id, flows by
+ * (from, to, kind): the trace's order, so an answer only formats the
+ * numbers and copies the ids (ml_answer_trace.c). Every id as JSON
+ * text, escaped once here rather than once per answer. */
+struct ml_sum_trace {
+	struct ml_sum_node *nodes;
+	size_t node_count;
+	struct ml_sum_act *acts;
+	size_t act_count, act_cap; /* used, allocated */
+	struct ml_sum_flow *flows;
+	size_t flow_count;
+	char *text;        /* every ml_sum_json's bytes */
+	size_t text_bytes; /* of text used */
 };
 
 struct ml_summary {
@@ -150,6 +205,8 @@ struct ml_summary {
 	/* pending conditions with a decide_by, in the walk's order */
 	struct ml_sum_item *conds;
 	size_t cond_count;
+	/* the trace's nodes and flows (ML_SUM_TRACE), or NULL */
+	struct ml_sum_trace *trace;
 	char **ids;      /* the copied ids the ml_str above point into */
 	size_t id_count; /* ≤ claim_count + sum_count + cond_count */
 	unsigned refs;   /* under the cache's mutex when kept */
@@ -228,6 +285,8 @@ void ml_summaries_release(struct ml_summaries *c, struct ml_summary *s);
 
 /* Frees s and what it owns (refs ignored). NULL is accepted. */
 void ml_summary_free(struct ml_summary *s);
+/* Frees t and its arrays. NULL is accepted. */
+void ml_sum_trace_free(struct ml_sum_trace *t);
 
 /* The kept party tree a reader at head_seq may use, with a reference
  * (ml_summaries_tree_release); NULL when there is none. */

@@ -71,10 +71,11 @@ static const struct ma_route_info ma_routes[MA_ROUTE_COUNT] = {
      * grant (ml_answer_trace.c), however many expenses it has, so it is
      * answered on the event loop like the repayments, deadlines and
      * statement, which also read every account of a grant. It holds the
-     * loop for that long: ~0.5 ms on medeld_bench's ledger, ~8 ms for a
-     * grant of 100 parties, 8 activities and 1 000 000 expenses. Sent to
-     * a helper thread it was one of MD_OFFLOADS_MAX at a time, and 64
-     * clients got mostly 503s. */
+     * loop for that long: ~0.5 ms on medeld_bench's ledger (~0.06 ms
+     * when the grant's kept summary answers, ml_answer_trace.c), ~8 ms
+     * for a grant of 100 parties, 8 activities and 1 000 000 expenses.
+     * Sent to a helper thread it was one of MD_OFFLOADS_MAX at a time,
+     * and 64 clients got mostly 503s. */
     [MA_ROUTE_TRACE] = {"trace", "GET", "/v1/trace",
                         VIEW | P(GRANT) | P(POSTS) | READABLE, MA_ROLE_READ,
                         true, false, CSV_FORMATS | F(SVG)},

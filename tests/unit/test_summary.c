@@ -5,10 +5,11 @@
  * "kept" is opened with ML_OPEN_SUMMARIES, as medeld opens its ledger,
  * "walk" without, as the CLI does, so every one of its answers reads
  * the grants' accounts afresh. After every commit the deadlines,
- * repayments, statement and balances answers of both must be the same
- * bytes (the statement reads its flows from the summaries' edges, its
- * sums from their legal entities' and its members from the kept party
- * tree; every answer its grants from the kept grants, ml_summary.h), for
+ * repayments, statement, balances and trace answers of both must be the
+ * same bytes (the statement reads its flows from the summaries' edges,
+ * its sums from their legal entities' and its members from the kept
+ * party tree; every answer its grants from the kept grants; the trace of
+ * one grant its nodes and flows from ML_SUM_TRACE, ml_summary.h), for
  *
  *   - as_of = "today" (a day after every event) or up to 29 days
  *     later, asked first after each commit: the kept ledger then holds
@@ -90,6 +91,11 @@ static const char *const SETUP[] = {
     "\"name\":\"Vux\",\"payer\":\"kk\",\"total\":50000000,\"year\":2020,"
     "\"use_by\":\"2020-09-30\",\"report_by\":\"2020-10-31\"}",
 };
+
+/* An expense's activity (the trace's), with a unit or not; one whose
+ * JSON needs escapes (the kept trace holds its text escaped). */
+static const char *const ACTIVITY[3] = {"A", "A\",\"unit\":\"h",
+                                        "Bå \\\"x\\\""};
 
 struct run {
 	struct ml_ledger *kept, *walk;
@@ -194,6 +200,18 @@ static void compare_at(struct run *r, ml_day as_of, bool known)
 		q.has_known_at = true;
 		q.known_at_us = INT64_MAX; /* everything: still not kept */
 	}
+	/* the trace of one grant is written from its summary's nodes and
+	 * flows (ML_SUM_TRACE), asked first so that it meets the summary
+	 * kept before the commit (the others' would replace it); with
+	 * posts it is read afresh */
+	q.grant = GRANT[0];
+	same(r, ml_answer_trace, &q, "trace grant=ph-2020");
+	q.posts = true;
+	same(r, ml_answer_trace, &q, "trace grant=ph-2020 posts");
+	q.posts = false;
+	q.grant = GRANT[2];
+	same(r, ml_answer_trace, &q, "trace grant=vux-2020");
+	q.grant = NULL;
 	same(r, ml_answer_deadlines, &q, "deadlines");
 	/* every grant, from the kept grants (ml_grants_kept) */
 	same(r, ml_answer_balances, &q, "balances");
@@ -267,8 +285,9 @@ static int gen_one(struct run *r, char *out, size_t cap, const char *type,
 		return snprintf(out, cap,
 		                "{\"type\":\"expense\",\"date\":\"%s\","
 		                "\"grant\":\"%s\",\"party\":\"%s\","
-		                "\"activity\":\"A\",\"amount\":%" PRId64 "}",
-		                date, g, PARTY[p[1]], amount);
+		                "\"activity\":\"%s\",\"amount\":%" PRId64 "}",
+		                date, g, PARTY[p[1]],
+		                ACTIVITY[tl_pick(&r->rng, 3)], amount);
 	if (strcmp(type, "repayment") == 0)
 		return snprintf(out, cap,
 		                "{\"type\":\"repayment\",\"date\":\"%s\","
@@ -470,10 +489,10 @@ static void test_old_reader(void)
 	struct ml_query q;
 	ml_query_init(&q);
 	q.as_of = tl_day("2021-06-01");
-	answer_fn fns[3] = {ml_answer_deadlines, ml_answer_repayments,
-	                    ml_answer_statement};
+	answer_fn fns[4] = {ml_answer_deadlines, ml_answer_repayments,
+	                    ml_answer_statement, ml_answer_trace};
 	q.grant = GRANT[0];
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		q.party = i == 2 ? "lund" : NULL; /* the statement's */
 		/* now: kept at the new head */
 		char *now = unclocked(answer(r.kept, fns[i], &q));

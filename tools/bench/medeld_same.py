@@ -135,8 +135,8 @@ def queries(d, dates):
 
 
 def kept_views(d):
-    """Deadlines and repayments at the views medeld keeps summaries for
-    (no as_of: today; the last day), each asked twice; and repayments of
+    """Deadlines, repayments and traces at the views medeld keeps
+    summaries for (no as_of: today; the last day), each asked twice; and repayments of
     every grant with a use_by and a repay_by on the days around them,
     in date order, each asked twice: the first day's summary is settled
     (nothing is dated after today) and answers the later days, whose
@@ -151,6 +151,7 @@ def kept_views(d):
         # every grant: the kept grant list, which a grant definition
         # must make stale (ledger/ml_summary.h, struct ml_grants_kept)
         out += [f"/v1/balances?{view}"] * 2
+        out += [f"/v1/trace?grant={g}{sep}{view}" for g in grants] * 2
     parties = json.loads(d.get("/v1/parties")[1])["parties"]
     entities = [p["party"] for p in parties if not p.get("parent")]
     out += [f"/v1/balances?party={e}" for e in entities[:4]] * 2
@@ -161,8 +162,8 @@ def kept_views(d):
             continue
         for day in phase_days(g["use_by"], g["repay_by"]):
             out += [f"/v1/repayments?grant={g['grant']}&as_of={day}",
-                    f"/v1/repayments?year={g['use_by'][:4]}&as_of={day}"
-                    ] * 2
+                    f"/v1/repayments?year={g['use_by'][:4]}&as_of={day}",
+                    f"/v1/trace?grant={g['grant']}&as_of={day}"] * 2
     return out
 
 
