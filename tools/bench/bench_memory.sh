@@ -18,7 +18,9 @@
 #
 # For each size, each command, 3 runs alternating base and new, with
 # /usr/bin/time: CPU = user + system (what a shared machine disturbs
-# least), max RSS. Prints the medians and new/base ratios:
+# least), max RSS, wall (verify runs on two threads: its rate is events ÷
+# wall, which a shared machine disturbs most). Prints the medians and
+# new/base ratios:
 #   verify        medel --db D verify
 #   ledger        medel --db D export --format ledger   (> /dev/null)
 #   jsonl         medel --db D export --format jsonl    (the baseline walk)
@@ -50,10 +52,10 @@ gen() { # events → WORK/l$1/db
 	rm -rf "$d/b" "$d/e.jsonl"
 }
 
-one() { # label build db args... → "label user sys maxrss_kb" on stdout
+one() { # label build db args... → "label user sys maxrss_kb wall_s" on stdout
 	label=$1 build=$2 db=$3
 	shift 3
-	/usr/bin/time -o "$WORK/time" -f "%U %S %M" \
+	/usr/bin/time -o "$WORK/time" -f "%U %S %M %e" \
 		"$build/cli/medel" --db "$db" "$@" >"$WORK/out.$label" ||
 		{ echo "bench_memory: $label failed" >&2; exit 1; }
 	echo "$label $(cat "$WORK/time")"
@@ -88,20 +90,26 @@ for n in $SIZES; do
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    label, u, s, m = line.split()
-    rows.setdefault(label, []).append((float(u) + float(s), int(m)))
+    label, u, s, m, e = line.split()
+    rows.setdefault(label, []).append((float(u) + float(s), int(m), float(e)))
 n, cmds = int(sys.argv[2]), sys.argv[3:]
 runs = len(rows["base-" + cmds[0]])
 print(f"{n:,} events (median of {runs}; CPU = user+sys; shared machine)")
 print(f"  {'command':8} {'base CPU':>9} {'new CPU':>9} {'ratio':>6}"
-      f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}")
+      f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}"
+      f" {'base wall':>9} {'new wall':>9} {'ratio':>6} {'new ev/s wall':>13}")
 for cmd in cmds:
     b, w = rows["base-" + cmd], rows["new-" + cmd]
     bc, wc = statistics.median(x[0] for x in b), statistics.median(x[0] for x in w)
     bm, wm = statistics.median(x[1] for x in b), statistics.median(x[1] for x in w)
+    be, we = statistics.median(x[2] for x in b), statistics.median(x[2] for x in w)
     print(f"  {cmd:8} {bc:8.2f}s {wc:8.2f}s {wc / bc:5.2f}×"
           f" {bm / 1024:7.1f}MiB {wm / 1024:7.1f}MiB {wm / bm:5.2f}×"
-          f" {n / wc:13,.0f}")
+          f" {n / wc:13,.0f}"
+          f" {be:8.2f}s {we:8.2f}s {we / be:5.2f}× {n / we:13,.0f}")
+for label in sorted(rows):
+    print(f"  runs {label}: " + ", ".join(
+        f"{c:.2f}s CPU {m / 1024:.1f}MiB {e:.2f}s wall" for c, m, e in rows[label]))
 if "ledger" in cmds:
     print("  ledger export: same bytes from both binaries")
 if "verify" in cmds:
