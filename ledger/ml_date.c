@@ -316,8 +316,17 @@ char *ml_time_format(int64_t us, char *buf, size_t buf_size)
 	int64_t seconds = us_of_day / ML_US_PER_SECOND;
 	char text[ML_TIME_TEXT_MAX];
 	/* Digits written directly: this formats every event's recorded_at
-	 * for its hash, and snprintf was most of that cost. */
-	ml_format_epoch_day(epoch_days, text, ML_DATE_TEXT_MAX);
+	 * for its hash, and snprintf was most of that cost. The day's text
+	 * is kept per thread: the events of a batch were recorded on one
+	 * day, and its civil date was half of what is left (verify's
+	 * chain thread formats every event's). */
+	static _Thread_local int64_t last_days = INT64_MIN;
+	static _Thread_local char last_text[ML_DATE_TEXT_MAX];
+	if (epoch_days != last_days) {
+		ml_format_epoch_day(epoch_days, last_text, ML_DATE_TEXT_MAX);
+		last_days = epoch_days;
+	}
+	memcpy(text, last_text, 10);
 	text[10] = 'T';
 	ml_put_digits(text + 11, (int)(seconds / 3600), 2);
 	text[13] = ':';

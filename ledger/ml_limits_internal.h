@@ -123,6 +123,13 @@
  * MiB; past it lookups go to LMDB, which is only slower. */
 #define ML_CACHE_ENTRIES_MAX (1u << 20)
 
+/* (activity, unit) pairs verify's replay finds by their bytes instead of
+ * their SHA-256 (ml_verify_acts.c): a real ledger names tens to
+ * thousands; past it (or past the cache's arena ceiling, entries ×
+ * (ML_GRANT_ID_MAX + 8) bytes, ~1.1 MiB) a pair is hashed, which is only
+ * slower. */
+#define ML_VERIFY_ACTS_CACHED_MAX 8192u
+
 /* Series remembered per batch: above the accounts and edges that a
  * 10 000-event batch of one grant touches, small enough (~1.5 MiB with
  * their chunks) to stay allocated for the ledger's life. A power of

@@ -7,7 +7,11 @@
  * transaction, while this thread replays the log and compares the
  * projections in the caller's. Both read seq 1 ..= the caller's head:
  * the log is append-only, so those records are the same in any later
- * snapshot the second thread may see.
+ * snapshot the second thread may see. By sums, the second thread also
+ * checks the two indexes that are functions of the log alone, ids and
+ * evidx (ml_verify_logsums.c: in the caller's snapshot only; else the
+ * caller does): the two threads' shares are then about even, and verify
+ * takes the time of the longer.
  *
  * The answer names the first difference: the lowest seq where the chain
  * breaks, else the first projection or index that disagrees with the log.
@@ -35,17 +39,26 @@
 #include "ml_record.h"
 #include "ml_verify_internal.h"
 
+/* What the chain thread does, in a damaged page's message (ml_reading.h). */
+#define MV_CHAIN_DOING "verify was re-hashing the chain"
+
 struct mv_chain {
 	struct ml_ledger *lg;
 	uint64_t head;
 	uint64_t resident_max; /* the map's pages kept (mv_expect's) */
+	size_t txn_id;         /* the caller's snapshot (mdb_txn_id) */
+	bool sums;             /* take the log-only sums (not exact always) */
+	struct mv_logsums logsums;
 	struct mv_diff diff;
 	int rc;
+	pthread_t thread;
+	bool threaded; /* thread runs and is not yet joined */
 };
 
 static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
                         struct ml_buf *buf, const MDB_val *key,
-                        const MDB_val *val, uint64_t s, uint8_t prev[32])
+                        const MDB_val *val, uint64_t s, uint8_t prev[32],
+                        struct ml_event *out)
 {
 	struct ml_event ev;
 	uint8_t hash[32];
@@ -72,6 +85,7 @@ static int mv_chain_one(struct mv_chain *c, struct ml_hasher *h,
 		                 "its content was changed",
 		                 (unsigned long long)s);
 	memcpy(prev, ev.hash, 32);
+	*out = ev;
 	return 0;
 }
 
@@ -83,14 +97,20 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 	uint8_t prev[32] = {0};
 	ml_buf_init(&buf, ML_EVENT_JSON_MAX);
 	struct ml_store *st = ml_ledger_store(c->lg);
+	/* in another snapshot its indexes may hold later events */
+	bool sums = c->sums && mdb_txn_id(txn) == c->txn_id;
 	int rc = ml_hasher_new(&h);
 	if (rc == 0)
 		rc = ml_error_from_mdb(mv_cur_open(txn, st->dbi[ML_DB_LOG],
 		                                   c->resident_max, &cur));
+	if (rc == 0 && sums)
+		rc = mv_logsums_begin(&c->logsums, st, txn, c->resident_max,
+		                      MV_CHAIN_DOING);
 	MDB_val key, val;
 	ml_reading_at(ML_DB_LOG, 1);
 	int mrc = rc == 0 ? mv_cur_get(&cur, &key, &val, MDB_FIRST) : 0;
 	for (uint64_t s = 1; rc == 0 && s <= c->head; s++) {
+		struct ml_event ev;
 		if (mrc != 0) {
 			rc = mv_differ(&c->diff, "chain", s,
 			               "seq %llu is missing, or the log's "
@@ -98,11 +118,16 @@ static int mv_chain_run(struct mv_chain *c, MDB_txn *txn)
 			               (unsigned long long)s);
 			break;
 		}
-		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev);
+		rc = mv_chain_one(c, h, &buf, &key, &val, s, prev, &ev);
+		if (rc == 0 && sums)
+			mv_logsums_event(&c->logsums, st, txn, &ev);
 		ml_reading_at(ML_DB_LOG, s + 1);
 		mrc = mv_cur_get(&cur, &key, &val, MDB_NEXT);
 	}
 	mv_cur_close(&cur);
+	if (rc == 0 && sums)
+		mv_logsums_end(&c->logsums, st, txn, c->resident_max);
+	mv_logsums_close(&c->logsums);
 	ml_hasher_free(h);
 	ml_buf_free(&buf);
 	return rc > 0 ? 0 : rc;
@@ -112,7 +137,7 @@ static void *mv_chain_thread(void *arg)
 {
 	struct mv_chain *c = arg;
 	struct ml_read *rd = NULL;
-	ml_reading_begin("verify was re-hashing the chain");
+	ml_reading_begin(MV_CHAIN_DOING);
 	c->rc = ml_ledger_read_begin(c->lg, &rd);
 	if (c->rc == 0)
 		c->rc = mv_chain_run(c, ml_read_txn(rd));
@@ -122,6 +147,7 @@ static void *mv_chain_thread(void *arg)
 }
 
 bool mv_exact_always = false;
+bool mv_logsums_by_caller = false;
 uint64_t mv_exact_runs = 0;
 
 /* Replays and compares in one mode, into a fresh x, d and *checked. */
@@ -143,18 +169,44 @@ static int mv_run(bool exact, uint64_t resident_max, struct ml_store *st,
 	return rc;
 }
 
+static void mv_chain_wait(struct mv_chain *c)
+{
+	if (c->threaded)
+		pthread_join(c->thread, NULL);
+	c->threaded = false;
+}
+
+/* By sums: do the ids index and the log's index hold what the log gives?
+ * The chain thread's sums, or (taken in another snapshot, or not at all)
+ * the caller's own (ml_verify_logsums.c). */
+static int mv_logsums_agree(struct mv_chain *c, struct ml_store *st,
+                            MDB_txn *txn, bool *agree)
+{
+	mv_chain_wait(c);
+	int rc = 0;
+	if (!c->logsums.taken)
+		rc = mv_logsums_walk(&c->logsums, st, txn, c->head,
+		                     c->resident_max);
+	*agree = c->logsums.taken && c->logsums.agree;
+	return rc;
+}
+
 /* By sums, then exact when the sums saw anything (the top says why). */
-static int mv_check(uint64_t resident_max, struct ml_store *st, MDB_txn *txn,
+static int mv_check(struct mv_chain *chain, struct ml_store *st, MDB_txn *txn,
                     struct mv_expect *x, struct mv_diff *d, uint64_t *checked,
                     ml_progress_fn progress, void *progress_arg)
 {
+	uint64_t resident_max = chain->resident_max;
+	bool agree = false;
 	int rc = ML_E_CORRUPT; /* not yet run: exact */
 	if (!mv_exact_always)
 		rc = mv_run(false, resident_max, st, txn, x, d, checked,
 		            progress, progress_arg);
+	if (rc == 0 && d->kind[0] == 0 && !x->suspect)
+		rc = mv_logsums_agree(chain, st, txn, &agree);
 	if (rc == ML_E_NOMEM)
 		return rc;
-	if (rc != 0 || d->kind[0] != 0 || x->suspect) {
+	if (rc != 0 || d->kind[0] != 0 || x->suspect || !agree) {
 		/* medeld may verify on several threads at once */
 		__atomic_fetch_add(&mv_exact_runs, 1, __ATOMIC_RELAXED);
 		rc = mv_run(true, resident_max, st, txn, x, d, checked,
@@ -198,7 +250,6 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	struct mv_expect x;
 	struct mv_diff d = {0};
 	struct mv_chain chain;
-	pthread_t thread;
 	uint64_t checked = 0;
 	int loaded = ml_hash_load(err); /* the chain is hashed again */
 	if (loaded != 0)
@@ -211,22 +262,24 @@ int ml_answer_verify(struct ml_ledger *lg, struct ml_read *rd, cJSON **out,
 	int rc = ml_log_head_read(st, txn, &head);
 	chain.lg = lg;
 	chain.head = head.seq;
+	chain.txn_id = mdb_txn_id(txn);
+	chain.sums = !mv_exact_always && !mv_logsums_by_caller;
 	/* medeld keeps its map's pages (its read cache); a one-shot medel
 	 * drops them past ML_VERIFY_RESIDENT_MAX as the walks go. */
 	chain.resident_max = ml_ledger_map_release_bytes(lg) == UINT64_MAX
 	                         ? UINT64_MAX
 	                         : ML_VERIFY_RESIDENT_MAX;
-	bool threaded = rc == 0 && pthread_create(&thread, NULL,
-	                                          mv_chain_thread, &chain) == 0;
-	ml_reading_begin("verify was re-hashing the chain");
-	if (rc == 0 && !threaded)
+	chain.threaded =
+	    rc == 0 &&
+	    pthread_create(&chain.thread, NULL, mv_chain_thread, &chain) == 0;
+	ml_reading_begin(MV_CHAIN_DOING);
+	if (rc == 0 && !chain.threaded)
 		mv_chain_run(&chain, txn);
 	if (rc == 0)
-		rc = mv_check(chain.resident_max, st, txn, &x, &d, &checked,
-		              progress, progress_arg);
+		rc = mv_check(&chain, st, txn, &x, &d, &checked, progress,
+		              progress_arg);
 	ml_reading_end();
-	if (threaded)
-		pthread_join(thread, NULL);
+	mv_chain_wait(&chain);
 	mv_expect_free(&x);
 	if (rc == 0)
 		rc = chain.rc;

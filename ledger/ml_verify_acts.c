@@ -3,8 +3,9 @@
  * log.
  *
  * The replay numbers each (activity, unit) pair when an expense first
- * names it, as the writer does, keeping only the pair's SHA-256 (32 bytes
- * a pair, not its text). actn is then walked in key order: every 'h' key
+ * names it, as the writer does, by the pair's SHA-256 (32 bytes a pair;
+ * the text of the first ML_VERIFY_ACTS_CACHED_MAX pairs is kept besides,
+ * so that an expense naming a known pair is not hashed again). actn is then walked in key order: every 'h' key
  * must be the hash of a pair the log gave, holding its number; every 'n'
  * key, numbers 1 ..= n in order, must hold bytes that decode as a pair
  * and hash to that number's hash; and there must be exactly n of each.
@@ -14,6 +15,7 @@
 
 #include "ml_assert.h"
 #include "ml_buf.h"
+#include "ml_cache.h"
 #include "ml_hash.h"
 #include "ml_verify_internal.h"
 
@@ -50,13 +52,10 @@ static int mv_acts_rehash(struct mv_acts *a)
 	return 0;
 }
 
-int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,
-                  uint32_t *no)
+/* The number of the pair with hash h, given the next one when new. */
+static int mv_act_intern_hash(struct mv_acts *a, const unsigned char *h,
+                              uint32_t *no)
 {
-	unsigned char pair[ML_ACT_PAIR_MAX], h[32];
-	int hashed = ml_sha256(pair, ml_act_pair(activity, unit, pair), h);
-	if (hashed != 0)
-		return hashed;
 	if (a->slots <= 2 * (a->n + 1)) {
 		int rc = mv_acts_rehash(a);
 		if (rc != 0)
@@ -78,10 +77,32 @@ int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,
 	return 0;
 }
 
+int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,
+                  uint32_t *no)
+{
+	unsigned char pair[ML_ACT_PAIR_MAX], h[32];
+	size_t len = ml_act_pair(activity, unit, pair);
+	struct ml_str bytes = {(const char *)pair, (uint32_t)len};
+	if (a->by_pair == NULL) {
+		int rc = ml_cache_new(ML_VERIFY_ACTS_CACHED_MAX, &a->by_pair);
+		if (rc != 0)
+			return rc;
+	}
+	if (ml_cache_name(a->by_pair, 'a', bytes, no))
+		return 0;
+	int rc = ml_sha256(pair, len, h);
+	if (rc == 0)
+		rc = mv_act_intern_hash(a, h, no);
+	if (rc == 0) /* a no-op when full: the next one hashes again */
+		ml_cache_put_name(a->by_pair, 'a', bytes, *no);
+	return rc;
+}
+
 void mv_acts_free(struct mv_acts *a)
 {
 	free(a->hash);
 	free(a->slot);
+	ml_cache_free(a->by_pair);
 	memset(a, 0, sizeof *a);
 }
 

@@ -10,8 +10,10 @@
  * keyed by seq holds them: O(corrections), not O(events).
  *
  * The walks ask "who withdrew seq?" once per stored entry. A filter of
- * MV_CORR_FILTER_BITS bits, one set per withdrawn seq (by a hash of it),
- * answers the common "nobody" without touching the table.
+ * MV_CORR_FILTER_BITS_PER bits or more per withdrawn seq, one set per
+ * withdrawn seq (by a hash of it), answers the common "nobody" without
+ * touching the table; it doubles, made again from the table, as the
+ * withdrawn seqs grow (ml_verify_internal.h says why).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,22 +87,58 @@ const struct mv_fix *mv_corr_find(const struct mv_corr *c, uint64_t seq)
 	return f->seq == seq ? f : NULL;
 }
 
-static size_t mv_corr_bit(uint64_t seq)
+/* seq's bit: the hash's top bits (the table's index takes lower ones). */
+static size_t mv_corr_bit(const struct mv_corr *c, uint64_t seq)
 {
-	return (size_t)(mv_corr_hash(seq) >> 48) & (MV_CORR_FILTER_BITS - 1);
+	ML_ASSERT(c->filter_log >= 6 && c->filter_log < 64);
+	return (size_t)(mv_corr_hash(seq) >> (64 - c->filter_log));
 }
 
-void mv_corr_retract(struct mv_corr *c, struct mv_fix *f, uint64_t by)
+static void mv_corr_filter_set(struct mv_corr *c, uint64_t seq)
+{
+	size_t bit = mv_corr_bit(c, seq);
+	c->filter[bit / 64] |= 1ull << (bit % 64);
+}
+
+/* A filter of at least PER bits per withdrawn seq, made from the table. */
+static int mv_corr_filter_grow(struct mv_corr *c)
+{
+	unsigned log = c->filter_log ? c->filter_log : MV_CORR_FILTER_FIRST_LOG;
+	while (((size_t)1 << log) < c->retracted * MV_CORR_FILTER_BITS_PER)
+		log++;
+	/* retracted ≤ used ≤ ML_PASS_ITEMS_MAX (mv_corr_grow): ≤ 2^37 bits */
+	ML_ASSERT(log <= 37);
+	uint64_t *filter = calloc(((size_t)1 << log) / 64, sizeof *filter);
+	if (filter == NULL)
+		return ML_E_NOMEM;
+	free(c->filter);
+	c->filter = filter;
+	c->filter_log = log;
+	c->filter_bits = (size_t)1 << log;
+	for (size_t i = 0; i < c->slots; i++) {
+		if (c->slot[i].seq != 0 && c->slot[i].retracted_by != 0)
+			mv_corr_filter_set(c, c->slot[i].seq);
+	}
+	return 0;
+}
+
+int mv_corr_retract(struct mv_corr *c, struct mv_fix *f, uint64_t by)
 {
 	ML_ASSERT(f->seq != 0 && by > f->seq);
+	if (f->retracted_by == 0)
+		c->retracted++;
 	f->retracted_by = by;
-	size_t bit = mv_corr_bit(f->seq);
-	c->filter[bit / 64] |= 1ull << (bit % 64);
+	if (c->retracted * MV_CORR_FILTER_BITS_PER > c->filter_bits)
+		return mv_corr_filter_grow(c); /* sets f's bit with the rest */
+	mv_corr_filter_set(c, f->seq);
+	return 0;
 }
 
 uint64_t mv_corr_retracted_by(const struct mv_corr *c, uint64_t seq)
 {
-	size_t bit = mv_corr_bit(seq);
+	if (c->filter == NULL)
+		return 0;
+	size_t bit = mv_corr_bit(c, seq);
 	if ((c->filter[bit / 64] >> (bit % 64) & 1) == 0)
 		return 0;
 	const struct mv_fix *f = mv_corr_find(c, seq);
@@ -110,5 +148,6 @@ uint64_t mv_corr_retracted_by(const struct mv_corr *c, uint64_t seq)
 void mv_corr_free(struct mv_corr *c)
 {
 	free(c->slot);
+	free(c->filter);
 	memset(c, 0, sizeof *c);
 }

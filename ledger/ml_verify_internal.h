@@ -10,8 +10,8 @@
  *  - log: the chain (ml_verify.c's thread), every record decodes;
  *  - ids: each event's id maps to its seq (exact: a lookup per event in
  *    the replay; by sums: the index walked in key order beside the
- *    replay, a record per event with an id, the two order-free sums of
- *    (id, seq) pairs compared after), and the count;
+ *    chain, a record per event with an id, the two order-free sums of
+ *    (id, seq) pairs compared after: ml_verify_logsums.c), and the count;
  *  - acct, edge, act (the series): each event entry (seq, date, buckets,
  *    deltas) is one posting the replay made on that series, its
  *    corrected_by the correction that withdrew the event's records (or
@@ -19,8 +19,8 @@
  *    every posting has its entry; conservation per grant from the totals;
  *  - actn: the (activity, unit) numbers; corr, close, reports, claims,
  *    names, nums, defs: row by row with the replay; evidx: by a mix
- *    (by sums, of the events the replay decoded: one pass of the log
- *    fewer; exact, ml_evidx_verify reads the log again).
+ *    (by sums, of the events the chain thread decoded: one pass of the
+ *    log fewer; exact, ml_evidx_verify reads the log again).
  *
  * The replay runs in one of two modes (mv_expect.exact):
  *  - sums (the first run, O(series + corrections) memory): each posting
@@ -80,12 +80,16 @@ struct mv_def {
 
 /* The (activity, unit) numbers the log gives, in the order expenses
  * first name them (ml_acts.c): the SHA-256 of each pair by number, and an
- * open-addressing table from hash to number. */
+ * open-addressing table from hash to number. In front of it, the numbers
+ * of up to ML_VERIFY_ACTS_CACHED_MAX pairs by their bytes (an ml_cache):
+ * almost every expense names a pair met before, and a SHA-256 through
+ * OpenSSL's one-shot SHA256() costs ~1 µs, most of it the digest's fetch. */
 struct mv_acts {
 	unsigned char (*hash)[32]; /* [1 ..= n] */
 	uint32_t n, cap;
-	uint32_t *slot; /* numbers; 0 = free */
-	uint32_t slots; /* a power of two, > 2 n */
+	uint32_t *slot;           /* numbers; 0 = free */
+	uint32_t slots;           /* a power of two, > 2 n */
+	struct ml_cache *by_pair; /* pair bytes → number, or NULL (none yet) */
 };
 
 /* One series' balance of postings made by the replay against entries
@@ -114,15 +118,23 @@ struct mv_fix {
 	ml_day date;           /* seq's records' date (a correction's own) */
 };
 
-/* Bits of the filter in front of the table: a walk asks "was seq
- * withdrawn?" for every entry, and almost every answer is no. 64 Ki bits
- * (8 KiB) keep false hits rare up to thousands of corrections. */
-#define MV_CORR_FILTER_BITS (1u << 16)
+/* The filter in front of the table: a walk asks "was seq withdrawn?"
+ * for every entry, and almost every answer is no. One bit (by a hash) per
+ * withdrawn seq, in at least MV_CORR_FILTER_BITS_PER bits per withdrawn
+ * seq, so a seq not withdrawn passes with a chance under 1 − e^(−1/32)
+ * ≈ 3 %, whatever the corrections' count: a fixed 64 Ki bits were two
+ * thirds full at 10 000 000 events (71 040 corrections), and two entries
+ * in three then probed the table (16 MiB, a cache miss each): 4.5 s. */
+#define MV_CORR_FILTER_BITS_PER  32u
+#define MV_CORR_FILTER_FIRST_LOG 16u /* 64 Ki bits, 8 KiB */
 
 struct mv_corr {
 	struct mv_fix *slot;
-	size_t slots, used; /* a power of two, at most half used */
-	uint64_t filter[MV_CORR_FILTER_BITS / 64]; /* retracted seqs */
+	size_t slots, used;  /* a power of two, at most half used */
+	uint64_t *filter;    /* filter_bits bits, or NULL: none withdrawn */
+	size_t filter_bits;  /* a power of two ≥ PER × retracted, or 0 */
+	unsigned filter_log; /* log2 filter_bits */
+	size_t retracted;    /* seqs withdrawn */
 };
 
 struct mv_expect {
@@ -139,11 +151,6 @@ struct mv_expect {
 	ml_day *date_of;     /* exact: by seq */
 	struct mv_sums sums; /* sums: per series */
 	struct mv_corr corr;
-	struct ml_evidx_sum id_sum;    /* by sums: the log's (id, seq) pairs */
-	struct ml_evidx_sum id_got;    /* and the ids index's, walked beside */
-	struct mv_cur *ids_walk;       /* that walk while it lasts, or NULL */
-	struct ml_evidx_sum evidx_sum; /* by sums: the log's index's pairs */
-	int evidx_rc; /* by sums: the first error summing them, or 0 */
 	uint64_t corrections, ids;
 	struct ml_cache *names;
 	struct mv_def *party, *grant; /* by number */
@@ -184,6 +191,38 @@ void mv_cur_close(struct mv_cur *m);
 /* mdb_cursor_get on m's walk (MDB_FIRST, MDB_NEXT); ML_E_CORRUPT when a
  * lookup of a record's key does not find that record. */
 int mv_cur_get(struct mv_cur *m, MDB_val *k, MDB_val *v, MDB_cursor_op op);
+
+/* What the chain thread sums of the log alone, by sums
+ * (ml_verify_logsums.c): the ids index and the log's index against the
+ * log's events 1 ..= head. */
+struct mv_logsums {
+	struct ml_evidx_sum id_want, id_got; /* (id, seq): the log's, ids' */
+	struct ml_evidx_sum evidx_want;      /* the log's index's, by the log */
+	int evidx_rc;      /* the first error summing the latter, or 0 */
+	uint64_t ids;      /* events with an id */
+	bool walking;      /* the ids index's walk (ids_cur) goes on */
+	bool taken;        /* summed over the whole log and compared */
+	bool agree;        /* and both indexes hold what the log gives */
+	const char *doing; /* what the thread does besides (ml_reading.h) */
+	struct mv_cur ids_cur;
+};
+
+/* The log-only sums (ml_verify_logsums.c). begin: s zeroed, the ids
+ * index's walk opened in txn (doing: what the thread says it does, a
+ * static string, ml_reading.h); event: ev (seq 1, 2, … in order) folded
+ * in; end: the walk closed, the log's index summed, taken and agree set;
+ * close: the walk closed (after begin, whatever happened). walk: all of
+ * them over txn's log 1 ..= head, on the calling thread. Errors: an
+ * LMDB error opening a cursor; differences only leave agree false. */
+int mv_logsums_begin(struct mv_logsums *s, struct ml_store *st, MDB_txn *txn,
+                     uint64_t resident_max, const char *doing);
+void mv_logsums_event(struct mv_logsums *s, struct ml_store *st, MDB_txn *txn,
+                      const struct ml_event *ev);
+void mv_logsums_end(struct mv_logsums *s, struct ml_store *st, MDB_txn *txn,
+                    uint64_t resident_max);
+void mv_logsums_close(struct mv_logsums *s);
+int mv_logsums_walk(struct mv_logsums *s, struct ml_store *st, MDB_txn *txn,
+                    uint64_t head, uint64_t resident_max);
 
 /* Records a difference unless one was found already. Returns 1. */
 int mv_differ(struct mv_diff *d, const char *kind, uint64_t seq,
@@ -244,7 +283,8 @@ void mv_sums_free(struct mv_sums *s);
  * made (date ML_DAY_NONE) when new; valid until the next mv_corr_at. */
 int mv_corr_at(struct mv_corr *c, uint64_t seq, struct mv_fix **out);
 const struct mv_fix *mv_corr_find(const struct mv_corr *c, uint64_t seq);
-void mv_corr_retract(struct mv_corr *c, struct mv_fix *f, uint64_t by);
+/* Marks f withdrawn by by; ML_E_NOMEM when the filter cannot grow. */
+int mv_corr_retract(struct mv_corr *c, struct mv_fix *f, uint64_t by);
 /* The correction that withdrew seq's records, or 0. */
 uint64_t mv_corr_retracted_by(const struct mv_corr *c, uint64_t seq);
 void mv_corr_free(struct mv_corr *c);
@@ -252,6 +292,10 @@ void mv_corr_free(struct mv_corr *c);
 /* Verify's exact mode only, for every run (a test compares the two
  * modes' answers byte for byte). Nothing but a unit test sets it. */
 extern bool mv_exact_always;
+/* The log-only sums taken by the calling thread (mv_logsums_walk), as
+ * when the chain thread's snapshot is not the caller's. Nothing but a
+ * unit test sets it. */
+extern bool mv_logsums_by_caller;
 /* How many times the exact mode ran in this process (a test reads it:
  * an intact ledger is verified by sums alone). */
 extern uint64_t mv_exact_runs;

@@ -477,10 +477,8 @@ static int mv_correct_apply(struct mv_expect *x, const struct ml_event *ev,
 	if (target->date == ML_DAY_NONE)
 		target->date = t->date; /* not a correction: its log date */
 	target->corrected_by = ev->seq;
-	if (own && open) {
-		mv_corr_retract(&x->corr, target, ev->seq);
-		return 0;
-	}
+	if (own && open)
+		return mv_corr_retract(&x->corr, target, ev->seq);
 	x->date = open ? day : ev->date;
 	if (x->date_of != NULL)
 		x->date_of[ev->seq] = x->date;
@@ -543,28 +541,6 @@ static int mv_correction(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	return rc;
 }
 
-/* By sums: ev's (id, seq) into one sum, the ids index's next record
- * into the other (a walk in key order, no lookup: the index's pages are
- * read once, not one at random per event). A walk that ends or fails
- * early leaves the sums apart. */
-static void mv_id_step(struct mv_expect *x, const struct ml_event *ev)
-{
-	MDB_val k, v;
-	ml_evidx_sum_add(&x->id_sum, ev->id.ptr, ev->id.len, ev->seq);
-	x->ids++;
-	if (x->ids_walk == NULL)
-		return;
-	ml_reading_db(ML_DB_IDS);
-	int mrc =
-	    mv_cur_get(x->ids_walk, &k, &v, x->ids == 1 ? MDB_FIRST : MDB_NEXT);
-	ml_reading_db(ML_DB_LOG);
-	if (mrc == 0 && v.mv_size == 8)
-		ml_evidx_sum_add(&x->id_got, k.mv_data, k.mv_size,
-		                 ml_be64_get(v.mv_data));
-	else
-		x->ids_walk = NULL;
-}
-
 static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
                   const struct ml_event *ev, struct mv_diff *d)
 {
@@ -575,7 +551,7 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		x->date_of[ev->seq] = ev->date;
 	}
 	if (ev->id.ptr != NULL && !x->exact) {
-		mv_id_step(x, ev);
+		x->ids++; /* the chain thread sums them (ml_verify_logsums.c) */
 	} else if (ev->id.ptr != NULL) {
 		uint64_t seq = 0;
 		ml_reading_db(ML_DB_IDS);
@@ -614,18 +590,6 @@ static int mv_one(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 	}
 }
 
-/* By sums: the ids index must hold no record past the log's ids. */
-static void mv_ids_end(struct mv_expect *x)
-{
-	MDB_val k, v;
-	if (x->ids_walk != NULL && x->ids > 0) {
-		ml_reading_db(ML_DB_IDS);
-		if (mv_cur_get(x->ids_walk, &k, &v, MDB_NEXT) != MDB_NOTFOUND)
-			x->suspect = true;
-	}
-	x->ids_walk = NULL;
-}
-
 int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
               MDB_txn *txn, struct mv_expect *x, struct mv_diff *d,
               ml_progress_fn progress, void *arg)
@@ -636,11 +600,6 @@ int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
 		rc = mv_setup(x, head.seq, exact);
 	x->resident_max = resident_max;
 	MDB_cursor *cur = NULL;
-	struct mv_cur ids = {0};
-	if (rc == 0 && !exact)
-		rc = ml_error_from_mdb(
-		    mv_cur_open(txn, st->dbi[ML_DB_IDS], resident_max, &ids));
-	x->ids_walk = rc == 0 && !exact ? &ids : NULL;
 	if (rc == 0)
 		rc = ml_error_from_mdb(
 		    mdb_cursor_open(txn, st->dbi[ML_DB_LOG], &cur));
@@ -661,9 +620,6 @@ int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
 		rc = mv_one(st, txn, x, &ev, d);
 		if (rc > 0)
 			rc = 0; /* a difference: stop at the check above */
-		if (!x->exact && x->evidx_rc == 0)
-			x->evidx_rc =
-			    ml_evidx_sum_event(st, txn, &ev, &x->evidx_sum);
 		if (progress != NULL && (s & 0xffff) == 0)
 			progress(s, head.seq, arg);
 		if (s % ML_VERIFY_TRIM_EVENTS == 0 &&
@@ -675,7 +631,5 @@ int mv_replay(bool exact, uint64_t resident_max, struct ml_store *st,
 	if (x->first != NULL)
 		x->first[head.seq + 1] = x->nposts;
 	mdb_cursor_close(cur);
-	mv_ids_end(x);
-	mv_cur_close(&ids);
 	return rc;
 }

@@ -128,12 +128,13 @@ class Damage(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith("ok"), r.stdout)
 
-    def test_ids_page_while_replaying(self):
-        # A node offset of an ids leaf: LMDB's mdb_get of an event's id.
+    def test_ids_page_beside_the_chain(self):
+        # A node offset of an ids leaf: the walk of the ids index beside
+        # the log, on the chain's thread (ml_verify_logsums.c).
         r = self.verify_flipped(27228)
         self.assert_named(r, 27228, r"\(SIGSEGV\) reading the ids table",
                           r"at seq \d+ of the log, while verify was "
-                          r"replaying the log\.")
+                          r"checking the id index against the log\.")
 
     def test_defs_page_while_comparing(self):
         r = self.verify_flipped(44462)

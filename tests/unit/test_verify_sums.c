@@ -143,7 +143,7 @@ static void test_many_series(void)
 }
 
 /* Withdrawn seqs 65 536 apart, every third seq, the first: the table
- * and its filter against a plain array, through many doublings. */
+ * and its filter against a plain array, through many doublings of both. */
 static void test_corrections_table(void)
 {
 	enum { HEAD = 300000 };
@@ -159,7 +159,7 @@ static void test_corrections_table(void)
 		MT_REQUIRE(mv_corr_at(&c, s, &f) == 0);
 		f->corrected_by = s + 1;
 		if (s % 2 == 1) { /* odd ones withdrawn, even ones not */
-			mv_corr_retract(&c, f, s + 1);
+			MT_REQUIRE(mv_corr_retract(&c, f, s + 1) == 0);
 			by[s] = s + 1;
 		}
 	}
@@ -169,6 +169,10 @@ static void test_corrections_table(void)
 			break;
 		}
 	}
+	/* the filter grew with the withdrawn seqs, from 64 Ki bits to 2 Mi */
+	MT_CHECK_INT(c.retracted, 50001);
+	MT_CHECK(c.filter_bits >= MV_CORR_FILTER_BITS_PER * c.retracted);
+	MT_CHECK(c.filter_bits < 2 * MV_CORR_FILTER_BITS_PER * c.retracted);
 	const struct mv_fix *f = mv_corr_find(&c, 6);
 	MT_CHECK(f != NULL && f->corrected_by == 7 && f->retracted_by == 0);
 	MT_CHECK(f->date == ML_DAY_NONE);

@@ -18,12 +18,20 @@
 #
 # For each size, each command, 3 runs alternating base and new, with
 # /usr/bin/time: CPU = user + system (what a shared machine disturbs
-# least), max RSS. Prints the medians and new/base ratios:
+# least), max RSS, wall (verify runs on two threads: its rate is events ÷
+# wall, which a shared machine disturbs most). Prints the medians and
+# new/base ratios:
 #   verify        medel --db D verify
 #   ledger        medel --db D export --format ledger   (> /dev/null)
 #   jsonl         medel --db D export --format jsonl    (the baseline walk)
 # and checks that both binaries' ledger exports, and their verify
 # answers (ok, the entries checked, the head), are the same bytes.
+#
+# BENCH_THREADS=1 (needs perf) also runs each verify 3 more times,
+# alternating, under `perf record -e task-clock` and prints the CPU of
+# its longest thread: on an idle machine with two cores that is verify's
+# wall time at best, which a loaded machine's wall cannot show (a
+# separate run: perf's own memory would count in max RSS).
 set -eu
 BASE=${1:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
 NEW=${2:?usage: bench_memory.sh BASE_BUILD NEW_BUILD [WORK] [SIZES] [CMDS]}
@@ -50,13 +58,24 @@ gen() { # events → WORK/l$1/db
 	rm -rf "$d/b" "$d/e.jsonl"
 }
 
-one() { # label build db args... → "label user sys maxrss_kb" on stdout
+one() { # label build db args... → "label user sys maxrss_kb wall_s" on stdout
 	label=$1 build=$2 db=$3
 	shift 3
-	/usr/bin/time -o "$WORK/time" -f "%U %S %M" \
+	/usr/bin/time -o "$WORK/time" -f "%U %S %M %e" \
 		"$build/cli/medel" --db "$db" "$@" >"$WORK/out.$label" ||
 		{ echo "bench_memory: $label failed" >&2; exit 1; }
 	echo "$label $(cat "$WORK/time")"
+}
+
+threads() { # label build db → "label longest_thread_cpu_s" on stdout
+	label=$1 build=$2 db=$3
+	perf record -q -e task-clock -F 1000 -o "$WORK/perf.data" \
+		"$build/cli/medel" --db "$db" verify >/dev/null 2>&1 ||
+		{ echo "bench_memory: perf record $label failed" >&2; exit 1; }
+	perf report -i "$WORK/perf.data" --sort pid --stdio -F sample 2>/dev/null |
+		awk -v l="$label" '$1 ~ /^[0-9]+$/ { if ($1 > m) m = $1 }
+			END { printf "%s %.2f\n", l, m / 1000 }'
+	rm -f "$WORK/perf.data"
 }
 
 for n in $SIZES; do
@@ -84,24 +103,50 @@ for n in $SIZES; do
 		done
 		rm -f "$WORK"/out.*
 	done
-	python3 - "$WORK/times" "$n" $CMDS <<'PY'
+	: >"$WORK/threads"
+	i=0
+	while [ "${BENCH_THREADS:-0}" = 1 ] && [ $i -lt $RUNS ]; do
+		threads base-verify "$BASE" "$db" >>"$WORK/threads"
+		threads new-verify "$NEW" "$db" >>"$WORK/threads"
+		i=$((i + 1))
+	done
+	python3 - "$WORK/times" "$n" "$WORK/threads" $CMDS <<'PY'
 import statistics, sys
 rows = {}
+longest = {}
+for line in open(sys.argv[3]):
+    label, cpu = line.split()
+    longest.setdefault(label, []).append(float(cpu))
 for line in open(sys.argv[1]):
-    label, u, s, m = line.split()
-    rows.setdefault(label, []).append((float(u) + float(s), int(m)))
-n, cmds = int(sys.argv[2]), sys.argv[3:]
+    label, u, s, m, e = line.split()
+    rows.setdefault(label, []).append((float(u) + float(s), int(m), float(e)))
+n, cmds = int(sys.argv[2]), sys.argv[4:]
 runs = len(rows["base-" + cmds[0]])
 print(f"{n:,} events (median of {runs}; CPU = user+sys; shared machine)")
 print(f"  {'command':8} {'base CPU':>9} {'new CPU':>9} {'ratio':>6}"
-      f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}")
+      f" {'base RSS':>10} {'new RSS':>10} {'ratio':>6} {'new ev/s CPU':>13}"
+      f" {'base wall':>9} {'new wall':>9} {'ratio':>6} {'new ev/s wall':>13}")
 for cmd in cmds:
     b, w = rows["base-" + cmd], rows["new-" + cmd]
     bc, wc = statistics.median(x[0] for x in b), statistics.median(x[0] for x in w)
     bm, wm = statistics.median(x[1] for x in b), statistics.median(x[1] for x in w)
+    be, we = statistics.median(x[2] for x in b), statistics.median(x[2] for x in w)
     print(f"  {cmd:8} {bc:8.2f}s {wc:8.2f}s {wc / bc:5.2f}×"
           f" {bm / 1024:7.1f}MiB {wm / 1024:7.1f}MiB {wm / bm:5.2f}×"
-          f" {n / wc:13,.0f}")
+          f" {n / wc:13,.0f}"
+          f" {be:8.2f}s {we:8.2f}s {we / be:5.2f}× {n / we:13,.0f}")
+for label in sorted(rows):
+    print(f"  runs {label}: " + ", ".join(
+        f"{c:.2f}s CPU {m / 1024:.1f}MiB {e:.2f}s wall" for c, m, e in rows[label]))
+if longest:
+    b = statistics.median(longest["base-verify"])
+    w = statistics.median(longest["new-verify"])
+    print(f"  verify's longest thread (CPU, median of {len(longest['new-verify'])}):"
+          f" base {b:.2f}s, new {w:.2f}s, {w / b:.2f}×;"
+          f" {n / w:,.0f} events/s at best on two idle cores")
+    for label in sorted(longest):
+        print(f"  runs {label} longest thread: "
+              + ", ".join(f"{c:.2f}s" for c in longest[label]))
 if "ledger" in cmds:
     print("  ledger export: same bytes from both binaries")
 if "verify" in cmds:
