@@ -82,6 +82,8 @@ int ml_state_new(struct ml_store *st, struct ml_state **out)
 	int rc = ml_cache_new(ML_CACHE_ENTRIES_MAX, &s->cache);
 	if (rc == 0)
 		rc = ml_tails_new(&s->tails);
+	if (rc == 0 && (s->known = calloc(1, sizeof *s->known)) == NULL)
+		rc = ML_E_NOMEM;
 	if (rc != 0) {
 		ml_state_free(s);
 		return rc;
@@ -97,6 +99,9 @@ void ml_state_free(struct ml_state *s)
 	ml_cache_free(s->cache);
 	ml_tails_free(s->tails);
 	ml_pday_forget(&s->pday, true);
+	if (s->known != NULL)
+		ml_known_forget(s->known, true);
+	free(s->known);
 	free(s);
 }
 
@@ -176,13 +181,16 @@ int ml_state_batch_flush(struct ml_state *s)
 int ml_state_batch_finish(struct ml_state *s)
 {
 	int rc = ml_state_batch_flush(s);
-	return rc == 0 ? ml_pday_flush(s->st, s->batch_txn, &s->pday) : rc;
+	if (rc == 0)
+		rc = ml_pday_flush(s->st, s->batch_txn, &s->pday);
+	return rc == 0 ? ml_known_flush(s->st, s->batch_txn, s->known) : rc;
 }
 
 void ml_state_batch_end(struct ml_state *s)
 {
 	ml_tails_reset(s->tails);
 	ml_pday_forget(&s->pday, false);
+	ml_known_forget(s->known, false);
 	for (int i = 0; i < ML_SERIES_DBS; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
@@ -201,6 +209,9 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->cur = writing ? s->cur[first] : NULL;
 	out->rcur = NULL;
 	out->tails = writing && s->tails_on ? s->tails : NULL;
+	out->known = writing ? s->known : NULL;
+	out->has_known = st->format_version >= 6;
+	out->kdbi = st->dbi[ML_DB_KNOWN];
 }
 
 void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
