@@ -446,7 +446,7 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
 		int rc = mdb_cursor_open(s->txn, s->kdbi, &kcur);
 		if (rc != 0)
 			return ml_error_from_mdb(rc);
-		rc = ml_known_totals(s, kcur, as_of, known_seq, out);
+		rc = ml_known_totals(s, kcur, as_of, known_seq, NULL, out);
 		mdb_cursor_close(kcur);
 		*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
 		return rc;

@@ -10,142 +10,241 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <assert.h>
+
 #include "ml_assert.h"
+#include "ml_bucket.h"
 #include "ml_buf.h"
 #include "ml_money.h"
 #include "ml_store.h"
 #include "ml_varint.h"
 
-#define MK_CHECKPOINT 'c'
-#define MK_LATE       'l'
-#define MK_CP_VAL_MAX (2 * ML_VARINT_MAX + ML_DAY_PACKED_MAX)
+#define MK_IN   'c' /* groups of in-order entries */
+#define MK_LATE 'l' /* groups of late entries and corrections */
+/* A group's value: its totals before (a length byte and a day record),
+ * the latest date of its kind's entries so far (varint), then per entry
+ * the seq after the one before and the date's change (varints), the
+ * buckets (0xff: none), the sign (1, or 0xff for −1) and the deltas of
+ * the buckets given (zigzag varints). */
+#define MK_ENTRY_BYTES_MAX (2 * ML_VARINT_MAX + 3 + 2 * ML_VARINT_MAX)
+#define MK_GROUP_BYTES_MAX                                                     \
+	(1 + ML_DAY_PACKED_MAX + ML_VARINT_MAX +                               \
+	 ML_KNOWN_GROUP_ENTRIES * MK_ENTRY_BYTES_MAX)
+static_assert(ML_LMDB_NODE_HEADER_BYTES + ML_KNOWN_KEY_MAX +
+                      MK_GROUP_BYTES_MAX <=
+                  ML_LMDB_NODE_BYTES_MAX,
+              "a group never needs an overflow page");
 
-/* A series' state between notes: its latest checkpoint, in memory. */
-struct mk_state {
-	bool have; /* a checkpoint exists */
+struct mk_entry {
+	uint64_t seq;
+	ml_day date;
+	int sign; /* +1, or −1 for a correction */
+	struct ml_post post;
+};
+
+/* A series' last group of one kind, in memory. */
+struct mk_group {
+	char kind; /* MK_IN or MK_LATE */
+	bool have; /* a group exists */
 	bool dirty;
-	uint64_t block;
-	ml_day f_start, f; /* -1 = none */
-	int64_t t[ML_BUCKETS];
+	uint64_t first_seq;
+	ml_day max_date; /* the latest date of the kind's entries so far */
+	int64_t before[ML_BUCKETS]; /* the kind's entries before, summed */
+	struct mk_entry e[ML_KNOWN_GROUP_ENTRIES];
+	int n;
 };
 
 typedef int (*mk_emit_fn)(const MDB_val *key, const MDB_val *val, void *arg);
 
-/* db ‖ prefix: the series' key prefix in the known database. */
-static size_t mk_sid(unsigned char *k, uint8_t db, const unsigned char *prefix,
-                     size_t plen)
+/* db ‖ prefix ‖ kind ‖ first seq: a group's key. */
+static size_t mk_group_key(unsigned char *k, uint8_t db,
+                           const unsigned char *prefix, size_t plen, char kind,
+                           uint64_t first_seq)
 {
 	ML_ASSERT(plen == 8 || plen == ML_PREFIX_MAX);
 	k[0] = db;
 	memcpy(k + 1, prefix, plen);
-	return 1 + plen;
+	k[1 + plen] = (unsigned char)kind;
+	ml_be64_put(k + 2 + plen, first_seq);
+	return 10 + plen;
 }
 
-static size_t mk_cp_key(unsigned char *k, uint8_t db,
-                        const unsigned char *prefix, size_t plen,
-                        uint64_t block)
+static size_t mk_entry_put(const struct mk_entry *e,
+                           const struct mk_entry *prev, uint64_t first_seq,
+                           unsigned char *out)
 {
-	size_t n = mk_sid(k, db, prefix, plen);
-	k[n] = MK_CHECKPOINT;
-	ml_be64_put(k + n + 1, block);
-	return n + 9;
+	size_t n = ml_varint_put(out, e->seq - (prev ? prev->seq : first_seq));
+	n += ml_varint_put(
+	    out + n, ml_zigzag((int64_t)e->date - (prev ? prev->date : 0)));
+	for (int b = 0; b < 2; b++)
+		out[n++] = e->post.bucket[b] < 0
+		               ? 0xff
+		               : (unsigned char)e->post.bucket[b];
+	out[n++] = e->sign > 0 ? 1 : 0xff;
+	for (int b = 0; b < 2; b++)
+		if (e->post.bucket[b] >= 0)
+			n +=
+			    ml_varint_put(out + n, ml_zigzag(e->post.delta[b]));
+	return n;
 }
 
-static size_t mk_late_key(unsigned char *k, uint8_t db,
-                          const unsigned char *prefix, size_t plen, ml_day date,
-                          uint64_t seq, uint64_t entry_seq)
+static size_t mk_group_pack(const struct mk_group *g, unsigned char *out)
 {
-	size_t n = mk_sid(k, db, prefix, plen);
-	k[n] = MK_LATE;
-	ml_be32_put(k + n + 1, (uint32_t)date);
-	ml_be64_put(k + n + 5, seq);
-	ml_be64_put(k + n + 13, entry_seq);
-	return n + 21;
+	size_t n = 1 + ml_series_day_encode(g->before, out + 1);
+	out[0] = (unsigned char)(n - 1);
+	n += ml_varint_put(out + n, (uint64_t)g->max_date);
+	for (int i = 0; i < g->n; i++)
+		n += mk_entry_put(&g->e[i], i > 0 ? &g->e[i - 1] : NULL,
+		                  g->first_seq, out + n);
+	ML_ASSERT(n <= MK_GROUP_BYTES_MAX);
+	return n;
 }
 
-static size_t mk_cp_pack(const struct mk_state *s, unsigned char *out)
+static bool mk_bucket_get(unsigned char c, int8_t *bucket)
 {
-	size_t n = ml_varint_put(out, ml_zigzag(s->f_start));
-	n += ml_varint_put(out + n, ml_zigzag(s->f));
-	return n + ml_series_day_encode(s->t, out + n);
+	*bucket = c == 0xff ? -1 : (int8_t)c;
+	return c == 0xff || (c < ML_BUCKETS && ml_bucket_is_money(c));
 }
 
-static int mk_cp_unpack(const MDB_val *val, struct mk_state *s)
+/* One entry after prev (NULL for the first, at first_seq). */
+static bool mk_entry_get(const unsigned char **p, const unsigned char *end,
+                         const struct mk_entry *prev, uint64_t first_seq,
+                         struct mk_entry *e)
+{
+	uint64_t dseq, dday, d;
+	if (!ml_varint_get(p, end, &dseq) || !ml_varint_get(p, end, &dday) ||
+	    end - *p < 3 || (prev == NULL && dseq != 0))
+		return false;
+	e->seq = (prev != NULL ? prev->seq : first_seq) + dseq;
+	int64_t date = (prev != NULL ? prev->date : 0) + ml_unzigzag(dday);
+	e->date = (ml_day)date;
+	bool ok = date >= 0 && date <= ML_DAY_MAX &&
+	          mk_bucket_get((*p)[0], &e->post.bucket[0]) &&
+	          mk_bucket_get((*p)[1], &e->post.bucket[1]) &&
+	          ((*p)[2] == 1 || (*p)[2] == 0xff);
+	e->sign = (*p)[2] == 1 ? 1 : -1;
+	*p += 3;
+	for (int b = 0; ok && b < 2; b++) {
+		e->post.delta[b] = 0;
+		if (e->post.bucket[b] >= 0 && !ml_varint_get(p, end, &d))
+			return false;
+		if (e->post.bucket[b] >= 0)
+			e->post.delta[b] = ml_unzigzag(d);
+	}
+	return ok;
+}
+
+/* An in-order group's entries are in seq and date order and all +; a
+ * late group's in seq order (a correction's seq twice, when it both
+ * withdraws an entry and makes one). */
+static bool mk_group_sane(const struct mk_group *g)
+{
+	for (int i = 1; g->kind == MK_IN && i < g->n; i++)
+		if (g->e[i].seq == g->e[i - 1].seq ||
+		    g->e[i].date < g->e[i - 1].date)
+			return false;
+	for (int i = 0; g->kind == MK_IN && i < g->n; i++)
+		if (g->e[i].sign < 0)
+			return false;
+	for (int i = 0; i < g->n; i++)
+		if (g->e[i].date > g->max_date)
+			return false;
+	return g->n > 0;
+}
+
+/* The group in val into g, its entries up to seq stop only (a reader
+ * needs no more; the writer asks for all). */
+static int mk_group_unpack(const MDB_val *val, char kind, uint64_t first_seq,
+                           uint64_t stop, struct mk_group *g)
 {
 	const unsigned char *p = val->mv_data, *end = p + val->mv_size;
-	uint64_t fs, f;
-	if (!ml_varint_get(&p, end, &fs) || !ml_varint_get(&p, end, &f))
+	uint64_t max_date;
+	if (val->mv_size < 1 || p[0] > val->mv_size - 1)
 		return ML_E_CORRUPT;
-	s->f_start = (ml_day)ml_unzigzag(fs);
-	s->f = (ml_day)ml_unzigzag(f);
-	if (s->f < 0 || s->f > ML_DAY_MAX || s->f_start < -1 ||
-	    s->f_start > s->f)
+	MDB_val before = {p[0], (void *)(p + 1)};
+	int rc = ml_series_day_decode(&before, g->before);
+	p += 1 + before.mv_size;
+	if (rc != 0 || !ml_varint_get(&p, end, &max_date) ||
+	    max_date > ML_DAY_MAX)
 		return ML_E_CORRUPT;
-	MDB_val rest = {(size_t)(end - p), (void *)p};
-	return ml_series_day_decode(&rest, s->t);
+	g->kind = kind;
+	g->first_seq = first_seq;
+	g->max_date = (ml_day)max_date;
+	for (g->n = 0; p < end; g->n++) {
+		if (g->n == ML_KNOWN_GROUP_ENTRIES ||
+		    !mk_entry_get(&p, end, g->n > 0 ? &g->e[g->n - 1] : NULL,
+		                  first_seq, &g->e[g->n]))
+			return ML_E_CORRUPT;
+		if (g->e[g->n].seq > stop)
+			break;
+	}
+	g->have = true;
+	return mk_group_sane(g) ? 0 : ML_E_CORRUPT;
 }
 
 /* --- the one rule ------------------------------------------------------ */
 
-static int mk_emit_cp(const struct ml_known_note *x, const struct mk_state *s,
-                      mk_emit_fn emit, void *arg)
+static int mk_emit_group(const struct ml_known_note *x,
+                         const struct mk_group *g, mk_emit_fn emit, void *arg)
 {
-	unsigned char k[ML_KNOWN_KEY_MAX], v[MK_CP_VAL_MAX];
-	MDB_val key = {mk_cp_key(k, x->db, x->prefix, x->plen, s->block), k};
-	MDB_val val = {mk_cp_pack(s, v), v};
-	return emit(&key, &val, arg);
-}
-
-static int mk_emit_late(const struct ml_known_note *x, uint64_t seq, int sign,
-                        mk_emit_fn emit, void *arg)
-{
-	unsigned char k[ML_KNOWN_KEY_MAX], v[ML_DAY_PACKED_MAX];
-	int64_t t[ML_BUCKETS] = {0};
-	int rc = ml_series_totals_apply(t, &x->post, sign);
-	if (rc != 0)
-		return rc;
+	unsigned char k[ML_KNOWN_KEY_MAX], v[MK_GROUP_BYTES_MAX];
 	MDB_val key = {
-	    mk_late_key(k, x->db, x->prefix, x->plen, x->date, seq, x->seq), k};
-	MDB_val val = {ml_series_day_encode(t, v), v};
+	    mk_group_key(k, x->db, x->prefix, x->plen, g->kind, g->first_seq),
+	    k};
+	MDB_val val = {mk_group_pack(g, v), v};
 	return emit(&key, &val, arg);
 }
 
-/* An insert: into the block's in-order totals, or a late record. */
-static int mk_apply_insert(const struct ml_known_note *x, struct mk_state *s,
-                           mk_emit_fn emit, void *arg)
+/* Appends entry (seq, x's date and postings, sign) to g, writing g first
+ * when it is full and starting the next at seq. */
+static int mk_group_add(const struct ml_known_note *x, struct mk_group *g,
+                        uint64_t seq, int sign, mk_emit_fn emit, void *arg)
 {
-	uint64_t block = x->seq >> ML_KNOWN_BLOCK_BITS;
-	ML_ASSERT(!s->have || block >= s->block); /* seqs only grow */
-	if (!s->have || block != s->block) {
-		int rc = s->dirty ? mk_emit_cp(x, s, emit, arg) : 0;
-		if (rc != 0)
-			return rc;
-		s->f_start = s->have ? s->f : -1;
-		s->f = s->f_start;
-		s->block = block;
-		s->have = true;
-		s->dirty = false;
+	int rc = 0;
+	/* seqs grow; a correction's twice in its late group at most */
+	ML_ASSERT(g->n == 0 || seq > g->e[g->n - 1].seq ||
+	          (g->kind == MK_LATE && seq == g->e[g->n - 1].seq));
+	if (!g->have) {
+		g->have = true;
+		g->first_seq = seq;
+		g->max_date = 0;
+	} else if (g->n == ML_KNOWN_GROUP_ENTRIES) {
+		rc = g->dirty ? mk_emit_group(x, g, emit, arg) : 0;
+		for (int i = 0; rc == 0 && i < g->n; i++)
+			rc = ml_series_totals_apply(g->before, &g->e[i].post,
+			                            g->e[i].sign);
+		g->n = 0;
+		g->first_seq = seq;
 	}
-	if (s->f_start >= 0 && x->date < s->f_start)
-		return mk_emit_late(x, x->seq, +1, emit, arg);
-	int rc = ml_series_totals_apply(s->t, &x->post, +1);
-	if (x->date > s->f)
-		s->f = x->date;
-	s->dirty = true;
+	g->e[g->n++] = (struct mk_entry){seq, x->date, sign, x->post};
+	if (x->date > g->max_date)
+		g->max_date = x->date;
+	g->dirty = true;
 	return rc;
 }
 
-/* Applies one series' notes v[0..n), in seq order, to its state s and
- * emits its records; the last checkpoint too when it changed. */
+/* Applies one series' notes v[0..n), in seq order, to its last groups
+ * (in-order and late) and emits its records: every group filled, and the
+ * last ones when they changed. An insert dated before the last in-order
+ * entry is late. */
 static int mk_series_apply(const struct ml_known_note *v, size_t n,
-                           struct mk_state *s, mk_emit_fn emit, void *arg)
+                           struct mk_group *in, struct mk_group *late,
+                           mk_emit_fn emit, void *arg)
 {
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = v[i].by != 0 ? mk_emit_late(&v[i], v[i].by, -1, emit, arg)
-		                  : mk_apply_insert(&v[i], s, emit, arg);
-	if (rc == 0 && n > 0 && s->dirty)
-		rc = mk_emit_cp(&v[n - 1], s, emit, arg);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct ml_known_note *x = &v[i];
+		bool before = in->n > 0 && x->date < in->e[in->n - 1].date;
+		if (x->by != 0)
+			rc = mk_group_add(x, late, x->by, -1, emit, arg);
+		else
+			rc = mk_group_add(x, before ? late : in, x->seq, +1,
+			                  emit, arg);
+	}
+	if (rc == 0 && n > 0 && in->dirty)
+		rc = mk_emit_group(&v[n - 1], in, emit, arg);
+	if (rc == 0 && n > 0 && late->dirty)
+		rc = mk_emit_group(&v[n - 1], late, emit, arg);
 	return rc;
 }
 
@@ -211,28 +310,66 @@ static int mk_put(const MDB_val *key, const MDB_val *val, void *arg)
 	return ml_error_from_mdb(mdb_cursor_put(arg, &k, &v, 0));
 }
 
-/* The series' last checkpoint into s (s->have false when none). */
-static int mk_state_load(MDB_cursor *cur, const struct ml_known_note *x,
-                         struct mk_state *s)
+/* A series of the known database: db ‖ prefix. */
+struct mk_sid {
+	uint8_t db;
+	const unsigned char *prefix;
+	size_t plen;
+};
+
+/* The group at the cursor (rc its last move) into g when it is one of
+ * sid's of that kind (else g->have stays false). */
+static int mk_group_here(int rc, const MDB_val *key, const MDB_val *val,
+                         struct mk_sid sid, char kind, uint64_t stop,
+                         struct mk_group *g)
 {
 	unsigned char k[ML_KNOWN_KEY_MAX];
-	size_t klen = mk_cp_key(k, x->db, x->prefix, x->plen, UINT64_MAX);
-	MDB_val key = {klen, k}, val;
-	memset(s, 0, sizeof *s);
-	s->f_start = s->f = -1;
+	size_t klen = mk_group_key(k, sid.db, sid.prefix, sid.plen, kind, 0);
+	g->kind = kind; /* a new group when none: nothing before it */
+	g->have = g->dirty = false;
+	g->n = 0;
+	g->first_seq = 0;
+	g->max_date = 0;
+	memset(g->before, 0, sizeof g->before);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return ml_error_norm(rc);
+	if (key->mv_size != klen || memcmp(key->mv_data, k, klen - 8) != 0)
+		return 0; /* another series' or kind's */
+	uint64_t first = ml_be64_get((unsigned char *)key->mv_data + klen - 8);
+	return mk_group_unpack(val, kind, first, stop, g);
+}
+
+/* sid's last group of kind holding an entry recorded by seq (its
+ * entries up to seq): a seek after it, and a step back. */
+static int mk_group_before(MDB_cursor *cur, struct mk_sid sid, char kind,
+                           uint64_t seq, struct mk_group *g)
+{
+	uint64_t after = seq == UINT64_MAX ? seq : seq + 1;
+	unsigned char k[ML_KNOWN_KEY_MAX];
+	MDB_val key = {mk_group_key(k, sid.db, sid.prefix, sid.plen, kind,
+	                            after),
+	               k},
+	        val;
 	int rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(cur, &key, &val,
 		                    rc == 0 ? MDB_PREV : MDB_LAST);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_from_mdb(rc);
-	if (key.mv_size != klen || memcmp(key.mv_data, k, klen - 8) != 0)
-		return 0; /* another series' record */
-	s->have = true;
-	s->block = ml_be64_get((unsigned char *)key.mv_data + klen - 8);
-	return mk_cp_unpack(&val, s);
+	return mk_group_here(rc, &key, &val, sid, kind, seq, g);
+}
+
+/* The group before the one the cursor is on (g's), into g. */
+static int mk_group_prev(MDB_cursor *cur, struct mk_sid sid, struct mk_group *g)
+{
+	MDB_val key, val;
+	int rc = mdb_cursor_get(cur, &key, &val, MDB_PREV);
+	return mk_group_here(rc, &key, &val, sid, g->kind, UINT64_MAX, g);
+}
+
+static struct mk_sid mk_sid_of(const struct ml_known_note *x)
+{
+	return (struct mk_sid){x->db, x->prefix, x->plen};
 }
 
 int ml_known_flush(struct ml_store *st, MDB_txn *txn,
@@ -248,15 +385,18 @@ int ml_known_flush(struct ml_store *st, MDB_txn *txn,
 	}
 	qsort(notes->v, notes->n, sizeof *notes->v, mk_note_cmp);
 	for (size_t i = 0, j; rc == 0 && i < notes->n; i = j) {
-		struct mk_state s;
+		const struct ml_known_note *x = &notes->v[i];
+		struct mk_group in, late;
 		for (j = i + 1; j < notes->n &&
 		                mk_same_series(&notes->v[i], &notes->v[j]) == 0;
 		     j++)
 			;
-		rc = mk_state_load(cur, &notes->v[i], &s);
+		rc = mk_group_before(cur, mk_sid_of(x), MK_IN, UINT64_MAX, &in);
 		if (rc == 0)
-			rc = mk_series_apply(notes->v + i, j - i, &s, mk_put,
-			                     cur);
+			rc = mk_group_before(cur, mk_sid_of(x), MK_LATE,
+			                     UINT64_MAX, &late);
+		if (rc == 0)
+			rc = mk_series_apply(x, j - i, &in, &late, mk_put, cur);
 	}
 	mdb_cursor_close(cur);
 	ml_known_forget(notes, false);
@@ -265,148 +405,93 @@ int ml_known_flush(struct ml_store *st, MDB_txn *txn,
 
 /* --- the reader -------------------------------------------------------- */
 
-/* A view's sum, as the reader gathers it. */
-struct mk_view {
-	const struct ml_series *s;
-	MDB_cursor *cur;
-	ml_day as_of;
-	uint64_t known_seq;
-	int64_t *t; /* the answer's totals */
-};
-
-static int mk_add(int64_t *t, const int64_t *v, int sign)
+/* Adds g's entries recorded by seq and dated ≤ as_of, each with its
+ * sign, to t. */
+static int mk_group_sum(const struct mk_group *g, uint64_t seq, ml_day as_of,
+                        int64_t *t)
 {
-	for (int b = 0; b < ML_BUCKETS; b++) {
-		int64_t d = sign > 0 ? v[b] : -v[b];
-		if (ml_add_overflows(t[b], d, &t[b]))
-			return ML_E_AMOUNT_RANGE;
-	}
-	return 0;
-}
-
-/* Adds (sign +1) the late records dated ≤ as_of recorded by known_seq,
- * or takes away (sign -1) those recorded after it. */
-static int mk_late_sum(const struct mk_view *w, int sign)
-{
-	const struct ml_series *s = w->s;
-	unsigned char k[ML_KNOWN_KEY_MAX];
-	size_t klen = mk_late_key(k, s->db, s->prefix, s->plen, 0, 0, 0);
-	size_t head = 1 + s->plen + 1;
-	MDB_val key = {klen, k}, val;
-	int rc = mdb_cursor_get(w->cur, &key, &val, MDB_SET_RANGE);
-	for (; rc == 0; rc = mdb_cursor_get(w->cur, &key, &val, MDB_NEXT)) {
-		const unsigned char *kk = key.mv_data;
-		if (key.mv_size != klen || memcmp(kk, k, head) != 0 ||
-		    (ml_day)ml_be32_get(kk + head) > w->as_of)
-			return 0;
-		bool known = ml_be64_get(kk + head + 4) <= w->known_seq;
-		if (known != (sign > 0))
-			continue;
-		int64_t v[ML_BUCKETS];
-		rc = ml_series_day_decode(&val, v);
-		if (rc == 0)
-			rc = mk_add(w->t, v, sign);
-		if (rc != 0)
-			return rc;
-	}
-	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
-}
-
-/* Every in-order entry dated ≤ as_of was recorded by known_seq: the
- * totals as known now, less what was recorded after. */
-static int mk_view_from_day(const struct mk_view *w)
-{
-	struct ml_totals now;
-	bool exists;
-	int rc = ml_entries_at(w->s, w->as_of, &now, &exists);
-	if (rc != 0)
-		return rc;
-	memcpy(w->t, now.v, sizeof now.v);
-	return mk_late_sum(w, -1);
-}
-
-struct mk_block_sum {
-	uint64_t first_seq, known_seq;
-	int64_t *t;
-};
-
-static int mk_block_add(const struct ml_entry_info *e, void *arg)
-{
-	struct mk_block_sum *b = arg;
-	if (e->seq < b->first_seq || e->seq > b->known_seq)
-		return 0;
-	struct ml_post p = {{e->bucket[0], e->bucket[1]},
-	                    {e->delta[0], e->delta[1]}};
-	return ml_series_totals_apply(b->t, &p, +1);
-}
-
-/* The view when known_seq's block holds in-order entries (checkpoint x;
- * prev the one before, if any): prev's totals, the late records, and the
- * block's entries up to known_seq from the chunks. */
-static int mk_view_mid_block(const struct mk_view *w, const struct mk_state *x,
-                             const struct mk_state *prev)
-{
-	if (x->f_start >= 0 && w->as_of < x->f_start)
-		return mk_view_from_day(w);
-	memcpy(w->t, prev->t, sizeof prev->t);
-	int rc = mk_late_sum(w, +1);
-	ml_day last = w->as_of < x->f ? w->as_of : x->f;
-	ml_day first = x->f_start >= 0 ? x->f_start : 0;
-	struct mk_block_sum b = {w->known_seq & ~(ML_KNOWN_BLOCK_SEQS - 1),
-	                         w->known_seq, w->t};
-	if (rc == 0 && first <= last)
-		rc = ml_entries_scan(w->s, first, last, mk_block_add, &b);
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < g->n && g->e[i].seq <= seq; i++)
+		if (g->e[i].date <= as_of)
+			rc = ml_series_totals_apply(t, &g->e[i].post,
+			                            g->e[i].sign);
 	return rc;
 }
 
-/* The checkpoint at the cursor into c when it is s's (else c->have is
- * false); rc the cursor's last result. */
-static int mk_cp_here(const struct mk_view *w, int rc, const MDB_val *key,
-                      const MDB_val *val, struct mk_state *c)
+/* Adds the late entries (and corrections) dated ≤ as_of recorded by seq
+ * to t: from seq's group back, until a group whose entries and every one
+ * before are dated ≤ as_of (its max_date), whose totals before then
+ * count whole. */
+static int mk_late_sum(MDB_cursor *cur, struct mk_sid sid, ml_day as_of,
+                       uint64_t seq, int64_t *t)
 {
-	const struct ml_series *s = w->s;
-	unsigned char k[ML_KNOWN_KEY_MAX];
-	size_t klen = mk_cp_key(k, s->db, s->prefix, s->plen, 0);
-	memset(c, 0, sizeof *c);
-	c->f_start = c->f = -1;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return ml_error_norm(rc);
-	if (key->mv_size != klen || memcmp(key->mv_data, k, klen - 8) != 0)
-		return 0;
-	c->have = true;
-	c->block = ml_be64_get((unsigned char *)key->mv_data + klen - 8);
-	return mk_cp_unpack(val, c);
+	struct mk_group g;
+	int64_t sum[ML_BUCKETS] = {0};
+	int rc = mk_group_before(cur, sid, MK_LATE, seq, &g);
+	while (rc == 0 && g.have) {
+		if (g.max_date <= as_of) {
+			for (int b = 0; b < ML_BUCKETS; b++)
+				if (ml_add_overflows(sum[b], g.before[b],
+				                     &sum[b]))
+					return ML_E_AMOUNT_RANGE;
+			rc = mk_group_sum(&g, seq, as_of, sum);
+			break;
+		}
+		rc = mk_group_sum(&g, seq, as_of, sum);
+		if (rc == 0)
+			rc = mk_group_prev(cur, sid, &g);
+	}
+	for (int b = 0; rc == 0 && b < ML_BUCKETS; b++)
+		if (ml_add_overflows(t[b], sum[b], &t[b]))
+			return ML_E_AMOUNT_RANGE;
+	return rc;
+}
+
+/* Takes from t the late entries (and corrections) dated ≤ as_of recorded
+ * after seq: from the last group back to seq's. */
+static int mk_late_after(MDB_cursor *cur, struct mk_sid sid, ml_day as_of,
+                         uint64_t seq, int64_t *t)
+{
+	struct mk_group g;
+	int rc = mk_group_before(cur, sid, MK_LATE, UINT64_MAX, &g);
+	while (rc == 0 && g.have) {
+		for (int i = 0; rc == 0 && i < g.n; i++)
+			if (g.e[i].seq > seq && g.e[i].date <= as_of)
+				rc = ml_series_totals_apply(t, &g.e[i].post,
+				                            -g.e[i].sign);
+		if (rc != 0 || g.first_seq <= seq)
+			break;
+		rc = mk_group_prev(cur, sid, &g);
+	}
+	return rc;
 }
 
 int ml_known_totals(const struct ml_series *s, MDB_cursor *kcur, ml_day as_of,
-                    uint64_t known_seq, struct ml_totals *out)
+                    uint64_t known_seq, const int64_t *day_at,
+                    struct ml_totals *out)
 {
-	struct mk_view w = {s, kcur, as_of, known_seq, out->v};
-	struct mk_state c, prev;
-	unsigned char k[ML_KNOWN_KEY_MAX];
-	uint64_t block = known_seq >> ML_KNOWN_BLOCK_BITS;
-	MDB_val key = {mk_cp_key(k, s->db, s->prefix, s->plen, block), k}, val;
+	struct mk_sid sid = {s->db, s->prefix, s->plen};
+	struct mk_group g;
 	memset(out, 0, sizeof *out);
-	int found = mdb_cursor_get(kcur, &key, &val, MDB_SET_RANGE);
-	if (found != 0 && found != MDB_NOTFOUND)
-		return ml_error_from_mdb(found);
-	int rc = mk_cp_here(&w, found, &key, &val, &c);
-	bool mid = rc == 0 && c.have && c.block == block;
-	if (rc == 0) { /* the checkpoint before known_seq's block */
-		rc = mdb_cursor_get(kcur, &key, &val,
-		                    found == 0 ? MDB_PREV : MDB_LAST);
-		rc = mk_cp_here(&w, rc, &key, &val, &prev);
+	int rc = mk_group_before(kcur, sid, MK_IN, known_seq, &g);
+	ml_day last = -1; /* of the last in-order entry recorded by then */
+	if (rc == 0 && g.have) {
+		memcpy(out->v, g.before, sizeof g.before);
+		for (int i = 0; i < g.n && g.e[i].seq <= known_seq; i++)
+			last = g.e[i].date;
+		rc = mk_group_sum(&g, known_seq, ML_DAY_MAX, out->v);
 	}
-	if (rc != 0)
-		return rc;
-	if (mid)
-		return mk_view_mid_block(&w, &c, &prev);
-	if (prev.have && as_of < prev.f)
-		return mk_view_from_day(&w);
-	memcpy(w.t, prev.t, sizeof prev.t);
-	return mk_late_sum(&w, +1);
+	if (rc == 0 && last > as_of) { /* the day as known now, less after */
+		bool exists;
+		if (day_at != NULL)
+			memcpy(out->v, day_at, sizeof out->v);
+		else
+			rc = ml_entries_at(s, as_of, out, &exists);
+		return rc == 0
+		           ? mk_late_after(kcur, sid, as_of, known_seq, out->v)
+		           : rc;
+	}
+	return rc == 0 ? mk_late_sum(kcur, sid, as_of, known_seq, out->v) : rc;
 }
 
 /* --- every series: the migration and verify ---------------------------- */
@@ -500,9 +585,9 @@ static int mk_each_series(struct ml_store *st, MDB_txn *txn, mk_series_fn fn,
 static int mk_build_one(const struct ml_known_note *v, size_t n,
                         const void *inside, void *arg)
 {
-	struct mk_state s = {.f_start = -1, .f = -1};
+	struct mk_group in = {.kind = MK_IN}, late = {.kind = MK_LATE};
 	(void)inside;
-	return mk_series_apply(v, n, &s, mk_put, arg);
+	return mk_series_apply(v, n, &in, &late, mk_put, arg);
 }
 
 int ml_known_build_all(struct ml_store *st, MDB_txn *txn)
@@ -581,10 +666,12 @@ static int mk_check_one(const struct ml_known_note *v, size_t n,
                         const void *inside, void *arg)
 {
 	struct mk_cmp *c = arg;
-	struct mk_state s = {.f_start = -1, .f = -1};
+	struct mk_group in = {.kind = MK_IN}, late = {.kind = MK_LATE};
 	c->made.n = 0;
 	ml_buf_reset(&c->made.bytes);
-	int rc = *c->same ? mk_series_apply(v, n, &s, mk_collect, &c->made) : 0;
+	int rc = *c->same
+	             ? mk_series_apply(v, n, &in, &late, mk_collect, &c->made)
+	             : 0;
 	for (size_t i = 0; i < c->made.n; i++)
 		c->made.v[i].k =
 		    (const unsigned char *)c->made.bytes.data + c->made.v[i].at;

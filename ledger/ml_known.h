@@ -10,46 +10,43 @@
  * (docs/performance.md, stop 23). This file keeps a second dimension,
  * the seq, for each series.
  *
- * The log is cut into blocks of ML_KNOWN_BLOCK_SEQS seqs. Taken in seq
- * order, an entry of a series is *in order* when its date is on or after
- * the series' frontier F_start at the start of its block (the latest
- * date of the in-order entries of earlier blocks), else *late*. Since an
- * in-order entry of a later block is never dated before an earlier
- * block's frontier, entries known by K and entries dated ≤ D cut the
- * in-order ones at one place, and three records answer the view:
+ * Taken in seq order, an entry of a series is *in order* when it is dated
+ * on or after the last in-order entry before it, else *late*. In-order
+ * entries are in date order and in seq order at once, so the ones known
+ * by K and the ones dated ≤ D are each a prefix of them, and one of the
+ * two prefixes holds the other. The known database keeps, per series:
  *
- *   known   db ‖ prefix ‖ 'c' ‖ block (u64 BE)
- *             → F_start, F (zigzag varints; -1 = none), T (a day record)
- *           for each block holding in-order entries of the series: its
- *           frontier at the start and the end, and the totals of every
- *           in-order entry up to the block's end;
+ *   known   db ‖ prefix ‖ 'c' ‖ first seq (u64 BE)
+ *             → a group of ML_KNOWN_GROUP_ENTRIES in-order entries at
+ *               most: the totals of every in-order entry before it, then
+ *               each entry's seq, date and postings (ml_known.c)
  *           db ‖ prefix ‖ 'l' ‖ date (u32 BE) ‖ seq (u64 BE) ‖ entry seq
- *             → the signed totals it adds (a day record)
- *           for each late entry (seq = its own, +) and each correction of
- *           any entry (seq = the correction's, −), dated as the entry.
+ *             → the signed totals it adds (a day record), for each late
+ *               entry (seq its own, +) and each correction of any entry
+ *               (seq the correction's, −), dated as the entry
  *
- * For view (D, K), with C the last checkpoint of a block before K's,
- * late(≤D, ≤K) the late records dated ≤ D with seq ≤ K, and day(D) the
- * totals as known now:
- *   - D ≥ C's F: T + late(≤D, ≤K)  (every in-order entry by K is dated
- *     ≤ F ≤ D);
- *   - D < C's F: day(D) − late(≤D, >K)  (every in-order entry dated ≤ D
- *     was recorded by K, since later ones are dated ≥ F);
- *   - when K's own block holds in-order entries of the series (its
- *     checkpoint X), the same with X's F_start, and for D ≥ F_start the
- *     entries of K's block up to K dated F_start .. min(D, X's F) are
- *     read from the series' chunks: one block's worth at most.
- * A few seeks and the late records dated ≤ D, however many entries the
- * series holds. Without the known database (a ledger before format 6
- * opened read-only) or inside a writer's batch, the view scans as before.
+ * For view (D, K): the group starting last at or before K gives the
+ * totals of the in-order entries by K and the date L of the last of
+ * them; late(≤D, ≤K) are the late records dated ≤ D with seq ≤ K.
+ *   - L ≤ D: every in-order entry by K is dated ≤ D: the group's totals
+ *     + late(≤D, ≤K);
+ *   - L > D: every in-order entry dated ≤ D was recorded by K: the day
+ *     totals as known now, day(D), − late(≤D, >K).
+ * Two seeks in a small database, the late records dated ≤ D, and for
+ * L > D the day record (which a trace has from pday already), however
+ * many entries the series holds. Without the known database (a ledger
+ * before format 6 opened read-only) or inside a writer's batch, the
+ * view scans as before.
  *
  * Writing: the batch notes each entry inserted and each correction
  * (ml_known_note, from ml_entries.c); ml_known_flush sorts the notes by
- * series and seq and, per series, loads its last checkpoint and goes on
- * from it. The records depend only on the entries, never on how they
- * were batched, so the 5 → 6 migration (ml_known_build_all, every series
- * noted whole) and verify (ml_known_check, each series made again in
- * memory and compared byte for byte) make exactly what the writer made.
+ * series and seq and, per series, loads its last group and goes on from
+ * it (a group is full at ML_KNOWN_GROUP_ENTRIES; the next starts with
+ * the next in-order entry). The records depend only on the entries, not
+ * on how they were batched, so the 5 → 6 migration (ml_known_build_all,
+ * every series noted whole) and verify (ml_known_check, each series
+ * made again in memory and compared byte for byte) make exactly what the
+ * writer made.
  */
 #ifndef ML_KNOWN_H
 #define ML_KNOWN_H
@@ -63,9 +60,8 @@
 
 struct ml_store;
 
-#define ML_KNOWN_BLOCK_BITS 13
-#define ML_KNOWN_BLOCK_SEQS (UINT64_C(1) << ML_KNOWN_BLOCK_BITS)
-#define ML_KNOWN_KEY_MAX    (1 + ML_PREFIX_MAX + 1 + 4 + 8 + 8)
+#define ML_KNOWN_GROUP_ENTRIES 32
+#define ML_KNOWN_KEY_MAX       (1 + ML_PREFIX_MAX + 1 + 4 + 8 + 8)
 
 /* What a batch did to its series, sorted and applied at the flush. */
 struct ml_known_notes {
@@ -91,9 +87,12 @@ int ml_known_flush(struct ml_store *st, MDB_txn *txn,
 void ml_known_forget(struct ml_known_notes *notes, bool free_too);
 
 /* The totals of s's entries dated ≤ as_of recorded by known_seq and not
- * corrected by then, through kcur (a cursor on the known database). */
+ * corrected by then, through kcur (a cursor on the known database);
+ * day_at, when not NULL, is s's day record at as_of as known now (a
+ * caller that has it saves a seek). */
 int ml_known_totals(const struct ml_series *s, MDB_cursor *kcur, ml_day as_of,
-                    uint64_t known_seq, struct ml_totals *out);
+                    uint64_t known_seq, const int64_t *day_at,
+                    struct ml_totals *out);
 
 /* Fills the (empty) known database from the series (5 → 6). */
 int ml_known_build_all(struct ml_store *st, MDB_txn *txn);

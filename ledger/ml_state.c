@@ -713,6 +713,46 @@ int ml_state_activities_at(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 	return rc;
 }
 
+/* ml_state_activities_known: each activity's day record from pday, made
+ * known at known_seq before fn sees it. */
+struct ml_known_acts {
+	struct ml_store *st;
+	MDB_txn *txn;
+	MDB_cursor *kcur;
+	uint32_t grant_no, party_no;
+	const struct ml_view *v;
+	ml_activity_fn fn;
+	void *arg;
+};
+
+static int ml_known_act(uint32_t act_no, const int64_t *totals, void *arg)
+{
+	struct ml_known_acts *k = arg;
+	struct ml_series s;
+	struct ml_totals known;
+	ml_series_act(&s, k->st, k->txn, NULL, k->grant_no, k->party_no,
+	              act_no);
+	int rc = ml_known_totals(&s, k->kcur, k->v->as_of, k->v->known_seq,
+	                         totals, &known);
+	return rc != 0 ? rc : k->fn(act_no, known.v, k->arg);
+}
+
+int ml_state_activities_known(struct ml_store *st, MDB_txn *txn,
+                              const struct ml_view *v, uint32_t grant_no,
+                              uint32_t party_no, ml_activity_fn fn, void *arg)
+{
+	ML_ASSERT(v->known);
+	struct ml_known_acts k = {st,       txn, NULL, grant_no,
+	                          party_no, v,   fn,   arg};
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_KNOWN], &k.kcur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	rc = ml_state_activities_at(st, txn, grant_no, party_no, v->as_of,
+	                            ml_known_act, &k);
+	mdb_cursor_close(k.kcur);
+	return rc;
+}
+
 void ml_state_walk_range(struct ml_walk *w, uint32_t first_no, uint32_t last_no)
 {
 	ML_ASSERT(first_no >= 1 && first_no <= last_no);
