@@ -15,14 +15,16 @@
  * account's, so its spending at as_of is one seek, and its name one
  * lookup. An expense counts in the view when it was recorded by
  * known_seq (known views) and is not corrected, or its correction was
- * recorded after known_seq — for a known view a scan of that activity's
- * entries (no log reads), as for the account's own totals. The strings
+ * recorded after known_seq — for a known view a few seeks in the known
+ * database per series (ml_known.h), as for the account's own totals. The
+ * strings
  * point into LMDB pages of the read transaction, which stay put until it
  * ends. Cost: a seek per account, edge and activity of the grant, however
  * many expenses it has (the accounts and activities walked, ml_walk: the
  * seek to a series' day also finds the next series, and each such seek
  * is mostly a leaf page of its own, which is a warm trace's cost); for a
- * known view, its entries.
+ * known view, a few more seeks per series and its late entries dated by
+ * as_of.
  *
  * The grant is required (bad_query). With posts the grant and every post
  * below it are traced as one (DOMAIN.md "trace ... optionally with its
@@ -88,26 +90,6 @@ static int ml_act_push_no(struct ml_act_list *l, uint32_t act_no,
 	return rc == 0 ? ml_act_push(l, activity, unit, spent_ore) : rc;
 }
 
-/* ml_act_account for a known view: the activities found one by one and
- * each one's entries scanned. */
-static int ml_act_account_known(struct ml_act_list *l, uint32_t g, uint32_t p)
-{
-	struct ml_ans *a = l->a;
-	uint32_t act = 0;
-	int rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
-	while (rc == 0 && act != 0) {
-		struct ml_totals t;
-		bool exists = false;
-		rc = ml_state_activity(a->st, a->txn, &a->v, g, p, act, &t,
-		                       &exists);
-		if (rc == 0 && exists)
-			rc = ml_act_push_no(l, act, t.v[ML_B_SPENT]);
-		if (rc == 0)
-			rc = ml_state_next_activity(a->st, a->txn, g, p, &act);
-	}
-	return rc;
-}
-
 static int ml_act_push_day(uint32_t act_no, const int64_t *totals, void *arg)
 {
 	if (totals[ML_B_ENTRIES] <= 0)
@@ -117,12 +99,14 @@ static int ml_act_push_day(uint32_t act_no, const int64_t *totals, void *arg)
 
 /* Pushes onto l each activity of account (g, p) with a counting expense
  * in the view, and its spending: one seek, the account's activities' day
- * record at as_of (ml_state_activities_at). */
+ * record at as_of (ml_state_activities_at), and for a known view a few
+ * seeks per activity in the known database (ml_state_activities_known). */
 static int ml_act_account(struct ml_act_list *l, uint32_t g, uint32_t p)
 {
 	struct ml_ans *a = l->a;
 	if (a->v.known)
-		return ml_act_account_known(l, g, p);
+		return ml_state_activities_known(a->st, a->txn, &a->v, g, p,
+		                                 ml_act_push_day, l);
 	return ml_state_activities_at(a->st, a->txn, g, p, a->v.as_of,
 	                              ml_act_push_day, l);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ml_assert.h"
+#include "ml_known.h"
 #include "ml_money.h"
 #include "ml_store.h"
 #include "ml_tails.h"
@@ -329,6 +330,11 @@ int ml_entries_insert(const struct ml_series *s, ml_day date, uint64_t seq,
                       const struct ml_post *p, ml_check_fn check, void *ctx)
 {
 	ML_ASSERT(seq > 0);
+	if (s->known != NULL) {
+		int rc = ml_known_note(s->known, s, date, seq, 0, p);
+		if (rc != 0)
+			return rc;
+	}
 	if (s->tails != NULL) {
 		bool done;
 		int rc = ml_tails_insert(s->tails, s, date, seq, p, check, ctx,
@@ -352,6 +358,8 @@ int ml_entries_retract(const struct ml_series *s, ml_day date, uint64_t seq,
 		rc = ML_E_NOT_FOUND;
 	if (rc == 0)
 		rc = ml_chunk_correct(&c, seq, by_seq, &p);
+	if (rc == 0 && s->known != NULL)
+		rc = ml_known_note(s->known, s, date, seq, by_seq, &p);
 	if (rc == 0)
 		rc = ml_chunk_put(s, date, &c);
 	if (rc == 0)
@@ -433,6 +441,16 @@ int ml_entries_known(const struct ml_series *s, ml_day as_of,
                      uint64_t known_seq, struct ml_totals *out, bool *exists)
 {
 	memset(out, 0, sizeof *out);
+	if (s->has_known && s->cur == NULL) {
+		MDB_cursor *kcur;
+		int rc = mdb_cursor_open(s->txn, s->kdbi, &kcur);
+		if (rc != 0)
+			return ml_error_from_mdb(rc);
+		rc = ml_known_totals(s, kcur, as_of, known_seq, NULL, out);
+		mdb_cursor_close(kcur);
+		*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;
+		return rc;
+	}
 	struct ml_known_sum k = {known_seq, out};
 	int rc = ml_entries_scan(s, 0, as_of, ml_known_add, &k);
 	*exists = rc == 0 && out->v[ML_B_ENTRIES] > 0;

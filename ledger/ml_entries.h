@@ -66,6 +66,7 @@ static_assert(ML_LMDB_NODE_HEADER_BYTES + ML_PREFIX_MAX + 4 +
               "a day record never needs an overflow page");
 
 struct ml_tails;
+struct ml_known_notes;
 
 /* One account or edge in one transaction. Writers set the cursor and
  * the tails (the batch's, ml_tails.h); readers leave them NULL and the
@@ -80,6 +81,9 @@ struct ml_series {
 	MDB_cursor *cur;
 	MDB_cursor *rcur; /* a reader's cursor on dbi, or NULL */
 	struct ml_tails *tails;
+	struct ml_known_notes *known; /* the batch's notes (ml_known.h) */
+	bool has_known;               /* kdbi is the known database */
+	MDB_dbi kdbi;
 	unsigned char prefix[ML_PREFIX_MAX];
 	size_t plen;
 };
@@ -117,7 +121,8 @@ int ml_entries_at_next(const struct ml_series *s, MDB_cursor *cur, ml_day as_of,
                        unsigned char *next_prefix);
 
 /* Totals of the events dated ≤ as_of recorded by known_seq and not
- * corrected by then: a scan of the series' event entries. */
+ * corrected by then: a few seeks in the known database (ml_known.h), or
+ * a scan of the series' event entries without one or inside a batch. */
 int ml_entries_known(const struct ml_series *s, ml_day as_of,
                      uint64_t known_seq, struct ml_totals *out, bool *exists);
 

@@ -16,6 +16,7 @@
 #include "ml_chunk.h"
 #include "ml_entries.h"
 #include "ml_evidx.h"
+#include "ml_known.h"
 #include "ml_pday.h"
 #include "ml_store.h"
 
@@ -126,7 +127,7 @@ static int ml_migrate_2_to_3(struct ml_store *st, MDB_txn *txn)
 
 int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from)
 {
-	static_assert(ML_FORMAT_VERSION == 5, "a step per version");
+	static_assert(ML_FORMAT_VERSION == 6, "a step per version");
 	if (from < 1 || from >= ML_FORMAT_VERSION)
 		return ML_E_FORMAT;
 	int rc = from == 1 ? ml_migrate_1_to_2(txn) : 0;
@@ -134,7 +135,9 @@ int ml_migrate(struct ml_store *st, MDB_txn *txn, unsigned from)
 		rc = ml_migrate_2_to_3(st, txn);
 	if (rc == 0 && from <= 3)
 		rc = ml_migrate_acts(st, txn);
-	return rc == 0 ? ml_pday_build_all(st, txn) : rc; /* 4 → 5 */
+	if (rc == 0 && from <= 4)
+		rc = ml_pday_build_all(st, txn);
+	return rc == 0 ? ml_known_build_all(st, txn) : rc; /* 5 → 6 */
 }
 
 /* One attempt: migrate and stamp the new version in one transaction. */

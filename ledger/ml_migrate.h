@@ -28,6 +28,9 @@
  *   4 → 5  each account's activities' day totals, one record a day: the
  *          pday database created and filled from the act database, one
  *          pass over it (ml_pday_build_all, ml_pday.h).
+ *   5 → 6  each series by seq, for known views: the known database
+ *          created and filled from the acct, edge and act databases, one
+ *          pass over each (ml_known_build_all, ml_known.h).
  *
  *   2 → 3  nothing to rewrite: format 3 adds buckets, event types and
  *          fields (conditional allocations) that a format-2 ledger has

@@ -56,6 +56,7 @@ static const char *const ml_table_words[ML_DB_COUNT] = {
     [ML_DB_ACT] = "the spending table (per activity)",
     [ML_DB_ACTN] = "the activities table",
     [ML_DB_PDAY] = "the spending table (per party and day)",
+    [ML_DB_KNOWN] = "the table of what was known when",
 };
 
 /* Appends s to buf at *at, keeping one byte for the NUL. */

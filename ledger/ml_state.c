@@ -82,6 +82,8 @@ int ml_state_new(struct ml_store *st, struct ml_state **out)
 	int rc = ml_cache_new(ML_CACHE_ENTRIES_MAX, &s->cache);
 	if (rc == 0)
 		rc = ml_tails_new(&s->tails);
+	if (rc == 0 && (s->known = calloc(1, sizeof *s->known)) == NULL)
+		rc = ML_E_NOMEM;
 	if (rc != 0) {
 		ml_state_free(s);
 		return rc;
@@ -97,6 +99,9 @@ void ml_state_free(struct ml_state *s)
 	ml_cache_free(s->cache);
 	ml_tails_free(s->tails);
 	ml_pday_forget(&s->pday, true);
+	if (s->known != NULL)
+		ml_known_forget(s->known, true);
+	free(s->known);
 	free(s);
 }
 
@@ -176,13 +181,16 @@ int ml_state_batch_flush(struct ml_state *s)
 int ml_state_batch_finish(struct ml_state *s)
 {
 	int rc = ml_state_batch_flush(s);
-	return rc == 0 ? ml_pday_flush(s->st, s->batch_txn, &s->pday) : rc;
+	if (rc == 0)
+		rc = ml_pday_flush(s->st, s->batch_txn, &s->pday);
+	return rc == 0 ? ml_known_flush(s->st, s->batch_txn, s->known) : rc;
 }
 
 void ml_state_batch_end(struct ml_state *s)
 {
 	ml_tails_reset(s->tails);
 	ml_pday_forget(&s->pday, false);
+	ml_known_forget(s->known, false);
 	for (int i = 0; i < ML_SERIES_DBS; i++) {
 		if (s->cur[i] != NULL)
 			mdb_cursor_close(s->cur[i]);
@@ -201,6 +209,9 @@ static void ml_series_init(struct ml_series *out, struct ml_store *st,
 	out->cur = writing ? s->cur[first] : NULL;
 	out->rcur = NULL;
 	out->tails = writing && s->tails_on ? s->tails : NULL;
+	out->known = writing ? s->known : NULL;
+	out->has_known = st->format_version >= 6;
+	out->kdbi = st->dbi[ML_DB_KNOWN];
 }
 
 void ml_series_acct(struct ml_series *out, struct ml_store *st, MDB_txn *txn,
@@ -699,6 +710,46 @@ int ml_state_activities_at(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
 		return ml_error_from_mdb(rc);
 	rc = ml_pday_at(cur, grant_no, party_no, as_of, fn, arg);
 	mdb_cursor_close(cur);
+	return rc;
+}
+
+/* ml_state_activities_known: each activity's day record from pday, made
+ * known at known_seq before fn sees it. */
+struct ml_known_acts {
+	struct ml_store *st;
+	MDB_txn *txn;
+	MDB_cursor *kcur;
+	uint32_t grant_no, party_no;
+	const struct ml_view *v;
+	ml_activity_fn fn;
+	void *arg;
+};
+
+static int ml_known_act(uint32_t act_no, const int64_t *totals, void *arg)
+{
+	struct ml_known_acts *k = arg;
+	struct ml_series s;
+	struct ml_totals known;
+	ml_series_act(&s, k->st, k->txn, NULL, k->grant_no, k->party_no,
+	              act_no);
+	int rc = ml_known_totals(&s, k->kcur, k->v->as_of, k->v->known_seq,
+	                         totals, &known);
+	return rc != 0 ? rc : k->fn(act_no, known.v, k->arg);
+}
+
+int ml_state_activities_known(struct ml_store *st, MDB_txn *txn,
+                              const struct ml_view *v, uint32_t grant_no,
+                              uint32_t party_no, ml_activity_fn fn, void *arg)
+{
+	ML_ASSERT(v->known);
+	struct ml_known_acts k = {st,       txn, NULL, grant_no,
+	                          party_no, v,   fn,   arg};
+	int rc = mdb_cursor_open(txn, st->dbi[ML_DB_KNOWN], &k.kcur);
+	if (rc != 0)
+		return ml_error_from_mdb(rc);
+	rc = ml_state_activities_at(st, txn, grant_no, party_no, v->as_of,
+	                            ml_known_act, &k);
+	mdb_cursor_close(k.kcur);
 	return rc;
 }
 

@@ -280,12 +280,19 @@ int ml_state_activity(struct ml_store *st, MDB_txn *txn,
  * with the series' totals at as_of (ML_BUCKETS: SPENT and ENTRIES among
  * them; ENTRIES 0 when no expense counts there); non-zero from fn stops
  * and is returned. One seek: the account's record in the pday database
- * (ml_pday.h). For a view that is not known (a known view scans). */
+ * (ml_pday.h). For a view that is not known. */
 typedef int (*ml_activity_fn)(uint32_t act_no, const int64_t *totals,
                               void *arg);
 int ml_state_activities_at(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,
                            uint32_t party_no, ml_day as_of, ml_activity_fn fn,
                            void *arg);
+/* ml_state_activities_at for a known view v: each activity's totals
+ * dated ≤ v->as_of as known at v->known_seq (ENTRIES 0 when none counts):
+ * the pday record, and a few seeks per activity in the known database
+ * (ml_known.h) instead of a scan of its entries. */
+int ml_state_activities_known(struct ml_store *st, MDB_txn *txn,
+                              const struct ml_view *v, uint32_t grant_no,
+                              uint32_t party_no, ml_activity_fn fn, void *arg);
 /* Walks the activities of account (grant_no, party_no) in number order:
  * *act_no = the next after *act_no (start with 0); 0 when done. */
 int ml_state_next_activity(struct ml_store *st, MDB_txn *txn, uint32_t grant_no,

@@ -6,6 +6,7 @@
 
 #include "ml_cache.h"
 #include "ml_entries.h"
+#include "ml_known.h"
 #include "ml_limits_internal.h"
 #include "ml_pday.h"
 #include "ml_state.h"
@@ -24,9 +25,10 @@ struct ml_state {
 	MDB_txn *batch_txn;
 	MDB_cursor *cur[ML_SERIES_DBS]; /* acct, edge, act */
 	struct ml_tails *tails;
-	bool tails_on;             /* this batch holds series in memory */
-	struct ml_pday_notes pday; /* accounts whose activities changed */
-	ml_change_fn on_change;    /* ml_state_on_change; NULL = none */
+	bool tails_on;                /* this batch holds series in memory */
+	struct ml_pday_notes pday;    /* accounts whose activities changed */
+	struct ml_known_notes *known; /* what the batch did, by seq */
+	ml_change_fn on_change;       /* ml_state_on_change; NULL = none */
 	void *on_change_arg;
 };
 

@@ -36,6 +36,7 @@ static const char *const ml_db_names[ML_DB_COUNT] = {
     [ML_DB_REPORTS] = "reports", [ML_DB_CLAIMS] = "claims",
     [ML_DB_EVIDX] = "evidx",     [ML_DB_ACT] = "act",
     [ML_DB_ACTN] = "actn",       [ML_DB_PDAY] = "pday",
+    [ML_DB_KNOWN] = "known",
 };
 
 /* mdb_dbi_open's flags of each database beyond MDB_CREATE (none now;
@@ -46,6 +47,8 @@ static const unsigned ml_db_flags[ML_DB_COUNT] = {0};
  * it until ml_migrate_open creates it. */
 static unsigned ml_db_since(int i)
 {
+	if (i == ML_DB_KNOWN)
+		return 6;
 	if (i == ML_DB_PDAY)
 		return 5;
 	if (i == ML_DB_ACT || i == ML_DB_ACTN)

@@ -57,7 +57,7 @@
  * a trace reads totals instead of walking a grant's expenses; 5: an
  * account's activities' day totals in one record a day (pday:
  * ml_pday.h), so a trace reads an account's activities with one seek. */
-#define ML_FORMAT_VERSION 5
+#define ML_FORMAT_VERSION 6
 
 enum ml_db {
 	ML_DB_META,
@@ -76,6 +76,7 @@ enum ml_db {
 	ML_DB_ACT, /* grant ‖ party ‖ activity no: a series (ml_entries.h) */
 	ML_DB_ACTN, /* activity numbers ↔ (activity, unit) (ml_acts.c) */
 	ML_DB_PDAY, /* grant ‖ party ‖ date: its activities' days (ml_pday.h) */
+	ML_DB_KNOWN, /* each series by seq, for known views (ml_known.h) */
 	ML_DB_COUNT
 };
 

@@ -352,6 +352,8 @@ int mv_compare(struct ml_store *st, MDB_txn *txn, struct mv_expect *x,
 		rc = mv_compare_acts(st, txn, x, d, checked);
 	if (rc == 0 && d->kind[0] == 0)
 		rc = mv_compare_pday(st, txn, x, d, checked);
+	if (rc == 0 && d->kind[0] == 0)
+		rc = mv_compare_known(st, txn, x, d, checked);
 	if (rc == 0 && d->kind[0] == 0 && x->exact)
 		mv_all_matched(x, d);
 	if (rc == 0 && d->kind[0] == 0 && !x->exact && !mv_sums_zero(&x->sums))

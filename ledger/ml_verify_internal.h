@@ -247,6 +247,12 @@ int mv_compare_pday(struct ml_store *st, MDB_txn *txn,
                     const struct mv_expect *x, struct mv_diff *d,
                     uint64_t *checked);
 
+/* Each series' records by seq (ml_verify_known.c): made again from the
+ * series' entries, the same bytes. */
+int mv_compare_known(struct ml_store *st, MDB_txn *txn,
+                     const struct mv_expect *x, struct mv_diff *d,
+                     uint64_t *checked);
+
 /* Activity numbers (ml_verify_acts.c): *no for (activity, unit), given
  * the next number when new; freeing; and actn compared whole with them. */
 int mv_act_intern(struct mv_acts *a, struct ml_str activity, struct ml_str unit,

@@ -14,11 +14,14 @@ tamper run's "caught SIG…" lines, makes LMDB crash on every build of it.
 If the examples change, the positions move: run `tamper LEDGER` on the
 new ledger and take new ones from its "caught" lines.
 
-One damage does not crash LMDB and must still be found: a branch page's
-separator made lower than the last key on its left, which sends that
-key's lookups astray while a walk in key order sees nothing wrong. That
-test finds its page itself, from the meta page down (lowered_separator),
-so it does not move with the layout; stop 22's verify missed it."""
+Three tests find their page themselves, from the meta page down, so they
+do not move with the layout (db_root): a node offset of the log's last
+leaf pointing past the file (last_leaf_offsets), a child of the log's
+root sent to another branch page (child_to_branch), and one damage that
+does not crash LMDB and must still be found: a branch page's separator
+made lower than the last key on its left, which sends that key's lookups
+astray while a walk in key order sees nothing wrong (lowered_separator;
+stop 22's verify missed it)."""
 import glob
 import os
 import re
@@ -53,12 +56,9 @@ def lmdb_nodes(data, psize, pgno):
     return flags, nodes
 
 
-def lowered_separator(data, db):
-    """Where to write, in a branch page of database db, a separator key
-    made lower than the last key of the leaf on its left (that key's
-    first bytes, of the separator's length): (file position, new key).
-    A lookup of that last key then descends to the wrong leaf, while a
-    walk from leaf to leaf still meets every record in order."""
+def db_root(data, db):
+    """(page size, root page) of database db, from the newer meta page
+    down through the main database's node for db."""
     psize = struct.unpack_from("<I", data, 16 + 24)[0]  # meta's mm_psize
     metas = [struct.unpack_from("<QQ", data, m * psize + 136)
              for m in (0, 1)]  # mm_last_pg, mm_txnid
@@ -66,20 +66,58 @@ def lowered_separator(data, db):
     main_root = struct.unpack_from("<Q", data, meta * psize + 88 + 40)[0]
     _, named = lmdb_nodes(data, psize, main_root)
     for off, key, _ in named:
-        if key != db.encode():
-            continue
-        value = main_root * psize + off + 8 + len(key)
-        root = struct.unpack_from("<Q", data, value + 40)[0]  # md_root
-        flags, nodes = lmdb_nodes(data, psize, root)
-        assert flags & 1, "%s is one leaf: no separator to damage" % db
-        for i in range(1, len(nodes)):
-            off, sep, _ = nodes[i]
-            lflags, left = lmdb_nodes(data, psize, nodes[i - 1][2])
-            if not lflags & 2:
+        if key == db.encode():
+            value = main_root * psize + off + 8 + len(key)
+            return psize, struct.unpack_from("<Q", data, value + 40)[0]
+    raise AssertionError("no database %s" % db)
+
+
+def last_leaf_offsets(data, db):
+    """The file position of the node offsets' high byte in db's last
+    leaf (the rightmost page from the root down): a damaged offset there
+    points past the end of the file."""
+    psize, pg = db_root(data, db)
+    flags, nodes = lmdb_nodes(data, psize, pg)
+    while flags & 1:  # a branch: its last child
+        pg = nodes[-1][2]
+        flags, nodes = lmdb_nodes(data, psize, pg)
+    return pg * psize + 17
+
+
+def child_to_branch(data, db):
+    """(file position, bit) in db's root, a branch page, such that the
+    bit flipped in a child's page number makes it another branch page:
+    LMDB then reads a branch where it expects a leaf."""
+    psize, root = db_root(data, db)
+    flags, nodes = lmdb_nodes(data, psize, root)
+    assert flags & 1, "%s is one leaf" % db
+    for off, _, child in nodes:
+        for bit in range(8):
+            other = child ^ (1 << bit)
+            if other == root or (other + 1) * psize > len(data):
                 continue
-            low = left[-1][1][:len(sep)]
-            if nodes[i - 1][1] < low < sep:
-                return root * psize + off + 8, low
+            if struct.unpack_from("<H", data, other * psize + 10)[0] & 1:
+                return root * psize + off, 1 << bit
+    raise AssertionError("no child of %s's root can be sent astray" % db)
+
+
+def lowered_separator(data, db):
+    """Where to write, in a branch page of database db, a separator key
+    made lower than the last key of the leaf on its left (that key's
+    first bytes, of the separator's length): (file position, new key).
+    A lookup of that last key then descends to the wrong leaf, while a
+    walk from leaf to leaf still meets every record in order."""
+    psize, root = db_root(data, db)
+    flags, nodes = lmdb_nodes(data, psize, root)
+    assert flags & 1, "%s is one leaf: no separator to damage" % db
+    for i in range(1, len(nodes)):
+        off, sep, _ = nodes[i]
+        lflags, left = lmdb_nodes(data, psize, nodes[i - 1][2])
+        if not lflags & 2:
+            continue
+        low = left[-1][1][:len(sep)]
+        if nodes[i - 1][1] < low < sep:
+            return root * psize + off + 8, low
     raise AssertionError("no separator of %s can be lowered" % db)
 
 
@@ -142,12 +180,17 @@ class Damage(unittest.TestCase):
                           r"\(SIGSEGV\) reading the definitions table "
                           r"while verify was comparing the stored tables")
 
+    def data(self):
+        with open(os.path.join(self.db, "data.mdb"), "rb") as f:
+            return f.read()
+
     def test_page_past_the_file_while_opening(self):
-        # The log's last leaf (page 70 since format 5's pday database):
-        # opening reads each table's last record, and the damaged
-        # offset points past the end of the file.
-        r = self.verify_flipped(286737)
-        self.assert_named(r, 286737, r"\(SIGBUS\) reading the log while "
+        # The log's last leaf, found from the meta page down: opening
+        # reads each table's last record, and the damaged offset points
+        # past the end of the file.
+        pos = last_leaf_offsets(self.data(), "log")
+        r = self.verify_flipped(pos)
+        self.assert_named(r, pos, r"\(SIGBUS\) reading the log while "
                           r"the ledger was being opened\.")
 
     def test_lowered_separator(self):
@@ -172,12 +215,14 @@ class Damage(unittest.TestCase):
         self.assertIn("a lookup of it does not find it", r.stdout)
 
     def test_lmdb_assertion_on_a_log_page(self):
-        # Bit 3: LMDB's "Assertion 'IS_LEAF(mp)' failed" and abort().
-        # Either verify thread may meet the page first: the log is read
-        # by the chain's and by the replay.
-        r = self.verify_flipped(53192, 0x08)
-        self.assertIn("IS_LEAF", r.stderr, HINT % 53192)
-        self.assert_named(r, 53192,
+        # A child of the log's root sent to another branch page: LMDB's
+        # "Assertion 'IS_LEAF(mp)' failed" and abort(). Either verify
+        # thread may meet the page first: the log is read by the chain's
+        # and by the replay.
+        pos, bit = child_to_branch(self.data(), "log")
+        r = self.verify_flipped(pos, bit)
+        self.assertIn("IS_LEAF", r.stderr, HINT % pos)
+        self.assert_named(r, pos,
                           r"LMDB stopped on its own check of a page "
                           r"\(SIGABRT\) reading the log, at seq \d+ of "
                           r"the log, while verify was (replaying the log"

@@ -512,7 +512,10 @@ class Messages(unittest.TestCase):
     def test_damaged_ledgers(self):
         """A directory whose data.mdb is not the ledger medel wrote: each
         is named, and medel stops (3) before reading anything."""
-        fmt = " 666f726d6174\n 00000005\n"  # "format": version 5
+        with open(os.path.join(SOURCE, "ledger", "ml_store.h")) as f:
+            version = int(re.search(r"#define ML_FORMAT_VERSION (\d+)",
+                                    f.read()).group(1))
+        fmt = " 666f726d6174\n %08x\n" % version  # "format": this one
 
         def drop_db(name):
             def edit(t):

@@ -177,6 +177,10 @@ static bool verify_ok(struct ml_ledger *lg)
 	          ml_answer_verify(lg, ml_read_of(txn), &doc, NULL, NULL,
 	                           &err) == 0 &&
 	          cJSON_IsTrue(cJSON_GetObjectItem(doc, "ok"));
+	char *said = !ok && doc != NULL ? cJSON_Print(doc) : NULL;
+	if (said != NULL) /* what verify found, beside the failure */
+		fprintf(stderr, "%s\n", said);
+	free(said);
 	cJSON_Delete(doc);
 	ml_ledger_read_end(lg, ml_read_of(txn));
 	return ok;
