@@ -201,9 +201,11 @@ static int mk_group_add(const struct ml_known_note *x, struct mk_group *g,
                         uint64_t seq, int sign, mk_emit_fn emit, void *arg)
 {
 	int rc = 0;
-	/* seqs grow; a correction's twice in its late group at most */
-	ML_ASSERT(g->n == 0 || seq > g->e[g->n - 1].seq ||
-	          (g->kind == MK_LATE && seq == g->e[g->n - 1].seq));
+	/* seqs grow (a correction's twice in its late group at most): the
+	 * writer's notes always do; a damaged series' entries may not */
+	if (g->n > 0 && !(seq > g->e[g->n - 1].seq ||
+	                  (g->kind == MK_LATE && seq == g->e[g->n - 1].seq)))
+		return ML_E_CORRUPT;
 	if (!g->have) {
 		g->have = true;
 		g->first_seq = seq;
@@ -520,6 +522,8 @@ static int mk_note_chunk(struct ml_known_notes *notes, struct ml_series *s,
 	memcpy(s->prefix, key->mv_data, s->plen);
 	for (rc = ml_chunk_read(&r, &seq, &p, &by); rc == 1;
 	     rc = ml_chunk_read(&r, &seq, &p, &by)) {
+		if (by != 0 && by <= seq)
+			return ML_E_CORRUPT; /* a correction comes after */
 		rc = ml_known_note(notes, s, date, seq, 0, &p);
 		if (rc == 0 && by != 0)
 			rc = ml_known_note(notes, s, date, seq, by, &p);
@@ -672,6 +676,10 @@ static int mk_check_one(const struct ml_known_note *v, size_t n,
 	int rc = *c->same
 	             ? mk_series_apply(v, n, &in, &late, mk_collect, &c->made)
 	             : 0;
+	if (rc == ML_E_CORRUPT) { /* entries no writer makes: damage */
+		mk_differs(c, v);
+		rc = 0;
+	}
 	for (size_t i = 0; i < c->made.n; i++)
 		c->made.v[i].k =
 		    (const unsigned char *)c->made.bytes.data + c->made.v[i].at;
