@@ -19,8 +19,10 @@
 #include "ml_store.h"
 #include "ml_varint.h"
 
-#define MK_IN   'c' /* groups of in-order entries */
-#define MK_LATE 'l' /* groups of late entries and corrections */
+#define MK_IN           'c'   /* groups of in-order entries */
+#define MK_TRIM_CHUNKS  64    /* chunks between looks at the map's pages */
+#define MK_WINDOW_NOTES 16384 /* a series' notes in memory at once (×2) */
+#define MK_LATE         'l'   /* groups of late entries and corrections */
 /* A group's value: its totals before (a length byte and a day record),
  * the latest date of its kind's entries so far (varint), then per entry
  * the seq after the one before and the date's change (varints), the
@@ -226,9 +228,8 @@ static int mk_group_add(const struct ml_known_note *x, struct mk_group *g,
 }
 
 /* Applies one series' notes v[0..n), in seq order, to its last groups
- * (in-order and late) and emits its records: every group filled, and the
- * last ones when they changed. An insert dated before the last in-order
- * entry is late. */
+ * (in-order and late) and emits every group it fills (mk_series_end the
+ * last ones). An insert dated before the last in-order entry is late. */
 static int mk_series_apply(const struct ml_known_note *v, size_t n,
                            struct mk_group *in, struct mk_group *late,
                            mk_emit_fn emit, void *arg)
@@ -243,11 +244,15 @@ static int mk_series_apply(const struct ml_known_note *v, size_t n,
 			rc = mk_group_add(x, before ? late : in, x->seq, +1,
 			                  emit, arg);
 	}
-	if (rc == 0 && n > 0 && in->dirty)
-		rc = mk_emit_group(&v[n - 1], in, emit, arg);
-	if (rc == 0 && n > 0 && late->dirty)
-		rc = mk_emit_group(&v[n - 1], late, emit, arg);
 	return rc;
+}
+
+/* The series' last groups, when they changed (x names the series). */
+static int mk_series_end(const struct ml_known_note *x, struct mk_group *in,
+                         struct mk_group *late, mk_emit_fn emit, void *arg)
+{
+	int rc = in->dirty ? mk_emit_group(x, in, emit, arg) : 0;
+	return rc == 0 && late->dirty ? mk_emit_group(x, late, emit, arg) : rc;
 }
 
 /* --- notes ------------------------------------------------------------- */
@@ -399,6 +404,8 @@ int ml_known_flush(struct ml_store *st, MDB_txn *txn,
 			                     UINT64_MAX, &late);
 		if (rc == 0)
 			rc = mk_series_apply(x, j - i, &in, &late, mk_put, cur);
+		if (rc == 0)
+			rc = mk_series_end(x, &in, &late, mk_put, cur);
 	}
 	mdb_cursor_close(cur);
 	ml_known_forget(notes, false);
@@ -504,9 +511,51 @@ static const enum ml_db mk_dbs[ML_SERIES_DBS] = {
     [ML_SERIES_ACT] = ML_DB_ACT,
 };
 
-/* Called with one series' notes in seq order; the map address for trims. */
-typedef int (*mk_series_fn)(const struct ml_known_note *v, size_t n,
-                            const void *inside, void *arg);
+/* Called when a series has been applied (rc: how it went; x names it;
+ * inside: a map address, for trims). */
+typedef int (*mk_done_fn)(const struct ml_known_note *x, int rc,
+                          const void *inside, void *arg);
+
+/* A walk over every series, for the migration and verify. A series' notes
+ * are taken in windows of at most 2 × mk_window_notes, in seq order, each
+ * window one more pass over the series' chunks, so that the memory stays
+ * bounded however long a series is (a payer's account of a 10M-event
+ * ledger holds ~800 000 entries); the groups carry on across windows. */
+struct mk_walk {
+	struct ml_series s;
+	MDB_cursor *cur;
+	uint64_t resident_max, chunks;
+	const void *inside;
+	struct ml_known_notes notes;
+	struct mk_group in, late;
+	mk_emit_fn emit;
+	void *emit_arg;
+	mk_done_fn done;
+	void *done_arg;
+};
+
+static size_t mk_window_notes = MK_WINDOW_NOTES;
+
+void ml_known_window_set(size_t notes)
+{
+	mk_window_notes = notes > 0 ? notes : MK_WINDOW_NOTES;
+}
+
+/* Where a note falls in seq order: (its seq, or its correction's; its
+ * entry's). */
+struct mk_mark {
+	uint64_t seq, entry;
+};
+
+static struct mk_mark mk_mark_of(const struct ml_known_note *x)
+{
+	return (struct mk_mark){x->by != 0 ? x->by : x->seq, x->seq};
+}
+
+static bool mk_mark_after(struct mk_mark a, struct mk_mark b)
+{
+	return a.seq != b.seq ? a.seq > b.seq : a.entry > b.entry;
+}
 
 /* Notes for each entry of a chunk (and its correction, if any). */
 static int mk_note_chunk(struct ml_known_notes *notes, struct ml_series *s,
@@ -533,65 +582,155 @@ static int mk_note_chunk(struct ml_known_notes *notes, struct ml_series *s,
 	return rc < 0 ? ML_E_CORRUPT : 0;
 }
 
-static int mk_series_done(struct ml_known_notes *notes, const void *inside,
-                          mk_series_fn fn, void *arg)
+/* Keeps of notes[from..) those after lo and, once capped, not after hi;
+ * past 2 × the window, the smallest window of them, hi their last. */
+static void mk_window_keep(struct ml_known_notes *notes, size_t from,
+                           struct mk_mark lo, bool *capped, struct mk_mark *hi)
 {
-	if (notes->n == 0)
-		return 0;
+	size_t out = from;
+	for (size_t i = from; i < notes->n; i++) {
+		struct mk_mark m = mk_mark_of(&notes->v[i]);
+		if (mk_mark_after(m, lo) && !(*capped && mk_mark_after(m, *hi)))
+			notes->v[out++] = notes->v[i];
+	}
+	notes->n = out;
+	if (notes->n < 2 * mk_window_notes)
+		return;
 	qsort(notes->v, notes->n, sizeof *notes->v, mk_note_cmp);
-	int rc = fn(notes->v, notes->n, inside, arg);
-	notes->n = 0;
+	notes->n = mk_window_notes;
+	*hi = mk_mark_of(&notes->v[notes->n - 1]);
+	*capped = true;
+}
+
+/* One window of the series whose prefix is w->s's: a pass over its
+ * chunks from its start, keeping the notes after lo; *more when some
+ * were left for the next window, and *lo then their last. The cursor
+ * ends past the series. */
+static int mk_window(struct mk_walk *w, struct mk_mark *lo, bool *more)
+{
+	unsigned char start[ML_PREFIX_MAX];
+	struct mk_mark hi = {0, 0};
+	bool capped = false;
+	size_t plen = w->s.plen;
+	memcpy(start, w->s.prefix, plen);
+	MDB_val key = {plen, start}, val;
+	w->notes.n = 0;
+	int rc = mdb_cursor_get(w->cur, &key, &val, MDB_SET_RANGE);
+	for (; rc == 0 && key.mv_size >= plen &&
+	       memcmp(key.mv_data, start, plen) == 0;
+	     rc = mdb_cursor_get(w->cur, &key, &val, MDB_NEXT)) {
+		if (key.mv_size != plen + 12)
+			continue; /* a day record */
+		size_t from = w->notes.n;
+		w->inside = val.mv_data;
+		rc = mk_note_chunk(&w->notes, &w->s, &key, &val);
+		if (rc != 0)
+			return rc;
+		mk_window_keep(&w->notes, from, *lo, &capped, &hi);
+		/* a series may be longer than the bound on the map's pages */
+		if (++w->chunks % MK_TRIM_CHUNKS == 0 &&
+		    w->resident_max != UINT64_MAX)
+			ml_store_map_trim(w->inside, w->resident_max);
+	}
+	qsort(w->notes.v, w->notes.n, sizeof *w->notes.v, mk_note_cmp);
+	*more = capped;
+	if (w->notes.n > 0)
+		*lo = mk_mark_of(&w->notes.v[w->notes.n - 1]);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
+}
+
+/* The series starting at the cursor's chunk: every window applied, its
+ * last groups emitted, then w->done. */
+static int mk_walk_series(struct mk_walk *w, const MDB_val *first)
+{
+	struct mk_mark lo = {0, 0};
+	struct ml_known_note x; /* names the series for the last groups */
+	bool more = true;
+	int rc = 0;
+	memcpy(w->s.prefix, first->mv_data, w->s.plen);
+	memset(&w->in, 0, sizeof w->in);
+	memset(&w->late, 0, sizeof w->late);
+	w->in.kind = MK_IN;
+	w->late.kind = MK_LATE;
+	while (rc == 0 && more) {
+		rc = mk_window(w, &lo, &more);
+		if (rc == 0 && w->notes.n > 0)
+			x = w->notes.v[0];
+		if (rc == 0)
+			rc = mk_series_apply(w->notes.v, w->notes.n, &w->in,
+			                     &w->late, w->emit, w->emit_arg);
+	}
+	if (rc == 0 && (w->in.have || w->late.have))
+		rc = mk_series_end(&x, &w->in, &w->late, w->emit, w->emit_arg);
+	if (w->in.have || w->late.have || rc != 0) {
+		if (!w->in.have && !w->late.have) { /* named by the prefix */
+			memset(&x, 0, sizeof x);
+			x.db = w->s.db;
+			x.plen = (uint8_t)w->s.plen;
+			memcpy(x.prefix, w->s.prefix, w->s.plen);
+		}
+		rc = w->done(&x, rc, w->inside, w->done_arg);
+	}
 	return rc;
 }
 
-/* fn for each series of database db, in key order. */
-static int mk_each_in(struct ml_store *st, MDB_txn *txn, int db,
-                      struct ml_known_notes *notes, mk_series_fn fn, void *arg)
+/* The first record after the series of w->s's prefix (MDB_NOTFOUND at
+ * the end): a seek to the prefix's successor. */
+static int mk_next_series(struct mk_walk *w, MDB_val *key, MDB_val *val)
 {
-	struct ml_series s = {.txn = txn, .db = (uint8_t)db};
-	s.dbi = st->dbi[mk_dbs[db]];
-	s.plen = db == ML_SERIES_ACCT ? 8 : ML_PREFIX_MAX;
-	MDB_cursor *cur;
+	unsigned char next[ML_PREFIX_MAX];
+	size_t i = w->s.plen;
+	memcpy(next, w->s.prefix, w->s.plen);
+	while (i > 0 && next[i - 1] == 0xff)
+		next[--i] = 0;
+	if (i == 0)
+		return MDB_NOTFOUND; /* the last prefix there can be */
+	next[i - 1]++;
+	*key = (MDB_val){w->s.plen, next};
+	return mdb_cursor_get(w->cur, key, val, MDB_SET_RANGE);
+}
+
+/* Every series of database db, in key order. */
+static int mk_each_in(struct mk_walk *w, struct ml_store *st, MDB_txn *txn,
+                      int db)
+{
+	w->s = (struct ml_series){.txn = txn, .db = (uint8_t)db};
+	w->s.dbi = st->dbi[mk_dbs[db]];
+	w->s.plen = db == ML_SERIES_ACCT ? 8 : ML_PREFIX_MAX;
 	MDB_val key, val;
-	const void *inside = NULL;
-	int rc = mdb_cursor_open(txn, s.dbi, &cur);
+	int rc = mdb_cursor_open(txn, w->s.dbi, &w->cur);
 	if (rc != 0)
 		return ml_error_from_mdb(rc);
-	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		if (key.mv_size != s.plen + 12)
-			continue; /* a day record */
-		if (notes->n > 0 && memcmp(key.mv_data, s.prefix, s.plen) != 0)
-			rc = mk_series_done(notes, inside, fn, arg);
-		inside = val.mv_data;
+	rc = mdb_cursor_get(w->cur, &key, &val, MDB_FIRST);
+	while (rc == 0) {
+		if (key.mv_size != w->s.plen + 12) { /* a day record */
+			rc = mdb_cursor_get(w->cur, &key, &val, MDB_NEXT);
+			continue;
+		}
+		rc = mk_walk_series(w, &key);
 		if (rc == 0)
-			rc = mk_note_chunk(notes, &s, &key, &val);
-		if (rc != 0)
-			break;
+			rc = mk_next_series(w, &key, &val);
 	}
-	if (rc == MDB_NOTFOUND)
-		rc = mk_series_done(notes, inside, fn, arg);
-	mdb_cursor_close(cur);
-	return ml_error_norm(rc);
+	mdb_cursor_close(w->cur);
+	return rc == MDB_NOTFOUND ? 0 : ml_error_norm(rc);
 }
 
-static int mk_each_series(struct ml_store *st, MDB_txn *txn, mk_series_fn fn,
-                          void *arg)
+static int mk_each_series(struct ml_store *st, MDB_txn *txn, struct mk_walk *w)
 {
-	struct ml_known_notes notes = {0};
 	int rc = 0;
 	for (int db = 0; rc == 0 && db < ML_SERIES_DBS; db++)
-		rc = mk_each_in(st, txn, db, &notes, fn, arg);
-	ml_known_forget(&notes, true);
+		rc = mk_each_in(w, st, txn, db);
+	ml_known_forget(&w->notes, true);
 	return rc;
 }
 
-static int mk_build_one(const struct ml_known_note *v, size_t n,
-                        const void *inside, void *arg)
+static int mk_build_done(const struct ml_known_note *x, int rc,
+                         const void *inside, void *arg)
 {
-	struct mk_group in = {.kind = MK_IN}, late = {.kind = MK_LATE};
+	(void)x;
 	(void)inside;
-	return mk_series_apply(v, n, &in, &late, mk_put, arg);
+	(void)arg;
+	return rc;
 }
 
 int ml_known_build_all(struct ml_store *st, MDB_txn *txn)
@@ -604,7 +743,12 @@ int ml_known_build_all(struct ml_store *st, MDB_txn *txn)
 		rc = ml_error_from_mdb(
 		    mdb_cursor_open(txn, st->dbi[ML_DB_KNOWN], &cur));
 	if (rc == 0)
-		rc = mk_each_series(st, txn, mk_build_one, cur);
+		rc =
+		    mk_each_series(st, txn,
+		                   &(struct mk_walk){.resident_max = UINT64_MAX,
+		                                     .emit = mk_put,
+		                                     .emit_arg = cur,
+		                                     .done = mk_build_done});
 	if (cur != NULL)
 		mdb_cursor_close(cur);
 	return rc;
@@ -665,17 +809,13 @@ static void mk_differs(struct mk_cmp *c, const struct ml_known_note *x)
 	*c->same = false;
 }
 
-/* The series' records made again, sorted, each the next stored one. */
-static int mk_check_one(const struct ml_known_note *v, size_t n,
-                        const void *inside, void *arg)
+/* The series' records made again (x names it; rc how making them
+ * went), sorted, each the next stored one. */
+static int mk_check_done(const struct ml_known_note *x, int rc,
+                         const void *inside, void *arg)
 {
 	struct mk_cmp *c = arg;
-	struct mk_group in = {.kind = MK_IN}, late = {.kind = MK_LATE};
-	c->made.n = 0;
-	ml_buf_reset(&c->made.bytes);
-	int rc = *c->same
-	             ? mk_series_apply(v, n, &in, &late, mk_collect, &c->made)
-	             : 0;
+	const struct ml_known_note *v = x;
 	if (rc == ML_E_CORRUPT) { /* entries no writer makes: damage */
 		mk_differs(c, v);
 		rc = 0;
@@ -700,6 +840,8 @@ static int mk_check_one(const struct ml_known_note *v, size_t n,
 		if (c->rc != 0 && c->rc != MDB_NOTFOUND)
 			rc = ml_error_from_mdb(c->rc);
 	}
+	c->made.n = 0;
+	ml_buf_reset(&c->made.bytes);
 	if (c->resident_max != UINT64_MAX && inside != NULL)
 		ml_store_map_trim(inside, c->resident_max);
 	return rc;
@@ -723,7 +865,13 @@ int ml_known_check(struct ml_store *st, MDB_txn *txn, uint64_t resident_max,
 	if (c.rc != 0 && c.rc != MDB_NOTFOUND)
 		rc = ml_error_from_mdb(c.rc);
 	if (rc == 0)
-		rc = mk_each_series(st, txn, mk_check_one, &c);
+		rc = mk_each_series(
+		    st, txn,
+		    &(struct mk_walk){.resident_max = resident_max,
+		                      .emit = mk_collect,
+		                      .emit_arg = &c.made,
+		                      .done = mk_check_done,
+		                      .done_arg = &c});
 	if (rc == 0 && *same && c.rc == 0) { /* a record of no series */
 		*same = false;
 		const unsigned char *k = c.key.mv_data;

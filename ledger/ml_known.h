@@ -107,4 +107,8 @@ struct ml_known_where {
 int ml_known_check(struct ml_store *st, MDB_txn *txn, uint64_t resident_max,
                    bool *same, struct ml_known_where *where, uint64_t *checked);
 
+/* The migration's and verify's window of notes per pass over a long
+ * series (0: the default); tests make it small to walk in windows. */
+void ml_known_window_set(size_t notes);
+
 #endif /* ML_KNOWN_H */

@@ -406,6 +406,9 @@ static void test_known_against_scan(void)
 	}
 	r.thorough = true;
 	check_all(&r);
+	ml_known_window_set(5); /* every series made again in windows */
+	check_all(&r);
+	ml_known_window_set(0);
 	count_late(&r);
 	printf("known: head %" PRIu64 ", %ld batches refused, %ld views "
 	       "compared, %ld groups of late entries\n",
