@@ -3,7 +3,7 @@
  *
  * One function decides every record, mk_series_apply: the writer's flush,
  * the migration and verify all feed it one series' notes in seq order,
- * from the series' last checkpoint (or none), and take what it emits.
+ * from the series' last groups (or none), and take what it emits.
  */
 #include "ml_known.h"
 
@@ -632,7 +632,8 @@ static int mk_window(struct mk_walk *w, struct mk_mark *lo, bool *more)
 		    w->resident_max != UINT64_MAX)
 			ml_store_map_trim(w->inside, w->resident_max);
 	}
-	qsort(w->notes.v, w->notes.n, sizeof *w->notes.v, mk_note_cmp);
+	if (w->notes.n > 1) /* none when an allocation failed early */
+		qsort(w->notes.v, w->notes.n, sizeof *w->notes.v, mk_note_cmp);
 	*more = capped;
 	if (w->notes.n > 0)
 		*lo = mk_mark_of(&w->notes.v[w->notes.n - 1]);
